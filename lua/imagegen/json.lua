@@ -1,0 +1,62 @@
+-- imagegen.json: canonical JSON (sorted keys, no whitespace) from Lua values.
+-- A table with a [1] or marked by M.array is an array; any other table an object.
+local M = {}
+
+local arraymt = {}
+
+-- mark t as a JSON array even when empty
+function M.array(t)
+  return setmetatable(t or {}, arraymt)
+end
+
+local escapes = { ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f',
+  ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t' }
+
+local function str(s)
+  return '"' .. s:gsub('[%c"\\]', function(c)
+    return escapes[c] or string.format("\\u%04x", c:byte())
+  end) .. '"'
+end
+
+local function encode(v, out)
+  local t = type(v)
+  if t == "string" then
+    out[#out + 1] = str(v)
+  elseif t == "number" then
+    if math.type(v) ~= "integer" then error("json: only integers are encoded", 2) end
+    out[#out + 1] = tostring(v)
+  elseif t == "boolean" then
+    out[#out + 1] = tostring(v)
+  elseif t == "table" then
+    if getmetatable(v) == arraymt or v[1] ~= nil then
+      out[#out + 1] = "["
+      for i, x in ipairs(v) do
+        if i > 1 then out[#out + 1] = "," end
+        encode(x, out)
+      end
+      out[#out + 1] = "]"
+    else
+      local keys = {}
+      for k in pairs(v) do keys[#keys + 1] = k end
+      table.sort(keys)
+      out[#out + 1] = "{"
+      for i, k in ipairs(keys) do
+        if i > 1 then out[#out + 1] = "," end
+        out[#out + 1] = str(k)
+        out[#out + 1] = ":"
+        encode(v[k], out)
+      end
+      out[#out + 1] = "}"
+    end
+  else
+    error("json: cannot encode a " .. t, 2)
+  end
+end
+
+function M.encode(v)
+  local out = {}
+  encode(v, out)
+  return table.concat(out)
+end
+
+return M

@@ -1,0 +1,627 @@
+-- imagegen.lang: the definition language.
+--
+-- A definition file is Lua run in a sandbox whose globals are the
+-- declarations below and the safe parts of the standard library. Evaluating
+-- the top definition (and every file it includes) fills a graph:
+--   graph.commands  build steps: outputs, inputs, a shell command
+--   graph.layers    layers: entries (destination -> source) and their inputs
+--   graph.images    images: a base, layers, config fields
+--   graph.inputs    every file the definitions read (the regeneration inputs)
+-- lang.resolve then checks the graph as a whole (bases, cycles) and fills in
+-- what each image inherits. Errors name the definition file and line:
+--   build.lua:12: files[3]: /etc/x: source 'conf/x' not found
+local native = require "imagegen.native"
+local path = require "imagegen.path"
+
+local M = {}
+
+-- a user error: one line, reported without a traceback
+local function fail(where, fmt, ...)
+  error({ msg = where .. ": " .. string.format(fmt, ...) }, 0)
+end
+M.fail = fail
+
+-- "file:line" of the definition code that called a declaration
+local function caller(level)
+  local info = debug.getinfo(level + 1, "Sl")
+  while info and info.what == "C" do
+    level = level + 1
+    info = debug.getinfo(level + 1, "Sl")
+  end
+  if not info then return "?" end
+  local src = info.source:sub(1, 1) == "@" and info.source:sub(2) or info.short_src
+  return src .. ":" .. info.currentline
+end
+
+local function distance(a, b)
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+local function suggest(word, known)
+  local best, bestd
+  for k in pairs(known) do
+    local d = distance(word, k)
+    if (not bestd or d < bestd or (d == bestd and k < best)) then best, bestd = k, d end
+  end
+  if best and bestd <= math.max(2, #word // 3) then
+    return string.format(" (did you mean '%s'?)", best)
+  end
+  return ""
+end
+
+-- t must be a table whose string keys are all in fields; n positional values at most
+local function checkfields(where, what, t, fields, npos)
+  if type(t) ~= "table" then
+    fail(where, "%s: expected a table, got %s", what, type(t))
+  end
+  for k in pairs(t) do
+    if type(k) == "string" then
+      if not fields[k] then
+        fail(where, "%s: unknown field '%s'%s", what, k, suggest(k, fields))
+      end
+    elseif math.type(k) ~= "integer" or k < 1 or k > (npos or 0) then
+      fail(where, "%s: unexpected value at [%s]", what, tostring(k))
+    end
+  end
+end
+
+local function set(list)
+  local s = {}
+  for _, v in ipairs(list) do s[v] = true end
+  return s
+end
+
+local function isstring(v) return type(v) == "string" end
+
+local function stringlist(where, what, v)
+  if isstring(v) then return { v } end
+  if type(v) ~= "table" then fail(where, "%s: expected a list of strings", what) end
+  local out = {}
+  for i, s in ipairs(v) do
+    if not isstring(s) then fail(where, "%s[%d]: expected a string, got %s", what, i, type(s)) end
+    out[i] = s
+  end
+  for k in pairs(v) do
+    if math.type(k) ~= "integer" then fail(where, "%s: expected a list, found key '%s'", what, tostring(k)) end
+  end
+  return out
+end
+
+local function stringmap(where, what, v)
+  if type(v) ~= "table" then fail(where, "%s: expected a table of strings", what) end
+  local out = {}
+  for k, s in pairs(v) do
+    if not isstring(k) then fail(where, "%s: keys must be strings", what) end
+    if type(s) == "number" then s = tostring(s) end
+    if not isstring(s) then fail(where, "%s.%s: expected a string, got %s", what, k, type(s)) end
+    out[k] = s
+  end
+  return out
+end
+
+-- "0755" or "755" -> 493; Lua has no octal literals, so numbers are refused
+local function parsemode(where, what, v)
+  if v == nil then return nil end
+  if type(v) == "number" then
+    fail(where, "%s: mode must be an octal string such as \"0755\" (Lua has no octal numbers)", what)
+  end
+  if not isstring(v) or not v:match("^[0-7]+$") or #v > 5 or tonumber(v, 8) > 4095 then
+    fail(where, "%s: mode '%s' is not an octal mode such as \"0644\"", what, tostring(v))
+  end
+  return tonumber(v, 8)
+end
+
+local function parseid(where, what, v)
+  if v == nil then return 0 end
+  if math.type(v) ~= "integer" or v < 0 or v > 2147483647 then
+    fail(where, "%s: expected a numeric id, got %s", what, tostring(v))
+  end
+  return v
+end
+
+-- characters both ninja's and samurai's depfile parsers take in a file name
+local function depsafe(p)
+  return not p:find("[^%w+,%-./@_ ]")
+end
+
+-- "/etc/x" -> "etc/x"; refuses relative paths and '..'
+local function destination(where, what, d, allowroot)
+  if not isstring(d) then fail(where, "%s: the destination must be a string path", what) end
+  if d:sub(1, 1) ~= "/" then
+    fail(where, "%s: destination '%s' is relative; write '/%s'", what, d, d)
+  end
+  for part in d:gmatch("[^/]+") do
+    if part == ".." then fail(where, "%s: destination '%s' escapes with '..'", what, d) end
+    if part:sub(1, 4) == ".wh." then
+      fail(where, "%s: destination '%s': names starting with .wh. are whiteouts", what, d)
+    end
+  end
+  if d:find("%z") then fail(where, "%s: destination contains a NUL byte", what) end
+  local n = path.normalize(d):sub(2)
+  if n == "" and not allowroot then fail(where, "%s: '/' can only receive a tree", what) end
+  return n
+end
+
+-- the sources an entry can take; each is a table with a kind
+local Source = {}
+Source.__index = Source
+Source.__name = "imagegen.source"
+
+local function mksource(t)
+  return setmetatable(t, Source)
+end
+
+local Output = {}
+Output.__index = Output
+Output.__name = "imagegen.output"
+Output.__tostring = function(o) return o.path end
+
+local Image = {}
+Image.__index = Image
+Image.__name = "imagegen.image"
+Image.__tostring = function(i) return "image " .. i.name end
+
+local Layer = {}
+Layer.__index = Layer
+Layer.__name = "imagegen.layer"
+
+M.scratch = setmetatable({ scratch = true }, { __name = "imagegen.scratch", __tostring = function() return "scratch" end })
+
+local imagefields = set { "name", "tag", "base", "files", "layers", "entrypoint", "cmd", "env",
+  "workdir", "user", "labels", "annotations", "expose", "volumes", "platform", "stopsignal" }
+local layerfields = set { "name", "files" }
+local entryfields = set { "mode", "uid", "gid" }
+local treefields = set { "mode", "dirmode", "follow" }
+local commandfields = set { "outputs", "inputs", "run", "description" }
+
+function M.newgraph(top)
+  return {
+    commands = {}, layers = {}, images = {}, imagebyname = {}, layerbyname = {},
+    outputs = {}, inputs = {}, inputset = {}, loaded = {}, loading = {},
+    epoch = native.sourcedate(), top = top, topdir = path.dirname(top),
+  }
+end
+
+local function addinput(G, p)
+  if not G.inputset[p] then
+    G.inputset[p] = true
+    G.inputs[#G.inputs + 1] = p
+  end
+end
+
+-- one definition file's declarations, closed over its folder
+local function declarations(G, file)
+  local dir = path.dirname(file)
+  local gendir = path.join("gen", path.relative(G.topdir, dir))
+  local D = {}
+
+  local function srcpath(where, what, p)
+    if not isstring(p) or p == "" then fail(where, "%s: expected a source path", what) end
+    if p:find("[\n%z]") then fail(where, "%s: source path has a newline or NUL", what) end
+    local full = path.join(dir, p)
+    if not depsafe(full) then
+      fail(where, "%s: source '%s' has characters ninja and samurai cannot express in a depfile "
+        .. "(use letters, digits, space and +,-./@_)", what, p)
+    end
+    return full
+  end
+
+  local function filesource(where, what, p)
+    local full = srcpath(where, what, p)
+    local kind, err = native.stat(full)
+    if not kind then
+      if err == "symlink loop" then fail(where, "%s: source '%s' is a symlink loop", what, p) end
+      fail(where, "%s: source '%s' not found", what, p)
+    end
+    if kind == "dir" then fail(where, "%s: source '%s' is a directory; use tree '%s'", what, p, p) end
+    if kind ~= "file" then fail(where, "%s: source '%s' is not a regular file", what, p) end
+    return mksource { kind = "file", path = full, name = p }
+  end
+
+  function D.file(p)
+    local where = caller(2)
+    return filesource(where, "file", p)
+  end
+
+  function D.tree(t)
+    local where = caller(2)
+    if isstring(t) then t = { t } end
+    checkfields(where, "tree", t, treefields, 1)
+    local full = srcpath(where, "tree", t[1])
+    local kind, err = native.stat(full)
+    if kind ~= "dir" then
+      if err == "symlink loop" then fail(where, "tree: source '%s' is a symlink loop", t[1]) end
+      fail(where, "tree: source '%s' %s", t[1], kind and "is not a directory" or "not found")
+    end
+    if t.follow ~= nil and type(t.follow) ~= "boolean" then fail(where, "tree: follow must be true or false") end
+    return mksource { kind = "tree", path = full, name = t[1], mode = parsemode(where, "tree", t.mode),
+      dirmode = parsemode(where, "tree", t.dirmode), follow = t.follow or false }
+  end
+
+  function D.text(s)
+    local where = caller(2)
+    if not isstring(s) then fail(where, "text: expected a string, got %s", type(s)) end
+    if not utf8.len(s) then fail(where, "text: the contents are not valid UTF-8") end
+    return mksource { kind = "text", data = s }
+  end
+
+  function D.symlink(target)
+    local where = caller(2)
+    if not isstring(target) or target == "" or target:find("%z") then
+      fail(where, "symlink: expected a target path")
+    end
+    return mksource { kind = "symlink", target = target }
+  end
+
+  function D.dir()
+    return mksource { kind = "dir" }
+  end
+
+  -- a file that something outside these definitions makes (another ninja file, make)
+  function D.external(p)
+    local where = caller(2)
+    return mksource { kind = "external", path = srcpath(where, "external", p), name = p }
+  end
+
+  local function tosource(where, what, v)
+    if isstring(v) then return filesource(where, what, v) end
+    local mt = getmetatable(v)
+    if mt == Source then return v end
+    if mt == Output then return mksource { kind = "output", path = v.path, name = v.path } end
+    if type(v) == "table" and v.outputs then
+      if #v.outputs ~= 1 then fail(where, "%s: the command has %d outputs; pick one, e.g. cmd[1]", what, #v.outputs) end
+      return mksource { kind = "output", path = v.outputs[1].path, name = v.outputs[1].path }
+    end
+    fail(where, "%s: expected a source (a path, file, tree, text, symlink, dir, external or a command's output), got %s",
+      what, mt and mt.__name or type(v))
+  end
+
+  local function entries(where, files)
+    if type(files) ~= "table" then fail(where, "files: expected a list of { destination, source } entries") end
+    local out, seen = {}, {}
+    for k in pairs(files) do
+      if math.type(k) ~= "integer" then
+        fail(where, "files: expected a list; write { '%s', source } as an entry", tostring(k))
+      end
+    end
+    for i, e in ipairs(files) do
+      local what = string.format("files[%d]", i)
+      if type(e) ~= "table" or getmetatable(e) then
+        fail(where, "%s: expected { destination, source, mode = ... }", what)
+      end
+      checkfields(where, what, e, entryfields, 2)
+      if e[1] ~= nil then what = what .. ": " .. tostring(e[1]) end
+      if e[2] == nil then fail(where, "%s: no source", what) end
+      local src = tosource(where, what, e[2])
+      local dst = destination(where, what, e[1], src.kind == "tree")
+      if seen[dst] then fail(where, "%s: destination declared twice (also files[%d])", what, seen[dst]) end
+      seen[dst] = i
+      out[#out + 1] = { ctx = where .. ": " .. what, path = dst, source = src,
+        mode = parsemode(where, what, e.mode), uid = parseid(where, what .. ": uid", e.uid),
+        gid = parseid(where, what .. ": gid", e.gid) }
+      if src.kind == "tree" and e.mode then
+        fail(where, "%s: set the mode of a tree's files with tree { '%s', mode = ... }", what, src.name)
+      end
+    end
+    return out
+  end
+
+  local function mklayer(where, name, files)
+    local l = setmetatable({ where = where, name = name, entries = entries(where, files) }, Layer)
+    G.layers[#G.layers + 1] = l
+    return l
+  end
+
+  local function checkname(where, what, name)
+    if not isstring(name) or not name:match("^[%w][%w._-]*$") then
+      fail(where, "%s: name must be letters, digits, '.', '_' or '-', got '%s'", what, tostring(name))
+    end
+  end
+
+  function D.layer(t)
+    local where = caller(2)
+    checkfields(where, "layer", t, layerfields)
+    checkname(where, "layer", t.name)
+    if G.layerbyname[t.name] then
+      fail(where, "layer '%s' declared twice (also at %s)", t.name, G.layerbyname[t.name].where)
+    end
+    local l = mklayer(where, t.name, t.files or {})
+    l.id = t.name
+    G.layerbyname[t.name] = l
+    return l
+  end
+
+  function D.image(t)
+    local where = caller(2)
+    checkfields(where, "image", t, imagefields)
+    checkname(where, "image", t.name)
+    if G.imagebyname[t.name] then
+      fail(where, "image '%s' declared twice (also at %s)", t.name, G.imagebyname[t.name].where)
+    end
+    local img = setmetatable({ where = where, name = t.name, layers = {} }, Image)
+    for i, l in ipairs(t.layers or {}) do
+      if getmetatable(l) ~= Layer then
+        if type(l) ~= "table" or getmetatable(l) then fail(where, "layers[%d]: expected a layer or { name, files }", i) end
+        checkfields(where, string.format("layers[%d]", i), l, layerfields)
+        local name = l.name or tostring(i)
+        checkname(where, string.format("layers[%d]", i), name)
+        l = mklayer(where, name, l.files or {})
+        l.id = t.name .. "/" .. name
+      end
+      img.layers[#img.layers + 1] = l
+    end
+    if t.layers ~= nil and (type(t.layers) ~= "table" or #t.layers == 0 and next(t.layers)) then
+      fail(where, "layers: expected a list of layers")
+    end
+    if t.files ~= nil then
+      local l = mklayer(where, "files", t.files)
+      l.id = t.name .. "/files"
+      img.layers[#img.layers + 1] = l
+    end
+    local seenlayer = {}
+    for _, l in ipairs(img.layers) do
+      if seenlayer[l] then fail(where, "layer '%s' is used twice in image '%s'", l.id, t.name) end
+      seenlayer[l] = true
+    end
+
+    local tag = t.tag or "latest"
+    if not isstring(tag) then fail(where, "tag: expected a string") end
+    local repo, ref = tag:match("^(.*[^/]):([%w_][%w._-]*)$")
+    if not repo then
+      if tag:match("^[%w_][%w._-]*$") then repo, ref = t.name, tag
+      else repo, ref = tag, "latest" end
+    end
+    if not ref:match("^[%w_][%w._-]*$") or #ref > 128 or not repo:match("^[%w][%w._:/-]*$") then
+      fail(where, "tag: '%s' is not a valid tag ('v1', 'repo:v1' or 'host/repo:v1')", tag)
+    end
+    img.repo, img.ref = repo, ref
+
+    if t.base == nil or t.base == M.scratch then
+      img.base = nil
+    elseif isstring(t.base) or getmetatable(t.base) == Image then
+      img.base = t.base
+    else
+      fail(where, "base: expected scratch, an image or an image's name")
+    end
+
+    local c = {}
+    if t.entrypoint ~= nil then c.Entrypoint = stringlist(where, "entrypoint", t.entrypoint) end
+    if t.cmd ~= nil then c.Cmd = stringlist(where, "cmd", t.cmd) end
+    if t.env ~= nil then
+      c.Env = stringmap(where, "env", t.env)
+      for k in pairs(c.Env) do
+        if k == "" or k:find("=") then fail(where, "env: '%s' is not a variable name", k) end
+      end
+    end
+    if t.workdir ~= nil then
+      if not isstring(t.workdir) or not path.isabs(t.workdir) then fail(where, "workdir: expected an absolute path") end
+      c.WorkingDir = t.workdir
+    end
+    if t.user ~= nil then
+      if math.type(t.user) == "integer" then t.user = tostring(t.user) end
+      if not isstring(t.user) or t.user == "" then fail(where, "user: expected a name or 'uid[:gid]'") end
+      c.User = t.user
+    end
+    if t.labels ~= nil then c.Labels = stringmap(where, "labels", t.labels) end
+    if t.stopsignal ~= nil then
+      if not isstring(t.stopsignal) then fail(where, "stopsignal: expected a signal name such as 'SIGTERM'") end
+      c.StopSignal = t.stopsignal
+    end
+    if t.expose ~= nil then
+      c.ExposedPorts = {}
+      for i, p in ipairs(type(t.expose) == "table" and t.expose or { t.expose }) do
+        p = tostring(p)
+        if p:match("^%d+$") then p = p .. "/tcp" end
+        local n, proto = p:match("^(%d+)/(%a+)$")
+        if not n or tonumber(n) < 1 or tonumber(n) > 65535 or not (proto == "tcp" or proto == "udp" or proto == "sctp") then
+          fail(where, "expose[%d]: '%s' is not a port such as 80, '80/tcp' or '53/udp'", i, p)
+        end
+        c.ExposedPorts[p] = {}
+      end
+    end
+    if t.volumes ~= nil then
+      c.Volumes = {}
+      for i, v in ipairs(stringlist(where, "volumes", t.volumes)) do
+        if not path.isabs(v) then fail(where, "volumes[%d]: '%s' is not an absolute path", i, v) end
+        c.Volumes[v] = {}
+      end
+    end
+    img.config = c
+    img.annotations = t.annotations and stringmap(where, "annotations", t.annotations) or {}
+    if t.platform ~= nil then
+      if not isstring(t.platform) or not t.platform:match("^[%w]+/[%w]+$") and not t.platform:match("^[%w]+/[%w]+/[%w]+$") then
+        fail(where, "platform: expected 'os/arch' such as 'linux/amd64'")
+      end
+      img.platform = t.platform
+    end
+    G.images[#G.images + 1] = img
+    G.imagebyname[t.name] = img
+    return img
+  end
+
+  function D.command(t)
+    local where = caller(2)
+    checkfields(where, "command", t, commandfields)
+    if t.outputs == nil then fail(where, "command: no outputs") end
+    if t.run == nil then fail(where, "command: no run") end
+    local cmd = { where = where, outputs = {}, inputs = {}, description = t.description }
+    for i, o in ipairs(stringlist(where, "outputs", t.outputs)) do
+      if o == "" or path.isabs(o) or path.normalize(o):sub(1, 2) == ".." or o:find("[\n%z]") then
+        fail(where, "outputs[%d]: '%s' must be a relative path inside the build folder", i, o)
+      end
+      local p = path.join(gendir, o)
+      if G.outputs[p] then fail(where, "outputs[%d]: '%s' is also an output at %s", i, o, G.outputs[p]) end
+      G.outputs[p] = where
+      local out = setmetatable({ path = p }, Output)
+      cmd.outputs[i] = out
+      cmd.outputs[o] = out
+    end
+    for i, v in ipairs(t.inputs == nil and {} or type(t.inputs) == "table" and getmetatable(t.inputs) == nil and t.inputs or { t.inputs }) do
+      local what = string.format("inputs[%d]", i)
+      local src = isstring(v) and filesource(where, what, v) or tosource(where, what, v)
+      if src.kind ~= "file" and src.kind ~= "output" and src.kind ~= "external" then
+        fail(where, "%s: a command's inputs are files, externals or other commands' outputs", what)
+      end
+      cmd.inputs[i] = src.path
+    end
+    if isstring(t.run) then
+      cmd.run = t.run
+    else
+      cmd.argv = stringlist(where, "run", t.run)
+    end
+    if t.description ~= nil and not isstring(t.description) then fail(where, "description: expected a string") end
+    G.commands[#G.commands + 1] = cmd
+    return cmd
+  end
+
+  -- read a file of the source tree; it becomes an input of the regeneration
+  function D.read(p)
+    local where = caller(2)
+    local full = srcpath(where, "read", p)
+    local data, err = native.readfile(full)
+    if not data then fail(where, "read: '%s': %s", p, err) end
+    addinput(G, full)
+    return data
+  end
+
+  -- the sorted names in a folder of the source tree; the folder becomes an input
+  function D.listdir(p)
+    local where = caller(2)
+    local full = srcpath(where, "listdir", p or ".")
+    local names, err = native.listdir(full)
+    if not names then fail(where, "listdir: '%s': %s", p or ".", err) end
+    addinput(G, full)
+    return names
+  end
+
+  function D.include(p)
+    local where = caller(2)
+    local full = srcpath(where, "include", p)
+    if native.stat(full) == "dir" then full = path.join(full, "build.lua") end
+    return M.load(G, full, where)
+  end
+
+  return D
+end
+
+local safe = { "assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget", "rawlen",
+  "rawset", "select", "setmetatable", "getmetatable", "tonumber", "tostring", "type", "xpcall", "_VERSION" }
+local safelibs = { "string", "table", "math", "utf8" }
+
+local function sandbox(G, file)
+  local env = {}
+  for _, k in ipairs(safe) do env[k] = _G[k] end
+  for _, lib in ipairs(safelibs) do
+    local copy = {}
+    for k, v in pairs(_G[lib]) do copy[k] = v end
+    env[lib] = copy
+  end
+  env.print = function(...)
+    local parts = table.pack(...)
+    for i = 1, parts.n do parts[i] = tostring(parts[i]) end
+    io.stderr:write(table.concat(parts, "\t"), "\n")
+  end
+  for k, v in pairs(declarations(G, file)) do env[k] = v end
+  env.scratch = M.scratch
+  env._G = env
+  return env
+end
+
+-- evaluate one definition file (once); returns what the file returns
+function M.load(G, file, where)
+  file = path.normalize(file)
+  if G.loaded[file] then return table.unpack(G.loaded[file]) end
+  if G.loading[file] then fail(where or file, "include cycle: '%s' includes itself", file) end
+  local src, err = native.readfile(file)
+  if not src then
+    fail(where or "imagegen", "%s: %s", file, err)
+  end
+  addinput(G, file)
+  local chunk, msg = load(src, "@" .. file, "t", sandbox(G, file))
+  if not chunk then error({ msg = msg }, 0) end
+  G.loading[file] = true
+  local ret = table.pack(chunk())
+  G.loading[file] = nil
+  G.loaded[file] = ret
+  return table.unpack(ret, 1, ret.n)
+end
+
+local function merge(a, b)
+  local out = {}
+  for k, v in pairs(a or {}) do out[k] = v end
+  for k, v in pairs(b or {}) do out[k] = v end
+  return out
+end
+
+-- the config an image ends with: its base's, with its own fields over it
+local function effective(G, img, chain)
+  if img.resolved then return img.resolved end
+  chain = chain or {}
+  for i, seen in ipairs(chain) do
+    if seen == img then
+      local names = {}
+      for j = i, #chain do names[#names + 1] = chain[j].name end
+      names[#names + 1] = img.name
+      if #names == 2 then fail(img.where, "image '%s' is its own base", img.name) end
+      fail(img.where, "base cycle: %s", table.concat(names, " -> "))
+    end
+  end
+  chain[#chain + 1] = img
+  local base = img.base
+  if isstring(base) then
+    local b = G.imagebyname[base]
+    if not b then
+      fail(img.where, "base: no image named '%s'%s", base, suggest(base, G.imagebyname))
+    end
+    base = b
+  end
+  local r = { layers = {}, config = {}, history = {} }
+  if base then
+    local b = effective(G, base, chain)
+    for _, l in ipairs(b.layers) do r.layers[#r.layers + 1] = l end
+    r.config = b.config
+    r.platform = b.platform
+    r.base = base
+  end
+  local c, own = {}, img.config
+  for k, v in pairs(r.config) do c[k] = v end
+  for _, k in ipairs { "Entrypoint", "Cmd", "WorkingDir", "User", "StopSignal" } do
+    if own[k] ~= nil then c[k] = own[k] end
+  end
+  -- as in a Dockerfile, a new entrypoint drops the cmd it was given for the old one
+  if own.Entrypoint ~= nil and own.Cmd == nil then c.Cmd = nil end
+  for _, k in ipairs { "Env", "Labels", "ExposedPorts", "Volumes" } do
+    if own[k] ~= nil then c[k] = merge(c[k], own[k]) end
+  end
+  r.config = c
+  r.platform = img.platform or r.platform or ("linux/" .. native.arch())
+  for _, l in ipairs(img.layers) do r.layers[#r.layers + 1] = l end
+  img.resolved = r
+  chain[#chain] = nil
+  return r
+end
+
+-- check the graph as a whole and resolve every image's base
+function M.resolve(G)
+  if #G.images == 0 then
+    fail(G.top, "the definition declares no images (add an image { name = ..., ... })")
+  end
+  for _, img in ipairs(G.images) do effective(G, img) end
+  local used = {}
+  for _, img in ipairs(G.images) do
+    for _, l in ipairs(img.resolved.layers) do used[l] = true end
+  end
+  for _, l in ipairs(G.layers) do l.used = used[l] or false end
+end
+
+return M

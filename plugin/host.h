@@ -1,0 +1,14 @@
+/* host: the Lua interpreter that runs definitions and the backends */
+
+/* one Lua module compiled into the binary */
+struct embedded {
+	const char *name;
+	const char *src;
+	size_t len;
+};
+
+/* the modules, ended by a NULL name (plugin/embedded.c, generated) */
+extern const struct embedded embedded_lua[];
+
+/* require(module).main(args) in a new interpreter; its result is the exit status */
+int host_run(const char *module, int argc, char *argv[]);

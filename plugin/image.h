@@ -1,0 +1,4 @@
+/* image: config and manifest blobs from an image spec */
+
+/* write the config and manifest of spec into the store and the image file to out */
+void image_build(const char *spec, const char *out, const char *store);

@@ -1,0 +1,568 @@
+/*
+ * layer: write one canonical layer from the spec the generator wrote.
+ *
+ * The canonical layer, the form every layer imagegen writes takes:
+ *  - a POSIX tar (pax_restricted: ustar headers, a pax record only where
+ *    ustar cannot hold a value, such as a long or non-ASCII path);
+ *  - entries sorted by the bytes of their path, every parent directory
+ *    present before its children (missing ones synthesised as 0755, 0:0);
+ *    paths are relative, without "./" or "..", directories end in '/';
+ *  - mtime = the spec's epoch (SOURCE_DATE_EPOCH when the definition was
+ *    read, 0 when unset) on every entry; no atime, ctime or creation time;
+ *  - uid/gid numeric as declared (default 0), uname/gname empty;
+ *  - modes as declared; an undeclared file mode is 0755 when the source has
+ *    any execute bit and 0644 otherwise, directories 0755, symlinks 0777:
+ *    the builder's umask and the source's other bits never leak in;
+ *  - files that are hard links of each other within one source tree are
+ *    stored once, the others as hard links to the first in path order;
+ *  - no xattrs; a source or destination named ".wh.*" is refused, since
+ *    whiteouts mean deletion to the runtime;
+ *  - compressed by the sink (see sink.c) in the same pass that hashes the
+ *    tar (diff_id) and the blob (digest).
+ *
+ * Every file and directory read is listed in the depfile, so ninja reruns
+ * the layer when a file in a tree is added, removed or changed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+#include "util.h"
+#include "sink.h"
+#include "store.h"
+#include "layer.h"
+
+enum kind { KDIR, KFILE, KTEXT, KLINK, KHARD };
+
+struct node {
+	/* path inside the layer, relative, no trailing slash */
+	char *path;
+	enum kind kind;
+	unsigned mode;
+	long long uid, gid;
+	/* KFILE: the source path; KTEXT: the contents; KLINK/KHARD: the target */
+	char *src;
+	size_t textlen;
+	/* KFILE from a tree: identity for hard-link detection */
+	dev_t dev;
+	ino_t ino;
+	int multilink;
+	/* "build.lua:3: files[2]: /etc/x", for messages */
+	const char *ctx;
+	int synthetic;
+};
+
+struct layer {
+	struct node *nodes;
+	size_t len, cap;
+	struct buf deps;
+	const char *specpath;
+	const char *name;
+};
+
+static struct node *
+addnode(struct layer *l)
+{
+	struct node *n;
+
+	if (l->len == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->nodes = xrealloc(l->nodes, l->cap * sizeof(*l->nodes));
+	}
+	n = &l->nodes[l->len++];
+	memset(n, 0, sizeof(*n));
+	return n;
+}
+
+/* characters that both ninja's and samurai's depfile parsers accept unescaped */
+static int
+depsafe(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+		    !strchr("+,-./@_ ", c))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+adddep(struct layer *l, const char *ctx, const char *path)
+{
+	const char *p;
+
+	if (!depsafe(path))
+		fatal("%s: '%s': file name has characters a depfile cannot carry "
+		      "(use letters, digits, space and +,-./@_)", ctx, path);
+	bufstr(&l->deps, " \\\n  ");
+	for (p = path; *p; p++) {
+		if (*p == ' ')
+			bufadd(&l->deps, "\\", 1);
+		bufadd(&l->deps, p, 1);
+	}
+}
+
+static int
+iswhiteout(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return strncmp(base, ".wh.", 4) == 0;
+}
+
+static unsigned
+filemode(const struct stat *st)
+{
+	return (st->st_mode & 0111) ? 0755 : 0644;
+}
+
+struct treeopts {
+	const char *ctx;
+	const char *srcname;
+	long long uid, gid;
+	/* -1 when not declared */
+	long filemode, dirmode;
+	int follow;
+};
+
+/* ancestors of the directory being walked, to find symlink loops */
+struct visit {
+	dev_t dev;
+	ino_t ino;
+	const struct visit *up;
+};
+
+static void
+walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst,
+     const struct visit *up)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	struct visit here;
+	const struct visit *v;
+	struct node *n;
+	char *csrc, *cdst, target[4096];
+	ssize_t tlen;
+
+	if (stat(src, &st) < 0)
+		fatal("%s: tree '%s': %s:", o->ctx, o->srcname, src);
+	for (v = up; v; v = v->up) {
+		if (v->dev == st.st_dev && v->ino == st.st_ino)
+			fatal("%s: tree '%s': symlink loop at %s", o->ctx, o->srcname, src);
+	}
+	here.dev = st.st_dev;
+	here.ino = st.st_ino;
+	here.up = up;
+	adddep(l, o->ctx, src);
+	d = opendir(src);
+	if (!d)
+		fatal("%s: tree '%s': open %s:", o->ctx, o->srcname, src);
+	while ((errno = 0, de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		csrc = xasprintf("%s/%s", src, de->d_name);
+		cdst = *dst ? xasprintf("%s/%s", dst, de->d_name) : xstrdup(de->d_name);
+		if (iswhiteout(de->d_name))
+			fatal("%s: tree '%s': %s: names starting with .wh. are whiteouts and cannot be sources",
+			      o->ctx, o->srcname, csrc);
+		if (lstat(csrc, &st) < 0)
+			fatal("%s: tree '%s': %s:", o->ctx, o->srcname, csrc);
+		if (S_ISLNK(st.st_mode) && o->follow) {
+			if (stat(csrc, &st) < 0) {
+				if (errno == ELOOP)
+					fatal("%s: tree '%s': symlink loop at %s", o->ctx, o->srcname, csrc);
+				fatal("%s: tree '%s': %s:", o->ctx, o->srcname, csrc);
+			}
+		}
+		if (S_ISDIR(st.st_mode)) {
+			n = addnode(l);
+			n->path = cdst;
+			n->kind = KDIR;
+			n->mode = o->dirmode >= 0 ? (unsigned)o->dirmode : 0755;
+			n->uid = o->uid;
+			n->gid = o->gid;
+			n->ctx = o->ctx;
+			walk(l, o, csrc, cdst, &here);
+			free(csrc);
+			continue;
+		}
+		n = addnode(l);
+		n->path = cdst;
+		n->uid = o->uid;
+		n->gid = o->gid;
+		n->ctx = o->ctx;
+		if (S_ISLNK(st.st_mode)) {
+			tlen = readlink(csrc, target, sizeof(target) - 1);
+			if (tlen < 0)
+				fatal("%s: readlink %s:", o->ctx, csrc);
+			target[tlen] = '\0';
+			n->kind = KLINK;
+			n->mode = 0777;
+			n->src = xstrdup(target);
+			free(csrc);
+		} else if (S_ISREG(st.st_mode)) {
+			adddep(l, o->ctx, csrc);
+			n->kind = KFILE;
+			n->mode = o->filemode >= 0 ? (unsigned)o->filemode : filemode(&st);
+			n->src = csrc;
+			n->dev = st.st_dev;
+			n->ino = st.st_ino;
+			n->multilink = st.st_nlink > 1;
+		} else {
+			fatal("%s: tree '%s': %s: not a file, directory or symlink", o->ctx, o->srcname, csrc);
+		}
+	}
+	if (errno)
+		fatal("%s: readdir %s:", o->ctx, src);
+	closedir(d);
+}
+
+static const char *
+getstr(json_t *o, const char *key, const char *ctx)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v))
+		fatal("%s: spec: '%s' is not a string", ctx, key);
+	return json_string_value(v);
+}
+
+static long long
+getint(json_t *o, const char *key, long long def)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? json_integer_value(v) : def;
+}
+
+static void
+addentry(struct layer *l, json_t *e)
+{
+	struct treeopts o;
+	struct node *n;
+	struct stat st;
+	const char *type, *ctx, *path;
+
+	ctx = json_string_value(json_object_get(e, "ctx"));
+	if (!ctx)
+		ctx = l->name;
+	type = getstr(e, "type", ctx);
+	path = getstr(e, "path", ctx);
+	if (iswhiteout(path))
+		fatal("%s: names starting with .wh. are whiteouts and cannot be declared", ctx);
+	if (strcmp(type, "tree") == 0) {
+		o.ctx = ctx;
+		o.srcname = getstr(e, "srcname", ctx);
+		o.uid = getint(e, "uid", 0);
+		o.gid = getint(e, "gid", 0);
+		o.filemode = (long)getint(e, "mode", -1);
+		o.dirmode = (long)getint(e, "dirmode", -1);
+		o.follow = json_is_true(json_object_get(e, "follow"));
+		if (*path) {
+			n = addnode(l);
+			n->path = xstrdup(path);
+			n->kind = KDIR;
+			n->mode = o.dirmode >= 0 ? (unsigned)o.dirmode : 0755;
+			n->uid = o.uid;
+			n->gid = o.gid;
+			n->ctx = ctx;
+		}
+		walk(l, &o, getstr(e, "src", ctx), path, NULL);
+		return;
+	}
+	n = addnode(l);
+	n->path = xstrdup(path);
+	n->uid = getint(e, "uid", 0);
+	n->gid = getint(e, "gid", 0);
+	n->ctx = ctx;
+	if (strcmp(type, "dir") == 0) {
+		n->kind = KDIR;
+		n->mode = (unsigned)getint(e, "mode", 0755);
+	} else if (strcmp(type, "symlink") == 0) {
+		n->kind = KLINK;
+		n->mode = 0777;
+		n->src = xstrdup(getstr(e, "target", ctx));
+	} else if (strcmp(type, "text") == 0) {
+		json_t *data = json_object_get(e, "data");
+		if (!json_is_string(data))
+			fatal("%s: spec: 'data' is not a string", ctx);
+		n->kind = KTEXT;
+		n->mode = (unsigned)getint(e, "mode", 0644);
+		n->textlen = json_string_length(data);
+		n->src = xmalloc(n->textlen + 1);
+		memcpy(n->src, json_string_value(data), n->textlen + 1);
+	} else if (strcmp(type, "file") == 0) {
+		const char *src = getstr(e, "src", ctx);
+		const char *srcname = getstr(e, "srcname", ctx);
+		if (stat(src, &st) < 0) {
+			if (errno == ENOENT)
+				fatal("%s: source '%s' not found", ctx, srcname);
+			if (errno == ELOOP)
+				fatal("%s: source '%s' is a symlink loop", ctx, srcname);
+			fatal("%s: source '%s':", ctx, srcname);
+		}
+		if (!S_ISREG(st.st_mode))
+			fatal("%s: source '%s' is not a regular file", ctx, srcname);
+		adddep(l, ctx, src);
+		n->kind = KFILE;
+		n->mode = (unsigned)getint(e, "mode", filemode(&st));
+		n->src = xstrdup(src);
+	} else {
+		fatal("%s: spec: unknown entry type '%s'", ctx, type);
+	}
+}
+
+static int
+bypath(const void *a, const void *b)
+{
+	const struct node *x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+/* add the missing parents of every node, then sort and merge duplicates */
+static void
+canonicalise(struct layer *l)
+{
+	size_t i, j, n = l->len;
+	char *p, *slash;
+	struct node *d;
+
+	for (i = 0; i < n; i++) {
+		p = xstrdup(l->nodes[i].path);
+		while ((slash = strrchr(p, '/'))) {
+			*slash = '\0';
+			d = addnode(l);
+			d->path = xstrdup(p);
+			d->kind = KDIR;
+			d->mode = 0755;
+			d->synthetic = 1;
+		}
+		free(p);
+	}
+	qsort(l->nodes, l->len, sizeof(*l->nodes), bypath);
+	for (i = 0, j = 0; i < l->len; i++) {
+		struct node *a = &l->nodes[i];
+		if (j > 0 && strcmp(l->nodes[j - 1].path, a->path) == 0) {
+			struct node *prev = &l->nodes[j - 1];
+			if (a->synthetic && prev->kind == KDIR)
+				continue;
+			if (prev->synthetic && a->kind == KDIR) {
+				*prev = *a;
+				continue;
+			}
+			if (prev->kind == KDIR && a->kind == KDIR && prev->mode == a->mode &&
+			    prev->uid == a->uid && prev->gid == a->gid)
+				continue;
+			if (a->synthetic || prev->synthetic)
+				fatal("%s: /%s: declared as a file but other entries are inside it",
+				      a->synthetic ? prev->ctx : a->ctx, a->path);
+			fatal("%s: /%s: destination declared twice (also at %s)", a->ctx, a->path, prev->ctx);
+		}
+		l->nodes[j++] = *a;
+	}
+	l->len = j;
+	/* files of one tree that share an inode: the first in path order is stored */
+	for (i = 0; i < l->len; i++) {
+		if (!l->nodes[i].multilink || l->nodes[i].kind != KFILE)
+			continue;
+		for (j = i + 1; j < l->len; j++) {
+			struct node *b = &l->nodes[j];
+			if (b->kind == KFILE && b->multilink && b->dev == l->nodes[i].dev &&
+			    b->ino == l->nodes[i].ino) {
+				b->kind = KHARD;
+				b->src = l->nodes[i].path;
+			}
+		}
+	}
+}
+
+static la_ssize_t
+towrite(struct archive *a, void *arg, const void *data, size_t len)
+{
+	(void)a;
+	if (sink_write(arg, data, len) < 0)
+		return -1;
+	return (la_ssize_t)len;
+}
+
+static void
+writefile(struct archive *a, struct archive_entry *e, const struct node *n)
+{
+	char chunk[1 << 16];
+	struct stat st;
+	long long left;
+	ssize_t r;
+	int fd;
+
+	fd = open(n->src, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		fatal("%s: open %s:", n->ctx, n->src);
+	archive_entry_set_size(e, st.st_size);
+	if (archive_write_header(a, e) != ARCHIVE_OK)
+		fatal("%s: tar: %s", n->ctx, archive_error_string(a));
+	for (left = st.st_size; left > 0; left -= r) {
+		r = read(fd, chunk, left < (long long)sizeof(chunk) ? (size_t)left : sizeof(chunk));
+		if (r < 0 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r < 0)
+			fatal("%s: read %s:", n->ctx, n->src);
+		if (r == 0)
+			fatal("%s: %s changed while it was read", n->ctx, n->src);
+		if (archive_write_data(a, chunk, (size_t)r) != r)
+			fatal("%s: tar: %s", n->ctx, archive_error_string(a));
+	}
+	close(fd);
+}
+
+static void
+writetar(struct layer *l, struct sink *s, long long epoch)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e;
+	struct node *n;
+	size_t i;
+
+	if (!a || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_open2(a, s, NULL, towrite, NULL, NULL) != ARCHIVE_OK)
+		fatal("%s: tar: %s", l->name, a ? archive_error_string(a) : "out of memory");
+	e = archive_entry_new();
+	if (!e)
+		fatal("out of memory");
+	for (i = 0; i < l->len; i++) {
+		n = &l->nodes[i];
+		archive_entry_clear(e);
+		archive_entry_set_pathname(e, n->path);
+		archive_entry_set_uid(e, n->uid);
+		archive_entry_set_gid(e, n->gid);
+		archive_entry_set_mtime(e, epoch, 0);
+		switch (n->kind) {
+		case KDIR:
+			archive_entry_set_filetype(e, AE_IFDIR);
+			archive_entry_set_perm(e, n->mode);
+			break;
+		case KLINK:
+			archive_entry_set_filetype(e, AE_IFLNK);
+			archive_entry_set_perm(e, 0777);
+			archive_entry_set_symlink(e, n->src);
+			break;
+		case KHARD:
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_perm(e, n->mode);
+			archive_entry_set_hardlink(e, n->src);
+			break;
+		case KTEXT:
+		case KFILE:
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_perm(e, n->mode);
+			break;
+		}
+		if (n->kind == KFILE) {
+			writefile(a, e, n);
+			continue;
+		}
+		archive_entry_set_size(e, n->kind == KTEXT ? (la_int64_t)n->textlen : 0);
+		if (archive_write_header(a, e) != ARCHIVE_OK)
+			fatal("%s: tar: %s", n->ctx, archive_error_string(a));
+		if (n->kind == KTEXT && n->textlen > 0 &&
+		    archive_write_data(a, n->src, n->textlen) != (la_ssize_t)n->textlen)
+			fatal("%s: tar: %s", n->ctx, archive_error_string(a));
+	}
+	archive_entry_free(e);
+	if (archive_write_close(a) != ARCHIVE_OK)
+		fatal("%s: tar: %s", l->name, archive_error_string(a));
+	archive_write_free(a);
+}
+
+static void
+freelayer(struct layer *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->len; i++) {
+		free(l->nodes[i].path);
+		if (l->nodes[i].kind != KHARD)
+			free(l->nodes[i].src);
+	}
+	free(l->nodes);
+	free(l->deps.data);
+}
+
+void
+layer_build(const char *specpath, const char *descpath, const char *deppath, const char *store)
+{
+	struct layer l = {0};
+	struct sinkresult r;
+	struct sink *s;
+	json_error_t jerr;
+	json_t *spec, *entries, *desc;
+	enum compression comp;
+	const char *compname;
+	char *tmp, *text;
+	long long epoch;
+	size_t i;
+	int fd, level;
+
+	spec = json_load_file(specpath, 0, &jerr);
+	if (!spec)
+		fatal("%s:%d: %s", specpath, jerr.line, jerr.text);
+	l.specpath = specpath;
+	l.name = json_string_value(json_object_get(spec, "name"));
+	if (!l.name)
+		l.name = specpath;
+	compname = json_string_value(json_object_get(spec, "compression"));
+	if (!compname || strcmp(compname, "gzip") == 0)
+		comp = COMPRESS_GZIP;
+	else if (strcmp(compname, "none") == 0)
+		comp = COMPRESS_NONE;
+	else
+		fatal("%s: unknown compression '%s'", l.name, compname);
+	level = (int)getint(spec, "level", 6);
+	epoch = getint(spec, "epoch", 0);
+	entries = json_object_get(spec, "entries");
+	if (!json_is_array(entries))
+		fatal("%s: spec has no entries", specpath);
+
+	bufprintf(&l.deps, "%s:", descpath);
+	for (i = 0; i < json_array_size(entries); i++)
+		addentry(&l, json_array_get(entries, i));
+	canonicalise(&l);
+
+	fd = store_tmp(store, &tmp);
+	s = sink_open(fd, comp, level);
+	writetar(&l, s, epoch);
+	if (sink_close(s, &r) < 0 || close(fd) < 0) {
+		unlink(tmp);
+		fatal("write %s:", tmp);
+	}
+	store_commit(store, tmp, r.digest);
+	free(tmp);
+
+	bufstr(&l.deps, "\n");
+	xreplacefile(deppath, l.deps.data, l.deps.len);
+
+	desc = json_pack("{s:s, s:s, s:I, s:s}", "mediaType", sink_mediatype(comp),
+	                 "digest", r.digest, "size", (json_int_t)r.size, "diffid", r.diffid);
+	if (!desc)
+		fatal("out of memory");
+	text = json_dumps(desc, JSON_SORT_KEYS | JSON_COMPACT);
+	if (!text)
+		fatal("out of memory");
+	xreplacefile(descpath, text, strlen(text));
+	free(text);
+	json_decref(desc);
+	json_decref(spec);
+	freelayer(&l);
+}

@@ -1,0 +1,5 @@
+/* layer: canonical layers from a layer spec */
+
+/* write the layer that spec describes into the store, its descriptor
+   (mediaType, digest, size, diffid) to desc and its inputs to depfile */
+void layer_build(const char *spec, const char *desc, const char *depfile, const char *store);

@@ -1,0 +1,315 @@
+/*
+ * layout: an image file (see image.c) made into what tools load.
+ *
+ * OCI image layout DIR: oci-layout, blobs/sha256/<hex> hard-linked from the
+ * store (copied when the store is on another file system), and index.json
+ * with one manifest whose org.opencontainers.image.ref.name is the tag.
+ * index.json is written last, by rename, and only when it changed: it is
+ * the file ninja tracks, so a layout is either whole or not done. Blobs
+ * that no longer belong to the image are removed.
+ *
+ * docker-archive TAR: the same layout inside a tar, plus the manifest.json
+ * that docker load and podman load read. Entries sorted, mtime = epoch,
+ * owner 0:0, modes 0644/0755, written to a temporary file and renamed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+#include "util.h"
+#include "store.h"
+#include "layout.h"
+
+#define MT_INDEX "application/vnd.oci.image.index.v1+json"
+#define LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
+
+/* the image's blobs in order: config, layers, manifest (borrowed digests) */
+struct blobs {
+	const char **digest;
+	size_t len;
+};
+
+static json_t *
+loadimage(const char *path, struct blobs *b)
+{
+	json_t *img = readjson(path), *l;
+	size_t i, n;
+
+	n = json_array_size(json_object_get(img, "layers"));
+	b->digest = xcalloc(n + 2, sizeof(*b->digest));
+	b->len = 0;
+	b->digest[b->len++] = json_string_value(json_object_get(json_object_get(img, "config"), "digest"));
+	json_array_foreach(json_object_get(img, "layers"), i, l)
+		b->digest[b->len++] = json_string_value(json_object_get(l, "digest"));
+	b->digest[b->len++] = json_string_value(json_object_get(json_object_get(img, "manifest"), "digest"));
+	for (i = 0; i < b->len; i++) {
+		if (!b->digest[i] || !store_validdigest(b->digest[i]))
+			fatal("%s: malformed image file", path);
+	}
+	return img;
+}
+
+static char *
+indexjson(json_t *img)
+{
+	json_t *index, *m;
+	char *text;
+
+	m = json_deep_copy(json_object_get(img, "manifest"));
+	if (!m || json_object_set_new(m, "annotations", json_pack("{s:O}",
+	    "org.opencontainers.image.ref.name", json_object_get(img, "ref"))) < 0 ||
+	    json_object_set(m, "platform", json_object_get(img, "platform")) < 0)
+		fatal("malformed image file");
+	index = json_pack("{s:i, s:s, s:[o]}", "schemaVersion", 2, "mediaType", MT_INDEX,
+	                  "manifests", m);
+	if (!index)
+		fatal("out of memory");
+	text = dumpjson(index);
+	json_decref(index);
+	return text;
+}
+
+static void
+copyfile(const char *from, const char *to)
+{
+	char chunk[1 << 16];
+	ssize_t n;
+	int in, out;
+
+	in = open(from, O_RDONLY);
+	if (in < 0)
+		fatal("open %s:", from);
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (out < 0)
+		fatal("create %s:", to);
+	while ((n = read(in, chunk, sizeof(chunk))) > 0) {
+		if (write(out, chunk, (size_t)n) != n)
+			fatal("write %s:", to);
+	}
+	if (n < 0)
+		fatal("read %s:", from);
+	close(in);
+	if (close(out) < 0)
+		fatal("write %s:", to);
+}
+
+static void
+linkblob(const char *store, const char *digest, const char *dir)
+{
+	char *src = store_path(store, digest), *dst, *tmp;
+	struct stat a, b;
+
+	dst = xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
+	if (stat(src, &a) < 0)
+		fatal("blob %s is missing from the store %s:", digest, store);
+	if (stat(dst, &b) == 0 && a.st_size == b.st_size)
+		goto done;
+	tmp = xasprintf("%s.tmp%ld", dst, (long)getpid());
+	unlink(tmp);
+	if (link(src, tmp) < 0) {
+		if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+			fatal("link %s:", tmp);
+		copyfile(src, tmp);
+	}
+	if (rename(tmp, dst) < 0)
+		fatal("rename %s:", dst);
+	free(tmp);
+done:
+	free(src);
+	free(dst);
+}
+
+static int
+listed(const struct blobs *b, const char *hex)
+{
+	size_t i;
+
+	for (i = 0; i < b->len; i++) {
+		if (strcmp(b->digest[i] + 7, hex) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+prune(const struct blobs *b, const char *dir)
+{
+	char *blobdir = xasprintf("%s/blobs/sha256", dir), *path;
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(blobdir);
+	if (!d)
+		fatal("open %s:", blobdir);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		if (listed(b, de->d_name))
+			continue;
+		path = xasprintf("%s/%s", blobdir, de->d_name);
+		if (unlink(path) < 0)
+			fatal("remove %s:", path);
+		free(path);
+	}
+	closedir(d);
+	free(blobdir);
+}
+
+void
+layout_write(const char *image, const char *dir, const char *store)
+{
+	struct blobs b;
+	json_t *img = loadimage(image, &b);
+	char *blobdir, *path, *index;
+	size_t i;
+
+	blobdir = xasprintf("%s/blobs/sha256", dir);
+	if (mkdirs(blobdir) < 0)
+		fatal("mkdir %s:", blobdir);
+	for (i = 0; i < b.len; i++)
+		linkblob(store, b.digest[i], dir);
+	path = xasprintf("%s/oci-layout", dir);
+	xreplacefile(path, LAYOUT, strlen(LAYOUT));
+	free(path);
+	index = indexjson(img);
+	path = xasprintf("%s/index.json", dir);
+	xreplacefile(path, index, strlen(index));
+	prune(&b, dir);
+	free(path);
+	free(index);
+	free(blobdir);
+	free(b.digest);
+	json_decref(img);
+}
+
+static void
+tarentry(struct archive *a, struct archive_entry *e, const char *name, int dir,
+         long long size, long long epoch)
+{
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, dir ? AE_IFDIR : AE_IFREG);
+	archive_entry_set_perm(e, dir ? 0755 : 0644);
+	archive_entry_set_mtime(e, epoch, 0);
+	archive_entry_set_size(e, dir ? 0 : size);
+	if (archive_write_header(a, e) != ARCHIVE_OK)
+		fatal("tar: %s", archive_error_string(a));
+}
+
+static void
+tardata(struct archive *a, const char *data, size_t len)
+{
+	if (len > 0 && archive_write_data(a, data, len) != (la_ssize_t)len)
+		fatal("tar: %s", archive_error_string(a));
+}
+
+static void
+tarblob(struct archive *a, struct archive_entry *e, const char *store, const char *digest,
+        long long epoch)
+{
+	char chunk[1 << 16], *path = store_path(store, digest), *name;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		fatal("open %s:", path);
+	name = xasprintf("blobs/sha256/%s", digest + 7);
+	tarentry(a, e, name, 0, st.st_size, epoch);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		tardata(a, chunk, (size_t)n);
+	if (n < 0)
+		fatal("read %s:", path);
+	close(fd);
+	free(name);
+	free(path);
+}
+
+static int
+bystr(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+void
+layout_archive(const char *image, const char *tar, const char *store)
+{
+	struct blobs b;
+	json_t *img = loadimage(image, &b), *dm, *l;
+	struct archive *a;
+	struct archive_entry *e;
+	long long epoch = json_integer_value(json_object_get(img, "epoch"));
+	const char **sorted;
+	char *tmp, *index, *manifest, *repotag;
+	size_t i, n;
+
+	/* docker's manifest.json: config, tags and layers by path in the tar */
+	repotag = xasprintf("%s:%s", json_string_value(json_object_get(img, "repo")),
+	                    json_string_value(json_object_get(img, "ref")));
+	dm = json_pack("[{s:s+, s:[s], s:[]}]", "Config", "blobs/sha256/", b.digest[0] + 7,
+	               "RepoTags", repotag, "Layers");
+	if (!dm)
+		fatal("out of memory");
+	json_array_foreach(json_object_get(img, "layers"), i, l) {
+		json_array_append_new(json_object_get(json_array_get(dm, 0), "Layers"),
+		    json_sprintf("blobs/sha256/%s", json_string_value(json_object_get(l, "digest")) + 7));
+	}
+	manifest = dumpjson(dm);
+	index = indexjson(img);
+
+	/* a layer shared twice in one image is stored once */
+	sorted = xcalloc(b.len, sizeof(*sorted));
+	memcpy(sorted, b.digest, b.len * sizeof(*sorted));
+	qsort(sorted, b.len, sizeof(*sorted), bystr);
+
+	tmp = xasprintf("%s.tmp%ld", tar, (long)getpid());
+	if (mkparent(tar) < 0)
+		fatal("mkdir for %s:", tar);
+	a = archive_write_new();
+	e = archive_entry_new();
+	if (!a || !e)
+		fatal("out of memory");
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_open_filename(a, tmp) != ARCHIVE_OK)
+		fatal("%s: %s", tmp, archive_error_string(a));
+	tarentry(a, e, "blobs", 1, 0, epoch);
+	tarentry(a, e, "blobs/sha256", 1, 0, epoch);
+	for (i = 0, n = 0; i < b.len; i++) {
+		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
+			continue;
+		tarblob(a, e, store, sorted[i], epoch);
+		n++;
+	}
+	tarentry(a, e, "index.json", 0, (long long)strlen(index), epoch);
+	tardata(a, index, strlen(index));
+	tarentry(a, e, "manifest.json", 0, (long long)strlen(manifest), epoch);
+	tardata(a, manifest, strlen(manifest));
+	tarentry(a, e, "oci-layout", 0, (long long)strlen(LAYOUT), epoch);
+	tardata(a, LAYOUT, strlen(LAYOUT));
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		unlink(tmp);
+		fatal("%s: %s", tmp, archive_error_string(a));
+	}
+	archive_write_free(a);
+	archive_entry_free(e);
+	if (chmod(tmp, 0644) < 0 || rename(tmp, tar) < 0) {
+		unlink(tmp);
+		fatal("rename %s:", tar);
+	}
+	free(tmp);
+	free(sorted);
+	free(index);
+	free(manifest);
+	free(repotag);
+	free(b.digest);
+	json_decref(dm);
+	json_decref(img);
+}

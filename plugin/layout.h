@@ -1,0 +1,6 @@
+/* layout: OCI image layouts and docker-archives from an image file */
+
+/* make dir an OCI image layout of the image, blobs linked from the store */
+void layout_write(const char *image, const char *dir, const char *store);
+/* write a docker-archive (also an OCI layout in a tar) of the image to tar */
+void layout_archive(const char *image, const char *tar, const char *store);

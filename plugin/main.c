@@ -1,0 +1,87 @@
+/*
+ * main: the imagegen command. Without a subcommand it reads a definition
+ * and writes the build file (the Lua side, imagegen.main); the subcommands
+ * are the helpers that the generated rules run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util.h"
+#include "host.h"
+#include "layer.h"
+#include "image.h"
+#include "layout.h"
+
+static const char usage[] =
+	"usage: imagegen [-G ninja] [-o FILE] DEFINITION.lua\n"
+	"       imagegen --help | --version\n"
+	"       imagegen layer SPEC DESC DEPFILE STORE\n"
+	"       imagegen image SPEC IMAGE STORE\n"
+	"       imagegen layout IMAGE DIR STORE\n"
+	"       imagegen archive IMAGE TAR STORE\n";
+
+static const char help[] =
+	"imagegen reads an image definition (Lua) and writes a ninja build file\n"
+	"whose rules build reproducible OCI images. Then run ninja.\n"
+	"\n"
+	"  -o FILE     write the build file to FILE (default build.ninja)\n"
+	"  -G ninja    the backend (only ninja for now)\n"
+	"  --help      this text\n"
+	"  --version   print the version\n"
+	"\n"
+	"Helpers, run by the generated rules (STORE is the build's blob store):\n"
+	"  layer SPEC DESC DEPFILE STORE   write the canonical layer SPEC describes\n"
+	"                                  into STORE, its descriptor to DESC and\n"
+	"                                  the files it read to DEPFILE\n"
+	"  image SPEC IMAGE STORE          write config and manifest blobs; IMAGE\n"
+	"                                  records them and the layers\n"
+	"  layout IMAGE DIR STORE          make DIR an OCI image layout\n"
+	"  archive IMAGE TAR STORE         write a docker-archive (podman/docker load)\n"
+	"\n"
+	"Environment: SOURCE_DATE_EPOCH (timestamps in images, default 0),\n"
+	"IMAGEGEN_LUA (load lua/ and rules/ from this folder instead of the\n"
+	"copies built in), IMAGEGEN_DEBUG (tracebacks for Lua errors).\n";
+
+static void
+need(int argc, int n)
+{
+	if (argc != n) {
+		fputs(usage, stderr);
+		exit(2);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		fputs(usage, stdout);
+		fputs("\n", stdout);
+		fputs(help, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		puts("imagegen " VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "layer") == 0) {
+		need(argc, 6);
+		layer_build(argv[2], argv[3], argv[4], argv[5]);
+	} else if (strcmp(cmd, "image") == 0) {
+		need(argc, 5);
+		image_build(argv[2], argv[3], argv[4]);
+	} else if (strcmp(cmd, "layout") == 0) {
+		need(argc, 5);
+		layout_write(argv[2], argv[3], argv[4]);
+	} else if (strcmp(cmd, "archive") == 0) {
+		need(argc, 5);
+		layout_archive(argv[2], argv[3], argv[4]);
+	} else {
+		return host_run("imagegen.main", argc - 1, argv + 1);
+	}
+	if (fflush(stdout) != 0)
+		fatal("write stdout:");
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* sink: the one streaming pass from tar bytes to a stored, hashed blob */
+
+enum compression {
+	COMPRESS_NONE,
+	COMPRESS_GZIP,
+};
+
+/* what a sink measured once closed: "sha256:<hex>" digests and the blob size */
+struct sinkresult {
+	char diffid[72];
+	char digest[72];
+	long long size;
+};
+
+struct sink;
+
+/* start a sink writing the compressed stream to fd */
+struct sink *sink_open(int fd, enum compression comp, int level);
+/* feed uncompressed bytes; -1 on a write or compressor failure */
+int sink_write(struct sink *s, const void *data, size_t len);
+/* finish the stream, fill r and free s (fd stays open); -1 on failure */
+int sink_close(struct sink *s, struct sinkresult *r);
+/* free a sink after a failure, without finishing it */
+void sink_abort(struct sink *s);
+/* the layer media type for a compression */
+const char *sink_mediatype(enum compression comp);

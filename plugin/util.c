@@ -1,0 +1,333 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <openssl/evp.h>
+#include <jansson.h>
+#include "util.h"
+
+const char *argv0 = "imagegen";
+
+static void
+vwarn(const char *fmt, va_list ap)
+{
+	size_t n = strlen(fmt);
+
+	fprintf(stderr, "%s: ", argv0);
+	vfprintf(stderr, fmt, ap);
+	if (n > 0 && fmt[n - 1] == ':')
+		fprintf(stderr, " %s", strerror(errno));
+	fputc('\n', stderr);
+}
+
+void
+warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		fatal("out of memory");
+	return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+	if (!p)
+		fatal("out of memory");
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		fatal("out of memory");
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(xmalloc(n), s, n);
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *s;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatal("vsnprintf:");
+	s = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static void
+bufgrow(struct buf *b, size_t n)
+{
+	if (b->cap - b->len > n)
+		return;
+	if (b->cap == 0)
+		b->cap = 64;
+	while (b->cap - b->len <= n)
+		b->cap *= 2;
+	b->data = xrealloc(b->data, b->cap);
+}
+
+void
+bufadd(struct buf *b, const void *data, size_t n)
+{
+	bufgrow(b, n);
+	memcpy(b->data + b->len, data, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+bufstr(struct buf *b, const char *s)
+{
+	bufadd(b, s, strlen(s));
+}
+
+void
+bufprintf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatal("vsnprintf:");
+	bufgrow(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+int
+readall(const char *path, struct buf *b)
+{
+	char tmp[65536];
+	ssize_t n;
+	int fd, saved;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	bufgrow(b, 0);
+	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		bufadd(b, tmp, (size_t)n);
+	}
+	close(fd);
+	return 0;
+}
+
+int
+mkdirs(const char *path)
+{
+	char *p, *s;
+	int ret = 0;
+
+	s = xstrdup(path);
+	for (p = s + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(s, 0755) < 0 && errno != EEXIST) {
+			ret = -1;
+			break;
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	free(s);
+	return ret;
+}
+
+int
+mkparent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int ret;
+
+	if (!slash || slash == path)
+		return 0;
+	dir = xmalloc((size_t)(slash - path) + 1);
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	ret = mkdirs(dir);
+	free(dir);
+	return ret;
+}
+
+static int
+samecontent(const char *path, const void *data, size_t len)
+{
+	struct buf old = {0};
+	int same;
+
+	if (readall(path, &old) < 0)
+		return 0;
+	same = old.len == len && memcmp(old.data, data, len) == 0;
+	free(old.data);
+	return same;
+}
+
+int
+replacefile(const char *path, const void *data, size_t len)
+{
+	char *tmp;
+	int fd, saved;
+	const char *p = data;
+	ssize_t n;
+
+	if (samecontent(path, data, len))
+		return 0;
+	if (mkparent(path) < 0)
+		return -1;
+	tmp = xasprintf("%s.tmp%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		goto err;
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto errclose;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0)
+		goto errunlink;
+	if (rename(tmp, path) < 0)
+		goto errunlink;
+	free(tmp);
+	return 1;
+errclose:
+	saved = errno;
+	close(fd);
+	errno = saved;
+errunlink:
+	saved = errno;
+	unlink(tmp);
+	errno = saved;
+err:
+	free(tmp);
+	return -1;
+}
+
+int
+xreplacefile(const char *path, const void *data, size_t len)
+{
+	int ret = replacefile(path, data, len);
+
+	if (ret < 0)
+		fatal("write %s:", path);
+	return ret;
+}
+
+void
+sha256hex(const void *data, size_t len, char hex[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen;
+	int i;
+
+	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL))
+		fatal("sha256 failed");
+	for (i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+	hex[64] = '\0';
+}
+
+long long
+sourcedate(void)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long t;
+
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	t = strtoll(s, &end, 10);
+	if (errno || *end || t < 0 || t > 253402300799LL)
+		fatal("SOURCE_DATE_EPOCH '%s' is not a number of seconds from 1970 to 9999", s);
+	return t;
+}
+
+json_t *
+readjson(const char *path)
+{
+	json_error_t err;
+	json_t *j = json_load_file(path, 0, &err);
+
+	if (!j)
+		fatal("%s:%d: %s", path, err.line, err.text);
+	return j;
+}
+
+char *
+dumpjson(const json_t *j)
+{
+	char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+
+	if (!s)
+		fatal("out of memory");
+	return s;
+}

@@ -1,0 +1,57 @@
+/* util: errors, memory, strings and files shared by every module */
+#include <stddef.h>
+
+#ifdef __GNUC__
+#define NORETURN __attribute__((noreturn))
+#else
+#define NORETURN
+#endif
+
+/* growable byte buffer; data is always NUL-terminated */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+
+/* the program name used as the prefix of every message */
+extern const char *argv0;
+
+/* print "imagegen: msg" (a trailing ':' appends strerror(errno)) and exit 1 */
+NORETURN void fatal(const char *fmt, ...);
+/* print "imagegen: msg" like fatal, without exiting */
+void warn(const char *fmt, ...);
+/* allocate, or exit on failure */
+void *xmalloc(size_t n);
+/* allocate zeroed, or exit on failure */
+void *xcalloc(size_t nmemb, size_t size);
+/* resize, or exit on failure */
+void *xrealloc(void *p, size_t n);
+/* duplicate a string, or exit on failure */
+char *xstrdup(const char *s);
+/* printf into a new string */
+char *xasprintf(const char *fmt, ...);
+/* append n bytes to b */
+void bufadd(struct buf *b, const void *data, size_t n);
+/* append a string to b */
+void bufstr(struct buf *b, const char *s);
+/* append formatted text to b */
+void bufprintf(struct buf *b, const char *fmt, ...);
+/* read a whole file into b; -1 with errno set on failure */
+int readall(const char *path, struct buf *b);
+/* make the directory and its parents (mode 0755); -1 on failure */
+int mkdirs(const char *path);
+/* make the parent directories of path; -1 on failure */
+int mkparent(const char *path);
+/* write data to path via a temporary file and rename, unless path already
+   holds exactly these bytes; 1 if written, 0 if unchanged, -1 on failure */
+int replacefile(const char *path, const void *data, size_t len);
+/* like replacefile, but exits with a message on failure */
+int xreplacefile(const char *path, const void *data, size_t len);
+/* the hex digits of the sha256 of data, in hex[65] */
+void sha256hex(const void *data, size_t len, char hex[65]);
+/* SOURCE_DATE_EPOCH, or the default (0) when unset; exits if malformed */
+long long sourcedate(void);
+/* parse a JSON file, or exit naming the file and line */
+struct json_t *readjson(const char *path);
+/* canonical JSON text (sorted keys, no insignificant whitespace); free it */
+char *dumpjson(const struct json_t *j);
