@@ -8,8 +8,9 @@
  * the file ninja tracks, so a layout is either whole or not done. Blobs
  * that no longer belong to the image are removed.
  *
- * docker-archive TAR: the same layout inside a tar, plus the manifest.json
- * that docker load and podman load read. Entries sorted, mtime = epoch,
+ * docker-archive TAR: the blobs under blobs/sha256/ and the manifest.json
+ * that docker load and podman load read (no index.json: podman would take
+ * the tar for an OCI archive and name the image after the bare tag). Entries sorted, mtime = epoch,
  * owner 0:0, modes 0644/0755, written to a temporary file and renamed.
  */
 #include <errno.h>
@@ -248,7 +249,7 @@ layout_archive(const char *image, const char *tar, const char *store)
 	struct archive_entry *e;
 	long long epoch = json_integer_value(json_object_get(img, "epoch"));
 	const char **sorted;
-	char *tmp, *index, *manifest, *repotag;
+	char *tmp, *manifest, *repotag;
 	size_t i, n;
 
 	/* docker's manifest.json: config, tags and layers by path in the tar */
@@ -263,7 +264,6 @@ layout_archive(const char *image, const char *tar, const char *store)
 		    json_sprintf("blobs/sha256/%s", json_string_value(json_object_get(l, "digest")) + 7));
 	}
 	manifest = dumpjson(dm);
-	index = indexjson(img);
 
 	/* a layer shared twice in one image is stored once */
 	sorted = xcalloc(b.len, sizeof(*sorted));
@@ -288,12 +288,8 @@ layout_archive(const char *image, const char *tar, const char *store)
 		tarblob(a, e, store, sorted[i], epoch);
 		n++;
 	}
-	tarentry(a, e, "index.json", 0, (long long)strlen(index), epoch);
-	tardata(a, index, strlen(index));
 	tarentry(a, e, "manifest.json", 0, (long long)strlen(manifest), epoch);
 	tardata(a, manifest, strlen(manifest));
-	tarentry(a, e, "oci-layout", 0, (long long)strlen(LAYOUT), epoch);
-	tardata(a, LAYOUT, strlen(LAYOUT));
 	if (archive_write_close(a) != ARCHIVE_OK) {
 		unlink(tmp);
 		fatal("%s: %s", tmp, archive_error_string(a));
@@ -306,7 +302,6 @@ layout_archive(const char *image, const char *tar, const char *store)
 	}
 	free(tmp);
 	free(sorted);
-	free(index);
 	free(manifest);
 	free(repotag);
 	free(b.digest);
