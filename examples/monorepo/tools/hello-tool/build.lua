@@ -1,0 +1,14 @@
+-- A tool image from scratch, with nothing but its binary.
+local tool = command {
+  outputs = "tool",
+  inputs = "tool.c",
+  run = "cc -static -Os -o $out $in",
+  description = "CC tool",
+}
+
+image {
+  name = "tool",
+  files = { { "/tool", tool } },
+  entrypoint = { "/tool" },
+  cmd = { "--version" },
+}
