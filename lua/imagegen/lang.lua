@@ -21,16 +21,23 @@ local function fail(where, fmt, ...)
 end
 M.fail = fail
 
+-- the last definition line that ran, kept by a line hook: a declaration
+-- called as "return image {...}" is a tail call and has no caller frame
+local lastwhere = "?"
+
+local function linehook(_, line)
+  local src = debug.getinfo(2, "S").source
+  if src:sub(1, 1) == "@" then lastwhere = src:sub(2) .. ":" .. line end
+end
+
 -- "file:line" of the definition code that called a declaration
 local function caller(level)
+  local self = debug.getinfo(level, "t")
   local info = debug.getinfo(level + 1, "Sl")
-  while info and info.what == "C" do
-    level = level + 1
-    info = debug.getinfo(level + 1, "Sl")
+  if self and not self.istailcall and info and info.source:sub(1, 1) == "@" then
+    return info.source:sub(2) .. ":" .. info.currentline
   end
-  if not info then return "?" end
-  local src = info.source:sub(1, 1) == "@" and info.source:sub(2) or info.short_src
-  return src .. ":" .. info.currentline
+  return lastwhere
 end
 
 local function distance(a, b)
@@ -209,6 +216,9 @@ local function declarations(G, file)
     if not isstring(p) or p == "" then fail(where, "%s: expected a source path", what) end
     if p:find("[\n%z]") then fail(where, "%s: source path has a newline or NUL", what) end
     local full = path.join(dir, p)
+    if path.basename(full):sub(1, 4) == ".wh." then
+      fail(where, "%s: source '%s': names starting with .wh. are whiteouts and cannot be sources", what, p)
+    end
     if not depsafe(full) then
       fail(where, "%s: source '%s' has characters ninja and samurai cannot express in a depfile "
         .. "(use letters, digits, space and +,-./@_)", what, p)
@@ -226,6 +236,16 @@ local function declarations(G, file)
     if kind == "dir" then fail(where, "%s: source '%s' is a directory; use tree '%s'", what, p, p) end
     if kind ~= "file" then fail(where, "%s: source '%s' is not a regular file", what, p) end
     return mksource { kind = "file", path = full, name = p }
+  end
+
+  -- what the definition itself reads must lie in the project (the top definition's folder)
+  local function projectpath(where, what, p)
+    local full = srcpath(where, what, p)
+    local rel = path.relative(G.topdir, full)
+    if path.isabs(full) ~= path.isabs(G.topdir) or rel == ".." or rel:sub(1, 3) == "../" then
+      fail(where, "%s: '%s' is outside the project folder '%s'", what, p, G.topdir)
+    end
+    return full
   end
 
   function D.file(p)
@@ -487,7 +507,7 @@ local function declarations(G, file)
   -- read a file of the source tree; it becomes an input of the regeneration
   function D.read(p)
     local where = caller(2)
-    local full = srcpath(where, "read", p)
+    local full = projectpath(where, "read", p)
     local data, err = native.readfile(full)
     if not data then fail(where, "read: '%s': %s", p, err) end
     addinput(G, full)
@@ -497,7 +517,7 @@ local function declarations(G, file)
   -- the sorted names in a folder of the source tree; the folder becomes an input
   function D.listdir(p)
     local where = caller(2)
-    local full = srcpath(where, "listdir", p or ".")
+    local full = projectpath(where, "listdir", p or ".")
     local names, err = native.listdir(full)
     if not names then fail(where, "listdir: '%s': %s", p or ".", err) end
     addinput(G, full)
@@ -506,7 +526,7 @@ local function declarations(G, file)
 
   function D.include(p)
     local where = caller(2)
-    local full = srcpath(where, "include", p)
+    local full = projectpath(where, "include", p)
     if native.stat(full) == "dir" then full = path.join(full, "build.lua") end
     return M.load(G, full, where)
   end
@@ -550,7 +570,10 @@ function M.load(G, file, where)
   local chunk, msg = load(src, "@" .. file, "t", sandbox(G, file))
   if not chunk then error({ msg = msg }, 0) end
   G.loading[file] = true
+  local hooked = debug.gethook() == linehook
+  if not hooked then debug.sethook(linehook, "l") end
   local ret = table.pack(chunk())
+  if not hooked then debug.sethook() end
   G.loading[file] = nil
   G.loaded[file] = ret
   return table.unpack(ret, 1, ret.n)

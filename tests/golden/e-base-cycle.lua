@@ -1,0 +1,3 @@
+image { name = "a", base = "b" }
+image { name = "b", base = "c" }
+image { name = "c", base = "a" }

@@ -1,0 +1,1 @@
+image { name = "a", files = { { "/etc/../../a", "conf.txt" } } }

@@ -1,0 +1,3 @@
+image { name = "a" }
+
+image { name = "a" }

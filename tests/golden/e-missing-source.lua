@@ -1,0 +1,7 @@
+image {
+  name = "a",
+  files = {
+    { "/etc/a", "conf.txt" },
+    { "/etc/x", "conf/x" },
+  },
+}

@@ -1,0 +1,1 @@
+image { name = "a", files = { { "/a", "conf.txt", mode = 0755 } } }

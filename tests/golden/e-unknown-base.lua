@@ -1,0 +1,2 @@
+image { name = "base" }
+image { name = "a", base = "bsae" }

@@ -1,0 +1,75 @@
+# lib.sh: sourced by each test script. Checks append "ok ..." or "FAIL ..." to
+# tests/work/results; a script keeps going after a failed check.
+IMAGEGEN=$TOP/imagegen
+RESULTS=$TOP/tests/work/results
+SHARED=$TOP/../shared
+export LC_ALL=C.UTF-8 SOURCE_DATE_EPOCH=0
+
+ok() {
+	echo "ok $*" | tee -a "$RESULTS"
+}
+
+fail() {
+	echo "FAIL $*" | tee -a "$RESULTS"
+}
+
+# check DESCRIPTION COMMAND...: ok when the command exits 0
+check() {
+	desc=$1
+	shift
+	if "$@" >"$TOP/tests/work/check.out" 2>&1; then
+		ok "$desc"
+	else
+		fail "$desc"
+		sed 's/^/    /' "$TOP/tests/work/check.out" | head -n 20
+	fi
+}
+
+# same DESCRIPTION EXPECTED ACTUAL: ok when the two strings are equal
+same() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		fail "$1"
+		echo "    expected: $2"
+		echo "    actual:   $3"
+	fi
+}
+
+# contains DESCRIPTION FILE TEXT: ok when FILE has a line containing TEXT
+contains() {
+	if grep -q -F -e "$3" "$2"; then
+		ok "$1"
+	else
+		fail "$1"
+		echo "    no line with '$3' in:"
+		sed 's/^/    /' "$2" | head -n 20
+	fi
+}
+
+# workdir NAME: a fresh folder for this test, as $W
+workdir() {
+	W=$TOP/tests/work/$1
+	rm -rf "$W"
+	mkdir -p "$W"
+}
+
+# blob LAYOUT DIGEST: the path of a blob in an OCI layout
+blob() {
+	echo "$1/blobs/sha256/${2#sha256:}"
+}
+
+# jget FILE EXPR: a value from a JSON file (python3 expression on j)
+jget() {
+	python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+# count FILE TEXT: how many lines of FILE contain TEXT
+count() {
+	grep -c -F -e "$2" "$1"
+}
+
+# have COMMAND: whether a tool is installed
+have() {
+	command -v "$1" >/dev/null 2>&1
+}
