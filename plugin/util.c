@@ -242,6 +242,9 @@ replacefile(const char *path, const void *data, size_t len)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		goto err;
+	/* outputs are shared artifacts: readable by all whatever the umask */
+	if (fchmod(fd, 0644) < 0)
+		goto errclose;
 	while (len > 0) {
 		n = write(fd, p, len);
 		if (n < 0) {
