@@ -541,6 +541,7 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 	canonicalise(&l);
 
 	fd = store_tmp(store, &tmp);
+	removeonfatal(tmp);
 	s = sink_open(fd, comp, level);
 	writetar(&l, s, epoch);
 	if (sink_close(s, &r) < 0 || close(fd) < 0) {
@@ -548,6 +549,7 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 		fatal("write %s:", tmp);
 	}
 	store_commit(store, tmp, r.digest);
+	removeonfatal(NULL);
 	free(tmp);
 
 	bufstr(&l.deps, "\n");

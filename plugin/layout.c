@@ -250,7 +250,7 @@ layout_archive(const char *image, const char *tar, const char *store)
 	long long epoch = json_integer_value(json_object_get(img, "epoch"));
 	const char **sorted;
 	char *tmp, *manifest, *repotag;
-	size_t i, n;
+	size_t i;
 
 	/* docker's manifest.json: config, tags and layers by path in the tar */
 	repotag = xasprintf("%s:%s", json_string_value(json_object_get(img, "repo")),
@@ -273,6 +273,7 @@ layout_archive(const char *image, const char *tar, const char *store)
 	tmp = xasprintf("%s.tmp%ld", tar, (long)getpid());
 	if (mkparent(tar) < 0)
 		fatal("mkdir for %s:", tar);
+	removeonfatal(tmp);
 	a = archive_write_new();
 	e = archive_entry_new();
 	if (!a || !e)
@@ -282,11 +283,9 @@ layout_archive(const char *image, const char *tar, const char *store)
 		fatal("%s: %s", tmp, archive_error_string(a));
 	tarentry(a, e, "blobs", 1, 0, epoch);
 	tarentry(a, e, "blobs/sha256", 1, 0, epoch);
-	for (i = 0, n = 0; i < b.len; i++) {
-		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
-			continue;
-		tarblob(a, e, store, sorted[i], epoch);
-		n++;
+	for (i = 0; i < b.len; i++) {
+		if (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0)
+			tarblob(a, e, store, sorted[i], epoch);
 	}
 	tarentry(a, e, "manifest.json", 0, (long long)strlen(manifest), epoch);
 	tardata(a, manifest, strlen(manifest));
@@ -300,6 +299,7 @@ layout_archive(const char *image, const char *tar, const char *store)
 		unlink(tmp);
 		fatal("rename %s:", tar);
 	}
+	removeonfatal(NULL);
 	free(tmp);
 	free(sorted);
 	free(manifest);

@@ -11,6 +11,15 @@
 #include "util.h"
 
 const char *argv0 = "imagegen";
+/* a temporary file that a fatal error must not leave behind */
+static char *pending;
+
+void
+removeonfatal(const char *path)
+{
+	free(pending);
+	pending = path ? xstrdup(path) : NULL;
+}
 
 static void
 vwarn(const char *fmt, va_list ap)
@@ -42,6 +51,8 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
+	if (pending)
+		unlink(pending);
 	exit(1);
 }
 

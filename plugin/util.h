@@ -18,6 +18,8 @@ extern const char *argv0;
 
 /* print "imagegen: msg" (a trailing ':' appends strerror(errno)) and exit 1 */
 NORETURN void fatal(const char *fmt, ...);
+/* remove path if fatal is called before it is cleared (NULL clears) */
+void removeonfatal(const char *path);
 /* print "imagegen: msg" like fatal, without exiting */
 void warn(const char *fmt, ...);
 /* allocate, or exit on failure */

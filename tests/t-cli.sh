@@ -1,0 +1,37 @@
+# The command line: help, version, usage errors, -o.
+. "$TOP/tests/lib.sh"
+workdir cli
+cd "$W" || exit 1
+
+"$IMAGEGEN" --help > help.out 2>&1
+same "--help exits 0" 0 $?
+contains "--help shows the usage" help.out "usage: imagegen [-G ninja] [-o FILE] DEFINITION.lua"
+contains "--help documents the layer helper" help.out "layer SPEC DESC DEPFILE STORE"
+contains "--help documents SOURCE_DATE_EPOCH" help.out "SOURCE_DATE_EPOCH"
+same "--version" "imagegen 0.1.0" "$("$IMAGEGEN" --version)"
+
+"$IMAGEGEN" > none.out 2>&1
+same "no definition: exit 2" 2 $?
+contains "no definition: says so" none.out "imagegen: no definition file"
+"$IMAGEGEN" -x build.lua > bad.out 2>&1
+same "unknown option: exit 2" 2 $?
+contains "unknown option: names it" bad.out "imagegen: unknown option '-x'"
+"$IMAGEGEN" -G bazel build.lua > backend.out 2>&1
+same "unknown backend: exit 2" 2 $?
+contains "unknown backend: names it" backend.out "unknown backend 'bazel'"
+"$IMAGEGEN" layer a b > helper.out 2>&1
+same "a helper with missing arguments: exit 2" 2 $?
+"$IMAGEGEN" missing.lua > missing.out 2>&1
+same "a missing definition: exit 1" 1 $?
+contains "a missing definition: one line" missing.out "imagegen: missing.lua: No such file or directory"
+check "a missing definition writes no build file" test ! -e build.ninja
+
+mkdir b && cd b || exit 1
+"$IMAGEGEN" -o images.ninja "$TOP/examples/hello/build.lua"
+check "-o names the build file" test -f images.ninja -a ! -e build.ninja
+check "ninja -f images.ninja builds the image" ninja -f images.ninja
+check "the image is there" test -f out/hello/index.json
+touch "$TOP/examples/hello/build.lua"
+ninja -f images.ninja > regen.log 2>&1
+contains "the regeneration rule rewrites images.ninja" regen.log "IMAGEGEN images.ninja"
+check "and not build.ninja" test ! -e build.ninja
