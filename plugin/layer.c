@@ -355,15 +355,17 @@ canonicalise(struct layer *l)
 		struct node *a = &l->nodes[i];
 		if (j > 0 && strcmp(l->nodes[j - 1].path, a->path) == 0) {
 			struct node *prev = &l->nodes[j - 1];
-			if (a->synthetic && prev->kind == KDIR)
+			if ((a->synthetic && prev->kind == KDIR) ||
+			    (prev->kind == KDIR && a->kind == KDIR && !prev->synthetic &&
+			     prev->mode == a->mode && prev->uid == a->uid && prev->gid == a->gid)) {
+				free(a->path);
 				continue;
+			}
 			if (prev->synthetic && a->kind == KDIR) {
+				free(prev->path);
 				*prev = *a;
 				continue;
 			}
-			if (prev->kind == KDIR && a->kind == KDIR && prev->mode == a->mode &&
-			    prev->uid == a->uid && prev->gid == a->gid)
-				continue;
 			if (a->synthetic || prev->synthetic)
 				fatal("%s: /%s: declared as a file but other entries are inside it",
 				      a->synthetic ? prev->ctx : a->ctx, a->path);

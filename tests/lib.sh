@@ -73,3 +73,12 @@ count() {
 have() {
 	command -v "$1" >/dev/null 2>&1
 }
+
+# validate LAYOUT [--epoch N]: the shared OCI validator, when it can run here
+canvalidate() {
+	[ -f "$SHARED/tools/oci-validate" ] && /usr/bin/python3 -c 'import jsonschema' 2>/dev/null
+}
+
+validate() {
+	/usr/bin/python3 "$SHARED/tools/oci-validate" "$@"
+}

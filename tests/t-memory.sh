@@ -1,0 +1,28 @@
+# Memory errors and leaks: the generator and every helper under valgrind.
+. "$TOP/tests/lib.sh"
+
+if ! have valgrind; then
+	fail "valgrind is not installed (apt-get install valgrind)"
+	exit 0
+fi
+workdir memory
+cp -R "$TOP/examples/monorepo" "$W/src"
+mkdir "$W/b" && cd "$W/b" || exit 1
+
+vg() {
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "$@"
+}
+
+check "valgrind: the generator" vg "$IMAGEGEN" ../src/build.lua
+ninja gen/services/web/web gen/services/api/api > /dev/null 2>&1
+for l in base/etc web/site web/app api/config; do
+	check "valgrind: layer $l" vg "$IMAGEGEN" layer ".imagegen/spec/layer/$l.json" ".imagegen/layer/$l.json" \
+		".imagegen/layer/$l.json.d" .imagegen/blobs
+done
+ninja .imagegen/layer/api/app.json > /dev/null 2>&1
+check "valgrind: image" vg "$IMAGEGEN" image .imagegen/spec/image/api.json .imagegen/image/api.json .imagegen/blobs
+check "valgrind: layout" vg "$IMAGEGEN" layout .imagegen/image/api.json out/api .imagegen/blobs
+check "valgrind: archive" vg "$IMAGEGEN" archive .imagegen/image/api.json out/api.tar .imagegen/blobs
+check "valgrind: a definition error" sh -c "cd '$W/src' && printf 'image { name = 1 }\n' > bad.lua && \
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite '$IMAGEGEN' bad.lua 2>&1 | grep -q 'name must be'"
+check "the images built under valgrind are whole" ninja
