@@ -4,8 +4,9 @@
  * The canonical layer, the form every layer imagegen writes takes:
  *  - a POSIX tar (pax_restricted: ustar headers, a pax record only where
  *    ustar cannot hold a value, such as a long or non-ASCII path);
- *  - entries sorted by the bytes of their path, every parent directory
- *    present before its children (missing ones synthesised as 0755, 0:0);
+ *  - entries sorted by the bytes of their path without the trailing slash
+ *    (so "etc", "etc-old", "etc/conf"), every parent directory present
+ *    before its children (missing ones synthesised as 0755, 0:0);
  *    paths are relative, without "./" or "..", directories end in '/';
  *  - mtime = the spec's epoch (SOURCE_DATE_EPOCH when the definition was
  *    read, 0 when unset) on every entry; no atime, ctime or creation time;
@@ -15,7 +16,9 @@
  *    the builder's umask and the source's other bits never leak in;
  *  - files that are hard links of each other within one source tree are
  *    stored once, the others as hard links to the first in path order;
- *  - no xattrs; a source or destination named ".wh.*" is refused, since
+ *  - extended attributes only where the definition declares them (written as
+ *    SCHILY.xattr pax records), never copied from the sources;
+ *  - a source or destination named ".wh.*" is refused, since
  *    whiteouts mean deletion to the runtime;
  *  - compressed by the sink (see sink.c) in the same pass that hashes the
  *    tar (diff_id) and the blob (digest).
@@ -54,6 +57,8 @@ struct node {
 	dev_t dev;
 	ino_t ino;
 	int multilink;
+	/* declared extended attributes, a JSON object of strings (borrowed) */
+	json_t *xattrs;
 	/* "build.lua:3: files[2]: /etc/x", for messages */
 	const char *ctx;
 	int synthetic;
@@ -285,6 +290,7 @@ addentry(struct layer *l, json_t *e)
 	n->uid = getint(e, "uid", 0);
 	n->gid = getint(e, "gid", 0);
 	n->ctx = ctx;
+	n->xattrs = json_object_get(e, "xattrs");
 	if (strcmp(type, "dir") == 0) {
 		n->kind = KDIR;
 		n->mode = (unsigned)getint(e, "mode", 0755);
@@ -438,6 +444,7 @@ writetar(struct layer *l, struct sink *s, long long epoch)
 	size_t i;
 
 	if (!a || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK ||
 	    archive_write_open2(a, s, NULL, towrite, NULL, NULL) != ARCHIVE_OK)
 		fatal("%s: tar: %s", l->name, a ? archive_error_string(a) : "out of memory");
 	e = archive_entry_new();
@@ -470,6 +477,16 @@ writetar(struct layer *l, struct sink *s, long long epoch)
 			archive_entry_set_filetype(e, AE_IFREG);
 			archive_entry_set_perm(e, n->mode);
 			break;
+		}
+		if (n->xattrs) {
+			const char *key;
+			json_t *v;
+			json_object_foreach(n->xattrs, key, v) {
+				if (!json_is_string(v))
+					fatal("%s: xattr %s is not a string", n->ctx, key);
+				archive_entry_xattr_add_entry(e, key, json_string_value(v),
+				                              json_string_length(v));
+			}
 		}
 		if (n->kind == KFILE) {
 			writefile(a, e, n);

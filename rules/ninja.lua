@@ -83,15 +83,18 @@ function M.write(P, exe)
     local deps = #l.inputs > 0 and (paths(l.inputs) .. " ") or ""
     w("build ", path(l.desc), ": layer ", path(l.spec), " | ", deps, "$imagegen")
     w("  id = ", value(l.id))
+    w("")
   end
-  w("")
   local defaults = {}
   for _, img in ipairs(P.images) do
     w("build ", path(img.image), ": image ", path(img.spec), " | ", paths(img.layers), " $imagegen")
     w("  name = ", value(img.name))
+    w("")
     w("build ", path(img.index), ": layout ", path(img.image), " | $imagegen")
     w("  dir = ", value(img.dir))
+    w("")
     w("build ", path(img.tar), ": archive ", path(img.image), " | $imagegen")
+    w("")
     w("build ", path(img.name), ": phony ", path(img.index))
     w("")
     defaults[#defaults + 1] = path(img.name)

@@ -187,7 +187,7 @@ M.scratch = setmetatable({ scratch = true }, { __name = "imagegen.scratch", __to
 local imagefields = set { "name", "tag", "base", "files", "layers", "entrypoint", "cmd", "env",
   "workdir", "user", "labels", "annotations", "expose", "volumes", "platform", "stopsignal" }
 local layerfields = set { "name", "files" }
-local entryfields = set { "mode", "uid", "gid" }
+local entryfields = set { "mode", "uid", "gid", "xattrs" }
 local treefields = set { "mode", "dirmode", "follow" }
 local commandfields = set { "outputs", "inputs", "run", "description" }
 
@@ -331,6 +331,15 @@ local function declarations(G, file)
         gid = parseid(where, what .. ": gid", e.gid) }
       if src.kind == "tree" and e.mode then
         fail(where, "%s: set the mode of a tree's files with tree { '%s', mode = ... }", what, src.name)
+      end
+      if e.xattrs ~= nil then
+        if src.kind == "tree" then fail(where, "%s: xattrs apply to single entries, not trees", what) end
+        out[#out].xattrs = stringmap(where, what .. ": xattrs", e.xattrs)
+        for k in pairs(out[#out].xattrs) do
+          if not k:match("^%l+%.[%w._-]+$") then
+            fail(where, "%s: xattrs: '%s' is not an attribute name such as 'user.comment'", what, k)
+          end
+        end
       end
     end
     return out

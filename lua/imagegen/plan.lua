@@ -41,7 +41,7 @@ local function layerspec(G, l)
   local inputs = {}
   for _, e in ipairs(l.entries) do
     local s = e.source
-    local x = { ctx = e.ctx, path = e.path, uid = e.uid, gid = e.gid, mode = e.mode }
+    local x = { ctx = e.ctx, path = e.path, uid = e.uid, gid = e.gid, mode = e.mode, xattrs = e.xattrs }
     if s.kind == "file" or s.kind == "output" or s.kind == "external" then
       x.type, x.src, x.srcname = "file", s.path, s.name
       inputs[#inputs + 1] = s.path
@@ -89,9 +89,11 @@ function M.build(G, args, output)
   for _, img in ipairs(G.images) do
     local r = img.resolved
     local layers, descs = json.array(), {}
+    local seen = {}
     for _, l in ipairs(r.layers) do
       layers[#layers + 1] = { desc = descof[l], created_by = "imagegen layer " .. l.id }
-      descs[#descs + 1] = descof[l]
+      if not seen[l] then descs[#descs + 1] = descof[l] end
+      seen[l] = true
     end
     local config = {}
     for k, v in pairs(r.config) do config[k] = v end
