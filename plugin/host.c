@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <fcntl.h>
 #include <dirent.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -123,16 +125,26 @@ l_writefile(lua_State *L)
 	return 1;
 }
 
+/* native.touch(path): set a file's mtime to now */
+static int
+l_touch(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+
+	if (utimensat(AT_FDCWD, path, NULL, 0) < 0)
+		return luaL_error(L, "touch %s: %s", path, strerror(errno));
+	return 0;
+}
+
 /* native.exe() -> absolute path of this program */
 static int
 l_exe(lua_State *L)
 {
-	char *p = realpath("/proc/self/exe", NULL);
+	char p[PATH_MAX];
 
-	if (!p)
+	if (!realpath("/proc/self/exe", p))
 		return luaL_error(L, "cannot find the imagegen binary: %s", strerror(errno));
 	lua_pushstring(L, p);
-	free(p);
 	return 1;
 }
 
@@ -172,6 +184,7 @@ static const luaL_Reg native[] = {
 	{"stat", l_stat},
 	{"listdir", l_listdir},
 	{"writefile", l_writefile},
+	{"touch", l_touch},
 	{"exe", l_exe},
 	{"sourcedate", l_sourcedate},
 	{"arch", l_arch},
@@ -249,7 +262,7 @@ handler(lua_State *L)
 }
 
 int
-host_run(const char *module, int argc, char *argv[])
+host_run(const char *module, int argc, char *argv[], char **text)
 {
 	lua_State *L = luaL_newstate();
 	int i, ret;
@@ -271,7 +284,13 @@ host_run(const char *module, int argc, char *argv[])
 	}
 	if (lua_pcall(L, 1, 1, 1) != LUA_OK)  /* module.main(args) */
 		goto err;
-	ret = (int)lua_tointeger(L, -1);
+	ret = 0;
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		if (text)
+			*text = xstrdup(lua_tostring(L, -1));
+	} else {
+		ret = (int)lua_tointeger(L, -1);
+	}
 	lua_close(L);
 	return ret;
 err:

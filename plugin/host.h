@@ -10,5 +10,7 @@ struct embedded {
 /* the modules, ended by a NULL name (plugin/embedded.c, generated) */
 extern const struct embedded embedded_lua[];
 
-/* require(module).main(args) in a new interpreter; its result is the exit status */
-int host_run(const char *module, int argc, char *argv[]);
+/* require(module).main(args) in a new interpreter. A number it returns is
+   the exit status; a string goes to *text (malloc'd, when text is not NULL)
+   and the status is 0. Errors are printed as one line, and the status is 1. */
+int host_run(const char *module, int argc, char *argv[], char **text);

@@ -121,7 +121,8 @@ image_build(const char *specpath, const char *outpath, const char *store)
 	if (!out)
 		fatal("out of memory");
 	text = dumpjson(out);
-	xreplacefile(outpath, text, strlen(text));
+	if (updatefile(outpath, text, strlen(text)) && makemode)
+		printf("  IMAGE   %s\n", name);
 	free(text);
 	json_decref(out);
 	json_decref(manifest);

@@ -67,7 +67,9 @@ struct node {
 struct layer {
 	struct node *nodes;
 	size_t len, cap;
-	struct buf deps;
+	/* the depfile: "target: input..."; for make also an "input:" line each */
+	struct buf deps, phony;
+	int make;
 	const char *specpath;
 	const char *name;
 };
@@ -112,7 +114,14 @@ adddep(struct layer *l, const char *ctx, const char *path)
 		if (*p == ' ')
 			bufadd(&l->deps, "\\", 1);
 		bufadd(&l->deps, p, 1);
+		if (!l->make)
+			continue;
+		if (*p == ' ')
+			bufadd(&l->phony, "\\", 1);
+		bufadd(&l->phony, p, 1);
 	}
+	if (l->make)
+		bufstr(&l->phony, ":\n");
 }
 
 static int
@@ -517,6 +526,7 @@ freelayer(struct layer *l)
 	}
 	free(l->nodes);
 	free(l->deps.data);
+	free(l->phony.data);
 }
 
 void
@@ -554,6 +564,11 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 	if (!json_is_array(entries))
 		fatal("%s: spec has no entries", specpath);
 
+	l.make = makemode;
+	if (makemode) {
+		printf("  LAYER   %s\n", l.name);
+		fflush(stdout);
+	}
 	bufprintf(&l.deps, "%s:", descpath);
 	for (i = 0; i < json_array_size(entries); i++)
 		addentry(&l, json_array_get(entries, i));
@@ -572,6 +587,8 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 	free(tmp);
 
 	bufstr(&l.deps, "\n");
+	if (l.make)
+		bufadd(&l.deps, l.phony.data, l.phony.len);
 	xreplacefile(deppath, l.deps.data, l.deps.len);
 
 	desc = json_pack("{s:s, s:s, s:I, s:s}", "mediaType", sink_mediatype(comp),
@@ -581,7 +598,7 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 	text = json_dumps(desc, JSON_SORT_KEYS | JSON_COMPACT);
 	if (!text)
 		fatal("out of memory");
-	xreplacefile(descpath, text, strlen(text));
+	updatefile(descpath, text, strlen(text));
 	free(text);
 	json_decref(desc);
 	json_decref(spec);

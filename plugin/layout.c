@@ -181,7 +181,8 @@ layout_write(const char *image, const char *dir, const char *store)
 	free(path);
 	index = indexjson(img);
 	path = xasprintf("%s/index.json", dir);
-	xreplacefile(path, index, strlen(index));
+	if (updatefile(path, index, strlen(index)) && makemode)
+		printf("  LAYOUT  %s\n", dir);
 	prune(&b, dir);
 	free(path);
 	free(index);

@@ -13,19 +13,22 @@
 #include "layout.h"
 
 static const char usage[] =
-	"usage: imagegen [-G ninja] [-o FILE] DEFINITION.lua\n"
+	"usage: imagegen [-G ninja|make] [-o FILE] DEFINITION.lua\n"
 	"       imagegen --help | --version\n"
-	"       imagegen layer SPEC DESC DEPFILE STORE\n"
-	"       imagegen image SPEC IMAGE STORE\n"
-	"       imagegen layout IMAGE DIR STORE\n"
+	"       imagegen layer [-m] SPEC DESC DEPFILE STORE\n"
+	"       imagegen image [-m] SPEC IMAGE STORE\n"
+	"       imagegen layout [-m] IMAGE DIR STORE\n"
 	"       imagegen archive IMAGE TAR STORE\n";
 
 static const char help[] =
 	"imagegen reads an image definition (Lua) and writes a ninja build file\n"
-	"whose rules build reproducible OCI images. Then run ninja.\n"
+	"whose rules build reproducible OCI images. Then run ninja. With -G make\n"
+	"it writes a makefile to include instead; GNU make can also load\n"
+	"imagegen.so and call $(imagegen DEFINITION.lua) directly.\n"
 	"\n"
-	"  -o FILE     write the build file to FILE (default build.ninja)\n"
-	"  -G ninja    the backend (only ninja for now)\n"
+	"  -o FILE     write the build file to FILE (default build.ninja, or\n"
+	"              images.mk with -G make)\n"
+	"  -G BACKEND  ninja (default) or make (write a makefile to include)\n"
 	"  --help      this text\n"
 	"  --version   print the version\n"
 	"\n"
@@ -37,6 +40,9 @@ static const char help[] =
 	"                                  records them and the layers\n"
 	"  layout IMAGE DIR STORE          make DIR an OCI image layout\n"
 	"  archive IMAGE TAR STORE         write a docker-archive (podman/docker load)\n"
+	"  -m          make mode: an output whose bytes did not change is touched\n"
+	"              (ninja's restat keeps it untouched), changes are reported on\n"
+	"              stdout, and a layer's depfile has an empty rule per input\n"
 	"\n"
 	"Environment: SOURCE_DATE_EPOCH (timestamps in images, default 0),\n"
 	"IMAGEGEN_LUA (load lua/ and rules/ from this folder instead of the\n"
@@ -66,6 +72,12 @@ main(int argc, char *argv[])
 		puts("imagegen " VERSION);
 		return 0;
 	}
+	if (argc > 2 && strcmp(argv[2], "-m") == 0 && strcmp(cmd, "archive") != 0) {
+		makemode = 1;
+		argv[2] = argv[1];
+		argv++;
+		argc--;
+	}
 	if (strcmp(cmd, "layer") == 0) {
 		need(argc, 6);
 		layer_build(argv[2], argv[3], argv[4], argv[5]);
@@ -79,7 +91,7 @@ main(int argc, char *argv[])
 		need(argc, 5);
 		layout_archive(argv[2], argv[3], argv[4]);
 	} else {
-		return host_run("imagegen.main", argc - 1, argv + 1);
+		return host_run("imagegen.main", argc - 1, argv + 1, NULL);
 	}
 	if (fflush(stdout) != 0)
 		fatal("write stdout:");

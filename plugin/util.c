@@ -295,6 +295,18 @@ xreplacefile(const char *path, const void *data, size_t len)
 	return ret;
 }
 
+int makemode;
+
+int
+updatefile(const char *path, const void *data, size_t len)
+{
+	int ret = xreplacefile(path, data, len);
+
+	if (ret == 0 && makemode && utimensat(AT_FDCWD, path, NULL, 0) < 0)
+		fatal("touch %s:", path);
+	return ret;
+}
+
 void
 sha256hex(const void *data, size_t len, char hex[65])
 {
@@ -331,6 +343,8 @@ readjson(const char *path)
 	json_error_t err;
 	json_t *j = json_load_file(path, 0, &err);
 
+	if (!j && err.line < 0)
+		fatal("%s: %s", path, err.text);
 	if (!j)
 		fatal("%s:%d: %s", path, err.line, err.text);
 	return j;

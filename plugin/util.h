@@ -49,6 +49,11 @@ int mkparent(const char *path);
 int replacefile(const char *path, const void *data, size_t len);
 /* like replacefile, but exits with a message on failure */
 int xreplacefile(const char *path, const void *data, size_t len);
+/* make mode (helpers run by make): an output that did not change still gets
+   a new mtime, and a helper reports what it changed on stdout */
+extern int makemode;
+/* xreplacefile, then in make mode touch path if it was unchanged */
+int updatefile(const char *path, const void *data, size_t len);
 /* the hex digits of the sha256 of data, in hex[65] */
 void sha256hex(const void *data, size_t len, char hex[65]);
 /* SOURCE_DATE_EPOCH, or the default (0) when unset; exits if malformed */

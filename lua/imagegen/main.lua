@@ -1,12 +1,14 @@
 -- imagegen.main: the generator's command line.
---   imagegen [-G ninja] [-o FILE] DEFINITION.lua
+--   imagegen [-G ninja|make] [-o FILE] DEFINITION.lua
+-- The make plugin (plugin/gmake.c) calls it with --plugin --exe PATH: the
+-- rules come back as a string for make to evaluate instead of a file.
 local native = require "imagegen.native"
 local lang = require "imagegen.lang"
 local plan = require "imagegen.plan"
 
 local M = {}
 
-local usage = "usage: imagegen [-G ninja] [-o FILE] DEFINITION.lua (imagegen --help for more)"
+local usage = "usage: imagegen [-G ninja|make] [-o FILE] DEFINITION.lua (imagegen --help for more)"
 
 local function usageerror(msg)
   io.stderr:write("imagegen: ", msg, "\n", usage, "\n")
@@ -14,14 +16,19 @@ local function usageerror(msg)
 end
 
 function M.main(args)
-  local backend, output, def = "ninja", nil, nil
+  local backend, output, def, exe, plugin = "ninja", nil, nil, nil, false
   local i = 1
   while i <= #args do
     local a = args[i]
-    if a == "-o" or a == "-G" then
+    if a == "-o" or a == "-G" or a == "--exe" then
       if not args[i + 1] then return usageerror("option " .. a .. " needs a value") end
-      if a == "-o" then output = args[i + 1] else backend = args[i + 1] end
+      if a == "-o" then output = args[i + 1]
+      elseif a == "-G" then backend = args[i + 1]
+      else exe = args[i + 1] end
       i = i + 2
+    elseif a == "--plugin" then
+      plugin = true
+      i = i + 1
     elseif a:sub(1, 1) == "-" and a ~= "-" then
       return usageerror("unknown option '" .. a .. "'")
     elseif def then
@@ -33,7 +40,9 @@ function M.main(args)
   end
   if not def then return usageerror("no definition file") end
   local ok, rules = pcall(require, "rules." .. backend)
-  if not ok or not backend:match("^%w+$") then return usageerror("unknown backend '" .. backend .. "' (known: ninja)") end
+  if not ok or not backend:match("^%w+$") then
+    return usageerror("unknown backend '" .. backend .. "' (known: ninja, make)")
+  end
   output = output or rules.defaultoutput
 
   local G = lang.newgraph(def)
@@ -41,9 +50,12 @@ function M.main(args)
   lang.resolve(G)
   local regenargs = { "-G", backend, "-o", output, def }
   local P = plan.build(G, regenargs, output)
-  local text = rules.write(P, native.exe())
+  local text = rules.write(P, exe or native.exe(), plugin)
   for _, s in ipairs(P.specs) do native.writefile(s.path, s.text) end
-  native.writefile(output, text)
+  if plugin then return text end
+  -- make compares mtimes only: an unchanged file is touched so that it is
+  -- newer than the definitions it was made from
+  if not native.writefile(output, text) and rules.touchunchanged then native.touch(output) end
   return 0
 end
 
