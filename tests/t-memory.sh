@@ -14,13 +14,14 @@ vg() {
 }
 
 check "valgrind: the generator" vg "$IMAGEGEN" ../src/build.lua
+check "valgrind: the generator, make backend" vg "$IMAGEGEN" -G make ../src/build.lua
 ninja gen/services/web/web gen/services/api/api > /dev/null 2>&1
 for l in base/etc web/site web/app api/config; do
 	check "valgrind: layer $l" vg "$IMAGEGEN" layer ".imagegen/spec/layer/$l.json" ".imagegen/layer/$l.json" \
 		".imagegen/layer/$l.json.d" .imagegen/blobs
 done
 ninja .imagegen/layer/api/app.json > /dev/null 2>&1
-check "valgrind: image" vg "$IMAGEGEN" image .imagegen/spec/image/api.json .imagegen/image/api.json .imagegen/blobs
+check "valgrind: image (make mode)" vg "$IMAGEGEN" image -m .imagegen/spec/image/api.json .imagegen/image/api.json .imagegen/blobs
 check "valgrind: layout" vg "$IMAGEGEN" layout .imagegen/image/api.json out/api .imagegen/blobs
 check "valgrind: archive" vg "$IMAGEGEN" archive .imagegen/image/api.json out/api.tar .imagegen/blobs
 check "valgrind: a definition error" sh -c "cd '$W/src' && printf 'image { name = 1 }\n' > bad.lua && \
