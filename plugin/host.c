@@ -23,6 +23,7 @@
 #include <lualib.h>
 #include "util.h"
 #include "host.h"
+#include "debian.h"
 
 /* native.readfile(path) -> contents | nil, message */
 static int
@@ -195,6 +196,7 @@ static int
 opennative(lua_State *L)
 {
 	luaL_newlib(L, native);  /* the native module table */
+	debian_natives(L);
 	lua_pushstring(L, VERSION);
 	lua_setfield(L, -2, "version");
 	return 1;

@@ -41,8 +41,11 @@
 #include "sink.h"
 #include "store.h"
 #include "layer.h"
+#include "deb.h"
+#include "fetch.h"
 
-enum kind { KDIR, KFILE, KTEXT, KLINK, KHARD };
+/* KSPOOL: a file of a package, its bytes kept in the layer's spool file */
+enum kind { KDIR, KFILE, KTEXT, KLINK, KHARD, KSPOOL };
 
 struct node {
 	/* path inside the layer, relative, no trailing slash */
@@ -53,6 +56,10 @@ struct node {
 	/* KFILE: the source path; KTEXT: the contents; KLINK/KHARD: the target */
 	char *src;
 	size_t textlen;
+	/* KSPOOL: where the bytes are in the spool file, and how many */
+	long long off, size;
+	/* a package's own mtime, clamped to the epoch; -1 for the epoch */
+	long long mtime;
 	/* KFILE from a tree: identity for hard-link detection */
 	dev_t dev;
 	ino_t ino;
@@ -67,6 +74,11 @@ struct node {
 struct layer {
 	struct node *nodes;
 	size_t len, cap;
+	/* the spool: an unlinked file in the store holding package file bytes */
+	int spool;
+	long long spoolsize;
+	const char *store;
+	long long epoch;
 	/* the depfile: "target: input..."; for make also an "input:" line each */
 	struct buf deps, phony;
 	int make;
@@ -85,6 +97,7 @@ addnode(struct layer *l)
 	}
 	n = &l->nodes[l->len++];
 	memset(n, 0, sizeof(*n));
+	n->mtime = -1;
 	return n;
 }
 
@@ -241,6 +254,244 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 	closedir(d);
 }
 
+static const char *getstr(json_t *o, const char *key, const char *ctx);
+static long long getint(json_t *o, const char *key, long long def);
+
+/* one package being added to the layer */
+struct debctx {
+	struct layer *l;
+	const char *ctx;
+	const char *pkg;
+	/* the dpkg file list: "/.", then every path */
+	struct buf list;
+};
+
+/* "./usr/bin/x" or "usr/bin/x/" -> "usr/bin/x"; NULL for the root */
+static char *
+debpath(const struct debctx *c, const char *name)
+{
+	char *p, *part, *save = NULL;
+	size_t n;
+
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	while (*name == '/')
+		name++;
+	if (*name == '\0' || strcmp(name, ".") == 0)
+		return NULL;
+	p = xstrdup(name);
+	n = strlen(p);
+	while (n > 0 && p[n - 1] == '/')
+		p[--n] = '\0';
+	name = xstrdup(p);
+	for (part = strtok_r((char *)name, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		if (strcmp(part, "..") == 0 || strcmp(part, ".") == 0)
+			fatal("%s: package %s: '%s' is not a clean relative path", c->ctx, c->pkg, p);
+		if (strncmp(part, ".wh.", 4) == 0)
+			fatal("%s: package %s: '%s' is named like a whiteout", c->ctx, c->pkg, p);
+	}
+	free((char *)name);
+	return p;
+}
+
+static void
+spool(struct layer *l, struct archive *a, struct node *n, const char *ctx)
+{
+	char chunk[1 << 16], *tmp;
+	la_ssize_t r;
+
+	if (l->spool < 0) {
+		l->spool = store_tmp(l->store, &tmp);
+		unlink(tmp);
+		free(tmp);
+	}
+	n->off = l->spoolsize;
+	while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+		if (pwrite(l->spool, chunk, (size_t)r, (off_t)l->spoolsize) != r)
+			fatal("%s: write the spool:", ctx);
+		l->spoolsize += r;
+	}
+	if (r < 0)
+		fatal("%s: %s", ctx, archive_error_string(a));
+	n->size = l->spoolsize - n->off;
+}
+
+static void
+debentry(void *arg, struct archive *a, struct archive_entry *e)
+{
+	struct debctx *c = arg;
+	struct node *n;
+	char *path = debpath(c, archive_entry_pathname(e));
+	long long mtime = archive_entry_mtime(e);
+
+	if (!path)
+		return;
+	n = addnode(c->l);
+	n->path = path;
+	n->ctx = c->ctx;
+	n->uid = archive_entry_uid(e);
+	n->gid = archive_entry_gid(e);
+	n->mode = archive_entry_perm(e);
+	n->mtime = mtime < c->l->epoch ? (mtime < 0 ? 0 : mtime) : c->l->epoch;
+	bufprintf(&c->list, "/%s\n", path);
+	if (archive_entry_hardlink(e)) {
+		n->kind = KHARD;
+		n->src = debpath(c, archive_entry_hardlink(e));
+		if (!n->src)
+			fatal("%s: package %s: %s: hard link to the root", c->ctx, c->pkg, path);
+		return;
+	}
+	switch (archive_entry_filetype(e)) {
+	case AE_IFDIR:
+		n->kind = KDIR;
+		break;
+	case AE_IFLNK:
+		n->kind = KLINK;
+		n->mode = 0777;
+		n->src = xstrdup(archive_entry_symlink(e));
+		break;
+	case AE_IFREG:
+		n->kind = KSPOOL;
+		spool(c->l, a, n, c->ctx);
+		break;
+	default:
+		fatal("%s: package %s: /%s: device files, fifos and sockets are not supported",
+		      c->ctx, c->pkg, path);
+	}
+}
+
+static struct node *
+addtext(struct layer *l, const char *ctx, char *path, const char *text, size_t len)
+{
+	struct node *n = addnode(l);
+
+	n->path = path;
+	n->ctx = ctx;
+	n->kind = KTEXT;
+	n->mode = 0644;
+	n->src = xmalloc(len + 1);
+	memcpy(n->src, text, len);
+	n->src[len] = '\0';
+	n->textlen = len;
+	return n;
+}
+
+/* make sure the cached package is the one the lock names, or fetch it again */
+static void
+debcheck(const char *ctx, const char *src, const char *sha256, const char *url, long long size)
+{
+	if (deb_verify(src, sha256) == 0)
+		return;
+	if (access(src, F_OK) == 0)
+		warn("%s: %s does not match its sha256; fetching it again", ctx, src);
+	if (!url)
+		fatal("%s: %s does not match its sha256 %s", ctx, src, sha256);
+	unlink(src);
+	fetch_file(url, src, sha256, size);
+}
+
+/* "Package: x" first, then "Status: install ok installed", then the rest */
+static void
+statusentry(struct buf *out, const char *control)
+{
+	const char *nl = strchr(control, '\n');
+	size_t first = nl ? (size_t)(nl - control) + 1 : strlen(control);
+
+	bufadd(out, control, first);
+	bufstr(out, "Status: install ok installed\n");
+	bufstr(out, control + first);
+}
+
+/* the name dpkg files a package's lists under: name, or name:arch for Multi-Arch: same */
+static char *
+dpkgname(const char *control, const char *ctx)
+{
+	char *pkg = deb_field(control, "Package"), *ma = deb_field(control, "Multi-Arch");
+	char *arch = deb_field(control, "Architecture"), *name;
+
+	if (!pkg || !arch)
+		fatal("%s: the package's control file has no Package or Architecture", ctx);
+	name = ma && strcmp(ma, "same") == 0 ? xasprintf("%s:%s", pkg, arch) : xstrdup(pkg);
+	free(pkg);
+	free(ma);
+	free(arch);
+	return name;
+}
+
+static void
+adddeb(struct layer *l, json_t *e, const char *ctx)
+{
+	struct debctx c = {0};
+	struct deb d;
+	struct buf status = {0};
+	const char *src = getstr(e, "src", ctx);
+	char *name;
+
+	debcheck(ctx, src, getstr(e, "sha256", ctx), json_string_value(json_object_get(e, "url")),
+	         getint(e, "size", -1));
+	c.l = l;
+	c.ctx = ctx;
+	c.pkg = getstr(e, "package", ctx);
+	bufstr(&c.list, "/.\n");
+	deb_read(src, &d, debentry, &c);
+	name = dpkgname(d.control.data, ctx);
+	statusentry(&status, d.control.data);
+	addtext(l, ctx, xasprintf("var/lib/dpkg/status.d/%s", c.pkg), status.data, status.len);
+	if (d.md5sums.len > 0)
+		addtext(l, ctx, xasprintf("var/lib/dpkg/info/%s.md5sums", name), d.md5sums.data, d.md5sums.len);
+	addtext(l, ctx, xasprintf("var/lib/dpkg/info/%s.list", name), c.list.data, c.list.len);
+	free(name);
+	free(status.data);
+	free(c.list.data);
+	deb_free(&d);
+}
+
+struct statusent {
+	char *pkg;
+	struct buf text;
+};
+
+static int
+bypkg(const void *a, const void *b)
+{
+	return strcmp(((const struct statusent *)a)->pkg, ((const struct statusent *)b)->pkg);
+}
+
+/* /var/lib/dpkg/status: every package's status entry, by name */
+static void
+adddpkgstatus(struct layer *l, json_t *e, const char *ctx)
+{
+	json_t *debs = json_object_get(e, "debs"), *x;
+	struct statusent *ents;
+	struct buf out = {0};
+	struct deb d;
+	size_t i, n = json_array_size(debs);
+
+	ents = xcalloc(n, sizeof(*ents));
+	json_array_foreach(debs, i, x) {
+		const char *src = getstr(x, "src", ctx);
+		debcheck(ctx, src, getstr(x, "sha256", ctx), json_string_value(json_object_get(x, "url")),
+		         getint(x, "size", -1));
+		deb_read(src, &d, NULL, NULL);
+		ents[i].pkg = deb_field(d.control.data, "Package");
+		if (!ents[i].pkg)
+			fatal("%s: %s: the control file has no Package field", ctx, src);
+		statusentry(&ents[i].text, d.control.data);
+		deb_free(&d);
+	}
+	qsort(ents, n, sizeof(*ents), bypkg);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			bufstr(&out, "\n");
+		bufadd(&out, ents[i].text.data, ents[i].text.len);
+		free(ents[i].pkg);
+		free(ents[i].text.data);
+	}
+	addtext(l, ctx, xstrdup(getstr(e, "path", ctx)), out.data ? out.data : "", out.len);
+	free(out.data);
+	free(ents);
+}
+
 static const char *
 getstr(json_t *o, const char *key, const char *ctx)
 {
@@ -271,6 +522,14 @@ addentry(struct layer *l, json_t *e)
 	if (!ctx)
 		ctx = l->name;
 	type = getstr(e, "type", ctx);
+	if (strcmp(type, "deb") == 0) {
+		adddeb(l, e, ctx);
+		return;
+	}
+	if (strcmp(type, "dpkgstatus") == 0) {
+		adddpkgstatus(l, e, ctx);
+		return;
+	}
 	path = getstr(e, "path", ctx);
 	if (iswhiteout(path))
 		fatal("%s: names starting with .wh. are whiteouts and cannot be declared", ctx);
@@ -345,6 +604,55 @@ bypath(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
+static struct node *
+findnode(struct layer *l, const char *path)
+{
+	struct node key = {0};
+
+	key.path = (char *)path;
+	return bsearch(&key, l->nodes, l->len, sizeof(*l->nodes), bypath);
+}
+
+/*
+ * A package's hard links name a target that a tar reader must have seen
+ * first; after sorting, the target may come later. Then the first member
+ * of the group in path order takes the bytes and the others link to it.
+ */
+static void
+hardlinkorder(struct layer *l)
+{
+	struct node *h, *t, tmp;
+	size_t i, j;
+	char *old;
+
+	for (i = 0; i < l->len; i++) {
+		h = &l->nodes[i];
+		if (h->kind != KHARD)
+			continue;
+		t = findnode(l, h->src);
+		if (!t || (t->kind != KFILE && t->kind != KSPOOL && t->kind != KHARD))
+			fatal("%s: /%s: hard link to '%s', which is not a file of this layer", h->ctx, h->path, h->src);
+		if (t->kind == KHARD)
+			fatal("%s: /%s: hard link to another hard link, '%s'", h->ctx, h->path, h->src);
+		if (t > h) {
+			old = t->path;
+			tmp = *h;
+			*h = *t;
+			h->path = tmp.path;
+			t->kind = KHARD;
+			t->src = xstrdup(h->path);
+			t->path = old;
+			free(tmp.src);
+			for (j = i + 1; j < l->len; j++) {
+				if (l->nodes[j].kind == KHARD && strcmp(l->nodes[j].src, old) == 0) {
+					free(l->nodes[j].src);
+					l->nodes[j].src = xstrdup(h->path);
+				}
+			}
+		}
+	}
+}
+
 /* add the missing parents of every node, then sort and merge duplicates */
 static void
 canonicalise(struct layer *l)
@@ -398,10 +706,12 @@ canonicalise(struct layer *l)
 			if (b->kind == KFILE && b->multilink && b->dev == l->nodes[i].dev &&
 			    b->ino == l->nodes[i].ino) {
 				b->kind = KHARD;
-				b->src = l->nodes[i].path;
+				free(b->src);
+				b->src = xstrdup(l->nodes[i].path);
 			}
 		}
 	}
+	hardlinkorder(l);
 }
 
 static la_ssize_t
@@ -445,6 +755,26 @@ writefile(struct archive *a, struct archive_entry *e, const struct node *n)
 }
 
 static void
+writespooled(struct archive *a, struct archive_entry *e, struct layer *l, const struct node *n)
+{
+	char chunk[1 << 16];
+	long long off, left;
+	ssize_t r;
+
+	archive_entry_set_size(e, n->size);
+	if (archive_write_header(a, e) != ARCHIVE_OK)
+		fatal("%s: tar: %s", n->ctx, archive_error_string(a));
+	for (off = n->off, left = n->size; left > 0; off += r, left -= r) {
+		r = pread(l->spool, chunk, left < (long long)sizeof(chunk) ? (size_t)left : sizeof(chunk),
+		          (off_t)off);
+		if (r <= 0)
+			fatal("%s: read the spool:", n->ctx);
+		if (archive_write_data(a, chunk, (size_t)r) != r)
+			fatal("%s: tar: %s", n->ctx, archive_error_string(a));
+	}
+}
+
+static void
 writetar(struct layer *l, struct sink *s, long long epoch)
 {
 	struct archive *a = archive_write_new();
@@ -465,7 +795,7 @@ writetar(struct layer *l, struct sink *s, long long epoch)
 		archive_entry_set_pathname(e, n->path);
 		archive_entry_set_uid(e, n->uid);
 		archive_entry_set_gid(e, n->gid);
-		archive_entry_set_mtime(e, epoch, 0);
+		archive_entry_set_mtime(e, n->mtime >= 0 ? n->mtime : epoch, 0);
 		switch (n->kind) {
 		case KDIR:
 			archive_entry_set_filetype(e, AE_IFDIR);
@@ -483,6 +813,7 @@ writetar(struct layer *l, struct sink *s, long long epoch)
 			break;
 		case KTEXT:
 		case KFILE:
+		case KSPOOL:
 			archive_entry_set_filetype(e, AE_IFREG);
 			archive_entry_set_perm(e, n->mode);
 			break;
@@ -496,6 +827,10 @@ writetar(struct layer *l, struct sink *s, long long epoch)
 				archive_entry_xattr_add_entry(e, key, json_string_value(v),
 				                              json_string_length(v));
 			}
+		}
+		if (n->kind == KSPOOL) {
+			writespooled(a, e, l, n);
+			continue;
 		}
 		if (n->kind == KFILE) {
 			writefile(a, e, n);
@@ -521,12 +856,13 @@ freelayer(struct layer *l)
 
 	for (i = 0; i < l->len; i++) {
 		free(l->nodes[i].path);
-		if (l->nodes[i].kind != KHARD)
-			free(l->nodes[i].src);
+		free(l->nodes[i].src);
 	}
 	free(l->nodes);
 	free(l->deps.data);
 	free(l->phony.data);
+	if (l->spool >= 0)
+		close(l->spool);
 }
 
 void
@@ -560,6 +896,9 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 		fatal("%s: unknown compression '%s'", l.name, compname);
 	level = (int)getint(spec, "level", 6);
 	epoch = getint(spec, "epoch", 0);
+	l.epoch = epoch;
+	l.store = store;
+	l.spool = -1;
 	entries = json_object_get(spec, "entries");
 	if (!json_is_array(entries))
 		fatal("%s: spec has no entries", specpath);

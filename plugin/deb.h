@@ -1,0 +1,22 @@
+/* deb: reading Debian binary packages (.deb) */
+
+struct archive;
+struct archive_entry;
+
+/* what deb_read keeps of a package: its control file and md5sums */
+struct deb {
+	struct buf control, md5sums;
+};
+
+/* called for each entry of data.tar; read its contents from a */
+typedef void (*debentryfn)(void *arg, struct archive *a, struct archive_entry *e);
+
+/* 0 if the file at path exists and its sha256 is sha256 (hex), else -1 */
+int deb_verify(const char *path, const char *sha256);
+/* read the package at path into d, and pass each data.tar entry to fn
+   (with fn NULL, only the control part is read); exits on malformed input */
+void deb_read(const char *path, struct deb *d, debentryfn fn, void *arg);
+/* the value of a field of a control paragraph (free it), or NULL */
+char *deb_field(const char *control, const char *field);
+/* free what deb_read kept */
+void deb_free(struct deb *d);

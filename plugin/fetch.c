@@ -1,0 +1,226 @@
+/*
+ * fetch: downloads over http, https and file URLs with libcurl.
+ *
+ * Transient failures (connection refused or dropped, timeouts, HTTP 5xx and
+ * 429) are retried with backoff; a download to a file continues from the
+ * partial file a failed attempt left (HTTP Range), restarting when the
+ * server ignores the range. A file is hashed as it arrives and renamed into
+ * place only when its size and sha256 are the expected ones.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include "util.h"
+#include "fetch.h"
+
+enum { TRIES = 5 };
+
+struct dest {
+	/* to memory */
+	struct buf *mem;
+	/* to a file */
+	FILE *file;
+	EVP_MD_CTX *hash;
+	long long have, total;
+	const char *name;
+	int tty;
+	time_t shown;
+};
+
+static void
+curlinit(void)
+{
+	static int done;
+
+	if (!done) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+			fatal("curl_global_init failed");
+		done = 1;
+	}
+}
+
+static size_t
+towrite(char *p, size_t size, size_t n, void *arg)
+{
+	struct dest *d = arg;
+
+	n *= size;
+	if (d->mem) {
+		bufadd(d->mem, p, n);
+		return n;
+	}
+	if (fwrite(p, 1, n, d->file) != n || !EVP_DigestUpdate(d->hash, p, n))
+		return 0;
+	d->have += (long long)n;
+	if (d->tty && d->total > (1 << 20) && time(NULL) != d->shown) {
+		d->shown = time(NULL);
+		fprintf(stderr, "\r  fetch %s: %lld%% of %.1f MB", d->name, d->have * 100 / d->total,
+		        d->total / 1048576.0);
+	}
+	return n;
+}
+
+/* one attempt; 0 done, 1 worth retrying, -1 final failure (err filled) */
+static int
+attempt(const char *url, struct dest *d, long long from, long *status, char *err, size_t errlen)
+{
+	CURL *c = curl_easy_init();
+	char cerr[CURL_ERROR_SIZE] = "";
+	CURLcode rc;
+	int ret;
+
+	if (!c)
+		fatal("curl_easy_init failed");
+	*status = 0;
+	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, towrite) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_WRITEDATA, d) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_USERAGENT, "imagegen/" VERSION) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)from) != CURLE_OK)
+		fatal("curl_easy_setopt failed");
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_cleanup(c);
+	if (rc == CURLE_OK && (*status < 400 || *status == 0))
+		return 0;
+	if (rc == CURLE_OK || rc == CURLE_HTTP_RETURNED_ERROR) {
+		snprintf(err, errlen, "HTTP %ld", *status);
+		ret = (*status >= 500 || *status == 429) ? 1 : -1;
+	} else {
+		snprintf(err, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
+		ret = (rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT ||
+		       rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+		       rc == CURLE_GOT_NOTHING || rc == CURLE_COULDNT_RESOLVE_HOST) ? 1 : -1;
+	}
+	return ret;
+}
+
+static void
+backoff(int try)
+{
+	sleep(1u << (try < 4 ? try : 4));
+}
+
+int
+fetch_mem(const char *url, struct buf *out, char *err, size_t errlen)
+{
+	struct dest d = {0};
+	long status;
+	int try, ret = -1;
+
+	curlinit();
+	d.mem = out;
+	for (try = 0; try < TRIES; try++) {
+		out->len = 0;
+		ret = attempt(url, &d, 0, &status, err, errlen);
+		if (ret <= 0)
+			break;
+		backoff(try);
+	}
+	return ret == 0 ? 0 : -1;
+}
+
+/* hash the part of the file a failed attempt left, to continue from it */
+static long long
+hashpart(FILE *f, EVP_MD_CTX *hash)
+{
+	char chunk[1 << 16];
+	size_t n;
+	long long have = 0;
+
+	rewind(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (!EVP_DigestUpdate(hash, chunk, n))
+			fatal("sha256 failed");
+		have += (long long)n;
+	}
+	return have;
+}
+
+static void
+hexof(EVP_MD_CTX *hash, char hex[65])
+{
+	unsigned char md[32];
+	unsigned n;
+	int i;
+
+	if (!EVP_DigestFinal_ex(hash, md, &n))
+		fatal("sha256 failed");
+	for (i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+}
+
+void
+fetch_file(const char *url, const char *path, const char *sha256, long long size)
+{
+	struct dest d = {0};
+	char *part = xasprintf("%s.part", path), err[CURL_ERROR_SIZE + 32] = "", hex[65];
+	long status;
+	int try, ret = -1;
+
+	curlinit();
+	if (mkparent(path) < 0)
+		fatal("mkdir for %s:", path);
+	d.file = fopen(part, "a+b");
+	if (!d.file)
+		fatal("open %s:", part);
+	d.hash = EVP_MD_CTX_new();
+	if (!d.hash)
+		fatal("out of memory");
+	d.name = strrchr(url, '/') ? strrchr(url, '/') + 1 : url;
+	d.total = size;
+	d.tty = isatty(2);
+	for (try = 0; try < TRIES; try++) {
+		if (!EVP_DigestInit_ex(d.hash, EVP_sha256(), NULL))
+			fatal("sha256 failed");
+		d.have = hashpart(d.file, d.hash);
+		if (d.have >= size && size > 0) {
+			/* a complete part from an earlier run: check it, or start over */
+			ret = 0;
+			break;
+		}
+		ret = attempt(url, &d, d.have, &status, err, sizeof(err));
+		if (ret == 0 && d.have > 0 && status == 200 && d.have != size) {
+			/* the server sent the whole file again after our part: start over */
+			ret = 1;
+			if (ftruncate(fileno(d.file), 0) < 0)
+				fatal("truncate %s:", part);
+		}
+		if (ret <= 0)
+			break;
+		if (fflush(d.file) != 0)
+			fatal("write %s:", part);
+		backoff(try);
+	}
+	if (d.tty && size > (1 << 20))
+		fputc('\n', stderr);
+	if (ret != 0) {
+		fclose(d.file);
+		if (strstr(err, "HTTP 4"))
+			unlink(part);
+		fatal("fetch %s: %s", url, err);
+	}
+	if (fclose(d.file) != 0)
+		fatal("write %s:", part);
+	hexof(d.hash, hex);
+	EVP_MD_CTX_free(d.hash);
+	if (d.have != size || strcmp(hex, sha256) != 0) {
+		unlink(part);
+		fatal("fetch %s: got %lld bytes with sha256 %s, expected %lld bytes with sha256 %s",
+		      url, d.have, hex, size, sha256);
+	}
+	if (chmod(part, 0644) < 0 || rename(part, path) < 0)
+		fatal("rename %s:", path);
+	free(part);
+}
