@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include "util.h"
 #include "fetch.h"
+#include "deb.h"
 
 enum { TRIES = 5 };
 
@@ -175,6 +177,14 @@ fetch_file(const char *url, const char *path, const char *sha256, long long size
 	d.file = fopen(part, "a+b");
 	if (!d.file)
 		fatal("open %s:", part);
+	/* one download at a time into a part file; another may have finished it */
+	if (flock(fileno(d.file), LOCK_EX) < 0)
+		fatal("lock %s:", part);
+	if (access(path, F_OK) == 0 && deb_verify(path, sha256) == 0) {
+		fclose(d.file);
+		free(part);
+		return;
+	}
 	d.hash = EVP_MD_CTX_new();
 	if (!d.hash)
 		fatal("out of memory");

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <jansson.h>
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
@@ -137,6 +138,68 @@ l_touch(lua_State *L)
 	return 0;
 }
 
+static void
+pushjson(lua_State *L, json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		lua_createtable(L, 0, (int)json_object_size(j));  /* the object */
+		json_object_foreach(j, key, v) {
+			pushjson(L, v);
+			lua_setfield(L, -2, key);
+		}
+		break;
+	case JSON_ARRAY:
+		lua_createtable(L, (int)json_array_size(j), 0);  /* the array */
+		json_array_foreach(j, i, v) {
+			pushjson(L, v);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		break;
+	case JSON_STRING:
+		lua_pushlstring(L, json_string_value(j), json_string_length(j));
+		break;
+	case JSON_INTEGER:
+		lua_pushinteger(L, (lua_Integer)json_integer_value(j));
+		break;
+	case JSON_REAL:
+		lua_pushnumber(L, json_real_value(j));
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		lua_pushboolean(L, json_is_true(j));
+		break;
+	case JSON_NULL:
+		lua_pushnil(L);
+		break;
+	}
+}
+
+/* native.jsondecode(text) -> value | nil, message */
+static int
+l_jsondecode(lua_State *L)
+{
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	json_error_t err;
+	json_t *j = json_loadb(text, len, JSON_DECODE_ANY, &err);
+
+	if (!j) {
+		luaL_pushfail(L);
+		lua_pushfstring(L, "line %d: %s", err.line, err.text);
+		return 2;
+	}
+	/* only exhausted memory can raise here, which would leak j */
+	lua_checkstack(L, 64);
+	pushjson(L, j);
+	json_decref(j);
+	return 1;
+}
+
 /* native.exe() -> absolute path of this program */
 static int
 l_exe(lua_State *L)
@@ -186,6 +249,7 @@ static const luaL_Reg native[] = {
 	{"listdir", l_listdir},
 	{"writefile", l_writefile},
 	{"touch", l_touch},
+	{"jsondecode", l_jsondecode},
 	{"exe", l_exe},
 	{"sourcedate", l_sourcedate},
 	{"arch", l_arch},

@@ -11,6 +11,8 @@
 #include "layer.h"
 #include "image.h"
 #include "layout.h"
+#include "deb.h"
+#include "fetch.h"
 
 static const char usage[] =
 	"usage: imagegen [-G ninja|make] [-o FILE] DEFINITION.lua\n"
@@ -18,7 +20,9 @@ static const char usage[] =
 	"       imagegen layer [-m] SPEC DESC DEPFILE STORE\n"
 	"       imagegen image [-m] SPEC IMAGE STORE\n"
 	"       imagegen layout [-m] IMAGE DIR STORE\n"
-	"       imagegen archive IMAGE TAR STORE\n";
+	"       imagegen archive IMAGE TAR STORE\n"
+	"       imagegen lock DEFINITION.lua\n"
+	"       imagegen fetch URL SHA256 SIZE FILE\n";
 
 static const char help[] =
 	"imagegen reads an image definition (Lua) and writes a ninja build file\n"
@@ -31,6 +35,12 @@ static const char help[] =
 	"  -G BACKEND  ninja (default) or make (write a makefile to include)\n"
 	"  --help      this text\n"
 	"  --version   print the version\n"
+	"  --locked    fail, naming the command that fixes it, when imagegen.lock\n"
+	"              does not match the definition's packages (for CI)\n"
+	"\n"
+	"imagegen lock DEFINITION.lua resolves every image's Debian packages\n"
+	"again and writes imagegen.lock beside the definition; builds use only\n"
+	"the lock.\n"
 	"\n"
 	"Helpers, run by the generated rules (STORE is the build's blob store):\n"
 	"  layer SPEC DESC DEPFILE STORE   write the canonical layer SPEC describes\n"
@@ -40,6 +50,7 @@ static const char help[] =
 	"                                  records them and the layers\n"
 	"  layout IMAGE DIR STORE          make DIR an OCI image layout\n"
 	"  archive IMAGE TAR STORE         write a docker-archive (podman/docker load)\n"
+	"  fetch URL SHA256 SIZE FILE      download a package to FILE, verified\n"
 	"  -m          make mode: an output whose bytes did not change is touched\n"
 	"              (ninja's restat keeps it untouched), changes are reported on\n"
 	"              stdout, and a layer's depfile has an empty rule per input\n"
@@ -87,6 +98,10 @@ main(int argc, char *argv[])
 	} else if (strcmp(cmd, "layout") == 0) {
 		need(argc, 5);
 		layout_write(argv[2], argv[3], argv[4]);
+	} else if (strcmp(cmd, "fetch") == 0) {
+		need(argc, 6);
+		if (deb_verify(argv[5], argv[3]) != 0)
+			fetch_file(argv[2], argv[5], argv[3], strtoll(argv[4], NULL, 10));
 	} else if (strcmp(cmd, "archive") == 0) {
 		need(argc, 5);
 		layout_archive(argv[2], argv[3], argv[4]);

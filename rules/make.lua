@@ -86,6 +86,13 @@ function M.write(P, exe, plugin)
     w("")
   end
 
+  for _, f in ipairs(P.fetches) do
+    w(path(f.path), ":")
+    say("FETCH " .. f.name)
+    run("$(IMAGEGEN) fetch ", q(f.url), " ", f.sha256, " ", tostring(f.size), " $@")
+    w("")
+  end
+
   for _, l in ipairs(P.layers) do
     local deps = #l.inputs > 0 and (paths(l.inputs) .. " ") or ""
     w(path(l.desc), ": ", path(l.spec), " ", deps, "$(IMAGEGEN)")

@@ -48,6 +48,12 @@ function M.write(P, exe)
   w("  command = $cmd")
   w("  description = $desc")
   w("")
+  if #P.fetches > 0 then
+    w("rule fetch")
+    w("  command = $imagegen fetch $url $sha256 $size $out")
+    w("  description = FETCH $name")
+    w("")
+  end
   w("rule layer")
   w("  command = $imagegen layer $in $out $out.d $store")
   w("  description = LAYER $id")
@@ -79,6 +85,14 @@ function M.write(P, exe)
     w("  desc = ", value(c.description))
   end
   if #P.commands > 0 then w("") end
+  for _, f in ipairs(P.fetches) do
+    w("build ", path(f.path), ": fetch")
+    w("  url = ", value(quoted(f.url)))
+    w("  sha256 = ", f.sha256)
+    w("  size = ", tostring(f.size))
+    w("  name = ", value(f.name))
+    w("")
+  end
   for _, l in ipairs(P.layers) do
     local deps = #l.inputs > 0 and (paths(l.inputs) .. " ") or ""
     w("build ", path(l.desc), ": layer ", path(l.spec), " | ", deps, "$imagegen")

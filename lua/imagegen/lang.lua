@@ -185,7 +185,15 @@ Layer.__name = "imagegen.layer"
 M.scratch = setmetatable({ scratch = true }, { __name = "imagegen.scratch", __tostring = function() return "scratch" end })
 
 local imagefields = set { "name", "tag", "base", "files", "layers", "entrypoint", "cmd", "env",
-  "workdir", "user", "labels", "annotations", "expose", "volumes", "platform", "stopsignal" }
+  "workdir", "user", "labels", "annotations", "expose", "volumes", "platform", "stopsignal",
+  "packages", "repositories", "packagelayers", "users", "groups" }
+local repofields = set { "url", "suite", "components", "keyring" }
+local userfields = set { "name", "uid", "gid", "home", "shell", "gecos" }
+local groupfields = set { "name", "gid", "members" }
+
+local Repository = {}
+Repository.__index = Repository
+Repository.__name = "imagegen.repository"
 local layerfields = set { "name", "files" }
 local entryfields = set { "mode", "uid", "gid", "xattrs" }
 local treefields = set { "mode", "dirmode", "follow" }
@@ -465,6 +473,57 @@ local function declarations(G, file)
         c.Volumes[v] = {}
       end
     end
+    if t.packages ~= nil then
+      img.packages = stringlist(where, "packages", t.packages)
+      for i, name in ipairs(img.packages) do
+        if not name:match("^[%w.+-]+$") and not name:match("^[%w.+-]+=[%w.+:~-]+$") then
+          fail(where, "packages[%d]: '%s' is not a package name (or name=version)", i, name)
+        end
+      end
+    end
+    if t.repositories ~= nil then
+      if type(t.repositories) ~= "table" then fail(where, "repositories: expected a list of repository { ... }") end
+      img.repositories = {}
+      for i, r in ipairs(t.repositories) do
+        if getmetatable(r) ~= Repository then fail(where, "repositories[%d]: expected a repository { ... }", i) end
+        img.repositories[i] = r
+      end
+    end
+    if t.packagelayers ~= nil then
+      local pl = t.packagelayers
+      if pl ~= "each" and pl ~= "one" then
+        if type(pl) ~= "table" then
+          fail(where, "packagelayers: expected \"each\", \"one\" or a list of groups of package names")
+        end
+        local groups = {}
+        for i, g in ipairs(pl) do groups[i] = stringlist(where, string.format("packagelayers[%d]", i), g) end
+        pl = groups
+      end
+      img.packagelayers = pl
+    end
+    if t.users ~= nil then
+      img.users = {}
+      for i, u in ipairs(type(t.users) == "table" and t.users or {}) do
+        local what = string.format("users[%d]", i)
+        checkfields(where, what, u, userfields)
+        if not isstring(u.name) or not u.name:match("^[%w_][%w._-]*$") then fail(where, "%s: no valid name", what) end
+        img.users[i] = { name = u.name, uid = parseid(where, what .. ": uid", u.uid),
+          gid = u.gid ~= nil and parseid(where, what .. ": gid", u.gid) or nil,
+          home = u.home or "/nonexistent", shell = u.shell or "/usr/sbin/nologin", gecos = u.gecos or u.name }
+        if u.uid == nil then fail(where, "%s: no uid", what) end
+      end
+    end
+    if t.groups ~= nil then
+      img.groups = {}
+      for i, g in ipairs(type(t.groups) == "table" and t.groups or {}) do
+        local what = string.format("groups[%d]", i)
+        checkfields(where, what, g, groupfields)
+        if not isstring(g.name) or not g.name:match("^[%w_][%w._-]*$") then fail(where, "%s: no valid name", what) end
+        if g.gid == nil then fail(where, "%s: no gid", what) end
+        img.groups[i] = { name = g.name, gid = parseid(where, what .. ": gid", g.gid),
+          members = g.members and stringlist(where, what .. ": members", g.members) or {} }
+      end
+    end
     img.config = c
     img.annotations = t.annotations and stringmap(where, "annotations", t.annotations) or {}
     if t.platform ~= nil then
@@ -476,6 +535,25 @@ local function declarations(G, file)
     G.images[#G.images + 1] = img
     G.imagebyname[t.name] = img
     return img
+  end
+
+  -- a Debian repository: url (http, https or file), suite, components, keyring
+  function D.repository(t)
+    local where = caller(2)
+    checkfields(where, "repository", t, repofields)
+    if not isstring(t.url) or not (t.url:match("^https?://") or t.url:match("^file:")) then
+      fail(where, "repository: url must be an http, https or file URL")
+    end
+    if not isstring(t.suite) or t.suite == "" then fail(where, "repository: no suite (such as 'stable')") end
+    local r = setmetatable({ where = where, url = t.url:gsub("/+$", ""), suite = t.suite,
+      components = t.components and stringlist(where, "repository: components", t.components) or { "main" } }, Repository)
+    if t.keyring ~= nil then
+      local k = srcpath(where, "repository: keyring", t.keyring)
+      if native.stat(k) ~= "file" then fail(where, "repository: keyring '%s' not found", t.keyring) end
+      addinput(G, k)
+      r.keyrings = { k }
+    end
+    return r
   end
 
   function D.command(t)
@@ -595,7 +673,118 @@ local function merge(a, b)
   return out
 end
 
+-- a base's list of users or groups with the image's over them, by name
+local function mergebyname(a, b)
+  local out, at = {}, {}
+  for _, x in ipairs(a or {}) do out[#out + 1] = x; at[x.name] = #out end
+  for _, x in ipairs(b or {}) do
+    if at[x.name] then out[at[x.name]] = x else out[#out + 1] = x; at[x.name] = #out end
+  end
+  return out
+end
+
+-- a layer the generator makes (packages, accounts), not declared in a definition
+local function newlayer(G, id, where, entries)
+  local l = setmetatable({ id = id, where = where, name = id, entries = entries }, Layer)
+  G.layers[#G.layers + 1] = l
+  return l
+end
+
+local function debsource(p)
+  return mksource { kind = "deb", path = p.cache, sha256 = p.sha256, size = p.size, url = p.url,
+    package = p.name, name = p.name }
+end
+
+-- the image's packages (from the lock, through G.packages) as layers, then
+-- the dpkg status of everything installed so far
+local function packagelayers(G, img, r)
+  if not G.packages then fail(img.where, "packages: this command cannot resolve packages") end
+  local own = G.packages(img, r)
+  local ctx = img.where .. ": packages"
+  local groups = {}
+  if img.packagelayers == "one" then
+    groups[1] = { id = img.name .. "/packages", debs = own }
+  elseif type(img.packagelayers) == "table" then
+    local placed = {}
+    local byname = {}
+    for _, p in ipairs(own) do byname[p.name] = p end
+    for i, names in ipairs(img.packagelayers) do
+      local g = { id = img.name .. "/packages-" .. i, debs = {} }
+      for _, n in ipairs(names) do
+        if not byname[n] then
+          fail(img.where, "packagelayers[%d]: '%s' is not among the image's packages", i, n)
+        end
+        if not placed[n] then g.debs[#g.debs + 1] = byname[n]; placed[n] = true end
+      end
+      groups[#groups + 1] = g
+    end
+    local rest = { id = img.name .. "/packages", debs = {} }
+    for _, p in ipairs(own) do
+      if not placed[p.name] then rest.debs[#rest.debs + 1] = p end
+    end
+    if #rest.debs > 0 then groups[#groups + 1] = rest end
+  else
+    -- one layer a package, shared by every image that installs the same one
+    for _, p in ipairs(own) do
+      groups[#groups + 1] = { id = "deb/" .. p.name .. "_" .. p.version:gsub(":", "%%3a") .. "_" .. p.architecture,
+        debs = { p }, shared = true }
+    end
+  end
+  G.deblayers = G.deblayers or {}
+  for _, g in ipairs(groups) do
+    local l = g.shared and G.deblayers[g.id]
+    if not l then
+      local entries = {}
+      for _, p in ipairs(g.debs) do
+        entries[#entries + 1] = { ctx = ctx .. ": " .. p.name, path = "", source = debsource(p), uid = 0, gid = 0 }
+      end
+      l = newlayer(G, g.id, img.where, entries)
+      if g.shared then G.deblayers[g.id] = l end
+    end
+    r.layers[#r.layers + 1] = l
+  end
+  for _, p in ipairs(own) do r.debs[#r.debs + 1] = p end
+  local all = {}
+  for _, p in ipairs(r.debs) do all[#all + 1] = debsource(p) end
+  r.layers[#r.layers + 1] = newlayer(G, img.name .. "/dpkg-status", img.where, {
+    { ctx = ctx, path = "var/lib/dpkg/status", source = mksource { kind = "dpkgstatus", debs = all },
+      uid = 0, gid = 0 } })
+end
+
+-- /etc/passwd and /etc/group from the declared accounts, and their homes
+local function accountlayer(G, img, r)
+  local users, groups = {}, {}
+  local hasroot, hasrootgroup = false, false
+  for _, u in ipairs(r.users) do hasroot = hasroot or u.uid == 0 end
+  for _, g in ipairs(r.groups) do hasrootgroup = hasrootgroup or g.gid == 0 end
+  if not hasroot then users[1] = { name = "root", uid = 0, gid = 0, gecos = "root", home = "/root", shell = "/bin/sh" } end
+  for _, u in ipairs(r.users) do users[#users + 1] = u end
+  if not hasrootgroup then groups[1] = { name = "root", gid = 0, members = {} } end
+  for _, g in ipairs(r.groups) do groups[#groups + 1] = g end
+  table.sort(users, function(a, b) if a.uid ~= b.uid then return a.uid < b.uid end return a.name < b.name end)
+  table.sort(groups, function(a, b) if a.gid ~= b.gid then return a.gid < b.gid end return a.name < b.name end)
+  local passwd, group = {}, {}
+  local entries = {}
+  local ctx = img.where .. ": users"
+  for _, u in ipairs(users) do
+    passwd[#passwd + 1] = string.format("%s:x:%d:%d:%s:%s:%s\n", u.name, u.uid, u.gid or u.uid, u.gecos, u.home, u.shell)
+    if u.home ~= "/" and u.home ~= "/nonexistent" and path.isabs(u.home) and u.uid ~= 0 then
+      entries[#entries + 1] = { ctx = ctx .. ": " .. u.name, path = destination(img.where, "users: home", u.home),
+        source = mksource { kind = "dir" }, uid = u.uid, gid = u.gid or u.uid, mode = 493 }
+    end
+  end
+  for _, g in ipairs(groups) do
+    group[#group + 1] = string.format("%s:x:%d:%s\n", g.name, g.gid, table.concat(g.members, ","))
+  end
+  entries[#entries + 1] = { ctx = ctx, path = "etc/passwd", source = mksource { kind = "text", data = table.concat(passwd) },
+    uid = 0, gid = 0, mode = 420 }
+  entries[#entries + 1] = { ctx = img.where .. ": groups", path = "etc/group",
+    source = mksource { kind = "text", data = table.concat(group) }, uid = 0, gid = 0, mode = 420 }
+  r.layers[#r.layers + 1] = newlayer(G, img.name .. "/accounts", img.where, entries)
+end
+
 -- the config an image ends with: its base's, with its own fields over it
+
 local function effective(G, img, chain)
   if img.resolved then return img.resolved end
   chain = chain or {}
@@ -637,6 +826,25 @@ local function effective(G, img, chain)
   end
   r.config = c
   r.platform = img.platform or r.platform or ("linux/" .. native.arch())
+  r.users = mergebyname(base and base.resolved.users, img.users)
+  r.groups = mergebyname(base and base.resolved.groups, img.groups)
+  r.debs = {}
+  for _, p in ipairs(base and base.resolved.debs or {}) do r.debs[#r.debs + 1] = p end
+  if img.packages then packagelayers(G, img, r) end
+  if img.users or img.groups then accountlayer(G, img, r) end
+  if c.User then
+    local name, group = c.User:match("^([^:]+):?(.*)$")
+    for _, u in ipairs(r.users) do
+      if u.name == name then
+        local gid = u.gid or u.uid
+        for _, g in ipairs(r.groups) do
+          if group ~= "" and g.name == group then gid = g.gid end
+        end
+        if group ~= "" and group:match("^%d+$") then gid = tonumber(group) end
+        c.User = string.format("%d:%d", u.uid, gid)
+      end
+    end
+  end
   for _, l in ipairs(img.layers) do r.layers[#r.layers + 1] = l end
   img.resolved = r
   chain[#chain] = nil

@@ -5,10 +5,13 @@
 local native = require "imagegen.native"
 local lang = require "imagegen.lang"
 local plan = require "imagegen.plan"
+local debian = require "imagegen.debian"
+local path = require "imagegen.path"
 
 local M = {}
 
-local usage = "usage: imagegen [-G ninja|make] [-o FILE] DEFINITION.lua (imagegen --help for more)"
+local usage = "usage: imagegen [-G ninja|make] [-o FILE] [--locked] DEFINITION.lua\n" ..
+  "       imagegen lock DEFINITION.lua (imagegen --help for more)"
 
 local function usageerror(msg)
   io.stderr:write("imagegen: ", msg, "\n", usage, "\n")
@@ -17,7 +20,12 @@ end
 
 function M.main(args)
   local backend, output, def, exe, plugin = "ninja", nil, nil, nil, false
+  local locked, lockmode = false, false
   local i = 1
+  if args[1] == "lock" then
+    lockmode = true
+    i = 2
+  end
   while i <= #args do
     local a = args[i]
     if a == "-o" or a == "-G" or a == "--exe" then
@@ -28,6 +36,9 @@ function M.main(args)
       i = i + 2
     elseif a == "--plugin" then
       plugin = true
+      i = i + 1
+    elseif a == "--locked" then
+      locked = true
       i = i + 1
     elseif a:sub(1, 1) == "-" and a ~= "-" then
       return usageerror("unknown option '" .. a .. "'")
@@ -46,9 +57,17 @@ function M.main(args)
   output = output or rules.defaultoutput
 
   local G = lang.newgraph(def)
+  local savelock = debian.hook(G, { lockpath = path.join(path.dirname(def), "imagegen.lock"),
+    locked = locked, relock = lockmode })
   lang.load(G, def)
   lang.resolve(G)
+  if lockmode then
+    savelock()
+    return 0
+  end
+  if not locked then savelock() end
   local regenargs = { "-G", backend, "-o", output, def }
+  if locked then table.insert(regenargs, 1, "--locked") end
   local P = plan.build(G, regenargs, output)
   local text = rules.write(P, exe or native.exe(), plugin)
   for _, s in ipairs(P.specs) do native.writefile(s.path, s.text) end

@@ -4,6 +4,7 @@
 --   store     the blob store folder
 --   regen     { args, output, inputs, specs }   rerun imagegen when inputs change
 --   commands  { outputs, inputs, command, description }
+--   fetches   { path, url, sha256, size, name }  imagegen fetch URL SHA256 SIZE PATH
 --   layers    { id, spec, desc, inputs }        imagegen layer SPEC DESC DEPFILE STORE
 --   images    { name, spec, image, layers, dir, index, tar }
 --             imagegen image SPEC IMAGE STORE; layout IMAGE DIR; archive IMAGE TAR
@@ -54,6 +55,16 @@ local function layerspec(G, l)
       x.type, x.target, x.mode = "symlink", s.target, nil
     elseif s.kind == "dir" then
       x.type = "dir"
+    elseif s.kind == "deb" then
+      x = { ctx = e.ctx, type = "deb", src = s.path, sha256 = s.sha256, size = s.size, url = s.url,
+        package = s.package }
+      inputs[#inputs + 1] = s.path
+    elseif s.kind == "dpkgstatus" then
+      x.type, x.debs = "dpkgstatus", json.array()
+      for i, d in ipairs(s.debs) do
+        x.debs[i] = { src = d.path, sha256 = d.sha256, size = d.size, url = d.url }
+        inputs[#inputs + 1] = d.path
+      end
     end
     entries[#entries + 1] = x
   end
@@ -62,7 +73,7 @@ local function layerspec(G, l)
 end
 
 function M.build(G, args, output)
-  local P = { store = ".imagegen/blobs", commands = {}, layers = {}, images = {}, specs = {} }
+  local P = { store = ".imagegen/blobs", commands = {}, layers = {}, images = {}, specs = {}, fetches = {} }
   local function spec(p, text)
     P.specs[#P.specs + 1] = { path = p, text = text }
     return p
@@ -75,8 +86,16 @@ function M.build(G, args, output)
       description = c.description or ("CMD " .. outs[1]) }
   end
 
-  local descof = {}
+  local descof, fetched = {}, {}
   for _, l in ipairs(G.layers) do
+    for _, e in ipairs(l.used and l.entries or {}) do
+      local s = e.source
+      if s.kind == "deb" and not fetched[s.path] then
+        fetched[s.path] = true
+        P.fetches[#P.fetches + 1] = { path = s.path, url = s.url, sha256 = s.sha256, size = s.size,
+          name = s.package }
+      end
+    end
     if l.used then
       local text, inputs = layerspec(G, l)
       local desc = ".imagegen/layer/" .. l.id .. ".json"

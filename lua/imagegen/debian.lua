@@ -1,0 +1,524 @@
+-- imagegen.debian: Debian repositories, dependency resolution and the lock.
+--
+-- A repository is { url, suite, components, keyrings }. Its InRelease (or
+-- Release and Release.gpg) is checked with gpgv against its keyrings, each
+-- Packages index against the SHA256 the Release gives, and (at build time)
+-- each .deb against the SHA256 of the index, through the lock.
+--
+-- Resolution is deterministic: requested packages first, in the order
+-- given, then their Depends and Pre-Depends breadth first, in field order.
+-- A dependency is met by a package already chosen if one fits; otherwise
+-- by the first alternative with a real package (its highest version that
+-- fits, across repositories), else a package that Provides it (the first
+-- by name). Essential packages come in only when asked for by name.
+local native = require "imagegen.native"
+local json = require "imagegen.json"
+
+local M = {}
+
+local function fail(fmt, ...)
+  error({ msg = string.format(fmt, ...) }, 0)
+end
+
+local function split(s)
+  local out = {}
+  for w in (s or ""):gmatch("%S+") do out[#out + 1] = w end
+  return out
+end
+
+-- the keyrings apt trusts when a source names none
+local function aptkeyrings()
+  local keys = {}
+  if native.stat("/etc/apt/trusted.gpg") == "file" then keys[1] = "/etc/apt/trusted.gpg" end
+  for _, n in ipairs(native.listdir("/etc/apt/trusted.gpg.d") or {}) do
+    if n:match("%.gpg$") then keys[#keys + 1] = "/etc/apt/trusted.gpg.d/" .. n end
+  end
+  return keys
+end
+
+local function option(opts, name)
+  return opts and opts:match(name .. "=(%S+)")
+end
+
+-- the machine's apt sources: deb822 files and the classic one-line form
+function M.aptsources(root)
+  root = root or "/etc/apt"
+  local repos = {}
+  local function add(url, suite, components, signedby)
+    if not url:match("^https?://") and not url:match("^file:") then return end
+    url = url:gsub("/+$", "")
+    repos[#repos + 1] = { url = url, suite = suite, components = components,
+      keyrings = signedby and { signedby } or aptkeyrings() }
+  end
+  local files = {}
+  for _, n in ipairs(native.listdir(root .. "/sources.list.d") or {}) do
+    if n:match("%.sources$") or n:match("%.list$") then files[#files + 1] = root .. "/sources.list.d/" .. n end
+  end
+  if native.stat(root .. "/sources.list") == "file" then table.insert(files, 1, root .. "/sources.list") end
+  for _, f in ipairs(files) do
+    local text = native.readfile(f) or ""
+    if f:match("%.sources$") then
+      text = text:gsub("\n#[^\n]*", "\n"):gsub("^#[^\n]*", "")
+      for _, p in ipairs(native.paragraphs(text)) do
+        local types = split(p.Types)
+        local isdeb = false
+        for _, t in ipairs(types) do isdeb = isdeb or t == "deb" end
+        local signed = p["Signed-By"]
+        if signed and signed:find("\n") then signed = nil end
+        if isdeb and (p.Enabled or "yes") ~= "no" then
+          for _, u in ipairs(split(p.URIs)) do
+            for _, s in ipairs(split(p.Suites)) do add(u, s, split(p.Components), signed) end
+          end
+        end
+      end
+    else
+      for line in text:gmatch("[^\n]+") do
+        local opts, rest = line:match("^%s*deb%s+%[([^%]]*)%]%s+(.*)$")
+        if not opts then rest = line:match("^%s*deb%s+(.*)$") end
+        if rest then
+          local w = split(rest)
+          if #w >= 2 then
+            local comps = {}
+            for i = 3, #w do comps[#comps + 1] = w[i] end
+            add(w[1], w[2], comps, option(opts, "signed%-by"))
+          end
+        end
+      end
+    end
+  end
+  return repos
+end
+
+function M.repoid(r)
+  return r.url .. " " .. r.suite
+end
+
+local function cachedir()
+  local c = native.getenv("IMAGEGEN_CACHE")
+  if c and c ~= "" then return c end
+  c = native.getenv("XDG_CACHE_HOME")
+  if c and c ~= "" then return c .. "/imagegen" end
+  return (native.getenv("HOME") or "/tmp") .. "/.cache/imagegen"
+end
+M.cachedir = cachedir
+
+-- a file of the repository, by URL; indexes are cached by their sha256
+local function get(url, sha256)
+  local cache = sha256 and (cachedir() .. "/index/" .. sha256)
+  if cache then
+    local data = native.readfile(cache)
+    if data and native.sha256(data) == sha256 then return data end
+  end
+  local data, err = native.fetch(url)
+  if not data then return nil, err end
+  if cache and native.sha256(data) == sha256 then native.writefile(cache, data) end
+  return data
+end
+
+-- the Release file of a repository, verified
+local function release(r)
+  local base = r.url .. "/dists/" .. r.suite
+  local signed, err = get(base .. "/InRelease")
+  local text, why
+  if signed then
+    text, why = native.gpgv(signed, r.keyrings)
+  else
+    local rel, err2 = get(base .. "/Release")
+    if not rel then fail("%s: no InRelease (%s) and no Release (%s)", M.repoid(r), err, err2) end
+    local sig, err3 = get(base .. "/Release.gpg")
+    if not sig then fail("%s: Release has no Release.gpg: %s", M.repoid(r), err3) end
+    signed = rel .. sig
+    text, why = native.gpgv(sig, r.keyrings, rel)
+  end
+  if not text then
+    fail("%s: the Release signature does not verify with %s: %s", M.repoid(r),
+      table.concat(r.keyrings, ", "), why)
+  end
+  local p = native.paragraphs(text)[1] or {}
+  local files = {}
+  for line in (p.SHA256 or ""):gmatch("[^\n]+") do
+    local sum, size, name = line:match("^%s*(%x+)%s+(%d+)%s+(%S+)")
+    if sum then files[name] = { sha256 = sum, size = tonumber(size) } end
+  end
+  return { fields = p, files = files, sha256 = native.sha256(signed), byhash = p["Acquire-By-Hash"] == "yes" }
+end
+
+local wanted = { Package = true, Version = true, Architecture = true, Depends = true,
+  ["Pre-Depends"] = true, Provides = true, Conflicts = true, Breaks = true, Essential = true,
+  ["Multi-Arch"] = true, Filename = true, Size = true, SHA256 = true }
+
+-- the packages of one repository for an architecture (and "all")
+local function packages(r, rel, arch)
+  local out = {}
+  local base = r.url .. "/dists/" .. r.suite .. "/"
+  for _, comp in ipairs(r.components) do
+    for _, a in ipairs { arch, "all" } do
+      local stem = comp .. "/binary-" .. a .. "/Packages"
+      for _, ext in ipairs { ".xz", ".gz", "" } do
+        local f = rel.files[stem .. ext]
+        if f then
+          local url = base .. stem .. ext
+          if rel.byhash then url = base .. comp .. "/binary-" .. a .. "/by-hash/SHA256/" .. f.sha256 end
+          local data, err = get(url, f.sha256)
+          if not data then fail("%s: %s: %s", M.repoid(r), stem .. ext, err) end
+          if native.sha256(data) ~= f.sha256 or #data ~= f.size then
+            fail("%s: %s does not match the sha256 and size in Release", M.repoid(r), stem .. ext)
+          end
+          if ext ~= "" then data = native.decompress(data) end
+          for _, p in ipairs(native.paragraphs(data, wanted)) do
+            p.repo = r
+            out[#out + 1] = p
+          end
+          break
+        end
+      end
+    end
+  end
+  return out
+end
+
+-- the index of several repositories: by name, and by what is provided
+function M.index(repos, arch)
+  local idx = { byname = {}, provides = {}, repos = {}, arch = arch }
+  for ri, r in ipairs(repos) do
+    local rel = release(r)
+    idx.repos[ri] = { repo = r, release = rel }
+    for _, p in ipairs(packages(r, rel, arch)) do
+      if p.Package and p.Version and (p.Architecture == arch or p.Architecture == "all") then
+        p.order = ri
+        local list = idx.byname[p.Package] or {}
+        idx.byname[p.Package] = list
+        list[#list + 1] = p
+        for _, prov in ipairs(M.parsedeps(p.Provides)) do
+          local v = prov[1]
+          local plist = idx.provides[v.name] or {}
+          idx.provides[v.name] = plist
+          plist[#plist + 1] = { pkg = p, version = v.version }
+        end
+      end
+    end
+  end
+  return idx
+end
+
+-- "a (>= 1) | b:any, c" -> { { {name="a", op=">=", version="1"}, {name="b", arch="any"} }, { {name="c"} } }
+function M.parsedeps(field)
+  local groups = {}
+  for group in (field or ""):gmatch("[^,]+") do
+    local alts = {}
+    for alt in group:gmatch("[^|]+") do
+      alt = alt:gsub("%[.-%]", ""):gsub("<.->", ""):gsub("%s+", " ")
+      local name, arch = alt:match("^%s*([%w.+-]+):?([%w-]*)")
+      if name then
+        local op, ver = alt:match("%(%s*([<>=]+)%s*([^%s)]+)%s*%)")
+        if op == "<" then op = "<=" elseif op == ">" then op = ">=" end
+        alts[#alts + 1] = { name = name, arch = arch ~= "" and arch or nil, op = op, version = ver }
+      end
+    end
+    if #alts > 0 then groups[#groups + 1] = alts end
+  end
+  return groups
+end
+
+local function fits(version, op, want)
+  if not op then return true end
+  if not version then return false end
+  local c = native.vercmp(version, want)
+  if op == "<<" then return c < 0 elseif op == "<=" then return c <= 0
+  elseif op == "=" then return c == 0 elseif op == ">=" then return c >= 0
+  elseif op == ">>" then return c > 0 end
+  return false
+end
+
+local function depstring(d)
+  return d.name .. (d.arch and (":" .. d.arch) or "") .. (d.op and string.format(" (%s %s)", d.op, d.version) or "")
+end
+
+local function archok(idx, p, d)
+  if d.arch == nil or d.arch == "any" or d.arch == "native" then return true end
+  return d.arch == p.Architecture or (p.Architecture == "all" and d.arch == idx.arch)
+end
+
+-- does the chosen package p meet dependency d (by name or by Provides)?
+local function meets(p, d)
+  if p.Package == d.name then return fits(p.Version, d.op, d.version) end
+  for _, prov in ipairs(M.parsedeps(p.Provides)) do
+    local v = prov[1]
+    if v.name == d.name and (not d.op or fits(v.version, d.op, d.version)) then return true end
+  end
+  return false
+end
+
+-- the best real package for d: highest version, then earlier repository
+local function best(idx, d)
+  local pick
+  for _, p in ipairs(idx.byname[d.name] or {}) do
+    if archok(idx, p, d) and fits(p.Version, d.op, d.version) then
+      if not pick then pick = p
+      else
+        local c = native.vercmp(p.Version, pick.Version)
+        if c > 0 or (c == 0 and p.order < pick.order) then pick = p end
+      end
+    end
+  end
+  return pick
+end
+
+local function provider(idx, d)
+  local list = {}
+  for _, e in ipairs(idx.provides[d.name] or {}) do
+    if (not d.op or fits(e.version, d.op, d.version)) and archok(idx, e.pkg, d) then list[#list + 1] = e.pkg end
+  end
+  table.sort(list, function(a, b)
+    if a.Package ~= b.Package then return a.Package < b.Package end
+    local c = native.vercmp(a.Version, b.Version)
+    if c ~= 0 then return c > 0 end
+    return a.order < b.order
+  end)
+  return list[1]
+end
+
+local function chainof(p)
+  local names = {}
+  while p do
+    table.insert(names, 1, p.Package)
+    p = p.via
+  end
+  return table.concat(names, " -> ")
+end
+
+-- resolve requested names (optionally "name (>= v)" or "name=version") against the
+-- index; installed: packages a base image already has, by name
+function M.resolve(idx, requested, installed)
+  local chosen, order = {}, {}
+  installed = installed or {}
+  local queue = {}
+  local function choose(p, via, d)
+    local have = chosen[p.Package]
+    if have then
+      if have.Version ~= p.Version then
+        fail("conflict: %s needs %s, but %s %s was chosen for %s", via and chainof(via) or "the definition",
+          depstring(d), have.Package, have.Version, chainof(have))
+      end
+      return
+    end
+    local copy = {}
+    for k, v in pairs(p) do copy[k] = v end
+    copy.via = via
+    chosen[p.Package] = copy
+    order[#order + 1] = copy
+    queue[#queue + 1] = copy
+  end
+  local function satisfied(d)
+    if installed[d.name] and fits(installed[d.name], d.op, d.version) then return true end
+    for _, p in ipairs(order) do
+      if meets(p, d) then return true end
+    end
+    return false
+  end
+  local function want(group, via, byname)
+    for _, d in ipairs(group) do
+      if satisfied(d) then return end
+    end
+    for _, d in ipairs(group) do
+      local p = best(idx, d)
+      if p then
+        if p.Essential == "yes" and not byname then return end
+        if chosen[p.Package] then
+          fail("conflict: %s needs %s, but %s %s was chosen for %s", via and chainof(via) or "the definition",
+            depstring(d), p.Package, chosen[p.Package].Version, chainof(chosen[p.Package]))
+        end
+        return choose(p, via, d)
+      end
+    end
+    for _, d in ipairs(group) do
+      local p = provider(idx, d)
+      if p then
+        if p.Essential == "yes" and not byname then return end
+        return choose(p, via, d)
+      end
+    end
+    local names = {}
+    for i, d in ipairs(group) do names[i] = depstring(d) end
+    local any = idx.byname[group[1].name]
+    if via then
+      fail("%s: no package satisfies %s (needed by %s)%s", names[1] and "missing dependency" or "",
+        table.concat(names, " | "), chainof(via),
+        any and string.format("; versions available: %s", (function()
+          local v = {}
+          for _, p in ipairs(any) do v[#v + 1] = p.Version end
+          return table.concat(v, ", ")
+        end)()) or "")
+    end
+    fail("package %s not found in %s", table.concat(names, " | "),
+      (function()
+        local ids = {}
+        for _, r in ipairs(idx.repos) do ids[#ids + 1] = M.repoid(r.repo) end
+        return table.concat(ids, ", ")
+      end)())
+  end
+
+  for _, r in ipairs(requested) do
+    local name, ver = r:match("^([%w.+-]+)=(.+)$")
+    local group = name and { { name = name, op = "=", version = ver } } or M.parsedeps(r)[1]
+    if not group then fail("'%s' is not a package name", r) end
+    want(group, nil, true)
+  end
+  local i = 1
+  while i <= #queue do
+    local p = queue[i]
+    for _, field in ipairs { "Pre-Depends", "Depends" } do
+      for _, group in ipairs(M.parsedeps(p[field])) do want(group, p, false) end
+    end
+    i = i + 1
+  end
+  for _, p in ipairs(order) do
+    for _, field in ipairs { "Conflicts", "Breaks" } do
+      for _, group in ipairs(M.parsedeps(p[field])) do
+        local d = group[1]
+        for _, q in ipairs(order) do
+          if q ~= p and ((q.Package == d.name and fits(q.Version, d.op, d.version)) or
+              (q.Package ~= d.name and not d.op and meets(q, d))) then
+            fail("conflict: %s %s (%s) %s %s, chosen for %s", p.Package, p.Version, chainof(p),
+              field == "Conflicts" and "conflicts with" or "breaks", depstring(d), chainof(q))
+          end
+        end
+      end
+    end
+  end
+  table.sort(order, function(a, b) return a.Package < b.Package end)
+  local out = {}
+  for i2, p in ipairs(order) do
+    out[i2] = { name = p.Package, version = p.Version, architecture = p.Architecture,
+      filename = p.Filename, size = tonumber(p.Size), sha256 = p.SHA256, repository = M.repoid(p.repo),
+      url = p.repo.url .. "/" .. p.Filename }
+    if not (out[i2].filename and out[i2].size and out[i2].sha256) then
+      fail("%s %s: the index gives no Filename, Size or SHA256", p.Package, p.Version)
+    end
+  end
+  return out
+end
+
+-- the lock: { repositories = { [id] = {...} }, images = { [name] = { key, packages } } }
+function M.readlock(path)
+  local text = native.readfile(path)
+  if not text then return { repositories = {}, images = {} } end
+  local lock, err = native.jsondecode(text)
+  if not lock then fail("%s: %s", path, err) end
+  lock.repositories = lock.repositories or {}
+  lock.images = lock.images or {}
+  return lock
+end
+
+-- one package a line, keys sorted: easy to read in a diff
+function M.writelock(path, lock)
+  local out = { "{\n", '"imagegen-lock":1,\n', '"images":{' }
+  local names = {}
+  for n in pairs(lock.images) do names[#names + 1] = n end
+  table.sort(names)
+  for i, n in ipairs(names) do
+    local e = lock.images[n]
+    out[#out + 1] = (i > 1 and ",\n" or "\n") .. json.encode(n) .. ':{"key":' .. json.encode(e.key) .. ',"packages":['
+    for j, p in ipairs(e.packages) do
+      local copy = {}
+      for k, v in pairs(p) do copy[k] = v end
+      copy.url = nil
+      out[#out + 1] = (j > 1 and ",\n" or "\n") .. json.encode(copy)
+    end
+    out[#out + 1] = "]}"
+  end
+  out[#out + 1] = "\n},\n\"repositories\":{"
+  local ids = {}
+  for id in pairs(lock.repositories) do ids[#ids + 1] = id end
+  table.sort(ids)
+  for i, id in ipairs(ids) do
+    out[#out + 1] = (i > 1 and ",\n" or "\n") .. json.encode(id) .. ":" .. json.encode(lock.repositories[id])
+  end
+  out[#out + 1] = "\n}\n}\n"
+  return native.writefile(path, table.concat(out))
+end
+
+-- G.packages(img, r): an image's own packages (not its base's), from the lock
+-- when it matches the definition, else resolved now (and the lock updated)
+-- unless opts.locked forbids it; opts.relock resolves everything again.
+-- Returns save(), which writes the lock when it changed.
+function M.hook(G, opts)
+  local lockpath = opts.lockpath
+  local old = M.readlock(lockpath)
+  if native.stat(lockpath) == "file" then
+    G.inputs[#G.inputs + 1] = lockpath
+  end
+  local new = { repositories = {}, images = {} }
+  local indexes, defaults = {}, nil
+  local cache = cachedir()
+
+  G.packages = function(img, r)
+    local repos = img.repositories
+    if not repos then
+      defaults = defaults or M.aptsources(native.getenv("IMAGEGEN_APTROOT"))
+      repos = defaults
+      if #repos == 0 then
+        error({ msg = img.where .. ": packages: the machine's apt sources name no repository; declare one with repository { ... }" }, 0)
+      end
+    end
+    for _, rp in ipairs(repos) do
+      rp.keyrings = rp.keyrings or aptkeyrings()
+    end
+    local arch = r.platform:match("^[^/]+/([^/]+)")
+    local ids, installed, base = {}, {}, {}
+    for i, rp in ipairs(repos) do ids[i] = M.repoid(rp) end
+    for _, p in ipairs(r.debs) do
+      installed[p.name] = p.version
+      base[#base + 1] = p.name .. "=" .. p.version
+    end
+    table.sort(base)
+    local key = json.encode { request = img.packages, architecture = arch, repositories = ids,
+      base = json.array(base) }
+    local entry = old.images[img.name]
+    local pkgs
+    if entry and entry.key == key and not opts.relock then
+      pkgs = entry.packages
+      for _, id in ipairs(ids) do new.repositories[id] = old.repositories[id] end
+    else
+      local what = entry and "no longer matches the definition" or "has no entry for it"
+      if opts.locked then
+        error({ msg = string.format("%s: image '%s': %s %s; run: imagegen lock %s", img.where, img.name,
+          lockpath, what, G.top) }, 0)
+      end
+      if not opts.relock then
+        io.stderr:write(string.format("imagegen: %s: image '%s': %s %s; resolving its packages and updating it\n",
+          img.where, img.name, lockpath, what))
+      end
+      local ikey = arch .. "\0" .. table.concat(ids, "\0")
+      local ok, res = pcall(function()
+        indexes[ikey] = indexes[ikey] or M.index(repos, arch)
+        return M.resolve(indexes[ikey], img.packages, installed)
+      end)
+      if not ok then
+        error({ msg = string.format("%s: image '%s': %s", img.where, img.name,
+          type(res) == "table" and res.msg or tostring(res)) }, 0)
+      end
+      pkgs = res
+      for _, ri in ipairs(indexes[ikey].repos) do
+        new.repositories[M.repoid(ri.repo)] = { url = ri.repo.url, suite = ri.repo.suite,
+          components = ri.repo.components, inrelease_sha256 = ri.release.sha256 }
+      end
+    end
+    new.images[img.name] = { key = key, packages = pkgs }
+    local out = {}
+    for i, p in ipairs(pkgs) do
+      local url = p.repository:match("^(%S+) ")
+      out[i] = { name = p.name, version = p.version, architecture = p.architecture, filename = p.filename,
+        size = p.size, sha256 = p.sha256, url = url .. "/" .. p.filename,
+        cache = cache .. "/deb/" .. p.sha256 .. ".deb" }
+    end
+    return out
+  end
+
+  return function()
+    local any = next(new.images) ~= nil or next(old.images) ~= nil
+    if any then M.writelock(lockpath, new) end
+  end
+end
+
+return M
