@@ -58,7 +58,7 @@ function M.aptsources(root)
   for _, f in ipairs(files) do
     local text = native.readfile(f) or ""
     if f:match("%.sources$") then
-      text = text:gsub("\n#[^\n]*", "\n"):gsub("^#[^\n]*", "")
+      text = ("\n" .. text):gsub("\n#[^\n]*", ""):sub(2)
       for _, p in ipairs(native.paragraphs(text)) do
         local types = split(p.Types)
         local isdeb = false
@@ -151,15 +151,24 @@ local wanted = { Package = true, Version = true, Architecture = true, Depends = 
 local function packages(r, rel, arch)
   local out = {}
   local base = r.url .. "/dists/" .. r.suite .. "/"
+  -- as apt does: binary-all only when the Release lists "all" among its
+  -- architectures; otherwise arch-all packages are in each arch's index
+  local archs = { arch }
+  local listed = " " .. (rel.fields.Architectures or "all") .. " "
+  if listed:find(" all ", 1, true) and rel.fields["No-Support-for-Architecture-all"] ~= "Packages" then
+    archs[2] = "all"
+  end
   for _, comp in ipairs(r.components) do
-    for _, a in ipairs { arch, "all" } do
+    for _, a in ipairs(archs) do
       local stem = comp .. "/binary-" .. a .. "/Packages"
       for _, ext in ipairs { ".xz", ".gz", "" } do
         local f = rel.files[stem .. ext]
         if f then
-          local url = base .. stem .. ext
-          if rel.byhash then url = base .. comp .. "/binary-" .. a .. "/by-hash/SHA256/" .. f.sha256 end
-          local data, err = get(url, f.sha256)
+          local data, err
+          if rel.byhash then
+            data = get(base .. comp .. "/binary-" .. a .. "/by-hash/SHA256/" .. f.sha256, f.sha256)
+          end
+          if not data then data, err = get(base .. stem .. ext, f.sha256) end
           if not data then fail("%s: %s: %s", M.repoid(r), stem .. ext, err) end
           if native.sha256(data) ~= f.sha256 or #data ~= f.size then
             fail("%s: %s does not match the sha256 and size in Release", M.repoid(r), stem .. ext)
@@ -399,7 +408,10 @@ function M.resolve(idx, requested, installed)
   return out
 end
 
--- the lock: { repositories = { [id] = {...} }, images = { [name] = { key, packages } } }
+-- the lock: { repositories = { [id] = {url, suite, components, inrelease_sha256} },
+--   images = { [name] = { request, architecture, repositories, base, packages } } }
+-- an image's entry holds while its request, architecture, repositories and
+-- base packages are the definition's
 function M.readlock(path)
   local text = native.readfile(path)
   if not text then return { repositories = {}, images = {} } end
@@ -418,7 +430,9 @@ function M.writelock(path, lock)
   table.sort(names)
   for i, n in ipairs(names) do
     local e = lock.images[n]
-    out[#out + 1] = (i > 1 and ",\n" or "\n") .. json.encode(n) .. ':{"key":' .. json.encode(e.key) .. ',"packages":['
+    out[#out + 1] = (i > 1 and ",\n" or "\n") .. json.encode(n) .. ":{" ..
+      json.encode { architecture = e.architecture, base = json.array(e.base), repositories = e.repositories,
+        request = e.request }:sub(2, -2) .. ',"packages":['
     for j, p in ipairs(e.packages) do
       local copy = {}
       for k, v in pairs(p) do copy[k] = v end
@@ -472,11 +486,18 @@ function M.hook(G, opts)
       base[#base + 1] = p.name .. "=" .. p.version
     end
     table.sort(base)
-    local key = json.encode { request = img.packages, architecture = arch, repositories = ids,
-      base = json.array(base) }
+    local want = { request = img.packages, architecture = arch, repositories = ids, base = json.array(base) }
     local entry = old.images[img.name]
+    local function same(e)
+      for _, k in ipairs { "request", "architecture", "repositories", "base" } do
+        local v = e[k] or json.array()
+        if type(v) == "table" then v = json.array(v) end
+        if json.encode(v) ~= json.encode(want[k]) then return false end
+      end
+      return true
+    end
     local pkgs
-    if entry and entry.key == key and not opts.relock then
+    if entry and same(entry) and not opts.relock then
       pkgs = entry.packages
       for _, id in ipairs(ids) do new.repositories[id] = old.repositories[id] end
     else
@@ -504,7 +525,8 @@ function M.hook(G, opts)
           components = ri.repo.components, inrelease_sha256 = ri.release.sha256 }
       end
     end
-    new.images[img.name] = { key = key, packages = pkgs }
+    new.images[img.name] = { request = want.request, architecture = arch, repositories = ids,
+      base = want.base, packages = pkgs }
     local out = {}
     for i, p in ipairs(pkgs) do
       local url = p.repository:match("^(%S+) ")

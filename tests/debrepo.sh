@@ -1,0 +1,60 @@
+# debrepo.sh: build a small signed Debian repository for the tests, with
+# dpkg-deb, dpkg-scanpackages, apt-ftparchive and a throwaway gpg key.
+#   mkpkg NAME VERSION ARCH "CONTROL LINES" [SETUP]   build pool/NAME_VERSION_ARCH.deb;
+#        SETUP is a shell snippet run in the package root ($R)
+#   mkindex SUITE                                      Packages, Release, InRelease, Release.gpg
+# Uses $REPO (the repository folder) and $GNUPGHOME (made here).
+
+mkpkg() {
+	name=$1 version=$2 arch=$3 extra=$4 setup=${5:-}
+	R=$REPO/build/$name-$version-$arch
+	rm -rf "$R"
+	mkdir -p "$R/DEBIAN" "$R/usr/share/doc/$name"
+	printf 'Package: %s\nVersion: %s\nArchitecture: %s\nMaintainer: imagegen tests <tests@example.invalid>\n%sDescription: test package %s\n' \
+		"$name" "$version" "$arch" "${extra:+$extra
+}" "$name" > "$R/DEBIAN/control"
+	echo "$name $version" > "$R/usr/share/doc/$name/README"
+	if [ -n "$setup" ]; then
+		(cd "$R" && eval "$setup")
+	fi
+	(cd "$R" && find . -type f ! -path './DEBIAN/*' | sed 's|^\./||' | sort | xargs md5sum > DEBIAN/md5sums)
+	mkdir -p "$REPO/pool/main"
+	dpkg-deb --root-owner-group -Zxz --build "$R" "$REPO/pool/main/${name}_${version}_$arch.deb" > /dev/null
+}
+
+mkindex() {
+	suite=$1
+	dist=$REPO/dists/$suite
+	mkdir -p "$dist/main/binary-amd64"
+	(cd "$REPO" && dpkg-scanpackages --multiversion pool > "dists/$suite/main/binary-amd64/Packages" 2>/dev/null)
+	xz -kf "$dist/main/binary-amd64/Packages"
+	gzip -kfn "$dist/main/binary-amd64/Packages"
+	(cd "$dist" && apt-ftparchive -o APT::FTPArchive::Release::Suite="$suite" \
+		-o APT::FTPArchive::Release::Codename="$suite" \
+		-o APT::FTPArchive::Release::Architectures=amd64 \
+		-o APT::FTPArchive::Release::Components=main release . > Release.new && mv Release.new Release)
+	rm -f "$dist/InRelease" "$dist/Release.gpg"
+	gpg --batch --quiet --yes --pinentry-mode loopback --passphrase '' --default-key tests@example.invalid \
+		--clearsign -o "$dist/InRelease" "$dist/Release"
+	gpg --batch --quiet --yes --pinentry-mode loopback --passphrase '' --default-key tests@example.invalid \
+		--detach-sign -o "$dist/Release.gpg" "$dist/Release"
+}
+
+# mkkey NAME EMAIL KEYRING: a new signing key, its public part exported to KEYRING
+mkkey() {
+	gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+		--quick-gen-key "$1 <$2>" rsa2048 sign never 2> /dev/null
+	gpg --batch --quiet --export "$2" > "$3"
+}
+
+# serve DIR: an HTTP server on 127.0.0.1 for DIR; sets PORT and SERVER (its PID)
+serve() {
+	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	(cd "$1" && exec python3 -m http.server --bind 127.0.0.1 "$PORT") > "$1/../http.log" 2>&1 &
+	SERVER=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		curl -s "http://127.0.0.1:$PORT/" > /dev/null && return 0
+		sleep 0.3
+	done
+	return 1
+}
