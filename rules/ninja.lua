@@ -49,9 +49,12 @@ function M.write(P, exe)
   w("  description = $desc")
   w("")
   if #P.fetches > 0 then
+    -- a fetched file is named by its sha256: once there it is never stale,
+    -- even in a new build folder whose log does not know it (generator = 1)
     w("rule fetch")
     w("  command = $imagegen fetch $url $sha256 $size $out")
     w("  description = FETCH $name")
+    w("  generator = 1")
     w("")
   end
   w("rule layer")
