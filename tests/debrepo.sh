@@ -35,7 +35,7 @@ mkindex() {
 		-o APT::FTPArchive::Release::Components=main release . > Release.new && mv Release.new Release)
 	rm -f "$dist/InRelease" "$dist/Release.gpg"
 	gpg --batch --quiet --yes --pinentry-mode loopback --passphrase '' --default-key tests@example.invalid \
-		--clearsign -o "$dist/InRelease" "$dist/Release"
+		--clearsign -o "$dist/InRelease" "$dist/Release" &&
 	gpg --batch --quiet --yes --pinentry-mode loopback --passphrase '' --default-key tests@example.invalid \
 		--detach-sign -o "$dist/Release.gpg" "$dist/Release"
 }
@@ -43,8 +43,8 @@ mkindex() {
 # mkkey NAME EMAIL KEYRING: a new signing key, its public part exported to KEYRING
 mkkey() {
 	gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
-		--quick-gen-key "$1 <$2>" rsa2048 sign never 2> /dev/null
-	gpg --batch --quiet --export "$2" > "$3"
+		--quick-gen-key "$1 <$2>" rsa2048 sign never 2> /dev/null &&
+	gpg --batch --quiet --export "$2" > "$3" && test -s "$3"
 }
 
 # serve DIR: an HTTP server on 127.0.0.1 for DIR; sets PORT and SERVER (its PID)

@@ -32,12 +32,15 @@ mkpkg broken 1.0 amd64 "Depends: ghost (>= 1)"
 mkpkg needold 1.0 amd64 "Depends: libfoo (<< 1.1)"
 mkpkg clash 1.0 amd64 "Conflicts: otherhttpd
 Depends: app"
-mkindex stable
+if ! mkindex stable; then
+	fail "debian: signing the test repository failed"
+	exit 0
+fi
 if ! serve "$REPO"; then
 	fail "debian: the test repository's HTTP server did not start"
 	exit 0
 fi
-trap 'kill $SERVER 2>/dev/null' EXIT
+trap 'kill $SERVER 2>/dev/null; gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null; gpgconf --homedir "$W/othergpg" --kill gpg-agent 2>/dev/null' EXIT
 URL=http://127.0.0.1:$PORT
 
 # define NAME PACKAGES [EXTRA]: a definition in $W/NAME/src, a build folder $W/NAME/b
