@@ -89,7 +89,13 @@ contains "app: /etc/passwd has the declared user" "$R/etc/passwd" "www-data:x:33
 contains "app: /etc/group has the declared group" "$R/etc/group" "www-data:x:33:"
 same "app: user = \"www-data\" resolves to its ids" "33:33" \
 	"$(jget "$(blob out/app "$(jget "$(blob out/app "$(jget out/app/index.json "j['manifests'][0]['digest']")")" "j['config']['digest']")")" "j['config']['User']")"
-cp -R ../src ../src2
+
+# the make backend builds the same image from the same lock
+mkdir -p "$W/app/mk" && cd "$W/app/mk" || exit 1
+"$IMAGEGEN" -G make ../src/build.lua && printf 'include images.mk\n' > Makefile
+check "app: make builds it too" make -j2 images
+check "app: make and ninja build the same layout" diff -r ../b/out/app out/app
+cd "$W/app/b" || exit 1
 
 # the same lock in another folder, with the cache: the same image, nothing fetched
 mkdir -p "$W/app2/b" && cd "$W/app2/b" || exit 1

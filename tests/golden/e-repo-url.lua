@@ -1,0 +1,1 @@
+local r = repository { url = "ftp://x", suite = "s" }
