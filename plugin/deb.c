@@ -15,39 +15,15 @@
 #include <unistd.h>
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 #include "util.h"
 #include "deb.h"
 
 int
 deb_verify(const char *path, const char *sha256)
 {
-	char chunk[1 << 16], hex[65];
-	unsigned char md[32];
-	unsigned n;
-	EVP_MD_CTX *ctx;
-	ssize_t r;
-	int fd, i;
+	char hex[65];
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		fatal("sha256 failed");
-	while ((r = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (!EVP_DigestUpdate(ctx, chunk, (size_t)r))
-			fatal("sha256 failed");
-	}
-	close(fd);
-	if (r < 0 || !EVP_DigestFinal_ex(ctx, md, &n)) {
-		EVP_MD_CTX_free(ctx);
-		return -1;
-	}
-	EVP_MD_CTX_free(ctx);
-	for (i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
-	return strcmp(hex, sha256) == 0 ? 0 : -1;
+	return sha256file(path, hex) == 0 && strcmp(hex, sha256) == 0 ? 0 : -1;
 }
 
 /* the nested reader's source: the data of the ar member being read */

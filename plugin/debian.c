@@ -23,6 +23,7 @@
 #include "util.h"
 #include "fetch.h"
 #include "debian.h"
+#include "registry.h"
 
 static int
 order(int c)
@@ -391,6 +392,61 @@ l_gpgv(lua_State *L)
 	return status == 0 ? 1 : 2;
 }
 
+/* native.registrydigest(ref) -> "sha256:..." | nil, message
+   The client exits on failure, so it runs in a child whose last words are the message. */
+static int
+l_registrydigest(lua_State *L)
+{
+	const char *ref = luaL_checkstring(L, 1);
+	int out[2], err[2], status;
+	struct buf o = {0}, e = {0};
+	char chunk[4096], digest[72];
+	ssize_t n;
+	pid_t pid;
+
+	fflush(NULL);
+	if (pipe(out) < 0 || pipe(err) < 0)
+		return luaL_error(L, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		return luaL_error(L, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(err[1], 2);
+		close(out[0]);
+		close(err[0]);
+		registry_digest(ref, digest);
+		if (write(out[1], digest, 71) != 71)
+			_exit(1);
+		_exit(0);
+	}
+	close(out[1]);
+	close(err[1]);
+	while ((n = read(out[0], chunk, sizeof(chunk))) > 0)
+		bufadd(&o, chunk, (size_t)n);
+	while ((n = read(err[0], chunk, sizeof(chunk))) > 0)
+		bufadd(&e, chunk, (size_t)n);
+	close(out[0]);
+	close(err[0]);
+	waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && o.len == 71) {
+		lua_pushlstring(L, o.data, o.len);
+		free(o.data);
+		free(e.data);
+		return 1;
+	}
+	luaL_pushfail(L);
+	if (e.data) {
+		while (e.len > 0 && e.data[e.len - 1] == '\n')
+			e.data[--e.len] = '\0';
+		lua_pushstring(L, strncmp(e.data, "imagegen: ", 10) == 0 ? e.data + 10 : e.data);
+	} else {
+		lua_pushliteral(L, "the registry client failed");
+	}
+	free(o.data);
+	free(e.data);
+	return 2;
+}
+
 /* native.getenv(name) -> value | nil: for imagegen's own modules, not definitions */
 static int
 l_getenv(lua_State *L)
@@ -412,6 +468,7 @@ static const luaL_Reg funcs[] = {
 	{"fetch", l_fetch},
 	{"gpgv", l_gpgv},
 	{"getenv", l_getenv},
+	{"registrydigest", l_registrydigest},
 	{NULL, NULL},
 };
 

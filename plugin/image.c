@@ -1,21 +1,29 @@
 /*
  * image: the config and manifest of one image, from the image spec the
- * generator wrote and the descriptors its layer edges wrote.
+ * generator wrote, the descriptors its layer edges wrote and, when it has
+ * one, its base file.
  *
  * Image spec (JSON, written by the generator):
- *   name, ctx            the image's name and where it was declared
+ *   name                 the image's name
  *   epoch                seconds; "created" of the config and its history
  *   platform             {architecture, os, variant?}
- *   config               the OCI config's "config" object, already merged
- *                        with the base's
- *   layers               [{desc, created_by}], base layers first
+ *   base                 optional: the base file (an image file of this
+ *                        build, or what "imagegen base" imported)
+ *   config               the image's own config fields, laid over the
+ *                        base's: Entrypoint, Cmd, WorkingDir, User and
+ *                        StopSignal replace; Env (by name), Labels,
+ *                        ExposedPorts and Volumes merge; a new Entrypoint
+ *                        without a Cmd drops the base's Cmd
+ *   layers               [{desc, created_by}], the image's own
  *   annotations          manifest annotations
  *   ref, repo            the tag and repository it is known by
  *
- * Output (the image file, which layout and archive read):
- *   {name, epoch, ref, repo, manifest: descriptor, config: descriptor,
- *    layers: [descriptor], platform}
- * Both blobs are canonical JSON in the store.
+ * Output, the image file, which layout, archive, push and child images
+ * read (a base file is the same shape without the first six):
+ *   {name, epoch, ref, repo, platform, manifest: descriptor,
+ *    configdesc: descriptor, config: the whole config,
+ *    layers: [descriptor + diffid], base layers first}
+ * The config and manifest are canonical JSON blobs in the store.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,37 +65,147 @@ set(json_t *o, const char *key, json_t *v)
 		fatal("out of memory");
 }
 
+static void
+append(json_t *a, json_t *v)
+{
+	if (!v || json_array_append_new(a, v) < 0)
+		fatal("out of memory");
+}
+
+/* Env: the base's variables in their order, replaced by name, then the new ones */
+static json_t *
+mergeenv(json_t *base, json_t *own)
+{
+	json_t *out = json_array(), *v, *w;
+	size_t i, j, n;
+	const char *s, *eq;
+
+	if (!out)
+		fatal("out of memory");
+	json_array_foreach(base, i, v) {
+		s = json_string_value(v);
+		if (!s)
+			continue;
+		eq = strchr(s, '=');
+		n = eq ? (size_t)(eq - s) : strlen(s);
+		json_array_foreach(own, j, w) {
+			const char *t = json_string_value(w);
+			if (t && strncmp(t, s, n) == 0 && t[n] == '=') {
+				v = w;
+				break;
+			}
+		}
+		append(out, json_incref(v));
+	}
+	json_array_foreach(own, j, w) {
+		const char *t = json_string_value(w);
+		int found = 0;
+		if (!t)
+			continue;
+		eq = strchr(t, '=');
+		n = eq ? (size_t)(eq - t) : strlen(t);
+		json_array_foreach(base, i, v) {
+			s = json_string_value(v);
+			if (s && strncmp(s, t, n) == 0 && (s[n] == '=' || s[n] == '\0'))
+				found = 1;
+		}
+		if (!found)
+			append(out, json_incref(w));
+	}
+	return out;
+}
+
+/* the base's "config" object with the image's own fields over it */
+static json_t *
+mergeconfig(json_t *base, json_t *own)
+{
+	static const char *const replace[] = {"Entrypoint", "Cmd", "WorkingDir", "User", "StopSignal"};
+	static const char *const merge[] = {"Labels", "ExposedPorts", "Volumes"};
+	json_t *c = base ? json_deep_copy(base) : json_object(), *v;
+	size_t i;
+
+	if (!c)
+		fatal("out of memory");
+	for (i = 0; i < sizeof(replace) / sizeof(replace[0]); i++) {
+		if ((v = json_object_get(own, replace[i])))
+			set(c, replace[i], json_deep_copy(v));
+	}
+	if (json_object_get(own, "Entrypoint") && !json_object_get(own, "Cmd"))
+		json_object_del(c, "Cmd");
+	for (i = 0; i < sizeof(merge) / sizeof(merge[0]); i++) {
+		if (!(v = json_object_get(own, merge[i])))
+			continue;
+		if (!json_is_object(json_object_get(c, merge[i])))
+			set(c, merge[i], json_object());
+		json_object_update(json_object_get(c, merge[i]), v);
+	}
+	if ((v = json_object_get(own, "Env")))
+		set(c, "Env", mergeenv(json_object_get(c, "Env"), v));
+	return c;
+}
+
+static int
+sameplatform(json_t *a, json_t *b)
+{
+	static const char *const keys[] = {"os", "architecture", "variant"};
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		json_t *x = json_object_get(a, keys[i]), *y = json_object_get(b, keys[i]);
+		if (!json_equal(x, y) && !((!x || !json_string_length(x)) && (!y || !json_string_length(y))))
+			return 0;
+	}
+	return 1;
+}
+
 void
 image_build(const char *specpath, const char *outpath, const char *store)
 {
-	json_t *spec, *layers, *platform, *diffids, *history, *mlayers, *config, *manifest, *out;
-	json_t *l, *desc, *annotations, *cdesc, *mdesc;
-	const char *descpath, *name;
+	json_t *spec, *platform, *base = NULL, *bconfig = NULL, *diffids, *history, *layers;
+	json_t *l, *desc, *config, *manifest, *mlayers, *annotations, *cdesc, *mdesc, *out;
+	const char *descpath, *name, *basepath;
 	char created[32], *text;
 	size_t i;
 
 	spec = readjson(specpath);
 	name = json_string_value(need(spec, "name", specpath));
 	rfc3339(json_integer_value(need(spec, "epoch", specpath)), created);
-	layers = need(spec, "layers", specpath);
 	platform = need(spec, "platform", specpath);
+	basepath = json_string_value(json_object_get(spec, "base"));
 
 	diffids = json_array();
 	history = json_array();
-	mlayers = json_array();
-	if (!diffids || !history || !mlayers)
+	layers = json_array();
+	if (!diffids || !history || !layers)
 		fatal("out of memory");
-	json_array_foreach(layers, i, l) {
+	if (basepath) {
+		base = readjson(basepath);
+		bconfig = need(base, "config", basepath);
+		if (!sameplatform(bconfig, platform))
+			fatal("%s: image %s is for %s/%s but its base (%s) is for %s/%s", specpath, name,
+			      json_string_value(json_object_get(platform, "os")),
+			      json_string_value(json_object_get(platform, "architecture")),
+			      json_string_value(json_object_get(base, "source")) ?
+			      json_string_value(json_object_get(base, "source")) : basepath,
+			      json_string_value(json_object_get(bconfig, "os")),
+			      json_string_value(json_object_get(bconfig, "architecture")));
+		json_array_foreach(need(base, "layers", basepath), i, l) {
+			append(layers, json_deep_copy(l));
+			append(diffids, json_incref(need(l, "diffid", basepath)));
+		}
+		json_array_foreach(json_object_get(bconfig, "history"), i, l)
+			append(history, json_deep_copy(l));
+	}
+	json_array_foreach(need(spec, "layers", specpath), i, l) {
 		descpath = json_string_value(need(l, "desc", specpath));
 		desc = readjson(descpath);
 		if (!store_validdigest(json_string_value(need(desc, "digest", descpath))) ||
 		    !store_validdigest(json_string_value(need(desc, "diffid", descpath))))
 			fatal("%s: malformed layer descriptor", descpath);
-		json_array_append(diffids, json_object_get(desc, "diffid"));
-		json_object_del(desc, "diffid");
-		json_array_append_new(mlayers, desc);
-		json_array_append_new(history, json_pack("{s:s, s:O}", "created", created,
-		                                         "created_by", need(l, "created_by", specpath)));
+		append(diffids, json_incref(json_object_get(desc, "diffid")));
+		append(layers, desc);
+		append(history, json_pack("{s:s, s:O}", "created", created,
+		                          "created_by", need(l, "created_by", specpath)));
 	}
 
 	config = json_pack("{s:s, s:O, s:O, s:{s:s, s:o}, s:o}",
@@ -98,13 +216,21 @@ image_build(const char *specpath, const char *outpath, const char *store)
 	                   "history", history);
 	if (!config)
 		fatal("%s: malformed platform", specpath);
-	if (json_object_get(platform, "variant"))
+	if (json_string_length(json_object_get(platform, "variant")) > 0)
 		set(config, "variant", json_copy(json_object_get(platform, "variant")));
-	if (json_object_size(need(spec, "config", specpath)) > 0)
-		set(config, "config", json_copy(json_object_get(spec, "config")));
+	set(config, "config", mergeconfig(json_object_get(bconfig, "config"), need(spec, "config", specpath)));
+	if (json_object_size(json_object_get(config, "config")) == 0)
+		json_object_del(config, "config");
 	cdesc = store_putjson(store, MT_CONFIG, config);
 
-	manifest = json_pack("{s:i, s:s, s:O, s:O}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
+	/* the manifest's layer descriptors: the image file's, without diffid */
+	mlayers = json_array();
+	json_array_foreach(layers, i, l) {
+		desc = json_deep_copy(l);
+		json_object_del(desc, "diffid");
+		append(mlayers, desc);
+	}
+	manifest = json_pack("{s:i, s:s, s:O, s:o}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
 	                     "config", cdesc, "layers", mlayers);
 	if (!manifest)
 		fatal("out of memory");
@@ -113,10 +239,10 @@ image_build(const char *specpath, const char *outpath, const char *store)
 		set(manifest, "annotations", json_copy(annotations));
 	mdesc = store_putjson(store, MT_MANIFEST, manifest);
 
-	out = json_pack("{s:s, s:O, s:O, s:O, s:o, s:o, s:o, s:O}", "name", name,
+	out = json_pack("{s:s, s:O, s:O, s:O, s:o, s:o, s:o, s:o, s:O}", "name", name,
 	                "epoch", need(spec, "epoch", specpath),
 	                "ref", need(spec, "ref", specpath), "repo", need(spec, "repo", specpath),
-	                "manifest", mdesc, "config", cdesc, "layers", mlayers,
+	                "manifest", mdesc, "configdesc", cdesc, "config", config, "layers", layers,
 	                "platform", platform);
 	if (!out)
 		fatal("out of memory");
@@ -126,6 +252,6 @@ image_build(const char *specpath, const char *outpath, const char *store)
 	free(text);
 	json_decref(out);
 	json_decref(manifest);
-	json_decref(config);
+	json_decref(base);
 	json_decref(spec);
 }

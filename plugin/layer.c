@@ -18,6 +18,8 @@
  *    stored once, the others as hard links to the first in path order;
  *  - extended attributes only where the definition declares them (written as
  *    SCHILY.xattr pax records), never copied from the sources;
+ *  - whiteouts only where the definition removes a base's file (".wh.NAME")
+ *    or makes a folder opaque (".wh..wh..opq"): empty files, mode 0644;
  *  - a source or destination named ".wh.*" is refused, since
  *    whiteouts mean deletion to the runtime;
  *  - compressed by the sink (see sink.c) in the same pass that hashes the
@@ -562,6 +564,26 @@ addentry(struct layer *l, json_t *e)
 	if (strcmp(type, "dir") == 0) {
 		n->kind = KDIR;
 		n->mode = (unsigned)getint(e, "mode", 0755);
+	} else if (strcmp(type, "whiteout") == 0 || strcmp(type, "opaque") == 0) {
+		/* "a/b" gone: the empty file "a/.wh.b"; "a" opaque: "a/" and "a/.wh..wh..opq" */
+		const char *slash = strrchr(path, '/');
+		free(n->path);
+		if (strcmp(type, "whiteout") == 0) {
+			n->path = slash ? xasprintf("%.*s/.wh.%s", (int)(slash - path), path, slash + 1)
+			                : xasprintf(".wh.%s", path);
+		} else {
+			n->kind = KDIR;
+			n->mode = (unsigned)getint(e, "mode", 0755);
+			n->path = xstrdup(path);
+			n = addnode(l);
+			n->uid = n->gid = 0;
+			n->ctx = ctx;
+			n->path = *path ? xasprintf("%s/.wh..wh..opq", path) : xstrdup(".wh..wh..opq");
+		}
+		n->kind = KTEXT;
+		n->mode = 0644;
+		n->src = xstrdup("");
+		n->textlen = 0;
 	} else if (strcmp(type, "symlink") == 0) {
 		n->kind = KLINK;
 		n->mode = 0777;

@@ -46,7 +46,7 @@ loadimage(const char *path, struct blobs *b)
 	n = json_array_size(json_object_get(img, "layers"));
 	b->digest = xcalloc(n + 2, sizeof(*b->digest));
 	b->len = 0;
-	b->digest[b->len++] = json_string_value(json_object_get(json_object_get(img, "config"), "digest"));
+	b->digest[b->len++] = json_string_value(json_object_get(json_object_get(img, "configdesc"), "digest"));
 	json_array_foreach(json_object_get(img, "layers"), i, l)
 		b->digest[b->len++] = json_string_value(json_object_get(l, "digest"));
 	b->digest[b->len++] = json_string_value(json_object_get(json_object_get(img, "manifest"), "digest"));

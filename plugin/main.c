@@ -13,6 +13,8 @@
 #include "layout.h"
 #include "deb.h"
 #include "fetch.h"
+#include "base.h"
+#include "registry.h"
 
 static const char usage[] =
 	"usage: imagegen [-G ninja|make] [-o FILE] DEFINITION.lua\n"
@@ -21,6 +23,10 @@ static const char usage[] =
 	"       imagegen image [-m] SPEC IMAGE STORE\n"
 	"       imagegen layout [-m] IMAGE DIR STORE\n"
 	"       imagegen archive IMAGE TAR STORE\n"
+	"       imagegen base oci DIR TAG PLATFORM OUT STORE\n"
+	"       imagegen base archive FILE PLATFORM OUT STORE\n"
+	"       imagegen base pull REF@DIGEST PLATFORM OUT STORE\n"
+	"       imagegen push LAYOUT HOST/REPOSITORY:TAG\n"
 	"       imagegen lock DEFINITION.lua\n"
 	"       imagegen fetch URL SHA256 SIZE FILE\n";
 
@@ -51,11 +57,22 @@ static const char help[] =
 	"  layout IMAGE DIR STORE          make DIR an OCI image layout\n"
 	"  archive IMAGE TAR STORE         write a docker-archive (podman/docker load)\n"
 	"  fetch URL SHA256 SIZE FILE      download a package to FILE, verified\n"
+	"  push LAYOUT REF                 push an OCI layout's image to a registry\n"
+	"                                  (uploading only the blobs it lacks)\n"
+	"  base oci|archive|pull ... OUT STORE\n"
+	"                                  import a base image from an OCI layout,\n"
+	"                                  a docker-archive or a registry (pinned by\n"
+	"                                  digest): its blobs into STORE, verified,\n"
+	"                                  its config and layers to OUT\n"
 	"  -m          make mode: an output whose bytes did not change is touched\n"
 	"              (ninja's restat keeps it untouched), changes are reported on\n"
 	"              stdout, and a layer's depfile has an empty rule per input\n"
 	"\n"
 	"Environment: SOURCE_DATE_EPOCH (timestamps in images, default 0),\n"
+	"IMAGEGEN_CACHE (downloads, default $XDG_CACHE_HOME/imagegen or\n"
+	"~/.cache/imagegen), IMAGEGEN_INSECURE_REGISTRIES (host:port,... spoken\n"
+	"to over plain http; loopback registries always are), REGISTRY_AUTH_FILE\n"
+	"and DOCKER_CONFIG (registry credentials),\n"
 	"IMAGEGEN_LUA (load lua/ and rules/ from this folder instead of the\n"
 	"copies built in), IMAGEGEN_DEBUG (tracebacks for Lua errors).\n";
 
@@ -98,6 +115,21 @@ main(int argc, char *argv[])
 	} else if (strcmp(cmd, "layout") == 0) {
 		need(argc, 5);
 		layout_write(argv[2], argv[3], argv[4]);
+	} else if (strcmp(cmd, "base") == 0 && argc == 8 && strcmp(argv[2], "oci") == 0) {
+		base_fromlayout(argv[3], argv[4], argv[5], argv[6], argv[7]);
+	} else if (strcmp(cmd, "base") == 0 && argc == 7 && strcmp(argv[2], "archive") == 0) {
+		base_fromarchive(argv[3], argv[5], argv[6]);
+	} else if (strcmp(cmd, "base") == 0 && argc == 7 && strcmp(argv[2], "pull") == 0) {
+		registry_pull(argv[3], argv[4], argv[5], argv[6]);
+	} else if (strcmp(cmd, "base") == 0) {
+		fputs(usage, stderr);
+		return 2;
+	} else if (strcmp(cmd, "push") == 0) {
+		char *record;
+		need(argc, 4);
+		record = xasprintf("%s/pushed", cachedir());
+		registry_push(argv[2], argv[3], record);
+		free(record);
 	} else if (strcmp(cmd, "fetch") == 0) {
 		need(argc, 6);
 		if (deb_verify(argv[5], argv[3]) != 0)

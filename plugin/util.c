@@ -307,6 +307,38 @@ updatefile(const char *path, const void *data, size_t len)
 	return ret;
 }
 
+int
+sha256file(const char *path, char hex[65])
+{
+	char chunk[1 << 16];
+	unsigned char md[32];
+	unsigned n;
+	EVP_MD_CTX *ctx;
+	ssize_t r;
+	int fd, i;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		fatal("sha256 failed");
+	while ((r = read(fd, chunk, sizeof(chunk))) > 0) {
+		if (!EVP_DigestUpdate(ctx, chunk, (size_t)r))
+			fatal("sha256 failed");
+	}
+	close(fd);
+	if (r < 0 || !EVP_DigestFinal_ex(ctx, md, &n)) {
+		EVP_MD_CTX_free(ctx);
+		return -1;
+	}
+	EVP_MD_CTX_free(ctx);
+	for (i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+	hex[64] = '\0';
+	return 0;
+}
+
 void
 sha256hex(const void *data, size_t len, char hex[65])
 {
@@ -319,6 +351,23 @@ sha256hex(const void *data, size_t len, char hex[65])
 	for (i = 0; i < 32; i++)
 		sprintf(hex + 2 * i, "%02x", md[i]);
 	hex[64] = '\0';
+}
+
+const char *
+cachedir(void)
+{
+	static char *dir;
+	const char *e;
+
+	if (dir)
+		return dir;
+	if ((e = getenv("IMAGEGEN_CACHE")) && *e)
+		dir = xstrdup(e);
+	else if ((e = getenv("XDG_CACHE_HOME")) && *e)
+		dir = xasprintf("%s/imagegen", e);
+	else
+		dir = xasprintf("%s/.cache/imagegen", (e = getenv("HOME")) && *e ? e : "/tmp");
+	return dir;
 }
 
 long long

@@ -54,8 +54,12 @@ int xreplacefile(const char *path, const void *data, size_t len);
 extern int makemode;
 /* xreplacefile, then in make mode touch path if it was unchanged */
 int updatefile(const char *path, const void *data, size_t len);
+/* the sha256 of a file's contents in hex[65]; -1 if it cannot be read */
+int sha256file(const char *path, char hex[65]);
 /* the hex digits of the sha256 of data, in hex[65] */
 void sha256hex(const void *data, size_t len, char hex[65]);
+/* the download cache: $IMAGEGEN_CACHE, $XDG_CACHE_HOME/imagegen or ~/.cache/imagegen */
+const char *cachedir(void);
 /* SOURCE_DATE_EPOCH, or the default (0) when unset; exits if malformed */
 long long sourcedate(void);
 /* parse a JSON file, or exit naming the file and line */

@@ -93,6 +93,16 @@ function M.write(P, exe, plugin)
     w("")
   end
 
+  for _, b in ipairs(P.bases) do
+    local args = {}
+    for i, a in ipairs(b.args) do args[i] = q(a) end
+    local deps = #b.inputs > 0 and (paths(b.inputs) .. " ") or ""
+    w(path(b.out), ": ", deps, "$(IMAGEGEN)")
+    say("BASE " .. b.name)
+    run("$(IMAGEGEN) base -m ", table.concat(args, " "), " $@ $(imagegen_store)")
+    w("")
+  end
+
   for _, l in ipairs(P.layers) do
     local deps = #l.inputs > 0 and (paths(l.inputs) .. " ") or ""
     w(path(l.desc), ": ", path(l.spec), " ", deps, "$(IMAGEGEN)")
@@ -116,6 +126,12 @@ function M.write(P, exe, plugin)
     w(".PHONY: ", path(img.name))
     w(path(img.name), ": ", path(img.index))
     w("")
+    if img.push then
+      w(".PHONY: push-", path(img.name))
+      w("push-", path(img.name), ": ", path(img.index))
+      run("$(IMAGEGEN) push ", q(img.dir), " ", q(img.push))
+      w("")
+    end
     names[#names + 1] = path(img.name)
   end
   w(".PHONY: images")

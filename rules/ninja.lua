@@ -57,6 +57,13 @@ function M.write(P, exe)
     w("  generator = 1")
     w("")
   end
+  if #P.bases > 0 then
+    w("rule base")
+    w("  command = $imagegen base $args $out $store")
+    w("  description = BASE $name")
+    w("  restat = 1")
+    w("")
+  end
   w("rule layer")
   w("  command = $imagegen layer $in $out $out.d $store")
   w("  description = LAYER $id")
@@ -74,6 +81,15 @@ function M.write(P, exe)
   w("  description = LAYOUT $dir")
   w("  restat = 1")
   w("")
+  local pushes = false
+  for _, img in ipairs(P.images) do pushes = pushes or img.push ~= nil end
+  if pushes then
+    w("rule push")
+    w("  command = $imagegen push $dir $ref")
+    w("  description = PUSH $ref")
+    w("  pool = console")
+    w("")
+  end
   w("rule archive")
   w("  command = $imagegen archive $in $out $store")
   w("  description = ARCHIVE $out")
@@ -96,6 +112,15 @@ function M.write(P, exe)
     w("  name = ", value(f.name))
     w("")
   end
+  for _, b in ipairs(P.bases) do
+    local args = {}
+    for i, a in ipairs(b.args) do args[i] = value(quoted(a)) end
+    local deps = #b.inputs > 0 and (paths(b.inputs) .. " ") or ""
+    w("build ", path(b.out), ": base | ", deps, "$imagegen")
+    w("  args = ", table.concat(args, " "))
+    w("  name = ", value(b.name))
+    w("")
+  end
   for _, l in ipairs(P.layers) do
     local deps = #l.inputs > 0 and (paths(l.inputs) .. " ") or ""
     w("build ", path(l.desc), ": layer ", path(l.spec), " | ", deps, "$imagegen")
@@ -114,6 +139,13 @@ function M.write(P, exe)
     w("")
     w("build ", path(img.name), ": phony ", path(img.index))
     w("")
+    if img.push then
+      -- never made, so always run when asked for
+      w("build push-", path(img.name), ": push ", path(img.index))
+      w("  dir = ", value(img.dir))
+      w("  ref = ", value(img.push))
+      w("")
+    end
     defaults[#defaults + 1] = path(img.name)
   end
   w("build all: phony ", table.concat(defaults, " "))

@@ -20,7 +20,7 @@ for l in base/etc web/site web/app api/config; do
 	check "valgrind: layer $l" vg "$IMAGEGEN" layer ".imagegen/spec/layer/$l.json" ".imagegen/layer/$l.json" \
 		".imagegen/layer/$l.json.d" .imagegen/blobs
 done
-ninja .imagegen/layer/api/app.json > /dev/null 2>&1
+ninja .imagegen/layer/api/app.json .imagegen/image/base.json > /dev/null 2>&1
 check "valgrind: image (make mode)" vg "$IMAGEGEN" image -m .imagegen/spec/image/api.json .imagegen/image/api.json .imagegen/blobs
 check "valgrind: layout" vg "$IMAGEGEN" layout .imagegen/image/api.json out/api .imagegen/blobs
 check "valgrind: archive" vg "$IMAGEGEN" archive .imagegen/image/api.json out/api.tar .imagegen/blobs

@@ -441,6 +441,13 @@ function M.writelock(path, lock)
     end
     out[#out + 1] = "]}"
   end
+  out[#out + 1] = "\n},\n\"bases\":{"
+  local refs = {}
+  for ref in pairs(lock.bases or {}) do refs[#refs + 1] = ref end
+  table.sort(refs)
+  for i, ref in ipairs(refs) do
+    out[#out + 1] = (i > 1 and ",\n" or "\n") .. json.encode(ref) .. ":" .. json.encode(lock.bases[ref])
+  end
   out[#out + 1] = "\n},\n\"repositories\":{"
   local ids = {}
   for id in pairs(lock.repositories) do ids[#ids + 1] = id end
@@ -462,7 +469,26 @@ function M.hook(G, opts)
   if native.stat(lockpath) == "file" then
     G.inputs[#G.inputs + 1] = lockpath
   end
-  local new = { repositories = {}, images = {} }
+  local new = { repositories = {}, images = {}, bases = {} }
+  old.bases = old.bases or {}
+
+  -- a pulled base without a digest: the lock's pin for its tag, or the registry's answer now
+  G.basedigest = function(ext)
+    if ext.digest then return ext.digest end
+    local pinned = old.bases[ext.ref]
+    if pinned and not opts.relock then
+      new.bases[ext.ref] = pinned
+      return pinned
+    end
+    if opts.locked then
+      error({ msg = string.format("%s: pull: %s is not pinned in %s; run: imagegen lock %s", ext.where,
+        ext.ref, lockpath, G.top) }, 0)
+    end
+    local d, err = native.registrydigest(ext.ref)
+    if not d then error({ msg = ext.where .. ": pull: " .. err }, 0) end
+    new.bases[ext.ref] = d
+    return d
+  end
   local indexes, defaults = {}, nil
   local cache = cachedir()
 
@@ -538,7 +564,8 @@ function M.hook(G, opts)
   end
 
   return function()
-    local any = next(new.images) ~= nil or next(old.images) ~= nil
+    local any = next(new.images) ~= nil or next(old.images) ~= nil or next(new.bases) ~= nil or
+      next(old.bases) ~= nil
     if any then M.writelock(lockpath, new) end
   end
 end

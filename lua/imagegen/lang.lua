@@ -182,6 +182,11 @@ local Layer = {}
 Layer.__index = Layer
 Layer.__name = "imagegen.layer"
 
+-- a base from outside the graph: an OCI layout, a docker-archive, a registry
+local External = {}
+External.__index = External
+External.__name = "imagegen.base"
+
 M.scratch = setmetatable({ scratch = true }, { __name = "imagegen.scratch", __tostring = function() return "scratch" end })
 
 local imagefields = set { "name", "tag", "base", "files", "layers", "entrypoint", "cmd", "env",
@@ -295,6 +300,51 @@ local function declarations(G, file)
     return mksource { kind = "dir" }
   end
 
+  -- in a layer over a base: the base's file or folder at this path is gone
+  function D.remove()
+    return mksource { kind = "whiteout" }
+  end
+
+  -- in a layer over a base: this folder, with nothing of the base's in it
+  function D.opaque()
+    return mksource { kind = "opaque" }
+  end
+
+  -- bases from outside the graph
+  function D.oci_layout(p, tag)
+    local where = caller(2)
+    local full = srcpath(where, "oci_layout", p)
+    if native.stat(full .. "/index.json") ~= "file" then
+      fail(where, "oci_layout: '%s' is not an OCI image layout (no index.json)", tostring(p))
+    end
+    if tag ~= nil and (not isstring(tag) or not tag:match("^[%w_][%w._-]*$")) then
+      fail(where, "oci_layout: '%s' is not a tag", tostring(tag))
+    end
+    return setmetatable({ where = where, kind = "oci", path = full, name = p, tag = tag or "latest" }, External)
+  end
+
+  function D.docker_archive(p)
+    local where = caller(2)
+    local full = srcpath(where, "docker_archive", p)
+    if native.stat(full) ~= "file" then fail(where, "docker_archive: '%s' not found", tostring(p)) end
+    return setmetatable({ where = where, kind = "archive", path = full, name = p }, External)
+  end
+
+  -- "host[:port]/repo[:tag][@sha256:...]"; without a digest, imagegen.lock pins it
+  function D.pull(ref)
+    local where = caller(2)
+    if not isstring(ref) then fail(where, "pull: expected 'host/repository:tag@sha256:...'") end
+    local name, digest = ref:match("^([^@]+)@(sha256:%x+)$")
+    name = name or ref
+    if digest and #digest ~= 71 then fail(where, "pull: '%s' is not a sha256 digest", digest) end
+    local host = name:match("^([^/]+)/")
+    if not host or not (host:find("[.:]") or host == "localhost") then
+      fail(where, "pull: '%s' names no registry host (write 'host/repository:tag')", ref)
+    end
+    if not name:match(":[%w_][%w._-]*$", #host + 1) then name = name .. ":latest" end
+    return setmetatable({ where = where, kind = "pull", ref = name, digest = digest, name = ref }, External)
+  end
+
   -- a file that something outside these definitions makes (another ninja file, make)
   function D.external(p)
     local where = caller(2)
@@ -331,7 +381,7 @@ local function declarations(G, file)
       if e[1] ~= nil then what = what .. ": " .. tostring(e[1]) end
       if e[2] == nil then fail(where, "%s: no source", what) end
       local src = tosource(where, what, e[2])
-      local dst = destination(where, what, e[1], src.kind == "tree")
+      local dst = destination(where, what, e[1], src.kind == "tree" or src.kind == "opaque")
       if seen[dst] then fail(where, "%s: destination declared twice (also files[%d])", what, seen[dst]) end
       seen[dst] = i
       out[#out + 1] = { ctx = where .. ": " .. what, path = dst, source = src,
@@ -422,13 +472,15 @@ local function declarations(G, file)
       fail(where, "tag: '%s' is not a valid tag ('v1', 'repo:v1' or 'host/repo:v1')", tag)
     end
     img.repo, img.ref = repo, ref
+    local host = repo:match("^([^/]+)/")
+    if host and (host:find("[.:]") or host == "localhost") then img.push = repo .. ":" .. ref end
 
     if t.base == nil or t.base == M.scratch then
       img.base = nil
-    elseif isstring(t.base) or getmetatable(t.base) == Image then
+    elseif isstring(t.base) or getmetatable(t.base) == Image or getmetatable(t.base) == External then
       img.base = t.base
     else
-      fail(where, "base: expected scratch, an image or an image's name")
+      fail(where, "base: expected scratch, an image, an image's name, oci_layout, docker_archive or pull")
     end
 
     local c = {}
@@ -666,13 +718,6 @@ function M.load(G, file, where)
   return table.unpack(ret, 1, ret.n)
 end
 
-local function merge(a, b)
-  local out = {}
-  for k, v in pairs(a or {}) do out[k] = v end
-  for k, v in pairs(b or {}) do out[k] = v end
-  return out
-end
-
 -- a base's list of users or groups with the image's over them, by name
 local function mergebyname(a, b)
   local out, at = {}, {}
@@ -783,7 +828,9 @@ local function accountlayer(G, img, r)
   r.layers[#r.layers + 1] = newlayer(G, img.name .. "/accounts", img.where, entries)
 end
 
--- the config an image ends with: its base's, with its own fields over it
+-- what an image is made of: its base, its layers (its own: a base's come
+-- from the base's image file), its own config fields (laid over the base's
+-- when the image is built), platform, accounts and packages
 
 local function effective(G, img, chain)
   if img.resolved then return img.resolved end
@@ -806,24 +853,22 @@ local function effective(G, img, chain)
     end
     base = b
   end
-  local r = { layers = {}, config = {}, history = {} }
-  if base then
+  -- r.layers: the image's own layers; a base's come from its image file
+  local r = { layers = {} }
+  if getmetatable(base) == External then
+    r.external = base
+    if base.kind == "pull" and not base.digest then
+      if not G.basedigest then fail(base.where, "pull: '%s' has no digest", base.ref) end
+      base.digest = G.basedigest(base)
+    end
+    base = nil
+  elseif base then
     local b = effective(G, base, chain)
-    for _, l in ipairs(b.layers) do r.layers[#r.layers + 1] = l end
-    r.config = b.config
     r.platform = b.platform
     r.base = base
   end
-  local c, own = {}, img.config
-  for k, v in pairs(r.config) do c[k] = v end
-  for _, k in ipairs { "Entrypoint", "Cmd", "WorkingDir", "User", "StopSignal" } do
-    if own[k] ~= nil then c[k] = own[k] end
-  end
-  -- as in a Dockerfile, a new entrypoint drops the cmd it was given for the old one
-  if own.Entrypoint ~= nil and own.Cmd == nil then c.Cmd = nil end
-  for _, k in ipairs { "Env", "Labels", "ExposedPorts", "Volumes" } do
-    if own[k] ~= nil then c[k] = merge(c[k], own[k]) end
-  end
+  local c = {}
+  for k, v in pairs(img.config) do c[k] = v end
   r.config = c
   r.platform = img.platform or r.platform or ("linux/" .. native.arch())
   r.users = mergebyname(base and base.resolved.users, img.users)

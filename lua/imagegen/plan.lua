@@ -5,14 +5,18 @@
 --   regen     { args, output, inputs, specs }   rerun imagegen when inputs change
 --   commands  { outputs, inputs, command, description }
 --   fetches   { path, url, sha256, size, name }  imagegen fetch URL SHA256 SIZE PATH
+--   bases     { args, out, inputs, name, pull }  imagegen base ARGS... OUT STORE
 --   layers    { id, spec, desc, inputs }        imagegen layer SPEC DESC DEPFILE STORE
---   images    { name, spec, image, layers, dir, index, tar }
+--   images    { name, spec, image, layers, dir, index, tar, push }
+--             push: the reference to push to, for a tag that names a registry
 --             imagegen image SPEC IMAGE STORE; layout IMAGE DIR; archive IMAGE TAR
 -- }
 -- Every file a helper reads that the generator writes (layer and image specs)
 -- is listed in plan.specs with its contents; the caller writes them.
 local json = require "imagegen.json"
-local path = require "imagegen.path"
+local native = require "imagegen.native"
+
+local basespec
 
 local M = {}
 
@@ -55,6 +59,8 @@ local function layerspec(G, l)
       x.type, x.target, x.mode = "symlink", s.target, nil
     elseif s.kind == "dir" then
       x.type = "dir"
+    elseif s.kind == "whiteout" or s.kind == "opaque" then
+      x.type = s.kind
     elseif s.kind == "deb" then
       x = { ctx = e.ctx, type = "deb", src = s.path, sha256 = s.sha256, size = s.size, url = s.url,
         package = s.package }
@@ -72,8 +78,24 @@ local function layerspec(G, l)
     entries = entries } .. "\n", inputs
 end
 
+-- an imported base: the helper's arguments, its output and its inputs
+basespec = function(G, ext, platform)
+  local args, inputs, name
+  if ext.kind == "oci" then
+    args, inputs, name = { "oci", ext.path, ext.tag, platform }, { ext.path .. "/index.json" }, ext.name .. ":" .. ext.tag
+  elseif ext.kind == "archive" then
+    args, inputs, name = { "archive", ext.path, platform }, { ext.path }, ext.name
+  else
+    args, inputs, name = { "pull", ext.ref .. "@" .. ext.digest, platform }, {}, ext.ref .. "@" .. ext.digest
+  end
+  local id = native.sha256(table.concat(args, "\0")):sub(1, 16)
+  return { out = ".imagegen/base/" .. id .. ".json", args = args, inputs = inputs, name = name,
+    pull = ext.kind == "pull" }
+end
+
 function M.build(G, args, output)
-  local P = { store = ".imagegen/blobs", commands = {}, layers = {}, images = {}, specs = {}, fetches = {} }
+  local P = { store = ".imagegen/blobs", commands = {}, layers = {}, images = {}, specs = {}, fetches = {},
+    bases = {} }
   local function spec(p, text)
     P.specs[#P.specs + 1] = { path = p, text = text }
     return p
@@ -105,6 +127,7 @@ function M.build(G, args, output)
     end
   end
 
+  local bases = {}
   for _, img in ipairs(G.images) do
     local r = img.resolved
     local layers, descs = json.array(), {}
@@ -126,15 +149,28 @@ function M.build(G, args, output)
     for _, k in ipairs { "Entrypoint", "Cmd" } do
       if config[k] then config[k] = json.array(config[k]) end
     end
+    -- the base file: another image of this graph, or an imported base
+    local basefile
+    if r.base then
+      basefile = ".imagegen/image/" .. r.base.name .. ".json"
+    elseif r.external then
+      local b = basespec(G, r.external, r.platform)
+      if not bases[b.out] then
+        bases[b.out] = b
+        P.bases[#P.bases + 1] = b
+      end
+      basefile = b.out
+    end
+    if basefile then descs[#descs + 1] = basefile end
     local os_, arch, variant = r.platform:match("^([^/]+)/([^/]+)/?(.*)$")
     local text = json.encode { name = img.name, epoch = G.epoch, ref = img.ref, repo = img.repo,
       platform = { os = os_, architecture = arch, variant = variant ~= "" and variant or nil },
-      config = config, layers = layers, annotations = img.annotations } .. "\n"
+      base = basefile, config = config, layers = layers, annotations = img.annotations } .. "\n"
     P.images[#P.images + 1] = { name = img.name,
       spec = spec(".imagegen/spec/image/" .. img.name .. ".json", text),
       image = ".imagegen/image/" .. img.name .. ".json", layers = descs,
       dir = "out/" .. img.name, index = "out/" .. img.name .. "/index.json",
-      tar = "out/" .. img.name .. ".tar" }
+      tar = "out/" .. img.name .. ".tar", push = img.push }
   end
 
   local specpaths = {}

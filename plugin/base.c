@@ -1,0 +1,351 @@
+/*
+ * base: images that imagegen did not build, brought in as bases.
+ *
+ * From an OCI image layout (by tag), a docker-archive (docker save, podman
+ * save, skopeo copy) or a registry (registry.c), a base becomes a base
+ * file and blobs in the build's store:
+ *   {"config": the base's whole config, "layers": [{mediaType, digest,
+ *    size, diffid}], "source": what it came from}
+ * Layers are kept byte for byte, never recompressed, and each blob is
+ * verified against its digest as it is copied. Docker media types are
+ * written as their OCI equivalents; the bytes are the same.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include "util.h"
+#include "store.h"
+#include "base.h"
+
+#define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+
+const char *
+base_ocimediatype(const char *mt)
+{
+	if (strcmp(mt, "application/vnd.docker.image.rootfs.diff.tar.gzip") == 0)
+		return "application/vnd.oci.image.layer.v1.tar+gzip";
+	if (strcmp(mt, "application/vnd.docker.image.rootfs.diff.tar") == 0)
+		return "application/vnd.oci.image.layer.v1.tar";
+	if (strcmp(mt, "application/vnd.docker.container.image.v1+json") == 0)
+		return "application/vnd.oci.image.config.v1+json";
+	if (strcmp(mt, "application/vnd.docker.distribution.manifest.v2+json") == 0)
+		return "application/vnd.oci.image.manifest.v1+json";
+	return mt;
+}
+
+int
+base_isindex(const char *mt)
+{
+	return strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0;
+}
+
+/* the manifest of an index for platform "os/arch[/variant]"; NULL if none */
+json_t *
+base_pickplatform(json_t *index, const char *platform, const char *what)
+{
+	char os[64] = "", arch[64] = "", variant[64] = "";
+	json_t *m, *p;
+	size_t i;
+
+	if (sscanf(platform, "%63[^/]/%63[^/]/%63s", os, arch, variant) < 2)
+		fatal("%s: malformed platform '%s'", what, platform);
+	json_array_foreach(json_object_get(index, "manifests"), i, m) {
+		const char *v;
+		p = json_object_get(m, "platform");
+		if (!p)
+			continue;
+		if (strcmp(json_string_value(json_object_get(p, "os")) ? json_string_value(json_object_get(p, "os")) : "", os) != 0)
+			continue;
+		v = json_string_value(json_object_get(p, "architecture"));
+		if (!v || strcmp(v, arch) != 0)
+			continue;
+		v = json_string_value(json_object_get(p, "variant"));
+		if (*variant && (!v || strcmp(v, variant) != 0))
+			continue;
+		return m;
+	}
+	return NULL;
+}
+
+/* copy a file into the store as the blob digest, verifying it */
+static void
+storefile(const char *store, const char *src, const char *digest, const char *what)
+{
+	char *dst = store_path(store, digest), *tmp, chunk[1 << 16], hex[65];
+	unsigned char md[32];
+	unsigned n;
+	EVP_MD_CTX *ctx;
+	ssize_t r;
+	int in, out, i;
+
+	if (sha256file(dst, hex) == 0 && strcmp(hex, digest + 7) == 0) {
+		free(dst);
+		return;
+	}
+	in = open(src, O_RDONLY);
+	if (in < 0)
+		fatal("%s: blob %s:", what, src);
+	out = store_tmp(store, &tmp);
+	removeonfatal(tmp);
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		fatal("sha256 failed");
+	while ((r = read(in, chunk, sizeof(chunk))) > 0) {
+		if (!EVP_DigestUpdate(ctx, chunk, (size_t)r) || write(out, chunk, (size_t)r) != r)
+			fatal("write %s:", tmp);
+	}
+	if (r < 0 || close(out) < 0)
+		fatal("%s: copy %s:", what, src);
+	close(in);
+	if (!EVP_DigestFinal_ex(ctx, md, &n))
+		fatal("sha256 failed");
+	EVP_MD_CTX_free(ctx);
+	for (i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+	if (strcmp(hex, digest + 7) != 0)
+		fatal("%s: %s does not match its digest %s", what, src, digest);
+	store_commit(store, tmp, digest);
+	removeonfatal(NULL);
+	free(tmp);
+	free(dst);
+}
+
+/* a JSON blob from the store */
+json_t *
+base_readblob(const char *store, const char *digest)
+{
+	char *path = store_path(store, digest);
+	json_t *j = readjson(path);
+
+	free(path);
+	return j;
+}
+
+void
+base_write(const char *out, const char *store, json_t *manifest, const char *source)
+{
+	json_t *config, *layers, *l, *diffids, *result;
+	const char *cdigest;
+	size_t i;
+	char *text;
+
+	cdigest = json_string_value(json_object_get(json_object_get(manifest, "config"), "digest"));
+	if (!cdigest || !store_validdigest(cdigest))
+		fatal("%s: the manifest has no config digest", source);
+	config = base_readblob(store, cdigest);
+	diffids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
+	if (json_array_size(diffids) != json_array_size(json_object_get(manifest, "layers")))
+		fatal("%s: the config has %zu diff_ids for %zu layers", source, json_array_size(diffids),
+		      json_array_size(json_object_get(manifest, "layers")));
+	layers = json_array();
+	json_array_foreach(json_object_get(manifest, "layers"), i, l) {
+		const char *mt = json_string_value(json_object_get(l, "mediaType"));
+		const char *digest = json_string_value(json_object_get(l, "digest"));
+		if (!mt || !digest || !store_validdigest(digest))
+			fatal("%s: malformed layer descriptor", source);
+		if (strstr(mt, "foreign") || strstr(mt, "nondistributable"))
+			fatal("%s: layer %s is non-distributable (%s)", source, digest, mt);
+		if (strcmp(base_ocimediatype(mt), "application/vnd.oci.image.layer.v1.tar") == 0 &&
+		    !json_equal(json_object_get(l, "digest"), json_array_get(diffids, i)))
+			fatal("%s: uncompressed layer %s does not match its diff_id", source, digest);
+		json_array_append_new(layers, json_pack("{s:s, s:s, s:O, s:O}", "mediaType",
+		    base_ocimediatype(mt), "digest", digest, "size", json_object_get(l, "size"),
+		    "diffid", json_array_get(diffids, i)));
+	}
+	result = json_pack("{s:o, s:o, s:s}", "config", config, "layers", layers, "source", source);
+	if (!result)
+		fatal("%s: malformed manifest", source);
+	text = dumpjson(result);
+	updatefile(out, text, strlen(text));
+	free(text);
+	json_decref(result);
+}
+
+/* an OCI image layout's manifest for tag and platform */
+void
+base_fromlayout(const char *dir, const char *tag, const char *platform, const char *out, const char *store)
+{
+	char *path = xasprintf("%s/index.json", dir), *blob, *source;
+	json_t *index = readjson(path), *m, *pick = NULL, *manifest;
+	const char *mt, *digest;
+	size_t i;
+
+	source = xasprintf("oci layout %s:%s", dir, tag);
+	json_array_foreach(json_object_get(index, "manifests"), i, m) {
+		const char *ref = json_string_value(json_object_get(json_object_get(m, "annotations"),
+		                                                     "org.opencontainers.image.ref.name"));
+		if (ref && strcmp(ref, tag) == 0) {
+			pick = m;
+			break;
+		}
+	}
+	if (!pick)
+		fatal("%s: no image tagged '%s' in %s", source, tag, path);
+	for (;;) {
+		mt = json_string_value(json_object_get(pick, "mediaType"));
+		digest = json_string_value(json_object_get(pick, "digest"));
+		if (!mt || !digest || !store_validdigest(digest))
+			fatal("%s: malformed descriptor in index.json", source);
+		blob = xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
+		storefile(store, blob, digest, source);
+		free(blob);
+		if (!base_isindex(mt))
+			break;
+		m = base_readblob(store, digest);
+		pick = base_pickplatform(m, platform, source);
+		if (!pick)
+			fatal("%s: no image for platform %s", source, platform);
+		pick = json_incref(pick);
+		json_decref(m);
+	}
+	manifest = base_readblob(store, digest);
+	blob = xasprintf("%s/blobs/sha256/%s", dir,
+	                 json_string_value(json_object_get(json_object_get(manifest, "config"), "digest")) + 7);
+	storefile(store, blob, json_string_value(json_object_get(json_object_get(manifest, "config"), "digest")), source);
+	free(blob);
+	json_array_foreach(json_object_get(manifest, "layers"), i, m) {
+		digest = json_string_value(json_object_get(m, "digest"));
+		if (!digest || !store_validdigest(digest))
+			fatal("%s: malformed layer descriptor", source);
+		blob = xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
+		storefile(store, blob, digest, source);
+		free(blob);
+	}
+	base_write(out, store, manifest, source);
+	json_decref(manifest);
+	json_decref(index);
+	free(path);
+	free(source);
+}
+
+/* the entry of a tar to a temporary file of the store, hashed; its digest */
+static void
+tarmember(struct archive *a, const char *store, char digest[72], long long *size, const char *source)
+{
+	char chunk[1 << 16], *tmp;
+	unsigned char md[32];
+	unsigned n;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	la_ssize_t r;
+	int fd, i;
+
+	fd = store_tmp(store, &tmp);
+	removeonfatal(tmp);
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		fatal("sha256 failed");
+	*size = 0;
+	while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+		if (!EVP_DigestUpdate(ctx, chunk, (size_t)r) || write(fd, chunk, (size_t)r) != r)
+			fatal("write %s:", tmp);
+		*size += r;
+	}
+	if (r < 0)
+		fatal("%s: %s", source, archive_error_string(a));
+	if (close(fd) < 0)
+		fatal("write %s:", tmp);
+	EVP_DigestFinal_ex(ctx, md, &n);
+	EVP_MD_CTX_free(ctx);
+	memcpy(digest, "sha256:", 7);
+	for (i = 0; i < 32; i++)
+		sprintf(digest + 7 + 2 * i, "%02x", md[i]);
+	store_commit(store, tmp, digest);
+	removeonfatal(NULL);
+	free(tmp);
+}
+
+static int
+gzipped(const char *store, const char *digest)
+{
+	char *path = store_path(store, digest);
+	unsigned char magic[2] = {0, 0};
+	int fd = open(path, O_RDONLY), gz;
+
+	free(path);
+	if (fd < 0)
+		return 0;
+	gz = read(fd, magic, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+	close(fd);
+	return gz;
+}
+
+/* a docker-archive: manifest.json names the config and layer files */
+void
+base_fromarchive(const char *file, const char *out, const char *store)
+{
+	struct archive *a;
+	struct archive_entry *e;
+	json_t *names = json_object(), *dm = NULL, *manifest, *layers, *l, *cfg;
+	char digest[72], *source = xasprintf("docker-archive %s", file);
+	const char *cfgname;
+	long long size;
+	size_t i;
+
+	/* one pass: every regular member into the store, by the digest of its bytes */
+	a = archive_read_new();
+	if (!a)
+		fatal("out of memory");
+	archive_read_support_format_tar(a);
+	archive_read_support_filter_all(a);
+	if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK)
+		fatal("%s: %s", source, archive_error_string(a));
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		if (strncmp(name, "./", 2) == 0)
+			name += 2;
+		if (strcmp(name, "manifest.json") == 0) {
+			struct buf b = {0};
+			char chunk[8192];
+			la_ssize_t r;
+			json_error_t err;
+			while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0)
+				bufadd(&b, chunk, (size_t)r);
+			dm = json_loadb(b.data ? b.data : "", b.len, 0, &err);
+			free(b.data);
+			if (!dm)
+				fatal("%s: manifest.json: %s", source, err.text);
+			continue;
+		}
+		tarmember(a, store, digest, &size, source);
+		json_object_set_new(names, name, json_pack("{s:s, s:I}", "digest", digest, "size", (json_int_t)size));
+	}
+	archive_read_free(a);
+	if (!json_is_array(dm) || json_array_size(dm) < 1)
+		fatal("%s: no manifest.json: not a docker-archive", source);
+	if (json_array_size(dm) > 1)
+		fatal("%s: holds %zu images; a base needs an archive of one", source, json_array_size(dm));
+	cfgname = json_string_value(json_object_get(json_array_get(dm, 0), "Config"));
+	cfg = cfgname ? json_object_get(names, cfgname) : NULL;
+	if (!cfg)
+		fatal("%s: manifest.json names a config that is not in the archive", source);
+	layers = json_array();
+	json_array_foreach(json_object_get(json_array_get(dm, 0), "Layers"), i, l) {
+		json_t *m = json_object_get(names, json_string_value(l) ? json_string_value(l) : "");
+		const char *d;
+		if (!m)
+			fatal("%s: manifest.json names layer %s, not in the archive", source, json_string_value(l));
+		d = json_string_value(json_object_get(m, "digest"));
+		json_array_append_new(layers, json_pack("{s:s, s:s, s:O}", "mediaType",
+		    gzipped(store, d) ? "application/vnd.oci.image.layer.v1.tar+gzip" :
+		    "application/vnd.oci.image.layer.v1.tar", "digest", d, "size", json_object_get(m, "size")));
+	}
+	manifest = json_pack("{s:{s:s, s:s, s:O}, s:o}", "config", "mediaType",
+	                     "application/vnd.oci.image.config.v1+json", "digest",
+	                     json_string_value(json_object_get(cfg, "digest")), "size",
+	                     json_object_get(cfg, "size"), "layers", layers);
+	base_write(out, store, manifest, source);
+	json_decref(manifest);
+	json_decref(dm);
+	json_decref(names);
+	free(source);
+}

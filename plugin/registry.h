@@ -1,0 +1,8 @@
+/* registry: pull bases from and push images to OCI registries */
+
+/* the digest of the manifest ref names (a tag is asked of the registry) */
+void registry_digest(const char *ref, char digest[72]);
+/* pull ref (pinned by digest) for platform: blobs into store, the base file to out */
+void registry_pull(const char *ref, const char *platform, const char *out, const char *store);
+/* push the image of an OCI layout to ref; record lists blobs pushed, for mounts */
+void registry_push(const char *layout, const char *ref, const char *record);
