@@ -486,6 +486,7 @@ function M.hook(G, opts)
     end
     local d, err = native.registrydigest(ext.ref)
     if not d then error({ msg = ext.where .. ": pull: " .. err }, 0) end
+    io.stderr:write(string.format("imagegen: %s: pull: pinned %s to %s in %s\n", ext.where, ext.ref, d, lockpath))
     new.bases[ext.ref] = d
     return d
   end

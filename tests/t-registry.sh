@@ -1,0 +1,207 @@
+# Registries and bases: Debian's docker-registry on 127.0.0.1, started and
+# stopped here. Push (twice), skopeo and podman read what was pushed, a
+# pushed image pulled back as a base with whiteouts over it, basic auth
+# right and wrong, a push cut off with the registry killed, and bases made
+# by skopeo from an imagegen image (docker-archive, OCI layout).
+. "$TOP/tests/lib.sh"
+
+if ! have docker-registry; then
+	fail "registry: docker-registry is not installed (apt-get install docker-registry)"
+	exit 0
+fi
+workdir registry
+export IMAGEGEN_CACHE="$W/cache"
+REGPID=
+
+# registry NAME [htpasswd]: start a registry storing in $W/NAME, set REG (host:port) and REGPID
+registry() {
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	sed -e "s|/tmp/imagegen-test/registry|$W/$1|" -e "s|127.0.0.1:5000|127.0.0.1:$port|" \
+		"$SHARED/containers/registry.yml" > "$W/$1.yml"
+	if [ -n "${2:-}" ]; then
+		printf 'auth:\n  htpasswd:\n    realm: basic-realm\n    path: %s\n' "$2" >> "$W/$1.yml"
+	fi
+	startregistry "$1" "$port"
+}
+
+startregistry() {
+	docker-registry serve "$W/$1.yml" >> "$W/$1.log" 2>&1 &
+	REGPID=$!
+	REG=127.0.0.1:$2
+	for _ in $(seq 1 50); do
+		curl -s -o /dev/null "http://$REG/v2/" && return 0
+		sleep 0.1
+	done
+	fail "registry: $1 did not start: $(tail -n 3 "$W/$1.log")"
+	return 1
+}
+
+stopregistry() {
+	[ -n "$REGPID" ] && kill "$REGPID" 2>/dev/null && wait "$REGPID" 2>/dev/null
+	REGPID=
+}
+trap 'stopregistry' EXIT
+
+registry open || exit 0
+
+# hello, tagged for the registry: push-hello pushes it
+mkdir -p "$W/hello/src" "$W/hello/b"
+cp "$TOP/examples/hello/hello.c" "$W/hello/src/"
+cat > "$W/hello/src/build.lua" <<EOF
+local hello = command { outputs = "hello", inputs = "hello.c", run = "cc -static -Os -o \$out \$in" }
+image {
+  name = "hello",
+  tag = "$REG/test/hello:1",
+  layers = {
+    { name = "app", files = { { "/hello", hello } } },
+    { name = "etc", files = { { "/etc/keep", text "keep\\n" }, { "/etc/gone", text "gone\\n" },
+      { "/var/cache/old", text "old\\n" } } },
+  },
+  entrypoint = { "/hello" },
+}
+EOF
+cd "$W/hello/b" || exit 1
+"$IMAGEGEN" ../src/build.lua && ninja > /dev/null 2>&1
+digest=$(jget out/hello/index.json "j['manifests'][0]['digest']")
+ninja push-hello > push1.log 2>&1
+contains "push: the first push uploads config and layers" push1.log "3 blob(s) uploaded, 0 mounted, 0 already there"
+ninja push-hello > push2.log 2>&1
+contains "push: pushing twice uploads nothing" push2.log "0 blob(s) uploaded, 0 mounted, 3 already there"
+same "push: skopeo inspect shows the same digest" "$digest" \
+	"$(skopeo inspect --tls-verify=false "docker://$REG/test/hello:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')"
+check "push: the imagegen push command does the same" "$IMAGEGEN" push out/hello "$REG/test/hello:copy"
+
+if have podman; then
+	P=$W/podman
+	mkdir -p "$P"
+	cp "$SHARED/containers/containers.conf" "$P/"
+	sed -e "s|/tmp/imagegen-test/pstore|$P/graph|" -e "s|/tmp/imagegen-test/prun|$P/run|" \
+		"$SHARED/containers/storage.conf" > "$P/storage.conf"
+	CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf \
+		timeout 120 podman run --rm --tls-verify=false "$REG/test/hello:1" > podman.log 2>&1
+	contains "push: podman runs the pushed image" podman.log "hello from an imagegen image"
+	CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf \
+		timeout 120 podman system reset -f > /dev/null 2>&1
+	rm -rf "$P"
+else
+	fail "push: podman is not installed"
+fi
+
+# pulled back as a base, by tag (pinned in the lock), with a file removed and a folder emptied
+mkdir -p "$W/child/src" "$W/child/b"
+cat > "$W/child/src/build.lua" <<EOF
+image {
+  name = "child",
+  tag = "$REG/test/child:1",
+  base = pull "$REG/test/hello:1",
+  files = { { "/etc/gone", remove() }, { "/var/cache", opaque() }, { "/etc/new", text "new\\n" } },
+  cmd = { "from-child" },
+}
+EOF
+cd "$W/child/b" || exit 1
+"$IMAGEGEN" ../src/build.lua 2> gen.err
+contains "pull: a tag is pinned in the lock" gen.err "pull: pinned $REG/test/hello:1 to $digest"
+check "pull: imagegen.lock records the digest" grep -q "\"$REG/test/hello:1\":\"$digest\"" ../src/imagegen.lock
+check "pull: the child builds" ninja
+child=$(blob out/child "$(jget out/child/index.json "j['manifests'][0]['digest']")")
+base=$(blob "$W/hello/b/out/hello" "$digest")
+same "pull: the base's layers are reused byte for byte" \
+	"$(jget "$base" "[l['digest'] for l in j['layers']]")" "$(jget "$child" "[l['digest'] for l in j['layers'][:2]]")"
+rm -rf bundle
+check "whiteouts: umoci unpacks the child" umoci unpack --image out/child:1 bundle
+check "whiteouts: the removed file is gone" test ! -e bundle/rootfs/etc/gone
+check "whiteouts: the others stay" test -f bundle/rootfs/etc/keep -a -f bundle/rootfs/etc/new -a -x bundle/rootfs/hello
+check "whiteouts: the opaque folder is there and empty" sh -c "test -d bundle/rootfs/var/cache && [ -z \"\$(ls -A bundle/rootfs/var/cache)\" ]"
+same "pull: the base's entrypoint is inherited, the cmd is the child's" "['/hello', 'from-child']" \
+	"$(jget bundle/config.json "j['process']['args']")"
+ninja push-child > push.log 2>&1
+contains "push: the new config and layer are uploaded, the base layers mounted from the base's repository" push.log "2 blob(s) uploaded, 2 mounted"
+"$IMAGEGEN" --locked ../src/build.lua
+same "pull: --locked accepts the pinned base" 0 $?
+
+# bases made by skopeo from the imagegen image: docker-archive and OCI layout
+cd "$W/hello/b" || exit 1
+skopeo copy -q "oci:out/hello:latest" "docker-archive:$W/hello.tar:hello:latest" 2>/dev/null ||
+	skopeo copy -q "oci:out/hello:1" "docker-archive:$W/hello.tar:hello:latest"
+skopeo copy -q "oci:out/hello:1" "oci:$W/hellolayout:v1"
+mkdir -p "$W/bases/src" "$W/bases/b"
+cat > "$W/bases/src/build.lua" <<EOF
+image { name = "fromarchive", base = docker_archive "$W/hello.tar", files = { { "/x", text "x" } } }
+image { name = "fromlayout", base = oci_layout("$W/hellolayout", "v1"), files = { { "/x", text "x" } } }
+EOF
+cd "$W/bases/b" || exit 1
+"$IMAGEGEN" ../src/build.lua && ninja > ninja.log 2>&1
+check "bases: images on a docker-archive and an OCI layout build" test -f out/fromarchive/index.json -a -f out/fromlayout/index.json
+hello_ids=$(jget "$(blob "$W/hello/b/out/hello" "$(jget "$base" "j['config']['digest']")")" "j['rootfs']['diff_ids']")
+for b in fromarchive fromlayout; do
+	m=$(blob "out/$b" "$(jget "out/$b/index.json" "j['manifests'][0]['digest']")")
+	ids=$(jget "$(blob "out/$b" "$(jget "$m" "j['config']['digest']")")" "j['rootfs']['diff_ids'][:2]")
+	same "bases: $b keeps the base's diff_ids" "$hello_ids" "$ids"
+done
+if canvalidate; then
+	check "bases: oci-validate fromarchive" validate out/fromarchive
+	check "bases: oci-validate fromlayout" validate out/fromlayout
+fi
+rm -rf bundle
+check "bases: umoci unpacks the image on the docker-archive" umoci unpack --image out/fromarchive:latest bundle
+check "bases: and the base's files are there" test -x bundle/rootfs/hello -a -f bundle/rootfs/x
+
+stopregistry
+
+# basic auth: the right password, then a wrong one
+htpasswd -Bbn tester s3cret-pass > "$W/htpasswd" 2>/dev/null
+registry locked "$W/htpasswd" || exit 0
+cd "$W/hello/b" || exit 1
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG" "$(printf 'tester:s3cret-pass' | base64)" > "$W/auth.json"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG" "$(printf 'tester:wrong-pass' | base64)" > "$W/bad.json"
+"$IMAGEGEN" push out/hello "$REG/test/hello:1" > anon.log 2>&1
+same "auth: without credentials the push fails" 1 $?
+contains "auth: and says credentials are wanted" anon.log "wants credentials"
+REGISTRY_AUTH_FILE=$W/auth.json "$IMAGEGEN" push out/hello "$REG/test/hello:1" > auth.log 2>&1
+contains "auth: basic auth with the auth file's credentials" auth.log "3 blob(s) uploaded"
+REGISTRY_AUTH_FILE=$W/bad.json "$IMAGEGEN" push out/hello "$REG/test/hello:2" > bad.log 2>&1
+same "auth: a wrong password fails" 1 $?
+same "auth: with one line" 1 "$(wc -l < bad.log)"
+contains "auth: naming the registry and where the credentials came from" bad.log \
+	"push $REG/test/hello:2: blob"
+contains "auth: ... refused the credentials from the auth file" bad.log "refused the credentials from $W/bad.json"
+check "auth: no secret in the message" sh -c "! grep -q -e wrong-pass -e s3cret -e '$(printf 'tester:wrong-pass' | base64)' bad.log"
+stopregistry
+
+# a push cut off: the registry killed while the layers go up, then started again
+registry flaky || exit 0
+mkdir -p "$W/big/src" "$W/big/b"
+for i in 1 2 3; do head -c 33554432 /dev/urandom > "$W/big/src/blob$i"; done
+cat > "$W/big/src/build.lua" <<EOF
+image {
+  name = "big",
+  tag = "$REG/test/big:1",
+  layers = {
+    { name = "one", files = { { "/blob1", "blob1" } } },
+    { name = "two", files = { { "/blob2", "blob2" } } },
+    { name = "three", files = { { "/blob3", "blob3" } } },
+  },
+}
+EOF
+cd "$W/big/b" || exit 1
+"$IMAGEGEN" ../src/build.lua && ninja > /dev/null 2>&1
+"$IMAGEGEN" push out/big "$REG/test/big:1" > cut.log 2>&1 &
+pushpid=$!
+for _ in $(seq 1 200); do
+	[ "$(find "$W/flaky" -name data -path '*blobs*' 2>/dev/null | wc -l)" -ge 1 ] && break
+	sleep 0.02
+done
+kill -9 "$REGPID" 2>/dev/null
+kill -9 "$pushpid" 2>/dev/null
+wait "$pushpid" 2>/dev/null
+REGPID=
+startregistry flaky "${REG#127.0.0.1:}" || exit 0
+"$IMAGEGEN" push out/big "$REG/test/big:1" > rerun.log 2>&1
+same "cut off: the rerun completes" 0 $?
+if grep -q -E '[1-3] already there' rerun.log; then
+	ok "cut off: the rerun skips what got through: $(sed 's/.*sha256:[0-9a-f]*, //' rerun.log)"
+else
+	fail "cut off: the rerun uploaded everything again: $(cat rerun.log)"
+fi
+same "cut off: the registry has the image" "$(jget out/big/index.json "j['manifests'][0]['digest']")" \
+	"$(skopeo inspect --tls-verify=false "docker://$REG/test/big:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')"
