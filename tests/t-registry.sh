@@ -166,6 +166,19 @@ contains "auth: naming the registry and where the credentials came from" bad.log
 	"push $REG/test/hello:2: blob"
 contains "auth: ... refused the credentials from the auth file" bad.log "refused the credentials from $W/bad.json"
 check "auth: no secret in the message" sh -c "! grep -q -e wrong-pass -e s3cret -e '$(printf 'tester:wrong-pass' | base64)' bad.log"
+# a credential helper, as docker and podman run them: the host on stdin, JSON out
+mkdir -p "$W/bin"
+cat > "$W/bin/docker-credential-imgtest" <<EOF
+#!/bin/sh
+[ "\$1" = get ] || exit 1
+read -r host
+[ "\$host" = "$REG" ] || exit 1
+printf '{"ServerURL":"%s","Username":"tester","Secret":"s3cret-pass"}' "\$host"
+EOF
+chmod +x "$W/bin/docker-credential-imgtest"
+printf '{"credHelpers":{"%s":"imgtest"}}\n' "$REG" > "$W/helper.json"
+PATH=$W/bin:$PATH REGISTRY_AUTH_FILE=$W/helper.json "$IMAGEGEN" push out/hello "$REG/test/hello:3" > helper.log 2>&1
+contains "auth: credentials from a credential helper" helper.log "already there"
 stopregistry
 
 # a push cut off: the registry killed while the layers go up, then started again
