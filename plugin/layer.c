@@ -23,7 +23,9 @@
  *  - a source or destination named ".wh.*" is refused, since
  *    whiteouts mean deletion to the runtime;
  *  - compressed by the sink (see sink.c) in the same pass that hashes the
- *    tar (diff_id) and the blob (digest).
+ *    tar (diff_id) and the blob (digest): gzip by libdeflate at a pinned
+ *    level in independent 1 MiB members (the default), zstd, or none; the
+ *    descriptor's "imagegen.compression" annotation says which and how.
  *
  * Every file and directory read is listed in the depfile, so ninja reruns
  * the layer when a file in a tree is added, removed or changed.
@@ -897,7 +899,7 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 	json_t *spec, *entries, *desc;
 	enum compression comp;
 	const char *compname;
-	char *tmp, *text;
+	char *tmp, *text, *how;
 	long long epoch;
 	size_t i;
 	int fd, level;
@@ -912,11 +914,13 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 	compname = json_string_value(json_object_get(spec, "compression"));
 	if (!compname || strcmp(compname, "gzip") == 0)
 		comp = COMPRESS_GZIP;
+	else if (strcmp(compname, "zstd") == 0)
+		comp = COMPRESS_ZSTD;
 	else if (strcmp(compname, "none") == 0)
 		comp = COMPRESS_NONE;
 	else
 		fatal("%s: unknown compression '%s'", l.name, compname);
-	level = (int)getint(spec, "level", 6);
+	level = (int)getint(spec, "level", comp == COMPRESS_ZSTD ? 3 : 6);
 	epoch = getint(spec, "epoch", 0);
 	l.epoch = epoch;
 	l.store = store;
@@ -952,8 +956,11 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 		bufadd(&l.deps, l.phony.data, l.phony.len);
 	xreplacefile(deppath, l.deps.data, l.deps.len);
 
-	desc = json_pack("{s:s, s:s, s:I, s:s}", "mediaType", sink_mediatype(comp),
-	                 "digest", r.digest, "size", (json_int_t)r.size, "diffid", r.diffid);
+	how = sink_describe(comp, level);
+	desc = json_pack("{s:s, s:s, s:I, s:s, s:{s:s}}", "mediaType", sink_mediatype(comp),
+	                 "digest", r.digest, "size", (json_int_t)r.size, "diffid", r.diffid,
+	                 "annotations", "imagegen.compression", how);
+	free(how);
 	if (!desc)
 		fatal("out of memory");
 	text = json_dumps(desc, JSON_SORT_KEYS | JSON_COMPACT);

@@ -2,7 +2,7 @@
  * layout: an image file (see image.c) made into what tools load.
  *
  * OCI image layout DIR: oci-layout, blobs/sha256/<hex> hard-linked from the
- * store (copied when the store is on another file system), and index.json
+ * store (reflinked or copied when the store is on another file system), and index.json
  * with one manifest whose org.opencontainers.image.ref.name is the tag.
  * index.json is written last, by rename, and only when it changed: it is
  * the file ninja tracks, so a layout is either whole or not done. Blobs
@@ -20,7 +20,9 @@
 #include <string.h>
 #include <dirent.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <linux/fs.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include <jansson.h>
@@ -77,6 +79,7 @@ indexjson(json_t *img)
 	return text;
 }
 
+/* a reflink where the file system can share the blocks, else a copy */
 static void
 copyfile(const char *from, const char *to)
 {
@@ -90,6 +93,14 @@ copyfile(const char *from, const char *to)
 	out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (out < 0)
 		fatal("create %s:", to);
+#ifdef FICLONE
+	if (ioctl(out, FICLONE, in) == 0) {
+		close(in);
+		if (close(out) < 0)
+			fatal("write %s:", to);
+		return;
+	}
+#endif
 	while ((n = read(in, chunk, sizeof(chunk))) > 0) {
 		if (write(out, chunk, (size_t)n) != n)
 			fatal("write %s:", to);

@@ -41,6 +41,8 @@ static const char help[] =
 	"  -G BACKEND  ninja (default) or make (write a makefile to include)\n"
 	"  --help      this text\n"
 	"  --version   print the version\n"
+	"  --compression gzip|zstd|none\n"
+	"              how layers are compressed unless an image says (gzip)\n"
 	"  --locked    fail, naming the command that fixes it, when imagegen.lock\n"
 	"              does not match the definition's packages (for CI)\n"
 	"\n"

@@ -2,30 +2,67 @@
  * The sink is the single pass every layer takes: tar bytes go in, the
  * sha256 of the uncompressed stream (the diff_id) is updated, the bytes are
  * compressed, the sha256 of the compressed stream (the blob digest) is
- * updated and the compressed bytes are written. Memory is a fixed pair of
+ * updated and the compressed bytes are written. Memory is a fixed set of
  * buffers whatever the layer's size.
  *
- * gzip is zlib's deflate at a pinned level with a gzip header that zlib
- * writes without a name and with mtime 0, so the bytes depend only on the
- * input, the level and the zlib version.
+ * gzip: the stream is cut into 1 MiB chunks, each compressed on its own by
+ * libdeflate at a pinned level into a complete gzip member (header without
+ * name, mtime 0), and the members are written in order: a multi-member gzip
+ * stream, which every gzip reader takes whole. Chunks are compressed in
+ * parallel, one worker a core, and since a chunk's bytes depend only on
+ * the chunk, the output does not depend on the number of threads.
+ *
+ * zstd: libzstd's streaming compressor with at least one worker thread;
+ * zstd guarantees the same frame whatever the number of workers (above 0).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <openssl/evp.h>
-#include <zlib.h>
+#include <zstd.h>
 #include "util.h"
 #include "sink.h"
+
+enum {
+	CHUNK = 1 << 20,
+	/* chunks in flight per worker */
+	DEPTH = 2,
+};
+
+struct slot {
+	unsigned char *in, *out;
+	size_t inlen, outlen;
+	/* 0 free, 1 queued for a worker, 2 compressed */
+	int state;
+	long seq;
+};
 
 struct sink {
 	int fd;
 	enum compression comp;
+	int level;
 	EVP_MD_CTX *diffid, *digest;
-	z_stream z;
 	long long size;
-	unsigned char out[1 << 16];
+	int failed;
+
+	/* gzip: the slots, and the workers that compress them */
+	struct slot *slots;
+	int nslots, nworkers;
+	pthread_t *workers;
+	pthread_mutex_t lock;
+	pthread_cond_t queued, done;
+	/* the slot being filled; the next sequence number to fill and to write */
+	long fillseq, writeseq;
+	int stop;
+
+	/* zstd */
+	ZSTD_CCtx *zc;
+	unsigned char *zout;
+	size_t zoutcap;
 };
 
 const char *
@@ -34,10 +71,39 @@ sink_mediatype(enum compression comp)
 	switch (comp) {
 	case COMPRESS_GZIP:
 		return "application/vnd.oci.image.layer.v1.tar+gzip";
+	case COMPRESS_ZSTD:
+		return "application/vnd.oci.image.layer.v1.tar+zstd";
 	case COMPRESS_NONE:
 		break;
 	}
 	return "application/vnd.oci.image.layer.v1.tar";
+}
+
+char *
+sink_describe(enum compression comp, int level)
+{
+	switch (comp) {
+	case COMPRESS_GZIP:
+		return xasprintf("gzip: libdeflate level %d, independent %d-byte members", level, CHUNK);
+	case COMPRESS_ZSTD:
+		return xasprintf("zstd: libzstd level %d, multithreaded", level);
+	case COMPRESS_NONE:
+		break;
+	}
+	return xstrdup("none");
+}
+
+int
+sink_threads(void)
+{
+	const char *e = getenv("IMAGEGEN_THREADS");
+	long n = e && *e ? strtol(e, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	if (n > 64)
+		n = 64;
+	return (int)n;
 }
 
 static int
@@ -61,13 +127,53 @@ emit(struct sink *s, const unsigned char *p, size_t len)
 	return 0;
 }
 
+static void *
+worker(void *arg)
+{
+	struct sink *s = arg;
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(s->level);
+	struct slot *sl;
+	int i;
+
+	if (!c)
+		fatal("libdeflate_alloc_compressor failed");
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		sl = NULL;
+		for (i = 0; i < s->nslots; i++) {
+			if (s->slots[i].state == 1 && (!sl || s->slots[i].seq < sl->seq))
+				sl = &s->slots[i];
+		}
+		if (!sl) {
+			if (s->stop)
+				break;
+			pthread_cond_wait(&s->queued, &s->lock);
+			continue;
+		}
+		sl->state = 3;  /* taken */
+		pthread_mutex_unlock(&s->lock);
+		sl->outlen = libdeflate_gzip_compress(c, sl->in, sl->inlen, sl->out,
+		                                      libdeflate_gzip_compress_bound(c, CHUNK));
+		pthread_mutex_lock(&s->lock);
+		sl->state = 2;
+		pthread_cond_broadcast(&s->done);
+	}
+	pthread_mutex_unlock(&s->lock);
+	libdeflate_free_compressor(c);
+	return NULL;
+}
+
 struct sink *
 sink_open(int fd, enum compression comp, int level)
 {
 	struct sink *s = xcalloc(1, sizeof(*s));
+	struct libdeflate_compressor *probe;
+	size_t bound;
+	int i, threads = sink_threads();
 
 	s->fd = fd;
 	s->comp = comp;
+	s->level = level;
 	s->diffid = EVP_MD_CTX_new();
 	s->digest = EVP_MD_CTX_new();
 	if (!s->diffid || !s->digest)
@@ -75,40 +181,141 @@ sink_open(int fd, enum compression comp, int level)
 	if (!EVP_DigestInit_ex(s->diffid, EVP_sha256(), NULL) ||
 	    !EVP_DigestInit_ex(s->digest, EVP_sha256(), NULL))
 		fatal("sha256 init failed");
-	/* windowBits 15 + 16: a gzip wrapper with zeroed mtime and no name */
-	if (comp == COMPRESS_GZIP &&
-	    deflateInit2(&s->z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		fatal("deflateInit2 failed");
+	if (comp == COMPRESS_GZIP) {
+		probe = libdeflate_alloc_compressor(level);
+		if (!probe)
+			fatal("gzip level %d is not one libdeflate has", level);
+		bound = libdeflate_gzip_compress_bound(probe, CHUNK);
+		libdeflate_free_compressor(probe);
+		s->nworkers = threads;
+		s->nslots = threads * DEPTH;
+		s->slots = xcalloc((size_t)s->nslots, sizeof(*s->slots));
+		for (i = 0; i < s->nslots; i++) {
+			s->slots[i].in = xmalloc(CHUNK);
+			s->slots[i].out = xmalloc(bound);
+		}
+		pthread_mutex_init(&s->lock, NULL);
+		pthread_cond_init(&s->queued, NULL);
+		pthread_cond_init(&s->done, NULL);
+		s->workers = xcalloc((size_t)s->nworkers, sizeof(*s->workers));
+		for (i = 0; i < s->nworkers; i++) {
+			if (pthread_create(&s->workers[i], NULL, worker, s) != 0)
+				fatal("pthread_create failed");
+		}
+	} else if (comp == COMPRESS_ZSTD) {
+		s->zc = ZSTD_createCCtx();
+		if (!s->zc || ZSTD_isError(ZSTD_CCtx_setParameter(s->zc, ZSTD_c_compressionLevel, level)) ||
+		    ZSTD_isError(ZSTD_CCtx_setParameter(s->zc, ZSTD_c_nbWorkers, threads)))
+			fatal("zstd: cannot set level %d with %d workers", level, threads);
+		s->zoutcap = ZSTD_CStreamOutSize();
+		s->zout = xmalloc(s->zoutcap);
+	}
 	return s;
 }
 
-static int
-deflateall(struct sink *s, int flush)
+/* the slot for sequence number seq */
+static struct slot *
+slotof(struct sink *s, long seq)
 {
-	int ret;
+	return &s->slots[seq % s->nslots];
+}
+
+/* write compressed slots in order while the next one is done; wait for it if must */
+static int
+drain(struct sink *s, int must)
+{
+	struct slot *sl;
+
+	while (s->writeseq < s->fillseq) {
+		sl = slotof(s, s->writeseq);
+		pthread_mutex_lock(&s->lock);
+		while (must && sl->state != 2)
+			pthread_cond_wait(&s->done, &s->lock);
+		if (sl->state != 2) {
+			pthread_mutex_unlock(&s->lock);
+			return 0;
+		}
+		pthread_mutex_unlock(&s->lock);
+		if (sl->outlen == 0 || emit(s, sl->out, sl->outlen) < 0)
+			return -1;
+		pthread_mutex_lock(&s->lock);
+		sl->state = 0;
+		sl->inlen = 0;
+		pthread_mutex_unlock(&s->lock);
+		s->writeseq++;
+		must = 0;
+	}
+	return 0;
+}
+
+/* hand the slot being filled to the workers */
+static int
+queue(struct sink *s)
+{
+	struct slot *sl = slotof(s, s->fillseq);
+
+	pthread_mutex_lock(&s->lock);
+	sl->seq = s->fillseq;
+	sl->state = 1;
+	pthread_cond_signal(&s->queued);
+	pthread_mutex_unlock(&s->lock);
+	s->fillseq++;
+	/* the next slot to fill must have been written out */
+	if (s->fillseq - s->writeseq >= s->nslots)
+		return drain(s, 1);
+	return drain(s, 0);
+}
+
+static int
+zstdwrite(struct sink *s, const void *data, size_t len, ZSTD_EndDirective mode)
+{
+	ZSTD_inBuffer in = {data, len, 0};
+	ZSTD_outBuffer out;
+	size_t left;
 
 	do {
-		s->z.next_out = s->out;
-		s->z.avail_out = sizeof(s->out);
-		ret = deflate(&s->z, flush);
-		if (ret == Z_STREAM_ERROR)
+		out.dst = s->zout;
+		out.size = s->zoutcap;
+		out.pos = 0;
+		left = ZSTD_compressStream2(s->zc, &out, &in, mode);
+		if (ZSTD_isError(left))
 			return -1;
-		if (emit(s, s->out, sizeof(s->out) - s->z.avail_out) < 0)
+		if (out.pos > 0 && emit(s, s->zout, out.pos) < 0)
 			return -1;
-	} while (s->z.avail_out == 0 || (flush == Z_FINISH && ret != Z_STREAM_END));
+	} while (mode == ZSTD_e_end ? left != 0 : in.pos < in.size);
 	return 0;
 }
 
 int
 sink_write(struct sink *s, const void *data, size_t len)
 {
-	if (!EVP_DigestUpdate(s->diffid, data, len))
+	const unsigned char *p = data;
+	struct slot *sl;
+	size_t n;
+
+	if (s->failed || !EVP_DigestUpdate(s->diffid, data, len))
 		return -1;
-	if (s->comp == COMPRESS_NONE)
+	switch (s->comp) {
+	case COMPRESS_NONE:
 		return emit(s, data, len);
-	s->z.next_in = (unsigned char *)data;
-	s->z.avail_in = (uInt)len;
-	return deflateall(s, Z_NO_FLUSH);
+	case COMPRESS_ZSTD:
+		return zstdwrite(s, data, len, ZSTD_e_continue);
+	case COMPRESS_GZIP:
+		break;
+	}
+	while (len > 0) {
+		sl = slotof(s, s->fillseq);
+		n = CHUNK - sl->inlen < len ? CHUNK - sl->inlen : len;
+		memcpy(sl->in + sl->inlen, p, n);
+		sl->inlen += n;
+		p += n;
+		len -= n;
+		if (sl->inlen == CHUNK && queue(s) < 0) {
+			s->failed = 1;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void
@@ -128,12 +335,15 @@ finalhex(EVP_MD_CTX *ctx, char out[72])
 int
 sink_close(struct sink *s, struct sinkresult *r)
 {
-	int ret = 0;
+	int ret = s->failed ? -1 : 0;
 
-	if (s->comp == COMPRESS_GZIP) {
-		s->z.next_in = NULL;
-		s->z.avail_in = 0;
-		ret = deflateall(s, Z_FINISH);
+	if (ret == 0 && s->comp == COMPRESS_GZIP) {
+		if (slotof(s, s->fillseq)->inlen > 0)
+			ret = queue(s);
+		while (ret == 0 && s->writeseq < s->fillseq)
+			ret = drain(s, 1);
+	} else if (ret == 0 && s->comp == COMPRESS_ZSTD) {
+		ret = zstdwrite(s, NULL, 0, ZSTD_e_end);
 	}
 	if (ret == 0) {
 		finalhex(s->diffid, r->diffid);
@@ -147,8 +357,27 @@ sink_close(struct sink *s, struct sinkresult *r)
 void
 sink_abort(struct sink *s)
 {
-	if (s->comp == COMPRESS_GZIP)
-		deflateEnd(&s->z);
+	int i;
+
+	if (s->comp == COMPRESS_GZIP) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = 1;
+		pthread_cond_broadcast(&s->queued);
+		pthread_mutex_unlock(&s->lock);
+		for (i = 0; i < s->nworkers; i++)
+			pthread_join(s->workers[i], NULL);
+		for (i = 0; i < s->nslots; i++) {
+			free(s->slots[i].in);
+			free(s->slots[i].out);
+		}
+		free(s->slots);
+		free(s->workers);
+		pthread_mutex_destroy(&s->lock);
+		pthread_cond_destroy(&s->queued);
+		pthread_cond_destroy(&s->done);
+	}
+	ZSTD_freeCCtx(s->zc);
+	free(s->zout);
 	EVP_MD_CTX_free(s->diffid);
 	EVP_MD_CTX_free(s->digest);
 	free(s);

@@ -3,6 +3,7 @@
 enum compression {
 	COMPRESS_NONE,
 	COMPRESS_GZIP,
+	COMPRESS_ZSTD,
 };
 
 /* what a sink measured once closed: "sha256:<hex>" digests and the blob size */
@@ -24,3 +25,7 @@ int sink_close(struct sink *s, struct sinkresult *r);
 void sink_abort(struct sink *s);
 /* the layer media type for a compression */
 const char *sink_mediatype(enum compression comp);
+/* what a compression and level make, for the layer's annotation (free it) */
+char *sink_describe(enum compression comp, int level);
+/* the compression threads: IMAGEGEN_THREADS, else the online cores */
+int sink_threads(void);

@@ -191,7 +191,7 @@ M.scratch = setmetatable({ scratch = true }, { __name = "imagegen.scratch", __to
 
 local imagefields = set { "name", "tag", "base", "files", "layers", "entrypoint", "cmd", "env",
   "workdir", "user", "labels", "annotations", "expose", "volumes", "platform", "stopsignal",
-  "packages", "repositories", "packagelayers", "users", "groups" }
+  "packages", "repositories", "packagelayers", "users", "groups", "compression" }
 local repofields = set { "url", "suite", "components", "keyring" }
 local userfields = set { "name", "uid", "gid", "home", "shell", "gecos" }
 local groupfields = set { "name", "gid", "members" }
@@ -208,7 +208,7 @@ function M.newgraph(top)
   return {
     commands = {}, layers = {}, images = {}, imagebyname = {}, layerbyname = {},
     outputs = {}, inputs = {}, inputset = {}, loaded = {}, loading = {},
-    epoch = native.sourcedate(), top = top, topdir = path.dirname(top),
+    epoch = native.sourcedate(), top = top, topdir = path.dirname(top), compression = "gzip",
   }
 end
 
@@ -576,6 +576,13 @@ local function declarations(G, file)
           members = g.members and stringlist(where, what .. ": members", g.members) or {} }
       end
     end
+    if t.compression ~= nil then
+      if t.compression ~= "gzip" and t.compression ~= "zstd" and t.compression ~= "none" then
+        fail(where, "compression: expected \"gzip\", \"zstd\" or \"none\"%s", suggest(tostring(t.compression),
+          { gzip = true, zstd = true, none = true }))
+      end
+      img.compression = t.compression
+    end
     img.config = c
     img.annotations = t.annotations and stringmap(where, "annotations", t.annotations) or {}
     if t.platform ~= nil then
@@ -771,8 +778,9 @@ local function packagelayers(G, img, r)
   else
     -- one layer a package, shared by every image that installs the same one
     for _, p in ipairs(own) do
-      groups[#groups + 1] = { id = "deb/" .. p.name .. "_" .. p.version:gsub(":", "%%3a") .. "_" .. p.architecture,
-        debs = { p }, shared = true }
+      local comp = img.compression or G.compression
+      groups[#groups + 1] = { id = "deb/" .. p.name .. "_" .. p.version:gsub(":", "%%3a") .. "_" .. p.architecture
+        .. (comp ~= "gzip" and ("." .. comp) or ""), debs = { p }, shared = true }
     end
   end
   G.deblayers = G.deblayers or {}
@@ -904,7 +912,15 @@ function M.resolve(G)
   for _, img in ipairs(G.images) do effective(G, img) end
   local used = {}
   for _, img in ipairs(G.images) do
-    for _, l in ipairs(img.resolved.layers) do used[l] = true end
+    local comp = img.compression or G.compression
+    for _, l in ipairs(img.resolved.layers) do
+      used[l] = true
+      if l.compression and l.compression ~= comp then
+        fail(img.where, "layer '%s' is compressed with %s for image '%s', and image '%s' wants %s", l.id,
+          l.compression, l.compressedfor, img.name, comp)
+      end
+      l.compression, l.compressedfor = comp, img.name
+    end
   end
   for _, l in ipairs(G.layers) do l.used = used[l] or false end
 end

@@ -10,7 +10,7 @@ local path = require "imagegen.path"
 
 local M = {}
 
-local usage = "usage: imagegen [-G ninja|make] [-o FILE] [--locked] DEFINITION.lua\n" ..
+local usage = "usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression gzip|zstd|none] DEFINITION.lua\n" ..
   "       imagegen lock DEFINITION.lua (imagegen --help for more)"
 
 local function usageerror(msg)
@@ -20,7 +20,7 @@ end
 
 function M.main(args)
   local backend, output, def, exe, plugin = "ninja", nil, nil, nil, false
-  local locked, lockmode = false, false
+  local locked, lockmode, compression = false, false, nil
   local i = 1
   if args[1] == "lock" then
     lockmode = true
@@ -40,6 +40,12 @@ function M.main(args)
     elseif a == "--locked" then
       locked = true
       i = i + 1
+    elseif a == "--compression" then
+      compression = args[i + 1]
+      if compression ~= "gzip" and compression ~= "zstd" and compression ~= "none" then
+        return usageerror("--compression takes gzip, zstd or none")
+      end
+      i = i + 2
     elseif a:sub(1, 1) == "-" and a ~= "-" then
       return usageerror("unknown option '" .. a .. "'")
     elseif def then
@@ -57,6 +63,7 @@ function M.main(args)
   output = output or rules.defaultoutput
 
   local G = lang.newgraph(def)
+  G.compression = compression or "gzip"
   local savelock = debian.hook(G, { lockpath = path.join(path.dirname(def), "imagegen.lock"),
     locked = locked, relock = lockmode })
   lang.load(G, def)
@@ -68,6 +75,10 @@ function M.main(args)
   if not locked then savelock() end
   local regenargs = { "-G", backend, "-o", output, def }
   if locked then table.insert(regenargs, 1, "--locked") end
+  if compression then
+    table.insert(regenargs, 1, compression)
+    table.insert(regenargs, 1, "--compression")
+  end
   local P = plan.build(G, regenargs, output)
   local text = rules.write(P, exe or native.exe(), plugin)
   for _, s in ipairs(P.specs) do native.writefile(s.path, s.text) end

@@ -74,8 +74,8 @@ local function layerspec(G, l)
     end
     entries[#entries + 1] = x
   end
-  return json.encode { name = l.id, epoch = G.epoch, compression = "gzip", level = 6,
-    entries = entries } .. "\n", inputs
+  return json.encode { name = l.id, epoch = G.epoch, compression = l.compression or "gzip",
+    level = l.compression == "zstd" and 3 or 6, entries = entries } .. "\n", inputs
 end
 
 -- an imported base: the helper's arguments, its output and its inputs
