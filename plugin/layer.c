@@ -45,53 +45,10 @@
 #include "sink.h"
 #include "store.h"
 #include "layer.h"
-#include "deb.h"
-#include "fetch.h"
+#include "nodes.h"
 
-/* KSPOOL: a file of a package, its bytes kept in the layer's spool file */
-enum kind { KDIR, KFILE, KTEXT, KLINK, KHARD, KSPOOL };
-
-struct node {
-	/* path inside the layer, relative, no trailing slash */
-	char *path;
-	enum kind kind;
-	unsigned mode;
-	long long uid, gid;
-	/* KFILE: the source path; KTEXT: the contents; KLINK/KHARD: the target */
-	char *src;
-	size_t textlen;
-	/* KSPOOL: where the bytes are in the spool file, and how many */
-	long long off, size;
-	/* a package's own mtime, clamped to the epoch; -1 for the epoch */
-	long long mtime;
-	/* KFILE from a tree: identity for hard-link detection */
-	dev_t dev;
-	ino_t ino;
-	int multilink;
-	/* declared extended attributes, a JSON object of strings (borrowed) */
-	json_t *xattrs;
-	/* "build.lua:3: files[2]: /etc/x", for messages */
-	const char *ctx;
-	int synthetic;
-};
-
-struct layer {
-	struct node *nodes;
-	size_t len, cap;
-	/* the spool: an unlinked file in the store holding package file bytes */
-	int spool;
-	long long spoolsize;
-	const char *store;
-	long long epoch;
-	/* the depfile: "target: input..."; for make also an "input:" line each */
-	struct buf deps, phony;
-	int make;
-	const char *specpath;
-	const char *name;
-};
-
-static struct node *
-addnode(struct layer *l)
+struct node *
+layer_addnode(struct layer *l)
 {
 	struct node *n;
 
@@ -102,6 +59,22 @@ addnode(struct layer *l)
 	n = &l->nodes[l->len++];
 	memset(n, 0, sizeof(*n));
 	n->mtime = -1;
+	return n;
+}
+
+struct node *
+layer_addtext(struct layer *l, const char *ctx, char *path, const char *text, size_t len)
+{
+	struct node *n = layer_addnode(l);
+
+	n->path = path;
+	n->ctx = ctx;
+	n->kind = KTEXT;
+	n->mode = 0644;
+	n->src = xmalloc(len + 1);
+	memcpy(n->src, text, len);
+	n->src[len] = '\0';
+	n->textlen = len;
 	return n;
 }
 
@@ -216,7 +189,7 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 			}
 		}
 		if (S_ISDIR(st.st_mode)) {
-			n = addnode(l);
+			n = layer_addnode(l);
 			n->path = cdst;
 			n->kind = KDIR;
 			n->mode = o->dirmode >= 0 ? (unsigned)o->dirmode : 0755;
@@ -227,7 +200,7 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 			free(csrc);
 			continue;
 		}
-		n = addnode(l);
+		n = layer_addnode(l);
 		n->path = cdst;
 		n->uid = o->uid;
 		n->gid = o->gid;
@@ -258,246 +231,8 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 	closedir(d);
 }
 
-static const char *getstr(json_t *o, const char *key, const char *ctx);
-static long long getint(json_t *o, const char *key, long long def);
-
-/* one package being added to the layer */
-struct debctx {
-	struct layer *l;
-	const char *ctx;
-	const char *pkg;
-	/* the dpkg file list: "/.", then every path */
-	struct buf list;
-};
-
-/* "./usr/bin/x" or "usr/bin/x/" -> "usr/bin/x"; NULL for the root */
-static char *
-debpath(const struct debctx *c, const char *name)
-{
-	char *p, *part, *save = NULL;
-	size_t n;
-
-	while (name[0] == '.' && name[1] == '/')
-		name += 2;
-	while (*name == '/')
-		name++;
-	if (*name == '\0' || strcmp(name, ".") == 0)
-		return NULL;
-	p = xstrdup(name);
-	n = strlen(p);
-	while (n > 0 && p[n - 1] == '/')
-		p[--n] = '\0';
-	name = xstrdup(p);
-	for (part = strtok_r((char *)name, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
-		if (strcmp(part, "..") == 0 || strcmp(part, ".") == 0)
-			fatal("%s: package %s: '%s' is not a clean relative path", c->ctx, c->pkg, p);
-		if (strncmp(part, ".wh.", 4) == 0)
-			fatal("%s: package %s: '%s' is named like a whiteout", c->ctx, c->pkg, p);
-	}
-	free((char *)name);
-	return p;
-}
-
-static void
-spool(struct layer *l, struct archive *a, struct node *n, const char *ctx)
-{
-	char chunk[1 << 16], *tmp;
-	la_ssize_t r;
-
-	if (l->spool < 0) {
-		l->spool = store_tmp(l->store, &tmp);
-		unlink(tmp);
-		free(tmp);
-	}
-	n->off = l->spoolsize;
-	while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
-		if (pwrite(l->spool, chunk, (size_t)r, (off_t)l->spoolsize) != r)
-			fatal("%s: write the spool:", ctx);
-		l->spoolsize += r;
-	}
-	if (r < 0)
-		fatal("%s: %s", ctx, archive_error_string(a));
-	n->size = l->spoolsize - n->off;
-}
-
-static void
-debentry(void *arg, struct archive *a, struct archive_entry *e)
-{
-	struct debctx *c = arg;
-	struct node *n;
-	char *path = debpath(c, archive_entry_pathname(e));
-	long long mtime = archive_entry_mtime(e);
-
-	if (!path)
-		return;
-	n = addnode(c->l);
-	n->path = path;
-	n->ctx = c->ctx;
-	n->uid = archive_entry_uid(e);
-	n->gid = archive_entry_gid(e);
-	n->mode = archive_entry_perm(e);
-	n->mtime = mtime < c->l->epoch ? (mtime < 0 ? 0 : mtime) : c->l->epoch;
-	bufprintf(&c->list, "/%s\n", path);
-	if (archive_entry_hardlink(e)) {
-		n->kind = KHARD;
-		n->src = debpath(c, archive_entry_hardlink(e));
-		if (!n->src)
-			fatal("%s: package %s: %s: hard link to the root", c->ctx, c->pkg, path);
-		return;
-	}
-	switch (archive_entry_filetype(e)) {
-	case AE_IFDIR:
-		n->kind = KDIR;
-		break;
-	case AE_IFLNK:
-		n->kind = KLINK;
-		n->mode = 0777;
-		n->src = xstrdup(archive_entry_symlink(e));
-		break;
-	case AE_IFREG:
-		n->kind = KSPOOL;
-		spool(c->l, a, n, c->ctx);
-		break;
-	default:
-		fatal("%s: package %s: /%s: device files, fifos and sockets are not supported",
-		      c->ctx, c->pkg, path);
-	}
-}
-
-static struct node *
-addtext(struct layer *l, const char *ctx, char *path, const char *text, size_t len)
-{
-	struct node *n = addnode(l);
-
-	n->path = path;
-	n->ctx = ctx;
-	n->kind = KTEXT;
-	n->mode = 0644;
-	n->src = xmalloc(len + 1);
-	memcpy(n->src, text, len);
-	n->src[len] = '\0';
-	n->textlen = len;
-	return n;
-}
-
-/* make sure the cached package is the one the lock names, or fetch it again */
-static void
-debcheck(const char *ctx, const char *src, const char *sha256, const char *url, long long size)
-{
-	if (deb_verify(src, sha256) == 0)
-		return;
-	if (access(src, F_OK) == 0)
-		warn("%s: %s does not match its sha256; fetching it again", ctx, src);
-	if (!url)
-		fatal("%s: %s does not match its sha256 %s", ctx, src, sha256);
-	unlink(src);
-	fetch_file(url, src, sha256, size);
-}
-
-/* "Package: x" first, then "Status: install ok installed", then the rest */
-static void
-statusentry(struct buf *out, const char *control)
-{
-	const char *nl = strchr(control, '\n');
-	size_t first = nl ? (size_t)(nl - control) + 1 : strlen(control);
-
-	bufadd(out, control, first);
-	bufstr(out, "Status: install ok installed\n");
-	bufstr(out, control + first);
-}
-
-/* the name dpkg files a package's lists under: name, or name:arch for Multi-Arch: same */
-static char *
-dpkgname(const char *control, const char *ctx)
-{
-	char *pkg = deb_field(control, "Package"), *ma = deb_field(control, "Multi-Arch");
-	char *arch = deb_field(control, "Architecture"), *name;
-
-	if (!pkg || !arch)
-		fatal("%s: the package's control file has no Package or Architecture", ctx);
-	name = ma && strcmp(ma, "same") == 0 ? xasprintf("%s:%s", pkg, arch) : xstrdup(pkg);
-	free(pkg);
-	free(ma);
-	free(arch);
-	return name;
-}
-
-static void
-adddeb(struct layer *l, json_t *e, const char *ctx)
-{
-	struct debctx c = {0};
-	struct deb d;
-	struct buf status = {0};
-	const char *src = getstr(e, "src", ctx);
-	char *name;
-
-	debcheck(ctx, src, getstr(e, "sha256", ctx), json_string_value(json_object_get(e, "url")),
-	         getint(e, "size", -1));
-	c.l = l;
-	c.ctx = ctx;
-	c.pkg = getstr(e, "package", ctx);
-	bufstr(&c.list, "/.\n");
-	deb_read(src, &d, debentry, &c);
-	name = dpkgname(d.control.data, ctx);
-	statusentry(&status, d.control.data);
-	addtext(l, ctx, xasprintf("var/lib/dpkg/status.d/%s", c.pkg), status.data, status.len);
-	if (d.md5sums.len > 0)
-		addtext(l, ctx, xasprintf("var/lib/dpkg/info/%s.md5sums", name), d.md5sums.data, d.md5sums.len);
-	addtext(l, ctx, xasprintf("var/lib/dpkg/info/%s.list", name), c.list.data, c.list.len);
-	free(name);
-	free(status.data);
-	free(c.list.data);
-	deb_free(&d);
-}
-
-struct statusent {
-	char *pkg;
-	struct buf text;
-};
-
-static int
-bypkg(const void *a, const void *b)
-{
-	return strcmp(((const struct statusent *)a)->pkg, ((const struct statusent *)b)->pkg);
-}
-
-/* /var/lib/dpkg/status: every package's status entry, by name */
-static void
-adddpkgstatus(struct layer *l, json_t *e, const char *ctx)
-{
-	json_t *debs = json_object_get(e, "debs"), *x;
-	struct statusent *ents;
-	struct buf out = {0};
-	struct deb d;
-	size_t i, n = json_array_size(debs);
-
-	ents = xcalloc(n, sizeof(*ents));
-	json_array_foreach(debs, i, x) {
-		const char *src = getstr(x, "src", ctx);
-		debcheck(ctx, src, getstr(x, "sha256", ctx), json_string_value(json_object_get(x, "url")),
-		         getint(x, "size", -1));
-		deb_read(src, &d, NULL, NULL);
-		ents[i].pkg = deb_field(d.control.data, "Package");
-		if (!ents[i].pkg)
-			fatal("%s: %s: the control file has no Package field", ctx, src);
-		statusentry(&ents[i].text, d.control.data);
-		deb_free(&d);
-	}
-	qsort(ents, n, sizeof(*ents), bypkg);
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			bufstr(&out, "\n");
-		bufadd(&out, ents[i].text.data, ents[i].text.len);
-		free(ents[i].pkg);
-		free(ents[i].text.data);
-	}
-	addtext(l, ctx, xstrdup(getstr(e, "path", ctx)), out.data ? out.data : "", out.len);
-	free(out.data);
-	free(ents);
-}
-
-static const char *
-getstr(json_t *o, const char *key, const char *ctx)
+const char *
+layer_str(json_t *o, const char *key, const char *ctx)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -506,8 +241,8 @@ getstr(json_t *o, const char *key, const char *ctx)
 	return json_string_value(v);
 }
 
-static long long
-getint(json_t *o, const char *key, long long def)
+long long
+layer_int(json_t *o, const char *key, long long def)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -525,28 +260,28 @@ addentry(struct layer *l, json_t *e)
 	ctx = json_string_value(json_object_get(e, "ctx"));
 	if (!ctx)
 		ctx = l->name;
-	type = getstr(e, "type", ctx);
+	type = layer_str(e, "type", ctx);
 	if (strcmp(type, "deb") == 0) {
-		adddeb(l, e, ctx);
+		pkglayer_deb(l, e, ctx);
 		return;
 	}
 	if (strcmp(type, "dpkgstatus") == 0) {
-		adddpkgstatus(l, e, ctx);
+		pkglayer_status(l, e, ctx);
 		return;
 	}
-	path = getstr(e, "path", ctx);
+	path = layer_str(e, "path", ctx);
 	if (iswhiteout(path))
 		fatal("%s: names starting with .wh. are whiteouts and cannot be declared", ctx);
 	if (strcmp(type, "tree") == 0) {
 		o.ctx = ctx;
-		o.srcname = getstr(e, "srcname", ctx);
-		o.uid = getint(e, "uid", 0);
-		o.gid = getint(e, "gid", 0);
-		o.filemode = (long)getint(e, "mode", -1);
-		o.dirmode = (long)getint(e, "dirmode", -1);
+		o.srcname = layer_str(e, "srcname", ctx);
+		o.uid = layer_int(e, "uid", 0);
+		o.gid = layer_int(e, "gid", 0);
+		o.filemode = (long)layer_int(e, "mode", -1);
+		o.dirmode = (long)layer_int(e, "dirmode", -1);
 		o.follow = json_is_true(json_object_get(e, "follow"));
 		if (*path) {
-			n = addnode(l);
+			n = layer_addnode(l);
 			n->path = xstrdup(path);
 			n->kind = KDIR;
 			n->mode = o.dirmode >= 0 ? (unsigned)o.dirmode : 0755;
@@ -554,18 +289,18 @@ addentry(struct layer *l, json_t *e)
 			n->gid = o.gid;
 			n->ctx = ctx;
 		}
-		walk(l, &o, getstr(e, "src", ctx), path, NULL);
+		walk(l, &o, layer_str(e, "src", ctx), path, NULL);
 		return;
 	}
-	n = addnode(l);
+	n = layer_addnode(l);
 	n->path = xstrdup(path);
-	n->uid = getint(e, "uid", 0);
-	n->gid = getint(e, "gid", 0);
+	n->uid = layer_int(e, "uid", 0);
+	n->gid = layer_int(e, "gid", 0);
 	n->ctx = ctx;
 	n->xattrs = json_object_get(e, "xattrs");
 	if (strcmp(type, "dir") == 0) {
 		n->kind = KDIR;
-		n->mode = (unsigned)getint(e, "mode", 0755);
+		n->mode = (unsigned)layer_int(e, "mode", 0755);
 	} else if (strcmp(type, "whiteout") == 0 || strcmp(type, "opaque") == 0) {
 		/* "a/b" gone: the empty file "a/.wh.b"; "a" opaque: "a/" and "a/.wh..wh..opq" */
 		const char *slash = strrchr(path, '/');
@@ -575,9 +310,9 @@ addentry(struct layer *l, json_t *e)
 			                : xasprintf(".wh.%s", path);
 		} else {
 			n->kind = KDIR;
-			n->mode = (unsigned)getint(e, "mode", 0755);
+			n->mode = (unsigned)layer_int(e, "mode", 0755);
 			n->path = xstrdup(path);
-			n = addnode(l);
+			n = layer_addnode(l);
 			n->uid = n->gid = 0;
 			n->ctx = ctx;
 			n->path = *path ? xasprintf("%s/.wh..wh..opq", path) : xstrdup(".wh..wh..opq");
@@ -589,19 +324,19 @@ addentry(struct layer *l, json_t *e)
 	} else if (strcmp(type, "symlink") == 0) {
 		n->kind = KLINK;
 		n->mode = 0777;
-		n->src = xstrdup(getstr(e, "target", ctx));
+		n->src = xstrdup(layer_str(e, "target", ctx));
 	} else if (strcmp(type, "text") == 0) {
 		json_t *data = json_object_get(e, "data");
 		if (!json_is_string(data))
 			fatal("%s: spec: 'data' is not a string", ctx);
 		n->kind = KTEXT;
-		n->mode = (unsigned)getint(e, "mode", 0644);
+		n->mode = (unsigned)layer_int(e, "mode", 0644);
 		n->textlen = json_string_length(data);
 		n->src = xmalloc(n->textlen + 1);
 		memcpy(n->src, json_string_value(data), n->textlen + 1);
 	} else if (strcmp(type, "file") == 0) {
-		const char *src = getstr(e, "src", ctx);
-		const char *srcname = getstr(e, "srcname", ctx);
+		const char *src = layer_str(e, "src", ctx);
+		const char *srcname = layer_str(e, "srcname", ctx);
 		if (stat(src, &st) < 0) {
 			if (errno == ENOENT)
 				fatal("%s: source '%s' not found", ctx, srcname);
@@ -613,7 +348,7 @@ addentry(struct layer *l, json_t *e)
 			fatal("%s: source '%s' is not a regular file", ctx, srcname);
 		adddep(l, ctx, src);
 		n->kind = KFILE;
-		n->mode = (unsigned)getint(e, "mode", filemode(&st));
+		n->mode = (unsigned)layer_int(e, "mode", filemode(&st));
 		n->src = xstrdup(src);
 	} else {
 		fatal("%s: spec: unknown entry type '%s'", ctx, type);
@@ -689,7 +424,7 @@ canonicalise(struct layer *l)
 		p = xstrdup(l->nodes[i].path);
 		while ((slash = strrchr(p, '/'))) {
 			*slash = '\0';
-			d = addnode(l);
+			d = layer_addnode(l);
 			d->path = xstrdup(p);
 			d->kind = KDIR;
 			d->mode = 0755;
@@ -920,8 +655,8 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 		comp = COMPRESS_NONE;
 	else
 		fatal("%s: unknown compression '%s'", l.name, compname);
-	level = (int)getint(spec, "level", comp == COMPRESS_ZSTD ? 3 : 6);
-	epoch = getint(spec, "epoch", 0);
+	level = (int)layer_int(spec, "level", comp == COMPRESS_ZSTD ? 3 : 6);
+	epoch = layer_int(spec, "epoch", 0);
 	l.epoch = epoch;
 	l.store = store;
 	l.spool = -1;

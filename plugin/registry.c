@@ -8,13 +8,10 @@
  * over plain http; every other one over https with the certificate checked.
  *
  * Auth: a request answered 401 is tried again with what its
- * WWW-Authenticate asks for: Basic, with the credentials for the host, or
- * Bearer, with a token from the realm it names (asked for with those
- * credentials, or anonymously). Credentials come from $REGISTRY_AUTH_FILE,
- * $XDG_RUNTIME_DIR/containers/auth.json, $DOCKER_CONFIG/config.json and
- * ~/.docker/config.json: "auths" entries, or a credential helper
- * ("credHelpers", "credsStore": docker-credential-NAME get). Secrets are
- * never printed: messages name the host and the file they came from.
+ * WWW-Authenticate asks for: Basic, with the credentials for the host (see
+ * auth.c), or Bearer, with a token from the realm it names (asked for with
+ * those credentials, or anonymously). Secrets are never printed: messages
+ * name the host and where the credentials came from.
  *
  * Faults: connection failures, 5xx and 429 are retried with backoff. A push
  * checks each blob first (HEAD) and uploads only what the registry lacks,
@@ -30,7 +27,6 @@
 #include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -38,6 +34,7 @@
 #include "store.h"
 #include "base.h"
 #include "registry.h"
+#include "auth.h"
 
 #define ACCEPT_MANIFESTS "Accept: application/vnd.oci.image.index.v1+json, " \
 	"application/vnd.oci.image.manifest.v1+json, " \
@@ -50,12 +47,6 @@ struct ref {
 	char *host, *repo, *tag, *digest;
 	/* "http" or "https" */
 	const char *scheme;
-};
-
-struct creds {
-	char *user, *secret;
-	/* where they came from, for messages */
-	char *from;
 };
 
 struct client {
@@ -138,161 +129,6 @@ parseref(const char *s, struct ref *r)
 	if (!*r->repo)
 		fatal("'%s': no repository", s);
 	r->scheme = insecure(r->host) ? "http" : "https";
-}
-
-static char *
-b64decode(const char *in)
-{
-	size_t n = strlen(in);
-	unsigned char *out = xmalloc(n + 1);
-	int len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n);
-
-	if (len < 0) {
-		free(out);
-		return NULL;
-	}
-	while (n > 0 && in[n - 1] == '=') {
-		n--;
-		len--;
-	}
-	out[len] = '\0';
-	return (char *)out;
-}
-
-static char *
-b64encode(const char *in)
-{
-	size_t n = strlen(in);
-	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)in, (int)n);
-	return out;
-}
-
-/* run docker-credential-NAME get for host; 0 with creds filled */
-static int
-credhelper(const char *name, const char *host, struct creds *c)
-{
-	int in[2], out[2], status;
-	char *prog = xasprintf("docker-credential-%s", name);
-	struct buf b = {0};
-	char chunk[4096];
-	ssize_t n;
-	json_t *j;
-	pid_t pid;
-
-	if (pipe(in) < 0 || pipe(out) < 0)
-		fatal("pipe:");
-	pid = fork();
-	if (pid < 0)
-		fatal("fork:");
-	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
-		execlp(prog, prog, "get", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	if (write(in[1], host, strlen(host)) < 0)
-		warn("write to %s:", prog);
-	close(in[1]);
-	while ((n = read(out[0], chunk, sizeof(chunk))) > 0)
-		bufadd(&b, chunk, (size_t)n);
-	close(out[0]);
-	waitpid(pid, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !b.data) {
-		free(b.data);
-		free(prog);
-		return -1;
-	}
-	j = json_loads(b.data, 0, NULL);
-	free(b.data);
-	if (!j || !json_string_value(json_object_get(j, "Secret"))) {
-		json_decref(j);
-		free(prog);
-		return -1;
-	}
-	c->user = xstrdup(json_string_value(json_object_get(j, "Username")) ?
-	                  json_string_value(json_object_get(j, "Username")) : "");
-	c->secret = xstrdup(json_string_value(json_object_get(j, "Secret")));
-	c->from = xasprintf("credential helper %s", prog);
-	json_decref(j);
-	free(prog);
-	return 0;
-}
-
-/* the credentials for host from one auth file; 0 if found */
-static int
-fromfile(const char *path, const char *host, struct creds *c)
-{
-	json_t *j = json_load_file(path, 0, NULL), *e;
-	const char *helper, *auth, *key;
-	char *plain, *colon;
-	int ret = -1;
-
-	if (!j)
-		return -1;
-	helper = json_string_value(json_object_get(json_object_get(j, "credHelpers"), host));
-	if (helper) {
-		ret = credhelper(helper, host, c);
-		json_decref(j);
-		return ret;
-	}
-	json_object_foreach(json_object_get(j, "auths"), key, e) {
-		const char *k = key;
-		if (strncmp(k, "https://", 8) == 0)
-			k += 8;
-		else if (strncmp(k, "http://", 7) == 0)
-			k += 7;
-		if (strncmp(k, host, strlen(host)) != 0 || (k[strlen(host)] && k[strlen(host)] != '/'))
-			continue;
-		auth = json_string_value(json_object_get(e, "auth"));
-		if (!auth || !(plain = b64decode(auth)))
-			continue;
-		colon = strchr(plain, ':');
-		if (colon) {
-			*colon = '\0';
-			c->user = xstrdup(plain);
-			c->secret = xstrdup(colon + 1);
-			c->from = xstrdup(path);
-			ret = 0;
-		}
-		free(plain);
-		break;
-	}
-	if (ret < 0 && json_string_value(json_object_get(j, "credsStore")))
-		ret = credhelper(json_string_value(json_object_get(j, "credsStore")), host, c);
-	json_decref(j);
-	return ret;
-}
-
-static int
-findcreds(const char *host, struct creds *c)
-{
-	const char *env;
-	char *path;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		path = NULL;
-		if (i == 0 && (env = getenv("REGISTRY_AUTH_FILE")) && *env)
-			path = xstrdup(env);
-		else if (i == 1 && (env = getenv("XDG_RUNTIME_DIR")) && *env)
-			path = xasprintf("%s/containers/auth.json", env);
-		else if (i == 2 && (env = getenv("DOCKER_CONFIG")) && *env)
-			path = xasprintf("%s/config.json", env);
-		else if (i == 3 && (env = getenv("HOME")) && *env)
-			path = xasprintf("%s/.docker/config.json", env);
-		if (path && fromfile(path, host, c) == 0) {
-			free(path);
-			return 0;
-		}
-		free(path);
-	}
-	return -1;
 }
 
 static size_t
@@ -496,7 +332,7 @@ refused(struct client *cl, long status, const char *doing)
 static void
 authenticate(struct client *cl, const char *challenge, const char *doing)
 {
-	char *basic, *userpass, *realm, *service, *url, *scope, err[CURL_ERROR_SIZE + 32];
+	char *realm, *service, *url, *scope, err[CURL_ERROR_SIZE + 32];
 	struct response tres = {0};
 	struct client tcl = *cl;
 	struct curl_slist *h = NULL;
@@ -505,16 +341,12 @@ authenticate(struct client *cl, const char *challenge, const char *doing)
 
 	if (!challenge)
 		refused(cl, 401, doing);
-	if (!cl->havecreds && findcreds(cl->r.host, &cl->c) == 0)
+	if (!cl->havecreds && auth_find(cl->r.host, &cl->c) == 0)
 		cl->havecreds = 1;
 	if (strncasecmp(challenge, "basic", 5) == 0) {
 		if (!cl->havecreds || cl->auth)
 			refused(cl, 401, doing);
-		userpass = xasprintf("%s:%s", cl->c.user, cl->c.secret);
-		basic = b64encode(userpass);
-		free(userpass);
-		cl->auth = xasprintf("Authorization: Basic %s", basic);
-		free(basic);
+		cl->auth = auth_basic(&cl->c);
 		return;
 	}
 	if (strncasecmp(challenge, "bearer", 6) != 0 || (cl->auth && strncmp(cl->auth, "Authorization: Bearer", 21) == 0))
@@ -526,14 +358,7 @@ authenticate(struct client *cl, const char *challenge, const char *doing)
 	scope = xasprintf("repository:%s:%s", cl->r.repo, cl->actions);
 	url = xasprintf("%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?",
 	                service ? service : "", scope);
-	tcl.auth = NULL;
-	if (cl->havecreds) {
-		userpass = xasprintf("%s:%s", cl->c.user, cl->c.secret);
-		basic = b64encode(userpass);
-		tcl.auth = xasprintf("Authorization: Basic %s", basic);
-		free(userpass);
-		free(basic);
-	}
+	tcl.auth = cl->havecreds ? auth_basic(&cl->c) : NULL;
 	tres.fd = -1;
 	if (exchange(&tcl, "GET", url, h, NULL, &tres, err, sizeof(err)) < 0)
 		fatal("%s: %s: the token server for %s: %s", cl->what, doing, cl->r.host, err);
@@ -605,9 +430,7 @@ static void
 clientfree(struct client *cl)
 {
 	freeref(&cl->r);
-	free(cl->c.user);
-	free(cl->c.secret);
-	free(cl->c.from);
+	auth_free(&cl->c);
 	free(cl->auth);
 }
 

@@ -1,0 +1,61 @@
+/* nodes: the entries of a layer being built, shared by layer.c (files,
+   trees, whiteouts) and pkglayer.c (Debian packages) */
+
+#include <sys/types.h>
+
+struct json_t;
+
+/* KSPOOL: a file of a package, its bytes kept in the layer's spool file */
+enum kind { KDIR, KFILE, KTEXT, KLINK, KHARD, KSPOOL };
+
+struct node {
+	/* path inside the layer, relative, no trailing slash */
+	char *path;
+	enum kind kind;
+	unsigned mode;
+	long long uid, gid;
+	/* KFILE: the source path; KTEXT: the contents; KLINK/KHARD: the target */
+	char *src;
+	size_t textlen;
+	/* KSPOOL: where the bytes are in the spool file, and how many */
+	long long off, size;
+	/* a package's own mtime, clamped to the epoch; -1 for the epoch */
+	long long mtime;
+	/* KFILE from a tree: identity for hard-link detection */
+	dev_t dev;
+	ino_t ino;
+	int multilink;
+	/* declared extended attributes, a JSON object of strings (borrowed) */
+	struct json_t *xattrs;
+	/* "build.lua:3: files[2]: /etc/x", for messages */
+	const char *ctx;
+	int synthetic;
+};
+
+struct layer {
+	struct node *nodes;
+	size_t len, cap;
+	/* the spool: an unlinked file in the store holding package file bytes */
+	int spool;
+	long long spoolsize;
+	const char *store;
+	long long epoch;
+	/* the depfile: "target: input..."; for make also an "input:" line each */
+	struct buf deps, phony;
+	int make;
+	const char *specpath;
+	const char *name;
+};
+
+/* a new entry of the layer (zeroed, mtime -1: the epoch) */
+struct node *layer_addnode(struct layer *l);
+/* a new file entry with text as its contents; path is taken over */
+struct node *layer_addtext(struct layer *l, const char *ctx, char *path, const char *text, size_t len);
+/* a string field of a spec entry, or exit naming it */
+const char *layer_str(struct json_t *o, const char *key, const char *ctx);
+/* an integer field of a spec entry, or def */
+long long layer_int(struct json_t *o, const char *key, long long def);
+/* add a "deb" entry: the package's files and its dpkg metadata */
+void pkglayer_deb(struct layer *l, struct json_t *e, const char *ctx);
+/* add a "dpkgstatus" entry: var/lib/dpkg/status for the listed packages */
+void pkglayer_status(struct layer *l, struct json_t *e, const char *ctx);
