@@ -4,6 +4,7 @@
 -- rules come back as a string for make to evaluate instead of a file.
 local native = require "imagegen.native"
 local lang = require "imagegen.lang"
+local resolve = require "imagegen.resolve"
 local plan = require "imagegen.plan"
 local debian = require "imagegen.debian"
 local path = require "imagegen.path"
@@ -67,7 +68,7 @@ function M.main(args)
   local savelock = debian.hook(G, { lockpath = path.join(path.dirname(def), "imagegen.lock"),
     locked = locked, relock = lockmode })
   lang.load(G, def)
-  lang.resolve(G)
+  resolve.graph(G)
   if lockmode then
     savelock()
     return 0

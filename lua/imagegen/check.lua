@@ -1,0 +1,154 @@
+-- imagegen.check: the checks a declaration makes of what it is given, and
+-- the one-line errors it raises ("build.lua:12: files[3]: ...").
+local native = require "imagegen.native"
+local path = require "imagegen.path"
+
+local M = {}
+
+
+-- a user error: one line, reported without a traceback
+function M.fail(where, fmt, ...)
+  error({ msg = where .. ": " .. string.format(fmt, ...) }, 0)
+end
+local fail = M.fail
+
+-- the last definition line that ran, kept by a line hook: a declaration
+-- called as "return image {...}" is a tail call and has no caller frame
+local lastwhere = "?"
+
+function M.linehook(_, line)
+  local src = debug.getinfo(2, "S").source
+  if src:sub(1, 1) == "@" then lastwhere = src:sub(2) .. ":" .. line end
+end
+
+-- "file:line" of the definition code that called a declaration
+function M.caller(level)
+  local self = debug.getinfo(level, "t")
+  local info = debug.getinfo(level + 1, "Sl")
+  if self and not self.istailcall and info and info.source:sub(1, 1) == "@" then
+    return info.source:sub(2) .. ":" .. info.currentline
+  end
+  return lastwhere
+end
+
+local function distance(a, b)
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+function M.suggest(word, known)
+  local best, bestd
+  for k in pairs(known) do
+    local d = distance(word, k)
+    if (not bestd or d < bestd or (d == bestd and k < best)) then best, bestd = k, d end
+  end
+  if best and bestd <= math.max(2, #word // 3) then
+    return string.format(" (did you mean '%s'?)", best)
+  end
+  return ""
+end
+
+-- t must be a table whose string keys are all in fields; n positional values at most
+function M.checkfields(where, what, t, fields, npos)
+  if type(t) ~= "table" then
+    fail(where, "%s: expected a table, got %s", what, type(t))
+  end
+  for k in pairs(t) do
+    if type(k) == "string" then
+      if not fields[k] then
+        fail(where, "%s: unknown field '%s'%s", what, k, M.suggest(k, fields))
+      end
+    elseif math.type(k) ~= "integer" or k < 1 or k > (npos or 0) then
+      fail(where, "%s: unexpected value at [%s]", what, tostring(k))
+    end
+  end
+end
+
+function M.set(list)
+  local s = {}
+  for _, v in ipairs(list) do s[v] = true end
+  return s
+end
+
+function M.isstring(v) return type(v) == "string" end
+
+function M.stringlist(where, what, v)
+  if M.isstring(v) then return { v } end
+  if type(v) ~= "table" then fail(where, "%s: expected a list of strings", what) end
+  local out = {}
+  for i, s in ipairs(v) do
+    if not M.isstring(s) then fail(where, "%s[%d]: expected a string, got %s", what, i, type(s)) end
+    out[i] = s
+  end
+  for k in pairs(v) do
+    if math.type(k) ~= "integer" then fail(where, "%s: expected a list, found key '%s'", what, tostring(k)) end
+  end
+  return out
+end
+
+function M.stringmap(where, what, v)
+  if type(v) ~= "table" then fail(where, "%s: expected a table of strings", what) end
+  local out = {}
+  for k, s in pairs(v) do
+    if not M.isstring(k) then fail(where, "%s: keys must be strings", what) end
+    if type(s) == "number" then s = tostring(s) end
+    if not M.isstring(s) then fail(where, "%s.%s: expected a string, got %s", what, k, type(s)) end
+    out[k] = s
+  end
+  return out
+end
+
+-- "0755" or "755" -> 493; Lua has no octal literals, so numbers are refused
+function M.parsemode(where, what, v)
+  if v == nil then return nil end
+  if type(v) == "number" then
+    fail(where, "%s: mode must be an octal string such as \"0755\" (Lua has no octal numbers)", what)
+  end
+  if not M.isstring(v) or not v:match("^[0-7]+$") or #v > 5 or tonumber(v, 8) > 4095 then
+    fail(where, "%s: mode '%s' is not an octal mode such as \"0644\"", what, tostring(v))
+  end
+  return tonumber(v, 8)
+end
+
+function M.parseid(where, what, v)
+  if v == nil then return 0 end
+  if math.type(v) ~= "integer" or v < 0 or v > 2147483647 then
+    fail(where, "%s: expected a numeric id, got %s", what, tostring(v))
+  end
+  return v
+end
+
+-- characters both ninja's and samurai's depfile parsers take in a file name
+function M.depsafe(p)
+  return not p:find("[^%w+,%-./@_ ]")
+end
+
+-- "/etc/x" -> "etc/x"; refuses relative paths and '..'
+function M.destination(where, what, d, allowroot)
+  if not M.isstring(d) then fail(where, "%s: the destination must be a string path", what) end
+  if d:sub(1, 1) ~= "/" then
+    fail(where, "%s: destination '%s' is relative; write '/%s'", what, d, d)
+  end
+  for part in d:gmatch("[^/]+") do
+    if part == ".." then fail(where, "%s: destination '%s' escapes with '..'", what, d) end
+    if part:sub(1, 4) == ".wh." then
+      fail(where, "%s: destination '%s': names starting with .wh. are whiteouts", what, d)
+    end
+  end
+  if d:find("%z") then fail(where, "%s: destination contains a NUL byte", what) end
+  local n = path.normalize(d):sub(2)
+  if n == "" and not allowroot then fail(where, "%s: '/' can only receive a tree", what) end
+  return n
+end
+
+-- the sources an entry can take; each is a table with a kind
+return M

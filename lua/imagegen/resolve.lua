@@ -1,0 +1,220 @@
+-- imagegen.resolve: the graph as a whole, once every definition has run.
+-- Each image's base is found (by name, or from outside the graph), cycles
+-- refused, and what an image is made of filled in as img.resolved:
+--   layers     its own layers, in order: package layers, the dpkg status,
+--              the accounts, then the declared ones (a base's layers come
+--              from the base's image file when the image is built)
+--   config     its own config fields (laid over the base's when built)
+--   platform   "os/arch[/variant]": its own, its base's, or the machine's
+--   base       an image of the graph, or external: an imported base
+--   users, groups, debs   accounts and packages, its base's and its own
+local native = require "imagegen.native"
+local path = require "imagegen.path"
+local check = require "imagegen.check"
+local lang = require "imagegen.lang"
+
+local fail, suggest, destination, isstring = check.fail, check.suggest, check.destination, check.isstring
+local mksource, Layer, External = lang.mksource, lang.Layer, lang.External
+
+local M = {}
+-- a base's list of users or groups with the image's over them, by name
+local function mergebyname(a, b)
+  local out, at = {}, {}
+  for _, x in ipairs(a or {}) do out[#out + 1] = x; at[x.name] = #out end
+  for _, x in ipairs(b or {}) do
+    if at[x.name] then out[at[x.name]] = x else out[#out + 1] = x; at[x.name] = #out end
+  end
+  return out
+end
+
+-- a layer the generator makes (packages, accounts), not declared in a definition
+local function newlayer(G, id, where, entries)
+  local l = setmetatable({ id = id, where = where, name = id, entries = entries }, Layer)
+  G.layers[#G.layers + 1] = l
+  return l
+end
+
+local function debsource(p)
+  return mksource { kind = "deb", path = p.cache, sha256 = p.sha256, size = p.size, url = p.url,
+    package = p.name, name = p.name }
+end
+
+-- the image's packages (from the lock, through G.packages) as layers, then
+-- the dpkg status of everything installed so far
+local function packagelayers(G, img, r)
+  if not G.packages then fail(img.where, "packages: this command cannot resolve packages") end
+  local own = G.packages(img, r)
+  local ctx = img.where .. ": packages"
+  local groups = {}
+  if img.packagelayers == "one" then
+    groups[1] = { id = img.name .. "/packages", debs = own }
+  elseif type(img.packagelayers) == "table" then
+    local placed = {}
+    local byname = {}
+    for _, p in ipairs(own) do byname[p.name] = p end
+    for i, names in ipairs(img.packagelayers) do
+      local g = { id = img.name .. "/packages-" .. i, debs = {} }
+      for _, n in ipairs(names) do
+        if not byname[n] then
+          fail(img.where, "packagelayers[%d]: '%s' is not among the image's packages", i, n)
+        end
+        if not placed[n] then g.debs[#g.debs + 1] = byname[n]; placed[n] = true end
+      end
+      groups[#groups + 1] = g
+    end
+    local rest = { id = img.name .. "/packages", debs = {} }
+    for _, p in ipairs(own) do
+      if not placed[p.name] then rest.debs[#rest.debs + 1] = p end
+    end
+    if #rest.debs > 0 then groups[#groups + 1] = rest end
+  else
+    -- one layer a package, shared by every image that installs the same one
+    for _, p in ipairs(own) do
+      local comp = img.compression or G.compression
+      groups[#groups + 1] = { id = "deb/" .. p.name .. "_" .. p.version:gsub(":", "%%3a") .. "_" .. p.architecture
+        .. (comp ~= "gzip" and ("." .. comp) or ""), debs = { p }, shared = true }
+    end
+  end
+  G.deblayers = G.deblayers or {}
+  for _, g in ipairs(groups) do
+    local l = g.shared and G.deblayers[g.id]
+    if not l then
+      local entries = {}
+      for _, p in ipairs(g.debs) do
+        entries[#entries + 1] = { ctx = ctx .. ": " .. p.name, path = "", source = debsource(p), uid = 0, gid = 0 }
+      end
+      l = newlayer(G, g.id, img.where, entries)
+      if g.shared then G.deblayers[g.id] = l end
+    end
+    r.layers[#r.layers + 1] = l
+  end
+  for _, p in ipairs(own) do r.debs[#r.debs + 1] = p end
+  local all = {}
+  for _, p in ipairs(r.debs) do all[#all + 1] = debsource(p) end
+  r.layers[#r.layers + 1] = newlayer(G, img.name .. "/dpkg-status", img.where, {
+    { ctx = ctx, path = "var/lib/dpkg/status", source = mksource { kind = "dpkgstatus", debs = all },
+      uid = 0, gid = 0 } })
+end
+
+-- /etc/passwd and /etc/group from the declared accounts, and their homes
+local function accountlayer(G, img, r)
+  local users, groups = {}, {}
+  local hasroot, hasrootgroup = false, false
+  for _, u in ipairs(r.users) do hasroot = hasroot or u.uid == 0 end
+  for _, g in ipairs(r.groups) do hasrootgroup = hasrootgroup or g.gid == 0 end
+  if not hasroot then users[1] = { name = "root", uid = 0, gid = 0, gecos = "root", home = "/root", shell = "/bin/sh" } end
+  for _, u in ipairs(r.users) do users[#users + 1] = u end
+  if not hasrootgroup then groups[1] = { name = "root", gid = 0, members = {} } end
+  for _, g in ipairs(r.groups) do groups[#groups + 1] = g end
+  table.sort(users, function(a, b) if a.uid ~= b.uid then return a.uid < b.uid end return a.name < b.name end)
+  table.sort(groups, function(a, b) if a.gid ~= b.gid then return a.gid < b.gid end return a.name < b.name end)
+  local passwd, group = {}, {}
+  local entries = {}
+  local ctx = img.where .. ": users"
+  for _, u in ipairs(users) do
+    passwd[#passwd + 1] = string.format("%s:x:%d:%d:%s:%s:%s\n", u.name, u.uid, u.gid or u.uid, u.gecos, u.home, u.shell)
+    if u.home ~= "/" and u.home ~= "/nonexistent" and path.isabs(u.home) and u.uid ~= 0 then
+      entries[#entries + 1] = { ctx = ctx .. ": " .. u.name, path = destination(img.where, "users: home", u.home),
+        source = mksource { kind = "dir" }, uid = u.uid, gid = u.gid or u.uid, mode = 493 }
+    end
+  end
+  for _, g in ipairs(groups) do
+    group[#group + 1] = string.format("%s:x:%d:%s\n", g.name, g.gid, table.concat(g.members, ","))
+  end
+  entries[#entries + 1] = { ctx = ctx, path = "etc/passwd", source = mksource { kind = "text", data = table.concat(passwd) },
+    uid = 0, gid = 0, mode = 420 }
+  entries[#entries + 1] = { ctx = img.where .. ": groups", path = "etc/group",
+    source = mksource { kind = "text", data = table.concat(group) }, uid = 0, gid = 0, mode = 420 }
+  r.layers[#r.layers + 1] = newlayer(G, img.name .. "/accounts", img.where, entries)
+end
+
+-- what an image is made of: its base, its layers (its own: a base's come
+-- from the base's image file), its own config fields (laid over the base's
+-- when the image is built), platform, accounts and packages
+
+local function effective(G, img, chain)
+  if img.resolved then return img.resolved end
+  chain = chain or {}
+  for i, seen in ipairs(chain) do
+    if seen == img then
+      local names = {}
+      for j = i, #chain do names[#names + 1] = chain[j].name end
+      names[#names + 1] = img.name
+      if #names == 2 then fail(img.where, "image '%s' is its own base", img.name) end
+      fail(img.where, "base cycle: %s", table.concat(names, " -> "))
+    end
+  end
+  chain[#chain + 1] = img
+  local base = img.base
+  if isstring(base) then
+    local b = G.imagebyname[base]
+    if not b then
+      fail(img.where, "base: no image named '%s'%s", base, suggest(base, G.imagebyname))
+    end
+    base = b
+  end
+  -- r.layers: the image's own layers; a base's come from its image file
+  local r = { layers = {} }
+  if getmetatable(base) == External then
+    r.external = base
+    if base.kind == "pull" and not base.digest then
+      if not G.basedigest then fail(base.where, "pull: '%s' has no digest", base.ref) end
+      base.digest = G.basedigest(base)
+    end
+    base = nil
+  elseif base then
+    local b = effective(G, base, chain)
+    r.platform = b.platform
+    r.base = base
+  end
+  local c = {}
+  for k, v in pairs(img.config) do c[k] = v end
+  r.config = c
+  r.platform = img.platform or r.platform or ("linux/" .. native.arch())
+  r.users = mergebyname(base and base.resolved.users, img.users)
+  r.groups = mergebyname(base and base.resolved.groups, img.groups)
+  r.debs = {}
+  for _, p in ipairs(base and base.resolved.debs or {}) do r.debs[#r.debs + 1] = p end
+  if img.packages then packagelayers(G, img, r) end
+  if img.users or img.groups then accountlayer(G, img, r) end
+  if c.User then
+    local name, group = c.User:match("^([^:]+):?(.*)$")
+    for _, u in ipairs(r.users) do
+      if u.name == name then
+        local gid = u.gid or u.uid
+        for _, g in ipairs(r.groups) do
+          if group ~= "" and g.name == group then gid = g.gid end
+        end
+        if group ~= "" and group:match("^%d+$") then gid = tonumber(group) end
+        c.User = string.format("%d:%d", u.uid, gid)
+      end
+    end
+  end
+  for _, l in ipairs(img.layers) do r.layers[#r.layers + 1] = l end
+  img.resolved = r
+  chain[#chain] = nil
+  return r
+end
+
+-- check the graph as a whole and resolve every image's base
+function M.graph(G)
+  if #G.images == 0 then
+    fail(G.top, "the definition declares no images (add an image { name = ..., ... })")
+  end
+  for _, img in ipairs(G.images) do effective(G, img) end
+  local used = {}
+  for _, img in ipairs(G.images) do
+    local comp = img.compression or G.compression
+    for _, l in ipairs(img.resolved.layers) do
+      used[l] = true
+      if l.compression and l.compression ~= comp then
+        fail(img.where, "layer '%s' is compressed with %s for image '%s', and image '%s' wants %s", l.id,
+          l.compression, l.compressedfor, img.name, comp)
+      end
+      l.compression, l.compressedfor = comp, img.name
+    end
+  end
+  for _, l in ipairs(G.layers) do l.used = used[l] or false end
+end
+
+return M
