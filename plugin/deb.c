@@ -39,6 +39,21 @@ memberread(struct archive *inner, void *arg, const void **buf)
 	return n;
 }
 
+/* the ar member being read, as a (compressed) tar */
+static struct archive *
+openmember(struct archive *outer, const char *path, const char *what)
+{
+	struct archive *a = archive_read_new();
+
+	if (!a)
+		fatal("out of memory");
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open(a, outer, NULL, memberread, NULL) != ARCHIVE_OK)
+		fatal("%s: %s: %s", path, what, archive_error_string(a));
+	return a;
+}
+
 static void
 readfile(struct archive *a, struct buf *out, const char *what, const char *path)
 {
@@ -54,17 +69,11 @@ readfile(struct archive *a, struct buf *out, const char *what, const char *path)
 static void
 readcontrol(struct archive *outer, struct deb *d, const char *path)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = openmember(outer, path, "control.tar");
 	struct archive_entry *e;
 	const char *name;
 	int r;
 
-	if (!a)
-		fatal("out of memory");
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open(a, outer, NULL, memberread, NULL) != ARCHIVE_OK)
-		fatal("%s: control.tar: %s", path, archive_error_string(a));
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		name = archive_entry_pathname(e);
 		if (strncmp(name, "./", 2) == 0)
@@ -84,16 +93,10 @@ readcontrol(struct archive *outer, struct deb *d, const char *path)
 static void
 readdata(struct archive *outer, const char *path, debentryfn fn, void *arg)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = openmember(outer, path, "data.tar");
 	struct archive_entry *e;
 	int r;
 
-	if (!a)
-		fatal("out of memory");
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open(a, outer, NULL, memberread, NULL) != ARCHIVE_OK)
-		fatal("%s: data.tar: %s", path, archive_error_string(a));
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK)
 		fn(arg, a, e);
 	if (r != ARCHIVE_EOF)

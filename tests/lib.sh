@@ -82,3 +82,28 @@ canvalidate() {
 validate() {
 	/usr/bin/python3 "$SHARED/tools/oci-validate" "$@"
 }
+
+# pmsetup: podman's settings for these machines (shared/containers) with a
+# private storage under $W/podman; fails if podman or the settings are missing
+pmsetup() {
+	have podman && [ -r "$SHARED/containers/containers.conf" ] && [ -r "$SHARED/containers/storage.conf" ] ||
+		return 1
+	mkdir -p "$W/podman"
+	cp "$SHARED/containers/containers.conf" "$W/podman/containers.conf"
+	sed -e "s|^graphroot *=.*|graphroot = \"$W/podman/graph\"|" \
+	    -e "s|^runroot *=.*|runroot = \"$W/podman/run\"|" \
+	    "$SHARED/containers/storage.conf" > "$W/podman/storage.conf"
+}
+
+# pm ARG...: podman with the private configuration and storage
+pm() {
+	CONTAINERS_CONF=$W/podman/containers.conf \
+	CONTAINERS_STORAGE_CONF=$W/podman/storage.conf \
+	timeout 120 podman "$@" < /dev/null
+}
+
+# pmdone: remove the private storage
+pmdone() {
+	pm system reset -f > /dev/null 2>&1
+	rm -rf "$W/podman"
+}

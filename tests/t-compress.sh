@@ -51,18 +51,10 @@ mkdir -p "$W/hello" && cd "$W/hello" || exit 1
 same "--compression zstd applies to every image" "application/vnd.oci.image.layer.v1.tar+zstd" \
 	"$(jget .imagegen/layer/hello/files.json "j['mediaType']")"
 contains "--compression is kept for regeneration" build.ninja "--compression zstd"
-if have podman; then
-	P=$W/podman
-	mkdir -p "$P"
-	cp "$SHARED/containers/containers.conf" "$P/"
-	sed -e "s|/tmp/imagegen-test/pstore|$P/graph|" -e "s|/tmp/imagegen-test/prun|$P/run|" \
-		"$SHARED/containers/storage.conf" > "$P/storage.conf"
-	CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf \
-		timeout 120 podman run --rm "oci:$PWD/out/hello:latest" > podman.log 2>&1
+if pmsetup; then
+	pm run --rm "oci:$PWD/out/hello:latest" > podman.log 2>&1
 	contains "zstd: podman runs the image" podman.log "hello from an imagegen image"
-	CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf \
-		timeout 120 podman system reset -f > /dev/null 2>&1
-	rm -rf "$P"
+	pmdone
 fi
 
 # one layer cannot be compressed two ways

@@ -33,13 +33,6 @@ runbundle() {
 	return $runbundle_status
 }
 
-# pm ARG...: podman with the private configuration and storage under $W
-pm() {
-	CONTAINERS_CONF=$W/podman/containers.conf \
-	CONTAINERS_STORAGE_CONF=$W/podman/storage.conf \
-	timeout 120 podman "$@" </dev/null
-}
-
 workdir e2e
 hello=$W/hello
 mono=$W/monorepo
@@ -120,12 +113,7 @@ conf=$SHARED/containers
 if have podman; then
 	check "podman: the machine's settings in shared/containers" ls "$conf/containers.conf" "$conf/storage.conf"
 fi
-if have podman && [ -r "$conf/containers.conf" ] && [ -r "$conf/storage.conf" ]; then
-	mkdir -p "$W/podman"
-	cp "$conf/containers.conf" "$W/podman/containers.conf"
-	sed -e "s|^graphroot *=.*|graphroot = \"$W/podman/graph\"|" \
-	    -e "s|^runroot *=.*|runroot = \"$W/podman/run\"|" \
-	    "$conf/storage.conf" >"$W/podman/storage.conf"
+if pmsetup; then
 	cd "$hello" || exit 1
 	check "hello: podman load" to "$W/load.out" pm load -i out/hello.tar
 	contains "hello: podman load names it from RepoTags" "$W/load.out" "localhost/hello:latest"
@@ -137,7 +125,6 @@ if have podman && [ -r "$conf/containers.conf" ] && [ -r "$conf/storage.conf" ];
 	check "api: podman load" to "$W/load-api.out" pm load -i out/api.tar
 	check "api: podman run the loaded image" to "$W/podman-api.out" pm run --rm localhost/monorepo/api:1
 	contains "api: podman run output" "$W/podman-api.out" "config: listen=127.0.0.1:8080"
-	pm system reset -f >/dev/null 2>&1
-	rm -rf "$W/podman/graph" "$W/podman/run"
+	pmdone
 fi
 cd "$TOP" || exit 1

@@ -71,20 +71,12 @@ same "push: skopeo inspect shows the same digest" "$digest" \
 	"$(skopeo inspect --tls-verify=false "docker://$REG/test/hello:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')"
 check "push: the imagegen push command does the same" "$IMAGEGEN" push out/hello "$REG/test/hello:copy"
 
-if have podman; then
-	P=$W/podman
-	mkdir -p "$P"
-	cp "$SHARED/containers/containers.conf" "$P/"
-	sed -e "s|/tmp/imagegen-test/pstore|$P/graph|" -e "s|/tmp/imagegen-test/prun|$P/run|" \
-		"$SHARED/containers/storage.conf" > "$P/storage.conf"
-	CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf \
-		timeout 120 podman run --rm --tls-verify=false "$REG/test/hello:1" > podman.log 2>&1
+if pmsetup; then
+	pm run --rm --tls-verify=false "$REG/test/hello:1" > podman.log 2>&1
 	contains "push: podman runs the pushed image" podman.log "hello from an imagegen image"
-	CONTAINERS_CONF=$P/containers.conf CONTAINERS_STORAGE_CONF=$P/storage.conf \
-		timeout 120 podman system reset -f > /dev/null 2>&1
-	rm -rf "$P"
+	pmdone
 else
-	fail "push: podman is not installed"
+	fail "push: podman or its settings (shared/containers) are missing"
 fi
 
 # pulled back as a base, by tag (pinned in the lock), with a file removed and a folder emptied
