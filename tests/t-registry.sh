@@ -210,3 +210,49 @@ else
 fi
 same "cut off: the registry has the image" "$(jget out/big/index.json "j['manifests'][0]['digest']")" \
 	"$(skopeo inspect --tls-verify=false "docker://$REG/test/big:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')"
+
+# a multi-platform index: a base takes the manifest for the image's platform
+mkdir -p "$W/multi/src" "$W/multi/b"
+cat > "$W/multi/src/build.lua" <<'LUA'
+image { name = "amd", platform = "linux/amd64", files = { { "/which", text "amd64\n" } } }
+image { name = "arm", platform = "linux/arm64", files = { { "/which", text "arm64\n" } } }
+LUA
+cd "$W/multi/b" || exit 1
+"$IMAGEGEN" ../src/build.lua && ninja > /dev/null 2>&1
+python3 - "$W/multi" <<'PY'
+import hashlib, json, os, shutil, sys
+root = sys.argv[1]
+lay = os.path.join(root, "layout")
+os.makedirs(os.path.join(lay, "blobs", "sha256"), exist_ok=True)
+manifests = []
+for name in ("amd", "arm"):
+    src = os.path.join(root, "b", "out", name)
+    for b in os.listdir(os.path.join(src, "blobs", "sha256")):
+        shutil.copy(os.path.join(src, "blobs", "sha256", b), os.path.join(lay, "blobs", "sha256", b))
+    m = json.load(open(os.path.join(src, "index.json")))["manifests"][0]
+    m.pop("annotations", None)
+    manifests.append(m)
+index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                    "manifests": manifests}).encode()
+digest = hashlib.sha256(index).hexdigest()
+open(os.path.join(lay, "blobs", "sha256", digest), "wb").write(index)
+json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json",
+    "digest": "sha256:" + digest, "size": len(index),
+    "annotations": {"org.opencontainers.image.ref.name": "multi"}}]},
+    open(os.path.join(lay, "index.json"), "w"))
+open(os.path.join(lay, "oci-layout"), "w").write('{"imageLayoutVersion":"1.0.0"}')
+PY
+mkdir -p "$W/multi/src2" "$W/multi/b2"
+cat > "$W/multi/src2/build.lua" <<LUA
+image { name = "onamd", platform = "linux/amd64", base = oci_layout("$W/multi/layout", "multi") }
+image { name = "onarm", platform = "linux/arm64", base = oci_layout("$W/multi/layout", "multi") }
+image { name = "onppc", platform = "linux/ppc64le", base = oci_layout("$W/multi/layout", "multi") }
+LUA
+cd "$W/multi/b2" || exit 1
+"$IMAGEGEN" ../src2/build.lua && ninja -k 0 > ninja.log 2>&1
+firstlayer() {
+	jget "$(blob "$1" "$(jget "$1/index.json" "j['manifests'][0]['digest']")")" "j['layers'][0]['digest']"
+}
+same "index: the amd64 image takes the amd64 manifest" "$(firstlayer ../b/out/amd)" "$(firstlayer out/onamd)"
+same "index: the arm64 image takes the arm64 manifest" "$(firstlayer ../b/out/arm)" "$(firstlayer out/onarm)"
+contains "index: no manifest for the platform is one clear line" ninja.log "no image for platform linux/ppc64le"
