@@ -89,6 +89,9 @@ local function packagelayers(G, img, r)
     r.layers[#r.layers + 1] = l
   end
   for _, p in ipairs(own) do r.debs[#r.debs + 1] = p end
+  -- an imported base has a dpkg database of its own, unknown here: leave its
+  -- status file alone (status.d/ still names the new packages)
+  if r.external then return end
   local all = {}
   for _, p in ipairs(r.debs) do all[#all + 1] = debsource(p) end
   r.layers[#r.layers + 1] = newlayer(G, img.name .. "/dpkg-status", img.where, {
