@@ -147,6 +147,8 @@ base_write(const char *out, const char *store, json_t *manifest, const char *sou
 		fatal("%s: the config has %zu diff_ids for %zu layers", source, json_array_size(diffids),
 		      json_array_size(json_object_get(manifest, "layers")));
 	layers = json_array();
+	if (!layers)
+		fatal("out of memory");
 	json_array_foreach(json_object_get(manifest, "layers"), i, l) {
 		const char *mt = json_string_value(json_object_get(l, "mediaType"));
 		const char *digest = json_string_value(json_object_get(l, "digest"));
@@ -157,9 +159,10 @@ base_write(const char *out, const char *store, json_t *manifest, const char *sou
 		if (strcmp(base_ocimediatype(mt), "application/vnd.oci.image.layer.v1.tar") == 0 &&
 		    !json_equal(json_object_get(l, "digest"), json_array_get(diffids, i)))
 			fatal("%s: uncompressed layer %s does not match its diff_id", source, digest);
-		json_array_append_new(layers, json_pack("{s:s, s:s, s:O, s:O}", "mediaType",
+		if (json_array_append_new(layers, json_pack("{s:s, s:s, s:O, s:O}", "mediaType",
 		    base_ocimediatype(mt), "digest", digest, "size", json_object_get(l, "size"),
-		    "diffid", json_array_get(diffids, i)));
+		    "diffid", json_array_get(diffids, i))) < 0)
+			fatal("%s: malformed layer descriptor", source);
 	}
 	result = json_pack("{s:o, s:o, s:s}", "config", config, "layers", layers, "source", source);
 	if (!result)
@@ -252,7 +255,8 @@ tarmember(struct archive *a, const char *store, char digest[72], long long *size
 		fatal("%s: %s", source, archive_error_string(a));
 	if (close(fd) < 0)
 		fatal("write %s:", tmp);
-	EVP_DigestFinal_ex(ctx, md, &n);
+	if (!EVP_DigestFinal_ex(ctx, md, &n))
+		fatal("sha256 failed");
 	EVP_MD_CTX_free(ctx);
 	memcpy(digest, "sha256:", 7);
 	for (i = 0; i < 32; i++)
@@ -317,7 +321,9 @@ base_fromarchive(const char *file, const char *out, const char *store)
 			continue;
 		}
 		tarmember(a, store, digest, &size, source);
-		json_object_set_new(names, name, json_pack("{s:s, s:I}", "digest", digest, "size", (json_int_t)size));
+		if (json_object_set_new(names, name, json_pack("{s:s, s:I}", "digest", digest,
+		                                               "size", (json_int_t)size)) < 0)
+			fatal("out of memory");
 	}
 	archive_read_free(a);
 	if (!json_is_array(dm) || json_array_size(dm) < 1)
@@ -335,14 +341,17 @@ base_fromarchive(const char *file, const char *out, const char *store)
 		if (!m)
 			fatal("%s: manifest.json names layer %s, not in the archive", source, json_string_value(l));
 		d = json_string_value(json_object_get(m, "digest"));
-		json_array_append_new(layers, json_pack("{s:s, s:s, s:O}", "mediaType",
+		if (json_array_append_new(layers, json_pack("{s:s, s:s, s:O}", "mediaType",
 		    gzipped(store, d) ? "application/vnd.oci.image.layer.v1.tar+gzip" :
-		    "application/vnd.oci.image.layer.v1.tar", "digest", d, "size", json_object_get(m, "size")));
+		    "application/vnd.oci.image.layer.v1.tar", "digest", d, "size", json_object_get(m, "size"))) < 0)
+			fatal("out of memory");
 	}
 	manifest = json_pack("{s:{s:s, s:s, s:O}, s:o}", "config", "mediaType",
 	                     "application/vnd.oci.image.config.v1+json", "digest",
 	                     json_string_value(json_object_get(cfg, "digest")), "size",
 	                     json_object_get(cfg, "size"), "layers", layers);
+	if (!manifest)
+		fatal("out of memory");
 	base_write(out, store, manifest, source);
 	json_decref(manifest);
 	json_decref(dm);

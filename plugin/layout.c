@@ -272,8 +272,9 @@ layout_archive(const char *image, const char *tar, const char *store)
 	if (!dm)
 		fatal("out of memory");
 	json_array_foreach(json_object_get(img, "layers"), i, l) {
-		json_array_append_new(json_object_get(json_array_get(dm, 0), "Layers"),
-		    json_sprintf("blobs/sha256/%s", json_string_value(json_object_get(l, "digest")) + 7));
+		if (json_array_append_new(json_object_get(json_array_get(dm, 0), "Layers"),
+		    json_sprintf("blobs/sha256/%s", json_string_value(json_object_get(l, "digest")) + 7)) < 0)
+			fatal("%s: malformed image file", image);
 	}
 	manifest = dumpjson(dm);
 

@@ -43,6 +43,12 @@
 
 enum { TRIES = 5 };
 
+/* every option is checked: one that does not take means a libcurl too old */
+#define SETOPT(c, opt, val) do { \
+	if (curl_easy_setopt((c), (opt), (val)) != CURLE_OK) \
+		fatal("curl_easy_setopt(%s) failed", #opt); \
+} while (0)
+
 struct ref {
 	char *host, *repo, *tag, *digest;
 	/* "http" or "https" */
@@ -232,37 +238,37 @@ exchange(struct client *cl, const char *method, const char *url, struct curl_sli
 			h = curl_slist_append(h, headers->data);
 		if (cl->auth)
 			h = curl_slist_append(h, cl->auth);
-		curl_easy_setopt(c, CURLOPT_URL, url);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onheader);
-		curl_easy_setopt(c, CURLOPT_HEADERDATA, res);
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, onbody);
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, res);
-		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-		curl_easy_setopt(c, CURLOPT_USERAGENT, "imagegen/" VERSION);
+		SETOPT(c, CURLOPT_URL, url);
+		SETOPT(c, CURLOPT_HTTPHEADER, h);
+		SETOPT(c, CURLOPT_HEADERFUNCTION, onheader);
+		SETOPT(c, CURLOPT_HEADERDATA, res);
+		SETOPT(c, CURLOPT_WRITEFUNCTION, onbody);
+		SETOPT(c, CURLOPT_WRITEDATA, res);
+		SETOPT(c, CURLOPT_ERRORBUFFER, cerr);
+		SETOPT(c, CURLOPT_CONNECTTIMEOUT, 30L);
+		SETOPT(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		SETOPT(c, CURLOPT_LOW_SPEED_TIME, 60L);
+		SETOPT(c, CURLOPT_USERAGENT, "imagegen/" VERSION);
 		if (strcmp(method, "GET") == 0)
-			curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+			SETOPT(c, CURLOPT_FOLLOWLOCATION, 1L);
 		if (strcmp(method, "HEAD") == 0)
-			curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+			SETOPT(c, CURLOPT_NOBODY, 1L);
 		else if (b && b->file) {
 			f = fopen(b->file, "rb");
 			if (!f)
 				fatal("open %s:", b->file);
-			curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-			curl_easy_setopt(c, CURLOPT_READDATA, f);
-			curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)b->len);
+			SETOPT(c, CURLOPT_UPLOAD, 1L);
+			SETOPT(c, CURLOPT_READDATA, f);
+			SETOPT(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)b->len);
 		} else if (b) {
-			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-			curl_easy_setopt(c, CURLOPT_POSTFIELDS, b->data);
-			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
+			SETOPT(c, CURLOPT_CUSTOMREQUEST, method);
+			SETOPT(c, CURLOPT_POSTFIELDS, b->data);
+			SETOPT(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
 		} else if (strcmp(method, "GET") != 0) {
-			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+			SETOPT(c, CURLOPT_CUSTOMREQUEST, method);
 			if (strcmp(method, "POST") == 0) {
-				curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-				curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
+				SETOPT(c, CURLOPT_POSTFIELDS, "");
+				SETOPT(c, CURLOPT_POSTFIELDSIZE, 0L);
 			}
 		}
 		rc = curl_easy_perform(c);
@@ -493,7 +499,8 @@ getblob(struct client *cl, const char *store, const char *digest)
 		refused(cl, res.status, doing);
 	if (close(res.fd) < 0)
 		fatal("write %s:", tmp);
-	EVP_DigestFinal_ex(res.hash, md, &n);
+	if (!EVP_DigestFinal_ex(res.hash, md, &n))
+		fatal("sha256 failed");
 	EVP_MD_CTX_free(res.hash);
 	for (i = 0; i < 32; i++)
 		sprintf(hex + 2 * i, "%02x", md[i]);
