@@ -177,9 +177,9 @@ base_write(const char *out, const char *store, json_t *manifest, const char *sou
 void
 base_fromlayout(const char *dir, const char *tag, const char *platform, const char *out, const char *store)
 {
-	char *path = xasprintf("%s/index.json", dir), *blob, *source;
-	json_t *index = readjson(path), *m, *pick = NULL, *manifest;
-	const char *mt, *digest;
+	char *path = xasprintf("%s/index.json", dir), *blob, *source, digest[72] = "";
+	json_t *index = readjson(path), *m, *manifest, *sub;
+	const char *mt = NULL, *d;
 	size_t i;
 
 	source = xasprintf("oci layout %s:%s", dir, tag);
@@ -187,40 +187,48 @@ base_fromlayout(const char *dir, const char *tag, const char *platform, const ch
 		const char *ref = json_string_value(json_object_get(json_object_get(m, "annotations"),
 		                                                     "org.opencontainers.image.ref.name"));
 		if (ref && strcmp(ref, tag) == 0) {
-			pick = m;
+			mt = json_string_value(json_object_get(m, "mediaType"));
+			d = json_string_value(json_object_get(m, "digest"));
+			if (!mt || !d || !store_validdigest(d))
+				fatal("%s: malformed descriptor in index.json", source);
+			snprintf(digest, sizeof(digest), "%s", d);
 			break;
 		}
 	}
-	if (!pick)
+	if (!*digest)
 		fatal("%s: no image tagged '%s' in %s", source, tag, path);
+	/* down through image indexes to the manifest for the platform */
 	for (;;) {
-		mt = json_string_value(json_object_get(pick, "mediaType"));
-		digest = json_string_value(json_object_get(pick, "digest"));
-		if (!mt || !digest || !store_validdigest(digest))
-			fatal("%s: malformed descriptor in index.json", source);
 		blob = xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
 		storefile(store, blob, digest, source);
 		free(blob);
 		if (!base_isindex(mt))
 			break;
-		m = base_readblob(store, digest);
-		pick = base_pickplatform(m, platform, source);
-		if (!pick)
+		sub = base_readblob(store, digest);
+		m = base_pickplatform(sub, platform, source);
+		if (!m)
 			fatal("%s: no image for platform %s", source, platform);
-		pick = json_incref(pick);
-		json_decref(m);
+		mt = json_string_value(json_object_get(m, "mediaType"));
+		d = json_string_value(json_object_get(m, "digest"));
+		if (!mt || !d || !store_validdigest(d))
+			fatal("%s: malformed descriptor in an image index", source);
+		snprintf(digest, sizeof(digest), "%s", d);
+		mt = base_isindex(mt) ? "application/vnd.oci.image.index.v1+json" : "manifest";
+		json_decref(sub);
 	}
 	manifest = base_readblob(store, digest);
-	blob = xasprintf("%s/blobs/sha256/%s", dir,
-	                 json_string_value(json_object_get(json_object_get(manifest, "config"), "digest")) + 7);
-	storefile(store, blob, json_string_value(json_object_get(json_object_get(manifest, "config"), "digest")), source);
+	d = json_string_value(json_object_get(json_object_get(manifest, "config"), "digest"));
+	if (!d || !store_validdigest(d))
+		fatal("%s: the manifest has no config digest", source);
+	blob = xasprintf("%s/blobs/sha256/%s", dir, d + 7);
+	storefile(store, blob, d, source);
 	free(blob);
 	json_array_foreach(json_object_get(manifest, "layers"), i, m) {
-		digest = json_string_value(json_object_get(m, "digest"));
-		if (!digest || !store_validdigest(digest))
+		d = json_string_value(json_object_get(m, "digest"));
+		if (!d || !store_validdigest(d))
 			fatal("%s: malformed layer descriptor", source);
-		blob = xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
-		storefile(store, blob, digest, source);
+		blob = xasprintf("%s/blobs/sha256/%s", dir, d + 7);
+		storefile(store, blob, d, source);
 		free(blob);
 	}
 	base_write(out, store, manifest, source);

@@ -127,7 +127,11 @@ bufgrow(struct buf *b, size_t n)
 void
 bufadd(struct buf *b, const void *data, size_t n)
 {
+	if (n == 0 && b->data)
+		return;
 	bufgrow(b, n);
+	if (n == 0)
+		return;
 	memcpy(b->data + b->len, data, n);
 	b->len += n;
 	b->data[b->len] = '\0';
