@@ -67,7 +67,8 @@ towrite(char *p, size_t size, size_t n, void *arg)
 	return n;
 }
 
-/* one attempt; 0 done, 1 worth retrying, -1 final failure (err filled) */
+/* one attempt; 0 done, 1 worth retrying, 2 start over (the server ignored
+   the range), -1 final failure (err filled) */
 static int
 attempt(const char *url, struct dest *d, long long from, long *status, char *err, size_t errlen)
 {
@@ -96,6 +97,8 @@ attempt(const char *url, struct dest *d, long long from, long *status, char *err
 	curl_easy_cleanup(c);
 	if (rc == CURLE_OK && (*status < 400 || *status == 0))
 		return 0;
+	if (rc == CURLE_RANGE_ERROR)
+		return 2;
 	if (rc == CURLE_OK || rc == CURLE_HTTP_RETURNED_ERROR) {
 		snprintf(err, errlen, "HTTP %ld", *status);
 		ret = (*status >= 500 || *status == 429) ? 1 : -1;
@@ -201,11 +204,11 @@ fetch_file(const char *url, const char *path, const char *sha256, long long size
 			break;
 		}
 		ret = attempt(url, &d, d.have, &status, err, sizeof(err));
-		if (ret == 0 && d.have > 0 && status == 200 && d.have != size) {
-			/* the server sent the whole file again after our part: start over */
-			ret = 1;
-			if (ftruncate(fileno(d.file), 0) < 0)
+		if (ret == 2) {
+			/* the server will not send a range: start over, at once */
+			if (fflush(d.file) != 0 || ftruncate(fileno(d.file), 0) < 0)
 				fatal("truncate %s:", part);
+			continue;
 		}
 		if (ret <= 0)
 			break;

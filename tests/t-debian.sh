@@ -208,3 +208,33 @@ define index '"prelib"'
 "$IMAGEGEN" lock ../src/build.lua > err 2>&1
 same "changed index: lock fails" 1 $?
 contains "changed index: the index does not match the Release" err "does not match the sha256 and size in Release"
+
+# downloads resume: a part file from an earlier attempt is continued with an
+# HTTP range (busybox httpd honours ranges; python's http.server does not)
+deb=$REPO/pool/main/app_2.0_amd64.deb
+sha=$(sha256sum < "$deb" | cut -d' ' -f1)
+size=$(wc -c < "$deb")
+half=$((size / 2))
+if have busybox; then
+	BBPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	busybox httpd -f -p "127.0.0.1:$BBPORT" -h "$REPO" &
+	bb=$!
+	sleep 0.5
+	mkdir -p "$W/resume"
+	head -c "$half" "$deb" > "$W/resume/a.deb.part"
+	check "resume: a download continues a part file" \
+		"$IMAGEGEN" fetch "http://127.0.0.1:$BBPORT/pool/main/app_2.0_amd64.deb" "$sha" "$size" "$W/resume/a.deb"
+	same "resume: and the result is the package" "$sha" "$(sha256sum < "$W/resume/a.deb" | cut -d' ' -f1)"
+	# a part whose bytes are wrong shows the range was used: the whole does not verify
+	head -c "$half" /dev/zero > "$W/resume/b.deb.part"
+	"$IMAGEGEN" fetch "http://127.0.0.1:$BBPORT/pool/main/app_2.0_amd64.deb" "$sha" "$size" "$W/resume/b.deb" > bad.log 2>&1
+	contains "resume: only the rest was fetched (a wrong part fails the sha256)" bad.log "expected $size bytes with sha256 $sha"
+	check "resume: the bad part is removed" test ! -e "$W/resume/b.deb.part" -a ! -e "$W/resume/b.deb"
+	check "resume: so the next try starts over and succeeds" \
+		"$IMAGEGEN" fetch "http://127.0.0.1:$BBPORT/pool/main/app_2.0_amd64.deb" "$sha" "$size" "$W/resume/b.deb"
+	kill "$bb" 2>/dev/null
+fi
+head -c "$half" "$deb" > "$W/resume/c.deb.part"
+check "resume: a server that ignores the range sends it all, and the download starts over" \
+	"$IMAGEGEN" fetch "$URL/pool/main/app_2.0_amd64.deb" "$sha" "$size" "$W/resume/c.deb"
+same "resume: and the result is the package" "$sha" "$(sha256sum < "$W/resume/c.deb" | cut -d' ' -f1)"
