@@ -173,6 +173,38 @@ PATH=$W/bin:$PATH REGISTRY_AUTH_FILE=$W/helper.json "$IMAGEGEN" push out/hello "
 contains "auth: credentials from a credential helper" helper.log "already there"
 stopregistry
 
+# token auth: the registry sends a Bearer challenge; a token service (the
+# distribution spec's, in tests/tokenserver.py) trades credentials for a token
+if /usr/bin/python3 -c 'import jwt, cryptography' 2>/dev/null && have openssl; then
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/token.key" -out "$W/token.crt" -days 1 \
+		-subj /CN=imagegen-test > /dev/null 2>&1
+	TPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	/usr/bin/python3 "$TOP/tests/tokenserver.py" "$TPORT" "$W/token.key" "$W/token.crt" tester s3cret-pass &
+	TOKENPID=$!
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	sed -e "s|/tmp/imagegen-test/registry|$W/bearer|" -e "s|127.0.0.1:5000|127.0.0.1:$port|" \
+		"$SHARED/containers/registry.yml" > "$W/bearer.yml"
+	printf 'auth:\n  token:\n    realm: http://127.0.0.1:%s/token\n    service: imagegen-test-registry\n    issuer: imagegen-test\n    rootcertbundle: %s\n' \
+		"$TPORT" "$W/token.crt" >> "$W/bearer.yml"
+	if startregistry bearer "$port"; then
+		cd "$W/hello/b" || exit 1
+		printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG" "$(printf 'tester:s3cret-pass' | base64)" > "$W/bearer-auth.json"
+		printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG" "$(printf 'tester:wrong-pass' | base64)" > "$W/bearer-bad.json"
+		REGISTRY_AUTH_FILE=$W/bearer-auth.json "$IMAGEGEN" push out/hello "$REG/test/hello:1" > bearer.log 2>&1
+		contains "bearer: a token from the token service lets the push through" bearer.log "3 blob(s) uploaded"
+		REGISTRY_AUTH_FILE=$W/bearer-auth.json skopeo inspect --tls-verify=false --creds tester:s3cret-pass \
+			"docker://$REG/test/hello:1" > bearer-inspect.log 2>&1
+		contains "bearer: skopeo sees the pushed image" bearer-inspect.log "$digest"
+		REGISTRY_AUTH_FILE=$W/bearer-bad.json "$IMAGEGEN" push out/hello "$REG/test/hello:2" > bearer-bad.log 2>&1
+		same "bearer: a wrong password fails with one line" "1 1" "$? $(wc -l < bearer-bad.log)"
+		contains "bearer: ... saying the credentials were refused" bearer-bad.log "refused the credentials from $W/bearer-bad.json"
+		stopregistry
+	fi
+	kill "$TOKENPID" 2>/dev/null
+else
+	fail "bearer: needs /usr/bin/python3 with jwt and cryptography (python3-jwt) and openssl"
+fi
+
 # a push cut off: the registry killed while the layers go up, then started again
 registry flaky || exit 0
 mkdir -p "$W/big/src" "$W/big/b"
