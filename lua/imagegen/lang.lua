@@ -18,7 +18,6 @@ local isstring, stringlist, stringmap = check.isstring, check.stringlist, check.
 local parsemode, parseid, depsafe, destination = check.parsemode, check.parseid, check.depsafe, check.destination
 
 local M = {}
-M.fail = fail
 
 local Source = {}
 Source.__index = Source

@@ -1,0 +1,1 @@
+image { name = "a", base = docker_archive "missing.tar" }

@@ -1,0 +1,1 @@
+image { name = "a", base = pull "team/base:1" }
