@@ -30,6 +30,7 @@ mkpkg interp 3.0 all "Multi-Arch: allowed"
 mkpkg tool 1.0 amd64 "Depends: interp:any (>= 2)"
 mkpkg broken 1.0 amd64 "Depends: ghost (>= 1)"
 mkpkg needold 1.0 amd64 "Depends: libfoo (<< 1.1)"
+mkpkg tilde 2:1.0~beta1 amd64 ""
 mkpkg clash 1.0 amd64 "Conflicts: otherhttpd
 Depends: app"
 if ! mkindex stable; then
@@ -149,6 +150,16 @@ check "version relations: needold gets libfoo 1.0" grep -q '"name":"libfoo".*"ve
 define essential '"base-x"'
 "$IMAGEGEN" lock ../src/build.lua
 check "an essential package asked for by name comes" grep -q '"name":"base-x"' ../src/imagegen.lock
+
+# a version with an epoch and a tilde: layer ids that ninja's and samurai's depfiles can carry
+define tilde '"tilde"'
+"$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > ninja.log 2>&1
+check "versions with ':' and '~' build" test -f out/tilde/index.json
+contains "their layer ids spell ':' and '~' as @3a and @7e" build.ninja "deb/tilde_2@3a1.0@7ebeta1_amd64"
+if have samu; then
+	rm -rf .imagegen out && "$IMAGEGEN" ../src/build.lua 2> /dev/null
+	check "samurai builds it and reads its depfiles" sh -c "samu > samu.log 2>&1 && samu -n 2>&1 | grep -q 'nothing to do'"
+fi
 
 # grouping: all in one layer, or groups
 define onelayer '"app"' 'packagelayers = "one",'

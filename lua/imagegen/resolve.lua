@@ -71,7 +71,9 @@ local function packagelayers(G, img, r)
     -- one layer a package, shared by every image that installs the same one
     for _, p in ipairs(own) do
       local comp = img.compression or G.compression
-      groups[#groups + 1] = { id = "deb/" .. p.name .. "_" .. p.version:gsub(":", "%%3a") .. "_" .. p.architecture
+      -- ids become file names in depfiles: what samurai cannot read (":", "~") as @hex
+      local version = p.version:gsub("[^%w+,%-._]", function(c) return string.format("@%02x", c:byte()) end)
+      groups[#groups + 1] = { id = "deb/" .. p.name .. "_" .. version .. "_" .. p.architecture
         .. (comp ~= "gzip" and ("." .. comp) or ""), debs = { p }, shared = true }
     end
   end
