@@ -216,8 +216,9 @@ fetch_file(const char *url, const char *path, const char *sha256, long long size
 			fatal("write %s:", part);
 		backoff(try);
 	}
-	if (d.tty && size > (1 << 20))
-		fputc('\n', stderr);
+	/* a large file gets a line: the end of the progress on a terminal, else a summary */
+	if (size > (1 << 20) && ret == 0)
+		fprintf(stderr, "%s  fetch %s: %.1f MB\n", d.tty ? "\r" : "", d.name, size / 1048576.0);
 	if (ret != 0) {
 		fclose(d.file);
 		if (strstr(err, "HTTP 4"))
