@@ -35,3 +35,19 @@ touch "$TOP/examples/hello/build.lua"
 ninja -f images.ninja > regen.log 2>&1
 contains "the regeneration rule rewrites images.ninja" regen.log "IMAGEGEN images.ninja"
 check "and not build.ninja" test ! -e build.ninja
+
+# make install puts the binary and the plugin where users look, and the
+# installed plugin runs the installed binary
+# (not in make check-asan, which builds no plugin)
+[ -f "$TOP/imagegen.so" ] || exit 0
+workdir cli-install
+(cd "$TOP" && make install DESTDIR="$W/root" PREFIX=/usr > /dev/null 2>&1)
+check "make install: bin/imagegen" test -x "$W/root/usr/bin/imagegen"
+check "make install: lib/imagegen/imagegen.so" test -f "$W/root/usr/lib/imagegen/imagegen.so"
+mkdir -p "$W/b" && cd "$W/b" || exit 1
+printf 'load %s\n$(imagegen %s)\n' "$W/root/usr/lib/imagegen/imagegen.so" "$TOP/examples/hello/build.lua" > Makefile
+make V=1 hello > make.log 2>&1
+contains "the installed plugin's recipes run the installed binary" make.log "$W/root/usr/lib/imagegen/../../bin/imagegen layer"
+check "and build the image" test -f out/hello/index.json
+(cd "$TOP" && make uninstall DESTDIR="$W/root" PREFIX=/usr > /dev/null 2>&1)
+check "make uninstall removes both" test ! -e "$W/root/usr/bin/imagegen" -a ! -e "$W/root/usr/lib/imagegen/imagegen.so"
