@@ -111,6 +111,14 @@ contains "push: the new config and layer are uploaded, the base layers mounted f
 "$IMAGEGEN" --locked ../src/build.lua
 same "pull: --locked accepts the pinned base" 0 $?
 
+# a reference the registry does not have: one line naming it and the registry
+mkdir -p "$W/missing/src" "$W/missing/b"
+printf 'image { name = "m", base = pull "%s/test/nothere:1" }\n' "$REG" > "$W/missing/src/build.lua"
+cd "$W/missing/b" || exit 1
+"$IMAGEGEN" ../src/build.lua > err 2>&1
+same "pull: a missing image fails with one line" "1 1" "$? $(wc -l < err)"
+contains "pull: naming the image and the registry" err "pull: resolve $REG/test/nothere:1: get manifest 1: 404 not found by the registry $REG"
+
 # bases made by skopeo from the imagegen image: docker-archive and OCI layout
 cd "$W/hello/b" || exit 1
 skopeo copy -q "oci:out/hello:latest" "docker-archive:$W/hello.tar:hello:latest" 2>/dev/null ||
