@@ -142,6 +142,10 @@ if canvalidate; then
 	check "bases: oci-validate fromarchive" validate out/fromarchive
 	check "bases: oci-validate fromlayout" validate out/fromlayout
 fi
+mkdir -p "$W/bases/mk" && cd "$W/bases/mk" || exit 1
+"$IMAGEGEN" -G make ../src/build.lua && printf 'include images.mk\n' > Makefile
+check "bases: make imports the same bases and builds the same images" sh -c "make -j2 images > make.log 2>&1 && diff -r ../b/out out"
+cd "$W/bases/b" || exit 1
 rm -rf bundle
 check "bases: umoci unpacks the image on the docker-archive" umoci unpack --image out/fromarchive:latest bundle
 check "bases: and the base's files are there" test -x bundle/rootfs/hello -a -f bundle/rootfs/x
