@@ -2,13 +2,24 @@
 # (g-*.lua, expected in g-*.out) or the one-line error (e-*.lua, e-*.err) out.
 . "$TOP/tests/lib.sh"
 
+# the machine's architecture in OCI's words: the default platform
+case $(uname -m) in
+x86_64) ARCH=amd64 ;;
+aarch64) ARCH=arm64 ;;
+*) ARCH=$(uname -m) ;;
+esac
+
 golden() {
-	# print build.ninja (the binary's path masked) and every spec file
-	sed 's|^imagegen = .*|imagegen = IMAGEGEN|' build.ninja
-	find .imagegen/spec -type f | sort | while read -r f; do
-		echo "== $f"
-		cat "$f"
-	done
+	# build.ninja and every spec file, with what depends on the machine masked:
+	# the binary's path, the default architecture and the ids derived from it
+	{
+		cat build.ninja
+		find .imagegen/spec -type f | sort | while read -r f; do
+			echo "== $f"
+			cat "$f"
+		done
+	} | sed -e 's|^imagegen = .*|imagegen = IMAGEGEN|' -e "s|\"architecture\":\"$ARCH\"|\"architecture\":\"ARCH\"|g" \
+		-e "s|linux/$ARCH|linux/ARCH|g" -e 's|\.imagegen/base/[0-9a-f]\{16\}|.imagegen/base/ID|g'
 }
 
 for def in "$TOP"/tests/golden/*.lua; do

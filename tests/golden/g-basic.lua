@@ -22,6 +22,6 @@ image {
   annotations = { ["org.opencontainers.image.source"] = "golden" },
   expose = { 80, "53/udp" },
   volumes = { "/data" },
-  platform = "linux/arm64",
+  platform = "linux/riscv64",
   stopsignal = "SIGINT",
 }
