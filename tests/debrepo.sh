@@ -3,7 +3,8 @@
 #   mkpkg NAME VERSION ARCH "CONTROL LINES" [SETUP]   build pool/NAME_VERSION_ARCH.deb;
 #        SETUP is a shell snippet run in the package root ($R)
 #   mkindex SUITE                                      Packages, Release, InRelease, Release.gpg
-# Uses $REPO (the repository folder) and $GNUPGHOME (made here).
+# Uses $REPO (the repository folder), $GNUPGHOME (made here) and $ARCH (the
+# machine's Debian architecture).
 
 mkpkg() {
 	name=$1 version=$2 arch=$3 extra=$4 setup=${5:-}
@@ -25,13 +26,13 @@ mkpkg() {
 mkindex() {
 	suite=$1
 	dist=$REPO/dists/$suite
-	mkdir -p "$dist/main/binary-amd64"
-	(cd "$REPO" && dpkg-scanpackages --multiversion pool > "dists/$suite/main/binary-amd64/Packages" 2>/dev/null)
-	xz -kf "$dist/main/binary-amd64/Packages"
-	gzip -kfn "$dist/main/binary-amd64/Packages"
+	mkdir -p "$dist/main/binary-$ARCH"
+	(cd "$REPO" && dpkg-scanpackages --multiversion pool > "dists/$suite/main/binary-$ARCH/Packages" 2>/dev/null)
+	xz -kf "$dist/main/binary-$ARCH/Packages"
+	gzip -kfn "$dist/main/binary-$ARCH/Packages"
 	(cd "$dist" && apt-ftparchive -o APT::FTPArchive::Release::Suite="$suite" \
 		-o APT::FTPArchive::Release::Codename="$suite" \
-		-o APT::FTPArchive::Release::Architectures=amd64 \
+		-o APT::FTPArchive::Release::Architectures="$ARCH" \
 		-o APT::FTPArchive::Release::Components=main release . > Release.new && mv Release.new Release)
 	rm -f "$dist/InRelease" "$dist/Release.gpg"
 	gpg --batch --quiet --yes --pinentry-mode loopback --passphrase '' --default-key tests@example.invalid \

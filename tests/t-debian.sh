@@ -13,25 +13,26 @@ done
 
 workdir debian
 export REPO="$W/repo" GNUPGHOME="$W/gnupg" IMAGEGEN_CACHE="$W/cache"
+ARCH=$(dpkg --print-architecture)
 mkdir -p "$REPO" && mkdir -m 700 "$GNUPGHOME"
 . "$TOP/tests/debrepo.sh"
 
 mkkey "imagegen tests" tests@example.invalid "$W/test.gpg"
-mkpkg libfoo 1.0 amd64 "Multi-Arch: same" 'mkdir -p usr/lib && echo v1 > usr/lib/libfoo.so.1'
-mkpkg libfoo 1.3 amd64 "Multi-Arch: same" 'mkdir -p usr/lib && echo v13 > usr/lib/libfoo.so.1'
-mkpkg prelib 1.0 amd64 "" 'mkdir -p usr/lib && echo pre > usr/lib/prelib'
-mkpkg app 2.0 amd64 "Pre-Depends: prelib
+mkpkg libfoo 1.0 "$ARCH" "Multi-Arch: same" 'mkdir -p usr/lib && echo v1 > usr/lib/libfoo.so.1'
+mkpkg libfoo 1.3 "$ARCH" "Multi-Arch: same" 'mkdir -p usr/lib && echo v13 > usr/lib/libfoo.so.1'
+mkpkg prelib 1.0 "$ARCH" "" 'mkdir -p usr/lib && echo pre > usr/lib/prelib'
+mkpkg app 2.0 "$ARCH" "Pre-Depends: prelib
 Depends: libfoo (>= 1.2), httpd | web-server, base-x" \
 	'mkdir -p usr/bin && printf "#!/bin/sh\necho app\n" > usr/bin/app && chmod 4755 usr/bin/app && ln usr/bin/app usr/bin/app-hard && ln -s app usr/bin/app-link'
-mkpkg tinyhttpd 1.0 amd64 "Provides: httpd"
-mkpkg otherhttpd 1.0 amd64 "Provides: httpd"
+mkpkg tinyhttpd 1.0 "$ARCH" "Provides: httpd"
+mkpkg otherhttpd 1.0 "$ARCH" "Provides: httpd"
 mkpkg base-x 1.0 all "Essential: yes"
 mkpkg interp 3.0 all "Multi-Arch: allowed"
-mkpkg tool 1.0 amd64 "Depends: interp:any (>= 2)"
-mkpkg broken 1.0 amd64 "Depends: ghost (>= 1)"
-mkpkg needold 1.0 amd64 "Depends: libfoo (<< 1.1)"
-mkpkg tilde 2:1.0~beta1 amd64 ""
-mkpkg clash 1.0 amd64 "Conflicts: otherhttpd
+mkpkg tool 1.0 "$ARCH" "Depends: interp:any (>= 2)"
+mkpkg broken 1.0 "$ARCH" "Depends: ghost (>= 1)"
+mkpkg needold 1.0 "$ARCH" "Depends: libfoo (<< 1.1)"
+mkpkg tilde 2:1.0~beta1 "$ARCH" ""
+mkpkg clash 1.0 "$ARCH" "Conflicts: otherhttpd
 Depends: app"
 if ! mkindex stable; then
 	fail "debian: signing the test repository failed"
@@ -84,7 +85,7 @@ same "app: dpkg-query sees the packages" "app interp libfoo otherhttpd prelib to
 	"$(dpkg-query --admindir="$R/var/lib/dpkg" -W -f '${Package} ' | sed 's/ $//')"
 same "app: dpkg-query sees them installed" "install ok installed" \
 	"$(dpkg-query --admindir="$R/var/lib/dpkg" -W -f '${Status}\n' libfoo)"
-check "app: status.d and md5sums for scanners" test -f "$R/var/lib/dpkg/status.d/libfoo" -a -f "$R/var/lib/dpkg/info/libfoo:amd64.md5sums"
+check "app: status.d and md5sums for scanners" test -f "$R/var/lib/dpkg/status.d/libfoo" -a -f "$R/var/lib/dpkg/info/libfoo:$ARCH.md5sums"
 check "app: no essential package came along" test ! -e "$R/usr/share/doc/base-x"
 contains "app: /etc/passwd has the declared user" "$R/etc/passwd" "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin"
 contains "app: /etc/group has the declared group" "$R/etc/group" "www-data:x:33:"
@@ -155,7 +156,7 @@ check "an essential package asked for by name comes" grep -q '"name":"base-x"' .
 define tilde '"tilde"'
 "$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > ninja.log 2>&1
 check "versions with ':' and '~' build" test -f out/tilde/index.json
-contains "their layer ids spell ':' and '~' as @3a and @7e" build.ninja "deb/tilde_2@3a1.0@7ebeta1_amd64"
+contains "their layer ids spell ':' and '~' as @3a and @7e" build.ninja "deb/tilde_2@3a1.0@7ebeta1_$ARCH"
 if have samu; then
 	rm -rf .imagegen out && "$IMAGEGEN" ../src/build.lua 2> /dev/null
 	check "samurai builds it and reads its depfiles" sh -c "samu > samu.log 2>&1 && samu -n 2>&1 | grep -q 'nothing to do'"
@@ -194,8 +195,8 @@ contains "bad signature: the message says so" err "the Release signature does no
 # a .deb replaced in the repository after locking
 define tamper '"prelib"'
 "$IMAGEGEN" lock ../src/build.lua
-cp "$REPO/pool/main/prelib_1.0_amd64.deb" "$W/prelib.deb.good"
-printf 'tampered' >> "$REPO/pool/main/prelib_1.0_amd64.deb"
+cp "$REPO/pool/main/prelib_1.0_$ARCH.deb" "$W/prelib.deb.good"
+printf 'tampered' >> "$REPO/pool/main/prelib_1.0_$ARCH.deb"
 prelibsha=$(python3 -c "import json;print([p for p in json.load(open('../src/imagegen.lock'))['images']['tamper']['packages'] if p['name']=='prelib'][0]['sha256'])")
 rm -f "$IMAGEGEN_CACHE/deb/$prelibsha.deb"
 "$IMAGEGEN" ../src/build.lua 2>/dev/null
@@ -203,7 +204,7 @@ ninja > ninja.log 2>&1
 same "tampered .deb: the build fails" 1 "$(test -f out/tamper/index.json && echo 0 || echo 1)"
 contains "tampered .deb: the fetch says the sha256 differs" ninja.log "bytes with sha256 $prelibsha"
 same "tampered .deb: nothing left in the cache" "" "$(ls "$IMAGEGEN_CACHE"/deb/ | grep -v '\.deb$' | grep part)"
-cp "$W/prelib.deb.good" "$REPO/pool/main/prelib_1.0_amd64.deb"
+cp "$W/prelib.deb.good" "$REPO/pool/main/prelib_1.0_$ARCH.deb"
 
 # a Release changed after it was signed, and an index that is not the one the Release names
 sed -i 's/^Suite: stable/Suite: stable-changed/' "$REPO/dists/stable/InRelease"
@@ -212,8 +213,8 @@ define changed '"prelib"'
 same "changed Release: lock fails" 1 $?
 contains "changed Release: the signature no longer verifies" err "the Release signature does not verify"
 mkindex stable
-echo "Package: sneaky" >> "$REPO/dists/stable/main/binary-amd64/Packages"
-xz -kf "$REPO/dists/stable/main/binary-amd64/Packages"
+echo "Package: sneaky" >> "$REPO/dists/stable/main/binary-$ARCH/Packages"
+xz -kf "$REPO/dists/stable/main/binary-$ARCH/Packages"
 rm -rf "$IMAGEGEN_CACHE/index"
 define index '"prelib"'
 "$IMAGEGEN" lock ../src/build.lua > err 2>&1
@@ -222,7 +223,7 @@ contains "changed index: the index does not match the Release" err "does not mat
 
 # downloads resume: a part file from an earlier attempt is continued with an
 # HTTP range (busybox httpd honours ranges; python's http.server does not)
-deb=$REPO/pool/main/app_2.0_amd64.deb
+deb=$REPO/pool/main/app_2.0_$ARCH.deb
 sha=$(sha256sum < "$deb" | cut -d' ' -f1)
 size=$(wc -c < "$deb")
 half=$((size / 2))
@@ -234,18 +235,18 @@ if have busybox; then
 	mkdir -p "$W/resume"
 	head -c "$half" "$deb" > "$W/resume/a.deb.part"
 	check "resume: a download continues a part file" \
-		"$IMAGEGEN" fetch "http://127.0.0.1:$BBPORT/pool/main/app_2.0_amd64.deb" "$sha" "$size" "$W/resume/a.deb"
+		"$IMAGEGEN" fetch "http://127.0.0.1:$BBPORT/pool/main/app_2.0_$ARCH.deb" "$sha" "$size" "$W/resume/a.deb"
 	same "resume: and the result is the package" "$sha" "$(sha256sum < "$W/resume/a.deb" | cut -d' ' -f1)"
 	# a part whose bytes are wrong shows the range was used: the whole does not verify
 	head -c "$half" /dev/zero > "$W/resume/b.deb.part"
-	"$IMAGEGEN" fetch "http://127.0.0.1:$BBPORT/pool/main/app_2.0_amd64.deb" "$sha" "$size" "$W/resume/b.deb" > bad.log 2>&1
+	"$IMAGEGEN" fetch "http://127.0.0.1:$BBPORT/pool/main/app_2.0_$ARCH.deb" "$sha" "$size" "$W/resume/b.deb" > bad.log 2>&1
 	contains "resume: only the rest was fetched (a wrong part fails the sha256)" bad.log "expected $size bytes with sha256 $sha"
 	check "resume: the bad part is removed" test ! -e "$W/resume/b.deb.part" -a ! -e "$W/resume/b.deb"
 	check "resume: so the next try starts over and succeeds" \
-		"$IMAGEGEN" fetch "http://127.0.0.1:$BBPORT/pool/main/app_2.0_amd64.deb" "$sha" "$size" "$W/resume/b.deb"
+		"$IMAGEGEN" fetch "http://127.0.0.1:$BBPORT/pool/main/app_2.0_$ARCH.deb" "$sha" "$size" "$W/resume/b.deb"
 	kill "$bb" 2>/dev/null
 fi
 head -c "$half" "$deb" > "$W/resume/c.deb.part"
 check "resume: a server that ignores the range sends it all, and the download starts over" \
-	"$IMAGEGEN" fetch "$URL/pool/main/app_2.0_amd64.deb" "$sha" "$size" "$W/resume/c.deb"
+	"$IMAGEGEN" fetch "$URL/pool/main/app_2.0_$ARCH.deb" "$sha" "$size" "$W/resume/c.deb"
 same "resume: and the result is the package" "$sha" "$(sha256sum < "$W/resume/c.deb" | cut -d' ' -f1)"
