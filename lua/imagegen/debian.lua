@@ -505,7 +505,10 @@ function M.hook(G, opts)
     for _, rp in ipairs(repos) do
       rp.keyrings = rp.keyrings or aptkeyrings()
     end
-    local arch = r.platform:match("^[^/]+/([^/]+)")
+    -- OCI's architecture names to Debian's
+    local arch, variant = r.platform:match("^[^/]+/([^/]+)/?(.*)$")
+    arch = ({ ["386"] = "i386", ppc64le = "ppc64el", mips64le = "mips64el" })[arch] or arch
+    if arch == "arm" then arch = (variant == "v5" or variant == "v6") and "armel" or "armhf" end
     local ids, installed, base = {}, {}, {}
     for i, rp in ipairs(repos) do ids[i] = M.repoid(rp) end
     for _, p in ipairs(r.debs) do
