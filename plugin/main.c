@@ -17,7 +17,7 @@
 #include "registry.h"
 
 static const char usage[] =
-	"usage: imagegen [-G ninja|make] [-o FILE] DEFINITION.lua\n"
+	"usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C] DEFINITION.lua\n"
 	"       imagegen --help | --version\n"
 	"       imagegen layer [-m] SPEC DESC DEPFILE STORE\n"
 	"       imagegen image [-m] SPEC IMAGE STORE\n"
@@ -47,8 +47,8 @@ static const char help[] =
 	"              does not match the definition's packages (for CI)\n"
 	"\n"
 	"imagegen lock DEFINITION.lua resolves every image's Debian packages\n"
-	"again and writes imagegen.lock beside the definition; builds use only\n"
-	"the lock.\n"
+	"and pulled tags again and writes imagegen.lock beside the definition;\n"
+	"builds use only the lock.\n"
 	"\n"
 	"Helpers, run by the generated rules (STORE is the build's blob store):\n"
 	"  layer SPEC DESC DEPFILE STORE   write the canonical layer SPEC describes\n"
@@ -74,8 +74,9 @@ static const char help[] =
 	"IMAGEGEN_CACHE (downloads, default $XDG_CACHE_HOME/imagegen or\n"
 	"~/.cache/imagegen), IMAGEGEN_INSECURE_REGISTRIES (host:port,... spoken\n"
 	"to over plain http; loopback registries always are), REGISTRY_AUTH_FILE\n"
-	"and DOCKER_CONFIG (registry credentials),\n"
-	"IMAGEGEN_LUA (load lua/ and rules/ from this folder instead of the\n"
+	"and DOCKER_CONFIG (registry credentials), IMAGEGEN_THREADS (compression\n"
+	"threads; the bytes do not depend on it), IMAGEGEN_LUA (load lua/ and\n"
+	"rules/ from this folder instead of the\n"
 	"copies built in), IMAGEGEN_DEBUG (tracebacks for Lua errors).\n";
 
 static void

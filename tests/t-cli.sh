@@ -5,7 +5,7 @@ cd "$W" || exit 1
 
 "$IMAGEGEN" --help > help.out 2>&1
 same "--help exits 0" 0 $?
-contains "--help shows the usage" help.out "usage: imagegen [-G ninja|make] [-o FILE] DEFINITION.lua"
+contains "--help shows the usage" help.out "usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C] DEFINITION.lua"
 contains "--help documents the layer helper" help.out "layer SPEC DESC DEPFILE STORE"
 contains "--help documents SOURCE_DATE_EPOCH" help.out "SOURCE_DATE_EPOCH"
 same "--version" "imagegen 0.1.0" "$("$IMAGEGEN" --version)"
