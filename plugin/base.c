@@ -28,7 +28,7 @@
 #define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
 #define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 
-const char *
+static const char *
 base_ocimediatype(const char *mt)
 {
 	if (strcmp(mt, "application/vnd.docker.image.rootfs.diff.tar.gzip") == 0)
@@ -81,11 +81,9 @@ static void
 storefile(const char *store, const char *src, const char *digest, const char *what)
 {
 	char *dst = store_path(store, digest), *tmp, chunk[1 << 16], hex[65];
-	unsigned char md[32];
-	unsigned n;
 	EVP_MD_CTX *ctx;
 	ssize_t r;
-	int in, out, i;
+	int in, out;
 
 	if (sha256file(dst, hex) == 0 && strcmp(hex, digest + 7) == 0) {
 		free(dst);
@@ -96,9 +94,7 @@ storefile(const char *store, const char *src, const char *digest, const char *wh
 		fatal("%s: blob %s:", what, src);
 	out = store_tmp(store, &tmp);
 	removeonfatal(tmp);
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		fatal("sha256 failed");
+	ctx = sha256new();
 	while ((r = read(in, chunk, sizeof(chunk))) > 0) {
 		if (!EVP_DigestUpdate(ctx, chunk, (size_t)r) || write(out, chunk, (size_t)r) != r)
 			fatal("write %s:", tmp);
@@ -106,11 +102,7 @@ storefile(const char *store, const char *src, const char *digest, const char *wh
 	if (r < 0 || close(out) < 0)
 		fatal("%s: copy %s:", what, src);
 	close(in);
-	if (!EVP_DigestFinal_ex(ctx, md, &n))
-		fatal("sha256 failed");
-	EVP_MD_CTX_free(ctx);
-	for (i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
+	sha256done(ctx, hex);
 	if (strcmp(hex, digest + 7) != 0)
 		fatal("%s: %s does not match its digest %s", what, src, digest);
 	store_commit(store, tmp, digest);
@@ -120,7 +112,7 @@ storefile(const char *store, const char *src, const char *digest, const char *wh
 }
 
 /* a JSON blob from the store */
-json_t *
+static json_t *
 base_readblob(const char *store, const char *digest)
 {
 	char *path = store_path(store, digest);
@@ -243,16 +235,12 @@ static void
 tarmember(struct archive *a, const char *store, char digest[72], long long *size, const char *source)
 {
 	char chunk[1 << 16], *tmp;
-	unsigned char md[32];
-	unsigned n;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx = sha256new();
 	la_ssize_t r;
-	int fd, i;
+	int fd;
 
 	fd = store_tmp(store, &tmp);
 	removeonfatal(tmp);
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		fatal("sha256 failed");
 	*size = 0;
 	while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
 		if (!EVP_DigestUpdate(ctx, chunk, (size_t)r) || write(fd, chunk, (size_t)r) != r)
@@ -263,12 +251,8 @@ tarmember(struct archive *a, const char *store, char digest[72], long long *size
 		fatal("%s: %s", source, archive_error_string(a));
 	if (close(fd) < 0)
 		fatal("write %s:", tmp);
-	if (!EVP_DigestFinal_ex(ctx, md, &n))
-		fatal("sha256 failed");
-	EVP_MD_CTX_free(ctx);
 	memcpy(digest, "sha256:", 7);
-	for (i = 0; i < 32; i++)
-		sprintf(digest + 7 + 2 * i, "%02x", md[i]);
+	sha256done(ctx, digest + 7);
 	store_commit(store, tmp, digest);
 	removeonfatal(NULL);
 	free(tmp);

@@ -2,14 +2,10 @@
 
 struct json_t;
 
-/* the OCI media type for a Docker one (the same bytes); others unchanged */
-const char *base_ocimediatype(const char *mt);
 /* whether a media type is an index (OCI) or manifest list (Docker) */
 int base_isindex(const char *mt);
 /* the descriptor in an index for platform "os/arch[/variant]", or NULL */
 struct json_t *base_pickplatform(struct json_t *index, const char *platform, const char *what);
-/* a JSON blob of the store, parsed */
-struct json_t *base_readblob(const char *store, const char *digest);
 /* write the base file for a manifest whose config and layers are in the store */
 void base_write(const char *out, const char *store, struct json_t *manifest, const char *source);
 /* import the image tagged tag (for platform) from the OCI layout dir */

@@ -96,7 +96,7 @@ parseversion(const char *s, struct version *v)
 		v->rev = v->revend = v->upend;
 }
 
-int
+static int
 debian_vercmp(const char *a, const char *b)
 {
 	struct version x, y;

@@ -20,7 +20,6 @@
 #include "fetch.h"
 #include "deb.h"
 
-enum { TRIES = 5 };
 
 struct dest {
 	/* to memory */
@@ -75,7 +74,6 @@ attempt(const char *url, struct dest *d, long long from, long *status, char *err
 	CURL *c = curl_easy_init();
 	char cerr[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
-	int ret;
 
 	if (!c)
 		fatal("curl_easy_init failed");
@@ -99,20 +97,33 @@ attempt(const char *url, struct dest *d, long long from, long *status, char *err
 		return 0;
 	if (rc == CURLE_RANGE_ERROR)
 		return 2;
-	if (rc == CURLE_OK || rc == CURLE_HTTP_RETURNED_ERROR) {
+	if (rc == CURLE_OK || rc == CURLE_HTTP_RETURNED_ERROR)
 		snprintf(err, errlen, "HTTP %ld", *status);
-		ret = (*status >= 500 || *status == 429) ? 1 : -1;
-	} else {
+	else
 		snprintf(err, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
-		ret = (rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT ||
-		       rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
-		       rc == CURLE_GOT_NOTHING || rc == CURLE_COULDNT_RESOLVE_HOST) ? 1 : -1;
-	}
-	return ret;
+	return fetch_transient(rc == CURLE_HTTP_RETURNED_ERROR ? CURLE_OK : rc, *status) ? 1 : -1;
 }
 
-static void
-backoff(int try)
+int
+fetch_transient(int rc, long status)
+{
+	switch (rc) {
+	case CURLE_OK:
+		return status >= 500 || status == 429;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+		return 1;
+	}
+	return 0;
+}
+
+void
+fetch_backoff(int try)
 {
 	sleep(1u << (try < 4 ? try : 4));
 }
@@ -126,12 +137,12 @@ fetch_mem(const char *url, struct buf *out, char *err, size_t errlen)
 
 	curlinit();
 	d.mem = out;
-	for (try = 0; try < TRIES; try++) {
+	for (try = 0; try < FETCH_TRIES; try++) {
 		out->len = 0;
 		ret = attempt(url, &d, 0, &status, err, errlen);
 		if (ret <= 0)
 			break;
-		backoff(try);
+		fetch_backoff(try);
 	}
 	return ret == 0 ? 0 : -1;
 }
@@ -151,19 +162,6 @@ hashpart(FILE *f, EVP_MD_CTX *hash)
 		have += (long long)n;
 	}
 	return have;
-}
-
-static void
-hexof(EVP_MD_CTX *hash, char hex[65])
-{
-	unsigned char md[32];
-	unsigned n;
-	int i;
-
-	if (!EVP_DigestFinal_ex(hash, md, &n))
-		fatal("sha256 failed");
-	for (i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
 }
 
 void
@@ -188,15 +186,13 @@ fetch_file(const char *url, const char *path, const char *sha256, long long size
 		free(part);
 		return;
 	}
-	d.hash = EVP_MD_CTX_new();
-	if (!d.hash)
-		fatal("out of memory");
 	d.name = strrchr(url, '/') ? strrchr(url, '/') + 1 : url;
 	d.total = size;
 	d.tty = isatty(2);
-	for (try = 0; try < TRIES; try++) {
-		if (!EVP_DigestInit_ex(d.hash, EVP_sha256(), NULL))
-			fatal("sha256 failed");
+	for (try = 0; try < FETCH_TRIES; try++) {
+		if (d.hash)
+			EVP_MD_CTX_free(d.hash);
+		d.hash = sha256new();
 		d.have = hashpart(d.file, d.hash);
 		if (d.have >= size && size > 0) {
 			/* a complete part from an earlier run: check it, or start over */
@@ -214,7 +210,7 @@ fetch_file(const char *url, const char *path, const char *sha256, long long size
 			break;
 		if (fflush(d.file) != 0)
 			fatal("write %s:", part);
-		backoff(try);
+		fetch_backoff(try);
 	}
 	/* a large file gets a line: the end of the progress on a terminal, else a summary */
 	if (size > (1 << 20) && ret == 0)
@@ -227,8 +223,7 @@ fetch_file(const char *url, const char *path, const char *sha256, long long size
 	}
 	if (fclose(d.file) != 0)
 		fatal("write %s:", part);
-	hexof(d.hash, hex);
-	EVP_MD_CTX_free(d.hash);
+	sha256done(d.hash, hex);
 	if (d.have != size || strcmp(hex, sha256) != 0) {
 		unlink(part);
 		fatal("fetch %s: got %lld bytes with sha256 %s, expected %lld bytes with sha256 %s",

@@ -200,6 +200,14 @@ l_jsondecode(lua_State *L)
 	return 1;
 }
 
+/* native.cachedir() -> the download cache folder */
+static int
+l_cachedir(lua_State *L)
+{
+	lua_pushstring(L, cachedir());
+	return 1;
+}
+
 /* native.exe() -> absolute path of this program */
 static int
 l_exe(lua_State *L)
@@ -250,6 +258,7 @@ static const luaL_Reg native[] = {
 	{"writefile", l_writefile},
 	{"touch", l_touch},
 	{"jsondecode", l_jsondecode},
+	{"cachedir", l_cachedir},
 	{"exe", l_exe},
 	{"sourcedate", l_sourcedate},
 	{"arch", l_arch},

@@ -35,13 +35,13 @@
 #include "base.h"
 #include "registry.h"
 #include "auth.h"
+#include "fetch.h"
 
 #define ACCEPT_MANIFESTS "Accept: application/vnd.oci.image.index.v1+json, " \
 	"application/vnd.oci.image.manifest.v1+json, " \
 	"application/vnd.docker.distribution.manifest.list.v2+json, " \
 	"application/vnd.docker.distribution.manifest.v2+json"
 
-enum { TRIES = 5 };
 
 /* every option is checked: one that does not take means a libcurl too old */
 #define SETOPT(c, opt, val) do { \
@@ -221,7 +221,7 @@ exchange(struct client *cl, const char *method, const char *url, struct curl_sli
 	CURL *c;
 	int try;
 
-	for (try = 0; try < TRIES; try++) {
+	for (try = 0; try < FETCH_TRIES; try++) {
 		resetresponse(res);
 		if (res->fd >= 0) {
 			if (ftruncate(res->fd, 0) < 0 || lseek(res->fd, 0, SEEK_SET) < 0 ||
@@ -285,12 +285,10 @@ exchange(struct client *cl, const char *method, const char *url, struct curl_sli
 			snprintf(err, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
 		else
 			snprintf(err, errlen, "HTTP %ld", res->status);
-		if (rc != CURLE_OK && rc != CURLE_COULDNT_CONNECT && rc != CURLE_OPERATION_TIMEDOUT &&
-		    rc != CURLE_PARTIAL_FILE && rc != CURLE_RECV_ERROR && rc != CURLE_SEND_ERROR &&
-		    rc != CURLE_GOT_NOTHING && rc != CURLE_COULDNT_RESOLVE_HOST)
+		if (!fetch_transient(rc, res->status))
 			return -1;
-		if (try + 1 < TRIES)
-			sleep(1u << try);
+		if (try + 1 < FETCH_TRIES)
+			fetch_backoff(try);
 	}
 	return -1;
 }
@@ -478,10 +476,7 @@ static void
 getblob(struct client *cl, const char *store, const char *digest)
 {
 	char *path = store_path(store, digest), *tmp, *url, *doing, hex[65];
-	unsigned char md[32];
 	struct response res = {0};
-	unsigned n;
-	int i;
 
 	if (sha256file(path, hex) == 0 && strcmp(hex, digest + 7) == 0) {
 		free(path);
@@ -489,9 +484,7 @@ getblob(struct client *cl, const char *store, const char *digest)
 	}
 	res.fd = store_tmp(store, &tmp);
 	removeonfatal(tmp);
-	res.hash = EVP_MD_CTX_new();
-	if (!res.hash)
-		fatal("out of memory");
+	res.hash = sha256new();
 	url = apiurl(cl, "%s/blobs/%s", digest);
 	doing = xasprintf("get blob %s", digest);
 	request(cl, "GET", url, NULL, NULL, &res, doing);
@@ -499,11 +492,7 @@ getblob(struct client *cl, const char *store, const char *digest)
 		refused(cl, res.status, doing);
 	if (close(res.fd) < 0)
 		fatal("write %s:", tmp);
-	if (!EVP_DigestFinal_ex(res.hash, md, &n))
-		fatal("sha256 failed");
-	EVP_MD_CTX_free(res.hash);
-	for (i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
+	sha256done(res.hash, hex);
 	if (strcmp(hex, digest + 7) != 0)
 		fatal("%s: blob %s arrived with sha256 %s", cl->what, digest, hex);
 	store_commit(store, tmp, digest);

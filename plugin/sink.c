@@ -93,7 +93,7 @@ sink_describe(enum compression comp, int level)
 	return xstrdup("none");
 }
 
-int
+static int
 sink_threads(void)
 {
 	const char *e = getenv("IMAGEGEN_THREADS");
@@ -174,13 +174,8 @@ sink_open(int fd, enum compression comp, int level)
 	s->fd = fd;
 	s->comp = comp;
 	s->level = level;
-	s->diffid = EVP_MD_CTX_new();
-	s->digest = EVP_MD_CTX_new();
-	if (!s->diffid || !s->digest)
-		fatal("out of memory");
-	if (!EVP_DigestInit_ex(s->diffid, EVP_sha256(), NULL) ||
-	    !EVP_DigestInit_ex(s->digest, EVP_sha256(), NULL))
-		fatal("sha256 init failed");
+	s->diffid = sha256new();
+	s->digest = sha256new();
 	if (comp == COMPRESS_GZIP) {
 		probe = libdeflate_alloc_compressor(level);
 		if (!probe)
@@ -318,44 +313,9 @@ sink_write(struct sink *s, const void *data, size_t len)
 	return 0;
 }
 
+/* stop the workers and free everything */
 static void
-finalhex(EVP_MD_CTX *ctx, char out[72])
-{
-	unsigned char md[32];
-	unsigned int n;
-	int i;
-
-	if (!EVP_DigestFinal_ex(ctx, md, &n))
-		fatal("sha256 final failed");
-	memcpy(out, "sha256:", 7);
-	for (i = 0; i < 32; i++)
-		sprintf(out + 7 + 2 * i, "%02x", md[i]);
-}
-
-int
-sink_close(struct sink *s, struct sinkresult *r)
-{
-	int ret = s->failed ? -1 : 0;
-
-	if (ret == 0 && s->comp == COMPRESS_GZIP) {
-		if (slotof(s, s->fillseq)->inlen > 0)
-			ret = queue(s);
-		while (ret == 0 && s->writeseq < s->fillseq)
-			ret = drain(s, 1);
-	} else if (ret == 0 && s->comp == COMPRESS_ZSTD) {
-		ret = zstdwrite(s, NULL, 0, ZSTD_e_end);
-	}
-	if (ret == 0) {
-		finalhex(s->diffid, r->diffid);
-		finalhex(s->digest, r->digest);
-		r->size = s->size;
-	}
-	sink_abort(s);
-	return ret;
-}
-
-void
-sink_abort(struct sink *s)
+freesink(struct sink *s)
 {
 	int i;
 
@@ -381,4 +341,29 @@ sink_abort(struct sink *s)
 	EVP_MD_CTX_free(s->diffid);
 	EVP_MD_CTX_free(s->digest);
 	free(s);
+}
+
+int
+sink_close(struct sink *s, struct sinkresult *r)
+{
+	int ret = s->failed ? -1 : 0;
+
+	if (ret == 0 && s->comp == COMPRESS_GZIP) {
+		if (slotof(s, s->fillseq)->inlen > 0)
+			ret = queue(s);
+		while (ret == 0 && s->writeseq < s->fillseq)
+			ret = drain(s, 1);
+	} else if (ret == 0 && s->comp == COMPRESS_ZSTD) {
+		ret = zstdwrite(s, NULL, 0, ZSTD_e_end);
+	}
+	if (ret == 0) {
+		memcpy(r->diffid, "sha256:", 7);
+		memcpy(r->digest, "sha256:", 7);
+		sha256done(s->diffid, r->diffid + 7);
+		sha256done(s->digest, r->digest + 7);
+		s->diffid = s->digest = NULL;
+		r->size = s->size;
+	}
+	freesink(s);
+	return ret;
 }

@@ -21,11 +21,7 @@ struct sink *sink_open(int fd, enum compression comp, int level);
 int sink_write(struct sink *s, const void *data, size_t len);
 /* finish the stream, fill r and free s (fd stays open); -1 on failure */
 int sink_close(struct sink *s, struct sinkresult *r);
-/* free a sink after a failure, without finishing it */
-void sink_abort(struct sink *s);
 /* the layer media type for a compression */
 const char *sink_mediatype(enum compression comp);
 /* what a compression and level make, for the layer's annotation (free it) */
 char *sink_describe(enum compression comp, int level);
-/* the compression threads: IMAGEGEN_THREADS, else the online cores */
-int sink_threads(void);

@@ -311,50 +311,60 @@ updatefile(const char *path, const void *data, size_t len)
 	return ret;
 }
 
+EVP_MD_CTX *
+sha256new(void)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		fatal("sha256 init failed");
+	return ctx;
+}
+
+void
+sha256done(EVP_MD_CTX *ctx, char hex[65])
+{
+	unsigned char md[32];
+	unsigned n;
+	int i;
+
+	if (!EVP_DigestFinal_ex(ctx, md, &n))
+		fatal("sha256 failed");
+	EVP_MD_CTX_free(ctx);
+	for (i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+	hex[64] = '\0';
+}
+
 int
 sha256file(const char *path, char hex[65])
 {
 	char chunk[1 << 16];
-	unsigned char md[32];
-	unsigned n;
 	EVP_MD_CTX *ctx;
 	ssize_t r;
-	int fd, i;
+	int fd;
 
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -1;
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		fatal("sha256 failed");
+	ctx = sha256new();
 	while ((r = read(fd, chunk, sizeof(chunk))) > 0) {
 		if (!EVP_DigestUpdate(ctx, chunk, (size_t)r))
 			fatal("sha256 failed");
 	}
 	close(fd);
-	if (r < 0 || !EVP_DigestFinal_ex(ctx, md, &n)) {
-		EVP_MD_CTX_free(ctx);
-		return -1;
-	}
-	EVP_MD_CTX_free(ctx);
-	for (i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
-	hex[64] = '\0';
-	return 0;
+	sha256done(ctx, hex);
+	return r < 0 ? -1 : 0;
 }
 
 void
 sha256hex(const void *data, size_t len, char hex[65])
 {
-	unsigned char md[32];
-	unsigned int mdlen;
-	int i;
+	EVP_MD_CTX *ctx = sha256new();
 
-	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL))
+	if (!EVP_DigestUpdate(ctx, data, len))
 		fatal("sha256 failed");
-	for (i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
-	hex[64] = '\0';
+	sha256done(ctx, hex);
 }
 
 const char *

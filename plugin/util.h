@@ -54,6 +54,10 @@ int xreplacefile(const char *path, const void *data, size_t len);
 extern int makemode;
 /* xreplacefile, then in make mode touch path if it was unchanged */
 int updatefile(const char *path, const void *data, size_t len);
+/* a new sha256 context, ready for EVP_DigestUpdate; exits on failure */
+struct evp_md_ctx_st *sha256new(void);
+/* finish a sha256 context: its digest in hex[65] (lower case), and free it */
+void sha256done(struct evp_md_ctx_st *ctx, char hex[65]);
 /* the sha256 of a file's contents in hex[65]; -1 if it cannot be read */
 int sha256file(const char *path, char hex[65]);
 /* the hex digits of the sha256 of data, in hex[65] */
