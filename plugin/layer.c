@@ -412,6 +412,43 @@ hardlinkorder(struct layer *l)
 	}
 }
 
+static int
+byinode(const void *a, const void *b)
+{
+	const struct node *x = *(struct node *const *)a, *y = *(struct node *const *)b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* files of one tree that share an inode: the first in path order is stored,
+   the others link to it (nodes are in path order already) */
+static void
+linkgroups(struct layer *l)
+{
+	struct node **links = xcalloc(l->len, sizeof(*links)), *first = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < l->len; i++) {
+		if (l->nodes[i].multilink && l->nodes[i].kind == KFILE)
+			links[n++] = &l->nodes[i];
+	}
+	qsort(links, n, sizeof(*links), byinode);
+	for (i = 0; i < n; i++) {
+		if (!first || first->dev != links[i]->dev || first->ino != links[i]->ino) {
+			first = links[i];
+			continue;
+		}
+		links[i]->kind = KHARD;
+		free(links[i]->src);
+		links[i]->src = xstrdup(first->path);
+	}
+	free(links);
+}
+
 /* add the missing parents of every node, then sort and merge duplicates */
 static void
 canonicalise(struct layer *l)
@@ -456,20 +493,7 @@ canonicalise(struct layer *l)
 		l->nodes[j++] = *a;
 	}
 	l->len = j;
-	/* files of one tree that share an inode: the first in path order is stored */
-	for (i = 0; i < l->len; i++) {
-		if (!l->nodes[i].multilink || l->nodes[i].kind != KFILE)
-			continue;
-		for (j = i + 1; j < l->len; j++) {
-			struct node *b = &l->nodes[j];
-			if (b->kind == KFILE && b->multilink && b->dev == l->nodes[i].dev &&
-			    b->ino == l->nodes[i].ino) {
-				b->kind = KHARD;
-				free(b->src);
-				b->src = xstrdup(l->nodes[i].path);
-			}
-		}
-	}
+	linkgroups(l);
 	hardlinkorder(l);
 }
 

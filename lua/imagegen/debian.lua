@@ -93,14 +93,8 @@ function M.repoid(r)
   return r.url .. " " .. r.suite
 end
 
-local function cachedir()
-  local c = native.getenv("IMAGEGEN_CACHE")
-  if c and c ~= "" then return c end
-  c = native.getenv("XDG_CACHE_HOME")
-  if c and c ~= "" then return c .. "/imagegen" end
-  return (native.getenv("HOME") or "/tmp") .. "/.cache/imagegen"
-end
-M.cachedir = cachedir
+-- the download cache, as the helpers find it (util.c)
+local cachedir = native.cachedir
 
 -- a file of the repository, by URL; indexes are cached by their sha256
 local function get(url, sha256)
@@ -186,6 +180,12 @@ local function packages(r, rel, arch)
   return out
 end
 
+-- a package's Provides, parsed once
+local function provides(p)
+  if not p.provided then p.provided = M.parsedeps(p.Provides) end
+  return p.provided
+end
+
 -- the index of several repositories: by name, and by what is provided
 function M.index(repos, arch)
   local idx = { byname = {}, provides = {}, repos = {}, arch = arch }
@@ -198,7 +198,7 @@ function M.index(repos, arch)
         local list = idx.byname[p.Package] or {}
         idx.byname[p.Package] = list
         list[#list + 1] = p
-        for _, prov in ipairs(M.parsedeps(p.Provides)) do
+        for _, prov in ipairs(provides(p)) do
           local v = prov[1]
           local plist = idx.provides[v.name] or {}
           idx.provides[v.name] = plist
@@ -251,7 +251,7 @@ end
 -- does the chosen package p meet dependency d (by name or by Provides)?
 local function meets(p, d)
   if p.Package == d.name then return fits(p.Version, d.op, d.version) end
-  for _, prov in ipairs(M.parsedeps(p.Provides)) do
+  for _, prov in ipairs(provides(p)) do
     local v = prov[1]
     if v.name == d.name and (not d.op or fits(v.version, d.op, d.version)) then return true end
   end

@@ -413,8 +413,9 @@ local function declarations(G, file)
       img.packagelayers = pl
     end
     if t.users ~= nil then
+      if type(t.users) ~= "table" then fail(where, "users: expected a list of { name, uid, ... }") end
       img.users = {}
-      for i, u in ipairs(type(t.users) == "table" and t.users or {}) do
+      for i, u in ipairs(t.users) do
         local what = string.format("users[%d]", i)
         checkfields(where, what, u, userfields)
         if not isstring(u.name) or not u.name:match("^[%w_][%w._-]*$") then fail(where, "%s: no valid name", what) end
@@ -425,8 +426,9 @@ local function declarations(G, file)
       end
     end
     if t.groups ~= nil then
+      if type(t.groups) ~= "table" then fail(where, "groups: expected a list of { name, gid }") end
       img.groups = {}
-      for i, g in ipairs(type(t.groups) == "table" and t.groups or {}) do
+      for i, g in ipairs(t.groups) do
         local what = string.format("groups[%d]", i)
         checkfields(where, what, g, groupfields)
         if not isstring(g.name) or not g.name:match("^[%w_][%w._-]*$") then fail(where, "%s: no valid name", what) end
