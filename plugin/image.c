@@ -4,7 +4,7 @@
  * one, its base file.
  *
  * Image spec (JSON, written by the generator):
- *   name                 the image's name
+ *   name, ctx            the image's name, and where it was declared
  *   epoch                seconds; "created" of the config and its history
  *   platform             {architecture, os, variant?}
  *   base                 optional: the base file (an image file of this
@@ -163,12 +163,15 @@ image_build(const char *specpath, const char *outpath, const char *store)
 {
 	json_t *spec, *platform, *base = NULL, *bconfig = NULL, *diffids, *history, *layers;
 	json_t *l, *desc, *config, *manifest, *mlayers, *annotations, *cdesc, *mdesc, *out;
-	const char *descpath, *name, *basepath;
+	const char *descpath, *name, *basepath, *ctx;
 	char created[32], *text;
 	size_t i;
 
 	spec = readjson(specpath);
 	name = json_string_value(need(spec, "name", specpath));
+	ctx = json_string_value(json_object_get(spec, "ctx"));
+	if (!ctx)
+		ctx = name;
 	rfc3339(json_integer_value(need(spec, "epoch", specpath)), created);
 	platform = need(spec, "platform", specpath);
 	basepath = json_string_value(json_object_get(spec, "base"));
@@ -182,7 +185,7 @@ image_build(const char *specpath, const char *outpath, const char *store)
 		base = readjson(basepath);
 		bconfig = need(base, "config", basepath);
 		if (!sameplatform(bconfig, platform))
-			fatal("%s: image %s is for %s/%s but its base (%s) is for %s/%s", specpath, name,
+			fatal("%s: the image is for %s/%s but its base (%s) is for %s/%s", ctx,
 			      json_string_value(json_object_get(platform, "os")),
 			      json_string_value(json_object_get(platform, "architecture")),
 			      json_string_value(json_object_get(base, "source")) ?

@@ -150,6 +150,15 @@ rm -rf bundle
 check "bases: umoci unpacks the image on the docker-archive" umoci unpack --image out/fromarchive:latest bundle
 check "bases: and the base's files are there" test -x bundle/rootfs/hello -a -f bundle/rootfs/x
 
+# a base for another platform than the image's: one line naming the image's declaration
+mkdir -p "$W/wrongarch/src" "$W/wrongarch/b"
+printf 'image {\n  name = "w",\n  platform = "linux/riscv64",\n  base = docker_archive "%s",\n}\n' "$W/hello.tar" > "$W/wrongarch/src/build.lua"
+cd "$W/wrongarch/b" || exit 1
+"$IMAGEGEN" ../src/build.lua && ninja > ninja.log 2>&1
+contains "bases: a base for another platform is refused, naming the declaration" ninja.log \
+	"imagegen: ../src/build.lua:1: image w: the image is for linux/riscv64 but its base (docker-archive $W/hello.tar) is for linux/"
+check "bases: and no layout is left" test ! -e out/w/index.json
+
 stopregistry
 
 # basic auth: the right password, then a wrong one

@@ -163,7 +163,8 @@ function M.build(G, args, output)
     end
     if basefile then descs[#descs + 1] = basefile end
     local os_, arch, variant = r.platform:match("^([^/]+)/([^/]+)/?(.*)$")
-    local text = json.encode { name = img.name, epoch = G.epoch, ref = img.ref, repo = img.repo,
+    local text = json.encode { name = img.name, ctx = img.where .. ": image " .. img.name, epoch = G.epoch,
+      ref = img.ref, repo = img.repo,
       platform = { os = os_, architecture = arch, variant = variant ~= "" and variant or nil },
       base = basefile, config = config, layers = layers, annotations = img.annotations } .. "\n"
     P.images[#P.images + 1] = { name = img.name,
