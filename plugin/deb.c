@@ -18,13 +18,11 @@
 #include "util.h"
 #include "deb.h"
 
-int
-deb_verify(const char *path, const char *sha256)
-{
-	char hex[65];
-
-	return sha256file(path, hex) == 0 && strcmp(hex, sha256) == 0 ? 0 : -1;
-}
+/* the members deb_read has seen */
+enum {
+	SEEN_CONTROL = 1,
+	SEEN_DATA = 2,
+};
 
 /* the nested reader's source: the data of the ar member being read */
 static la_ssize_t
@@ -122,20 +120,20 @@ deb_read(const char *path, struct deb *d, debentryfn fn, void *arg)
 		name = archive_entry_pathname(e);
 		if (strncmp(name, "control.tar", 11) == 0) {
 			readcontrol(a, d, path);
-			seen |= 1;
+			seen |= SEEN_CONTROL;
 			if (!fn)
 				break;
 		} else if (strncmp(name, "data.tar", 8) == 0 && fn) {
-			if (!(seen & 1))
+			if (!(seen & SEEN_CONTROL))
 				fatal("%s: data.tar comes before control.tar", path);
 			readdata(a, path, fn, arg);
-			seen |= 2;
+			seen |= SEEN_DATA;
 		}
 	}
 	if (r != ARCHIVE_OK && r != ARCHIVE_EOF)
 		fatal("%s: %s", path, archive_error_string(a));
 	archive_read_free(a);
-	if (!(seen & 1) || (fn && !(seen & 2)))
+	if (!(seen & SEEN_CONTROL) || (fn && !(seen & SEEN_DATA)))
 		fatal("%s: not a Debian package (no control.tar or data.tar)", path);
 	if (d->control.data[d->control.len - 1] != '\n')
 		bufstr(&d->control, "\n");

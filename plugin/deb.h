@@ -11,8 +11,6 @@ struct deb {
 /* called for each entry of data.tar; read its contents from a */
 typedef void (*debentryfn)(void *arg, struct archive *a, struct archive_entry *e);
 
-/* 0 if the file at path exists and its sha256 is sha256 (hex), else -1 */
-int deb_verify(const char *path, const char *sha256);
 /* read the package at path into d, and pass each data.tar entry to fn
    (with fn NULL, only the control part is read); exits on malformed input */
 void deb_read(const char *path, struct deb *d, debentryfn fn, void *arg);

@@ -1,7 +1,7 @@
 /*
- * debian: what the Lua side needs to read Debian repositories, added to the
- * native module: downloads, signature checks with gpgv, index
- * decompression, control-file paragraphs and dpkg's version order.
+ * debian: what the Lua side needs to read Debian repositories, as natives
+ * (listed in native.c): signature checks with gpgv, index decompression,
+ * control-file paragraphs and dpkg's version order.
  *
  * Version order (Debian Policy 5.6.12): [epoch:]upstream[-revision], epochs
  * compared as numbers, then upstream, then revision, each by alternating
@@ -21,9 +21,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include "util.h"
-#include "fetch.h"
 #include "debian.h"
-#include "registry.h"
 
 static int
 order(int c)
@@ -97,7 +95,7 @@ parseversion(const char *s, struct version *v)
 }
 
 static int
-debian_vercmp(const char *a, const char *b)
+vercmp(const char *a, const char *b)
 {
 	struct version x, y;
 	int r;
@@ -113,11 +111,10 @@ debian_vercmp(const char *a, const char *b)
 	return r < 0 ? -1 : r > 0;
 }
 
-/* native.vercmp(a, b) -> -1, 0 or 1 */
-static int
-l_vercmp(lua_State *L)
+int
+debian_vercmp(lua_State *L)
 {
-	lua_pushinteger(L, debian_vercmp(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+	lua_pushinteger(L, vercmp(luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
 	return 1;
 }
 
@@ -143,8 +140,8 @@ setfield(lua_State *L, int want, const char *name, size_t namelen, const char *v
 /* native.paragraphs(text [, fields]) -> { {Field = value, ...}, ... }
    keeping only the fields in the set fields when it is given; a folded
    value keeps its continuation lines as they are, newlines and all */
-static int
-l_paragraphs(lua_State *L)
+int
+debian_paragraphs(lua_State *L)
 {
 	size_t len;
 	const char *p = luaL_checklstring(L, 1, &len), *end = p + len, *eol, *colon;
@@ -194,8 +191,8 @@ l_paragraphs(lua_State *L)
 }
 
 /* native.decompress(data) -> the data, uncompressed (gzip, xz, bzip2, zstd or none) */
-static int
-l_decompress(lua_State *L)
+int
+debian_decompress(lua_State *L)
 {
 	size_t len;
 	const char *data = luaL_checklstring(L, 1, &len);
@@ -224,38 +221,6 @@ l_decompress(lua_State *L)
 	}
 	archive_read_free(a);
 	luaL_pushresult(&b);  /* the uncompressed data */
-	return 1;
-}
-
-/* native.sha256(data) -> hex */
-static int
-l_sha256(lua_State *L)
-{
-	size_t len;
-	const char *data = luaL_checklstring(L, 1, &len);
-	char hex[65];
-
-	sha256hex(data, len, hex);
-	lua_pushstring(L, hex);
-	return 1;
-}
-
-/* native.fetch(url) -> body | nil, message */
-static int
-l_fetch(lua_State *L)
-{
-	const char *url = luaL_checkstring(L, 1);
-	struct buf b = {0};
-	char err[512];
-
-	if (fetch_mem(url, &b, err, sizeof(err)) < 0) {
-		free(b.data);
-		luaL_pushfail(L);
-		lua_pushstring(L, err);
-		return 2;
-	}
-	lua_pushlstring(L, b.data ? b.data : "", b.len);
-	free(b.data);
 	return 1;
 }
 
@@ -332,8 +297,8 @@ pushreason(lua_State *L, const char *errpath, int status)
 
 /* native.gpgv(signed, keyrings [, data]) -> the verified text | nil, message
    inline (InRelease) when data is nil, else signed is a detached signature of data */
-static int
-l_gpgv(lua_State *L)
+int
+debian_gpgv(lua_State *L)
 {
 	size_t slen, dlen = 0, i, nkeys;
 	const char *sig = luaL_checklstring(L, 1, &slen);
@@ -392,88 +357,3 @@ l_gpgv(lua_State *L)
 	return status == 0 ? 1 : 2;
 }
 
-/* native.registrydigest(ref) -> "sha256:..." | nil, message
-   The client exits on failure, so it runs in a child whose last words are the message. */
-static int
-l_registrydigest(lua_State *L)
-{
-	const char *ref = luaL_checkstring(L, 1);
-	int out[2], err[2], status;
-	struct buf o = {0}, e = {0};
-	char chunk[4096], digest[72];
-	ssize_t n;
-	pid_t pid;
-
-	fflush(NULL);
-	if (pipe(out) < 0 || pipe(err) < 0)
-		return luaL_error(L, "pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		return luaL_error(L, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		dup2(err[1], 2);
-		close(out[0]);
-		close(err[0]);
-		registry_digest(ref, digest);
-		if (write(out[1], digest, 71) != 71)
-			_exit(1);
-		_exit(0);
-	}
-	close(out[1]);
-	close(err[1]);
-	while ((n = read(out[0], chunk, sizeof(chunk))) > 0)
-		bufadd(&o, chunk, (size_t)n);
-	while ((n = read(err[0], chunk, sizeof(chunk))) > 0)
-		bufadd(&e, chunk, (size_t)n);
-	close(out[0]);
-	close(err[0]);
-	waitpid(pid, &status, 0);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && o.len == 71) {
-		lua_pushlstring(L, o.data, o.len);
-		free(o.data);
-		free(e.data);
-		return 1;
-	}
-	luaL_pushfail(L);
-	if (e.data) {
-		while (e.len > 0 && e.data[e.len - 1] == '\n')
-			e.data[--e.len] = '\0';
-		lua_pushstring(L, strncmp(e.data, "imagegen: ", 10) == 0 ? e.data + 10 : e.data);
-	} else {
-		lua_pushliteral(L, "the registry client failed");
-	}
-	free(o.data);
-	free(e.data);
-	return 2;
-}
-
-/* native.getenv(name) -> value | nil: for imagegen's own modules, not definitions */
-static int
-l_getenv(lua_State *L)
-{
-	const char *v = getenv(luaL_checkstring(L, 1));
-
-	if (v)
-		lua_pushstring(L, v);
-	else
-		lua_pushnil(L);
-	return 1;
-}
-
-static const luaL_Reg funcs[] = {
-	{"vercmp", l_vercmp},
-	{"paragraphs", l_paragraphs},
-	{"decompress", l_decompress},
-	{"sha256", l_sha256},
-	{"fetch", l_fetch},
-	{"gpgv", l_gpgv},
-	{"getenv", l_getenv},
-	{"registrydigest", l_registrydigest},
-	{NULL, NULL},
-};
-
-void
-debian_natives(lua_State *L)
-{
-	luaL_setfuncs(L, funcs, 0);
-}

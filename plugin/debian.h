@@ -1,7 +1,12 @@
-/* debian: Debian repository support for the Lua side */
+/* debian: Debian's formats for the Lua side (listed in native.c's table) */
 
 struct lua_State;
 
-/* add vercmp, paragraphs, decompress, sha256, fetch, gpgv, getenv and
-   registrydigest to the table on top */
-void debian_natives(struct lua_State *L);
+/* native.vercmp(a, b) -> -1, 0 or 1, in dpkg's version order */
+int debian_vercmp(struct lua_State *L);
+/* native.paragraphs(text [, fields]) -> the control paragraphs, as tables */
+int debian_paragraphs(struct lua_State *L);
+/* native.decompress(data) -> the data, uncompressed (gzip, xz, bzip2, zstd or none) */
+int debian_decompress(struct lua_State *L);
+/* native.gpgv(signed, keyrings [, data]) -> the verified text | nil, message */
+int debian_gpgv(struct lua_State *L);

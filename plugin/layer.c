@@ -46,37 +46,7 @@
 #include "store.h"
 #include "layer.h"
 #include "nodes.h"
-
-struct node *
-layer_addnode(struct layer *l)
-{
-	struct node *n;
-
-	if (l->len == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 64;
-		l->nodes = xrealloc(l->nodes, l->cap * sizeof(*l->nodes));
-	}
-	n = &l->nodes[l->len++];
-	memset(n, 0, sizeof(*n));
-	n->mtime = -1;
-	return n;
-}
-
-struct node *
-layer_addtext(struct layer *l, const char *ctx, char *path, const char *text, size_t len)
-{
-	struct node *n = layer_addnode(l);
-
-	n->path = path;
-	n->ctx = ctx;
-	n->kind = KTEXT;
-	n->mode = 0644;
-	n->src = xmalloc(len + 1);
-	memcpy(n->src, text, len);
-	n->src[len] = '\0';
-	n->textlen = len;
-	return n;
-}
+#include "pkglayer.h"
 
 /* characters that both ninja's and samurai's depfile parsers accept unescaped */
 static int
@@ -189,7 +159,7 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 			}
 		}
 		if (S_ISDIR(st.st_mode)) {
-			n = layer_addnode(l);
+			n = nodes_add(l);
 			n->path = cdst;
 			n->kind = KDIR;
 			n->mode = o->dirmode >= 0 ? (unsigned)o->dirmode : 0755;
@@ -200,7 +170,7 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 			free(csrc);
 			continue;
 		}
-		n = layer_addnode(l);
+		n = nodes_add(l);
 		n->path = cdst;
 		n->uid = o->uid;
 		n->gid = o->gid;
@@ -231,24 +201,6 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 	closedir(d);
 }
 
-const char *
-layer_str(json_t *o, const char *key, const char *ctx)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_string(v))
-		fatal("%s: spec: '%s' is not a string", ctx, key);
-	return json_string_value(v);
-}
-
-long long
-layer_int(json_t *o, const char *key, long long def)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? json_integer_value(v) : def;
-}
-
 static void
 addentry(struct layer *l, json_t *e)
 {
@@ -260,7 +212,7 @@ addentry(struct layer *l, json_t *e)
 	ctx = json_string_value(json_object_get(e, "ctx"));
 	if (!ctx)
 		ctx = l->name;
-	type = layer_str(e, "type", ctx);
+	type = nodes_specstr(e, "type", ctx);
 	if (strcmp(type, "deb") == 0) {
 		pkglayer_deb(l, e, ctx);
 		return;
@@ -269,19 +221,19 @@ addentry(struct layer *l, json_t *e)
 		pkglayer_status(l, e, ctx);
 		return;
 	}
-	path = layer_str(e, "path", ctx);
+	path = nodes_specstr(e, "path", ctx);
 	if (iswhiteout(path))
 		fatal("%s: names starting with .wh. are whiteouts and cannot be declared", ctx);
 	if (strcmp(type, "tree") == 0) {
 		o.ctx = ctx;
-		o.srcname = layer_str(e, "srcname", ctx);
-		o.uid = layer_int(e, "uid", 0);
-		o.gid = layer_int(e, "gid", 0);
-		o.filemode = (long)layer_int(e, "mode", -1);
-		o.dirmode = (long)layer_int(e, "dirmode", -1);
+		o.srcname = nodes_specstr(e, "srcname", ctx);
+		o.uid = nodes_specint(e, "uid", 0);
+		o.gid = nodes_specint(e, "gid", 0);
+		o.filemode = (long)nodes_specint(e, "mode", -1);
+		o.dirmode = (long)nodes_specint(e, "dirmode", -1);
 		o.follow = json_is_true(json_object_get(e, "follow"));
 		if (*path) {
-			n = layer_addnode(l);
+			n = nodes_add(l);
 			n->path = xstrdup(path);
 			n->kind = KDIR;
 			n->mode = o.dirmode >= 0 ? (unsigned)o.dirmode : 0755;
@@ -289,18 +241,18 @@ addentry(struct layer *l, json_t *e)
 			n->gid = o.gid;
 			n->ctx = ctx;
 		}
-		walk(l, &o, layer_str(e, "src", ctx), path, NULL);
+		walk(l, &o, nodes_specstr(e, "src", ctx), path, NULL);
 		return;
 	}
-	n = layer_addnode(l);
+	n = nodes_add(l);
 	n->path = xstrdup(path);
-	n->uid = layer_int(e, "uid", 0);
-	n->gid = layer_int(e, "gid", 0);
+	n->uid = nodes_specint(e, "uid", 0);
+	n->gid = nodes_specint(e, "gid", 0);
 	n->ctx = ctx;
 	n->xattrs = json_object_get(e, "xattrs");
 	if (strcmp(type, "dir") == 0) {
 		n->kind = KDIR;
-		n->mode = (unsigned)layer_int(e, "mode", 0755);
+		n->mode = (unsigned)nodes_specint(e, "mode", 0755);
 	} else if (strcmp(type, "whiteout") == 0 || strcmp(type, "opaque") == 0) {
 		/* "a/b" gone: the empty file "a/.wh.b"; "a" opaque: "a/" and "a/.wh..wh..opq" */
 		const char *slash = strrchr(path, '/');
@@ -310,9 +262,9 @@ addentry(struct layer *l, json_t *e)
 			                : xasprintf(".wh.%s", path);
 		} else {
 			n->kind = KDIR;
-			n->mode = (unsigned)layer_int(e, "mode", 0755);
+			n->mode = (unsigned)nodes_specint(e, "mode", 0755);
 			n->path = xstrdup(path);
-			n = layer_addnode(l);
+			n = nodes_add(l);
 			n->uid = n->gid = 0;
 			n->ctx = ctx;
 			n->path = *path ? xasprintf("%s/.wh..wh..opq", path) : xstrdup(".wh..wh..opq");
@@ -324,19 +276,19 @@ addentry(struct layer *l, json_t *e)
 	} else if (strcmp(type, "symlink") == 0) {
 		n->kind = KLINK;
 		n->mode = 0777;
-		n->src = xstrdup(layer_str(e, "target", ctx));
+		n->src = xstrdup(nodes_specstr(e, "target", ctx));
 	} else if (strcmp(type, "text") == 0) {
 		json_t *data = json_object_get(e, "data");
 		if (!json_is_string(data))
 			fatal("%s: spec: 'data' is not a string", ctx);
 		n->kind = KTEXT;
-		n->mode = (unsigned)layer_int(e, "mode", 0644);
+		n->mode = (unsigned)nodes_specint(e, "mode", 0644);
 		n->textlen = json_string_length(data);
 		n->src = xmalloc(n->textlen + 1);
 		memcpy(n->src, json_string_value(data), n->textlen + 1);
 	} else if (strcmp(type, "file") == 0) {
-		const char *src = layer_str(e, "src", ctx);
-		const char *srcname = layer_str(e, "srcname", ctx);
+		const char *src = nodes_specstr(e, "src", ctx);
+		const char *srcname = nodes_specstr(e, "srcname", ctx);
 		if (stat(src, &st) < 0) {
 			if (errno == ENOENT)
 				fatal("%s: source '%s' not found", ctx, srcname);
@@ -348,7 +300,7 @@ addentry(struct layer *l, json_t *e)
 			fatal("%s: source '%s' is not a regular file", ctx, srcname);
 		adddep(l, ctx, src);
 		n->kind = KFILE;
-		n->mode = (unsigned)layer_int(e, "mode", filemode(&st));
+		n->mode = (unsigned)nodes_specint(e, "mode", filemode(&st));
 		n->src = xstrdup(src);
 	} else {
 		fatal("%s: spec: unknown entry type '%s'", ctx, type);
@@ -461,7 +413,7 @@ canonicalise(struct layer *l)
 		p = xstrdup(l->nodes[i].path);
 		while ((slash = strrchr(p, '/'))) {
 			*slash = '\0';
-			d = layer_addnode(l);
+			d = nodes_add(l);
 			d->path = xstrdup(p);
 			d->kind = KDIR;
 			d->mode = 0755;
@@ -654,7 +606,6 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 	struct layer l = {0};
 	struct sinkresult r;
 	struct sink *s;
-	json_error_t jerr;
 	json_t *spec, *entries, *desc;
 	enum compression comp;
 	const char *compname;
@@ -663,15 +614,10 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 	size_t i;
 	int fd, level;
 
-	spec = json_load_file(specpath, 0, &jerr);
-	if (!spec)
-		fatal("%s:%d: %s", specpath, jerr.line, jerr.text);
-	l.specpath = specpath;
-	l.name = json_string_value(json_object_get(spec, "name"));
-	if (!l.name)
-		l.name = specpath;
-	compname = json_string_value(json_object_get(spec, "compression"));
-	if (!compname || strcmp(compname, "gzip") == 0)
+	spec = readjson(specpath);
+	l.name = nodes_specstr(spec, "name", specpath);
+	compname = nodes_specstr(spec, "compression", l.name);
+	if (strcmp(compname, "gzip") == 0)
 		comp = COMPRESS_GZIP;
 	else if (strcmp(compname, "zstd") == 0)
 		comp = COMPRESS_ZSTD;
@@ -679,8 +625,10 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 		comp = COMPRESS_NONE;
 	else
 		fatal("%s: unknown compression '%s'", l.name, compname);
-	level = (int)layer_int(spec, "level", comp == COMPRESS_ZSTD ? 3 : 6);
-	epoch = layer_int(spec, "epoch", 0);
+	if (!json_is_integer(json_object_get(spec, "level")) || !json_is_integer(json_object_get(spec, "epoch")))
+		fatal("%s: spec: no compression level or epoch", specpath);
+	level = (int)nodes_specint(spec, "level", 0);
+	epoch = nodes_specint(spec, "epoch", 0);
 	l.epoch = epoch;
 	l.store = store;
 	l.spool = -1;

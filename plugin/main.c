@@ -11,7 +11,6 @@
 #include "layer.h"
 #include "image.h"
 #include "layout.h"
-#include "deb.h"
 #include "fetch.h"
 #include "base.h"
 #include "registry.h"
@@ -135,7 +134,7 @@ main(int argc, char *argv[])
 		free(record);
 	} else if (strcmp(cmd, "fetch") == 0) {
 		need(argc, 6);
-		if (deb_verify(argv[5], argv[3]) != 0)
+		if (sha256verify(argv[5], argv[3]) != 0)
 			fetch_file(argv[2], argv[5], argv[3], strtoll(argv[4], NULL, 10));
 	} else if (strcmp(cmd, "archive") == 0) {
 		need(argc, 5);

@@ -1,4 +1,4 @@
-/* nodes: the entries of a layer being built, shared by layer.c (files,
+/* nodes: the entries of a layer being built, made by layer.c (files,
    trees, whiteouts) and pkglayer.c (Debian packages) */
 
 #include <sys/types.h>
@@ -43,19 +43,14 @@ struct layer {
 	/* the depfile: "target: input..."; for make also an "input:" line each */
 	struct buf deps, phony;
 	int make;
-	const char *specpath;
 	const char *name;
 };
 
 /* a new entry of the layer (zeroed, mtime -1: the epoch) */
-struct node *layer_addnode(struct layer *l);
+struct node *nodes_add(struct layer *l);
 /* a new file entry with text as its contents; path is taken over */
-struct node *layer_addtext(struct layer *l, const char *ctx, char *path, const char *text, size_t len);
+struct node *nodes_addtext(struct layer *l, const char *ctx, char *path, const char *text, size_t len);
 /* a string field of a spec entry, or exit naming it */
-const char *layer_str(struct json_t *o, const char *key, const char *ctx);
+const char *nodes_specstr(struct json_t *o, const char *key, const char *ctx);
 /* an integer field of a spec entry, or def */
-long long layer_int(struct json_t *o, const char *key, long long def);
-/* add a "deb" entry: the package's files and its dpkg metadata */
-void pkglayer_deb(struct layer *l, struct json_t *e, const char *ctx);
-/* add a "dpkgstatus" entry: var/lib/dpkg/status for the listed packages */
-void pkglayer_status(struct layer *l, struct json_t *e, const char *ctx);
+long long nodes_specint(struct json_t *o, const char *key, long long def);

@@ -23,6 +23,7 @@
 #include "util.h"
 #include "store.h"
 #include "nodes.h"
+#include "pkglayer.h"
 #include "deb.h"
 #include "fetch.h"
 
@@ -95,7 +96,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 
 	if (!path)
 		return;
-	n = layer_addnode(c->l);
+	n = nodes_add(c->l);
 	n->path = path;
 	n->ctx = c->ctx;
 	n->uid = archive_entry_uid(e);
@@ -133,7 +134,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 static void
 debcheck(const char *ctx, const char *src, const char *sha256, const char *url, long long size)
 {
-	if (deb_verify(src, sha256) == 0)
+	if (sha256verify(src, sha256) == 0)
 		return;
 	if (access(src, F_OK) == 0)
 		warn("%s: %s does not match its sha256; fetching it again", ctx, src);
@@ -177,22 +178,22 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 	struct debctx c = {0};
 	struct deb d;
 	struct buf status = {0};
-	const char *src = layer_str(e, "src", ctx);
+	const char *src = nodes_specstr(e, "src", ctx);
 	char *name;
 
-	debcheck(ctx, src, layer_str(e, "sha256", ctx), json_string_value(json_object_get(e, "url")),
-	         layer_int(e, "size", -1));
+	debcheck(ctx, src, nodes_specstr(e, "sha256", ctx), json_string_value(json_object_get(e, "url")),
+	         nodes_specint(e, "size", -1));
 	c.l = l;
 	c.ctx = ctx;
-	c.pkg = layer_str(e, "package", ctx);
+	c.pkg = nodes_specstr(e, "package", ctx);
 	bufstr(&c.list, "/.\n");
 	deb_read(src, &d, debentry, &c);
 	name = dpkgname(d.control.data, ctx);
 	statusentry(&status, d.control.data);
-	layer_addtext(l, ctx, xasprintf("var/lib/dpkg/status.d/%s", c.pkg), status.data, status.len);
+	nodes_addtext(l, ctx, xasprintf("var/lib/dpkg/status.d/%s", c.pkg), status.data, status.len);
 	if (d.md5sums.len > 0)
-		layer_addtext(l, ctx, xasprintf("var/lib/dpkg/info/%s.md5sums", name), d.md5sums.data, d.md5sums.len);
-	layer_addtext(l, ctx, xasprintf("var/lib/dpkg/info/%s.list", name), c.list.data, c.list.len);
+		nodes_addtext(l, ctx, xasprintf("var/lib/dpkg/info/%s.md5sums", name), d.md5sums.data, d.md5sums.len);
+	nodes_addtext(l, ctx, xasprintf("var/lib/dpkg/info/%s.list", name), c.list.data, c.list.len);
 	free(name);
 	free(status.data);
 	free(c.list.data);
@@ -222,9 +223,9 @@ pkglayer_status(struct layer *l, json_t *e, const char *ctx)
 
 	ents = xcalloc(n, sizeof(*ents));
 	json_array_foreach(debs, i, x) {
-		const char *src = layer_str(x, "src", ctx);
-		debcheck(ctx, src, layer_str(x, "sha256", ctx), json_string_value(json_object_get(x, "url")),
-		         layer_int(x, "size", -1));
+		const char *src = nodes_specstr(x, "src", ctx);
+		debcheck(ctx, src, nodes_specstr(x, "sha256", ctx), json_string_value(json_object_get(x, "url")),
+		         nodes_specint(x, "size", -1));
 		deb_read(src, &d, NULL, NULL);
 		ents[i].pkg = deb_field(d.control.data, "Package");
 		if (!ents[i].pkg)
@@ -240,7 +241,7 @@ pkglayer_status(struct layer *l, json_t *e, const char *ctx)
 		free(ents[i].pkg);
 		free(ents[i].text.data);
 	}
-	layer_addtext(l, ctx, xstrdup(layer_str(e, "path", ctx)), out.data ? out.data : "", out.len);
+	nodes_addtext(l, ctx, xstrdup(nodes_specstr(e, "path", ctx)), out.data ? out.data : "", out.len);
 	free(out.data);
 	free(ents);
 }

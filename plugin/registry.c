@@ -1,6 +1,5 @@
 /*
- * registry: the OCI distribution protocol over libcurl, to pull bases and
- * push images.
+ * registry: the OCI distribution protocol, to pull bases and push images.
  *
  * References are "host[:port]/repository[:tag][@sha256:...]". Loopback
  * registries (localhost, 127.0.0.0/8, [::1]) and the hosts listed in
@@ -10,44 +9,40 @@
  * Auth: a request answered 401 is tried again with what its
  * WWW-Authenticate asks for: Basic, with the credentials for the host (see
  * auth.c), or Bearer, with a token from the realm it names (asked for with
- * those credentials, or anonymously). Secrets are never printed: messages
- * name the host and where the credentials came from.
+ * those credentials, or anonymously). The registry's credentials and
+ * tokens go only to the registry's own origin (http.c enforces it on every
+ * hop). Secrets are never printed: messages name the host and where the
+ * credentials came from.
  *
- * Faults: connection failures, 5xx and 429 are retried with backoff. A push
- * checks each blob first (HEAD) and uploads only what the registry lacks,
- * mounting it from another repository of the same registry when this
- * build pushed it there, so a push that was cut off completes when run
- * again, and a second push uploads nothing.
+ * Every function of the client returns 0, or -1 with the one-line reason
+ * in cl->err; the entry points exit with it (registry_digest returns it).
+ *
+ * A push checks each blob first (HEAD) and uploads only what the registry
+ * lacks, mounting it from another repository of the same registry when
+ * this build pushed it there, so a push that was cut off completes when
+ * run again, and a second push uploads nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <curl/curl.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include "util.h"
+#include "http.h"
 #include "store.h"
 #include "base.h"
 #include "registry.h"
 #include "auth.h"
-#include "fetch.h"
 
 #define ACCEPT_MANIFESTS "Accept: application/vnd.oci.image.index.v1+json, " \
 	"application/vnd.oci.image.manifest.v1+json, " \
 	"application/vnd.docker.distribution.manifest.list.v2+json, " \
 	"application/vnd.docker.distribution.manifest.v2+json"
-
-
-/* every option is checked: one that does not take means a libcurl too old */
-#define SETOPT(c, opt, val) do { \
-	if (curl_easy_setopt((c), (opt), (val)) != CURLE_OK) \
-		fatal("curl_easy_setopt(%s) failed", #opt); \
-} while (0)
 
 struct ref {
 	char *host, *repo, *tag, *digest;
@@ -57,6 +52,8 @@ struct ref {
 
 struct client {
 	struct ref r;
+	/* scheme://host:port: the only origin the credentials and tokens go to */
+	char origin[512];
 	struct creds c;
 	int havecreds;
 	/* "Authorization: ..." for the requests, once a challenge was answered */
@@ -65,17 +62,27 @@ struct client {
 	const char *actions;
 	/* what the messages say this is about */
 	const char *what;
+	/* why the last call failed */
+	char err[1024];
 };
 
-struct response {
-	long status;
-	struct buf body;
-	char *location, *challenge, *digest, *ctype;
-	/* a download to a file: its descriptor and the running sha256 */
-	int fd;
-	EVP_MD_CTX *hash;
-	long long size;
+/* what a push did with the blobs */
+struct pushcounts {
+	int uploaded, mounted, present;
 };
+
+static int
+failf(struct client *cl, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(cl->err, sizeof(cl->err), "%s: ", cl->what);
+	va_start(ap, fmt);
+	vsnprintf(cl->err + n, sizeof(cl->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
 
 static void
 freeref(struct ref *r)
@@ -110,14 +117,17 @@ insecure(const char *host)
 	return 0;
 }
 
-static void
-parseref(const char *s, struct ref *r)
+static int
+parseref(struct client *cl, const char *s)
 {
 	const char *slash = strchr(s, '/'), *at = strchr(s, '@'), *end, *colon;
+	struct ref *r = &cl->r;
+	char *url;
+	int bad;
 
 	memset(r, 0, sizeof(*r));
 	if (!slash || slash == s)
-		fatal("'%s': a reference names its registry: host[:port]/repository[:tag][@digest]", s);
+		return failf(cl, "'%s': a reference names its registry: host[:port]/repository[:tag][@digest]", s);
 	r->host = xasprintf("%.*s", (int)(slash - s), s);
 	end = at ? at : s + strlen(s);
 	colon = memchr(slash, ':', (size_t)(end - slash));
@@ -130,167 +140,32 @@ parseref(const char *s, struct ref *r)
 	if (at) {
 		r->digest = xstrdup(at + 1);
 		if (!store_validdigest(r->digest))
-			fatal("'%s': '%s' is not a sha256 digest", s, r->digest);
+			return failf(cl, "'%s': '%s' is not a sha256 digest", s, r->digest);
 	}
 	if (!*r->repo)
-		fatal("'%s': no repository", s);
+		return failf(cl, "'%s': no repository", s);
 	r->scheme = insecure(r->host) ? "http" : "https";
+	url = xasprintf("%s://%s/", r->scheme, r->host);
+	bad = http_origin(url, cl->origin, sizeof(cl->origin)) < 0;
+	free(url);
+	if (bad)
+		return failf(cl, "'%s': '%s' is not a registry host", s, r->host);
+	return 0;
 }
 
-static size_t
-onheader(char *p, size_t size, size_t n, void *arg)
-{
-	struct response *res = arg;
-	size_t len = size * n, k;
-	char **slot = NULL;
-	static const struct {
-		const char *name;
-		size_t off;
-	} want[] = {
-		{"location:", offsetof(struct response, location)},
-		{"www-authenticate:", offsetof(struct response, challenge)},
-		{"docker-content-digest:", offsetof(struct response, digest)},
-		{"content-type:", offsetof(struct response, ctype)},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		k = strlen(want[i].name);
-		if (len > k && strncasecmp(p, want[i].name, k) == 0) {
-			slot = (char **)((char *)res + want[i].off);
-			p += k;
-			len -= k;
-			while (len > 0 && (*p == ' ' || *p == '\t')) {
-				p++;
-				len--;
-			}
-			while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n' || p[len - 1] == ' '))
-				len--;
-			free(*slot);
-			*slot = xasprintf("%.*s", (int)len, p);
-			break;
-		}
-	}
-	return size * n;
-}
-
-static size_t
-onbody(char *p, size_t size, size_t n, void *arg)
-{
-	struct response *res = arg;
-
-	n *= size;
-	if (res->fd >= 0) {
-		if (write(res->fd, p, n) != (ssize_t)n || !EVP_DigestUpdate(res->hash, p, n))
-			return 0;
-		res->size += (long long)n;
-	} else {
-		bufadd(&res->body, p, n);
-	}
-	return n;
-}
-
-static void
-resetresponse(struct response *res)
-{
-	free(res->location);
-	free(res->challenge);
-	free(res->digest);
-	free(res->ctype);
-	res->location = res->challenge = res->digest = res->ctype = NULL;
-	res->body.len = 0;
-	res->status = 0;
-}
-
-/* a request body: memory, or a file */
-struct body {
-	const char *data;
-	size_t len;
-	const char *file;
-};
-
-/* one HTTP exchange with retries; 0, or -1 with err filled (connection failures) */
 static int
-exchange(struct client *cl, const char *method, const char *url, struct curl_slist *headers,
-         const struct body *b, struct response *res, char *err, size_t errlen)
+refused(struct client *cl, long status, const char *doing)
 {
-	char cerr[CURL_ERROR_SIZE];
-	struct curl_slist *h;
-	FILE *f = NULL;
-	CURLcode rc;
-	CURL *c;
-	int try;
+	const char *why = status == 401 ? "unauthorized" : status == 403 ? "forbidden" :
+	                  status == 404 ? "not found" : "refused";
 
-	for (try = 0; try < FETCH_TRIES; try++) {
-		resetresponse(res);
-		if (res->fd >= 0) {
-			if (ftruncate(res->fd, 0) < 0 || lseek(res->fd, 0, SEEK_SET) < 0 ||
-			    !EVP_DigestInit_ex(res->hash, EVP_sha256(), NULL))
-				fatal("reset a download:");
-			res->size = 0;
-		}
-		c = curl_easy_init();
-		if (!c)
-			fatal("curl_easy_init failed");
-		cerr[0] = '\0';
-		h = NULL;
-		for (; headers; headers = headers->next)
-			h = curl_slist_append(h, headers->data);
-		if (cl->auth)
-			h = curl_slist_append(h, cl->auth);
-		SETOPT(c, CURLOPT_URL, url);
-		SETOPT(c, CURLOPT_HTTPHEADER, h);
-		SETOPT(c, CURLOPT_HEADERFUNCTION, onheader);
-		SETOPT(c, CURLOPT_HEADERDATA, res);
-		SETOPT(c, CURLOPT_WRITEFUNCTION, onbody);
-		SETOPT(c, CURLOPT_WRITEDATA, res);
-		SETOPT(c, CURLOPT_ERRORBUFFER, cerr);
-		SETOPT(c, CURLOPT_CONNECTTIMEOUT, 30L);
-		SETOPT(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		SETOPT(c, CURLOPT_LOW_SPEED_TIME, 60L);
-		SETOPT(c, CURLOPT_USERAGENT, "imagegen/" VERSION);
-		if (strcmp(method, "GET") == 0)
-			SETOPT(c, CURLOPT_FOLLOWLOCATION, 1L);
-		if (strcmp(method, "HEAD") == 0)
-			SETOPT(c, CURLOPT_NOBODY, 1L);
-		else if (b && b->file) {
-			f = fopen(b->file, "rb");
-			if (!f)
-				fatal("open %s:", b->file);
-			SETOPT(c, CURLOPT_UPLOAD, 1L);
-			SETOPT(c, CURLOPT_READDATA, f);
-			SETOPT(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)b->len);
-		} else if (b) {
-			SETOPT(c, CURLOPT_CUSTOMREQUEST, method);
-			SETOPT(c, CURLOPT_POSTFIELDS, b->data);
-			SETOPT(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
-		} else if (strcmp(method, "GET") != 0) {
-			SETOPT(c, CURLOPT_CUSTOMREQUEST, method);
-			if (strcmp(method, "POST") == 0) {
-				SETOPT(c, CURLOPT_POSTFIELDS, "");
-				SETOPT(c, CURLOPT_POSTFIELDSIZE, 0L);
-			}
-		}
-		rc = curl_easy_perform(c);
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
-		curl_easy_cleanup(c);
-		curl_slist_free_all(h);
-		if (f) {
-			fclose(f);
-			f = NULL;
-		}
-		if (rc == CURLE_OK && res->status < 500 && res->status != 429)
-			return 0;
-		if (rc != CURLE_OK)
-			snprintf(err, errlen, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
-		else
-			snprintf(err, errlen, "HTTP %ld", res->status);
-		if (!fetch_transient(rc, res->status))
-			return -1;
-		if (try + 1 < FETCH_TRIES)
-			fetch_backoff(try);
-	}
-	return -1;
+	if (status == 401 && cl->havecreds)
+		return failf(cl, "%s: %ld %s: the registry %s refused the credentials from %s", doing,
+		             status, why, cl->r.host, cl->c.from);
+	if (status == 401)
+		return failf(cl, "%s: %ld %s: the registry %s wants credentials (none for it in the auth files)",
+		             doing, status, why, cl->r.host);
+	return failf(cl, "%s: %ld %s by the registry %s", doing, status, why, cl->r.host);
 }
 
 /* the value of key="value" in a WWW-Authenticate challenge (free it) */
@@ -317,91 +192,103 @@ param(const char *challenge, const char *key)
 	return NULL;
 }
 
-static void
-refused(struct client *cl, long status, const char *doing)
+/* a token from the realm of a Bearer challenge: cl->auth set, or -1 */
+static int
+bearer(struct client *cl, const char *challenge, const char *doing)
 {
-	const char *why = status == 401 ? "unauthorized" : status == 403 ? "forbidden" :
-	                  status == 404 ? "not found" : "refused";
+	struct httpreq req = {0};
+	struct httpres res;
+	char *realm, *service, *url = NULL, *basic = NULL, origin[512];
+	const char *token;
+	json_t *j = NULL;
+	int ret = -1;
 
-	if (status == 401 && cl->havecreds)
-		fatal("%s: %s: %ld %s: the registry %s refused the credentials from %s", cl->what, doing,
-		      status, why, cl->r.host, cl->c.from);
-	if (status == 401)
-		fatal("%s: %s: %ld %s: the registry %s wants credentials (none for it in the auth files)",
-		      cl->what, doing, status, why, cl->r.host);
-	fatal("%s: %s: %ld %s by the registry %s", cl->what, doing, status, why, cl->r.host);
+	realm = param(challenge, "realm");
+	service = param(challenge, "service");
+	if (!realm) {
+		failf(cl, "%s: the registry %s asks for a token without saying where from", doing, cl->r.host);
+		goto out;
+	}
+	if (http_origin(realm, origin, sizeof(origin)) < 0) {
+		failf(cl, "%s: the registry %s names the token realm '%s', not an http or https URL", doing,
+		      cl->r.host, realm);
+		goto out;
+	}
+	url = xasprintf("%s%sservice=%s&scope=repository:%s:%s", realm, strchr(realm, '?') ? "&" : "?",
+	                service ? service : "", cl->r.repo, cl->actions);
+	if (cl->havecreds)
+		basic = auth_basic(&cl->c);
+	req.method = "GET";
+	req.url = url;
+	req.follow = 1;
+	req.auth = basic;
+	req.authorigin = origin;
+	http_init(&res);
+	if (http_do(&req, &res) < 0) {
+		failf(cl, "%s: the token server for %s: %s", doing, cl->r.host, res.err);
+	} else if (res.status != 200) {
+		refused(cl, res.status == 401 || res.status == 403 ? 401 : res.status, doing);
+	} else {
+		j = json_loadb(res.body.data ? res.body.data : "", res.body.len, 0, NULL);
+		token = json_string_value(json_object_get(j, "token"));
+		if (!token)
+			token = json_string_value(json_object_get(j, "access_token"));
+		if (!token) {
+			failf(cl, "%s: the token server for %s gave no token", doing, cl->r.host);
+		} else {
+			free(cl->auth);
+			cl->auth = xasprintf("Authorization: Bearer %s", token);
+			ret = 0;
+		}
+	}
+	json_decref(j);
+	http_free(&res);
+out:
+	free(basic);
+	free(realm);
+	free(service);
+	free(url);
+	return ret;
 }
 
-/* answer a 401's challenge: set cl->auth, or exit with why not */
-static void
+/* answer a 401's challenge: cl->auth set, or -1 with why not */
+static int
 authenticate(struct client *cl, const char *challenge, const char *doing)
 {
-	char *realm, *service, *url, *scope, err[CURL_ERROR_SIZE + 32];
-	struct response tres = {0};
-	struct client tcl = *cl;
-	struct curl_slist *h = NULL;
-	json_t *j;
-	const char *token;
-
 	if (!challenge)
-		refused(cl, 401, doing);
+		return refused(cl, 401, doing);
 	if (!cl->havecreds && auth_find(cl->r.host, &cl->c) == 0)
 		cl->havecreds = 1;
 	if (strncasecmp(challenge, "basic", 5) == 0) {
 		if (!cl->havecreds || cl->auth)
-			refused(cl, 401, doing);
+			return refused(cl, 401, doing);
 		cl->auth = auth_basic(&cl->c);
-		return;
+		return 0;
 	}
-	if (strncasecmp(challenge, "bearer", 6) != 0 || (cl->auth && strncmp(cl->auth, "Authorization: Bearer", 21) == 0))
-		refused(cl, 401, doing);
-	realm = param(challenge, "realm");
-	service = param(challenge, "service");
-	if (!realm)
-		fatal("%s: %s: the registry %s asks for a token without saying where from", cl->what, doing, cl->r.host);
-	scope = xasprintf("repository:%s:%s", cl->r.repo, cl->actions);
-	url = xasprintf("%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?",
-	                service ? service : "", scope);
-	tcl.auth = cl->havecreds ? auth_basic(&cl->c) : NULL;
-	tres.fd = -1;
-	if (exchange(&tcl, "GET", url, h, NULL, &tres, err, sizeof(err)) < 0)
-		fatal("%s: %s: the token server for %s: %s", cl->what, doing, cl->r.host, err);
-	if (tres.status != 200)
-		refused(cl, tres.status == 401 || tres.status == 403 ? 401 : tres.status, doing);
-	j = json_loadb(tres.body.data ? tres.body.data : "", tres.body.len, 0, NULL);
-	token = json_string_value(json_object_get(j, "token"));
-	if (!token)
-		token = json_string_value(json_object_get(j, "access_token"));
-	if (!token)
-		fatal("%s: %s: the token server for %s gave no token", cl->what, doing, cl->r.host);
-	free(cl->auth);
-	cl->auth = xasprintf("Authorization: Bearer %s", token);
-	json_decref(j);
-	free(tcl.auth);
-	free(tres.body.data);
-	resetresponse(&tres);
-	free(realm);
-	free(service);
-	free(scope);
-	free(url);
+	if (strncasecmp(challenge, "bearer", 6) != 0 ||
+	    (cl->auth && strncmp(cl->auth, "Authorization: Bearer", 21) == 0))
+		return refused(cl, 401, doing);
+	return bearer(cl, challenge, doing);
 }
 
-/* a request to the registry, answering an auth challenge once; exits on connection failure */
-static void
-request(struct client *cl, const char *method, const char *url, struct curl_slist *headers,
-        const struct body *b, struct response *res, const char *doing)
+/* a request to the registry, answering an auth challenge once */
+static int
+request(struct client *cl, struct httpreq *req, struct httpres *res, const char *doing)
 {
-	char err[CURL_ERROR_SIZE + 32];
 	int round;
 
+	req->authorigin = cl->origin;
+	req->follow = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
 	for (round = 0; round < 3; round++) {
-		if (exchange(cl, method, url, headers, b, res, err, sizeof(err)) < 0)
-			fatal("%s: %s: %s (%s://%s)", cl->what, doing, err, cl->r.scheme, cl->r.host);
+		req->auth = cl->auth;
+		if (http_do(req, res) < 0)
+			return failf(cl, "%s: %s (%s://%s)", doing, res->err, cl->r.scheme, cl->r.host);
 		if (res->status != 401)
-			return;
-		authenticate(cl, res->challenge, doing);
+			return 0;
+		if (authenticate(cl, res->challenge, doing) < 0)
+			return -1;
 	}
-	refused(cl, res->status, doing);
+	return refused(cl, res->status, doing);
 }
 
 static char *
@@ -414,20 +301,13 @@ apiurl(struct client *cl, const char *fmt, const char *arg)
 	return url;
 }
 
-static void
+static int
 clientinit(struct client *cl, const char *ref, const char *what, const char *actions)
 {
-	static int curlready;
-
-	if (!curlready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-			fatal("curl_global_init failed");
-		curlready = 1;
-	}
 	memset(cl, 0, sizeof(*cl));
-	parseref(ref, &cl->r);
 	cl->what = what;
 	cl->actions = actions;
+	return parseref(cl, ref);
 }
 
 static void
@@ -439,121 +319,178 @@ clientfree(struct client *cl)
 }
 
 /* GET a manifest (or index) by tag or digest into res->body */
-static void
-getmanifest(struct client *cl, const char *which, struct response *res)
+static int
+getmanifest(struct client *cl, const char *which, struct httpres *res)
 {
-	struct curl_slist *h = curl_slist_append(NULL, ACCEPT_MANIFESTS);
+	static const char *const accept[] = {ACCEPT_MANIFESTS, NULL};
+	struct httpreq req = {0};
 	char *url = apiurl(cl, "%s/manifests/%s", which), *doing = xasprintf("get manifest %s", which);
+	int ret;
 
-	request(cl, "GET", url, h, NULL, res, doing);
-	if (res->status != 200)
-		refused(cl, res->status, doing);
-	curl_slist_free_all(h);
+	req.method = "GET";
+	req.url = url;
+	req.headers = accept;
+	ret = request(cl, &req, res, doing);
+	if (ret == 0 && res->status != 200)
+		ret = refused(cl, res->status, doing);
 	free(url);
 	free(doing);
+	return ret;
 }
 
-void
-registry_digest(const char *ref, char digest[72])
+int
+registry_digest(const char *ref, char digest[72], char *err, size_t errlen)
 {
 	struct client cl;
-	struct response res = {0};
+	struct httpres res;
 	char *what = xasprintf("resolve %s", ref);
+	int ret;
 
-	res.fd = -1;
-	clientinit(&cl, ref, what, "pull");
-	getmanifest(&cl, cl.r.digest ? cl.r.digest : cl.r.tag ? cl.r.tag : "latest", &res);
-	memcpy(digest, "sha256:", 7);
-	sha256hex(res.body.data, res.body.len, digest + 7);
-	resetresponse(&res);
-	free(res.body.data);
+	http_init(&res);
+	ret = clientinit(&cl, ref, what, "pull");
+	if (ret == 0)
+		ret = getmanifest(&cl, cl.r.digest ? cl.r.digest : cl.r.tag ? cl.r.tag : "latest", &res);
+	if (ret == 0) {
+		memcpy(digest, "sha256:", 7);
+		sha256hex(res.body.data, res.body.len, digest + 7);
+	} else {
+		snprintf(err, errlen, "%s", cl.err);
+	}
+	http_free(&res);
 	clientfree(&cl);
 	free(what);
+	return ret;
 }
 
 /* a blob into the store, verified */
-static void
+static int
 getblob(struct client *cl, const char *store, const char *digest)
 {
+	struct httpreq req = {0};
+	struct httpres res;
 	char *path = store_path(store, digest), *tmp, *url, *doing, hex[65];
-	struct response res = {0};
+	int ret;
 
-	if (sha256file(path, hex) == 0 && strcmp(hex, digest + 7) == 0) {
+	if (sha256verify(path, digest + 7) == 0) {
 		free(path);
-		return;
+		return 0;
 	}
+	http_init(&res);
 	res.fd = store_tmp(store, &tmp);
 	removeonfatal(tmp);
-	res.hash = sha256new();
 	url = apiurl(cl, "%s/blobs/%s", digest);
 	doing = xasprintf("get blob %s", digest);
-	request(cl, "GET", url, NULL, NULL, &res, doing);
-	if (res.status != 200)
-		refused(cl, res.status, doing);
+	req.method = "GET";
+	req.url = url;
+	ret = request(cl, &req, &res, doing);
+	if (ret == 0 && res.status != 200)
+		ret = refused(cl, res.status, doing);
 	if (close(res.fd) < 0)
 		fatal("write %s:", tmp);
-	sha256done(res.hash, hex);
-	if (strcmp(hex, digest + 7) != 0)
-		fatal("%s: blob %s arrived with sha256 %s", cl->what, digest, hex);
-	store_commit(store, tmp, digest);
+	if (ret == 0) {
+		sha256done(res.hash, hex);
+		res.hash = NULL;
+		if (strcmp(hex, digest + 7) != 0)
+			ret = failf(cl, "blob %s arrived with sha256 %s", digest, hex);
+	}
+	if (ret == 0)
+		store_commit(store, tmp, digest);
+	else
+		unlink(tmp);
 	removeonfatal(NULL);
-	resetresponse(&res);
+	http_free(&res);
 	free(tmp);
 	free(url);
 	free(doing);
 	free(path);
+	return ret;
+}
+
+/* the manifest ref names for platform, its blobs into the store: the manifest, or NULL */
+static json_t *
+pull(struct client *cl, const char *platform, const char *store)
+{
+	struct httpres res;
+	json_t *m = NULL, *pick, *l;
+	char digest[72], want[72];
+	const char *mt, *d;
+	size_t i;
+
+	if (!cl->r.digest) {
+		failf(cl, "a base is pulled by digest (run imagegen lock to pin its tag)");
+		return NULL;
+	}
+	http_init(&res);
+	snprintf(want, sizeof(want), "%s", cl->r.digest);
+	for (;;) {
+		if (getmanifest(cl, want, &res) < 0)
+			goto err;
+		memcpy(digest, "sha256:", 7);
+		sha256hex(res.body.data, res.body.len, digest + 7);
+		if (strcmp(digest, want) != 0) {
+			failf(cl, "the manifest arrived with digest %s, not %s", digest, want);
+			goto err;
+		}
+		m = json_loadb(res.body.data, res.body.len, 0, NULL);
+		if (!m) {
+			failf(cl, "the manifest is not JSON");
+			goto err;
+		}
+		mt = json_string_value(json_object_get(m, "mediaType"));
+		if (!mt)
+			mt = res.ctype ? res.ctype : "";
+		if (!base_isindex(mt) && !json_object_get(m, "manifests"))
+			break;
+		pick = base_pickplatform(m, platform, cl->what);
+		if (!pick) {
+			failf(cl, "no image for platform %s in its index", platform);
+			goto err;
+		}
+		d = json_string_value(json_object_get(pick, "digest"));
+		if (!d || !store_validdigest(d)) {
+			failf(cl, "malformed index");
+			goto err;
+		}
+		snprintf(want, sizeof(want), "%s", d);
+		json_decref(m);
+		m = NULL;
+	}
+	store_put(store, res.body.data, res.body.len, digest);
+	d = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
+	if (!d || !store_validdigest(d)) {
+		failf(cl, "the manifest has no config descriptor");
+		goto err;
+	}
+	if (getblob(cl, store, d) < 0)
+		goto err;
+	json_array_foreach(json_object_get(m, "layers"), i, l) {
+		d = json_string_value(json_object_get(l, "digest"));
+		if (!d || !store_validdigest(d)) {
+			failf(cl, "malformed layer descriptor");
+			goto err;
+		}
+		if (getblob(cl, store, d) < 0)
+			goto err;
+	}
+	http_free(&res);
+	return m;
+err:
+	json_decref(m);
+	http_free(&res);
+	return NULL;
 }
 
 void
 registry_pull(const char *ref, const char *platform, const char *out, const char *store)
 {
 	struct client cl;
-	struct response res = {0};
-	json_t *m, *pick, *l;
-	char *what = xasprintf("pull %s", ref), digest[72], want[72];
-	const char *mt;
-	size_t i;
+	char *what = xasprintf("pull %s", ref);
+	json_t *m = NULL;
 
-	res.fd = -1;
-	clientinit(&cl, ref, what, "pull");
-	if (!cl.r.digest)
-		fatal("%s: a base is pulled by digest (run imagegen lock to pin its tag)", what);
-	snprintf(want, sizeof(want), "%s", cl.r.digest);
-	for (;;) {
-		getmanifest(&cl, want, &res);
-		memcpy(digest, "sha256:", 7);
-		sha256hex(res.body.data, res.body.len, digest + 7);
-		if (strcmp(digest, want) != 0)
-			fatal("%s: the manifest arrived with digest %s, not %s", what, digest, want);
-		m = json_loadb(res.body.data, res.body.len, 0, NULL);
-		if (!m)
-			fatal("%s: the manifest is not JSON", what);
-		mt = json_string_value(json_object_get(m, "mediaType"));
-		if (!mt)
-			mt = res.ctype ? res.ctype : "";
-		if (!base_isindex(mt) && !json_object_get(m, "manifests"))
-			break;
-		pick = base_pickplatform(m, platform, what);
-		if (!pick)
-			fatal("%s: no image for platform %s in its index", what, platform);
-		if (!json_string_value(json_object_get(pick, "digest")) ||
-		    !store_validdigest(json_string_value(json_object_get(pick, "digest"))))
-			fatal("%s: malformed index", what);
-		snprintf(want, sizeof(want), "%s", json_string_value(json_object_get(pick, "digest")));
-		json_decref(m);
-	}
-	store_put(store, res.body.data, res.body.len, digest);
-	getblob(&cl, store, json_string_value(json_object_get(json_object_get(m, "config"), "digest")));
-	json_array_foreach(json_object_get(m, "layers"), i, l) {
-		const char *d = json_string_value(json_object_get(l, "digest"));
-		if (!d || !store_validdigest(d))
-			fatal("%s: malformed layer descriptor", what);
-		getblob(&cl, store, d);
-	}
+	if (clientinit(&cl, ref, what, "pull") < 0 || !(m = pull(&cl, platform, store)))
+		fatal("%s", cl.err);
 	base_write(out, store, m, what);
 	json_decref(m);
-	resetresponse(&res);
-	free(res.body.data);
 	clientfree(&cl);
 	free(what);
 }
@@ -614,22 +551,27 @@ uploadurl(struct client *cl, const char *location, const char *digest)
 }
 
 /* make sure the registry has a blob; counts what it took */
-static void
+static int
 pushblob(struct client *cl, const char *store, const char *digest, long long size, const char *record,
-         int counts[3])
+         struct pushcounts *counts)
 {
-	struct response res = {0};
-	struct body b = {0};
-	char *url, *doing, *from, *up;
-	struct curl_slist *h;
+	static const char *const octets[] = {"Content-Type: application/octet-stream", NULL};
+	struct httpreq req = {0};
+	struct httpres res;
+	char *url, *doing, *from, *up = NULL, *file = NULL;
+	int ret;
 
-	res.fd = -1;
+	http_init(&res);
 	doing = xasprintf("blob %s", digest);
 	url = apiurl(cl, "%s/blobs/%s", digest);
-	request(cl, "HEAD", url, NULL, NULL, &res, doing);
+	req.method = "HEAD";
+	req.url = url;
+	ret = request(cl, &req, &res, doing);
 	free(url);
+	if (ret < 0)
+		goto done;
 	if (res.status == 200) {
-		counts[2]++;
+		counts->present++;
 		remember(record, cl->r.host, digest, cl->r.repo);
 		goto done;
 	}
@@ -637,108 +579,148 @@ pushblob(struct client *cl, const char *store, const char *digest, long long siz
 	if (from) {
 		char *q = xasprintf("mount=%s&from=%s", digest, from);
 		url = apiurl(cl, "%s/blobs/uploads/?%s", q);
-		request(cl, "POST", url, NULL, NULL, &res, doing);
+		req.method = "POST";
+		req.url = url;
+		ret = request(cl, &req, &res, doing);
 		free(url);
 		free(q);
 		free(from);
+		if (ret < 0)
+			goto done;
 		if (res.status == 201) {
-			counts[1]++;
+			counts->mounted++;
 			remember(record, cl->r.host, digest, cl->r.repo);
 			goto done;
 		}
 	}
 	if (res.status != 202) {
 		url = apiurl(cl, "%s/blobs/uploads/%s", "");
-		request(cl, "POST", url, NULL, NULL, &res, doing);
+		req.method = "POST";
+		req.url = url;
+		ret = request(cl, &req, &res, doing);
 		free(url);
+		if (ret < 0)
+			goto done;
 	}
-	if (res.status != 202 || !res.location)
-		refused(cl, res.status, doing);
+	if (res.status != 202 || !res.location) {
+		ret = refused(cl, res.status, doing);
+		goto done;
+	}
 	up = uploadurl(cl, res.location, digest);
-	b.file = store_path(store, digest);
-	b.len = (size_t)size;
-	h = curl_slist_append(NULL, "Content-Type: application/octet-stream");
-	request(cl, "PUT", up, h, &b, &res, doing);
-	curl_slist_free_all(h);
-	free((char *)b.file);
-	free(up);
-	if (res.status != 201)
-		refused(cl, res.status, doing);
-	counts[0]++;
-	remember(record, cl->r.host, digest, cl->r.repo);
+	file = store_path(store, digest);
+	req.method = "PUT";
+	req.url = up;
+	req.headers = octets;
+	req.bodyfile = file;
+	req.bodylen = size;
+	ret = request(cl, &req, &res, doing);
+	if (ret == 0 && res.status != 201)
+		ret = refused(cl, res.status, doing);
+	if (ret == 0) {
+		counts->uploaded++;
+		remember(record, cl->r.host, digest, cl->r.repo);
+	}
 done:
-	resetresponse(&res);
-	free(res.body.data);
+	http_free(&res);
+	free(file);
+	free(up);
 	free(doing);
+	return ret;
 }
 
-void
-registry_push(const char *layout, const char *ref, const char *record)
+/* push the image of the layout; a summary line on stdout */
+static int
+push(struct client *cl, const char *layout, const char *ref, const char *record)
 {
-	struct client cl;
-	struct response res = {0};
-	struct body b = {0};
+	struct httpreq req = {0};
+	struct httpres res;
+	struct pushcounts counts = {0, 0, 0};
 	struct buf manifest = {0};
-	struct curl_slist *h;
-	char *path, *what = xasprintf("push %s", ref), *url, *ctype;
-	json_t *index, *mdesc, *m, *l;
+	const char *headers[2] = {NULL, NULL};
+	char *path, *url = NULL, *ctype = NULL;
+	json_t *index, *mdesc, *m = NULL, *l;
 	const char *mdigest, *mt;
 	char store[4096], check[72];
-	int counts[3] = {0, 0, 0};
 	size_t i;
+	int ret = -1;
 
-	clientinit(&cl, ref, what, "pull,push");
-	if (cl.r.digest)
-		fatal("%s: push to a tag, not a digest", what);
-	res.fd = -1;
+	if (cl->r.digest)
+		return failf(cl, "push to a tag, not a digest");
+	http_init(&res);
 	path = xasprintf("%s/index.json", layout);
 	index = readjson(path);
 	free(path);
 	mdesc = json_array_get(json_object_get(index, "manifests"), 0);
 	mdigest = json_string_value(json_object_get(mdesc, "digest"));
 	mt = json_string_value(json_object_get(mdesc, "mediaType"));
-	if (!mdigest || !mt || !store_validdigest(mdigest))
-		fatal("%s: %s/index.json names no manifest", what, layout);
+	if (!mdigest || !mt || !store_validdigest(mdigest)) {
+		failf(cl, "%s/index.json names no manifest", layout);
+		goto out;
+	}
 	snprintf(store, sizeof(store), "%s/blobs", layout);
 	path = store_path(store, mdigest);
 	if (readall(path, &manifest) < 0)
-		fatal("%s: %s:", what, path);
+		fatal("%s: %s:", cl->what, path);
 	free(path);
 	memcpy(check, "sha256:", 7);
 	sha256hex(manifest.data, manifest.len, check + 7);
-	if (strcmp(check, mdigest) != 0)
-		fatal("%s: %s does not match its digest", what, layout);
-	m = json_loadb(manifest.data, manifest.len, 0, NULL);
-	if (!m)
-		fatal("%s: the manifest is not JSON", what);
-	pushblob(&cl, store, json_string_value(json_object_get(json_object_get(m, "config"), "digest")),
-	         json_integer_value(json_object_get(json_object_get(m, "config"), "size")), record, counts);
-	json_array_foreach(json_object_get(m, "layers"), i, l) {
-		pushblob(&cl, store, json_string_value(json_object_get(l, "digest")),
-		         json_integer_value(json_object_get(l, "size")), record, counts);
+	if (strcmp(check, mdigest) != 0) {
+		failf(cl, "%s does not match its digest", layout);
+		goto out;
 	}
-	url = apiurl(&cl, "%s/manifests/%s", cl.r.tag ? cl.r.tag : "latest");
+	m = json_loadb(manifest.data, manifest.len, 0, NULL);
+	if (!m) {
+		failf(cl, "the manifest is not JSON");
+		goto out;
+	}
+	if (pushblob(cl, store, json_string_value(json_object_get(json_object_get(m, "config"), "digest")),
+	             json_integer_value(json_object_get(json_object_get(m, "config"), "size")), record,
+	             &counts) < 0)
+		goto out;
+	json_array_foreach(json_object_get(m, "layers"), i, l) {
+		if (pushblob(cl, store, json_string_value(json_object_get(l, "digest")),
+		             json_integer_value(json_object_get(l, "size")), record, &counts) < 0)
+			goto out;
+	}
+	url = apiurl(cl, "%s/manifests/%s", cl->r.tag ? cl->r.tag : "latest");
 	ctype = xasprintf("Content-Type: %s", mt);
-	h = curl_slist_append(NULL, ctype);
-	b.data = manifest.data;
-	b.len = manifest.len;
-	request(&cl, "PUT", url, h, &b, &res, "put the manifest");
+	headers[0] = ctype;
+	req.method = "PUT";
+	req.url = url;
+	req.headers = headers;
+	req.body = manifest.data;
+	req.bodylen = (long long)manifest.len;
+	if (request(cl, &req, &res, "put the manifest") < 0)
+		goto out;
 	if (res.status != 201 && res.status != 200) {
 		if (res.status == 400 && res.body.data)
-			fatal("%s: put the manifest: 400: the registry %s says it is invalid: %.200s", what,
-			      cl.r.host, res.body.data);
-		refused(&cl, res.status, "put the manifest");
+			failf(cl, "put the manifest: 400: the registry %s says it is invalid: %.200s", cl->r.host,
+			      res.body.data);
+		else
+			refused(cl, res.status, "put the manifest");
+		goto out;
 	}
 	printf("push %s: %s, %d blob(s) uploaded, %d mounted, %d already there\n", ref, mdigest,
-	       counts[0], counts[1], counts[2]);
-	curl_slist_free_all(h);
+	       counts.uploaded, counts.mounted, counts.present);
+	ret = 0;
+out:
 	free(ctype);
 	free(url);
 	json_decref(m);
 	json_decref(index);
-	resetresponse(&res);
-	free(res.body.data);
+	http_free(&res);
 	free(manifest.data);
+	return ret;
+}
+
+void
+registry_push(const char *layout, const char *ref, const char *record)
+{
+	struct client cl;
+	char *what = xasprintf("push %s", ref);
+
+	if (clientinit(&cl, ref, what, "pull,push") < 0 || push(&cl, layout, ref, record) < 0)
+		fatal("%s", cl.err);
 	clientfree(&cl);
 	free(what);
 }

@@ -33,11 +33,18 @@ enum {
 	DEPTH = 2,
 };
 
+/* where a slot is: filled by the writer, compressed by a worker, written in order */
+enum slotstate {
+	SLOT_FREE,
+	SLOT_QUEUED,
+	SLOT_TAKEN,
+	SLOT_COMPRESSED,
+};
+
 struct slot {
 	unsigned char *in, *out;
 	size_t inlen, outlen;
-	/* 0 free, 1 queued for a worker, 2 compressed */
-	int state;
+	enum slotstate state;
 	long seq;
 };
 
@@ -141,7 +148,7 @@ worker(void *arg)
 	for (;;) {
 		sl = NULL;
 		for (i = 0; i < s->nslots; i++) {
-			if (s->slots[i].state == 1 && (!sl || s->slots[i].seq < sl->seq))
+			if (s->slots[i].state == SLOT_QUEUED && (!sl || s->slots[i].seq < sl->seq))
 				sl = &s->slots[i];
 		}
 		if (!sl) {
@@ -150,12 +157,12 @@ worker(void *arg)
 			pthread_cond_wait(&s->queued, &s->lock);
 			continue;
 		}
-		sl->state = 3;  /* taken */
+		sl->state = SLOT_TAKEN;
 		pthread_mutex_unlock(&s->lock);
 		sl->outlen = libdeflate_gzip_compress(c, sl->in, sl->inlen, sl->out,
 		                                      libdeflate_gzip_compress_bound(c, CHUNK));
 		pthread_mutex_lock(&s->lock);
-		sl->state = 2;
+		sl->state = SLOT_COMPRESSED;
 		pthread_cond_broadcast(&s->done);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -224,9 +231,9 @@ drain(struct sink *s, int must)
 	while (s->writeseq < s->fillseq) {
 		sl = slotof(s, s->writeseq);
 		pthread_mutex_lock(&s->lock);
-		while (must && sl->state != 2)
+		while (must && sl->state != SLOT_COMPRESSED)
 			pthread_cond_wait(&s->done, &s->lock);
-		if (sl->state != 2) {
+		if (sl->state != SLOT_COMPRESSED) {
 			pthread_mutex_unlock(&s->lock);
 			return 0;
 		}
@@ -234,7 +241,7 @@ drain(struct sink *s, int must)
 		if (sl->outlen == 0 || emit(s, sl->out, sl->outlen) < 0)
 			return -1;
 		pthread_mutex_lock(&s->lock);
-		sl->state = 0;
+		sl->state = SLOT_FREE;
 		sl->inlen = 0;
 		pthread_mutex_unlock(&s->lock);
 		s->writeseq++;
@@ -251,7 +258,7 @@ queue(struct sink *s)
 
 	pthread_mutex_lock(&s->lock);
 	sl->seq = s->fillseq;
-	sl->state = 1;
+	sl->state = SLOT_QUEUED;
 	pthread_cond_signal(&s->queued);
 	pthread_mutex_unlock(&s->lock);
 	s->fillseq++;

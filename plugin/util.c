@@ -357,6 +357,14 @@ sha256file(const char *path, char hex[65])
 	return r < 0 ? -1 : 0;
 }
 
+int
+sha256verify(const char *path, const char *hex)
+{
+	char have[65];
+
+	return sha256file(path, have) == 0 && strcmp(have, hex) == 0 ? 0 : -1;
+}
+
 void
 sha256hex(const void *data, size_t len, char hex[65])
 {

@@ -60,6 +60,8 @@ struct evp_md_ctx_st *sha256new(void);
 void sha256done(struct evp_md_ctx_st *ctx, char hex[65]);
 /* the sha256 of a file's contents in hex[65]; -1 if it cannot be read */
 int sha256file(const char *path, char hex[65]);
+/* 0 if the file at path exists and its sha256 is hex, else -1 */
+int sha256verify(const char *path, const char *hex);
 /* the hex digits of the sha256 of data, in hex[65] */
 void sha256hex(const void *data, size_t len, char hex[65]);
 /* the download cache: $IMAGEGEN_CACHE, $XDG_CACHE_HOME/imagegen or ~/.cache/imagegen */

@@ -96,15 +96,18 @@ end
 -- the download cache, as the helpers find it (util.c)
 local cachedir = native.cachedir
 
--- a file of the repository, by URL; indexes are cached by their sha256
-local function get(url, sha256)
+-- the most a Release file may take; an index may take what Release says
+local RELEASEMAX = 16 * 1024 * 1024
+
+-- a file of the repository, by URL, at most max bytes; indexes are cached by their sha256
+local function get(url, max, sha256)
   local cache = sha256 and (cachedir() .. "/index/" .. sha256)
   if cache then
     local data = native.readfile(cache)
     if data and native.sha256(data) == sha256 then return data end
   end
-  local data, err = native.fetch(url)
-  if not data then return nil, err end
+  local data, err, toolarge = native.fetch(url, max)
+  if not data then return nil, err, toolarge end
   if cache and native.sha256(data) == sha256 then native.writefile(cache, data) end
   return data
 end
@@ -112,14 +115,14 @@ end
 -- the Release file of a repository, verified
 local function release(r)
   local base = r.url .. "/dists/" .. r.suite
-  local signed, err = get(base .. "/InRelease")
+  local signed, err = get(base .. "/InRelease", RELEASEMAX)
   local text, why
   if signed then
     text, why = native.gpgv(signed, r.keyrings)
   else
-    local rel, err2 = get(base .. "/Release")
+    local rel, err2 = get(base .. "/Release", RELEASEMAX)
     if not rel then fail("%s: no InRelease (%s) and no Release (%s)", M.repoid(r), err, err2) end
-    local sig, err3 = get(base .. "/Release.gpg")
+    local sig, err3 = get(base .. "/Release.gpg", RELEASEMAX)
     if not sig then fail("%s: Release has no Release.gpg: %s", M.repoid(r), err3) end
     signed = rel .. sig
     text, why = native.gpgv(sig, r.keyrings, rel)
@@ -160,11 +163,12 @@ local function packages(r, rel, arch)
         if f then
           local data, err
           if rel.byhash then
-            data = get(base .. comp .. "/binary-" .. a .. "/by-hash/SHA256/" .. f.sha256, f.sha256)
+            data = get(base .. comp .. "/binary-" .. a .. "/by-hash/SHA256/" .. f.sha256, f.size, f.sha256)
           end
-          if not data then data, err = get(base .. stem .. ext, f.sha256) end
-          if not data then fail("%s: %s: %s", M.repoid(r), stem .. ext, err) end
-          if native.sha256(data) ~= f.sha256 or #data ~= f.size then
+          local toolarge
+          if not data then data, err, toolarge = get(base .. stem .. ext, f.size, f.sha256) end
+          if not data and not toolarge then fail("%s: %s: %s", M.repoid(r), stem .. ext, err) end
+          if toolarge or native.sha256(data) ~= f.sha256 or #data ~= f.size then
             fail("%s: %s does not match the sha256 and size in Release", M.repoid(r), stem .. ext)
           end
           if ext ~= "" then data = native.decompress(data) end

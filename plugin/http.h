@@ -1,0 +1,56 @@
+/* http: the one HTTP client (libcurl) for downloads and registries */
+
+/* how many times a transient failure is tried */
+enum { HTTP_TRIES = 5 };
+
+/* the largest response body kept in memory unless a request says otherwise */
+#define HTTP_MAXMEM (4LL << 20)
+
+struct httpreq {
+	/* "GET", "HEAD", "POST" or "PUT" */
+	const char *method;
+	const char *url;
+	/* more header lines ("Accept: ..."), ended by NULL; or NULL */
+	const char *const *headers;
+	/* an "Authorization: ..." line and the origin (scheme://host:port) it
+	   belongs to: it goes to no other origin, redirects included */
+	const char *auth, *authorigin;
+	/* the body: body bytes in memory, or the file bodyfile; bodylen bytes */
+	const void *body;
+	const char *bodyfile;
+	long long bodylen;
+	/* follow redirects (a GET or HEAD) */
+	int follow;
+	/* the most body bytes taken (0: HTTP_MAXMEM in memory, none to a file) */
+	long long maxbody;
+	/* a name to show download progress under, on a terminal */
+	const char *progress;
+};
+
+struct httpres {
+	/* the final status, after redirects */
+	long status;
+	/* the body: in memory, or (a 2xx body) appended to the file fd when fd >= 0 */
+	struct buf body;
+	int fd;
+	/* with fd: the sha256 and size of the whole file; resume continues a
+	   partial file with a range request instead of starting it over */
+	struct evp_md_ctx_st *hash;
+	long long size;
+	int resume;
+	/* response headers (NULL when absent) */
+	char *location, *challenge, *digest, *ctype;
+	/* why http_do failed; toolarge: because the body passed maxbody */
+	char err[256];
+	int toolarge;
+};
+
+/* a response ready for http_do: body in memory (set fd, resume after) */
+void http_init(struct httpres *res);
+/* free what a response holds (not its fd) */
+void http_free(struct httpres *res);
+/* the origin of an http(s) URL, "scheme://host:port", in out; -1 if malformed */
+int http_origin(const char *url, char *out, size_t len);
+/* one request, with redirects and retries of transient failures: 0 when a
+   final response arrived (any status), else -1 with res->err filled */
+int http_do(const struct httpreq *req, struct httpres *res);

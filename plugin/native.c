@@ -1,0 +1,345 @@
+/*
+ * native: the module "imagegen.native", through which imagegen's own Lua
+ * modules reach the system: files, JSON, digests, downloads, registries,
+ * and (implemented in debian.c) Debian's formats. Definitions never see
+ * it: they run in the sandbox imagegen.lang builds from these primitives.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <jansson.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include "util.h"
+#include "fetch.h"
+#include "registry.h"
+#include "debian.h"
+#include "native.h"
+
+/* native.readfile(path) -> contents | nil, message */
+static int
+l_readfile(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	FILE *f = fopen(path, "rb");
+	luaL_Buffer b;
+	size_t n;
+
+	if (!f) {
+		luaL_pushfail(L);
+		lua_pushstring(L, strerror(errno));
+		return 2;
+	}
+	luaL_buffinit(L, &b);
+	do {
+		char *p = luaL_prepbuffer(&b);
+		n = fread(p, 1, LUAL_BUFFERSIZE, f);
+		luaL_addsize(&b, n);
+	} while (n == LUAL_BUFFERSIZE);
+	if (ferror(f)) {
+		fclose(f);
+		return luaL_error(L, "read %s: %s", path, strerror(errno));
+	}
+	fclose(f);
+	luaL_pushresult(&b);  /* the contents */
+	return 1;
+}
+
+/* native.stat(path) -> "file"|"dir"|"link"|"other", mode | nil, message */
+static int
+l_stat(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct stat st;
+	const char *type = "other";
+
+	if (lstat(path, &st) < 0) {
+		luaL_pushfail(L);
+		lua_pushstring(L, strerror(errno));
+		return 2;
+	}
+	if (S_ISLNK(st.st_mode) && stat(path, &st) < 0) {
+		luaL_pushfail(L);
+		lua_pushstring(L, errno == ELOOP ? "symlink loop" : strerror(errno));
+		return 2;
+	}
+	if (S_ISREG(st.st_mode))
+		type = "file";
+	else if (S_ISDIR(st.st_mode))
+		type = "dir";
+	lua_pushstring(L, type);
+	lua_pushinteger(L, st.st_mode & 07777);
+	return 2;
+}
+
+/* native.listdir(path) -> sorted array of names | nil, message */
+static int
+l_listdir(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int i = 0;
+
+	if (!d) {
+		luaL_pushfail(L);
+		lua_pushstring(L, strerror(errno));
+		return 2;
+	}
+	lua_newtable(L);  /* the names */
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		lua_pushstring(L, de->d_name);
+		lua_rawseti(L, -2, ++i);
+	}
+	closedir(d);
+	lua_getglobal(L, "table");
+	lua_getfield(L, -1, "sort");
+	lua_pushvalue(L, -3);
+	lua_call(L, 1, 0);  /* table.sort(names) */
+	lua_pop(L, 1);  /* table */
+	return 1;
+}
+
+/* native.writefile(path, data) -> true if written, false if unchanged */
+static int
+l_writefile(lua_State *L)
+{
+	size_t len;
+	const char *path = luaL_checkstring(L, 1);
+	const char *data = luaL_checklstring(L, 2, &len);
+	int ret = replacefile(path, data, len);
+
+	if (ret < 0)
+		return luaL_error(L, "write %s: %s", path, strerror(errno));
+	lua_pushboolean(L, ret);
+	return 1;
+}
+
+/* native.touch(path): set a file's mtime to now */
+static int
+l_touch(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+
+	if (utimensat(AT_FDCWD, path, NULL, 0) < 0)
+		return luaL_error(L, "touch %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static void
+pushjson(lua_State *L, json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		lua_createtable(L, 0, (int)json_object_size(j));  /* the object */
+		json_object_foreach(j, key, v) {
+			pushjson(L, v);
+			lua_setfield(L, -2, key);
+		}
+		break;
+	case JSON_ARRAY:
+		lua_createtable(L, (int)json_array_size(j), 0);  /* the array */
+		json_array_foreach(j, i, v) {
+			pushjson(L, v);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		break;
+	case JSON_STRING:
+		lua_pushlstring(L, json_string_value(j), json_string_length(j));
+		break;
+	case JSON_INTEGER:
+		lua_pushinteger(L, (lua_Integer)json_integer_value(j));
+		break;
+	case JSON_REAL:
+		lua_pushnumber(L, json_real_value(j));
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		lua_pushboolean(L, json_is_true(j));
+		break;
+	case JSON_NULL:
+		lua_pushnil(L);
+		break;
+	}
+}
+
+/* native.jsondecode(text) -> value | nil, message */
+static int
+l_jsondecode(lua_State *L)
+{
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	json_error_t err;
+	json_t *j = json_loadb(text, len, JSON_DECODE_ANY, &err);
+
+	if (!j) {
+		luaL_pushfail(L);
+		lua_pushfstring(L, "line %d: %s", err.line, err.text);
+		return 2;
+	}
+	/* only exhausted memory can raise here, which would leak j */
+	lua_checkstack(L, 64);
+	pushjson(L, j);
+	json_decref(j);
+	return 1;
+}
+
+/* native.cachedir() -> the download cache folder */
+static int
+l_cachedir(lua_State *L)
+{
+	lua_pushstring(L, cachedir());
+	return 1;
+}
+
+/* native.exe() -> absolute path of this program */
+static int
+l_exe(lua_State *L)
+{
+	char p[PATH_MAX];
+
+	if (!realpath("/proc/self/exe", p))
+		return luaL_error(L, "cannot find the imagegen binary: %s", strerror(errno));
+	lua_pushstring(L, p);
+	return 1;
+}
+
+/* native.sourcedate() -> SOURCE_DATE_EPOCH or 0 */
+static int
+l_sourcedate(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)sourcedate());
+	return 1;
+}
+
+/* native.arch() -> the host's architecture in OCI's words */
+static int
+l_arch(lua_State *L)
+{
+	static const char *const map[][2] = {
+		{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"}, {"i386", "386"},
+		{"armv7l", "arm"}, {"ppc64le", "ppc64le"}, {"s390x", "s390x"}, {"riscv64", "riscv64"},
+	};
+	struct utsname u;
+	size_t i;
+
+	if (uname(&u) < 0)
+		return luaL_error(L, "uname: %s", strerror(errno));
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(u.machine, map[i][0]) == 0) {
+			lua_pushstring(L, map[i][1]);
+			return 1;
+		}
+	}
+	lua_pushstring(L, u.machine);
+	return 1;
+}
+
+/* native.getenv(name) -> value | nil: for imagegen's own modules, not definitions */
+static int
+l_getenv(lua_State *L)
+{
+	const char *v = getenv(luaL_checkstring(L, 1));
+
+	if (v)
+		lua_pushstring(L, v);
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
+/* native.sha256(data) -> hex */
+static int
+l_sha256(lua_State *L)
+{
+	size_t len;
+	const char *data = luaL_checklstring(L, 1, &len);
+	char hex[65];
+
+	sha256hex(data, len, hex);
+	lua_pushstring(L, hex);
+	return 1;
+}
+
+/* native.fetch(url [, max]) -> body | nil, message, toolarge: at most max
+   bytes (default 4 MiB); toolarge is true when the body was larger */
+static int
+l_fetch(lua_State *L)
+{
+	const char *url = luaL_checkstring(L, 1);
+	lua_Integer max = luaL_optinteger(L, 2, 0);
+	struct buf b = {0};
+	char err[512];
+	int ret = fetch_mem(url, max, &b, err, sizeof(err));
+
+	if (ret < 0) {
+		free(b.data);
+		luaL_pushfail(L);
+		lua_pushstring(L, err);
+		lua_pushboolean(L, ret == -2);
+		return 3;
+	}
+	lua_pushlstring(L, b.data ? b.data : "", b.len);
+	free(b.data);
+	return 1;
+}
+
+/* native.registrydigest(ref) -> "sha256:..." | nil, message */
+static int
+l_registrydigest(lua_State *L)
+{
+	const char *ref = luaL_checkstring(L, 1);
+	char digest[72], err[1024];
+
+	if (registry_digest(ref, digest, err, sizeof(err)) < 0) {
+		luaL_pushfail(L);
+		lua_pushstring(L, err);
+		return 2;
+	}
+	lua_pushstring(L, digest);
+	return 1;
+}
+
+static const luaL_Reg natives[] = {
+	{"readfile", l_readfile},
+	{"stat", l_stat},
+	{"listdir", l_listdir},
+	{"writefile", l_writefile},
+	{"touch", l_touch},
+	{"jsondecode", l_jsondecode},
+	{"cachedir", l_cachedir},
+	{"exe", l_exe},
+	{"sourcedate", l_sourcedate},
+	{"arch", l_arch},
+	{"getenv", l_getenv},
+	{"sha256", l_sha256},
+	{"fetch", l_fetch},
+	{"registrydigest", l_registrydigest},
+	{"vercmp", debian_vercmp},
+	{"paragraphs", debian_paragraphs},
+	{"decompress", debian_decompress},
+	{"gpgv", debian_gpgv},
+	{NULL, NULL},
+};
+
+int
+native_open(lua_State *L)
+{
+	luaL_newlib(L, natives);  /* the native module table */
+	lua_pushstring(L, VERSION);
+	lua_setfield(L, -2, "version");
+	return 1;
+}
