@@ -1,6 +1,5 @@
 -- imagegen.check: the checks a declaration makes of what it is given, and
 -- the one-line errors it raises ("build.lua:12: files[3]: ...").
-local native = require "imagegen.native"
 local path = require "imagegen.path"
 
 local M = {}
@@ -150,5 +149,4 @@ function M.destination(where, what, d, allowroot)
   return n
 end
 
--- the sources an entry can take; each is a table with a kind
 return M

@@ -1,4 +1,5 @@
--- imagegen.debian: Debian repositories, dependency resolution and the lock.
+-- imagegen.debian: Debian repositories and dependency resolution (the lock
+-- that records what they resolved to is imagegen.lock).
 --
 -- A repository is { url, suite, components, keyrings }. Its InRelease (or
 -- Release and Release.gpg) is checked with gpgv against its keyrings, each
@@ -12,13 +13,11 @@
 -- fits, across repositories), else a package that Provides it (the first
 -- by name). Essential packages come in only when asked for by name.
 local native = require "imagegen.native"
-local json = require "imagegen.json"
+local check = require "imagegen.check"
+
+local fail = check.fail
 
 local M = {}
-
-local function fail(fmt, ...)
-  error({ msg = string.format(fmt, ...) }, 0)
-end
 
 local function split(s)
   local out = {}
@@ -27,7 +26,7 @@ local function split(s)
 end
 
 -- the keyrings apt trusts when a source names none
-local function aptkeyrings()
+function M.aptkeyrings()
   local keys = {}
   if native.stat("/etc/apt/trusted.gpg") == "file" then keys[1] = "/etc/apt/trusted.gpg" end
   for _, n in ipairs(native.listdir("/etc/apt/trusted.gpg.d") or {}) do
@@ -48,7 +47,7 @@ function M.aptsources(root)
     if not url:match("^https?://") and not url:match("^file:") then return end
     url = url:gsub("/+$", "")
     repos[#repos + 1] = { url = url, suite = suite, components = components,
-      keyrings = signedby and { signedby } or aptkeyrings() }
+      keyrings = signedby and { signedby } or M.aptkeyrings() }
   end
   local files = {}
   for _, n in ipairs(native.listdir(root .. "/sources.list.d") or {}) do
@@ -112,8 +111,8 @@ local function get(url, max, sha256)
   return data
 end
 
--- the Release file of a repository, verified
-local function release(r)
+-- the Release file of a repository, verified; errors start with where
+local function release(r, where)
   local base = r.url .. "/dists/" .. r.suite
   local signed, err = get(base .. "/InRelease", RELEASEMAX)
   local text, why
@@ -121,14 +120,14 @@ local function release(r)
     text, why = native.gpgv(signed, r.keyrings)
   else
     local rel, err2 = get(base .. "/Release", RELEASEMAX)
-    if not rel then fail("%s: no InRelease (%s) and no Release (%s)", M.repoid(r), err, err2) end
+    if not rel then fail(where, "%s: no InRelease (%s) and no Release (%s)", M.repoid(r), err, err2) end
     local sig, err3 = get(base .. "/Release.gpg", RELEASEMAX)
-    if not sig then fail("%s: Release has no Release.gpg: %s", M.repoid(r), err3) end
+    if not sig then fail(where, "%s: Release has no Release.gpg: %s", M.repoid(r), err3) end
     signed = rel .. sig
     text, why = native.gpgv(sig, r.keyrings, rel)
   end
   if not text then
-    fail("%s: the Release signature does not verify with %s: %s", M.repoid(r),
+    fail(where, "%s: the Release signature does not verify with %s: %s", M.repoid(r),
       table.concat(r.keyrings, ", "), why)
   end
   local p = native.paragraphs(text)[1] or {}
@@ -145,7 +144,7 @@ local wanted = { Package = true, Version = true, Architecture = true, Depends = 
   ["Multi-Arch"] = true, Filename = true, Size = true, SHA256 = true }
 
 -- the packages of one repository for an architecture (and "all")
-local function packages(r, rel, arch)
+local function packages(r, rel, arch, where)
   local out = {}
   local base = r.url .. "/dists/" .. r.suite .. "/"
   -- as apt does: binary-all only when the Release lists "all" among its
@@ -167,9 +166,9 @@ local function packages(r, rel, arch)
           end
           local toolarge
           if not data then data, err, toolarge = get(base .. stem .. ext, f.size, f.sha256) end
-          if not data and not toolarge then fail("%s: %s: %s", M.repoid(r), stem .. ext, err) end
+          if not data and not toolarge then fail(where, "%s: %s: %s", M.repoid(r), stem .. ext, err) end
           if toolarge or native.sha256(data) ~= f.sha256 or #data ~= f.size then
-            fail("%s: %s does not match the sha256 and size in Release", M.repoid(r), stem .. ext)
+            fail(where, "%s: %s does not match the sha256 and size in Release", M.repoid(r), stem .. ext)
           end
           if ext ~= "" then data = native.decompress(data) end
           for _, p in ipairs(native.paragraphs(data, wanted)) do
@@ -191,12 +190,12 @@ local function provides(p)
 end
 
 -- the index of several repositories: by name, and by what is provided
-function M.index(repos, arch)
+function M.index(repos, arch, where)
   local idx = { byname = {}, provides = {}, repos = {}, arch = arch }
   for ri, r in ipairs(repos) do
-    local rel = release(r)
+    local rel = release(r, where)
     idx.repos[ri] = { repo = r, release = rel }
-    for _, p in ipairs(packages(r, rel, arch)) do
+    for _, p in ipairs(packages(r, rel, arch, where)) do
       if p.Package and p.Version and (p.Architecture == arch or p.Architecture == "all") then
         p.order = ri
         local list = idx.byname[p.Package] or {}
@@ -301,8 +300,8 @@ local function chainof(p)
 end
 
 -- resolve requested names (optionally "name (>= v)" or "name=version") against the
--- index; installed: packages a base image already has, by name
-function M.resolve(idx, requested, installed)
+-- index; installed: packages a base image already has, by name; errors start with where
+function M.resolve(idx, requested, installed, where)
   local chosen, order = {}, {}
   installed = installed or {}
   local queue = {}
@@ -310,7 +309,7 @@ function M.resolve(idx, requested, installed)
     local have = chosen[p.Package]
     if have then
       if have.Version ~= p.Version then
-        fail("conflict: %s needs %s, but %s %s was chosen for %s", via and chainof(via) or "the definition",
+        fail(where, "conflict: %s needs %s, but %s %s was chosen for %s", via and chainof(via) or "the definition",
           depstring(d), have.Package, have.Version, chainof(have))
       end
       return
@@ -338,7 +337,7 @@ function M.resolve(idx, requested, installed)
       if p then
         if p.Essential == "yes" and not byname then return end
         if chosen[p.Package] then
-          fail("conflict: %s needs %s, but %s %s was chosen for %s", via and chainof(via) or "the definition",
+          fail(where, "conflict: %s needs %s, but %s %s was chosen for %s", via and chainof(via) or "the definition",
             depstring(d), p.Package, chosen[p.Package].Version, chainof(chosen[p.Package]))
         end
         return choose(p, via, d)
@@ -355,7 +354,7 @@ function M.resolve(idx, requested, installed)
     for i, d in ipairs(group) do names[i] = depstring(d) end
     local any = idx.byname[group[1].name]
     if via then
-      fail("%s: no package satisfies %s (needed by %s)%s", names[1] and "missing dependency" or "",
+      fail(where, "%s: no package satisfies %s (needed by %s)%s", names[1] and "missing dependency" or "",
         table.concat(names, " | "), chainof(via),
         any and string.format("; versions available: %s", (function()
           local v = {}
@@ -363,7 +362,7 @@ function M.resolve(idx, requested, installed)
           return table.concat(v, ", ")
         end)()) or "")
     end
-    fail("package %s not found in %s", table.concat(names, " | "),
+    fail(where, "package %s not found in %s", table.concat(names, " | "),
       (function()
         local ids = {}
         for _, r in ipairs(idx.repos) do ids[#ids + 1] = M.repoid(r.repo) end
@@ -374,7 +373,7 @@ function M.resolve(idx, requested, installed)
   for _, r in ipairs(requested) do
     local name, ver = r:match("^([%w.+-]+)=(.+)$")
     local group = name and { { name = name, op = "=", version = ver } } or M.parsedeps(r)[1]
-    if not group then fail("'%s' is not a package name", r) end
+    if not group then fail(where, "'%s' is not a package name", r) end
     want(group, nil, true)
   end
   local i = 1
@@ -392,7 +391,7 @@ function M.resolve(idx, requested, installed)
         for _, q in ipairs(order) do
           if q ~= p and ((q.Package == d.name and fits(q.Version, d.op, d.version)) or
               (q.Package ~= d.name and not d.op and meets(q, d))) then
-            fail("conflict: %s %s (%s) %s %s, chosen for %s", p.Package, p.Version, chainof(p),
+            fail(where, "conflict: %s %s (%s) %s %s, chosen for %s", p.Package, p.Version, chainof(p),
               field == "Conflicts" and "conflicts with" or "breaks", depstring(d), chainof(q))
           end
         end
@@ -406,176 +405,10 @@ function M.resolve(idx, requested, installed)
       filename = p.Filename, size = tonumber(p.Size), sha256 = p.SHA256, repository = M.repoid(p.repo),
       url = p.repo.url .. "/" .. p.Filename }
     if not (out[i2].filename and out[i2].size and out[i2].sha256) then
-      fail("%s %s: the index gives no Filename, Size or SHA256", p.Package, p.Version)
+      fail(where, "%s %s: the index gives no Filename, Size or SHA256", p.Package, p.Version)
     end
   end
   return out
-end
-
--- the lock: { repositories = { [id] = {url, suite, components, inrelease_sha256} },
---   images = { [name] = { request, architecture, repositories, base, packages } } }
--- an image's entry holds while its request, architecture, repositories and
--- base packages are the definition's
-function M.readlock(path)
-  local text = native.readfile(path)
-  if not text then return { repositories = {}, images = {} } end
-  local lock, err = native.jsondecode(text)
-  if not lock then fail("%s: %s", path, err) end
-  lock.repositories = lock.repositories or {}
-  lock.images = lock.images or {}
-  return lock
-end
-
--- one package a line, keys sorted: easy to read in a diff
-function M.writelock(path, lock)
-  local out = { "{\n", '"imagegen-lock":1,\n', '"images":{' }
-  local names = {}
-  for n in pairs(lock.images) do names[#names + 1] = n end
-  table.sort(names)
-  for i, n in ipairs(names) do
-    local e = lock.images[n]
-    out[#out + 1] = (i > 1 and ",\n" or "\n") .. json.encode(n) .. ":{" ..
-      json.encode { architecture = e.architecture, base = json.array(e.base), repositories = e.repositories,
-        request = e.request }:sub(2, -2) .. ',"packages":['
-    for j, p in ipairs(e.packages) do
-      local copy = {}
-      for k, v in pairs(p) do copy[k] = v end
-      copy.url = nil
-      out[#out + 1] = (j > 1 and ",\n" or "\n") .. json.encode(copy)
-    end
-    out[#out + 1] = "]}"
-  end
-  out[#out + 1] = "\n},\n\"bases\":{"
-  local refs = {}
-  for ref in pairs(lock.bases or {}) do refs[#refs + 1] = ref end
-  table.sort(refs)
-  for i, ref in ipairs(refs) do
-    out[#out + 1] = (i > 1 and ",\n" or "\n") .. json.encode(ref) .. ":" .. json.encode(lock.bases[ref])
-  end
-  out[#out + 1] = "\n},\n\"repositories\":{"
-  local ids = {}
-  for id in pairs(lock.repositories) do ids[#ids + 1] = id end
-  table.sort(ids)
-  for i, id in ipairs(ids) do
-    out[#out + 1] = (i > 1 and ",\n" or "\n") .. json.encode(id) .. ":" .. json.encode(lock.repositories[id])
-  end
-  out[#out + 1] = "\n}\n}\n"
-  return native.writefile(path, table.concat(out))
-end
-
--- G.packages(img, r): an image's own packages (not its base's), from the lock
--- when it matches the definition, else resolved now (and the lock updated)
--- unless opts.locked forbids it; opts.relock resolves everything again.
--- Returns save(), which writes the lock when it changed.
-function M.hook(G, opts)
-  local lockpath = opts.lockpath
-  local old = M.readlock(lockpath)
-  if native.stat(lockpath) == "file" then
-    G.inputs[#G.inputs + 1] = lockpath
-  end
-  local new = { repositories = {}, images = {}, bases = {} }
-  old.bases = old.bases or {}
-
-  -- a pulled base without a digest: the lock's pin for its tag, or the registry's answer now
-  G.basedigest = function(ext)
-    if ext.digest then return ext.digest end
-    local pinned = old.bases[ext.ref]
-    if pinned and not opts.relock then
-      new.bases[ext.ref] = pinned
-      return pinned
-    end
-    if opts.locked then
-      error({ msg = string.format("%s: pull: %s is not pinned in %s; run: imagegen lock %s", ext.where,
-        ext.ref, lockpath, G.top) }, 0)
-    end
-    local d, err = native.registrydigest(ext.ref)
-    if not d then error({ msg = ext.where .. ": pull: " .. err }, 0) end
-    io.stderr:write(string.format("imagegen: %s: pull: pinned %s to %s in %s\n", ext.where, ext.ref, d, lockpath))
-    new.bases[ext.ref] = d
-    return d
-  end
-  local indexes, defaults = {}, nil
-  local cache = cachedir()
-
-  G.packages = function(img, r)
-    local repos = img.repositories
-    if not repos then
-      defaults = defaults or M.aptsources(native.getenv("IMAGEGEN_APTROOT"))
-      repos = defaults
-      if #repos == 0 then
-        error({ msg = img.where .. ": packages: the machine's apt sources name no repository; declare one with repository { ... }" }, 0)
-      end
-    end
-    for _, rp in ipairs(repos) do
-      rp.keyrings = rp.keyrings or aptkeyrings()
-    end
-    -- OCI's architecture names to Debian's
-    local arch, variant = r.platform:match("^[^/]+/([^/]+)/?(.*)$")
-    arch = ({ ["386"] = "i386", ppc64le = "ppc64el", mips64le = "mips64el" })[arch] or arch
-    if arch == "arm" then arch = (variant == "v5" or variant == "v6") and "armel" or "armhf" end
-    local ids, installed, base = {}, {}, {}
-    for i, rp in ipairs(repos) do ids[i] = M.repoid(rp) end
-    for _, p in ipairs(r.debs) do
-      installed[p.name] = p.version
-      base[#base + 1] = p.name .. "=" .. p.version
-    end
-    table.sort(base)
-    local want = { request = img.packages, architecture = arch, repositories = ids, base = json.array(base) }
-    local entry = old.images[img.name]
-    local function same(e)
-      for _, k in ipairs { "request", "architecture", "repositories", "base" } do
-        local v = e[k] or json.array()
-        if type(v) == "table" then v = json.array(v) end
-        if json.encode(v) ~= json.encode(want[k]) then return false end
-      end
-      return true
-    end
-    local pkgs
-    if entry and same(entry) and not opts.relock then
-      pkgs = entry.packages
-      for _, id in ipairs(ids) do new.repositories[id] = old.repositories[id] end
-    else
-      local what = entry and "no longer matches the definition" or "has no entry for it"
-      if opts.locked then
-        error({ msg = string.format("%s: image '%s': %s %s; run: imagegen lock %s", img.where, img.name,
-          lockpath, what, G.top) }, 0)
-      end
-      if not opts.relock then
-        io.stderr:write(string.format("imagegen: %s: image '%s': %s %s; resolving its packages and updating it\n",
-          img.where, img.name, lockpath, what))
-      end
-      local ikey = arch .. "\0" .. table.concat(ids, "\0")
-      local ok, res = pcall(function()
-        indexes[ikey] = indexes[ikey] or M.index(repos, arch)
-        return M.resolve(indexes[ikey], img.packages, installed)
-      end)
-      if not ok then
-        error({ msg = string.format("%s: image '%s': %s", img.where, img.name,
-          type(res) == "table" and res.msg or tostring(res)) }, 0)
-      end
-      pkgs = res
-      for _, ri in ipairs(indexes[ikey].repos) do
-        new.repositories[M.repoid(ri.repo)] = { url = ri.repo.url, suite = ri.repo.suite,
-          components = ri.repo.components, inrelease_sha256 = ri.release.sha256 }
-      end
-    end
-    new.images[img.name] = { request = want.request, architecture = arch, repositories = ids,
-      base = want.base, packages = pkgs }
-    local out = {}
-    for i, p in ipairs(pkgs) do
-      local url = p.repository:match("^(%S+) ")
-      out[i] = { name = p.name, version = p.version, architecture = p.architecture, filename = p.filename,
-        size = p.size, sha256 = p.sha256, url = url .. "/" .. p.filename,
-        cache = cache .. "/deb/" .. p.sha256 .. ".deb" }
-    end
-    return out
-  end
-
-  return function()
-    local any = next(new.images) ~= nil or next(old.images) ~= nil or next(new.bases) ~= nil or
-      next(old.bases) ~= nil
-    if any then M.writelock(lockpath, new) end
-  end
 end
 
 return M

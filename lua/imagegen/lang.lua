@@ -46,11 +46,12 @@ local External = {}
 External.__index = External
 External.__name = "imagegen.base"
 
+-- how layers can be compressed, each with the level it is written at, and the default
+M.compressions = { gzip = 6, zstd = 3, none = 0 }
+M.defaultcompression = "gzip"
+
 M.scratch = setmetatable({ scratch = true }, { __name = "imagegen.scratch", __tostring = function() return "scratch" end })
 
-local imagefields = set { "name", "tag", "base", "files", "layers", "entrypoint", "cmd", "env",
-  "workdir", "user", "labels", "annotations", "expose", "volumes", "platform", "stopsignal",
-  "packages", "repositories", "packagelayers", "users", "groups", "compression" }
 local repofields = set { "url", "suite", "components", "keyring" }
 local userfields = set { "name", "uid", "gid", "home", "shell", "gecos" }
 local groupfields = set { "name", "gid", "members" }
@@ -67,7 +68,7 @@ function M.newgraph(top)
   return {
     commands = {}, layers = {}, images = {}, imagebyname = {}, layerbyname = {},
     outputs = {}, inputs = {}, inputset = {}, loaded = {}, loading = {},
-    epoch = native.sourcedate(), top = top, topdir = path.dirname(top), compression = "gzip",
+    epoch = native.sourcedate(), top = top, topdir = path.dirname(top), compression = M.defaultcompression,
   }
 end
 
@@ -287,6 +288,184 @@ local function declarations(G, file)
     return l
   end
 
+  -- an image's fields, each parsed by its own function, in this order (so
+  -- that the first error is always the same one); fields[k](d, v) with
+  -- d = { where, img, config, t }
+  local imageorder = { "layers", "files", "tag", "base", "entrypoint", "cmd", "env", "workdir", "user",
+    "labels", "stopsignal", "expose", "volumes", "packages", "repositories", "packagelayers", "users",
+    "groups", "compression", "annotations", "platform" }
+  local imagefields = set(imageorder)
+  imagefields.name = true
+  local field = {}
+
+  function field.layers(d, v)
+    if type(v) ~= "table" or getmetatable(v) or #v == 0 and next(v) then
+      fail(d.where, "layers: expected a list of layers")
+    end
+    for i, l in ipairs(v) do
+      if getmetatable(l) ~= Layer then
+        if type(l) ~= "table" or getmetatable(l) then fail(d.where, "layers[%d]: expected a layer or { name, files }", i) end
+        checkfields(d.where, string.format("layers[%d]", i), l, layerfields)
+        local name = l.name or tostring(i)
+        checkname(d.where, string.format("layers[%d]", i), name)
+        l = mklayer(d.where, name, l.files or {})
+        l.id = d.img.name .. "/" .. name
+      end
+      d.img.layers[#d.img.layers + 1] = l
+    end
+  end
+
+  function field.files(d, v)
+    local l = mklayer(d.where, "files", v)
+    l.id = d.img.name .. "/files"
+    d.img.layers[#d.img.layers + 1] = l
+  end
+
+  function field.tag(d, tag)
+    if not isstring(tag) then fail(d.where, "tag: expected a string") end
+    local repo, ref = tag:match("^(.*[^/]):([%w_][%w._-]*)$")
+    if not repo then
+      if tag:match("^[%w_][%w._-]*$") then repo, ref = d.img.name, tag
+      else repo, ref = tag, "latest" end
+    end
+    if not ref:match("^[%w_][%w._-]*$") or #ref > 128 or not repo:match("^[%w][%w._:/-]*$") then
+      fail(d.where, "tag: '%s' is not a valid tag ('v1', 'repo:v1' or 'host/repo:v1')", tag)
+    end
+    d.img.repo, d.img.ref = repo, ref
+    local host = repo:match("^([^/]+)/")
+    if host and (host:find("[.:]") or host == "localhost") then d.img.push = repo .. ":" .. ref end
+  end
+
+  function field.base(d, v)
+    if v == M.scratch then return end
+    if not (isstring(v) or getmetatable(v) == Image or getmetatable(v) == External) then
+      fail(d.where, "base: expected scratch, an image, an image's name, oci_layout, docker_archive or pull")
+    end
+    d.img.base = v
+  end
+
+  function field.entrypoint(d, v) d.config.Entrypoint = stringlist(d.where, "entrypoint", v) end
+  function field.cmd(d, v) d.config.Cmd = stringlist(d.where, "cmd", v) end
+
+  function field.env(d, v)
+    d.config.Env = stringmap(d.where, "env", v)
+    for k in pairs(d.config.Env) do
+      if k == "" or k:find("=") then fail(d.where, "env: '%s' is not a variable name", k) end
+    end
+  end
+
+  function field.workdir(d, v)
+    if not isstring(v) or not path.isabs(v) then fail(d.where, "workdir: expected an absolute path") end
+    d.config.WorkingDir = v
+  end
+
+  function field.user(d, v)
+    if math.type(v) == "integer" then v = tostring(v) end
+    if not isstring(v) or v == "" then fail(d.where, "user: expected a name or 'uid[:gid]'") end
+    d.config.User = v
+  end
+
+  function field.labels(d, v) d.config.Labels = stringmap(d.where, "labels", v) end
+
+  function field.stopsignal(d, v)
+    if not isstring(v) then fail(d.where, "stopsignal: expected a signal name such as 'SIGTERM'") end
+    d.config.StopSignal = v
+  end
+
+  function field.expose(d, v)
+    d.config.ExposedPorts = {}
+    for i, p in ipairs(type(v) == "table" and v or { v }) do
+      p = tostring(p)
+      if p:match("^%d+$") then p = p .. "/tcp" end
+      local n, proto = p:match("^(%d+)/(%a+)$")
+      if not n or tonumber(n) < 1 or tonumber(n) > 65535 or not (proto == "tcp" or proto == "udp" or proto == "sctp") then
+        fail(d.where, "expose[%d]: '%s' is not a port such as 80, '80/tcp' or '53/udp'", i, p)
+      end
+      d.config.ExposedPorts[p] = {}
+    end
+  end
+
+  function field.volumes(d, v)
+    d.config.Volumes = {}
+    for i, vol in ipairs(stringlist(d.where, "volumes", v)) do
+      if not path.isabs(vol) then fail(d.where, "volumes[%d]: '%s' is not an absolute path", i, vol) end
+      d.config.Volumes[vol] = {}
+    end
+  end
+
+  function field.packages(d, v)
+    d.img.packages = stringlist(d.where, "packages", v)
+    for i, name in ipairs(d.img.packages) do
+      if not name:match("^[%w.+-]+$") and not name:match("^[%w.+-]+=[%w.+:~-]+$") then
+        fail(d.where, "packages[%d]: '%s' is not a package name (or name=version)", i, name)
+      end
+    end
+  end
+
+  function field.repositories(d, v)
+    if type(v) ~= "table" then fail(d.where, "repositories: expected a list of repository { ... }") end
+    d.img.repositories = {}
+    for i, r in ipairs(v) do
+      if getmetatable(r) ~= Repository then fail(d.where, "repositories[%d]: expected a repository { ... }", i) end
+      d.img.repositories[i] = r
+    end
+  end
+
+  function field.packagelayers(d, pl)
+    if pl ~= "each" and pl ~= "one" then
+      if type(pl) ~= "table" then
+        fail(d.where, "packagelayers: expected \"each\", \"one\" or a list of groups of package names")
+      end
+      local groups = {}
+      for i, g in ipairs(pl) do groups[i] = stringlist(d.where, string.format("packagelayers[%d]", i), g) end
+      pl = groups
+    end
+    d.img.packagelayers = pl
+  end
+
+  function field.users(d, v)
+    if type(v) ~= "table" then fail(d.where, "users: expected a list of { name, uid, ... }") end
+    d.img.users = {}
+    for i, u in ipairs(v) do
+      local what = string.format("users[%d]", i)
+      checkfields(d.where, what, u, userfields)
+      if not isstring(u.name) or not u.name:match("^[%w_][%w._-]*$") then fail(d.where, "%s: no valid name", what) end
+      d.img.users[i] = { name = u.name, uid = parseid(d.where, what .. ": uid", u.uid),
+        gid = u.gid ~= nil and parseid(d.where, what .. ": gid", u.gid) or nil,
+        home = u.home or "/nonexistent", shell = u.shell or "/usr/sbin/nologin", gecos = u.gecos or u.name }
+      if u.uid == nil then fail(d.where, "%s: no uid", what) end
+    end
+  end
+
+  function field.groups(d, v)
+    if type(v) ~= "table" then fail(d.where, "groups: expected a list of { name, gid }") end
+    d.img.groups = {}
+    for i, g in ipairs(v) do
+      local what = string.format("groups[%d]", i)
+      checkfields(d.where, what, g, groupfields)
+      if not isstring(g.name) or not g.name:match("^[%w_][%w._-]*$") then fail(d.where, "%s: no valid name", what) end
+      if g.gid == nil then fail(d.where, "%s: no gid", what) end
+      d.img.groups[i] = { name = g.name, gid = parseid(d.where, what .. ": gid", g.gid),
+        members = g.members and stringlist(d.where, what .. ": members", g.members) or {} }
+    end
+  end
+
+  function field.compression(d, v)
+    if not M.compressions[v] then
+      fail(d.where, "compression: expected \"gzip\", \"zstd\" or \"none\"%s", suggest(tostring(v), M.compressions))
+    end
+    d.img.compression = v
+  end
+
+  function field.annotations(d, v) d.img.annotations = stringmap(d.where, "annotations", v) end
+
+  function field.platform(d, v)
+    if not isstring(v) or not v:match("^[%w]+/[%w]+$") and not v:match("^[%w]+/[%w]+/[%w]+$") then
+      fail(d.where, "platform: expected 'os/arch' such as 'linux/amd64'")
+    end
+    d.img.platform = v
+  end
+
   function D.image(t)
     local where = caller(2)
     checkfields(where, "image", t, imagefields)
@@ -294,163 +473,17 @@ local function declarations(G, file)
     if G.imagebyname[t.name] then
       fail(where, "image '%s' declared twice (also at %s)", t.name, G.imagebyname[t.name].where)
     end
-    local img = setmetatable({ where = where, name = t.name, layers = {} }, Image)
-    for i, l in ipairs(t.layers or {}) do
-      if getmetatable(l) ~= Layer then
-        if type(l) ~= "table" or getmetatable(l) then fail(where, "layers[%d]: expected a layer or { name, files }", i) end
-        checkfields(where, string.format("layers[%d]", i), l, layerfields)
-        local name = l.name or tostring(i)
-        checkname(where, string.format("layers[%d]", i), name)
-        l = mklayer(where, name, l.files or {})
-        l.id = t.name .. "/" .. name
-      end
-      img.layers[#img.layers + 1] = l
-    end
-    if t.layers ~= nil and (type(t.layers) ~= "table" or #t.layers == 0 and next(t.layers)) then
-      fail(where, "layers: expected a list of layers")
-    end
-    if t.files ~= nil then
-      local l = mklayer(where, "files", t.files)
-      l.id = t.name .. "/files"
-      img.layers[#img.layers + 1] = l
+    local img = setmetatable({ where = where, name = t.name, layers = {}, config = {}, annotations = {} }, Image)
+    local d = { where = where, img = img, config = img.config, t = t }
+    for _, k in ipairs(imageorder) do
+      local v = t[k]
+      if v == nil and k == "tag" then v = "latest" end
+      if v ~= nil then field[k](d, v) end
     end
     local seenlayer = {}
     for _, l in ipairs(img.layers) do
       if seenlayer[l] then fail(where, "layer '%s' is used twice in image '%s'", l.id, t.name) end
       seenlayer[l] = true
-    end
-
-    local tag = t.tag or "latest"
-    if not isstring(tag) then fail(where, "tag: expected a string") end
-    local repo, ref = tag:match("^(.*[^/]):([%w_][%w._-]*)$")
-    if not repo then
-      if tag:match("^[%w_][%w._-]*$") then repo, ref = t.name, tag
-      else repo, ref = tag, "latest" end
-    end
-    if not ref:match("^[%w_][%w._-]*$") or #ref > 128 or not repo:match("^[%w][%w._:/-]*$") then
-      fail(where, "tag: '%s' is not a valid tag ('v1', 'repo:v1' or 'host/repo:v1')", tag)
-    end
-    img.repo, img.ref = repo, ref
-    local host = repo:match("^([^/]+)/")
-    if host and (host:find("[.:]") or host == "localhost") then img.push = repo .. ":" .. ref end
-
-    if t.base == nil or t.base == M.scratch then
-      img.base = nil
-    elseif isstring(t.base) or getmetatable(t.base) == Image or getmetatable(t.base) == External then
-      img.base = t.base
-    else
-      fail(where, "base: expected scratch, an image, an image's name, oci_layout, docker_archive or pull")
-    end
-
-    local c = {}
-    if t.entrypoint ~= nil then c.Entrypoint = stringlist(where, "entrypoint", t.entrypoint) end
-    if t.cmd ~= nil then c.Cmd = stringlist(where, "cmd", t.cmd) end
-    if t.env ~= nil then
-      c.Env = stringmap(where, "env", t.env)
-      for k in pairs(c.Env) do
-        if k == "" or k:find("=") then fail(where, "env: '%s' is not a variable name", k) end
-      end
-    end
-    if t.workdir ~= nil then
-      if not isstring(t.workdir) or not path.isabs(t.workdir) then fail(where, "workdir: expected an absolute path") end
-      c.WorkingDir = t.workdir
-    end
-    if t.user ~= nil then
-      if math.type(t.user) == "integer" then t.user = tostring(t.user) end
-      if not isstring(t.user) or t.user == "" then fail(where, "user: expected a name or 'uid[:gid]'") end
-      c.User = t.user
-    end
-    if t.labels ~= nil then c.Labels = stringmap(where, "labels", t.labels) end
-    if t.stopsignal ~= nil then
-      if not isstring(t.stopsignal) then fail(where, "stopsignal: expected a signal name such as 'SIGTERM'") end
-      c.StopSignal = t.stopsignal
-    end
-    if t.expose ~= nil then
-      c.ExposedPorts = {}
-      for i, p in ipairs(type(t.expose) == "table" and t.expose or { t.expose }) do
-        p = tostring(p)
-        if p:match("^%d+$") then p = p .. "/tcp" end
-        local n, proto = p:match("^(%d+)/(%a+)$")
-        if not n or tonumber(n) < 1 or tonumber(n) > 65535 or not (proto == "tcp" or proto == "udp" or proto == "sctp") then
-          fail(where, "expose[%d]: '%s' is not a port such as 80, '80/tcp' or '53/udp'", i, p)
-        end
-        c.ExposedPorts[p] = {}
-      end
-    end
-    if t.volumes ~= nil then
-      c.Volumes = {}
-      for i, v in ipairs(stringlist(where, "volumes", t.volumes)) do
-        if not path.isabs(v) then fail(where, "volumes[%d]: '%s' is not an absolute path", i, v) end
-        c.Volumes[v] = {}
-      end
-    end
-    if t.packages ~= nil then
-      img.packages = stringlist(where, "packages", t.packages)
-      for i, name in ipairs(img.packages) do
-        if not name:match("^[%w.+-]+$") and not name:match("^[%w.+-]+=[%w.+:~-]+$") then
-          fail(where, "packages[%d]: '%s' is not a package name (or name=version)", i, name)
-        end
-      end
-    end
-    if t.repositories ~= nil then
-      if type(t.repositories) ~= "table" then fail(where, "repositories: expected a list of repository { ... }") end
-      img.repositories = {}
-      for i, r in ipairs(t.repositories) do
-        if getmetatable(r) ~= Repository then fail(where, "repositories[%d]: expected a repository { ... }", i) end
-        img.repositories[i] = r
-      end
-    end
-    if t.packagelayers ~= nil then
-      local pl = t.packagelayers
-      if pl ~= "each" and pl ~= "one" then
-        if type(pl) ~= "table" then
-          fail(where, "packagelayers: expected \"each\", \"one\" or a list of groups of package names")
-        end
-        local groups = {}
-        for i, g in ipairs(pl) do groups[i] = stringlist(where, string.format("packagelayers[%d]", i), g) end
-        pl = groups
-      end
-      img.packagelayers = pl
-    end
-    if t.users ~= nil then
-      if type(t.users) ~= "table" then fail(where, "users: expected a list of { name, uid, ... }") end
-      img.users = {}
-      for i, u in ipairs(t.users) do
-        local what = string.format("users[%d]", i)
-        checkfields(where, what, u, userfields)
-        if not isstring(u.name) or not u.name:match("^[%w_][%w._-]*$") then fail(where, "%s: no valid name", what) end
-        img.users[i] = { name = u.name, uid = parseid(where, what .. ": uid", u.uid),
-          gid = u.gid ~= nil and parseid(where, what .. ": gid", u.gid) or nil,
-          home = u.home or "/nonexistent", shell = u.shell or "/usr/sbin/nologin", gecos = u.gecos or u.name }
-        if u.uid == nil then fail(where, "%s: no uid", what) end
-      end
-    end
-    if t.groups ~= nil then
-      if type(t.groups) ~= "table" then fail(where, "groups: expected a list of { name, gid }") end
-      img.groups = {}
-      for i, g in ipairs(t.groups) do
-        local what = string.format("groups[%d]", i)
-        checkfields(where, what, g, groupfields)
-        if not isstring(g.name) or not g.name:match("^[%w_][%w._-]*$") then fail(where, "%s: no valid name", what) end
-        if g.gid == nil then fail(where, "%s: no gid", what) end
-        img.groups[i] = { name = g.name, gid = parseid(where, what .. ": gid", g.gid),
-          members = g.members and stringlist(where, what .. ": members", g.members) or {} }
-      end
-    end
-    if t.compression ~= nil then
-      if t.compression ~= "gzip" and t.compression ~= "zstd" and t.compression ~= "none" then
-        fail(where, "compression: expected \"gzip\", \"zstd\" or \"none\"%s", suggest(tostring(t.compression),
-          { gzip = true, zstd = true, none = true }))
-      end
-      img.compression = t.compression
-    end
-    img.config = c
-    img.annotations = t.annotations and stringmap(where, "annotations", t.annotations) or {}
-    if t.platform ~= nil then
-      if not isstring(t.platform) or not t.platform:match("^[%w]+/[%w]+$") and not t.platform:match("^[%w]+/[%w]+/[%w]+$") then
-        fail(where, "platform: expected 'os/arch' such as 'linux/amd64'")
-      end
-      img.platform = t.platform
     end
     G.images[#G.images + 1] = img
     G.imagebyname[t.name] = img

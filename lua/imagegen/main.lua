@@ -6,7 +6,7 @@ local native = require "imagegen.native"
 local lang = require "imagegen.lang"
 local resolve = require "imagegen.resolve"
 local plan = require "imagegen.plan"
-local debian = require "imagegen.debian"
+local lock = require "imagegen.lock"
 local path = require "imagegen.path"
 
 local M = {}
@@ -43,7 +43,7 @@ function M.main(args)
       i = i + 1
     elseif a == "--compression" then
       compression = args[i + 1]
-      if compression ~= "gzip" and compression ~= "zstd" and compression ~= "none" then
+      if not lang.compressions[compression or ""] then
         return usageerror("--compression takes gzip, zstd or none")
       end
       i = i + 2
@@ -64,8 +64,8 @@ function M.main(args)
   output = output or rules.defaultoutput
 
   local G = lang.newgraph(def)
-  G.compression = compression or "gzip"
-  local savelock = debian.hook(G, { lockpath = path.join(path.dirname(def), "imagegen.lock"),
+  G.compression = compression or G.compression
+  local savelock = lock.hook(G, { lockpath = path.join(path.dirname(def), "imagegen.lock"),
     locked = locked, relock = lockmode })
   lang.load(G, def)
   resolve.graph(G)

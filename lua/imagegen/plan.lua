@@ -15,8 +15,7 @@
 -- is listed in plan.specs with its contents; the caller writes them.
 local json = require "imagegen.json"
 local native = require "imagegen.native"
-
-local basespec
+local lang = require "imagegen.lang"
 
 local M = {}
 
@@ -74,12 +73,12 @@ local function layerspec(G, l)
     end
     entries[#entries + 1] = x
   end
-  return json.encode { name = l.id, epoch = G.epoch, compression = l.compression or "gzip",
-    level = l.compression == "zstd" and 3 or 6, entries = entries } .. "\n", inputs
+  return json.encode { name = l.id, epoch = G.epoch, compression = l.compression,
+    level = lang.compressions[l.compression], entries = entries } .. "\n", inputs
 end
 
 -- an imported base: the helper's arguments, its output and its inputs
-basespec = function(G, ext, platform)
+local function basespec(G, ext, platform)
   local args, inputs, name
   if ext.kind == "oci" then
     args, inputs, name = { "oci", ext.path, ext.tag, platform }, { ext.path .. "/index.json" }, ext.name .. ":" .. ext.tag

@@ -74,7 +74,7 @@ local function packagelayers(G, img, r)
       -- ids become file names in depfiles: what samurai cannot read (":", "~") as @hex
       local version = p.version:gsub("[^%w+,%-._]", function(c) return string.format("@%02x", c:byte()) end)
       groups[#groups + 1] = { id = "deb/" .. p.name .. "_" .. version .. "_" .. p.architecture
-        .. (comp ~= "gzip" and ("." .. comp) or ""), debs = { p }, shared = true }
+        .. (comp ~= lang.defaultcompression and ("." .. comp) or ""), debs = { p }, shared = true }
     end
   end
   G.deblayers = G.deblayers or {}
