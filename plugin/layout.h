@@ -2,5 +2,5 @@
 
 /* make dir an OCI image layout of the image, blobs linked from the store */
 void layout_write(const char *image, const char *dir, const char *store);
-/* write a docker-archive (also an OCI layout in a tar) of the image to tar */
+/* write a docker-archive of the image to tar (blobs and manifest.json, for podman and docker load) */
 void layout_archive(const char *image, const char *tar, const char *store);
