@@ -3,6 +3,7 @@
  * and writes the build file (the Lua side, imagegen.main); the subcommands
  * are the helpers that the generated rules run.
  */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,9 @@ main(int argc, char *argv[])
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 
+	/* file names are bytes, handed to libarchive as UTF-8 whatever the user's locale */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		fatal("the C.UTF-8 locale is missing");
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		fputs(usage, stdout);
 		fputs("\n", stdout);
