@@ -17,6 +17,8 @@ Modes:
   silent            accepts and never answers
   noconfig          a manifest (its digest is LOG's first line) with no config
   badsize           a manifest whose layer has size -5
+  downgrade         over TLS (CERT and KEY in the environment), a redirect
+                    of every GET to http://OTHER
 """
 import base64, hashlib, http.server, json, socketserver, sys, time
 
@@ -72,6 +74,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.record()
         self.body()
         path = self.path
+        if mode == "downgrade":
+            return self.reply(302, b"", [("Location", "http://%s%s" % (other, path))])
         if mode == "collect":
             return self.reply(200 if self.command != "PUT" else 201)
         if mode == "silent":
@@ -119,4 +123,10 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
 
-Server((sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1", 0), Handler).serve_forever()
+server = Server((sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1", 0), Handler)
+if mode == "downgrade":
+    import os, ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.environ["CERT"], os.environ["KEY"])
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+server.serve_forever()

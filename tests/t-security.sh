@@ -45,6 +45,24 @@ contains "upload elsewhere: the registry itself got the credentials" "$W/reg.log
 contains "upload elsewhere: the upload went to the other host" "$W/else.log" "PUT /upload/x?digest=sha256:"
 same "upload elsewhere: without the credentials" "" "$(grep -v ' -$' "$W/else.log")"
 
+# 1. https is never followed down to plain http (a repository's URL here)
+if have openssl; then
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+		-keyout "$W/tls.key" -out "$W/tls.crt" > /dev/null 2>&1
+	: > "$W/else.log"
+	: > "$W/down.log"
+	CERT=$W/tls.crt KEY=$W/tls.key hostile downgrade "$W/down.log" "$ELSE"
+	mkdir -p "$W/down"
+	printf 'image { name = "d", packages = { "x" }, repositories = { repository { url = "https://127.0.0.1:%s", suite = "s" } } }\n' \
+		"$HPORT" > "$W/down/build.lua"
+	(cd "$W/down" && SSL_CERT_FILE=$W/tls.crt "$IMAGEGEN" build.lua > down.out 2>&1)
+	contains "https redirected to http: the TLS request was made" "$W/down.log" "GET /dists/s/InRelease"
+	contains "https redirected to http: refused" "$W/down/down.out" "redirected from https down to plain http"
+	same "https redirected to http: nothing went to plain http" "" "$(cat "$W/else.log")"
+else
+	skip "https downgrade: openssl is not installed"
+fi
+
 # 2. a Bearer realm on another host over plain http gets no credentials
 : > "$W/else.log"
 : > "$W/realm.log"
