@@ -400,7 +400,7 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, struct htt
 	if (rc == CURLE_RANGE_ERROR)
 		return RESTART;
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
-		snprintf(res->err, sizeof(res->err), "%.180s (the limits: IMAGEGEN_HTTP_STALL=%ld, "
+		snprintf(res->err, sizeof(res->err), "%.120s (the limits: IMAGEGEN_HTTP_STALL=%ld, "
 		         "IMAGEGEN_HTTP_TIMEOUT=%ld)", cerr[0] ? cerr : curl_easy_strerror(rc), stall,
 		         seconds("IMAGEGEN_HTTP_TIMEOUT", 900));
 		return time(NULL) < deadline ? STALLED : FAILED;
