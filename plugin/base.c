@@ -5,7 +5,8 @@
  * save, skopeo copy) or a registry (registry.c), a base becomes a base
  * file and blobs in the build's store:
  *   {"config": the base's whole config, "layers": [{mediaType, digest,
- *    size, diffid}], "source": what it came from}
+ *    size, diffid}], "source": what it came from, "configdigest",
+ *    "digest": its manifest's digest, when it had one (not an archive)}
  * Layers are kept byte for byte, never recompressed, and each blob is
  * verified against its digest as it is copied. Docker media types are
  * written as their OCI equivalents; the bytes are the same.
@@ -137,7 +138,7 @@ base_readblob(const char *store, const char *digest)
 }
 
 void
-base_write(const char *out, const char *store, json_t *manifest, const char *source)
+base_write(const char *out, const char *store, json_t *manifest, const char *digest, const char *source)
 {
 	json_t *config, *layers, *l, *diffids, *result;
 	const char *cdigest;
@@ -156,20 +157,23 @@ base_write(const char *out, const char *store, json_t *manifest, const char *sou
 		fatal("out of memory");
 	json_array_foreach(json_object_get(manifest, "layers"), i, l) {
 		const char *mt = json_string_value(json_object_get(l, "mediaType"));
-		const char *digest = json_string_value(json_object_get(l, "digest"));
+		const char *ld = json_string_value(json_object_get(l, "digest"));
 		if (strstr(mt, "foreign") || strstr(mt, "nondistributable"))
-			fatal("%s: layer %s is non-distributable (%s)", source, digest, mt);
+			fatal("%s: layer %s is non-distributable (%s)", source, ld, mt);
 		if (strcmp(base_ocimediatype(mt), "application/vnd.oci.image.layer.v1.tar") == 0 &&
 		    !json_equal(json_object_get(l, "digest"), json_array_get(diffids, i)))
-			fatal("%s: uncompressed layer %s does not match its diff_id", source, digest);
+			fatal("%s: uncompressed layer %s does not match its diff_id", source, ld);
 		if (json_array_append_new(layers, json_pack("{s:s, s:s, s:O, s:O}", "mediaType",
-		    base_ocimediatype(mt), "digest", digest, "size", json_object_get(l, "size"),
+		    base_ocimediatype(mt), "digest", ld, "size", json_object_get(l, "size"),
 		    "diffid", json_array_get(diffids, i))) < 0)
 			fatal("%s: malformed layer descriptor", source);
 	}
-	result = json_pack("{s:o, s:o, s:s}", "config", config, "layers", layers, "source", source);
+	result = json_pack("{s:o, s:o, s:s, s:s}", "config", config, "layers", layers, "source", source,
+	                   "configdigest", cdigest);
 	if (!result)
 		fatal("%s: malformed manifest", source);
+	if (digest && json_object_set_new(result, "digest", json_string(digest)) < 0)
+		fatal("out of memory");
 	text = dumpjson(result);
 	updatefile(out, text, strlen(text));
 	free(text);
@@ -233,7 +237,7 @@ base_fromlayout(const char *dir, const char *tag, const char *platform, const ch
 	copyblob(store, dir, json_object_get(manifest, "config"), source);
 	json_array_foreach(json_object_get(manifest, "layers"), i, m)
 		copyblob(store, dir, m, source);
-	base_write(out, store, manifest, source);
+	base_write(out, store, manifest, json_string_value(json_object_get(desc, "digest")), source);
 	json_decref(manifest);
 	json_decref(desc);
 	json_decref(index);
@@ -380,7 +384,7 @@ base_fromarchive(const char *file, const char *out, const char *store)
 	                     json_object_get(cfg, "size"), "layers", layers);
 	if (!manifest)
 		fatal("out of memory");
-	base_write(out, store, manifest, source);
+	base_write(out, store, manifest, NULL, source);
 	json_decref(manifest);
 	json_decref(dm);
 	json_decref(names);

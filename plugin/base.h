@@ -6,8 +6,9 @@ struct json_t;
 int base_isindex(const char *mt);
 /* the descriptor in an index for platform "os/arch[/variant]", or NULL */
 struct json_t *base_pickplatform(struct json_t *index, const char *platform, const char *what);
-/* write the base file for a manifest whose config and layers are in the store */
-void base_write(const char *out, const char *store, struct json_t *manifest, const char *source);
+/* write the base file for a manifest (of digest, or NULL) whose config and layers are in the store */
+void base_write(const char *out, const char *store, struct json_t *manifest, const char *digest,
+                const char *source);
 /* import the image tagged tag (for platform) from the OCI layout dir */
 void base_fromlayout(const char *dir, const char *tag, const char *platform, const char *out,
                      const char *store);

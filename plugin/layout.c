@@ -5,7 +5,8 @@
  * store (reflinked or copied when the store is on another file system), and
  * index.json with one descriptor whose org.opencontainers.image.ref.name is
  * the tag: the image's manifest, or for an image of several platforms the
- * image index of their manifests.
+ * image index of their manifests; then, for each SBOM the image has, the
+ * artifact manifest whose subject is the manifest it describes.
  * index.json is written last, by rename, and only when it changed: it is
  * the file ninja tracks, so a layout is either whole or not done. Blobs
  * that no longer belong to the image are removed.
@@ -54,16 +55,19 @@ addblobs(json_t *img, struct blobs *b)
 	b->digest[b->len++] = json_string_value(json_object_get(json_object_get(img, "manifest"), "digest"));
 }
 
-/* an image file, or an index file and its platforms' image files (see image.c) */
+/* an image file, or an index file and its platforms' image files (see
+   image.c), and the blobs of the SBOM artifacts in records (see sbom.c) */
 static json_t *
-loadimage(const char *path, struct blobs *b)
+loadimage(const char *path, json_t *records, struct blobs *b)
 {
-	json_t *img = readjson(path), *images = json_object_get(img, "images"), *one;
-	size_t i, n = 1;
+	json_t *img = readjson(path), *images = json_object_get(img, "images"), *one, *d;
+	size_t i, j, n = 1;
 
 	json_array_foreach(images, i, one)
 		n += json_array_size(json_object_get(one, "layers")) + 2;
 	n += json_array_size(json_object_get(img, "layers")) + 2;
+	json_array_foreach(records, i, one)
+		n += json_array_size(json_object_get(one, "blobs"));
 	b->digest = xcalloc(n, sizeof(*b->digest));
 	b->len = 0;
 	if (json_object_get(img, "index")) {
@@ -73,6 +77,10 @@ loadimage(const char *path, struct blobs *b)
 	} else {
 		addblobs(img, b);
 	}
+	json_array_foreach(records, i, one) {
+		json_array_foreach(json_object_get(one, "blobs"), j, d)
+			b->digest[b->len++] = json_string_value(d);
+	}
 	for (i = 0; i < b->len; i++) {
 		if (!b->digest[i] || !store_validdigest(b->digest[i]))
 			fatal("%s: malformed image file", path);
@@ -80,12 +88,14 @@ loadimage(const char *path, struct blobs *b)
 	return img;
 }
 
-/* index.json: the image's manifest (or the index of its platforms), tagged */
+/* index.json: the image's manifest (or the index of its platforms),
+   tagged, then the artifacts that refer to it */
 static char *
-indexjson(json_t *img)
+indexjson(json_t *img, json_t *records)
 {
-	json_t *index, *m;
+	json_t *index, *m, *r;
 	char *text;
+	size_t i;
 
 	if (json_object_get(img, "index")) {
 		m = json_deep_copy(json_object_get(img, "index"));
@@ -101,6 +111,11 @@ indexjson(json_t *img)
 	                  "manifests", m);
 	if (!index)
 		fatal("out of memory");
+	json_array_foreach(records, i, r) {
+		if (!json_is_object(json_object_get(r, "artifact")) ||
+		    json_array_append(json_object_get(index, "manifests"), json_object_get(r, "artifact")) < 0)
+			fatal("malformed SBOM record");
+	}
 	text = dumpjson(index);
 	json_decref(index);
 	return text;
@@ -202,13 +217,21 @@ prune(const struct blobs *b, const char *dir)
 }
 
 void
-layout_write(const char *image, const char *dir, const char *store)
+layout_write(const char *image, const char *dir, const char *store, char *const records[], int nrecords)
 {
 	struct blobs b;
-	json_t *img = loadimage(image, &b);
+	json_t *recs = json_array(), *img;
 	char *blobdir, *path, *index;
 	size_t i;
+	int r;
 
+	if (!recs)
+		fatal("out of memory");
+	for (r = 0; r < nrecords; r++) {
+		if (json_array_append_new(recs, readjson(records[r])) < 0)
+			fatal("out of memory");
+	}
+	img = loadimage(image, recs, &b);
 	blobdir = xasprintf("%s/blobs/sha256", dir);
 	if (mkdirs(blobdir) < 0)
 		fatal("mkdir %s:", blobdir);
@@ -217,7 +240,7 @@ layout_write(const char *image, const char *dir, const char *store)
 	path = xasprintf("%s/oci-layout", dir);
 	xreplacefile(path, LAYOUT, strlen(LAYOUT));
 	free(path);
-	index = indexjson(img);
+	index = indexjson(img, recs);
 	path = xasprintf("%s/index.json", dir);
 	if (updatefile(path, index, strlen(index)) && makemode)
 		printf("  LAYOUT  %s\n", dir);
@@ -227,6 +250,7 @@ layout_write(const char *image, const char *dir, const char *store)
 	free(blobdir);
 	free(b.digest);
 	json_decref(img);
+	json_decref(recs);
 }
 
 static void
@@ -283,7 +307,7 @@ void
 layout_archive(const char *image, const char *tar, const char *store)
 {
 	struct blobs b;
-	json_t *img = loadimage(image, &b), *dm, *l;
+	json_t *img = loadimage(image, NULL, &b), *dm, *l;
 	struct archive *a;
 	struct archive_entry *e;
 	long long epoch = json_integer_value(json_object_get(img, "epoch"));

@@ -16,6 +16,7 @@
 #include "base.h"
 #include "registry.h"
 #include "store.h"
+#include "sbom.h"
 
 static const char usage[] =
 	"usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C] DEFINITION.lua\n"
@@ -23,7 +24,9 @@ static const char usage[] =
 	"       imagegen layer [-m] SPEC DESC DEPFILE STORE\n"
 	"       imagegen image [-m] SPEC IMAGE STORE\n"
 	"       imagegen index [-m] INDEX STORE IMAGE...\n"
-	"       imagegen layout [-m] IMAGE DIR STORE\n"
+	"       imagegen layout [-m] IMAGE DIR STORE [SBOM...]\n"
+	"       imagegen pkginfo DEB OUT\n"
+	"       imagegen sbom [-m] SPEC IMAGE RECORD SPDX STORE\n"
 	"       imagegen archive IMAGE TAR STORE\n"
 	"       imagegen base oci DIR TAG PLATFORM OUT STORE\n"
 	"       imagegen base archive FILE PLATFORM OUT STORE\n"
@@ -60,8 +63,13 @@ static const char help[] =
 	"                                  records them and the layers\n"
 	"  index INDEX STORE IMAGE...      the image index of an image's platforms;\n"
 	"                                  INDEX records it and their image files\n"
-	"  layout IMAGE DIR STORE          make DIR an OCI image layout (IMAGE an\n"
-	"                                  image file or an index file)\n"
+	"  layout IMAGE DIR STORE [SBOM...] make DIR an OCI image layout (IMAGE an\n"
+	"                                  image file or an index file), with the\n"
+	"                                  SBOM artifacts the records name\n"
+	"  pkginfo DEB OUT                 what an SBOM says of a Debian package\n"
+	"  sbom SPEC IMAGE RECORD SPDX STORE\n"
+	"                                  the image's SPDX document, and its OCI\n"
+	"                                  artifact, which RECORD describes\n"
 	"  archive IMAGE TAR STORE         write a docker-archive (podman/docker load)\n"
 	"  fetch URL SHA256 SIZE FILE      download a package to FILE, verified\n"
 	"  push LAYOUT REF                 push an OCI layout's image to a registry\n"
@@ -133,8 +141,17 @@ main(int argc, char *argv[])
 		}
 		image_index(argv[2], argv[3], argv + 4, argc - 4);
 	} else if (strcmp(cmd, "layout") == 0) {
-		need(argc, 5);
-		layout_write(argv[2], argv[3], argv[4]);
+		if (argc < 5) {
+			fputs(usage, stderr);
+			return 2;
+		}
+		layout_write(argv[2], argv[3], argv[4], argv + 5, argc - 5);
+	} else if (strcmp(cmd, "pkginfo") == 0) {
+		need(argc, 4);
+		sbom_pkginfo(argv[2], argv[3]);
+	} else if (strcmp(cmd, "sbom") == 0) {
+		need(argc, 7);
+		sbom_write(argv[2], argv[3], argv[4], argv[5], argv[6]);
 	} else if (strcmp(cmd, "base") == 0 && argc == 8 && strcmp(argv[2], "oci") == 0) {
 		base_fromlayout(argv[3], argv[4], argv[5], argv[6], argv[7]);
 	} else if (strcmp(cmd, "base") == 0 && argc == 7 && strcmp(argv[2], "archive") == 0) {

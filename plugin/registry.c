@@ -472,13 +472,14 @@ getblob(struct client *cl, const char *store, json_t *desc)
 	return ret;
 }
 
-/* the manifest ref names for platform, its blobs into the store: the manifest, or NULL */
+/* the manifest ref names for platform, its blobs into the store: the
+   manifest (its digest in digest), or NULL */
 static json_t *
-pull(struct client *cl, const char *platform, const char *store)
+pull(struct client *cl, const char *platform, const char *store, char digest[72])
 {
 	struct httpres res;
 	json_t *m = NULL, *pick, *l;
-	char digest[72], want[72], why[256];
+	char want[72], why[256];
 	const char *mt;
 	size_t i;
 	int depth = 0;
@@ -548,12 +549,12 @@ void
 registry_pull(const char *ref, const char *platform, const char *out, const char *store)
 {
 	struct client cl;
-	char *what = xasprintf("pull %s", ref);
+	char *what = xasprintf("pull %s", ref), digest[72];
 	json_t *m = NULL;
 
-	if (clientinit(&cl, ref, what, "pull") < 0 || !(m = pull(&cl, platform, store)))
+	if (clientinit(&cl, ref, what, "pull") < 0 || !(m = pull(&cl, platform, store, digest)))
 		fatal("%s", cl.err);
-	base_write(out, store, m, what);
+	base_write(out, store, m, digest, what);
 	json_decref(m);
 	clientfree(&cl);
 	free(what);

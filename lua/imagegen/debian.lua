@@ -461,11 +461,42 @@ function M.resolve(idx, requested, installed, where)
     end
   end
   table.sort(order, function(a, b) return a.Package < b.Package end)
+  -- what each chosen package's Pre-Depends and Depends were met by, among
+  -- the chosen (a package of the base meets some: those are not listed)
+  local providers = {}
+  for _, p in ipairs(order) do
+    for _, prov in ipairs(provides(p)) do
+      local list = providers[prov[1].name] or {}
+      providers[prov[1].name] = list
+      list[#list + 1] = p
+    end
+  end
+  local function metby(d)
+    local p = chosen[d.name]
+    if p and fits(p.Version, d.op, d.version) then return p end
+    for _, q in ipairs(providers[d.name] or {}) do
+      if meets(q, d) then return q end
+    end
+  end
   local out = {}
   for i2, p in ipairs(order) do
+    local deps, seen = {}, {}
+    for _, field in ipairs { "Pre-Depends", "Depends" } do
+      for _, group in ipairs(M.parsedeps(p[field])) do
+        for _, d in ipairs(group) do
+          local q = metby(d)
+          if q then
+            if not seen[q.Package] and q ~= p then deps[#deps + 1] = q.Package end
+            seen[q.Package] = true
+            break
+          end
+        end
+      end
+    end
+    table.sort(deps)
     out[i2] = { name = p.Package, version = p.Version, architecture = p.Architecture,
       filename = p.Filename, size = math.tointeger(tonumber(p.Size)), sha256 = p.SHA256,
-      repository = M.repoid(p.repo), url = p.repo.url .. "/" .. (p.Filename or "") }
+      repository = M.repoid(p.repo), url = p.repo.url .. "/" .. (p.Filename or ""), depends = deps }
     local bad = M.checkpackage(out[i2])
     if bad then fail(where, "%s: its index: %s", M.repoid(p.repo), bad) end
   end

@@ -8,7 +8,10 @@
 --   images = { [name] = { request, architecture, repositories, base, packages } },
 --     (an image of several platforms: [name@os-arch[-variant]] for each)
 --   bases = { [ref] = digest },
---   repositories = { [id] = { url, suite, components, inrelease_sha256 } } }
+--   repositories = { [id] = { url, suite, components, inrelease_sha256, origin, codename, version } } }
+-- A package: name, version, architecture, filename, size, sha256,
+-- repository (its id), url, and depends: the packages of the image that
+-- met its Pre-Depends and Depends.
 -- An image's entry holds while its request, architecture, repositories and
 -- base packages are the definition's.
 local native = require "imagegen.native"
@@ -56,7 +59,7 @@ function M.writelock(path, lock)
     for j, p in ipairs(e.packages) do
       out[#out + 1] = (j > 1 and ",\n" or "\n") .. json.encode { name = p.name, version = p.version,
         architecture = p.architecture, filename = p.filename, size = p.size, sha256 = p.sha256,
-        repository = p.repository, url = p.url }
+        repository = p.repository, url = p.url, depends = p.depends and json.array(p.depends) }
     end
     out[#out + 1] = "]}"
   end
@@ -164,7 +167,9 @@ function M.hook(G, opts)
       pkgs = debian.resolve(indexes[ikey], img.packages, installed, where)
       for _, ri in ipairs(indexes[ikey].repos) do
         new.repositories[debian.repoid(ri.repo)] = { url = ri.repo.url, suite = ri.repo.suite,
-          components = ri.repo.components, inrelease_sha256 = ri.release.sha256 }
+          components = ri.repo.components, inrelease_sha256 = ri.release.sha256,
+          origin = ri.release.fields.Origin, codename = ri.release.fields.Codename,
+          version = ri.release.fields.Version }
       end
     end
     new.images[key] = { request = want.request, architecture = arch, repositories = ids,
@@ -175,9 +180,11 @@ function M.hook(G, opts)
       local url = p.url
       if not url and old.repositories[p.repository] then url = old.repositories[p.repository].url .. "/" .. p.filename end
       if not url then fail(lockpath, "package %s names no URL; run: imagegen lock %s", p.name, G.top) end
+      local repo = new.repositories[p.repository] or old.repositories[p.repository] or {}
       out[i] = { name = p.name, version = p.version, architecture = p.architecture, filename = p.filename,
-        size = p.size, sha256 = p.sha256, url = url,
-        cache = cache .. "/deb/" .. p.sha256 .. ".deb" }
+        size = p.size, sha256 = p.sha256, url = url, depends = p.depends,
+        cache = cache .. "/deb/" .. p.sha256 .. ".deb",
+        origin = repo.origin, codename = repo.codename or repo.suite }
     end
     return out
   end
