@@ -90,6 +90,17 @@ handler(lua_State *L)
 int
 host_run(const char *module, int argc, char *argv[], char **text)
 {
+	struct buf b = {0};
+	int ret = host_call(module, argc, argv, text ? &b : NULL);
+
+	if (text)
+		*text = b.data;
+	return ret;
+}
+
+int
+host_call(const char *module, int argc, char *argv[], struct buf *text)
+{
 	lua_State *L = luaL_newstate();
 	int i, ret;
 
@@ -112,8 +123,10 @@ host_run(const char *module, int argc, char *argv[], char **text)
 		goto err;
 	ret = 0;
 	if (lua_type(L, -1) == LUA_TSTRING) {
+		size_t len;
+		const char *s = lua_tolstring(L, -1, &len);
 		if (text)
-			*text = xstrdup(lua_tostring(L, -1));
+			bufadd(text, s, len);
 	} else {
 		ret = (int)lua_tointeger(L, -1);
 	}

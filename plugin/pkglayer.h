@@ -5,5 +5,7 @@ struct json_t;
 
 /* add a "deb" entry: the package's files and its dpkg metadata */
 void pkglayer_deb(struct layer *l, struct json_t *e, const char *ctx);
-/* add a "dpkgstatus" entry: var/lib/dpkg/status for the listed packages */
-void pkglayer_status(struct layer *l, struct json_t *e, const char *ctx);
+/* a path a package names, as merged /usr puts it ("bin/sh" -> "usr/bin/sh") */
+char *pkglayer_usrpath(const char *path);
+/* the top folders merged /usr links into /usr, ended by NULL */
+const char *const *pkglayer_usrdirs(void);

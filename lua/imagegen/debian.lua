@@ -11,7 +11,8 @@
 -- A dependency is met by a package already chosen if one fits; otherwise
 -- by the first alternative with a real package (its highest version that
 -- fits, across repositories), else a package that Provides it (the first
--- by name). Essential packages come in only when asked for by name.
+-- by name). Essential packages come in when something depends on them, or
+-- all of them with essential (as mmdebstrap's essential variant).
 local native = require "imagegen.native"
 local check = require "imagegen.check"
 
@@ -136,7 +137,8 @@ local function release(r, where)
     local sum, size, name = line:match("^%s*(%x+)%s+(%d+)%s+(%S+)")
     if sum then files[name] = { sha256 = sum, size = tonumber(size) } end
   end
-  return { fields = p, files = files, sha256 = native.sha256(signed), byhash = p["Acquire-By-Hash"] == "yes" }
+  return { fields = p, files = files, sha256 = native.sha256(signed), byhash = p["Acquire-By-Hash"] == "yes",
+    codename = p.Codename or p.Suite }
 end
 
 local wanted = { Package = true, Version = true, Architecture = true, Depends = true,
@@ -299,6 +301,21 @@ local function chainof(p)
   return table.concat(names, " -> ")
 end
 
+-- the names of the Essential packages of the index, sorted
+function M.essential(idx)
+  local names = {}
+  for name, list in pairs(idx.byname) do
+    for _, p in ipairs(list) do
+      if p.Essential == "yes" then
+        names[#names + 1] = name
+        break
+      end
+    end
+  end
+  table.sort(names)
+  return names
+end
+
 -- resolve requested names (optionally "name (>= v)" or "name=version") against the
 -- index; installed: packages a base image already has, by name; errors start with where
 function M.resolve(idx, requested, installed, where)
@@ -328,14 +345,13 @@ function M.resolve(idx, requested, installed, where)
     end
     return false
   end
-  local function want(group, via, byname)
+  local function want(group, via)
     for _, d in ipairs(group) do
       if satisfied(d) then return end
     end
     for _, d in ipairs(group) do
       local p = best(idx, d)
       if p then
-        if p.Essential == "yes" and not byname then return end
         if chosen[p.Package] then
           fail(where, "conflict: %s needs %s, but %s %s was chosen for %s", via and chainof(via) or "the definition",
             depstring(d), p.Package, chosen[p.Package].Version, chainof(chosen[p.Package]))
@@ -346,7 +362,6 @@ function M.resolve(idx, requested, installed, where)
     for _, d in ipairs(group) do
       local p = provider(idx, d)
       if p then
-        if p.Essential == "yes" and not byname then return end
         return choose(p, via, d)
       end
     end
@@ -374,13 +389,13 @@ function M.resolve(idx, requested, installed, where)
     local name, ver = r:match("^([%w.+-]+)=(.+)$")
     local group = name and { { name = name, op = "=", version = ver } } or M.parsedeps(r)[1]
     if not group then fail(where, "'%s' is not a package name", r) end
-    want(group, nil, true)
+    want(group, nil)
   end
   local i = 1
   while i <= #queue do
     local p = queue[i]
     for _, field in ipairs { "Pre-Depends", "Depends" } do
-      for _, group in ipairs(M.parsedeps(p[field])) do want(group, p, false) end
+      for _, group in ipairs(M.parsedeps(p[field])) do want(group, p) end
     end
     i = i + 1
   end
