@@ -10,8 +10,8 @@
 -- given, then their Depends and Pre-Depends breadth first, in field order.
 -- A dependency is met by a package already chosen if one fits; otherwise
 -- by the first alternative with a real package (its highest version that
--- fits, across repositories), else a package that Provides it (the first
--- by name). Essential packages come in when something depends on them, or
+-- fits, across repositories), else a package that Provides it (the one of
+-- the most important Priority, then the first by name). Essential packages come in when something depends on them, or
 -- all of them with essential (as mmdebstrap's essential variant).
 local native = require "imagegen.native"
 local check = require "imagegen.check"
@@ -141,7 +141,7 @@ local function release(r, where)
     codename = p.Codename or p.Suite }
 end
 
-local wanted = { Package = true, Version = true, Architecture = true, Depends = true,
+local wanted = { Package = true, Version = true, Architecture = true, Depends = true, Priority = true,
   ["Pre-Depends"] = true, Provides = true, Conflicts = true, Breaks = true, Essential = true,
   ["Multi-Arch"] = true, Filename = true, Size = true, SHA256 = true }
 
@@ -278,12 +278,18 @@ local function best(idx, d)
   return pick
 end
 
+-- a virtual package's provider: the most important Priority first (as
+-- Debian's installers choose mawk for awk), then by name
+local priorities = { required = 1, important = 2, standard = 3, optional = 4, extra = 5 }
+
 local function provider(idx, d)
   local list = {}
   for _, e in ipairs(idx.provides[d.name] or {}) do
     if (not d.op or fits(e.version, d.op, d.version)) and archok(idx, e.pkg, d) then list[#list + 1] = e.pkg end
   end
   table.sort(list, function(a, b)
+    local pa, pb = priorities[a.Priority] or 5, priorities[b.Priority] or 5
+    if pa ~= pb then return pa < pb end
     if a.Package ~= b.Package then return a.Package < b.Package end
     local c = native.vercmp(a.Version, b.Version)
     if c ~= 0 then return c > 0 end

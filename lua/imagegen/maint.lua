@@ -12,8 +12,10 @@
 -- condition cannot be known is not taken, and everything in it is listed.
 --
 -- M.read(text, env) -> { alternatives = { {link, name, path, priority,
---   slaves = { {link, name, path} } } }, skipped = { {line, text} },
---   triggers = { name } }
+--   slaves = { {link, name, path} } } }, links = { {path, target} },
+--   dirs = { {path, mode} }, skipped = { {line, text, why} }, triggers = { name } }
+-- (ln -s and mkdir with literal paths are reproduced: where ln would not
+-- replace anything, and mkdir anywhere)
 -- env: { args = {...}, exists = function(path) -> bool, arch = "amd64" }
 local M = {}
 
@@ -334,8 +336,10 @@ local function parse(text)
       elseif #c.words >= 2 and c.words[2] == "(" or (w1 and w1:match("^[%w_]+%(%)$")) then
         -- a function definition: its body runs only when called
         local node = { kind = "func", name = w1:gsub("%(%)$", ""), line = c.line, text = c.text }
-        local _, w = block { ["{"] = true }
-        if w == "{" then pos = pos + 1 end
+        if c.words[#c.words] ~= "{" then
+          local _, w = block { ["{"] = true }
+          if w == "{" then pos = pos + 1 end
+        end
         node.body = block { ["}"] = true }
         pos = pos + 1
         nodes[#nodes + 1] = node
@@ -356,7 +360,11 @@ end
 
 -- what the script does on a fresh install
 function M.read(text, env)
-  local out = { alternatives = {}, skipped = {}, triggers = {} }
+  local out = { alternatives = {}, links = {}, dirs = {}, skipped = {}, triggers = {} }
+  local made = {}
+  local function exists(p)
+    return made[p] or env.exists(p)
+  end
   local vars = { ["@arch"] = env.arch, DPKG_MAINTSCRIPT_ARCH = env.arch, DPKG_MAINTSCRIPT_PACKAGE = env.package,
     DPKG_ROOT = "", DPKG_MAINTSCRIPT_NAME = env.script }
   for i, a in ipairs(env.args) do vars[tostring(i)] = a end
@@ -403,7 +411,7 @@ function M.read(text, env)
       local op, a = w[1], w[2]
       if op == "-z" then return a == "" elseif op == "-n" then return a ~= "" end
       if op == "-e" or op == "-f" or op == "-d" or op == "-x" or op == "-r" or op == "-s" or op == "-L" or op == "-h" then
-        return env.exists(a)
+        return exists(a)
       end
       return nil
     end
@@ -436,6 +444,7 @@ function M.read(text, env)
     return nil
   end
   local exit = {}
+  local depth = 0
   local run
   -- one simple command: true, false, or nil when it cannot be known
   local function simple(words, node, cond)
@@ -467,15 +476,15 @@ function M.read(text, env)
     if cmd == "false" then return false end
     if cmd == "exit" then error(exit, 0) end
     if cmd == "unset" then
-      for i = 2, #w do vars[w[i]] = nil end
+      for i = 2, #w do vars[w[i]] = "" end
       return true
     end
     if quiet[cmd] then return true end
     if cmd == "which" or (cmd == "command" and w[2] == "-v") then
       local prog = w[#w]
-      if prog:sub(1, 1) == "/" then return env.exists(prog) end
+      if prog:sub(1, 1) == "/" then return exists(prog) end
       for _, d in ipairs { "/usr/local/sbin/", "/usr/local/bin/", "/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/" } do
-        if env.exists(d .. prog) then return true end
+        if exists(d .. prog) then return true end
       end
       return false
     end
@@ -486,9 +495,48 @@ function M.read(text, env)
       skip(node)
       return true
     end
-    if funcs[cmd] then
-      if not cond then skip(node, "a shell function") end
-      return nil
+    if funcs[cmd] and depth < 8 then
+      -- a function runs its body with its own arguments
+      local saved = {}
+      for i = 1, 9 do
+        saved[i] = vars[tostring(i)]
+        vars[tostring(i)] = w[i + 1] or ""
+      end
+      depth = depth + 1
+      run(funcs[cmd].body)
+      depth = depth - 1
+      for i = 1, 9 do vars[tostring(i)] = saved[i] end
+      return true
+    end
+    if cmd == "ln" and (w[2] == "-s" or w[2] == "-sf" or w[2] == "-fs") and #w == 4 and w[4]:sub(1, 1) == "/"
+        and not exists(w[4]) then
+      out.links[#out.links + 1] = { path = w[4], target = w[3] }
+      made[w[4]] = true
+      return true
+    end
+    if cmd == "mkdir" then
+      local mode, paths, ok = 493, {}, true
+      local i = 2
+      while w[i] do
+        if w[i] == "-p" then i = i + 1
+        elseif w[i] == "-m" and w[i + 1] and w[i + 1]:match("^[0-7]+$") then
+          mode = tonumber(w[i + 1], 8)
+          i = i + 2
+        elseif w[i]:sub(1, 1) == "/" then
+          paths[#paths + 1] = w[i]
+          i = i + 1
+        else
+          ok = false
+          break
+        end
+      end
+      if ok and #paths > 0 then
+        for _, p in ipairs(paths) do
+          out.dirs[#out.dirs + 1] = { path = p, mode = mode }
+          made[p] = true
+        end
+        return true
+      end
     end
     if cmd == "update-alternatives" then
       local i = 2

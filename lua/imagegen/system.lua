@@ -7,6 +7,7 @@
 --   var/lib/dpkg/status, info/format     every package, installed
 --   accounts  /etc/passwd and /etc/group: base-passwd's master files when
 --             it is installed (else root alone), declared accounts over them
+--   script links and folders  ln -s and mkdir with literal paths
 --   alternatives  update-alternatives --install calls read from the
 --             scripts (imagegen.maint): in auto mode the highest priority
 --             wins; the links, slaves whose file exists, and
@@ -188,6 +189,11 @@ function M.main(args)
               choice.slaves[s.name] = s.path
             end
             g.choices[a.path] = choice
+          end
+          for _, l in ipairs(r.links) do link(canon(l.path), l.target); exists[canon(l.path)] = true end
+          for _, d in ipairs(r.dirs) do
+            rec(string.format("dir %d 0 0 %s", d.mode, canon(d.path):gsub("^/", "")), "")
+            exists[canon(d.path)] = true
           end
           for _, s in ipairs(r.skipped) do
             local text1 = s.text:gsub("%s*\n%s*", " "):gsub("^%s+", "")
