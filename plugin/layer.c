@@ -643,6 +643,11 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 		printf("  LAYER   %s\n", l.name);
 		fflush(stdout);
 	}
+	if (pkglayer_fromcache(spec, descpath, deppath, store)) {
+		json_decref(spec);
+		freelayer(&l);
+		return;
+	}
 	bufprintf(&l.deps, "%s:", descpath);
 	for (i = 0; i < json_array_size(entries); i++)
 		addentry(&l, json_array_get(entries, i));
@@ -682,6 +687,7 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 	if (!text)
 		fatal("out of memory");
 	updatefile(descpath, text, strlen(text));
+	pkglayer_tocache(spec, descpath, store, r.digest);
 	free(text);
 	json_decref(desc);
 	json_decref(spec);

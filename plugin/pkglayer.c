@@ -24,6 +24,7 @@
  * lock's sha256 at the end. A cached package that does not match is
  * fetched again and read again.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include "pkglayer.h"
 #include "deb.h"
 #include "fetch.h"
+#include "system.h"
 
 /* the top folders that merged /usr moves under /usr */
 static const char *const usrdirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32", "libo32", NULL };
@@ -430,4 +432,152 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 	free(status.data);
 	freectx(&c);
 	deb_free(&d);
+}
+
+/*
+ * The layer cache. A layer of packages alone is the same bytes for the same
+ * packages, epoch, compression and /usr layout, whichever build folder makes
+ * it, so each is kept in the download cache and a new build folder takes it
+ * from there: $IMAGEGEN_CACHE/layer/KEY.json (the descriptor), KEY.dpkg (its
+ * sidecar) and sha256/HEX (the blob, verified before it is used). KEY is the
+ * sha256 of what the bytes depend on, with the layer format's version.
+ */
+#define CACHEFORMAT "imagegen layer cache 1 " VERSION
+
+/* the cache key of a spec, or NULL when it is not packages alone */
+static char *
+cachekey(json_t *spec)
+{
+	json_t *entries = json_object_get(spec, "entries"), *e;
+	struct buf b = {0};
+	const char *type;
+	char hex[65];
+	size_t i;
+
+	bufprintf(&b, "%s\n%s %lld %lld\n", CACHEFORMAT,
+	          json_string_value(json_object_get(spec, "compression")),
+	          nodes_specint(spec, "level", -1), nodes_specint(spec, "epoch", -1));
+	json_array_foreach(entries, i, e) {
+		type = json_string_value(json_object_get(e, "type"));
+		if (!type || strcmp(type, "deb") != 0 || !json_is_string(json_object_get(e, "sha256"))) {
+			free(b.data);
+			return NULL;
+		}
+		bufprintf(&b, "%s %s %d\n", json_string_value(json_object_get(e, "sha256")),
+		          json_string_value(json_object_get(e, "package")),
+		          json_is_true(json_object_get(e, "mergedusr")));
+	}
+	if (i == 0) {
+		free(b.data);
+		return NULL;
+	}
+	sha256hex(b.data, b.len, hex);
+	free(b.data);
+	return xstrdup(hex);
+}
+
+/* the blob digest names, from the store from into the store to: a hard link,
+   else a copy; -1 if from has no such blob */
+static int
+blobcopy(const char *from, const char *to, const char *digest)
+{
+	char *src = store_path(from, digest), *dst = store_path(to, digest), *tmp, chunk[1 << 16];
+	ssize_t n;
+	int in, out, ret = 0;
+
+	if (access(dst, F_OK) == 0)
+		goto done;
+	if (mkparent(dst) < 0)
+		fatal("mkdir for %s:", dst);
+	if (link(src, dst) == 0 || (access(dst, F_OK) == 0))
+		goto done;
+	in = open(src, O_RDONLY);
+	if (in < 0) {
+		ret = -1;
+		goto done;
+	}
+	out = store_tmp(to, &tmp);
+	while ((n = read(in, chunk, sizeof(chunk))) > 0) {
+		if (write(out, chunk, (size_t)n) != n)
+			fatal("write %s:", tmp);
+	}
+	if (n < 0 || close(out) < 0)
+		fatal("copy %s:", src);
+	close(in);
+	store_commit(to, tmp, digest);
+	free(tmp);
+done:
+	free(src);
+	free(dst);
+	return ret;
+}
+
+int
+pkglayer_fromcache(json_t *spec, const char *descpath, const char *deppath, const char *store)
+{
+	char *key = cachekey(spec), *dir, *path, *hex;
+	struct buf desc = {0}, side = {0}, dep = {0};
+	const char *digest;
+	json_t *d = NULL;
+	int ret = 0;
+
+	if (!key)
+		return 0;
+	dir = xasprintf("%s/layer", cachedir());
+	path = xasprintf("%s/%s.json", dir, key);
+	if (readall(path, &desc) < 0 || !(d = json_loadb(desc.data, desc.len, 0, NULL)))
+		goto out;
+	free(path);
+	path = xasprintf("%s/%s.dpkg", dir, key);
+	digest = json_string_value(json_object_get(d, "digest"));
+	if (readall(path, &side) < 0 || !digest || !store_validdigest(digest))
+		goto out;
+	free(path);
+	path = store_path(dir, digest);
+	if (sha256verify(path, digest + 7) != 0 || blobcopy(dir, store, digest) < 0)
+		goto out;
+	hex = system_sidecar(descpath);
+	updatefile(hex, side.data, side.len);
+	free(hex);
+	bufprintf(&dep, "%s:\n", descpath);
+	xreplacefile(deppath, dep.data, dep.len);
+	updatefile(descpath, desc.data, desc.len);
+	ret = 1;
+out:
+	json_decref(d);
+	free(desc.data);
+	free(side.data);
+	free(dep.data);
+	free(path);
+	free(dir);
+	free(key);
+	return ret;
+}
+
+void
+pkglayer_tocache(json_t *spec, const char *descpath, const char *store, const char *digest)
+{
+	char *key = cachekey(spec), *dir, *path, *sidepath;
+	struct buf b = {0};
+
+	if (!key)
+		return;
+	dir = xasprintf("%s/layer", cachedir());
+	sidepath = system_sidecar(descpath);
+	/* a cache that cannot be written is no error: the next build makes the layer again */
+	if (mkdirs(dir) == 0 && blobcopy(store, dir, digest) == 0 && readall(sidepath, &b) == 0) {
+		path = xasprintf("%s/%s.dpkg", dir, key);
+		replacefile(path, b.data, b.len);
+		free(path);
+		b.len = 0;
+		if (readall(descpath, &b) == 0) {
+			path = xasprintf("%s/%s.json", dir, key);
+			replacefile(path, b.data, b.len);
+			free(path);
+		}
+	}
+	free(b.data);
+	free(sidepath);
+	free(dir);
+	free(key);
 }
