@@ -438,9 +438,10 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
  * The layer cache. A layer of packages alone is the same bytes for the same
  * packages, epoch, compression and /usr layout, whichever build folder makes
  * it, so each is kept in the download cache and a new build folder takes it
- * from there: $IMAGEGEN_CACHE/layer/KEY.json (the descriptor), KEY.dpkg (its
- * sidecar) and sha256/HEX (the blob, verified before it is used). KEY is the
- * sha256 of what the bytes depend on, with the layer format's version.
+ * from there: the spec's "layercache" ($IMAGEGEN_CACHE/layer when the build
+ * file was written) holds KEY.json (the descriptor), KEY.dpkg (its sidecar)
+ * and sha256/HEX (the blob, verified before it is used). KEY is the sha256 of
+ * what the bytes depend on, with the layer format's version.
  */
 #define CACHEFORMAT "imagegen layer cache 1 " VERSION
 
@@ -521,9 +522,11 @@ pkglayer_fromcache(json_t *spec, const char *descpath, const char *deppath, cons
 	json_t *d = NULL;
 	int ret = 0;
 
-	if (!key)
+	if (!key || !json_is_string(json_object_get(spec, "layercache"))) {
+		free(key);
 		return 0;
-	dir = xasprintf("%s/layer", cachedir());
+	}
+	dir = xstrdup(json_string_value(json_object_get(spec, "layercache")));
 	path = xasprintf("%s/%s.json", dir, key);
 	if (readall(path, &desc) < 0 || !(d = json_loadb(desc.data, desc.len, 0, NULL)))
 		goto out;
@@ -560,9 +563,11 @@ pkglayer_tocache(json_t *spec, const char *descpath, const char *store, const ch
 	char *key = cachekey(spec), *dir, *path, *sidepath;
 	struct buf b = {0};
 
-	if (!key)
+	if (!key || !json_is_string(json_object_get(spec, "layercache"))) {
+		free(key);
 		return;
-	dir = xasprintf("%s/layer", cachedir());
+	}
+	dir = xstrdup(json_string_value(json_object_get(spec, "layercache")));
 	sidepath = system_sidecar(descpath);
 	/* a cache that cannot be written is no error: the next build makes the layer again */
 	if (mkdirs(dir) == 0 && blobcopy(store, dir, digest) == 0 && readall(sidepath, &b) == 0) {

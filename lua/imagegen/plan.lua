@@ -43,6 +43,7 @@ end
 local function layerspec(G, l)
   local entries = json.array()
   local inputs = {}
+  local debs = true
   for _, e in ipairs(l.entries) do
     local s = e.source
     local x = { ctx = e.ctx, path = e.path, uid = e.uid, gid = e.gid, mode = e.mode, xattrs = e.xattrs }
@@ -84,9 +85,12 @@ local function layerspec(G, l)
       end
     end
     entries[#entries + 1] = x
+    debs = debs and s.kind == "deb"
   end
+  -- a layer of packages alone is kept in the download cache for any build folder (pkglayer.c)
   return json.encode { name = l.id, epoch = G.epoch, compression = l.compression,
-    level = lang.compressions[l.compression], entries = entries } .. "\n", inputs
+    level = lang.compressions[l.compression], entries = entries,
+    layercache = debs and #entries > 0 and (native.cachedir() .. "/layer") or nil } .. "\n", inputs
 end
 
 -- an imported base: the helper's arguments, its output and its inputs
