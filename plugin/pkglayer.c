@@ -537,7 +537,12 @@ pkglayer_fromcache(json_t *spec, const char *descpath, const char *deppath, cons
 		goto out;
 	free(path);
 	path = store_path(dir, digest);
-	if (sha256verify(path, digest + 7) != 0 || blobcopy(dir, store, digest) < 0)
+	if (sha256verify(path, digest + 7) != 0) {
+		/* a damaged blob: gone, so that this build keeps a good one */
+		unlink(path);
+		goto out;
+	}
+	if (blobcopy(dir, store, digest) < 0)
 		goto out;
 	hex = system_sidecar(descpath);
 	updatefile(hex, side.data, side.len);

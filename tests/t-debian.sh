@@ -159,10 +159,23 @@ gets=$(grep -c 'GET /pool' "$W/http.log")
 same "app: a second folder from the same lock: the same image" "$(cat "$W/app/b/out/app/index.json")" "$(cat out/app/index.json)"
 same "app: an unchanged lock fetches nothing" "0 $gets" "$(count ninja.log FETCH) $(grep -c 'GET /pool' "$W/http.log")"
 
-# a corrupted cache file is found and fetched again
+# a new build folder takes the package layers from the layer cache: the .debs are not read
 f=$(ls "$IMAGEGEN_CACHE"/deb/*.deb | head -n 1)
+cp "$f" "$W/good.deb"
 echo corrupt >> "$f"
 rm -rf .imagegen out
+ninja > layercache.log 2>&1
+same "layer cache: a new build folder builds the same image" "$(cat "$W/app/b/out/app/index.json")" "$(cat out/app/index.json)"
+check "layer cache: without reading a .deb (a corrupted one goes unnoticed)" sh -c "! grep -q 'does not match' layercache.log"
+b=$(ls "$IMAGEGEN_CACHE"/layer/sha256/* | head -n 1)
+echo damaged >> "$b"
+rm -rf .imagegen out
+ninja > damaged.log 2>&1
+same "layer cache: a damaged cached layer is made again, the same" "$(cat "$W/app/b/out/app/index.json")" "$(cat out/app/index.json)"
+same "layer cache: and the good one is kept in its place" "${b##*/}" "$(sha256sum < "$b" | cut -d' ' -f1)"
+
+# a corrupted cache file is found and fetched again
+rm -rf "$IMAGEGEN_CACHE/layer" .imagegen out
 ninja > corrupt.log 2>&1
 check "cache: a build over a corrupted cached .deb still succeeds" test -f out/app/index.json
 contains "cache: the corruption is reported" corrupt.log "does not match its sha256; fetching it again"
@@ -291,6 +304,14 @@ fi
 # the same definition builds the same bytes
 mkdir -p "$W/sys/b2" && cd "$W/sys/b2" && "$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > /dev/null 2>&1
 same "sys: a second build folder: the same image" "$(cat "$W/sys/b/out/sys/index.json")" "$(cat out/sys/index.json)"
+
+# certificates for the trust store come as files or text, not trees
+define certtree '"ca-certificates"' 'files = { { "/usr/local/share/ca-certificates", tree "certs" } },'
+mkdir -p ../src/certs && cp "$W/certs/Local.crt" ../src/certs/
+"$IMAGEGEN" ../src/build.lua > err 2>&1
+same "trust store: a tree of certificates is one error line, exit 1" "1 1" "$? $(wc -l < err)"
+contains "trust store: the line names the entry" err "build.lua:2: files[1]: /usr/local/share/ca-certificates: the trust store reads"
+check "trust store: nothing written" test ! -e build.ninja
 
 # merged /usr can be turned off; essential = true adds the Essential set
 define split '"mergepkg"' 'mergedusr = false,'
