@@ -149,6 +149,7 @@ deb_read(const char *path, struct deb *d, const struct debreader *dr)
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	const char *name;
+	const void *rest;
 	int r, ret = -1, control = 0, data = 0;
 
 	memset(d, 0, sizeof(*d));
@@ -195,7 +196,7 @@ out:
 	archive_read_free(a);
 	/* whatever libarchive did not ask for is hashed too */
 	if (s->fd >= 0) {
-		while (sourceread(NULL, s, (const void **)&name) > 0)
+		while (sourceread(NULL, s, &rest) > 0)
 			;
 		close(s->fd);
 	}

@@ -207,7 +207,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 	struct debctx *c = arg;
 	struct node *n;
 	struct buf text = {0};
-	char *path = debpath(c, archive_entry_pathname(e)), md5[33] = "", *want;
+	char *path = debpath(c, archive_entry_pathname(e)), md5[33] = "", *want, *key;
 	long long mtime = archive_entry_mtime(e);
 	size_t i;
 
@@ -249,9 +249,9 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 		if (c->summing)
 			bufprintf(&c->md5sums, "%s  %s\n", want, path);
 		if (text.data) {
-			want = xasprintf("file %s", path);
-			record(&c->kept, want, text.data, text.len);
-			free(want);
+			key = xasprintf("file %s", path);
+			record(&c->kept, key, text.data, text.len);
+			free(key);
 		}
 		free(text.data);
 		break;

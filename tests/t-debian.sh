@@ -301,6 +301,22 @@ if have keytool; then
 	same "sys: keytool lists them as trusted entries" 4 \
 		"$(keytool -list -keystore "$R/etc/ssl/certs/java/cacerts" -storepass changeit 2>/dev/null | grep -c trustedCertEntry)"
 fi
+# memory: the package layer helper (from the layer cache and from the .deb) and the dpkg layer's
+if have valgrind; then
+	vg() {
+		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "$@"
+	}
+	vglayer() {
+		check "valgrind: layer $1$2" vg "$IMAGEGEN" layer ".imagegen/spec/layer/$1.json" ".imagegen/layer/$1.json" \
+			".imagegen/layer/$1.json.d" .imagegen/blobs
+	}
+	vglayer deb/ca-certificates_20230311_all ", from the layer cache"
+	mv "$IMAGEGEN_CACHE/layer" "$IMAGEGEN_CACHE/layer.off"
+	vglayer deb/ca-certificates_20230311_all ", from the .deb"
+	rm -rf "$IMAGEGEN_CACHE/layer" && mv "$IMAGEGEN_CACHE/layer.off" "$IMAGEGEN_CACHE/layer"
+	vglayer sys/dpkg ""
+fi
+
 # the same definition builds the same bytes
 mkdir -p "$W/sys/b2" && cd "$W/sys/b2" && "$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > /dev/null 2>&1
 same "sys: a second build folder: the same image" "$(cat "$W/sys/b/out/sys/index.json")" "$(cat out/sys/index.json)"

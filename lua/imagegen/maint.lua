@@ -16,7 +16,8 @@
 --   dirs = { {path, mode} }, skipped = { {line, text, why} }, triggers = { name } }
 -- (ln -s and mkdir with literal paths are reproduced: where ln would not
 -- replace anything, and mkdir anywhere)
--- env: { args = {...}, exists = function(path) -> bool, arch = "amd64" }
+-- env: { args = {...}, exists = function(path) -> bool, arch = "amd64",
+--   package = name, script = "postinst" }
 local M = {}
 
 -- commands that change nothing imagegen writes, or whose effect is reproduced
@@ -31,7 +32,7 @@ local quiet = {
 
 -- triggers whose work imagegen does when it writes the image (trust stores)
 local reproducedtriggers = { ["update-ca-certificates"] = true, ["update-ca-certificates-fresh"] = true,
-  ["update-ca-certificates-java"] = true, ["ldconfig"] = false }
+  ["update-ca-certificates-java"] = true }
 
 -- logical lines: continuation lines joined, each with the number it starts at
 local function lines(text)
@@ -231,7 +232,7 @@ local function parse(text)
   end
   -- split leading keywords off commands: "then foo" -> "then", "foo"
   local flat = {}
-  local keywords = { ["then"] = true, ["else"] = true, ["do"] = true, ["{"] = true, ["!"] = false }
+  local keywords = { ["then"] = true, ["else"] = true, ["do"] = true, ["{"] = true }
   for _, c in ipairs(stream) do
     local w = c.words
     while #w > 1 and keywords[w[1]] do
