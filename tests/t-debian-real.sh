@@ -13,7 +13,7 @@
 workdir debian-real
 export IMAGEGEN_CACHE="${IMAGEGEN_TEST_CACHE:-$HOME/.cache/imagegen-tests}"
 SERVERS=
-trap 'for p in $SERVERS; do kill "$p" 2>/dev/null; done' EXIT
+trap 'for p in $SERVERS; do kill "$p" 2>/dev/null; done; gpgconf --homedir "$W/gnupg" --kill gpg-agent 2>/dev/null' EXIT
 freeport() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
