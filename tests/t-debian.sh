@@ -317,6 +317,14 @@ if have valgrind; then
 	vglayer sys/dpkg ""
 fi
 
+# a dpkg layer that cannot be made: one line naming the image's declaration
+mv .imagegen/layer/deb/nosums_1.0_$ARCH.dpkg nosums.dpkg
+"$IMAGEGEN" layer .imagegen/spec/layer/sys/dpkg.json dpkg.json dpkg.json.d .imagegen/blobs > err 2>&1
+same "dpkg layer error: exit 1, one line" "1 1" "$? $(wc -l < err)"
+contains "dpkg layer error: the line names the declaration and the file" err "build.lua:2: packages: dpkg layer: .imagegen/layer/deb/nosums_1.0_$ARCH.dpkg: No such file"
+check "dpkg layer error: no descriptor written" test ! -e dpkg.json
+mv nosums.dpkg .imagegen/layer/deb/nosums_1.0_$ARCH.dpkg
+
 # the same definition builds the same bytes
 mkdir -p "$W/sys/b2" && cd "$W/sys/b2" && "$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > /dev/null 2>&1
 same "sys: a second build folder: the same image" "$(cat "$W/sys/b/out/sys/index.json")" "$(cat out/sys/index.json)"
@@ -328,6 +336,18 @@ mkdir -p ../src/certs && cp "$W/certs/Local.crt" ../src/certs/
 same "trust store: a tree of certificates is one error line, exit 1" "1 1" "$? $(wc -l < err)"
 contains "trust store: the line names the entry" err "build.lua:2: files[1]: /usr/local/share/ca-certificates: the trust store reads"
 check "trust store: nothing written" test ! -e build.ninja
+
+# an image keeps its base's /usr layout
+mkdir -p "$W/layout/src" "$W/layout/b" && cd "$W/layout/b" || exit 1
+cat > ../src/build.lua <<EOF
+local repo = repository { url = "$URL", suite = "stable", keyring = "$W/test.gpg" }
+image { name = "a", packages = { "prelib" }, repositories = { repo } }
+image { name = "b", base = "a", packages = { "mergepkg" }, repositories = { repo }, mergedusr = false }
+EOF
+"$IMAGEGEN" ../src/build.lua > err 2>&1
+same "mergedusr: against its base's layout, exit 1" 1 $?
+contains "mergedusr: one line says so" err "build.lua:3: mergedusr = false, but its base 'a' has a merged /usr"
+check "mergedusr: nothing written" test ! -e build.ninja
 
 # merged /usr can be turned off; essential = true adds the Essential set
 define split '"mergepkg"' 'mergedusr = false,'

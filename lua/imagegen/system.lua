@@ -114,8 +114,17 @@ local function pemname(crt)
   return (base:gsub(" ", "_"):gsub("[()]", "="):gsub(",", "_")) .. ".pem"
 end
 
+local build
+
 function M.main(args)
   local spec = assert(native.jsondecode(args[1]))
+  -- one line naming the declaration, whatever went wrong
+  local ok, r = pcall(build, spec)
+  if not ok then error(string.format("%s: dpkg layer: %s", spec.ctx or "?", type(r) == "table" and r.msg or r), 0) end
+  return r
+end
+
+build = function(spec)
   local out = {}
   local function rec(key, data)
     out[#out + 1] = string.format("%d %s\n%s\n", #data, key, data)
