@@ -302,7 +302,8 @@ if have keytool; then
 		"$(keytool -list -keystore "$R/etc/ssl/certs/java/cacerts" -storepass changeit 2>/dev/null | grep -c trustedCertEntry)"
 fi
 # memory: the package layer helper (from the layer cache and from the .deb) and the dpkg layer's
-if have valgrind && [ -z "${ASAN_OPTIONS:-}" ]; then  # valgrind cannot run a binary built with ASan
+# (not under check-asan: valgrind cannot run a binary built with ASan)
+if have valgrind && [ -z "${ASAN_OPTIONS:-}" ]; then
 	vg() {
 		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "$@"
 	}
