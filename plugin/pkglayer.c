@@ -359,9 +359,8 @@ debcontrol(void *arg, const struct deb *d)
 void
 pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 {
-	static const struct debreader reader = { debcontrol, debentry, NULL };
-	struct debreader r = reader;
 	struct debctx c;
+	struct debreader r = { debcontrol, debentry, &c };
 	struct deb d;
 	struct buf status = {0};
 	struct stat st;
@@ -372,7 +371,6 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 	char *name;
 	int i, try;
 
-	r.arg = &c;
 	for (try = 0;; try++) {
 		memset(&c, 0, sizeof(c));
 		c.l = l;

@@ -239,10 +239,9 @@ build = function(spec)
     db[#db + 1] = ""
     file("var/lib/dpkg/alternatives/" .. name, table.concat(db, "\n") .. "\n")
     if best then
-      -- a link update-alternatives makes, unless a package ships a file there
+      -- the links update-alternatives makes; it replaces no file a package ships
       local function altlink(lpath, aname, target)
-        if exists[canon(lpath)] then return end
-        link(canon(lpath), "/etc/alternatives/" .. aname)
+        if not exists[canon(lpath)] then link(canon(lpath), "/etc/alternatives/" .. aname) end
         link("etc/alternatives/" .. aname, target)
       end
       altlink(g.link, name, best.path)
