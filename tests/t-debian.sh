@@ -71,7 +71,8 @@ configure)
 	;;
 esac
 SH'
-mkpkg confpkg 1.0 "$ARCH" "" 'mkdir -p etc && echo "setting = 1" > etc/confpkg.conf && echo /etc/confpkg.conf > DEBIAN/conffiles'
+mkpkg confpkg 1.0 "$ARCH" "" 'mkdir -p etc && echo "setting = 1" > etc/confpkg.conf && echo /etc/confpkg.conf > DEBIAN/conffiles &&
+	echo "interest-noawait /usr/share/confpkg.d" > DEBIAN/triggers'
 NOSUMS=1 mkpkg nosums 1.0 "$ARCH" "" 'mkdir -p usr/share/nosums && echo data > usr/share/nosums/data'
 mkpkg mergepkg 1.0 "$ARCH" "" 'mkdir -p bin sbin lib/mlib lib64 && echo tool > bin/mtool && chmod 755 bin/mtool &&
 	ln bin/mtool bin/mtool2 && ln -s mtool bin/mtool-link && echo sbin > sbin/msbin && echo lib > lib/mlib/x && echo ld > lib64/ld.so'
@@ -261,6 +262,8 @@ same "sys: a script's ln -s is reproduced" "/usr/lib/pick-two/bin/pick" "$(readl
 check "sys: a script's mkdir is reproduced" test -d "$R/var/lib/pick-two"
 printf 'pick-one\tpostinst\t6\tadduser --system --quiet pickd\n' > want.txt
 contains "sys: what imagegen does not reproduce is listed beside the layout" out/sys.maintscripts "$(cat want.txt)"
+printf 'confpkg\ttriggers\t1\tinterest-noawait /usr/share/confpkg.d\t(not run)\n' > want.txt
+contains "sys: a trigger imagegen does not run is listed" out/sys.maintscripts "$(cat want.txt)"
 check "sys: what it does reproduce is not listed" sh -c "! grep -q -e update-alternatives -e update-ca-certificates -e 'ln -s' out/sys.maintscripts"
 # merged /usr: package paths under /usr, /bin and friends links to them
 same "sys: /bin is a link to usr/bin" "usr/bin" "$(readlink "$R/bin")"

@@ -355,6 +355,8 @@ local function parse(text)
   return (block {})
 end
 
+M.reproducedtriggers = reproducedtriggers
+
 local function glob(pat)
   return "^" .. pat:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0"):gsub("%*", ".*"):gsub("%?", ".") .. "$"
 end

@@ -213,6 +213,26 @@ build = function(spec)
       end
     end
   end
+  -- file triggers and named triggers that packages activate: the interested
+  -- package's postinst would run for each; imagegen runs none (trust stores aside)
+  local activated = {}
+  for _, p in ipairs(pkgs) do
+    for name in (p.scripts.triggers or ""):gmatch("%f[^\n%z]%s*activate[%w-]*%s+(%S+)") do
+      activated[name] = activated[name] or {}
+      table.insert(activated[name], p.package)
+    end
+  end
+  for _, p in ipairs(pkgs) do
+    local n = 0
+    for line in (p.scripts.triggers or ""):gmatch("[^\n]*") do
+      n = n + 1
+      local name = line:match("^%s*interest[%w-]*%s+(%S+)")
+      if name and not maint.reproducedtriggers[name] and (activated[name] or name:sub(1, 1) == "/") then
+        report[#report + 1] = string.format("%s\ttriggers\t%d\t%s\t(not run%s)", p.package, n, line,
+          activated[name] and (": activated by " .. table.concat(activated[name], ", ")) or "")
+      end
+    end
+  end
   table.sort(gorder)
   for _, name in ipairs(gorder) do
     local g = groups[name]
