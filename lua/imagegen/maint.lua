@@ -34,18 +34,29 @@ local quiet = {
 local reproducedtriggers = { ["update-ca-certificates"] = true, ["update-ca-certificates-fresh"] = true,
   ["update-ca-certificates-java"] = true }
 
--- logical lines: continuation lines joined, each with the number it starts at
+-- logical lines: continuation lines joined, each with the number it starts
+-- at; the body of a here-document is its command's, not read as commands
 local function lines(text)
   local out, buf, start, n = {}, nil, nil, 0
+  local heredoc, strip
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     n = n + 1
+    if heredoc then
+      if (strip and line:gsub("^\t+", "") or line) == heredoc then heredoc = nil end
+      goto continue
+    end
     if buf then buf = buf .. "\n" .. line else buf, start = line, n end
+    do
+      local dash, word = buf:match("<<(%-?)%s*['\"]?([%w_]+)['\"]?")
+      if word and not buf:match("\\$") then heredoc, strip = word, dash == "-" end
+    end
     if #buf:match("\\*$") % 2 == 1 then
       buf = buf:sub(1, -2)
     else
       out[#out + 1] = { line = start, text = buf }
       buf = nil
     end
+    ::continue::
   end
   if buf then out[#out + 1] = { line = start, text = buf } end
   return out
@@ -372,9 +383,11 @@ function M.read(text, env)
     DPKG_ROOT = "", DPKG_MAINTSCRIPT_NAME = env.script }
   for i, a in ipairs(env.args) do vars[tostring(i)] = a end
   local funcs = {}
+  local listed = {}
   local function skip(node, why)
-    if node.skipped then return end
-    node.skipped = true
+    -- one entry a line, however many commands it holds
+    if listed[node.line] then return end
+    listed[node.line] = true
     out.skipped[#out.skipped + 1] = { line = node.line, text = node.text, why = why }
   end
   local function acts(n)
