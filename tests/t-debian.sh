@@ -68,6 +68,9 @@ configure)
 	done
 	[ -e /var/lib/pick-two ] || mkdir -p /var/lib/pick-two
 	ln -s /usr/lib/pick-two/bin/pick /usr/bin/pick2
+	cat > /etc/pick.conf <<EOT
+ln -s /nowhere /usr/bin/bogus
+EOT
 	;;
 esac
 SH'
@@ -260,6 +263,8 @@ contains "sys: update-alternatives --display reads it: the current link" display
 contains "sys: update-alternatives --display reads it: the slave of the other choice" display.out "slave pick.1.gz: /usr/share/man/man1/pick-one.1.gz"
 same "sys: a script's ln -s is reproduced" "/usr/lib/pick-two/bin/pick" "$(readlink "$R/usr/bin/pick2")"
 check "sys: a script's mkdir is reproduced" test -d "$R/var/lib/pick-two"
+check "sys: a here-document's text is not read as commands" test ! -L "$R/usr/bin/bogus"
+contains "sys: its command is listed" out/sys.maintscripts "$(printf 'pick-two\tpostinst\t18\tcat > /etc/pick.conf <<EOT')"
 printf 'pick-one\tpostinst\t6\tadduser --system --quiet pickd\n' > want.txt
 contains "sys: what imagegen does not reproduce is listed beside the layout" out/sys.maintscripts "$(cat want.txt)"
 printf 'confpkg\ttriggers\t1\tinterest-noawait /usr/share/confpkg.d\t(not run)\n' > want.txt
