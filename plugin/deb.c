@@ -2,10 +2,12 @@
  * deb: reading Debian binary packages.
  *
  * A .deb is an ar archive: debian-binary, control.tar[.gz|.xz|.zst] (the
- * control file, md5sums, maintainer scripts) and data.tar[...] (the files).
- * libarchive reads the ar, and each member as a tar through a nested
- * reader, without unpacking anything to disk. Maintainer scripts are never
- * read, let alone run.
+ * control file, md5sums, conffiles, maintainer scripts) and data.tar[...]
+ * (the files). libarchive reads the ar, and each member as a tar through a
+ * nested reader, without unpacking anything to disk. The file is read once:
+ * the bytes libarchive asks for are hashed on their way, so the caller can
+ * check the package against its sha256 when the read is done. Maintainer
+ * scripts are kept as text, never run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,14 +17,37 @@
 #include <unistd.h>
 #include <archive.h>
 #include <archive_entry.h>
+#include <openssl/evp.h>
 #include "util.h"
 #include "deb.h"
 
-/* the members deb_read has seen */
-enum {
-	SEEN_CONTROL = 1,
-	SEEN_DATA = 2,
+const char *const deb_infonames[DEB_NINFO] = {
+	"md5sums", "conffiles", "preinst", "postinst", "prerm", "postrm",
+	"config", "templates", "triggers", "shlibs", "symbols",
 };
+
+/* the outer reader's source: the file, hashed as it is read */
+struct source {
+	int fd;
+	EVP_MD_CTX *sha;
+	char chunk[1 << 16];
+};
+
+static la_ssize_t
+sourceread(struct archive *a, void *arg, const void **buf)
+{
+	struct source *s = arg;
+	ssize_t n;
+
+	(void)a;
+	do
+		n = read(s->fd, s->chunk, sizeof(s->chunk));
+	while (n < 0 && errno == EINTR);
+	if (n > 0 && !EVP_DigestUpdate(s->sha, s->chunk, (size_t)n))
+		fatal("sha256 failed");
+	*buf = s->chunk;
+	return n;
+}
 
 /* the nested reader's source: the data of the ar member being read */
 static la_ssize_t
@@ -39,7 +64,7 @@ memberread(struct archive *inner, void *arg, const void **buf)
 
 /* the ar member being read, as a (compressed) tar */
 static struct archive *
-openmember(struct archive *outer, const char *path, const char *what)
+openmember(struct archive *outer)
 {
 	struct archive *a = archive_read_new();
 
@@ -47,96 +72,137 @@ openmember(struct archive *outer, const char *path, const char *what)
 		fatal("out of memory");
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
-	if (archive_read_open(a, outer, NULL, memberread, NULL) != ARCHIVE_OK)
-		fatal("%s: %s: %s", path, what, archiveerr(a));
+	/* a failure to open shows at the first header */
+	(void)archive_read_open(a, outer, NULL, memberread, NULL);
 	return a;
 }
 
-static void
-readfile(struct archive *a, struct buf *out, const char *what, const char *path)
+static int
+failed(struct deb *d, struct archive *a, const char *what)
+{
+	snprintf(d->err, sizeof(d->err), "%s: %s", what, archiveerr(a));
+	archive_read_free(a);
+	return -1;
+}
+
+static int
+readmember(struct archive *a, struct buf *out)
 {
 	char chunk[8192];
 	la_ssize_t n;
 
 	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0)
 		bufadd(out, chunk, (size_t)n);
-	if (n < 0)
-		fatal("%s: %s: %s", path, what, archiveerr(a));
+	return n < 0 ? -1 : 0;
 }
 
-static void
-readcontrol(struct archive *outer, struct deb *d, const char *path)
+static int
+readcontrol(struct archive *outer, struct deb *d)
 {
-	struct archive *a = openmember(outer, path, "control.tar");
+	struct archive *a = openmember(outer);
 	struct archive_entry *e;
 	const char *name;
-	int r;
+	int r, i;
 
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		name = archive_entry_pathname(e);
 		if (strncmp(name, "./", 2) == 0)
 			name += 2;
-		if (strcmp(name, "control") == 0)
-			readfile(a, &d->control, "control", path);
-		else if (strcmp(name, "md5sums") == 0)
-			readfile(a, &d->md5sums, "md5sums", path);
+		if (strcmp(name, "control") == 0 && readmember(a, &d->control) < 0)
+			return failed(d, a, "control.tar");
+		for (i = 0; i < DEB_NINFO; i++) {
+			if (strcmp(name, deb_infonames[i]) == 0 && readmember(a, &d->info[i]) < 0)
+				return failed(d, a, "control.tar");
+		}
 	}
 	if (r != ARCHIVE_EOF)
-		fatal("%s: control.tar: %s", path, archiveerr(a));
+		return failed(d, a, "control.tar");
 	archive_read_free(a);
-	if (d->control.len == 0)
-		fatal("%s: no control file: not a Debian package", path);
+	if (d->control.len == 0) {
+		snprintf(d->err, sizeof(d->err), "no control file: not a Debian package");
+		return -1;
+	}
+	if (d->control.data[d->control.len - 1] != '\n')
+		bufstr(&d->control, "\n");
+	return 0;
 }
 
-static void
-readdata(struct archive *outer, const char *path, debentryfn fn, void *arg)
+static int
+readdata(struct archive *outer, struct deb *d, const struct debreader *dr)
 {
-	struct archive *a = openmember(outer, path, "data.tar");
+	struct archive *a = openmember(outer);
 	struct archive_entry *e;
 	int r;
 
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK)
-		fn(arg, a, e);
+		dr->entry(dr->arg, a, e);
 	if (r != ARCHIVE_EOF)
-		fatal("%s: data.tar: %s", path, archiveerr(a));
+		return failed(d, a, "data.tar");
 	archive_read_free(a);
+	return 0;
 }
 
-void
-deb_read(const char *path, struct deb *d, debentryfn fn, void *arg)
+int
+deb_read(const char *path, struct deb *d, const struct debreader *dr)
 {
+	struct source *s = xmalloc(sizeof(*s));
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	const char *name;
-	int r, seen = 0;
+	const void *rest;
+	int r, ret = -1, control = 0, data = 0;
 
 	memset(d, 0, sizeof(*d));
 	if (!a)
 		fatal("out of memory");
+	s->sha = sha256new();
+	s->fd = open(path, O_RDONLY);
+	if (s->fd < 0) {
+		snprintf(d->err, sizeof(d->err), "open: %s", strerror(errno));
+		goto out;
+	}
 	archive_read_support_format_ar(a);
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK)
-		fatal("%s: %s", path, archiveerr(a));
+	if (archive_read_open(a, s, NULL, sourceread, NULL) != ARCHIVE_OK) {
+		snprintf(d->err, sizeof(d->err), "%s", archiveerr(a));
+		goto out;
+	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		name = archive_entry_pathname(e);
-		if (strncmp(name, "control.tar", 11) == 0) {
-			readcontrol(a, d, path);
-			seen |= SEEN_CONTROL;
-			if (!fn)
-				break;
-		} else if (strncmp(name, "data.tar", 8) == 0 && fn) {
-			if (!(seen & SEEN_CONTROL))
-				fatal("%s: data.tar comes before control.tar", path);
-			readdata(a, path, fn, arg);
-			seen |= SEEN_DATA;
+		if (strncmp(name, "control.tar", 11) == 0 && !control) {
+			if (readcontrol(a, d) < 0)
+				goto out;
+			control = 1;
+			dr->control(dr->arg, d);
+		} else if (strncmp(name, "data.tar", 8) == 0 && !data) {
+			if (!control) {
+				snprintf(d->err, sizeof(d->err), "data.tar comes before control.tar");
+				goto out;
+			}
+			if (readdata(a, d, dr) < 0)
+				goto out;
+			data = 1;
 		}
 	}
-	if (r != ARCHIVE_OK && r != ARCHIVE_EOF)
-		fatal("%s: %s", path, archiveerr(a));
+	if (r != ARCHIVE_EOF) {
+		snprintf(d->err, sizeof(d->err), "%s", archiveerr(a));
+		goto out;
+	}
+	if (!control || !data) {
+		snprintf(d->err, sizeof(d->err), "not a Debian package (no control.tar or data.tar)");
+		goto out;
+	}
+	ret = 0;
+out:
 	archive_read_free(a);
-	if (!(seen & SEEN_CONTROL) || (fn && !(seen & SEEN_DATA)))
-		fatal("%s: not a Debian package (no control.tar or data.tar)", path);
-	if (d->control.data[d->control.len - 1] != '\n')
-		bufstr(&d->control, "\n");
+	/* whatever libarchive did not ask for is hashed too */
+	if (s->fd >= 0) {
+		while (sourceread(NULL, s, &rest) > 0)
+			;
+		close(s->fd);
+	}
+	sha256done(s->sha, d->sha256);
+	free(s);
+	return ret;
 }
 
 /* the value of a field in a control paragraph, in a new string, or NULL */
@@ -184,6 +250,9 @@ deb_validname(const char *s, int arch)
 void
 deb_free(struct deb *d)
 {
+	int i;
+
 	free(d->control.data);
-	free(d->md5sums.data);
+	for (i = 0; i < DEB_NINFO; i++)
+		free(d->info[i].data);
 }

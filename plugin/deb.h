@@ -3,17 +3,36 @@
 struct archive;
 struct archive_entry;
 
-/* what deb_read keeps of a package: its control file and md5sums */
+/* the members of control.tar that dpkg keeps in its database besides the
+   control file, as var/lib/dpkg/info/NAME.MEMBER */
+enum {
+	DEB_MD5SUMS, DEB_CONFFILES, DEB_PREINST, DEB_POSTINST, DEB_PRERM, DEB_POSTRM,
+	DEB_CONFIG, DEB_TEMPLATES, DEB_TRIGGERS, DEB_SHLIBS, DEB_SYMBOLS, DEB_NINFO
+};
+/* their names, by the enum above */
+extern const char *const deb_infonames[DEB_NINFO];
+
+/* what deb_read keeps of a package */
 struct deb {
-	struct buf control, md5sums;
+	struct buf control;
+	struct buf info[DEB_NINFO];
+	/* the sha256 of every byte of the file, in hex */
+	char sha256[65];
+	/* why deb_read failed */
+	char err[512];
 };
 
-/* called for each entry of data.tar; read its contents from a */
-typedef void (*debentryfn)(void *arg, struct archive *a, struct archive_entry *e);
+/* what deb_read hands over: control, once control.tar is read (before any
+   entry); entry, each entry of data.tar (read its contents from a) */
+struct debreader {
+	void (*control)(void *arg, const struct deb *d);
+	void (*entry)(void *arg, struct archive *a, struct archive_entry *e);
+	void *arg;
+};
 
-/* read the package at path into d, and pass each data.tar entry to fn
-   (with fn NULL, only the control part is read); exits on malformed input */
-void deb_read(const char *path, struct deb *d, debentryfn fn, void *arg);
+/* read the package at path into d in one pass that also hashes the file,
+   handing its parts to r; 0, or -1 with d->err set */
+int deb_read(const char *path, struct deb *d, const struct debreader *r);
 /* the value of a field of a control paragraph (free it), or NULL */
 char *deb_field(const char *control, const char *field);
 /* whether s is a package name (Debian Policy: [a-z0-9][a-z0-9+.-]+) or,

@@ -140,6 +140,17 @@ memorylimit(void)
 int
 host_run(const char *module, int argc, char *argv[], char **text)
 {
+	struct buf b = {0};
+	int ret = host_call(module, argc, argv, text ? &b : NULL);
+
+	if (text)
+		*text = b.data;
+	return ret;
+}
+
+int
+host_call(const char *module, int argc, char *argv[], struct buf *text)
+{
 	struct arena arena = {0, memorylimit()};
 	lua_State *L = lua_newstate(arenaalloc, &arena);
 	int i, ret;
@@ -164,8 +175,10 @@ host_run(const char *module, int argc, char *argv[], char **text)
 		goto err;
 	ret = 0;
 	if (lua_type(L, -1) == LUA_TSTRING) {
+		size_t len;
+		const char *s = lua_tolstring(L, -1, &len);
 		if (text)
-			*text = xstrdup(lua_tostring(L, -1));
+			bufadd(text, s, len);
 	} else {
 		ret = (int)lua_tointeger(L, -1);
 	}

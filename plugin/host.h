@@ -1,5 +1,7 @@
 /* host: the Lua interpreter that runs definitions and the backends */
 
+struct buf;
+
 /* one Lua module compiled into the binary */
 struct embedded {
 	const char *name;
@@ -14,3 +16,5 @@ extern const struct embedded embedded_lua[];
    the exit status; a string goes to *text (malloc'd, when text is not NULL)
    and the status is 0. Errors are printed as one line, and the status is 1. */
 int host_run(const char *module, int argc, char *argv[], char **text);
+/* host_run, with the string's bytes (which may hold NULs) appended to text */
+int host_call(const char *module, int argc, char *argv[], struct buf *text);

@@ -47,6 +47,7 @@
 #include "layer.h"
 #include "nodes.h"
 #include "pkglayer.h"
+#include "system.h"
 
 /* characters that both ninja's and samurai's depfile parsers accept unescaped */
 static int
@@ -217,8 +218,8 @@ addentry(struct layer *l, json_t *e)
 		pkglayer_deb(l, e, ctx);
 		return;
 	}
-	if (strcmp(type, "dpkgstatus") == 0) {
-		pkglayer_status(l, e, ctx);
+	if (strcmp(type, "dpkg") == 0) {
+		system_add(l, e, ctx);
 		return;
 	}
 	path = nodes_specstr(e, "path", ctx);
@@ -608,6 +609,7 @@ freelayer(struct layer *l)
 	free(l->nodes);
 	free(l->deps.data);
 	free(l->phony.data);
+	free(l->dpkg.data);
 	if (l->spool >= 0)
 		close(l->spool);
 }
@@ -653,6 +655,11 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 		printf("  LAYER   %s\n", l.name);
 		fflush(stdout);
 	}
+	if (pkglayer_fromcache(spec, descpath, deppath, store)) {
+		json_decref(spec);
+		freelayer(&l);
+		return;
+	}
 	bufprintf(&l.deps, "%s:", descpath);
 	for (i = 0; i < json_array_size(entries); i++)
 		addentry(&l, json_array_get(entries, i));
@@ -670,6 +677,12 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 	removeonfatal(NULL);
 	free(tmp);
 
+	/* the packages' dpkg sidecar, before the descriptor that stands for both */
+	if (l.dpkg.len > 0) {
+		char *side = system_sidecar(descpath);
+		updatefile(side, l.dpkg.data, l.dpkg.len);
+		free(side);
+	}
 	bufstr(&l.deps, "\n");
 	if (l.make)
 		bufadd(&l.deps, l.phony.data, l.phony.len);
@@ -686,6 +699,7 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 	if (!text)
 		fatal("out of memory");
 	updatefile(descpath, text, strlen(text));
+	pkglayer_tocache(spec, descpath, store, r.digest);
 	free(text);
 	json_decref(desc);
 	json_decref(spec);

@@ -21,6 +21,7 @@
 #include "fetch.h"
 #include "registry.h"
 #include "debian.h"
+#include "trust.h"
 #include "native.h"
 
 /* native.readfile(path) -> contents | nil, message: a regular file only */
@@ -365,6 +366,8 @@ static const luaL_Reg natives[] = {
 	{"paragraphs", debian_paragraphs},
 	{"decompress", debian_decompress},
 	{"gpgv", debian_gpgv},
+	{"x509", trust_x509},
+	{"pkcs12", trust_pkcs12},
 	{NULL, NULL},
 };
 

@@ -44,6 +44,8 @@ struct layer {
 	struct buf deps, phony;
 	int make;
 	const char *name;
+	/* the dpkg sidecar (pkglayer.c): what the image's dpkg layer reads */
+	struct buf dpkg;
 };
 
 /* a new entry of the layer (zeroed, mtime -1: the epoch) */

@@ -70,10 +70,22 @@ append(json_t *a, json_t *v)
 
 /* a package being read for its copyright file */
 struct pkgread {
-	const char *want;
+	/* usr/share/doc/PACKAGE/copyright, once the control file names the package */
+	char *want;
 	struct buf copyright;
 	int found;
 };
+
+static void
+pkgcontrol(void *arg, const struct deb *d)
+{
+	struct pkgread *r = arg;
+	char *pkg = deb_field(d->control.data, "Package");
+
+	if (pkg && deb_validname(pkg, 0))
+		r->want = xasprintf("usr/share/doc/%s/copyright", pkg);
+	free(pkg);
+}
 
 static void
 pkgentry(void *arg, struct archive *a, struct archive_entry *e)
@@ -83,7 +95,7 @@ pkgentry(void *arg, struct archive *a, struct archive_entry *e)
 	char chunk[8192];
 	la_ssize_t n;
 
-	if (!name || r->found || archive_entry_filetype(e) != AE_IFREG)
+	if (!name || !r->want || r->found || archive_entry_filetype(e) != AE_IFREG)
 		return;
 	while (*name == '.' || *name == '/')
 		name++;
@@ -101,23 +113,21 @@ void
 sbom_pkginfo(const char *debpath, const char *out)
 {
 	struct pkgread r = {0};
+	struct debreader dr = {pkgcontrol, pkgentry, NULL};
 	struct deb d;
 	json_t *info, *refs = json_object();
-	char *pkg, *fieldv, *lic = NULL, *text;
+	char *fieldv, *lic = NULL, *text;
 	static const char *const fields[][2] = {
 		{"Package", "package"}, {"Version", "version"}, {"Architecture", "architecture"},
 		{"Maintainer", "maintainer"}, {"Homepage", "homepage"},
 	};
 	size_t i;
 
-	/* the control part first, for the name under usr/share/doc */
-	deb_read(debpath, &d, NULL, NULL);
-	pkg = deb_field(d.control.data, "Package");
-	if (!pkg || !deb_validname(pkg, 0))
+	dr.arg = &r;
+	if (deb_read(debpath, &d, &dr) < 0)
+		fatal("%s: %s", debpath, d.err);
+	if (!r.want)
 		fatal("%s: no valid Package field", debpath);
-	deb_free(&d);
-	r.want = text = xasprintf("usr/share/doc/%s/copyright", pkg);
-	deb_read(debpath, &d, pkgentry, &r);
 	info = json_object();
 	if (!info || !refs)
 		fatal("out of memory");
@@ -133,13 +143,12 @@ sbom_pkginfo(const char *debpath, const char *out)
 		set(info, "license", json_string(lic));
 	set(info, "licenserefs", refs);
 	free(lic);
-	free(text);
 	text = dumpjson(info);
 	updatefile(out, text, strlen(text));
 	free(text);
 	json_decref(info);
 	free(r.copyright.data);
-	free(pkg);
+	free(r.want);
 	deb_free(&d);
 }
 

@@ -9,9 +9,12 @@
 #   1 GB layer: imagegen's time and peak RSS
 #   monorepo of 100 images (shared bases, 5 layers each): generation, full
 #     build, no-op ninja, and the edges a one-file change reruns
+#   examples/debian (nginx-light) from the machine's apt sources: a cold build
+#     (no download cache) and a warm one (downloads and layers cached, a new
+#     build folder), beside mmdebstrap --variant=extract of the same packages
 #
 # Environment: RUNS (default 5), BENCH_DIR (default tests/work/bench),
-# BIG=0 to skip the 1 GB tree.
+# PARTS (default "layer big mono debian"), BIG=0 to skip the 1 GB tree.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 IMAGEGEN=$top/imagegen
@@ -70,12 +73,13 @@ print(sys.argv[1], statistics.median(float(r[0]) for r in rows), max(int(r[1]) f
 PY
 }
 
+# table BASE [TITLE]: the results, each as a ratio to BASE's time
 table() {
-	python3 - "$1" <<'PY'
+	python3 - "$1" "${2:-x imagegen}" <<'PY'
 import sys
 rows = [l.split() for l in open("results") if l.strip()]
 base = {r[0]: float(r[1]) for r in rows}.get(sys.argv[1])
-print("| tool | median s | x imagegen | peak RSS MB |")
+print("| tool | median s | %s | peak RSS MB |" % sys.argv[2])
 print("|---|---:|---:|---:|")
 for name, secs, kb in rows:
     ratio = float(secs) / base if base else float("nan")
@@ -83,8 +87,12 @@ for name, secs, kb in rows:
 PY
 }
 
-echo "# imagegen benchmark: $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%Y-%m-%d)"
+PARTS=${PARTS:-layer big mono debian}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+echo "# imagegen benchmark: $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%Y-%m-%d), load $(cut -d' ' -f1 /proc/loadavg)"
 echo
+if part layer; then
 tree tree100 2000 52428
 TAR="tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -cf - -C tree100 ."
 printf '{"name":"bench","epoch":0,"compression":"%s","entries":[{"ctx":"bench","path":"data","type":"tree","src":"tree100","srcname":"tree100","uid":0,"gid":0}]}\n' gzip > gzip.json
@@ -120,8 +128,9 @@ echo
 same1=$(cat gzip.desc)
 IMAGEGEN_THREADS=1 "$IMAGEGEN" layer gzip.json gzip.desc gzip.d store
 [ "$same1" = "$(cat gzip.desc)" ] && echo "1 thread and $(nproc) threads wrote the same gzip layer." && echo
+fi
 
-if [ "${BIG:-1}" != 0 ]; then
+if part big && [ "${BIG:-1}" != 0 ]; then
 	tree tree1g 1024 1048576
 	sed 's/tree100/tree1g/g' gzip.json > big.json
 	: > results
@@ -134,6 +143,7 @@ if [ "${BIG:-1}" != 0 ]; then
 fi
 
 # a monorepo of 100 images: base images shared, 5 layers each
+if part mono; then
 if [ ! -f mono.done ]; then
 	rm -rf mono && mkdir -p mono/src
 	python3 - mono/src <<'PY'
@@ -177,3 +187,34 @@ echo "| generate build.ninja | ${gen} s |"
 echo "| full build ($(grep -c '^\[' mono/b/full.log) edges) | ${full} s |"
 echo "| no-op ninja (median of 5) | ${noop} s |"
 echo "| one file changed | $(grep -c '^\[' mono/b/change.log) edges: $(sed 's/^\[[0-9/]*\] //' mono/b/change.log | tr '\n' ',' | sed 's/,$//;s/,/, /g') |"
+fi
+
+# examples/debian from the machine's apt sources, beside mmdebstrap
+if part debian && [ -d /etc/apt/sources.list.d ]; then
+	rm -rf deb && mkdir -p deb/b && cp -R "$top/examples/debian" deb/src && rm -f deb/src/imagegen.lock
+	(cd deb/b && IMAGEGEN_CACHE=$B/deb/cache "$IMAGEGEN" lock ../src/build.lua > /dev/null 2>&1 &&
+		IMAGEGEN_CACHE=$B/deb/cache "$IMAGEGEN" --locked ../src/build.lua > /dev/null && ninja > /dev/null)
+	set -- $(python3 -c "
+import json
+l = json.load(open('deb/src/imagegen.lock'))
+ps = l['images']['nginx']['packages']
+print(','.join(p['name'] for p in ps), len(ps), sum(p['size'] for p in ps) // 1024, l['repositories'][l['images']['nginx']['repositories'][0]]['codename'])")
+	pkgs=$1 npkgs=$2 kib=$3 codename=$4
+	: > results
+	PRE="rm -rf deb/cold deb/b1 && mkdir deb/b1"
+	measure imagegen_cold "cd deb/b1 && IMAGEGEN_CACHE=$B/deb/cold $IMAGEGEN --locked ../src/build.lua && ninja"
+	PRE="rm -rf deb/b1 && mkdir deb/b1"
+	measure imagegen_warm "cd deb/b1 && IMAGEGEN_CACHE=$B/deb/cache $IMAGEGEN --locked ../src/build.lua && ninja"
+	# mmdebstrap takes the machine's own deb822 sources file for the suite
+	sources=$(grep -l "^Suites:.* $codename\( \|$\)" /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+	if have mmdebstrap && [ -n "$sources" ]; then
+		PRE="rm -f deb/mm.tar"
+		measure mmdebstrap_extract "mmdebstrap --quiet --variant=extract --include=$pkgs $codename deb/mm.tar $sources"
+	fi
+	echo "## Debian: examples/debian, $npkgs packages ($kib KiB of .deb), $RUNS runs"
+	echo
+	echo "cold: no download cache, a new build folder; warm: downloads and layers cached, a new build folder."
+	echo
+	table mmdebstrap_extract "x mmdebstrap"
+	echo
+fi

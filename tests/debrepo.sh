@@ -1,7 +1,9 @@
 # debrepo.sh: build a small signed Debian repository for the tests, with
 # dpkg-deb, dpkg-scanpackages, apt-ftparchive and a throwaway gpg key.
 #   mkpkg NAME VERSION ARCH "CONTROL LINES" [SETUP]   build pool/NAME_VERSION_ARCH.deb;
-#        SETUP is a shell snippet run in the package root ($R)
+#        SETUP is a shell snippet run in the package root ($R), where it may
+#        add DEBIAN/postinst or DEBIAN/conffiles; with NOSUMS set the
+#        package has no md5sums
 #   mkindex SUITE                                      Packages, Release, InRelease, Release.gpg
 # Uses $REPO (the repository folder), $GNUPGHOME (made here) and $ARCH (the
 # machine's Debian architecture).
@@ -18,7 +20,9 @@ mkpkg() {
 	if [ -n "$setup" ]; then
 		(cd "$R" && eval "$setup")
 	fi
-	(cd "$R" && find . -type f ! -path './DEBIAN/*' | sed 's|^\./||' | sort | xargs md5sum > DEBIAN/md5sums)
+	if [ -z "${NOSUMS:-}" ]; then
+		(cd "$R" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum > DEBIAN/md5sums)
+	fi
 	mkdir -p "$REPO/pool/main"
 	dpkg-deb --root-owner-group -Zxz --build "$R" "$REPO/pool/main/${name}_${version}_$arch.deb" > /dev/null
 }

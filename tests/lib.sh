@@ -136,3 +136,32 @@ pmdone() {
 	pm system reset -f > /dev/null 2>&1
 	rm -rf "$W/podman"
 }
+
+# runin LAYOUT:TAG CMD...: run CMD in the image with runc (unpacked once into
+# $W/run/NAME), on the host's network, as root with the capabilities
+# container engines give by default; prints what it prints
+runin() {
+	ref=$1
+	shift
+	b=$W/run/$(echo "$ref" | tr ':/' '__')
+	if [ ! -d "$b" ]; then
+		mkdir -p "$W/run" && umoci unpack --image "$ref" "$b" > /dev/null || return 1
+	fi
+	python3 - "$b/config.json" "$@" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["terminal"] = False
+c["process"]["args"] = sys.argv[2:]
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
+c["process"]["env"] = [e for e in c["process"].get("env", []) if not e.startswith("PATH=")] + \
+    ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+c["root"]["readonly"] = False
+caps = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID",
+        "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_AUDIT_WRITE",
+        "CAP_SETFCAP"]
+for k in ("bounding", "effective", "permitted"):
+    c["process"]["capabilities"][k] = caps
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	(cd "$b" && timeout 120 runc run "imagegen-test-$$-$(basename "$b")" < /dev/null)
+}

@@ -43,6 +43,62 @@ mkpkg needold 1.0 "$ARCH" "Depends: libfoo (<< 1.1)"
 mkpkg tilde 2:1.0~beta1 "$ARCH" ""
 mkpkg clash 1.0 "$ARCH" "Conflicts: otherhttpd
 Depends: app"
+# what maintainer scripts would make: accounts, alternatives, conffiles,
+# md5sums, trust stores; merged /usr
+mkpkg base-passwd 3.6.1 "$ARCH" "Essential: yes" 'mkdir -p usr/share/base-passwd &&
+	printf "root:*:0:0:root:/root:/bin/bash\ndaemon:*:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nwww-data:*:33:33:www-data:/var/www:/usr/sbin/nologin\n_apt:*:42:65534::/nonexistent:/usr/sbin/nologin\nnobody:*:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n" > usr/share/base-passwd/passwd.master &&
+	printf "root:*:0:\nadm:*:4:\nwww-data:*:33:\nnogroup:*:65534:\n" > usr/share/base-passwd/group.master'
+mkpkg pick-one 1.0 "$ARCH" "" 'mkdir -p usr/bin usr/share/man/man1 && echo one > usr/bin/pick-one && chmod 755 usr/bin/pick-one &&
+	echo man > usr/share/man/man1/pick-one.1.gz && cat > DEBIAN/postinst <<"SH" && chmod 755 DEBIAN/postinst
+#!/bin/sh
+set -e
+if [ "$1" = configure ]; then
+	update-alternatives --install /usr/bin/pick pick /usr/bin/pick-one 10 \
+		--slave /usr/share/man/man1/pick.1.gz pick.1.gz /usr/share/man/man1/pick-one.1.gz
+	adduser --system --quiet pickd
+fi
+SH'
+mkpkg pick-two 1.0 "$ARCH" "" 'mkdir -p usr/lib/pick-two/bin usr/lib/pick-two/man && echo two > usr/lib/pick-two/bin/pick &&
+	echo pack > usr/lib/pick-two/bin/pack && echo man > usr/lib/pick-two/man/pack.1.gz && cat > DEBIAN/postinst <<"SH" && chmod 755 DEBIAN/postinst
+#!/bin/sh
+set -e
+basedir=/usr/lib/pick-two
+priority=20
+tools="pick pack"
+case "$1" in
+configure)
+	for i in $tools; do
+		unset slave1 || true
+		if [ -e $basedir/man/$i.1.gz ]; then
+			slave1="--slave \
+				/usr/share/man/man1/$i.1.gz $i.1.gz $basedir/man/$i.1.gz"
+		fi
+		update-alternatives --install /usr/bin/$i $i $basedir/bin/$i $priority $slave1
+	done
+	[ -e /var/lib/pick-two ] || mkdir -p /var/lib/pick-two
+	ln -s /usr/lib/pick-two/bin/pick /usr/bin/pick2
+	cat > /etc/pick.conf <<EOT
+ln -s /nowhere /usr/bin/bogus
+EOT
+	;;
+esac
+SH'
+mkpkg confpkg 1.0 "$ARCH" "" 'mkdir -p etc && echo "setting = 1" > etc/confpkg.conf && echo /etc/confpkg.conf > DEBIAN/conffiles &&
+	echo "interest-noawait /usr/share/confpkg.d" > DEBIAN/triggers'
+NOSUMS=1 mkpkg nosums 1.0 "$ARCH" "" 'mkdir -p usr/share/nosums && echo data > usr/share/nosums/data'
+mkpkg mergepkg 1.0 "$ARCH" "" 'mkdir -p bin sbin lib/mlib lib64 && echo tool > bin/mtool && chmod 755 bin/mtool &&
+	ln bin/mtool bin/mtool2 && ln -s mtool bin/mtool-link && echo sbin > sbin/msbin && echo lib > lib/mlib/x && echo ld > lib64/ld.so'
+# test certificates: a space, parentheses and UTF-8 in their names, as Debian's have
+mkdir -p "$W/certs"
+for c in "Alpha Root" Beta "Főtanúsítvány (x)" Local; do
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=imagegen test $c" \
+		-days 3650 -keyout "$W/certs/$c.key" -out "$W/certs/$c.crt" 2> /dev/null
+done
+mkpkg ca-certificates 20230311 all "" 'mkdir -p usr/share/ca-certificates/test etc/ssl/certs &&
+	cp "$W/certs/Alpha Root.crt" "$W/certs/Beta.crt" "$W/certs/Főtanúsítvány (x).crt" usr/share/ca-certificates/test/ &&
+	printf "#!/bin/sh\nset -e\nupdate-ca-certificates --hooksdir \\"\\"\ndpkg-trigger --no-await update-ca-certificates\n" > DEBIAN/postinst &&
+	chmod 755 DEBIAN/postinst'
+mkpkg ca-certificates-java 20230710 all "Depends: ca-certificates" 'mkdir -p etc/ssl/certs/java'
 if ! mkindex stable; then
 	fail "debian: signing the test repository failed"
 	exit 0
@@ -73,10 +129,10 @@ define app '"app", "tool"' 'users = { { name = "www-data", uid = 33, gid = 33, h
   groups = { { name = "www-data", gid = 33 } }, user = "www-data",'
 check "app: imagegen lock resolves and writes imagegen.lock" "$IMAGEGEN" lock ../src/build.lua
 lockpkgs=$(python3 -c "import json;l=json.load(open('../src/imagegen.lock'));print(' '.join(p['name']+'='+p['version'] for p in l['images']['app']['packages']))")
-same "app: dependencies, Pre-Depends, the higher fitting version, the first virtual provider, :any; no essential package" \
-	"app=2.0 interp=3.0 libfoo=1.3 otherhttpd=1.0 prelib=1.0 tool=1.0" "$lockpkgs"
+same "app: dependencies, Pre-Depends, the higher fitting version, the first virtual provider, :any, an Essential dependency" \
+	"app=2.0 base-x=1.0 interp=3.0 libfoo=1.3 otherhttpd=1.0 prelib=1.0 tool=1.0" "$lockpkgs"
 check "app: the lock has the Release digest" grep -q '"inrelease_sha256":"[0-9a-f]\{64\}"' ../src/imagegen.lock
-check "app: the lock has one package a line" test "$(grep -c '^{"architecture"' ../src/imagegen.lock)" -eq 6
+check "app: the lock has one package a line" test "$(grep -c '^{"architecture"' ../src/imagegen.lock)" -eq 7
 "$IMAGEGEN" ../src/build.lua 2> gen.err
 same "app: a matching lock is used without a word" "" "$(cat gen.err)"
 check "app: ninja builds the image" ninja
@@ -87,12 +143,12 @@ R=bundle/rootfs
 check "app: the package's files are there, setuid kept" test -u "$R/usr/bin/app"
 same "app: a hard link within a package stays one" "$(stat -c %i "$R/usr/bin/app")" "$(stat -c %i "$R/usr/bin/app-hard")"
 same "app: a symlink within a package stays one" "app" "$(readlink "$R/usr/bin/app-link")"
-same "app: dpkg-query sees the packages" "app interp libfoo otherhttpd prelib tool" \
+same "app: dpkg-query sees the packages" "app base-x interp libfoo otherhttpd prelib tool" \
 	"$(dpkg-query --admindir="$R/var/lib/dpkg" -W -f '${Package} ' | sed 's/ $//')"
 same "app: dpkg-query sees them installed" "install ok installed" \
 	"$(dpkg-query --admindir="$R/var/lib/dpkg" -W -f '${Status}\n' libfoo)"
 check "app: status.d and md5sums for scanners" test -f "$R/var/lib/dpkg/status.d/libfoo" -a -f "$R/var/lib/dpkg/info/libfoo:$ARCH.md5sums"
-check "app: no essential package came along" test ! -e "$R/usr/share/doc/base-x"
+check "app: the Essential package it depends on came along" test -e "$R/usr/share/doc/base-x"
 contains "app: /etc/passwd has the declared user" "$R/etc/passwd" "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin"
 contains "app: /etc/group has the declared group" "$R/etc/group" "www-data:x:33:"
 same "app: user = \"www-data\" resolves to its ids" "33:33" \
@@ -113,10 +169,23 @@ gets=$(grep -c 'GET /pool' "$W/http.log")
 same "app: a second folder from the same lock: the same image" "$(cat "$W/app/b/out/app/index.json")" "$(cat out/app/index.json)"
 same "app: an unchanged lock fetches nothing" "0 $gets" "$(count ninja.log FETCH) $(grep -c 'GET /pool' "$W/http.log")"
 
-# a corrupted cache file is found and fetched again
+# a new build folder takes the package layers from the layer cache: the .debs are not read
 f=$(ls "$IMAGEGEN_CACHE"/deb/*.deb | head -n 1)
+cp "$f" "$W/good.deb"
 echo corrupt >> "$f"
 rm -rf .imagegen out
+ninja > layercache.log 2>&1
+same "layer cache: a new build folder builds the same image" "$(cat "$W/app/b/out/app/index.json")" "$(cat out/app/index.json)"
+check "layer cache: without reading a .deb (a corrupted one goes unnoticed)" sh -c "! grep -q 'does not match' layercache.log"
+b=$(ls "$IMAGEGEN_CACHE"/layer/sha256/* | head -n 1)
+echo damaged >> "$b"
+rm -rf .imagegen out
+ninja > damaged.log 2>&1
+same "layer cache: a damaged cached layer is made again, the same" "$(cat "$W/app/b/out/app/index.json")" "$(cat out/app/index.json)"
+same "layer cache: and the good one is kept in its place" "${b##*/}" "$(sha256sum < "$b" | cut -d' ' -f1)"
+
+# a corrupted cache file is found and fetched again
+rm -rf "$IMAGEGEN_CACHE/layer" .imagegen out
 ninja > corrupt.log 2>&1
 check "cache: a build over a corrupted cached .deb still succeeds" test -f out/app/index.json
 contains "cache: the corruption is reported" corrupt.log "does not match its sha256; fetching it again"
@@ -158,6 +227,157 @@ define essential '"base-x"'
 "$IMAGEGEN" lock ../src/build.lua
 check "an essential package asked for by name comes" grep -q '"name":"base-x"' ../src/imagegen.lock
 
+# the dpkg layer: accounts, alternatives, conffiles, md5sums, trust stores, merged /usr
+define sys '"libfoo", "pick-one", "pick-two", "confpkg", "nosums", "mergepkg", "ca-certificates", "ca-certificates-java", "base-passwd"' \
+	'users = { { name = "app", uid = 1000, gid = 1000, home = "/srv/app" }, { name = "www-data", uid = 33, gid = 33, home = "/srv" } },
+  groups = { { name = "app", gid = 1000 } },
+  files = { { "/usr/local/share/ca-certificates/local.crt", "local.crt" } },'
+cp "$W/certs/Local.crt" ../src/local.crt
+"$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > ninja.log 2>&1
+check "sys: builds" test -f out/sys/index.json
+rm -rf bundle && umoci unpack --image out/sys:latest bundle > /dev/null
+R=$W/sys/b/bundle/rootfs
+same "sys: dpkg --audit finds nothing" "" "$(dpkg --root="$R" --audit 2>&1)"
+same "sys: dpkg -V finds every file as packaged" "" "$(dpkg --root="$R" -V 2>&1)"
+check "sys: info/format says the multiarch layout" test "$(cat "$R/var/lib/dpkg/info/format")" = 1
+check "sys: dpkg -L answers for a Multi-Arch: same package" dpkg --root="$R" -L "libfoo:$ARCH"
+md5=$(echo "setting = 1" | md5sum | cut -d' ' -f1)
+contains "sys: the status has the package's Conffiles" "$R/var/lib/dpkg/status" " /etc/confpkg.conf $md5"
+check "sys: md5sums are made for a package without them" grep -q "usr/share/nosums/data" "$R/var/lib/dpkg/info/nosums.md5sums"
+check "sys: maintainer scripts are kept in info/" test -x "$R/var/lib/dpkg/info/pick-one.postinst"
+# accounts: base-passwd's master files, the declared accounts over them
+same "sys: /etc/passwd is base-passwd's master with the declared accounts over it" \
+"root:*:0:0:root:/root:/bin/bash
+daemon:*:1:1:daemon:/usr/sbin:/usr/sbin/nologin
+www-data:x:33:33:www-data:/srv:/usr/sbin/nologin
+_apt:*:42:65534::/nonexistent:/usr/sbin/nologin
+nobody:*:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+app:x:1000:1000:app:/srv/app:/usr/sbin/nologin" "$(cat "$R/etc/passwd")"
+contains "sys: /etc/group has the master's groups and the declared one" "$R/etc/group" "app:x:1000:"
+contains "sys: /etc/group keeps nogroup" "$R/etc/group" "nogroup:*:65534:"
+# alternatives: the higher priority wins; a slave whose choice lacks it gets no link
+same "sys: /usr/bin/pick links to the alternative" "/etc/alternatives/pick" "$(readlink "$R/usr/bin/pick")"
+same "sys: auto mode takes the highest priority" "/usr/lib/pick-two/bin/pick" "$(readlink "$R/etc/alternatives/pick")"
+same "sys: a variable, a for loop and a conditional slave: pack and its slave" \
+	"/usr/lib/pick-two/man/pack.1.gz" "$(readlink "$R/etc/alternatives/pack.1.gz")"
+check "sys: no slave link where the best choice has none" test ! -e "$R/usr/share/man/man1/pick.1.gz" -a ! -L "$R/usr/share/man/man1/pick.1.gz"
+printf 'auto\n/usr/bin/pick\npick.1.gz\n/usr/share/man/man1/pick.1.gz\n\n/usr/bin/pick-one\n10\n/usr/share/man/man1/pick-one.1.gz\n/usr/lib/pick-two/bin/pick\n20\n\n\n' > pick.want
+check "sys: var/lib/dpkg/alternatives/pick as update-alternatives writes it" cmp pick.want "$R/var/lib/dpkg/alternatives/pick"
+update-alternatives --root "$R" --display pick > display.out 2>&1
+contains "sys: update-alternatives --display reads it: auto mode" display.out "pick - auto mode"
+contains "sys: update-alternatives --display reads it: the current link" display.out "link currently points to /usr/lib/pick-two/bin/pick"
+contains "sys: update-alternatives --display reads it: the slave of the other choice" display.out "slave pick.1.gz: /usr/share/man/man1/pick-one.1.gz"
+same "sys: a script's ln -s is reproduced" "/usr/lib/pick-two/bin/pick" "$(readlink "$R/usr/bin/pick2")"
+check "sys: a script's mkdir is reproduced" test -d "$R/var/lib/pick-two"
+check "sys: a here-document's text is not read as commands" test ! -L "$R/usr/bin/bogus"
+contains "sys: its command is listed" out/sys.maintscripts "$(printf 'pick-two\tpostinst\t18\tcat > /etc/pick.conf <<EOT')"
+printf 'pick-one\tpostinst\t6\tadduser --system --quiet pickd\n' > want.txt
+contains "sys: what imagegen does not reproduce is listed beside the layout" out/sys.maintscripts "$(cat want.txt)"
+printf 'confpkg\ttriggers\t1\tinterest-noawait /usr/share/confpkg.d\t(not run)\n' > want.txt
+contains "sys: a trigger imagegen does not run is listed" out/sys.maintscripts "$(cat want.txt)"
+check "sys: what it does reproduce is not listed" sh -c "! grep -q -e update-alternatives -e update-ca-certificates -e 'ln -s' out/sys.maintscripts"
+# merged /usr: package paths under /usr, /bin and friends links to them
+same "sys: /bin is a link to usr/bin" "usr/bin" "$(readlink "$R/bin")"
+same "sys: /lib is a link to usr/lib" "usr/lib" "$(readlink "$R/lib")"
+check "sys: a file the package puts in /bin is in /usr/bin" test -f "$R/usr/bin/mtool"
+same "sys: and its hard link too" "$(stat -c %i "$R/usr/bin/mtool")" "$(stat -c %i "$R/usr/bin/mtool2")"
+check "sys: /sbin and /lib64 files under /usr" test -f "$R/usr/sbin/msbin" -a -f "$R/usr/lib64/ld.so" -a -f "$R/usr/lib/mlib/x"
+check "sys: dpkg's list keeps the path the package names" grep -qx /bin/mtool "$R/var/lib/dpkg/info/mergepkg.list"
+same "sys: dpkg -S answers for it" "mergepkg: /bin/mtool" "$(dpkg --root="$R" -S /bin/mtool 2>&1)"
+layers=$(jget "$(blob out/sys "$(jget out/sys/index.json "j['manifests'][0]['digest']")")" "' '.join(l['digest'][7:] for l in j['layers'])")
+bins=$(for l in $layers; do tar -tzf "out/sys/blobs/sha256/$l"; done | grep -c -E '^(bin|sbin|lib|lib64)/.')
+same "sys: no layer has a path under the /bin or /lib links (overlayfs would hide the links)" 0 "$bins"
+# trust stores
+same "sys: the conf lists the packaged certificates" "test/Alpha Root.crt
+test/Beta.crt
+test/Főtanúsítvány (x).crt" "$(grep -v '^#' "$R/etc/ca-certificates.conf")"
+same "sys: a certificate's link, named as update-ca-certificates names it" \
+	"/usr/share/ca-certificates/test/Főtanúsítvány (x).crt" "$(readlink "$R/etc/ssl/certs/Főtanúsítvány_=x=.pem")"
+same "sys: the bundle: the packaged certificates in the conf's order, then the local ones" \
+	"$(cat "$W/certs/Alpha Root.crt" "$W/certs/Beta.crt" "$W/certs/Főtanúsítvány (x).crt" "$W/certs/Local.crt")" \
+	"$(cat "$R/etc/ssl/certs/ca-certificates.crt")"
+h=$(openssl x509 -noout -subject_hash -in "$W/certs/Local.crt")
+same "sys: the local certificate's subject-hash link" "local.pem" "$(readlink "$R/etc/ssl/certs/$h.0")"
+if [ -x /usr/sbin/update-ca-certificates ]; then
+	# Debian's own script, run here on a copy of the image's files, writes the same
+	mkdir -p uca/etc uca/hooks && cp "$R/etc/ca-certificates.conf" uca/ca.conf
+	/usr/sbin/update-ca-certificates --certsconf "$PWD/uca/ca.conf" --certsdir "$R/usr/share/ca-certificates" \
+		--localcertsdir "$R/usr/local/share/ca-certificates" --etccertsdir "$PWD/uca/etc" --hooksdir "$PWD/uca/hooks" > /dev/null 2>&1
+	check "sys: update-ca-certificates would write the same bundle" cmp uca/etc/ca-certificates.crt "$R/etc/ssl/certs/ca-certificates.crt"
+	same "sys: and the same hash links" "$(cd uca/etc && for f in *.[0-9]; do echo "$f $(readlink "$f")"; done)" \
+		"$(cd "$R/etc/ssl/certs" && for f in *.[0-9]; do echo "$f $(readlink "$f")"; done)"
+fi
+openssl pkcs12 -in "$R/etc/ssl/certs/java/cacerts" -passin pass:changeit -nokeys -info > p12.out 2>&1
+same "sys: the Java store holds the four certificates" 4 "$(grep -c -- '-----BEGIN CERTIFICATE-----' p12.out)"
+same "sys: each trusted by Java (its trusted-certificate attribute)" 4 "$(grep -c '2.16.840.1.113894.746875.1.1' p12.out)"
+contains "sys: named as ca-certificates-java names them" p12.out "friendlyName: debian:local.pem"
+if have keytool; then
+	same "sys: keytool lists them as trusted entries" 4 \
+		"$(keytool -list -keystore "$R/etc/ssl/certs/java/cacerts" -storepass changeit 2>/dev/null | grep -c trustedCertEntry)"
+fi
+# memory: the package layer helper (from the layer cache and from the .deb) and the dpkg layer's
+# (not under check-asan: valgrind cannot run a binary built with ASan)
+if have valgrind && [ -z "${ASAN_OPTIONS:-}" ]; then
+	vg() {
+		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "$@"
+	}
+	vglayer() {
+		check "valgrind: layer $1$2" vg "$IMAGEGEN" layer ".imagegen/spec/layer/$1.json" ".imagegen/layer/$1.json" \
+			".imagegen/layer/$1.json.d" .imagegen/blobs
+	}
+	vglayer deb/ca-certificates_20230311_all ", from the layer cache"
+	mv "$IMAGEGEN_CACHE/layer" "$IMAGEGEN_CACHE/layer.off"
+	vglayer deb/ca-certificates_20230311_all ", from the .deb"
+	rm -rf "$IMAGEGEN_CACHE/layer" && mv "$IMAGEGEN_CACHE/layer.off" "$IMAGEGEN_CACHE/layer"
+	vglayer sys/dpkg ""
+fi
+
+# a dpkg layer that cannot be made: one line naming the image's declaration
+mv .imagegen/layer/deb/nosums_1.0_$ARCH.dpkg nosums.dpkg
+"$IMAGEGEN" layer .imagegen/spec/layer/sys/dpkg.json dpkg.json dpkg.json.d .imagegen/blobs > err 2>&1
+same "dpkg layer error: exit 1, one line" "1 1" "$? $(wc -l < err)"
+contains "dpkg layer error: the line names the declaration and the file" err "build.lua:2: packages: dpkg layer: .imagegen/layer/deb/nosums_1.0_$ARCH.dpkg: No such file"
+check "dpkg layer error: no descriptor written" test ! -e dpkg.json
+mv nosums.dpkg .imagegen/layer/deb/nosums_1.0_$ARCH.dpkg
+
+# the same definition builds the same bytes
+mkdir -p "$W/sys/b2" && cd "$W/sys/b2" && "$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > /dev/null 2>&1
+same "sys: a second build folder: the same image" "$(cat "$W/sys/b/out/sys/index.json")" "$(cat out/sys/index.json)"
+
+# certificates for the trust store come as files or text, not trees
+define certtree '"ca-certificates"' 'files = { { "/usr/local/share/ca-certificates", tree "certs" } },'
+mkdir -p ../src/certs && cp "$W/certs/Local.crt" ../src/certs/
+"$IMAGEGEN" ../src/build.lua > err 2>&1
+same "trust store: a tree of certificates is one error line, exit 1" "1 1" "$? $(wc -l < err)"
+contains "trust store: the line names the entry" err "build.lua:2: files[1]: /usr/local/share/ca-certificates: the trust store reads"
+check "trust store: nothing written" test ! -e build.ninja
+
+# an image keeps its base's /usr layout
+mkdir -p "$W/layout/src" "$W/layout/b" && cd "$W/layout/b" || exit 1
+cat > ../src/build.lua <<EOF
+local repo = repository { url = "$URL", suite = "stable", keyring = "$W/test.gpg" }
+image { name = "a", packages = { "prelib" }, repositories = { repo } }
+image { name = "b", base = "a", packages = { "mergepkg" }, repositories = { repo }, mergedusr = false }
+EOF
+"$IMAGEGEN" ../src/build.lua > err 2>&1
+same "mergedusr: against its base's layout, exit 1" 1 $?
+contains "mergedusr: one line says so" err "build.lua:3: mergedusr = false, but its base 'a' has a merged /usr"
+check "mergedusr: nothing written" test ! -e build.ninja
+
+# merged /usr can be turned off; essential = true adds the Essential set
+define split '"mergepkg"' 'mergedusr = false,'
+"$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > ninja.log 2>&1
+rm -rf bundle && umoci unpack --image out/split:latest bundle > /dev/null
+check "mergedusr = false: /bin is a folder with the package's file" test -d bundle/rootfs/bin -a ! -L bundle/rootfs/bin -a -f bundle/rootfs/bin/mtool
+check "mergedusr = false: nothing under /usr/bin" test ! -e bundle/rootfs/usr/bin/mtool
+define ess '"prelib"' 'essential = true,'
+"$IMAGEGEN" lock ../src/build.lua
+lockpkgs=$(python3 -c "import json;l=json.load(open('../src/imagegen.lock'));print(' '.join(p['name'] for p in l['images']['ess']['packages']))")
+same "essential = true: the Essential packages come with what was asked for" "base-passwd base-x prelib" "$lockpkgs"
+check "essential = true: the lock records it" grep -q '"essential":true' ../src/imagegen.lock
+"$IMAGEGEN" ../src/build.lua 2> gen.err
+same "essential = true: and the lock then matches" "" "$(cat gen.err)"
+
 # a version with an epoch and a tilde: layer ids that ninja's and samurai's depfiles can carry
 define tilde '"tilde"'
 "$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > ninja.log 2>&1
@@ -171,11 +391,11 @@ fi
 # grouping: all in one layer, or groups
 define onelayer '"app"' 'packagelayers = "one",'
 "$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > /dev/null 2>&1
-same "packagelayers = \"one\": packages in one layer, then the dpkg status" 2 \
+same "packagelayers = \"one\": the merged-/usr links, packages in one layer, then the dpkg layer" 3 \
 	"$(jget "$(blob out/onelayer "$(jget out/onelayer/index.json "j['manifests'][0]['digest']")")" "len(j['layers'])")"
 define groups '"app"' 'packagelayers = { { "libfoo", "prelib" } },'
 "$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > /dev/null 2>&1
-same "packagelayers = { group }: the group, the rest, then the dpkg status" 3 \
+same "packagelayers = { group }: the links, the group, the rest, then the dpkg layer" 4 \
 	"$(jget "$(blob out/groups "$(jget out/groups/index.json "j['manifests'][0]['digest']")")" "len(j['layers'])")"
 
 # the machine's apt sources as the default (deb822 and one-line forms, read from IMAGEGEN_APTROOT)

@@ -1,12 +1,13 @@
 -- nginx-light and its dependencies from the machine's own Debian repositories
 -- (the ones apt uses), locked in imagegen.lock: run `imagegen lock build.lua`
--- to resolve them again. No package scripts run; accounts are declared.
+-- to resolve them again. No package scripts run: what they would make
+-- (accounts from base-passwd, such as www-data; alternatives; the dpkg
+-- database) is made by imagegen, and what it does not make is listed in
+-- out/nginx.maintscripts.
 image {
   name = "nginx",
   tag = "debian-nginx:1",
-  packages = { "nginx-light" },
-  users = { { name = "www-data", uid = 33, gid = 33, home = "/var/www", shell = "/usr/sbin/nologin" } },
-  groups = { { name = "www-data", gid = 33 } },
+  packages = { "nginx-light", "base-passwd" },
   layers = {
     { name = "site", files = {
       { "/etc/nginx/nginx.conf", "nginx.conf" },

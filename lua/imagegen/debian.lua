@@ -10,8 +10,9 @@
 -- given, then their Depends and Pre-Depends breadth first, in field order.
 -- A dependency is met by a package already chosen if one fits; otherwise
 -- by the first alternative with a real package (its highest version that
--- fits, across repositories), else a package that Provides it (the first
--- by name). Essential packages come in only when asked for by name.
+-- fits, across repositories), else a package that Provides it (the one of
+-- the most important Priority, then the first by name). Essential packages come in when something depends on them, or
+-- all of them with essential (as mmdebstrap's essential variant).
 local native = require "imagegen.native"
 local check = require "imagegen.check"
 
@@ -194,10 +195,11 @@ local function release(r, where)
     local sum, size, name = line:match("^%s*(%x+)%s+(%d+)%s+(%S+)")
     if sum then files[name] = { sha256 = sum, size = tonumber(size) } end
   end
-  return { fields = p, files = files, sha256 = native.sha256(signed), byhash = p["Acquire-By-Hash"] == "yes" }
+  return { fields = p, files = files, sha256 = native.sha256(signed), byhash = p["Acquire-By-Hash"] == "yes",
+    codename = p.Codename or p.Suite }
 end
 
-local wanted = { Package = true, Version = true, Architecture = true, Depends = true,
+local wanted = { Package = true, Version = true, Architecture = true, Depends = true, Priority = true,
   ["Pre-Depends"] = true, Provides = true, Conflicts = true, Breaks = true, Essential = true,
   ["Multi-Arch"] = true, Filename = true, Size = true, SHA256 = true }
 
@@ -338,12 +340,18 @@ local function best(idx, d)
   return pick
 end
 
+-- a virtual package's provider: the most important Priority first (as
+-- Debian's installers choose mawk for awk), then by name
+local priorities = { required = 1, important = 2, standard = 3, optional = 4, extra = 5 }
+
 local function provider(idx, d)
   local list = {}
   for _, e in ipairs(idx.provides[d.name] or {}) do
     if (not d.op or fits(e.version, d.op, d.version)) and archok(idx, e.pkg, d) then list[#list + 1] = e.pkg end
   end
   table.sort(list, function(a, b)
+    local pa, pb = priorities[a.Priority] or 5, priorities[b.Priority] or 5
+    if pa ~= pb then return pa < pb end
     if a.Package ~= b.Package then return a.Package < b.Package end
     local c = native.vercmp(a.Version, b.Version)
     if c ~= 0 then return c > 0 end
@@ -359,6 +367,21 @@ local function chainof(p)
     p = p.via
   end
   return table.concat(names, " -> ")
+end
+
+-- the names of the Essential packages of the index, sorted
+function M.essential(idx)
+  local names = {}
+  for name, list in pairs(idx.byname) do
+    for _, p in ipairs(list) do
+      if p.Essential == "yes" then
+        names[#names + 1] = name
+        break
+      end
+    end
+  end
+  table.sort(names)
+  return names
 end
 
 -- resolve requested names (optionally "name (>= v)" or "name=version") against the
@@ -390,14 +413,13 @@ function M.resolve(idx, requested, installed, where)
     end
     return false
   end
-  local function want(group, via, byname)
+  local function want(group, via)
     for _, d in ipairs(group) do
       if satisfied(d) then return end
     end
     for _, d in ipairs(group) do
       local p = best(idx, d)
       if p then
-        if p.Essential == "yes" and not byname then return end
         if chosen[p.Package] then
           fail(where, "conflict: %s needs %s, but %s %s was chosen for %s", via and chainof(via) or "the definition",
             depstring(d), p.Package, chosen[p.Package].Version, chainof(chosen[p.Package]))
@@ -408,7 +430,6 @@ function M.resolve(idx, requested, installed, where)
     for _, d in ipairs(group) do
       local p = provider(idx, d)
       if p then
-        if p.Essential == "yes" and not byname then return end
         return choose(p, via, d)
       end
     end
@@ -436,13 +457,13 @@ function M.resolve(idx, requested, installed, where)
     local name, ver = r:match("^([%w.+-]+)=(.+)$")
     local group = name and { { name = name, op = "=", version = ver } } or M.parsedeps(r)[1]
     if not group then fail(where, "'%s' is not a package name", r) end
-    want(group, nil, true)
+    want(group, nil)
   end
   local i = 1
   while i <= #queue do
     local p = queue[i]
     for _, field in ipairs { "Pre-Depends", "Depends" } do
-      for _, group in ipairs(M.parsedeps(p[field])) do want(group, p, false) end
+      for _, group in ipairs(M.parsedeps(p[field])) do want(group, p) end
     end
     i = i + 1
   end

@@ -345,8 +345,8 @@ local function declarations(G, file)
   -- that the first error is always the same one); fields[k](d, v) with
   -- d = { where, img, config, t }
   local imageorder = { "layers", "files", "tag", "base", "entrypoint", "cmd", "env", "workdir", "user",
-    "labels", "stopsignal", "expose", "volumes", "packages", "repositories", "packagelayers", "users",
-    "groups", "compression", "annotations", "platform", "platforms" }
+    "labels", "stopsignal", "expose", "volumes", "packages", "essential", "mergedusr", "repositories",
+    "packagelayers", "users", "groups", "compression", "annotations", "platform", "platforms" }
   local imagefields = set(imageorder)
   imagefields.name = true
   local field = {}
@@ -457,6 +457,16 @@ local function declarations(G, file)
     end
   end
 
+  function field.essential(d, v)
+    if type(v) ~= "boolean" then fail(d.where, "essential: expected true or false") end
+    d.img.essential = v
+  end
+
+  function field.mergedusr(d, v)
+    if type(v) ~= "boolean" then fail(d.where, "mergedusr: expected true or false") end
+    d.img.mergedusr = v
+  end
+
   function field.repositories(d, v)
     if type(v) ~= "table" or debug.getmetatable(v) then fail(d.where, "repositories: expected a list of repository { ... }") end
     d.img.repositories = {}
@@ -552,6 +562,10 @@ local function declarations(G, file)
       local v = t[k]
       if v == nil and k == "tag" then v = "latest" end
       if v ~= nil then field[k](d, v) end
+    end
+    if (img.essential or img.mergedusr ~= nil) and not img.packages then
+      fail(where, "image: %s applies to Debian packages; add packages = { ... }",
+        img.essential and "essential" or "mergedusr")
     end
     local seenlayer = {}
     for _, l in ipairs(img.layers) do

@@ -5,15 +5,15 @@
 -- Builds use the lock; imagegen lock makes it again.
 --
 -- { "imagegen-lock": 1,
---   images = { [name] = { request, architecture, repositories, base, packages } },
+--   images = { [name] = { request, essential, architecture, repositories, base, packages } },
 --     (an image of several platforms: [name@os-arch[-variant]] for each)
 --   bases = { [ref] = digest },
---   repositories = { [id] = { url, suite, components, inrelease_sha256, origin, codename, version } } }
+--   repositories = { [id] = { url, suite, codename, components, inrelease_sha256, origin, version } } }
 -- A package: name, version, architecture, filename, size, sha256,
 -- repository (its id), url, and depends: the packages of the image that
 -- met its Pre-Depends and Depends.
--- An image's entry holds while its request, architecture, repositories and
--- base packages are the definition's.
+-- An image's entry holds while its request, essential, architecture,
+-- repositories and base packages are the definition's.
 local native = require "imagegen.native"
 local json = require "imagegen.json"
 local check = require "imagegen.check"
@@ -22,6 +22,11 @@ local debian = require "imagegen.debian"
 local fail = check.fail
 
 local M = {}
+
+-- releases from before merged /usr (Debian 12): their images keep /bin and /lib apart
+local unmerged = {}
+for w in ([[buzz rex bo hamm slink potato woody sarge etch lenny squeeze wheezy jessie stretch buster
+  bullseye trusty xenial bionic]]):gmatch("%S+") do unmerged[w] = true end
 
 function M.readlock(path)
   local text = native.readfile(path)
@@ -55,7 +60,7 @@ function M.writelock(path, lock)
     local e = lock.images[n]
     out[#out + 1] = (i > 1 and ",\n" or "\n") .. json.encode(n) .. ":{" ..
       json.encode { architecture = e.architecture, base = json.array(e.base), repositories = e.repositories,
-        request = e.request }:sub(2, -2) .. ',"packages":['
+        request = e.request, essential = e.essential or nil }:sub(2, -2) .. ',"packages":['
     for j, p in ipairs(e.packages) do
       out[#out + 1] = (j > 1 and ",\n" or "\n") .. json.encode { name = p.name, version = p.version,
         architecture = p.architecture, filename = p.filename, size = p.size, sha256 = p.sha256,
@@ -136,13 +141,15 @@ function M.hook(G, opts)
       base[#base + 1] = p.name .. "=" .. p.version
     end
     table.sort(base)
-    local want = { request = img.packages, architecture = arch, repositories = ids, base = json.array(base) }
+    local want = { request = img.packages, essential = img.essential or false, architecture = arch,
+      repositories = ids, base = json.array(base) }
     -- an image of several platforms has an entry for each: NAME@os-arch
     local key = img.name .. r.suffix
     local entry = old.images[key]
     local function same(e)
-      for _, k in ipairs { "request", "architecture", "repositories", "base" } do
-        local v = e[k] or json.array()
+      for _, k in ipairs { "request", "essential", "architecture", "repositories", "base" } do
+        local v = e[k]
+        if v == nil and k == "essential" then v = false elseif v == nil then v = json.array() end
         if type(v) == "table" then v = json.array(v) end
         if json.encode(v) ~= json.encode(want[k]) then return false end
       end
@@ -164,16 +171,27 @@ function M.hook(G, opts)
       local ikey = arch .. "\0" .. table.concat(ids, "\0")
       local where = string.format("%s: image '%s'", img.where, key)
       indexes[ikey] = indexes[ikey] or debian.index(repos, arch, where)
-      pkgs = debian.resolve(indexes[ikey], img.packages, installed, where)
+      local request = {}
+      for _, n in ipairs(img.packages) do request[#request + 1] = n end
+      if img.essential then
+        for _, n in ipairs(debian.essential(indexes[ikey])) do request[#request + 1] = n end
+      end
+      pkgs = debian.resolve(indexes[ikey], request, installed, where)
       for _, ri in ipairs(indexes[ikey].repos) do
         new.repositories[debian.repoid(ri.repo)] = { url = ri.repo.url, suite = ri.repo.suite,
-          components = ri.repo.components, inrelease_sha256 = ri.release.sha256,
-          origin = ri.release.fields.Origin, codename = ri.release.fields.Codename,
+          codename = ri.release.codename, components = ri.repo.components,
+          inrelease_sha256 = ri.release.sha256, origin = ri.release.fields.Origin,
           version = ri.release.fields.Version }
       end
     end
-    new.images[key] = { request = want.request, architecture = arch, repositories = ids,
-      base = want.base, packages = pkgs }
+    new.images[key] = { request = want.request, essential = img.essential, architecture = arch,
+      repositories = ids, base = want.base, packages = pkgs }
+    -- merged /usr unless a repository is a release from before it
+    local merged = true
+    for _, id in ipairs(ids) do
+      local rp = new.repositories[id]
+      if rp and (unmerged[rp.codename or ""] or unmerged[rp.suite or ""]) then merged = false end
+    end
     local out = {}
     for i, p in ipairs(pkgs) do
       -- a lock written before URLs were kept: the URL of the package's repository
@@ -186,7 +204,7 @@ function M.hook(G, opts)
         cache = cache .. "/deb/" .. p.sha256 .. ".deb",
         origin = repo.origin, codename = repo.codename or repo.suite }
     end
-    return out
+    return out, merged, arch
   end
 
   return function()

@@ -55,6 +55,7 @@ end
 local function layerspec(G, l)
   local entries = json.array()
   local inputs = {}
+  local debs = true
   for _, e in ipairs(l.entries) do
     local s = e.source
     local x = { ctx = e.ctx, path = e.path, uid = e.uid, gid = e.gid, mode = e.mode, xattrs = e.xattrs }
@@ -74,19 +75,34 @@ local function layerspec(G, l)
       x.type = s.kind
     elseif s.kind == "deb" then
       x = { ctx = e.ctx, type = "deb", src = s.path, sha256 = s.sha256, size = s.size, url = s.url,
-        package = s.package }
+        package = s.package, mergedusr = s.mergedusr }
       inputs[#inputs + 1] = s.path
-    elseif s.kind == "dpkgstatus" then
-      x.type, x.debs = "dpkgstatus", json.array()
-      for i, d in ipairs(s.debs) do
-        x.debs[i] = { src = d.path, sha256 = d.sha256, size = d.size, url = d.url }
-        inputs[#inputs + 1] = d.path
+    elseif s.kind == "dpkg" then
+      -- the package layers' sidecars, each written with its descriptor (system.c)
+      x = { ctx = e.ctx, type = "dpkg", dpkg = json.array(), users = json.array(), groups = json.array(),
+        localcerts = json.array(), mergedusr = s.mergedusr, arch = s.arch, image = s.image, report = s.report }
+      for i, pl in ipairs(s.layers) do
+        x.dpkg[i] = ".imagegen/layer/" .. pl.id .. ".dpkg"
+        inputs[#inputs + 1] = ".imagegen/layer/" .. pl.id .. ".json"
+      end
+      for i, u in ipairs(s.users) do
+        x.users[i] = { name = u.name, uid = u.uid, gid = u.gid, home = u.home, shell = u.shell, gecos = u.gecos }
+      end
+      for i, g in ipairs(s.groups) do
+        x.groups[i] = { name = g.name, gid = g.gid, members = json.array(g.members) }
+      end
+      for i, c in ipairs(s.localcerts) do
+        x.localcerts[i] = { path = c.path, src = c.src, data = c.data }
+        if c.src then inputs[#inputs + 1] = c.src end
       end
     end
     entries[#entries + 1] = x
+    debs = debs and s.kind == "deb"
   end
+  -- a layer of packages alone is kept in the download cache for any build folder (pkglayer.c)
   return json.encode { name = l.id, epoch = G.epoch, compression = l.compression,
-    level = lang.compressions[l.compression], entries = entries } .. "\n", inputs
+    level = lang.compressions[l.compression], entries = entries,
+    layercache = debs and #entries > 0 and (native.cachedir() .. "/layer") or nil } .. "\n", inputs
 end
 
 -- an imported base: the helper's arguments, its output and its inputs

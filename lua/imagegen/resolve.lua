@@ -7,14 +7,16 @@
 --              every platform the image asks for
 --   suffix     "" for an image of one platform, else "@os-arch[-variant]",
 --              which the ids of its per-platform layers end with
---   layers     its own layers, in order: package layers, the dpkg status,
---              the accounts, then the declared ones (a base's layers come
---              from the base's image file when the image is built); a
---              declared layer with an output of a per-platform command is
---              that platform's copy of it
+--   layers     its own layers, in order: the merged-/usr links, package
+--              layers, the dpkg layer (status, accounts, alternatives, trust
+--              stores; or the accounts alone without packages), then the
+--              declared ones (a base's layers come from the base's image
+--              file when the image is built); a declared layer with an
+--              output of a per-platform command is that platform's copy
 --   config     its own config fields (laid over the base's when built)
 --   base       an image of the graph, or external: an imported base
 --   users, groups, debs   accounts and packages, its base's and its own
+--   pkglayers, localcerts, mergedusr, arch   what its dpkg layer is made from
 -- A command whose run depends on the platform (a function, or $os, $arch,
 -- $variant, $platform) runs once for each platform that needs it:
 -- G.instances lists those runs.
@@ -22,6 +24,7 @@ local native = require "imagegen.native"
 local path = require "imagegen.path"
 local check = require "imagegen.check"
 local lang = require "imagegen.lang"
+local system = require "imagegen.system"
 
 local fail, suggest, destination, isstring = check.fail, check.suggest, check.destination, check.isstring
 local mksource, Layer, External = lang.mksource, lang.Layer, lang.External
@@ -44,17 +47,79 @@ local function newlayer(G, id, where, entries)
   return l
 end
 
-local function debsource(p)
+local function debsource(p, merged)
   return mksource { kind = "deb", path = p.cache, sha256 = p.sha256, size = p.size, url = p.url,
-    package = p.name, name = p.name }
+    package = p.name, name = p.name, mergedusr = merged }
 end
 
--- the image's packages (from the lock, through G.packages) as layers, then
--- the dpkg status of everything installed so far
-local function packagelayers(G, img, r)
+-- the homes of declared accounts, as entries
+local function homes(img, users)
+  local entries = {}
+  for _, u in ipairs(users) do
+    if u.home ~= "/" and u.home ~= "/nonexistent" and path.isabs(u.home) and u.uid ~= 0 then
+      entries[#entries + 1] = { ctx = img.where .. ": users: " .. u.name,
+        path = destination(img.where, "users: home", u.home), source = mksource { kind = "dir" },
+        uid = u.uid, gid = u.gid or u.uid, mode = 493 }
+    end
+  end
+  return entries
+end
+
+-- certificates the image's own layers put under /usr/local/share/ca-certificates/,
+-- for the trust store (update-ca-certificates reads them there)
+local function localcerts(img)
+  local out = {}
+  for _, l in ipairs(img.layers) do
+    for _, e in ipairs(l.entries) do
+      if e.path:sub(1, 31) == "usr/local/share/ca-certificates" then
+        local s = e.source
+        if s.kind == "file" or s.kind == "output" or s.kind == "external" then
+          out[#out + 1] = { path = e.path, src = s.path }
+        elseif s.kind == "text" then
+          out[#out + 1] = { path = e.path, data = s.data }
+        elseif s.kind ~= "dir" then
+          fail(e.ctx, "the trust store reads the certificates under /usr/local/share/ca-certificates "
+            .. "from file and text entries, not a %s", s.kind)
+        end
+      end
+    end
+  end
+  return out
+end
+
+-- the image's packages (from the lock, through G.packages) as layers: the
+-- merged-/usr links first (when the base does not have them), one layer a
+-- package (or as packagelayers groups them), then the image's dpkg layer
+local function packagelayers(G, img, r, b, base)
   if not G.packages then fail(img.where, "packages: this command cannot resolve packages") end
-  local own = G.packages(img, r)
+  local own, mergeddefault, arch = G.packages(img, r)
   local ctx = img.where .. ": packages"
+  local merged = img.mergedusr
+  if b and b.mergedusr ~= nil then
+    if merged ~= nil and merged ~= b.mergedusr then
+      fail(img.where, "mergedusr = %s, but its base '%s' has %s /usr", tostring(merged), base.name,
+        b.mergedusr and "a merged" or "a split")
+    end
+    merged = b.mergedusr
+  end
+  if merged == nil then merged = not r.external and mergeddefault end
+  if merged and not (b and b.mergedusr) then
+    local id = "debian/usrmerge-" .. arch
+    local l = G.deblayers and G.deblayers[id]
+    if not l then
+      local entries = {}
+      for _, d in ipairs(system.mergedlinks(arch)) do
+        entries[#entries + 1] = { ctx = ctx, path = d, source = mksource { kind = "symlink", target = "usr/" .. d },
+          uid = 0, gid = 0 }
+        entries[#entries + 1] = { ctx = ctx, path = "usr/" .. d, source = mksource { kind = "dir" }, uid = 0, gid = 0 }
+      end
+      l = newlayer(G, id, img.where, entries)
+      G.deblayers = G.deblayers or {}
+      G.deblayers[id] = l
+    end
+    r.layers[#r.layers + 1] = l
+  end
+  r.mergedusr = merged
   local groups = {}
   if img.packagelayers == "one" then
     groups[1] = { id = img.name .. "/packages" .. r.suffix, debs = own }
@@ -84,7 +149,8 @@ local function packagelayers(G, img, r)
       -- ids become file names in depfiles: what samurai cannot read (":", "~") as @hex
       local version = p.version:gsub("[^%w+,%-._]", function(c) return string.format("@%02x", c:byte()) end)
       groups[#groups + 1] = { id = "deb/" .. p.name .. "_" .. version .. "_" .. p.architecture
-        .. (comp ~= lang.defaultcompression and ("." .. comp) or ""), debs = { p }, shared = true }
+        .. (merged and "" or ".split") .. (comp ~= lang.defaultcompression and ("." .. comp) or ""),
+        debs = { p }, shared = true }
     end
   end
   G.deblayers = G.deblayers or {}
@@ -93,22 +159,27 @@ local function packagelayers(G, img, r)
     if not l then
       local entries = {}
       for _, p in ipairs(g.debs) do
-        entries[#entries + 1] = { ctx = ctx .. ": " .. p.name, path = "", source = debsource(p), uid = 0, gid = 0 }
+        entries[#entries + 1] = { ctx = ctx .. ": " .. p.name, path = "", source = debsource(p, merged), uid = 0, gid = 0 }
       end
       l = newlayer(G, g.id, img.where, entries)
       if g.shared then G.deblayers[g.id] = l end
     end
     r.layers[#r.layers + 1] = l
+    r.pkglayers[#r.pkglayers + 1] = l
   end
   for _, p in ipairs(own) do r.debs[#r.debs + 1] = p end
-  -- an imported base has a dpkg database of its own, unknown here: leave its
-  -- status file alone (status.d/ still names the new packages)
-  if r.external then return end
-  local all = {}
-  for _, p in ipairs(r.debs) do all[#all + 1] = debsource(p) end
-  r.layers[#r.layers + 1] = newlayer(G, img.name .. "/dpkg-status" .. r.suffix, img.where, {
-    { ctx = ctx, path = "var/lib/dpkg/status", source = mksource { kind = "dpkgstatus", debs = all },
-      uid = 0, gid = 0 } })
+  r.arch = arch
+end
+
+-- the image's dpkg layer: status, accounts, alternatives, trust stores (imagegen.system)
+local function dpkglayer(G, img, r)
+  local entries = homes(img, r.users)
+  local report = "out/" .. img.name .. (r.suffix ~= "" and ("." .. M.slug(r.platform)) or "") .. ".maintscripts"
+  table.insert(entries, 1, { ctx = img.where .. ": packages", path = "", uid = 0, gid = 0,
+    source = mksource { kind = "dpkg", layers = r.pkglayers, users = r.users, groups = r.groups,
+      localcerts = r.localcerts, mergedusr = r.mergedusr, arch = r.arch, image = img.name,
+      report = report } })
+  r.layers[#r.layers + 1] = newlayer(G, img.name .. "/dpkg" .. r.suffix, img.where, entries)
 end
 
 -- /etc/passwd and /etc/group from the declared accounts, and their homes
@@ -118,33 +189,12 @@ local function accountlayer(G, img, r)
     r.layers[#r.layers + 1] = img.accountlayer
     return
   end
-  local users, groups = {}, {}
-  local hasroot, hasrootgroup = false, false
-  for _, u in ipairs(r.users) do hasroot = hasroot or u.uid == 0 end
-  for _, g in ipairs(r.groups) do hasrootgroup = hasrootgroup or g.gid == 0 end
-  if not hasroot then users[1] = { name = "root", uid = 0, gid = 0, gecos = "root", home = "/root", shell = "/bin/sh" } end
-  for _, u in ipairs(r.users) do users[#users + 1] = u end
-  if not hasrootgroup then groups[1] = { name = "root", gid = 0, members = {} } end
-  for _, g in ipairs(r.groups) do groups[#groups + 1] = g end
-  table.sort(users, function(a, b) if a.uid ~= b.uid then return a.uid < b.uid end return a.name < b.name end)
-  table.sort(groups, function(a, b) if a.gid ~= b.gid then return a.gid < b.gid end return a.name < b.name end)
-  local passwd, group = {}, {}
-  local entries = {}
-  local ctx = img.where .. ": users"
-  for _, u in ipairs(users) do
-    passwd[#passwd + 1] = string.format("%s:x:%d:%d:%s:%s:%s\n", u.name, u.uid, u.gid or u.uid, u.gecos, u.home, u.shell)
-    if u.home ~= "/" and u.home ~= "/nonexistent" and path.isabs(u.home) and u.uid ~= 0 then
-      entries[#entries + 1] = { ctx = ctx .. ": " .. u.name, path = destination(img.where, "users: home", u.home),
-        source = mksource { kind = "dir" }, uid = u.uid, gid = u.gid or u.uid, mode = 493 }
-    end
-  end
-  for _, g in ipairs(groups) do
-    group[#group + 1] = string.format("%s:x:%d:%s\n", g.name, g.gid, table.concat(g.members, ","))
-  end
-  entries[#entries + 1] = { ctx = ctx, path = "etc/passwd", source = mksource { kind = "text", data = table.concat(passwd) },
-    uid = 0, gid = 0, mode = 420 }
+  local passwd, group = system.accounts(nil, nil, r.users, r.groups)
+  local entries = homes(img, r.users)
+  entries[#entries + 1] = { ctx = img.where .. ": users", path = "etc/passwd",
+    source = mksource { kind = "text", data = passwd }, uid = 0, gid = 0, mode = 420 }
   entries[#entries + 1] = { ctx = img.where .. ": groups", path = "etc/group",
-    source = mksource { kind = "text", data = table.concat(group) }, uid = 0, gid = 0, mode = 420 }
+    source = mksource { kind = "text", data = group }, uid = 0, gid = 0, mode = 420 }
   img.accountlayer = newlayer(G, img.name .. "/accounts", img.where, entries)
   r.layers[#r.layers + 1] = img.accountlayer
 end
@@ -287,10 +337,20 @@ local function effective(G, img, chain)
     r.config = c
     r.users = mergebyname(b and b.users, img.users)
     r.groups = mergebyname(b and b.groups, img.groups)
-    r.debs = {}
+    r.debs, r.pkglayers, r.localcerts = {}, {}, {}
     for _, p in ipairs(b and b.debs or {}) do r.debs[#r.debs + 1] = p end
-    if img.packages then packagelayers(G, img, r) end
-    if img.users or img.groups then accountlayer(G, img, r) end
+    for _, l in ipairs(b and b.pkglayers or {}) do r.pkglayers[#r.pkglayers + 1] = l end
+    for _, lc in ipairs(b and b.localcerts or {}) do r.localcerts[#r.localcerts + 1] = lc end
+    for _, lc in ipairs(localcerts(img)) do r.localcerts[#r.localcerts + 1] = lc end
+    r.mergedusr, r.arch = b and b.mergedusr, b and b.arch
+    if img.packages then packagelayers(G, img, r, b, base) end
+    -- an imported base has a dpkg database of its own, unknown here: its
+    -- status is left alone (status.d/ names the new packages)
+    if #r.pkglayers > 0 and not r.external and (img.packages or img.users or img.groups) then
+      dpkglayer(G, img, r)
+    elseif img.users or img.groups then
+      accountlayer(G, img, r)
+    end
     if c.User then
       local name, group = c.User:match("^([^:]+):?(.*)$")
       for _, u in ipairs(r.users) do

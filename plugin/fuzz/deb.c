@@ -33,6 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char path[] = "/tmp/imagegen-fuzz-deb.XXXXXX";
 	static int ready;
 	static struct deb d;
+	static const struct debreader reader = {NULL, entry, NULL};
 	jmp_buf back;
 	char *v;
 	FILE *f;
@@ -48,8 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
 		return 0;
 	fatalreturn = &back;
-	if (setjmp(back) == 0) {
-		deb_read(path, &d, entry, NULL);
+	if (setjmp(back) == 0 && deb_read(path, &d, &reader) == 0) {
 		v = deb_field(d.control.data, "Package");
 		if (v)
 			deb_validname(v, 0);

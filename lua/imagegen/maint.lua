@@ -1,0 +1,673 @@
+-- imagegen.maint: reading maintainer scripts without running them.
+--
+-- A script is read as the shell would read it on a fresh install (preinst
+-- "install", postinst "configure" with no old version), far enough to know
+-- what it does: variables set from literals, if/elif/else with the tests
+-- that need no running system ([ -e ], [ -z ], [ = ], true, false, which,
+-- against the image's files), for loops over known words, case on known
+-- words, and exit. Every command is then either understood (the calls
+-- imagegen reproduces, such as update-alternatives --install, and those with
+-- no effect on the files, such as echo or debconf's questions) or listed as
+-- an action imagegen does not reproduce, with its line. A branch whose
+-- condition cannot be known is not taken, and everything in it is listed.
+--
+-- M.read(text, env) -> { alternatives = { {link, name, path, priority,
+--   slaves = { {link, name, path} } } }, links = { {path, target} },
+--   dirs = { {path, mode} }, skipped = { {line, text, why} }, triggers = { name } }
+-- (ln -s and mkdir with literal paths are reproduced: where ln would not
+-- replace anything, and mkdir anywhere)
+-- env: { args = {...}, exists = function(path) -> bool, arch = "amd64",
+--   package = name, script = "postinst" }
+local M = {}
+
+-- commands that change nothing imagegen writes, or whose effect is reproduced
+local quiet = {
+  [":"] = true, ["true"] = true, echo = true, printf = true, set = true, export = true, ["local"] = true,
+  shift = true, ["return"] = true, ["."] = true, db_version = true, db_capb = true, db_get = true,
+  db_set = true, db_input = true, db_go = true, db_stop = true, db_fset = true, db_fget = true,
+  db_metaget = true, db_subst = true, db_title = true, db_settitle = true, db_register = true,
+  db_unregister = true, db_reset = true, db_purge = true, db_x_loadtemplatefile = true,
+  ["update-ca-certificates"] = true,
+}
+
+-- triggers whose work imagegen does when it writes the image (trust stores)
+local reproducedtriggers = { ["update-ca-certificates"] = true, ["update-ca-certificates-fresh"] = true,
+  ["update-ca-certificates-java"] = true }
+
+-- logical lines: continuation lines joined, each with the number it starts
+-- at; the body of a here-document is its command's, not read as commands
+local function lines(text)
+  local out, buf, start, n = {}, nil, nil, 0
+  local heredoc, strip
+  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+    n = n + 1
+    if heredoc then
+      if (strip and line:gsub("^\t+", "") or line) == heredoc then heredoc = nil end
+      goto continue
+    end
+    if buf then buf = buf .. "\n" .. line else buf, start = line, n end
+    do
+      local dash, word = buf:match("<<(%-?)%s*['\"]?([%w_]+)['\"]?")
+      if word and not buf:match("\\$") then heredoc, strip = word, dash == "-" end
+    end
+    if #buf:match("\\*$") % 2 == 1 then
+      buf = buf:sub(1, -2)
+    else
+      out[#out + 1] = { line = start, text = buf }
+      buf = nil
+    end
+    ::continue::
+  end
+  if buf then out[#out + 1] = { line = start, text = buf } end
+  return out
+end
+
+-- the tokens of a logical line: words (raw, quotes kept) and operators
+local function tokens(s)
+  local toks, i, n = {}, 1, #s
+  local word
+  local function flush()
+    if word then toks[#toks + 1] = { word = word } end
+    word = nil
+  end
+  while i <= n do
+    local c = s:sub(i, i)
+    if c == "#" and not word then
+      break
+    elseif c == " " or c == "\t" or c == "\n" then
+      flush()
+      i = i + 1
+    elseif c == "'" then
+      local j = s:find("'", i + 1, true) or n
+      word = (word or "") .. s:sub(i, j)
+      i = j + 1
+    elseif c == '"' then
+      local j = i + 1
+      while j <= n and s:sub(j, j) ~= '"' do
+        if s:sub(j, j) == "\\" then j = j + 1 end
+        j = j + 1
+      end
+      word = (word or "") .. s:sub(i, j)
+      i = j + 1
+    elseif c == "\\" then
+      word = (word or "") .. s:sub(i, i + 1)
+      i = i + 2
+    elseif c == "$" and s:sub(i + 1, i + 1) == "(" then
+      local depth, j = 0, i + 1
+      repeat
+        local d = s:sub(j, j)
+        if d == "(" then depth = depth + 1 elseif d == ")" then depth = depth - 1 end
+        j = j + 1
+      until depth == 0 or j > n
+      word = (word or "") .. s:sub(i, j - 1)
+      i = j
+    elseif c == "`" then
+      local j = s:find("`", i + 1, true) or n
+      word = (word or "") .. s:sub(i, j)
+      i = j + 1
+    elseif s:match("^[;&|<>()]", i) then
+      local op = s:match("^;;", i) or s:match("^&&", i) or s:match("^||", i) or s:match("^>>", i) or c
+      -- "2>/dev/null", ">&2": a redirection keeps its target with it
+      if (op == ">" or op == ">>" or op == "<") then
+        if word and word:match("^%d$") then word = nil end
+        flush()
+        i = i + #op
+        if s:sub(i, i) == "&" then i = i + 1 end
+        local target = s:match("^%s*[^%s;&|<>()]+", i)
+        if target then i = i + #target end
+      else
+        flush()
+        toks[#toks + 1] = { op = op }
+        i = i + #op
+      end
+    else
+      word = (word or "") .. c
+      i = i + 1
+    end
+  end
+  flush()
+  return toks
+end
+
+-- a word with $VAR, ${VAR} and quotes resolved: a list of fields, or nil
+-- when it needs something only a running system knows
+local function expand(word, vars)
+  local fields, cur, quoted, unknown = {}, nil, false, false
+  local i, n = 1, #word
+  local function add(s, split)
+    if not split then cur = (cur or "") .. s; return end
+    local first = true
+    for part in (s .. " "):gmatch("(.-)%s+") do
+      if first then
+        cur = (cur or "") .. part
+        first = false
+      else
+        if cur and cur ~= "" then fields[#fields + 1] = cur end
+        cur = part
+      end
+    end
+    if s:match("^%s") and cur == "" then cur = nil end
+  end
+  local function var(name)
+    local v = vars[name]
+    if v == nil then
+      if name:match("^%d$") then return "" end
+      unknown = true
+      return ""
+    end
+    return v
+  end
+  local dq = false
+  while i <= n do
+    local c = word:sub(i, i)
+    if c == "'" and not dq then
+      local j = word:find("'", i + 1, true) or n + 1
+      add(word:sub(i + 1, j - 1))
+      quoted = true
+      i = j + 1
+    elseif c == '"' then
+      dq = not dq
+      quoted = true
+      cur = cur or ""
+      i = i + 1
+    elseif c == "\\" then
+      add(word:sub(i + 1, i + 1))
+      i = i + 2
+    elseif c == "$" then
+      local name = word:match("^{([%w_]+)}", i + 1) or word:match("^[%w_]+", i + 1) or word:match("^[@#?*]", i + 1)
+      if word:sub(i + 1, i + 1) == "(" then
+        local sub = word:match("^%$%((.-)%)", i)
+        if sub and sub:match("^%s*dpkg%s+%-%-print%-architecture%s*$") and vars["@arch"] then
+          add(vars["@arch"], not dq)
+        else
+          unknown = true
+        end
+        local depth, j = 0, i + 1
+        repeat
+          local d = word:sub(j, j)
+          if d == "(" then depth = depth + 1 elseif d == ")" then depth = depth - 1 end
+          j = j + 1
+        until depth == 0 or j > n
+        i = j
+      elseif word:sub(i + 1, i + 1) == "{" and not word:match("^{[%w_]+}", i + 1) then
+        unknown = true
+        i = (word:find("}", i, true) or n) + 1
+      elseif name then
+        add(var(name), not dq)
+        i = i + #name + 1 + (word:sub(i + 1, i + 1) == "{" and 2 or 0)
+      else
+        add("$")
+        i = i + 1
+      end
+    elseif c == "`" then
+      unknown = true
+      i = (word:find("`", i + 1, true) or n) + 1
+    else
+      add(c)
+      i = i + 1
+    end
+  end
+  if cur and (cur ~= "" or quoted) then fields[#fields + 1] = cur end
+  if unknown then return nil end
+  return fields
+end
+
+local function expandall(words, vars)
+  local out = {}
+  for _, w in ipairs(words) do
+    local f = expand(w, vars)
+    if not f then return nil end
+    for _, x in ipairs(f) do out[#out + 1] = x end
+  end
+  return out
+end
+
+-- the script as a tree: { kind = "cmd"|"if"|"for"|"case"|"loop"|"func", ... }
+-- each "cmd" an and-or list { {words, neg}, op, {words, neg}, ... }
+local function parse(text)
+  local stream = {}
+  for _, l in ipairs(lines(text)) do
+    local toks = tokens(l.text)
+    local cmd
+    for _, t in ipairs(toks) do
+      if t.op == ";" or t.op == "&" or t.op == ";;" then
+        if cmd then stream[#stream + 1] = cmd end
+        cmd = nil
+        if t.op == ";;" then stream[#stream + 1] = { words = { ";;" }, line = l.line, text = l.text } end
+      else
+        cmd = cmd or { words = {}, line = l.line, text = l.text }
+        cmd.words[#cmd.words + 1] = t.word or t.op
+      end
+    end
+    if cmd then stream[#stream + 1] = cmd end
+  end
+  -- split leading keywords off commands: "then foo" -> "then", "foo"
+  local flat = {}
+  local keywords = { ["then"] = true, ["else"] = true, ["do"] = true, ["{"] = true }
+  for _, c in ipairs(stream) do
+    local w = c.words
+    while #w > 1 and keywords[w[1]] do
+      flat[#flat + 1] = { words = { w[1] }, line = c.line, text = c.text }
+      table.remove(w, 1)
+    end
+    flat[#flat + 1] = c
+  end
+  local pos = 1
+  local function peek() return flat[pos] end
+  local block
+  local function andor(c)
+    local list, cur = {}, { words = {} }
+    for _, w in ipairs(c.words) do
+      if w == "&&" or w == "||" then
+        list[#list + 1] = cur
+        list[#list + 1] = w
+        cur = { words = {} }
+      elseif w == "|" then
+        cur.pipe = true
+      elseif w == "!" and #cur.words == 0 then
+        cur.neg = not cur.neg
+      elseif w ~= "(" and w ~= ")" then
+        cur.words[#cur.words + 1] = w
+      end
+    end
+    list[#list + 1] = cur
+    return { kind = "cmd", list = list, line = c.line, text = c.text }
+  end
+  -- a block up to one of the words in stop; returns the nodes and the stop word
+  block = function(stop)
+    local nodes = {}
+    while pos <= #flat do
+      local c = peek()
+      local w1 = c.words[1]
+      if stop[w1] then return nodes, w1, c end
+      pos = pos + 1
+      if w1 == "if" then
+        local node = { kind = "if", branches = {}, line = c.line, text = c.text }
+        local cond = andor({ words = { table.unpack(c.words, 2) }, line = c.line, text = c.text })
+        while true do
+          local _, w = block { ["then"] = true }
+          if w == "then" then pos = pos + 1 end
+          local body, w2, at = block { ["elif"] = true, ["else"] = true, ["fi"] = true }
+          node.branches[#node.branches + 1] = { cond = cond, body = body }
+          if w2 == "elif" then
+            pos = pos + 1
+            cond = andor({ words = { table.unpack(at.words, 2) }, line = at.line, text = at.text })
+          elseif w2 == "else" then
+            pos = pos + 1
+            node.otherwise = block { ["fi"] = true }
+            pos = pos + 1
+            break
+          else
+            pos = pos + 1
+            break
+          end
+        end
+        nodes[#nodes + 1] = node
+      elseif w1 == "for" then
+        local node = { kind = "for", var = c.words[2], words = {}, line = c.line, text = c.text }
+        for i = 4, #c.words do node.words[#node.words + 1] = c.words[i] end
+        local _, w = block { ["do"] = true }
+        if w == "do" then pos = pos + 1 end
+        node.body = block { done = true }
+        pos = pos + 1
+        nodes[#nodes + 1] = node
+      elseif w1 == "while" or w1 == "until" then
+        local node = { kind = "loop", line = c.line, text = c.text }
+        local _, w = block { ["do"] = true }
+        if w == "do" then pos = pos + 1 end
+        node.body = block { done = true }
+        pos = pos + 1
+        nodes[#nodes + 1] = node
+      elseif w1 == "case" then
+        local node = { kind = "case", word = c.words[2], arms = {}, line = c.line, text = c.text }
+        while pos <= #flat and peek().words[1] ~= "esac" do
+          local a = peek()
+          pos = pos + 1
+          local pats, rest = {}, {}
+          local inpat = true
+          for _, w in ipairs(a.words) do
+            if inpat then
+              if w == ")" then inpat = false
+              elseif w ~= "|" and w ~= "(" then pats[#pats + 1] = w end
+            else
+              rest[#rest + 1] = w
+            end
+          end
+          local arm = { patterns = pats, body = {} }
+          if #rest > 0 and rest[1] ~= ";;" then
+            table.insert(flat, pos, { words = rest, line = a.line, text = a.text })
+          end
+          if rest[1] ~= ";;" then
+            arm.body = block { [";;"] = true, esac = true }
+            if peek() and peek().words[1] == ";;" then pos = pos + 1 end
+          end
+          node.arms[#node.arms + 1] = arm
+        end
+        pos = pos + 1
+        nodes[#nodes + 1] = node
+      elseif #c.words >= 2 and c.words[2] == "(" or (w1 and w1:match("^[%w_]+%(%)$")) then
+        -- a function definition: its body runs only when called
+        local node = { kind = "func", name = w1:gsub("%(%)$", ""), line = c.line, text = c.text }
+        if c.words[#c.words] ~= "{" then
+          local _, w = block { ["{"] = true }
+          if w == "{" then pos = pos + 1 end
+        end
+        node.body = block { ["}"] = true }
+        pos = pos + 1
+        nodes[#nodes + 1] = node
+      elseif w1 == "then" or w1 == "do" or w1 == "{" or w1 == "}" or w1 == "fi" or w1 == "done" or w1 == ";;" or w1 == "esac" then
+        -- stray structure: ignored
+      else
+        nodes[#nodes + 1] = andor(c)
+      end
+    end
+    return nodes, nil
+  end
+  return (block {})
+end
+
+M.reproducedtriggers = reproducedtriggers
+
+local function glob(pat)
+  return "^" .. pat:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0"):gsub("%*", ".*"):gsub("%?", ".") .. "$"
+end
+
+-- what the script does on a fresh install
+function M.read(text, env)
+  local out = { alternatives = {}, links = {}, dirs = {}, skipped = {}, triggers = {} }
+  local made = {}
+  local function exists(p)
+    return made[p] or env.exists(p)
+  end
+  local vars = { ["@arch"] = env.arch, DPKG_MAINTSCRIPT_ARCH = env.arch, DPKG_MAINTSCRIPT_PACKAGE = env.package,
+    DPKG_ROOT = "", DPKG_MAINTSCRIPT_NAME = env.script }
+  for i, a in ipairs(env.args) do vars[tostring(i)] = a end
+  local funcs = {}
+  local listed = {}
+  local function skip(node, why)
+    -- one entry a line, however many commands it holds
+    if listed[node.line] then return end
+    listed[node.line] = true
+    out.skipped[#out.skipped + 1] = { line = node.line, text = node.text, why = why }
+  end
+  local function acts(n)
+    for _, c in ipairs(n.list) do
+      local w = c.words and c.words[1]
+      if w and not quiet[w] and w ~= "exit" and not (w:match("^[%a_][%w_]*=") and #c.words == 1) then
+        return true
+      end
+    end
+    return false
+  end
+  local function skipall(nodes)
+    for _, n in ipairs(nodes or {}) do
+      if n.kind == "cmd" then
+        if acts(n) then skip(n) end
+      elseif n.kind == "if" then
+        skip(n)
+        for _, b in ipairs(n.branches) do skipall(b.body) end
+        skipall(n.otherwise)
+      elseif n.kind ~= "func" then
+        skip(n)
+        if n.body then skipall(n.body) end
+        for _, a in ipairs(n.arms or {}) do skipall(a.body) end
+      end
+    end
+  end
+  local function test(w)
+    if w[#w] == "]" then w[#w] = nil end
+    if #w == 0 then return false end
+    if w[1] == "!" then
+      local r = test({ table.unpack(w, 2) })
+      if r == nil then return nil end
+      return not r
+    end
+    if #w == 1 then return w[1] ~= "" end
+    if #w == 2 then
+      local op, a = w[1], w[2]
+      if op == "-z" then return a == "" elseif op == "-n" then return a ~= "" end
+      if op == "-e" or op == "-f" or op == "-d" or op == "-x" or op == "-r" or op == "-s" or op == "-L" or op == "-h" then
+        return exists(a)
+      end
+      return nil
+    end
+    if #w == 3 then
+      local a, op, b = w[1], w[2], w[3]
+      if op == "=" or op == "==" then return a == b elseif op == "!=" then return a ~= b end
+      local x, y = tonumber(a), tonumber(b)
+      if x and y then
+        if op == "-eq" then return x == y elseif op == "-ne" then return x ~= y
+        elseif op == "-gt" then return x > y elseif op == "-lt" then return x < y
+        elseif op == "-ge" then return x >= y elseif op == "-le" then return x <= y end
+      end
+      return nil
+    end
+    if #w > 3 then
+      for i, x in ipairs(w) do
+        if x == "-a" or x == "-o" then
+          local l, r = test({ table.unpack(w, 1, i - 1) }), test({ table.unpack(w, i + 1) })
+          if x == "-a" then
+            if l == false or r == false then return false end
+            if l == nil or r == nil then return nil end
+            return true
+          end
+          if l == true or r == true then return true end
+          if l == nil or r == nil then return nil end
+          return false
+        end
+      end
+    end
+    return nil
+  end
+  local exit = {}
+  local depth = 0
+  local run
+  -- one simple command: true, false, or nil when it cannot be known
+  local function simple(words, node, cond)
+    local w = expandall(words, vars)
+    local name = words[1]
+    if not name then return true end
+    -- assignments: NAME=VALUE ...
+    local assigned = false
+    while w and w[1] and w[1]:match("^[%a_][%w_]*=") and words[1]:match("^[%a_][%w_]*=") do
+      local k = w[1]:match("^([%a_][%w_]*)=")
+      local v = expand(words[1]:sub(#k + 2), vars)
+      vars[k] = v and table.concat(v, " ") or nil
+      table.remove(w, 1)
+      words = { table.unpack(words, 2) }
+      assigned = true
+    end
+    if not w then
+      local k = name:match("^([%a_][%w_]*)=")
+      if k then
+        vars[k] = nil
+        return true
+      end
+      if not cond then skip(node) end
+      return nil
+    end
+    if #w == 0 then return assigned or true end
+    local cmd = w[1]
+    if cmd == "[" or cmd == "test" then return test({ table.unpack(w, 2) }) end
+    if cmd == "false" then return false end
+    if cmd == "exit" then error(exit, 0) end
+    if cmd == "unset" then
+      for i = 2, #w do vars[w[i]] = "" end
+      return true
+    end
+    if quiet[cmd] then return true end
+    if cmd == "which" or (cmd == "command" and w[2] == "-v") then
+      local prog = w[#w]
+      if prog:sub(1, 1) == "/" then return exists(prog) end
+      for _, d in ipairs { "/usr/local/sbin/", "/usr/local/bin/", "/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/" } do
+        if exists(d .. prog) then return true end
+      end
+      return false
+    end
+    if cmd == "dpkg-trigger" then
+      local t = w[#w]
+      if reproducedtriggers[t] then return true end
+      out.triggers[#out.triggers + 1] = t
+      skip(node)
+      return true
+    end
+    if funcs[cmd] and depth < 8 then
+      -- a function runs its body with its own arguments
+      local saved = {}
+      for i = 1, 9 do
+        saved[i] = vars[tostring(i)]
+        vars[tostring(i)] = w[i + 1] or ""
+      end
+      depth = depth + 1
+      run(funcs[cmd].body)
+      depth = depth - 1
+      for i = 1, 9 do vars[tostring(i)] = saved[i] end
+      return true
+    end
+    if cmd == "ln" and (w[2] == "-s" or w[2] == "-sf" or w[2] == "-fs") and #w == 4 and w[4]:sub(1, 1) == "/"
+        and not exists(w[4]) then
+      out.links[#out.links + 1] = { path = w[4], target = w[3] }
+      made[w[4]] = true
+      return true
+    end
+    if cmd == "mkdir" then
+      local mode, paths, ok = 493, {}, true
+      local i = 2
+      while w[i] do
+        if w[i] == "-p" then i = i + 1
+        elseif w[i] == "-m" and w[i + 1] and w[i + 1]:match("^[0-7]+$") then
+          mode = tonumber(w[i + 1], 8)
+          i = i + 2
+        elseif w[i]:sub(1, 1) == "/" then
+          paths[#paths + 1] = w[i]
+          i = i + 1
+        else
+          ok = false
+          break
+        end
+      end
+      if ok and #paths > 0 then
+        for _, p in ipairs(paths) do
+          out.dirs[#out.dirs + 1] = { path = p, mode = mode }
+          made[p] = true
+        end
+        return true
+      end
+    end
+    if cmd == "update-alternatives" then
+      local i = 2
+      while w[i] and w[i] ~= "--install" and w[i]:sub(1, 2) == "--" and w[i] ~= "--set" and w[i] ~= "--remove"
+        and w[i] ~= "--auto" do
+        i = i + (w[i] == "--altdir" or w[i] == "--admindir" or w[i] == "--log" and 2 or 1)
+      end
+      if w[i] == "--install" and w[i + 4] and math.tointeger(tonumber(w[i + 4])) then
+        local alt = { link = w[i + 1], name = w[i + 2], path = w[i + 3], priority = math.tointeger(tonumber(w[i + 4])),
+          slaves = {}, line = node.line }
+        local j = i + 5
+        while w[j] == "--slave" and w[j + 3] do
+          alt.slaves[#alt.slaves + 1] = { link = w[j + 1], name = w[j + 2], path = w[j + 3] }
+          j = j + 4
+        end
+        if w[j] == nil then
+          out.alternatives[#out.alternatives + 1] = alt
+          return true
+        end
+      end
+    end
+    if not cond then skip(node) end
+    return nil
+  end
+  local function cmdlist(node, cond)
+    local result = true
+    local i = 1
+    while i <= #node.list do
+      local c = node.list[i]
+      local r = simple(c.words, node, cond)
+      if c.pipe then r = nil end
+      if c.neg and r ~= nil then r = not r end
+      result = r
+      local op = node.list[i + 1]
+      if not op then break end
+      -- && goes on after success, || after failure; after an unknown the
+      -- rest is not evaluated (the line is listed already)
+      if result == nil then
+        if not cond then skip(node) end
+        return nil
+      end
+      if (op == "&&" and not result) or (op == "||" and result) then
+        -- skip the next command
+        i = i + 2
+        while node.list[i + 1] and node.list[i + 1] == op do i = i + 2 end
+      end
+      i = i + 2
+    end
+    return result
+  end
+  local function matchcase(pat, word)
+    return word:match(glob(pat)) ~= nil
+  end
+  run = function(nodes)
+    for _, n in ipairs(nodes) do
+      if n.kind == "cmd" then
+        cmdlist(n)
+      elseif n.kind == "if" then
+        local taken = false
+        for bi, b in ipairs(n.branches) do
+          local r = cmdlist(b.cond, true)
+          if r == nil then
+            skip(n, "a condition imagegen cannot know")
+            for bj = bi, #n.branches do skipall(n.branches[bj].body) end
+            skipall(n.otherwise)
+            taken = true
+            break
+          elseif r then
+            run(b.body)
+            taken = true
+            break
+          end
+        end
+        if not taken and n.otherwise then run(n.otherwise) end
+      elseif n.kind == "for" then
+        local words = expandall(n.words, vars)
+        if not words then
+          skip(n)
+          skipall(n.body)
+        else
+          for _, v in ipairs(words) do
+            vars[n.var] = v
+            run(n.body)
+          end
+        end
+      elseif n.kind == "case" then
+        local word = expand(n.word, vars)
+        if not word then
+          skip(n)
+          for _, a in ipairs(n.arms) do skipall(a.body) end
+        else
+          word = table.concat(word, " ")
+          for _, a in ipairs(n.arms) do
+            local hit = false
+            for _, p in ipairs(a.patterns) do
+              local pf = expand(p, vars)
+              if pf and matchcase(table.concat(pf, " "), word) then hit = true end
+            end
+            if hit then
+              run(a.body)
+              break
+            end
+          end
+        end
+      elseif n.kind == "func" then
+        funcs[n.name] = n
+      else
+        skip(n)
+        skipall(n.body)
+      end
+    end
+  end
+  local ok, err = pcall(run, parse(text))
+  if not ok and err ~= exit then error(err, 0) end
+  return out
+end
+
+return M

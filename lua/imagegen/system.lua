@@ -1,0 +1,352 @@
+-- imagegen.system: an image's dpkg layer, what dpkg and the maintainer
+-- scripts of its packages would leave on a fresh install, made without
+-- running any of them (so for any architecture). The layer helper runs
+-- M.main for a "dpkg" entry of a layer spec and writes what it returns.
+--
+-- From the dpkg sidecars of the image's package layers (see pkglayer.c):
+--   var/lib/dpkg/status, info/format     every package, installed
+--   accounts  /etc/passwd and /etc/group: base-passwd's master files when
+--             it is installed (else root alone), declared accounts over them
+--   script links and folders  ln -s and mkdir with literal paths
+--   alternatives  update-alternatives --install calls read from the
+--             scripts (imagegen.maint): in auto mode the highest priority
+--             wins; the links, slaves whose file exists, and
+--             var/lib/dpkg/alternatives/NAME as update-alternatives writes it
+--   trust stores  with ca-certificates: /etc/ca-certificates.conf,
+--             /etc/ssl/certs/NAME.pem, HASH.N links and ca-certificates.crt
+--             as update-ca-certificates makes them (packaged certificates in
+--             the order of the conf, then those under
+--             /usr/local/share/ca-certificates/ by path); with
+--             ca-certificates-java, /etc/ssl/certs/java/cacerts, a PKCS#12
+--             store of the same certificates that Java trusts
+--   report    every script action not reproduced, one a line
+--
+-- The result is a list of records, "LENGTH KEY\nBYTES\n" (binary-safe):
+--   file MODE UID GID PATH    the file's bytes
+--   link PATH                 the target
+--   dir MODE UID GID PATH     (no bytes)
+--   report                    the report's text
+local native = require "imagegen.native"
+local maint = require "imagegen.maint"
+
+local M = {}
+
+-- the top folders merged /usr moves under /usr (as pkglayer.c)
+local usrdirs = { "bin", "sbin", "lib", "lib32", "lib64", "libx32", "libo32" }
+
+function M.usrpath(p)
+  for _, d in ipairs(usrdirs) do
+    if p == "/" .. d or p:sub(1, #d + 2) == "/" .. d .. "/" then return "/usr" .. p end
+  end
+  return p
+end
+
+-- the folders Debian links into /usr on each architecture (as debootstrap does)
+local extra = { amd64 = { "lib32", "lib64", "libx32" }, i386 = { "lib64", "libx32" },
+  mips = { "lib32", "lib64" }, mipsel = { "lib32", "lib64" }, mips64el = { "lib32", "lib64", "libo32" },
+  powerpc = { "lib64" }, ppc64 = { "lib32", "lib64" }, ppc64el = { "lib64" }, s390x = { "lib32" },
+  sparc64 = { "lib32", "lib64" }, x32 = { "lib32", "lib64", "libx32" } }
+
+function M.mergedlinks(arch)
+  local dirs = { "bin", "sbin", "lib" }
+  for _, d in ipairs(extra[arch] or {}) do dirs[#dirs + 1] = d end
+  return dirs
+end
+
+-- /etc/passwd and /etc/group: the master files (or root alone), then the
+-- declared accounts, each replacing one of the same name or added in order
+function M.accounts(masterpasswd, mastergroup, users, groups)
+  local function merge(master, list, fmt, default)
+    local lines, at = {}, {}
+    for line in (master or default):gmatch("[^\n]+") do
+      lines[#lines + 1] = line
+      at[line:match("^[^:]*")] = #lines
+    end
+    local sorted = {}
+    for _, x in ipairs(list) do sorted[#sorted + 1] = x end
+    table.sort(sorted, function(a, b)
+      local x, y = a.uid or a.gid, b.uid or b.gid
+      if x ~= y then return x < y end
+      return a.name < b.name
+    end)
+    for _, x in ipairs(sorted) do
+      local line = fmt(x)
+      if at[x.name] then lines[at[x.name]] = line else lines[#lines + 1] = line; at[x.name] = #lines end
+    end
+    return table.concat(lines, "\n") .. "\n"
+  end
+  local passwd = merge(masterpasswd, users, function(u)
+    return string.format("%s:x:%d:%d:%s:%s:%s", u.name, u.uid, u.gid or u.uid, u.gecos, u.home, u.shell)
+  end, "root:x:0:0:root:/root:/bin/sh\n")
+  local group = merge(mastergroup, groups, function(g)
+    return string.format("%s:x:%d:%s", g.name, g.gid, table.concat(g.members, ","))
+  end, "root:x:0:\n")
+  return passwd, group
+end
+
+-- the records of a dpkg sidecar: one table a package
+local function sidecar(path)
+  local text, err = native.readfile(path)
+  if not text then error(string.format("%s: %s", path, err), 0) end
+  local pkgs, cur, pos = {}, nil, 1
+  while pos <= #text do
+    local len, key, after = text:match("^(%d+) ([^\n]*)\n()", pos)
+    if not len then error(path .. ": not a dpkg sidecar", 0) end
+    local data = text:sub(after, after + tonumber(len) - 1)
+    pos = after + tonumber(len) + 1
+    if key == "package" then
+      cur = { package = data, scripts = {}, files = {} }
+      pkgs[#pkgs + 1] = cur
+    elseif key:sub(1, 7) == "script " then
+      cur.scripts[key:sub(8)] = data
+    elseif key:sub(1, 5) == "file " then
+      cur.files[key:sub(6)] = data
+    else
+      cur[key] = data
+    end
+  end
+  return pkgs
+end
+
+-- update-ca-certificates' name for a certificate's link in /etc/ssl/certs
+local function pemname(crt)
+  local base = crt:match("([^/]*)$"):gsub("%.crt$", "")
+  return (base:gsub(" ", "_"):gsub("[()]", "="):gsub(",", "_")) .. ".pem"
+end
+
+local build
+
+function M.main(args)
+  local spec = assert(native.jsondecode(args[1]))
+  -- one line naming the declaration, whatever went wrong
+  local ok, r = pcall(build, spec)
+  if not ok then error(string.format("%s: dpkg layer: %s", spec.ctx or "?", type(r) == "table" and r.msg or r), 0) end
+  return r
+end
+
+build = function(spec)
+  local out = {}
+  local function rec(key, data)
+    out[#out + 1] = string.format("%d %s\n%s\n", #data, key, data)
+  end
+  local function file(p, data, mode)
+    rec(string.format("file %d 0 0 %s", mode or 420, p:gsub("^/", "")), data)
+  end
+  local function link(p, target)
+    rec("link " .. p:gsub("^/", ""), target)
+  end
+  local merged = spec.mergedusr
+  local function canon(p)
+    return merged and M.usrpath(p) or p
+  end
+
+  local pkgs, byname = {}, {}
+  for _, f in ipairs(spec.dpkg or {}) do
+    for _, p in ipairs(sidecar(f)) do
+      if not byname[p.package] then pkgs[#pkgs + 1] = p end
+      byname[p.package] = p
+    end
+  end
+  table.sort(pkgs, function(a, b) return a.package < b.package end)
+
+  -- every path the packages name, as the image has them
+  local exists = {}
+  for _, p in ipairs(pkgs) do
+    for line in p.list:gmatch("[^\n]+") do exists[canon(line)] = true end
+  end
+  for _, c in ipairs(spec.localcerts or {}) do exists["/" .. c.path] = true end
+
+  -- the dpkg database
+  local status = {}
+  for i, p in ipairs(pkgs) do status[i] = p.status end
+  file("var/lib/dpkg/status", table.concat(status, "\n"))
+  file("var/lib/dpkg/info/format", "1\n")
+  rec("dir 493 0 0 var/lib/dpkg/updates", "")
+  rec("dir 493 0 0 var/lib/dpkg/alternatives", "")
+
+  -- accounts
+  local bp = byname["base-passwd"]
+  local passwd, group = M.accounts(bp and bp.files["usr/share/base-passwd/passwd.master"],
+    bp and bp.files["usr/share/base-passwd/group.master"], spec.users or {}, spec.groups or {})
+  file("etc/passwd", passwd)
+  file("etc/group", group)
+
+  -- the scripts: alternatives, and what is not reproduced
+  local report = {}
+  local groups, gorder = {}, {}
+  for _, p in ipairs(pkgs) do
+    for _, script in ipairs { "preinst", "postinst" } do
+      local text = p.scripts[script]
+      if text then
+        local args = script == "preinst" and { "install" } or { "configure", "" }
+        local ok, r = pcall(maint.read, text, { args = args, arch = spec.arch, package = p.package,
+          script = script, exists = function(x) return exists[canon(x)] or false end })
+        if not ok then
+          report[#report + 1] = string.format("%s\t%s\t-\tnot read: %s", p.package, script, tostring(r))
+        else
+          for _, a in ipairs(r.alternatives) do
+            local g = groups[a.name]
+            if not g then
+              g = { name = a.name, link = a.link, slaves = {}, slavelinks = {}, choices = {} }
+              groups[a.name] = g
+              gorder[#gorder + 1] = a.name
+            end
+            g.link = a.link
+            local choice = { path = a.path, priority = a.priority, slaves = {} }
+            for _, s in ipairs(a.slaves) do
+              g.slavelinks[s.name] = s.link
+              choice.slaves[s.name] = s.path
+            end
+            g.choices[a.path] = choice
+          end
+          for _, l in ipairs(r.links) do link(canon(l.path), l.target); exists[canon(l.path)] = true end
+          for _, d in ipairs(r.dirs) do
+            rec(string.format("dir %d 0 0 %s", d.mode, canon(d.path):gsub("^/", "")), "")
+            exists[canon(d.path)] = true
+          end
+          for _, s in ipairs(r.skipped) do
+            local text1 = s.text:gsub("%s*\n%s*", " "):gsub("^%s+", "")
+            report[#report + 1] = string.format("%s\t%s\t%d\t%s%s", p.package, script, s.line, text1,
+              s.why and ("\t(" .. s.why .. ")") or "")
+          end
+        end
+      end
+    end
+  end
+  -- file triggers and named triggers that packages activate: the interested
+  -- package's postinst would run for each; imagegen runs none (trust stores aside)
+  local activated = {}
+  for _, p in ipairs(pkgs) do
+    for name in (p.scripts.triggers or ""):gmatch("%f[^\n%z]%s*activate[%w-]*%s+(%S+)") do
+      activated[name] = activated[name] or {}
+      table.insert(activated[name], p.package)
+    end
+  end
+  for _, p in ipairs(pkgs) do
+    local n = 0
+    for line in (p.scripts.triggers or ""):gmatch("[^\n]*") do
+      n = n + 1
+      local name = line:match("^%s*interest[%w-]*%s+(%S+)")
+      if name and not maint.reproducedtriggers[name] and (activated[name] or name:sub(1, 1) == "/") then
+        report[#report + 1] = string.format("%s\ttriggers\t%d\t%s\t(not run%s)", p.package, n, line,
+          activated[name] and (": activated by " .. table.concat(activated[name], ", ")) or "")
+      end
+    end
+  end
+  table.sort(gorder)
+  for _, name in ipairs(gorder) do
+    local g = groups[name]
+    local slaves, choices = {}, {}
+    for sname in pairs(g.slavelinks) do slaves[#slaves + 1] = sname end
+    table.sort(slaves)
+    for _, c in pairs(g.choices) do choices[#choices + 1] = c end
+    table.sort(choices, function(a, b) return a.path < b.path end)
+    local best
+    for _, c in ipairs(choices) do
+      if exists[canon(c.path)] and (not best or c.priority > best.priority) then best = c end
+    end
+    local db = { "auto", g.link }
+    for _, s in ipairs(slaves) do
+      db[#db + 1] = s
+      db[#db + 1] = g.slavelinks[s]
+    end
+    db[#db + 1] = ""
+    for _, c in ipairs(choices) do
+      db[#db + 1] = c.path
+      db[#db + 1] = tostring(c.priority)
+      for _, s in ipairs(slaves) do db[#db + 1] = c.slaves[s] or "" end
+    end
+    db[#db + 1] = ""
+    file("var/lib/dpkg/alternatives/" .. name, table.concat(db, "\n") .. "\n")
+    if best then
+      -- the links update-alternatives makes; it replaces no file a package ships
+      local function altlink(lpath, aname, target)
+        if not exists[canon(lpath)] then link(canon(lpath), "/etc/alternatives/" .. aname) end
+        link("etc/alternatives/" .. aname, target)
+      end
+      altlink(g.link, name, best.path)
+      for _, s in ipairs(slaves) do
+        local target = best.slaves[s]
+        if target and exists[canon(target)] then altlink(g.slavelinks[s], s, target) end
+      end
+    end
+  end
+
+  -- trust stores, as update-ca-certificates and ca-certificates-java make them
+  local ca = byname["ca-certificates"]
+  if ca then
+    local certs, avail = {}, {}
+    for _, p in ipairs(pkgs) do
+      for path, data in pairs(p.files) do
+        local rel = path:match("^usr/share/ca%-certificates/(.+%.crt)$")
+        if rel then
+          certs[rel] = data
+          avail[#avail + 1] = rel
+        end
+      end
+    end
+    table.sort(avail)
+    local conf = { "# This file lists certificates that you wish to use or to ignore to be",
+      "# installed in /etc/ssl/certs.",
+      "# update-ca-certificates(8) will update /etc/ssl/certs by reading this file.",
+      "#",
+      "# This is autogenerated by dpkg-reconfigure ca-certificates.",
+      "# Certificates should be installed under /usr/share/ca-certificates",
+      "# and files with extension '.crt' is recognized as available certs.",
+      "#",
+      "# line begins with # is comment.",
+      "# line begins with ! is certificate filename to be deselected.",
+      "#" }
+    for _, rel in ipairs(avail) do conf[#conf + 1] = rel end
+    file("etc/ca-certificates.conf", table.concat(conf, "\n") .. "\n")
+    local bundle, pems = {}, {}
+    local function add(path, data)
+      local name = pemname(path)
+      pems[name] = { target = path, data = data }
+      bundle[#bundle + 1] = data:sub(-1) == "\n" and data or data .. "\n"
+    end
+    for _, rel in ipairs(avail) do add("/usr/share/ca-certificates/" .. rel, certs[rel]) end
+    local locals = {}
+    for _, c in ipairs(spec.localcerts or {}) do
+      if c.path:match("%.crt$") then locals[#locals + 1] = c end
+    end
+    table.sort(locals, function(a, b) return a.path < b.path end)
+    for _, c in ipairs(locals) do
+      local data = c.data
+      if not data then
+        local err
+        data, err = native.readfile(c.src)
+        if not data then error(string.format("%s: %s", c.src, err), 0) end
+      end
+      add("/" .. c.path, data)
+    end
+    file("etc/ssl/certs/ca-certificates.crt", table.concat(bundle))
+    -- openssl rehash: each certificate's subject hash, numbered in name order
+    local names = {}
+    for n in pairs(pems) do names[#names + 1] = n end
+    table.sort(names)
+    local count, seen, java = {}, {}, {}
+    for _, n in ipairs(names) do
+      local e = pems[n]
+      link("etc/ssl/certs/" .. n, e.target)
+      local info = native.x509(e.data)
+      if info and info.count == 1 and not seen[info.fingerprint] then
+        seen[info.fingerprint] = true
+        local k = count[info.hash] or 0
+        count[info.hash] = k + 1
+        link(string.format("etc/ssl/certs/%s.%d", info.hash, k), n)
+      end
+      if info and info.count >= 1 then java[#java + 1] = { alias = "debian:" .. n:lower(), pem = e.data } end
+    end
+    if byname["ca-certificates-java"] then
+      file("etc/ssl/certs/java/cacerts", native.pkcs12(java, "changeit"))
+    end
+  end
+
+  local header = string.format("# image '%s': maintainer-script actions imagegen did not reproduce\n" ..
+    "# package\tscript\tline\tcommand\n", spec.image or "?")
+  rec("report", header .. table.concat(report, "\n") .. (#report > 0 and "\n" or ""))
+  return table.concat(out)
+end
+
+return M

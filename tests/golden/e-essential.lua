@@ -1,0 +1,5 @@
+image {
+  name = "a",
+  packages = { "hello" },
+  essential = "yes",
+}
