@@ -134,8 +134,10 @@ readdata(struct archive *outer, struct deb *d, const struct debreader *dr)
 	struct archive_entry *e;
 	int r;
 
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK)
-		dr->entry(dr->arg, a, e);
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		if (dr->entry)
+			dr->entry(dr->arg, a, e);
+	}
 	if (r != ARCHIVE_EOF)
 		return failed(d, a, "data.tar");
 	archive_read_free(a);
@@ -172,7 +174,8 @@ deb_read(const char *path, struct deb *d, const struct debreader *dr)
 			if (readcontrol(a, d) < 0)
 				goto out;
 			control = 1;
-			dr->control(dr->arg, d);
+			if (dr->control)
+				dr->control(dr->arg, d);
 		} else if (strncmp(name, "data.tar", 8) == 0 && !data) {
 			if (!control) {
 				snprintf(d->err, sizeof(d->err), "data.tar comes before control.tar");
