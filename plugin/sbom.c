@@ -498,18 +498,21 @@ debpackage(json_t *d, json_t *refs, const char *specpath, char **id)
 	return pkg;
 }
 
+/* the key sorted() orders by */
+static const char *sortkey;
+
 static int
 byid(const void *a, const void *b)
 {
-	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "SPDXID"));
-	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "SPDXID"));
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, sortkey));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, sortkey));
 
-	return strcmp(x, y);
+	return strcmp(x ? x : "", y ? y : "");
 }
 
-/* a JSON array of objects sorted by their SPDXID */
+/* a JSON array of objects sorted by their key (SPDXID, licenseId) */
 static json_t *
-sorted(json_t *a)
+sorted(json_t *a, const char *key)
 {
 	size_t i, n = json_array_size(a);
 	json_t **items = xcalloc(n ? n : 1, sizeof(*items)), *out = json_array();
@@ -518,6 +521,7 @@ sorted(json_t *a)
 		fatal("out of memory");
 	for (i = 0; i < n; i++)
 		items[i] = json_array_get(a, i);
+	sortkey = key;
 	qsort(items, n, sizeof(*items), byid);
 	for (i = 0; i < n; i++)
 		append(out, json_incref(items[i]));
@@ -628,12 +632,12 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 	doc = json_pack("{s:s, s:s, s:s, s:{s:s, s:[s+]}, s:o, s:o, s:o}", "spdxVersion", "SPDX-2.3",
 	                "dataLicense", "CC0-1.0", "SPDXID", "SPDXRef-DOCUMENT",
 	                "creationInfo", "created", created, "creators", "Tool: imagegen-", VERSION,
-	                "packages", sorted(packages), "files", files, "relationships", rels);
+	                "packages", sorted(packages, "SPDXID"), "files", files, "relationships", rels);
 	if (!doc)
 		fatal("out of memory");
 	set(doc, "name", json_sprintf("%s (%s)", str(spec, "name", specpath), platform));
 	if (json_array_size(extracted) > 0)
-		set(doc, "hasExtractedLicensingInfos", sorted(extracted));
+		set(doc, "hasExtractedLicensingInfos", sorted(extracted, "licenseId"));
 	else
 		json_decref(extracted);
 	/* the namespace: the document's own digest, so the same contents name themselves the same */

@@ -103,6 +103,12 @@ function M.write(P, exe, plugin)
     w("")
   end
 
+  for _, f in ipairs(P.pkginfos) do
+    w(path(f.out), ": ", path(f.deb), " $(IMAGEGEN)")
+    run("$(IMAGEGEN) pkginfo ", q(f.deb), " $@")
+    w("")
+  end
+
   for _, l in ipairs(P.layers) do
     local deps = #l.inputs > 0 and (paths(l.inputs) .. " ") or ""
     w(path(l.desc), ": ", path(l.spec), " ", deps, "$(IMAGEGEN)")
@@ -125,8 +131,19 @@ function M.write(P, exe, plugin)
       run("$(IMAGEGEN) index -m ", q(img.image), " $(imagegen_store) ", table.concat(ins, " "))
       w("")
     end
-    w(path(img.index), ": ", path(img.image), " $(IMAGEGEN)")
-    run("$(IMAGEGEN) layout -m ", q(img.image), " ", q(img.dir), " $(imagegen_store)")
+    local records = {}
+    for i, sb in ipairs(img.sboms) do
+      records[i] = sb.record
+      w(path(sb.record), " ", path(sb.spdx), " &: ", path(sb.spec), " ", path(sb.image), " ", paths(sb.inputs),
+        " $(IMAGEGEN)")
+      run("$(IMAGEGEN) sbom -m ", q(sb.spec), " ", q(sb.image), " ", q(sb.record), " ", q(sb.spdx),
+        " $(imagegen_store)")
+      w("")
+    end
+    local qrecords = {}
+    for i, rec in ipairs(records) do qrecords[i] = " " .. q(rec) end
+    w(path(img.index), ": ", path(img.image), " ", paths(records), " $(IMAGEGEN)")
+    run("$(IMAGEGEN) layout -m ", q(img.image), " ", q(img.dir), " $(imagegen_store)", table.concat(qrecords))
     w("")
     local tars = { { path = img.tar, image = img.tarimage } }
     for _, t in ipairs(img.tars) do tars[#tars + 1] = t end

@@ -76,6 +76,22 @@ function M.write(P, exe)
   w("  description = IMAGE $name")
   w("  restat = 1")
   w("")
+  if #P.pkginfos > 0 then
+    w("rule pkginfo")
+    w("  command = $imagegen pkginfo $in $out")
+    w("  description = PKGINFO $name")
+    w("  restat = 1")
+    w("")
+  end
+  local sboms = false
+  for _, img in ipairs(P.images) do sboms = sboms or #img.sboms > 0 end
+  if sboms then
+    w("rule sbom")
+    w("  command = $imagegen sbom $in $image $out $store")
+    w("  description = SBOM $spdx")
+    w("  restat = 1")
+    w("")
+  end
   local indexes = false
   for _, img in ipairs(P.images) do indexes = indexes or img.indexof ~= nil end
   if indexes then
@@ -86,7 +102,7 @@ function M.write(P, exe)
     w("")
   end
   w("rule layout")
-  w("  command = $imagegen layout $in $dir $store")
+  w("  command = $imagegen layout $in $dir $store $sboms")
   w("  description = LAYOUT $dir")
   w("  restat = 1")
   w("")
@@ -130,6 +146,11 @@ function M.write(P, exe)
     w("  name = ", value(b.name))
     w("")
   end
+  for _, f in ipairs(P.pkginfos) do
+    w("build ", path(f.out), ": pkginfo ", path(f.deb), " | $imagegen")
+    w("  name = ", value(f.name))
+    w("")
+  end
   for _, l in ipairs(P.layers) do
     local deps = #l.inputs > 0 and (paths(l.inputs) .. " ") or ""
     w("build ", path(l.desc), ": layer ", path(l.spec), " | ", deps, "$imagegen")
@@ -148,8 +169,19 @@ function M.write(P, exe)
       w("  name = ", value(img.name))
       w("")
     end
-    w("build ", path(img.index), ": layout ", path(img.image), " | $imagegen")
+    local records = {}
+    for i, sb in ipairs(img.sboms) do
+      w("build ", path(sb.record), " ", path(sb.spdx), ": sbom ", path(sb.spec), " | ", path(sb.image), " ",
+        #sb.inputs > 0 and (paths(sb.inputs) .. " ") or "", "$imagegen")
+      w("  image = ", value(path(sb.image)))
+      w("  spdx = ", value(sb.spdx))
+      w("")
+      records[i] = sb.record
+    end
+    w("build ", path(img.index), ": layout ", path(img.image), " | ", #records > 0 and (paths(records) .. " ") or "",
+      "$imagegen")
     w("  dir = ", value(img.dir))
+    if #records > 0 then w("  sboms = ", paths(records)) end
     w("")
     w("build ", path(img.tar), ": archive ", path(img.tarimage), " | $imagegen")
     w("")

@@ -346,7 +346,7 @@ local function declarations(G, file)
   -- d = { where, img, config, t }
   local imageorder = { "layers", "files", "tag", "base", "entrypoint", "cmd", "env", "workdir", "user",
     "labels", "stopsignal", "expose", "volumes", "packages", "essential", "mergedusr", "repositories",
-    "packagelayers", "users", "groups", "compression", "annotations", "platform", "platforms" }
+    "packagelayers", "users", "groups", "compression", "annotations", "platform", "platforms", "sbom" }
   local imagefields = set(imageorder)
   imagefields.name = true
   local field = {}
@@ -521,6 +521,11 @@ local function declarations(G, file)
       fail(d.where, "compression: expected \"gzip\", \"zstd\" or \"none\"%s", suggest(tostring(v), M.compressions))
     end
     d.img.compression = v
+  end
+
+  function field.sbom(d, v)
+    if type(v) ~= "boolean" then fail(d.where, "sbom: expected true or false") end
+    d.img.sbom = v
   end
 
   function field.annotations(d, v) d.img.annotations = stringmap(d.where, "annotations", v) end

@@ -16,6 +16,11 @@
 --             imagegen layout IMAGE DIR; archive IMAGE TAR for tar (the
 --             machine's platform, else the first) and tars { platform, path }
 --             push: the reference to push to, for a tag that names a registry
+--             sboms: { spec, image, record, spdx, inputs } a platform (none
+--               with sbom = false): imagegen sbom SPEC IMAGE RECORD SPDX
+--               STORE; the layout takes the records: layout IMAGE DIR STORE
+--               RECORD...
+--   pkginfos  { deb, out, name }  imagegen pkginfo DEB OUT (for the SBOMs)
 -- }
 -- Every file a helper reads that the generator writes (layer and image specs)
 -- is listed in plan.specs with its contents; the caller writes them.
@@ -120,9 +125,73 @@ local function basespec(G, ext, platform)
     pull = ext.kind == "pull" }
 end
 
+-- is a layer one of the project's files (not a package's or the dpkg database's)?
+local function projectlayer(l)
+  for _, e in ipairs(l.entries) do
+    local k = e.source.kind
+    if k == "deb" or k == "dpkg" then return false end
+  end
+  return #l.entries > 0
+end
+
+-- the layers of project files in an image for one platform, its graph bases' first
+local function projectlayers(r, out)
+  out = out or {}
+  if r.baser then projectlayers(r.baser, out) end
+  for _, l in ipairs(r.layers) do
+    if projectlayer(l) then out[#out + 1] = l end
+  end
+  return out
+end
+
+-- what the sbom helper needs for one platform's image: its packages (and its
+-- bases'), its base from outside, and its layers of project files with
+-- where each path was declared and, for a command's output, the command
+local function sbomspec(G, img, r, descof, pkginfo, basefile)
+  -- "../src/build.lua:3: ..." as "build.lua:3: ...": the same in any build folder
+  local top = G.topdir == "." and "" or (G.topdir .. "/")
+  local function rel(ctx)
+    if top ~= "" and ctx:sub(1, #top) == top then return ctx:sub(#top + 1) end
+    return ctx
+  end
+  local packages, inputs = json.array(), {}
+  for _, p in ipairs(r.debs) do
+    packages[#packages + 1] = { name = p.name, version = p.version, architecture = p.architecture,
+      sha256 = p.sha256, url = p.url, origin = p.origin, codename = p.codename,
+      depends = json.array(p.depends or {}), info = pkginfo[p.sha256] }
+    if pkginfo[p.sha256] then inputs[#inputs + 1] = pkginfo[p.sha256] end
+  end
+  local layers = json.array()
+  for _, l in ipairs(projectlayers(r)) do
+    local entries = json.array()
+    for _, e in ipairs(l.entries) do
+      local note = "declared at " .. rel(e.ctx)
+      local o = e.source.output
+      if o then
+        local c = o.command
+        note = note .. "; built by the command at " .. rel(c.where) .. (c.run and (": " .. c.run) or "")
+      end
+      entries[#entries + 1] = { path = e.path, note = note }
+    end
+    layers[#layers + 1] = { id = l.id, desc = descof[l], where = rel(l.where), entries = entries }
+    inputs[#inputs + 1] = descof[l]
+  end
+  local base
+  local ext = r.external
+  if ext then
+    base = { kind = ext.kind, file = basefile,
+      name = ext.kind == "pull" and (ext.ref .. "@" .. ext.digest) or ext.kind == "oci" and (ext.name .. ":" .. ext.tag)
+        or ext.name }
+    inputs[#inputs + 1] = basefile
+  end
+  local text = json.encode { name = img.name, platform = r.platform, epoch = G.epoch, packages = packages,
+    layers = layers, base = base } .. "\n"
+  return { text = text, inputs = inputs }
+end
+
 function M.build(G, args, output)
   local P = { store = ".imagegen/blobs", commands = {}, layers = {}, images = {}, specs = {}, fetches = {},
-    bases = {} }
+    bases = {}, pkginfos = {} }
   local function spec(p, text)
     P.specs[#P.specs + 1] = { path = p, text = text }
     return p
@@ -143,7 +212,7 @@ function M.build(G, args, output)
       description = c.description and (c.description .. " (" .. inst.platform .. ")") or ("CMD " .. inst.outputs[1]) }
   end
 
-  local descof, fetched = {}, {}
+  local descof, fetched, pkginfo = {}, {}, {}
   for _, l in ipairs(G.layers) do
     for _, e in ipairs(l.used and l.entries or {}) do
       local s = e.source
@@ -151,6 +220,10 @@ function M.build(G, args, output)
         fetched[s.path] = true
         P.fetches[#P.fetches + 1] = { path = s.path, url = s.url, sha256 = s.sha256, size = s.size,
           name = s.package }
+      end
+      if s.kind == "deb" and not pkginfo[s.sha256] then
+        pkginfo[s.sha256] = ".imagegen/pkginfo/" .. s.sha256 .. ".json"
+        P.pkginfos[#P.pkginfos + 1] = { deb = s.path, out = pkginfo[s.sha256], name = s.package }
       end
     end
     if l.used then
@@ -211,6 +284,13 @@ function M.build(G, args, output)
       local id = img.name .. r.suffix
       local m = { platform = r.platform, slug = slug, spec = spec(".imagegen/spec/image/" .. id .. ".json", text),
         image = ".imagegen/image/" .. id .. ".json", layers = descs }
+      if img.sbom ~= false then
+        m.sbom = sbomspec(G, img, r, descof, pkginfo, basefile)
+        m.sbom.spec = spec(".imagegen/spec/sbom/" .. id .. ".json", m.sbom.text)
+        m.sbom.record = ".imagegen/sbom/" .. id .. ".json"
+        m.sbom.spdx = "out/" .. img.name .. (multi and ("." .. slug) or "") .. ".spdx.json"
+        m.sbom.image = m.image
+      end
       entry.manifests[#entry.manifests + 1] = m
       if multi then entry.tars[#entry.tars + 1] = { platform = r.platform, path = "out/" .. img.name .. "." .. slug .. ".tar",
         image = m.image } end
@@ -223,6 +303,11 @@ function M.build(G, args, output)
     if multi then
       entry.indexof = {}
       for i, m in ipairs(entry.manifests) do entry.indexof[i] = m.image end
+    end
+    -- the SBOMs the layout attaches
+    entry.sboms = {}
+    for _, m in ipairs(entry.manifests) do
+      if m.sbom then entry.sboms[#entry.sboms + 1] = m.sbom end
     end
     P.images[#P.images + 1] = entry
   end

@@ -14,7 +14,8 @@
 --              file when the image is built); a declared layer with an
 --              output of a per-platform command is that platform's copy
 --   config     its own config fields (laid over the base's when built)
---   base       an image of the graph, or external: an imported base
+--   base       an image of the graph (baser: its r for this platform), or
+--              external: an imported base
 --   users, groups, debs   accounts and packages, its base's and its own
 --   pkglayers, localcerts, mergedusr, arch   what its dpkg layer is made from
 -- A command whose run depends on the platform (a function, or $os, $arch,
@@ -330,7 +331,7 @@ local function effective(G, img, chain)
   for _, platform in ipairs(platforms) do
     local b = baseof[platform]
     -- r.layers: the image's own layers; a base's come from its image file
-    local r = { layers = {}, platform = platform, base = base, external = external,
+    local r = { layers = {}, platform = platform, base = base, baser = b, external = external,
       suffix = #platforms > 1 and ("@" .. M.slug(platform)) or "" }
     local c = {}
     for k, v in pairs(img.config) do c[k] = v end
