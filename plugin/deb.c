@@ -88,6 +88,18 @@ readcontrol(struct archive *outer, struct deb *d, const char *path)
 		fatal("%s: no control file: not a Debian package", path);
 }
 
+/* whether a warning on e's header is libarchive's about a name that is not
+   UTF-8 (a pax record without hdrcharset=BINARY): the name is then its bytes */
+static int
+namewarning(struct archive_entry *e)
+{
+	const char *link = archive_entry_symlink(e);
+	const char *hard = archive_entry_hardlink(e);
+
+	return !utf8valid(archive_entry_pathname(e)) || (link && !utf8valid(link)) ||
+	       (hard && !utf8valid(hard));
+}
+
 static void
 readdata(struct archive *outer, const char *path, debentryfn fn, void *arg)
 {
@@ -95,7 +107,7 @@ readdata(struct archive *outer, const char *path, debentryfn fn, void *arg)
 	struct archive_entry *e;
 	int r;
 
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK)
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || (r == ARCHIVE_WARN && namewarning(e)))
 		fn(arg, a, e);
 	if (r != ARCHIVE_EOF)
 		fatal("%s: data.tar: %s", path, archive_error_string(a));

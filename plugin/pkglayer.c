@@ -56,9 +56,9 @@ debpath(const struct debctx *c, const char *name)
 	name = xstrdup(p);
 	for (part = strtok_r((char *)name, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
 		if (strcmp(part, "..") == 0 || strcmp(part, ".") == 0)
-			fatal("%s: package %s: '%s' is not a clean relative path", c->ctx, c->pkg, p);
+			fatal("%s: package %s: '%s' is not a clean relative path", c->ctx, c->pkg, showname(p));
 		if (strncmp(part, ".wh.", 4) == 0)
-			fatal("%s: package %s: '%s' is named like a whiteout", c->ctx, c->pkg, p);
+			fatal("%s: package %s: '%s' is named like a whiteout", c->ctx, c->pkg, showname(p));
 	}
 	free((char *)name);
 	return p;
@@ -108,7 +108,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 		n->kind = KHARD;
 		n->src = debpath(c, archive_entry_hardlink(e));
 		if (!n->src)
-			fatal("%s: package %s: %s: hard link to the root", c->ctx, c->pkg, path);
+			fatal("%s: package %s: %s: hard link to the root", c->ctx, c->pkg, showname(path));
 		return;
 	}
 	switch (archive_entry_filetype(e)) {
@@ -126,7 +126,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 		break;
 	default:
 		fatal("%s: package %s: /%s: device files, fifos and sockets are not supported",
-		      c->ctx, c->pkg, path);
+		      c->ctx, c->pkg, showname(path));
 	}
 }
 
@@ -137,9 +137,9 @@ debcheck(const char *ctx, const char *src, const char *sha256, const char *url, 
 	if (sha256verify(src, sha256) == 0)
 		return;
 	if (access(src, F_OK) == 0)
-		warn("%s: %s does not match its sha256; fetching it again", ctx, src);
+		warn("%s: %s does not match its sha256; fetching it again", ctx, showname(src));
 	if (!url)
-		fatal("%s: %s does not match its sha256 %s", ctx, src, sha256);
+		fatal("%s: %s does not match its sha256 %s", ctx, showname(src), sha256);
 	unlink(src);
 	fetch_file(url, src, sha256, size);
 }
@@ -229,7 +229,7 @@ pkglayer_status(struct layer *l, json_t *e, const char *ctx)
 		deb_read(src, &d, NULL, NULL);
 		ents[i].pkg = deb_field(d.control.data, "Package");
 		if (!ents[i].pkg)
-			fatal("%s: %s: the control file has no Package field", ctx, src);
+			fatal("%s: %s: the control file has no Package field", ctx, showname(src));
 		statusentry(&ents[i].text, d.control.data);
 		deb_free(&d);
 	}
