@@ -7,7 +7,8 @@
  *    ninja: letters, digits and +,-./@_ as they are, space as "\ ", '#' as
  *    "\#", '$' as "$$"; nothing else;
  *  - a path in build.ninja (GNINJA): '$', space and ':' after a '$', any
- *    other byte as it is, but never a newline, a carriage return or '|';
+ *    other byte as it is, but never a newline, a carriage return or '|',
+ *    nor a tab (.ninja_log separates its fields with tabs);
  *  - a target or prerequisite of a make rule, in a makefile or a depfile
  *    it includes (GMAKE): space, tab, '#', ':' and the wildcards *?[] after
  *    a backslash, '$' as "$$", bytes from 0x80 up and !"&'^<>`{}~ as they
@@ -48,7 +49,7 @@ escapeof(unsigned char c, enum grammar g)
 			return "\\";
 		return c == '$' ? "$" : NULL;
 	case GNINJA:
-		if (c == '\n' || c == '\r' || c == '|')
+		if (c == '\n' || c == '\r' || c == '|' || c == '\t')
 			return NULL;
 		return c == '$' || c == ' ' || c == ':' ? "$" : "";
 	case GMAKE:

@@ -5,8 +5,8 @@
 -- and every rule has restat = 1, so an edit reruns only what it reaches.
 -- Layers write a depfile (deps = gcc) naming every file and directory read.
 --
--- A path that build.ninja cannot spell (a newline, a carriage return or
--- '|' in it) is named by its alias, a symlink to it (plugin/names.c) that
+-- A path that build.ninja cannot spell (a newline, a carriage return, a
+-- tab or '|' in it) is named by its alias, a symlink to it (plugin/names.c) that
 -- the generator makes (P.aliases); a build step whose output is such a
 -- path makes the alias again when it has run (plan.commandline).
 local native = require "imagegen.native"
@@ -30,7 +30,7 @@ end
 -- the path of a file that an imagegen helper writes itself: never an alias
 local function own(p)
   return native.spell(p, "ninja") or check.fail(check.show(p), "build.ninja cannot name this path "
-    .. "(a newline, a carriage return or '|' in it)")
+    .. "(a newline, a carriage return, a tab or '|' in it)")
 end
 
 local function paths(list)

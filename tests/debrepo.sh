@@ -18,7 +18,7 @@ mkpkg() {
 	if [ -n "$setup" ]; then
 		(cd "$R" && eval "$setup")
 	fi
-	(cd "$R" && find . -type f ! -path './DEBIAN/*' | sed 's|^\./||' | sort | xargs md5sum > DEBIAN/md5sums)
+	(cd "$R" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum > DEBIAN/md5sums)
 	mkdir -p "$REPO/pool/main"
 	dpkg-deb --root-owner-group -Zxz --build "$R" "$REPO/pool/main/${name}_${version}_$arch.deb" > /dev/null
 }
