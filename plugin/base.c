@@ -24,9 +24,12 @@
 #include "util.h"
 #include "store.h"
 #include "base.h"
+#include "oci.h"
 
-#define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
 #define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+
+/* the largest manifest.json a docker-archive may have */
+enum { MAXMANIFEST = 4 << 20 };
 
 static const char *
 base_ocimediatype(const char *mt)
@@ -45,7 +48,7 @@ base_ocimediatype(const char *mt)
 int
 base_isindex(const char *mt)
 {
-	return strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0;
+	return strcmp(mt, OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0;
 }
 
 /* the manifest of an index for platform "os/arch[/variant]"; NULL if none */
@@ -63,7 +66,8 @@ base_pickplatform(json_t *index, const char *platform, const char *what)
 		p = json_object_get(m, "platform");
 		if (!p)
 			continue;
-		if (strcmp(json_string_value(json_object_get(p, "os")) ? json_string_value(json_object_get(p, "os")) : "", os) != 0)
+		v = json_string_value(json_object_get(p, "os"));
+		if (!v || strcmp(v, os) != 0)
 			continue;
 		v = json_string_value(json_object_get(p, "architecture"));
 		if (!v || strcmp(v, arch) != 0)
@@ -76,31 +80,41 @@ base_pickplatform(json_t *index, const char *platform, const char *what)
 	return NULL;
 }
 
-/* copy a file into the store as the blob digest, verifying it */
+/* copy the regular file src (no symlink, FIFO or device) of size bytes into
+   the store as the blob digest, verifying it */
 static void
-storefile(const char *store, const char *src, const char *digest, const char *what)
+storefile(const char *store, const char *src, const char *digest, long long size, const char *what)
 {
 	char *dst = store_path(store, digest), *tmp, chunk[1 << 16], hex[65];
+	long long left;
 	EVP_MD_CTX *ctx;
+	struct stat st;
 	ssize_t r;
 	int in, out;
 
-	if (sha256file(dst, hex) == 0 && strcmp(hex, digest + 7) == 0) {
+	if (sha256verify(dst, digest + 7) == 0) {
 		free(dst);
 		return;
 	}
-	in = open(src, O_RDONLY);
+	in = open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
 	if (in < 0)
 		fatal("%s: blob %s:", what, src);
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
+		fatal("%s: blob %s is not a regular file", what, src);
+	if (st.st_size != size)
+		fatal("%s: blob %s has %lld bytes, its descriptor says %lld", what, src, (long long)st.st_size, size);
 	out = store_tmp(store, &tmp);
 	removeonfatal(tmp);
 	ctx = sha256new();
-	while ((r = read(in, chunk, sizeof(chunk))) > 0) {
+	for (left = size; left > 0; left -= r) {
+		r = read(in, chunk, left < (long long)sizeof(chunk) ? (size_t)left : sizeof(chunk));
+		if (r <= 0)
+			fatal("%s: copy %s:", what, src);
 		if (!EVP_DigestUpdate(ctx, chunk, (size_t)r) || write(out, chunk, (size_t)r) != r)
 			fatal("write %s:", tmp);
 	}
-	if (r < 0 || close(out) < 0)
-		fatal("%s: copy %s:", what, src);
+	if (close(out) < 0)
+		fatal("write %s:", tmp);
 	close(in);
 	sha256done(ctx, hex);
 	if (strcmp(hex, digest + 7) != 0)
@@ -127,25 +141,22 @@ base_write(const char *out, const char *store, json_t *manifest, const char *sou
 {
 	json_t *config, *layers, *l, *diffids, *result;
 	const char *cdigest;
+	char *text, why[256];
 	size_t i;
-	char *text;
 
+	if (oci_checkmanifest(manifest, why, sizeof(why)) < 0)
+		fatal("%s: %s", source, why);
 	cdigest = json_string_value(json_object_get(json_object_get(manifest, "config"), "digest"));
-	if (!cdigest || !store_validdigest(cdigest))
-		fatal("%s: the manifest has no config digest", source);
 	config = base_readblob(store, cdigest);
+	if (oci_checkconfig(config, json_array_size(json_object_get(manifest, "layers")), why, sizeof(why)) < 0)
+		fatal("%s: %s", source, why);
 	diffids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
-	if (json_array_size(diffids) != json_array_size(json_object_get(manifest, "layers")))
-		fatal("%s: the config has %zu diff_ids for %zu layers", source, json_array_size(diffids),
-		      json_array_size(json_object_get(manifest, "layers")));
 	layers = json_array();
 	if (!layers)
 		fatal("out of memory");
 	json_array_foreach(json_object_get(manifest, "layers"), i, l) {
 		const char *mt = json_string_value(json_object_get(l, "mediaType"));
 		const char *digest = json_string_value(json_object_get(l, "digest"));
-		if (!mt || !digest || !store_validdigest(digest))
-			fatal("%s: malformed layer descriptor", source);
 		if (strstr(mt, "foreign") || strstr(mt, "nondistributable"))
 			fatal("%s: layer %s is non-distributable (%s)", source, digest, mt);
 		if (strcmp(base_ocimediatype(mt), "application/vnd.oci.image.layer.v1.tar") == 0 &&
@@ -165,66 +176,66 @@ base_write(const char *out, const char *store, json_t *manifest, const char *sou
 	json_decref(result);
 }
 
+/* the blob a checked descriptor names, from the layout dir into the store */
+static void
+copyblob(const char *store, const char *dir, json_t *desc, const char *source)
+{
+	const char *digest = json_string_value(json_object_get(desc, "digest"));
+	char *blob = xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
+
+	storefile(store, blob, digest, json_integer_value(json_object_get(desc, "size")), source);
+	free(blob);
+}
+
 /* an OCI image layout's manifest for tag and platform */
 void
 base_fromlayout(const char *dir, const char *tag, const char *platform, const char *out, const char *store)
 {
-	char *path = xasprintf("%s/index.json", dir), *blob, *source, digest[72] = "";
-	json_t *index = readjson(path), *m, *manifest, *sub;
-	const char *mt = NULL, *d;
+	char *path = xasprintf("%s/index.json", dir), *source, why[256];
+	json_t *index = readjson(path), *m, *desc = NULL, *manifest, *sub;
+	const char *ref;
 	size_t i;
+	int depth;
 
 	source = xasprintf("oci layout %s:%s", dir, tag);
+	if (oci_checkindex(index, why, sizeof(why)) < 0)
+		fatal("%s: index.json: %s", source, why);
 	json_array_foreach(json_object_get(index, "manifests"), i, m) {
-		const char *ref = json_string_value(json_object_get(json_object_get(m, "annotations"),
-		                                                     "org.opencontainers.image.ref.name"));
+		ref = json_string_value(json_object_get(json_object_get(m, "annotations"),
+		                                        "org.opencontainers.image.ref.name"));
 		if (ref && strcmp(ref, tag) == 0) {
-			mt = json_string_value(json_object_get(m, "mediaType"));
-			d = json_string_value(json_object_get(m, "digest"));
-			if (!mt || !d || !store_validdigest(d))
-				fatal("%s: malformed descriptor in index.json", source);
-			snprintf(digest, sizeof(digest), "%s", d);
+			desc = json_incref(m);
 			break;
 		}
 	}
-	if (!*digest)
+	if (!desc)
 		fatal("%s: no image tagged '%s' in %s", source, tag, path);
 	/* down through image indexes to the manifest for the platform */
-	for (;;) {
-		blob = xasprintf("%s/blobs/sha256/%s", dir, digest + 7);
-		storefile(store, blob, digest, source);
-		free(blob);
-		if (!base_isindex(mt))
+	for (depth = 0;; depth++) {
+		copyblob(store, dir, desc, source);
+		if (!base_isindex(json_string_value(json_object_get(desc, "mediaType"))))
 			break;
-		sub = base_readblob(store, digest);
+		if (depth == 8)
+			fatal("%s: image indexes nested more than 8 deep", source);
+		sub = base_readblob(store, json_string_value(json_object_get(desc, "digest")));
+		if (oci_checkindex(sub, why, sizeof(why)) < 0)
+			fatal("%s: %s", source, why);
 		m = base_pickplatform(sub, platform, source);
 		if (!m)
 			fatal("%s: no image for platform %s", source, platform);
-		mt = json_string_value(json_object_get(m, "mediaType"));
-		d = json_string_value(json_object_get(m, "digest"));
-		if (!mt || !d || !store_validdigest(d))
-			fatal("%s: malformed descriptor in an image index", source);
-		snprintf(digest, sizeof(digest), "%s", d);
-		mt = base_isindex(mt) ? "application/vnd.oci.image.index.v1+json" : "manifest";
+		json_decref(desc);
+		desc = json_incref(m);
 		json_decref(sub);
 	}
-	manifest = base_readblob(store, digest);
-	d = json_string_value(json_object_get(json_object_get(manifest, "config"), "digest"));
-	if (!d || !store_validdigest(d))
-		fatal("%s: the manifest has no config digest", source);
-	blob = xasprintf("%s/blobs/sha256/%s", dir, d + 7);
-	storefile(store, blob, d, source);
-	free(blob);
-	json_array_foreach(json_object_get(manifest, "layers"), i, m) {
-		d = json_string_value(json_object_get(m, "digest"));
-		if (!d || !store_validdigest(d))
-			fatal("%s: malformed layer descriptor", source);
-		blob = xasprintf("%s/blobs/sha256/%s", dir, d + 7);
-		storefile(store, blob, d, source);
-		free(blob);
-	}
+	manifest = base_readblob(store, json_string_value(json_object_get(desc, "digest")));
+	if (oci_checkmanifest(manifest, why, sizeof(why)) < 0)
+		fatal("%s: %s", source, why);
+	copyblob(store, dir, json_object_get(manifest, "config"), source);
+	json_array_foreach(json_object_get(manifest, "layers"), i, m)
+		copyblob(store, dir, m, source);
 	base_write(out, store, manifest, source);
 	json_decref(manifest);
+	json_decref(desc);
 	json_decref(index);
 	free(path);
 	free(source);
@@ -273,6 +284,27 @@ gzipped(const char *store, const char *digest)
 	return gz;
 }
 
+/* the JSON document in the tar member being read */
+static json_t *
+readmember(struct archive *a, const char *source)
+{
+	struct buf b = {0};
+	char chunk[8192];
+	la_ssize_t r;
+	json_error_t err;
+	json_t *j;
+
+	while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0)
+		bufadd(&b, chunk, (size_t)r);
+	if (r < 0)
+		fatal("%s: manifest.json: %s", source, archive_error_string(a));
+	j = json_loadb(b.data ? b.data : "", b.len, 0, &err);
+	free(b.data);
+	if (!j)
+		fatal("%s: manifest.json: %s", source, err.text);
+	return j;
+}
+
 /* a docker-archive: manifest.json names the config and layer files */
 void
 base_fromarchive(const char *file, const char *out, const char *store)
@@ -283,9 +315,13 @@ base_fromarchive(const char *file, const char *out, const char *store)
 	char digest[72], *source = xasprintf("docker-archive %s", file);
 	const char *cfgname;
 	long long size;
+	struct stat st;
 	size_t i;
+	int r;
 
 	/* one pass: every regular member into the store, by the digest of its bytes */
+	if (stat(file, &st) < 0 || !S_ISREG(st.st_mode))
+		fatal("%s: not a regular file", source);
 	a = archive_read_new();
 	if (!a)
 		fatal("out of memory");
@@ -293,23 +329,17 @@ base_fromarchive(const char *file, const char *out, const char *store)
 	archive_read_support_filter_all(a);
 	if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK)
 		fatal("%s: %s", source, archive_error_string(a));
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		const char *name = archive_entry_pathname(e);
-		if (archive_entry_filetype(e) != AE_IFREG)
+		if (archive_entry_filetype(e) != AE_IFREG || !name)
 			continue;
 		if (strncmp(name, "./", 2) == 0)
 			name += 2;
 		if (strcmp(name, "manifest.json") == 0) {
-			struct buf b = {0};
-			char chunk[8192];
-			la_ssize_t r;
-			json_error_t err;
-			while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0)
-				bufadd(&b, chunk, (size_t)r);
-			dm = json_loadb(b.data ? b.data : "", b.len, 0, &err);
-			free(b.data);
-			if (!dm)
-				fatal("%s: manifest.json: %s", source, err.text);
+			if (archive_entry_size(e) > MAXMANIFEST)
+				fatal("%s: manifest.json is larger than %d bytes", source, MAXMANIFEST);
+			json_decref(dm);
+			dm = readmember(a, source);
 			continue;
 		}
 		tarmember(a, store, digest, &size, source);
@@ -317,6 +347,8 @@ base_fromarchive(const char *file, const char *out, const char *store)
 		                                               "size", (json_int_t)size)) < 0)
 			fatal("out of memory");
 	}
+	if (r != ARCHIVE_EOF)
+		fatal("%s: %s", source, archive_error_string(a) ? archive_error_string(a) : "malformed tar");
 	archive_read_free(a);
 	if (!json_is_array(dm) || json_array_size(dm) < 1)
 		fatal("%s: no manifest.json: not a docker-archive", source);
@@ -325,20 +357,24 @@ base_fromarchive(const char *file, const char *out, const char *store)
 	cfgname = json_string_value(json_object_get(json_array_get(dm, 0), "Config"));
 	cfg = cfgname ? json_object_get(names, cfgname) : NULL;
 	if (!cfg)
-		fatal("%s: manifest.json names a config that is not in the archive", source);
+		fatal("%s: manifest.json names no config that is in the archive", source);
+	if (!json_is_array(json_object_get(json_array_get(dm, 0), "Layers")))
+		fatal("%s: manifest.json has no Layers list", source);
 	layers = json_array();
+	if (!layers)
+		fatal("out of memory");
 	json_array_foreach(json_object_get(json_array_get(dm, 0), "Layers"), i, l) {
-		json_t *m = json_object_get(names, json_string_value(l) ? json_string_value(l) : "");
+		json_t *m = json_is_string(l) ? json_object_get(names, json_string_value(l)) : NULL;
 		const char *d;
 		if (!m)
-			fatal("%s: manifest.json names layer %s, not in the archive", source, json_string_value(l));
+			fatal("%s: manifest.json's Layers[%zu] is not a file of the archive", source, i);
 		d = json_string_value(json_object_get(m, "digest"));
 		if (json_array_append_new(layers, json_pack("{s:s, s:s, s:O}", "mediaType",
 		    gzipped(store, d) ? "application/vnd.oci.image.layer.v1.tar+gzip" :
 		    "application/vnd.oci.image.layer.v1.tar", "digest", d, "size", json_object_get(m, "size"))) < 0)
 			fatal("out of memory");
 	}
-	manifest = json_pack("{s:{s:s, s:s, s:O}, s:o}", "config", "mediaType",
+	manifest = json_pack("{s:i, s:{s:s, s:s, s:O}, s:o}", "schemaVersion", 2, "config", "mediaType",
 	                     "application/vnd.oci.image.config.v1+json", "digest",
 	                     json_string_value(json_object_get(cfg, "digest")), "size",
 	                     json_object_get(cfg, "size"), "layers", layers);

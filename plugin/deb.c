@@ -178,6 +178,21 @@ deb_field(const char *control, const char *field)
 	return NULL;
 }
 
+int
+deb_validname(const char *s, int arch)
+{
+	const char *p;
+
+	if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')) || (!arch && !s[1]))
+		return 0;
+	for (p = s; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      (!arch && (*p == '+' || *p == '.'))))
+			return 0;
+	}
+	return 1;
+}
+
 void
 deb_free(struct deb *d)
 {

@@ -87,14 +87,66 @@ handler(lua_State *L)
 	return 1;
 }
 
+/* the interpreter's memory, counted against a limit */
+struct arena {
+	size_t used, limit;
+};
+
+static void *
+arenaalloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct arena *a = ud;
+	void *p;
+
+	/* without ptr, osize is the kind of object being made, not a size */
+	if (!ptr)
+		osize = 0;
+	if (nsize == 0) {
+		free(ptr);
+		a->used -= osize;
+		return NULL;
+	}
+	if (nsize > osize && nsize - osize > a->limit - a->used)
+		return NULL;  /* Lua raises "not enough memory" */
+	p = realloc(ptr, nsize);
+	if (!p)
+		return NULL;
+	a->used = a->used - osize + nsize;
+	return p;
+}
+
+static int
+panic(lua_State *L)
+{
+	fatal("Lua: %s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "unprotected error");
+}
+
+/* IMAGEGEN_EVAL_MEMORY: the MiB the interpreter may take (default 4096) */
+static size_t
+memorylimit(void)
+{
+	const char *e = getenv("IMAGEGEN_EVAL_MEMORY");
+	char *end;
+	long long n;
+
+	if (!e || !*e)
+		return (size_t)4096 << 20;
+	n = strtoll(e, &end, 10);
+	if (*end || n < 1 || n > (1LL << 30))
+		fatal("IMAGEGEN_EVAL_MEMORY='%s' is not a number of MiB", e);
+	return (size_t)n << 20;
+}
+
 int
 host_run(const char *module, int argc, char *argv[], char **text)
 {
-	lua_State *L = luaL_newstate();
+	struct arena arena = {0, memorylimit()};
+	lua_State *L = lua_newstate(arenaalloc, &arena);
 	int i, ret;
 
 	if (!L)
 		fatal("out of memory");
+	lua_atpanic(L, panic);
 	luaL_openlibs(L);
 	preload(L);
 	lua_pushcfunction(L, handler);

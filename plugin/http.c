@@ -2,16 +2,18 @@
  * http: every request imagegen makes goes through http_do, over libcurl.
  *
  * Options every request shares: TLS peers and host names verified (curl's
- * defaults), a connect timeout, a floor on the transfer rate, our
- * User-Agent, and a cap on the body taken (in memory by default; a file
- * download is capped by its expected size).
+ * defaults), our User-Agent, a cap on the body taken (in memory by
+ * default; a file download is capped by its expected size), and time
+ * limits: a request, its retries included, ends after IMAGEGEN_HTTP_TIMEOUT
+ * seconds (default 900); one that connects, answers or moves less than
+ * 1 KiB a second for IMAGEGEN_HTTP_STALL seconds (default 30) fails.
  *
- * Retries: connection failures, timeouts, cut-off transfers, HTTP 5xx and
- * 429 are tried again, HTTP_TRIES times in all, waiting 1, 2, 4, 8 s
- * between tries. A download to a file continues from where the last try
- * stopped (a range request), and starts over when the server ignores the
- * range. Any other answer is final and goes back to the caller, whose
- * business its status is.
+ * Retries: connection failures, cut-off transfers, HTTP 5xx and 429 are
+ * tried again, HTTP_TRIES times in all, a stalled transfer once, waiting
+ * 1, 2, 4, 8 s between tries. A download to a file continues from where
+ * the last try stopped (a range request), and starts over when the server
+ * ignores the range. Any other answer is final and goes back to the
+ * caller, whose business its status is.
  *
  * Redirects are followed here, not by libcurl, hop by hop: only to http
  * and https URLs, never from https down to http, at most 10. The
@@ -33,6 +35,10 @@
 
 enum {
 	MAXHOPS = 10,
+	/* the transfer rate below which a transfer counts as stalled, bytes a second */
+	STALLRATE = 1024,
+	/* the tries a stalled transfer gets */
+	STALLTRIES = 2,
 	/* what is kept of an error response's body when the body goes to a file */
 	ERRBODY = 64 << 10,
 };
@@ -42,6 +48,8 @@ enum outcome {
 	DONE,
 	/* worth trying again after a wait */
 	RETRY,
+	/* it stalled: worth one more try */
+	STALLED,
 	/* the server ignored the range: start the file over, at once */
 	RESTART,
 	FAILED,
@@ -54,6 +62,22 @@ struct exchange {
 	int tty;
 	time_t shown;
 };
+
+/* a number of seconds from the environment, or def */
+static long
+seconds(const char *name, long def)
+{
+	const char *e = getenv(name);
+	char *end;
+	long n;
+
+	if (!e || !*e)
+		return def;
+	n = strtol(e, &end, 10);
+	if (*end || n < 1)
+		fatal("%s='%s' is not a number of seconds", name, e);
+	return n;
+}
 
 static void
 curlinit(void)
@@ -276,7 +300,6 @@ transient(CURLcode rc, long status)
 		return status >= 500 || status == 429;
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
@@ -293,15 +316,17 @@ transient(CURLcode rc, long status)
 		fatal("curl_easy_setopt(%s) failed", #opt); \
 } while (0)
 
-/* one exchange with url, no redirects followed; *next is the redirect's target (free it) */
+/* one exchange with url, no redirects followed, ending by the deadline;
+   *next is the redirect's target (free it) */
 static enum outcome
-exchange(const struct httpreq *req, const char *url, struct httpres *res, char **next)
+exchange(const struct httpreq *req, const char *url, time_t deadline, struct httpres *res, char **next)
 {
 	struct exchange x = {0};
 	struct curl_slist *h = NULL;
 	char cerr[CURL_ERROR_SIZE] = "", origin[512];
 	const char *const *line;
 	const char *target = NULL;
+	long stall = seconds("IMAGEGEN_HTTP_STALL", 30);
 	FILE *f = NULL;
 	CURLcode rc;
 	CURL *c;
@@ -329,9 +354,10 @@ exchange(const struct httpreq *req, const char *url, struct httpres *res, char *
 	SETOPT(c, CURLOPT_WRITEFUNCTION, onbody);
 	SETOPT(c, CURLOPT_WRITEDATA, &x);
 	SETOPT(c, CURLOPT_ERRORBUFFER, cerr);
-	SETOPT(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	SETOPT(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	SETOPT(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	SETOPT(c, CURLOPT_CONNECTTIMEOUT, stall);
+	SETOPT(c, CURLOPT_LOW_SPEED_LIMIT, (long)STALLRATE);
+	SETOPT(c, CURLOPT_LOW_SPEED_TIME, stall);
+	SETOPT(c, CURLOPT_TIMEOUT, (long)(deadline > time(NULL) ? deadline - time(NULL) : 1));
 	SETOPT(c, CURLOPT_USERAGENT, "imagegen/" VERSION);
 	SETOPT(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
 	if (res->fd >= 0 && res->size > 0)
@@ -368,6 +394,12 @@ exchange(const struct httpreq *req, const char *url, struct httpres *res, char *
 	}
 	if (rc == CURLE_RANGE_ERROR)
 		return RESTART;
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		snprintf(res->err, sizeof(res->err), "%s (the limits: IMAGEGEN_HTTP_STALL=%ld, "
+		         "IMAGEGEN_HTTP_TIMEOUT=%ld)", cerr[0] ? cerr : curl_easy_strerror(rc), stall,
+		         seconds("IMAGEGEN_HTTP_TIMEOUT", 900));
+		return time(NULL) < deadline ? STALLED : FAILED;
+	}
 	if (rc != CURLE_OK)
 		snprintf(res->err, sizeof(res->err), "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
 	else
@@ -398,11 +430,12 @@ int
 http_do(const struct httpreq *req, struct httpres *res)
 {
 	enum outcome o = FAILED;
+	time_t deadline = time(NULL) + seconds("IMAGEGEN_HTTP_TIMEOUT", 900);
 	char *url, *next;
-	int try, hops;
+	int try, hops, stalls = 0;
 
 	curlinit();
-	for (try = 0; try < HTTP_TRIES; try++) {
+	for (try = 0; try < HTTP_TRIES && time(NULL) < deadline; try++) {
 		url = xstrdup(req->url);
 		for (hops = 0;; hops++) {
 			if (res->fd >= 0)
@@ -413,7 +446,7 @@ http_do(const struct httpreq *req, struct httpres *res)
 				free(url);
 				return 0;
 			}
-			o = exchange(req, url, res, &next);
+			o = exchange(req, url, deadline, res, &next);
 			if (o != DONE || !next || !req->follow)
 				break;
 			if (hops == MAXHOPS) {
@@ -434,7 +467,7 @@ http_do(const struct httpreq *req, struct httpres *res)
 		free(url);
 		if (o == DONE)
 			return 0;
-		if (o == FAILED)
+		if (o == FAILED || (o == STALLED && ++stalls == STALLTRIES))
 			return -1;
 		if (o == RESTART) {
 			if (ftruncate(res->fd, 0) < 0)

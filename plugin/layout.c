@@ -123,7 +123,7 @@ linkblob(const char *store, const char *digest, const char *dir)
 		fatal("blob %s is missing from the store %s:", digest, store);
 	if (stat(dst, &b) == 0 && a.st_size == b.st_size)
 		goto done;
-	tmp = xasprintf("%s.tmp%ld", dst, (long)getpid());
+	tmp = tmpname(dst);
 	unlink(tmp);
 	if (link(src, tmp) < 0) {
 		if (errno != EXDEV && errno != EPERM && errno != EMLINK)
@@ -283,9 +283,10 @@ layout_archive(const char *image, const char *tar, const char *store)
 	memcpy(sorted, b.digest, b.len * sizeof(*sorted));
 	qsort(sorted, b.len, sizeof(*sorted), bystr);
 
-	tmp = xasprintf("%s.tmp%ld", tar, (long)getpid());
+	tmp = tmpname(tar);
 	if (mkparent(tar) < 0)
 		fatal("mkdir for %s:", tar);
+	sweeptmp(tar);
 	removeonfatal(tmp);
 	a = archive_write_new();
 	e = archive_entry_new();

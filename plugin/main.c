@@ -15,6 +15,7 @@
 #include "fetch.h"
 #include "base.h"
 #include "registry.h"
+#include "store.h"
 
 static const char usage[] =
 	"usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C] DEFINITION.lua\n"
@@ -137,9 +138,15 @@ main(int argc, char *argv[])
 		registry_push(argv[2], argv[3], record);
 		free(record);
 	} else if (strcmp(cmd, "fetch") == 0) {
+		char digest[72], *end;
+		long long size;
 		need(argc, 6);
+		snprintf(digest, sizeof(digest), "sha256:%s", argv[3]);
+		size = strtoll(argv[4], &end, 10);
+		if (!store_validdigest(digest) || *end || size < 0 || end == argv[4])
+			fatal("fetch %s: '%s %s' is not a sha256 and a size", argv[2], argv[3], argv[4]);
 		if (sha256verify(argv[5], argv[3]) != 0)
-			fetch_file(argv[2], argv[5], argv[3], strtoll(argv[4], NULL, 10));
+			fetch_file(argv[2], argv[5], argv[3], size);
 	} else if (strcmp(cmd, "archive") == 0) {
 		need(argc, 5);
 		layout_archive(argv[2], argv[3], argv[4]);

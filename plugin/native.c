@@ -24,32 +24,64 @@
 #include "names.h"
 #include "native.h"
 
-/* native.readfile(path) -> contents | nil, message */
+/* native.readfile(path) -> contents | nil, message: a regular file only */
 static int
 l_readfile(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1);
-	FILE *f = fopen(path, "rb");
-	luaL_Buffer b;
-	size_t n;
+	struct stat st;
+	size_t have = 0, size;
+	char *data;
+	ssize_t n;
+	int fd;
 
-	if (!f) {
+	if (stat(path, &st) < 0) {
 		luaL_pushfail(L);
 		lua_pushstring(L, strerror(errno));
 		return 2;
 	}
-	luaL_buffinit(L, &b);
-	do {
-		char *p = luaL_prepbuffer(&b);
-		n = fread(p, 1, LUAL_BUFFERSIZE, f);
-		luaL_addsize(&b, n);
-	} while (n == LUAL_BUFFERSIZE);
-	if (ferror(f)) {
-		fclose(f);
-		return luaL_error(L, "read %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode)) {
+		luaL_pushfail(L);
+		lua_pushstring(L, "not a regular file");
+		return 2;
 	}
-	fclose(f);
-	luaL_pushresult(&b);  /* the contents */
+	size = (size_t)st.st_size;
+	data = lua_newuserdatauv(L, size + 1, 0);  /* the buffer, the collector's to free */
+	/* nothing below raises while fd is open */
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		luaL_pushfail(L);
+		lua_pushstring(L, fd < 0 ? strerror(errno) : "not a regular file");
+		return 2;
+	}
+	while (have < size && (n = read(fd, data + have, size - have)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			return luaL_error(L, "read %s: %s", path, strerror(errno));
+		}
+		have += (size_t)n;
+	}
+	close(fd);
+	lua_pushlstring(L, data, have);  /* the contents */
+	return 1;
+}
+
+/* native.realpath(path) -> the absolute path with every symlink resolved | nil, message */
+static int
+l_realpath(lua_State *L)
+{
+	char p[PATH_MAX];
+
+	if (!realpath(luaL_checkstring(L, 1), p)) {
+		luaL_pushfail(L);
+		lua_pushstring(L, strerror(errno));
+		return 2;
+	}
+	lua_pushstring(L, p);
 	return 1;
 }
 
@@ -372,6 +404,7 @@ l_makealias(lua_State *L)
 
 static const luaL_Reg natives[] = {
 	{"readfile", l_readfile},
+	{"realpath", l_realpath},
 	{"stat", l_stat},
 	{"listdir", l_listdir},
 	{"writefile", l_writefile},

@@ -165,6 +165,8 @@ dpkgname(const char *control, const char *ctx)
 
 	if (!pkg || !arch)
 		fatal("%s: the package's control file has no Package or Architecture", ctx);
+	if (!deb_validname(pkg, 0) || !deb_validname(arch, 1))
+		fatal("%s: the package's control file names a malformed Package or Architecture", ctx);
 	name = ma && strcmp(ma, "same") == 0 ? xasprintf("%s:%s", pkg, arch) : xstrdup(pkg);
 	free(pkg);
 	free(ma);
@@ -186,6 +188,8 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 	c.l = l;
 	c.ctx = ctx;
 	c.pkg = nodes_specstr(e, "package", ctx);
+	if (!deb_validname(c.pkg, 0))
+		fatal("%s: spec: '%s' is not a package name", ctx, c.pkg);
 	bufstr(&c.list, "/.\n");
 	deb_read(src, &d, debentry, &c);
 	name = dpkgname(d.control.data, ctx);

@@ -38,6 +38,7 @@
 #include "base.h"
 #include "registry.h"
 #include "auth.h"
+#include "oci.h"
 
 #define ACCEPT_MANIFESTS "Accept: application/vnd.oci.image.index.v1+json, " \
 	"application/vnd.oci.image.manifest.v1+json, " \
@@ -192,6 +193,47 @@ param(const char *challenge, const char *key)
 	return NULL;
 }
 
+/* whether s has a control character (a header line could be split there) */
+static int
+hascontrol(const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+/* the host of a host[:port], [v6]:port or scheme://host:port origin, in out */
+static void
+hostpart(const char *s, char *out, size_t len)
+{
+	const char *p = strstr(s, "://"), *end;
+
+	p = p ? p + 3 : s;
+	end = *p == '[' ? strchr(p, ']') : strchr(p, ':');
+	if (*p == '[' && end)
+		end++;
+	if (!end)
+		end = p + strlen(p);
+	snprintf(out, len, "%.*s", (int)(end - p), p);
+}
+
+/* whether the registry's credentials may go to a token realm at origin:
+   over https, or over http to the registry's own host when the registry
+   itself is spoken to over http (loopback, IMAGEGEN_INSECURE_REGISTRIES) */
+static int
+realmtrusted(struct client *cl, const char *origin)
+{
+	char a[512], b[512];
+
+	if (strncmp(origin, "https:", 6) == 0)
+		return 1;
+	hostpart(origin, a, sizeof(a));
+	hostpart(cl->r.host, b, sizeof(b));
+	return strcmp(cl->r.scheme, "http") == 0 && strcasecmp(a, b) == 0;
+}
+
 /* a token from the realm of a Bearer challenge: cl->auth set, or -1 */
 static int
 bearer(struct client *cl, const char *challenge, const char *doing)
@@ -212,6 +254,18 @@ bearer(struct client *cl, const char *challenge, const char *doing)
 	if (http_origin(realm, origin, sizeof(origin)) < 0) {
 		failf(cl, "%s: the registry %s names the token realm '%s', not an http or https URL", doing,
 		      cl->r.host, realm);
+		goto out;
+	}
+	if (hascontrol(realm) || (service && hascontrol(service)) || strchr(realm, ' ') ||
+	    (service && strpbrk(service, " &#"))) {
+		failf(cl, "%s: the registry %s names a malformed token realm or service", doing, cl->r.host);
+		goto out;
+	}
+	if (cl->havecreds && !realmtrusted(cl, origin)) {
+		failf(cl, "%s: the token realm %s is plain http %s; the credentials for %s (from %s) "
+		      "were not sent there", doing, realm, strcmp(cl->r.scheme, "https") == 0 ?
+		      "for a registry spoken to over https" : "on another host than the registry's", cl->r.host,
+		      cl->c.from);
 		goto out;
 	}
 	url = xasprintf("%s%sservice=%s&scope=repository:%s:%s", realm, strchr(realm, '?') ? "&" : "?",
@@ -235,6 +289,9 @@ bearer(struct client *cl, const char *challenge, const char *doing)
 			token = json_string_value(json_object_get(j, "access_token"));
 		if (!token) {
 			failf(cl, "%s: the token server for %s gave no token", doing, cl->r.host);
+		} else if (hascontrol(token) || !*token) {
+			failf(cl, "%s: the token server for %s gave a token with control characters", doing,
+			      cl->r.host);
 		} else {
 			free(cl->auth);
 			cl->auth = xasprintf("Authorization: Bearer %s", token);
@@ -257,8 +314,12 @@ authenticate(struct client *cl, const char *challenge, const char *doing)
 {
 	if (!challenge)
 		return refused(cl, 401, doing);
-	if (!cl->havecreds && auth_find(cl->r.host, &cl->c) == 0)
+	if (!cl->havecreds && auth_find(cl->r.host, &cl->c) == 0) {
+		if (hascontrol(cl->c.user) || hascontrol(cl->c.secret))
+			return failf(cl, "%s: the credentials for %s from %s have control characters", doing,
+			             cl->r.host, cl->c.from);
 		cl->havecreds = 1;
+	}
 	if (strncasecmp(challenge, "basic", 5) == 0) {
 		if (!cl->havecreds || cl->auth)
 			return refused(cl, 401, doing);
@@ -362,10 +423,12 @@ registry_digest(const char *ref, char digest[72], char *err, size_t errlen)
 	return ret;
 }
 
-/* a blob into the store, verified */
+/* the blob a checked descriptor names into the store, verified */
 static int
-getblob(struct client *cl, const char *store, const char *digest)
+getblob(struct client *cl, const char *store, json_t *desc)
 {
+	const char *digest = json_string_value(json_object_get(desc, "digest"));
+	long long size = json_integer_value(json_object_get(desc, "size"));
 	struct httpreq req = {0};
 	struct httpres res;
 	char *path = store_path(store, digest), *tmp, *url, *doing, hex[65];
@@ -382,6 +445,8 @@ getblob(struct client *cl, const char *store, const char *digest)
 	doing = xasprintf("get blob %s", digest);
 	req.method = "GET";
 	req.url = url;
+	/* a blob at most its descriptor's size; none at all when that is 0 */
+	req.maxbody = size > 0 ? size : 1;
 	ret = request(cl, &req, &res, doing);
 	if (ret == 0 && res.status != 200)
 		ret = refused(cl, res.status, doing);
@@ -390,8 +455,9 @@ getblob(struct client *cl, const char *store, const char *digest)
 	if (ret == 0) {
 		sha256done(res.hash, hex);
 		res.hash = NULL;
-		if (strcmp(hex, digest + 7) != 0)
-			ret = failf(cl, "blob %s arrived with sha256 %s", digest, hex);
+		if (res.size != size || strcmp(hex, digest + 7) != 0)
+			ret = failf(cl, "blob %s arrived as %lld bytes with sha256 %s, not the %lld its descriptor says",
+			            digest, res.size, hex, size);
 	}
 	if (ret == 0)
 		store_commit(store, tmp, digest);
@@ -412,9 +478,10 @@ pull(struct client *cl, const char *platform, const char *store)
 {
 	struct httpres res;
 	json_t *m = NULL, *pick, *l;
-	char digest[72], want[72];
-	const char *mt, *d;
+	char digest[72], want[72], why[256];
+	const char *mt;
 	size_t i;
+	int depth = 0;
 
 	if (!cl->r.digest) {
 		failf(cl, "a base is pulled by digest (run imagegen lock to pin its tag)");
@@ -441,35 +508,32 @@ pull(struct client *cl, const char *platform, const char *store)
 			mt = res.ctype ? res.ctype : "";
 		if (!base_isindex(mt) && !json_object_get(m, "manifests"))
 			break;
+		if (oci_checkindex(m, why, sizeof(why)) < 0) {
+			failf(cl, "%s", why);
+			goto err;
+		}
+		if (++depth > 8) {
+			failf(cl, "image indexes nested more than 8 deep");
+			goto err;
+		}
 		pick = base_pickplatform(m, platform, cl->what);
 		if (!pick) {
 			failf(cl, "no image for platform %s in its index", platform);
 			goto err;
 		}
-		d = json_string_value(json_object_get(pick, "digest"));
-		if (!d || !store_validdigest(d)) {
-			failf(cl, "malformed index");
-			goto err;
-		}
-		snprintf(want, sizeof(want), "%s", d);
+		snprintf(want, sizeof(want), "%s", json_string_value(json_object_get(pick, "digest")));
 		json_decref(m);
 		m = NULL;
 	}
-	store_put(store, res.body.data, res.body.len, digest);
-	d = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
-	if (!d || !store_validdigest(d)) {
-		failf(cl, "the manifest has no config descriptor");
+	if (oci_checkmanifest(m, why, sizeof(why)) < 0) {
+		failf(cl, "%s", why);
 		goto err;
 	}
-	if (getblob(cl, store, d) < 0)
+	store_put(store, res.body.data, res.body.len, digest);
+	if (getblob(cl, store, json_object_get(m, "config")) < 0)
 		goto err;
 	json_array_foreach(json_object_get(m, "layers"), i, l) {
-		d = json_string_value(json_object_get(l, "digest"));
-		if (!d || !store_validdigest(d)) {
-			failf(cl, "malformed layer descriptor");
-			goto err;
-		}
-		if (getblob(cl, store, d) < 0)
+		if (getblob(cl, store, l) < 0)
 			goto err;
 	}
 	http_free(&res);
@@ -607,6 +671,11 @@ pushblob(struct client *cl, const char *store, const char *digest, long long siz
 		goto done;
 	}
 	up = uploadurl(cl, res.location, digest);
+	if (strcmp(cl->r.scheme, "https") == 0 && strncmp(up, "https://", 8) != 0) {
+		ret = failf(cl, "%s: the registry %s sends the upload to %.200s, not https: refused", doing,
+		            cl->r.host, up);
+		goto done;
+	}
 	file = store_path(store, digest);
 	req.method = "PUT";
 	req.url = up;
@@ -640,7 +709,7 @@ push(struct client *cl, const char *layout, const char *ref, const char *record)
 	char *path, *url = NULL, *ctype = NULL;
 	json_t *index, *mdesc, *m = NULL, *l;
 	const char *mdigest, *mt;
-	char store[4096], check[72];
+	char store[4096], check[72], why[256];
 	size_t i;
 	int ret = -1;
 
@@ -671,6 +740,10 @@ push(struct client *cl, const char *layout, const char *ref, const char *record)
 	m = json_loadb(manifest.data, manifest.len, 0, NULL);
 	if (!m) {
 		failf(cl, "the manifest is not JSON");
+		goto out;
+	}
+	if (oci_checkmanifest(m, why, sizeof(why)) < 0) {
+		failf(cl, "%s: %s", layout, why);
 		goto out;
 	}
 	if (pushblob(cl, store, json_string_value(json_object_get(json_object_get(m, "config"), "digest")),

@@ -1,14 +1,17 @@
 /*
  * Blobs live once per build under STORE/sha256/<hex>, named by the sha256 of
  * their bytes, and image layouts link to them. A blob is written under a
- * temporary name in the same directory and renamed into place, so a reader
- * never sees part of one.
+ * temporary name in STORE/tmp, PID.XXXXXX, and renamed into place, so a
+ * reader never sees part of one; the temporaries of writers that died are
+ * removed by the next writer.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <dirent.h>
+#include <signal.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <jansson.h>
@@ -37,16 +40,46 @@ store_path(const char *store, const char *digest)
 	return xasprintf("%s/sha256/%s", store, digest + 7);
 }
 
+/* remove the temporaries of writers no longer running: a writer killed
+   mid-blob leaves one, named for its pid */
+static void
+sweep(const char *dir)
+{
+	struct dirent *de;
+	char *end, *p;
+	long pid;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d))) {
+		pid = strtol(de->d_name, &end, 10);
+		if (end == de->d_name || *end != '.' || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			p = xasprintf("%s/%s", dir, de->d_name);
+			unlink(p);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
 int
 store_tmp(const char *store, char **tmp)
 {
-	char *dir = xasprintf("%s/sha256", store);
+	static int swept;
+	char *dir = xasprintf("%s/tmp", store), *blobs = xasprintf("%s/sha256", store);
 	int fd;
 
-	if (mkdirs(dir) < 0)
-		fatal("mkdir %s:", dir);
-	*tmp = xasprintf("%s/.tmp.XXXXXX", dir);
+	if (mkdirs(dir) < 0 || mkdirs(blobs) < 0)
+		fatal("mkdir %s:", blobs);
+	if (!swept) {
+		sweep(dir);
+		swept = 1;
+	}
+	*tmp = xasprintf("%s/%ld.XXXXXX", dir, (long)getpid());
 	free(dir);
+	free(blobs);
 	fd = mkstemp(*tmp);
 	if (fd < 0)
 		fatal("create %s:", *tmp);

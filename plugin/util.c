@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <dirent.h>
+#include <signal.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <openssl/evp.h>
@@ -259,6 +261,43 @@ readall(const char *path, struct buf *b)
 	return 0;
 }
 
+char *
+tmpname(const char *path)
+{
+	return xasprintf("%s.tmp%ld", path, (long)getpid());
+}
+
+void
+sweeptmp(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup("."), *prefix, *end, *p;
+	size_t n;
+	struct dirent *de;
+	long pid;
+	DIR *d;
+
+	prefix = xasprintf("%s.tmp", base);
+	n = strlen(prefix);
+	d = opendir(*dir ? dir : "/");
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, n) != 0)
+			continue;
+		pid = strtol(de->d_name + n, &end, 10);
+		if (end == de->d_name + n || *end || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			p = xasprintf("%s/%s", dir, de->d_name);
+			unlink(p);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+	free(dir);
+}
+
 int
 mkdirs(const char *path)
 {
@@ -325,7 +364,7 @@ replacefile(const char *path, const void *data, size_t len)
 		return 0;
 	if (mkparent(path) < 0)
 		return -1;
-	tmp = xasprintf("%s.tmp%ld", path, (long)getpid());
+	tmp = tmpname(path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		goto err;

@@ -49,6 +49,11 @@ int utf8valid(const char *s);
 const char *showname(const char *name);
 /* read a whole file into b; -1 with errno set on failure */
 int readall(const char *path, struct buf *b);
+/* "path.tmp<pid>": where this process writes path before renaming it (free it) */
+char *tmpname(const char *path);
+/* remove what writers that are no longer running left of path: its
+   tmpname siblings of pids not running (a kill -9 leaves them) */
+void sweeptmp(const char *path);
 /* make the directory and its parents (mode 0755); -1 on failure */
 int mkdirs(const char *path);
 /* make the parent directories of path; -1 on failure */

@@ -108,7 +108,7 @@ fi
 if have buildah; then
 	mkdir -p bstore brun
 	printf '[storage]\ndriver = "vfs"\ngraphroot = "%s/bstore"\nrunroot = "%s/brun"\n' "$B" "$B" > storage.conf
-	export CONTAINERS_STORAGE_CONF=$B/storage.conf CONTAINERS_CONF=$top/../shared/containers/containers.conf
+	export CONTAINERS_STORAGE_CONF=$B/storage.conf CONTAINERS_CONF=$top/tests/containers/containers.conf
 	ctr=$(buildah from scratch 2>/dev/null) && buildah copy "$ctr" tree100 /data > /dev/null 2>&1 &&
 		measure buildah_commit "buildah commit --disable-compression=false $ctr bench-image && buildah rmi bench-image"
 	[ -n "${ctr:-}" ] && buildah rm "$ctr" > /dev/null 2>&1

@@ -48,14 +48,10 @@ mkkey() {
 	gpg --batch --quiet --export "$2" > "$3" && test -s "$3"
 }
 
-# serve DIR: an HTTP server on 127.0.0.1 for DIR; sets PORT and SERVER (its PID)
+# serve DIR: an HTTP server for DIR on 127.0.0.1, on a port the kernel picks;
+# sets SERVER (its PID) and PORT once it listens. Requests are logged in DIR/../http.log
 serve() {
-	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	(cd "$1" && exec python3 -m http.server --bind 127.0.0.1 "$PORT") > "$1/../http.log" 2>&1 &
+	python3 -m http.server --bind 127.0.0.1 --directory "$1" 0 > "$1/../http.log" 2>&1 &
 	SERVER=$!
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		curl -s "http://127.0.0.1:$PORT/" > /dev/null && return 0
-		sleep 0.3
-	done
-	return 1
+	PORT=$(listenport "$SERVER")
 }

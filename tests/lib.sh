@@ -1,8 +1,11 @@
 # lib.sh: sourced by each test script. Checks append "ok ..." or "FAIL ..." to
-# tests/work/results; a script keeps going after a failed check.
+# tests/work/results; a script keeps going after a failed check. A check that
+# cannot run here (an optional tool is missing) appends "skip ...".
+# Everything the tests need is in tests/; the one thing outside is optional:
+# the OCI layout validator ../shared/tools/oci-validate, run when present.
 IMAGEGEN=$TOP/imagegen
 RESULTS=$TOP/tests/work/results
-SHARED=$TOP/../shared
+VALIDATOR=$TOP/../shared/tools/oci-validate
 export LC_ALL=C.UTF-8 SOURCE_DATE_EPOCH=0
 
 ok() {
@@ -11,6 +14,10 @@ ok() {
 
 fail() {
 	echo "FAIL $*" | tee -a "$RESULTS"
+}
+
+skip() {
+	echo "skip $*" | tee -a "$RESULTS"
 }
 
 # check DESCRIPTION COMMAND...: ok when the command exits 0
@@ -74,30 +81,48 @@ have() {
 	command -v "$1" >/dev/null 2>&1
 }
 
-# validate LAYOUT [--epoch N]: the shared OCI validator, when it can run here
+# canvalidate: whether the OCI validator and python3's jsonschema are here
 canvalidate() {
-	[ -f "$SHARED/tools/oci-validate" ] && /usr/bin/python3 -c 'import jsonschema' 2>/dev/null
+	[ -f "$VALIDATOR" ] && /usr/bin/python3 -c 'import jsonschema' 2>/dev/null
 }
 
-validate() {
-	/usr/bin/python3 "$SHARED/tools/oci-validate" "$@"
+# checkvalid DESCRIPTION [--epoch N] LAYOUT: check the layout with the OCI
+# validator, or say the check was skipped when the validator cannot run here
+checkvalid() {
+	desc=$1
+	shift
+	if canvalidate; then
+		check "$desc" /usr/bin/python3 "$VALIDATOR" "$@"
+	else
+		skip "$desc (no ../shared/tools/oci-validate or no python3-jsonschema here)"
+	fi
 }
 
-# pmsetup: podman's settings for these machines (shared/containers) with a
-# private storage under $W/podman; fails if podman or the settings are missing
+# listenport PID: wait until the server PID (started on port 0) listens, and
+# print its port; fails if it exits first or does not listen within 10 s
+listenport() {
+	python3 "$TOP/tests/listenport.py" "$1"
+}
+
+# stop PID: end a server this script started, and reap it
+stop() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# pmsetup: podman's settings for these machines (tests/containers) with a
+# private storage under $W/podman; fails if podman is missing
 pmsetup() {
-	have podman && [ -r "$SHARED/containers/containers.conf" ] && [ -r "$SHARED/containers/storage.conf" ] ||
-		return 1
+	have podman || return 1
 	mkdir -p "$W/podman"
-	cp "$SHARED/containers/containers.conf" "$W/podman/containers.conf"
 	sed -e "s|^graphroot *=.*|graphroot = \"$W/podman/graph\"|" \
 	    -e "s|^runroot *=.*|runroot = \"$W/podman/run\"|" \
-	    "$SHARED/containers/storage.conf" > "$W/podman/storage.conf"
+	    "$TOP/tests/containers/storage.conf" > "$W/podman/storage.conf"
 }
 
-# pm ARG...: podman with the private configuration and storage
+# pm ARG...: podman with the settings and the private storage
 pm() {
-	CONTAINERS_CONF=$W/podman/containers.conf \
+	CONTAINERS_CONF=$TOP/tests/containers/containers.conf \
 	CONTAINERS_STORAGE_CONF=$W/podman/storage.conf \
 	timeout 120 podman "$@" < /dev/null
 }

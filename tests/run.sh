@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh [TEST...]: run the test scripts (tests/t-*.sh by default) and print
-# one line per check, then "N passed, N failed". Exit 1 if any check failed.
+# one line per check, then "N passed, N failed" (and ", N skipped" for checks
+# that could not run here: neither passed nor failed). Exit 1 if any check failed.
 top=$(cd "$(dirname "$0")/.." && pwd)
 export TOP="$top"
 rm -rf "$top/tests/work"
@@ -18,6 +19,9 @@ for t; do
 done
 passed=$(grep -c '^ok ' "$top/tests/work/results")
 failed=$(grep -c '^FAIL ' "$top/tests/work/results")
+skipped=$(grep -c '^skip ' "$top/tests/work/results")
+summary="$passed passed, $failed failed"
+[ "$skipped" -eq 0 ] || summary="$summary, $skipped skipped"
 echo
-echo "$passed passed, $failed failed"
+echo "$summary"
 [ "$failed" -eq 0 ]

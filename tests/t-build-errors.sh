@@ -23,7 +23,7 @@ failed() {
 	same "$1: one error line" 1 "$(wc -l < err.log)"
 	if grep -q -E "$2" err.log; then ok "$1: the message says what and where"; else fail "$1: message: $(cat err.log)"; fi
 	check "$1: no layer descriptor left" test ! -e .imagegen/layer/site/files.json
-	same "$1: no temporary file left in the store" "" "$(find .imagegen/blobs -name '.tmp*' 2>/dev/null)"
+	same "$1: no temporary file left in the store" "" "$(find .imagegen/blobs/tmp -type f 2>/dev/null)"
 	ninja -n > n.log 2>&1
 	contains "$1: ninja still has the layer to build" n.log "LAYER site/files"
 }

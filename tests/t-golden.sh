@@ -1,5 +1,13 @@
 # Golden tests of the language: a definition in, the build file and specs
 # (g-*.lua, expected in g-*.out) or the one-line error (e-*.lua, e-*.err) out.
+#
+# When a change alters the output on purpose (or for a new g-*.lua or e-*.lua),
+# write the expected files from what imagegen writes now, then read the change
+# with git diff tests/golden before committing it:
+#   UPDATE=1 sh tests/run.sh tests/t-golden.sh      (or: UPDATE=1 make check)
+# UPDATE=1 rewrites only what differs, and only content: a g- definition must
+# still build, an e- definition must still fail with one line, exit 1 and
+# nothing written, or the check fails as it would without UPDATE.
 . "$TOP/tests/lib.sh"
 
 # the machine's architecture in OCI's words: the default platform
@@ -39,6 +47,9 @@ for def in "$TOP"/tests/golden/*.lua; do
 			golden > actual
 			if diff -u "$TOP/tests/golden/$name.out" actual > diff; then
 				ok "$name: build file and specs as expected"
+			elif [ "${UPDATE:-}" = 1 ]; then
+				cp actual "$TOP/tests/golden/$name.out"
+				ok "$name: build file and specs written to tests/golden/$name.out (UPDATE=1)"
 			else
 				fail "$name: build file differs"
 				head -n 40 diff | sed 's/^/    /'
@@ -48,6 +59,10 @@ for def in "$TOP"/tests/golden/*.lua; do
 		if [ $status -eq 1 ] && [ ! -e build.ninja ] && [ ! -e .imagegen ] &&
 		    [ "$(wc -l < stderr)" -eq 1 ] && diff -u "$TOP/tests/golden/$name.err" stderr > diff; then
 			ok "$name: one-line error, exit 1, nothing written"
+		elif [ "${UPDATE:-}" = 1 ] && [ $status -eq 1 ] && [ ! -e build.ninja ] && [ ! -e .imagegen ] &&
+		    [ "$(wc -l < stderr)" -eq 1 ]; then
+			cp stderr "$TOP/tests/golden/$name.err"
+			ok "$name: one-line error, exit 1, nothing written; the error written to tests/golden/$name.err (UPDATE=1)"
 		else
 			fail "$name: exit $status, expected one line: $(cat "$TOP/tests/golden/$name.err")"
 			sed 's/^/    /' stderr

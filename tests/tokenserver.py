@@ -3,7 +3,8 @@
 distribution spec's token authentication, for the registry tests. It answers
 GET /token?service=S&scope=repository:NAME:ACTIONS, with Basic credentials,
 by a JWT signed with KEY whose x5c header carries CERT (the registry trusts
-CERT through its rootcertbundle). Wrong or missing credentials get 401."""
+CERT through its rootcertbundle). Wrong or missing credentials get 401.
+PORT 0 lets the kernel pick the port; tests/listenport.py tells which."""
 import base64, http.server, json, sys, time, urllib.parse, uuid
 
 import jwt

@@ -11,23 +11,37 @@ function M.fail(where, fmt, ...)
 end
 local fail = M.fail
 
+-- the chunk names ("@build.lua") of the definition files, and imagegen's
+-- own functions that stand between a definition and a declaration
+M.definitions = {}
+M.wrappers = setmetatable({}, { __mode = "k" })
+
 -- the last definition line that ran, kept by a line hook: a declaration
 -- called as "return image {...}" is a tail call and has no caller frame
 local lastsrc, lastline
 
-function M.linehook(_, line)
-  local src = debug.getinfo(2, "S").source
-  if src:sub(1, 1) == "@" then lastsrc, lastline = src, line end
+-- "file:line" of the last definition line that ran
+function M.lastwhere() return lastsrc and M.show(lastsrc:sub(2)) .. ":" .. lastline or "?" end
+
+function M.linehook(_, line, level)
+  local src = debug.getinfo(level or 2, "S").source
+  if M.definitions[src] then lastsrc, lastline = src, line end
 end
 
--- "file:line" of the definition code that called a declaration
+-- "file:line" of the definition code that called a declaration (the
+-- function at level, skipping imagegen's wrappers)
 function M.caller(level)
-  local self = debug.getinfo(level, "t")
-  local info = debug.getinfo(level + 1, "Sl")
-  if self and not self.istailcall and info and info.source:sub(1, 1) == "@" then
-    return M.show(info.source:sub(2)) .. ":" .. info.currentline
+  local lvl = level
+  while true do
+    local self = debug.getinfo(lvl, "tf")
+    local info = debug.getinfo(lvl + 1, "Slf")
+    if not self or self.istailcall or not info then return M.lastwhere() end
+    if not M.wrappers[info.func] then
+      if M.definitions[info.source] then return M.show(info.source:sub(2)) .. ":" .. info.currentline end
+      return M.lastwhere()
+    end
+    lvl = lvl + 1
   end
-  return lastsrc and M.show(lastsrc:sub(2)) .. ":" .. lastline or "?"
 end
 
 local function distance(a, b)
@@ -56,11 +70,13 @@ function M.suggest(word, known)
   return ""
 end
 
--- t must be a table whose string keys are all in fields; n positional values at most
+-- t must be a plain table (no metatable, so reading it runs no code) whose
+-- string keys are all in fields; n positional values at most
 function M.checkfields(where, what, t, fields, npos)
   if type(t) ~= "table" then
     fail(where, "%s: expected a table, got %s", what, type(t))
   end
+  if debug.getmetatable(t) then fail(where, "%s: expected a plain table, got %s", what, M.typename(t)) end
   for k in pairs(t) do
     if type(k) == "string" then
       if not fields[k] then
@@ -80,13 +96,26 @@ end
 
 function M.isstring(v) return type(v) == "string" end
 
+-- what a value is, for messages: a declared object's kind, or its Lua type
+function M.typename(v)
+  local mt = debug.getmetatable(v)
+  return mt and rawget(mt, "__name") or type(v)
+end
+
+-- a string that goes into a spec or a config: no NUL byte
+local function nonul(where, what, s)
+  if s:find("%z") then fail(where, "%s: contains a NUL byte", what) end
+  return s
+end
+M.nonul = nonul
+
 function M.stringlist(where, what, v)
-  if M.isstring(v) then return { v } end
-  if type(v) ~= "table" then fail(where, "%s: expected a list of strings", what) end
+  if M.isstring(v) then return { nonul(where, what, v) } end
+  if type(v) ~= "table" or debug.getmetatable(v) then fail(where, "%s: expected a list of strings", what) end
   local out = {}
   for i, s in ipairs(v) do
     if not M.isstring(s) then fail(where, "%s[%d]: expected a string, got %s", what, i, type(s)) end
-    out[i] = s
+    out[i] = nonul(where, string.format("%s[%d]", what, i), s)
   end
   for k in pairs(v) do
     if math.type(k) ~= "integer" then fail(where, "%s: expected a list, found key '%s'", what, tostring(k)) end
@@ -95,13 +124,14 @@ function M.stringlist(where, what, v)
 end
 
 function M.stringmap(where, what, v)
-  if type(v) ~= "table" then fail(where, "%s: expected a table of strings", what) end
+  if type(v) ~= "table" or debug.getmetatable(v) then fail(where, "%s: expected a table of strings", what) end
   local out = {}
-  for k, s in pairs(v) do
+  for k, s in next, v do
     if not M.isstring(k) then fail(where, "%s: keys must be strings", what) end
+    nonul(where, what, k)
     if type(s) == "number" then s = tostring(s) end
     if not M.isstring(s) then fail(where, "%s.%s: expected a string, got %s", what, k, type(s)) end
-    out[k] = s
+    out[k] = nonul(where, what .. "." .. k, s)
   end
   return out
 end

@@ -95,6 +95,51 @@ end
 -- the download cache, as the helpers find it (util.c)
 local cachedir = native.cachedir
 
+local months = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6, Jul = 7, Aug = 8, Sep = 9,
+  Oct = 10, Nov = 11, Dec = 12 }
+
+-- a date as Release files write it ("Sat, 06 Dec 2026 08:27:30 UTC", or
+-- "+0000") in seconds since 1970; nil if it is not one
+function M.parsedate(s)
+  local d, mon, y, hh, mi, ss, zone = s:match("^%a*,?%s*(%d+)%s+(%a+)%s+(%d+)%s+(%d+):(%d+):(%d+)%s*(%S*)$")
+  if not d or not months[mon] then return nil end
+  local offset = 0
+  if zone ~= "" and zone ~= "UTC" and zone ~= "GMT" and zone ~= "Z" then
+    local sign, zh, zm = zone:match("^([+-])(%d%d)(%d%d)$")
+    if not sign then return nil end
+    offset = (tonumber(zh) * 3600 + tonumber(zm) * 60) * (sign == "-" and -1 or 1)
+  end
+  -- days since 1970-01-01 of a civil date (the era arithmetic of H. Hinnant's days_from_civil)
+  local year, month, day = tonumber(y), months[mon], tonumber(d)
+  if month <= 2 then year = year - 1 end
+  local era = year // 400
+  local yoe = year - era * 400
+  local doy = (153 * (month > 2 and month - 3 or month + 9) + 2) // 5 + day - 1
+  local days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+  return days * 86400 + tonumber(hh) * 3600 + tonumber(mi) * 60 + tonumber(ss) - offset
+end
+
+-- nil if p (a package: name, version, architecture, filename, size, sha256)
+-- is well formed, else what is wrong: these become file names and URLs
+function M.checkpackage(p)
+  if type(p.name) ~= "string" or not p.name:match("^[a-z0-9][a-z0-9+.-]+$") then
+    return string.format("'%s' is not a Debian package name", tostring(p.name))
+  end
+  if type(p.version) ~= "string" or not p.version:match("^%d[%w.+~:-]*$") then
+    return string.format("%s: '%s' is not a Debian version", p.name, tostring(p.version))
+  end
+  if type(p.architecture) ~= "string" or not p.architecture:match("^[a-z0-9][a-z0-9-]*$") then
+    return string.format("%s: '%s' is not an architecture", p.name, tostring(p.architecture))
+  end
+  if type(p.filename) ~= "string" or p.filename:find("^/") or p.filename:find("%.%.") or p.filename:find("[%c%s]") then
+    return string.format("%s: '%s' is not a file of the repository", p.name, tostring(p.filename))
+  end
+  if math.type(p.size) ~= "integer" or p.size < 0 then return string.format("%s: no size", p.name) end
+  if type(p.sha256) ~= "string" or not p.sha256:match("^%x+$") or #p.sha256 ~= 64 or p.sha256:find("%u") then
+    return string.format("%s: '%s' is not a sha256", p.name, tostring(p.sha256))
+  end
+end
+
 -- the most a Release file may take; an index may take what Release says
 local RELEASEMAX = 16 * 1024 * 1024
 
@@ -131,6 +176,19 @@ local function release(r, where)
       table.concat(r.keyrings, ", "), why)
   end
   local p = native.paragraphs(text)[1] or {}
+  -- as apt: the Release must be the suite asked for, and not expired
+  if (p.Suite or p.Codename) and r.suite ~= p.Suite and r.suite ~= p.Codename then
+    fail(where, "%s: the Release is for suite '%s' (codename '%s'), not '%s'", M.repoid(r), p.Suite or "",
+      p.Codename or "", r.suite)
+  end
+  if p["Valid-Until"] then
+    local t, now = M.parsedate(p["Valid-Until"]), os.time()
+    if not t then fail(where, "%s: the Release's Valid-Until '%s' is not a date", M.repoid(r), p["Valid-Until"]) end
+    if t < now then
+      fail(where, "%s: the Release expired: Valid-Until %s, and it is now %s", M.repoid(r), p["Valid-Until"],
+        os.date("!%a, %d %b %Y %H:%M:%S UTC", now))
+    end
+  end
   local files = {}
   for line in (p.SHA256 or ""):gmatch("[^\n]+") do
     local sum, size, name = line:match("^%s*(%x+)%s+(%d+)%s+(%S+)")
@@ -402,11 +460,10 @@ function M.resolve(idx, requested, installed, where)
   local out = {}
   for i2, p in ipairs(order) do
     out[i2] = { name = p.Package, version = p.Version, architecture = p.Architecture,
-      filename = p.Filename, size = tonumber(p.Size), sha256 = p.SHA256, repository = M.repoid(p.repo),
-      url = p.repo.url .. "/" .. p.Filename }
-    if not (out[i2].filename and out[i2].size and out[i2].sha256) then
-      fail(where, "%s %s: the index gives no Filename, Size or SHA256", p.Package, p.Version)
-    end
+      filename = p.Filename, size = math.tointeger(tonumber(p.Size)), sha256 = p.SHA256,
+      repository = M.repoid(p.repo), url = p.repo.url .. "/" .. (p.Filename or "") }
+    local bad = M.checkpackage(out[i2])
+    if bad then fail(where, "%s: its index: %s", M.repoid(p.repo), bad) end
   end
   return out
 end

@@ -19,6 +19,49 @@ local parsemode, parseid, destination, show = check.parsemode, check.parseid, ch
 
 local M = {}
 
+-- Definitions hold views of the generator's objects, never the objects: an
+-- empty table that reads through to its object (tables in it are views
+-- too) and refuses writes. A definition cannot change an image after
+-- declaring it, nor reach the metatables the generator tells kinds by.
+local object = setmetatable({}, { __mode = "k" })  -- view -> object
+local viewof = setmetatable({}, { __mode = "kv" })  -- object -> view
+local View = { __metatable = "imagegen object" }
+
+local function view(obj)
+  if type(obj) ~= "table" or object[obj] then return obj end
+  local v = viewof[obj]
+  if not v then
+    v = setmetatable({}, View)
+    object[v], viewof[obj] = obj, v
+  end
+  return v
+end
+
+-- the object behind a view (anything else as it is)
+local function unview(v)
+  return object[v] or v
+end
+M.unview = unview
+
+View.__index = function(v, k) return view(object[v][k]) end
+View.__newindex = function(v, k)
+  error(string.format("%s: '%s' cannot be set after it is declared", check.typename(object[v]), tostring(k)), 2)
+end
+View.__len = function(v) return #object[v] end
+View.__pairs = function(v)
+  local t = object[v]
+  return function(_, k)
+    local nk, nv = next(t, k)
+    return nk, view(nv)
+  end, v, nil
+end
+View.__tostring = function(v) return tostring(object[v]) end
+
+-- what a view or a value is, for messages
+local function kind(v)
+  return check.typename(unview(v))
+end
+
 local Source = {}
 Source.__index = Source
 Source.__name = "imagegen.source"
@@ -59,6 +102,11 @@ local groupfields = set { "name", "gid", "members" }
 local Repository = {}
 Repository.__index = Repository
 Repository.__name = "imagegen.repository"
+
+-- cmd[1] or cmd["name"] is one of the command's outputs
+local Command = {}
+Command.__index = function(c, k) return rawget(c, "outputs")[k] end
+Command.__name = "imagegen.command"
 local layerfields = set { "name", "files" }
 local entryfields = set { "mode", "uid", "gid", "xattrs" }
 local treefields = set { "mode", "dirmode", "follow" }
@@ -107,11 +155,14 @@ local function declarations(G, file)
     return mksource { kind = "file", path = full, name = p }
   end
 
-  -- what the definition itself reads must lie in the project (the top definition's folder)
+  -- what the definition itself reads must lie in the project (the top
+  -- definition's folder), symlinks resolved
   local function projectpath(where, what, p)
     local full = srcpath(where, what, p)
-    local rel = path.relative(G.topdir, full)
-    if path.isabs(full) ~= path.isabs(G.topdir) or rel == ".." or rel:sub(1, 3) == "../" then
+    local top = native.realpath(G.topdir) or G.topdir
+    local real = native.realpath(full) or full
+    local rel = path.relative(top, real)
+    if path.isabs(real) ~= path.isabs(top) or rel == ".." or rel:sub(1, 3) == "../" then
       fail(where, "%s: '%s' is outside the project folder '%s'", what, show(p), show(G.topdir))
     end
     return full
@@ -141,6 +192,7 @@ local function declarations(G, file)
     local where = caller(2)
     if not isstring(s) then fail(where, "text: expected a string, got %s", type(s)) end
     if not utf8.len(s) then fail(where, "text: the contents are not valid UTF-8") end
+    if s:find("%z") then fail(where, "text: the contents have a NUL byte (use a file for binary contents)") end
     return mksource { kind = "text", data = s }
   end
 
@@ -209,15 +261,16 @@ local function declarations(G, file)
 
   local function tosource(where, what, v)
     if isstring(v) then return filesource(where, what, v) end
-    local mt = getmetatable(v)
-    if mt == Source then return v end
-    if mt == Output then return mksource { kind = "output", path = v.path, name = v.path } end
-    if type(v) == "table" and v.outputs then
-      if #v.outputs ~= 1 then fail(where, "%s: the command has %d outputs; pick one, e.g. cmd[1]", what, #v.outputs) end
-      return mksource { kind = "output", path = v.outputs[1].path, name = v.outputs[1].path }
+    local obj = unview(v)
+    local mt = debug.getmetatable(obj)
+    if mt == Source then return obj end
+    if mt == Output then return mksource { kind = "output", path = obj.path, name = obj.path } end
+    if mt == Command then
+      if #obj.outputs ~= 1 then fail(where, "%s: the command has %d outputs; pick one, e.g. cmd[1]", what, #obj.outputs) end
+      return mksource { kind = "output", path = obj.outputs[1].path, name = obj.outputs[1].path }
     end
     fail(where, "%s: expected a source (a path, file, tree, text, symlink, dir, external or a command's output), got %s",
-      what, mt and mt.__name or type(v))
+      what, kind(v))
   end
 
   local function entries(where, files)
@@ -230,7 +283,7 @@ local function declarations(G, file)
     end
     for i, e in ipairs(files) do
       local what = string.format("files[%d]", i)
-      if type(e) ~= "table" or getmetatable(e) then
+      if type(e) ~= "table" or debug.getmetatable(e) then
         fail(where, "%s: expected { destination, source, mode = ... }", what)
       end
       checkfields(where, what, e, entryfields, 2)
@@ -298,12 +351,13 @@ local function declarations(G, file)
   local field = {}
 
   function field.layers(d, v)
-    if type(v) ~= "table" or getmetatable(v) or #v == 0 and next(v) then
+    if type(v) ~= "table" or debug.getmetatable(v) or #v == 0 and next(v) then
       fail(d.where, "layers: expected a list of layers")
     end
     for i, l in ipairs(v) do
-      if getmetatable(l) ~= Layer then
-        if type(l) ~= "table" or getmetatable(l) then fail(d.where, "layers[%d]: expected a layer or { name, files }", i) end
+      l = unview(l)
+      if debug.getmetatable(l) ~= Layer then
+        if type(l) ~= "table" or debug.getmetatable(l) then fail(d.where, "layers[%d]: expected a layer or { name, files }", i) end
         checkfields(d.where, string.format("layers[%d]", i), l, layerfields)
         local name = l.name or tostring(i)
         checkname(d.where, string.format("layers[%d]", i), name)
@@ -336,8 +390,9 @@ local function declarations(G, file)
   end
 
   function field.base(d, v)
+    v = unview(v)
     if v == M.scratch then return end
-    if not (isstring(v) or getmetatable(v) == Image or getmetatable(v) == External) then
+    if not (isstring(v) or debug.getmetatable(v) == Image or debug.getmetatable(v) == External) then
       fail(d.where, "base: expected scratch, an image, an image's name, oci_layout, docker_archive or pull")
     end
     d.img.base = v
@@ -402,10 +457,11 @@ local function declarations(G, file)
   end
 
   function field.repositories(d, v)
-    if type(v) ~= "table" then fail(d.where, "repositories: expected a list of repository { ... }") end
+    if type(v) ~= "table" or debug.getmetatable(v) then fail(d.where, "repositories: expected a list of repository { ... }") end
     d.img.repositories = {}
     for i, r in ipairs(v) do
-      if getmetatable(r) ~= Repository then fail(d.where, "repositories[%d]: expected a repository { ... }", i) end
+      r = unview(r)
+      if debug.getmetatable(r) ~= Repository then fail(d.where, "repositories[%d]: expected a repository { ... }", i) end
       d.img.repositories[i] = r
     end
   end
@@ -514,9 +570,7 @@ local function declarations(G, file)
     checkfields(where, "command", t, commandfields)
     if t.outputs == nil then fail(where, "command: no outputs") end
     if t.run == nil then fail(where, "command: no run") end
-    -- cmd[1] or cmd["name"] is one of its outputs
-    local cmd = setmetatable({ where = where, outputs = {}, inputs = {}, description = t.description },
-      { __index = function(c, k) return rawget(c, "outputs")[k] end })
+    local cmd = setmetatable({ where = where, outputs = {}, inputs = {}, description = t.description }, Command)
     for i, o in ipairs(stringlist(where, "outputs", t.outputs)) do
       if o == "" or path.isabs(o) or path.normalize(o):sub(1, 2) == ".." or o:find("%z") then
         fail(where, "outputs[%d]: '%s' must be a relative path inside the build folder", i, show(o))
@@ -528,7 +582,7 @@ local function declarations(G, file)
       cmd.outputs[i] = out
       cmd.outputs[o] = out
     end
-    for i, v in ipairs(t.inputs == nil and {} or type(t.inputs) == "table" and getmetatable(t.inputs) == nil and t.inputs or { t.inputs }) do
+    for i, v in ipairs(t.inputs == nil and {} or type(t.inputs) == "table" and debug.getmetatable(t.inputs) == nil and t.inputs or { t.inputs }) do
       local what = string.format("inputs[%d]", i)
       local src = isstring(v) and filesource(where, what, v) or tosource(where, what, v)
       if src.kind ~= "file" and src.kind ~= "output" and src.kind ~= "external" then
@@ -580,6 +634,10 @@ local safe = { "assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal"
   "rawset", "select", "setmetatable", "getmetatable", "tonumber", "tostring", "type", "xpcall", "_VERSION" }
 local safelibs = { "string", "table", "math", "utf8" }
 
+-- strings' methods stay the generator's: a definition's getmetatable("")
+-- gives this, not the table whose string functions the generator calls
+debug.getmetatable("").__metatable = "string"
+
 local function sandbox(G, file)
   local env = {}
   for _, k in ipairs(safe) do env[k] = _G[k] end
@@ -593,10 +651,50 @@ local function sandbox(G, file)
     for i = 1, parts.n do parts[i] = tostring(parts[i]) end
     io.stderr:write(table.concat(parts, "\t"), "\n")
   end
-  for k, v in pairs(declarations(G, file)) do env[k] = v end
-  env.scratch = M.scratch
+  -- each declaration hands back views of what it made (include passes on
+  -- what the included file returned)
+  for k, fn in pairs(declarations(G, file)) do
+    if k == "include" then
+      env[k] = fn
+    else
+      local wrapper = function(...) return view(fn(...)) end
+      check.wrappers[wrapper] = true
+      env[k] = wrapper
+    end
+  end
+  env.scratch = view(M.scratch)
   env._G = env
   return env
+end
+
+-- what evaluating the definitions may take: CPU seconds and MiB
+local function budget(name, default)
+  local v = native.getenv(name)
+  if v == nil or v == "" then return default end
+  local n = math.tointeger(tonumber(v))
+  if not n or n < 1 then fail("imagegen", "%s='%s' is not a positive whole number", name, v) end
+  return n
+end
+
+-- the hook over the definitions: the line each ran last, and the CPU
+-- budget; a definition that catches the error and goes on is stopped
+local function evalhook(deadline, seconds)
+  local spent = false
+  return function(event, line)
+    if event == "line" then
+      check.linehook(event, line, 3)
+      return
+    end
+    if os.clock() <= deadline then return end
+    local msg = string.format("%s: the definitions ran for more than %d s of CPU (IMAGEGEN_EVAL_SECONDS; "
+      .. "an endless loop?)", check.lastwhere(), seconds)
+    if spent then
+      io.stderr:write("imagegen: ", msg, "\n")
+      os.exit(1)
+    end
+    spent = true
+    error({ msg = msg }, 0)
+  end
 end
 
 -- evaluate one definition file (once); returns what the file returns
@@ -611,11 +709,28 @@ function M.load(G, file, where)
   addinput(G, file)
   local chunk, msg = load(src, "@" .. file, "t", sandbox(G, file))
   if not chunk then error({ msg = msg }, 0) end
+  check.definitions["@" .. file] = true
   G.loading[file] = true
-  local hooked = debug.gethook() == check.linehook
-  if not hooked then debug.sethook(check.linehook, "l") end
-  local ret = table.pack(chunk())
-  if not hooked then debug.sethook() end
+  local top = debug.gethook() == nil
+  if top then
+    local seconds = budget("IMAGEGEN_EVAL_SECONDS", 60)
+    debug.sethook(evalhook(os.clock() + seconds, seconds), "l", 1000000)
+  end
+  local ok, ret = xpcall(function() return table.pack(chunk()) end, function(e)
+    if type(e) == "string" and e ~= "not enough memory" and native.getenv("IMAGEGEN_DEBUG") then
+      return debug.traceback(e, 2)
+    end
+    return e
+  end)
+  if top then debug.sethook() end
+  if not ok then
+    if ret == "not enough memory" then
+      collectgarbage()
+      fail(check.lastwhere(), "the definitions used more memory than allowed (IMAGEGEN_EVAL_MEMORY=%d MiB)",
+        budget("IMAGEGEN_EVAL_MEMORY", 4096))
+    end
+    error(ret, 0)
+  end
   G.loading[file] = nil
   G.loaded[file] = ret
   return table.unpack(ret, 1, ret.n)

@@ -21,11 +21,23 @@ local M = {}
 
 function M.readlock(path)
   local text = native.readfile(path)
-  if not text then return { repositories = {}, images = {} } end
+  if not text then return { repositories = {}, images = {}, bases = {} } end
   local lock, err = native.jsondecode(text)
   if not lock then fail(path, "%s", err) end
   lock.repositories = lock.repositories or {}
   lock.images = lock.images or {}
+  lock.bases = lock.bases or {}
+  for name, e in pairs(lock.images) do
+    for _, p in ipairs(type(e) == "table" and type(e.packages) == "table" and e.packages or {}) do
+      local bad = type(p) ~= "table" and "not a package" or debian.checkpackage(p)
+      if bad then fail(path, "image '%s': %s (run: imagegen lock)", name, bad) end
+    end
+  end
+  for ref, d in pairs(lock.bases) do
+    if type(d) ~= "string" or not d:match("^sha256:%x+$") or #d ~= 71 or d:find("%u") then
+      fail(path, "bases: '%s' is pinned to '%s', not a sha256 digest", ref, tostring(d))
+    end
+  end
   return lock
 end
 
@@ -76,7 +88,6 @@ function M.hook(G, opts)
     G.inputs[#G.inputs + 1] = lockpath
   end
   local new = { repositories = {}, images = {}, bases = {} }
-  old.bases = old.bases or {}
 
   -- a pulled base without a digest: the lock's pin for its tag, or the registry's answer now
   G.basedigest = function(ext)

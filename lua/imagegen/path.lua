@@ -48,11 +48,11 @@ function M.relative(base, p)
   if p:sub(1, #base + 1) == base .. "/" then return p:sub(#base + 2) end
   local up = {}
   local b = base
-  while b ~= "." and p:sub(1, #b + 1) ~= b .. "/" do
+  while b ~= "." and b ~= "/" and p:sub(1, #b + 1) ~= b .. "/" do
     up[#up + 1] = ".."
     b = M.dirname(b)
   end
-  local rest = b == "." and p or p:sub(#b + 2)
+  local rest = b == "." and p or b == "/" and p:sub(2) or p:sub(#b + 2)
   return M.normalize(table.concat(up, "/") .. "/" .. rest)
 end
 
