@@ -194,6 +194,14 @@ with tarfile.open(sys.argv[1], encoding="utf-8", errors="surrogateescape") as t:
             break' "$(jget .imagegen/layer/names/tree.json '".imagegen/blobs/sha256/" + j["digest"][7:]')" > charset.txt
 same "a name that is not UTF-8 is written with hdrcharset=BINARY" BINARY "$(cat charset.txt)"
 
+# a name build.ninja cannot spell: one alias, the same from the generator and the layer helper
+alias=.imagegen/names/$(printf 'gen/out/new\nline' | sha256sum | cut -c1-32)
+same "the alias of a path is .imagegen/names/ and 32 hex digits of its sha256, a link to it" \
+	"$(printf '../../gen/out/new\nline')" "$(readlink "$alias")"
+contains "build.ninja names a build step's output by its alias" build.ninja "$alias"
+ninja -t deps .imagegen/layer/names/gen.json > deps.txt
+contains "and its layer's depfile by the same alias" deps.txt "$alias"
+
 # reproducible: a touch of every source, and a build folder of its own, change no byte
 digest=$(jget out/names/index.json 'j["manifests"][0]["digest"]')
 find ../src -exec touch -h -d '2031-02-03 04:05:06' {} +
