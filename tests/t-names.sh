@@ -226,3 +226,14 @@ line"
 else
 	fail "podman and its settings (shared/containers) are needed"
 fi
+
+# a base's path goes on imagegen's own command lines, which hold no newline: one line, nothing written
+mkdir -p "$W/basenl/oci
+layout" && cd "$W/basenl" || exit 1
+printf '{}' > 'oci
+layout/index.json'
+printf 'image { name = "x", base = oci_layout "oci\\nlayout" }\n' > build.lua
+"$IMAGEGEN" build.lua > err 2>&1
+same "a base path with a newline: exit 1, one line" "1 1" "$? $(wc -l < err)"
+contains "which names it" err "oci\\nlayout: imagegen's own command lines cannot carry a newline"
+check "and nothing is written" test ! -e build.ninja -a ! -e .imagegen

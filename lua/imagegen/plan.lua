@@ -76,7 +76,7 @@ function M.commandline(c, dirs, aliases)
   local words, line = {}, c.run
   if #aliases > 0 then
     line = "( " .. line .. " )"
-    for _, a in ipairs(aliases) do line = line .. " && ln -sf " .. quote(a[2]) .. " " .. a[1] end
+    for _, a in ipairs(aliases) do line = line .. " && rm -f " .. a[1] .. " && ln -s " .. quote(a[2]) .. " " .. a[1] end
   end
   for i, d in ipairs(dirs) do words[i] = quote(d) end
   if #words > 0 then line = "mkdir -p " .. table.concat(words, " ") .. " && " .. line end
