@@ -6,6 +6,8 @@
  * (base64 "user:secret"), or the "credsStore" helper; a helper is run as
  * docker-credential-NAME get, the host on its stdin, JSON on its stdout.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,7 @@ b64encode(const char *in)
 static int
 credhelper(const char *name, const char *host, struct creds *c)
 {
+	struct sigaction ignore, old;
 	int in[2], out[2], status;
 	char *prog = xasprintf("docker-credential-%s", name);
 	struct buf b = {0};
@@ -57,6 +60,8 @@ credhelper(const char *name, const char *host, struct creds *c)
 	json_t *j;
 	pid_t pid;
 
+	memset(&ignore, 0, sizeof(ignore));
+	ignore.sa_handler = SIG_IGN;
 	if (pipe(in) < 0 || pipe(out) < 0)
 		fatal("pipe:");
 	pid = fork();
@@ -72,9 +77,12 @@ credhelper(const char *name, const char *host, struct creds *c)
 	}
 	close(in[0]);
 	close(out[1]);
-	if (write(in[1], host, strlen(host)) < 0)
+	/* a helper that exits without reading its stdin must not kill us with SIGPIPE */
+	sigaction(SIGPIPE, &ignore, &old);
+	if (write(in[1], host, strlen(host)) < 0 && errno != EPIPE)
 		warn("write to %s:", prog);
 	close(in[1]);
+	sigaction(SIGPIPE, &old, NULL);
 	while ((n = read(out[0], chunk, sizeof(chunk))) > 0)
 		bufadd(&b, chunk, (size_t)n);
 	close(out[0]);

@@ -259,7 +259,7 @@ tarmember(struct archive *a, const char *store, char digest[72], long long *size
 		*size += r;
 	}
 	if (r < 0)
-		fatal("%s: %s", source, archive_error_string(a));
+		fatal("%s: %s", source, archiveerr(a));
 	if (close(fd) < 0)
 		fatal("write %s:", tmp);
 	memcpy(digest, "sha256:", 7);
@@ -297,7 +297,7 @@ readmember(struct archive *a, const char *source)
 	while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0)
 		bufadd(&b, chunk, (size_t)r);
 	if (r < 0)
-		fatal("%s: manifest.json: %s", source, archive_error_string(a));
+		fatal("%s: manifest.json: %s", source, archiveerr(a));
 	j = json_loadb(b.data ? b.data : "", b.len, 0, &err);
 	free(b.data);
 	if (!j)
@@ -328,7 +328,7 @@ base_fromarchive(const char *file, const char *out, const char *store)
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_all(a);
 	if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK)
-		fatal("%s: %s", source, archive_error_string(a));
+		fatal("%s: %s", source, archiveerr(a));
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		const char *name = archive_entry_pathname(e);
 		if (archive_entry_filetype(e) != AE_IFREG || !name)
@@ -348,7 +348,7 @@ base_fromarchive(const char *file, const char *out, const char *store)
 			fatal("out of memory");
 	}
 	if (r != ARCHIVE_EOF)
-		fatal("%s: %s", source, archive_error_string(a) ? archive_error_string(a) : "malformed tar");
+		fatal("%s: %s", source, archiveerr(a));
 	archive_read_free(a);
 	if (!json_is_array(dm) || json_array_size(dm) < 1)
 		fatal("%s: no manifest.json: not a docker-archive", source);

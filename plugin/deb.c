@@ -48,7 +48,7 @@ openmember(struct archive *outer, const char *path, const char *what)
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open(a, outer, NULL, memberread, NULL) != ARCHIVE_OK)
-		fatal("%s: %s: %s", path, what, archive_error_string(a));
+		fatal("%s: %s: %s", path, what, archiveerr(a));
 	return a;
 }
 
@@ -61,7 +61,7 @@ readfile(struct archive *a, struct buf *out, const char *what, const char *path)
 	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0)
 		bufadd(out, chunk, (size_t)n);
 	if (n < 0)
-		fatal("%s: %s: %s", path, what, archive_error_string(a));
+		fatal("%s: %s: %s", path, what, archiveerr(a));
 }
 
 static void
@@ -82,7 +82,7 @@ readcontrol(struct archive *outer, struct deb *d, const char *path)
 			readfile(a, &d->md5sums, "md5sums", path);
 	}
 	if (r != ARCHIVE_EOF)
-		fatal("%s: control.tar: %s", path, archive_error_string(a));
+		fatal("%s: control.tar: %s", path, archiveerr(a));
 	archive_read_free(a);
 	if (d->control.len == 0)
 		fatal("%s: no control file: not a Debian package", path);
@@ -110,7 +110,7 @@ readdata(struct archive *outer, const char *path, debentryfn fn, void *arg)
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || (r == ARCHIVE_WARN && namewarning(e)))
 		fn(arg, a, e);
 	if (r != ARCHIVE_EOF)
-		fatal("%s: data.tar: %s", path, archive_error_string(a));
+		fatal("%s: data.tar: %s", path, archiveerr(a));
 	archive_read_free(a);
 }
 
@@ -127,7 +127,7 @@ deb_read(const char *path, struct deb *d, debentryfn fn, void *arg)
 		fatal("out of memory");
 	archive_read_support_format_ar(a);
 	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK)
-		fatal("%s: %s", path, archive_error_string(a));
+		fatal("%s: %s", path, archiveerr(a));
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		name = archive_entry_pathname(e);
 		if (strncmp(name, "control.tar", 11) == 0) {
@@ -143,7 +143,7 @@ deb_read(const char *path, struct deb *d, debentryfn fn, void *arg)
 		}
 	}
 	if (r != ARCHIVE_OK && r != ARCHIVE_EOF)
-		fatal("%s: %s", path, archive_error_string(a));
+		fatal("%s: %s", path, archiveerr(a));
 	archive_read_free(a);
 	if (!(seen & SEEN_CONTROL) || (fn && !(seen & SEEN_DATA)))
 		fatal("%s: not a Debian package (no control.tar or data.tar)", path);

@@ -207,7 +207,7 @@ debian_decompress(lua_State *L)
 	archive_read_support_format_raw(a);
 	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
-		lua_pushfstring(L, "decompress: %s", archive_error_string(a));
+		lua_pushfstring(L, "decompress: %s", archiveerr(a));
 		archive_read_free(a);
 		return lua_error(L);
 	}
@@ -215,7 +215,7 @@ debian_decompress(lua_State *L)
 	while ((n = archive_read_data(a, luaL_prepbuffer(&b), LUAL_BUFFERSIZE)) > 0)
 		luaL_addsize(&b, (size_t)n);
 	if (n < 0) {
-		lua_pushfstring(L, "decompress: %s", archive_error_string(a));
+		lua_pushfstring(L, "decompress: %s", archiveerr(a));
 		archive_read_free(a);
 		return lua_error(L);
 	}

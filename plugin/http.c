@@ -2,7 +2,7 @@
  * http: every request imagegen makes goes through http_do, over libcurl.
  *
  * Options every request shares: TLS peers and host names verified (curl's
- * defaults), our User-Agent, a cap on the body taken (in memory by
+ * defaults; SSL_CERT_FILE or SSL_CERT_DIR name other CAs), our User-Agent, a cap on the body taken (in memory by
  * default; a file download is capped by its expected size), and time
  * limits: a request, its retries included, ends after IMAGEGEN_HTTP_TIMEOUT
  * seconds (default 900); one that connects, answers or moves less than
@@ -325,7 +325,7 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, struct htt
 	struct curl_slist *h = NULL;
 	char cerr[CURL_ERROR_SIZE] = "", origin[512];
 	const char *const *line;
-	const char *target = NULL;
+	const char *target = NULL, *ca;
 	long stall = seconds("IMAGEGEN_HTTP_STALL", 30);
 	FILE *f = NULL;
 	CURLcode rc;
@@ -360,6 +360,11 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, struct htt
 	SETOPT(c, CURLOPT_TIMEOUT, (long)(deadline > time(NULL) ? deadline - time(NULL) : 1));
 	SETOPT(c, CURLOPT_USERAGENT, "imagegen/" VERSION);
 	SETOPT(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	/* the CA certificates to trust instead of the system's, as OpenSSL's tools take them */
+	if ((ca = getenv("SSL_CERT_FILE")) && *ca)
+		SETOPT(c, CURLOPT_CAINFO, ca);
+	if ((ca = getenv("SSL_CERT_DIR")) && *ca)
+		SETOPT(c, CURLOPT_CAPATH, ca);
 	if (res->fd >= 0 && res->size > 0)
 		SETOPT(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)res->size);
 	if (strcmp(req->method, "HEAD") == 0) {
@@ -395,7 +400,7 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, struct htt
 	if (rc == CURLE_RANGE_ERROR)
 		return RESTART;
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
-		snprintf(res->err, sizeof(res->err), "%s (the limits: IMAGEGEN_HTTP_STALL=%ld, "
+		snprintf(res->err, sizeof(res->err), "%.120s (the limits: IMAGEGEN_HTTP_STALL=%ld, "
 		         "IMAGEGEN_HTTP_TIMEOUT=%ld)", cerr[0] ? cerr : curl_easy_strerror(rc), stall,
 		         seconds("IMAGEGEN_HTTP_TIMEOUT", 900));
 		return time(NULL) < deadline ? STALLED : FAILED;

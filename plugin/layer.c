@@ -438,12 +438,23 @@ canonicalise(struct layer *l)
 	hardlinkorder(l);
 }
 
+/* where writetar's bytes go: the sink, for the layer named */
+struct tarsink {
+	struct sink *sink;
+	const char *name;
+};
+
 static la_ssize_t
 towrite(struct archive *a, void *arg, const void *data, size_t len)
 {
-	(void)a;
-	if (sink_write(arg, data, len) < 0)
+	struct tarsink *t = arg;
+
+	errno = 0;
+	if (sink_write(t->sink, data, len) < 0) {
+		archive_set_error(a, errno ? errno : EIO, "write layer %s: %s", t->name,
+		                  errno ? strerror(errno) : "the compressor failed");
 		return -1;
+	}
 	return (la_ssize_t)len;
 }
 
@@ -462,7 +473,7 @@ writeheader(struct archive *a, struct archive_entry *e, const struct node *n)
 		return;
 	if (r == ARCHIVE_WARN && (!utf8valid(n->path) || (linked && !utf8valid(n->src))))
 		return;
-	fatal("%s: tar: %s", n->ctx, showname(archive_error_string(a)));
+	fatal("%s: tar: %s", n->ctx, showname(archiveerr(a)));
 }
 
 static void
@@ -490,7 +501,7 @@ writefile(struct archive *a, struct archive_entry *e, const struct node *n)
 		if (r == 0)
 			fatal("%s: %s changed while it was read", n->ctx, showname(n->src));
 		if (archive_write_data(a, chunk, (size_t)r) != r)
-			fatal("%s: tar: %s", n->ctx, archive_error_string(a));
+			fatal("%s: tar: %s", n->ctx, archiveerr(a));
 	}
 	close(fd);
 }
@@ -510,7 +521,7 @@ writespooled(struct archive *a, struct archive_entry *e, struct layer *l, const 
 		if (r <= 0)
 			fatal("%s: read the spool:", n->ctx);
 		if (archive_write_data(a, chunk, (size_t)r) != r)
-			fatal("%s: tar: %s", n->ctx, archive_error_string(a));
+			fatal("%s: tar: %s", n->ctx, archiveerr(a));
 	}
 }
 
@@ -518,14 +529,15 @@ static void
 writetar(struct layer *l, struct sink *s, long long epoch)
 {
 	struct archive *a = archive_write_new();
+	struct tarsink t = {s, l->name};
 	struct archive_entry *e;
 	struct node *n;
 	size_t i;
 
 	if (!a || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_set_format_option(a, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK ||
-	    archive_write_open2(a, s, NULL, towrite, NULL, NULL) != ARCHIVE_OK)
-		fatal("%s: tar: %s", l->name, a ? archive_error_string(a) : "out of memory");
+	    archive_write_open2(a, &t, NULL, towrite, NULL, NULL) != ARCHIVE_OK)
+		fatal("%s: tar: %s", l->name, archiveerr(a));
 	e = archive_entry_new();
 	if (!e)
 		fatal("out of memory");
@@ -580,11 +592,11 @@ writetar(struct layer *l, struct sink *s, long long epoch)
 		writeheader(a, e, n);
 		if (n->kind == KTEXT && n->textlen > 0 &&
 		    archive_write_data(a, n->src, n->textlen) != (la_ssize_t)n->textlen)
-			fatal("%s: tar: %s", n->ctx, archive_error_string(a));
+			fatal("%s: tar: %s", n->ctx, archiveerr(a));
 	}
 	archive_entry_free(e);
 	if (archive_write_close(a) != ARCHIVE_OK)
-		fatal("%s: tar: %s", l->name, archive_error_string(a));
+		fatal("%s: tar: %s", l->name, archiveerr(a));
 	archive_write_free(a);
 }
 
@@ -656,7 +668,7 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 	writetar(&l, s, epoch);
 	if (sink_close(s, &r) < 0 || close(fd) < 0) {
 		unlink(tmp);
-		fatal("write %s:", tmp);
+		fatal("%s: write layer %s:", l.name, tmp);
 	}
 	store_commit(store, tmp, r.digest);
 	removeonfatal(NULL);

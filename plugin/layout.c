@@ -213,14 +213,14 @@ tarentry(struct archive *a, struct archive_entry *e, const char *name, int dir,
 	archive_entry_set_mtime(e, epoch, 0);
 	archive_entry_set_size(e, dir ? 0 : size);
 	if (archive_write_header(a, e) != ARCHIVE_OK)
-		fatal("tar: %s", archive_error_string(a));
+		fatal("tar: %s", archiveerr(a));
 }
 
 static void
 tardata(struct archive *a, const char *data, size_t len)
 {
 	if (len > 0 && archive_write_data(a, data, len) != (la_ssize_t)len)
-		fatal("tar: %s", archive_error_string(a));
+		fatal("tar: %s", archiveerr(a));
 }
 
 static void
@@ -294,7 +294,7 @@ layout_archive(const char *image, const char *tar, const char *store)
 		fatal("out of memory");
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_open_filename(a, tmp) != ARCHIVE_OK)
-		fatal("%s: %s", tmp, archive_error_string(a));
+		fatal("%s: %s", tmp, archiveerr(a));
 	tarentry(a, e, "blobs", 1, 0, epoch);
 	tarentry(a, e, "blobs/sha256", 1, 0, epoch);
 	for (i = 0; i < b.len; i++) {
@@ -305,7 +305,7 @@ layout_archive(const char *image, const char *tar, const char *store)
 	tardata(a, manifest, strlen(manifest));
 	if (archive_write_close(a) != ARCHIVE_OK) {
 		unlink(tmp);
-		fatal("%s: %s", tmp, archive_error_string(a));
+		fatal("%s: %s", tmp, archiveerr(a));
 	}
 	archive_write_free(a);
 	archive_entry_free(e);

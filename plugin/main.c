@@ -76,7 +76,10 @@ static const char help[] =
 	"~/.cache/imagegen), IMAGEGEN_INSECURE_REGISTRIES (host:port,... spoken\n"
 	"to over plain http; loopback registries always are), REGISTRY_AUTH_FILE\n"
 	"and DOCKER_CONFIG (registry credentials), IMAGEGEN_THREADS (compression\n"
-	"threads; the bytes do not depend on it), IMAGEGEN_LUA (load lua/ and\n"
+	"threads; the bytes do not depend on it), IMAGEGEN_HTTP_TIMEOUT and\n"
+	"IMAGEGEN_HTTP_STALL (seconds: a request in all, and without progress;\n"
+	"default 900 and 30), IMAGEGEN_EVAL_SECONDS and IMAGEGEN_EVAL_MEMORY (CPU\n"
+	"seconds and MiB for the definitions; default 60 and 4096), IMAGEGEN_LUA (load lua/ and\n"
 	"rules/ from this folder instead of the\n"
 	"copies built in), IMAGEGEN_DEBUG (tracebacks for Lua errors).\n";
 

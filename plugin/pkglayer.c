@@ -82,7 +82,7 @@ spool(struct layer *l, struct archive *a, struct node *n, const char *ctx)
 		l->spoolsize += r;
 	}
 	if (r < 0)
-		fatal("%s: %s", ctx, archive_error_string(a));
+		fatal("%s: %s", ctx, archiveerr(a));
 	n->size = l->spoolsize - n->off;
 }
 

@@ -121,7 +121,7 @@ insecure(const char *host)
 static int
 parseref(struct client *cl, const char *s)
 {
-	const char *slash = strchr(s, '/'), *at = strchr(s, '@'), *end, *colon;
+	const char *slash = strchr(s, '/'), *at = slash ? strchr(slash, '@') : NULL, *end, *colon;
 	struct ref *r = &cl->r;
 	char *url;
 	int bad;

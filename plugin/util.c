@@ -9,10 +9,14 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <openssl/evp.h>
+#include <archive.h>
 #include <jansson.h>
 #include "util.h"
 
 const char *argv0 = "imagegen";
+#ifdef FUZZING
+jmp_buf *fatalreturn;
+#endif
 /* a temporary file that a fatal error must not leave behind */
 static char *pending;
 
@@ -55,6 +59,11 @@ fatal(const char *fmt, ...)
 	va_end(ap);
 	if (pending)
 		unlink(pending);
+#ifdef FUZZING
+	/* a fuzz target takes an error back instead of the process ending */
+	if (fatalreturn)
+		longjmp(*fatalreturn, 1);
+#endif
 	exit(1);
 }
 
@@ -99,11 +108,11 @@ char *
 xasprintf(const char *fmt, ...)
 {
 	va_list ap;
+	char *s, probe;
 	int n;
-	char *s;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(&probe, 1, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		fatal("vsnprintf:");
@@ -149,10 +158,11 @@ void
 bufprintf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	char probe;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(&probe, 1, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		fatal("vsnprintf:");
@@ -517,6 +527,16 @@ sourcedate(void)
 	if (errno || *end || t < 0 || t > 253402300799LL)
 		fatal("SOURCE_DATE_EPOCH '%s' is not a number of seconds from 1970 to 9999", s);
 	return t;
+}
+
+const char *
+archiveerr(struct archive *a)
+{
+	const char *s = a ? archive_error_string(a) : NULL;
+
+	if (s)
+		return s;
+	return a && archive_errno(a) ? strerror(archive_errno(a)) : "unknown error";
 }
 
 json_t *

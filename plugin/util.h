@@ -1,6 +1,8 @@
 /* util: errors, memory, strings and files shared by every module */
 #include <stddef.h>
 
+struct archive;
+
 #ifdef __GNUC__
 #define NORETURN __attribute__((noreturn))
 #else
@@ -12,6 +14,12 @@ struct buf {
 	char *data;
 	size_t len, cap;
 };
+
+#ifdef FUZZING
+#include <setjmp.h>
+/* fuzz builds: where fatal returns to, instead of exiting, when set */
+extern jmp_buf *fatalreturn;
+#endif
 
 /* the program name used as the prefix of every message */
 extern const char *argv0;
@@ -82,6 +90,8 @@ void sha256hex(const void *data, size_t len, char hex[65]);
 const char *cachedir(void);
 /* SOURCE_DATE_EPOCH, or the default (0) when unset; exits if malformed */
 long long sourcedate(void);
+/* libarchive's message for its last error, never NULL */
+const char *archiveerr(struct archive *a);
 /* parse a JSON file, or exit naming the file and line */
 struct json_t *readjson(const char *path);
 /* canonical JSON text (sorted keys, no insignificant whitespace); free it */

@@ -230,6 +230,10 @@ local function packages(r, rel, arch, where)
           end
           if ext ~= "" then data = native.decompress(data) end
           for _, p in ipairs(native.paragraphs(data, wanted)) do
+            if not (p.Package or ""):match("^[a-z0-9][a-z0-9+.-]+$") then
+              fail(where, "%s: %s names a package '%s', not a Debian package name", M.repoid(r), stem .. ext,
+                tostring(p.Package))
+            end
             p.repo = r
             out[#out + 1] = p
           end
