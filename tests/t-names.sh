@@ -239,3 +239,19 @@ printf 'image { name = "x", base = oci_layout "oci\\nlayout" }\n' > build.lua
 same "a base path with a newline: exit 1, one line" "1 1" "$? $(wc -l < err)"
 contains "which names it" err "oci\\nlayout: imagegen's own command lines cannot carry a newline"
 check "and nothing is written" test ! -e build.ninja -a ! -e .imagegen
+
+# names that make would read as something else, in the build folder itself:
+# a special target (.SILENT silences every recipe) and '~' (the home folder)
+mkdir "$W/special" && cd "$W/special" || exit 1
+printf 'x\n' > .SILENT
+printf 'y\n' > '~'
+printf 'image { name = "s", files = { { "/s", ".SILENT" }, { "/t", "~" } } }\n' > build.lua
+"$IMAGEGEN" -G make build.lua && printf 'include images.mk\n' > Makefile
+make images > 1.log 2>&1
+echo edited >> .SILENT
+make V=1 images > 2.log 2>&1
+contains "make: a source named .SILENT is not taken for the special target" 2.log "imagegen layer -m"
+echo edited >> '~'
+make images > 3.log 2>&1
+contains "make: a source named ~ is not taken for the home folder" 3.log "LAYER   s/files"
+check "make: then nothing is left to do" make -q images
