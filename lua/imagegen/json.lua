@@ -12,8 +12,10 @@ end
 local escapes = { ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f',
   ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t' }
 
+-- (the control characters spelled out: %c follows the locale, which in
+-- the make plugin is make's, and may take bytes of UTF-8 for controls)
 local function utf8str(s)
-  return (s:gsub('[%c"\\]', function(c)
+  return (s:gsub('[\0-\31"\\]', function(c)
     return escapes[c] or string.format("\\u%04x", c:byte())
   end))
 end
