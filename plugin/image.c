@@ -24,6 +24,13 @@
  *    configdesc: descriptor, config: the whole config,
  *    layers: [descriptor + diffid], base layers first}
  * The config and manifest are canonical JSON blobs in the store.
+ *
+ * An image of several platforms is one image file a platform, and an
+ * index file made from them (image_index), which layout and push read:
+ *   {name, epoch, ref, repo, index: the image index's descriptor,
+ *    images: [each platform's image file, in the order given]}
+ * The image index is a canonical JSON blob in the store, its manifests
+ * each platform's manifest descriptor with the platform.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +43,7 @@
 
 #define MT_CONFIG "application/vnd.oci.image.config.v1+json"
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define MT_INDEX "application/vnd.oci.image.index.v1+json"
 
 static void
 rfc3339(long long t, char out[32])
@@ -257,4 +265,44 @@ image_build(const char *specpath, const char *outpath, const char *store)
 	json_decref(manifest);
 	json_decref(base);
 	json_decref(spec);
+}
+
+void
+image_index(const char *outpath, const char *store, char *const images[], int n)
+{
+	json_t *files = json_array(), *manifests = json_array(), *img, *m, *first = NULL, *index, *idesc, *out;
+	char *text;
+	int i;
+
+	if (!files || !manifests)
+		fatal("out of memory");
+	for (i = 0; i < n; i++) {
+		img = readjson(images[i]);
+		m = json_deep_copy(need(img, "manifest", images[i]));
+		if (!m)
+			fatal("out of memory");
+		set(m, "platform", json_deep_copy(need(img, "platform", images[i])));
+		append(manifests, m);
+		append(files, img);
+		if (!first)
+			first = img;
+	}
+	if (!first)
+		fatal("index: no image files");
+	index = json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType", MT_INDEX, "manifests", manifests);
+	if (!index)
+		fatal("out of memory");
+	idesc = store_putjson(store, MT_INDEX, index);
+	out = json_pack("{s:O, s:O, s:O, s:O, s:o, s:O}", "name", need(first, "name", images[0]),
+	                "epoch", need(first, "epoch", images[0]), "ref", need(first, "ref", images[0]),
+	                "repo", need(first, "repo", images[0]), "index", idesc, "images", files);
+	if (!out)
+		fatal("out of memory");
+	text = dumpjson(out);
+	if (updatefile(outpath, text, strlen(text)) && makemode)
+		printf("  INDEX   %s\n", json_string_value(json_object_get(out, "name")));
+	free(text);
+	json_decref(out);
+	json_decref(files);
+	json_decref(index);
 }

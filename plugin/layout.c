@@ -2,8 +2,10 @@
  * layout: an image file (see image.c) made into what tools load.
  *
  * OCI image layout DIR: oci-layout, blobs/sha256/<hex> hard-linked from the
- * store (reflinked or copied when the store is on another file system), and index.json
- * with one manifest whose org.opencontainers.image.ref.name is the tag.
+ * store (reflinked or copied when the store is on another file system), and
+ * index.json with one descriptor whose org.opencontainers.image.ref.name is
+ * the tag: the image's manifest, or for an image of several platforms the
+ * image index of their manifests.
  * index.json is written last, by rename, and only when it changed: it is
  * the file ninja tracks, so a layout is either whole or not done. Blobs
  * that no longer belong to the image are removed.
@@ -39,19 +41,38 @@ struct blobs {
 	size_t len;
 };
 
-static json_t *
-loadimage(const char *path, struct blobs *b)
+/* the blobs of one image file: config, layers, manifest */
+static void
+addblobs(json_t *img, struct blobs *b)
 {
-	json_t *img = readjson(path), *l;
-	size_t i, n;
+	json_t *l;
+	size_t i;
 
-	n = json_array_size(json_object_get(img, "layers"));
-	b->digest = xcalloc(n + 2, sizeof(*b->digest));
-	b->len = 0;
 	b->digest[b->len++] = json_string_value(json_object_get(json_object_get(img, "configdesc"), "digest"));
 	json_array_foreach(json_object_get(img, "layers"), i, l)
 		b->digest[b->len++] = json_string_value(json_object_get(l, "digest"));
 	b->digest[b->len++] = json_string_value(json_object_get(json_object_get(img, "manifest"), "digest"));
+}
+
+/* an image file, or an index file and its platforms' image files (see image.c) */
+static json_t *
+loadimage(const char *path, struct blobs *b)
+{
+	json_t *img = readjson(path), *images = json_object_get(img, "images"), *one;
+	size_t i, n = 1;
+
+	json_array_foreach(images, i, one)
+		n += json_array_size(json_object_get(one, "layers")) + 2;
+	n += json_array_size(json_object_get(img, "layers")) + 2;
+	b->digest = xcalloc(n, sizeof(*b->digest));
+	b->len = 0;
+	if (json_object_get(img, "index")) {
+		b->digest[b->len++] = json_string_value(json_object_get(json_object_get(img, "index"), "digest"));
+		json_array_foreach(images, i, one)
+			addblobs(one, b);
+	} else {
+		addblobs(img, b);
+	}
 	for (i = 0; i < b->len; i++) {
 		if (!b->digest[i] || !store_validdigest(b->digest[i]))
 			fatal("%s: malformed image file", path);
@@ -59,16 +80,22 @@ loadimage(const char *path, struct blobs *b)
 	return img;
 }
 
+/* index.json: the image's manifest (or the index of its platforms), tagged */
 static char *
 indexjson(json_t *img)
 {
 	json_t *index, *m;
 	char *text;
 
-	m = json_deep_copy(json_object_get(img, "manifest"));
+	if (json_object_get(img, "index")) {
+		m = json_deep_copy(json_object_get(img, "index"));
+	} else {
+		m = json_deep_copy(json_object_get(img, "manifest"));
+		if (m && json_object_set(m, "platform", json_object_get(img, "platform")) < 0)
+			fatal("malformed image file");
+	}
 	if (!m || json_object_set_new(m, "annotations", json_pack("{s:O}",
-	    "org.opencontainers.image.ref.name", json_object_get(img, "ref"))) < 0 ||
-	    json_object_set(m, "platform", json_object_get(img, "platform")) < 0)
+	    "org.opencontainers.image.ref.name", json_object_get(img, "ref"))) < 0)
 		fatal("malformed image file");
 	index = json_pack("{s:i, s:s, s:[o]}", "schemaVersion", 2, "mediaType", MT_INDEX,
 	                  "manifests", m);
@@ -264,6 +291,8 @@ layout_archive(const char *image, const char *tar, const char *store)
 	char *tmp, *manifest, *repotag;
 	size_t i;
 
+	if (json_object_get(img, "index"))
+		fatal("archive %s: %s has several platforms; a docker-archive holds one platform's image", tar, image);
 	/* docker's manifest.json: config, tags and layers by path in the tar */
 	repotag = xasprintf("%s:%s", json_string_value(json_object_get(img, "repo")),
 	                    json_string_value(json_object_get(img, "ref")));

@@ -22,6 +22,7 @@ static const char usage[] =
 	"       imagegen --help | --version\n"
 	"       imagegen layer [-m] SPEC DESC DEPFILE STORE\n"
 	"       imagegen image [-m] SPEC IMAGE STORE\n"
+	"       imagegen index [-m] INDEX STORE IMAGE...\n"
 	"       imagegen layout [-m] IMAGE DIR STORE\n"
 	"       imagegen archive IMAGE TAR STORE\n"
 	"       imagegen base oci DIR TAG PLATFORM OUT STORE\n"
@@ -57,7 +58,10 @@ static const char help[] =
 	"                                  the files it read to DEPFILE\n"
 	"  image SPEC IMAGE STORE          write config and manifest blobs; IMAGE\n"
 	"                                  records them and the layers\n"
-	"  layout IMAGE DIR STORE          make DIR an OCI image layout\n"
+	"  index INDEX STORE IMAGE...      the image index of an image's platforms;\n"
+	"                                  INDEX records it and their image files\n"
+	"  layout IMAGE DIR STORE          make DIR an OCI image layout (IMAGE an\n"
+	"                                  image file or an index file)\n"
 	"  archive IMAGE TAR STORE         write a docker-archive (podman/docker load)\n"
 	"  fetch URL SHA256 SIZE FILE      download a package to FILE, verified\n"
 	"  push LAYOUT REF                 push an OCI layout's image to a registry\n"
@@ -122,6 +126,12 @@ main(int argc, char *argv[])
 	} else if (strcmp(cmd, "image") == 0) {
 		need(argc, 5);
 		image_build(argv[2], argv[3], argv[4]);
+	} else if (strcmp(cmd, "index") == 0) {
+		if (argc < 5) {
+			fputs(usage, stderr);
+			return 2;
+		}
+		image_index(argv[2], argv[3], argv + 4, argc - 4);
 	} else if (strcmp(cmd, "layout") == 0) {
 		need(argc, 5);
 		layout_write(argv[2], argv[3], argv[4]);

@@ -697,92 +697,148 @@ done:
 	return ret;
 }
 
-/* push the image of the layout; a summary line on stdout */
+/* the JSON blob digest of the layout's store, verified: into data, parsed */
+static json_t *
+readblob(struct client *cl, const char *store, const char *digest, struct buf *data)
+{
+	char *path = store_path(store, digest), check[72];
+	json_t *j;
+
+	data->len = 0;
+	if (readall(path, data) < 0)
+		fatal("%s: %s:", cl->what, path);
+	free(path);
+	memcpy(check, "sha256:", 7);
+	sha256hex(data->data ? data->data : "", data->len, check + 7);
+	if (strcmp(check, digest) != 0) {
+		failf(cl, "blob %s of the layout does not match its digest", digest);
+		return NULL;
+	}
+	j = json_loadb(data->data ? data->data : "", data->len, 0, NULL);
+	if (!j)
+		failf(cl, "blob %s of the layout is not JSON", digest);
+	return j;
+}
+
+/* PUT a manifest or index (its bytes, its media type) as reference: a tag or its digest */
 static int
-push(struct client *cl, const char *layout, const char *ref, const char *record)
+putmanifest(struct client *cl, const struct buf *data, const char *mt, const char *reference)
 {
 	struct httpreq req = {0};
 	struct httpres res;
-	struct pushcounts counts = {0, 0, 0};
-	struct buf manifest = {0};
 	const char *headers[2] = {NULL, NULL};
-	char *path, *url = NULL, *ctype = NULL;
-	json_t *index, *mdesc, *m = NULL, *l;
-	const char *mdigest, *mt;
-	char store[4096], check[72], why[256];
+	char *url = apiurl(cl, "%s/manifests/%s", reference), *ctype = xasprintf("Content-Type: %s", mt);
+	int ret = -1;
+
+	http_init(&res);
+	headers[0] = ctype;
+	req.method = "PUT";
+	req.url = url;
+	req.headers = headers;
+	req.body = data->data;
+	req.bodylen = (long long)data->len;
+	if (request(cl, &req, &res, "put the manifest") == 0) {
+		if (res.status == 201 || res.status == 200)
+			ret = 0;
+		else if (res.status == 400 && res.body.data)
+			failf(cl, "put the manifest: 400: the registry %s says it is invalid: %.200s", cl->r.host,
+			      res.body.data);
+		else
+			refused(cl, res.status, "put the manifest");
+	}
+	http_free(&res);
+	free(ctype);
+	free(url);
+	return ret;
+}
+
+/* push one image manifest of the layout, its blobs first, as reference */
+static int
+pushmanifest(struct client *cl, const char *store, const char *digest, const char *mt, const char *reference,
+             const char *record, struct pushcounts *counts)
+{
+	struct buf data = {0};
+	json_t *m, *l;
+	char why[256];
+	size_t i;
+	int ret = -1;
+
+	m = readblob(cl, store, digest, &data);
+	if (!m)
+		goto out;
+	if (oci_checkmanifest(m, why, sizeof(why)) < 0) {
+		failf(cl, "manifest %s: %s", digest, why);
+		goto out;
+	}
+	if (pushblob(cl, store, json_string_value(json_object_get(json_object_get(m, "config"), "digest")),
+	             json_integer_value(json_object_get(json_object_get(m, "config"), "size")), record, counts) < 0)
+		goto out;
+	json_array_foreach(json_object_get(m, "layers"), i, l) {
+		if (pushblob(cl, store, json_string_value(json_object_get(l, "digest")),
+		             json_integer_value(json_object_get(l, "size")), record, counts) < 0)
+			goto out;
+	}
+	ret = putmanifest(cl, &data, mt, reference);
+out:
+	json_decref(m);
+	free(data.data);
+	return ret;
+}
+
+/* push the image of the layout (a manifest, or an index and each of its
+   manifests by digest first); a summary line on stdout */
+static int
+push(struct client *cl, const char *layout, const char *ref, const char *record)
+{
+	struct pushcounts counts = {0, 0, 0};
+	struct buf data = {0};
+	json_t *index, *mdesc, *idx = NULL, *d;
+	const char *mdigest, *mt, *tag;
+	char store[4096], why[256], *path;
 	size_t i;
 	int ret = -1;
 
 	if (cl->r.digest)
 		return failf(cl, "push to a tag, not a digest");
-	http_init(&res);
+	tag = cl->r.tag ? cl->r.tag : "latest";
 	path = xasprintf("%s/index.json", layout);
 	index = readjson(path);
 	free(path);
-	mdesc = json_array_get(json_object_get(index, "manifests"), 0);
-	mdigest = json_string_value(json_object_get(mdesc, "digest"));
-	mt = json_string_value(json_object_get(mdesc, "mediaType"));
-	if (!mdigest || !mt || !store_validdigest(mdigest)) {
+	if (oci_checkindex(index, why, sizeof(why)) < 0 || json_array_size(json_object_get(index, "manifests")) < 1) {
 		failf(cl, "%s/index.json names no manifest", layout);
 		goto out;
 	}
+	mdesc = json_array_get(json_object_get(index, "manifests"), 0);
+	mdigest = json_string_value(json_object_get(mdesc, "digest"));
+	mt = json_string_value(json_object_get(mdesc, "mediaType"));
 	snprintf(store, sizeof(store), "%s/blobs", layout);
-	path = store_path(store, mdigest);
-	if (readall(path, &manifest) < 0)
-		fatal("%s: %s:", cl->what, path);
-	free(path);
-	memcpy(check, "sha256:", 7);
-	sha256hex(manifest.data, manifest.len, check + 7);
-	if (strcmp(check, mdigest) != 0) {
-		failf(cl, "%s does not match its digest", layout);
-		goto out;
-	}
-	m = json_loadb(manifest.data, manifest.len, 0, NULL);
-	if (!m) {
-		failf(cl, "the manifest is not JSON");
-		goto out;
-	}
-	if (oci_checkmanifest(m, why, sizeof(why)) < 0) {
-		failf(cl, "%s: %s", layout, why);
-		goto out;
-	}
-	if (pushblob(cl, store, json_string_value(json_object_get(json_object_get(m, "config"), "digest")),
-	             json_integer_value(json_object_get(json_object_get(m, "config"), "size")), record,
-	             &counts) < 0)
-		goto out;
-	json_array_foreach(json_object_get(m, "layers"), i, l) {
-		if (pushblob(cl, store, json_string_value(json_object_get(l, "digest")),
-		             json_integer_value(json_object_get(l, "size")), record, &counts) < 0)
+	if (!base_isindex(mt)) {
+		if (pushmanifest(cl, store, mdigest, mt, tag, record, &counts) < 0)
 			goto out;
-	}
-	url = apiurl(cl, "%s/manifests/%s", cl->r.tag ? cl->r.tag : "latest");
-	ctype = xasprintf("Content-Type: %s", mt);
-	headers[0] = ctype;
-	req.method = "PUT";
-	req.url = url;
-	req.headers = headers;
-	req.body = manifest.data;
-	req.bodylen = (long long)manifest.len;
-	if (request(cl, &req, &res, "put the manifest") < 0)
-		goto out;
-	if (res.status != 201 && res.status != 200) {
-		if (res.status == 400 && res.body.data)
-			failf(cl, "put the manifest: 400: the registry %s says it is invalid: %.200s", cl->r.host,
-			      res.body.data);
-		else
-			refused(cl, res.status, "put the manifest");
-		goto out;
+	} else {
+		idx = readblob(cl, store, mdigest, &data);
+		if (!idx)
+			goto out;
+		if (oci_checkindex(idx, why, sizeof(why)) < 0) {
+			failf(cl, "%s: %s", layout, why);
+			goto out;
+		}
+		json_array_foreach(json_object_get(idx, "manifests"), i, d) {
+			const char *digest = json_string_value(json_object_get(d, "digest"));
+			if (pushmanifest(cl, store, digest, json_string_value(json_object_get(d, "mediaType")), digest,
+			                 record, &counts) < 0)
+				goto out;
+		}
+		if (putmanifest(cl, &data, mt, tag) < 0)
+			goto out;
 	}
 	printf("push %s: %s, %d blob(s) uploaded, %d mounted, %d already there\n", ref, mdigest,
 	       counts.uploaded, counts.mounted, counts.present);
 	ret = 0;
 out:
-	free(ctype);
-	free(url);
-	json_decref(m);
+	json_decref(idx);
 	json_decref(index);
-	http_free(&res);
-	free(manifest.data);
+	free(data.data);
 	return ret;
 }
 

@@ -108,11 +108,11 @@ char *
 xasprintf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s, probe;
+	char *s;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(&probe, 1, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		fatal("vsnprintf:");
@@ -158,11 +158,10 @@ void
 bufprintf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char probe;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(&probe, 1, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		fatal("vsnprintf:");

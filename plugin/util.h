@@ -5,8 +5,10 @@ struct archive;
 
 #ifdef __GNUC__
 #define NORETURN __attribute__((noreturn))
+#define PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define NORETURN
+#define PRINTF(f, a)
 #endif
 
 /* growable byte buffer; data is always NUL-terminated */
@@ -25,11 +27,11 @@ extern jmp_buf *fatalreturn;
 extern const char *argv0;
 
 /* print "imagegen: msg" (a trailing ':' appends strerror(errno)) and exit 1 */
-NORETURN void fatal(const char *fmt, ...);
+NORETURN void fatal(const char *fmt, ...) PRINTF(1, 2);
 /* remove path if fatal is called before it is cleared (NULL clears) */
 void removeonfatal(const char *path);
 /* print "imagegen: msg" like fatal, without exiting */
-void warn(const char *fmt, ...);
+void warn(const char *fmt, ...) PRINTF(1, 2);
 /* allocate, or exit on failure */
 void *xmalloc(size_t n);
 /* allocate zeroed, or exit on failure */
@@ -39,13 +41,13 @@ void *xrealloc(void *p, size_t n);
 /* duplicate a string, or exit on failure */
 char *xstrdup(const char *s);
 /* printf into a new string */
-char *xasprintf(const char *fmt, ...);
+char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
 /* append n bytes to b */
 void bufadd(struct buf *b, const void *data, size_t n);
 /* append a string to b */
 void bufstr(struct buf *b, const char *s);
 /* append formatted text to b */
-void bufprintf(struct buf *b, const char *fmt, ...);
+void bufprintf(struct buf *b, const char *fmt, ...) PRINTF(2, 3);
 /* the length of the valid UTF-8 sequence at s (no overlong forms, surrogates
    or code points past U+10FFFF), 0 if there is none */
 size_t utf8seq(const char *s);

@@ -134,16 +134,29 @@ function M.write(P, exe, plugin)
 
   local names = {}
   for _, img in ipairs(P.images) do
-    w(path(img.image), ": ", path(img.spec), " ", paths(img.layers), " $(IMAGEGEN)")
-    run("$(IMAGEGEN) image -m ", q(img.spec), " ", q(img.image), " $(imagegen_store)")
-    w("")
+    for _, m in ipairs(img.manifests) do
+      w(path(m.image), ": ", path(m.spec), " ", paths(m.layers), " $(IMAGEGEN)")
+      run("$(IMAGEGEN) image -m ", q(m.spec), " ", q(m.image), " $(imagegen_store)")
+      w("")
+    end
+    if img.indexof then
+      local ins = {}
+      for i, f in ipairs(img.indexof) do ins[i] = q(f) end
+      w(path(img.image), ": ", paths(img.indexof), " $(IMAGEGEN)")
+      run("$(IMAGEGEN) index -m ", q(img.image), " $(imagegen_store) ", table.concat(ins, " "))
+      w("")
+    end
     w(path(img.index), ": ", path(img.image), " $(IMAGEGEN)")
     run("$(IMAGEGEN) layout -m ", q(img.image), " ", q(img.dir), " $(imagegen_store)")
     w("")
-    w(path(img.tar), ": ", path(img.image), " $(IMAGEGEN)")
-    say("ARCHIVE " .. img.tar)
-    run("$(IMAGEGEN) archive ", q(img.image), " ", q(img.tar), " $(imagegen_store)")
-    w("")
+    local tars = { { path = img.tar, image = img.tarimage } }
+    for _, t in ipairs(img.tars) do tars[#tars + 1] = t end
+    for _, t in ipairs(tars) do
+      w(path(t.path), ": ", path(t.image), " $(IMAGEGEN)")
+      say("ARCHIVE " .. t.path)
+      run("$(IMAGEGEN) archive ", q(t.image), " ", q(t.path), " $(imagegen_store)")
+      w("")
+    end
     w(".PHONY: ", path(img.name))
     w(path(img.name), ": ", path(img.index))
     w("")

@@ -98,6 +98,15 @@ function M.write(P, exe)
   w("  description = IMAGE $name")
   w("  restat = 1")
   w("")
+  local indexes = false
+  for _, img in ipairs(P.images) do indexes = indexes or img.indexof ~= nil end
+  if indexes then
+    w("rule index")
+    w("  command = $imagegen index $out $store $in")
+    w("  description = INDEX $name")
+    w("  restat = 1")
+    w("")
+  end
   w("rule layout")
   w("  command = $imagegen layout $in $dir $store")
   w("  description = LAYOUT $dir")
@@ -160,14 +169,25 @@ function M.write(P, exe)
   end
   local defaults = {}
   for _, img in ipairs(P.images) do
-    w("build ", path(img.image), ": image ", path(img.spec), " | ", paths(img.layers), " $imagegen")
-    w("  name = ", value(img.name))
-    w("")
+    for _, m in ipairs(img.manifests) do
+      w("build ", path(m.image), ": image ", path(m.spec), " | ", paths(m.layers), " $imagegen")
+      w("  name = ", value(img.name .. (img.indexof and (" " .. m.platform) or "")))
+      w("")
+    end
+    if img.indexof then
+      w("build ", path(img.image), ": index ", paths(img.indexof), " | $imagegen")
+      w("  name = ", value(img.name))
+      w("")
+    end
     w("build ", path(img.index), ": layout ", path(img.image), " | $imagegen")
     w("  dir = ", value(img.dir))
     w("")
-    w("build ", path(img.tar), ": archive ", path(img.image), " | $imagegen")
+    w("build ", path(img.tar), ": archive ", path(img.tarimage), " | $imagegen")
     w("")
+    for _, t in ipairs(img.tars) do
+      w("build ", path(t.path), ": archive ", path(t.image), " | $imagegen")
+      w("")
+    end
     w("build ", path(img.name), ": phony ", path(img.index))
     w("")
     if img.push then

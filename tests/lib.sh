@@ -118,11 +118,15 @@ pmsetup() {
 	sed -e "s|^graphroot *=.*|graphroot = \"$W/podman/graph\"|" \
 	    -e "s|^runroot *=.*|runroot = \"$W/podman/run\"|" \
 	    "$TOP/tests/containers/storage.conf" > "$W/podman/storage.conf"
+	# podman's own temporary folder private too (the default, /run/libpod, is
+	# the machine's, and another podman's reset removes it)
+	sed -e "s|^\[engine\]|[engine]\ntmp_dir = \"$W/podman/tmp\"|" \
+	    "$TOP/tests/containers/containers.conf" > "$W/podman/containers.conf"
 }
 
 # pm ARG...: podman with the settings and the private storage
 pm() {
-	CONTAINERS_CONF=$TOP/tests/containers/containers.conf \
+	CONTAINERS_CONF=$W/podman/containers.conf \
 	CONTAINERS_STORAGE_CONF=$W/podman/storage.conf \
 	timeout 120 podman "$@" < /dev/null
 }

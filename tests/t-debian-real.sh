@@ -56,3 +56,26 @@ case $page in
 *"hello from nginx in an imagegen image"*) ok "nginx: runc runs it and it serves the page over HTTP" ;;
 *) fail "nginx: no page from the container: $(cat runc.log)" ;;
 esac
+
+# examples/multiarch: busybox from the apt sources for amd64 and arm64 under one tag
+if have aarch64-linux-gnu-gcc && have skopeo; then
+	rm -rf "$W/ma" && mkdir -p "$W/ma/b" && cp -R "$TOP/examples/hello" "$TOP/examples/multiarch" "$W/ma/"
+	rm -f "$W/ma/multiarch/imagegen.lock"
+	cd "$W/ma/b" || exit 1
+	check "multiarch: the example builds (hello cross-compiled, busybox per architecture)" \
+		sh -c "'$IMAGEGEN' ../multiarch/build.lua 2> gen.log && ninja > ninja.log 2>&1"
+	same "multiarch: the lock holds busybox for amd64 and arm64" "amd64 arm64" \
+		"$(jget ../multiarch/imagegen.lock "' '.join(j['images'][k]['architecture'] for k in sorted(j['images']))")"
+	checkvalid "multiarch: oci-validate busybox" --epoch 0 out/busybox
+	rm -rf "$W/ma/arm" "$W/ma/arm.layout"
+	if skopeo copy --override-arch arm64 oci:out/busybox:latest "oci:$W/ma/arm.layout:latest" > /dev/null 2>&1 &&
+	    umoci unpack --image "$W/ma/arm.layout:latest" "$W/ma/arm" > /dev/null 2>&1 && have qemu-aarch64-static; then
+		# binfmt_misc is not set up here: qemu runs the arm64 busybox directly
+		same "multiarch: the arm64 busybox runs under qemu-aarch64-static" "hello from busybox" \
+			"$(qemu-aarch64-static "$W/ma/arm/rootfs/bin/busybox" echo hello from busybox 2>&1)"
+	else
+		fail "multiarch: the arm64 busybox could not be unpacked and run"
+	fi
+else
+	skip "multiarch: gcc-aarch64-linux-gnu or skopeo missing"
+fi

@@ -6,6 +6,7 @@
 . "$TOP/tests/lib.sh"
 
 workdir security
+cd "$W" || exit 1
 export IMAGEGEN_CACHE="$W/cache"
 PIDS=
 cleanup() {

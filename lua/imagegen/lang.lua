@@ -13,6 +13,7 @@
 local native = require "imagegen.native"
 local path = require "imagegen.path"
 local check = require "imagegen.check"
+local nonul = check.nonul
 local fail, caller, suggest, checkfields, set = check.fail, check.caller, check.suggest, check.checkfields, check.set
 local isstring, stringlist, stringmap = check.isstring, check.stringlist, check.stringmap
 local parsemode, parseid, destination, show = check.parsemode, check.parseid, check.destination, check.show
@@ -43,11 +44,15 @@ local function unview(v)
 end
 M.unview = unview
 
-View.__index = function(v, k) return view(object[v][k]) end
+-- a command's view reads its outputs: cmd[1], cmd["name"], #cmd
+local function through(obj)
+  return check.typename(obj) == "imagegen.command" and obj.outputs or obj
+end
+View.__index = function(v, k) return view(through(object[v])[k]) end
 View.__newindex = function(v, k)
   error(string.format("%s: '%s' cannot be set after it is declared", check.typename(object[v]), tostring(k)), 2)
 end
-View.__len = function(v) return #object[v] end
+View.__len = function(v) return #through(object[v]) end
 View.__pairs = function(v)
   local t = object[v]
   return function(_, k)
@@ -103,9 +108,8 @@ local Repository = {}
 Repository.__index = Repository
 Repository.__name = "imagegen.repository"
 
--- cmd[1] or cmd["name"] is one of the command's outputs
 local Command = {}
-Command.__index = function(c, k) return rawget(c, "outputs")[k] end
+Command.__index = Command
 Command.__name = "imagegen.command"
 local layerfields = set { "name", "files" }
 local entryfields = set { "mode", "uid", "gid", "xattrs" }
@@ -264,10 +268,10 @@ local function declarations(G, file)
     local obj = unview(v)
     local mt = debug.getmetatable(obj)
     if mt == Source then return obj end
-    if mt == Output then return mksource { kind = "output", path = obj.path, name = obj.path } end
+    if mt == Output then return mksource { kind = "output", path = obj.path, name = obj.path, output = obj } end
     if mt == Command then
       if #obj.outputs ~= 1 then fail(where, "%s: the command has %d outputs; pick one, e.g. cmd[1]", what, #obj.outputs) end
-      return mksource { kind = "output", path = obj.outputs[1].path, name = obj.outputs[1].path }
+      return mksource { kind = "output", path = obj.outputs[1].path, name = obj.outputs[1].path, output = obj.outputs[1] }
     end
     fail(where, "%s: expected a source (a path, file, tree, text, symlink, dir, external or a command's output), got %s",
       what, kind(v))
@@ -342,7 +346,7 @@ local function declarations(G, file)
   -- d = { where, img, config, t }
   local imageorder = { "layers", "files", "tag", "base", "entrypoint", "cmd", "env", "workdir", "user",
     "labels", "stopsignal", "expose", "volumes", "packages", "repositories", "packagelayers", "users",
-    "groups", "compression", "annotations", "platform" }
+    "groups", "compression", "annotations", "platform", "platforms" }
   local imagefields = set(imageorder)
   -- the fields that become text of the image's config or manifest
   local configfields = { "entrypoint", "cmd", "env", "workdir", "user", "labels", "stopsignal", "volumes",
@@ -514,11 +518,28 @@ local function declarations(G, file)
 
   function field.annotations(d, v) d.img.annotations = stringmap(d.where, "annotations", v) end
 
-  function field.platform(d, v)
+  local function checkplatform(where, what, v)
     if not isstring(v) or not v:match("^[%w]+/[%w]+$") and not v:match("^[%w]+/[%w]+/[%w]+$") then
-      fail(d.where, "platform: expected 'os/arch' such as 'linux/amd64'")
+      fail(where, "%s: expected 'os/arch[/variant]' such as 'linux/amd64' or 'linux/arm/v7'", what)
     end
-    d.img.platform = v
+    return v
+  end
+
+  function field.platform(d, v)
+    if d.t.platforms ~= nil then fail(d.where, "platform: give platform or platforms, not both") end
+    d.img.platforms = { checkplatform(d.where, "platform", v) }
+  end
+
+  function field.platforms(d, v)
+    local list = stringlist(d.where, "platforms", v)
+    if #list == 0 then fail(d.where, "platforms: expected at least one platform") end
+    local seen = {}
+    for i, p in ipairs(list) do
+      checkplatform(d.where, string.format("platforms[%d]", i), p)
+      if seen[p] then fail(d.where, "platforms[%d]: '%s' is listed twice", i, p) end
+      seen[p] = true
+    end
+    d.img.platforms = list
   end
 
   function D.image(t)
@@ -570,7 +591,8 @@ local function declarations(G, file)
     checkfields(where, "command", t, commandfields)
     if t.outputs == nil then fail(where, "command: no outputs") end
     if t.run == nil then fail(where, "command: no run") end
-    local cmd = setmetatable({ where = where, outputs = {}, inputs = {}, description = t.description }, Command)
+    local cmd = setmetatable({ where = where, outputs = {}, inputs = {}, sources = {}, description = t.description },
+      Command)
     for i, o in ipairs(stringlist(where, "outputs", t.outputs)) do
       if o == "" or path.isabs(o) or path.normalize(o):sub(1, 2) == ".." or o:find("%z") then
         fail(where, "outputs[%d]: '%s' must be a relative path inside the build folder", i, show(o))
@@ -578,7 +600,7 @@ local function declarations(G, file)
       local p = path.join(gendir, o)
       if G.outputs[p] then fail(where, "outputs[%d]: '%s' is also an output at %s", i, show(o), G.outputs[p]) end
       G.outputs[p] = where
-      local out = setmetatable({ path = p }, Output)
+      local out = setmetatable({ path = p, command = cmd, index = i }, Output)
       cmd.outputs[i] = out
       cmd.outputs[o] = out
     end
@@ -589,9 +611,21 @@ local function declarations(G, file)
         fail(where, "%s: a command's inputs are files, externals or other commands' outputs", what)
       end
       cmd.inputs[i] = src.path
+      cmd.sources[i] = src
+      -- built from a per-platform output: built per platform too
+      if src.output and src.output.command.perplatform then cmd.perplatform = true end
     end
-    if isstring(t.run) then
-      cmd.run = t.run
+    -- a run that depends on the platform (a function of it, or naming
+    -- $os, $arch, $variant or $platform) is run once per platform
+    if type(t.run) == "function" then
+      cmd.runfn = t.run
+      cmd.perplatform = true
+    elseif isstring(t.run) then
+      cmd.run = nonul(where, "run", t.run)
+      if t.run:gsub("%$%$", ""):find("%$os%f[^%w_]") or t.run:gsub("%$%$", ""):find("%$arch%f[^%w_]") or
+          t.run:gsub("%$%$", ""):find("%$variant%f[^%w_]") or t.run:gsub("%$%$", ""):find("%$platform%f[^%w_]") then
+        cmd.perplatform = true
+      end
     else
       cmd.argv = stringlist(where, "run", t.run)
     end

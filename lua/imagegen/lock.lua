@@ -6,6 +6,7 @@
 --
 -- { "imagegen-lock": 1,
 --   images = { [name] = { request, architecture, repositories, base, packages } },
+--     (an image of several platforms: [name@os-arch[-variant]] for each)
 --   bases = { [ref] = digest },
 --   repositories = { [id] = { url, suite, components, inrelease_sha256 } } }
 -- An image's entry holds while its request, architecture, repositories and
@@ -133,7 +134,9 @@ function M.hook(G, opts)
     end
     table.sort(base)
     local want = { request = img.packages, architecture = arch, repositories = ids, base = json.array(base) }
-    local entry = old.images[img.name]
+    -- an image of several platforms has an entry for each: NAME@os-arch
+    local key = img.name .. r.suffix
+    local entry = old.images[key]
     local function same(e)
       for _, k in ipairs { "request", "architecture", "repositories", "base" } do
         local v = e[k] or json.array()
@@ -149,14 +152,14 @@ function M.hook(G, opts)
     else
       local what = entry and "no longer matches the definition" or "has no entry for it"
       if opts.locked then
-        fail(img.where, "image '%s': %s %s; run: imagegen lock %s", img.name, lockpath, what, G.top)
+        fail(img.where, "image '%s': %s %s; run: imagegen lock %s", key, lockpath, what, G.top)
       end
       if not opts.relock then
         io.stderr:write(string.format("imagegen: %s: image '%s': %s %s; resolving its packages and updating it\n",
-          img.where, img.name, lockpath, what))
+          img.where, key, lockpath, what))
       end
       local ikey = arch .. "\0" .. table.concat(ids, "\0")
-      local where = string.format("%s: image '%s'", img.where, img.name)
+      local where = string.format("%s: image '%s'", img.where, key)
       indexes[ikey] = indexes[ikey] or debian.index(repos, arch, where)
       pkgs = debian.resolve(indexes[ikey], img.packages, installed, where)
       for _, ri in ipairs(indexes[ikey].repos) do
@@ -164,7 +167,7 @@ function M.hook(G, opts)
           components = ri.repo.components, inrelease_sha256 = ri.release.sha256 }
       end
     end
-    new.images[img.name] = { request = want.request, architecture = arch, repositories = ids,
+    new.images[key] = { request = want.request, architecture = arch, repositories = ids,
       base = want.base, packages = pkgs }
     local out = {}
     for i, p in ipairs(pkgs) do

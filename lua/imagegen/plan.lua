@@ -7,9 +7,15 @@
 --   fetches   { path, url, sha256, size, name }  imagegen fetch URL SHA256 SIZE PATH
 --   bases     { args, out, inputs, name, pull }  imagegen base ARGS... OUT STORE
 --   layers    { id, spec, desc, inputs }        imagegen layer SPEC DESC DEPFILE STORE
---   images    { name, spec, image, layers, dir, index, tar, push }
+--   images    { name, image, manifests, indexof, dir, index, tar, tars, push }
+--             manifests: { platform, slug, spec, image, layers } a platform:
+--               imagegen image SPEC IMAGE STORE
+--             indexof: for an image of several platforms, their image
+--               files: imagegen index IMAGE STORE IMAGE...; image is the one
+--               the layout reads (the index file, or the one image file)
+--             imagegen layout IMAGE DIR; archive IMAGE TAR for tar (the
+--             machine's platform, else the first) and tars { platform, path }
 --             push: the reference to push to, for a tag that names a registry
---             imagegen image SPEC IMAGE STORE; layout IMAGE DIR; archive IMAGE TAR
 -- }
 -- Every file a helper reads that the generator writes (layer and image specs)
 -- is listed in plan.specs with its contents; the caller writes them, and
@@ -18,6 +24,7 @@ local json = require "imagegen.json"
 local native = require "imagegen.native"
 local lang = require "imagegen.lang"
 local check = require "imagegen.check"
+local resolve = require "imagegen.resolve"
 
 local M = {}
 
@@ -44,22 +51,29 @@ function M.shellword(s)
   return shellquote(s)
 end
 
--- a command's shell text, $in and $out replaced; and whether it spells a newline
-local function expand(cmd)
-  local ins, outs, words, lines = {}, {}, {}, false
+-- a command's shell text: $in, $out and (for a per-platform run) $os,
+-- $arch, $variant and $platform replaced, $$ a dollar sign; and whether
+-- it spells a newline or carriage return (see shellquote)
+local function expand(run, argv, inputs, outputs, vars)
+  local lines = false
   local function quote(w)
     lines = lines or w:find("[\n\r]") ~= nil
     return shellquote(w)
   end
-  for i, p in ipairs(cmd.inputs) do ins[i] = quote(p) end
-  for i, o in ipairs(cmd.outputs) do outs[i] = quote(o.path) end
-  if cmd.argv then
-    for i, w in ipairs(cmd.argv) do words[i] = quote(w) end
+  local ins, outs = {}, {}
+  for i, p in ipairs(inputs) do ins[i] = quote(p) end
+  for i, o in ipairs(outputs) do outs[i] = quote(o) end
+  if argv then
+    local words = {}
+    for i, w in ipairs(argv) do words[i] = quote(w) end
     return table.concat(words, " "), lines
   end
-  local s = cmd.run:gsub("%$%$", "\0")
-  s = s:gsub("%$in%f[^%w_]", (table.concat(ins, " "):gsub("%%", "%%%%")))
-  s = s:gsub("%$out%f[^%w_]", (table.concat(outs, " "):gsub("%%", "%%%%")))
+  local values = { ["in"] = table.concat(ins, " "), out = table.concat(outs, " ") }
+  for k, v in pairs(vars or {}) do values[k] = quote(v) end
+  local s = run:gsub("%$%$", "\0")
+  for _, k in ipairs { "in", "out", "os", "arch", "variant", "platform" } do
+    if values[k] then s = s:gsub("%$" .. k .. "%f[^%w_]", (values[k]:gsub("%%", "%%%%"))) end
+  end
   return (s:gsub("%z", "$")), lines
 end
 
@@ -144,11 +158,20 @@ function M.build(G, args, output)
   end
 
   for _, c in ipairs(G.commands) do
-    local outs = {}
-    for i, o in ipairs(c.outputs) do outs[i] = o.path end
-    local run, lines = expand(c)
-    P.commands[#P.commands + 1] = { outputs = outs, inputs = c.inputs, run = run, lines = lines,
-      description = check.show(c.description or ("CMD " .. outs[1])) }
+    if not c.perplatform then
+      local outs = {}
+      for i, o in ipairs(c.outputs) do outs[i] = o.path end
+      local run, lines = expand(c.run, c.argv, c.inputs, outs)
+      P.commands[#P.commands + 1] = { outputs = outs, inputs = c.inputs, run = run, lines = lines,
+        description = check.show(c.description or ("CMD " .. outs[1])) }
+    end
+  end
+  for _, inst in ipairs(G.instances) do
+    local c = inst.command
+    local run, lines = expand(inst.run, inst.argv, inst.inputs, inst.outputs, inst.vars)
+    P.commands[#P.commands + 1] = { outputs = inst.outputs, inputs = inst.inputs, run = run, lines = lines,
+      description = check.show(c.description and (c.description .. " (" .. inst.platform .. ")")
+        or ("CMD " .. inst.outputs[1])) }
   end
 
   local descof, fetched = {}, {}
@@ -171,50 +194,68 @@ function M.build(G, args, output)
   end
 
   local bases = {}
+  local machine = "linux/" .. native.arch()
   for _, img in ipairs(G.images) do
-    local r = img.resolved
-    local layers, descs = json.array(), {}
-    local seen = {}
-    for _, l in ipairs(r.layers) do
-      layers[#layers + 1] = { desc = descof[l], created_by = "imagegen layer " .. l.id }
-      if not seen[l] then descs[#descs + 1] = descof[l] end
-      seen[l] = true
-    end
-    local config = {}
-    for k, v in pairs(r.config) do config[k] = v end
-    if config.Env then
-      local env, keys = json.array(), {}
-      for k in pairs(config.Env) do keys[#keys + 1] = k end
-      table.sort(keys)
-      for i, k in ipairs(keys) do env[i] = k .. "=" .. config.Env[k] end
-      config.Env = env
-    end
-    for _, k in ipairs { "Entrypoint", "Cmd" } do
-      if config[k] then config[k] = json.array(config[k]) end
-    end
-    -- the base file: another image of this graph, or an imported base
-    local basefile
-    if r.base then
-      basefile = ".imagegen/image/" .. r.base.name .. ".json"
-    elseif r.external then
-      local b = basespec(G, r.external, r.platform)
-      if not bases[b.out] then
-        bases[b.out] = b
-        P.bases[#P.bases + 1] = b
+    local multi = #img.resolved > 1
+    local entry = { name = img.name, manifests = {}, dir = "out/" .. img.name,
+      index = "out/" .. img.name .. "/index.json", tar = "out/" .. img.name .. ".tar", tars = {}, push = img.push,
+      image = ".imagegen/image/" .. img.name .. ".json" }
+    for _, r in ipairs(img.resolved) do
+      local slug = resolve.slug(r.platform)
+      local layers, descs = json.array(), {}
+      local seen = {}
+      for _, l in ipairs(r.layers) do
+        layers[#layers + 1] = { desc = descof[l], created_by = "imagegen layer " .. l.id }
+        if not seen[l] then descs[#descs + 1] = descof[l] end
+        seen[l] = true
       end
-      basefile = b.out
+      local config = {}
+      for k, v in pairs(r.config) do config[k] = v end
+      if config.Env then
+        local env, keys = json.array(), {}
+        for k in pairs(config.Env) do keys[#keys + 1] = k end
+        table.sort(keys)
+        for i, k in ipairs(keys) do env[i] = k .. "=" .. config.Env[k] end
+        config.Env = env
+      end
+      for _, k in ipairs { "Entrypoint", "Cmd" } do
+        if config[k] then config[k] = json.array(config[k]) end
+      end
+      -- the base file: the same platform's image file of a base in this graph, or an imported base
+      local basefile
+      if r.base then
+        basefile = ".imagegen/image/" .. r.base.name .. (#r.base.resolved > 1 and ("@" .. slug) or "") .. ".json"
+      elseif r.external then
+        local b = basespec(G, r.external, r.platform)
+        if not bases[b.out] then
+          bases[b.out] = b
+          P.bases[#P.bases + 1] = b
+        end
+        basefile = b.out
+      end
+      if basefile then descs[#descs + 1] = basefile end
+      local os_, arch, variant = r.platform:match("^([^/]+)/([^/]+)/?(.*)$")
+      local text = json.encode { name = img.name, ctx = img.where .. ": image " .. img.name, epoch = G.epoch,
+        ref = img.ref, repo = img.repo,
+        platform = { os = os_, architecture = arch, variant = variant ~= "" and variant or nil },
+        base = basefile, config = config, layers = layers, annotations = img.annotations } .. "\n"
+      local id = img.name .. r.suffix
+      local m = { platform = r.platform, slug = slug, spec = spec(".imagegen/spec/image/" .. id .. ".json", text),
+        image = ".imagegen/image/" .. id .. ".json", layers = descs }
+      entry.manifests[#entry.manifests + 1] = m
+      if multi then entry.tars[#entry.tars + 1] = { platform = r.platform, path = "out/" .. img.name .. "." .. slug .. ".tar",
+        image = m.image } end
     end
-    if basefile then descs[#descs + 1] = basefile end
-    local os_, arch, variant = r.platform:match("^([^/]+)/([^/]+)/?(.*)$")
-    local text = json.encode { name = img.name, ctx = img.where .. ": image " .. img.name, epoch = G.epoch,
-      ref = img.ref, repo = img.repo,
-      platform = { os = os_, architecture = arch, variant = variant ~= "" and variant or nil },
-      base = basefile, config = config, layers = layers, annotations = img.annotations } .. "\n"
-    P.images[#P.images + 1] = { name = img.name,
-      spec = spec(".imagegen/spec/image/" .. img.name .. ".json", text),
-      image = ".imagegen/image/" .. img.name .. ".json", layers = descs,
-      dir = "out/" .. img.name, index = "out/" .. img.name .. "/index.json",
-      tar = "out/" .. img.name .. ".tar", push = img.push }
+    -- the docker-archive holds one platform: this machine's, else the first
+    entry.tarimage = entry.manifests[1].image
+    for _, m in ipairs(entry.manifests) do
+      if m.platform == machine then entry.tarimage = m.image end
+    end
+    if multi then
+      entry.indexof = {}
+      for i, m in ipairs(entry.manifests) do entry.indexof[i] = m.image end
+    end
+    P.images[#P.images + 1] = entry
   end
 
   local specpaths = {}

@@ -1,13 +1,23 @@
 -- imagegen.resolve: the graph as a whole, once every definition has run.
 -- Each image's base is found (by name, or from outside the graph), cycles
--- refused, and what an image is made of filled in as img.resolved:
+-- refused, and what an image is made of filled in as img.resolved, a list
+-- with one entry r for each of its platforms:
+--   platform   "os/arch[/variant]": its own (platform or platforms), its
+--              base's, or the machine's; a base of the graph must have
+--              every platform the image asks for
+--   suffix     "" for an image of one platform, else "@os-arch[-variant]",
+--              which the ids of its per-platform layers end with
 --   layers     its own layers, in order: package layers, the dpkg status,
 --              the accounts, then the declared ones (a base's layers come
---              from the base's image file when the image is built)
+--              from the base's image file when the image is built); a
+--              declared layer with an output of a per-platform command is
+--              that platform's copy of it
 --   config     its own config fields (laid over the base's when built)
---   platform   "os/arch[/variant]": its own, its base's, or the machine's
 --   base       an image of the graph, or external: an imported base
 --   users, groups, debs   accounts and packages, its base's and its own
+-- A command whose run depends on the platform (a function, or $os, $arch,
+-- $variant, $platform) runs once for each platform that needs it:
+-- G.instances lists those runs.
 local native = require "imagegen.native"
 local path = require "imagegen.path"
 local check = require "imagegen.check"
@@ -47,13 +57,13 @@ local function packagelayers(G, img, r)
   local ctx = img.where .. ": packages"
   local groups = {}
   if img.packagelayers == "one" then
-    groups[1] = { id = img.name .. "/packages", debs = own }
+    groups[1] = { id = img.name .. "/packages" .. r.suffix, debs = own }
   elseif type(img.packagelayers) == "table" then
     local placed = {}
     local byname = {}
     for _, p in ipairs(own) do byname[p.name] = p end
     for i, names in ipairs(img.packagelayers) do
-      local g = { id = img.name .. "/packages-" .. i, debs = {} }
+      local g = { id = img.name .. "/packages-" .. i .. r.suffix, debs = {} }
       for _, n in ipairs(names) do
         if not byname[n] then
           fail(img.where, "packagelayers[%d]: '%s' is not among the image's packages", i, n)
@@ -62,7 +72,7 @@ local function packagelayers(G, img, r)
       end
       groups[#groups + 1] = g
     end
-    local rest = { id = img.name .. "/packages", debs = {} }
+    local rest = { id = img.name .. "/packages" .. r.suffix, debs = {} }
     for _, p in ipairs(own) do
       if not placed[p.name] then rest.debs[#rest.debs + 1] = p end
     end
@@ -96,13 +106,18 @@ local function packagelayers(G, img, r)
   if r.external then return end
   local all = {}
   for _, p in ipairs(r.debs) do all[#all + 1] = debsource(p) end
-  r.layers[#r.layers + 1] = newlayer(G, img.name .. "/dpkg-status", img.where, {
+  r.layers[#r.layers + 1] = newlayer(G, img.name .. "/dpkg-status" .. r.suffix, img.where, {
     { ctx = ctx, path = "var/lib/dpkg/status", source = mksource { kind = "dpkgstatus", debs = all },
       uid = 0, gid = 0 } })
 end
 
 -- /etc/passwd and /etc/group from the declared accounts, and their homes
+-- (the same for every platform: made once)
 local function accountlayer(G, img, r)
+  if img.accountlayer then
+    r.layers[#r.layers + 1] = img.accountlayer
+    return
+  end
   local users, groups = {}, {}
   local hasroot, hasrootgroup = false, false
   for _, u in ipairs(r.users) do hasroot = hasroot or u.uid == 0 end
@@ -130,13 +145,93 @@ local function accountlayer(G, img, r)
     uid = 0, gid = 0, mode = 420 }
   entries[#entries + 1] = { ctx = img.where .. ": groups", path = "etc/group",
     source = mksource { kind = "text", data = table.concat(group) }, uid = 0, gid = 0, mode = 420 }
-  r.layers[#r.layers + 1] = newlayer(G, img.name .. "/accounts", img.where, entries)
+  img.accountlayer = newlayer(G, img.name .. "/accounts", img.where, entries)
+  r.layers[#r.layers + 1] = img.accountlayer
 end
 
--- what an image is made of: its base, its layers (its own: a base's come
--- from the base's image file), its own config fields (laid over the base's
--- when the image is built), platform, accounts and packages
+-- "linux/arm64/v8" -> "linux-arm64-v8": a platform in file names and ids
+function M.slug(platform)
+  return (platform:gsub("/", "-"))
+end
 
+-- what a platform-dependent run is given: { os, arch, variant, platform }
+local function platformvars(platform)
+  local os_, arch, variant = platform:match("^([^/]+)/([^/]+)/?(.*)$")
+  return { os = os_, arch = arch, variant = variant, platform = platform }
+end
+
+-- a per-platform command as run for one platform (made once): its outputs
+-- under gen/PLATFORM/, its inputs the same platform's outputs
+local function instance(G, cmd, platform)
+  cmd.instances = cmd.instances or {}
+  if cmd.instances[platform] then return cmd.instances[platform] end
+  local slug = M.slug(platform)
+  local inst = { command = cmd, platform = platform, outputs = {}, inputs = {}, where = cmd.where }
+  for i, o in ipairs(cmd.outputs) do
+    inst.outputs[i] = "gen/" .. slug .. "/" .. o.path:sub(5)
+  end
+  for i, src in ipairs(cmd.sources) do
+    if src.output and src.output.command.perplatform then
+      inst.inputs[i] = instance(G, src.output.command, platform).outputs[src.output.index]
+    else
+      inst.inputs[i] = src.path
+    end
+  end
+  local vars = platformvars(platform)
+  if cmd.runfn then
+    local ok, run = pcall(cmd.runfn, setmetatable({}, { __index = vars, __newindex = function() end }))
+    if not ok then
+      if type(run) == "table" then error(run, 0) end
+      fail(cmd.where, "command: run(%s): %s", platform, tostring(run))
+    end
+    if type(run) == "table" and not getmetatable(run) then
+      inst.argv = check.stringlist(cmd.where, "command: run(" .. platform .. ")", run)
+    elseif isstring(run) then
+      inst.run = check.nonul(cmd.where, "command: run(" .. platform .. ")", run)
+    else
+      fail(cmd.where, "command: run(%s) gave %s, not a command line", platform, type(run))
+    end
+  else
+    inst.run, inst.argv = cmd.run, cmd.argv
+  end
+  inst.vars = vars
+  cmd.instances[platform] = inst
+  G.instances[#G.instances + 1] = inst
+  return inst
+end
+M.instance = instance
+
+-- a declared layer for one platform: itself, unless an entry is the output
+-- of a per-platform command; then a copy (made once) with that platform's
+-- outputs, whose id says the platform
+local function layerfor(G, l, platform)
+  local perplatform = false
+  for _, e in ipairs(l.entries) do
+    local o = e.source.output
+    if o and o.command.perplatform then perplatform = true end
+  end
+  if not perplatform then return l end
+  l.instances = l.instances or {}
+  if l.instances[platform] then return l.instances[platform] end
+  local entries = {}
+  for i, e in ipairs(l.entries) do
+    local copy = {}
+    for k, v in pairs(e) do copy[k] = v end
+    local o = e.source.output
+    if o and o.command.perplatform then
+      local p = instance(G, o.command, platform).outputs[o.index]
+      copy.source = mksource { kind = "output", path = p, name = p, output = o }
+    end
+    entries[i] = copy
+  end
+  local inst = newlayer(G, l.id .. "@" .. M.slug(platform), l.where, entries)
+  inst.name = l.name
+  l.instances[platform] = inst
+  return inst
+end
+
+-- what an image is made of, for each of its platforms: img.resolved is a
+-- list of r, one a platform in the order declared (see the top of this file)
 local function effective(G, img, chain)
   if img.resolved then return img.resolved end
   chain = chain or {}
@@ -150,7 +245,7 @@ local function effective(G, img, chain)
     end
   end
   chain[#chain + 1] = img
-  local base = img.base
+  local base, external = img.base, nil
   if isstring(base) then
     local b = G.imagebyname[base]
     if not b then
@@ -158,47 +253,62 @@ local function effective(G, img, chain)
     end
     base = b
   end
-  -- r.layers: the image's own layers; a base's come from its image file
-  local r = { layers = {} }
+  local baseof = {}
+  local platforms = img.platforms
   if getmetatable(base) == External then
-    r.external = base
+    external = base
     if base.kind == "pull" and not base.digest then
       if not G.basedigest then fail(base.where, "pull: '%s' has no digest", base.ref) end
       base.digest = G.basedigest(base)
     end
     base = nil
   elseif base then
-    local b = effective(G, base, chain)
-    r.platform = b.platform
-    r.base = base
-  end
-  local c = {}
-  for k, v in pairs(img.config) do c[k] = v end
-  r.config = c
-  r.platform = img.platform or r.platform or ("linux/" .. native.arch())
-  r.users = mergebyname(base and base.resolved.users, img.users)
-  r.groups = mergebyname(base and base.resolved.groups, img.groups)
-  r.debs = {}
-  for _, p in ipairs(base and base.resolved.debs or {}) do r.debs[#r.debs + 1] = p end
-  if img.packages then packagelayers(G, img, r) end
-  if img.users or img.groups then accountlayer(G, img, r) end
-  if c.User then
-    local name, group = c.User:match("^([^:]+):?(.*)$")
-    for _, u in ipairs(r.users) do
-      if u.name == name then
-        local gid = u.gid or u.uid
-        for _, g in ipairs(r.groups) do
-          if group ~= "" and g.name == group then gid = g.gid end
-        end
-        if group ~= "" and group:match("^%d+$") then gid = tonumber(group) end
-        c.User = string.format("%d:%d", u.uid, gid)
+    local have = {}
+    for _, br in ipairs(effective(G, base, chain)) do
+      baseof[br.platform] = br
+      have[#have + 1] = br.platform
+    end
+    platforms = platforms or have
+    for _, p in ipairs(platforms) do
+      if not baseof[p] then
+        fail(img.where, "base: image '%s' has no %s (it has %s)", base.name, p, table.concat(have, ", "))
       end
     end
   end
-  for _, l in ipairs(img.layers) do r.layers[#r.layers + 1] = l end
-  img.resolved = r
+  platforms = platforms or { "linux/" .. native.arch() }
+  img.resolved = {}
+  for _, platform in ipairs(platforms) do
+    local b = baseof[platform]
+    -- r.layers: the image's own layers; a base's come from its image file
+    local r = { layers = {}, platform = platform, base = base, external = external,
+      suffix = #platforms > 1 and ("@" .. M.slug(platform)) or "" }
+    local c = {}
+    for k, v in pairs(img.config) do c[k] = v end
+    r.config = c
+    r.users = mergebyname(b and b.users, img.users)
+    r.groups = mergebyname(b and b.groups, img.groups)
+    r.debs = {}
+    for _, p in ipairs(b and b.debs or {}) do r.debs[#r.debs + 1] = p end
+    if img.packages then packagelayers(G, img, r) end
+    if img.users or img.groups then accountlayer(G, img, r) end
+    if c.User then
+      local name, group = c.User:match("^([^:]+):?(.*)$")
+      for _, u in ipairs(r.users) do
+        if u.name == name then
+          local gid = u.gid or u.uid
+          for _, g in ipairs(r.groups) do
+            if group ~= "" and g.name == group then gid = g.gid end
+          end
+          if group ~= "" and group:match("^%d+$") then gid = tonumber(group) end
+          c.User = string.format("%d:%d", u.uid, gid)
+        end
+      end
+    end
+    for _, l in ipairs(img.layers) do r.layers[#r.layers + 1] = layerfor(G, l, platform) end
+    img.resolved[#img.resolved + 1] = r
+  end
   chain[#chain] = nil
-  return r
+  return img.resolved
 end
 
 -- check the graph as a whole and resolve every image's base
@@ -206,17 +316,24 @@ function M.graph(G)
   if #G.images == 0 then
     fail(G.top, "the definition declares no images (add an image { name = ..., ... })")
   end
+  G.instances = {}
   for _, img in ipairs(G.images) do effective(G, img) end
+  -- a per-platform command no image uses is still a build step: for this machine
+  for _, cmd in ipairs(G.commands) do
+    if cmd.perplatform and not cmd.instances then instance(G, cmd, "linux/" .. native.arch()) end
+  end
   local used = {}
   for _, img in ipairs(G.images) do
     local comp = img.compression or G.compression
-    for _, l in ipairs(img.resolved.layers) do
-      used[l] = true
-      if l.compression and l.compression ~= comp then
-        fail(img.where, "layer '%s' is compressed with %s for image '%s', and image '%s' wants %s", l.id,
-          l.compression, l.compressedfor, img.name, comp)
+    for _, r in ipairs(img.resolved) do
+      for _, l in ipairs(r.layers) do
+        used[l] = true
+        if l.compression and l.compression ~= comp then
+          fail(img.where, "layer '%s' is compressed with %s for image '%s', and image '%s' wants %s", l.id,
+            l.compression, l.compressedfor, img.name, comp)
+        end
+        l.compression, l.compressedfor = comp, img.name
       end
-      l.compression, l.compressedfor = comp, img.name
     end
   end
   for _, l in ipairs(G.layers) do l.used = used[l] or false end

@@ -1,0 +1,1 @@
+image { name = "a", platform = "linux/amd64", platforms = { "linux/arm64" } }

@@ -1,0 +1,1 @@
+image { name = "a", platforms = { "linux/amd64", "linux/amd64" } }
