@@ -95,7 +95,7 @@ print(re.sub("[\x00-\x1f]", "~", os.fsencode(sys.argv[1]).decode("utf-8", "repla
 # reruns LOG: the layers and build steps a build ran, and how many images: "CMD names,LAYER names/x,IMAGE n"
 reruns() {
 	{
-		grep -o -E '(LAYER +names/[a-z]+|CMD names)$' "$1" | tr -s ' ' | sort
+		grep -o -E '(LAYER +[^ ]+|CMD names)$' "$1" | tr -s ' ' | sort
 		printf 'IMAGE %s\n' "$(grep -c -E 'IMAGE +names$' "$1")"
 	} | paste -s -d, -
 }
