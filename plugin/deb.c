@@ -127,6 +127,18 @@ readcontrol(struct archive *outer, struct deb *d)
 	return 0;
 }
 
+/* whether a warning on e's header is libarchive's about a name that is not
+   UTF-8 (a pax record without hdrcharset=BINARY): the name is then its bytes */
+static int
+namewarning(struct archive_entry *e)
+{
+	const char *link = archive_entry_symlink(e);
+	const char *hard = archive_entry_hardlink(e);
+
+	return !utf8valid(archive_entry_pathname(e)) || (link && !utf8valid(link)) ||
+	       (hard && !utf8valid(hard));
+}
+
 static int
 readdata(struct archive *outer, struct deb *d, const struct debreader *dr)
 {
@@ -134,7 +146,7 @@ readdata(struct archive *outer, struct deb *d, const struct debreader *dr)
 	struct archive_entry *e;
 	int r;
 
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || (r == ARCHIVE_WARN && namewarning(e))) {
 		if (dr->entry)
 			dr->entry(dr->arg, a, e);
 	}

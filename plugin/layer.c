@@ -4,6 +4,9 @@
  * The canonical layer, the form every layer imagegen writes takes:
  *  - a POSIX tar (pax_restricted: ustar headers, a pax record only where
  *    ustar cannot hold a value, such as a long or non-ASCII path);
+ *  - names are bytes, any but '/' and NUL, kept as they are: a path or
+ *    link target that is not valid UTF-8 goes in its pax record as it is,
+ *    with "hdrcharset=BINARY" in the same header, as POSIX allows;
  *  - entries sorted by the bytes of their path without the trailing slash
  *    (so "etc", "etc-old", "etc/conf"), every parent directory present
  *    before its children (missing ones synthesised as 0755, 0:0);
@@ -28,7 +31,8 @@
  *    descriptor's "imagegen.compression" annotation says which and how.
  *
  * Every file and directory read is listed in the depfile, so ninja reruns
- * the layer when a file in a tree is added, removed or changed.
+ * the layer when a file in a tree is added, removed or changed; a name the
+ * depfile's grammar cannot spell is listed by its alias (see names.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,41 +52,24 @@
 #include "nodes.h"
 #include "pkglayer.h"
 #include "system.h"
+#include "names.h"
 
-/* characters that both ninja's and samurai's depfile parsers accept unescaped */
-static int
-depsafe(const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
-		    !strchr("+,-./@_ ", c))
-			return 0;
-	}
-	return 1;
-}
-
+/* list path in the depfile, as the build tool's grammar spells it or by
+   its alias (see names.c); in make mode also give it an empty rule, so
+   that make takes a deleted file as changed, not as an error */
 static void
 adddep(struct layer *l, const char *ctx, const char *path)
 {
-	const char *p;
+	size_t start;
 
-	if (!depsafe(path))
-		fatal("%s: '%s': file name has characters a depfile cannot carry "
-		      "(use letters, digits, space and +,-./@_)", ctx, path);
 	bufstr(&l->deps, " \\\n  ");
-	for (p = path; *p; p++) {
-		if (*p == ' ')
-			bufadd(&l->deps, "\\", 1);
-		bufadd(&l->deps, p, 1);
-		if (!l->make)
-			continue;
-		if (*p == ' ')
-			bufadd(&l->phony, "\\", 1);
-		bufadd(&l->phony, p, 1);
-	}
-	if (l->make)
+	start = l->deps.len;
+	if (names_add(&l->deps, path, l->make ? GMAKE : GDEPFILE) < 0)
+		fatal("%s: the alias of %s:", ctx, showname(path));
+	if (l->make) {
+		bufadd(&l->phony, l->deps.data + start, l->deps.len - start);
 		bufstr(&l->phony, ":\n");
+	}
 }
 
 static int
@@ -130,10 +117,10 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 	ssize_t tlen;
 
 	if (stat(src, &st) < 0)
-		fatal("%s: tree '%s': %s:", o->ctx, o->srcname, src);
+		fatal("%s: tree '%s': %s:", o->ctx, o->srcname, showname(src));
 	for (v = up; v; v = v->up) {
 		if (v->dev == st.st_dev && v->ino == st.st_ino)
-			fatal("%s: tree '%s': symlink loop at %s", o->ctx, o->srcname, src);
+			fatal("%s: tree '%s': symlink loop at %s", o->ctx, o->srcname, showname(src));
 	}
 	here.dev = st.st_dev;
 	here.ino = st.st_ino;
@@ -141,7 +128,7 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 	adddep(l, o->ctx, src);
 	d = opendir(src);
 	if (!d)
-		fatal("%s: tree '%s': open %s:", o->ctx, o->srcname, src);
+		fatal("%s: tree '%s': open %s:", o->ctx, o->srcname, showname(src));
 	while ((errno = 0, de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -149,14 +136,14 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 		cdst = *dst ? xasprintf("%s/%s", dst, de->d_name) : xstrdup(de->d_name);
 		if (iswhiteout(de->d_name))
 			fatal("%s: tree '%s': %s: names starting with .wh. are whiteouts and cannot be sources",
-			      o->ctx, o->srcname, csrc);
+			      o->ctx, o->srcname, showname(csrc));
 		if (lstat(csrc, &st) < 0)
-			fatal("%s: tree '%s': %s:", o->ctx, o->srcname, csrc);
+			fatal("%s: tree '%s': %s:", o->ctx, o->srcname, showname(csrc));
 		if (S_ISLNK(st.st_mode) && o->follow) {
 			if (stat(csrc, &st) < 0) {
 				if (errno == ELOOP)
-					fatal("%s: tree '%s': symlink loop at %s", o->ctx, o->srcname, csrc);
-				fatal("%s: tree '%s': %s:", o->ctx, o->srcname, csrc);
+					fatal("%s: tree '%s': symlink loop at %s", o->ctx, o->srcname, showname(csrc));
+				fatal("%s: tree '%s': %s:", o->ctx, o->srcname, showname(csrc));
 			}
 		}
 		if (S_ISDIR(st.st_mode)) {
@@ -179,7 +166,7 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 		if (S_ISLNK(st.st_mode)) {
 			tlen = readlink(csrc, target, sizeof(target) - 1);
 			if (tlen < 0)
-				fatal("%s: readlink %s:", o->ctx, csrc);
+				fatal("%s: readlink %s:", o->ctx, showname(csrc));
 			target[tlen] = '\0';
 			n->kind = KLINK;
 			n->mode = 0777;
@@ -194,11 +181,11 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 			n->ino = st.st_ino;
 			n->multilink = st.st_nlink > 1;
 		} else {
-			fatal("%s: tree '%s': %s: not a file, directory or symlink", o->ctx, o->srcname, csrc);
+			fatal("%s: tree '%s': %s: not a file, directory or symlink", o->ctx, o->srcname, showname(csrc));
 		}
 	}
 	if (errno)
-		fatal("%s: readdir %s:", o->ctx, src);
+		fatal("%s: readdir %s:", o->ctx, showname(src));
 	closedir(d);
 }
 
@@ -343,9 +330,11 @@ hardlinkorder(struct layer *l)
 			continue;
 		t = findnode(l, h->src);
 		if (!t || (t->kind != KFILE && t->kind != KSPOOL && t->kind != KHARD))
-			fatal("%s: /%s: hard link to '%s', which is not a file of this layer", h->ctx, h->path, h->src);
+			fatal("%s: /%s: hard link to '%s', which is not a file of this layer", h->ctx, showname(h->path),
+			      showname(h->src));
 		if (t->kind == KHARD)
-			fatal("%s: /%s: hard link to another hard link, '%s'", h->ctx, h->path, h->src);
+			fatal("%s: /%s: hard link to another hard link, '%s'", h->ctx, showname(h->path),
+			      showname(h->src));
 		if (t > h) {
 			old = t->path;
 			tmp = *h;
@@ -440,8 +429,8 @@ canonicalise(struct layer *l)
 			}
 			if (a->synthetic || prev->synthetic)
 				fatal("%s: /%s: declared as a file but other entries are inside it",
-				      a->synthetic ? prev->ctx : a->ctx, a->path);
-			fatal("%s: /%s: destination declared twice (also at %s)", a->ctx, a->path, prev->ctx);
+				      a->synthetic ? prev->ctx : a->ctx, showname(a->path));
+			fatal("%s: /%s: destination declared twice (also at %s)", a->ctx, showname(a->path), prev->ctx);
 		}
 		l->nodes[j++] = *a;
 	}
@@ -470,6 +459,24 @@ towrite(struct archive *a, void *arg, const void *data, size_t len)
 	return (la_ssize_t)len;
 }
 
+/*
+ * The header of n. libarchive warns of a path or link target that is not
+ * UTF-8 and writes it as it is, marked hdrcharset=BINARY: such names are
+ * what a file system holds, so that is no error.
+ */
+static void
+writeheader(struct archive *a, struct archive_entry *e, const struct node *n)
+{
+	int r = archive_write_header(a, e);
+	int linked = n->kind == KLINK || n->kind == KHARD;
+
+	if (r == ARCHIVE_OK)
+		return;
+	if (r == ARCHIVE_WARN && (!utf8valid(n->path) || (linked && !utf8valid(n->src))))
+		return;
+	fatal("%s: tar: %s", n->ctx, showname(archiveerr(a)));
+}
+
 static void
 writefile(struct archive *a, struct archive_entry *e, const struct node *n)
 {
@@ -481,10 +488,9 @@ writefile(struct archive *a, struct archive_entry *e, const struct node *n)
 
 	fd = open(n->src, O_RDONLY);
 	if (fd < 0 || fstat(fd, &st) < 0)
-		fatal("%s: open %s:", n->ctx, n->src);
+		fatal("%s: open %s:", n->ctx, showname(n->src));
 	archive_entry_set_size(e, st.st_size);
-	if (archive_write_header(a, e) != ARCHIVE_OK)
-		fatal("%s: tar: %s", n->ctx, archiveerr(a));
+	writeheader(a, e, n);
 	for (left = st.st_size; left > 0; left -= r) {
 		r = read(fd, chunk, left < (long long)sizeof(chunk) ? (size_t)left : sizeof(chunk));
 		if (r < 0 && errno == EINTR) {
@@ -492,9 +498,9 @@ writefile(struct archive *a, struct archive_entry *e, const struct node *n)
 			continue;
 		}
 		if (r < 0)
-			fatal("%s: read %s:", n->ctx, n->src);
+			fatal("%s: read %s:", n->ctx, showname(n->src));
 		if (r == 0)
-			fatal("%s: %s changed while it was read", n->ctx, n->src);
+			fatal("%s: %s changed while it was read", n->ctx, showname(n->src));
 		if (archive_write_data(a, chunk, (size_t)r) != r)
 			fatal("%s: tar: %s", n->ctx, archiveerr(a));
 	}
@@ -509,8 +515,7 @@ writespooled(struct archive *a, struct archive_entry *e, struct layer *l, const 
 	ssize_t r;
 
 	archive_entry_set_size(e, n->size);
-	if (archive_write_header(a, e) != ARCHIVE_OK)
-		fatal("%s: tar: %s", n->ctx, archiveerr(a));
+	writeheader(a, e, n);
 	for (off = n->off, left = n->size; left > 0; off += r, left -= r) {
 		r = pread(l->spool, chunk, left < (long long)sizeof(chunk) ? (size_t)left : sizeof(chunk),
 		          (off_t)off);
@@ -585,8 +590,7 @@ writetar(struct layer *l, struct sink *s, long long epoch)
 			continue;
 		}
 		archive_entry_set_size(e, n->kind == KTEXT ? (la_int64_t)n->textlen : 0);
-		if (archive_write_header(a, e) != ARCHIVE_OK)
-			fatal("%s: tar: %s", n->ctx, archiveerr(a));
+		writeheader(a, e, n);
 		if (n->kind == KTEXT && n->textlen > 0 &&
 		    archive_write_data(a, n->src, n->textlen) != (la_ssize_t)n->textlen)
 			fatal("%s: tar: %s", n->ctx, archiveerr(a));
@@ -628,7 +632,7 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 	size_t i;
 	int fd, level;
 
-	spec = readjson(specpath);
+	spec = nodes_readspec(specpath);
 	l.name = nodes_specstr(spec, "name", specpath);
 	compname = nodes_specstr(spec, "compression", l.name);
 	if (strcmp(compname, "gzip") == 0)

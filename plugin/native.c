@@ -22,6 +22,7 @@
 #include "registry.h"
 #include "debian.h"
 #include "trust.h"
+#include "names.h"
 #include "native.h"
 
 /* native.readfile(path) -> contents | nil, message: a regular file only */
@@ -346,6 +347,62 @@ l_registrydigest(lua_State *L)
 	return 1;
 }
 
+/* the path argument at i, which a file name cannot be if it holds a NUL */
+static const char *
+checkpath(lua_State *L, int i)
+{
+	size_t len;
+	const char *path = luaL_checklstring(L, i, &len);
+
+	if (strlen(path) != len)
+		luaL_argerror(L, i, "a path holds no NUL");
+	return path;
+}
+
+/* native.spell(path, "ninja"|"make"|"depfile") -> path as that grammar spells it | nil */
+static int
+l_spell(lua_State *L)
+{
+	static const char *const grammars[] = {"depfile", "ninja", "make", NULL};
+	static const enum grammar byname[] = {GDEPFILE, GNINJA, GMAKE};
+	/* kept between calls, so that nothing is held when Lua raises */
+	static struct buf b;
+	const char *path = checkpath(L, 1);
+	int g = luaL_checkoption(L, 2, NULL, grammars);
+
+	b.len = 0;
+	if (names_spell(&b, path, byname[g]) < 0)
+		lua_pushnil(L);
+	else
+		lua_pushlstring(L, b.data, b.len);  /* the spelling */
+	return 1;
+}
+
+/* native.alias(path) -> ".imagegen/names/HASH", the alias of path, and the link's target */
+static int
+l_alias(lua_State *L)
+{
+	const char *path = checkpath(L, 1);
+	char alias[ALIASLEN];
+
+	names_aliasname(path, alias);
+	lua_pushstring(L, alias);
+	lua_pushfstring(L, "%s%s", names_up(path), path);  /* its target */
+	return 2;
+}
+
+/* native.makealias(path): make the alias of path, or correct it */
+static int
+l_makealias(lua_State *L)
+{
+	const char *path = checkpath(L, 1);
+	char alias[ALIASLEN];
+
+	if (names_alias(path, alias) < 0)
+		return luaL_error(L, "the alias of %s: %s", showname(path), strerror(errno));
+	return 0;
+}
+
 static const luaL_Reg natives[] = {
 	{"readfile", l_readfile},
 	{"realpath", l_realpath},
@@ -360,6 +417,9 @@ static const luaL_Reg natives[] = {
 	{"arch", l_arch},
 	{"getenv", l_getenv},
 	{"sha256", l_sha256},
+	{"spell", l_spell},
+	{"alias", l_alias},
+	{"makealias", l_makealias},
 	{"fetch", l_fetch},
 	{"registrydigest", l_registrydigest},
 	{"vercmp", debian_vercmp},

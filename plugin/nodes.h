@@ -48,6 +48,8 @@ struct layer {
 	struct buf dpkg;
 };
 
+/* a layer spec, parsed, with the bytes the generator escaped restored */
+struct json_t *nodes_readspec(const char *path);
 /* a new entry of the layer (zeroed, mtime -1: the epoch) */
 struct node *nodes_add(struct layer *l);
 /* a new file entry with text as its contents; path is taken over */

@@ -111,9 +111,9 @@ debpath(const struct debctx *c, const char *name)
 	name = xstrdup(p);
 	for (part = strtok_r((char *)name, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
 		if (strcmp(part, "..") == 0 || strcmp(part, ".") == 0)
-			fatal("%s: package %s: '%s' is not a clean relative path", c->ctx, c->pkg, p);
+			fatal("%s: package %s: '%s' is not a clean relative path", c->ctx, c->pkg, showname(p));
 		if (strncmp(part, ".wh.", 4) == 0)
-			fatal("%s: package %s: '%s' is named like a whiteout", c->ctx, c->pkg, p);
+			fatal("%s: package %s: '%s' is named like a whiteout", c->ctx, c->pkg, showname(p));
 	}
 	free((char *)name);
 	return p;
@@ -224,7 +224,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 		n->kind = KHARD;
 		n->src = debpath(c, archive_entry_hardlink(e));
 		if (!n->src)
-			fatal("%s: package %s: %s: hard link to the root", c->ctx, c->pkg, path);
+			fatal("%s: package %s: %s: hard link to the root", c->ctx, c->pkg, showname(path));
 		n->src = layerpath(c, n->src);
 		n->path = layerpath(c, path);
 		return;
@@ -257,7 +257,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 		break;
 	default:
 		fatal("%s: package %s: /%s: device files, fifos and sockets are not supported",
-		      c->ctx, c->pkg, path);
+		      c->ctx, c->pkg, showname(path));
 	}
 	n->path = layerpath(c, path);
 }

@@ -43,6 +43,7 @@
 #include "deb.h"
 #include "store.h"
 #include "license.h"
+#include "nodes.h"
 #include "sbom.h"
 
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
@@ -181,6 +182,29 @@ purlescape(const char *s)
 			bufprintf(&b, "%%%02X", c);
 	}
 	return b.data ? b.data : xstrdup("");
+}
+
+/* s as a JSON string: a byte that is not part of valid UTF-8 (a file name
+   may have them) is shown as \xHH */
+static json_t *
+jsontext(const char *s)
+{
+	struct buf b = {0};
+	json_t *j;
+	size_t n;
+
+	if (utf8valid(s))
+		return json_string(s);
+	for (; *s; s += n ? n : 1) {
+		n = utf8seq(s);
+		if (n)
+			bufadd(&b, s, n);
+		else
+			bufprintf(&b, "\\x%02x", (unsigned char)*s);
+	}
+	j = json_string(b.data ? b.data : "");
+	free(b.data);
+	return j;
 }
 
 static json_t *
@@ -544,7 +568,7 @@ byrelation(const void *a, const void *b)
 void
 sbom_write(const char *specpath, const char *imagepath, const char *record, const char *spdxout, const char *store)
 {
-	json_t *spec = readjson(specpath), *img = readjson(imagepath);
+	json_t *spec = nodes_readspec(specpath), *img = readjson(imagepath);
 	json_t *packages = json_array(), *files = json_array(), *rels = json_array(), *refs = json_object();
 	json_t *doc, *d, *l, *ids = json_object(), *extracted = json_array(), *ref, *mdesc, *art, *cdesc, *rec;
 	json_t *layerpkg, *hasfiles, **relv;
@@ -588,13 +612,15 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 			fatal("out of memory");
 		for (j = 0; j < n; j++) {
 			char *fid = xasprintf("SPDXRef-File-%zu-%zu", i, j);
-			json_t *f = json_pack("{s:s, s:s+, s:[o, o], s:s, s:s}", "SPDXID", fid, "fileName", "./", fl[j].path,
+			char *dotted = xasprintf("./%s", fl[j].path);
+			json_t *f = json_pack("{s:s, s:o, s:[o, o], s:s, s:s}", "SPDXID", fid, "fileName", jsontext(dotted),
 			                      "checksums", checksum("SHA1", fl[j].sha1), checksum("SHA256", fl[j].sha256),
 			                      "licenseConcluded", "NOASSERTION", "copyrightText", "NOASSERTION");
+			free(dotted);
 			if (!f)
 				fatal("out of memory");
 			if (fl[j].comment)
-				set(f, "comment", json_string(fl[j].comment));
+				set(f, "comment", jsontext(fl[j].comment));
 			append(files, f);
 			append(hasfiles, json_string(fid));
 			free(fid);

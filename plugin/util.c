@@ -172,6 +172,78 @@ bufprintf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+size_t
+utf8seq(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned long cp, min;
+	size_t n, i;
+
+	if (u[0] < 0x80)
+		return u[0] ? 1 : 0;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		n = 2, cp = u[0] & 0x1f, min = 0x80;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		n = 3, cp = u[0] & 0x0f, min = 0x800;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		n = 4, cp = u[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (u[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+int
+utf8valid(const char *s)
+{
+	size_t n;
+
+	for (; *s; s += n) {
+		n = utf8seq(s);
+		if (n == 0)
+			return 0;
+	}
+	return 1;
+}
+
+const char *
+showname(const char *name)
+{
+	static struct buf ring[4];
+	static unsigned next;
+	struct buf *out = &ring[next++ % 4];
+	const unsigned char *p = (const unsigned char *)name;
+	size_t n;
+
+	out->len = 0;
+	bufadd(out, "", 0);
+	out->data[0] = '\0';
+	while (*p) {
+		n = utf8seq((const char *)p);
+		if (n > 1 || (n == 1 && *p >= 0x20 && *p != 0x7f)) {
+			bufadd(out, p, n);
+			p += n;
+			continue;
+		}
+		if (*p == '\n')
+			bufstr(out, "\\n");
+		else if (*p == '\t')
+			bufstr(out, "\\t");
+		else if (*p == '\r')
+			bufstr(out, "\\r");
+		else
+			bufprintf(out, "\\x%02x", *p);
+		p++;
+	}
+	return out->data;
+}
+
 int
 readall(const char *path, struct buf *b)
 {

@@ -48,6 +48,15 @@ void bufadd(struct buf *b, const void *data, size_t n);
 void bufstr(struct buf *b, const char *s);
 /* append formatted text to b */
 void bufprintf(struct buf *b, const char *fmt, ...) PRINTF(2, 3);
+/* the length of the valid UTF-8 sequence at s (no overlong forms, surrogates
+   or code points past U+10FFFF), 0 if there is none */
+size_t utf8seq(const char *s);
+/* whether s is valid UTF-8 throughout */
+int utf8valid(const char *s);
+/* a file name for a message, on one line: control characters and bytes
+   that are not UTF-8 as \n, \t, \r or \xHH; in one of four static buffers
+   used in turn, so that one message can show four names */
+const char *showname(const char *name);
 /* read a whole file into b; -1 with errno set on failure */
 int readall(const char *path, struct buf *b);
 /* "path.tmp<pid>": where this process writes path before renaming it (free it) */

@@ -7,14 +7,34 @@
 -- An edit that leaves a layer's bytes as they were thus costs its image one
 -- read of a few small descriptor files, and no layer, config, manifest or
 -- layout is written; make -q is content after any build.
+--
+-- A path that make cannot spell (see plugin/names.c) is named by its
+-- alias, a symlink to it that the generator makes (P.aliases); a build step
+-- whose output is such a path makes the alias again when it has run
+-- (plan.commandline).
+local native = require "imagegen.native"
+local plan = require "imagegen.plan"
+local check = require "imagegen.check"
+
 local M = {}
 
 M.defaultoutput = "images.mk"
 M.touchunchanged = true
 
+-- the paths of the rules, in P.aliases those named by alias
+local aliases
+
 -- a path in a target or prerequisite list
 local function path(p)
-  return (p:gsub("%$", "$$$$"):gsub("([ :#])", "\\%1"))
+  local s = native.spell(p, "make")
+  if s then return s end
+  aliases[#aliases + 1] = p
+  return (native.alias(p))
+end
+
+-- the path of a file that an imagegen helper writes itself: never an alias
+local function own(p)
+  return native.spell(p, "make") or check.fail(check.show(p), "make cannot name this path")
 end
 
 local function paths(list)
@@ -25,7 +45,7 @@ end
 
 -- text in a recipe line
 local function value(s)
-  return (s:gsub("%$", "$$$$"))
+  return (s:gsub("%$", "$$"))
 end
 
 local function quote(s)
@@ -34,12 +54,12 @@ end
 
 -- P: the plan; exe: the imagegen binary; plugin: no self-regeneration rule
 function M.write(P, exe, plugin)
+  aliases = P.aliases
   local out = {}
   local function w(...)
     out[#out + 1] = table.concat({ ... })
   end
-  local shq = require("imagegen.plan").shellquote
-  local function q(p) return value(shq(p)) end
+  local function q(p) return value(plan.shellword(p)) end
   local function say(what)
     w("\t$(imagegen_say) ", value(quote("  " .. what)))
   end
@@ -75,21 +95,22 @@ function M.write(P, exe, plugin)
   end
 
   for _, c in ipairs(P.commands) do
-    local dirs, seen = {}, {}
+    local dirs, seen, aliased = {}, {}, {}
     for _, o in ipairs(c.outputs) do
       local d = o:match("^(.*)/[^/]*$")
-      if d and not seen[d] then dirs[#dirs + 1] = q(d); seen[d] = true end
+      if d and not seen[d] then dirs[#dirs + 1] = d; seen[d] = true end
+      if not native.spell(o, "make") then aliased[#aliased + 1] = { native.alias(o) } end
     end
     w(paths(c.outputs), #c.outputs > 1 and " &: " or ": ", paths(c.inputs))
     say(c.description)
-    run(#dirs > 0 and ("mkdir -p " .. table.concat(dirs, " ") .. " && ") or "", value(c.command))
+    run(value(plan.commandline(c, dirs, aliased)))
     w("")
   end
 
   for _, f in ipairs(P.fetches) do
-    w(path(f.path), ":")
+    w(own(f.path), ":")
     say("FETCH " .. f.name)
-    run("$(IMAGEGEN) fetch ", q(f.url), " ", f.sha256, " ", tostring(f.size), " $@")
+    run("$(IMAGEGEN) fetch ", q(f.url), " ", f.sha256, " ", tostring(f.size), " ", q(f.path))
     w("")
   end
 

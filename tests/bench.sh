@@ -8,7 +8,8 @@
 #     imagegen's gzip, peak RSS
 #   1 GB layer: imagegen's time and peak RSS
 #   monorepo of 100 images (shared bases, 5 layers each): generation, full
-#     build, no-op ninja, and the edges a one-file change reruns
+#     build, no-op ninja, and the edges a one-file change reruns; no-op
+#     ninja again with every file in a folder of an awkward name
 #   examples/debian (nginx-light) from the machine's apt sources: a cold build
 #     (no download cache) and a warm one (downloads and layers cached, a new
 #     build folder), beside mmdebstrap --variant=extract of the same packages
@@ -142,43 +143,56 @@ if part big && [ "${BIG:-1}" != 0 ]; then
 	echo
 fi
 
-# a monorepo of 100 images: base images shared, 5 layers each
+# a monorepo of 100 images: base images shared, 5 layers each; in mono-names
+# each file is in a folder named with a newline, '$', '[' and 'é', so that
+# build.ninja and every depfile name it by its alias
 if part mono; then
-if [ ! -f mono.done ]; then
-	rm -rf mono && mkdir -p mono/src
-	python3 - mono/src <<'PY'
+monorepo() {
+	[ -f "$1.done" ] && return 0
+	rm -rf "$1" && mkdir -p "$1/src"
+	python3 - "$1/src" "$2" <<'PY'
 import os, sys
-root = sys.argv[1]
+root, folder = sys.argv[1], sys.argv[2].replace("\\n", "\n")
 top = []
 for i in range(100):
     d = os.path.join(root, "svc%03d" % i)
-    os.makedirs(os.path.join(d, "conf"), exist_ok=True)
+    os.makedirs(os.path.join(d, folder), exist_ok=True)
     for l in range(5):
-        with open(os.path.join(d, "conf", "file%d.txt" % l), "w") as f:
+        with open(os.path.join(d, folder, "file%d.txt" % l), "w") as f:
             f.write("service %d layer %d\n" % (i, l) * 200)
     base = "scratch" if i < 10 else '"svc%03d"' % (i % 10)
-    layers = ",\n".join('    { name = "l%d", files = { { "/etc/svc/file%d.txt", "conf/file%d.txt" } } }' % (l, l, l) for l in range(5))
+    lua = folder.replace("\n", "\\n")
+    layers = ",\n".join('    { name = "l%d", files = { { "/etc/svc/file%d.txt", "%s/file%d.txt" } } }' % (l, l, lua, l) for l in range(5))
     with open(os.path.join(d, "build.lua"), "w") as f:
         f.write('image {\n  name = "svc%03d",\n  base = %s,\n  layers = {\n%s\n  },\n}\n' % (i, base, layers))
     top.append('include "svc%03d"' % i)
 with open(os.path.join(root, "build.lua"), "w") as f:
     f.write("\n".join(top) + "\n")
 PY
-	touch mono.done
-fi
-rm -rf mono/b && mkdir -p mono/b && cd mono/b || exit 1
-: > ../../results
-gen=$( { /usr/bin/time -f "%e" "$IMAGEGEN" ../src/build.lua > /dev/null; } 2>&1 | tail -n 1)
-full=$( { /usr/bin/time -f "%e" ninja > full.log; } 2>&1 | tail -n 1)
-noop=$(python3 -c '
+	touch "$1.done"
+}
+
+# measuremono DIR: generation, full build, no-op build, one change; sets gen full noop
+measuremono() {
+	rm -rf "$1/b" && mkdir -p "$1/b" && cd "$1/b" || exit 1
+	gen=$( { /usr/bin/time -f "%e" "$IMAGEGEN" ../src/build.lua > /dev/null; } 2>&1 | tail -n 1)
+	full=$( { /usr/bin/time -f "%e" ninja > full.log; } 2>&1 | tail -n 1)
+	noop=$(python3 -c '
 import subprocess, time, statistics
 t = []
 for _ in range(5):
     s = time.perf_counter(); subprocess.run(["ninja"], stdout=subprocess.DEVNULL); t.append(time.perf_counter() - s)
 print("%.3f" % statistics.median(t))')
-echo "changed" >> ../src/svc057/conf/file3.txt
-ninja > change.log
-cd "$B" || exit 1
+	for f in ../src/svc057/*/file3.txt; do echo "changed" >> "$f"; done
+	ninja > change.log
+	cd "$B" || exit 1
+}
+
+monorepo mono conf
+monorepo mono-names 'con$f [x]\né'
+measuremono mono-names
+noopnames=$noop
+measuremono mono
 echo "## Monorepo: 100 images, 500 layers, bases shared"
 echo
 echo "| step | result |"
@@ -186,6 +200,7 @@ echo "|---|---|"
 echo "| generate build.ninja | ${gen} s |"
 echo "| full build ($(grep -c '^\[' mono/b/full.log) edges) | ${full} s |"
 echo "| no-op ninja (median of 5) | ${noop} s |"
+echo "| no-op ninja, every file in a folder named with a newline, \$, [ and é (median of 5) | ${noopnames} s |"
 echo "| one file changed | $(grep -c '^\[' mono/b/change.log) edges: $(sed 's/^\[[0-9/]*\] //' mono/b/change.log | tr '\n' ',' | sed 's/,$//;s/,/, /g') |"
 fi
 

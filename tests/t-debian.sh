@@ -99,6 +99,11 @@ mkpkg ca-certificates 20230311 all "" 'mkdir -p usr/share/ca-certificates/test e
 	printf "#!/bin/sh\nset -e\nupdate-ca-certificates --hooksdir \\"\\"\ndpkg-trigger --no-await update-ca-certificates\n" > DEBIAN/postinst &&
 	chmod 755 DEBIAN/postinst'
 mkpkg ca-certificates-java 20230710 all "Depends: ca-certificates" 'mkdir -p etc/ssl/certs/java'
+mkpkg names 1.0 "$ARCH" "" 'python3 "$TOP/tests/names.py" debtree usr/share/names'
+python3 "$TOP/tests/names.py" deb "$REPO/pool/main/names2_1.0_all.deb" names2
+python3 "$TOP/tests/names.py" badeb "$REPO/pool/main/dotdot_1.0_all.deb" dotdot './usr/../../etc/passwd'
+python3 "$TOP/tests/names.py" badeb "$REPO/pool/main/wh_1.0_all.deb" wh './usr/share/.wh.new
+line'
 if ! mkindex stable; then
 	fail "debian: signing the test repository failed"
 	exit 0
@@ -387,6 +392,34 @@ if have samu; then
 	rm -rf .imagegen out && "$IMAGEGEN" ../src/build.lua 2> /dev/null
 	check "samurai builds it and reads its depfiles" sh -c "samu > samu.log 2>&1 && samu -n 2>&1 | grep -q 'nothing to do'"
 fi
+
+# every name a package can hold: as dpkg-deb writes them (GNU tar, not UTF-8
+# as it is), and a package made by hand: a newline, and a pax path record
+# that is not UTF-8 without hdrcharset=BINARY
+define names '"names", "names2"'
+"$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > ninja.log 2>&1
+check "names: packages with awkward names build" test -f out/names/index.json
+rm -rf bundle
+check "names: umoci unpacks the image" umoci unpack --image out/names:latest bundle
+check "names: the package's files, links and hard links, byte for byte" \
+	python3 "$TOP/tests/names.py" compare "$REPO/build/names-1.0-$ARCH/usr/share/names" bundle/rootfs/usr/share/names
+same "names: a file named with a newline" newline "$(cat 'bundle/rootfs/usr/share/names2/new
+line')"
+same "names: a pax name that is not UTF-8 and says nothing of it" latin-1 "$(cat "bundle/rootfs/usr/share/names2/$(printf 'caf\351')")"
+check "names: the dpkg file list has them" grep -q "^/usr/share/names2/$(printf 'caf\351')\$" bundle/rootfs/var/lib/dpkg/info/names2.list
+
+# names that cannot go into an image: one line naming the file, nothing built
+badpackage() {
+	define "$1" "\"$1\""
+	"$IMAGEGEN" ../src/build.lua 2> /dev/null
+	ninja > ninja.log 2>&1
+	grep '^imagegen: ' ninja.log > err.log
+	same "$1: one error line" 1 "$(wc -l < err.log)"
+	contains "$1: the message names the file" err.log "$2"
+	check "$1: no image" test ! -e "out/$1/index.json"
+}
+badpackage dotdot "package dotdot: 'usr/../../etc/passwd' is not a clean relative path"
+badpackage wh "package wh: 'usr/share/.wh.new\\nline' is named like a whiteout"
 
 # grouping: all in one layer, or groups
 define onelayer '"app"' 'packagelayers = "one",'

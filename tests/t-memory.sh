@@ -27,3 +27,17 @@ check "valgrind: archive" vg "$IMAGEGEN" archive .imagegen/image/api.json out/ap
 check "valgrind: a definition error" sh -c "cd '$W/src' && printf 'image { name = 1 }\n' > bad.lua && \
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite '$IMAGEGEN' bad.lua 2>&1 | grep -q 'name must be'"
 check "the images built under valgrind are whole" ninja
+
+# names that take escapes, aliases, byte escapes in the spec and hdrcharset=BINARY
+mkdir -p "$W/names/src/t/new
+line" "$W/names/b" && cd "$W/names/src" || exit 1
+printf x > "t/new
+line/$(printf 'caf\351') [\$x]"
+printf y > 'a|b'
+printf 'image { name = "n", files = { { "/t", tree "t" }, { "/caf\\xe9", "a|b" }, { "/l", symlink "\\xff" } } }\n' > build.lua
+cd "$W/names/b" || exit 1
+check "valgrind: the generator, awkward names" vg "$IMAGEGEN" ../src/build.lua
+check "valgrind: layer, awkward names" vg "$IMAGEGEN" layer .imagegen/spec/layer/n/files.json \
+	.imagegen/layer/n/files.json .imagegen/layer/n/files.json.d .imagegen/blobs
+check "valgrind: layer (make mode), awkward names" vg "$IMAGEGEN" layer -m .imagegen/spec/layer/n/files.json \
+	.imagegen/layer/n/files.json .imagegen/layer/n/files.json.d .imagegen/blobs

@@ -18,13 +18,14 @@ M.wrappers = setmetatable({}, { __mode = "k" })
 
 -- the last definition line that ran, kept by a line hook: a declaration
 -- called as "return image {...}" is a tail call and has no caller frame
-local lastwhere = "?"
+local lastsrc, lastline
 
-function M.lastwhere() return lastwhere end
+-- "file:line" of the last definition line that ran
+function M.lastwhere() return lastsrc and M.show(lastsrc:sub(2)) .. ":" .. lastline or "?" end
 
 function M.linehook(_, line, level)
   local src = debug.getinfo(level or 2, "S").source
-  if M.definitions[src] then lastwhere = src:sub(2) .. ":" .. line end
+  if M.definitions[src] then lastsrc, lastline = src, line end
 end
 
 -- "file:line" of the definition code that called a declaration (the
@@ -34,10 +35,10 @@ function M.caller(level)
   while true do
     local self = debug.getinfo(lvl, "tf")
     local info = debug.getinfo(lvl + 1, "Slf")
-    if not self or self.istailcall or not info then return lastwhere end
+    if not self or self.istailcall or not info then return M.lastwhere() end
     if not M.wrappers[info.func] then
-      if M.definitions[info.source] then return info.source:sub(2) .. ":" .. info.currentline end
-      return lastwhere
+      if M.definitions[info.source] then return M.show(info.source:sub(2)) .. ":" .. info.currentline end
+      return M.lastwhere()
     end
     lvl = lvl + 1
   end
@@ -155,21 +156,48 @@ function M.parseid(where, what, v)
   return v
 end
 
--- characters both ninja's and samurai's depfile parsers take in a file name
-function M.depsafe(p)
-  return not p:find("[^%w+,%-./@_ ]")
+local shown = { ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r" }
+
+-- a file name for a message, on one line: control characters and bytes
+-- that are not UTF-8 as \n, \t, \r or \xHH (plugin/util.c showname)
+function M.show(s)
+  local out, i = {}, 1
+  while true do
+    local ok, bad = utf8.len(s, i)
+    local good = s:sub(i, ok and #s or bad - 1)
+    out[#out + 1] = good:gsub("[\0-\31\127]", function(c)
+      return shown[c] or string.format("\\x%02x", c:byte())
+    end)
+    if ok then break end
+    out[#out + 1] = string.format("\\x%02x", s:byte(bad))
+    i = bad + 1
+  end
+  return table.concat(out)
+end
+
+-- strings in v (a string or a table of them, keys too) must be UTF-8: an
+-- image's config and manifest are JSON
+function M.text(where, what, v)
+  if type(v) == "string" and not utf8.len(v) then
+    fail(where, "%s: '%s' is not UTF-8 text, which an image's config must be", what, M.show(v))
+  elseif type(v) == "table" then
+    for k, x in pairs(v) do
+      M.text(where, what, k)
+      M.text(where, what, x)
+    end
+  end
 end
 
 -- "/etc/x" -> "etc/x"; refuses relative paths and '..'
 function M.destination(where, what, d, allowroot)
   if not M.isstring(d) then fail(where, "%s: the destination must be a string path", what) end
   if d:sub(1, 1) ~= "/" then
-    fail(where, "%s: destination '%s' is relative; write '/%s'", what, d, d)
+    fail(where, "%s: destination '%s' is relative; write '/%s'", what, M.show(d), M.show(d))
   end
   for part in d:gmatch("[^/]+") do
-    if part == ".." then fail(where, "%s: destination '%s' escapes with '..'", what, d) end
+    if part == ".." then fail(where, "%s: destination '%s' escapes with '..'", what, M.show(d)) end
     if part:sub(1, 4) == ".wh." then
-      fail(where, "%s: destination '%s': names starting with .wh. are whiteouts", what, d)
+      fail(where, "%s: destination '%s': names starting with .wh. are whiteouts", what, M.show(d))
     end
   end
   if d:find("%z") then fail(where, "%s: destination contains a NUL byte", what) end

@@ -12,10 +12,29 @@ end
 local escapes = { ['"'] = '\\"', ['\\'] = '\\\\', ['\b'] = '\\b', ['\f'] = '\\f',
   ['\n'] = '\\n', ['\r'] = '\\r', ['\t'] = '\\t' }
 
-local function str(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
+-- (the control characters spelled out: %c follows the locale, which in
+-- the make plugin is make's, and may take bytes of UTF-8 for controls)
+local function utf8str(s)
+  return (s:gsub('[\0-\31"\\]', function(c)
     return escapes[c] or string.format("\\u%04x", c:byte())
-  end) .. '"'
+  end))
+end
+
+-- JSON strings are UTF-8, file names any bytes: a byte that is not part of
+-- valid UTF-8 is written as \u0000 and then the character of the same
+-- number (U+0080 to U+00FF). No name holds a NUL, so the pair is
+-- unambiguous; the layer helper reads it back as the byte (plugin/nodes.c).
+local function str(s)
+  local out, i = {}, 1
+  while true do
+    local ok, bad = utf8.len(s, i)
+    if ok then break end
+    out[#out + 1] = utf8str(s:sub(i, bad - 1))
+    out[#out + 1] = string.format("\\u0000\\u%04x", s:byte(bad))
+    i = bad + 1
+  end
+  out[#out + 1] = utf8str(s:sub(i))
+  return '"' .. table.concat(out) .. '"'
 end
 
 local function encode(v, out)

@@ -16,7 +16,7 @@ local check = require "imagegen.check"
 local nonul = check.nonul
 local fail, caller, suggest, checkfields, set = check.fail, check.caller, check.suggest, check.checkfields, check.set
 local isstring, stringlist, stringmap = check.isstring, check.stringlist, check.stringmap
-local parsemode, parseid, depsafe, destination = check.parsemode, check.parseid, check.depsafe, check.destination
+local parsemode, parseid, destination, show = check.parsemode, check.parseid, check.destination, check.show
 
 local M = {}
 
@@ -44,11 +44,15 @@ local function unview(v)
 end
 M.unview = unview
 
-View.__index = function(v, k) return view(object[v][k]) end
+-- a command's view reads its outputs: cmd[1], cmd["name"], #cmd
+local function through(obj)
+  return check.typename(obj) == "imagegen.command" and obj.outputs or obj
+end
+View.__index = function(v, k) return view(through(object[v])[k]) end
 View.__newindex = function(v, k)
   error(string.format("%s: '%s' cannot be set after it is declared", check.typename(object[v]), tostring(k)), 2)
 end
-View.__len = function(v) return #object[v] end
+View.__len = function(v) return #through(object[v]) end
 View.__pairs = function(v)
   local t = object[v]
   return function(_, k)
@@ -135,14 +139,10 @@ local function declarations(G, file)
 
   local function srcpath(where, what, p)
     if not isstring(p) or p == "" then fail(where, "%s: expected a source path", what) end
-    if p:find("[\n%z]") then fail(where, "%s: source path has a newline or NUL", what) end
+    if p:find("%z") then fail(where, "%s: source path '%s' holds a NUL", what, show(p)) end
     local full = path.join(dir, p)
     if path.basename(full):sub(1, 4) == ".wh." then
-      fail(where, "%s: source '%s': names starting with .wh. are whiteouts and cannot be sources", what, p)
-    end
-    if not depsafe(full) then
-      fail(where, "%s: source '%s' has characters ninja and samurai cannot express in a depfile "
-        .. "(use letters, digits, space and +,-./@_)", what, p)
+      fail(where, "%s: source '%s': names starting with .wh. are whiteouts and cannot be sources", what, show(p))
     end
     return full
   end
@@ -151,11 +151,11 @@ local function declarations(G, file)
     local full = srcpath(where, what, p)
     local kind, err = native.stat(full)
     if not kind then
-      if err == "symlink loop" then fail(where, "%s: source '%s' is a symlink loop", what, p) end
-      fail(where, "%s: source '%s' not found", what, p)
+      if err == "symlink loop" then fail(where, "%s: source '%s' is a symlink loop", what, show(p)) end
+      fail(where, "%s: source '%s' not found", what, show(p))
     end
-    if kind == "dir" then fail(where, "%s: source '%s' is a directory; use tree '%s'", what, p, p) end
-    if kind ~= "file" then fail(where, "%s: source '%s' is not a regular file", what, p) end
+    if kind == "dir" then fail(where, "%s: source '%s' is a directory; use tree '%s'", what, show(p), show(p)) end
+    if kind ~= "file" then fail(where, "%s: source '%s' is not a regular file", what, show(p)) end
     return mksource { kind = "file", path = full, name = p }
   end
 
@@ -167,7 +167,7 @@ local function declarations(G, file)
     local real = native.realpath(full) or full
     local rel = path.relative(top, real)
     if path.isabs(real) ~= path.isabs(top) or rel == ".." or rel:sub(1, 3) == "../" then
-      fail(where, "%s: '%s' is outside the project folder '%s'", what, p, G.topdir)
+      fail(where, "%s: '%s' is outside the project folder '%s'", what, show(p), show(G.topdir))
     end
     return full
   end
@@ -184,8 +184,8 @@ local function declarations(G, file)
     local full = srcpath(where, "tree", t[1])
     local kind, err = native.stat(full)
     if kind ~= "dir" then
-      if err == "symlink loop" then fail(where, "tree: source '%s' is a symlink loop", t[1]) end
-      fail(where, "tree: source '%s' %s", t[1], kind and "is not a directory" or "not found")
+      if err == "symlink loop" then fail(where, "tree: source '%s' is a symlink loop", show(t[1])) end
+      fail(where, "tree: source '%s' %s", show(t[1]), kind and "is not a directory" or "not found")
     end
     if t.follow ~= nil and type(t.follow) ~= "boolean" then fail(where, "tree: follow must be true or false") end
     return mksource { kind = "tree", path = full, name = t[1], mode = parsemode(where, "tree", t.mode),
@@ -227,7 +227,7 @@ local function declarations(G, file)
     local where = caller(2)
     local full = srcpath(where, "oci_layout", p)
     if native.stat(full .. "/index.json") ~= "file" then
-      fail(where, "oci_layout: '%s' is not an OCI image layout (no index.json)", tostring(p))
+      fail(where, "oci_layout: '%s' is not an OCI image layout (no index.json)", show(p))
     end
     if tag ~= nil and (not isstring(tag) or not tag:match("^[%w_][%w._-]*$")) then
       fail(where, "oci_layout: '%s' is not a tag", tostring(tag))
@@ -238,7 +238,7 @@ local function declarations(G, file)
   function D.docker_archive(p)
     local where = caller(2)
     local full = srcpath(where, "docker_archive", p)
-    if native.stat(full) ~= "file" then fail(where, "docker_archive: '%s' not found", tostring(p)) end
+    if native.stat(full) ~= "file" then fail(where, "docker_archive: '%s' not found", show(p)) end
     return setmetatable({ where = where, kind = "archive", path = full, name = p }, External)
   end
 
@@ -291,7 +291,7 @@ local function declarations(G, file)
         fail(where, "%s: expected { destination, source, mode = ... }", what)
       end
       checkfields(where, what, e, entryfields, 2)
-      if e[1] ~= nil then what = what .. ": " .. tostring(e[1]) end
+      if e[1] ~= nil then what = what .. ": " .. show(tostring(e[1])) end
       if e[2] == nil then fail(where, "%s: no source", what) end
       local src = tosource(where, what, e[2])
       local dst = destination(where, what, e[1], src.kind == "tree" or src.kind == "opaque")
@@ -301,7 +301,7 @@ local function declarations(G, file)
         mode = parsemode(where, what, e.mode), uid = parseid(where, what .. ": uid", e.uid),
         gid = parseid(where, what .. ": gid", e.gid) }
       if src.kind == "tree" and e.mode then
-        fail(where, "%s: set the mode of a tree's files with tree { '%s', mode = ... }", what, src.name)
+        fail(where, "%s: set the mode of a tree's files with tree { '%s', mode = ... }", what, show(src.name))
       end
       if e.xattrs ~= nil then
         if src.kind == "tree" then fail(where, "%s: xattrs apply to single entries, not trees", what) end
@@ -348,6 +348,9 @@ local function declarations(G, file)
     "labels", "stopsignal", "expose", "volumes", "packages", "essential", "mergedusr", "repositories",
     "packagelayers", "users", "groups", "compression", "annotations", "platform", "platforms", "sbom" }
   local imagefields = set(imageorder)
+  -- the fields that become text of the image's config or manifest
+  local configfields = { "entrypoint", "cmd", "env", "workdir", "user", "labels", "stopsignal", "volumes",
+    "annotations" }
   imagefields.name = true
   local field = {}
 
@@ -572,6 +575,7 @@ local function declarations(G, file)
       fail(where, "image: %s applies to Debian packages; add packages = { ... }",
         img.essential and "essential" or "mergedusr")
     end
+    for _, k in ipairs(configfields) do check.text(where, k, t[k]) end
     local seenlayer = {}
     for _, l in ipairs(img.layers) do
       if seenlayer[l] then fail(where, "layer '%s' is used twice in image '%s'", l.id, t.name) end
@@ -594,7 +598,7 @@ local function declarations(G, file)
       components = t.components and stringlist(where, "repository: components", t.components) or { "main" } }, Repository)
     if t.keyring ~= nil then
       local k = srcpath(where, "repository: keyring", t.keyring)
-      if native.stat(k) ~= "file" then fail(where, "repository: keyring '%s' not found", t.keyring) end
+      if native.stat(k) ~= "file" then fail(where, "repository: keyring '%s' not found", show(t.keyring)) end
       addinput(G, k)
       r.keyrings = { k }
     end
@@ -609,11 +613,11 @@ local function declarations(G, file)
     local cmd = setmetatable({ where = where, outputs = {}, inputs = {}, sources = {}, description = t.description },
       Command)
     for i, o in ipairs(stringlist(where, "outputs", t.outputs)) do
-      if o == "" or path.isabs(o) or path.normalize(o):sub(1, 2) == ".." or o:find("[\n%z]") then
-        fail(where, "outputs[%d]: '%s' must be a relative path inside the build folder", i, o)
+      if o == "" or path.isabs(o) or path.normalize(o):sub(1, 2) == ".." or o:find("%z") then
+        fail(where, "outputs[%d]: '%s' must be a relative path inside the build folder", i, show(o))
       end
       local p = path.join(gendir, o)
-      if G.outputs[p] then fail(where, "outputs[%d]: '%s' is also an output at %s", i, o, G.outputs[p]) end
+      if G.outputs[p] then fail(where, "outputs[%d]: '%s' is also an output at %s", i, show(o), G.outputs[p]) end
       G.outputs[p] = where
       local out = setmetatable({ path = p, command = cmd, index = i }, Output)
       cmd.outputs[i] = out
@@ -654,7 +658,7 @@ local function declarations(G, file)
     local where = caller(2)
     local full = projectpath(where, "read", p)
     local data, err = native.readfile(full)
-    if not data then fail(where, "read: '%s': %s", p, err) end
+    if not data then fail(where, "read: '%s': %s", show(p), err) end
     addinput(G, full)
     return data
   end
@@ -664,7 +668,7 @@ local function declarations(G, file)
     local where = caller(2)
     local full = projectpath(where, "listdir", p or ".")
     local names, err = native.listdir(full)
-    if not names then fail(where, "listdir: '%s': %s", p or ".", err) end
+    if not names then fail(where, "listdir: '%s': %s", show(p or "."), err) end
     addinput(G, full)
     return names
   end
@@ -751,7 +755,7 @@ end
 function M.load(G, file, where)
   file = path.normalize(file)
   if G.loaded[file] then return table.unpack(G.loaded[file]) end
-  if G.loading[file] then fail(where or file, "include cycle: '%s' includes itself", file) end
+  if G.loading[file] then fail(where or show(file), "include cycle: '%s' includes itself", show(file)) end
   local src, err = native.readfile(file)
   if not src then
     fail(where or "imagegen", "%s: %s", file, err)

@@ -83,6 +83,7 @@ function M.main(args)
   local P = plan.build(G, regenargs, output)
   local text = rules.write(P, exe or native.exe(), plugin)
   for _, s in ipairs(P.specs) do native.writefile(s.path, s.text) end
+  for _, p in ipairs(P.aliases) do native.makealias(p) end
   if plugin then return text end
   -- make compares mtimes only: an unchanged file is touched so that it is
   -- newer than the definitions it was made from

@@ -3,7 +3,7 @@
 -- plan = {
 --   store     the blob store folder
 --   regen     { args, output, inputs, specs }   rerun imagegen when inputs change
---   commands  { outputs, inputs, command, description }
+--   commands  { outputs, inputs, run, lines, description }  (see M.commandline)
 --   fetches   { path, url, sha256, size, name }  imagegen fetch URL SHA256 SIZE PATH
 --   bases     { args, out, inputs, name, pull }  imagegen base ARGS... OUT STORE
 --   layers    { id, spec, desc, inputs }        imagegen layer SPEC DESC DEPFILE STORE
@@ -23,38 +23,83 @@
 --   pkginfos  { deb, out, name }  imagegen pkginfo DEB OUT (for the SBOMs)
 -- }
 -- Every file a helper reads that the generator writes (layer and image specs)
--- is listed in plan.specs with its contents; the caller writes them.
+-- is listed in plan.specs with its contents; the caller writes them, and
+-- makes the aliases of the paths a backend named by alias (plan.aliases).
 local json = require "imagegen.json"
 local native = require "imagegen.native"
 local lang = require "imagegen.lang"
+local check = require "imagegen.check"
 local resolve = require "imagegen.resolve"
 
 local M = {}
 
+-- a word for POSIX sh, on one line, since neither build.ninja nor a make
+-- recipe can hold a newline: quoted when it needs to be, and a newline or
+-- carriage return in it spelled "$imagegen_nl" or "$imagegen_cr", which
+-- the line must then set first (newlines below)
 local function shellquote(s)
-  if s ~= "" and not s:find("[^%w+,%-./@_=:%%]") then return s end
-  return "'" .. s:gsub("'", "'\\''") .. "'"
+  if s ~= "" and not s:find("[^%w+,%-./@_:%%]") then return s end
+  local q = "'" .. s:gsub("'", "'\\''") .. "'"
+  return (q:gsub("[\n\r]", { ["\n"] = "'\"$imagegen_nl\"'", ["\r"] = "'\"$imagegen_cr\"'" }))
 end
 M.shellquote = shellquote
 
--- a command's shell line: $in, $out and (for a per-platform run) $os,
--- $arch, $variant and $platform replaced; $$ is a dollar sign
+-- what a command line that shellquote spelled a newline or carriage return
+-- in starts with ($(...) drops trailing newlines, hence the '_')
+local newlines = "imagegen_nl=$(printf '\\n_'); imagegen_nl=${imagegen_nl%_}; imagegen_cr=$(printf '\\r'); "
+
+-- a word of a helper's command line, which a generated rule runs as it is
+function M.shellword(s)
+  if s:find("[\n\r]") then
+    check.fail(check.show(s), "imagegen's own command lines cannot carry a newline or a carriage return")
+  end
+  return shellquote(s)
+end
+
+-- a command's shell text: $in, $out and (for a per-platform run) $os,
+-- $arch, $variant and $platform replaced, $$ a dollar sign; and whether
+-- it spells a newline or carriage return (see shellquote)
 local function expand(run, argv, inputs, outputs, vars)
+  local lines = false
+  local function quote(w)
+    lines = lines or w:find("[\n\r]") ~= nil
+    return shellquote(w)
+  end
   local ins, outs = {}, {}
-  for i, p in ipairs(inputs) do ins[i] = shellquote(p) end
-  for i, o in ipairs(outputs) do outs[i] = shellquote(o) end
+  for i, p in ipairs(inputs) do ins[i] = quote(p) end
+  for i, o in ipairs(outputs) do outs[i] = quote(o) end
   if argv then
     local words = {}
-    for i, w in ipairs(argv) do words[i] = shellquote(w) end
-    return table.concat(words, " ")
+    for i, w in ipairs(argv) do words[i] = quote(w) end
+    return table.concat(words, " "), lines
   end
   local values = { ["in"] = table.concat(ins, " "), out = table.concat(outs, " ") }
-  for k, v in pairs(vars or {}) do values[k] = shellquote(v) end
+  for k, v in pairs(vars or {}) do values[k] = quote(v) end
   local s = run:gsub("%$%$", "\0")
   for _, k in ipairs { "in", "out", "os", "arch", "variant", "platform" } do
     if values[k] then s = s:gsub("%$" .. k .. "%f[^%w_]", (values[k]:gsub("%%", "%%%%"))) end
   end
-  return (s:gsub("%z", "$"))
+  return (s:gsub("%z", "$")), lines
+end
+
+-- the line a backend runs for a plan command c: the folders dirs made
+-- first, and after it the aliases of the outputs that the build file names
+-- by alias (aliases: { alias, target } each, from native.alias), so that
+-- the build tool, which stats the alias, finds the output it made
+function M.commandline(c, dirs, aliases)
+  local lines = c.lines
+  local function quote(w)
+    lines = lines or w:find("[\n\r]") ~= nil
+    return shellquote(w)
+  end
+  local words, line = {}, c.run
+  if #aliases > 0 then
+    line = "( " .. line .. " )"
+    for _, a in ipairs(aliases) do line = line .. " && rm -f " .. a[1] .. " && ln -s " .. quote(a[2]) .. " " .. a[1] end
+  end
+  for i, d in ipairs(dirs) do words[i] = quote(d) end
+  if #words > 0 then line = "mkdir -p " .. table.concat(words, " ") .. " && " .. line end
+  return (lines and newlines or "") .. line
 end
 
 local function layerspec(G, l)
@@ -65,10 +110,10 @@ local function layerspec(G, l)
     local s = e.source
     local x = { ctx = e.ctx, path = e.path, uid = e.uid, gid = e.gid, mode = e.mode, xattrs = e.xattrs }
     if s.kind == "file" or s.kind == "output" or s.kind == "external" then
-      x.type, x.src, x.srcname = "file", s.path, s.name
+      x.type, x.src, x.srcname = "file", s.path, check.show(s.name)
       inputs[#inputs + 1] = s.path
     elseif s.kind == "tree" then
-      x.type, x.src, x.srcname = "tree", s.path, s.name
+      x.type, x.src, x.srcname = "tree", s.path, check.show(s.name)
       x.mode, x.dirmode, x.follow = s.mode, s.dirmode, s.follow
     elseif s.kind == "text" then
       x.type, x.data = "text", s.data
@@ -191,7 +236,7 @@ end
 
 function M.build(G, args, output)
   local P = { store = ".imagegen/blobs", commands = {}, layers = {}, images = {}, specs = {}, fetches = {},
-    bases = {}, pkginfos = {} }
+    bases = {}, pkginfos = {}, aliases = {} }
   local function spec(p, text)
     P.specs[#P.specs + 1] = { path = p, text = text }
     return p
@@ -201,15 +246,17 @@ function M.build(G, args, output)
     if not c.perplatform then
       local outs = {}
       for i, o in ipairs(c.outputs) do outs[i] = o.path end
-      P.commands[#P.commands + 1] = { outputs = outs, inputs = c.inputs,
-        command = expand(c.run, c.argv, c.inputs, outs), description = c.description or ("CMD " .. outs[1]) }
+      local run, lines = expand(c.run, c.argv, c.inputs, outs)
+      P.commands[#P.commands + 1] = { outputs = outs, inputs = c.inputs, run = run, lines = lines,
+        description = check.show(c.description or ("CMD " .. outs[1])) }
     end
   end
   for _, inst in ipairs(G.instances) do
     local c = inst.command
-    P.commands[#P.commands + 1] = { outputs = inst.outputs, inputs = inst.inputs,
-      command = expand(inst.run, inst.argv, inst.inputs, inst.outputs, inst.vars),
-      description = c.description and (c.description .. " (" .. inst.platform .. ")") or ("CMD " .. inst.outputs[1]) }
+    local run, lines = expand(inst.run, inst.argv, inst.inputs, inst.outputs, inst.vars)
+    P.commands[#P.commands + 1] = { outputs = inst.outputs, inputs = inst.inputs, run = run, lines = lines,
+      description = check.show(c.description and (c.description .. " (" .. inst.platform .. ")")
+        or ("CMD " .. inst.outputs[1])) }
   end
 
   local descof, fetched, pkginfo = {}, {}, {}

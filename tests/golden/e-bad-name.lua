@@ -1,1 +1,0 @@
-image { name = "a", files = { { "/a", "a:b" } } }

@@ -1,0 +1,1 @@
+image { name = "a", files = { { "/a", "a\0b" } } }
