@@ -16,6 +16,8 @@
 #include "base.h"
 #include "registry.h"
 #include "store.h"
+#include "diff.h"
+#include "inspect.h"
 
 static const char usage[] =
 	"usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C] DEFINITION.lua\n"
@@ -28,6 +30,8 @@ static const char usage[] =
 	"       imagegen base archive FILE PLATFORM OUT STORE\n"
 	"       imagegen base pull REF@DIGEST PLATFORM OUT STORE\n"
 	"       imagegen push LAYOUT HOST/REPOSITORY:TAG\n"
+	"       imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE\n"
+	"       imagegen inspect [--platform OS/ARCH] IMAGE\n"
 	"       imagegen lock DEFINITION.lua\n"
 	"       imagegen fetch URL SHA256 SIZE FILE\n";
 
@@ -110,6 +114,10 @@ main(int argc, char *argv[])
 		puts("imagegen " VERSION);
 		return 0;
 	}
+	if (strcmp(cmd, "diff") == 0)
+		return diff_main(argc - 2, argv + 2);
+	if (strcmp(cmd, "inspect") == 0)
+		return inspect_main(argc - 2, argv + 2);
 	if (argc > 2 && strcmp(argv[2], "-m") == 0 && strcmp(cmd, "archive") != 0) {
 		makemode = 1;
 		argv[2] = argv[1];
