@@ -18,6 +18,7 @@
 #include "store.h"
 #include "diff.h"
 #include "inspect.h"
+#include "report.h"
 
 static const char usage[] =
 	"usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C] DEFINITION.lua\n"
@@ -26,6 +27,7 @@ static const char usage[] =
 	"       imagegen image [-m] SPEC IMAGE STORE\n"
 	"       imagegen layout [-m] IMAGE DIR STORE\n"
 	"       imagegen archive IMAGE TAR STORE\n"
+	"       imagegen report [-m] REPORT HTML STORE\n"
 	"       imagegen base oci DIR TAG PLATFORM OUT STORE\n"
 	"       imagegen base archive FILE PLATFORM OUT STORE\n"
 	"       imagegen base pull REF@DIGEST PLATFORM OUT STORE\n"
@@ -63,6 +65,8 @@ static const char help[] =
 	"                                  records them and the layers\n"
 	"  layout IMAGE DIR STORE          make DIR an OCI image layout\n"
 	"  archive IMAGE TAR STORE         write a docker-archive (podman/docker load)\n"
+	"  report REPORT HTML STORE        write an image's report page (the report\n"
+	"                                  spec REPORT names its image file)\n"
 	"  fetch URL SHA256 SIZE FILE      download a package to FILE, verified\n"
 	"  push LAYOUT REF                 push an OCI layout's image to a registry\n"
 	"                                  (uploading only the blobs it lacks)\n"
@@ -158,6 +162,9 @@ main(int argc, char *argv[])
 			fatal("fetch %s: '%s %s' is not a sha256 and a size", argv[2], argv[3], argv[4]);
 		if (sha256verify(argv[5], argv[3]) != 0)
 			fetch_file(argv[2], argv[5], argv[3], size);
+	} else if (strcmp(cmd, "report") == 0) {
+		need(argc, 5);
+		report_build(argv[2], argv[3], argv[4]);
 	} else if (strcmp(cmd, "archive") == 0) {
 		need(argc, 5);
 		layout_archive(argv[2], argv[3], argv[4]);

@@ -7,15 +7,18 @@
 --   fetches   { path, url, sha256, size, name }  imagegen fetch URL SHA256 SIZE PATH
 --   bases     { args, out, inputs, name, pull }  imagegen base ARGS... OUT STORE
 --   layers    { id, spec, desc, inputs }        imagegen layer SPEC DESC DEPFILE STORE
---   images    { name, spec, image, layers, dir, index, tar, push }
+--   images    { name, spec, image, layers, dir, index, tar, push, html, report }
+--             html: the report page, from the report spec (imagegen.report)
 --             push: the reference to push to, for a tag that names a registry
---             imagegen image SPEC IMAGE STORE; layout IMAGE DIR; archive IMAGE TAR
+--             imagegen image SPEC IMAGE STORE; layout IMAGE DIR; archive IMAGE TAR;
+--             report REPORT HTML STORE
 -- }
 -- Every file a helper reads that the generator writes (layer and image specs)
 -- is listed in plan.specs with its contents; the caller writes them.
 local json = require "imagegen.json"
 local native = require "imagegen.native"
 local lang = require "imagegen.lang"
+local report = require "imagegen.report"
 
 local M = {}
 
@@ -170,7 +173,9 @@ function M.build(G, args, output)
       spec = spec(".imagegen/spec/image/" .. img.name .. ".json", text),
       image = ".imagegen/image/" .. img.name .. ".json", layers = descs,
       dir = "out/" .. img.name, index = "out/" .. img.name .. "/index.json",
-      tar = "out/" .. img.name .. ".tar", push = img.push }
+      tar = "out/" .. img.name .. ".tar", push = img.push, html = "out/" .. img.name .. ".html",
+      report = spec(".imagegen/spec/report/" .. img.name .. ".json",
+        report.spec(G, img, ".imagegen/image/" .. img.name .. ".json", descof)) }
   end
 
   local specpaths = {}
