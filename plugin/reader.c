@@ -341,6 +341,16 @@ newreader(int kind, const char *what)
 	return r;
 }
 
+/* whether name starts with a registry host: a name with a '.' or ':', or localhost (as docker takes it) */
+static int
+registryname(const char *name)
+{
+	const char *slash = strchr(name, '/');
+	size_t n = slash ? (size_t)(slash - name) : 0;
+
+	return n > 0 && (memchr(name, '.', n) || memchr(name, ':', n) || (n == 9 && strncmp(name, "localhost", 9) == 0));
+}
+
 struct reader *
 reader_open(const char *name)
 {
@@ -363,7 +373,7 @@ reader_open(const char *name)
 		r = newreader(LAYOUT, what);
 		openlayout(r, dir, colon + 1);
 		free(dir);
-	} else if (strchr(name, '/') && name[0] != '/' && name[0] != '.') {
+	} else if (registryname(name)) {
 		what = xasprintf("%s", name);
 		r = newreader(REGISTRY, what);
 		r->ref = xstrdup(name);
