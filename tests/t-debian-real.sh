@@ -1,7 +1,7 @@
 # Debian packages, for real: examples/debian resolves nginx-light and its
 # dependencies against the machine's own apt sources, and runc runs the
 # image; the test asks it for a page over HTTP on 127.0.0.1, inside the
-# container's own network namespace.
+# container's own network namespace; and its report page in headless Chromium.
 . "$TOP/tests/lib.sh"
 
 workdir debian-real
@@ -56,3 +56,21 @@ case $page in
 *"hello from nginx in an imagegen image"*) ok "nginx: runc runs it and it serves the page over HTTP" ;;
 *) fail "nginx: no page from the container: $(cat runc.log)" ;;
 esac
+
+# its report page in headless Chromium: the size map, /usr, every package of the lock, nothing fetched
+cd "$W/b" || exit 1
+check "nginx: ninja out/nginx.html writes its report page" sh -c "ninja out/nginx.html > report.log 2>&1"
+if have chromium; then
+	timeout 120 python3 "$TOP/tests/chromium.py" out/nginx.html "$W/nginx.png" > "$W/nginx.seen" 2> "$W/nginx.err" ||
+		fail "nginx: Chromium: $(tail -n 3 "$W/nginx.err")"
+	check "nginx page: a screenshot" sh -c "head -c 8 '$W/nginx.png' | grep -q PNG"
+	check "nginx page: a rectangle per top-level folder" python3 "$TOP/tests/pagecheck.py" out/nginx.html "$W/nginx.seen" toplevel
+	check "nginx page: a click on /usr shows its children" python3 "$TOP/tests/pagecheck.py" out/nginx.html "$W/nginx.seen" usr
+	check "nginx page: the package table lists every package of the lock" \
+		python3 "$TOP/tests/pagecheck.py" out/nginx.html "$W/nginx.seen" packages ../src/imagegen.lock nginx
+	check "nginx page: nothing fetched, no script error" python3 "$TOP/tests/pagecheck.py" out/nginx.html "$W/nginx.seen" quiet
+else
+	fail "nginx page: chromium is not installed (apt-get install chromium)"
+fi
+check "nginx page: every package is there because nginx-light is" python3 "$TOP/tests/pagecheck.py" out/nginx.html - data \
+	'all(p["why"][0] == "nginx-light" for p in d["platforms"][0]["packages"])'
