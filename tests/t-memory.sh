@@ -27,3 +27,8 @@ check "valgrind: archive" vg "$IMAGEGEN" archive .imagegen/image/api.json out/ap
 check "valgrind: a definition error" sh -c "cd '$W/src' && printf 'image { name = 1 }\n' > bad.lua && \
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite '$IMAGEGEN' bad.lua 2>&1 | grep -q 'name must be'"
 check "the images built under valgrind are whole" ninja
+check "valgrind: report" vg "$IMAGEGEN" report .imagegen/spec/report/api.json out/api.html .imagegen/blobs
+check "valgrind: inspect" vg "$IMAGEGEN" inspect out/api
+check "valgrind: diff of a layout and its docker-archive" vg "$IMAGEGEN" diff out/api out/api.tar
+vg "$IMAGEGEN" diff --json out/api out/web > /dev/null
+same "valgrind: diff of two images that differ (exit 1, not 99)" 1 $?
