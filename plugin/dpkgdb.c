@@ -203,7 +203,8 @@ dpkgdb_read(struct fstree *t, int all, struct dpkgdb *db)
 		if (c->e && c->e->type == 'f')
 			readstatus(&c->e->data, db);
 	}
-	qsort(db->p, db->len, sizeof(*db->p), bypkg);
+	if (db->len > 1)
+		qsort(db->p, db->len, sizeof(*db->p), bypkg);
 	/* the status file and status.d name the same package: once */
 	for (i = 0, j = 0; i < db->len; i++) {
 		if (j > 0 && bypkg(&db->p[j - 1], &db->p[i]) == 0) {
