@@ -173,8 +173,8 @@ platformjson(json_t *spec, struct reader *r, const char *platform)
 	fstree_finish(&t);
 	dpkgdb_read(&t, 1, &db);
 	cfg = json_object_get(img->config, "config");
-	j = json_pack("{s:s, s:s, s:O, s:O, s:I, s:o, s:o, s:o, s:o}", "platform", img->platform,
-	              "digest", img->digest, "config", cfg ? cfg : json_object(),
+	j = json_pack("{s:s, s:s, s:o, s:O, s:I, s:o, s:o, s:o, s:o}", "platform", img->platform,
+	              "digest", img->digest, "config", cfg ? json_incref(cfg) : json_object(),
 	              "created", json_object_get(img->config, "created") ? json_object_get(img->config, "created") :
 	              json_null(), "size", (json_int_t)size, "layers", layersjson(spec, img, layers, &t),
 	              "tree", treejson(&t.root), "packages", packagesjson(spec, &db), "waste", wastejson(&t));
