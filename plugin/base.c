@@ -310,13 +310,13 @@ readmember(struct archive *a, const char *source)
 }
 
 /* a docker-archive: manifest.json names the config and layer files */
-void
-base_fromarchive(const char *file, const char *out, const char *store)
+json_t *
+base_archivemanifest(const char *file, const char *store, const char *source)
 {
 	struct archive *a;
 	struct archive_entry *e;
 	json_t *names = json_object(), *dm = NULL, *manifest, *layers, *l, *cfg;
-	char digest[72], *source = xasprintf("docker-archive %s", file);
+	char digest[72];
 	const char *cfgname;
 	long long size;
 	struct stat st;
@@ -357,7 +357,7 @@ base_fromarchive(const char *file, const char *out, const char *store)
 	if (!json_is_array(dm) || json_array_size(dm) < 1)
 		fatal("%s: no manifest.json: not a docker-archive", source);
 	if (json_array_size(dm) > 1)
-		fatal("%s: holds %zu images; a base needs an archive of one", source, json_array_size(dm));
+		fatal("%s: holds %zu images; imagegen reads archives of one", source, json_array_size(dm));
 	cfgname = json_string_value(json_object_get(json_array_get(dm, 0), "Config"));
 	cfg = cfgname ? json_object_get(names, cfgname) : NULL;
 	if (!cfg)
@@ -384,9 +384,18 @@ base_fromarchive(const char *file, const char *out, const char *store)
 	                     json_object_get(cfg, "size"), "layers", layers);
 	if (!manifest)
 		fatal("out of memory");
-	base_write(out, store, manifest, NULL, source);
-	json_decref(manifest);
 	json_decref(dm);
 	json_decref(names);
+	return manifest;
+}
+
+void
+base_fromarchive(const char *file, const char *out, const char *store)
+{
+	char *source = xasprintf("docker-archive %s", file);
+	json_t *manifest = base_archivemanifest(file, store, source);
+
+	base_write(out, store, manifest, NULL, source);
+	json_decref(manifest);
 	free(source);
 }

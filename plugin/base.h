@@ -12,5 +12,8 @@ void base_write(const char *out, const char *store, struct json_t *manifest, con
 /* import the image tagged tag (for platform) from the OCI layout dir */
 void base_fromlayout(const char *dir, const char *tag, const char *platform, const char *out,
                      const char *store);
+/* the members of a docker-archive into the store, and the manifest of its one image
+   (unchecked: base_write and the reader check it); source names it in messages */
+struct json_t *base_archivemanifest(const char *file, const char *store, const char *source);
 /* import the one image of a docker-archive */
 void base_fromarchive(const char *file, const char *out, const char *store);

@@ -11,6 +11,8 @@ struct embedded {
 
 /* the modules, ended by a NULL name (plugin/embedded.c, generated) */
 extern const struct embedded embedded_lua[];
+/* the report page's files by name, ended by a NULL name (plugin/embeddedpage.c, generated) */
+extern const struct embedded embedded_page[];
 
 /* require(module).main(args) in a new interpreter. A number it returns is
    the exit status; a string goes to *text (malloc'd, when text is not NULL)

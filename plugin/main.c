@@ -17,6 +17,9 @@
 #include "registry.h"
 #include "store.h"
 #include "sbom.h"
+#include "diff.h"
+#include "inspect.h"
+#include "report.h"
 
 static const char usage[] =
 	"usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C] DEFINITION.lua\n"
@@ -28,10 +31,13 @@ static const char usage[] =
 	"       imagegen pkginfo DEB OUT\n"
 	"       imagegen sbom [-m] SPEC IMAGE RECORD SPDX STORE\n"
 	"       imagegen archive IMAGE TAR STORE\n"
+	"       imagegen report [-m] REPORT HTML STORE\n"
 	"       imagegen base oci DIR TAG PLATFORM OUT STORE\n"
 	"       imagegen base archive FILE PLATFORM OUT STORE\n"
 	"       imagegen base pull REF@DIGEST PLATFORM OUT STORE\n"
 	"       imagegen push LAYOUT HOST/REPOSITORY:TAG\n"
+	"       imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE\n"
+	"       imagegen inspect [--platform OS/ARCH] IMAGE\n"
 	"       imagegen lock DEFINITION.lua\n"
 	"       imagegen fetch URL SHA256 SIZE FILE\n";
 
@@ -51,10 +57,25 @@ static const char help[] =
 	"  --locked    fail, naming the command that fixes it, when imagegen.lock\n"
 	"              does not match the definition's packages (for CI)\n"
 	"\n"
+	"ninja out/NAME.html (or make) writes an image's report page: its layers\n"
+	"and where each was declared, a clickable size map, its packages with\n"
+	"licence and why, and the bytes later layers waste. Self-contained.\n"
+	"\n"
+	"imagegen diff [--json] [--platform OS/ARCH] A B compares two images: layers,\n"
+	"files (content, mode, owner, link), package versions and config. Exit 0\n"
+	"when they are the same, 1 when they differ, 2 on trouble. --json prints a\n"
+	"canonical JSON document instead of text.\n"
+	"imagegen inspect [--platform OS/ARCH] IMAGE prints one screen about an image.\n"
+	"An IMAGE is an OCI layout (DIR or DIR:TAG), a docker-archive (a file) or a\n"
+	"registry reference (HOST/REPOSITORY[:TAG][@DIGEST]); --platform chooses in\n"
+	"an image of several (default: this machine's).\n"
+	"\n"
 	"imagegen lock DEFINITION.lua resolves every image's Debian packages\n"
 	"and pulled tags again and writes imagegen.lock beside the definition;\n"
-	"builds use only the lock.\n"
-	"\n"
+	"builds use only the lock.\n";
+
+/* the rest of --help: the helpers, and the environment */
+static const char helpers[] =
 	"Helpers, run by the generated rules (STORE is the build's blob store):\n"
 	"  layer SPEC DESC DEPFILE STORE   write the canonical layer SPEC describes\n"
 	"                                  into STORE, its descriptor to DESC and\n"
@@ -71,6 +92,8 @@ static const char help[] =
 	"                                  the image's SPDX document, and its OCI\n"
 	"                                  artifact, which RECORD describes\n"
 	"  archive IMAGE TAR STORE         write a docker-archive (podman/docker load)\n"
+	"  report REPORT HTML STORE        write an image's report page (the report\n"
+	"                                  spec REPORT names its image file)\n"
 	"  fetch URL SHA256 SIZE FILE      download a package to FILE, verified\n"
 	"  push LAYOUT REF                 push an OCI layout's image to a registry\n"
 	"                                  (uploading only the blobs it lacks)\n"
@@ -81,8 +104,9 @@ static const char help[] =
 	"                                  its config and layers to OUT\n"
 	"  -m          make mode: an output whose bytes did not change is touched\n"
 	"              (ninja's restat keeps it untouched), changes are reported on\n"
-	"              stdout, and a layer's depfile has an empty rule per input\n"
-	"\n"
+	"              stdout, and a layer's depfile has an empty rule per input\n";
+
+static const char environment[] =
 	"Environment: SOURCE_DATE_EPOCH (timestamps in images, default 0),\n"
 	"IMAGEGEN_CACHE (downloads, default $XDG_CACHE_HOME/imagegen or\n"
 	"~/.cache/imagegen), IMAGEGEN_INSECURE_REGISTRIES (host:port,... spoken\n"
@@ -91,9 +115,9 @@ static const char help[] =
 	"threads; the bytes do not depend on it), IMAGEGEN_HTTP_TIMEOUT and\n"
 	"IMAGEGEN_HTTP_STALL (seconds: a request in all, and without progress;\n"
 	"default 900 and 30), IMAGEGEN_EVAL_SECONDS and IMAGEGEN_EVAL_MEMORY (CPU\n"
-	"seconds and MiB for the definitions; default 60 and 4096), IMAGEGEN_LUA (load lua/ and\n"
-	"rules/ from this folder instead of the\n"
-	"copies built in), IMAGEGEN_DEBUG (tracebacks for Lua errors).\n";
+	"seconds and MiB for the definitions; default 60 and 4096), IMAGEGEN_LUA\n"
+	"(load lua/ and rules/ from this folder instead of the copies built in),\n"
+	"IMAGEGEN_DEBUG (tracebacks for Lua errors).\n";
 
 static void
 need(int argc, int n)
@@ -116,12 +140,20 @@ main(int argc, char *argv[])
 		fputs(usage, stdout);
 		fputs("\n", stdout);
 		fputs(help, stdout);
+		fputs("\n", stdout);
+		fputs(helpers, stdout);
+		fputs("\n", stdout);
+		fputs(environment, stdout);
 		return 0;
 	}
 	if (strcmp(cmd, "--version") == 0) {
 		puts("imagegen " VERSION);
 		return 0;
 	}
+	if (strcmp(cmd, "diff") == 0)
+		return diff_main(argc - 2, argv + 2);
+	if (strcmp(cmd, "inspect") == 0)
+		return inspect_main(argc - 2, argv + 2);
 	if (argc > 2 && strcmp(argv[2], "-m") == 0 && strcmp(cmd, "archive") != 0) {
 		makemode = 1;
 		argv[2] = argv[1];
@@ -177,6 +209,9 @@ main(int argc, char *argv[])
 			fatal("fetch %s: '%s %s' is not a sha256 and a size", argv[2], argv[3], argv[4]);
 		if (sha256verify(argv[5], argv[3]) != 0)
 			fetch_file(argv[2], argv[5], argv[3], size);
+	} else if (strcmp(cmd, "report") == 0) {
+		need(argc, 5);
+		report_build(argv[2], argv[3], argv[4]);
 	} else if (strcmp(cmd, "archive") == 0) {
 		need(argc, 5);
 		layout_archive(argv[2], argv[3], argv[4]);

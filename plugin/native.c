@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <jansson.h>
 #include <lua.h>
 #include <lauxlib.h>
@@ -263,22 +262,7 @@ l_sourcedate(lua_State *L)
 static int
 l_arch(lua_State *L)
 {
-	static const char *const map[][2] = {
-		{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"}, {"i386", "386"},
-		{"armv7l", "arm"}, {"ppc64le", "ppc64le"}, {"s390x", "s390x"}, {"riscv64", "riscv64"},
-	};
-	struct utsname u;
-	size_t i;
-
-	if (uname(&u) < 0)
-		return luaL_error(L, "uname: %s", strerror(errno));
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (strcmp(u.machine, map[i][0]) == 0) {
-			lua_pushstring(L, map[i][1]);
-			return 1;
-		}
-	}
-	lua_pushstring(L, u.machine);
+	lua_pushstring(L, hostarch());
 	return 1;
 }
 

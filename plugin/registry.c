@@ -560,6 +560,39 @@ registry_pull(const char *ref, const char *platform, const char *out, const char
 	free(what);
 }
 
+int
+registry_fetch(const char *ref, const char *platform, const char *store, char top[72], char *err, size_t errlen)
+{
+	struct client cl;
+	struct httpres res;
+	char *what = xasprintf("%s", ref), digest[72];
+	json_t *m = NULL;
+	int ret;
+
+	http_init(&res);
+	ret = clientinit(&cl, ref, what, "pull");
+	if (ret == 0)
+		ret = getmanifest(&cl, cl.r.digest ? cl.r.digest : cl.r.tag ? cl.r.tag : "latest", &res);
+	if (ret == 0) {
+		store_put(store, res.body.data ? res.body.data : "", res.body.len, top);
+		if (cl.r.digest && strcmp(cl.r.digest, top) != 0)
+			ret = failf(&cl, "the manifest arrived with digest %s, not %s", top, cl.r.digest);
+	}
+	if (ret == 0 && platform) {
+		free(cl.r.digest);
+		cl.r.digest = xstrdup(top);
+		if (!(m = pull(&cl, platform, store, digest)))
+			ret = -1;
+	}
+	if (ret < 0)
+		snprintf(err, errlen, "%s", cl.err);
+	json_decref(m);
+	http_free(&res);
+	clientfree(&cl);
+	free(what);
+	return ret;
+}
+
 /* the repositories of this registry the build pushed a blob to: "host digest repo" lines */
 static char *
 mountfrom(const char *record, const char *host, const char *digest, const char *repo)

@@ -8,12 +8,14 @@
 #include <signal.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <openssl/evp.h>
 #include <archive.h>
 #include <jansson.h>
 #include "util.h"
 
 const char *argv0 = "imagegen";
+int fatalstatus = 1;
 #ifdef FUZZING
 jmp_buf *fatalreturn;
 #endif
@@ -64,7 +66,7 @@ fatal(const char *fmt, ...)
 	if (fatalreturn)
 		longjmp(*fatalreturn, 1);
 #endif
-	exit(1);
+	exit(fatalstatus);
 }
 
 void *
@@ -141,8 +143,10 @@ bufadd(struct buf *b, const void *data, size_t n)
 	if (n == 0 && b->data)
 		return;
 	bufgrow(b, n);
-	if (n == 0)
+	if (n == 0) {
+		b->data[b->len] = '\0';
 		return;
+	}
 	memcpy(b->data + b->len, data, n);
 	b->len += n;
 	b->data[b->len] = '\0';
@@ -510,6 +514,44 @@ cachedir(void)
 	else
 		dir = xasprintf("%s/.cache/imagegen", (e = getenv("HOME")) && *e ? e : "/tmp");
 	return dir;
+}
+
+const char *
+humansize(long long n, char out[32])
+{
+	static const char *const unit[] = {"kB", "MB", "GB", "TB", "PB"};
+	double v = (double)n;
+	int i = -1;
+
+	if (n < 1000) {
+		snprintf(out, 32, "%lld B", n);
+		return out;
+	}
+	while (v >= 999.95 && i < 4) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(out, 32, "%.1f %s", v, unit[i]);
+	return out;
+}
+
+const char *
+hostarch(void)
+{
+	static const char *const map[][2] = {
+		{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"}, {"i386", "386"},
+		{"armv7l", "arm"}, {"ppc64le", "ppc64le"}, {"s390x", "s390x"}, {"riscv64", "riscv64"},
+	};
+	static struct utsname u;
+	size_t i;
+
+	if (!*u.machine && uname(&u) < 0)
+		return "unknown";
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (strcmp(u.machine, map[i][0]) == 0)
+			return map[i][1];
+	}
+	return u.machine;
 }
 
 long long

@@ -26,7 +26,9 @@ extern jmp_buf *fatalreturn;
 /* the program name used as the prefix of every message */
 extern const char *argv0;
 
-/* print "imagegen: msg" (a trailing ':' appends strerror(errno)) and exit 1 */
+/* the status fatal exits with: 1, unless a command says otherwise (diff: 2) */
+extern int fatalstatus;
+/* print "imagegen: msg" (a trailing ':' appends strerror(errno)) and exit fatalstatus */
 NORETURN void fatal(const char *fmt, ...) PRINTF(1, 2);
 /* remove path if fatal is called before it is cleared (NULL clears) */
 void removeonfatal(const char *path);
@@ -90,6 +92,10 @@ int sha256verify(const char *path, const char *hex);
 void sha256hex(const void *data, size_t len, char hex[65]);
 /* the download cache: $IMAGEGEN_CACHE, $XDG_CACHE_HOME/imagegen or ~/.cache/imagegen */
 const char *cachedir(void);
+/* n bytes for people: "512 B", "1.2 kB", "3.4 MB" (powers of 1000) in out */
+const char *humansize(long long n, char out[32]);
+/* this machine's architecture in OCI's words (amd64, arm64, ...) */
+const char *hostarch(void);
 /* SOURCE_DATE_EPOCH, or the default (0) when unset; exits if malformed */
 long long sourcedate(void);
 /* libarchive's message for its last error, never NULL */

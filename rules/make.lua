@@ -174,6 +174,11 @@ function M.write(P, exe, plugin)
       run("$(IMAGEGEN) archive ", q(t.image), " ", q(t.path), " $(imagegen_store)")
       w("")
     end
+    local images = {}
+    for i, m in ipairs(img.manifests) do images[i] = m.image end
+    w(path(img.html), ": ", path(img.report), " ", paths(images), " $(IMAGEGEN)")
+    run("$(IMAGEGEN) report -m ", q(img.report), " ", q(img.html), " $(imagegen_store)")
+    w("")
     w(".PHONY: ", path(img.name))
     w(path(img.name), ": ", path(img.index))
     w("")

@@ -137,6 +137,11 @@ function M.write(P, exe)
     w("  pool = console")
     w("")
   end
+  w("rule report")
+  w("  command = $imagegen report $in $out $store")
+  w("  description = REPORT $out")
+  w("  restat = 1")
+  w("")
   w("rule archive")
   w("  command = $imagegen archive $in $out $store")
   w("  description = ARCHIVE $out")
@@ -220,6 +225,10 @@ function M.write(P, exe)
       w("build ", path(t.path), ": archive ", path(t.image), " | $imagegen")
       w("")
     end
+    local images = {}
+    for i, m in ipairs(img.manifests) do images[i] = m.image end
+    w("build ", path(img.html), ": report ", path(img.report), " | ", paths(images), " $imagegen")
+    w("")
     w("build ", path(img.name), ": phony ", path(img.index))
     w("")
     if img.push then

@@ -8,6 +8,10 @@ same "--help exits 0" 0 $?
 contains "--help shows the usage" help.out "usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C] DEFINITION.lua"
 contains "--help documents the layer helper" help.out "layer SPEC DESC DEPFILE STORE"
 contains "--help documents SOURCE_DATE_EPOCH" help.out "SOURCE_DATE_EPOCH"
+contains "--help documents imagegen diff" help.out "imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE"
+contains "--help documents imagegen inspect" help.out "imagegen inspect [--platform OS/ARCH] IMAGE"
+contains "--help documents the report page" help.out "ninja out/NAME.html"
+contains "--help documents the report helper" help.out "report REPORT HTML STORE"
 same "--version" "imagegen 0.1.0" "$("$IMAGEGEN" --version)"
 
 "$IMAGEGEN" > none.out 2>&1

@@ -6,7 +6,8 @@
 # and sh through alternatives and merged /usr; an Essential image with apt
 # whose dpkg database is whole (dpkg --audit, apt-get check) and where
 # apt-get install works; and every file of the nginx and python3 packages
-# as dpkg-deb has it. Downloads are cached across runs in
+# as dpkg-deb has it; nginx's report page in headless Chromium; the
+# multi-platform example. Downloads are cached across runs in
 # $IMAGEGEN_TEST_CACHE (default ~/.cache/imagegen-tests).
 . "$TOP/tests/lib.sh"
 
@@ -180,3 +181,21 @@ if have aarch64-linux-gnu-gcc && have skopeo; then
 else
 	skip "multiarch: gcc-aarch64-linux-gnu or skopeo missing"
 fi
+
+# its report page in headless Chromium: the size map, /usr, every package of the lock, nothing fetched
+cd "$W/b" || exit 1
+check "nginx: ninja out/nginx.html writes its report page" sh -c "ninja out/nginx.html > report.log 2>&1"
+if have chromium; then
+	timeout 120 python3 "$TOP/tests/chromium.py" out/nginx.html "$W/nginx.png" > "$W/nginx.seen" 2> "$W/nginx.err" ||
+		fail "nginx: Chromium: $(tail -n 3 "$W/nginx.err")"
+	check "nginx page: a screenshot" sh -c "head -c 8 '$W/nginx.png' | grep -q PNG"
+	check "nginx page: a rectangle per top-level folder" python3 "$TOP/tests/pagecheck.py" out/nginx.html "$W/nginx.seen" toplevel
+	check "nginx page: a click on /usr shows its children" python3 "$TOP/tests/pagecheck.py" out/nginx.html "$W/nginx.seen" usr
+	check "nginx page: the package table lists every package of the lock" \
+		python3 "$TOP/tests/pagecheck.py" out/nginx.html "$W/nginx.seen" packages ../src/imagegen.lock nginx
+	check "nginx page: nothing fetched, no script error" python3 "$TOP/tests/pagecheck.py" out/nginx.html "$W/nginx.seen" quiet
+else
+	fail "nginx page: chromium is not installed (apt-get install chromium)"
+fi
+check "nginx page: every package is there because nginx-light or base-passwd is" python3 "$TOP/tests/pagecheck.py" out/nginx.html - data \
+	'all(p["why"][0] in ("nginx-light", "base-passwd") for p in d["platforms"][0]["packages"])'

@@ -41,3 +41,11 @@ check "valgrind: layer, awkward names" vg "$IMAGEGEN" layer .imagegen/spec/layer
 	.imagegen/layer/n/files.json .imagegen/layer/n/files.json.d .imagegen/blobs
 check "valgrind: layer (make mode), awkward names" vg "$IMAGEGEN" layer -m .imagegen/spec/layer/n/files.json \
 	.imagegen/layer/n/files.json .imagegen/layer/n/files.json.d .imagegen/blobs
+cd "$W/b" || exit 1
+check "valgrind: sbom" vg "$IMAGEGEN" sbom .imagegen/spec/sbom/api.json .imagegen/image/api.json .imagegen/sbom/api.json \
+	out/api.spdx.json .imagegen/blobs
+check "valgrind: report" vg "$IMAGEGEN" report .imagegen/spec/report/api.json out/api.html .imagegen/blobs
+check "valgrind: inspect" vg "$IMAGEGEN" inspect out/api
+check "valgrind: diff of a layout and its docker-archive" vg "$IMAGEGEN" diff out/api out/api.tar
+vg "$IMAGEGEN" diff --json out/api out/web > /dev/null
+same "valgrind: diff of two images that differ (exit 1, not 99)" 1 $?

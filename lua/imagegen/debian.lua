@@ -517,7 +517,8 @@ function M.resolve(idx, requested, installed, where)
     table.sort(deps)
     out[i2] = { name = p.Package, version = p.Version, architecture = p.Architecture,
       filename = p.Filename, size = math.tointeger(tonumber(p.Size)), sha256 = p.SHA256,
-      repository = M.repoid(p.repo), url = p.repo.url .. "/" .. (p.Filename or ""), depends = deps }
+      repository = M.repoid(p.repo), url = p.repo.url .. "/" .. (p.Filename or ""), depends = deps,
+      via = p.via and p.via.Package }
     local bad = M.checkpackage(out[i2])
     if bad then fail(where, "%s: its index: %s", M.repoid(p.repo), bad) end
   end

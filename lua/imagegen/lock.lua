@@ -1,6 +1,7 @@
 -- imagegen.lock: imagegen.lock, beside the top definition, pins what the
 -- definition does not: each image's resolved Debian packages (name,
--- version, architecture, file, size, sha256 and URL) and the repositories
+-- version, architecture, file, size, sha256 and URL, and the package whose
+-- Depends pulled it in: via) and the repositories
 -- they came from, and the digest each pulled base's tag pointed to.
 -- Builds use the lock; imagegen lock makes it again.
 --
@@ -39,6 +40,9 @@ function M.readlock(path)
   for name, e in pairs(lock.images) do
     for _, p in ipairs(type(e) == "table" and type(e.packages) == "table" and e.packages or {}) do
       local bad = type(p) ~= "table" and "not a package" or debian.checkpackage(p)
+      if not bad and p.via ~= nil and (type(p.via) ~= "string" or not p.via:match("^[a-z0-9][a-z0-9+.-]+$")) then
+        bad = string.format("%s: via '%s' is not a package name", p.name, tostring(p.via))
+      end
       if bad then fail(path, "image '%s': %s (run: imagegen lock)", name, bad) end
     end
   end
@@ -64,7 +68,7 @@ function M.writelock(path, lock)
     for j, p in ipairs(e.packages) do
       out[#out + 1] = (j > 1 and ",\n" or "\n") .. json.encode { name = p.name, version = p.version,
         architecture = p.architecture, filename = p.filename, size = p.size, sha256 = p.sha256,
-        repository = p.repository, url = p.url, depends = p.depends and json.array(p.depends) }
+        repository = p.repository, url = p.url, depends = p.depends and json.array(p.depends), via = p.via }
     end
     out[#out + 1] = "]}"
   end
@@ -200,7 +204,7 @@ function M.hook(G, opts)
       if not url then fail(lockpath, "package %s names no URL; run: imagegen lock %s", p.name, G.top) end
       local repo = new.repositories[p.repository] or old.repositories[p.repository] or {}
       out[i] = { name = p.name, version = p.version, architecture = p.architecture, filename = p.filename,
-        size = p.size, sha256 = p.sha256, url = url, depends = p.depends,
+        size = p.size, sha256 = p.sha256, url = url, depends = p.depends, via = p.via,
         cache = cache .. "/deb/" .. p.sha256 .. ".deb",
         origin = repo.origin, codename = repo.codename or repo.suite }
     end

@@ -16,6 +16,8 @@
 --             imagegen layout IMAGE DIR; archive IMAGE TAR for tar (the
 --             machine's platform, else the first) and tars { platform, path }
 --             push: the reference to push to, for a tag that names a registry
+--             html: the report page, from the report spec (imagegen.report):
+--               imagegen report REPORT HTML STORE
 --             sboms: { spec, image, record, spdx, inputs } a platform (none
 --               with sbom = false): imagegen sbom SPEC IMAGE RECORD SPDX
 --               STORE; the layout takes the records: layout IMAGE DIR STORE
@@ -30,6 +32,7 @@ local native = require "imagegen.native"
 local lang = require "imagegen.lang"
 local check = require "imagegen.check"
 local resolve = require "imagegen.resolve"
+local report = require "imagegen.report"
 
 local M = {}
 
@@ -356,6 +359,12 @@ function M.build(G, args, output)
     for _, m in ipairs(entry.manifests) do
       if m.sbom then entry.sboms[#entry.sboms + 1] = m.sbom end
     end
+    entry.html = "out/" .. img.name .. ".html"
+    entry.report = spec(".imagegen/spec/report/" .. img.name .. ".json", report.spec(G, img, descof, function(r)
+      for _, m in ipairs(entry.manifests) do
+        if m.platform == r.platform then return m.image end
+      end
+    end))
     P.images[#P.images + 1] = entry
   end
 

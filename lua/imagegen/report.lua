@@ -1,0 +1,109 @@
+-- imagegen.report: what an image's report page (out/NAME.html) needs to
+-- know that its blobs do not say, as a spec for the report helper
+-- (plugin/report.c):
+--   name, ctx the image, and where it was declared
+--   platforms one entry a platform, in the image's order:
+--   image     that platform's image file
+--   base      what an imported base came from, when the image has one
+--   layers    the layers this build made for the image, its outermost
+--             base's first: the image's last ones, in order. Each:
+--             { desc, id, source = "files", "layers: app", "package curl" ...,
+--               where = "build.lua:12", entries = { { path, ctx } },
+--               shared = { the other images of the build that have it } }
+--   packages  its Debian packages: { name, version, architecture,
+--             why = { the requested package, ..., this one } }: the chain of
+--             Depends that pulled it in, from the lock's via
+local json = require "imagegen.json"
+
+local M = {}
+
+-- what made a layer, in a few words
+local function source(G, l)
+  local debs = {}
+  for _, e in ipairs(l.entries) do
+    if e.source.kind == "deb" then debs[#debs + 1] = e.source.package end
+    if e.source.kind == "dpkg" then return "dpkg database, accounts, alternatives, trust stores" end
+  end
+  if #debs == 1 then return "package " .. debs[1] end
+  if #debs > 1 then return "packages " .. table.concat(debs, ", ") end
+  if G.layerbyname[l.id] == l then return "layer " .. l.name end
+  local last = l.entries[#l.entries]
+  if last and last.ctx:match(": groups$") then return "users and groups" end
+  if l.name == "files" and l.id:match("/files$") then return "files" end
+  return "layers: " .. l.name
+end
+
+-- an image's platform (r) and its bases' for that platform, the outermost first
+local function chain(r)
+  local list = {}
+  while r do
+    table.insert(list, 1, r)
+    r = r.baser
+  end
+  return list
+end
+
+local function external(ext)
+  if ext.kind == "oci" then return "oci layout " .. ext.name .. ":" .. ext.tag end
+  if ext.kind == "archive" then return "docker-archive " .. ext.name end
+  return "pull " .. ext.ref .. (ext.digest and ("@" .. ext.digest) or "")
+end
+
+-- the chain of packages that pulled p in, the requested one first
+local function why(p, byname)
+  local names, seen = { p.name }, { [p.name] = true }
+  local q = p
+  while q.via and byname[q.via] and not seen[q.via] do
+    q = byname[q.via]
+    seen[q.name] = true
+    table.insert(names, 1, q.name)
+  end
+  return names
+end
+
+-- the report spec of img (JSON text); descof: each layer's descriptor file;
+-- imagefile(r): the image file of one of its platforms
+function M.spec(G, img, descof, imagefile)
+  -- the images each layer is in, bases included
+  local users = {}
+  for _, other in ipairs(G.images) do
+    for _, r in ipairs(other.resolved) do
+      for _, b in ipairs(chain(r)) do
+        for _, l in ipairs(b.layers) do
+          users[l] = users[l] or {}
+          users[l][other.name] = true
+        end
+      end
+    end
+  end
+  local platforms = json.array()
+  for _, r in ipairs(img.resolved) do
+    local layers = json.array()
+    local list = chain(r)
+    for _, b in ipairs(list) do
+      for _, l in ipairs(b.layers) do
+        local entries, shared = json.array(), json.array()
+        for _, e in ipairs(l.entries) do
+          if e.path ~= "" then entries[#entries + 1] = { path = "/" .. e.path, ctx = e.ctx } end
+        end
+        for name in pairs(users[l]) do
+          if name ~= img.name then shared[#shared + 1] = name end
+        end
+        table.sort(shared)
+        layers[#layers + 1] = { desc = descof[l], id = l.id, source = source(G, l), where = l.where,
+          entries = entries, shared = shared }
+      end
+    end
+    local byname, packages = {}, json.array()
+    for _, p in ipairs(r.debs) do byname[p.name] = p end
+    for _, p in ipairs(r.debs) do
+      packages[#packages + 1] = { name = p.name, version = p.version, architecture = p.architecture,
+        why = why(p, byname) }
+    end
+    platforms[#platforms + 1] = { platform = r.platform, image = imagefile(r),
+      base = list[1].external and external(list[1].external) or nil, layers = layers, packages = packages }
+  end
+  return json.encode { name = img.name, ctx = img.where .. ": image " .. img.name, platforms = platforms } .. "\n"
+end
+
+return M

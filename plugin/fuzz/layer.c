@@ -1,0 +1,69 @@
+/*
+ * fuzz-layer: a layer blob as imagegen diff, inspect and report read it
+ * (any compression libarchive takes, tar inside), laid over itself twice so
+ * that its whiteouts meet something, then its dpkg database and licences.
+ * The digest is the data's own, so the parsing is what is fuzzed. An error
+ * is fatal()'s message, which returns here in fuzz builds.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include "../util.h"
+#include "../fstree.h"
+#include "../dpkgdb.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int
+keep(const char *path)
+{
+	return dpkgdb_wants(path, 1);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char dir[] = "/tmp/imagegen-fuzz-layer.XXXXXX";
+	static char *file;
+	static struct fslayer l;
+	struct fstree t;
+	struct dpkgdb db;
+	char digest[72];
+	jmp_buf back;
+	FILE *f;
+	int fd;
+
+	if (!file) {
+		if (!mkdtemp(dir))
+			return 0;
+		file = xasprintf("%s/layer", dir);
+	}
+	f = fopen(file, "wb");
+	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
+		return 0;
+	memcpy(digest, "sha256:", 7);
+	sha256hex(data, size, digest + 7);
+	fd = open(file, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	fstree_freelayer(&l);
+	fatalreturn = &back;
+	if (setjmp(back) == 0) {
+		fstree_readlayer(fd, digest, (long long)size, keep, "fuzz", &l);
+		fstree_init(&t);
+		fstree_apply(&t, &l, 0);
+		fstree_apply(&t, &l, 1);
+		fstree_finish(&t);
+		dpkgdb_read(&t, 1, &db);
+		dpkgdb_free(&db);
+		fstree_free(&t);
+	} else {
+		/* fstree_readlayer closes it when it returns */
+		close(fd);
+	}
+	fatalreturn = NULL;
+	return 0;
+}

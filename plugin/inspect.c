@@ -1,0 +1,132 @@
+/*
+ * inspect: imagegen inspect [--platform P] IMAGE, one screen about an
+ * image (an OCI layout, a docker-archive or a registry reference): its
+ * platforms, digests, sizes, layers, how it runs, and its packages.
+ * Reading the packages and the unpacked size means reading every layer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "util.h"
+#include "reader.h"
+#include "fstree.h"
+#include "dpkgdb.h"
+#include "inspect.h"
+
+static int
+keepstatus(const char *path)
+{
+	return dpkgdb_wants(path, 0);
+}
+
+/* a config value for the terminal: a string as it is, else JSON; "-" when absent */
+static void
+line(const char *label, json_t *v)
+{
+	char *text = NULL, *s;
+
+	if (!v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0) ||
+	    (json_is_string(v) && json_string_length(v) == 0)) {
+		printf("%-11s-\n", label);
+		return;
+	}
+	if (!json_is_string(v))
+		text = dumpjson(v);
+	s = reader_show(text ? text : json_string_value(v), 1);
+	printf("%-11s%s\n", label, s);
+	free(s);
+	free(text);
+}
+
+static long long
+countfiles(const struct fsnode *n)
+{
+	const struct fsnode *c;
+	long long k = n->e && n->e->type != 'd';
+
+	for (c = n->child; c; c = c->next)
+		k += countfiles(c);
+	return k;
+}
+
+int
+inspect_main(int argc, char *argv[])
+{
+	const char *platform = NULL;
+	struct reader *r;
+	struct rimage *img;
+	struct fslayer *layers;
+	struct fstree t;
+	struct dpkgdb db;
+	json_t *cfg;
+	char p[200], a[32], b[32], *s;
+	long long size = 0, usize = 0;
+	size_t i, n;
+
+	if (argc == 3 && strcmp(argv[0], "--platform") == 0) {
+		platform = argv[1];
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc != 1 || argv[0][0] == '-') {
+		fputs("usage: imagegen inspect [--platform OS/ARCH] LAYOUT[:TAG]|ARCHIVE|HOST/REPOSITORY[:TAG]\n", stderr);
+		return 2;
+	}
+	r = reader_open(argv[0]);
+	img = reader_image(r, platform);
+	layers = xcalloc(img->nlayers, sizeof(*layers));
+	fstree_init(&t);
+	for (i = 0; i < img->nlayers; i++) {
+		reader_readlayer(r, img, i, keepstatus, &layers[i]);
+		fstree_apply(&t, &layers[i], (int)i);
+		size += img->layers[i].size;
+		usize += layers[i].usize;
+	}
+	fstree_finish(&t);
+	dpkgdb_read(&t, 0, &db);
+
+	s = reader_show(r->what, 1);
+	printf("%-11s%s\n", "image", s);
+	free(s);
+	printf("%-11s", "platforms");
+	n = json_array_size(r->manifests);
+	for (i = 0; i < n; i++) {
+		reader_platform(r, i, p);
+		printf("%s%s%s", i ? ", " : "", *p ? p : img->platform,
+		       n > 1 && strcmp(p, img->platform) == 0 ? " (shown)" : "");
+	}
+	putchar('\n');
+	if (*img->digest)
+		printf("%-11s%s\n", "digest", img->digest);
+	if (*r->top && strcmp(r->top, img->digest) != 0)
+		printf("%-11s%s\n", "index", r->top);
+	printf("%-11s%s\n", "config", img->configdigest);
+	cfg = json_object_get(img->config, "config");
+	line("created", json_object_get(img->config, "created"));
+	printf("%-11s%s compressed, %s unpacked, %lld files\n", "size", humansize(size, a), humansize(t.root.total, b),
+	       countfiles(&t.root));
+	printf("%-11s%zu (%s of tar)\n", "layers", img->nlayers, humansize(usize, a));
+	line("entrypoint", json_object_get(cfg, "Entrypoint"));
+	line("cmd", json_object_get(cfg, "Cmd"));
+	line("user", json_object_get(cfg, "User"));
+	line("workdir", json_object_get(cfg, "WorkingDir"));
+	line("env", json_object_get(cfg, "Env"));
+	line("ports", json_object_get(cfg, "ExposedPorts"));
+	line("labels", json_object_get(cfg, "Labels"));
+	if (db.len > 0)
+		printf("%-11s%zu (dpkg)\n", "packages", db.len);
+	else
+		printf("%-11s%s\n", "packages", "0 (no dpkg database)");
+	printf("%-11s%s in %zu file(s) that later layers replace or delete\n", "wasted", humansize(t.wasted, a),
+	       t.nwaste);
+
+	dpkgdb_free(&db);
+	fstree_free(&t);
+	for (i = 0; i < img->nlayers; i++)
+		fstree_freelayer(&layers[i]);
+	free(layers);
+	reader_freeimage(img);
+	reader_free(r);
+	return 0;
+}

@@ -1,0 +1,4 @@
+/* inspect: a one-screen summary of an image (imagegen inspect) */
+
+/* imagegen inspect [--platform P] IMAGE, its arguments after "inspect": the exit status */
+int inspect_main(int argc, char *argv[]);

@@ -1,0 +1,316 @@
+// The report page's script (put into report.html by imagegen report).
+// It reads the image's data from the #data element:
+//   { name, ref, ctx, platforms: [ { platform, digest, config, created, size, usize,
+//       layers: [ { digest, diffid, size, usize, files, wasted, id, source, where,
+//                   entries: [ { path, ctx } ], shared: [ names ] } ],
+//       tree: a node; a file is [name, bytes, layer, package, type],
+//             a folder [name, bytes below, layer, -1, [children]],
+//       packages: [ { name, version, architecture, bytes, files, licence, why: [names] } ],
+//       waste: { total, files: [ { path, size, layer, by, deleted } ] } } ] }
+// and draws it: no request leaves the page.
+"use strict";
+
+const data = JSON.parse(document.getElementById("data").textContent);
+const $ = (id) => document.getElementById(id);
+let P = null;          // the platform shown
+let here = null;       // the folder the size map shows
+let colourby = "layer";
+
+function esc(s) {
+  return String(s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
+}
+
+function human(n) {
+  const units = ["kB", "MB", "GB", "TB"];
+  if (n < 1000) return n + " B";
+  let v = n, i = -1;
+  while (v >= 999.95 && i < units.length - 1) { v /= 1000; i++; }
+  return v.toFixed(1) + " " + units[i];
+}
+
+// a colour for key number i: hues a golden angle apart
+function colour(i) {
+  if (i < 0) return "#c9ced6";
+  return "hsl(" + ((i * 137.508) % 360).toFixed(1) + ", 58%, " + (i % 2 ? 66 : 58) + "%)";
+}
+
+const isdir = (n) => Array.isArray(n[4]);
+
+// parents, whole paths, and per folder the layer and package with the most bytes below it
+function prepare(tree) {
+  function walk(n, parent, path) {
+    n.parent = parent;
+    n.path = path;
+    if (!isdir(n)) {
+      n.bylayer = new Map([[n[2], n[1]]]);
+      n.bypkg = new Map([[n[3], n[1]]]);
+    } else {
+      n.bylayer = new Map();
+      n.bypkg = new Map();
+      for (const c of n[4]) {
+        walk(c, n, (path === "/" ? "" : path) + "/" + c[0]);
+        for (const [k, v] of c.bylayer) n.bylayer.set(k, (n.bylayer.get(k) || 0) + v);
+        for (const [k, v] of c.bypkg) n.bypkg.set(k, (n.bypkg.get(k) || 0) + v);
+      }
+    }
+    n.domlayer = top(n.bylayer, n[2]);
+    n.dompkg = top(n.bypkg, -1);
+    // children's maps are no longer needed once the folder has its own
+    if (isdir(n)) for (const c of n[4]) if (isdir(c)) { c.bylayer = null; c.bypkg = null; }
+  }
+  function top(m, none) {
+    let best = none, most = -1;
+    for (const [k, v] of m) if (v > most || (v === most && k < best)) { best = k; most = v; }
+    return best;
+  }
+  walk(tree, null, "/");
+}
+
+// squarified treemap (Bruls, Huizing, van Wijk): items [{weight}] sorted by
+// weight, largest first, laid out in the rectangle; each gets x, y, w, h
+function squarify(items, x, y, w, h) {
+  const total = items.reduce((s, it) => s + it.weight, 0);
+  if (total <= 0) return;
+  const scale = (w * h) / total;
+  let row = [];
+  let i = 0;
+  function worst(r, side) {
+    let s = 0, max = 0, min = Infinity;
+    for (const it of r) { const a = it.weight * scale; s += a; max = Math.max(max, a); min = Math.min(min, a); }
+    return Math.max((side * side * max) / (s * s), (s * s) / (side * side * min));
+  }
+  function place(r) {
+    const area = r.reduce((s, it) => s + it.weight * scale, 0);
+    if (w >= h) {
+      const cw = h > 0 ? area / h : 0;
+      let cy = y;
+      for (const it of r) { const ih = cw > 0 ? (it.weight * scale) / cw : 0; Object.assign(it, { x, y: cy, w: cw, h: ih }); cy += ih; }
+      x += cw; w -= cw;
+    } else {
+      const ch = w > 0 ? area / w : 0;
+      let cx = x;
+      for (const it of r) { const iw = ch > 0 ? (it.weight * scale) / ch : 0; Object.assign(it, { x: cx, y, w: iw, h: ch }); cx += iw; }
+      y += ch; h -= ch;
+    }
+  }
+  while (i < items.length) {
+    const side = Math.min(w, h);
+    if (row.length === 0 || worst(row.concat([items[i]]), side) <= worst(row, side)) {
+      row.push(items[i++]);
+    } else {
+      place(row);
+      row = [];
+    }
+  }
+  if (row.length) place(row);
+}
+
+function keyof(n) {
+  return colourby === "layer" ? (isdir(n) ? n.domlayer : n[2]) : (isdir(n) ? n.dompkg : n[3]);
+}
+
+function keyname(k) {
+  if (colourby === "layer") {
+    const l = P.layers[k];
+    return l ? "layer " + (k + 1) + ": " + l.source : "no layer";
+  }
+  return k >= 0 ? "package " + P.packages[k].name : "no package";
+}
+
+// the size map of folder d
+function drawmap(d) {
+  here = d;
+  const svg = $("map");
+  const w = svg.clientWidth || 800, h = svg.clientHeight || 460;
+  const kids = d[4].slice().sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const shown = kids.slice(0, 300);
+  // the smallest entries stay big enough to see and click
+  const floor = Math.max(d[1], 1) / 300;
+  const items = shown.map((n) => ({ n, weight: Math.max(n[1], floor) }));
+  if (kids.length > shown.length) {
+    const rest = kids.slice(shown.length).reduce((s, n) => s + n[1], 0);
+    items.push({ n: null, weight: Math.max(rest, floor), label: (kids.length - shown.length) + " more" });
+  }
+  squarify(items, 0, 0, w, h);
+  const used = new Map();
+  let out = "";
+  for (const it of items) {
+    if (!(it.w > 0 && it.h > 0)) continue;
+    const n = it.n;
+    const k = n ? keyof(n) : -1;
+    if (n) used.set(k, (used.get(k) || 0) + n[1]);
+    const name = n ? n[0] + (isdir(n) ? "/" : "") : it.label;
+    out += "<g><rect x=\"" + it.x.toFixed(2) + "\" y=\"" + it.y.toFixed(2) + "\" width=\"" + it.w.toFixed(2) +
+      "\" height=\"" + it.h.toFixed(2) + "\" fill=\"" + colour(k) + "\"" +
+      (n ? " data-path=\"" + esc(n.path) + "\" data-size=\"" + n[1] + "\" data-kind=\"" + (isdir(n) ? "dir" : "file") + "\"" : "") +
+      "><title>" + esc((n ? n.path : it.label) + "  " + human(n ? n[1] : 0)) + "</title></rect>";
+    if (it.w > 40 && it.h > 16) {
+      const chars = Math.floor((it.w - 8) / 6.5);
+      const label = name.length > chars ? name.slice(0, Math.max(chars - 1, 1)) + "\u2026" : name;
+      out += "<text x=\"" + (it.x + 4).toFixed(2) + "\" y=\"" + (it.y + 13).toFixed(2) + "\">" + esc(label) + "</text>";
+      if (it.h > 30 && n) out += "<text x=\"" + (it.x + 4).toFixed(2) + "\" y=\"" + (it.y + 26).toFixed(2) + "\">" + human(n[1]) + "</text>";
+    }
+    out += "</g>";
+  }
+  svg.innerHTML = out;
+  for (const r of svg.querySelectorAll("rect[data-path]")) r.addEventListener("click", () => open(r.dataset.path));
+  drawcrumbs(d);
+  drawlegend(used);
+}
+
+function find(path) {
+  let n = P.tree;
+  for (const part of path.split("/").filter((p) => p)) {
+    if (!isdir(n)) return null;
+    n = n[4].find((c) => c[0] === part);
+    if (!n) return null;
+  }
+  return n;
+}
+
+// a click on the map: into a folder, or a file's details
+function open(path) {
+  const n = find(path);
+  if (!n) return;
+  if (isdir(n)) drawmap(n);
+  details(n);
+}
+
+function drawcrumbs(d) {
+  const parts = [];
+  for (let n = d; n; n = n.parent) parts.unshift(n);
+  $("crumbs").innerHTML = parts.map((n) => "<a data-path=\"" + esc(n.path) + "\">" +
+    esc(n.parent ? n[0] : data.name) + "</a>").join(" / ") + " <span class=\"muted\">" + human(d[1]) + "</span>";
+  for (const a of $("crumbs").querySelectorAll("a")) a.addEventListener("click", () => open(a.dataset.path));
+}
+
+function drawlegend(used) {
+  const keys = [...used.entries()].sort((a, b) => b[1] - a[1]).slice(0, 14);
+  $("legend").innerHTML = keys.map(([k, v]) => "<div><span class=\"swatch\" style=\"background:" + colour(k) +
+    "\"></span>" + esc(keyname(k)) + " <span class=\"muted\">" + human(v) + "</span></div>").join("");
+}
+
+// the declaration that put path in layer l: the entry whose path is it or holds it
+function declaration(l, path) {
+  let best = null;
+  for (const e of l.entries || []) {
+    if ((path === e.path || path.startsWith(e.path + "/")) && (!best || e.path.length > best.path.length)) best = e;
+  }
+  return best;
+}
+
+function details(n) {
+  const l = P.layers[n[2]];
+  const rows = [["path", n.path], ["size", human(n[1]) + (isdir(n) ? " below" : "")]];
+  if (l) {
+    rows.push(["layer", (n[2] + 1) + ": " + l.source + (l.where ? " (" + l.where + ")" : "")]);
+    const e = declaration(l, n.path);
+    if (e) rows.push(["declared", e.ctx]);
+  }
+  if (!isdir(n) && n[3] >= 0) rows.push(["package", P.packages[n[3]].name + " " + P.packages[n[3]].version]);
+  $("details").className = "";
+  $("details").innerHTML = rows.map(([k, v]) => "<div><span class=\"muted\">" + k + "</span> " + esc(v) + "</div>").join("");
+}
+
+// a table from rows of cells; sortable by a click on a header
+function table(el, columns, rows) {
+  let by = -1, down = false;
+  function draw() {
+    const sorted = rows.slice();
+    if (by >= 0) {
+      const c = columns[by];
+      sorted.sort((a, b) => {
+        const x = c.sort ? c.sort(a) : c.text(a), y = c.sort ? c.sort(b) : c.text(b);
+        return (x < y ? -1 : x > y ? 1 : 0) * (down ? -1 : 1);
+      });
+    }
+    el.innerHTML = "<thead><tr>" + columns.map((c, i) => "<th class=\"" + (c.num ? "num" : "") + "\" data-i=\"" + i + "\">" +
+      esc(c.title) + (i === by ? (down ? " \u25bc" : " \u25b2") : "") + "</th>").join("") + "</tr></thead><tbody>" +
+      sorted.map((r) => "<tr" + (r.attrs || "") + ">" + columns.map((c) => "<td class=\"" + (c.num ? "num" : "") +
+        (c.mono ? " mono" : "") + "\">" + (c.html ? c.html(r) : esc(c.text(r))) + "</td>").join("") + "</tr>").join("") +
+      "</tbody>";
+    for (const th of el.querySelectorAll("th")) {
+      th.addEventListener("click", () => {
+        const i = Number(th.dataset.i);
+        down = by === i ? !down : !!columns[i].num;
+        by = i;
+        draw();
+      });
+    }
+  }
+  draw();
+}
+
+function drawlayers() {
+  table($("layertable"), [
+    { title: "#", num: true, text: (l) => l.n, sort: (l) => l.n },
+    { title: "compressed", num: true, text: (l) => human(l.size), sort: (l) => l.size },
+    { title: "unpacked", num: true, text: (l) => human(l.usize), sort: (l) => l.usize },
+    { title: "files", num: true, text: (l) => l.files, sort: (l) => l.files },
+    { title: "wasted", num: true, text: (l) => (l.wasted ? human(l.wasted) : ""), sort: (l) => l.wasted },
+    { title: "source", text: (l) => l.source + (l.where ? " \u2014 " + l.where : "") },
+    { title: "shared with", text: (l) => (l.shared || []).join(", ") },
+    { title: "digest", mono: true, text: (l) => l.digest.slice(7, 19) },
+  ], P.layers.map((l, i) => Object.assign({ n: i + 1, attrs: " data-layer=\"" + (i + 1) + "\"" }, l)));
+}
+
+function drawpackages() {
+  const filter = $("pkgfilter").value.trim().toLowerCase();
+  const rows = P.packages.filter((p) => !filter || p.name.includes(filter)).map((p) =>
+    Object.assign({ attrs: " data-package=\"" + esc(p.name) + "\"" }, p));
+  table($("packagetable"), [
+    { title: "package", text: (p) => p.name },
+    { title: "version", mono: true, text: (p) => p.version },
+    { title: "size", num: true, text: (p) => human(p.bytes), sort: (p) => p.bytes },
+    { title: "files", num: true, text: (p) => p.files, sort: (p) => p.files },
+    { title: "licence", text: (p) => p.licence || "(not machine-readable)" },
+    { title: "why", html: (p) => "<span class=\"why\">" + (p.why.length ? p.why.map((w) => "<span>" + esc(w) + "</span>").join("") :
+      "<span class=\"muted\">in the base</span>") + "</span>", sort: (p) => p.why.join(" ") },
+  ], rows);
+}
+
+function drawwaste() {
+  const w = P.waste;
+  $("wastesummary").textContent = w.files.length === 0 ? "No file of a layer is hidden by a later one." :
+    human(w.total) + " in " + w.files.length + " file(s) that a later layer replaces or deletes: the image carries them, nothing can read them.";
+  table($("wastetable"), [
+    { title: "path", mono: true, text: (f) => f.path },
+    { title: "size", num: true, text: (f) => human(f.size), sort: (f) => f.size },
+    { title: "in layer", num: true, text: (f) => f.layer + 1, sort: (f) => f.layer },
+    { title: "hidden by layer", num: true, text: (f) => f.by + 1, sort: (f) => f.by },
+    { title: "how", text: (f) => (f.deleted ? "deleted" : "replaced") },
+  ], w.files.map((f) => Object.assign({ attrs: " data-waste=\"" + esc(f.path) + "\"" }, f)));
+}
+
+function show(i) {
+  P = data.platforms[i];
+  if (!P.tree.path) prepare(P.tree);
+  const cfg = P.config || {};
+  $("cards").innerHTML = [
+    ["compressed", human(P.size)], ["unpacked", human(P.tree[1])], ["layers", P.layers.length],
+    ["packages", P.packages.length], ["wasted", human(P.waste.total)],
+    ["entrypoint", (cfg.Entrypoint || []).join(" ") || "\u2014"], ["user", cfg.User || "root"],
+  ].map(([k, v]) => "<div class=\"card\"><span class=\"muted\">" + k + "</span><b>" + esc(v) + "</b></div>").join("");
+  $("subtitle").textContent = [data.ref, P.platform, P.digest, data.ctx].filter((s) => s).join("  \u00b7  ");
+  drawmap(P.tree);
+  drawlayers();
+  drawpackages();
+  drawwaste();
+}
+
+function main() {
+  document.title = data.name + " \u2014 imagegen report";
+  $("title").textContent = data.name;
+  const sel = $("platform");
+  sel.innerHTML = data.platforms.map((p, i) => "<option value=\"" + i + "\">" + esc(p.platform) + "</option>").join("");
+  $("platformbar").hidden = data.platforms.length < 2;
+  sel.addEventListener("change", () => show(Number(sel.value)));
+  for (const r of document.querySelectorAll("input[name=colour]")) {
+    r.addEventListener("change", () => { colourby = r.value; drawmap(here); });
+  }
+  $("pkgfilter").addEventListener("input", drawpackages);
+  window.addEventListener("resize", () => drawmap(here));
+  show(0);
+}
+
+main();

@@ -1,0 +1,266 @@
+/*
+ * report: imagegen report SPEC HTML STORE, the report page of an image of
+ * this build: one HTML file with everything in it (plugin/page/report.html
+ * and report.js, compiled in), reproducible like the image.
+ *
+ * SPEC is what the generator knows (lua/imagegen/report.lua): for each
+ * platform, its image file, each layer's declaration and the images that
+ * share it, each package's Depends chain. The rest comes from the image itself: its
+ * config, layers and files (fstree.c) and its dpkg database (dpkgdb.c).
+ * The page's data, one entry a platform (report.js describes it), goes
+ * into the page as JSON with every '<' written \u003c, so no file name can
+ * end the script.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "util.h"
+#include "host.h"
+#include "reader.h"
+#include "fstree.h"
+#include "dpkgdb.h"
+#include "report.h"
+
+static void
+set(json_t *o, const char *key, json_t *v)
+{
+	if (!v || json_object_set_new(o, key, v) < 0)
+		fatal("out of memory");
+}
+
+static void
+add(json_t *a, json_t *v)
+{
+	if (!v || json_array_append_new(a, v) < 0)
+		fatal("out of memory");
+}
+
+static json_t *
+str(const char *s)
+{
+	char *t = reader_show(s, 0);
+	json_t *j = json_string(t);
+
+	free(t);
+	return j;
+}
+
+static int
+keepdpkg(const char *path)
+{
+	return dpkgdb_wants(path, 1);
+}
+
+/* a file [name, bytes, layer, package, type] or folder [name, bytes, layer, -1, [children]] */
+static json_t *
+treejson(const struct fsnode *n)
+{
+	const struct fsnode *c;
+	json_t *kids, *j;
+	char type[2] = {0, 0};
+
+	if (n->e && n->e->type != 'd') {
+		type[0] = n->e->type;
+		return json_pack("[o, I, i, i, s]", str(n->name), (json_int_t)n->total, n->layer, n->pkg, type);
+	}
+	kids = json_array();
+	for (c = n->child; c; c = c->next)
+		add(kids, treejson(c));
+	j = json_pack("[o, I, i, i, o]", str(n->name), (json_int_t)n->total, n->layer, -1, kids);
+	if (!j)
+		fatal("out of memory");
+	return j;
+}
+
+/* the spec's layers, the image's last ones, each checked against the image's digest */
+static json_t *
+layersjson(json_t *spec, const struct rimage *img, const struct fslayer *layers, const struct fstree *t)
+{
+	json_t *out = json_array(), *own = json_object_get(spec, "layers"), *l, *desc;
+	size_t i, k = json_array_size(own), first = img->nlayers - k, j, files;
+	long long wasted;
+
+	if (k > img->nlayers)
+		fatal("the report spec names %zu layers, the image has %zu; run imagegen again", k, img->nlayers);
+	for (i = 0; i < img->nlayers; i++) {
+		for (j = 0, files = 0; j < layers[i].len; j++)
+			files += layers[i].e[j].type != 'w' && layers[i].e[j].type != 'o';
+		for (j = 0, wasted = 0; j < t->nwaste; j++)
+			wasted += t->waste[j].layer == (int)i ? t->waste[j].size : 0;
+		if (i >= first) {
+			l = json_deep_copy(json_array_get(own, i - first));
+			desc = readjson(json_string_value(json_object_get(l, "desc")));
+			if (!json_is_string(json_object_get(desc, "digest")) ||
+			    strcmp(json_string_value(json_object_get(desc, "digest")), img->layers[i].digest) != 0)
+				fatal("%s: not layer %zu of the image; run imagegen again",
+				      json_string_value(json_object_get(l, "desc")), i + 1);
+			json_decref(desc);
+			json_object_del(l, "desc");
+		} else {
+			l = json_pack("{s:s, s:s}", "source", json_string_value(json_object_get(spec, "base")) ?
+			              json_string_value(json_object_get(spec, "base")) : "base", "where", "");
+		}
+		if (!l)
+			fatal("out of memory");
+		set(l, "digest", json_string(img->layers[i].digest));
+		set(l, "diffid", json_string(img->layers[i].diffid));
+		set(l, "size", json_integer(img->layers[i].size));
+		set(l, "usize", json_integer(layers[i].usize));
+		set(l, "files", json_integer((json_int_t)files));
+		set(l, "wasted", json_integer(wasted));
+		add(out, l);
+	}
+	return out;
+}
+
+/* the packages of the dpkg database, with why they came from the spec */
+static json_t *
+packagesjson(json_t *spec, const struct dpkgdb *db)
+{
+	json_t *out = json_array(), *p, *why;
+	size_t i, j;
+
+	for (i = 0; i < db->len; i++) {
+		why = NULL;
+		json_array_foreach(json_object_get(spec, "packages"), j, p) {
+			if (strcmp(json_string_value(json_object_get(p, "name")), db->p[i].name) == 0)
+				why = json_deep_copy(json_object_get(p, "why"));
+		}
+		add(out, json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "name", str(db->p[i].name),
+		                   "version", str(db->p[i].version), "architecture", str(db->p[i].arch),
+		                   "bytes", (json_int_t)db->p[i].bytes, "files", (json_int_t)db->p[i].files,
+		                   "licence", str(db->p[i].licence), "why", why ? why : json_array()));
+	}
+	return out;
+}
+
+static json_t *
+wastejson(const struct fstree *t)
+{
+	json_t *files = json_array();
+	char *path;
+	size_t i;
+
+	for (i = 0; i < t->nwaste; i++) {
+		path = xasprintf("/%s", t->waste[i].path);
+		add(files, json_pack("{s:o, s:I, s:i, s:i, s:b}", "path", str(path), "size",
+		                     (json_int_t)t->waste[i].size, "layer", t->waste[i].layer, "by", t->waste[i].by,
+		                     "deleted", t->waste[i].deleted));
+		free(path);
+	}
+	return json_pack("{s:I, s:o}", "total", (json_int_t)t->wasted, "files", files);
+}
+
+/* one platform's part of the page's data */
+static json_t *
+platformjson(json_t *spec, struct reader *r, const char *platform)
+{
+	struct rimage *img = reader_image(r, platform);
+	struct fslayer *layers = xcalloc(img->nlayers, sizeof(*layers));
+	struct fstree t;
+	struct dpkgdb db;
+	json_t *j, *cfg;
+	long long size = 0;
+	size_t i;
+
+	fstree_init(&t);
+	for (i = 0; i < img->nlayers; i++) {
+		reader_readlayer(r, img, i, keepdpkg, &layers[i]);
+		fstree_apply(&t, &layers[i], (int)i);
+		size += img->layers[i].size;
+	}
+	fstree_finish(&t);
+	dpkgdb_read(&t, 1, &db);
+	cfg = json_object_get(img->config, "config");
+	j = json_pack("{s:s, s:s, s:o, s:O, s:I, s:o, s:o, s:o, s:o}", "platform", img->platform,
+	              "digest", img->digest, "config", cfg ? json_incref(cfg) : json_object(),
+	              "created", json_object_get(img->config, "created") ? json_object_get(img->config, "created") :
+	              json_null(), "size", (json_int_t)size, "layers", layersjson(spec, img, layers, &t),
+	              "tree", treejson(&t.root), "packages", packagesjson(spec, &db), "waste", wastejson(&t));
+	if (!j)
+		fatal("out of memory");
+	dpkgdb_free(&db);
+	fstree_free(&t);
+	for (i = 0; i < img->nlayers; i++)
+		fstree_freelayer(&layers[i]);
+	free(layers);
+	reader_freeimage(img);
+	return j;
+}
+
+static const struct embedded *
+pagefile(const char *name)
+{
+	const struct embedded *f;
+
+	for (f = embedded_page; f->name; f++) {
+		if (strcmp(f->name, name) == 0)
+			return f;
+	}
+	fatal("the report page's %s is not compiled in", name);
+}
+
+/* the template with @DATA@ and @SCRIPT@ filled in */
+static void
+page(struct buf *out, const char *data)
+{
+	const struct embedded *html = pagefile("report.html"), *js = pagefile("report.js");
+	const char *d = strstr(html->src, "@DATA@"), *s = d ? strstr(d, "@SCRIPT@") : NULL, *p;
+
+	if (!s)
+		fatal("the report page has no @DATA@ and @SCRIPT@");
+	bufadd(out, html->src, (size_t)(d - html->src));
+	for (p = data; *p; p++) {
+		if (*p == '<')
+			bufstr(out, "\\u003c");
+		else
+			bufadd(out, p, 1);
+	}
+	bufadd(out, d + 6, (size_t)(s - d - 6));
+	bufadd(out, js->src, js->len);
+	bufstr(out, s + 8);
+}
+
+void
+report_build(const char *specpath, const char *html, const char *store)
+{
+	json_t *spec = readjson(specpath), *img = NULL, *platforms, *data, *plat;
+	struct reader *r;
+	struct buf out = {0};
+	const char *imagefile;
+	char *text;
+	size_t i;
+
+	if (!json_is_array(json_object_get(spec, "platforms")) || json_array_size(json_object_get(spec, "platforms")) < 1)
+		fatal("%s: malformed report spec", specpath);
+	platforms = json_array();
+	if (!platforms)
+		fatal("out of memory");
+	/* each platform's image file, read on its own */
+	json_array_foreach(json_object_get(spec, "platforms"), i, plat) {
+		imagefile = json_string_value(json_object_get(plat, "image"));
+		if (!imagefile || !json_is_array(json_object_get(plat, "layers")))
+			fatal("%s: malformed report spec", specpath);
+		if (!img)
+			img = readjson(imagefile);
+		r = reader_openbuild(imagefile, store);
+		add(platforms, platformjson(plat, r, NULL));
+		reader_free(r);
+	}
+	data = json_pack("{s:O, s:s++, s:O, s:o}", "name", json_object_get(spec, "name"), "ref",
+	                 json_string_value(json_object_get(img, "repo")), ":",
+	                 json_string_value(json_object_get(img, "ref")), "ctx", json_object_get(spec, "ctx"),
+	                 "platforms", platforms);
+	if (!data)
+		fatal("%s: malformed report spec or image file", specpath);
+	text = dumpjson(data);
+	page(&out, text);
+	if (updatefile(html, out.data, out.len) && makemode)
+		printf("  REPORT  %s\n", html);
+	free(text);
+	free(out.data);
+	json_decref(data);
+	json_decref(img);
+	json_decref(spec);
+}

@@ -1,0 +1,178 @@
+# imagegen diff and imagegen inspect: a rebuild after a one-file edit
+# differs in that file and its layer; identical builds (and an image beside
+# its own docker-archive) do not; whiteouts and replaced files; what a
+# registry serves; two Debian images a package version apart (a signed
+# repository made here); and the inputs refused: a layer that climbs out,
+# a blob that does not match its digest, a name that is nothing.
+. "$TOP/tests/lib.sh"
+
+workdir diff
+export IMAGEGEN_CACHE="$W/cache"
+case $(uname -m) in x86_64) ARCH=amd64 ;; aarch64) ARCH=arm64 ;; *) ARCH=$(uname -m) ;; esac
+
+cp -R "$TOP/examples/monorepo" "$W/src"
+for b in b1 b2; do
+	mkdir "$W/$b" && cd "$W/$b" || exit 1
+	"$IMAGEGEN" ../src/build.lua && ninja > ninja.log 2>&1 && ninja out/api.tar > /dev/null 2>&1 ||
+		fail "diff: the monorepo does not build in $b"
+done
+cd "$W" || exit 1
+
+# two builds of the same sources: nothing differs
+"$IMAGEGEN" diff b1/out/api b2/out/api > same.out 2>&1
+same "identical builds: exit 0" 0 $?
+contains "identical builds: no differences" same.out "no differences"
+same "identical builds: nothing but the header and that line" 3 "$(wc -l < same.out)"
+"$IMAGEGEN" diff --json b1/out/api b2/out/api > same.json
+same "identical builds: --json says same" "True 0 0 0" \
+	"$(jget same.json 'j["same"], len(j["files"]), len(j["packages"]), len(j["config"])')"
+"$IMAGEGEN" diff b1/out/api.tar b2/out/api > tar.out 2>&1
+same "a docker-archive and the same image's layout: exit 0" 0 $?
+
+# a one-file edit: that file, its layer, nothing else
+echo "workers = 8" >> src/services/api/api.conf
+(cd b2 && ninja > edit.log 2>&1)
+"$IMAGEGEN" diff b1/out/api b2/out/api > edit.out 2>&1
+same "one-file edit: exit 1" 1 $?
+contains "one-file edit: the file, changed in content" edit.out "  ~ /etc/api/api.conf: content"
+same "one-file edit: one file line" 1 "$(grep -c '^  [-+~] /' edit.out)"
+contains "one-file edit: one layer removed, one added, the others unchanged" edit.out \
+	"layers: 2 unchanged, 1 removed, 1 added"
+"$IMAGEGEN" diff --json b1/out/api b2/out/api > edit.json
+same "one-file edit --json: the file, and only it" "['/etc/api/api.conf'] [['content']]" \
+	"$(jget edit.json '[f["path"] for f in j["files"]], [f["changes"] for f in j["files"]]')"
+desc=$(jget b2/.imagegen/layer/api/config.json 'j["digest"]')
+same "one-file edit --json: the layer added is the edited one's" "['$desc']" \
+	"$(jget edit.json '[l["digest"] for l in j["layers"] if l["status"] == "added"]')"
+same "one-file edit --json: no package or config change" "0 0 False" \
+	"$(jget edit.json 'len(j["packages"]), len(j["config"]), j["same"]')"
+"$IMAGEGEN" diff --json b1/out/api b2/out/api > edit2.json
+check "--json is the same bytes each time" cmp edit.json edit2.json
+
+# config, mode, owner and link changes, whiteouts and what they waste
+mkdir -p wo/src wo/b && cd wo/b || exit 1
+cat > ../src/build.lua <<'EOF'
+image { name = "lower", files = {
+  { "/etc/motd", text(string.rep("m", 100)) },
+  { "/etc/old", text(string.rep("o", 40)) },
+  { "/etc/mode", text "x", mode = "0644" },
+  { "/bin/sh", symlink "busybox" },
+}, env = { A = "1" }, entrypoint = { "/bin/sh" } }
+image { name = "upper", base = "lower", files = {
+  { "/etc/motd", text "short" },
+  { "/etc/old", remove() },
+  { "/etc/mode", text "x", mode = "0755", uid = 7 },
+  { "/bin/sh", symlink "dash" },
+}, env = { A = "2", B = "3" }, user = "7" }
+EOF
+"$IMAGEGEN" ../src/build.lua && ninja > ninja.log 2>&1 || fail "whiteouts: the images do not build"
+"$IMAGEGEN" diff out/lower out/upper > d.out 2>&1
+same "whiteouts: exit 1" 1 $?
+contains "a removed file" d.out "  - /etc/old"
+contains "a file changed in content" d.out "  ~ /etc/motd: content"
+contains "mode and owner" d.out "  ~ /etc/mode: mode, owner"
+contains "a link target" d.out "  ~ /bin/sh: link"
+contains "Env by name" d.out "  ~ Env A: 1 -> 2"
+contains "a new variable" d.out "  ~ Env B: (none) -> 3"
+contains "User" d.out "  ~ User: (none) -> 7"
+"$IMAGEGEN" inspect out/upper > i.out 2>&1
+same "inspect: exit 0" 0 $?
+contains "inspect: the waste of the replaced and the removed file" i.out "wasted     141 B in 3 file(s)"
+contains "inspect: the platform" i.out "platforms  linux/$ARCH"
+contains "inspect: the user" i.out "user       7"
+contains "inspect: two layers" i.out "layers     2"
+contains "inspect: no dpkg database" i.out "packages   0 (no dpkg database)"
+cd "$W" || exit 1
+"$IMAGEGEN" inspect b1/out/api > api.out
+contains "inspect: the entrypoint" api.out 'entrypoint ["/usr/local/bin/api"]'
+contains "inspect: the manifest digest" api.out "digest     $(jget b1/out/api/index.json 'j["manifests"][0]["digest"]')"
+"$IMAGEGEN" inspect b1/out/api.tar > apitar.out
+contains "inspect: a docker-archive" apitar.out "image      docker-archive b1/out/api.tar"
+"$IMAGEGEN" inspect --platform linux/s390x b1/out/api > plat.err 2>&1
+same "inspect: another platform: exit 1" 1 $?
+contains "inspect: another platform: one line naming the platforms it has" plat.err \
+	"imagegen: oci layout b1/out/api: no image for platform linux/s390x (it has linux/$ARCH"
+
+# what the reader refuses: one line, exit 2 (diff) or 1 (inspect)
+"$IMAGEGEN" diff nothing b1/out/api > none.err 2>&1
+same "diff: a name that is nothing: exit 2" 2 $?
+same "diff: a name that is nothing: one line" \
+	"imagegen: nothing: no such OCI layout or docker-archive, and not a registry reference (HOST/REPOSITORY[:TAG])" \
+	"$(cat none.err)"
+"$IMAGEGEN" diff --bogus a b > usage.err 2>&1
+same "diff: a usage error: exit 2" 2 $?
+python3 "$TOP/tests/mklayout.py" climb ../evil > /dev/null
+"$IMAGEGEN" inspect climb > climb.err 2>&1
+same "a layer member that climbs out: exit 1" 1 $?
+contains "a layer member that climbs out: named" climb.err "the member '../evil' climbs out of the image"
+layer=$(python3 "$TOP/tests/mklayout.py" bad etc/x)
+printf 'Y' | dd of="$(blob bad "$layer")" bs=1 seek=600 conv=notrunc 2> /dev/null
+"$IMAGEGEN" diff bad bad > bad.err 2>&1
+same "a layer that does not match its digest: exit 2" 2 $?
+contains "a layer that does not match its digest: named" bad.err "does not match its digest"
+python3 "$TOP/tests/mklayout.py" ok etc/x > /dev/null
+ln -sf /etc/passwd "$(blob ok "$(jget ok/index.json 'j["manifests"][0]["digest"]')")"
+"$IMAGEGEN" inspect ok > link.err 2>&1
+contains "a blob that is a symlink is refused" link.err "is not a regular file"
+
+# registries: what a registry serves, as the layout it was pushed from
+if have docker-registry; then
+	sed "s|^\( *rootdirectory:\).*|\1 $W/registry|" "$TOP/tests/containers/registry.yml" > registry.yml
+	docker-registry serve registry.yml > registry.log 2>&1 &
+	REGPID=$!
+	if port=$(listenport "$REGPID" 2>> registry.log); then
+		"$IMAGEGEN" push b1/out/api "127.0.0.1:$port/test/api:1" > push.log 2>&1
+		"$IMAGEGEN" diff b1/out/api "127.0.0.1:$port/test/api:1" > reg.out 2>&1
+		same "registry: the pushed image is the layout's: exit 0" 0 $?
+		"$IMAGEGEN" inspect "127.0.0.1:$port/test/api:1" > reginspect.out 2>&1
+		contains "registry: inspect names the manifest digest" reginspect.out \
+			"digest     $(jget b1/out/api/index.json 'j["manifests"][0]["digest"]')"
+		"$IMAGEGEN" diff b2/out/api "127.0.0.1:$port/test/api:1" > reg2.out 2>&1
+		same "registry: against the edited build: exit 1" 1 $?
+		"$IMAGEGEN" inspect "127.0.0.1:$port/test/nothere:1" > regmiss.err 2>&1
+		contains "registry: a missing tag is one line" regmiss.err "404 not found by the registry 127.0.0.1:$port"
+	else
+		fail "registry: docker-registry did not start: $(tail -n 3 registry.log)"
+	fi
+	stop "$REGPID"
+else
+	fail "diff: docker-registry is not installed (apt-get install docker-registry)"
+fi
+
+# two Debian images whose locks differ in one package's version
+for tool in dpkg-deb dpkg-scanpackages apt-ftparchive gpg gpgv xz; do
+	if ! have $tool; then
+		fail "diff: $tool is not installed (apt-get install dpkg-dev apt-utils gnupg gpgv xz-utils)"
+		exit 0
+	fi
+done
+export REPO="$W/repo" GNUPGHOME="$W/gnupg"
+DEBARCH=$(dpkg --print-architecture)
+mkdir -p "$REPO" && mkdir -m 700 "$GNUPGHOME"
+ARCH=$DEBARCH . "$TOP/tests/debrepo.sh"
+SERVER=
+trap '[ -z "$SERVER" ] || stop "$SERVER"; gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null' EXIT
+mkkey "imagegen tests" tests@example.invalid "$W/test.gpg"
+mkpkg libfoo 1.0 "$DEBARCH" "" 'mkdir -p usr/lib && echo v1 > usr/lib/libfoo.so.1'
+mkpkg libfoo 1.3 "$DEBARCH" "" 'mkdir -p usr/lib && echo v13 > usr/lib/libfoo.so.1'
+mkpkg app 2.0 "$DEBARCH" "Depends: libfoo" 'mkdir -p usr/bin && echo app > usr/bin/app'
+ARCH=$DEBARCH mkindex stable && serve "$REPO" || { fail "diff: the test repository did not start"; exit 0; }
+for v in 1.0 1.3; do
+	mkdir -p "$W/deb$v/src" "$W/deb$v/b"
+	cat > "$W/deb$v/src/build.lua" <<EOF
+local repo = repository { url = "http://127.0.0.1:$PORT", suite = "stable", keyring = "$W/test.gpg" }
+image { name = "app", packages = { "app", "libfoo=$v" }, repositories = { repo } }
+EOF
+	(cd "$W/deb$v/b" && "$IMAGEGEN" lock ../src/build.lua && "$IMAGEGEN" --locked ../src/build.lua &&
+		ninja > ninja.log 2>&1) || fail "diff: the Debian image with libfoo $v does not build"
+done
+"$IMAGEGEN" diff deb1.0/b/out/app deb1.3/b/out/app > deb.out 2>&1
+same "Debian: exit 1" 1 $?
+contains "Debian: libfoo with both versions" deb.out "  ~ libfoo 1.0 -> 1.3"
+same "Debian: one package line" 1 "$(sed -n '/^packages:/,/^config:/p' deb.out | grep -c '^  ')"
+contains "Debian: the library's file changed" deb.out "  ~ /usr/lib/libfoo.so.1: content"
+"$IMAGEGEN" diff --json deb1.0/b/out/app deb1.3/b/out/app > deb.json
+same "Debian --json: the package and its two versions" "[('libfoo', '1.0', '1.3')]" \
+	"$(jget deb.json '[(p["name"], p["a"], p["b"]) for p in j["packages"]]')"
+"$IMAGEGEN" inspect deb1.3/b/out/app > debinspect.out
+contains "Debian: inspect counts the packages" debinspect.out "packages   2 (dpkg)"

@@ -1,0 +1,114 @@
+# Report pages (ninja out/NAME.html, make out/NAME.html): the same bytes from
+# two build folders and from make, nothing to do after, no URL in them; in
+# headless Chromium (tests/chromium.py) the size map has a rectangle per
+# top-level folder, a click on /usr shows its children, nothing is fetched;
+# the layers name their declarations and the images that share them; the
+# wasted bytes of replaced and removed files; packages with their licence
+# and why, from a signed repository made here.
+. "$TOP/tests/lib.sh"
+
+workdir report
+export IMAGEGEN_CACHE="$W/cache"
+cp -R "$TOP/examples/monorepo" "$W/src"
+PAGES="out/api.html out/web.html out/base.html out/tool.html"
+for b in b1 b2; do
+	mkdir "$W/$b" && cd "$W/$b" || exit 1
+	"$IMAGEGEN" ../src/build.lua && ninja $PAGES > ninja.log 2>&1 || fail "report: the pages do not build in $b"
+done
+cd "$W/b1" || exit 1
+check "monorepo: four pages" test -s out/api.html -a -s out/web.html -a -s out/base.html -a -s out/tool.html
+for p in $PAGES; do
+	check "$p: the same bytes from another build folder" cmp "$p" "../b2/$p"
+done
+same "after the pages, ninja has nothing to do" "ninja: no work to do." "$(ninja -n $PAGES)"
+check "no URL and nothing loaded in the pages" sh -c "! grep -E -i -e '(https?|ftp|wss?)://' -e ' (src|href)=' $PAGES"
+mkdir "$W/m" && cd "$W/m" || exit 1
+"$IMAGEGEN" -G make -o images.mk ../src/build.lua && make -s -f images.mk out/api.html > make.log 2>&1
+check "make out/api.html: the same page as ninja's" cmp out/api.html ../b1/out/api.html
+same "make: then up to date" "" "$(make -s -f images.mk -q out/api.html || echo not up to date)"
+
+# what the generator knows: declarations, shared layers
+cd "$W/b1" || exit 1
+check "api: the config layer names its declaration" python3 "$TOP/tests/pagecheck.py" out/api.html - data \
+	'[l["where"] for l in d["platforms"][0]["layers"] if l["source"] == "layers: config"] == ["../src/services/api/build.lua:10"]'
+check "api: the file entries name their declaration" python3 "$TOP/tests/pagecheck.py" out/api.html - data \
+	'any(e["path"] == "/etc/api/api.conf" and e["ctx"].endswith("files[1]: /etc/api/api.conf") for l in d["platforms"][0]["layers"] for e in l.get("entries", []))'
+check "api: the base's layer is shared with base and web" python3 "$TOP/tests/pagecheck.py" out/api.html - data \
+	'd["platforms"][0]["layers"][0]["shared"] == ["base", "web"]'
+check "api: each layer's sizes" python3 "$TOP/tests/pagecheck.py" out/api.html - data \
+	'all(l["size"] > 0 and l["usize"] >= l["size"] // 2 and l["files"] > 0 for l in d["platforms"][0]["layers"])'
+
+if have chromium; then
+	for img in api web; do
+		if timeout 120 python3 "$TOP/tests/chromium.py" "out/$img.html" "$W/$img.png" > "$W/$img.seen" 2> "$W/$img.err"; then
+			ok "$img: Chromium renders the page"
+		else
+			fail "$img: Chromium: $(tail -n 3 "$W/$img.err")"
+		fi
+		check "$img: a screenshot" sh -c "head -c 8 '$W/$img.png' | grep -q PNG"
+		check "$img: the size map has a rectangle per top-level folder" \
+			python3 "$TOP/tests/pagecheck.py" "out/$img.html" "$W/$img.seen" toplevel
+		check "$img: a click on /usr shows its children" python3 "$TOP/tests/pagecheck.py" "out/$img.html" "$W/$img.seen" usr
+		check "$img: nothing fetched, no script error" python3 "$TOP/tests/pagecheck.py" "out/$img.html" "$W/$img.seen" quiet
+	done
+else
+	fail "report: chromium is not installed (apt-get install chromium)"
+fi
+
+# replaced and removed files are waste
+mkdir -p "$W/wo/src" "$W/wo/b" && cd "$W/wo/b" || exit 1
+cat > ../src/build.lua <<'EOF'
+image { name = "lower", files = { { "/etc/motd", text(string.rep("m", 100)) }, { "/etc/old", text(string.rep("o", 40)) } } }
+image { name = "upper", base = "lower", files = { { "/etc/motd", text "short" }, { "/etc/old", remove() } } }
+EOF
+"$IMAGEGEN" ../src/build.lua && ninja out/upper.html > ninja.log 2>&1 || fail "report: waste: the page does not build"
+check "waste: 140 bytes, the replaced file and the removed one" python3 "$TOP/tests/pagecheck.py" out/upper.html - data \
+	'd["platforms"][0]["waste"]["total"] == 140 and sorted((f["path"], f["deleted"], f["layer"], f["by"]) for f in d["platforms"][0]["waste"]["files"]) == [("/etc/motd", False, 0, 1), ("/etc/old", True, 0, 1)]'
+check "waste: the layer that carries it" python3 "$TOP/tests/pagecheck.py" out/upper.html - data \
+	'[l["wasted"] for l in d["platforms"][0]["layers"]] == [140, 0]'
+
+# packages: version, licence, why (a repository made here)
+for tool in dpkg-deb dpkg-scanpackages apt-ftparchive gpg gpgv xz; do
+	if ! have $tool; then
+		fail "report: $tool is not installed (apt-get install dpkg-dev apt-utils gnupg gpgv xz-utils)"
+		exit 0
+	fi
+done
+export REPO="$W/repo" GNUPGHOME="$W/gnupg"
+DEBARCH=$(dpkg --print-architecture)
+mkdir -p "$REPO" && mkdir -m 700 "$GNUPGHOME"
+ARCH=$DEBARCH . "$TOP/tests/debrepo.sh"
+SERVER=
+trap '[ -z "$SERVER" ] || stop "$SERVER"; gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null' EXIT
+mkkey "imagegen tests" tests@example.invalid "$W/test.gpg"
+mkpkg libfoo 1.3 "$DEBARCH" "" 'mkdir -p usr/lib && echo v13 > usr/lib/libfoo.so.1 &&
+	printf "Format: copyright-format/1.0\n\nFiles: *\nCopyright: us\nLicense: MIT\n\nFiles: x\nLicense: BSD-2-clause\n" > usr/share/doc/libfoo/copyright'
+mkpkg libbar 1.0 "$DEBARCH" "" 'printf "see /usr/share/common-licenses/GPL-2\n" > usr/share/doc/libbar/copyright'
+mkpkg app 2.0 "$DEBARCH" "Depends: libbar, libfoo" 'mkdir -p usr/bin && echo app > usr/bin/app'
+mkpkg tool 1.0 "$DEBARCH" "Depends: app"
+ARCH=$DEBARCH mkindex stable && serve "$REPO" || { fail "report: the test repository did not start"; exit 0; }
+mkdir -p "$W/deb/src" "$W/deb/b" && cd "$W/deb/b" || exit 1
+cat > ../src/build.lua <<EOF
+local repo = repository { url = "http://127.0.0.1:$PORT", suite = "stable", keyring = "$W/test.gpg" }
+image { name = "tool", packages = { "tool" }, repositories = { repo } }
+EOF
+"$IMAGEGEN" lock ../src/build.lua && "$IMAGEGEN" --locked ../src/build.lua && ninja out/tool.html > ninja.log 2>&1 ||
+	fail "report: the Debian image's page does not build"
+check "the lock keeps why each package came" grep -q '"name":"libfoo".*"via":"app"' ../src/imagegen.lock
+pc() { python3 "$TOP/tests/pagecheck.py" out/tool.html - data "$1"; }
+P='{p["name"]: p for p in d["platforms"][0]["packages"]}'
+check "packages: every one, with its version" pc "sorted((p['name'], p['version']) for p in d['platforms'][0]['packages']) == [('app', '2.0'), ('libbar', '1.0'), ('libfoo', '1.3'), ('tool', '1.0')]"
+check "packages: why libfoo is there" pc "$P['libfoo']['why'] == ['tool', 'app', 'libfoo']"
+check "packages: the requested one is there for itself" pc "$P['tool']['why'] == ['tool']"
+check "packages: a machine-readable licence" pc "$P['libfoo']['licence'] == 'MIT, BSD-2-clause'"
+check "packages: a licence of common-licenses" pc "$P['libbar']['licence'] == 'GPL-2'"
+check "packages: their files and bytes" pc "$P['libfoo']['files'] >= 2 and $P['libfoo']['bytes'] > 4"
+check "packages: a file of the size map knows its package" pc \
+	"[c for c in [c for c in d['platforms'][0]['tree'][4] if c[0] == 'usr'][0][4] if c[0] == 'lib'][0][4][0][3] == [p['name'] for p in d['platforms'][0]['packages']].index('libfoo')"
+check "packages: each package layer names it" pc "'package libfoo' in [l['source'] for l in d['platforms'][0]['layers']]"
+if have chromium; then
+	timeout 120 python3 "$TOP/tests/chromium.py" out/tool.html "$W/tool.png" > "$W/tool.seen" 2> "$W/tool.err"
+	check "packages: the table lists every package of the lock" \
+		python3 "$TOP/tests/pagecheck.py" out/tool.html "$W/tool.seen" packages ../src/imagegen.lock tool
+	check "packages: nothing fetched, no script error" python3 "$TOP/tests/pagecheck.py" out/tool.html "$W/tool.seen" quiet
+fi
