@@ -92,6 +92,17 @@ case $(uname -m) in x86_64) machine=amd64 ;; aarch64) machine=arm64 ;; *) machin
 same "out/hello.linux-arm64.tar is arm64" "arm64" \
 	"$(skopeo inspect docker-archive:out/hello.linux-arm64.tar | python3 -c 'import json,sys; print(json.load(sys.stdin)["Architecture"])')"
 
+# one SBOM a platform, attached to its manifest; one report page with both platforms
+for a in amd64 arm64; do
+	check "the $a SBOM is there" test -s "out/hello.linux-$a.spdx.json"
+	same "the $a SBOM names its platform" "hello (linux/$a)" "$(jget "out/hello.linux-$a.spdx.json" "j['name']")"
+done
+same "index.json: the index, then an SBOM artifact a platform" "1 2" \
+	"$(jget out/hello/index.json "str(sum(1 for m in j['manifests'] if 'artifactType' not in m)) + ' ' + str(sum(1 for m in j['manifests'] if m.get('artifactType') == 'application/spdx+json'))")"
+check "ninja out/hello.html writes the report page" sh -c "ninja out/hello.html > report.log 2>&1"
+same "the report page has both platforms" "linux/amd64 linux/arm64" \
+	"$(python3 -c "import sys; sys.argv=['', 'out/hello.html']; exec(open('$TOP/tests/pagecheck.py').read().split('def main')[0]); d=pagedata('out/hello.html'); print(' '.join(p['platform'] for p in d['platforms']))")"
+
 # a child of a two-platform base: each platform's image has its own base's layers
 cidx=$(blob out/child "$(jget out/child/index.json "j['manifests'][0]['digest']")")
 for i in 0 1; do
