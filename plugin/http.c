@@ -105,7 +105,8 @@ clearheaders(struct httpres *res)
 	free(res->challenge);
 	free(res->digest);
 	free(res->ctype);
-	res->location = res->challenge = res->digest = res->ctype = NULL;
+	free(res->subject);
+	res->location = res->challenge = res->digest = res->ctype = res->subject = NULL;
 }
 
 void
@@ -179,6 +180,7 @@ onheader(char *p, size_t size, size_t n, void *arg)
 		{"www-authenticate:", offsetof(struct httpres, challenge)},
 		{"docker-content-digest:", offsetof(struct httpres, digest)},
 		{"content-type:", offsetof(struct httpres, ctype)},
+		{"oci-subject:", offsetof(struct httpres, subject)},
 	};
 	struct exchange *x = arg;
 	size_t len = size * n, k, i;

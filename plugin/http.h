@@ -38,8 +38,9 @@ struct httpres {
 	struct evp_md_ctx_st *hash;
 	long long size;
 	int resume;
-	/* response headers (NULL when absent) */
-	char *location, *challenge, *digest, *ctype;
+	/* response headers (NULL when absent); subject: OCI-Subject, a
+	   registry's word that it indexed a referrer */
+	char *location, *challenge, *digest, *ctype, *subject;
 	/* why http_do failed; toolarge: because the body passed maxbody */
 	char err[256];
 	int toolarge;

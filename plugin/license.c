@@ -63,6 +63,35 @@ field(const char *para, const char *end, const char *name)
 	return NULL;
 }
 
+/* a folded field's continuation lines as text: the leading space of each
+   line gone, and a line of " ." an empty line (free it) */
+static char *
+unfold(const char *v)
+{
+	struct buf b = {0};
+	const char *nl;
+	size_t n;
+
+	for (; *v; v = nl ? nl + 1 : v + n) {
+		nl = strchr(v, '\n');
+		n = nl ? (size_t)(nl - v) : strlen(v);
+		if (n > 0 && (*v == ' ' || *v == '\t')) {
+			v++;
+			n--;
+		}
+		if (n == 1 && *v == '.')
+			n = 0;
+		bufadd(&b, v, n);
+		if (nl)
+			bufstr(&b, "\n");
+		if (!nl)
+			break;
+	}
+	while (b.len > 0 && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	return b.data ? b.data : xstrdup("");
+}
+
 /* the first line of a field's value, trimmed (in place) */
 static char *
 firstline(char *v)
@@ -179,12 +208,31 @@ expression(const char *line, json_t *refs, json_t *texts)
 	return out.data ? out.data : xstrdup("NOASSERTION");
 }
 
-char *
-license_dep5(const char *text, json_t *refs)
+/* text with each byte that is not part of valid UTF-8 as \xHH (free it): a
+   copyright file is not always UTF-8, and every string here becomes JSON */
+static char *
+asutf8(const char *text)
+{
+	struct buf b = {0};
+	size_t n;
+
+	for (; *text; text += n ? n : 1) {
+		n = utf8seq(text);
+		if (n)
+			bufadd(&b, text, n);
+		else
+			bufprintf(&b, "\\x%02x", (unsigned char)*text);
+	}
+	return b.data ? b.data : xstrdup("");
+}
+
+/* license_dep5 of a text that is UTF-8 */
+static char *
+parse(const char *text, json_t *refs)
 {
 	const char *p, *end, *next;
 	json_t *texts = json_object(), *seen = json_array(), *v;
-	char *format, *files, *lic, *expr, *line, *nl;
+	char *format, *files, *lic, *expr, *line, *nl, *body;
 	struct buf out = {0};
 	size_t i;
 	int first, pass;
@@ -220,8 +268,10 @@ license_dep5(const char *text, json_t *refs)
 			nl = strchr(lic, '\n');
 			if (pass == 0 && !files && nl) {
 				line = xasprintf("%.*s", (int)(nl - lic), lic);
-				if (json_object_set_new(texts, firstline(line), json_string(nl + 1)) < 0)
+				body = unfold(nl + 1);
+				if (json_object_set_new(texts, firstline(line), json_string(body)) < 0)
 					fatal("out of memory");
+				free(body);
 				free(line);
 			} else if (pass == 1 && files) {
 				expr = expression(firstline(lic), refs, texts);
@@ -248,4 +298,13 @@ license_dep5(const char *text, json_t *refs)
 	json_decref(texts);
 	json_decref(seen);
 	return out.data ? out.data : xstrdup("NOASSERTION");
+}
+
+char *
+license_dep5(const char *original, json_t *refs)
+{
+	char *text = asutf8(original), *ret = parse(text, refs);
+
+	free(text);
+	return ret;
 }

@@ -754,9 +754,11 @@ readblob(struct client *cl, const char *store, const char *digest, struct buf *d
 	return j;
 }
 
-/* PUT a manifest or index (its bytes, its media type) as reference: a tag or its digest */
+/* PUT a manifest or index (its bytes, its media type) as reference: a tag
+   or its digest; *indexed, when not NULL, says whether the registry
+   answered OCI-Subject (it keeps the referrers of the subject itself) */
 static int
-putmanifest(struct client *cl, const struct buf *data, const char *mt, const char *reference)
+putmanifest(struct client *cl, const struct buf *data, const char *mt, const char *reference, int *indexed)
 {
 	struct httpreq req = {0};
 	struct httpres res;
@@ -774,6 +776,8 @@ putmanifest(struct client *cl, const struct buf *data, const char *mt, const cha
 	if (request(cl, &req, &res, "put the manifest") == 0) {
 		if (res.status == 201 || res.status == 200)
 			ret = 0;
+		if (indexed)
+			*indexed = res.subject != NULL;
 		else if (res.status == 400 && res.body.data)
 			failf(cl, "put the manifest: 400: the registry %s says it is invalid: %.200s", cl->r.host,
 			      res.body.data);
@@ -812,7 +816,100 @@ pushmanifest(struct client *cl, const char *store, const char *digest, const cha
 		             json_integer_value(json_object_get(l, "size")), record, counts) < 0)
 			goto out;
 	}
-	ret = putmanifest(cl, &data, mt, reference);
+	ret = putmanifest(cl, &data, mt, reference, NULL);
+out:
+	json_decref(m);
+	free(data.data);
+	return ret;
+}
+
+/* the referrers tag schema's index of subject (sha256-HEX) with desc in it */
+static int
+tagreferrer(struct client *cl, const char *subject, json_t *desc)
+{
+	static const char *const accept[] = {"Accept: " OCI_INDEX, NULL};
+	struct httpreq req = {0};
+	struct httpres res;
+	struct buf data = {0};
+	json_t *idx = NULL, *m;
+	char *tag = xasprintf("sha256-%s", subject + 7), *url = apiurl(cl, "%s/manifests/%s", tag), *text;
+	const char *digest = json_string_value(json_object_get(desc, "digest"));
+	size_t i;
+	int ret = -1, have = 0;
+
+	http_init(&res);
+	req.method = "GET";
+	req.url = url;
+	req.headers = accept;
+	if (request(cl, &req, &res, "get the referrers index") < 0)
+		goto out;
+	if (res.status == 200)
+		idx = json_loadb(res.body.data ? res.body.data : "", res.body.len, 0, NULL);
+	if (idx && oci_checkindex(idx, cl->err, sizeof(cl->err)) < 0) {
+		json_decref(idx);
+		idx = NULL;
+	}
+	if (!idx)
+		idx = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", OCI_INDEX, "manifests");
+	if (!idx)
+		fatal("out of memory");
+	json_array_foreach(json_object_get(idx, "manifests"), i, m)
+		have |= strcmp(json_string_value(json_object_get(m, "digest")), digest) == 0;
+	if (!have && json_array_append(json_object_get(idx, "manifests"), desc) < 0)
+		fatal("out of memory");
+	text = dumpjson(idx);
+	bufstr(&data, text);
+	free(text);
+	ret = have ? 0 : putmanifest(cl, &data, OCI_INDEX, tag, NULL);
+out:
+	json_decref(idx);
+	http_free(&res);
+	free(data.data);
+	free(url);
+	free(tag);
+	return ret;
+}
+
+/* push an artifact of the layout (an SBOM) that refers to a manifest
+   pushed already: its blobs, the manifest by digest, and, where the
+   registry does not keep referrers itself, the referrers tag's index */
+static int
+pushartifact(struct client *cl, const char *store, json_t *desc, const char *record, struct pushcounts *counts)
+{
+	struct buf data = {0};
+	const char *digest = json_string_value(json_object_get(desc, "digest"));
+	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
+	const char *subject;
+	json_t *m, *l, *ref;
+	size_t i;
+	int ret = -1, indexed = 0;
+
+	m = readblob(cl, store, digest, &data);
+	if (!m)
+		goto out;
+	subject = json_string_value(json_object_get(json_object_get(m, "subject"), "digest"));
+	if (!subject || !store_validdigest(subject) ||
+	    oci_checkdescriptor(json_object_get(m, "config"), "the artifact's config", cl->err, sizeof(cl->err)) < 0) {
+		failf(cl, "artifact %s: no subject or config", digest);
+		goto out;
+	}
+	if (pushblob(cl, store, json_string_value(json_object_get(json_object_get(m, "config"), "digest")),
+	             json_integer_value(json_object_get(json_object_get(m, "config"), "size")), record, counts) < 0)
+		goto out;
+	json_array_foreach(json_object_get(m, "layers"), i, l) {
+		if (oci_checkdescriptor(l, "an artifact's layer", cl->err, sizeof(cl->err)) < 0 ||
+		    pushblob(cl, store, json_string_value(json_object_get(l, "digest")),
+		             json_integer_value(json_object_get(l, "size")), record, counts) < 0)
+			goto out;
+	}
+	if (putmanifest(cl, &data, mt, digest, &indexed) < 0)
+		goto out;
+	ref = json_pack("{s:s, s:s, s:I, s:O}", "mediaType", mt, "digest", digest, "size", (json_int_t)data.len,
+	                "artifactType", json_object_get(m, "artifactType"));
+	if (!ref)
+		fatal("out of memory");
+	ret = indexed ? 0 : tagreferrer(cl, subject, ref);
+	json_decref(ref);
 out:
 	json_decref(m);
 	free(data.data);
@@ -820,7 +917,8 @@ out:
 }
 
 /* push the image of the layout (a manifest, or an index and each of its
-   manifests by digest first); a summary line on stdout */
+   manifests by digest first), then the artifacts that refer to it; a
+   summary line on stdout */
 static int
 push(struct client *cl, const char *layout, const char *ref, const char *record)
 {
@@ -830,7 +928,7 @@ push(struct client *cl, const char *layout, const char *ref, const char *record)
 	const char *mdigest, *mt, *tag;
 	char store[4096], why[256], *path;
 	size_t i;
-	int ret = -1;
+	int ret = -1, artifacts = 0;
 
 	if (cl->r.digest)
 		return failf(cl, "push to a tag, not a digest");
@@ -863,11 +961,22 @@ push(struct client *cl, const char *layout, const char *ref, const char *record)
 			                 record, &counts) < 0)
 				goto out;
 		}
-		if (putmanifest(cl, &data, mt, tag) < 0)
+		if (putmanifest(cl, &data, mt, tag, NULL) < 0)
 			goto out;
 	}
-	printf("push %s: %s, %d blob(s) uploaded, %d mounted, %d already there\n", ref, mdigest,
+	/* the artifacts: every other descriptor of index.json with an artifactType */
+	json_array_foreach(json_object_get(index, "manifests"), i, d) {
+		if (i == 0 || !json_is_string(json_object_get(d, "artifactType")))
+			continue;
+		if (pushartifact(cl, store, d, record, &counts) < 0)
+			goto out;
+		artifacts++;
+	}
+	printf("push %s: %s, %d blob(s) uploaded, %d mounted, %d already there", ref, mdigest,
 	       counts.uploaded, counts.mounted, counts.present);
+	if (artifacts)
+		printf(", %d SBOM(s) attached", artifacts);
+	printf("\n");
 	ret = 0;
 out:
 	json_decref(idx);

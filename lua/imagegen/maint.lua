@@ -639,7 +639,8 @@ function M.read(text, env)
           end
         end
       elseif n.kind == "case" then
-        local word = expand(n.word, vars)
+        -- "case" with no word is a syntax error for the shell: nothing known
+        local word = n.word and expand(n.word, vars)
         if not word then
           skip(n)
           for _, a in ipairs(n.arms) do skipall(a.body) end
