@@ -922,7 +922,8 @@ out:
 static int
 push(struct client *cl, const char *layout, const char *ref, const char *record)
 {
-	struct pushcounts counts = {0, 0, 0};
+	/* the image's blobs, and (apart) the artifacts' */
+	struct pushcounts counts = {0, 0, 0}, artcounts = {0, 0, 0};
 	struct buf data = {0};
 	json_t *index, *mdesc, *idx = NULL, *d;
 	const char *mdigest, *mt, *tag;
@@ -968,7 +969,7 @@ push(struct client *cl, const char *layout, const char *ref, const char *record)
 	json_array_foreach(json_object_get(index, "manifests"), i, d) {
 		if (i == 0 || !json_is_string(json_object_get(d, "artifactType")))
 			continue;
-		if (pushartifact(cl, store, d, record, &counts) < 0)
+		if (pushartifact(cl, store, d, record, &artcounts) < 0)
 			goto out;
 		artifacts++;
 	}
