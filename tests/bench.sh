@@ -7,15 +7,23 @@
 #     buildah commit, where installed: median seconds of RUNS runs, ratio to
 #     imagegen's gzip, peak RSS
 #   1 GB layer: imagegen's time and peak RSS
-#   monorepo of 100 images (shared bases, 5 layers each): generation, full
-#     build, no-op ninja, and the edges a one-file change reruns; no-op
-#     ninja again with every file in a folder of an awkward name
+#   monorepos of 100 and 1,000 images (shared bases, 5 layers each):
+#     generation from scratch and again with nothing changed, full build,
+#     no-op ninja, and what a one-file and a one-definition change rerun and
+#     rewrite; generation alone for 10,000 images; no-op ninja again with
+#     every file of the 100 in a folder of an awkward name
+#   start-up: the CPU time of `imagegen --version` and of one 1 KB layer
+#     edge, beside a bare C program and tar | gzip -n of the same file
+#   resolver: `imagegen lock` of an image whose closure is 10,000 packages,
+#     from a synthetic signed repository of 12,000 (made here), beside
+#     apt-get --simulate install of the same package from the same index
 #   examples/debian (nginx-light) from the machine's apt sources: a cold build
 #     (no download cache) and a warm one (downloads and layers cached, a new
 #     build folder), beside mmdebstrap --variant=extract of the same packages
 #
 # Environment: RUNS (default 5), BENCH_DIR (default tests/work/bench),
-# PARTS (default "layer big mono debian"), BIG=0 to skip the 1 GB tree.
+# PARTS (default "layer big mono startup resolver debian"), BIG=0 to skip
+# the 1 GB tree, SCALE=0 to keep the monorepo part to 100 images.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 IMAGEGEN=$top/imagegen
@@ -74,6 +82,28 @@ print(sys.argv[1], statistics.median(float(r[0]) for r in rows), max(int(r[1]) f
 PY
 }
 
+# runs N PRE COMMAND...: run COMMAND N times (after PRE each time, not
+# counted) and print the median wall seconds and the median CPU seconds it
+# and its children took, user and system
+runs() {
+	python3 - "$@" <<'PY'
+import os, resource, statistics, subprocess, sys, time
+n, pre, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+walls, cpus = [], []
+for _ in range(n):
+    if pre:
+        subprocess.run(pre, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    s = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    walls.append(time.perf_counter() - s)
+    cpus.append(ru.ru_utime + ru.ru_stime)
+    if status != 0:
+        sys.exit("failed: %s" % " ".join(cmd))
+print("%.6f %.6f" % (statistics.median(walls), statistics.median(cpus)))
+PY
+}
+
 # table BASE [TITLE]: the results, each as a ratio to BASE's time
 table() {
 	python3 - "$1" "${2:-x imagegen}" <<'PY'
@@ -88,7 +118,7 @@ for name, secs, kb in rows:
 PY
 }
 
-PARTS=${PARTS:-layer big mono debian}
+PARTS=${PARTS:-layer big mono startup resolver debian}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 echo "# imagegen benchmark: $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%Y-%m-%d), load $(cut -d' ' -f1 /proc/loadavg)"
@@ -96,8 +126,8 @@ echo
 if part layer; then
 tree tree100 2000 52428
 TAR="tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -cf - -C tree100 ."
-printf '{"name":"bench","epoch":0,"compression":"%s","entries":[{"ctx":"bench","path":"data","type":"tree","src":"tree100","srcname":"tree100","uid":0,"gid":0}]}\n' gzip > gzip.json
-sed 's/"gzip"/"zstd"/' gzip.json > zstd.json
+printf '{"name":"bench","epoch":0,"compression":"%s","level":%d,"entries":[{"ctx":"bench","path":"data","type":"tree","src":"tree100","srcname":"tree100","uid":0,"gid":0}]}\n' gzip 6 > gzip.json
+sed 's/"gzip","level":6/"zstd","level":3/' gzip.json > zstd.json
 : > results
 PRE="rm -rf store"
 measure imagegen_gzip "$IMAGEGEN layer gzip.json gzip.desc gzip.d store"
@@ -143,65 +173,198 @@ if part big && [ "${BIG:-1}" != 0 ]; then
 	echo
 fi
 
-# a monorepo of 100 images: base images shared, 5 layers each; in mono-names
+# monorepos of N images: base images shared, 5 layers each; in mono-names
 # each file is in a folder named with a newline, '$', '[' and 'é', so that
 # build.ninja and every depfile name it by its alias
 if part mono; then
+# monorepo DIR FOLDER N: N services, the first 10 from scratch, each other
+# one over one of those
 monorepo() {
 	[ -f "$1.done" ] && return 0
 	rm -rf "$1" && mkdir -p "$1/src"
-	python3 - "$1/src" "$2" <<'PY'
+	python3 - "$1/src" "$2" "$3" <<'PY'
 import os, sys
-root, folder = sys.argv[1], sys.argv[2].replace("\\n", "\n")
+root, folder, n = sys.argv[1], sys.argv[2].replace("\\n", "\n"), int(sys.argv[3])
+name = "svc%%0%dd" % max(3, len(str(n - 1)))
 top = []
-for i in range(100):
-    d = os.path.join(root, "svc%03d" % i)
+for i in range(n):
+    d = os.path.join(root, name % i)
     os.makedirs(os.path.join(d, folder), exist_ok=True)
     for l in range(5):
         with open(os.path.join(d, folder, "file%d.txt" % l), "w") as f:
             f.write("service %d layer %d\n" % (i, l) * 200)
-    base = "scratch" if i < 10 else '"svc%03d"' % (i % 10)
+    base = "scratch" if i < 10 else '"%s"' % (name % (i % 10))
     lua = folder.replace("\n", "\\n")
     layers = ",\n".join('    { name = "l%d", files = { { "/etc/svc/file%d.txt", "%s/file%d.txt" } } }' % (l, l, lua, l) for l in range(5))
     with open(os.path.join(d, "build.lua"), "w") as f:
-        f.write('image {\n  name = "svc%03d",\n  base = %s,\n  layers = {\n%s\n  },\n}\n' % (i, base, layers))
-    top.append('include "svc%03d"' % i)
+        f.write('image {\n  name = "%s",\n  base = %s,\n  layers = {\n%s\n  },\n}\n' % (name % i, base, layers))
+    top.append('include "%s"' % (name % i))
 with open(os.path.join(root, "build.lua"), "w") as f:
     f.write("\n".join(top) + "\n")
 PY
 	touch "$1.done"
 }
 
-# measuremono DIR: generation, full build, no-op build, one change; sets gen full noop
-measuremono() {
+# secs WALL: "1.23 s" (3 decimals under a second)
+secs() {
+	python3 -c 'import sys; v = float(sys.argv[1]); print(("%.3f s" if v < 1 else "%.2f s") % v)' "$1"
+}
+
+# generation DIR: generate from scratch and again with nothing changed, in
+# DIR/b; sets gen (seconds) and regen (median seconds of 3)
+generation() {
 	rm -rf "$1/b" && mkdir -p "$1/b" && cd "$1/b" || exit 1
-	gen=$( { /usr/bin/time -f "%e" "$IMAGEGEN" ../src/build.lua > /dev/null; } 2>&1 | tail -n 1)
-	full=$( { /usr/bin/time -f "%e" ninja > full.log; } 2>&1 | tail -n 1)
-	noop=$(python3 -c '
-import subprocess, time, statistics
-t = []
-for _ in range(5):
-    s = time.perf_counter(); subprocess.run(["ninja"], stdout=subprocess.DEVNULL); t.append(time.perf_counter() - s)
-print("%.3f" % statistics.median(t))')
-	for f in ../src/svc057/*/file3.txt; do echo "changed" >> "$f"; done
-	ninja > change.log
+	set -- $(runs 1 "" "$IMAGEGEN" ../src/build.lua)
+	gen=$1
+	set -- $(runs 3 "" "$IMAGEGEN" ../src/build.lua)
+	regen=$1
 	cd "$B" || exit 1
 }
 
-monorepo mono conf
-monorepo mono-names 'con$f [x]\né'
-measuremono mono-names
+# measuremono DIR N: generation, full build, no-op build, a one-file change
+# and a one-definition change; sets gen regen full fullcpu noop change
+# changesecs defchange defsecs defspecs
+measuremono() {
+	dir=$1
+	svc=$(python3 -c 'import sys; n = int(sys.argv[1]); print(("svc%%0%dd" % max(3, len(str(n - 1)))) % (n * 57 // 100))' "$2")
+	generation "$1"
+	cd "$1/b" || exit 1
+	set -- $(runs 1 "" sh -c 'ninja > full.log')
+	full=$1 fullcpu=$2
+	set -- $(runs 5 "" ninja)
+	noop=$1
+	for f in ../src/$svc/*/file3.txt; do echo "changed" >> "$f"; done
+	set -- $(runs 1 "" sh -c 'ninja > change.log')
+	changesecs=$1
+	change="$(grep -c '^\[' change.log) edges: $(sed 's/^\[[0-9/]*\] //' change.log | tr '\n' ',' | sed 's/,$//;s/,/, /g')"
+	sed 's/^  base = .*/&\n  env = { CHANGED = "1" },/' ../src/$svc/build.lua > ../src/$svc/build.lua.new &&
+		mv ../src/$svc/build.lua.new ../src/$svc/build.lua
+	sleep 1 && touch stamp
+	set -- $(runs 1 "" sh -c 'ninja > def.log')
+	defsecs=$1
+	defchange="$(grep -c '^\[' def.log) edges: $(sed 's/^\[[0-9/]*\] //' def.log | tr '\n' ',' | sed 's/,$//;s/,/, /g')"
+	defspecs=$(find .imagegen/spec -newer stamp -type f | wc -l)
+	cd "$B" || exit 1
+	# the sources changed: made again by the next run
+	rm -f "$dir.done"
+}
+
+monorepo mono-names 'con$f [x]\né' 100
+measuremono mono-names 100
 noopnames=$noop
-measuremono mono
-echo "## Monorepo: 100 images, 500 layers, bases shared"
+for n in 100 1000; do
+	[ $n = 1000 ] && [ "${SCALE:-1}" = 0 ] && continue
+	monorepo mono$n conf $n
+	measuremono mono$n $n
+	eval "gen$n=\$gen regen$n=\$regen full$n=\$full fullcpu$n=\$fullcpu noop$n=\$noop"
+	eval "edges$n=\$(grep -c '^\[' mono$n/b/full.log) change$n=\"\$change\" changesecs$n=\$changesecs"
+	eval "defchange$n=\"\$defchange\" defsecs$n=\$defsecs defspecs$n=\$defspecs specs$n=\$(find mono$n/b/.imagegen/spec -type f | wc -l)"
+done
+if [ "${SCALE:-1}" != 0 ]; then
+	monorepo mono10000 conf 10000
+	generation mono10000
+	gen10000=$gen regen10000=$regen specs10000=$(find mono10000/b/.imagegen/spec -type f | wc -l)
+fi
+# per image and per edge, for the table
+per() {
+	python3 -c 'import sys; print("%.2f ms" % (float(sys.argv[1]) * 1000 / float(sys.argv[2])))' "$1" "$2"
+}
+echo "## Monorepos: 100 and 1,000 images, 5 layers each, bases shared"
 echo
-echo "| step | result |"
-echo "|---|---|"
-echo "| generate build.ninja | ${gen} s |"
-echo "| full build ($(grep -c '^\[' mono/b/full.log) edges) | ${full} s |"
-echo "| no-op ninja (median of 5) | ${noop} s |"
-echo "| no-op ninja, every file in a folder named with a newline, \$, [ and é (median of 5) | ${noopnames} s |"
-echo "| one file changed | $(grep -c '^\[' mono/b/change.log) edges: $(sed 's/^\[[0-9/]*\] //' mono/b/change.log | tr '\n' ',' | sed 's/,$//;s/,/, /g') |"
+echo "| step | 100 images | 1,000 images | 10,000 images |"
+echo "|---|---|---|---|"
+if [ "${SCALE:-1}" != 0 ]; then
+	echo "| generate build.ninja and the specs, from scratch | $(secs $gen100) | $(secs $gen1000) ($(per $gen1000 1000) an image) | $(secs $gen10000) ($(per $gen10000 10000) an image) |"
+	echo "| generate again, nothing changed (median of 3) | $(secs $regen100) | $(secs $regen1000) | $(secs $regen10000) |"
+	echo "| spec files | $specs100 | $specs1000 | $specs10000 |"
+	echo "| full build | $(secs $full100), $edges100 edges | $(secs $full1000), $edges1000 edges, $(per $fullcpu1000 $edges1000) CPU an edge | |"
+	echo "| no-op ninja (median of 5) | $(secs $noop100) | $(secs $noop1000) | |"
+	echo "| one file changed | $(secs $changesecs100): $change100 | $(secs $changesecs1000): $change1000 | |"
+	echo "| one definition changed (an env added) | $(secs $defsecs100): $defchange100; $defspecs100 specs rewritten | $(secs $defsecs1000): $defchange1000; $defspecs1000 specs rewritten | |"
+else
+	echo "| generate build.ninja and the specs, from scratch | $(secs $gen100) | | |"
+	echo "| generate again, nothing changed (median of 3) | $(secs $regen100) | | |"
+	echo "| full build | $(secs $full100), $edges100 edges | | |"
+	echo "| no-op ninja (median of 5) | $(secs $noop100) | | |"
+	echo "| one file changed | $(secs $changesecs100): $change100 | | |"
+	echo "| one definition changed (an env added) | $(secs $defsecs100): $defchange100; $defspecs100 specs rewritten | | |"
+fi
+echo "| no-op ninja, every file in a folder named with a newline, \$, [ and é (median of 5) | $(secs $noopnames) | | |"
+echo
+fi
+
+# start-up: what one helper edge costs in CPU when its work is small
+if part startup; then
+	mkdir -p small && head -c 1024 /dev/urandom > small/data.bin 2>/dev/null
+	printf '{"name":"small","epoch":0,"compression":"gzip","level":6,"entries":[{"ctx":"bench","path":"data.bin","type":"file","src":"small/data.bin","srcname":"small/data.bin","uid":0,"gid":0}]}\n' > small.json
+	printf 'int main(void) { return 0; }\n' > bare.c && cc -O2 -o bare bare.c
+	n=$((RUNS * 20))
+	set -- $(runs $n "" ./bare); bare=$2
+	set -- $(runs $n "" "$IMAGEGEN" --version); version=$2
+	set -- $(runs $n "rm -rf small.store" "$IMAGEGEN" layer small.json small.desc small.d small.store); layer=$2
+	set -- $(runs $n "" sh -c "tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=posix -cf - -C small . | gzip -n -6 > small.tgz"); targz=$2
+	ms() {
+		python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) * 1000))' "$1"
+	}
+	ratio() {
+		python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"
+	}
+	echo "## Start-up: CPU time of one small edge (user + system, median of $n runs)"
+	echo
+	echo "| command | CPU ms | x imagegen layer |"
+	echo "|---|---:|---:|"
+	echo "| imagegen layer, one 1 KB file | $(ms $layer) | 1.00 |"
+	echo "| imagegen --version | $(ms $version) | $(ratio $version $layer) |"
+	echo "| tar \\| gzip -n of the same file | $(ms $targz) | $(ratio $targz $layer) |"
+	echo "| a bare C program (int main { return 0; }) | $(ms $bare) | $(ratio $bare $layer) |"
+	echo
+	echo "Shared libraries loaded: imagegen --version $(LD_DEBUG=files "$IMAGEGEN" --version 2>&1 | grep -c 'calling init'), the layer helper $(LD_DEBUG=files "$IMAGEGEN" layer small.json small.desc small.d small.store 2>&1 | grep -c 'calling init')."
+	echo
+fi
+
+# the resolver: a synthetic signed repository of 12,000 packages, 10,000 of
+# them in the closure of one, with versions, alternatives, virtual packages
+# and Breaks; imagegen lock beside apt-get --simulate install
+if part resolver && have gpg && have apt-get; then
+	R=$B/resolver
+	ARCH=$(dpkg --print-architecture)
+	if [ ! -f "$R.done" ]; then
+		rm -rf "$R" && mkdir -p "$R/src/keys" && mkdir -m 700 "$R/gnupg"
+		GNUPGHOME=$R/gnupg gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+			--quick-gen-key "imagegen bench <bench@example.invalid>" rsa2048 sign never 2> /dev/null &&
+		GNUPGHOME=$R/gnupg gpg --batch --quiet --export bench@example.invalid > "$R/src/keys/bench.gpg"
+		python3 "$top/tests/synthrepo.py" "$R/repo/dists/synthetic" "$ARCH" 12000 10000
+		GNUPGHOME=$R/gnupg gpg --batch --quiet --yes --pinentry-mode loopback --passphrase '' \
+			--default-key bench@example.invalid --clearsign -o "$R/repo/dists/synthetic/InRelease" "$R/repo/dists/synthetic/Release"
+		gpgconf --homedir "$R/gnupg" --kill gpg-agent 2> /dev/null
+		cat > "$R/src/build.lua" <<LUA
+local r = repository { url = "file:$R/repo", suite = "synthetic", keyring = "keys/bench.gpg" }
+image { name = "big", repositories = { r }, packages = { "p00000" } }
+LUA
+		# apt, rooted in a folder of its own
+		mkdir -p "$R/apt/etc/apt/sources.list.d" "$R/apt/var/lib/apt/lists/partial" "$R/apt/var/cache/apt/archives/partial" \
+			"$R/apt/var/lib/dpkg" "$R/apt/etc/apt/preferences.d" "$R/apt/etc/apt/apt.conf.d"
+		: > "$R/apt/var/lib/dpkg/status"
+		echo "deb [signed-by=$R/src/keys/bench.gpg] file:$R/repo synthetic main" > "$R/apt/etc/apt/sources.list"
+		touch "$R.done"
+	fi
+	APT="$(command -v apt-get) -q -o Dir=$R/apt -o Dir::State::status=$R/apt/var/lib/dpkg/status -o Debug::NoLocking=1 -o APT::Architecture=$ARCH -o APT::Sandbox::User=root"
+	(cd "$R/src" && rm -f imagegen.lock && IMAGEGEN_CACHE=$R/cache "$IMAGEGEN" lock build.lua)
+	closure=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["images"]["big"]["packages"]))' "$R/src/imagegen.lock")
+	: > results
+	PRE="rm -f $R/src/imagegen.lock"
+	RUNS=3 measure imagegen_lock "cd $R/src && IMAGEGEN_CACHE=$R/cache $IMAGEGEN lock build.lua"
+	PRE="rm -rf $R/apt/var/lib/apt/lists/* $R/apt/var/cache/apt/*.bin && mkdir -p $R/apt/var/lib/apt/lists/partial"
+	RUNS=3 measure "apt-get_update_+_--simulate_install" "$APT update && $APT -s install p00000"
+	PRE=""
+	RUNS=3 measure "apt-get_--simulate_install_(lists_cached)" "$APT -s install p00000"
+	aptn=$($APT -s install p00000 2> /dev/null | grep -c '^Inst ')
+	echo "## Resolver: a closure of $closure packages from an index of 12,000 (synthetic, signed), 3 runs"
+	echo
+	echo "imagegen lock: verify, read and index the repository, resolve, write imagegen.lock. apt-get chose $aptn packages."
+	echo
+	table imagegen_lock
+	echo
 fi
 
 # examples/debian from the machine's apt sources, beside mmdebstrap
