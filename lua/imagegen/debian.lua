@@ -387,9 +387,22 @@ end
 -- resolve requested names (optionally "name (>= v)" or "name=version") against the
 -- index; installed: packages a base image already has, by name; errors start with where
 function M.resolve(idx, requested, installed, where)
-  local chosen, order = {}, {}
+  -- the chosen packages: by name, in the order chosen, and by what they
+  -- provide ({ pkg, version } in the order chosen)
+  local chosen, order, provided = {}, {}, {}
   installed = installed or {}
   local queue = {}
+  -- a field's relations, parsed once: each is read again after the choosing
+  local parsed = {}
+  local function depsof(field)
+    if not field then return {} end
+    local groups = parsed[field]
+    if not groups then
+      groups = M.parsedeps(field)
+      parsed[field] = groups
+    end
+    return groups
+  end
   local function choose(p, via, d)
     local have = chosen[p.Package]
     if have then
@@ -404,12 +417,23 @@ function M.resolve(idx, requested, installed, where)
     copy.via = via
     chosen[p.Package] = copy
     order[#order + 1] = copy
+    copy.rank = #order
     queue[#queue + 1] = copy
+    for _, prov in ipairs(provides(copy)) do
+      local v = prov[1]
+      local list = provided[v.name] or {}
+      provided[v.name] = list
+      list[#list + 1] = { pkg = copy, version = v.version }
+    end
   end
+  -- is d met by a package already chosen (meets, through the indexes)?
   local function satisfied(d)
     if installed[d.name] and fits(installed[d.name], d.op, d.version) then return true end
-    for _, p in ipairs(order) do
-      if meets(p, d) then return true end
+    local p = chosen[d.name]
+    if p and fits(p.Version, d.op, d.version) then return true end
+    for _, e in ipairs(provided[d.name] or {}) do
+      -- a package of that name is met by its own version alone (meets)
+      if e.pkg.Package ~= d.name and (not d.op or fits(e.version, d.op, d.version)) then return true end
     end
     return false
   end
@@ -463,20 +487,27 @@ function M.resolve(idx, requested, installed, where)
   while i <= #queue do
     local p = queue[i]
     for _, field in ipairs { "Pre-Depends", "Depends" } do
-      for _, group in ipairs(M.parsedeps(p[field])) do want(group, p) end
+      for _, group in ipairs(depsof(p[field])) do want(group, p) end
     end
     i = i + 1
   end
   for _, p in ipairs(order) do
     for _, field in ipairs { "Conflicts", "Breaks" } do
-      for _, group in ipairs(M.parsedeps(p[field])) do
+      for _, group in ipairs(depsof(p[field])) do
         local d = group[1]
-        for _, q in ipairs(order) do
-          if q ~= p and ((q.Package == d.name and fits(q.Version, d.op, d.version)) or
-              (q.Package ~= d.name and not d.op and meets(q, d))) then
-            fail(where, "conflict: %s %s (%s) %s %s, chosen for %s", p.Package, p.Version, chainof(p),
-              field == "Conflicts" and "conflicts with" or "breaks", depstring(d), chainof(q))
+        -- the first chosen package that d names: by its name and version,
+        -- or (without a version) by what it provides
+        local q = chosen[d.name]
+        if q == p or (q and not fits(q.Version, d.op, d.version)) then q = nil end
+        if not d.op then
+          for _, e in ipairs(provided[d.name] or {}) do
+            local r = e.pkg
+            if r ~= p and r.Package ~= d.name and (not q or r.rank < q.rank) then q = r end
           end
+        end
+        if q then
+          fail(where, "conflict: %s %s (%s) %s %s, chosen for %s", p.Package, p.Version, chainof(p),
+            field == "Conflicts" and "conflicts with" or "breaks", depstring(d), chainof(q))
         end
       end
     end
@@ -503,7 +534,7 @@ function M.resolve(idx, requested, installed, where)
   for i2, p in ipairs(order) do
     local deps, seen = {}, {}
     for _, field in ipairs { "Pre-Depends", "Depends" } do
-      for _, group in ipairs(M.parsedeps(p[field])) do
+      for _, group in ipairs(depsof(p[field])) do
         for _, d in ipairs(group) do
           local q = metby(d)
           if q then
