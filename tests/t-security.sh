@@ -196,6 +196,10 @@ printf 'local n = 0\nwhile true do n = n + 1 end\n' > loop.lua
 IMAGEGEN_EVAL_SECONDS=1 timeout 30 "$IMAGEGEN" loop.lua > loop.out 2>&1
 same "endless loop: exit 1 within the budget" 1 "$?"
 contains "endless loop: one line naming the definition" loop.out "imagegen: loop.lua:2: the definitions ran for more than 1 s of CPU"
+# the lines after a declaration are followed again (a declaration runs without the line hook)
+printf 'image { name = "a" }\nlocal n = 0\nwhile true do n = n + 1 end\n' > after.lua
+IMAGEGEN_EVAL_SECONDS=1 timeout 30 "$IMAGEGEN" after.lua > after.out 2>&1
+contains "endless loop after a declaration: its line named" after.out "imagegen: after.lua:3: the definitions ran for more than 1 s of CPU"
 printf 'local t = {}\nwhile true do t[#t + 1] = string.rep("x", 1000) .. #t end\n' > bomb.lua
 IMAGEGEN_EVAL_MEMORY=64 timeout 60 "$IMAGEGEN" bomb.lua > bomb.out 2>&1
 same "memory bomb: exit 1" 1 "$?"

@@ -691,6 +691,26 @@ local safelibs = { "string", "table", "math", "utf8" }
 -- gives this, not the table whose string functions the generator calls
 debug.getmetatable("").__metatable = "string"
 
+-- The hook over the definitions (evalhook) takes line events only while
+-- definition code runs: imagegen's own code that a definition calls (a
+-- declaration, include) runs under the count events alone, which keep the
+-- CPU budget. (A line event there costs more than the line; and the line
+-- that called is the definition's last.) lines(on) turns them on or off
+-- and returns what turns them back when closed, an error's unwinding too.
+local HOOKCOUNT = 1000000
+local evaluating  -- the hook, while the definitions run
+local linesback = {
+  [true] = setmetatable({}, { __close = function() debug.sethook(evaluating, "l", HOOKCOUNT) end }),
+  [false] = setmetatable({}, { __close = function() debug.sethook(evaluating, "", HOOKCOUNT) end }),
+}
+
+local function lines(on)
+  local hook, mask = debug.gethook()
+  if hook == nil or hook ~= evaluating or (mask == "l") == on then return nil end
+  debug.sethook(evaluating, on and "l" or "", HOOKCOUNT)
+  return linesback[not on]
+end
+
 local function sandbox(G, file)
   local env = {}
   for _, k in ipairs(safe) do env[k] = _G[k] end
@@ -707,13 +727,20 @@ local function sandbox(G, file)
   -- each declaration hands back views of what it made (include passes on
   -- what the included file returned)
   for k, fn in pairs(declarations(G, file)) do
+    local wrapper
     if k == "include" then
-      env[k] = fn
+      wrapper = function(...)
+        local _ <close> = lines(false)
+        return fn(...)
+      end
     else
-      local wrapper = function(...) return view(fn(...)) end
-      check.wrappers[wrapper] = true
-      env[k] = wrapper
+      wrapper = function(...)
+        local _ <close> = lines(false)
+        return view(fn(...))
+      end
     end
+    check.wrappers[wrapper] = true
+    env[k] = wrapper
   end
   env.scratch = view(M.scratch)
   env._G = env
@@ -768,15 +795,22 @@ function M.load(G, file, where)
   local top = debug.gethook() == nil
   if top then
     local seconds = budget("IMAGEGEN_EVAL_SECONDS", 60)
-    debug.sethook(evalhook(os.clock() + seconds, seconds), "l", 1000000)
+    evaluating = evalhook(os.clock() + seconds, seconds)
+    debug.sethook(evaluating, "l", HOOKCOUNT)
   end
-  local ok, ret = xpcall(function() return table.pack(chunk()) end, function(e)
+  local ok, ret = xpcall(function()
+    local _ <close> = lines(true)
+    return table.pack(chunk())
+  end, function(e)
     if type(e) == "string" and e ~= "not enough memory" and native.getenv("IMAGEGEN_DEBUG") then
       return debug.traceback(e, 2)
     end
     return e
   end)
-  if top then debug.sethook() end
+  if top then
+    debug.sethook()
+    evaluating = nil
+  end
   if not ok then
     if ret == "not enough memory" then
       collectgarbage()

@@ -1,0 +1,3 @@
+include "sub"
+local missing = "nosuch.txt"
+return image { name = "t", files = { { "/f", missing } } }

@@ -1,0 +1,2 @@
+image { name = "root", files = { { "/etc/motd", "motd" } } }
+include "tail"
