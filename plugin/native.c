@@ -230,6 +230,179 @@ l_jsondecode(lua_State *L)
 	return 1;
 }
 
+/*
+ * native.jsonencode(value, arraymt, rawmt): canonical JSON, as
+ * imagegen.json describes it (and hands over its two metatables): object
+ * keys sorted by their bytes, no whitespace, integers only; a string's
+ * bytes that are not UTF-8 as \u0000 then \u00XX. The text grows in a
+ * box that the collector frees, so an error leaks nothing.
+ */
+enum { JSONDEPTH = 200 };
+
+/* an object's key, pointing into the table being encoded */
+struct jsonkey {
+	const char *s;
+	size_t len;
+};
+
+static int
+boxgc(lua_State *L)
+{
+	struct buf *b = lua_touserdata(L, 1);
+
+	free(b->data);
+	b->data = NULL;
+	return 0;
+}
+
+static int
+keycmp(const void *a, const void *b)
+{
+	const struct jsonkey *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static void
+jsonstring(struct buf *b, const char *s, size_t len)
+{
+	/* the escapes of \b \t \n (\v has none) \f \r, two characters each */
+	static const char esc[] = "\\b\\t\\n\\v\\f\\r";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run, n;
+
+	bufadd(b, "\"", 1);
+	while (i < len) {
+		for (run = i; i < len && u[i] >= 0x20 && u[i] != '"' && u[i] != '\\' && u[i] < 0x80; i++)
+			;
+		bufadd(b, s + run, i - run);
+		if (i == len)
+			break;
+		n = 1;
+		if (u[i] == '"' || u[i] == '\\') {
+			bufadd(b, "\\", 1);
+			bufadd(b, s + i, 1);
+		} else if (u[i] >= '\b' && u[i] <= '\r' && u[i] != '\v') {
+			bufadd(b, esc + 2 * (u[i] - '\b'), 2);
+		} else if (u[i] < 0x20) {
+			bufprintf(b, "\\u%04x", u[i]);
+		} else if ((n = utf8seq(s + i)) == 0) {
+			/* not UTF-8 (Lua strings end in a NUL, where utf8seq stops) */
+			bufprintf(b, "\\u0000\\u%04x", u[i]);
+			n = 1;
+		} else {
+			bufadd(b, s + i, n);
+		}
+		i += n;
+	}
+	bufadd(b, "\"", 1);
+}
+
+/* the value at idx (an absolute index) appended to b */
+static void
+jsonvalue(lua_State *L, int idx, struct buf *b, int depth)
+{
+	struct jsonkey *keys;
+	size_t len, n, i;
+	const char *s;
+	int raw;
+
+	switch (lua_type(L, idx)) {
+	case LUA_TSTRING:
+		s = lua_tolstring(L, idx, &len);
+		jsonstring(b, s, len);
+		return;
+	case LUA_TNUMBER:
+		if (!lua_isinteger(L, idx))
+			luaL_error(L, "json: only integers are encoded");
+		bufprintf(b, LUA_INTEGER_FMT, (LUAI_UACINT)lua_tointeger(L, idx));
+		return;
+	case LUA_TBOOLEAN:
+		bufstr(b, lua_toboolean(L, idx) ? "true" : "false");
+		return;
+	case LUA_TTABLE:
+		break;
+	default:
+		luaL_error(L, "json: cannot encode a %s", luaL_typename(L, idx));
+	}
+	if (depth > JSONDEPTH)
+		luaL_error(L, "json: nested more than %d deep", JSONDEPTH);
+	luaL_checkstack(L, 8, "json");
+	raw = 0;
+	if (lua_getmetatable(L, idx)) {
+		raw = lua_rawequal(L, -1, 3) ? 2 : lua_rawequal(L, -1, 2);
+		lua_pop(L, 1);  /* the metatable */
+	}
+	if (raw == 2) {
+		if (lua_rawgeti(L, idx, 1) != LUA_TSTRING)
+			luaL_error(L, "json: raw text that is not a string");
+		s = lua_tolstring(L, -1, &len);
+		bufadd(b, s, len);
+		lua_pop(L, 1);  /* the text */
+		return;
+	}
+	lua_geti(L, idx, 1);
+	if (raw || !lua_isnil(L, -1)) {
+		bufadd(b, "[", 1);
+		for (i = 1; !lua_isnil(L, -1); i++) {
+			if (i > 1)
+				bufadd(b, ",", 1);
+			jsonvalue(L, lua_gettop(L), b, depth + 1);
+			lua_pop(L, 1);  /* the element */
+			lua_geti(L, idx, (lua_Integer)i + 1);
+		}
+		lua_pop(L, 1);  /* the nil after the last */
+		bufadd(b, "]", 1);
+		return;
+	}
+	lua_pop(L, 1);  /* t[1], nil */
+	for (n = 0, lua_pushnil(L); lua_next(L, idx); n++)
+		lua_pop(L, 1);  /* the value */
+	keys = lua_newuserdatauv(L, n * sizeof(*keys) + 1, 0);  /* the keys, in order */
+	for (i = 0, lua_pushnil(L); lua_next(L, idx); i++) {
+		lua_pop(L, 1);  /* the value */
+		if (lua_type(L, -1) != LUA_TSTRING)
+			luaL_error(L, "json: an object's keys must be strings");
+		keys[i].s = lua_tolstring(L, -1, &keys[i].len);
+	}
+	qsort(keys, n, sizeof(*keys), keycmp);
+	bufadd(b, "{", 1);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			bufadd(b, ",", 1);
+		jsonstring(b, keys[i].s, keys[i].len);
+		bufadd(b, ":", 1);
+		lua_pushlstring(L, keys[i].s, keys[i].len);
+		lua_rawget(L, idx);  /* the value */
+		jsonvalue(L, lua_gettop(L), b, depth + 1);
+		lua_pop(L, 1);  /* the value */
+	}
+	bufadd(b, "}", 1);
+	lua_pop(L, 1);  /* the keys */
+}
+
+static int
+l_jsonencode(lua_State *L)
+{
+	struct buf *b;
+
+	lua_settop(L, 3);
+	b = lua_newuserdatauv(L, sizeof(*b), 0);  /* the text's box */
+	memset(b, 0, sizeof(*b));
+	if (luaL_newmetatable(L, "imagegen.buf")) {
+		lua_pushcfunction(L, boxgc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	bufadd(b, "", 0);
+	jsonvalue(L, 1, b, 0);
+	lua_pushlstring(L, b->data, b->len);
+	free(b->data);
+	b->data = NULL;
+	return 1;
+}
+
 /* native.cachedir() -> the download cache folder */
 static int
 l_cachedir(lua_State *L)
@@ -395,6 +568,7 @@ static const luaL_Reg natives[] = {
 	{"writefile", l_writefile},
 	{"touch", l_touch},
 	{"jsondecode", l_jsondecode},
+	{"jsonencode", l_jsonencode},
 	{"cachedir", l_cachedir},
 	{"exe", l_exe},
 	{"sourcedate", l_sourcedate},

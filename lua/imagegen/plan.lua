@@ -210,18 +210,24 @@ local function sbomspec(G, img, r, descof, pkginfo, basefile)
     if pkginfo[p.sha256] then inputs[#inputs + 1] = pkginfo[p.sha256] end
   end
   local layers = json.array()
+  -- a layer's entry is the same in every image that has it: encoded once
+  G.sbomlayers = G.sbomlayers or {}
+  local encoded = G.sbomlayers
   for _, l in ipairs(projectlayers(r)) do
-    local entries = json.array()
-    for _, e in ipairs(l.entries) do
-      local note = "declared at " .. rel(e.ctx)
-      local o = e.source.output
-      if o then
-        local c = o.command
-        note = note .. "; built by the command at " .. rel(c.where) .. (c.run and (": " .. c.run) or "")
+    if not encoded[l] then
+      local entries = json.array()
+      for _, e in ipairs(l.entries) do
+        local note = "declared at " .. rel(e.ctx)
+        local o = e.source.output
+        if o then
+          local c = o.command
+          note = note .. "; built by the command at " .. rel(c.where) .. (c.run and (": " .. c.run) or "")
+        end
+        entries[#entries + 1] = { path = e.path, note = note }
       end
-      entries[#entries + 1] = { path = e.path, note = note }
+      encoded[l] = json.raw(json.encode { id = l.id, desc = descof[l], where = rel(l.where), entries = entries })
     end
-    layers[#layers + 1] = { id = l.id, desc = descof[l], where = rel(l.where), entries = entries }
+    layers[#layers + 1] = encoded[l]
     inputs[#inputs + 1] = descof[l]
   end
   local base
