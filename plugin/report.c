@@ -5,7 +5,8 @@
  *
  * SPEC is what the generator knows (lua/imagegen/report.lua): for each
  * platform, its image file, each layer's declaration and the images that
- * share it, each package's Depends chain. The rest comes from the image itself: its
+ * share it (a layer's users file names them, the image itself among them),
+ * each package's Depends chain. The rest comes from the image itself: its
  * config, layers and files (fstree.c) and its dpkg database (dpkgdb.c).
  * The page's data, one entry a platform (report.js describes it), goes
  * into the page as JSON with every '<' written \u003c, so no file name can
@@ -73,9 +74,29 @@ treejson(const struct fsnode *n)
 	return j;
 }
 
+/* the other images that have a layer: those its users file names but name */
+static json_t *
+sharedjson(const char *users, const char *name)
+{
+	json_t *list = readjson(users), *out = json_array(), *v;
+	size_t i;
+
+	if (!json_is_array(list))
+		fatal("%s: not a list of images", users);
+	json_array_foreach(list, i, v) {
+		if (!json_is_string(v))
+			fatal("%s: not a list of images", users);
+		if (strcmp(json_string_value(v), name) != 0)
+			add(out, json_incref(v));
+	}
+	json_decref(list);
+	return out;
+}
+
 /* the spec's layers, the image's last ones, each checked against the image's digest */
 static json_t *
-layersjson(json_t *spec, const struct rimage *img, const struct fslayer *layers, const struct fstree *t)
+layersjson(json_t *spec, const char *name, const struct rimage *img, const struct fslayer *layers,
+           const struct fstree *t)
 {
 	json_t *out = json_array(), *own = json_object_get(spec, "layers"), *l, *desc;
 	size_t i, k = json_array_size(own), first = img->nlayers - k, j, files;
@@ -97,6 +118,10 @@ layersjson(json_t *spec, const struct rimage *img, const struct fslayer *layers,
 				      json_string_value(json_object_get(l, "desc")), i + 1);
 			json_decref(desc);
 			json_object_del(l, "desc");
+			if (json_is_string(json_object_get(l, "users"))) {
+				set(l, "shared", sharedjson(json_string_value(json_object_get(l, "users")), name));
+				json_object_del(l, "users");
+			}
 		} else {
 			l = json_pack("{s:s, s:s}", "source", json_string_value(json_object_get(spec, "base")) ?
 			              json_string_value(json_object_get(spec, "base")) : "base", "where", "");
@@ -154,7 +179,7 @@ wastejson(const struct fstree *t)
 
 /* one platform's part of the page's data */
 static json_t *
-platformjson(json_t *spec, struct reader *r, const char *platform)
+platformjson(json_t *spec, const char *name, struct reader *r, const char *platform)
 {
 	struct rimage *img = reader_image(r, platform);
 	struct fslayer *layers = xcalloc(img->nlayers, sizeof(*layers));
@@ -176,7 +201,7 @@ platformjson(json_t *spec, struct reader *r, const char *platform)
 	j = json_pack("{s:s, s:s, s:o, s:O, s:I, s:o, s:o, s:o, s:o}", "platform", img->platform,
 	              "digest", img->digest, "config", cfg ? json_incref(cfg) : json_object(),
 	              "created", json_object_get(img->config, "created") ? json_object_get(img->config, "created") :
-	              json_null(), "size", (json_int_t)size, "layers", layersjson(spec, img, layers, &t),
+	              json_null(), "size", (json_int_t)size, "layers", layersjson(spec, name, img, layers, &t),
 	              "tree", treejson(&t.root), "packages", packagesjson(spec, &db), "waste", wastejson(&t));
 	if (!j)
 		fatal("out of memory");
@@ -232,7 +257,8 @@ report_build(const char *specpath, const char *html, const char *store)
 	char *text;
 	size_t i;
 
-	if (!json_is_array(json_object_get(spec, "platforms")) || json_array_size(json_object_get(spec, "platforms")) < 1)
+	if (!json_is_array(json_object_get(spec, "platforms")) || json_array_size(json_object_get(spec, "platforms")) < 1 ||
+	    !json_is_string(json_object_get(spec, "name")))
 		fatal("%s: malformed report spec", specpath);
 	platforms = json_array();
 	if (!platforms)
@@ -245,7 +271,7 @@ report_build(const char *specpath, const char *html, const char *store)
 		if (!img)
 			img = readjson(imagefile);
 		r = reader_openbuild(imagefile, store);
-		add(platforms, platformjson(plat, r, NULL));
+		add(platforms, platformjson(plat, json_string_value(json_object_get(spec, "name")), r, NULL));
 		reader_free(r);
 	}
 	data = json_pack("{s:O, s:s++, s:O, s:o}", "name", json_object_get(spec, "name"), "ref",

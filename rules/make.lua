@@ -176,7 +176,8 @@ function M.write(P, exe, plugin)
     end
     local images = {}
     for i, m in ipairs(img.manifests) do images[i] = m.image end
-    w(path(img.html), ": ", path(img.report), " ", paths(images), " $(IMAGEGEN)")
+    w(path(img.html), ": ", path(img.report), " ", paths(images), " ",
+      #img.reportusers > 0 and (paths(img.reportusers) .. " ") or "", "$(IMAGEGEN)")
     run("$(IMAGEGEN) report -m ", q(img.report), " ", q(img.html), " $(imagegen_store)")
     w("")
     w(".PHONY: ", path(img.name))

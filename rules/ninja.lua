@@ -227,7 +227,8 @@ function M.write(P, exe)
     end
     local images = {}
     for i, m in ipairs(img.manifests) do images[i] = m.image end
-    w("build ", path(img.html), ": report ", path(img.report), " | ", paths(images), " $imagegen")
+    w("build ", path(img.html), ": report ", path(img.report), " | ", paths(images), " ",
+      #img.reportusers > 0 and (paths(img.reportusers) .. " ") or "", "$imagegen")
     w("")
     w("build ", path(img.name), ": phony ", path(img.index))
     w("")

@@ -16,7 +16,8 @@
 --             imagegen layout IMAGE DIR; archive IMAGE TAR for tar (the
 --             machine's platform, else the first) and tars { platform, path }
 --             push: the reference to push to, for a tag that names a registry
---             html: the report page, from the report spec (imagegen.report):
+--             html: the report page, from the report spec (imagegen.report)
+--               and the users files it names (reportusers):
 --               imagegen report REPORT HTML STORE
 --             sboms: { spec, image, record, spdx, inputs } a platform (none
 --               with sbom = false): imagegen sbom SPEC IMAGE RECORD SPDX
@@ -291,6 +292,7 @@ function M.build(G, args, output)
     end
   end
 
+  for _, u in ipairs(report.users(G)) do spec(u.path, u.text) end
   local bases = {}
   local machine = "linux/" .. native.arch()
   for _, img in ipairs(G.images) do
@@ -366,11 +368,12 @@ function M.build(G, args, output)
       if m.sbom then entry.sboms[#entry.sboms + 1] = m.sbom end
     end
     entry.html = "out/" .. img.name .. ".html"
-    entry.report = spec(".imagegen/spec/report/" .. img.name .. ".json", report.spec(G, img, descof, function(r)
+    local text, users = report.spec(G, img, descof, function(r)
       for _, m in ipairs(entry.manifests) do
         if m.platform == r.platform then return m.image end
       end
-    end))
+    end)
+    entry.report, entry.reportusers = spec(".imagegen/spec/report/" .. img.name .. ".json", text), users
     P.images[#P.images + 1] = entry
   end
 

@@ -8,8 +8,13 @@
 --   layers    the layers this build made for the image, its outermost
 --             base's first: the image's last ones, in order. Each:
 --             { desc, id, source = "files", "layers: app", "package curl" ...,
---               where = "build.lua:12", entries = { { path, ctx } },
---               shared = { the other images of the build that have it } }
+--               where = "build.lua:12", entries = { { path, ctx } }, and
+--               users = the layer's users file, for a layer that other
+--               images of the build have too; else shared = {} }
+--   A users file (M.users) names every image of the build that has the
+--   layer, sorted: one file a shared layer, not a copy in each image's
+--   spec (a base's layer is in every image over it, and the copies would
+--   grow as the square of the images).
 --   packages  its Debian packages: { name, version, architecture,
 --             why = { the requested package, ..., this one } }: the chain of
 --             Depends that pulled it in, from the lock's via
@@ -61,37 +66,76 @@ local function why(p, byname)
   return names
 end
 
--- the report spec of img (JSON text); descof: each layer's descriptor file;
--- imagefile(r): the image file of one of its platforms
-function M.spec(G, img, descof, imagefile)
-  -- the images each layer is in, bases included
-  local users = {}
+-- the images each layer is in, bases included: { [layer] = { name, ... } },
+-- names sorted; made once for the graph
+local function layerusers(G)
+  if G.layerusers then return G.layerusers end
+  local users, seen = {}, {}
   for _, other in ipairs(G.images) do
     for _, r in ipairs(other.resolved) do
       for _, b in ipairs(chain(r)) do
         for _, l in ipairs(b.layers) do
-          users[l] = users[l] or {}
-          users[l][other.name] = true
+          local list = users[l]
+          if not list then
+            list = {}
+            users[l], seen[l] = list, {}
+          end
+          if not seen[l][other.name] then
+            seen[l][other.name] = true
+            list[#list + 1] = other.name
+          end
         end
       end
     end
   end
+  for _, list in pairs(users) do table.sort(list) end
+  G.layerusers = users
+  return users
+end
+
+local function userspath(l)
+  return ".imagegen/spec/users/" .. l.id .. ".json"
+end
+
+-- the users files of the layers that more than one image has: { path, text } each
+function M.users(G)
+  local users, files = layerusers(G), {}
+  for _, l in ipairs(G.layers) do
+    if users[l] and #users[l] > 1 then
+      files[#files + 1] = { path = userspath(l), text = json.encode(users[l]) .. "\n" }
+    end
+  end
+  return files
+end
+
+-- the report spec of img (JSON text) and the users files it names;
+-- descof: each layer's descriptor file; imagefile(r): the image file of
+-- one of its platforms
+function M.spec(G, img, descof, imagefile)
+  local users, inputs, named = layerusers(G), {}, {}
+  -- a layer's entry is the same in every image that has it: encoded once
+  G.reportlayers = G.reportlayers or {}
+  local encoded = G.reportlayers
   local platforms = json.array()
   for _, r in ipairs(img.resolved) do
     local layers = json.array()
     local list = chain(r)
     for _, b in ipairs(list) do
       for _, l in ipairs(b.layers) do
-        local entries, shared = json.array(), json.array()
-        for _, e in ipairs(l.entries) do
-          if e.path ~= "" then entries[#entries + 1] = { path = "/" .. e.path, ctx = e.ctx } end
+        if not encoded[l] then
+          local entries = json.array()
+          for _, e in ipairs(l.entries) do
+            if e.path ~= "" then entries[#entries + 1] = { path = "/" .. e.path, ctx = e.ctx } end
+          end
+          local layer = { desc = descof[l], id = l.id, source = source(G, l), where = l.where, entries = entries }
+          if #users[l] > 1 then layer.users = userspath(l) else layer.shared = json.array() end
+          encoded[l] = json.raw(json.encode(layer))
         end
-        for name in pairs(users[l]) do
-          if name ~= img.name then shared[#shared + 1] = name end
+        if #users[l] > 1 and not named[l] then
+          inputs[#inputs + 1] = userspath(l)
+          named[l] = true
         end
-        table.sort(shared)
-        layers[#layers + 1] = { desc = descof[l], id = l.id, source = source(G, l), where = l.where,
-          entries = entries, shared = shared }
+        layers[#layers + 1] = encoded[l]
       end
     end
     local byname, packages = {}, json.array()
@@ -103,7 +147,8 @@ function M.spec(G, img, descof, imagefile)
     platforms[#platforms + 1] = { platform = r.platform, image = imagefile(r),
       base = list[1].external and external(list[1].external) or nil, layers = layers, packages = packages }
   end
-  return json.encode { name = img.name, ctx = img.where .. ": image " .. img.name, platforms = platforms } .. "\n"
+  return json.encode { name = img.name, ctx = img.where .. ": image " .. img.name, platforms = platforms } .. "\n",
+    inputs
 end
 
 return M

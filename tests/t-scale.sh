@@ -1,0 +1,73 @@
+# Generation of a monorepo (the bench's shape: 40 images, 4 of them bases of
+# the rest, 5 layers each): what generating again rewrites, by mtime. With
+# nothing changed, nothing; with one definition changed, that image's spec;
+# with an image added over a base, its own specs and the base's layers'
+# users files, and no other image's report spec, which does not grow with
+# the images that share a layer. build.ninja is written by rename.
+. "$TOP/tests/lib.sh"
+
+workdir scale
+python3 - "$W/src" <<'PY'
+import os, sys
+root = sys.argv[1]
+top = []
+for i in range(40):
+    d = os.path.join(root, "svc%03d" % i)
+    os.makedirs(d)
+    for l in range(5):
+        with open(os.path.join(d, "file%d.txt" % l), "w") as f:
+            f.write("service %d layer %d\n" % (i, l))
+    base = "scratch" if i < 4 else '"svc%03d"' % (i % 4)
+    layers = ", ".join('{ name = "l%d", files = { { "/etc/file%d.txt", "file%d.txt" } } }' % (l, l, l) for l in range(5))
+    with open(os.path.join(d, "build.lua"), "w") as f:
+        f.write('image { name = "svc%03d", base = %s, layers = { %s } }\n' % (i, base, layers))
+    top.append('include "svc%03d"' % i)
+with open(os.path.join(root, "build.lua"), "w") as f:
+    f.write("\n".join(top) + "\n")
+PY
+mkdir "$W/b" && cd "$W/b" || exit 1
+"$IMAGEGEN" ../src/build.lua
+cp .imagegen/spec/report/svc013.json "$W/report40.json"
+
+# rewritten: the files of build.ninja and .imagegen/spec newer than the stamp
+rewritten() {
+	find build.ninja .imagegen/spec -type f -newer "$W/stamp" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+stamp() {
+	sleep 1
+	touch "$W/stamp"
+	sleep 1
+}
+
+stamp
+"$IMAGEGEN" ../src/build.lua
+same "generating again with nothing changed rewrites nothing" "" "$(rewritten)"
+
+stamp
+sed 's/base = "svc003",/&\n  env = { CHANGED = "1" },/' ../src/svc027/build.lua > "$W/new.lua" && mv "$W/new.lua" ../src/svc027/build.lua
+"$IMAGEGEN" ../src/build.lua
+same "an env added to one definition rewrites that image's spec alone" ".imagegen/spec/image/svc027.json" "$(rewritten)"
+
+stamp
+mkdir ../src/svc040 && cp ../src/svc001/*.txt ../src/svc040/
+echo 'image { name = "svc040", base = "svc001", files = { { "/etc/new.txt", "file0.txt" } } }' > ../src/svc040/build.lua
+echo 'include "svc040"' >> ../src/build.lua
+"$IMAGEGEN" ../src/build.lua
+same "an image added over a base rewrites its own specs, the base's layers' users files and build.ninja" \
+	".imagegen/spec/image/svc040.json .imagegen/spec/layer/svc040/files.json .imagegen/spec/report/svc040.json .imagegen/spec/sbom/svc040.json .imagegen/spec/users/svc001/l0.json .imagegen/spec/users/svc001/l1.json .imagegen/spec/users/svc001/l2.json .imagegen/spec/users/svc001/l3.json .imagegen/spec/users/svc001/l4.json build.ninja" \
+	"$(rewritten)"
+check "the report spec of an image over that base is the same bytes with one more image sharing its layers" \
+	cmp "$W/report40.json" .imagegen/spec/report/svc013.json
+contains "a users file names every image that has the layer" .imagegen/spec/users/svc001/l0.json \
+	'["svc001","svc005","svc009","svc013","svc017","svc021","svc025","svc029","svc033","svc037","svc040"]'
+
+# build.ninja goes through a temporary file and a rename, so it is never half-written
+if have strace; then
+	echo 'image { name = "extra" }' >> ../src/build.lua
+	strace -f -e trace=openat,rename,renameat,renameat2 -o "$W/strace.log" "$IMAGEGEN" ../src/build.lua
+	check "build.ninja is written to a temporary file and renamed into place" \
+		sh -c "grep -q 'rename.*\"build.ninja.tmp[0-9]*\", .*\"build.ninja\"' '$W/strace.log' &&
+			! grep -q 'openat(.*\"build.ninja\", O_WRONLY' '$W/strace.log'"
+else
+	skip "build.ninja written by rename (no strace here)"
+fi
