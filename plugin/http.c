@@ -20,6 +20,12 @@
  * credentials (an Authorization line) go only to the origin, scheme://
  * host:port, they were found for; a hop to another origin (a registry
  * sending blobs to storage elsewhere) goes without them.
+ *
+ * libcurl is loaded (dlopen) when the first request is made, not when
+ * imagegen starts: with what it needs (TLS twice over, HTTP/2, IDN, SSH,
+ * Kerberos, LDAP...) it is some 30 libraries and 5 ms or more of every
+ * helper's start-up, and only downloads and registries make requests.
+ * configure names its soname (CURL_SONAME) and package (CURL_PACKAGE).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +34,7 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <dlfcn.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include "util.h"
@@ -79,16 +86,49 @@ seconds(const char *name, long def)
 	return n;
 }
 
+/* the libcurl functions http.c calls, once loaded */
+static struct {
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} curl;
+
+/* dlsym's answer into a function pointer (memcpy: C has no cast between them) */
+#define CURLFN(lib, field, name) do { \
+	void *sym = dlsym((lib), (name)); \
+	if (!sym) \
+		fatal("%s has no %s: a libcurl older than imagegen needs (apt-get install %s)", \
+		      CURL_SONAME, (name), CURL_PACKAGE); \
+	memcpy(&curl.field, &sym, sizeof(sym)); \
+} while (0)
+
 static void
 curlinit(void)
 {
-	static int done;
+	void *lib;
 
-	if (!done) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-			fatal("curl_global_init failed");
-		done = 1;
-	}
+	if (curl.global_init)
+		return;
+	lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		fatal("%s; downloads and registries need libcurl: apt-get install %s", dlerror(), CURL_PACKAGE);
+	CURLFN(lib, easy_init, "curl_easy_init");
+	CURLFN(lib, easy_setopt, "curl_easy_setopt");
+	CURLFN(lib, easy_perform, "curl_easy_perform");
+	CURLFN(lib, easy_getinfo, "curl_easy_getinfo");
+	CURLFN(lib, easy_cleanup, "curl_easy_cleanup");
+	CURLFN(lib, easy_strerror, "curl_easy_strerror");
+	CURLFN(lib, slist_append, "curl_slist_append");
+	CURLFN(lib, slist_free_all, "curl_slist_free_all");
+	CURLFN(lib, global_init, "curl_global_init");
+	if (curl.global_init(CURL_GLOBAL_DEFAULT) != 0)
+		fatal("curl_global_init failed");
 }
 
 void
@@ -314,7 +354,7 @@ transient(CURLcode rc, long status)
 
 /* every option is checked: one that does not take means a libcurl too old */
 #define SETOPT(c, opt, val) do { \
-	if (curl_easy_setopt((c), (opt), (val)) != CURLE_OK) \
+	if (curl.easy_setopt((c), (opt), (val)) != CURLE_OK) \
 		fatal("curl_easy_setopt(%s) failed", #opt); \
 } while (0)
 
@@ -341,14 +381,14 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, struct htt
 	res->status = 0;
 	res->body.len = 0;
 	res->toolarge = 0;
-	c = curl_easy_init();
+	c = curl.easy_init();
 	if (!c)
 		fatal("curl_easy_init failed");
 	for (line = req->headers; line && *line; line++)
-		h = curl_slist_append(h, *line);
+		h = curl.slist_append(h, *line);
 	if (req->auth && req->authorigin && http_origin(url, origin, sizeof(origin)) == 0 &&
 	    strcmp(origin, req->authorigin) == 0)
-		h = curl_slist_append(h, req->auth);
+		h = curl.slist_append(h, req->auth);
 	SETOPT(c, CURLOPT_URL, url);
 	SETOPT(c, CURLOPT_HTTPHEADER, h);
 	SETOPT(c, CURLOPT_HEADERFUNCTION, onheader);
@@ -385,13 +425,13 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, struct htt
 		SETOPT(c, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
 		SETOPT(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->bodylen : 0));
 	}
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
+	rc = curl.easy_perform(c);
+	curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
 	if (rc == CURLE_OK && res->status >= 300 && res->status < 400 &&
-	    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &target) == CURLE_OK && target)
+	    curl.easy_getinfo(c, CURLINFO_REDIRECT_URL, &target) == CURLE_OK && target)
 		*next = xstrdup(target);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(h);
+	curl.easy_cleanup(c);
+	curl.slist_free_all(h);
 	if (f)
 		fclose(f);
 	if (res->toolarge) {
@@ -403,12 +443,12 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, struct htt
 		return RESTART;
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
 		snprintf(res->err, sizeof(res->err), "%.120s (the limits: IMAGEGEN_HTTP_STALL=%ld, "
-		         "IMAGEGEN_HTTP_TIMEOUT=%ld)", cerr[0] ? cerr : curl_easy_strerror(rc), stall,
+		         "IMAGEGEN_HTTP_TIMEOUT=%ld)", cerr[0] ? cerr : curl.easy_strerror(rc), stall,
 		         seconds("IMAGEGEN_HTTP_TIMEOUT", 900));
 		return time(NULL) < deadline ? STALLED : FAILED;
 	}
 	if (rc != CURLE_OK)
-		snprintf(res->err, sizeof(res->err), "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
+		snprintf(res->err, sizeof(res->err), "%s", cerr[0] ? cerr : curl.easy_strerror(rc));
 	else
 		snprintf(res->err, sizeof(res->err), "HTTP %ld", res->status);
 	if (rc == CURLE_OK && !transient(rc, res->status))
