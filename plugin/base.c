@@ -21,7 +21,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include "util.h"
 #include "store.h"
 #include "base.h"
@@ -88,7 +87,7 @@ storefile(const char *store, const char *src, const char *digest, long long size
 {
 	char *dst = store_path(store, digest), *tmp, chunk[1 << 16], hex[65];
 	long long left;
-	EVP_MD_CTX *ctx;
+	struct sha256 *ctx;
 	struct stat st;
 	ssize_t r;
 	int in, out;
@@ -111,7 +110,8 @@ storefile(const char *store, const char *src, const char *digest, long long size
 		r = read(in, chunk, left < (long long)sizeof(chunk) ? (size_t)left : sizeof(chunk));
 		if (r <= 0)
 			fatal("%s: copy %s:", what, src);
-		if (!EVP_DigestUpdate(ctx, chunk, (size_t)r) || write(out, chunk, (size_t)r) != r)
+		sha256add(ctx, chunk, (size_t)r);
+		if (write(out, chunk, (size_t)r) != r)
 			fatal("write %s:", tmp);
 	}
 	if (close(out) < 0)
@@ -250,7 +250,7 @@ static void
 tarmember(struct archive *a, const char *store, char digest[72], long long *size, const char *source)
 {
 	char chunk[1 << 16], *tmp;
-	EVP_MD_CTX *ctx = sha256new();
+	struct sha256 *ctx = sha256new();
 	la_ssize_t r;
 	int fd;
 
@@ -258,7 +258,8 @@ tarmember(struct archive *a, const char *store, char digest[72], long long *size
 	removeonfatal(tmp);
 	*size = 0;
 	while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
-		if (!EVP_DigestUpdate(ctx, chunk, (size_t)r) || write(fd, chunk, (size_t)r) != r)
+		sha256add(ctx, chunk, (size_t)r);
+		if (write(fd, chunk, (size_t)r) != r)
 			fatal("write %s:", tmp);
 		*size += r;
 	}

@@ -17,7 +17,6 @@
 #include <unistd.h>
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 #include "util.h"
 #include "deb.h"
 
@@ -29,7 +28,7 @@ const char *const deb_infonames[DEB_NINFO] = {
 /* the outer reader's source: the file, hashed as it is read */
 struct source {
 	int fd;
-	EVP_MD_CTX *sha;
+	struct sha256 *sha;
 	char chunk[1 << 16];
 };
 
@@ -43,8 +42,8 @@ sourceread(struct archive *a, void *arg, const void **buf)
 	do
 		n = read(s->fd, s->chunk, sizeof(s->chunk));
 	while (n < 0 && errno == EINTR);
-	if (n > 0 && !EVP_DigestUpdate(s->sha, s->chunk, (size_t)n))
-		fatal("sha256 failed");
+	if (n > 0)
+		sha256add(s->sha, s->chunk, (size_t)n);
 	*buf = s->chunk;
 	return n;
 }

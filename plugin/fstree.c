@@ -22,7 +22,6 @@
 #include <unistd.h>
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 #include "util.h"
 #include "fstree.h"
 
@@ -33,7 +32,7 @@ enum { MAXKEEP = 16 << 20 };
 /* the blob as libarchive reads it: hashed and counted on the way */
 struct hashed {
 	int fd;
-	EVP_MD_CTX *ctx;
+	struct sha256 *ctx;
 	long long n, size;
 	char buf[1 << 16];
 };
@@ -55,8 +54,7 @@ hashedread(struct archive *a, void *arg, const void **out)
 		archive_set_error(a, EFBIG, "the blob is longer than its descriptor says");
 		return -1;
 	}
-	if (!EVP_DigestUpdate(h->ctx, h->buf, (size_t)r))
-		fatal("sha256 failed");
+	sha256add(h->ctx, h->buf, (size_t)r);
 	h->n += r;
 	*out = h->buf;
 	return r;
@@ -132,13 +130,12 @@ linktargets(struct fslayer *l, const char *what)
 static void
 readdata(struct archive *a, struct fsentry *e, int keep, const char *what)
 {
-	EVP_MD_CTX *ctx = sha256new();
+	struct sha256 *ctx = sha256new();
 	char chunk[1 << 16];
 	la_ssize_t r;
 
 	while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
-		if (!EVP_DigestUpdate(ctx, chunk, (size_t)r))
-			fatal("sha256 failed");
+		sha256add(ctx, chunk, (size_t)r);
 		if (keep)
 			bufadd(&e->data, chunk, (size_t)r);
 	}

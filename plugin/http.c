@@ -36,7 +36,6 @@
 #include <unistd.h>
 #include <dlfcn.h>
 #include <curl/curl.h>
-#include <openssl/evp.h>
 #include "util.h"
 #include "http.h"
 
@@ -156,8 +155,7 @@ http_free(struct httpres *res)
 	free(res->body.data);
 	res->body.data = NULL;
 	res->body.len = res->body.cap = 0;
-	if (res->hash)
-		EVP_MD_CTX_free(res->hash);
+	sha256free(res->hash);
 	res->hash = NULL;
 }
 
@@ -282,8 +280,7 @@ onbody(char *p, size_t size, size_t n, void *arg)
 			x->res->toolarge = 1;
 			return 0;
 		}
-		if (!EVP_DigestUpdate(res->hash, p, n))
-			return 0;
+		sha256add(res->hash, p, n);
 		for (left = n; left > 0; left -= (size_t)w, p += w) {
 			w = write(res->fd, p, left);
 			if (w < 0 && errno == EINTR)
@@ -314,8 +311,7 @@ resetfile(struct httpres *res)
 	ssize_t r;
 	off_t at = 0;
 
-	if (res->hash)
-		EVP_MD_CTX_free(res->hash);
+	sha256free(res->hash);
 	res->hash = sha256new();
 	res->size = 0;
 	if (!res->resume) {
@@ -323,8 +319,7 @@ resetfile(struct httpres *res)
 			fatal("truncate a download:");
 	}
 	while ((r = pread(res->fd, chunk, sizeof(chunk), at)) > 0) {
-		if (!EVP_DigestUpdate(res->hash, chunk, (size_t)r))
-			fatal("sha256 failed");
+		sha256add(res->hash, chunk, (size_t)r);
 		at += r;
 	}
 	if (r < 0)

@@ -35,7 +35,7 @@ struct httpres {
 	int fd;
 	/* with fd: the sha256 and size of the whole file; resume continues a
 	   partial file with a range request instead of starting it over */
-	struct evp_md_ctx_st *hash;
+	struct sha256 *hash;
 	long long size;
 	int resume;
 	/* response headers (NULL when absent); subject: OCI-Subject, a

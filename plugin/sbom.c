@@ -38,7 +38,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <jansson.h>
-#include <openssl/evp.h>
+/* SHA1_Init & co.: deprecated by OpenSSL 3 for EVP, whose first digest in a
+   process costs some 2 ms (providers fetched, configuration read) */
+#define OPENSSL_API_COMPAT 10101
+#include <openssl/sha.h>
 #include "util.h"
 #include "deb.h"
 #include "store.h"
@@ -294,9 +297,9 @@ layerfiles(const char *store, const char *digest, json_t *entries, size_t *count
 	struct archive_entry *e;
 	struct file *files = NULL;
 	size_t n = 0, cap = 0;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen;
-	EVP_MD_CTX *c1, *c2;
+	unsigned char md[SHA_DIGEST_LENGTH];
+	struct sha256 *c2;
+	SHA_CTX c1;
 	la_ssize_t r;
 	json_t *decl;
 	int rc;
@@ -316,24 +319,20 @@ layerfiles(const char *store, const char *digest, json_t *entries, size_t *count
 			files = xrealloc(files, cap * sizeof(*files));
 		}
 		files[n].path = xstrdup(name);
-		c1 = EVP_MD_CTX_new();
-		c2 = EVP_MD_CTX_new();
-		if (!c1 || !c2 || !EVP_DigestInit_ex(c1, EVP_sha1(), NULL) || !EVP_DigestInit_ex(c2, EVP_sha256(), NULL))
-			fatal("digest init failed");
+		c2 = sha256new();
+		if (!SHA1_Init(&c1))
+			fatal("sha1 init failed");
 		while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
-			if (!EVP_DigestUpdate(c1, chunk, (size_t)r) || !EVP_DigestUpdate(c2, chunk, (size_t)r))
-				fatal("digest failed");
+			if (!SHA1_Update(&c1, chunk, (size_t)r))
+				fatal("sha1 failed");
+			sha256add(c2, chunk, (size_t)r);
 		}
 		if (r < 0)
 			fatal("%s: layer %s: %s", what, digest, archiveerr(a));
-		if (!EVP_DigestFinal_ex(c1, md, &mdlen))
+		if (!SHA1_Final(md, &c1))
 			fatal("sha1 failed");
-		hexof(md, mdlen, files[n].sha1);
-		if (!EVP_DigestFinal_ex(c2, md, &mdlen))
-			fatal("sha256 failed");
-		hexof(md, mdlen, files[n].sha256);
-		EVP_MD_CTX_free(c1);
-		EVP_MD_CTX_free(c2);
+		hexof(md, sizeof(md), files[n].sha1);
+		sha256done(c2, files[n].sha256);
 		decl = declaration(entries, name);
 		files[n].comment = json_string_value(json_object_get(decl, "note"));
 		n++;
@@ -358,24 +357,22 @@ static void
 verification(const struct file *files, size_t n, char out[41])
 {
 	char **sums = xcalloc(n ? n : 1, sizeof(*sums));
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char md[SHA_DIGEST_LENGTH];
+	SHA_CTX c;
 	size_t i;
 
-	if (!c || !EVP_DigestInit_ex(c, EVP_sha1(), NULL))
+	if (!SHA1_Init(&c))
 		fatal("sha1 init failed");
 	for (i = 0; i < n; i++)
 		sums[i] = (char *)files[i].sha1;
 	qsort(sums, n, sizeof(*sums), bystring);
 	for (i = 0; i < n; i++) {
-		if (!EVP_DigestUpdate(c, sums[i], 40))
+		if (!SHA1_Update(&c, sums[i], 40))
 			fatal("sha1 failed");
 	}
-	if (!EVP_DigestFinal_ex(c, md, &mdlen))
+	if (!SHA1_Final(md, &c))
 		fatal("sha1 failed");
-	EVP_MD_CTX_free(c);
-	hexof(md, mdlen, out);
+	hexof(md, sizeof(md), out);
 	free(sums);
 }
 

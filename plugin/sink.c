@@ -22,7 +22,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <libdeflate.h>
-#include <openssl/evp.h>
 #include <zstd.h>
 #include "util.h"
 #include "sink.h"
@@ -52,7 +51,7 @@ struct sink {
 	int fd;
 	enum compression comp;
 	int level;
-	EVP_MD_CTX *diffid, *digest;
+	struct sha256 *diffid, *digest;
 	long long size;
 	int failed;
 
@@ -118,8 +117,7 @@ emit(struct sink *s, const unsigned char *p, size_t len)
 {
 	ssize_t n;
 
-	if (!EVP_DigestUpdate(s->digest, p, len))
-		return -1;
+	sha256add(s->digest, p, len);
 	s->size += (long long)len;
 	while (len > 0) {
 		n = write(s->fd, p, len);
@@ -295,8 +293,9 @@ sink_write(struct sink *s, const void *data, size_t len)
 	struct slot *sl;
 	size_t n;
 
-	if (s->failed || !EVP_DigestUpdate(s->diffid, data, len))
+	if (s->failed)
 		return -1;
+	sha256add(s->diffid, data, len);
 	switch (s->comp) {
 	case COMPRESS_NONE:
 		return emit(s, data, len);
@@ -345,8 +344,8 @@ freesink(struct sink *s)
 	}
 	ZSTD_freeCCtx(s->zc);
 	free(s->zout);
-	EVP_MD_CTX_free(s->diffid);
-	EVP_MD_CTX_free(s->digest);
+	sha256free(s->diffid);
+	sha256free(s->digest);
 	free(s);
 }
 

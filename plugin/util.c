@@ -9,7 +9,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <openssl/evp.h>
+/* SHA256_Init & co.: deprecated by OpenSSL 3 for EVP, whose first digest in a
+   process costs some 2 ms (providers fetched, configuration read) */
+#define OPENSSL_API_COMPAT 10101
+#include <openssl/sha.h>
 #include <archive.h>
 #include <jansson.h>
 #include "util.h"
@@ -435,26 +438,42 @@ updatefile(const char *path, const void *data, size_t len)
 	return ret;
 }
 
-EVP_MD_CTX *
+struct sha256 {
+	SHA256_CTX c;
+};
+
+struct sha256 *
 sha256new(void)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct sha256 *ctx = xmalloc(sizeof(*ctx));
 
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+	if (!SHA256_Init(&ctx->c))
 		fatal("sha256 init failed");
 	return ctx;
 }
 
 void
-sha256done(EVP_MD_CTX *ctx, char hex[65])
+sha256add(struct sha256 *ctx, const void *data, size_t n)
 {
-	unsigned char md[32];
-	unsigned n;
+	if (!SHA256_Update(&ctx->c, data, n))
+		fatal("sha256 failed");
+}
+
+void
+sha256free(struct sha256 *ctx)
+{
+	free(ctx);
+}
+
+void
+sha256done(struct sha256 *ctx, char hex[65])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
 	int i;
 
-	if (!EVP_DigestFinal_ex(ctx, md, &n))
+	if (!SHA256_Final(md, &ctx->c))
 		fatal("sha256 failed");
-	EVP_MD_CTX_free(ctx);
+	free(ctx);
 	for (i = 0; i < 32; i++)
 		sprintf(hex + 2 * i, "%02x", md[i]);
 	hex[64] = '\0';
@@ -464,7 +483,7 @@ int
 sha256file(const char *path, char hex[65])
 {
 	char chunk[1 << 16];
-	EVP_MD_CTX *ctx;
+	struct sha256 *ctx;
 	ssize_t r;
 	int fd;
 
@@ -473,8 +492,7 @@ sha256file(const char *path, char hex[65])
 		return -1;
 	ctx = sha256new();
 	while ((r = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (!EVP_DigestUpdate(ctx, chunk, (size_t)r))
-			fatal("sha256 failed");
+		sha256add(ctx, chunk, (size_t)r);
 	}
 	close(fd);
 	sha256done(ctx, hex);
@@ -492,10 +510,9 @@ sha256verify(const char *path, const char *hex)
 void
 sha256hex(const void *data, size_t len, char hex[65])
 {
-	EVP_MD_CTX *ctx = sha256new();
+	struct sha256 *ctx = sha256new();
 
-	if (!EVP_DigestUpdate(ctx, data, len))
-		fatal("sha256 failed");
+	sha256add(ctx, data, len);
 	sha256done(ctx, hex);
 }
 

@@ -80,10 +80,16 @@ int xreplacefile(const char *path, const void *data, size_t len);
 extern int makemode;
 /* xreplacefile, then in make mode touch path if it was unchanged */
 int updatefile(const char *path, const void *data, size_t len);
-/* a new sha256 context, ready for EVP_DigestUpdate; exits on failure */
-struct evp_md_ctx_st *sha256new(void);
-/* finish a sha256 context: its digest in hex[65] (lower case), and free it */
-void sha256done(struct evp_md_ctx_st *ctx, char hex[65]);
+/* a running sha256 */
+struct sha256;
+/* a new sha256, ready for sha256add; exits on failure */
+struct sha256 *sha256new(void);
+/* hash n more bytes */
+void sha256add(struct sha256 *ctx, const void *data, size_t n);
+/* finish a sha256: its digest in hex[65] (lower case), and free it */
+void sha256done(struct sha256 *ctx, char hex[65]);
+/* free a sha256 that will not be finished (NULL: nothing) */
+void sha256free(struct sha256 *ctx);
 /* the sha256 of a file's contents in hex[65]; -1 if it cannot be read */
 int sha256file(const char *path, char hex[65]);
 /* 0 if the file at path exists and its sha256 is hex, else -1 */
