@@ -10,7 +10,9 @@
  * name, mtime 0), and the members are written in order: a multi-member gzip
  * stream, which every gzip reader takes whole. Chunks are compressed in
  * parallel, one worker a core, and since a chunk's bytes depend only on
- * the chunk, the output does not depend on the number of threads.
+ * the chunk, the output does not depend on the number of threads. The
+ * workers start with the second chunk: a layer of one chunk (most are
+ * small) is compressed by the caller, with no thread started.
  *
  * zstd: libzstd's streaming compressor with at least one worker thread;
  * zstd guarantees the same frame whatever the number of workers (above 0).
@@ -55,9 +57,12 @@ struct sink {
 	long long size;
 	int failed;
 
-	/* gzip: the slots, and the workers that compress them */
+	/* gzip: the slots, and the workers that compress them (threads of
+	   them, once started); one compressor for the caller's own use */
 	struct slot *slots;
-	int nslots, nworkers;
+	int nslots, nworkers, threads;
+	struct libdeflate_compressor *own;
+	size_t bound;
 	pthread_t *workers;
 	pthread_mutex_t lock;
 	pthread_cond_t queued, done;
@@ -157,8 +162,7 @@ worker(void *arg)
 		}
 		sl->state = SLOT_TAKEN;
 		pthread_mutex_unlock(&s->lock);
-		sl->outlen = libdeflate_gzip_compress(c, sl->in, sl->inlen, sl->out,
-		                                      libdeflate_gzip_compress_bound(c, CHUNK));
+		sl->outlen = libdeflate_gzip_compress(c, sl->in, sl->inlen, sl->out, s->bound);
 		pthread_mutex_lock(&s->lock);
 		sl->state = SLOT_COMPRESSED;
 		pthread_cond_broadcast(&s->done);
@@ -172,8 +176,6 @@ struct sink *
 sink_open(int fd, enum compression comp, int level)
 {
 	struct sink *s = xcalloc(1, sizeof(*s));
-	struct libdeflate_compressor *probe;
-	size_t bound;
 	int i, threads = sink_threads();
 
 	s->fd = fd;
@@ -182,26 +184,21 @@ sink_open(int fd, enum compression comp, int level)
 	s->diffid = sha256new();
 	s->digest = sha256new();
 	if (comp == COMPRESS_GZIP) {
-		probe = libdeflate_alloc_compressor(level);
-		if (!probe)
+		s->own = libdeflate_alloc_compressor(level);
+		if (!s->own)
 			fatal("gzip level %d is not one libdeflate has", level);
-		bound = libdeflate_gzip_compress_bound(probe, CHUNK);
-		libdeflate_free_compressor(probe);
-		s->nworkers = threads;
+		s->bound = libdeflate_gzip_compress_bound(s->own, CHUNK);
+		s->threads = threads;
 		s->nslots = threads * DEPTH;
 		s->slots = xcalloc((size_t)s->nslots, sizeof(*s->slots));
 		for (i = 0; i < s->nslots; i++) {
 			s->slots[i].in = xmalloc(CHUNK);
-			s->slots[i].out = xmalloc(bound);
+			s->slots[i].out = xmalloc(s->bound);
 		}
 		pthread_mutex_init(&s->lock, NULL);
 		pthread_cond_init(&s->queued, NULL);
 		pthread_cond_init(&s->done, NULL);
-		s->workers = xcalloc((size_t)s->nworkers, sizeof(*s->workers));
-		for (i = 0; i < s->nworkers; i++) {
-			if (pthread_create(&s->workers[i], NULL, worker, s) != 0)
-				fatal("pthread_create failed");
-		}
+		s->workers = xcalloc((size_t)threads, sizeof(*s->workers));
 	} else if (comp == COMPRESS_ZSTD) {
 		s->zc = ZSTD_createCCtx();
 		if (!s->zc || ZSTD_isError(ZSTD_CCtx_setParameter(s->zc, ZSTD_c_compressionLevel, level)) ||
@@ -248,12 +245,16 @@ drain(struct sink *s, int must)
 	return 0;
 }
 
-/* hand the slot being filled to the workers */
+/* hand the slot being filled to the workers, started with the first */
 static int
 queue(struct sink *s)
 {
 	struct slot *sl = slotof(s, s->fillseq);
 
+	for (; s->nworkers < s->threads; s->nworkers++) {
+		if (pthread_create(&s->workers[s->nworkers], NULL, worker, s) != 0)
+			fatal("pthread_create failed");
+	}
 	pthread_mutex_lock(&s->lock);
 	sl->seq = s->fillseq;
 	sl->state = SLOT_QUEUED;
@@ -341,6 +342,7 @@ freesink(struct sink *s)
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->queued);
 		pthread_cond_destroy(&s->done);
+		libdeflate_free_compressor(s->own);
 	}
 	ZSTD_freeCCtx(s->zc);
 	free(s->zout);
@@ -352,9 +354,18 @@ freesink(struct sink *s)
 int
 sink_close(struct sink *s, struct sinkresult *r)
 {
+	struct slot *sl;
 	int ret = s->failed ? -1 : 0;
 
-	if (ret == 0 && s->comp == COMPRESS_GZIP) {
+	if (ret == 0 && s->comp == COMPRESS_GZIP && s->fillseq == 0) {
+		/* one chunk in all: compressed here, no worker started */
+		sl = slotof(s, 0);
+		if (sl->inlen > 0) {
+			sl->outlen = libdeflate_gzip_compress(s->own, sl->in, sl->inlen, sl->out, s->bound);
+			if (sl->outlen == 0 || emit(s, sl->out, sl->outlen) < 0)
+				ret = -1;
+		}
+	} else if (ret == 0 && s->comp == COMPRESS_GZIP) {
 		if (slotof(s, s->fillseq)->inlen > 0)
 			ret = queue(s);
 		while (ret == 0 && s->writeseq < s->fillseq)
