@@ -45,9 +45,15 @@ end
 
 function M.write(P, exe)
   aliases = P.aliases
-  local out = {}
+  -- the file's pieces, a line's and then its newline
+  local out, n = {}, 0
   local function w(...)
-    out[#out + 1] = table.concat({ ... })
+    for i = 1, select("#", ...) do
+      n = n + 1
+      out[n] = (select(i, ...))
+    end
+    n = n + 1
+    out[n] = "\n"
   end
   local quoted = plan.shellword
 
@@ -243,7 +249,7 @@ function M.write(P, exe)
   end
   w("build all: phony ", table.concat(defaults, " "))
   w("default all")
-  return table.concat(out, "\n") .. "\n"
+  return table.concat(out)
 end
 
 return M

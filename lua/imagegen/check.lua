@@ -161,6 +161,7 @@ local shown = { ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r" }
 -- a file name for a message, on one line: control characters and bytes
 -- that are not UTF-8 as \n, \t, \r or \xHH (plugin/util.c showname)
 function M.show(s)
+  if not s:find("[\0-\31\127-\255]") then return s end
   local out, i = {}, 1
   while true do
     local ok, bad = utf8.len(s, i)

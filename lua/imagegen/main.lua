@@ -20,6 +20,11 @@ local function usageerror(msg)
 end
 
 function M.main(args)
+  -- the graph lives until imagegen exits, and a collection finds little
+  -- else: one runs when the heap has grown tenfold, not twofold (at 10,000
+  -- images, a quarter of the time; 550 MB instead of 470 MB at the most).
+  -- Near IMAGEGEN_EVAL_MEMORY, Lua collects before it gives up.
+  collectgarbage("incremental", 1000)
   local backend, output, def, exe, plugin = "ninja", nil, nil, nil, false
   local locked, lockmode, compression = false, false, nil
   local i = 1

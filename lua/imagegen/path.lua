@@ -1,8 +1,20 @@
 -- imagegen.path: lexical path operations on '/'-separated strings.
 local M = {}
 
+-- p as normalize makes it already: after the "../" it starts with, no
+-- empty, "." or ".." component, and no "/" at the end (but "/" itself).
+-- Most paths are, "../src/app/main.c" among them.
+local function normal(p)
+  local i = 1
+  while p:find("^%.%./", i) do i = i + 3 end
+  return i <= #p and not p:find("//", 1, true) and (p == "/" or p:byte(-1) ~= 47) and
+    not p:find("^%.%.?/", i) and not p:find("/%.%.?/", i) and not p:find("/%.%.?$", i) and
+    not p:find("^%.%.?$", i)
+end
+
 -- "a/./b//c/../d" -> "a/b/d"; leading ".." kept; "" -> "."
 function M.normalize(p)
+  if normal(p) then return p end
   local abs = p:sub(1, 1) == "/"
   local out = {}
   for part in p:gmatch("[^/]+") do
