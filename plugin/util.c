@@ -378,10 +378,11 @@ replacefile(const char *path, const void *data, size_t len)
 
 	if (samecontent(path, data, len))
 		return 0;
-	if (mkparent(path) < 0)
-		return -1;
 	tmp = tmpname(path);
+	/* the folders are made when they are missing, not tried each time */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 && errno == ENOENT && mkparent(path) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		goto err;
 	/* outputs are shared artifacts: readable by all whatever the umask */
