@@ -551,15 +551,16 @@ sorted(json_t *a, const char *key)
 	return out;
 }
 
+/* a relationship with its canonical text, which orders them */
+struct relation {
+	char *text;
+	json_t *rel;
+};
+
 static int
 byrelation(const void *a, const void *b)
 {
-	char *x = dumpjson(*(json_t *const *)a), *y = dumpjson(*(json_t *const *)b);
-	int r = strcmp(x, y);
-
-	free(x);
-	free(y);
-	return r;
+	return strcmp(((const struct relation *)a)->text, ((const struct relation *)b)->text);
 }
 
 void
@@ -568,7 +569,8 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 	json_t *spec = nodes_readspec(specpath), *img = readjson(imagepath);
 	json_t *packages = json_array(), *files = json_array(), *rels = json_array(), *refs = json_object();
 	json_t *doc, *d, *l, *ids = json_object(), *extracted = json_array(), *ref, *mdesc, *art, *cdesc, *rec;
-	json_t *layerpkg, *hasfiles, **relv;
+	json_t *layerpkg, *hasfiles;
+	struct relation *relv;
 	const char *key, *platform = str(spec, "platform", specpath);
 	char created[32], hex[65], digest[72], empty[72], vcode[41], *id, *text, *ns;
 	struct file *fl;
@@ -645,12 +647,16 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 		                            "name", key + 11));
 	n = json_array_size(rels);
 	relv = xcalloc(n ? n : 1, sizeof(*relv));
-	for (i = 0; i < n; i++)
-		relv[i] = json_incref(json_array_get(rels, i));
+	for (i = 0; i < n; i++) {
+		relv[i].rel = json_incref(json_array_get(rels, i));
+		relv[i].text = dumpjson(relv[i].rel);
+	}
 	qsort(relv, n, sizeof(*relv), byrelation);
 	json_array_clear(rels);
-	for (i = 0; i < n; i++)
-		append(rels, relv[i]);
+	for (i = 0; i < n; i++) {
+		append(rels, relv[i].rel);
+		free(relv[i].text);
+	}
 	free(relv);
 	doc = json_pack("{s:s, s:s, s:s, s:{s:s, s:[s+]}, s:o, s:o, s:o}", "spdxVersion", "SPDX-2.3",
 	                "dataLicense", "CC0-1.0", "SPDXID", "SPDXRef-DOCUMENT",
