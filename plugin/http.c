@@ -39,6 +39,14 @@
 #include "util.h"
 #include "http.h"
 
+/* (configure says; these are for builds without it, such as the fuzz targets') */
+#ifndef CURL_SONAME
+#define CURL_SONAME "libcurl.so.4"
+#endif
+#ifndef CURL_PACKAGE
+#define CURL_PACKAGE "libcurl4"
+#endif
+
 enum {
 	MAXHOPS = 10,
 	/* the transfer rate below which a transfer counts as stalled, bytes a second */
