@@ -14,36 +14,67 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include "util.h"
 #include "auth.h"
 
+static const char b64digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* base64 to text: whitespace around it ignored, '=' only as padding; NULL if not base64 */
 static char *
 b64decode(const char *in)
 {
-	size_t n = strlen(in);
-	unsigned char *out = xmalloc(n + 1);
-	int len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n);
+	size_t n = strlen(in), i, len = 0;
+	unsigned char *out;
+	unsigned long v = 0;
+	const char *p;
+	int pad = 0;
 
-	if (len < 0) {
-		free(out);
-		return NULL;
-	}
-	while (n > 0 && in[n - 1] == '=') {
+	while (n > 0 && strchr(" \t\r\n", *in)) {
+		in++;
 		n--;
-		len--;
 	}
-	out[len] = '\0';
+	while (n > 0 && strchr(" \t\r\n", in[n - 1]))
+		n--;
+	if (n % 4 != 0)
+		return NULL;
+	out = xmalloc(n / 4 * 3 + 1);
+	for (i = 0; i < n; i++) {
+		if (in[i] == '=' && i >= n - 2 && (i == n - 1 || in[n - 1] == '=')) {
+			pad++;
+			v <<= 6;
+		} else if (in[i] != '\0' && !pad && (p = strchr(b64digits, in[i]))) {
+			v = v << 6 | (unsigned long)(p - b64digits);
+		} else {
+			free(out);
+			return NULL;
+		}
+		if (i % 4 == 3) {
+			out[len++] = (unsigned char)(v >> 16);
+			out[len++] = (unsigned char)(v >> 8);
+			out[len++] = (unsigned char)v;
+			v = 0;
+		}
+	}
+	out[len - (size_t)pad] = '\0';
 	return (char *)out;
 }
 
 static char *
 b64encode(const char *in)
 {
-	size_t n = strlen(in);
+	const unsigned char *u = (const unsigned char *)in;
+	size_t n = strlen(in), i, j = 0;
 	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
+	unsigned long v;
 
-	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)in, (int)n);
+	for (i = 0; i < n; i += 3) {
+		v = (unsigned long)u[i] << 16 | (i + 1 < n ? (unsigned long)u[i + 1] << 8 : 0) | (i + 2 < n ? u[i + 2] : 0);
+		out[j++] = b64digits[v >> 18 & 63];
+		out[j++] = b64digits[v >> 12 & 63];
+		out[j++] = i + 1 < n ? b64digits[v >> 6 & 63] : '=';
+		out[j++] = i + 2 < n ? b64digits[v & 63] : '=';
+	}
+	out[j] = '\0';
 	return out;
 }
 

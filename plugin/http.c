@@ -34,7 +34,6 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
-#include <dlfcn.h>
 #include <curl/curl.h>
 #include "util.h"
 #include "http.h"
@@ -106,34 +105,25 @@ static struct {
 	void (*slist_free_all)(struct curl_slist *);
 } curl;
 
-/* dlsym's answer into a function pointer (memcpy: C has no cast between them) */
-#define CURLFN(lib, field, name) do { \
-	void *sym = dlsym((lib), (name)); \
-	if (!sym) \
-		fatal("%s has no %s: a libcurl older than imagegen needs (apt-get install %s)", \
-		      CURL_SONAME, (name), CURL_PACKAGE); \
-	memcpy(&curl.field, &sym, sizeof(sym)); \
-} while (0)
+static struct lib libcurl = {"libcurl", CURL_SONAME, CURL_PACKAGE, "downloads and registries", NULL};
+
+/* the table's field f: libcurl's curl_f */
+#define CURLFN(f) libfn(&libcurl, "curl_" #f, &curl.f, sizeof(curl.f))
 
 static void
 curlinit(void)
 {
-	void *lib;
-
 	if (curl.global_init)
 		return;
-	lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!lib)
-		fatal("%s; downloads and registries need libcurl: apt-get install %s", dlerror(), CURL_PACKAGE);
-	CURLFN(lib, easy_init, "curl_easy_init");
-	CURLFN(lib, easy_setopt, "curl_easy_setopt");
-	CURLFN(lib, easy_perform, "curl_easy_perform");
-	CURLFN(lib, easy_getinfo, "curl_easy_getinfo");
-	CURLFN(lib, easy_cleanup, "curl_easy_cleanup");
-	CURLFN(lib, easy_strerror, "curl_easy_strerror");
-	CURLFN(lib, slist_append, "curl_slist_append");
-	CURLFN(lib, slist_free_all, "curl_slist_free_all");
-	CURLFN(lib, global_init, "curl_global_init");
+	CURLFN(easy_init);
+	CURLFN(easy_setopt);
+	CURLFN(easy_perform);
+	CURLFN(easy_getinfo);
+	CURLFN(easy_cleanup);
+	CURLFN(easy_strerror);
+	CURLFN(slist_append);
+	CURLFN(slist_free_all);
+	CURLFN(global_init);
 	if (curl.global_init(CURL_GLOBAL_DEFAULT) != 0)
 		fatal("curl_global_init failed");
 }

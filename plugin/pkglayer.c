@@ -33,7 +33,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <jansson.h>
-#include <openssl/evp.h>
+#include <nettle/md5.h>
 #include "util.h"
 #include "store.h"
 #include "nodes.h"
@@ -168,9 +168,8 @@ static void
 spool(struct layer *l, struct archive *a, struct node *n, const char *ctx, char *md5, struct buf *text)
 {
 	char chunk[1 << 16], *tmp;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen;
-	EVP_MD_CTX *m = NULL;
+	unsigned char md[MD5_DIGEST_SIZE];
+	struct md5_ctx m;
 	la_ssize_t r;
 
 	if (l->spool < 0) {
@@ -178,14 +177,14 @@ spool(struct layer *l, struct archive *a, struct node *n, const char *ctx, char 
 		unlink(tmp);
 		free(tmp);
 	}
-	if (md5 && (!(m = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(m, EVP_md5(), NULL)))
-		fatal("md5 init failed");
+	if (md5)
+		md5_init(&m);
 	n->off = l->spoolsize;
 	while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
 		if (pwrite(l->spool, chunk, (size_t)r, (off_t)l->spoolsize) != r)
 			fatal("%s: write the spool:", ctx);
-		if (m && !EVP_DigestUpdate(m, chunk, (size_t)r))
-			fatal("md5 failed");
+		if (md5)
+			md5_update(&m, (size_t)r, (const uint8_t *)chunk);
 		if (text)
 			bufadd(text, chunk, (size_t)r);
 		l->spoolsize += r;
@@ -193,11 +192,9 @@ spool(struct layer *l, struct archive *a, struct node *n, const char *ctx, char 
 	if (r < 0)
 		fatal("%s: %s", ctx, archiveerr(a));
 	n->size = l->spoolsize - n->off;
-	if (m) {
-		if (!EVP_DigestFinal_ex(m, md, &mdlen))
-			fatal("md5 failed");
-		EVP_MD_CTX_free(m);
-		hex(md, mdlen, md5);
+	if (md5) {
+		md5_digest(&m, sizeof(md), md);
+		hex(md, sizeof(md), md5);
 	}
 }
 

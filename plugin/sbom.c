@@ -38,10 +38,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <jansson.h>
-/* SHA1_Init & co.: deprecated by OpenSSL 3 for EVP, whose first digest in a
-   process costs some 2 ms (providers fetched, configuration read) */
-#define OPENSSL_API_COMPAT 10101
-#include <openssl/sha.h>
+#include <nettle/sha1.h>
 #include "util.h"
 #include "deb.h"
 #include "store.h"
@@ -297,9 +294,9 @@ layerfiles(const char *store, const char *digest, json_t *entries, size_t *count
 	struct archive_entry *e;
 	struct file *files = NULL;
 	size_t n = 0, cap = 0;
-	unsigned char md[SHA_DIGEST_LENGTH];
+	unsigned char md[SHA1_DIGEST_SIZE];
 	struct sha256 *c2;
-	SHA_CTX c1;
+	struct sha1_ctx c1;
 	la_ssize_t r;
 	json_t *decl;
 	int rc;
@@ -320,17 +317,14 @@ layerfiles(const char *store, const char *digest, json_t *entries, size_t *count
 		}
 		files[n].path = xstrdup(name);
 		c2 = sha256new();
-		if (!SHA1_Init(&c1))
-			fatal("sha1 init failed");
+		sha1_init(&c1);
 		while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
-			if (!SHA1_Update(&c1, chunk, (size_t)r))
-				fatal("sha1 failed");
+			sha1_update(&c1, (size_t)r, (const uint8_t *)chunk);
 			sha256add(c2, chunk, (size_t)r);
 		}
 		if (r < 0)
 			fatal("%s: layer %s: %s", what, digest, archiveerr(a));
-		if (!SHA1_Final(md, &c1))
-			fatal("sha1 failed");
+		sha1_digest(&c1, sizeof(md), md);
 		hexof(md, sizeof(md), files[n].sha1);
 		sha256done(c2, files[n].sha256);
 		decl = declaration(entries, name);
@@ -357,21 +351,17 @@ static void
 verification(const struct file *files, size_t n, char out[41])
 {
 	char **sums = xcalloc(n ? n : 1, sizeof(*sums));
-	unsigned char md[SHA_DIGEST_LENGTH];
-	SHA_CTX c;
+	unsigned char md[SHA1_DIGEST_SIZE];
+	struct sha1_ctx c;
 	size_t i;
 
-	if (!SHA1_Init(&c))
-		fatal("sha1 init failed");
+	sha1_init(&c);
 	for (i = 0; i < n; i++)
 		sums[i] = (char *)files[i].sha1;
 	qsort(sums, n, sizeof(*sums), bystring);
-	for (i = 0; i < n; i++) {
-		if (!SHA1_Update(&c, sums[i], 40))
-			fatal("sha1 failed");
-	}
-	if (!SHA1_Final(md, &c))
-		fatal("sha1 failed");
+	for (i = 0; i < n; i++)
+		sha1_update(&c, 40, (const uint8_t *)sums[i]);
+	sha1_digest(&c, sizeof(md), md);
 	hexof(md, sizeof(md), out);
 	free(sums);
 }

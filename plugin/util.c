@@ -9,10 +9,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-/* SHA256_Init & co.: deprecated by OpenSSL 3 for EVP, whose first digest in a
-   process costs some 2 ms (providers fetched, configuration read) */
-#define OPENSSL_API_COMPAT 10101
-#include <openssl/sha.h>
+#include <dlfcn.h>
+#include <nettle/sha2.h>
 #include <archive.h>
 #include <jansson.h>
 #include "util.h"
@@ -439,8 +437,14 @@ updatefile(const char *path, const void *data, size_t len)
 	return ret;
 }
 
+/*
+ * The digests are nettle's, which libarchive loads anyway: libcrypto and
+ * the 2.5 million instructions of relocating it would otherwise be in every
+ * helper's start-up, and only trust stores need more than digests (trust.c
+ * loads it for them).
+ */
 struct sha256 {
-	SHA256_CTX c;
+	struct sha256_ctx c;
 };
 
 struct sha256 *
@@ -448,16 +452,14 @@ sha256new(void)
 {
 	struct sha256 *ctx = xmalloc(sizeof(*ctx));
 
-	if (!SHA256_Init(&ctx->c))
-		fatal("sha256 init failed");
+	sha256_init(&ctx->c);
 	return ctx;
 }
 
 void
 sha256add(struct sha256 *ctx, const void *data, size_t n)
 {
-	if (!SHA256_Update(&ctx->c, data, n))
-		fatal("sha256 failed");
+	sha256_update(&ctx->c, n, data);
 }
 
 void
@@ -469,11 +471,10 @@ sha256free(struct sha256 *ctx)
 void
 sha256done(struct sha256 *ctx, char hex[65])
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
+	unsigned char md[SHA256_DIGEST_SIZE];
 	int i;
 
-	if (!SHA256_Final(md, &ctx->c))
-		fatal("sha256 failed");
+	sha256_digest(&ctx->c, sizeof(md), md);
 	free(ctx);
 	for (i = 0; i < 32; i++)
 		sprintf(hex + 2 * i, "%02x", md[i]);
@@ -515,6 +516,41 @@ sha256hex(const void *data, size_t len, char hex[65])
 
 	sha256add(ctx, data, len);
 	sha256done(ctx, hex);
+}
+
+const char *
+libopen(struct lib *l)
+{
+	static char err[512];
+
+	if (!l->handle)
+		l->handle = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
+	if (l->handle)
+		return NULL;
+	snprintf(err, sizeof(err), "%s; %s need %s: apt-get install %s", dlerror(), l->needs, l->name, l->package);
+	return err;
+}
+
+void
+libload(struct lib *l)
+{
+	const char *err = libopen(l);
+
+	if (err)
+		fatal("%s", err);
+}
+
+void
+libfn(struct lib *l, const char *name, void *fn, size_t size)
+{
+	void *sym;
+
+	libload(l);
+	sym = dlsym(l->handle, name);
+	if (!sym || size != sizeof(sym))
+		fatal("%s has no %s: a %s older than imagegen needs (apt-get install %s)", l->soname, name, l->name,
+		      l->package);
+	memcpy(fn, &sym, sizeof(sym));
 }
 
 const char *

@@ -96,6 +96,19 @@ int sha256file(const char *path, char hex[65]);
 int sha256verify(const char *path, const char *hex);
 /* the hex digits of the sha256 of data, in hex[65] */
 void sha256hex(const void *data, size_t len, char hex[65]);
+/* a shared library loaded when it is first needed (dlopen), not at start */
+struct lib {
+	/* "libcurl", its soname, the package that has it, what needs it ("trust stores") */
+	const char *name, *soname, *package, *needs;
+	void *handle;
+};
+/* load l if it is not yet: NULL, or why not in one line naming the package to install */
+const char *libopen(struct lib *l);
+/* load l if it is not yet, or exit with libopen's line */
+void libload(struct lib *l);
+/* the function name of l into the function pointer at fn (of size bytes: C has
+   no cast between object and function pointers); exits if l has none */
+void libfn(struct lib *l, const char *name, void *fn, size_t size);
 /* the download cache: $IMAGEGEN_CACHE, $XDG_CACHE_HOME/imagegen or ~/.cache/imagegen */
 const char *cachedir(void);
 /* n bytes for people: "512 B", "1.2 kB", "3.4 MB" (powers of 1000) in out */

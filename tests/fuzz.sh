@@ -18,8 +18,8 @@ fi
 work=$top/tests/work/fuzz
 mkdir -p "$work/obj"
 flags="-std=c99 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -DFUZZING
- -D_XOPEN_SOURCE=700 -DVERSION=\"fuzz\" $(pkg-config --cflags lua5.4 libarchive jansson libcurl libcrypto libdeflate libzstd)"
-libs="$(pkg-config --libs lua5.4 libarchive jansson libcurl libcrypto libdeflate libzstd) -pthread"
+ -D_XOPEN_SOURCE=700 -DVERSION=\"fuzz\" $(pkg-config --cflags lua5.4 libarchive jansson libcurl libcrypto nettle libdeflate libzstd)"
+libs="$(pkg-config --libs lua5.4 libarchive jansson libcurl libcrypto nettle libdeflate libzstd) -pthread"
 
 # every module of the binary but the command line, the make plugin and the embedder
 objs=

@@ -30,14 +30,16 @@ same "a missing definition: exit 1" 1 $?
 contains "a missing definition: one line" missing.out "imagegen: missing.lua: No such file or directory"
 check "a missing definition writes no build file" test ! -e build.ninja
 
-# libcurl is loaded when a request is made, not when imagegen starts: with a
-# broken one first on the library path, the rest works, and a download says
-# in one line which package to install
+# libcurl is loaded when a request is made, and libcrypto for a trust store,
+# not when imagegen starts: with broken ones first on the library path, the
+# rest works, and a download says in one line which package to install
 so=$(strings -a "$IMAGEGEN" | grep -m 1 '^libcurl\.so')
 mkdir -p broken small && : > "broken/$so" && echo data > small/f
 printf '{"name":"s","epoch":0,"compression":"gzip","level":6,"entries":[{"ctx":"t","path":"f","type":"file","src":"small/f","srcname":"small/f","uid":0,"gid":0}]}\n' > small.json
-same "without a usable $so: --version" "imagegen 0.1.0" "$(LD_LIBRARY_PATH=broken "$IMAGEGEN" --version 2>&1)"
-check "without a usable $so: a layer" env LD_LIBRARY_PATH=broken "$IMAGEGEN" layer small.json small.desc small.d store
+cso=$(strings -a "$IMAGEGEN" | grep -m 1 '^libcrypto\.so')
+: > "broken/$cso"
+same "without a usable $so or $cso: --version" "imagegen 0.1.0" "$(LD_LIBRARY_PATH=broken "$IMAGEGEN" --version 2>&1)"
+check "without a usable $so or $cso: a layer" env LD_LIBRARY_PATH=broken "$IMAGEGEN" layer small.json small.desc small.d store
 LD_LIBRARY_PATH=broken "$IMAGEGEN" fetch http://127.0.0.1:9/x 0000000000000000000000000000000000000000000000000000000000000000 1 fetched > curl.out 2>&1
 same "without a usable $so: a download fails, exit 1" 1 $?
 check "without a usable $so: in one line naming the package to install" \

@@ -320,6 +320,16 @@ if have keytool; then
 	same "sys: keytool lists them as trusted entries" 4 \
 		"$(keytool -list -keystore "$R/etc/ssl/certs/java/cacerts" -storepass changeit 2>/dev/null | grep -c trustedCertEntry)"
 fi
+# libcrypto is loaded for the trust stores alone: with a broken one first on
+# the library path, the dpkg layer fails in one line naming the package
+so=$(strings -a "$IMAGEGEN" | grep -m 1 '^libcrypto\.so')
+mkdir -p broken && : > "broken/$so"
+LD_LIBRARY_PATH=broken "$IMAGEGEN" layer .imagegen/spec/layer/sys/dpkg.json dpkg.desc dpkg.d .imagegen/blobs > crypto.out 2>&1
+same "sys: without a usable $so, the trust stores fail, exit 1" 1 $?
+check "sys: in one line naming the package to install" \
+	sh -c "test \$(wc -l < crypto.out) -eq 1 && grep -q '$so.*; trust stores need libcrypto: apt-get install [a-z0-9.+-]*\$' crypto.out"
+check "sys: and the dpkg layer without the broken one is the build's" sh -c \
+	"'$IMAGEGEN' layer .imagegen/spec/layer/sys/dpkg.json dpkg.desc dpkg.d .imagegen/blobs && cmp dpkg.desc .imagegen/layer/sys/dpkg.json"
 # memory: the package layer helper (from the layer cache and from the .deb) and the dpkg layer's
 # (not under check-asan: valgrind cannot run a binary built with ASan)
 if have valgrind && [ -z "${ASAN_OPTIONS:-}" ]; then
