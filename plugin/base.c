@@ -18,8 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <archive.h>
-#include <archive_entry.h>
+#include "arc.h"
 #include <jansson.h>
 #include "util.h"
 #include "store.h"

@@ -15,8 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <archive.h>
-#include <archive_entry.h>
+#include "arc.h"
 #include "util.h"
 #include "deb.h"
 

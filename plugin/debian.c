@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
-#include <archive.h>
+#include "arc.h"
 #include <lua.h>
 #include <lauxlib.h>
 #include "util.h"

@@ -42,8 +42,7 @@
 #include <dirent.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <archive.h>
-#include <archive_entry.h>
+#include "arc.h"
 #include <jansson.h>
 #include "util.h"
 #include "sink.h"

@@ -26,8 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <linux/fs.h>
-#include <archive.h>
-#include <archive_entry.h>
+#include "arc.h"
 #include <jansson.h>
 #include "util.h"
 #include "store.h"

@@ -30,8 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <archive.h>
-#include <archive_entry.h>
+#include "arc.h"
 #include <jansson.h>
 #include <nettle/md5.h>
 #include "util.h"

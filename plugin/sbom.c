@@ -35,8 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <archive.h>
-#include <archive_entry.h>
+#include "arc.h"
 #include <jansson.h>
 #include <nettle/sha1.h>
 #include "util.h"

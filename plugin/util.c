@@ -11,7 +11,7 @@
 #include <sys/utsname.h>
 #include <dlfcn.h>
 #include <nettle/sha2.h>
-#include <archive.h>
+#include "arc.h"
 #include <jansson.h>
 #include "util.h"
 
@@ -524,7 +524,7 @@ libopen(struct lib *l)
 	static char err[512];
 
 	if (!l->handle)
-		l->handle = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
+		l->handle = dlopen(l->soname, RTLD_LAZY | RTLD_LOCAL);
 	if (l->handle)
 		return NULL;
 	snprintf(err, sizeof(err), "%s; %s need %s: apt-get install %s", dlerror(), l->needs, l->name, l->package);
