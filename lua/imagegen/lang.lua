@@ -163,7 +163,8 @@ local function declarations(G, file)
   -- definition's folder), symlinks resolved
   local function projectpath(where, what, p)
     local full = srcpath(where, what, p)
-    local top = native.realpath(G.topdir) or G.topdir
+    G.toprealpath = G.toprealpath or native.realpath(G.topdir) or G.topdir
+    local top = G.toprealpath
     local real = native.realpath(full) or full
     local rel = path.relative(top, real)
     if path.isabs(real) ~= path.isabs(top) or rel == ".." or rel:sub(1, 3) == "../" then
