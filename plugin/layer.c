@@ -411,7 +411,8 @@ canonicalise(struct layer *l)
 		}
 		free(p);
 	}
-	qsort(l->nodes, l->len, sizeof(*l->nodes), bypath);
+	if (l->len > 1)
+		qsort(l->nodes, l->len, sizeof(*l->nodes), bypath);
 	for (i = 0, j = 0; i < l->len; i++) {
 		struct node *a = &l->nodes[i];
 		if (j > 0 && strcmp(l->nodes[j - 1].path, a->path) == 0) {

@@ -342,7 +342,8 @@ layerfiles(const char *store, const char *digest, json_t *entries, size_t *count
 		fatal("%s: layer %s: %s", what, digest, archiveerr(a));
 	archive_read_free(a);
 	free(blob);
-	qsort(files, n, sizeof(*files), bypath);
+	if (n > 1)
+		qsort(files, n, sizeof(*files), bypath);
 	*count = n;
 	return files;
 }
