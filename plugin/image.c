@@ -22,13 +22,15 @@
  * read (a base file is the same shape without the first six):
  *   {name, epoch, ref, repo, platform, manifest: descriptor,
  *    configdesc: descriptor, config: the whole config,
- *    layers: [descriptor + diffid], base layers first}
+ *    layers: [descriptor + diffid], base layers first, spec: its spec}
  * The config and manifest are canonical JSON blobs in the store.
  *
  * An image of several platforms is one image file a platform, and an
  * index file made from them (image_index), which layout and push read:
  *   {name, epoch, ref, repo, index: the image index's descriptor,
- *    images: [each platform's image file, in the order given]}
+ *    images: [each platform's image file, in the order given],
+ *    files: [their paths]}
+ * (spec and files: what the build cache remakes an image from, cache.c)
  * The image index is a canonical JSON blob in the store, its manifests
  * each platform's manifest descriptor with the platform.
  */
@@ -250,11 +252,11 @@ image_build(const char *specpath, const char *outpath, const char *store)
 		set(manifest, "annotations", json_copy(annotations));
 	mdesc = store_putjson(store, MT_MANIFEST, manifest);
 
-	out = json_pack("{s:s, s:O, s:O, s:O, s:o, s:o, s:o, s:o, s:O}", "name", name,
+	out = json_pack("{s:s, s:O, s:O, s:O, s:o, s:o, s:o, s:o, s:O, s:s}", "name", name,
 	                "epoch", need(spec, "epoch", specpath),
 	                "ref", need(spec, "ref", specpath), "repo", need(spec, "repo", specpath),
 	                "manifest", mdesc, "configdesc", cdesc, "config", config, "layers", layers,
-	                "platform", platform);
+	                "platform", platform, "spec", specpath);
 	if (!out)
 		fatal("out of memory");
 	text = dumpjson(out);
@@ -270,13 +272,15 @@ image_build(const char *specpath, const char *outpath, const char *store)
 void
 image_index(const char *outpath, const char *store, char *const images[], int n)
 {
-	json_t *files = json_array(), *manifests = json_array(), *img, *m, *first = NULL, *index, *idesc, *out;
+	json_t *files = json_array(), *manifests = json_array(), *paths = json_array(), *img, *m, *first = NULL;
+	json_t *index, *idesc, *out;
 	char *text;
 	int i;
 
-	if (!files || !manifests)
+	if (!files || !manifests || !paths)
 		fatal("out of memory");
 	for (i = 0; i < n; i++) {
+		append(paths, json_string(images[i]));
 		img = readjson(images[i]);
 		m = json_deep_copy(need(img, "manifest", images[i]));
 		if (!m)
@@ -293,9 +297,9 @@ image_index(const char *outpath, const char *store, char *const images[], int n)
 	if (!index)
 		fatal("out of memory");
 	idesc = store_putjson(store, MT_INDEX, index);
-	out = json_pack("{s:O, s:O, s:O, s:O, s:o, s:O}", "name", need(first, "name", images[0]),
+	out = json_pack("{s:O, s:O, s:O, s:O, s:o, s:O, s:o}", "name", need(first, "name", images[0]),
 	                "epoch", need(first, "epoch", images[0]), "ref", need(first, "ref", images[0]),
-	                "repo", need(first, "repo", images[0]), "index", idesc, "images", files);
+	                "repo", need(first, "repo", images[0]), "index", idesc, "images", files, "files", paths);
 	if (!out)
 		fatal("out of memory");
 	text = dumpjson(out);

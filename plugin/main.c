@@ -20,6 +20,7 @@
 #include "diff.h"
 #include "inspect.h"
 #include "report.h"
+#include "cache.h"
 
 static const char usage[] =
 	"usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C] DEFINITION.lua\n"
@@ -36,6 +37,8 @@ static const char usage[] =
 	"       imagegen base archive FILE PLATFORM OUT STORE\n"
 	"       imagegen base pull REF@DIGEST PLATFORM OUT STORE\n"
 	"       imagegen push LAYOUT HOST/REPOSITORY:TAG\n"
+	"       imagegen push --image IMAGE STORE HOST/REPOSITORY:TAG [SBOM...]\n"
+	"       imagegen cached [-m] SPEC STORE COMMAND...\n"
 	"       imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE\n"
 	"       imagegen inspect [--platform OS/ARCH] IMAGE\n"
 	"       imagegen lock DEFINITION.lua\n"
@@ -193,12 +196,22 @@ main(int argc, char *argv[])
 	} else if (strcmp(cmd, "base") == 0) {
 		fputs(usage, stderr);
 		return 2;
+	} else if (strcmp(cmd, "push") == 0 && argc >= 6 && strcmp(argv[2], "--image") == 0) {
+		char *record = xasprintf("%s/pushed", cachedir());
+		registry_pushimage(argv[3], argv[4], argv + 6, argc - 6, argv[5], record);
+		free(record);
 	} else if (strcmp(cmd, "push") == 0) {
 		char *record;
 		need(argc, 4);
 		record = xasprintf("%s/pushed", cachedir());
 		registry_push(argv[2], argv[3], record);
 		free(record);
+	} else if (strcmp(cmd, "cached") == 0) {
+		if (argc < 5) {
+			fputs(usage, stderr);
+			return 2;
+		}
+		return cache_run(argv[2], argv[3], argv + 4);
 	} else if (strcmp(cmd, "fetch") == 0) {
 		char digest[72], *end;
 		long long size;

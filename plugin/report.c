@@ -20,6 +20,7 @@
 #include "reader.h"
 #include "fstree.h"
 #include "dpkgdb.h"
+#include "cache.h"
 #include "report.h"
 
 static void
@@ -242,6 +243,7 @@ report_build(const char *specpath, const char *html, const char *store)
 		imagefile = json_string_value(json_object_get(plat, "image"));
 		if (!imagefile || !json_is_array(json_object_get(plat, "layers")))
 			fatal("%s: malformed report spec", specpath);
+		cache_ready(imagefile, store);
 		if (!img)
 			img = readjson(imagefile);
 		r = reader_openbuild(imagefile, store);

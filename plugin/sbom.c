@@ -44,6 +44,7 @@
 #include "store.h"
 #include "license.h"
 #include "nodes.h"
+#include "cache.h"
 #include "sbom.h"
 
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
@@ -569,17 +570,22 @@ byrelation(const void *a, const void *b)
 void
 sbom_write(const char *specpath, const char *imagepath, const char *record, const char *spdxout, const char *store)
 {
-	json_t *spec = nodes_readspec(specpath), *img = readjson(imagepath);
+	json_t *spec, *img;
 	json_t *packages = json_array(), *files = json_array(), *rels = json_array(), *refs = json_object();
 	json_t *doc, *d, *l, *ids = json_object(), *extracted = json_array(), *ref, *mdesc, *art, *cdesc, *rec;
 	json_t *layerpkg, *hasfiles, **relv;
-	const char *key, *platform = str(spec, "platform", specpath);
+	const char *key, *platform;
 	char created[32], hex[65], digest[72], empty[72], vcode[41], *id, *text, *ns;
 	struct file *fl;
 	size_t i, j, n;
 
 	if (!packages || !files || !rels || !refs || !ids || !extracted)
 		fatal("out of memory");
+	/* the layers it reads, from the build cache where this build took an entry's word for them */
+	cache_ready(imagepath, store);
+	spec = nodes_readspec(specpath);
+	img = readjson(imagepath);
+	platform = str(spec, "platform", specpath);
 	rfc3339(json_integer_value(json_object_get(spec, "epoch")), created);
 	append(packages, imagepackage(spec, img, specpath));
 	append(rels, relation("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image"));
