@@ -85,6 +85,8 @@ enum {
 	RETRY = 300,
 	/* the default of IMAGEGEN_CACHE_TIMEOUT, seconds */
 	TIMEOUT = 10,
+	/* the largest dpkg sidecar taken, read whole into memory */
+	SIDECARMAX = 64 << 20,
 };
 
 /* the build's cache, as cache.json says */
@@ -481,7 +483,8 @@ cache_layerget(const struct cachelayer *c)
 	if (!c->diffid[0]) {
 		/* packages: their sidecar, which the image's dpkg layer reads */
 		side = json_array_get(json_object_get(m, "layers"), 1);
-		if (strcmp(str(side, "mediaType"), MT_DPKG) != 0) {
+		if (strcmp(str(side, "mediaType"), MT_DPKG) != 0 ||
+		    json_integer_value(json_object_get(side, "size")) > SIDECARMAX) {
 			warn("warning: %s: the build cache's entry %s has no dpkg sidecar; making it here", c->name, key);
 			goto out;
 		}
@@ -621,8 +624,8 @@ cache_blob(const char *store, const char *digest, const char *diffid)
 		goto out;
 	}
 	if (there) {
-		warn("warning: %s: the build cache's entry %s names %s, whose content is not this layer's (diff_id %s); "
-		     "making it here", str(h, "name"), str(h, "key"), digest, str(h, "diffid"));
+		warn("warning: %s: the build cache's entry %s names %s, which holds another layer; making it here",
+		     str(h, "name"), str(h, "key"), digest);
 		r = -2;
 	}
 	/* made here from its spec: the same bytes, unless the entry lied */

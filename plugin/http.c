@@ -402,10 +402,13 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, struct htt
 	if (rc == CURLE_RANGE_ERROR)
 		return RESTART;
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
-		snprintf(res->err, sizeof(res->err), "%.120s (the limits: %s=%ld, %s=%ld)",
-		         cerr[0] ? cerr : curl_easy_strerror(rc), req->stall > 0 ? "stall" : "IMAGEGEN_HTTP_STALL",
-		         stall, req->timeout > 0 ? "timeout" : "IMAGEGEN_HTTP_TIMEOUT",
-		         req->timeout > 0 ? req->timeout : seconds("IMAGEGEN_HTTP_TIMEOUT", 900));
+		if (req->timeout > 0)
+			snprintf(res->err, sizeof(res->err), "%.120s (the limit: %ld s)",
+			         cerr[0] ? cerr : curl_easy_strerror(rc), req->timeout);
+		else
+			snprintf(res->err, sizeof(res->err), "%.120s (the limits: IMAGEGEN_HTTP_STALL=%ld, "
+			         "IMAGEGEN_HTTP_TIMEOUT=%ld)", cerr[0] ? cerr : curl_easy_strerror(rc), stall,
+			         seconds("IMAGEGEN_HTTP_TIMEOUT", 900));
 		return time(NULL) < deadline ? STALLED : FAILED;
 	}
 	if (rc != CURLE_OK)
