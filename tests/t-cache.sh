@@ -27,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 registry reg || exit 0
-CACHE=$REG/cache
+CACHE=$REG/cache cachepid=$REGPID
 
 # machine NAME: build folders (mono, deb) and a download cache of its own
 machine() {
@@ -109,6 +109,10 @@ at b mono ninja out/api.tar > /dev/null 2>&1
 at a mono ninja out/api.tar > /dev/null 2>&1
 check "monorepo: the docker-archive too" cmp "$W/a/mono/out/api.tar" "$W/b/mono/out/api.tar"
 rm "$W/a/mono/out/api.tar" "$W/b/mono/out/api.tar"
+at b mono ninja out/web.html > /dev/null 2>&1
+at a mono ninja out/web.html > /dev/null 2>&1
+check "monorepo: the report page too" cmp "$W/a/mono/out/web.html" "$W/b/mono/out/web.html"
+rm "$W/a/mono/out/web.html" "$W/b/mono/out/web.html"
 
 # machine c, cold, warm cache: push-api needs no layer's bytes, and uploads none
 machine c
@@ -129,6 +133,21 @@ else
 	skip "push: skopeo is not installed"
 fi
 
+# a push to another registry than the cache's: the layers downloaded (verified), then uploaded
+registry other || exit 0
+OTHER=$REG OTHERPID=$REGPID
+REG=${CACHE%/cache} REGPID=$cachepid
+machine c2
+at c2 mono "$IMAGEGEN" --cache "$CACHE" "$MONO"
+at c2 mono env PATH="$NOCC" ninja .imagegen/image/api.json > /dev/null 2>&1
+at c2 mono env PATH="$NOCC" "$IMAGEGEN" push --image .imagegen/image/api.json .imagegen/blobs "$OTHER/elsewhere/api:1" \
+	> "$W/c2/push.log" 2>&1
+contains "push elsewhere: the config and the 3 layers uploaded" "$W/c2/push.log" "4 blob(s) uploaded, 0 mounted, 0 already there"
+same "push elsewhere: its 3 layers came from the cache into the store" 3 \
+	"$(python3 -c 'import json,sys; [print(l["digest"][7:]) for l in json.load(open(sys.argv[1]))["layers"]]' \
+		"$W/c2/mono/.imagegen/image/api.json" | stored c2 mono)"
+stop "$OTHERPID"
+
 # the make backends, with the cache from the environment: the same bytes, no compiler
 for flavour in mk plugin; do
 	machine "$flavour"
@@ -141,6 +160,8 @@ for flavour in mk plugin; do
 	IMAGEGEN_CACHE_REPO=$CACHE IMAGEGEN_CACHE="$W/$flavour/dl" PATH="$NOCC" make -j2 images > make.log 2>&1
 	same "make ($flavour): builds from the cache with no compiler" 0 $?
 	check "make ($flavour): the same bytes" diff -r "$W/a/mono/out" "$W/$flavour/mono/out"
+	check "make ($flavour): then make -q is content" env IMAGEGEN_CACHE_REPO="$CACHE" IMAGEGEN_CACHE="$W/$flavour/dl" \
+		PATH="$NOCC" make -q images
 done
 
 # a Debian image from a signed repository made here
@@ -257,6 +278,24 @@ same "silent registry: one warning" 1 "$(count "$W/f/ninja.log" "imagegen: warni
 contains "silent registry: saying the cache is left out" "$W/f/ninja.log" "building without it"
 if [ "$took" -lt 20 ]; then ok "silent registry: in $took s (IMAGEGEN_CACHE_TIMEOUT=2)"; else fail "silent registry: took $took s"; fi
 check "silent registry: the same bytes" diff -r "$W/a/mono/out" "$W/f/mono/out"
+
+# a registry that refuses: it wants credentials this machine does not have
+if have htpasswd; then
+	htpasswd -Bbn tester s3cret > "$W/htpasswd" 2>/dev/null
+	registry locked "$W/htpasswd" || exit 0
+	LOCKED=$REG LOCKEDPID=$REGPID
+	REG=${CACHE%/cache} REGPID=$cachepid
+	machine g
+	at g mono "$IMAGEGEN" --cache "$LOCKED/cache" "$MONO"
+	at g mono ninja > "$W/g/ninja.log" 2>&1
+	same "refused: the build completes" 0 $?
+	same "refused: one warning" 1 "$(count "$W/g/ninja.log" "imagegen: warning")"
+	contains "refused: saying why" "$W/g/ninja.log" "wants credentials"
+	check "refused: the same bytes" diff -r "$W/a/mono/out" "$W/g/mono/out"
+	stop "$LOCKEDPID"
+else
+	skip "refused: htpasswd is not installed (apache2-utils)"
+fi
 
 # the registry killed as the second layer edge starts: the build completes here
 cat > "$W/killer" <<EOF
