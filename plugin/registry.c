@@ -19,8 +19,14 @@
  *
  * A push checks each blob first (HEAD) and uploads only what the registry
  * lacks, mounting it from another repository of the same registry when
- * this build pushed it there, so a push that was cut off completes when
- * run again, and a second push uploads nothing.
+ * this build pushed it there, or when the build cache (cache.c) on that
+ * registry holds it, so a push that was cut off completes when run again,
+ * a second push uploads nothing, and a layer the cache had is neither
+ * downloaded nor uploaded. A push reads an OCI layout, or an image file
+ * and the build's store (push --image).
+ *
+ * The build cache's requests go through the same client (registry_open
+ * and the functions after it), with shorter limits.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -271,13 +271,14 @@ function M.build(G, args, output, cache)
       outputs = json.array(outputs), fetch = json.array(fetch or {}), record = record } .. "\n"
     return spec(".imagegen/spec/cached/" .. native.sha256(outputs[1]):sub(1, 16) .. ".json", text)
   end
-  -- a command with cache = true: keyed by its run, platform and names
+  -- a command with cache = true: keyed by its run, the platform it is run
+  -- for and the machine's architecture, its input and output names
   local function cachedcommand(c, run, argv, vars, inputs, outputs, description)
     if not (cache and c.cache) then return nil end
     local names = {}
     for i, p in ipairs(inputs) do names[i] = rel(p) end
     return cached(description, { kind = "command", run = run, argv = argv and json.array(argv), vars = vars,
-      inputs = json.array(names), outputs = json.array(outputs) }, inputs, outputs)
+      machine = native.arch(), inputs = json.array(names), outputs = json.array(outputs) }, inputs, outputs)
   end
 
   for _, c in ipairs(G.commands) do
