@@ -327,17 +327,23 @@ storefile(const char *store, const char *path, char digest[72], long long *size)
 static void
 putentry(struct client *cl, const char *store, const char *key, const char *type, json_t *layers)
 {
-	char empty[72], *text;
+	char empty[72], *text, *record = xasprintf("%s/pushed", cachedir());
 	json_t *m, *l;
 	size_t i;
 	int ret;
 
 	store_put(store, "{}", 2, empty);
-	ret = registry_putblob(cl, store, empty, 2);
+	/* a blob may be large: it has the environment's time, but the cache's
+	   patience with a stall; and a push of this machine's to the registry
+	   mounts it from the cache, as from any repository it pushed it to */
+	registry_limits(cl, 0, timeoutsecs());
+	ret = registry_putblob(cl, store, empty, 2, record);
 	json_array_foreach(layers, i, l) {
 		if (ret == 0)
-			ret = registry_putblob(cl, store, str(l, "digest"), json_integer_value(json_object_get(l, "size")));
+			ret = registry_putblob(cl, store, str(l, "digest"), json_integer_value(json_object_get(l, "size")),
+			                       record);
 	}
+	registry_limits(cl, timeoutsecs(), timeoutsecs());
 	m = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:i}, s:O, s:{s:s}}", "schemaVersion", 2, "mediaType", OCI_MANIFEST,
 	              "artifactType", type, "config", "mediaType", MT_EMPTY, "digest", empty, "size", 2, "layers", layers,
 	              "annotations", "imagegen.cache.key", key);
@@ -348,6 +354,7 @@ putentry(struct client *cl, const char *store, const char *key, const char *type
 		ret = registry_puttag(cl, key, text, strlen(text), OCI_MANIFEST);
 	if (ret < 0)
 		mark(store, "cache/readonly", "warning: %s; not uploading to it", registry_err(cl));
+	free(record);
 	free(text);
 	json_decref(m);
 }
@@ -441,6 +448,7 @@ entryblob(struct client *cl, const char *store, json_t *d, const char *name, con
 
 	registry_limits(cl, 0, timeoutsecs());
 	r = registry_getblob(cl, store, str(d, "digest"), json_integer_value(json_object_get(d, "size")));
+	registry_limits(cl, timeoutsecs(), timeoutsecs());
 	if (r == -1)
 		unreachable(store, cl);
 	if (r == -2)

@@ -1125,11 +1125,11 @@ registry_getblob(struct client *cl, const char *store, const char *digest, long 
 }
 
 int
-registry_putblob(struct client *cl, const char *store, const char *digest, long long size)
+registry_putblob(struct client *cl, const char *store, const char *digest, long long size, const char *record)
 {
 	struct pushcounts counts = {0, 0, 0};
 
-	return pushblob(cl, store, digest, size, NULL, &counts);
+	return pushblob(cl, store, digest, size, record, &counts);
 }
 
 int

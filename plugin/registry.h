@@ -34,7 +34,8 @@ int registry_gettag(struct client *cl, const char *tag, struct buf *body);
 /* the blob digest of size bytes into store, verified: 0; -1 when the registry
    could not be asked or refused; -2 when it has no such blob or sent other bytes */
 int registry_getblob(struct client *cl, const char *store, const char *digest, long long size);
-/* make sure the registry has the store's blob: 0, or -1 */
-int registry_putblob(struct client *cl, const char *store, const char *digest, long long size);
+/* make sure the registry has the store's blob (record, when not NULL, lists it, as
+   registry_push does, for later mounts): 0, or -1 */
+int registry_putblob(struct client *cl, const char *store, const char *digest, long long size, const char *record);
 /* put a manifest (its bytes and media type) under tag: 0, or -1 */
 int registry_puttag(struct client *cl, const char *tag, const char *data, size_t len, const char *mt);

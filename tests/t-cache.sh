@@ -92,6 +92,8 @@ at a mono "$IMAGEGEN" --cache "$CACHE" --cache-push "$MONO"
 check "monorepo: a cold machine builds with --cache-push" at a mono ninja
 same "monorepo: it filled the cache: 6 layers; 3 compiles and 4 SBOMs" "layer 6, outputs 7" "$(entries)"
 contains "monorepo: the cache is in .imagegen/cache.json" "$W/a/mono/.imagegen/cache.json" "\"push\":true"
+at a mono ninja push-base > "$W/a/push.log" 2>&1
+contains "monorepo: its push mounts the layer it put in the cache" "$W/a/push.log" "1 blob(s) uploaded, 1 mounted"
 
 # machine b, cold, warm cache: the images first, which need no layer's bytes
 machine b
