@@ -100,6 +100,17 @@ const char *hostarch(void);
 long long sourcedate(void);
 /* libarchive's message for its last error, never NULL */
 const char *archiveerr(struct archive *a);
+/* s with each byte that is not part of valid UTF-8 (and with controls set,
+   each control character) as \xHH, in a new string */
+char *utf8show(const char *s, int controls);
+/* a JSON string of s as utf8show(s, 0) shows it; exits on failure */
+struct json_t *jsontext(const char *s);
+/* set o[key] = v (taking v over), or exit: v NULL means out of memory */
+void jsonset(struct json_t *o, const char *key, struct json_t *v);
+/* append v to a (taking it over), or exit */
+void jsonappend(struct json_t *a, struct json_t *v);
+/* seconds since 1970 as RFC 3339 UTC, "1970-01-01T00:00:00Z", in out[32] */
+void rfc3339(long long t, char out[32]);
 /* parse a JSON file, or exit naming the file and line */
 struct json_t *readjson(const char *path);
 /* canonical JSON text (sorted keys, no insignificant whitespace); free it */
