@@ -339,23 +339,19 @@ tmpname(const char *path)
 }
 
 void
-sweeptmp(const char *path)
+sweepdead(const char *dir, const char *prefix)
 {
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-	char *dir = slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup("."), *prefix, *end, *p;
-	size_t n;
+	size_t n = strlen(prefix);
 	struct dirent *de;
+	char *end, *p;
 	long pid;
-	DIR *d;
+	DIR *d = opendir(*dir ? dir : "/");
 
-	prefix = xasprintf("%s.tmp", base);
-	n = strlen(prefix);
-	d = opendir(*dir ? dir : "/");
 	while (d && (de = readdir(d))) {
 		if (strncmp(de->d_name, prefix, n) != 0)
 			continue;
 		pid = strtol(de->d_name + n, &end, 10);
-		if (end == de->d_name + n || *end || pid <= 0 || pid == (long)getpid())
+		if (end == de->d_name + n || (*end && *end != '.') || pid <= 0 || pid == (long)getpid())
 			continue;
 		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
 			p = xasprintf("%s/%s", dir, de->d_name);
@@ -365,6 +361,16 @@ sweeptmp(const char *path)
 	}
 	if (d)
 		closedir(d);
+}
+
+void
+sweeptmp(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup(".");
+	char *prefix = xasprintf("%s.tmp", base);
+
+	sweepdead(dir, prefix);
 	free(prefix);
 	free(dir);
 }

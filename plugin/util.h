@@ -63,8 +63,10 @@ const char *showname(const char *name);
 int readall(const char *path, struct buf *b);
 /* "path.tmp<pid>": where this process writes path before renaming it (free it) */
 char *tmpname(const char *path);
-/* remove what writers that are no longer running left of path: its
-   tmpname siblings of pids not running (a kill -9 leaves them) */
+/* remove the files of dir named PREFIX<pid>[.anything] whose writer, pid,
+   is no longer running (what a kill -9 leaves) */
+void sweepdead(const char *dir, const char *prefix);
+/* sweepdead of path's tmpname siblings */
 void sweeptmp(const char *path);
 /* make the directory and its parents (mode 0755); -1 on failure */
 int mkdirs(const char *path);
