@@ -184,13 +184,15 @@ static void
 mark(const char *store, const char *name, const char *fmt, ...)
 {
 	char *path = statepath(store, name), why[1200];
+	struct stat st;
 	va_list ap;
 	int fd;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (!marked(store, name))
+	/* one left from an earlier build goes; one made a moment ago by another edge stays */
+	if (stat(path, &st) == 0 && time(NULL) - st.st_mtime >= RETRY)
 		unlink(path);
 	if (mkparent(path) < 0) {
 		warn("%s", why);
