@@ -36,25 +36,6 @@ struct side {
 	struct dpkgdb db;
 };
 
-static void
-add(json_t *a, json_t *v)
-{
-	if (!v || json_array_append_new(a, v) < 0)
-		fatal("out of memory");
-}
-
-static json_t *
-str(const char *s)
-{
-	char *t = reader_show(s, 0);
-	json_t *j = json_string(t);
-
-	free(t);
-	if (!j)
-		fatal("out of memory");
-	return j;
-}
-
 static int
 keepstatus(const char *path)
 {
@@ -113,10 +94,10 @@ difflayers(const struct rimage *a, const struct rimage *b)
 	size_t i;
 
 	for (i = 0; i < a->nlayers; i++)
-		add(out, layerjson(&a->layers[i], haslayer(b, a->layers[i].digest) ? "unchanged" : "removed"));
+		jsonappend(out, layerjson(&a->layers[i], haslayer(b, a->layers[i].digest) ? "unchanged" : "removed"));
 	for (i = 0; i < b->nlayers; i++) {
 		if (!haslayer(a, b->layers[i].digest))
-			add(out, layerjson(&b->layers[i], "added"));
+			jsonappend(out, layerjson(&b->layers[i], "added"));
 	}
 	return out;
 }
@@ -152,7 +133,7 @@ nodejson(const struct fsnode *n)
 		json_object_set_new(j, "sha256", json_string(e->sha256));
 	}
 	if (e && e->link)
-		json_object_set_new(j, "link", str(e->link));
+		json_object_set_new(j, "link", jsontext(e->link));
 	return j;
 }
 
@@ -161,7 +142,7 @@ fileentry(json_t *out, const struct fsnode *n, const char *status, json_t *chang
           const struct fsnode *b)
 {
 	char *path = xasprintf("/%s", n->path);
-	json_t *j = json_pack("{s:o, s:s}", "path", str(path), "status", status);
+	json_t *j = json_pack("{s:o, s:s}", "path", jsontext(path), "status", status);
 
 	if (!j)
 		fatal("out of memory");
@@ -171,7 +152,7 @@ fileentry(json_t *out, const struct fsnode *n, const char *status, json_t *chang
 		json_object_set_new(j, "a", nodejson(a));
 	if (b)
 		json_object_set_new(j, "b", nodejson(b));
-	add(out, j);
+	jsonappend(out, j);
 	free(path);
 }
 
@@ -196,15 +177,15 @@ compare(json_t *out, const struct fsnode *a, const struct fsnode *b)
 	if (!changes)
 		fatal("out of memory");
 	if (tx != ty)
-		add(changes, json_string("type"));
+		jsonappend(changes, json_string("type"));
 	else if ((tx == 'f' || tx == 'h') && (strcmp(x->sha256, y->sha256) != 0 || x->size != y->size))
-		add(changes, json_string("content"));
+		jsonappend(changes, json_string("content"));
 	if ((x ? x->mode : 0755) != (y ? y->mode : 0755))
-		add(changes, json_string("mode"));
+		jsonappend(changes, json_string("mode"));
 	if ((x ? x->uid : 0) != (y ? y->uid : 0) || (x ? x->gid : 0) != (y ? y->gid : 0))
-		add(changes, json_string("owner"));
+		jsonappend(changes, json_string("owner"));
 	if (tx == ty && x && y && x->link && y->link && strcmp(x->link, y->link) != 0)
-		add(changes, json_string("link"));
+		jsonappend(changes, json_string("link"));
 	if (json_array_size(changes) > 0)
 		fileentry(out, a, "changed", changes, a, b);
 	else
@@ -245,7 +226,7 @@ difftree(json_t *out, const struct fsnode *a, const struct fsnode *b)
 static json_t *
 version(const struct dpkgpkg *p)
 {
-	return p ? str(p->version) : json_null();
+	return p ? jsontext(p->version) : json_null();
 }
 
 static json_t *
@@ -268,8 +249,8 @@ diffpackages(const struct dpkgdb *a, const struct dpkgdb *b)
 		j += y != NULL;
 		if (x && y && strcmp(x->version, y->version) == 0)
 			continue;
-		add(out, json_pack("{s:o, s:o, s:o, s:o}", "name", str((x ? x : y)->name), "architecture",
-		                   str((x ? x : y)->arch), "a", version(x), "b", version(y)));
+		jsonappend(out, json_pack("{s:o, s:o, s:o, s:o}", "name", jsontext((x ? x : y)->name), "architecture",
+		                   jsontext((x ? x : y)->arch), "a", version(x), "b", version(y)));
 	}
 	return out;
 }
@@ -282,8 +263,8 @@ configentry(json_t *out, const char *field, const char *key, json_t *a, json_t *
 	if (!j)
 		fatal("out of memory");
 	if (key)
-		json_object_set_new(j, "key", str(key));
-	add(out, j);
+		json_object_set_new(j, "key", jsontext(key));
+	jsonappend(out, j);
 }
 
 /* Env as an object by name */
@@ -366,8 +347,8 @@ diffconfig(const struct rimage *a, const struct rimage *b)
 static json_t *
 sidejson(const struct side *s)
 {
-	json_t *j = json_pack("{s:o, s:s, s:s, s:o}", "name", str(s->name), "digest", s->img->digest,
-	                      "config", s->img->configdigest, "platform", str(s->img->platform));
+	json_t *j = json_pack("{s:o, s:s, s:s, s:o}", "name", jsontext(s->name), "digest", s->img->digest,
+	                      "config", s->img->configdigest, "platform", jsontext(s->img->platform));
 
 	if (!j)
 		fatal("out of memory");
@@ -383,9 +364,9 @@ shown(json_t *v)
 	if (!v || json_is_null(v))
 		return xstrdup("(none)");
 	if (json_is_string(v))
-		return reader_show(json_string_value(v), 1);
+		return utf8show(json_string_value(v), 1);
 	text = dumpjson(v);
-	s = reader_show(text, 1);
+	s = utf8show(text, 1);
 	free(text);
 	return s;
 }

@@ -361,7 +361,7 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, struct htt
 	char cerr[CURL_ERROR_SIZE] = "", origin[512];
 	const char *const *line;
 	const char *target = NULL, *ca;
-	long stall = seconds("IMAGEGEN_HTTP_STALL", 30);
+	long stall = req->stall > 0 ? req->stall : seconds("IMAGEGEN_HTTP_STALL", 30);
 	FILE *f = NULL;
 	CURLcode rc;
 	CURL *c;
@@ -435,9 +435,13 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, struct htt
 	if (rc == CURLE_RANGE_ERROR)
 		return RESTART;
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
-		snprintf(res->err, sizeof(res->err), "%.120s (the limits: IMAGEGEN_HTTP_STALL=%ld, "
-		         "IMAGEGEN_HTTP_TIMEOUT=%ld)", cerr[0] ? cerr : curl.easy_strerror(rc), stall,
-		         seconds("IMAGEGEN_HTTP_TIMEOUT", 900));
+		if (req->timeout > 0)
+			snprintf(res->err, sizeof(res->err), "%.120s (the limit: %ld s)",
+			         cerr[0] ? cerr : curl.easy_strerror(rc), req->timeout);
+		else
+			snprintf(res->err, sizeof(res->err), "%.120s (the limits: IMAGEGEN_HTTP_STALL=%ld, "
+			         "IMAGEGEN_HTTP_TIMEOUT=%ld)", cerr[0] ? cerr : curl.easy_strerror(rc), stall,
+			         seconds("IMAGEGEN_HTTP_TIMEOUT", 900));
 		return time(NULL) < deadline ? STALLED : FAILED;
 	}
 	if (rc != CURLE_OK)
@@ -470,12 +474,12 @@ int
 http_do(const struct httpreq *req, struct httpres *res)
 {
 	enum outcome o = FAILED;
-	time_t deadline = time(NULL) + seconds("IMAGEGEN_HTTP_TIMEOUT", 900);
+	time_t deadline = time(NULL) + (req->timeout > 0 ? req->timeout : seconds("IMAGEGEN_HTTP_TIMEOUT", 900));
 	char *url, *next;
-	int try, hops, stalls = 0;
+	int try, hops, stalls = 0, tries = req->tries > 0 ? req->tries : HTTP_TRIES;
 
 	curlinit();
-	for (try = 0; try < HTTP_TRIES && time(NULL) < deadline; try++) {
+	for (try = 0; try < tries && time(NULL) < deadline; try++) {
 		url = xstrdup(req->url);
 		for (hops = 0;; hops++) {
 			if (res->fd >= 0)
@@ -514,7 +518,7 @@ http_do(const struct httpreq *req, struct httpres *res)
 				fatal("truncate a download:");
 			continue;
 		}
-		if (try + 1 < HTTP_TRIES)
+		if (try + 1 < tries)
 			sleep(1u << (try < 4 ? try : 4));
 	}
 	return -1;

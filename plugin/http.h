@@ -25,6 +25,11 @@ struct httpreq {
 	long long maxbody;
 	/* a name to show download progress under, on a terminal */
 	const char *progress;
+	/* limits of this request instead of the environment's, when not 0:
+	   seconds in all, seconds without progress, and tries (the build
+	   cache's requests give up sooner than a download) */
+	long timeout, stall;
+	int tries;
 };
 
 struct httpres {

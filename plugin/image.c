@@ -22,13 +22,15 @@
  * read (a base file is the same shape without the first six):
  *   {name, epoch, ref, repo, platform, manifest: descriptor,
  *    configdesc: descriptor, config: the whole config,
- *    layers: [descriptor + diffid], base layers first}
+ *    layers: [descriptor + diffid], base layers first, spec: its spec}
  * The config and manifest are canonical JSON blobs in the store.
  *
  * An image of several platforms is one image file a platform, and an
  * index file made from them (image_index), which layout and push read:
  *   {name, epoch, ref, repo, index: the image index's descriptor,
- *    images: [each platform's image file, in the order given]}
+ *    images: [each platform's image file, in the order given],
+ *    files: [their paths]}
+ * (spec and files: what the build cache remakes an image from, cache.c)
  * The image index is a canonical JSON blob in the store, its manifests
  * each platform's manifest descriptor with the platform.
  */
@@ -45,17 +47,6 @@
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_INDEX "application/vnd.oci.image.index.v1+json"
 
-static void
-rfc3339(long long t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm))
-		fatal("epoch %lld out of range", t);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static json_t *
 need(json_t *o, const char *key, const char *path)
 {
@@ -64,20 +55,6 @@ need(json_t *o, const char *key, const char *path)
 	if (!v)
 		fatal("%s: missing '%s'", path, key);
 	return v;
-}
-
-static void
-set(json_t *o, const char *key, json_t *v)
-{
-	if (!v || json_object_set_new(o, key, v) < 0)
-		fatal("out of memory");
-}
-
-static void
-append(json_t *a, json_t *v)
-{
-	if (!v || json_array_append_new(a, v) < 0)
-		fatal("out of memory");
 }
 
 /* Env: the base's variables in their order, replaced by name, then the new ones */
@@ -103,7 +80,7 @@ mergeenv(json_t *base, json_t *own)
 				break;
 			}
 		}
-		append(out, json_incref(v));
+		jsonappend(out, json_incref(v));
 	}
 	json_array_foreach(own, j, w) {
 		const char *t = json_string_value(w);
@@ -118,7 +95,7 @@ mergeenv(json_t *base, json_t *own)
 				found = 1;
 		}
 		if (!found)
-			append(out, json_incref(w));
+			jsonappend(out, json_incref(w));
 	}
 	return out;
 }
@@ -136,7 +113,7 @@ mergeconfig(json_t *base, json_t *own)
 		fatal("out of memory");
 	for (i = 0; i < sizeof(replace) / sizeof(replace[0]); i++) {
 		if ((v = json_object_get(own, replace[i])))
-			set(c, replace[i], json_deep_copy(v));
+			jsonset(c, replace[i], json_deep_copy(v));
 	}
 	if (json_object_get(own, "Entrypoint") && !json_object_get(own, "Cmd"))
 		json_object_del(c, "Cmd");
@@ -144,11 +121,11 @@ mergeconfig(json_t *base, json_t *own)
 		if (!(v = json_object_get(own, merge[i])))
 			continue;
 		if (!json_is_object(json_object_get(c, merge[i])))
-			set(c, merge[i], json_object());
+			jsonset(c, merge[i], json_object());
 		json_object_update(json_object_get(c, merge[i]), v);
 	}
 	if ((v = json_object_get(own, "Env")))
-		set(c, "Env", mergeenv(json_object_get(c, "Env"), v));
+		jsonset(c, "Env", mergeenv(json_object_get(c, "Env"), v));
 	return c;
 }
 
@@ -201,11 +178,11 @@ image_build(const char *specpath, const char *outpath, const char *store)
 			      json_string_value(json_object_get(bconfig, "os")),
 			      json_string_value(json_object_get(bconfig, "architecture")));
 		json_array_foreach(need(base, "layers", basepath), i, l) {
-			append(layers, json_deep_copy(l));
-			append(diffids, json_incref(need(l, "diffid", basepath)));
+			jsonappend(layers, json_deep_copy(l));
+			jsonappend(diffids, json_incref(need(l, "diffid", basepath)));
 		}
 		json_array_foreach(json_object_get(bconfig, "history"), i, l)
-			append(history, json_deep_copy(l));
+			jsonappend(history, json_deep_copy(l));
 	}
 	json_array_foreach(need(spec, "layers", specpath), i, l) {
 		descpath = json_string_value(need(l, "desc", specpath));
@@ -213,9 +190,9 @@ image_build(const char *specpath, const char *outpath, const char *store)
 		if (!store_validdigest(json_string_value(need(desc, "digest", descpath))) ||
 		    !store_validdigest(json_string_value(need(desc, "diffid", descpath))))
 			fatal("%s: malformed layer descriptor", descpath);
-		append(diffids, json_incref(json_object_get(desc, "diffid")));
-		append(layers, desc);
-		append(history, json_pack("{s:s, s:O}", "created", created,
+		jsonappend(diffids, json_incref(json_object_get(desc, "diffid")));
+		jsonappend(layers, desc);
+		jsonappend(history, json_pack("{s:s, s:O}", "created", created,
 		                          "created_by", need(l, "created_by", specpath)));
 	}
 
@@ -228,8 +205,8 @@ image_build(const char *specpath, const char *outpath, const char *store)
 	if (!config)
 		fatal("%s: malformed platform", specpath);
 	if (json_string_length(json_object_get(platform, "variant")) > 0)
-		set(config, "variant", json_copy(json_object_get(platform, "variant")));
-	set(config, "config", mergeconfig(json_object_get(bconfig, "config"), need(spec, "config", specpath)));
+		jsonset(config, "variant", json_copy(json_object_get(platform, "variant")));
+	jsonset(config, "config", mergeconfig(json_object_get(bconfig, "config"), need(spec, "config", specpath)));
 	if (json_object_size(json_object_get(config, "config")) == 0)
 		json_object_del(config, "config");
 	cdesc = store_putjson(store, MT_CONFIG, config);
@@ -239,7 +216,7 @@ image_build(const char *specpath, const char *outpath, const char *store)
 	json_array_foreach(layers, i, l) {
 		desc = json_deep_copy(l);
 		json_object_del(desc, "diffid");
-		append(mlayers, desc);
+		jsonappend(mlayers, desc);
 	}
 	manifest = json_pack("{s:i, s:s, s:O, s:o}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
 	                     "config", cdesc, "layers", mlayers);
@@ -247,14 +224,14 @@ image_build(const char *specpath, const char *outpath, const char *store)
 		fatal("out of memory");
 	annotations = json_object_get(spec, "annotations");
 	if (json_object_size(annotations) > 0)
-		set(manifest, "annotations", json_copy(annotations));
+		jsonset(manifest, "annotations", json_copy(annotations));
 	mdesc = store_putjson(store, MT_MANIFEST, manifest);
 
-	out = json_pack("{s:s, s:O, s:O, s:O, s:o, s:o, s:o, s:o, s:O}", "name", name,
+	out = json_pack("{s:s, s:O, s:O, s:O, s:o, s:o, s:o, s:o, s:O, s:s}", "name", name,
 	                "epoch", need(spec, "epoch", specpath),
 	                "ref", need(spec, "ref", specpath), "repo", need(spec, "repo", specpath),
 	                "manifest", mdesc, "configdesc", cdesc, "config", config, "layers", layers,
-	                "platform", platform);
+	                "platform", platform, "spec", specpath);
 	if (!out)
 		fatal("out of memory");
 	text = dumpjson(out);
@@ -270,20 +247,22 @@ image_build(const char *specpath, const char *outpath, const char *store)
 void
 image_index(const char *outpath, const char *store, char *const images[], int n)
 {
-	json_t *files = json_array(), *manifests = json_array(), *img, *m, *first = NULL, *index, *idesc, *out;
+	json_t *files = json_array(), *manifests = json_array(), *paths = json_array(), *img, *m, *first = NULL;
+	json_t *index, *idesc, *out;
 	char *text;
 	int i;
 
-	if (!files || !manifests)
+	if (!files || !manifests || !paths)
 		fatal("out of memory");
 	for (i = 0; i < n; i++) {
+		jsonappend(paths, json_string(images[i]));
 		img = readjson(images[i]);
 		m = json_deep_copy(need(img, "manifest", images[i]));
 		if (!m)
 			fatal("out of memory");
-		set(m, "platform", json_deep_copy(need(img, "platform", images[i])));
-		append(manifests, m);
-		append(files, img);
+		jsonset(m, "platform", json_deep_copy(need(img, "platform", images[i])));
+		jsonappend(manifests, m);
+		jsonappend(files, img);
 		if (!first)
 			first = img;
 	}
@@ -293,9 +272,9 @@ image_index(const char *outpath, const char *store, char *const images[], int n)
 	if (!index)
 		fatal("out of memory");
 	idesc = store_putjson(store, MT_INDEX, index);
-	out = json_pack("{s:O, s:O, s:O, s:O, s:o, s:O}", "name", need(first, "name", images[0]),
+	out = json_pack("{s:O, s:O, s:O, s:O, s:o, s:O, s:o}", "name", need(first, "name", images[0]),
 	                "epoch", need(first, "epoch", images[0]), "ref", need(first, "ref", images[0]),
-	                "repo", need(first, "repo", images[0]), "index", idesc, "images", files);
+	                "repo", need(first, "repo", images[0]), "index", idesc, "images", files, "files", paths);
 	if (!out)
 		fatal("out of memory");
 	text = dumpjson(out);

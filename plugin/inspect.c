@@ -33,7 +33,7 @@ line(const char *label, json_t *v)
 	}
 	if (!json_is_string(v))
 		text = dumpjson(v);
-	s = reader_show(text ? text : json_string_value(v), 1);
+	s = utf8show(text ? text : json_string_value(v), 1);
 	printf("%-11s%s\n", label, s);
 	free(s);
 	free(text);
@@ -86,7 +86,7 @@ inspect_main(int argc, char *argv[])
 	fstree_finish(&t);
 	dpkgdb_read(&t, 0, &db);
 
-	s = reader_show(r->what, 1);
+	s = utf8show(r->what, 1);
 	printf("%-11s%s\n", "image", s);
 	free(s);
 	printf("%-11s", "platforms");

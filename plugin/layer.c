@@ -52,6 +52,7 @@
 #include "pkglayer.h"
 #include "system.h"
 #include "names.h"
+#include "cache.h"
 
 /* list path in the depfile, as the build tool's grammar spells it or by
    its alias (see names.c); in make mode also give it an empty rule, so
@@ -410,7 +411,8 @@ canonicalise(struct layer *l)
 		}
 		free(p);
 	}
-	qsort(l->nodes, l->len, sizeof(*l->nodes), bypath);
+	if (l->len > 1)
+		qsort(l->nodes, l->len, sizeof(*l->nodes), bypath);
 	for (i = 0, j = 0; i < l->len; i++) {
 		struct node *a = &l->nodes[i];
 		if (j > 0 && strcmp(l->nodes[j - 1].path, a->path) == 0) {
@@ -438,9 +440,11 @@ canonicalise(struct layer *l)
 	hardlinkorder(l);
 }
 
-/* where writetar's bytes go: the sink, for the layer named */
+/* where writetar's bytes go: the sink, or only a hash (the build
+   cache's key), for the layer named */
 struct tarsink {
 	struct sink *sink;
+	struct sha256 *hash;
 	const char *name;
 };
 
@@ -450,6 +454,10 @@ towrite(struct archive *a, void *arg, const void *data, size_t len)
 	struct tarsink *t = arg;
 
 	errno = 0;
+	if (t->hash) {
+		sha256add(t->hash, data, len);
+		return (la_ssize_t)len;
+	}
 	if (sink_write(t->sink, data, len) < 0) {
 		archive_set_error(a, errno ? errno : EIO, "write layer %s: %s", t->name,
 		                  errno ? strerror(errno) : "the compressor failed");
@@ -526,10 +534,10 @@ writespooled(struct archive *a, struct archive_entry *e, struct layer *l, const 
 }
 
 static void
-writetar(struct layer *l, struct sink *s, long long epoch)
+writetar(struct layer *l, struct sink *s, struct sha256 *hash, long long epoch)
 {
 	struct archive *a = archive_write_new();
-	struct tarsink t = {s, l->name};
+	struct tarsink t = {s, hash, l->name};
 	struct archive_entry *e;
 	struct node *n;
 	size_t i;
@@ -618,18 +626,50 @@ freelayer(struct layer *l)
 }
 
 void
+layer_describe(const char *descpath, int comp, int level, const char *digest, long long size, const char *diffid)
+{
+	json_t *desc;
+	char *text, *how = sink_describe((enum compression)comp, level);
+
+	desc = json_pack("{s:s, s:s, s:I, s:s, s:{s:s}}", "mediaType", sink_mediatype((enum compression)comp),
+	                 "digest", digest, "size", (json_int_t)size, "diffid", diffid,
+	                 "annotations", "imagegen.compression", how);
+	free(how);
+	if (!desc)
+		fatal("out of memory");
+	text = json_dumps(desc, JSON_SORT_KEYS | JSON_COMPACT);
+	if (!text)
+		fatal("out of memory");
+	updatefile(descpath, text, strlen(text));
+	free(text);
+	json_decref(desc);
+}
+
+/* the depfile, as the walk of the layer's entries found it */
+static void
+writedeps(struct layer *l, const char *deppath)
+{
+	bufstr(&l->deps, "\n");
+	if (l->make)
+		bufadd(&l->deps, l->phony.data, l->phony.len);
+	xreplacefile(deppath, l->deps.data, l->deps.len);
+}
+
+void
 layer_build(const char *specpath, const char *descpath, const char *deppath, const char *store)
 {
 	struct layer l = {0};
+	struct cachelayer c = {0};
 	struct sinkresult r;
 	struct sink *s;
-	json_t *spec, *entries, *desc;
+	json_t *spec, *entries;
 	enum compression comp;
 	const char *compname;
-	char *tmp, *text, *how;
+	struct sha256 *hash;
+	char *tmp;
 	long long epoch;
 	size_t i;
-	int fd, level;
+	int fd, level, kind;
 
 	spec = nodes_readspec(specpath);
 	l.name = nodes_specstr(spec, "name", specpath);
@@ -658,20 +698,43 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 		printf("  LAYER   %s\n", l.name);
 		fflush(stdout);
 	}
+	c.spec = spec;
+	c.name = l.name;
+	c.specpath = specpath;
+	c.descpath = descpath;
+	c.deppath = deppath;
+	c.store = store;
+	c.comp = (int)comp;
+	c.level = level;
+	kind = cache_layerkind(&c);
 	if (pkglayer_fromcache(spec, descpath, deppath, store)) {
-		json_decref(spec);
-		freelayer(&l);
-		return;
+		if (kind == CACHE_BYSPEC)
+			cache_layerput(&c);
+		goto done;
 	}
+	/* a layer of packages alone from the build cache: known by its spec, the .debs never read */
+	if (kind == CACHE_BYSPEC && cache_layerget(&c))
+		goto done;
 	bufprintf(&l.deps, "%s:", descpath);
 	for (i = 0; i < json_array_size(entries); i++)
 		addentry(&l, json_array_get(entries, i));
 	canonicalise(&l);
+	/* any other layer: known by its tar, hashed without compressing it */
+	if (kind == CACHE_BYTAR) {
+		hash = sha256new();
+		writetar(&l, NULL, hash, epoch);
+		memcpy(c.diffid, "sha256:", 7);
+		sha256done(hash, c.diffid + 7);
+		if (cache_layerget(&c)) {
+			writedeps(&l, deppath);
+			goto done;
+		}
+	}
 
 	fd = store_tmp(store, &tmp);
 	removeonfatal(tmp);
 	s = sink_open(fd, comp, level);
-	writetar(&l, s, epoch);
+	writetar(&l, s, NULL, epoch);
 	if (sink_close(s, &r) < 0 || close(fd) < 0) {
 		unlink(tmp);
 		fatal("%s: write layer %s:", l.name, tmp);
@@ -686,25 +749,12 @@ layer_build(const char *specpath, const char *descpath, const char *deppath, con
 		updatefile(side, l.dpkg.data, l.dpkg.len);
 		free(side);
 	}
-	bufstr(&l.deps, "\n");
-	if (l.make)
-		bufadd(&l.deps, l.phony.data, l.phony.len);
-	xreplacefile(deppath, l.deps.data, l.deps.len);
-
-	how = sink_describe(comp, level);
-	desc = json_pack("{s:s, s:s, s:I, s:s, s:{s:s}}", "mediaType", sink_mediatype(comp),
-	                 "digest", r.digest, "size", (json_int_t)r.size, "diffid", r.diffid,
-	                 "annotations", "imagegen.compression", how);
-	free(how);
-	if (!desc)
-		fatal("out of memory");
-	text = json_dumps(desc, JSON_SORT_KEYS | JSON_COMPACT);
-	if (!text)
-		fatal("out of memory");
-	updatefile(descpath, text, strlen(text));
+	writedeps(&l, deppath);
+	layer_describe(descpath, (int)comp, level, r.digest, r.size, r.diffid);
 	pkglayer_tocache(spec, descpath, store, r.digest);
-	free(text);
-	json_decref(desc);
+	if (kind != CACHE_NONE)
+		cache_layerput(&c);
+done:
 	json_decref(spec);
 	freelayer(&l);
 }

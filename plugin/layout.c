@@ -31,6 +31,7 @@
 #include "util.h"
 #include "store.h"
 #include "layout.h"
+#include "cache.h"
 
 #define MT_INDEX "application/vnd.oci.image.index.v1+json"
 #define LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
@@ -89,11 +90,10 @@ loadimage(const char *path, json_t *records, struct blobs *b)
 
 /* index.json: the image's manifest (or the index of its platforms),
    tagged, then the artifacts that refer to it */
-static char *
-indexjson(json_t *img, json_t *records)
+static json_t *
+indexdoc(json_t *img, json_t *records)
 {
 	json_t *index, *m, *r;
-	char *text;
 	size_t i;
 
 	if (json_object_get(img, "index")) {
@@ -115,9 +115,37 @@ indexjson(json_t *img, json_t *records)
 		    json_array_append(json_object_get(index, "manifests"), json_object_get(r, "artifact")) < 0)
 			fatal("malformed SBOM record");
 	}
-	text = dumpjson(index);
-	json_decref(index);
-	return text;
+	return index;
+}
+
+/* the records' files read into one array */
+static json_t *
+readrecords(char *const records[], int nrecords)
+{
+	json_t *recs = json_array();
+	int r;
+
+	if (!recs)
+		fatal("out of memory");
+	for (r = 0; r < nrecords; r++) {
+		if (json_array_append_new(recs, readjson(records[r])) < 0)
+			fatal("out of memory");
+	}
+	return recs;
+}
+
+json_t *
+layout_index(const char *image, char *const records[], int nrecords)
+{
+	struct blobs b;
+	json_t *recs = readrecords(records, nrecords), *img, *index;
+
+	img = loadimage(image, recs, &b);
+	index = indexdoc(img, recs);
+	free(b.digest);
+	json_decref(img);
+	json_decref(recs);
+	return index;
 }
 
 /* a reflink where the file system can share the blocks, else a copy */
@@ -219,17 +247,11 @@ void
 layout_write(const char *image, const char *dir, const char *store, char *const records[], int nrecords)
 {
 	struct blobs b;
-	json_t *recs = json_array(), *img;
+	json_t *recs = readrecords(records, nrecords), *img, *doc;
 	char *blobdir, *path, *index;
 	size_t i;
-	int r;
 
-	if (!recs)
-		fatal("out of memory");
-	for (r = 0; r < nrecords; r++) {
-		if (json_array_append_new(recs, readjson(records[r])) < 0)
-			fatal("out of memory");
-	}
+	cache_ready(image, store);
 	img = loadimage(image, recs, &b);
 	blobdir = xasprintf("%s/blobs/sha256", dir);
 	if (mkdirs(blobdir) < 0)
@@ -239,7 +261,9 @@ layout_write(const char *image, const char *dir, const char *store, char *const 
 	path = xasprintf("%s/oci-layout", dir);
 	xreplacefile(path, LAYOUT, strlen(LAYOUT));
 	free(path);
-	index = indexjson(img, recs);
+	doc = indexdoc(img, recs);
+	index = dumpjson(doc);
+	json_decref(doc);
 	path = xasprintf("%s/index.json", dir);
 	if (updatefile(path, index, strlen(index)) && makemode)
 		printf("  LAYOUT  %s\n", dir);
@@ -306,14 +330,17 @@ void
 layout_archive(const char *image, const char *tar, const char *store)
 {
 	struct blobs b;
-	json_t *img = loadimage(image, NULL, &b), *dm, *l;
+	json_t *img, *dm, *l;
 	struct archive *a;
 	struct archive_entry *e;
-	long long epoch = json_integer_value(json_object_get(img, "epoch"));
+	long long epoch;
 	const char **sorted;
 	char *tmp, *manifest, *repotag;
 	size_t i;
 
+	cache_ready(image, store);
+	img = loadimage(image, NULL, &b);
+	epoch = json_integer_value(json_object_get(img, "epoch"));
 	if (json_object_get(img, "index"))
 		fatal("archive %s: %s has several platforms; a docker-archive holds one platform's image", tar, image);
 	/* docker's manifest.json: config, tags and layers by path in the tar */

@@ -208,24 +208,6 @@ expression(const char *line, json_t *refs, json_t *texts)
 	return out.data ? out.data : xstrdup("NOASSERTION");
 }
 
-/* text with each byte that is not part of valid UTF-8 as \xHH (free it): a
-   copyright file is not always UTF-8, and every string here becomes JSON */
-static char *
-asutf8(const char *text)
-{
-	struct buf b = {0};
-	size_t n;
-
-	for (; *text; text += n ? n : 1) {
-		n = utf8seq(text);
-		if (n)
-			bufadd(&b, text, n);
-		else
-			bufprintf(&b, "\\x%02x", (unsigned char)*text);
-	}
-	return b.data ? b.data : xstrdup("");
-}
-
 /* license_dep5 of a text that is UTF-8 */
 static char *
 parse(const char *text, json_t *refs)
@@ -303,7 +285,7 @@ parse(const char *text, json_t *refs)
 char *
 license_dep5(const char *original, json_t *refs)
 {
-	char *text = asutf8(original), *ret = parse(text, refs);
+	char *text = utf8show(original, 0), *ret = parse(text, refs);
 
 	free(text);
 	return ret;

@@ -20,9 +20,11 @@
 #include "diff.h"
 #include "inspect.h"
 #include "report.h"
+#include "cache.h"
 
 static const char usage[] =
-	"usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C] DEFINITION.lua\n"
+	"usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C]\n"
+	"                [--cache HOST/REPOSITORY [--cache-push]] DEFINITION.lua\n"
 	"       imagegen --help | --version\n"
 	"       imagegen layer [-m] SPEC DESC DEPFILE STORE\n"
 	"       imagegen image [-m] SPEC IMAGE STORE\n"
@@ -36,6 +38,8 @@ static const char usage[] =
 	"       imagegen base archive FILE PLATFORM OUT STORE\n"
 	"       imagegen base pull REF@DIGEST PLATFORM OUT STORE\n"
 	"       imagegen push LAYOUT HOST/REPOSITORY:TAG\n"
+	"       imagegen push --image IMAGE STORE HOST/REPOSITORY:TAG [SBOM...]\n"
+	"       imagegen cached [-m] SPEC STORE COMMAND...\n"
 	"       imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE\n"
 	"       imagegen inspect [--platform OS/ARCH] IMAGE\n"
 	"       imagegen lock DEFINITION.lua\n"
@@ -56,6 +60,13 @@ static const char help[] =
 	"              how layers are compressed unless an image says (gzip)\n"
 	"  --locked    fail, naming the command that fixes it, when imagegen.lock\n"
 	"              does not match the definition's packages (for CI)\n"
+	"  --cache HOST/REPOSITORY\n"
+	"              a registry repository as the build cache machines share:\n"
+	"              layers, cache = true commands and SBOMs are taken from it\n"
+	"              when it has them (a layer's bytes only when an output here\n"
+	"              needs them, verified), and push-NAME mounts layers from it\n"
+	"  --cache-push  upload what this machine makes to the cache (for trusted\n"
+	"              CI only: whoever writes the cache decides what a hit holds)\n"
 	"\n"
 	"ninja out/NAME.html (or make) writes an image's report page: its layers\n"
 	"and where each was declared, a clickable size map, its packages with\n"
@@ -97,6 +108,11 @@ static const char helpers[] =
 	"  fetch URL SHA256 SIZE FILE      download a package to FILE, verified\n"
 	"  push LAYOUT REF                 push an OCI layout's image to a registry\n"
 	"                                  (uploading only the blobs it lacks)\n"
+	"  push --image IMAGE STORE REF [SBOM...]\n"
+	"                                  push an image file from the store (with a\n"
+	"                                  build cache: its layers mounted from there)\n"
+	"  cached SPEC STORE COMMAND...    the spec's outputs from the build cache,\n"
+	"                                  or made by running COMMAND\n"
 	"  base oci|archive|pull ... OUT STORE\n"
 	"                                  import a base image from an OCI layout,\n"
 	"                                  a docker-archive or a registry (pinned by\n"
@@ -117,7 +133,10 @@ static const char environment[] =
 	"default 900 and 30), IMAGEGEN_EVAL_SECONDS and IMAGEGEN_EVAL_MEMORY (CPU\n"
 	"seconds and MiB for the definitions; default 60 and 4096), IMAGEGEN_LUA\n"
 	"(load lua/ and rules/ from this folder instead of the copies built in),\n"
-	"IMAGEGEN_DEBUG (tracebacks for Lua errors).\n";
+	"IMAGEGEN_DEBUG (tracebacks for Lua errors), IMAGEGEN_CACHE_REPO and\n"
+	"IMAGEGEN_CACHE_PUSH=1 (--cache and --cache-push, read when generating),\n"
+	"IMAGEGEN_CACHE_TIMEOUT (seconds a build cache request may take; default\n"
+	"10: then the build goes on without the cache, after one warning).\n";
 
 static void
 need(int argc, int n)
@@ -193,12 +212,22 @@ main(int argc, char *argv[])
 	} else if (strcmp(cmd, "base") == 0) {
 		fputs(usage, stderr);
 		return 2;
+	} else if (strcmp(cmd, "push") == 0 && argc >= 6 && strcmp(argv[2], "--image") == 0) {
+		char *record = xasprintf("%s/pushed", cachedir());
+		registry_pushimage(argv[3], argv[4], argv + 6, argc - 6, argv[5], record);
+		free(record);
 	} else if (strcmp(cmd, "push") == 0) {
 		char *record;
 		need(argc, 4);
 		record = xasprintf("%s/pushed", cachedir());
 		registry_push(argv[2], argv[3], record);
 		free(record);
+	} else if (strcmp(cmd, "cached") == 0) {
+		if (argc < 5) {
+			fputs(usage, stderr);
+			return 2;
+		}
+		return cache_run(argv[2], argv[3], argv + 4);
 	} else if (strcmp(cmd, "fetch") == 0) {
 		char digest[72], *end;
 		long long size;

@@ -108,37 +108,6 @@ tmpstore(void)
 	return path;
 }
 
-char *
-reader_show(const char *s, int controls)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	struct buf b = {0};
-	size_t n, i;
-
-	bufadd(&b, "", 0);
-	while (*p) {
-		/* the length of a well-formed UTF-8 sequence at p, or 0 */
-		n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
-		    (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 : 0;
-		for (i = 1; i < n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				n = 0;
-		}
-		if (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
-			n = 0;
-		if (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
-			n = 0;
-		if (n == 0 || (controls && n == 1 && (*p < 0x20 || *p == 0x7f))) {
-			bufprintf(&b, "\\x%02x", *p);
-			p++;
-			continue;
-		}
-		bufadd(&b, p, n);
-		p += n;
-	}
-	return b.data;
-}
-
 /* open a blob or index.json: a regular file, not a link, fifo or device */
 static int
 openregular(const char *path, struct stat *st)
@@ -415,9 +384,9 @@ platformof(json_t *p, char out[200])
 	*out = '\0';
 	if (!os || !arch)
 		return;
-	a = reader_show(os, 1);
-	b = reader_show(arch, 1);
-	c = reader_show(variant ? variant : "", 1);
+	a = utf8show(os, 1);
+	b = utf8show(arch, 1);
+	c = utf8show(variant ? variant : "", 1);
 	snprintf(out, 200, "%.60s/%.60s%s%.60s", a, b, *c ? "/" : "", c);
 	free(a);
 	free(b);

@@ -53,6 +53,3 @@ void reader_readlayer(struct reader *r, const struct rimage *img, size_t i, int 
 void reader_freeimage(struct rimage *img);
 /* free a reader (a docker-archive's temporary store goes too) */
 void reader_free(struct reader *r);
-/* s for a terminal or a JSON string (free it): bytes that are not UTF-8,
-   and with controls set control characters, written as \xNN */
-char *reader_show(const char *s, int controls);

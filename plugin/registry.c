@@ -19,8 +19,14 @@
  *
  * A push checks each blob first (HEAD) and uploads only what the registry
  * lacks, mounting it from another repository of the same registry when
- * this build pushed it there, so a push that was cut off completes when
- * run again, and a second push uploads nothing.
+ * this build pushed it there, or when the build cache (cache.c) on that
+ * registry holds it, so a push that was cut off completes when run again,
+ * a second push uploads nothing, and a layer the cache had is neither
+ * downloaded nor uploaded. A push reads an OCI layout, or an image file
+ * and the build's store (push --image).
+ *
+ * The build cache's requests go through the same client (registry_open
+ * and the functions after it), with shorter limits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +45,8 @@
 #include "registry.h"
 #include "auth.h"
 #include "oci.h"
+#include "layout.h"
+#include "cache.h"
 
 #define ACCEPT_MANIFESTS "Accept: application/vnd.oci.image.index.v1+json, " \
 	"application/vnd.oci.image.manifest.v1+json, " \
@@ -65,6 +73,9 @@ struct client {
 	const char *what;
 	/* why the last call failed */
 	char err[1024];
+	/* the limits of its requests, when not 0 (http.h; the build cache's) */
+	long timeout, stall;
+	int tries;
 };
 
 /* what a push did with the blobs */
@@ -340,6 +351,9 @@ request(struct client *cl, struct httpreq *req, struct httpres *res, const char 
 
 	req->authorigin = cl->origin;
 	req->follow = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+	req->timeout = cl->timeout;
+	req->stall = cl->stall;
+	req->tries = cl->tries;
 	for (round = 0; round < 3; round++) {
 		req->auth = cl->auth;
 		if (http_do(req, res) < 0)
@@ -423,7 +437,8 @@ registry_digest(const char *ref, char digest[72], char *err, size_t errlen)
 	return ret;
 }
 
-/* the blob a checked descriptor names into the store, verified */
+/* the blob a checked descriptor names into the store, verified; -2 when
+   the registry has no such blob or sent other bytes */
 static int
 getblob(struct client *cl, const char *store, json_t *desc)
 {
@@ -448,16 +463,23 @@ getblob(struct client *cl, const char *store, json_t *desc)
 	/* a blob at most its descriptor's size; none at all when that is 0 */
 	req.maxbody = size > 0 ? size : 1;
 	ret = request(cl, &req, &res, doing);
-	if (ret == 0 && res.status != 200)
+	if (ret < 0 && res.toolarge)
+		ret = -2;
+	if (ret == 0 && res.status != 200) {
 		ret = refused(cl, res.status, doing);
+		if (res.status == 404)
+			ret = -2;
+	}
 	if (close(res.fd) < 0)
 		fatal("write %s:", tmp);
 	if (ret == 0) {
 		sha256done(res.hash, hex);
 		res.hash = NULL;
-		if (res.size != size || strcmp(hex, digest + 7) != 0)
-			ret = failf(cl, "blob %s arrived as %lld bytes with sha256 %s, not the %lld its descriptor says",
-			            digest, res.size, hex, size);
+		if (res.size != size || strcmp(hex, digest + 7) != 0) {
+			failf(cl, "blob %s arrived as %lld bytes with sha256 %s, not the %lld its descriptor says",
+			      digest, res.size, hex, size);
+			ret = -2;
+		}
 	}
 	if (ret == 0)
 		store_commit(store, tmp, digest);
@@ -674,6 +696,9 @@ pushblob(struct client *cl, const char *store, const char *digest, long long siz
 		goto done;
 	}
 	from = mountfrom(record, cl->r.host, digest, cl->r.repo);
+	/* a blob of the build cache's, on this registry: mounted from there, never downloaded */
+	if (!from)
+		from = cache_mountfrom(store, cl->r.host, digest, cl->r.repo);
 	if (from) {
 		char *q = xasprintf("mount=%s&from=%s", digest, from);
 		url = apiurl(cl, "%s/blobs/uploads/?%s", q);
@@ -708,6 +733,11 @@ pushblob(struct client *cl, const char *store, const char *digest, long long siz
 	if (strcmp(cl->r.scheme, "https") == 0 && strncmp(up, "https://", 8) != 0) {
 		ret = failf(cl, "%s: the registry %s sends the upload to %.200s, not https: refused", doing,
 		            cl->r.host, up);
+		goto done;
+	}
+	/* a blob this machine took a cache entry's word for: its bytes now */
+	if (cache_blob(store, digest, NULL) < 0) {
+		ret = failf(cl, "%s: the store has no such blob", doing);
 		goto done;
 	}
 	file = store_path(store, digest);
@@ -916,35 +946,31 @@ out:
 	return ret;
 }
 
-/* push the image of the layout (a manifest, or an index and each of its
-   manifests by digest first), then the artifacts that refer to it; a
-   summary line on stdout */
+/* push the image an index.json names (what names it) with the blobs of
+   store (a manifest, or an index and each of its manifests by digest
+   first), then the artifacts that refer to it; a summary line on stdout */
 static int
-push(struct client *cl, const char *layout, const char *ref, const char *record)
+push(struct client *cl, json_t *index, const char *what, const char *store, const char *ref, const char *record)
 {
 	/* the image's blobs, and (apart) the artifacts' */
 	struct pushcounts counts = {0, 0, 0}, artcounts = {0, 0, 0};
 	struct buf data = {0};
-	json_t *index, *mdesc, *idx = NULL, *d;
+	json_t *mdesc, *idx = NULL, *d;
 	const char *mdigest, *mt, *tag;
-	char store[4096], why[256], *path;
+	char why[256];
 	size_t i;
 	int ret = -1, artifacts = 0;
 
 	if (cl->r.digest)
 		return failf(cl, "push to a tag, not a digest");
 	tag = cl->r.tag ? cl->r.tag : "latest";
-	path = xasprintf("%s/index.json", layout);
-	index = readjson(path);
-	free(path);
 	if (oci_checkindex(index, why, sizeof(why)) < 0 || json_array_size(json_object_get(index, "manifests")) < 1) {
-		failf(cl, "%s/index.json names no manifest", layout);
+		failf(cl, "%s names no manifest", what);
 		goto out;
 	}
 	mdesc = json_array_get(json_object_get(index, "manifests"), 0);
 	mdigest = json_string_value(json_object_get(mdesc, "digest"));
 	mt = json_string_value(json_object_get(mdesc, "mediaType"));
-	snprintf(store, sizeof(store), "%s/blobs", layout);
 	if (!base_isindex(mt)) {
 		if (pushmanifest(cl, store, mdigest, mt, tag, record, &counts) < 0)
 			goto out;
@@ -953,7 +979,7 @@ push(struct client *cl, const char *layout, const char *ref, const char *record)
 		if (!idx)
 			goto out;
 		if (oci_checkindex(idx, why, sizeof(why)) < 0) {
-			failf(cl, "%s: %s", layout, why);
+			failf(cl, "%s: %s", what, why);
 			goto out;
 		}
 		json_array_foreach(json_object_get(idx, "manifests"), i, d) {
@@ -981,7 +1007,6 @@ push(struct client *cl, const char *layout, const char *ref, const char *record)
 	ret = 0;
 out:
 	json_decref(idx);
-	json_decref(index);
 	free(data.data);
 	return ret;
 }
@@ -990,10 +1015,131 @@ void
 registry_push(const char *layout, const char *ref, const char *record)
 {
 	struct client cl;
-	char *what = xasprintf("push %s", ref);
+	char *what = xasprintf("push %s", ref), *path = xasprintf("%s/index.json", layout);
+	char *store = xasprintf("%s/blobs", layout);
+	json_t *index = readjson(path);
 
-	if (clientinit(&cl, ref, what, "pull,push") < 0 || push(&cl, layout, ref, record) < 0)
+	if (clientinit(&cl, ref, what, "pull,push") < 0 || push(&cl, index, path, store, ref, record) < 0)
 		fatal("%s", cl.err);
+	json_decref(index);
+	clientfree(&cl);
+	free(store);
+	free(path);
+	free(what);
+}
+
+void
+registry_pushimage(const char *image, const char *store, char *const records[], int nrecords, const char *ref,
+                   const char *record)
+{
+	struct client cl;
+	char *what = xasprintf("push %s", ref);
+	json_t *index = layout_index(image, records, nrecords);
+
+	if (clientinit(&cl, ref, what, "pull,push") < 0 || push(&cl, index, image, store, ref, record) < 0)
+		fatal("%s", cl.err);
+	json_decref(index);
 	clientfree(&cl);
 	free(what);
+}
+
+/*
+ * The build cache's requests (cache.c): one repository, short limits, and
+ * a "not there" told apart from a registry that could not be asked.
+ */
+
+struct client *
+registry_open(const char *repo, const char *what, int push, long timeout, long stall, char *err, size_t errlen)
+{
+	struct client *cl = xmalloc(sizeof(*cl));
+
+	if (clientinit(cl, repo, what, push ? "pull,push" : "pull") < 0) {
+		snprintf(err, errlen, "%s", cl->err);
+		registry_close(cl);
+		return NULL;
+	}
+	cl->timeout = timeout;
+	cl->stall = stall;
+	cl->tries = 2;
+	return cl;
+}
+
+void
+registry_limits(struct client *cl, long timeout, long stall)
+{
+	cl->timeout = timeout;
+	cl->stall = stall;
+}
+
+void
+registry_close(struct client *cl)
+{
+	if (!cl)
+		return;
+	clientfree(cl);
+	free(cl);
+}
+
+const char *
+registry_err(struct client *cl)
+{
+	return cl->err;
+}
+
+int
+registry_gettag(struct client *cl, const char *tag, struct buf *body)
+{
+	static const char *const accept[] = {"Accept: " OCI_MANIFEST, NULL};
+	struct httpreq req = {0};
+	struct httpres res;
+	char *url = apiurl(cl, "%s/manifests/%s", tag);
+	int ret;
+
+	http_init(&res);
+	req.method = "GET";
+	req.url = url;
+	req.headers = accept;
+	ret = request(cl, &req, &res, "look up an entry");
+	if (ret == 0 && res.status == 200) {
+		bufadd(body, res.body.data ? res.body.data : "", res.body.len);
+		ret = 1;
+	} else if (ret == 0 && res.status != 404) {
+		ret = refused(cl, res.status, "look up an entry");
+	}
+	http_free(&res);
+	free(url);
+	return ret;
+}
+
+int
+registry_getblob(struct client *cl, const char *store, const char *digest, long long size)
+{
+	json_t *desc = json_pack("{s:s, s:I}", "digest", digest, "size", (json_int_t)size);
+	int ret;
+
+	if (!desc)
+		fatal("out of memory");
+	ret = getblob(cl, store, desc);
+	json_decref(desc);
+	return ret;
+}
+
+int
+registry_putblob(struct client *cl, const char *store, const char *digest, long long size, const char *record)
+{
+	struct pushcounts counts = {0, 0, 0};
+
+	return pushblob(cl, store, digest, size, record, &counts);
+}
+
+int
+registry_puttag(struct client *cl, const char *tag, const char *data, size_t len, const char *mt)
+{
+	struct buf b = {0};
+	int ret;
+
+	bufadd(&b, data, len);
+	ret = putmanifest(cl, &b, mt, tag, NULL);
+	free(b.data);
+	return ret;
 }

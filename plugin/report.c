@@ -21,31 +21,8 @@
 #include "reader.h"
 #include "fstree.h"
 #include "dpkgdb.h"
+#include "cache.h"
 #include "report.h"
-
-static void
-set(json_t *o, const char *key, json_t *v)
-{
-	if (!v || json_object_set_new(o, key, v) < 0)
-		fatal("out of memory");
-}
-
-static void
-add(json_t *a, json_t *v)
-{
-	if (!v || json_array_append_new(a, v) < 0)
-		fatal("out of memory");
-}
-
-static json_t *
-str(const char *s)
-{
-	char *t = reader_show(s, 0);
-	json_t *j = json_string(t);
-
-	free(t);
-	return j;
-}
 
 static int
 keepdpkg(const char *path)
@@ -63,12 +40,12 @@ treejson(const struct fsnode *n)
 
 	if (n->e && n->e->type != 'd') {
 		type[0] = n->e->type;
-		return json_pack("[o, I, i, i, s]", str(n->name), (json_int_t)n->total, n->layer, n->pkg, type);
+		return json_pack("[o, I, i, i, s]", jsontext(n->name), (json_int_t)n->total, n->layer, n->pkg, type);
 	}
 	kids = json_array();
 	for (c = n->child; c; c = c->next)
-		add(kids, treejson(c));
-	j = json_pack("[o, I, i, i, o]", str(n->name), (json_int_t)n->total, n->layer, -1, kids);
+		jsonappend(kids, treejson(c));
+	j = json_pack("[o, I, i, i, o]", jsontext(n->name), (json_int_t)n->total, n->layer, -1, kids);
 	if (!j)
 		fatal("out of memory");
 	return j;
@@ -87,7 +64,7 @@ sharedjson(const char *users, const char *name)
 		if (!json_is_string(v))
 			fatal("%s: not a list of images", users);
 		if (strcmp(json_string_value(v), name) != 0)
-			add(out, json_incref(v));
+			jsonappend(out, json_incref(v));
 	}
 	json_decref(list);
 	return out;
@@ -119,7 +96,7 @@ layersjson(json_t *spec, const char *name, const struct rimage *img, const struc
 			json_decref(desc);
 			json_object_del(l, "desc");
 			if (json_is_string(json_object_get(l, "users"))) {
-				set(l, "shared", sharedjson(json_string_value(json_object_get(l, "users")), name));
+				jsonset(l, "shared", sharedjson(json_string_value(json_object_get(l, "users")), name));
 				json_object_del(l, "users");
 			}
 		} else {
@@ -128,13 +105,13 @@ layersjson(json_t *spec, const char *name, const struct rimage *img, const struc
 		}
 		if (!l)
 			fatal("out of memory");
-		set(l, "digest", json_string(img->layers[i].digest));
-		set(l, "diffid", json_string(img->layers[i].diffid));
-		set(l, "size", json_integer(img->layers[i].size));
-		set(l, "usize", json_integer(layers[i].usize));
-		set(l, "files", json_integer((json_int_t)files));
-		set(l, "wasted", json_integer(wasted));
-		add(out, l);
+		jsonset(l, "digest", json_string(img->layers[i].digest));
+		jsonset(l, "diffid", json_string(img->layers[i].diffid));
+		jsonset(l, "size", json_integer(img->layers[i].size));
+		jsonset(l, "usize", json_integer(layers[i].usize));
+		jsonset(l, "files", json_integer((json_int_t)files));
+		jsonset(l, "wasted", json_integer(wasted));
+		jsonappend(out, l);
 	}
 	return out;
 }
@@ -152,10 +129,10 @@ packagesjson(json_t *spec, const struct dpkgdb *db)
 			if (strcmp(json_string_value(json_object_get(p, "name")), db->p[i].name) == 0)
 				why = json_deep_copy(json_object_get(p, "why"));
 		}
-		add(out, json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "name", str(db->p[i].name),
-		                   "version", str(db->p[i].version), "architecture", str(db->p[i].arch),
+		jsonappend(out, json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "name", jsontext(db->p[i].name),
+		                   "version", jsontext(db->p[i].version), "architecture", jsontext(db->p[i].arch),
 		                   "bytes", (json_int_t)db->p[i].bytes, "files", (json_int_t)db->p[i].files,
-		                   "licence", str(db->p[i].licence), "why", why ? why : json_array()));
+		                   "licence", jsontext(db->p[i].licence), "why", why ? why : json_array()));
 	}
 	return out;
 }
@@ -169,7 +146,7 @@ wastejson(const struct fstree *t)
 
 	for (i = 0; i < t->nwaste; i++) {
 		path = xasprintf("/%s", t->waste[i].path);
-		add(files, json_pack("{s:o, s:I, s:i, s:i, s:b}", "path", str(path), "size",
+		jsonappend(files, json_pack("{s:o, s:I, s:i, s:i, s:b}", "path", jsontext(path), "size",
 		                     (json_int_t)t->waste[i].size, "layer", t->waste[i].layer, "by", t->waste[i].by,
 		                     "deleted", t->waste[i].deleted));
 		free(path);
@@ -268,10 +245,11 @@ report_build(const char *specpath, const char *html, const char *store)
 		imagefile = json_string_value(json_object_get(plat, "image"));
 		if (!imagefile || !json_is_array(json_object_get(plat, "layers")))
 			fatal("%s: malformed report spec", specpath);
+		cache_ready(imagefile, store);
 		if (!img)
 			img = readjson(imagefile);
 		r = reader_openbuild(imagefile, store);
-		add(platforms, platformjson(plat, json_string_value(json_object_get(spec, "name")), r, NULL));
+		jsonappend(platforms, platformjson(plat, json_string_value(json_object_get(spec, "name")), r, NULL));
 		reader_free(r);
 	}
 	data = json_pack("{s:O, s:s++, s:O, s:o}", "name", json_object_get(spec, "name"), "ref",

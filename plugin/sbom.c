@@ -43,6 +43,7 @@
 #include "store.h"
 #include "license.h"
 #include "nodes.h"
+#include "cache.h"
 #include "sbom.h"
 
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
@@ -53,20 +54,6 @@ enum {
 	/* the most of a copyright file read */
 	MAXCOPYRIGHT = 1 << 20,
 };
-
-static void
-set(json_t *o, const char *key, json_t *v)
-{
-	if (!v || json_object_set_new(o, key, v) < 0)
-		fatal("out of memory");
-}
-
-static void
-append(json_t *a, json_t *v)
-{
-	if (!v || json_array_append_new(a, v) < 0)
-		fatal("out of memory");
-}
 
 /* a package being read for its copyright file */
 struct pkgread {
@@ -134,14 +121,14 @@ sbom_pkginfo(const char *debpath, const char *out)
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		fieldv = deb_field(d.control.data, fields[i][0]);
 		if (fieldv)
-			set(info, fields[i][1], json_string(fieldv));
+			jsonset(info, fields[i][1], json_string(fieldv));
 		free(fieldv);
 	}
 	if (r.found && r.copyright.data)
 		lic = license_dep5(r.copyright.data, refs);
 	if (lic)
-		set(info, "license", json_string(lic));
-	set(info, "licenserefs", refs);
+		jsonset(info, "license", json_string(lic));
+	jsonset(info, "licenserefs", refs);
 	free(lic);
 	text = dumpjson(info);
 	updatefile(out, text, strlen(text));
@@ -181,29 +168,6 @@ purlescape(const char *s)
 			bufprintf(&b, "%%%02X", c);
 	}
 	return b.data ? b.data : xstrdup("");
-}
-
-/* s as a JSON string: a byte that is not part of valid UTF-8 (a file name
-   may have them) is shown as \xHH */
-static json_t *
-jsontext(const char *s)
-{
-	struct buf b = {0};
-	json_t *j;
-	size_t n;
-
-	if (utf8valid(s))
-		return json_string(s);
-	for (; *s; s += n ? n : 1) {
-		n = utf8seq(s);
-		if (n)
-			bufadd(&b, s, n);
-		else
-			bufprintf(&b, "\\x%02x", (unsigned char)*s);
-	}
-	j = json_string(b.data ? b.data : "");
-	free(b.data);
-	return j;
 }
 
 static json_t *
@@ -334,7 +298,8 @@ layerfiles(const char *store, const char *digest, json_t *entries, size_t *count
 		fatal("%s: layer %s: %s", what, digest, archiveerr(a));
 	archive_read_free(a);
 	free(blob);
-	qsort(files, n, sizeof(*files), bypath);
+	if (n > 1)
+		qsort(files, n, sizeof(*files), bypath);
 	*count = n;
 	return files;
 }
@@ -373,17 +338,6 @@ str(json_t *o, const char *key, const char *path)
 	if (!v)
 		fatal("%s: no '%s'", path, key);
 	return v;
-}
-
-static void
-rfc3339(long long t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm))
-		fatal("epoch %lld out of range", t);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* the image itself: a CONTAINER package with its oci purl */
@@ -492,12 +446,12 @@ debpackage(json_t *d, json_t *refs, const char *specpath, char **id)
 		fatal("out of memory");
 	if (json_string_value(json_object_get(pi, "maintainer"))) {
 		who = supplier(json_string_value(json_object_get(pi, "maintainer")));
-		set(pkg, "supplier", json_string(who));
+		jsonset(pkg, "supplier", json_string(who));
 	}
 	if (json_string_value(json_object_get(pi, "homepage")))
-		set(pkg, "homepage", json_string(json_string_value(json_object_get(pi, "homepage"))));
+		jsonset(pkg, "homepage", json_string(json_string_value(json_object_get(pi, "homepage"))));
 	json_object_foreach(json_object_get(pi, "licenserefs"), key, ref)
-		set(refs, key, json_incref(ref));
+		jsonset(refs, key, json_incref(ref));
 	free(ns);
 	free(pname);
 	free(pversion);
@@ -534,7 +488,7 @@ sorted(json_t *a, const char *key)
 	sortkey = key;
 	qsort(items, n, sizeof(*items), byid);
 	for (i = 0; i < n; i++)
-		append(out, json_incref(items[i]));
+		jsonappend(out, json_incref(items[i]));
 	free(items);
 	json_decref(a);
 	return out;
@@ -555,29 +509,34 @@ byrelation(const void *a, const void *b)
 void
 sbom_write(const char *specpath, const char *imagepath, const char *record, const char *spdxout, const char *store)
 {
-	json_t *spec = nodes_readspec(specpath), *img = readjson(imagepath);
+	json_t *spec, *img;
 	json_t *packages = json_array(), *files = json_array(), *rels = json_array(), *refs = json_object();
 	json_t *doc, *d, *l, *ids = json_object(), *extracted = json_array(), *ref, *mdesc, *art, *cdesc, *rec;
 	json_t *layerpkg, *hasfiles;
 	struct relation *relv;
-	const char *key, *platform = str(spec, "platform", specpath);
+	const char *key, *platform;
 	char created[32], hex[65], digest[72], empty[72], vcode[41], *id, *text, *ns;
 	struct file *fl;
 	size_t i, j, n;
 
 	if (!packages || !files || !rels || !refs || !ids || !extracted)
 		fatal("out of memory");
+	/* the layers it reads, from the build cache where this build took an entry's word for them */
+	cache_ready(imagepath, store);
+	spec = nodes_readspec(specpath);
+	img = readjson(imagepath);
+	platform = str(spec, "platform", specpath);
 	rfc3339(json_integer_value(json_object_get(spec, "epoch")), created);
-	append(packages, imagepackage(spec, img, specpath));
-	append(rels, relation("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image"));
+	jsonappend(packages, imagepackage(spec, img, specpath));
+	jsonappend(rels, relation("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image"));
 	if (json_object_get(spec, "base")) {
-		append(packages, basepackage(json_object_get(spec, "base"), specpath));
-		append(rels, relation("SPDXRef-Image", "CONTAINS", "SPDXRef-Base"));
+		jsonappend(packages, basepackage(json_object_get(spec, "base"), specpath));
+		jsonappend(rels, relation("SPDXRef-Image", "CONTAINS", "SPDXRef-Base"));
 	}
 	json_array_foreach(json_object_get(spec, "packages"), i, d) {
-		append(packages, debpackage(d, refs, specpath, &id));
-		append(rels, relation("SPDXRef-Image", "CONTAINS", id));
-		set(ids, str(d, "name", specpath), json_string(id));
+		jsonappend(packages, debpackage(d, refs, specpath, &id));
+		jsonappend(rels, relation("SPDXRef-Image", "CONTAINS", id));
+		jsonset(ids, str(d, "name", specpath), json_string(id));
 		free(id);
 	}
 	json_array_foreach(json_object_get(spec, "packages"), i, d) {
@@ -585,7 +544,7 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 		json_array_foreach(json_object_get(d, "depends"), j, ref) {
 			const char *to = json_string_value(json_object_get(ids, json_string_value(ref) ? json_string_value(ref) : ""));
 			if (to)
-				append(rels, relation(from, "DEPENDS_ON", to));
+				jsonappend(rels, relation(from, "DEPENDS_ON", to));
 		}
 	}
 	json_array_foreach(json_object_get(spec, "layers"), i, l) {
@@ -608,9 +567,9 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 			if (!f)
 				fatal("out of memory");
 			if (fl[j].comment)
-				set(f, "comment", jsontext(fl[j].comment));
-			append(files, f);
-			append(hasfiles, json_string(fid));
+				jsonset(f, "comment", jsontext(fl[j].comment));
+			jsonappend(files, f);
+			jsonappend(hasfiles, json_string(fid));
 			free(fid);
 		}
 		verification(fl, n, vcode);
@@ -623,8 +582,8 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 		                     json_string_value(json_object_get(l, "where")) ? json_string_value(json_object_get(l, "where")) : "?");
 		if (!layerpkg)
 			fatal("out of memory");
-		append(packages, layerpkg);
-		append(rels, relation("SPDXRef-Image", "CONTAINS", lid));
+		jsonappend(packages, layerpkg);
+		jsonappend(rels, relation("SPDXRef-Image", "CONTAINS", lid));
 		for (j = 0; j < n; j++)
 			free(fl[j].path);
 		free(fl);
@@ -632,7 +591,7 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 		json_decref(desc);
 	}
 	json_object_foreach(refs, key, ref)
-		append(extracted, json_pack("{s:s, s:s, s:s}", "licenseId", key, "extractedText", json_string_value(ref),
+		jsonappend(extracted, json_pack("{s:s, s:s, s:s}", "licenseId", key, "extractedText", json_string_value(ref),
 		                            "name", key + 11));
 	n = json_array_size(rels);
 	relv = xcalloc(n ? n : 1, sizeof(*relv));
@@ -643,7 +602,7 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 	qsort(relv, n, sizeof(*relv), byrelation);
 	json_array_clear(rels);
 	for (i = 0; i < n; i++) {
-		append(rels, relv[i].rel);
+		jsonappend(rels, relv[i].rel);
 		free(relv[i].text);
 	}
 	free(relv);
@@ -653,9 +612,9 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 	                "packages", sorted(packages, "SPDXID"), "files", files, "relationships", rels);
 	if (!doc)
 		fatal("out of memory");
-	set(doc, "name", json_sprintf("%s (%s)", str(spec, "name", specpath), platform));
+	jsonset(doc, "name", json_sprintf("%s (%s)", str(spec, "name", specpath), platform));
 	if (json_array_size(extracted) > 0)
-		set(doc, "hasExtractedLicensingInfos", sorted(extracted, "licenseId"));
+		jsonset(doc, "hasExtractedLicensingInfos", sorted(extracted, "licenseId"));
 	else
 		json_decref(extracted);
 	/* the namespace: the document's own digest, so the same contents name themselves the same */
@@ -663,7 +622,7 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 	sha256hex(text, strlen(text), hex);
 	free(text);
 	ns = xasprintf("https://spdx.org/spdxdocs/imagegen/%s-%s", str(spec, "name", specpath), hex);
-	set(doc, "documentNamespace", json_string(ns));
+	jsonset(doc, "documentNamespace", json_string(ns));
 	free(ns);
 	text = dumpjson(doc);
 	if (updatefile(spdxout, text, strlen(text)) && makemode)
@@ -683,7 +642,7 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 	if (!art)
 		fatal("out of memory");
 	d = store_putjson(store, MT_MANIFEST, art);
-	set(d, "artifactType", json_string(MT_SPDX));
+	jsonset(d, "artifactType", json_string(MT_SPDX));
 	rec = json_pack("{s:o, s:[s, s, O], s:O, s:s}", "artifact", d, "blobs", empty, digest,
 	                json_object_get(d, "digest"), "subject", json_object_get(mdesc, "digest"), "platform", platform);
 	if (!rec)

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <dirent.h>
-#include <signal.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <jansson.h>
@@ -40,30 +38,6 @@ store_path(const char *store, const char *digest)
 	return xasprintf("%s/sha256/%s", store, digest + 7);
 }
 
-/* remove the temporaries of writers no longer running: a writer killed
-   mid-blob leaves one, named for its pid */
-static void
-sweep(const char *dir)
-{
-	struct dirent *de;
-	char *end, *p;
-	long pid;
-	DIR *d = opendir(dir);
-
-	while (d && (de = readdir(d))) {
-		pid = strtol(de->d_name, &end, 10);
-		if (end == de->d_name || *end != '.' || pid <= 0 || pid == (long)getpid())
-			continue;
-		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
-			p = xasprintf("%s/%s", dir, de->d_name);
-			unlink(p);
-			free(p);
-		}
-	}
-	if (d)
-		closedir(d);
-}
-
 int
 store_tmp(const char *store, char **tmp)
 {
@@ -74,7 +48,7 @@ store_tmp(const char *store, char **tmp)
 	if (mkdirs(dir) < 0 || mkdirs(blobs) < 0)
 		fatal("mkdir %s:", blobs);
 	if (!swept) {
-		sweep(dir);
+		sweepdead(dir, "");
 		swept = 1;
 	}
 	*tmp = xasprintf("%s/%ld.XXXXXX", dir, (long)getpid());

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -217,6 +218,63 @@ utf8valid(const char *s)
 	return 1;
 }
 
+char *
+utf8show(const char *s, int controls)
+{
+	struct buf b = {0};
+	size_t n;
+
+	bufadd(&b, "", 0);
+	while (*s) {
+		n = utf8seq(s);
+		if (n == 0 || (controls && n == 1 && ((unsigned char)*s < 0x20 || *s == 0x7f))) {
+			bufprintf(&b, "\\x%02x", (unsigned char)*s);
+			s++;
+			continue;
+		}
+		bufadd(&b, s, n);
+		s += n;
+	}
+	return b.data;
+}
+
+json_t *
+jsontext(const char *s)
+{
+	char *t = utf8show(s, 0);
+	json_t *j = json_string(t);
+
+	free(t);
+	if (!j)
+		fatal("out of memory");
+	return j;
+}
+
+void
+jsonset(json_t *o, const char *key, json_t *v)
+{
+	if (!v || json_object_set_new(o, key, v) < 0)
+		fatal("out of memory");
+}
+
+void
+jsonappend(json_t *a, json_t *v)
+{
+	if (!v || json_array_append_new(a, v) < 0)
+		fatal("out of memory");
+}
+
+void
+rfc3339(long long t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm))
+		fatal("epoch %lld out of range", t);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 const char *
 showname(const char *name)
 {
@@ -282,23 +340,19 @@ tmpname(const char *path)
 }
 
 void
-sweeptmp(const char *path)
+sweepdead(const char *dir, const char *prefix)
 {
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-	char *dir = slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup("."), *prefix, *end, *p;
-	size_t n;
+	size_t n = strlen(prefix);
 	struct dirent *de;
+	char *end, *p;
 	long pid;
-	DIR *d;
+	DIR *d = opendir(*dir ? dir : "/");
 
-	prefix = xasprintf("%s.tmp", base);
-	n = strlen(prefix);
-	d = opendir(*dir ? dir : "/");
 	while (d && (de = readdir(d))) {
 		if (strncmp(de->d_name, prefix, n) != 0)
 			continue;
 		pid = strtol(de->d_name + n, &end, 10);
-		if (end == de->d_name + n || *end || pid <= 0 || pid == (long)getpid())
+		if (end == de->d_name + n || (*end && *end != '.') || pid <= 0 || pid == (long)getpid())
 			continue;
 		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
 			p = xasprintf("%s/%s", dir, de->d_name);
@@ -308,6 +362,16 @@ sweeptmp(const char *path)
 	}
 	if (d)
 		closedir(d);
+}
+
+void
+sweeptmp(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup(".");
+	char *prefix = xasprintf("%s.tmp", base);
+
+	sweepdead(dir, prefix);
 	free(prefix);
 	free(dir);
 }

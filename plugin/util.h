@@ -63,8 +63,10 @@ const char *showname(const char *name);
 int readall(const char *path, struct buf *b);
 /* "path.tmp<pid>": where this process writes path before renaming it (free it) */
 char *tmpname(const char *path);
-/* remove what writers that are no longer running left of path: its
-   tmpname siblings of pids not running (a kill -9 leaves them) */
+/* remove the files of dir named PREFIX<pid>[.anything] whose writer, pid,
+   is no longer running (what a kill -9 leaves) */
+void sweepdead(const char *dir, const char *prefix);
+/* sweepdead of path's tmpname siblings */
 void sweeptmp(const char *path);
 /* make the directory and its parents (mode 0755); -1 on failure */
 int mkdirs(const char *path);
@@ -119,6 +121,17 @@ const char *hostarch(void);
 long long sourcedate(void);
 /* libarchive's message for its last error, never NULL */
 const char *archiveerr(struct archive *a);
+/* s with each byte that is not part of valid UTF-8 (and with controls set,
+   each control character) as \xHH, in a new string */
+char *utf8show(const char *s, int controls);
+/* a JSON string of s as utf8show(s, 0) shows it; exits on failure */
+struct json_t *jsontext(const char *s);
+/* set o[key] = v (taking v over), or exit: v NULL means out of memory */
+void jsonset(struct json_t *o, const char *key, struct json_t *v);
+/* append v to a (taking it over), or exit */
+void jsonappend(struct json_t *a, struct json_t *v);
+/* seconds since 1970 as RFC 3339 UTC, "1970-01-01T00:00:00Z", in out[32] */
+void rfc3339(long long t, char out[32]);
 /* parse a JSON file, or exit naming the file and line */
 struct json_t *readjson(const char *path);
 /* canonical JSON text (sorted keys, no insignificant whitespace); free it */

@@ -101,9 +101,16 @@ function M.write(P, exe, plugin)
       if d and not seen[d] then dirs[#dirs + 1] = d; seen[d] = true end
       if not native.spell(o, "make") then aliased[#aliased + 1] = { native.alias(o) } end
     end
-    w(paths(c.outputs), #c.outputs > 1 and " &: " or ": ", paths(c.inputs))
-    say(c.description)
-    run(value(plan.commandline(c, dirs, aliased)))
+    if c.cached then
+      w(paths(c.outputs), #c.outputs > 1 and " &: " or ": ", path(c.cached), " ", paths(c.inputs), " $(IMAGEGEN)")
+      say(c.description)
+      run("$(IMAGEGEN) cached -m ", q(c.cached), " $(imagegen_store) sh -c ",
+        value(plan.shellquote(plan.commandline(c, dirs, aliased))))
+    else
+      w(paths(c.outputs), #c.outputs > 1 and " &: " or ": ", paths(c.inputs))
+      say(c.description)
+      run(value(plan.commandline(c, dirs, aliased)))
+    end
     w("")
   end
 
@@ -125,8 +132,13 @@ function M.write(P, exe, plugin)
   end
 
   for _, f in ipairs(P.pkginfos) do
-    w(path(f.out), ": ", path(f.deb), " $(IMAGEGEN)")
-    run("$(IMAGEGEN) pkginfo ", q(f.deb), " $@")
+    if f.cached then
+      w(path(f.out), ": ", path(f.cached), " $(IMAGEGEN)")
+      run("$(IMAGEGEN) cached -m ", q(f.cached), " $(imagegen_store) $(IMAGEGEN) pkginfo ", q(f.deb), " ", q(f.out))
+    else
+      w(path(f.out), ": ", path(f.deb), " $(IMAGEGEN)")
+      run("$(IMAGEGEN) pkginfo ", q(f.deb), " $@")
+    end
     w("")
   end
 
@@ -156,8 +168,9 @@ function M.write(P, exe, plugin)
     for i, sb in ipairs(img.sboms) do
       records[i] = sb.record
       w(path(sb.record), " ", path(sb.spdx), " &: ", path(sb.spec), " ", path(sb.image), " ", paths(sb.inputs),
-        " $(IMAGEGEN)")
-      run("$(IMAGEGEN) sbom -m ", q(sb.spec), " ", q(sb.image), " ", q(sb.record), " ", q(sb.spdx),
+        sb.cached and (" " .. path(sb.cached)) or "", " $(IMAGEGEN)")
+      run(sb.cached and ("$(IMAGEGEN) cached -m " .. q(sb.cached) .. " $(imagegen_store) ") or "",
+        "$(IMAGEGEN) sbom -m ", q(sb.spec), " ", q(sb.image), " ", q(sb.record), " ", q(sb.spdx),
         " $(imagegen_store)")
       w("")
     end
@@ -183,7 +196,13 @@ function M.write(P, exe, plugin)
     w(".PHONY: ", path(img.name))
     w(path(img.name), ": ", path(img.index))
     w("")
-    if img.push then
+    if img.push and img.pushimage then
+      -- from the image file and the store: a layer the cache had needs no bytes here
+      w(".PHONY: push-", path(img.name))
+      w("push-", path(img.name), ": ", path(img.image), " ", paths(records), " $(IMAGEGEN)")
+      run("$(IMAGEGEN) push --image ", q(img.image), " $(imagegen_store) ", q(img.push), table.concat(qrecords))
+      w("")
+    elseif img.push then
       w(".PHONY: push-", path(img.name))
       w("push-", path(img.name), ": ", path(img.index))
       run("$(IMAGEGEN) push ", q(img.dir), " ", q(img.push))

@@ -76,6 +76,14 @@ function M.write(P, exe)
   w("  command = $cmd")
   w("  description = $desc")
   w("")
+  if P.cache then
+    -- an edge whose outputs may come from the build cache: the command runs only when they do not
+    w("rule cached")
+    w("  command = $imagegen cached $in $store $argv")
+    w("  description = $desc")
+    w("  restat = 1")
+    w("")
+  end
   if #P.fetches > 0 then
     -- a fetched file is named by its sha256: once there it is never stale,
     -- even in a new build folder whose log does not know it (generator = 1)
@@ -136,7 +144,13 @@ function M.write(P, exe)
   w("")
   local pushes = false
   for _, img in ipairs(P.images) do pushes = pushes or img.push ~= nil end
-  if pushes then
+  if pushes and P.cache then
+    w("rule push")
+    w("  command = $imagegen push --image $in $store $ref $sboms")
+    w("  description = PUSH $ref")
+    w("  pool = console")
+    w("")
+  elseif pushes then
     w("rule push")
     w("  command = $imagegen push $dir $ref")
     w("  description = PUSH $ref")
@@ -166,8 +180,13 @@ function M.write(P, exe)
         if d and not seen[d] then dirs[#dirs + 1] = d; seen[d] = true end
       end
     end
-    w("build ", paths(c.outputs), ": cmd ", paths(c.inputs))
-    w("  cmd = ", value(plan.commandline(c, dirs, made)))
+    if c.cached then
+      w("build ", paths(c.outputs), ": cached ", path(c.cached), " | ", paths(c.inputs), " $imagegen")
+      w("  argv = sh -c ", value(plan.shellquote(plan.commandline(c, dirs, made))))
+    else
+      w("build ", paths(c.outputs), ": cmd ", paths(c.inputs))
+      w("  cmd = ", value(plan.commandline(c, dirs, made)))
+    end
     w("  desc = ", value(c.description))
   end
   if #P.commands > 0 then w("") end
@@ -189,8 +208,14 @@ function M.write(P, exe)
     w("")
   end
   for _, f in ipairs(P.pkginfos) do
-    w("build ", path(f.out), ": pkginfo ", path(f.deb), " | $imagegen")
-    w("  name = ", value(f.name))
+    if f.cached then
+      w("build ", path(f.out), ": cached ", path(f.cached), " | $imagegen")
+      w("  argv = $imagegen pkginfo ", value(quoted(f.deb)), " ", value(quoted(f.out)))
+      w("  desc = PKGINFO ", value(f.name))
+    else
+      w("build ", path(f.out), ": pkginfo ", path(f.deb), " | $imagegen")
+      w("  name = ", value(f.name))
+    end
     w("")
   end
   for _, l in ipairs(P.layers) do
@@ -213,10 +238,18 @@ function M.write(P, exe)
     end
     local records = {}
     for i, sb in ipairs(img.sboms) do
-      w("build ", path(sb.record), " ", path(sb.spdx), ": sbom ", path(sb.spec), " | ", path(sb.image), " ",
-        #sb.inputs > 0 and (paths(sb.inputs) .. " ") or "", "$imagegen")
-      w("  image = ", value(path(sb.image)))
-      w("  spdx = ", value(sb.spdx))
+      if sb.cached then
+        w("build ", path(sb.record), " ", path(sb.spdx), ": cached ", path(sb.cached), " | ", path(sb.spec), " ",
+          path(sb.image), " ", #sb.inputs > 0 and (paths(sb.inputs) .. " ") or "", "$imagegen")
+        w("  argv = $imagegen sbom ", value(quoted(sb.spec)), " ", value(quoted(sb.image)), " ", value(quoted(sb.record)),
+          " ", value(quoted(sb.spdx)), " $store")
+        w("  desc = SBOM ", value(sb.spdx))
+      else
+        w("build ", path(sb.record), " ", path(sb.spdx), ": sbom ", path(sb.spec), " | ", path(sb.image), " ",
+          #sb.inputs > 0 and (paths(sb.inputs) .. " ") or "", "$imagegen")
+        w("  image = ", value(path(sb.image)))
+        w("  spdx = ", value(sb.spdx))
+      end
       w("")
       records[i] = sb.record
     end
@@ -238,7 +271,14 @@ function M.write(P, exe)
     w("")
     w("build ", path(img.name), ": phony ", path(img.index))
     w("")
-    if img.push then
+    if img.push and img.pushimage then
+      -- from the image file and the store: a layer the cache had needs no bytes here
+      w("build push-", path(img.name), ": push ", path(img.image), " | ", #records > 0 and (paths(records) .. " ") or "",
+        "$imagegen")
+      w("  ref = ", value(img.push))
+      if #records > 0 then w("  sboms = ", paths(records)) end
+      w("")
+    elseif img.push then
       -- never made, so always run when asked for
       w("build push-", path(img.name), ": push ", path(img.index))
       w("  dir = ", value(img.dir))

@@ -20,9 +20,11 @@
 #   examples/debian (nginx-light) from the machine's apt sources: a cold build
 #     (no download cache) and a warm one (downloads and layers cached, a new
 #     build folder), beside mmdebstrap --variant=extract of the same packages
+#   cache: a cold machine's build and push of the monorepo and examples/debian
+#     with and without a warm build cache, as ratios (tests/bench-cache.sh)
 #
 # Environment: RUNS (default 5), BENCH_DIR (default tests/work/bench),
-# PARTS (default "layer big mono startup resolver debian"), BIG=0 to skip
+# PARTS (default "layer big mono startup resolver debian cache"), BIG=0 to skip
 # the 1 GB tree, SCALE=0 to keep the monorepo part to 100 images.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -118,7 +120,7 @@ for name, secs, kb in rows:
 PY
 }
 
-PARTS=${PARTS:-layer big mono startup resolver debian}
+PARTS=${PARTS:-layer big mono startup resolver debian cache}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 echo "# imagegen benchmark: $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%Y-%m-%d), load $(cut -d' ' -f1 /proc/loadavg)"
@@ -395,4 +397,9 @@ print(','.join(p['name'] for p in ps), len(ps), sum(p['size'] for p in ps) // 10
 	echo
 	table mmdebstrap_extract "x mmdebstrap"
 	echo
+fi
+
+# a cold machine with and without a warm build cache (tests/bench-cache.sh)
+if part cache; then
+	. "$top/tests/bench-cache.sh"
 fi

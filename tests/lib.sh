@@ -165,3 +165,30 @@ json.dump(c, open(sys.argv[1], "w"))
 PY
 	(cd "$b" && timeout 120 runc run "imagegen-test-$$-$(basename "$b")" < /dev/null)
 }
+
+# registry NAME [HTPASSWD]: start Debian's docker-registry storing in $W/NAME
+# (with basic auth from HTPASSWD), on the port the kernel gives it; sets
+# REGPID and, once it listens, REG (host:port). stopregistry ends it.
+registry() {
+	sed "s|^\( *rootdirectory:\).*|\1 $W/$1|" "$TOP/tests/containers/registry.yml" > "$W/$1.yml"
+	if [ -n "${2:-}" ]; then
+		printf 'auth:\n  htpasswd:\n    realm: basic-realm\n    path: %s\n' "$2" >> "$W/$1.yml"
+	fi
+	startregistry "$1"
+}
+
+# startregistry NAME: run the registry of $W/NAME.yml (which says 127.0.0.1:0)
+startregistry() {
+	docker-registry serve "$W/$1.yml" >> "$W/$1.log" 2>&1 &
+	REGPID=$!
+	if ! port=$(listenport "$REGPID" 2>> "$W/$1.log"); then
+		fail "registry: $1 did not start: $(tail -n 3 "$W/$1.log")"
+		return 1
+	fi
+	REG=127.0.0.1:$port
+}
+
+stopregistry() {
+	[ -z "${REGPID:-}" ] || stop "$REGPID"
+	REGPID=
+}

@@ -5,7 +5,13 @@ cd "$W" || exit 1
 
 "$IMAGEGEN" --help > help.out 2>&1
 same "--help exits 0" 0 $?
-contains "--help shows the usage" help.out "usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C] DEFINITION.lua"
+contains "--help shows the usage" help.out "usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C]"
+contains "--help shows the usage's second line" help.out "[--cache HOST/REPOSITORY [--cache-push]] DEFINITION.lua"
+contains "--help documents the build cache" help.out "--cache HOST/REPOSITORY"
+contains "--help documents who may write it" help.out "whoever writes the cache decides what a hit holds"
+contains "--help documents IMAGEGEN_CACHE_REPO" help.out "IMAGEGEN_CACHE_REPO"
+contains "--help documents IMAGEGEN_CACHE_TIMEOUT" help.out "IMAGEGEN_CACHE_TIMEOUT"
+contains "--help documents the cached helper" help.out "cached SPEC STORE COMMAND..."
 contains "--help documents the layer helper" help.out "layer SPEC DESC DEPFILE STORE"
 contains "--help documents SOURCE_DATE_EPOCH" help.out "SOURCE_DATE_EPOCH"
 contains "--help documents imagegen diff" help.out "imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE"

@@ -13,31 +13,7 @@ workdir registry
 export IMAGEGEN_CACHE="$W/cache"
 REGPID=
 
-# registry NAME [htpasswd]: start a registry storing in $W/NAME, set REG (host:port) and REGPID
-registry() {
-	sed "s|^\( *rootdirectory:\).*|\1 $W/$1|" "$TOP/tests/containers/registry.yml" > "$W/$1.yml"
-	if [ -n "${2:-}" ]; then
-		printf 'auth:\n  htpasswd:\n    realm: basic-realm\n    path: %s\n' "$2" >> "$W/$1.yml"
-	fi
-	startregistry "$1"
-}
-
-# startregistry NAME: run the registry of $W/NAME.yml on the port the kernel
-# gives it (the file says 127.0.0.1:0); set REGPID and, once it listens, REG
-startregistry() {
-	docker-registry serve "$W/$1.yml" >> "$W/$1.log" 2>&1 &
-	REGPID=$!
-	if ! port=$(listenport "$REGPID" 2>> "$W/$1.log"); then
-		fail "registry: $1 did not start: $(tail -n 3 "$W/$1.log")"
-		return 1
-	fi
-	REG=127.0.0.1:$port
-}
-
-stopregistry() {
-	[ -z "$REGPID" ] || stop "$REGPID"
-	REGPID=
-}
+# registry, startregistry and stopregistry: see lib.sh
 TOKENPID=
 trap 'stopregistry; [ -z "$TOKENPID" ] || stop "$TOKENPID"' EXIT
 

@@ -30,7 +30,7 @@ same "make: then up to date" "" "$(make -s -f images.mk -q out/api.html || echo 
 # what the generator knows: declarations, shared layers
 cd "$W/b1" || exit 1
 check "api: the config layer names its declaration" python3 "$TOP/tests/pagecheck.py" out/api.html - data \
-	'[l["where"] for l in d["platforms"][0]["layers"] if l["source"] == "layers: config"] == ["../src/services/api/build.lua:10"]'
+	'[l["where"] for l in d["platforms"][0]["layers"] if l["source"] == "layers: config"] == ["../src/services/api/build.lua:11"]'
 check "api: the file entries name their declaration" python3 "$TOP/tests/pagecheck.py" out/api.html - data \
 	'any(e["path"] == "/etc/api/api.conf" and e["ctx"].endswith("files[1]: /etc/api/api.conf") for l in d["platforms"][0]["layers"] for e in l.get("entries", []))'
 check "api: the base's layer is shared with base and web" python3 "$TOP/tests/pagecheck.py" out/api.html - data \

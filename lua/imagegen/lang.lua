@@ -114,7 +114,7 @@ Command.__name = "imagegen.command"
 local layerfields = set { "name", "files" }
 local entryfields = set { "mode", "uid", "gid", "xattrs" }
 local treefields = set { "mode", "dirmode", "follow" }
-local commandfields = set { "outputs", "inputs", "run", "description" }
+local commandfields = set { "outputs", "inputs", "run", "description", "cache" }
 
 function M.newgraph(top)
   return {
@@ -650,6 +650,9 @@ local function declarations(G, file)
       cmd.argv = stringlist(where, "run", t.run)
     end
     if t.description ~= nil and not isstring(t.description) then fail(where, "description: expected a string") end
+    -- outputs from the build cache (--cache), keyed by the run and the inputs' contents
+    if t.cache ~= nil and type(t.cache) ~= "boolean" then fail(where, "cache: expected true or false") end
+    cmd.cache = t.cache == true
     G.commands[#G.commands + 1] = cmd
     return cmd
   end

@@ -11,12 +11,18 @@ local path = require "imagegen.path"
 
 local M = {}
 
-local usage = "usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression gzip|zstd|none] DEFINITION.lua\n" ..
+local usage = "usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression gzip|zstd|none]\n" ..
+  "                [--cache HOST/REPOSITORY [--cache-push]] DEFINITION.lua\n" ..
   "       imagegen lock DEFINITION.lua (imagegen --help for more)"
 
 local function usageerror(msg)
   io.stderr:write("imagegen: ", msg, "\n", usage, "\n")
   return 2
+end
+
+-- a build cache's repository: host[:port]/repository, no tag or digest
+local function cacherepo(s)
+  return s:match("^[^/@%s]+/[a-z0-9][a-z0-9._/%-]*$") and not s:find("//") and not s:find("/$")
 end
 
 function M.main(args)
@@ -27,6 +33,15 @@ function M.main(args)
   collectgarbage("incremental", 1000)
   local backend, output, def, exe, plugin = "ninja", nil, nil, nil, false
   local locked, lockmode, compression = false, false, nil
+  local cache, cachepush = native.getenv("IMAGEGEN_CACHE_REPO"), native.getenv("IMAGEGEN_CACHE_PUSH")
+  if cache == "" then cache = nil end
+  if cache and not cacherepo(cache) then
+    return usageerror("IMAGEGEN_CACHE_REPO='" .. cache .. "' is not a registry repository, host[:port]/repository")
+  end
+  if cachepush and cachepush ~= "" and cachepush ~= "0" and cachepush ~= "1" then
+    return usageerror("IMAGEGEN_CACHE_PUSH='" .. cachepush .. "' is not 0 or 1")
+  end
+  cachepush = cachepush == "1"
   local i = 1
   if args[1] == "lock" then
     lockmode = true
@@ -46,6 +61,15 @@ function M.main(args)
     elseif a == "--locked" then
       locked = true
       i = i + 1
+    elseif a == "--cache" then
+      cache = args[i + 1]
+      if not cache or not cacherepo(cache) then
+        return usageerror("--cache takes a registry repository, host[:port]/repository")
+      end
+      i = i + 2
+    elseif a == "--cache-push" then
+      cachepush = true
+      i = i + 1
     elseif a == "--compression" then
       compression = args[i + 1]
       if not lang.compressions[compression or ""] then
@@ -62,6 +86,7 @@ function M.main(args)
     end
   end
   if not def then return usageerror("no definition file") end
+  if cachepush and not cache then return usageerror("--cache-push needs a cache: --cache HOST/REPOSITORY") end
   local ok, rules = pcall(require, "rules." .. backend)
   if not ok or not backend:match("^%w+$") then
     return usageerror("unknown backend '" .. backend .. "' (known: ninja, make)")
@@ -85,10 +110,17 @@ function M.main(args)
     table.insert(regenargs, 1, compression)
     table.insert(regenargs, 1, "--compression")
   end
-  local P = plan.build(G, regenargs, output)
+  if cachepush then table.insert(regenargs, 1, "--cache-push") end
+  if cache then
+    table.insert(regenargs, 1, cache)
+    table.insert(regenargs, 1, "--cache")
+  end
+  local P = plan.build(G, regenargs, output, cache and { repo = cache, push = cachepush })
   local text = rules.write(P, exe or native.exe(), plugin)
   for _, s in ipairs(P.specs) do native.writefile(s.path, s.text) end
   for _, p in ipairs(P.aliases) do native.makealias(p) end
+  -- a build that had a cache and has none now: its helpers find none
+  if not cache and native.stat(plan.cacheconf) then native.writefile(plan.cacheconf, "{}\n") end
   if plugin then return text end
   -- make compares mtimes only: an unchanged file is touched so that it is
   -- newer than the definitions it was made from

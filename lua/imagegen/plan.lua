@@ -24,6 +24,15 @@
 --               STORE; the layout takes the records: layout IMAGE DIR STORE
 --               RECORD...
 --   pkginfos  { deb, out, name }  imagegen pkginfo DEB OUT (for the SBOMs)
+--   cache     { repo, push } with --cache, else nil. Then: no fetches (a
+--             layer of packages and a pkginfo fetch their .debs themselves
+--             when the cache does not have what they make); cached, on a
+--             command with cache = true, a pkginfo and an SBOM (sboms'
+--             cached): the spec of imagegen cached SPEC STORE COMMAND...,
+--             which runs the command only when the cache does not have its
+--             outputs; pushimage on images: push-NAME pushes the image file
+--             (imagegen push --image IMAGE STORE REF RECORD...), not the
+--             layout, so it needs no layer's bytes
 -- }
 -- Every file a helper reads that the generator writes (layer and image specs)
 -- is listed in plan.specs with its contents; the caller writes them, and
@@ -36,6 +45,9 @@ local resolve = require "imagegen.resolve"
 local report = require "imagegen.report"
 
 local M = {}
+
+-- what the helpers read the build's cache from (plugin/cache.c)
+M.cacheconf = ".imagegen/cache.json"
 
 -- a word for POSIX sh, on one line, since neither build.ninja nor a make
 -- recipe can hold a newline: quoted when it needs to be, and a newline or
@@ -156,7 +168,8 @@ local function layerspec(G, l)
   -- a layer of packages alone is kept in the download cache for any build folder (pkglayer.c)
   return json.encode { name = l.id, epoch = G.epoch, compression = l.compression,
     level = lang.compressions[l.compression], entries = entries,
-    layercache = debs and #entries > 0 and (native.cachedir() .. "/layer") or nil } .. "\n", inputs
+    layercache = debs and #entries > 0 and (native.cachedir() .. "/layer") or nil } .. "\n", inputs,
+    debs and #entries > 0
 end
 
 -- an imported base: the helper's arguments, its output and its inputs
@@ -244,12 +257,35 @@ local function sbomspec(G, img, r, descof, pkginfo, basefile)
   return { text = text, inputs = inputs }
 end
 
-function M.build(G, args, output)
+function M.build(G, args, output, cache)
   local P = { store = ".imagegen/blobs", commands = {}, layers = {}, images = {}, specs = {}, fetches = {},
-    bases = {}, pkginfos = {}, aliases = {} }
+    bases = {}, pkginfos = {}, aliases = {}, cache = cache }
   local function spec(p, text)
     P.specs[#P.specs + 1] = { path = p, text = text }
     return p
+  end
+  if cache then spec(M.cacheconf, json.encode { repo = cache.repo, push = cache.push } .. "\n") end
+  -- a path as the project names it, the same in any build folder
+  local top = G.topdir == "." and "" or (G.topdir .. "/")
+  local function rel(p)
+    if top ~= "" and p:sub(1, #top) == top then return p:sub(#top + 1) end
+    return p
+  end
+  -- the spec of imagegen cached: what decides the outputs (key), the
+  -- files whose contents do (inputs), what to fetch before making them
+  local function cached(name, key, inputs, outputs, fetch, record)
+    local text = json.encode { name = name, key = json.encode(key), inputs = json.array(inputs),
+      outputs = json.array(outputs), fetch = json.array(fetch or {}), record = record } .. "\n"
+    return spec(".imagegen/spec/cached/" .. native.sha256(outputs[1]):sub(1, 16) .. ".json", text)
+  end
+  -- a command with cache = true: keyed by its run, the platform it is run
+  -- for and the machine's architecture, its input and output names
+  local function cachedcommand(c, run, argv, vars, inputs, outputs, description)
+    if not (cache and c.cache) then return nil end
+    local names = {}
+    for i, p in ipairs(inputs) do names[i] = rel(p) end
+    return cached(description, { kind = "command", run = run, argv = argv and json.array(argv), vars = vars,
+      machine = native.arch(), inputs = json.array(names), outputs = json.array(outputs) }, inputs, outputs)
   end
 
   for _, c in ipairs(G.commands) do
@@ -257,34 +293,44 @@ function M.build(G, args, output)
       local outs = {}
       for i, o in ipairs(c.outputs) do outs[i] = o.path end
       local run, lines = expand(c.run, c.argv, c.inputs, outs)
+      local description = check.show(c.description or ("CMD " .. outs[1]))
       P.commands[#P.commands + 1] = { outputs = outs, inputs = c.inputs, run = run, lines = lines,
-        description = check.show(c.description or ("CMD " .. outs[1])) }
+        description = description, cached = cachedcommand(c, c.run, c.argv, nil, c.inputs, outs, description) }
     end
   end
   for _, inst in ipairs(G.instances) do
     local c = inst.command
     local run, lines = expand(inst.run, inst.argv, inst.inputs, inst.outputs, inst.vars)
+    local description = check.show(c.description and (c.description .. " (" .. inst.platform .. ")")
+      or ("CMD " .. inst.outputs[1]))
     P.commands[#P.commands + 1] = { outputs = inst.outputs, inputs = inst.inputs, run = run, lines = lines,
-      description = check.show(c.description and (c.description .. " (" .. inst.platform .. ")")
-        or ("CMD " .. inst.outputs[1])) }
+      description = description,
+      cached = cachedcommand(c, inst.run, inst.argv, inst.vars, inst.inputs, inst.outputs, description) }
   end
 
   local descof, fetched, pkginfo = {}, {}, {}
   for _, l in ipairs(G.layers) do
     for _, e in ipairs(l.used and l.entries or {}) do
       local s = e.source
-      if s.kind == "deb" and not fetched[s.path] then
+      if s.kind == "deb" and not fetched[s.path] and not cache then
         fetched[s.path] = true
         P.fetches[#P.fetches + 1] = { path = s.path, url = s.url, sha256 = s.sha256, size = s.size,
           name = s.package }
       end
       if s.kind == "deb" and not pkginfo[s.sha256] then
         pkginfo[s.sha256] = ".imagegen/pkginfo/" .. s.sha256 .. ".json"
-        P.pkginfos[#P.pkginfos + 1] = { deb = s.path, out = pkginfo[s.sha256], name = s.package }
+        local f = { deb = s.path, out = pkginfo[s.sha256], name = s.package }
+        if cache then
+          f.cached = cached("PKGINFO " .. s.package, { kind = "pkginfo", sha256 = s.sha256 }, {}, { f.out },
+            { { path = s.path, url = s.url, sha256 = s.sha256, size = s.size } })
+        end
+        P.pkginfos[#P.pkginfos + 1] = f
       end
     end
     if l.used then
-      local text, inputs = layerspec(G, l)
+      local text, inputs, debs = layerspec(G, l)
+      -- with a cache, a layer of packages fetches them only when the cache does not have it
+      if cache and debs then inputs = {} end
       local desc = ".imagegen/layer/" .. l.id .. ".json"
       P.layers[#P.layers + 1] = { id = l.id, spec = spec(".imagegen/spec/layer/" .. l.id .. ".json", text),
         desc = desc, inputs = inputs }
@@ -299,7 +345,7 @@ function M.build(G, args, output)
     local multi = #img.resolved > 1
     local entry = { name = img.name, manifests = {}, dir = "out/" .. img.name,
       index = "out/" .. img.name .. "/index.json", tar = "out/" .. img.name .. ".tar", tars = {}, push = img.push,
-      image = ".imagegen/image/" .. img.name .. ".json" }
+      image = ".imagegen/image/" .. img.name .. ".json", pushimage = cache ~= nil }
     for _, r in ipairs(img.resolved) do
       local slug = resolve.slug(r.platform)
       local layers, descs = json.array(), {}
@@ -348,6 +394,12 @@ function M.build(G, args, output)
         m.sbom.record = ".imagegen/sbom/" .. id .. ".json"
         m.sbom.spdx = "out/" .. img.name .. (multi and ("." .. slug) or "") .. ".spdx.json"
         m.sbom.image = m.image
+        if cache then
+          local ins = { m.sbom.spec, m.image }
+          for _, p in ipairs(m.sbom.inputs) do ins[#ins + 1] = p end
+          m.sbom.cached = cached("SBOM " .. m.sbom.spdx, { kind = "sbom" }, ins, { m.sbom.record, m.sbom.spdx },
+            nil, m.sbom.record)
+        end
       end
       entry.manifests[#entry.manifests + 1] = m
       if multi then entry.tars[#entry.tars + 1] = { platform = r.platform, path = "out/" .. img.name .. "." .. slug .. ".tar",

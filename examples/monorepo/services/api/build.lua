@@ -4,6 +4,7 @@ local api = command {
   outputs = "api",
   inputs = "api.c",
   run = "cc -static -Os -o $out $in",
+  cache = true,                          -- with --cache, built once for the whole fleet
   description = "CC api",
 }
 

@@ -3,6 +3,7 @@ local web = command {
   outputs = "web",
   inputs = "web.c",
   run = "cc -static -Os -o $out $in",
+  cache = true,                          -- with --cache, built once for the whole fleet
   description = "CC web",
 }
 

@@ -3,6 +3,7 @@ local tool = command {
   outputs = "tool",
   inputs = "tool.c",
   run = "cc -static -Os -o $out $in",
+  cache = true,                          -- with --cache, built once for the whole fleet
   description = "CC tool",
 }
 

@@ -1,0 +1,2 @@
+local c = command { outputs = "x", run = "touch $out", cache = "yes" }
+image { name = "a", files = { { "/x", c } } }
