@@ -360,10 +360,19 @@ LUA
 	RUNS=3 measure "apt-get_update_+_--simulate_install" "$APT update && $APT -s install p00000"
 	PRE=""
 	RUNS=3 measure "apt-get_--simulate_install_(lists_cached)" "$APT -s install p00000"
-	aptn=$($APT -s install p00000 2> /dev/null | grep -c '^Inst ')
+	$APT -s install p00000 2> /dev/null | sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*/\1 \2/p' | sort > "$R/apt.chosen"
+	python3 -c 'import json, sys
+for p in json.load(open(sys.argv[1]))["images"]["big"]["packages"]: print(p["name"], p["version"])' "$R/src/imagegen.lock" |
+		sort > "$R/imagegen.chosen"
+	aptn=$(wc -l < "$R/apt.chosen")
+	if cmp -s "$R/apt.chosen" "$R/imagegen.chosen"; then
+		aptsame="the same packages at the same versions as imagegen"
+	else
+		aptsame="$(comm -3 "$R/apt.chosen" "$R/imagegen.chosen" | wc -l) package versions differ from imagegen's (see $R/apt.chosen)"
+	fi
 	echo "## Resolver: a closure of $closure packages from an index of 12,000 (synthetic, signed), 3 runs"
 	echo
-	echo "imagegen lock: verify, read and index the repository, resolve, write imagegen.lock. apt-get chose $aptn packages."
+	echo "imagegen lock: verify, read and index the repository, resolve, write imagegen.lock. apt-get chose $aptn packages: $aptsame."
 	echo
 	table imagegen_lock
 	echo

@@ -17,6 +17,9 @@ dist, arch, n, closure = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.arg
 rng = random.Random(15)
 name = lambda i: "p%05d" % i
 paragraphs = []
+# packages some Depends names with ':any', which apt allows only of a
+# package that is Multi-Arch: allowed
+anyarch = set()
 
 
 def package(pkg, version, fields, architecture=None):
@@ -53,6 +56,7 @@ for i in range(n):
             deps.append("%s (<< 9)" % name(k))
         elif r < 0.45:
             deps.append("%s:any" % name(k))
+            anyarch.add(k)
         else:
             deps.append(name(k))
     versions = ["1.%d" % (i % 7)] + (["2.0~rc%d" % (i % 3)] if i % 5 == 0 else [])
@@ -68,6 +72,8 @@ for i in range(n):
             fields.append("Provides: " + ", ".join(provides))
         if i % 211 == 0:
             fields.append("Essential: yes")
+        if i in anyarch:
+            fields.append("Multi-Arch: allowed")
         if deps:
             fields.append("Depends: " + ", ".join(deps))
         if i % 50 == 0:
