@@ -148,8 +148,13 @@ host_run(const char *module, int argc, char *argv[], char **text)
 	return ret;
 }
 
-int
-host_call(const char *module, int argc, char *argv[], struct buf *text)
+/* the state of host_main's run, kept to the end of the process (volatile:
+   a variable only written would be optimised away, and leak checkers would
+   call the interpreter lost) */
+static lua_State *volatile ending;
+
+static int
+call(const char *module, int argc, char *argv[], struct buf *text, int closing)
 {
 	struct arena arena = {0, memorylimit()};
 	lua_State *L = lua_newstate(arenaalloc, &arena);
@@ -182,10 +187,28 @@ host_call(const char *module, int argc, char *argv[], struct buf *text)
 	} else {
 		ret = (int)lua_tointeger(L, -1);
 	}
-	lua_close(L);
-	return ret;
+	goto done;
 err:
 	fprintf(stderr, "%s: %s\n", argv0, lua_tostring(L, -1));
-	lua_close(L);
-	return 1;
+	ret = 1;
+done:
+	if (closing)
+		lua_close(L);
+	else
+		ending = L;
+	return ret;
+}
+
+int
+host_call(const char *module, int argc, char *argv[], struct buf *text)
+{
+	return call(module, argc, argv, text, 1);
+}
+
+int
+host_main(const char *module, int argc, char *argv[])
+{
+	/* the arena goes with the process: freeing the graph object by object
+	   took a tenth of generating 10,000 images */
+	return call(module, argc, argv, NULL, 0);
 }

@@ -20,3 +20,6 @@ extern const struct embedded embedded_page[];
 int host_run(const char *module, int argc, char *argv[], char **text);
 /* host_run, with the string's bytes (which may hold NULs) appended to text */
 int host_call(const char *module, int argc, char *argv[], struct buf *text);
+/* host_run for a command that exits next: the interpreter is left for the
+   process's end to free */
+int host_main(const char *module, int argc, char *argv[]);

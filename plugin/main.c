@@ -245,7 +245,7 @@ main(int argc, char *argv[])
 		need(argc, 5);
 		layout_archive(argv[2], argv[3], argv[4]);
 	} else {
-		return host_run("imagegen.main", argc - 1, argv + 1, NULL);
+		return host_main("imagegen.main", argc - 1, argv + 1);
 	}
 	if (fflush(stdout) != 0)
 		fatal("write stdout:");

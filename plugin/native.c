@@ -535,6 +535,30 @@ l_spell(lua_State *L)
 	return 1;
 }
 
+/* native.copy(t) -> a shallow copy of t, made at its size at once (every
+   definition file's sandbox copies the standard libraries: copied entry by
+   entry in Lua, the tables grew and rehashed a tenth of generating) */
+static int
+l_copy(lua_State *L)
+{
+	int n = 0;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_pushnil(L);
+	while (lua_next(L, 1)) {
+		n++;
+		lua_pop(L, 1);
+	}
+	lua_createtable(L, 0, n);
+	lua_pushnil(L);
+	while (lua_next(L, 1)) {
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, -4);
+	}
+	return 1;
+}
+
 /* native.alias(path) -> ".imagegen/names/HASH", the alias of path, and the link's target */
 static int
 l_alias(lua_State *L)
@@ -576,6 +600,7 @@ static const luaL_Reg natives[] = {
 	{"getenv", l_getenv},
 	{"sha256", l_sha256},
 	{"spell", l_spell},
+	{"copy", l_copy},
 	{"alias", l_alias},
 	{"makealias", l_makealias},
 	{"fetch", l_fetch},

@@ -715,14 +715,13 @@ local function lines(on)
   return linesback[not on]
 end
 
+-- what every sandbox starts from (then each has its own copies)
+local basics = {}
+for _, k in ipairs(safe) do basics[k] = _G[k] end
+
 local function sandbox(G, file)
-  local env = {}
-  for _, k in ipairs(safe) do env[k] = _G[k] end
-  for _, lib in ipairs(safelibs) do
-    local copy = {}
-    for k, v in pairs(_G[lib]) do copy[k] = v end
-    env[lib] = copy
-  end
+  local env = native.copy(basics)
+  for _, lib in ipairs(safelibs) do env[lib] = native.copy(_G[lib]) end
   env.print = function(...)
     local parts = table.pack(...)
     for i = 1, parts.n do parts[i] = tostring(parts[i]) end
