@@ -379,25 +379,28 @@ sweeptmp(const char *path)
 int
 mkdirs(const char *path)
 {
-	char *p, *s;
-	int ret = 0;
+	char *parent, *slash;
+	int ret;
 
-	s = xstrdup(path);
-	for (p = s + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(s, 0755) < 0 && errno != EEXIST) {
-			ret = -1;
-			break;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
+	/* the folder itself first: most often only the last one is missing */
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	parent = xstrdup(path);
+	slash = strrchr(parent, '/');
+	while (slash && slash > parent && slash[-1] == '/')
+		slash--;
+	if (!slash || slash == parent) {
+		free(parent);
+		return -1;
 	}
-	free(s);
-	return ret;
+	*slash = '\0';
+	ret = mkdirs(parent);
+	free(parent);
+	if (ret < 0)
+		return -1;
+	return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
 int

@@ -215,12 +215,17 @@ secs() {
 # generation DIR: generate from scratch and again with nothing changed, in
 # DIR/b; sets gen (seconds) and regen (median seconds of 3)
 generation() {
-	rm -rf "$1/b" && mkdir -p "$1/b" && cd "$1/b" || exit 1
+	# an earlier run's folder is moved aside and removed after: deleting
+	# 80,000 files keeps the file system busy for a while after rm returns
+	gendir=$1
+	[ -d "$gendir/b" ] && mv "$gendir/b" "$gendir/old.$$"
+	mkdir -p "$gendir/b" && cd "$gendir/b" || exit 1
 	set -- $(runs 1 "" "$IMAGEGEN" ../src/build.lua)
 	gen=$1
 	set -- $(runs 3 "" "$IMAGEGEN" ../src/build.lua)
 	regen=$1
 	cd "$B" || exit 1
+	rm -rf "$gendir/old.$$"
 }
 
 # measuremono DIR N: generation, full build, no-op build, a one-file change
