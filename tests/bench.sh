@@ -271,6 +271,11 @@ if [ "${SCALE:-1}" != 0 ]; then
 	monorepo mono10000 conf 10000
 	generation mono10000
 	gen10000=$gen regen10000=$regen specs10000=$(find mono10000/b/.imagegen/spec -type f | wc -l)
+	# the file system's part: copying the spec files alone, with cp
+	rm -rf mono10000/copy
+	set -- $(runs 1 "" cp -r mono10000/b/.imagegen/spec mono10000/copy)
+	copy10000=$1
+	rm -rf mono10000/copy
 fi
 # per image and per edge, for the table
 per() {
@@ -284,6 +289,7 @@ if [ "${SCALE:-1}" != 0 ]; then
 	echo "| generate build.ninja and the specs, from scratch | $(secs $gen100) | $(secs $gen1000) ($(per $gen1000 1000) an image) | $(secs $gen10000) ($(per $gen10000 10000) an image) |"
 	echo "| generate again, nothing changed (median of 3) | $(secs $regen100) | $(secs $regen1000) | $(secs $regen10000) |"
 	echo "| spec files | $specs100 | $specs1000 | $specs10000 |"
+	echo "| cp -r of those spec files alone (the file system's share of generating from scratch) | | | $(secs $copy10000) |"
 	echo "| full build | $(secs $full100), $edges100 edges | $(secs $full1000), $edges1000 edges, $(per $fullcpu1000 $edges1000) CPU an edge | |"
 	echo "| no-op ninja (median of 5) | $(secs $noop100) | $(secs $noop1000) | |"
 	echo "| one file changed | $(secs $changesecs100): $change100 | $(secs $changesecs1000): $change1000 | |"
