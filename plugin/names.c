@@ -35,13 +35,20 @@
 /* where aliases live: in the build folder's .imagegen, two levels down */
 #define ALIASDIR ".imagegen/names"
 
+/* what every grammar takes as it is: most of any path */
+static int
+plain(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == ',' ||
+	       c == '-' || c == '.' || c == '/' || c == '@' || c == '_';
+}
+
 /* what byte c needs before it to stand in a name in grammar g: "" for
    nothing, NULL when it cannot stand there at all */
 static const char *
 escapeof(unsigned char c, enum grammar g)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    (c && strchr("+,-./@_", c)))
+	if (plain(c))
 		return "";
 	switch (g) {
 	case GDEPFILE:
@@ -79,16 +86,24 @@ makespecial(const char *path)
 int
 names_spell(struct buf *b, const char *path, enum grammar g)
 {
-	const char *p, *esc;
+	const char *p, *run, *esc;
+	size_t start = b->len;
 
 	if (!*path || (g == GMAKE && makespecial(path)))
 		return -1;
+	/* runs of plain characters copied at once; a character the grammar
+	   cannot say takes back what was added */
 	for (p = path; *p; p++) {
-		if (!escapeof((unsigned char)*p, g))
-			return -1;
-	}
-	for (p = path; *p; p++) {
+		for (run = p; plain((unsigned char)*p); p++)
+			;
+		bufadd(b, run, (size_t)(p - run));
+		if (!*p)
+			break;
 		esc = escapeof((unsigned char)*p, g);
+		if (!esc) {
+			b->len = start;
+			return -1;
+		}
 		bufstr(b, esc);
 		bufadd(b, p, 1);
 	}
