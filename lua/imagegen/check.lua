@@ -1,6 +1,7 @@
 -- imagegen.check: the checks a declaration makes of what it is given, and
 -- the one-line errors it raises ("build.lua:12: files[3]: ...").
 local path = require "imagegen.path"
+local native = require "imagegen.native"
 
 local M = {}
 
@@ -16,16 +17,12 @@ local fail = M.fail
 M.definitions = {}
 M.wrappers = setmetatable({}, { __mode = "k" })
 
--- the last definition line that ran, kept by a line hook: a declaration
--- called as "return image {...}" is a tail call and has no caller frame
-local lastsrc, lastline
-
--- "file:line" of the last definition line that ran
-function M.lastwhere() return lastsrc and M.show(lastsrc:sub(2)) .. ":" .. lastline or "?" end
-
-function M.linehook(_, line, level)
-  local src = debug.getinfo(level or 2, "S").source
-  if M.definitions[src] then lastsrc, lastline = src, line end
+-- "file:line" of the last definition line that ran, kept by the hook over
+-- the definitions (native.evalhook, see lang.lua): a declaration called as
+-- "return image {...}" is a tail call and has no caller frame
+function M.lastwhere()
+  local src, line = native.lastline()
+  return src and M.show(src:sub(2)) .. ":" .. line or "?"
 end
 
 -- "file:line" of the definition code that called a declaration (the

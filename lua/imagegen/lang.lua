@@ -695,23 +695,21 @@ local safelibs = { "string", "table", "math", "utf8" }
 -- gives this, not the table whose string functions the generator calls
 debug.getmetatable("").__metatable = "string"
 
--- The hook over the definitions (evalhook) takes line events only while
--- definition code runs: imagegen's own code that a definition calls (a
--- declaration, include) runs under the count events alone, which keep the
--- CPU budget. (A line event there costs more than the line; and the line
--- that called is the definition's last.) lines(on) turns them on or off
--- and returns what turns them back when closed, an error's unwinding too.
-local HOOKCOUNT = 1000000
-local evaluating  -- the hook, while the definitions run
+-- The hook over the definitions (native.evalhook) takes line events only
+-- while definition code runs: imagegen's own code that a definition calls
+-- (a declaration, include) runs under the count events alone, which keep
+-- the CPU budget. (A line event there costs more than the line; and the
+-- line that called is the definition's last.) lines(on) turns them on or
+-- off and returns what turns them back when closed, an error's unwinding
+-- too.
+local evaluating = false  -- whether the definitions are running
 local linesback = {
-  [true] = setmetatable({}, { __close = function() debug.sethook(evaluating, "l", HOOKCOUNT) end }),
-  [false] = setmetatable({}, { __close = function() debug.sethook(evaluating, "", HOOKCOUNT) end }),
+  [true] = setmetatable({}, { __close = function() native.evallines(true) end }),
+  [false] = setmetatable({}, { __close = function() native.evallines(false) end }),
 }
 
 local function lines(on)
-  local hook, mask = debug.gethook()
-  if hook == nil or hook ~= evaluating or (mask == "l") == on then return nil end
-  debug.sethook(evaluating, on and "l" or "", HOOKCOUNT)
+  if not native.evallines(on) then return nil end
   return linesback[not on]
 end
 
@@ -759,17 +757,11 @@ local function budget(name, default)
   return n
 end
 
--- the hook over the definitions: the line each ran last, and the CPU
--- budget; a definition that catches the error and goes on is stopped
-local function evalhook(deadline, seconds)
-  local spent, lines = false, 0
-  return function(event, line)
-    if event == "line" then
-      check.linehook(event, line, 3)
-      lines = lines + 1
-      if lines & 4095 ~= 0 then return end
-    end
-    if os.clock() <= deadline then return end
+-- what the hook calls when the definitions have spent their CPU budget; a
+-- definition that catches the error and goes on is stopped
+local function exceeded(seconds)
+  local spent = false
+  return function()
     local msg = string.format("%s: the definitions ran for more than %d s of CPU (IMAGEGEN_EVAL_SECONDS; "
       .. "an endless loop?)", check.lastwhere(), seconds)
     if spent then
@@ -795,11 +787,11 @@ function M.load(G, file, where)
   if not chunk then error({ msg = msg }, 0) end
   check.definitions["@" .. file] = true
   G.loading[file] = true
-  local top = debug.gethook() == nil
+  local top = not evaluating
   if top then
     local seconds = budget("IMAGEGEN_EVAL_SECONDS", 60)
-    evaluating = evalhook(os.clock() + seconds, seconds)
-    debug.sethook(evaluating, "l", HOOKCOUNT)
+    evaluating = true
+    native.evalhook(seconds, check.definitions, exceeded(seconds))
   end
   local ok, ret = xpcall(function()
     local _ <close> = lines(true)
@@ -811,8 +803,8 @@ function M.load(G, file, where)
     return e
   end)
   if top then
-    debug.sethook()
-    evaluating = nil
+    native.evalstop()
+    evaluating = false
   end
   if not ok then
     if ret == "not enough memory" then
