@@ -536,6 +536,40 @@ l_spell(lua_State *L)
 	return 1;
 }
 
+/* native.isnormal(p) -> whether path.normalize returns p as it is: after
+   the "../" it starts with, something, and no empty, "." or ".." component
+   and no "/" at the end ("/" itself, and "/a/b", are normal). Most paths
+   are, and Lua's patterns took a thousand instructions a path to say so. */
+static int
+l_isnormal(lua_State *L)
+{
+	size_t len;
+	const char *path = luaL_checklstring(L, 1, &len), *p = path, *end = path + len, *c;
+
+	while (end - p >= 3 && memcmp(p, "../", 3) == 0)
+		p += 3;
+	if (p == end || (len == 1 && *p == '/')) {
+		lua_pushboolean(L, p != end);
+		return 1;
+	}
+	if (p == path && *p == '/')
+		p++;  /* an absolute path's root */
+	for (;;) {
+		c = memchr(p, '/', (size_t)(end - p));
+		if (!c)
+			c = end;
+		if (c == p || (c - p == 1 && p[0] == '.') || (c - p == 2 && p[0] == '.' && p[1] == '.')) {
+			lua_pushboolean(L, 0);
+			return 1;
+		}
+		if (c == end)
+			break;
+		p = c + 1;
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 /* native.copy(t) -> a shallow copy of t, made at its size at once (every
    definition file's sandbox copies the standard libraries: copied entry by
    entry in Lua, the tables grew and rehashed a tenth of generating) */
@@ -703,6 +737,7 @@ static const luaL_Reg natives[] = {
 	{"sha256", l_sha256},
 	{"spell", l_spell},
 	{"copy", l_copy},
+	{"isnormal", l_isnormal},
 	{"evalhook", l_evalhook},
 	{"evallines", l_evallines},
 	{"evalstop", l_evalstop},

@@ -1,16 +1,12 @@
 -- imagegen.path: lexical path operations on '/'-separated strings.
+local native = require "imagegen.native"
+
 local M = {}
 
--- p as normalize makes it already: after the "../" it starts with, no
--- empty, "." or ".." component, and no "/" at the end (but "/" itself).
--- Most paths are, "../src/app/main.c" among them.
-local function normal(p)
-  local i = 1
-  while p:find("^%.%./", i) do i = i + 3 end
-  return i <= #p and not p:find("//", 1, true) and (p == "/" or p:byte(-1) ~= 47) and
-    not p:find("^%.%.?/", i) and not p:find("/%.%.?/", i) and not p:find("/%.%.?$", i) and
-    not p:find("^%.%.?$", i)
-end
+-- whether p is as normalize makes it already: after the "../" it starts
+-- with, no empty, "." or ".." component, and no "/" at the end (but "/"
+-- itself). Most paths are, "../src/app/main.c" among them.
+local normal = native.isnormal
 
 -- "a/./b//c/../d" -> "a/b/d"; leading ".." kept; "" -> "."
 function M.normalize(p)
