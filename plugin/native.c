@@ -572,7 +572,7 @@ l_isnormal(lua_State *L)
 
 /* native.copy(t) -> a shallow copy of t, made at its size at once (every
    definition file's sandbox copies the standard libraries: copied entry by
-   entry in Lua, the tables grew and rehashed a tenth of generating) */
+   entry in Lua, each table grew and rehashed on the way) */
 static int
 l_copy(lua_State *L)
 {

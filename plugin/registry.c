@@ -165,6 +165,13 @@ parseref(struct client *cl, const char *s)
 	return 0;
 }
 
+/* what a reference names in the repository: its digest, else its tag, else "latest" */
+static const char *
+refname(const struct ref *r)
+{
+	return r->digest ? r->digest : r->tag ? r->tag : "latest";
+}
+
 static int
 refused(struct client *cl, long status, const char *doing)
 {
@@ -424,7 +431,7 @@ registry_digest(const char *ref, char digest[72], char *err, size_t errlen)
 	http_init(&res);
 	ret = clientinit(&cl, ref, what, "pull");
 	if (ret == 0)
-		ret = getmanifest(&cl, cl.r.digest ? cl.r.digest : cl.r.tag ? cl.r.tag : "latest", &res);
+		ret = getmanifest(&cl, refname(&cl.r), &res);
 	if (ret == 0) {
 		memcpy(digest, "sha256:", 7);
 		sha256hex(res.body.data, res.body.len, digest + 7);
@@ -594,7 +601,7 @@ registry_fetch(const char *ref, const char *platform, const char *store, char to
 	http_init(&res);
 	ret = clientinit(&cl, ref, what, "pull");
 	if (ret == 0)
-		ret = getmanifest(&cl, cl.r.digest ? cl.r.digest : cl.r.tag ? cl.r.tag : "latest", &res);
+		ret = getmanifest(&cl, refname(&cl.r), &res);
 	if (ret == 0) {
 		store_put(store, res.body.data ? res.body.data : "", res.body.len, top);
 		if (cl.r.digest && strcmp(cl.r.digest, top) != 0)

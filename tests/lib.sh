@@ -166,6 +166,17 @@ PY
 	(cd "$b" && timeout 120 runc run "imagegen-test-$$-$(basename "$b")" < /dev/null)
 }
 
+# needdebtools WHAT: the tools a test repository (tests/debrepo.sh) needs;
+# when one is missing, a failure naming the packages, and 1 (the test stops)
+needdebtools() {
+	for tool in dpkg-deb dpkg-scanpackages apt-ftparchive gpg gpgv xz; do
+		if ! have $tool; then
+			fail "$1: $tool is not installed (apt-get install dpkg-dev apt-utils gnupg gpgv xz-utils)"
+			return 1
+		fi
+	done
+}
+
 # registry NAME [HTPASSWD]: start Debian's docker-registry storing in $W/NAME
 # (with basic auth from HTPASSWD), on the port the kernel gives it; sets
 # REGPID and, once it listens, REG (host:port). stopregistry ends it.

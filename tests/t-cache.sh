@@ -9,12 +9,11 @@
 # that never answers and one that refuses cost one warning line each.
 . "$TOP/tests/lib.sh"
 
-for tool in docker-registry dpkg-deb dpkg-scanpackages apt-ftparchive gpg gpgv xz; do
-	if ! have $tool; then
-		fail "cache: $tool is not installed (apt-get install docker-registry dpkg-dev apt-utils gnupg gpgv xz-utils)"
-		exit 0
-	fi
-done
+needdebtools cache || exit 0
+if ! have docker-registry; then
+	fail "cache: docker-registry is not installed (apt-get install docker-registry)"
+	exit 0
+fi
 workdir cache
 export REPO="$W/repo" GNUPGHOME="$W/gnupg"
 ARCH=$(dpkg --print-architecture)

@@ -4,12 +4,7 @@
 # .deb, a bad signature, a changed Release, the lock and the cache.
 . "$TOP/tests/lib.sh"
 
-for tool in dpkg-deb dpkg-scanpackages apt-ftparchive gpg gpgv xz; do
-	if ! have $tool; then
-		fail "debian: $tool is not installed (apt-get install dpkg-dev apt-utils gnupg gpgv xz-utils)"
-		exit 0
-	fi
-done
+needdebtools debian || exit 0
 
 workdir debian
 export REPO="$W/repo" GNUPGHOME="$W/gnupg" IMAGEGEN_CACHE="$W/cache"

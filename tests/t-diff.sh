@@ -117,35 +117,25 @@ contains "a blob that is a symlink is refused" link.err "is not a regular file"
 
 # registries: what a registry serves, as the layout it was pushed from
 if have docker-registry; then
-	sed "s|^\( *rootdirectory:\).*|\1 $W/registry|" "$TOP/tests/containers/registry.yml" > registry.yml
-	docker-registry serve registry.yml > registry.log 2>&1 &
-	REGPID=$!
-	if port=$(listenport "$REGPID" 2>> registry.log); then
-		"$IMAGEGEN" push b1/out/api "127.0.0.1:$port/test/api:1" > push.log 2>&1
-		"$IMAGEGEN" diff b1/out/api "127.0.0.1:$port/test/api:1" > reg.out 2>&1
+	if registry registry; then
+		"$IMAGEGEN" push b1/out/api "$REG/test/api:1" > push.log 2>&1
+		"$IMAGEGEN" diff b1/out/api "$REG/test/api:1" > reg.out 2>&1
 		same "registry: the pushed image is the layout's: exit 0" 0 $?
-		"$IMAGEGEN" inspect "127.0.0.1:$port/test/api:1" > reginspect.out 2>&1
+		"$IMAGEGEN" inspect "$REG/test/api:1" > reginspect.out 2>&1
 		contains "registry: inspect names the manifest digest" reginspect.out \
 			"digest     $(jget b1/out/api/index.json 'j["manifests"][0]["digest"]')"
-		"$IMAGEGEN" diff b2/out/api "127.0.0.1:$port/test/api:1" > reg2.out 2>&1
+		"$IMAGEGEN" diff b2/out/api "$REG/test/api:1" > reg2.out 2>&1
 		same "registry: against the edited build: exit 1" 1 $?
-		"$IMAGEGEN" inspect "127.0.0.1:$port/test/nothere:1" > regmiss.err 2>&1
-		contains "registry: a missing tag is one line" regmiss.err "404 not found by the registry 127.0.0.1:$port"
-	else
-		fail "registry: docker-registry did not start: $(tail -n 3 registry.log)"
+		"$IMAGEGEN" inspect "$REG/test/nothere:1" > regmiss.err 2>&1
+		contains "registry: a missing tag is one line" regmiss.err "404 not found by the registry $REG"
 	fi
-	stop "$REGPID"
+	stopregistry
 else
 	fail "diff: docker-registry is not installed (apt-get install docker-registry)"
 fi
 
 # two Debian images whose locks differ in one package's version
-for tool in dpkg-deb dpkg-scanpackages apt-ftparchive gpg gpgv xz; do
-	if ! have $tool; then
-		fail "diff: $tool is not installed (apt-get install dpkg-dev apt-utils gnupg gpgv xz-utils)"
-		exit 0
-	fi
-done
+needdebtools diff || exit 0
 export REPO="$W/repo" GNUPGHOME="$W/gnupg"
 DEBARCH=$(dpkg --print-architecture)
 mkdir -p "$REPO" && mkdir -m 700 "$GNUPGHOME"

@@ -144,12 +144,7 @@ same "a base without a platform: one line naming it" \
 
 # push: every manifest, then the index under the tag; a second push uploads nothing
 if have docker-registry; then
-	mkdir -p "$W/reg"
-	sed -e "s|^\( *rootdirectory:\).*|\1 $W/reg|" "$TOP/tests/containers/registry.yml" > "$W/reg.yml"
-	docker-registry serve "$W/reg.yml" > "$W/reg.log" 2>&1 &
-	pid=$!
-	PIDS="$PIDS $pid"
-	REG=127.0.0.1:$(listenport "$pid")
+	registry reg && PIDS="$PIDS $REGPID"
 	cd "$W/b" || exit 1
 	"$IMAGEGEN" push out/hello "$REG/t/hello:1" > push1.log 2>&1
 	check "push: the index and both images" grep -q "push $REG/t/hello:1: $(jget out/hello/index.json "j['manifests'][0]['digest']")" push1.log

@@ -68,12 +68,7 @@ check "waste: the layer that carries it" python3 "$TOP/tests/pagecheck.py" out/u
 	'[l["wasted"] for l in d["platforms"][0]["layers"]] == [140, 0]'
 
 # packages: version, licence, why (a repository made here)
-for tool in dpkg-deb dpkg-scanpackages apt-ftparchive gpg gpgv xz; do
-	if ! have $tool; then
-		fail "report: $tool is not installed (apt-get install dpkg-dev apt-utils gnupg gpgv xz-utils)"
-		exit 0
-	fi
-done
+needdebtools report || exit 0
 export REPO="$W/repo" GNUPGHOME="$W/gnupg"
 DEBARCH=$(dpkg --print-architecture)
 mkdir -p "$REPO" && mkdir -m 700 "$GNUPGHOME"

@@ -7,12 +7,7 @@
 # a registry through the referrers tag schema, and copied back by skopeo.
 . "$TOP/tests/lib.sh"
 
-for tool in dpkg-deb dpkg-scanpackages apt-ftparchive gpg; do
-	if ! have $tool; then
-		fail "sbom: $tool is not installed (apt-get install dpkg-dev apt-utils gnupg)"
-		exit 0
-	fi
-done
+needdebtools sbom || exit 0
 workdir sbom
 cd "$W" || exit 1
 export IMAGEGEN_CACHE="$W/cache" REPO="$W/repo" GNUPGHOME="$W/gnupg"
@@ -165,12 +160,7 @@ spdxvalid "ext: valid SPDX 2.3" out/ext.spdx.json
 
 # pushed: the referrers of the manifest list the SBOM, and skopeo copies it
 if have docker-registry; then
-	mkdir -p "$W/reg"
-	sed -e "s|^\( *rootdirectory:\).*|\1 $W/reg|" "$TOP/tests/containers/registry.yml" > "$W/reg.yml"
-	docker-registry serve "$W/reg.yml" > "$W/reg.log" 2>&1 &
-	pid=$!
-	PIDS="$PIDS $pid"
-	REG=127.0.0.1:$(listenport "$pid")
+	registry reg && PIDS="$PIDS $REGPID"
 	cd "$W/b" || exit 1
 	"$IMAGEGEN" push out/api "$REG/t/api:1" > push1.log 2>&1
 	contains "push: the SBOM goes with the image" push1.log "1 SBOM(s) attached"

@@ -355,6 +355,14 @@ local function declarations(G, file)
   imagefields.name = true
   local field = {}
 
+  -- a field that is true or false, kept in the image as it is named
+  local function flag(name)
+    return function(d, v)
+      if type(v) ~= "boolean" then fail(d.where, "%s: expected true or false", name) end
+      d.img[name] = v
+    end
+  end
+
   function field.layers(d, v)
     if type(v) ~= "table" or debug.getmetatable(v) or #v == 0 and next(v) then
       fail(d.where, "layers: expected a list of layers")
@@ -461,15 +469,9 @@ local function declarations(G, file)
     end
   end
 
-  function field.essential(d, v)
-    if type(v) ~= "boolean" then fail(d.where, "essential: expected true or false") end
-    d.img.essential = v
-  end
+  field.essential = flag "essential"
 
-  function field.mergedusr(d, v)
-    if type(v) ~= "boolean" then fail(d.where, "mergedusr: expected true or false") end
-    d.img.mergedusr = v
-  end
+  field.mergedusr = flag "mergedusr"
 
   function field.repositories(d, v)
     if type(v) ~= "table" or debug.getmetatable(v) then fail(d.where, "repositories: expected a list of repository { ... }") end
@@ -527,10 +529,7 @@ local function declarations(G, file)
     d.img.compression = v
   end
 
-  function field.sbom(d, v)
-    if type(v) ~= "boolean" then fail(d.where, "sbom: expected true or false") end
-    d.img.sbom = v
-  end
+  field.sbom = flag "sbom"
 
   function field.annotations(d, v) d.img.annotations = stringmap(d.where, "annotations", v) end
 
