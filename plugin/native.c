@@ -647,7 +647,11 @@ l_evalhook(lua_State *L)
 	lua_settop(L, 3);
 	eval.exceeded = luaL_ref(L, LUA_REGISTRYINDEX);
 	eval.definitions = luaL_ref(L, LUA_REGISTRYINDEX);
-	eval.deadline = clock() + (clock_t)seconds * CLOCKS_PER_SEC;
+	/* a budget past what clock_t counts is no budget */
+	if (seconds > (lua_Integer)((LONG_MAX - clock()) / CLOCKS_PER_SEC))
+		eval.deadline = (clock_t)LONG_MAX;
+	else
+		eval.deadline = clock() + (clock_t)seconds * CLOCKS_PER_SEC;
 	eval.nlines = 0;
 	eval.src[0] = '\0';
 	eval.lines = 1;

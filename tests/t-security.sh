@@ -200,6 +200,10 @@ contains "endless loop: one line naming the definition" loop.out "imagegen: loop
 printf 'image { name = "a" }\nlocal n = 0\nwhile true do n = n + 1 end\n' > after.lua
 IMAGEGEN_EVAL_SECONDS=1 timeout 30 "$IMAGEGEN" after.lua > after.out 2>&1
 contains "endless loop after a declaration: its line named" after.out "imagegen: after.lua:3: the definitions ran for more than 1 s of CPU"
+# a budget larger than the CPU clock counts is no budget, not one already spent
+printf 'local n = 0\nfor i = 1, 100000 do n = n + i end\nimage { name = "big" }\n' > big.lua
+IMAGEGEN_EVAL_SECONDS=9223372036854775807 timeout 30 "$IMAGEGEN" -o big.ninja big.lua > big.out 2>&1
+same "the largest budget: the definitions run" 0 "$?"
 printf 'local t = {}\nwhile true do t[#t + 1] = string.rep("x", 1000) .. #t end\n' > bomb.lua
 IMAGEGEN_EVAL_MEMORY=64 timeout 60 "$IMAGEGEN" bomb.lua > bomb.out 2>&1
 same "memory bomb: exit 1" 1 "$?"
