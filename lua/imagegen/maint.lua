@@ -63,6 +63,18 @@ local function lines(text)
 end
 
 -- the tokens of a logical line: words (raw, quotes kept) and operators
+-- the index just past the ")" that closes the "(" at s[i] (nested ones
+-- counted), or past the end of s
+local function pastparens(s, i)
+  local depth, n = 0, #s
+  repeat
+    local d = s:sub(i, i)
+    if d == "(" then depth = depth + 1 elseif d == ")" then depth = depth - 1 end
+    i = i + 1
+  until depth == 0 or i > n
+  return i
+end
+
 local function tokens(s)
   local toks, i, n = {}, 1, #s
   local word
@@ -93,12 +105,7 @@ local function tokens(s)
       word = (word or "") .. s:sub(i, i + 1)
       i = i + 2
     elseif c == "$" and s:sub(i + 1, i + 1) == "(" then
-      local depth, j = 0, i + 1
-      repeat
-        local d = s:sub(j, j)
-        if d == "(" then depth = depth + 1 elseif d == ")" then depth = depth - 1 end
-        j = j + 1
-      until depth == 0 or j > n
+      local j = pastparens(s, i + 1)
       word = (word or "") .. s:sub(i, j - 1)
       i = j
     elseif c == "`" then
@@ -182,13 +189,7 @@ local function expand(word, vars)
         else
           unknown = true
         end
-        local depth, j = 0, i + 1
-        repeat
-          local d = word:sub(j, j)
-          if d == "(" then depth = depth + 1 elseif d == ")" then depth = depth - 1 end
-          j = j + 1
-        until depth == 0 or j > n
-        i = j
+        i = pastparens(word, i + 1)
       elseif word:sub(i + 1, i + 1) == "{" and not word:match("^{[%w_]+}", i + 1) then
         unknown = true
         i = (word:find("}", i, true) or n) + 1
