@@ -87,10 +87,87 @@ handler(lua_State *L)
 	return 1;
 }
 
-/* the interpreter's memory, counted against a limit */
+/*
+ * The interpreter's memory, counted against a limit. Lua makes and frees
+ * millions of small objects (strings, tables, their parts) and tells the
+ * allocator each block's size when it frees it, so small blocks need no
+ * header: they are carved from large chunks and kept on a free list a size
+ * class. Larger blocks are malloc's. Under a sanitizer every block is
+ * malloc's, for it to watch.
+ */
+#define POOLSTEP 16                  /* size classes of 16 bytes */
+#define POOLMAX 256                  /* the largest pooled block */
+#define POOLCHUNK ((size_t)1 << 20)  /* carved from chunks of 1 MiB */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define POOLED(n) 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define POOLED(n) 0
+#endif
+#endif
+#ifndef POOLED
+#define POOLED(n) ((n) <= POOLMAX)
+#endif
+
 struct arena {
 	size_t used, limit;
+	void *free[POOLMAX / POOLSTEP];  /* a free list a class: each block's first word the next */
+	char *next, *end;                /* the current chunk's uncarved part */
+	void *chunks;                    /* every chunk, each one's first word the one before */
 };
+
+static size_t
+poolclass(size_t n)
+{
+	return (n - 1) / POOLSTEP;
+}
+
+static void *
+poolget(struct arena *a, size_t n)
+{
+	size_t c = poolclass(n), size = (c + 1) * POOLSTEP;
+	void *p = a->free[c];
+
+	if (p) {
+		memcpy(&a->free[c], p, sizeof p);
+		return p;
+	}
+	if ((size_t)(a->end - a->next) < size) {
+		char *chunk = malloc(POOLCHUNK);
+
+		if (!chunk)
+			return NULL;
+		memcpy(chunk, &a->chunks, sizeof a->chunks);
+		a->chunks = chunk;
+		a->next = chunk + POOLSTEP;
+		a->end = chunk + POOLCHUNK;
+	}
+	p = a->next;
+	a->next += size;
+	return p;
+}
+
+static void
+poolput(struct arena *a, void *p, size_t n)
+{
+	size_t c = poolclass(n);
+
+	memcpy(p, &a->free[c], sizeof p);
+	a->free[c] = p;
+}
+
+/* the chunks, when the interpreter is closed */
+static void
+poolfree(struct arena *a)
+{
+	while (a->chunks) {
+		void *chunk = a->chunks;
+
+		memcpy(&a->chunks, chunk, sizeof chunk);
+		free(chunk);
+	}
+}
 
 static void *
 arenaalloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -102,15 +179,31 @@ arenaalloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	if (!ptr)
 		osize = 0;
 	if (nsize == 0) {
-		free(ptr);
+		if (ptr && POOLED(osize))
+			poolput(a, ptr, osize);
+		else
+			free(ptr);
 		a->used -= osize;
 		return NULL;
 	}
 	if (nsize > osize && nsize - osize > a->limit - a->used)
 		return NULL;  /* Lua raises "not enough memory" */
-	p = realloc(ptr, nsize);
-	if (!p)
-		return NULL;
+	if (ptr && POOLED(osize) && POOLED(nsize) && poolclass(osize) == poolclass(nsize)) {
+		p = ptr;
+	} else if (ptr && !POOLED(osize) && !POOLED(nsize)) {
+		if (!(p = realloc(ptr, nsize)))
+			return NULL;
+	} else {
+		if (!(p = POOLED(nsize) ? poolget(a, nsize) : malloc(nsize)))
+			return NULL;
+		if (ptr) {
+			memcpy(p, ptr, osize < nsize ? osize : nsize);
+			if (POOLED(osize))
+				poolput(a, ptr, osize);
+			else
+				free(ptr);
+		}
+	}
 	a->used = a->used - osize + nsize;
 	return p;
 }
@@ -156,9 +249,12 @@ static lua_State *volatile ending;
 static int
 call(const char *module, int argc, char *argv[], struct buf *text, int closing)
 {
-	struct arena arena = {0, memorylimit()};
-	lua_State *L = lua_newstate(arenaalloc, &arena);
+	struct arena arena = {0};
+	lua_State *L;
 	int i, ret;
+
+	arena.limit = memorylimit();
+	L = lua_newstate(arenaalloc, &arena);
 
 	if (!L)
 		fatal("out of memory");
@@ -192,9 +288,10 @@ err:
 	fprintf(stderr, "%s: %s\n", argv0, lua_tostring(L, -1));
 	ret = 1;
 done:
-	if (closing)
+	if (closing) {
 		lua_close(L);
-	else
+		poolfree(&arena);
+	} else
 		ending = L;
 	return ret;
 }
