@@ -23,50 +23,14 @@
 #include "reader.h"
 #include "fstree.h"
 #include "dpkgdb.h"
+#include "imagefs.h"
 #include "diff.h"
 
 struct side {
 	const char *name;
 	struct reader *r;
-	struct rimage *img;
-	/* the layers, read, and which of them this side read (the others are the other side's) */
-	struct fslayer *layers;
-	int *own;
-	struct fstree t;
-	struct dpkgdb db;
+	struct imagefs fs;
 };
-
-static int
-keepstatus(const char *path)
-{
-	return dpkgdb_wants(path, 0);
-}
-
-/* read a side's layers (those b already read are shared) and lay them out */
-static void
-load(struct side *s, const struct side *other)
-{
-	size_t i, j;
-
-	s->layers = xcalloc(s->img->nlayers, sizeof(*s->layers));
-	s->own = xcalloc(s->img->nlayers, sizeof(*s->own));
-	fstree_init(&s->t);
-	for (i = 0; i < s->img->nlayers; i++) {
-		for (j = 0; other && j < other->img->nlayers; j++) {
-			if (strcmp(other->img->layers[j].digest, s->img->layers[i].digest) == 0)
-				break;
-		}
-		if (other && j < other->img->nlayers) {
-			s->layers[i] = other->layers[j];
-		} else {
-			reader_readlayer(s->r, s->img, i, keepstatus, &s->layers[i]);
-			s->own[i] = 1;
-		}
-		fstree_apply(&s->t, &s->layers[i], (int)i);
-	}
-	fstree_finish(&s->t);
-	dpkgdb_read(&s->t, 0, &s->db);
-}
 
 static json_t *
 layerjson(const struct rlayer *l, const char *status)
@@ -347,8 +311,8 @@ diffconfig(const struct rimage *a, const struct rimage *b)
 static json_t *
 sidejson(const struct side *s)
 {
-	json_t *j = json_pack("{s:o, s:s, s:s, s:o}", "name", jsontext(s->name), "digest", s->img->digest,
-	                      "config", s->img->configdigest, "platform", jsontext(s->img->platform));
+	json_t *j = json_pack("{s:o, s:s, s:s, s:o}", "name", jsontext(s->name), "digest", s->fs.img->digest,
+	                      "config", s->fs.img->configdigest, "platform", jsontext(s->fs.img->platform));
 
 	if (!j)
 		fatal("out of memory");
@@ -450,23 +414,6 @@ printtext(json_t *doc)
 		puts("no differences");
 }
 
-static void
-freeside(struct side *s)
-{
-	size_t i;
-
-	for (i = 0; s->img && i < s->img->nlayers; i++) {
-		if (s->own[i])
-			fstree_freelayer(&s->layers[i]);
-	}
-	free(s->layers);
-	free(s->own);
-	fstree_free(&s->t);
-	dpkgdb_free(&s->db);
-	reader_freeimage(s->img);
-	reader_free(s->r);
-}
-
 int
 diff_main(int argc, char *argv[])
 {
@@ -493,18 +440,16 @@ diff_main(int argc, char *argv[])
 	b.name = argv[i + 1];
 	a.r = reader_open(a.name);
 	b.r = reader_open(b.name);
-	a.img = reader_image(a.r, platform);
-	b.img = reader_image(b.r, platform);
-	load(&a, NULL);
-	load(&b, &a);
+	imagefs_open(&a.fs, a.r, platform, 0, NULL);
+	imagefs_open(&b.fs, b.r, platform, 0, &a.fs);
 
 	files = json_array();
 	if (!files)
 		fatal("out of memory");
-	difftree(files, &a.t.root, &b.t.root);
+	difftree(files, &a.fs.t.root, &b.fs.t.root);
 	doc = json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "imagegen-diff", 1, "a", sidejson(&a),
-	                "b", sidejson(&b), "layers", difflayers(a.img, b.img), "files", files,
-	                "packages", diffpackages(&a.db, &b.db), "config", diffconfig(a.img, b.img));
+	                "b", sidejson(&b), "layers", difflayers(a.fs.img, b.fs.img), "files", files,
+	                "packages", diffpackages(&a.fs.db, &b.fs.db), "config", diffconfig(a.fs.img, b.fs.img));
 	if (!doc)
 		fatal("out of memory");
 	same = json_array_size(json_object_get(doc, "files")) == 0 &&
@@ -524,7 +469,9 @@ diff_main(int argc, char *argv[])
 		printtext(doc);
 	}
 	json_decref(doc);
-	freeside(&b);
-	freeside(&a);
+	imagefs_free(&b.fs);
+	imagefs_free(&a.fs);
+	reader_free(b.r);
+	reader_free(a.r);
 	return same ? 0 : 1;
 }

@@ -12,13 +12,8 @@
 #include "reader.h"
 #include "fstree.h"
 #include "dpkgdb.h"
+#include "imagefs.h"
 #include "inspect.h"
-
-static int
-keepstatus(const char *path)
-{
-	return dpkgdb_wants(path, 0);
-}
 
 /* a config value for the terminal: a string as it is, else JSON; "-" when absent */
 static void
@@ -55,13 +50,10 @@ inspect_main(int argc, char *argv[])
 {
 	const char *platform = NULL;
 	struct reader *r;
+	struct imagefs fs;
 	struct rimage *img;
-	struct fslayer *layers;
-	struct fstree t;
-	struct dpkgdb db;
 	json_t *cfg;
 	char p[200], a[32], b[32], *s;
-	long long size = 0, usize = 0;
 	size_t i, n;
 
 	if (argc == 3 && strcmp(argv[0], "--platform") == 0) {
@@ -74,17 +66,8 @@ inspect_main(int argc, char *argv[])
 		return 2;
 	}
 	r = reader_open(argv[0]);
-	img = reader_image(r, platform);
-	layers = xcalloc(img->nlayers, sizeof(*layers));
-	fstree_init(&t);
-	for (i = 0; i < img->nlayers; i++) {
-		reader_readlayer(r, img, i, keepstatus, &layers[i]);
-		fstree_apply(&t, &layers[i], (int)i);
-		size += img->layers[i].size;
-		usize += layers[i].usize;
-	}
-	fstree_finish(&t);
-	dpkgdb_read(&t, 0, &db);
+	imagefs_open(&fs, r, platform, 0, NULL);
+	img = fs.img;
 
 	s = utf8show(r->what, 1);
 	printf("%-11s%s\n", "image", s);
@@ -104,9 +87,9 @@ inspect_main(int argc, char *argv[])
 	printf("%-11s%s\n", "config", img->configdigest);
 	cfg = json_object_get(img->config, "config");
 	line("created", json_object_get(img->config, "created"));
-	printf("%-11s%s compressed, %s unpacked, %lld files\n", "size", humansize(size, a), humansize(t.root.total, b),
-	       countfiles(&t.root));
-	printf("%-11s%zu (%s of tar)\n", "layers", img->nlayers, humansize(usize, a));
+	printf("%-11s%s compressed, %s unpacked, %lld files\n", "size", humansize(fs.size, a),
+	       humansize(fs.t.root.total, b), countfiles(&fs.t.root));
+	printf("%-11s%zu (%s of tar)\n", "layers", img->nlayers, humansize(fs.usize, a));
 	line("entrypoint", json_object_get(cfg, "Entrypoint"));
 	line("cmd", json_object_get(cfg, "Cmd"));
 	line("user", json_object_get(cfg, "User"));
@@ -114,19 +97,14 @@ inspect_main(int argc, char *argv[])
 	line("env", json_object_get(cfg, "Env"));
 	line("ports", json_object_get(cfg, "ExposedPorts"));
 	line("labels", json_object_get(cfg, "Labels"));
-	if (db.len > 0)
-		printf("%-11s%zu (dpkg)\n", "packages", db.len);
+	if (fs.db.len > 0)
+		printf("%-11s%zu (dpkg)\n", "packages", fs.db.len);
 	else
 		printf("%-11s%s\n", "packages", "0 (no dpkg database)");
-	printf("%-11s%s in %zu file(s) that later layers replace or delete\n", "wasted", humansize(t.wasted, a),
-	       t.nwaste);
+	printf("%-11s%s in %zu file(s) that later layers replace or delete\n", "wasted", humansize(fs.t.wasted, a),
+	       fs.t.nwaste);
 
-	dpkgdb_free(&db);
-	fstree_free(&t);
-	for (i = 0; i < img->nlayers; i++)
-		fstree_freelayer(&layers[i]);
-	free(layers);
-	reader_freeimage(img);
+	imagefs_free(&fs);
 	reader_free(r);
 	return 0;
 }

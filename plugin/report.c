@@ -21,14 +21,9 @@
 #include "reader.h"
 #include "fstree.h"
 #include "dpkgdb.h"
+#include "imagefs.h"
 #include "cache.h"
 #include "report.h"
-
-static int
-keepdpkg(const char *path)
-{
-	return dpkgdb_wants(path, 1);
-}
 
 /* a file [name, bytes, layer, package, type] or folder [name, bytes, layer, -1, [children]] */
 static json_t *
@@ -158,36 +153,20 @@ wastejson(const struct fstree *t)
 static json_t *
 platformjson(json_t *spec, const char *name, struct reader *r, const char *platform)
 {
-	struct rimage *img = reader_image(r, platform);
-	struct fslayer *layers = xcalloc(img->nlayers, sizeof(*layers));
-	struct fstree t;
-	struct dpkgdb db;
+	struct imagefs fs;
 	json_t *j, *cfg;
-	long long size = 0;
-	size_t i;
 
-	fstree_init(&t);
-	for (i = 0; i < img->nlayers; i++) {
-		reader_readlayer(r, img, i, keepdpkg, &layers[i]);
-		fstree_apply(&t, &layers[i], (int)i);
-		size += img->layers[i].size;
-	}
-	fstree_finish(&t);
-	dpkgdb_read(&t, 1, &db);
-	cfg = json_object_get(img->config, "config");
-	j = json_pack("{s:s, s:s, s:o, s:O, s:I, s:o, s:o, s:o, s:o}", "platform", img->platform,
-	              "digest", img->digest, "config", cfg ? json_incref(cfg) : json_object(),
-	              "created", json_object_get(img->config, "created") ? json_object_get(img->config, "created") :
-	              json_null(), "size", (json_int_t)size, "layers", layersjson(spec, name, img, layers, &t),
-	              "tree", treejson(&t.root), "packages", packagesjson(spec, &db), "waste", wastejson(&t));
+	imagefs_open(&fs, r, platform, 1, NULL);
+	cfg = json_object_get(fs.img->config, "config");
+	j = json_pack("{s:s, s:s, s:o, s:O, s:I, s:o, s:o, s:o, s:o}", "platform", fs.img->platform,
+	              "digest", fs.img->digest, "config", cfg ? json_incref(cfg) : json_object(),
+	              "created", json_object_get(fs.img->config, "created") ?
+	              json_object_get(fs.img->config, "created") : json_null(), "size", (json_int_t)fs.size,
+	              "layers", layersjson(spec, name, fs.img, fs.layers, &fs.t), "tree", treejson(&fs.t.root),
+	              "packages", packagesjson(spec, &fs.db), "waste", wastejson(&fs.t));
 	if (!j)
 		fatal("out of memory");
-	dpkgdb_free(&db);
-	fstree_free(&t);
-	for (i = 0; i < img->nlayers; i++)
-		fstree_freelayer(&layers[i]);
-	free(layers);
-	reader_freeimage(img);
+	imagefs_free(&fs);
 	return j;
 }
 
