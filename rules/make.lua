@@ -14,34 +14,14 @@
 -- (plan.commandline).
 local native = require "imagegen.native"
 local plan = require "imagegen.plan"
-local check = require "imagegen.check"
 
 local M = {}
 
 M.defaultoutput = "images.mk"
 M.touchunchanged = true
 
--- the paths of the rules, in P.aliases those named by alias
-local aliases
-
--- a path in a target or prerequisite list
-local function path(p)
-  local s = native.spell(p, "make")
-  if s then return s end
-  aliases[#aliases + 1] = p
-  return (native.alias(p))
-end
-
--- the path of a file that an imagegen helper writes itself: never an alias
-local function own(p)
-  return native.spell(p, "make") or check.fail(check.show(p), "make cannot name this path")
-end
-
-local function paths(list)
-  local out = {}
-  for i, p in ipairs(list) do out[i] = path(p) end
-  return table.concat(out, " ")
-end
+-- the build file's path spellers (plan.spellers), for the plan being written
+local path, own, paths
 
 -- text in a recipe line
 local function value(s)
@@ -54,7 +34,7 @@ end
 
 -- P: the plan; exe: the imagegen binary; plugin: no self-regeneration rule
 function M.write(P, exe, plugin)
-  aliases = P.aliases
+  path, own, paths = plan.spellers("make", P.aliases, "make cannot name this path")
   local out = {}
   local function w(...)
     out[#out + 1] = table.concat({ ... })

@@ -11,40 +11,21 @@
 -- path makes the alias again when it has run (plan.commandline).
 local native = require "imagegen.native"
 local plan = require "imagegen.plan"
-local check = require "imagegen.check"
 
 local M = {}
 
 M.defaultoutput = "build.ninja"
 
--- the paths of the build file, in P.aliases those named by alias
-local aliases
-
-local function path(p)
-  local s = native.spell(p, "ninja")
-  if s then return s end
-  aliases[#aliases + 1] = p
-  return (native.alias(p))
-end
-
--- the path of a file that an imagegen helper writes itself: never an alias
-local function own(p)
-  return native.spell(p, "ninja") or check.fail(check.show(p), "build.ninja cannot name this path "
-    .. "(a newline, a carriage return, a tab or '|' in it)")
-end
-
-local function paths(list)
-  local out = {}
-  for i, p in ipairs(list) do out[i] = path(p) end
-  return table.concat(out, " ")
-end
+-- the build file's path spellers (plan.spellers), for the plan being written
+local path, own, paths
 
 local function value(s)
   return (s:gsub("%$", "$$"))
 end
 
 function M.write(P, exe)
-  aliases = P.aliases
+  path, own, paths = plan.spellers("ninja", P.aliases, "build.ninja cannot name this path "
+    .. "(a newline, a carriage return, a tab or '|' in it)")
   -- the file's pieces, a line's and then its newline
   local out, n = {}, 0
   local function w(...)

@@ -64,6 +64,28 @@ M.shellquote = shellquote
 -- in starts with ($(...) drops trailing newlines, hence the '_')
 local newlines = "imagegen_nl=$(printf '\\n_'); imagegen_nl=${imagegen_nl%_}; imagegen_cr=$(printf '\\r'); "
 
+-- how a build file of grammar ("ninja" or "make", see plugin/names.c) names
+-- paths: path(p) in a target or prerequisite list, by its alias (kept in
+-- aliases) when the grammar cannot spell p; own(p) a file a helper writes
+-- itself, never an alias (cannot: why not, for the error); paths(list)
+function M.spellers(grammar, aliases, cannot)
+  local function path(p)
+    local s = native.spell(p, grammar)
+    if s then return s end
+    aliases[#aliases + 1] = p
+    return (native.alias(p))
+  end
+  local function own(p)
+    return native.spell(p, grammar) or check.fail(check.show(p), cannot)
+  end
+  local function paths(list)
+    local out = {}
+    for i, p in ipairs(list) do out[i] = path(p) end
+    return table.concat(out, " ")
+  end
+  return path, own, paths
+end
+
 -- a word of a helper's command line, which a generated rule runs as it is
 function M.shellword(s)
   if s:find("[\n\r]") then
