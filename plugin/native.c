@@ -244,6 +244,7 @@ enum { JSONDEPTH = 200 };
 struct jsonkey {
 	const char *s;
 	size_t len;
+	int value;  /* the stack index of its value */
 };
 
 static int
@@ -361,11 +362,15 @@ jsonvalue(lua_State *L, int idx, struct buf *b, int depth)
 	for (n = 0, lua_pushnil(L); lua_next(L, idx); n++)
 		lua_pop(L, 1);  /* the value */
 	keys = lua_newuserdatauv(L, n * sizeof(*keys) + 1, 0);  /* the keys, in order */
+	/* the values stay on the stack, in the table's order: a key found again
+	   by its string would be hashed again */
+	luaL_checkstack(L, (int)(n < INT_MAX - 8 ? n : INT_MAX - 8) + 8, "json");
 	for (i = 0, lua_pushnil(L); lua_next(L, idx); i++) {
-		lua_pop(L, 1);  /* the value */
-		if (lua_type(L, -1) != LUA_TSTRING)
+		if (lua_type(L, -2) != LUA_TSTRING)
 			luaL_error(L, "json: an object's keys must be strings");
-		keys[i].s = lua_tolstring(L, -1, &keys[i].len);
+		keys[i].s = lua_tolstring(L, -2, &keys[i].len);
+		lua_insert(L, -2);  /* the key back on top, for lua_next */
+		keys[i].value = lua_gettop(L) - 1;
 	}
 	qsort(keys, n, sizeof(*keys), keycmp);
 	bufadd(b, "{", 1);
@@ -374,13 +379,10 @@ jsonvalue(lua_State *L, int idx, struct buf *b, int depth)
 			bufadd(b, ",", 1);
 		jsonstring(b, keys[i].s, keys[i].len);
 		bufadd(b, ":", 1);
-		lua_pushlstring(L, keys[i].s, keys[i].len);
-		lua_rawget(L, idx);  /* the value */
-		jsonvalue(L, lua_gettop(L), b, depth + 1);
-		lua_pop(L, 1);  /* the value */
+		jsonvalue(L, keys[i].value, b, depth + 1);
 	}
 	bufadd(b, "}", 1);
-	lua_pop(L, 1);  /* the keys */
+	lua_pop(L, (int)n + 1);  /* the values and the keys */
 }
 
 static int
