@@ -152,7 +152,7 @@ image_build(const char *specpath, const char *outpath, const char *store)
 	char created[32], *text;
 	size_t i;
 
-	spec = readjson(specpath);
+	spec = readspec(specpath, 0);
 	name = json_string_value(need(spec, "name", specpath));
 	ctx = json_string_value(json_object_get(spec, "ctx"));
 	if (!ctx)

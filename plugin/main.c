@@ -26,14 +26,14 @@ static const char usage[] =
 	"usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C]\n"
 	"                [--cache HOST/REPOSITORY [--cache-push]] DEFINITION.lua\n"
 	"       imagegen --help | --version\n"
-	"       imagegen layer [-m] SPEC DESC DEPFILE STORE\n"
-	"       imagegen image [-m] SPEC IMAGE STORE\n"
+	"       imagegen layer [-m] [--part BUNDLE SUM] SPEC DESC DEPFILE STORE\n"
+	"       imagegen image [-m] [--part BUNDLE SUM] SPEC IMAGE STORE\n"
 	"       imagegen index [-m] INDEX STORE IMAGE...\n"
 	"       imagegen layout [-m] IMAGE DIR STORE [SBOM...]\n"
 	"       imagegen pkginfo DEB OUT\n"
-	"       imagegen sbom [-m] SPEC IMAGE RECORD SPDX STORE\n"
+	"       imagegen sbom [-m] [--part BUNDLE SUM] SPEC IMAGE RECORD SPDX STORE\n"
 	"       imagegen archive IMAGE TAR STORE\n"
-	"       imagegen report [-m] REPORT HTML STORE\n"
+	"       imagegen report [-m] [--part BUNDLE SUM] REPORT HTML STORE\n"
 	"       imagegen base oci DIR TAG PLATFORM OUT STORE\n"
 	"       imagegen base archive FILE PLATFORM OUT STORE\n"
 	"       imagegen base pull REF@DIGEST PLATFORM OUT STORE\n"
@@ -105,6 +105,10 @@ static const char helpers[] =
 	"  archive IMAGE TAR STORE         write a docker-archive (podman/docker load)\n"
 	"  report REPORT HTML STORE        write an image's report page (the report\n"
 	"                                  spec REPORT names its image file)\n"
+	"  --part BUNDLE SUM (layer, image, sbom, report): the spec is the one of\n"
+	"                                  that path in BUNDLE, which holds the\n"
+	"                                  specs of one definition file; SUM is the\n"
+	"                                  spec's digest, for ninja to see it change\n"
 	"  fetch URL SHA256 SIZE FILE      download a package to FILE, verified\n"
 	"  push LAYOUT REF                 push an OCI layout's image to a registry\n"
 	"                                  (uploading only the blobs it lacks)\n"
@@ -178,6 +182,15 @@ main(int argc, char *argv[])
 		argv[2] = argv[1];
 		argv++;
 		argc--;
+	}
+	/* a spec that is a part of a bundle: SUM, its digest, is only there for
+	   ninja to see the command change when the part does (rules/ninja.lua) */
+	if (argc > 4 && strcmp(argv[2], "--part") == 0 && (strcmp(cmd, "layer") == 0 || strcmp(cmd, "image") == 0 ||
+	                                                   strcmp(cmd, "sbom") == 0 || strcmp(cmd, "report") == 0)) {
+		specbundle = argv[3];
+		argv[4] = argv[1];
+		argv += 3;
+		argc -= 3;
 	}
 	if (strcmp(cmd, "layer") == 0) {
 		need(argc, 6);

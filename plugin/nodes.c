@@ -72,11 +72,8 @@ unescape(json_t *j)
 json_t *
 nodes_readspec(const char *path)
 {
-	json_error_t err;
-	json_t *j = json_load_file(path, JSON_ALLOW_NUL, &err);
+	json_t *j = readspec(path, JSON_ALLOW_NUL);
 
-	if (!j)
-		fatal("%s:%d: %s", path, err.line, err.text);
 	if (unescape(j) < 0)
 		fatal("%s: a string has a byte escape that is not \\u0000 and U+0080..U+00FF", path);
 	return j;

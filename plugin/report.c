@@ -206,7 +206,7 @@ page(struct buf *out, const char *data)
 void
 report_build(const char *specpath, const char *html, const char *store)
 {
-	json_t *spec = readjson(specpath), *img = NULL, *platforms, *data, *plat;
+	json_t *spec = readspec(specpath, 0), *img = NULL, *platforms, *data, *plat;
 	struct reader *r;
 	struct buf out = {0};
 	const char *imagefile;

@@ -714,6 +714,29 @@ readjson(const char *path)
 	return j;
 }
 
+const char *specbundle;
+
+json_t *
+readspec(const char *path, size_t flags)
+{
+	json_error_t err;
+	json_t *bundle, *j;
+
+	if (!specbundle) {
+		if (!(j = json_load_file(path, flags, &err)))
+			fatal("%s:%d: %s", path, err.line, err.text);
+		return j;
+	}
+	/* the other parts may carry escaped bytes (nodes.c) */
+	if (!(bundle = json_load_file(specbundle, flags | JSON_ALLOW_NUL, &err)))
+		fatal("%s:%d: %s", specbundle, err.line, err.text);
+	if (!(j = json_object_get(bundle, path)))
+		fatal("%s: no spec %s in it; run imagegen again", specbundle, path);
+	json_incref(j);
+	json_decref(bundle);
+	return j;
+}
+
 char *
 dumpjson(const json_t *j)
 {

@@ -134,5 +134,11 @@ void jsonappend(struct json_t *a, struct json_t *v);
 void rfc3339(long long t, char out[32]);
 /* parse a JSON file, or exit naming the file and line */
 struct json_t *readjson(const char *path);
+/* the file that holds the generator's specs (a helper's --part BUNDLE SUM),
+   one JSON object keyed by their paths; NULL: each spec is its own file */
+extern const char *specbundle;
+/* the spec at path, from specbundle or else its own file, parsed with
+   jansson's flags; exits naming what is wrong */
+struct json_t *readspec(const char *path, size_t flags);
 /* canonical JSON text (sorted keys, no insignificant whitespace); free it */
 char *dumpjson(const struct json_t *j);

@@ -166,6 +166,12 @@ PY
 	(cd "$b" && timeout 120 runc run "imagegen-test-$$-$(basename "$b")" < /dev/null)
 }
 
+# specargs SPEC: a helper's spec arguments for SPEC as ./build.ninja gives
+# them: "--part BUNDLE SUM SPEC" for a spec in a definition's bundle, else SPEC
+specargs() {
+	sed -n "s|^  part = \(--part [^ ]* [^ ]* $1\)\$|\1|p" build.ninja | grep . || printf '%s\n' "$1"
+}
+
 # needdebtools WHAT: the tools a test repository (tests/debrepo.sh) needs;
 # when one is missing, a failure naming the packages, and 1 (the test stops)
 needdebtools() {

@@ -319,12 +319,12 @@ fi
 # the library path, the dpkg layer fails in one line naming the package
 so=$(strings -a "$IMAGEGEN" | grep -m 1 '^libcrypto\.so')
 mkdir -p broken && : > "broken/$so"
-LD_LIBRARY_PATH=broken "$IMAGEGEN" layer .imagegen/spec/layer/sys/dpkg.json dpkg.desc dpkg.d .imagegen/blobs > crypto.out 2>&1
+LD_LIBRARY_PATH=broken "$IMAGEGEN" layer $(specargs .imagegen/spec/layer/sys/dpkg.json) dpkg.desc dpkg.d .imagegen/blobs > crypto.out 2>&1
 same "sys: without a usable $so, the trust stores fail, exit 1" 1 $?
 check "sys: in one line naming the package to install" \
 	sh -c "test \$(wc -l < crypto.out) -eq 1 && grep -q '$so.*; trust stores need libcrypto: apt-get install [a-z0-9.+-]*\$' crypto.out"
 check "sys: and the dpkg layer without the broken one is the build's" sh -c \
-	"'$IMAGEGEN' layer .imagegen/spec/layer/sys/dpkg.json dpkg.desc dpkg.d .imagegen/blobs && cmp dpkg.desc .imagegen/layer/sys/dpkg.json"
+	"'$IMAGEGEN' layer $(specargs .imagegen/spec/layer/sys/dpkg.json) dpkg.desc dpkg.d .imagegen/blobs && cmp dpkg.desc .imagegen/layer/sys/dpkg.json"
 # memory: the package layer helper (from the layer cache and from the .deb) and the dpkg layer's
 # (not under check-asan: valgrind cannot run a binary built with ASan)
 if have valgrind && [ -z "${ASAN_OPTIONS:-}" ]; then
@@ -332,7 +332,7 @@ if have valgrind && [ -z "${ASAN_OPTIONS:-}" ]; then
 		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "$@"
 	}
 	vglayer() {
-		check "valgrind: layer $1$2" vg "$IMAGEGEN" layer ".imagegen/spec/layer/$1.json" ".imagegen/layer/$1.json" \
+		check "valgrind: layer $1$2" vg "$IMAGEGEN" layer $(specargs ".imagegen/spec/layer/$1.json") ".imagegen/layer/$1.json" \
 			".imagegen/layer/$1.json.d" .imagegen/blobs
 	}
 	vglayer deb/ca-certificates_20230311_all ", from the layer cache"
@@ -344,7 +344,7 @@ fi
 
 # a dpkg layer that cannot be made: one line naming the image's declaration
 mv .imagegen/layer/deb/nosums_1.0_$ARCH.dpkg nosums.dpkg
-"$IMAGEGEN" layer .imagegen/spec/layer/sys/dpkg.json dpkg.json dpkg.json.d .imagegen/blobs > err 2>&1
+"$IMAGEGEN" layer $(specargs .imagegen/spec/layer/sys/dpkg.json) dpkg.json dpkg.json.d .imagegen/blobs > err 2>&1
 same "dpkg layer error: exit 1, one line" "1 1" "$? $(wc -l < err)"
 contains "dpkg layer error: the line names the declaration and the file" err "build.lua:2: packages: dpkg layer: .imagegen/layer/deb/nosums_1.0_$ARCH.dpkg: No such file"
 check "dpkg layer error: no descriptor written" test ! -e dpkg.json

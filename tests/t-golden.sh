@@ -19,7 +19,8 @@ esac
 
 golden() {
 	# build.ninja and every spec file, with what depends on the machine masked:
-	# the binary's path, the default architecture and the ids derived from it
+	# the binary's path, the default architecture and the ids and the specs'
+	# digests derived from it
 	{
 		cat build.ninja
 		find .imagegen/spec -type f | sort | while read -r f; do
@@ -27,7 +28,8 @@ golden() {
 			cat "$f"
 		done
 	} | sed -e 's|^imagegen = .*|imagegen = IMAGEGEN|' -e "s|\"architecture\":\"$ARCH\"|\"architecture\":\"ARCH\"|g" \
-		-e "s|linux/$ARCH|linux/ARCH|g" -e 's|\.imagegen/base/[0-9a-f]\{16\}|.imagegen/base/ID|g'
+		-e "s|linux/$ARCH|linux/ARCH|g" -e 's|\.imagegen/base/[0-9a-f]\{16\}|.imagegen/base/ID|g' \
+		-e 's|^\(  part = --part [^ ]*\) [0-9a-f]\{16\} |\1 SUM |'
 }
 
 for def in "$TOP"/tests/golden/*.lua; do

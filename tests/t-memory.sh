@@ -37,9 +37,11 @@ printf y > 'a|b'
 printf 'image { name = "n", files = { { "/t", tree "t" }, { "/caf\\xe9", "a|b" }, { "/l", symlink "\\xff" } } }\n' > build.lua
 cd "$W/names/b" || exit 1
 check "valgrind: the generator, awkward names" vg "$IMAGEGEN" ../src/build.lua
-check "valgrind: layer, awkward names" vg "$IMAGEGEN" layer .imagegen/spec/layer/n/files.json \
+check "valgrind: layer, awkward names (a part of a bundle)" vg "$IMAGEGEN" layer \
+	$(specargs .imagegen/spec/layer/n/files.json) \
 	.imagegen/layer/n/files.json .imagegen/layer/n/files.json.d .imagegen/blobs
-check "valgrind: layer (make mode), awkward names" vg "$IMAGEGEN" layer -m .imagegen/spec/layer/n/files.json \
+check "valgrind: layer (make mode), awkward names" vg "$IMAGEGEN" layer -m \
+	$(specargs .imagegen/spec/layer/n/files.json) \
 	.imagegen/layer/n/files.json .imagegen/layer/n/files.json.d .imagegen/blobs
 cd "$W/b" || exit 1
 check "valgrind: sbom" vg "$IMAGEGEN" sbom .imagegen/spec/sbom/api.json .imagegen/image/api.json .imagegen/sbom/api.json \

@@ -282,8 +282,10 @@ end
 function M.build(G, args, output, cache)
   local P = { store = ".imagegen/blobs", commands = {}, layers = {}, images = {}, specs = {}, fetches = {},
     bases = {}, pkginfos = {}, aliases = {}, cache = cache }
-  local function spec(p, text)
-    P.specs[#P.specs + 1] = { path = p, text = text }
+  -- a spec file; where: the declaration it comes from ("file:line"), whose
+  -- definition file's bundle it may go in (M.bundle)
+  local function spec(p, text, where)
+    P.specs[#P.specs + 1] = { path = p, text = text, group = where and (where:match("^(.*):%d+$") or where) }
     return p
   end
   if cache then spec(M.cacheconf, json.encode { repo = cache.repo, push = cache.push } .. "\n") end
@@ -354,7 +356,7 @@ function M.build(G, args, output, cache)
       -- with a cache, a layer of packages fetches them only when the cache does not have it
       if cache and debs then inputs = {} end
       local desc = ".imagegen/layer/" .. l.id .. ".json"
-      P.layers[#P.layers + 1] = { id = l.id, spec = spec(".imagegen/spec/layer/" .. l.id .. ".json", text),
+      P.layers[#P.layers + 1] = { id = l.id, spec = spec(".imagegen/spec/layer/" .. l.id .. ".json", text, l.where),
         desc = desc, inputs = inputs }
       descof[l] = desc
     end
@@ -408,11 +410,11 @@ function M.build(G, args, output, cache)
         platform = { os = os_, architecture = arch, variant = variant ~= "" and variant or nil },
         base = basefile, config = config, layers = layers, annotations = img.annotations } .. "\n"
       local id = img.name .. r.suffix
-      local m = { platform = r.platform, slug = slug, spec = spec(".imagegen/spec/image/" .. id .. ".json", text),
+      local m = { platform = r.platform, slug = slug, spec = spec(".imagegen/spec/image/" .. id .. ".json", text, img.where),
         image = ".imagegen/image/" .. id .. ".json", layers = descs }
       if img.sbom ~= false then
         m.sbom = sbomspec(G, img, r, descof, pkginfo, basefile)
-        m.sbom.spec = spec(".imagegen/spec/sbom/" .. id .. ".json", m.sbom.text)
+        m.sbom.spec = spec(".imagegen/spec/sbom/" .. id .. ".json", m.sbom.text, img.where)
         m.sbom.record = ".imagegen/sbom/" .. id .. ".json"
         m.sbom.spdx = "out/" .. img.name .. (multi and ("." .. slug) or "") .. ".spdx.json"
         m.sbom.image = m.image
@@ -447,7 +449,7 @@ function M.build(G, args, output, cache)
         if m.platform == r.platform then return m.image end
       end
     end)
-    entry.report, entry.reportusers = spec(".imagegen/spec/report/" .. img.name .. ".json", text), users
+    entry.report, entry.reportusers = spec(".imagegen/spec/report/" .. img.name .. ".json", text, img.where), users
     P.images[#P.images + 1] = entry
   end
 
@@ -455,6 +457,38 @@ function M.build(G, args, output, cache)
   for i, s in ipairs(P.specs) do specpaths[i] = s.path end
   P.regen = { args = args, output = output, inputs = G.inputs, specs = specpaths }
   return P
+end
+
+-- For ninja, which runs an edge again when its command changes: the specs
+-- of layers, images, SBOMs and report pages declared in one definition file
+-- go in one file, its bundle, as {"spec path": spec, ...}, and an edge names
+-- its spec's bundle and digest (imagegen HELPER --part BUNDLE SUM SPEC, see
+-- plugin/main.c) instead of having the spec for an input. A build writes
+-- and ninja stats a file a definition instead of one a layer or image. Sets
+-- P.parts[spec path] = { bundle, sum } and leaves in P.specs the files to
+-- write. (make has no such memory: under make each spec is its own file.)
+function M.bundle(P)
+  local specs, bundles, named = {}, {}, {}
+  P.parts = {}
+  for _, s in ipairs(P.specs) do
+    if s.group then
+      local b = named[s.group]
+      if not b then
+        b = { path = ".imagegen/spec/def/" .. native.sha256(s.group):sub(1, 16) .. ".json", parts = {} }
+        named[s.group] = b
+        bundles[#bundles + 1] = b
+        specs[#specs + 1] = b
+      end
+      b.parts[s.path] = json.raw(s.text:sub(1, -2))  -- without its newline
+      P.parts[s.path] = { bundle = b.path, sum = native.sha256(s.text):sub(1, 16) }
+    else
+      specs[#specs + 1] = s
+    end
+  end
+  for _, b in ipairs(bundles) do b.text = json.encode(b.parts) .. "\n" end
+  P.specs = specs
+  P.regen.specs = {}
+  for i, s in ipairs(specs) do P.regen.specs[i] = s.path end
 end
 
 return M
