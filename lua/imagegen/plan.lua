@@ -479,13 +479,16 @@ function M.bundle(P)
         bundles[#bundles + 1] = b
         specs[#specs + 1] = b
       end
-      b.parts[s.path] = json.raw(s.text:sub(1, -2))  -- without its newline
+      b.parts[s.path] = json.raw(s.text)  -- its newline is whitespace between tokens
       P.parts[s.path] = { bundle = b.path, sum = native.sha256(s.text):sub(1, 16) }
     else
       specs[#specs + 1] = s
     end
   end
-  for _, b in ipairs(bundles) do b.text = json.encode(b.parts) .. "\n" end
+  for _, b in ipairs(bundles) do
+    b.text = json.encode(b.parts) .. "\n"
+    b.parts = nil
+  end
   P.specs = specs
   P.regen.specs = {}
   for i, s in ipairs(specs) do P.regen.specs[i] = s.path end
