@@ -538,13 +538,17 @@ sha256free(struct sha256 *ctx)
 void
 sha256done(struct sha256 *ctx, char hex[65])
 {
+	static const char digits[] = "0123456789abcdef";
 	unsigned char md[SHA256_DIGEST_SIZE];
 	int i;
 
 	sha256_digest(&ctx->c, sizeof(md), md);
 	free(ctx);
-	for (i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", md[i]);
+	/* not sprintf: 32 calls of it took longer than hashing a spec */
+	for (i = 0; i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
 	hex[64] = '\0';
 }
 
