@@ -17,26 +17,16 @@
  * Every function of the client returns 0, or -1 with the one-line reason
  * in cl->err; the entry points exit with it (registry_digest returns it).
  *
- * A push checks each blob first (HEAD) and uploads only what the registry
- * lacks, mounting it from another repository of the same registry when
- * this build pushed it there, or when the build cache (cache.c) on that
- * registry holds it, so a push that was cut off completes when run again,
- * a second push uploads nothing, and a layer the cache had is neither
- * downloaded nor uploaded. A push reads an OCI layout, or an image file
- * and the build's store (push --image).
- *
- * The build cache's requests go through the same client (registry_open
- * and the functions after it), with shorter limits.
+ * Pushing is push.c's, over this client (regclient.h). The build cache's
+ * requests go through the same client (registry_open and the functions
+ * after it), with shorter limits.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <jansson.h>
 #include "util.h"
 #include "http.h"
@@ -45,46 +35,15 @@
 #include "registry.h"
 #include "auth.h"
 #include "oci.h"
-#include "layout.h"
-#include "cache.h"
+#include "regclient.h"
 
 #define ACCEPT_MANIFESTS "Accept: application/vnd.oci.image.index.v1+json, " \
 	"application/vnd.oci.image.manifest.v1+json, " \
 	"application/vnd.docker.distribution.manifest.list.v2+json, " \
 	"application/vnd.docker.distribution.manifest.v2+json"
 
-struct ref {
-	char *host, *repo, *tag, *digest;
-	/* "http" or "https" */
-	const char *scheme;
-};
-
-struct client {
-	struct ref r;
-	/* scheme://host:port: the only origin the credentials and tokens go to */
-	char origin[512];
-	struct creds c;
-	int havecreds;
-	/* "Authorization: ..." for the requests, once a challenge was answered */
-	char *auth;
-	/* the scope asked of a token server: pull, or pull,push */
-	const char *actions;
-	/* what the messages say this is about */
-	const char *what;
-	/* why the last call failed */
-	char err[1024];
-	/* the limits of its requests, when not 0 (http.h; the build cache's) */
-	long timeout, stall;
-	int tries;
-};
-
-/* what a push did with the blobs */
-struct pushcounts {
-	int uploaded, mounted, present;
-};
-
-static int
-failf(struct client *cl, const char *fmt, ...)
+int
+reg_fail(struct client *cl, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -139,7 +98,7 @@ parseref(struct client *cl, const char *s)
 
 	memset(r, 0, sizeof(*r));
 	if (!slash || slash == s)
-		return failf(cl, "'%s': a reference names its registry: host[:port]/repository[:tag][@digest]", s);
+		return reg_fail(cl, "'%s': a reference names its registry: host[:port]/repository[:tag][@digest]", s);
 	r->host = xasprintf("%.*s", (int)(slash - s), s);
 	end = at ? at : s + strlen(s);
 	colon = memchr(slash, ':', (size_t)(end - slash));
@@ -152,39 +111,39 @@ parseref(struct client *cl, const char *s)
 	if (at) {
 		r->digest = xstrdup(at + 1);
 		if (!store_validdigest(r->digest))
-			return failf(cl, "'%s': '%s' is not a sha256 digest", s, r->digest);
+			return reg_fail(cl, "'%s': '%s' is not a sha256 digest", s, r->digest);
 	}
 	if (!*r->repo)
-		return failf(cl, "'%s': no repository", s);
+		return reg_fail(cl, "'%s': no repository", s);
 	r->scheme = insecure(r->host) ? "http" : "https";
 	url = xasprintf("%s://%s/", r->scheme, r->host);
 	bad = http_origin(url, cl->origin, sizeof(cl->origin)) < 0;
 	free(url);
 	if (bad)
-		return failf(cl, "'%s': '%s' is not a registry host", s, r->host);
+		return reg_fail(cl, "'%s': '%s' is not a registry host", s, r->host);
 	return 0;
 }
 
 /* what a reference names in the repository: its digest, else its tag, else "latest" */
-static const char *
-refname(const struct ref *r)
+const char *
+reg_refname(const struct ref *r)
 {
 	return r->digest ? r->digest : r->tag ? r->tag : "latest";
 }
 
-static int
-refused(struct client *cl, long status, const char *doing)
+int
+reg_refused(struct client *cl, long status, const char *doing)
 {
 	const char *why = status == 401 ? "unauthorized" : status == 403 ? "forbidden" :
 	                  status == 404 ? "not found" : "refused";
 
 	if (status == 401 && cl->havecreds)
-		return failf(cl, "%s: %ld %s: the registry %s refused the credentials from %s", doing,
+		return reg_fail(cl, "%s: %ld %s: the registry %s refused the credentials from %s", doing,
 		             status, why, cl->r.host, cl->c.from);
 	if (status == 401)
-		return failf(cl, "%s: %ld %s: the registry %s wants credentials (none for it in the auth files)",
+		return reg_fail(cl, "%s: %ld %s: the registry %s wants credentials (none for it in the auth files)",
 		             doing, status, why, cl->r.host);
-	return failf(cl, "%s: %ld %s by the registry %s", doing, status, why, cl->r.host);
+	return reg_fail(cl, "%s: %ld %s by the registry %s", doing, status, why, cl->r.host);
 }
 
 /* the value of key="value" in a WWW-Authenticate challenge (free it) */
@@ -266,21 +225,21 @@ bearer(struct client *cl, const char *challenge, const char *doing)
 	realm = param(challenge, "realm");
 	service = param(challenge, "service");
 	if (!realm) {
-		failf(cl, "%s: the registry %s asks for a token without saying where from", doing, cl->r.host);
+		reg_fail(cl, "%s: the registry %s asks for a token without saying where from", doing, cl->r.host);
 		goto out;
 	}
 	if (http_origin(realm, origin, sizeof(origin)) < 0) {
-		failf(cl, "%s: the registry %s names the token realm '%s', not an http or https URL", doing,
+		reg_fail(cl, "%s: the registry %s names the token realm '%s', not an http or https URL", doing,
 		      cl->r.host, realm);
 		goto out;
 	}
 	if (hascontrol(realm) || (service && hascontrol(service)) || strchr(realm, ' ') ||
 	    (service && strpbrk(service, " &#"))) {
-		failf(cl, "%s: the registry %s names a malformed token realm or service", doing, cl->r.host);
+		reg_fail(cl, "%s: the registry %s names a malformed token realm or service", doing, cl->r.host);
 		goto out;
 	}
 	if (cl->havecreds && !realmtrusted(cl, origin)) {
-		failf(cl, "%s: the token realm %s is plain http %s; the credentials for %s (from %s) "
+		reg_fail(cl, "%s: the token realm %s is plain http %s; the credentials for %s (from %s) "
 		      "were not sent there", doing, realm, strcmp(cl->r.scheme, "https") == 0 ?
 		      "for a registry spoken to over https" : "on another host than the registry's", cl->r.host,
 		      cl->c.from);
@@ -297,18 +256,18 @@ bearer(struct client *cl, const char *challenge, const char *doing)
 	req.authorigin = origin;
 	http_init(&res);
 	if (http_do(&req, &res) < 0) {
-		failf(cl, "%s: the token server for %s: %s", doing, cl->r.host, res.err);
+		reg_fail(cl, "%s: the token server for %s: %s", doing, cl->r.host, res.err);
 	} else if (res.status != 200) {
-		refused(cl, res.status == 401 || res.status == 403 ? 401 : res.status, doing);
+		reg_refused(cl, res.status == 401 || res.status == 403 ? 401 : res.status, doing);
 	} else {
 		j = json_loadb(res.body.data ? res.body.data : "", res.body.len, 0, NULL);
 		token = json_string_value(json_object_get(j, "token"));
 		if (!token)
 			token = json_string_value(json_object_get(j, "access_token"));
 		if (!token) {
-			failf(cl, "%s: the token server for %s gave no token", doing, cl->r.host);
+			reg_fail(cl, "%s: the token server for %s gave no token", doing, cl->r.host);
 		} else if (hascontrol(token) || !*token) {
-			failf(cl, "%s: the token server for %s gave a token with control characters", doing,
+			reg_fail(cl, "%s: the token server for %s gave a token with control characters", doing,
 			      cl->r.host);
 		} else {
 			free(cl->auth);
@@ -331,28 +290,28 @@ static int
 authenticate(struct client *cl, const char *challenge, const char *doing)
 {
 	if (!challenge)
-		return refused(cl, 401, doing);
+		return reg_refused(cl, 401, doing);
 	if (!cl->havecreds && auth_find(cl->r.host, &cl->c) == 0) {
 		if (hascontrol(cl->c.user) || hascontrol(cl->c.secret))
-			return failf(cl, "%s: the credentials for %s from %s have control characters", doing,
+			return reg_fail(cl, "%s: the credentials for %s from %s have control characters", doing,
 			             cl->r.host, cl->c.from);
 		cl->havecreds = 1;
 	}
 	if (strncasecmp(challenge, "basic", 5) == 0) {
 		if (!cl->havecreds || cl->auth)
-			return refused(cl, 401, doing);
+			return reg_refused(cl, 401, doing);
 		cl->auth = auth_basic(&cl->c);
 		return 0;
 	}
 	if (strncasecmp(challenge, "bearer", 6) != 0 ||
 	    (cl->auth && strncmp(cl->auth, "Authorization: Bearer", 21) == 0))
-		return refused(cl, 401, doing);
+		return reg_refused(cl, 401, doing);
 	return bearer(cl, challenge, doing);
 }
 
 /* a request to the registry, answering an auth challenge once */
-static int
-request(struct client *cl, struct httpreq *req, struct httpres *res, const char *doing)
+int
+reg_request(struct client *cl, struct httpreq *req, struct httpres *res, const char *doing)
 {
 	int round;
 
@@ -364,17 +323,17 @@ request(struct client *cl, struct httpreq *req, struct httpres *res, const char 
 	for (round = 0; round < 3; round++) {
 		req->auth = cl->auth;
 		if (http_do(req, res) < 0)
-			return failf(cl, "%s: %s (%s://%s)", doing, res->err, cl->r.scheme, cl->r.host);
+			return reg_fail(cl, "%s: %s (%s://%s)", doing, res->err, cl->r.scheme, cl->r.host);
 		if (res->status != 401)
 			return 0;
 		if (authenticate(cl, res->challenge, doing) < 0)
 			return -1;
 	}
-	return refused(cl, res->status, doing);
+	return reg_refused(cl, res->status, doing);
 }
 
-static char *
-apiurl(struct client *cl, const char *fmt, const char *arg)
+char *
+reg_apiurl(struct client *cl, const char *fmt, const char *arg)
 {
 	char *path = xasprintf(fmt, cl->r.repo, arg);
 	char *url = xasprintf("%s://%s/v2/%s", cl->r.scheme, cl->r.host, path);
@@ -383,8 +342,20 @@ apiurl(struct client *cl, const char *fmt, const char *arg)
 	return url;
 }
 
-static int
-clientinit(struct client *cl, const char *ref, const char *what, const char *actions)
+/* the upload URL from a Location header, absolute, with the digest added */
+char *
+reg_uploadurl(struct client *cl, const char *location, const char *digest)
+{
+	const char *sep = strchr(location, '?') ? "&" : "?";
+
+	if (strncmp(location, "http://", 7) == 0 || strncmp(location, "https://", 8) == 0)
+		return xasprintf("%s%sdigest=%s", location, sep, digest);
+	return xasprintf("%s://%s%s%s%sdigest=%s", cl->r.scheme, cl->r.host, *location == '/' ? "" : "/",
+	                 location, sep, digest);
+}
+
+int
+reg_init(struct client *cl, const char *ref, const char *what, const char *actions)
 {
 	memset(cl, 0, sizeof(*cl));
 	cl->what = what;
@@ -392,8 +363,8 @@ clientinit(struct client *cl, const char *ref, const char *what, const char *act
 	return parseref(cl, ref);
 }
 
-static void
-clientfree(struct client *cl)
+void
+reg_free(struct client *cl)
 {
 	freeref(&cl->r);
 	auth_free(&cl->c);
@@ -406,15 +377,15 @@ getmanifest(struct client *cl, const char *which, struct httpres *res)
 {
 	static const char *const accept[] = {ACCEPT_MANIFESTS, NULL};
 	struct httpreq req = {0};
-	char *url = apiurl(cl, "%s/manifests/%s", which), *doing = xasprintf("get manifest %s", which);
+	char *url = reg_apiurl(cl, "%s/manifests/%s", which), *doing = xasprintf("get manifest %s", which);
 	int ret;
 
 	req.method = "GET";
 	req.url = url;
 	req.headers = accept;
-	ret = request(cl, &req, res, doing);
+	ret = reg_request(cl, &req, res, doing);
 	if (ret == 0 && res->status != 200)
-		ret = refused(cl, res->status, doing);
+		ret = reg_refused(cl, res->status, doing);
 	free(url);
 	free(doing);
 	return ret;
@@ -429,9 +400,9 @@ registry_digest(const char *ref, char digest[72], char *err, size_t errlen)
 	int ret;
 
 	http_init(&res);
-	ret = clientinit(&cl, ref, what, "pull");
+	ret = reg_init(&cl, ref, what, "pull");
 	if (ret == 0)
-		ret = getmanifest(&cl, refname(&cl.r), &res);
+		ret = getmanifest(&cl, reg_refname(&cl.r), &res);
 	if (ret == 0) {
 		memcpy(digest, "sha256:", 7);
 		sha256hex(res.body.data, res.body.len, digest + 7);
@@ -439,7 +410,7 @@ registry_digest(const char *ref, char digest[72], char *err, size_t errlen)
 		snprintf(err, errlen, "%s", cl.err);
 	}
 	http_free(&res);
-	clientfree(&cl);
+	reg_free(&cl);
 	free(what);
 	return ret;
 }
@@ -463,17 +434,17 @@ getblob(struct client *cl, const char *store, json_t *desc)
 	http_init(&res);
 	res.fd = store_tmp(store, &tmp);
 	removeonfatal(tmp);
-	url = apiurl(cl, "%s/blobs/%s", digest);
+	url = reg_apiurl(cl, "%s/blobs/%s", digest);
 	doing = xasprintf("get blob %s", digest);
 	req.method = "GET";
 	req.url = url;
 	/* a blob at most its descriptor's size; none at all when that is 0 */
 	req.maxbody = size > 0 ? size : 1;
-	ret = request(cl, &req, &res, doing);
+	ret = reg_request(cl, &req, &res, doing);
 	if (ret < 0 && res.toolarge)
 		ret = -2;
 	if (ret == 0 && res.status != 200) {
-		ret = refused(cl, res.status, doing);
+		ret = reg_refused(cl, res.status, doing);
 		if (res.status == 404)
 			ret = -2;
 	}
@@ -483,7 +454,7 @@ getblob(struct client *cl, const char *store, json_t *desc)
 		sha256done(res.hash, hex);
 		res.hash = NULL;
 		if (res.size != size || strcmp(hex, digest + 7) != 0) {
-			failf(cl, "blob %s arrived as %lld bytes with sha256 %s, not the %lld its descriptor says",
+			reg_fail(cl, "blob %s arrived as %lld bytes with sha256 %s, not the %lld its descriptor says",
 			      digest, res.size, hex, size);
 			ret = -2;
 		}
@@ -514,7 +485,7 @@ pull(struct client *cl, const char *platform, const char *store, char digest[72]
 	int depth = 0;
 
 	if (!cl->r.digest) {
-		failf(cl, "a base is pulled by digest (run imagegen lock to pin its tag)");
+		reg_fail(cl, "a base is pulled by digest (run imagegen lock to pin its tag)");
 		return NULL;
 	}
 	http_init(&res);
@@ -525,12 +496,12 @@ pull(struct client *cl, const char *platform, const char *store, char digest[72]
 		memcpy(digest, "sha256:", 7);
 		sha256hex(res.body.data, res.body.len, digest + 7);
 		if (strcmp(digest, want) != 0) {
-			failf(cl, "the manifest arrived with digest %s, not %s", digest, want);
+			reg_fail(cl, "the manifest arrived with digest %s, not %s", digest, want);
 			goto err;
 		}
 		m = json_loadb(res.body.data, res.body.len, 0, NULL);
 		if (!m) {
-			failf(cl, "the manifest is not JSON");
+			reg_fail(cl, "the manifest is not JSON");
 			goto err;
 		}
 		mt = json_string_value(json_object_get(m, "mediaType"));
@@ -539,16 +510,16 @@ pull(struct client *cl, const char *platform, const char *store, char digest[72]
 		if (!base_isindex(mt) && !json_object_get(m, "manifests"))
 			break;
 		if (oci_checkindex(m, why, sizeof(why)) < 0) {
-			failf(cl, "%s", why);
+			reg_fail(cl, "%s", why);
 			goto err;
 		}
 		if (++depth > 8) {
-			failf(cl, "image indexes nested more than 8 deep");
+			reg_fail(cl, "image indexes nested more than 8 deep");
 			goto err;
 		}
 		pick = base_pickplatform(m, platform, cl->what);
 		if (!pick) {
-			failf(cl, "no image for platform %s in its index", platform);
+			reg_fail(cl, "no image for platform %s in its index", platform);
 			goto err;
 		}
 		snprintf(want, sizeof(want), "%s", json_string_value(json_object_get(pick, "digest")));
@@ -556,7 +527,7 @@ pull(struct client *cl, const char *platform, const char *store, char digest[72]
 		m = NULL;
 	}
 	if (oci_checkmanifest(m, why, sizeof(why)) < 0) {
-		failf(cl, "%s", why);
+		reg_fail(cl, "%s", why);
 		goto err;
 	}
 	store_put(store, res.body.data, res.body.len, digest);
@@ -581,11 +552,11 @@ registry_pull(const char *ref, const char *platform, const char *out, const char
 	char *what = xasprintf("pull %s", ref), digest[72];
 	json_t *m = NULL;
 
-	if (clientinit(&cl, ref, what, "pull") < 0 || !(m = pull(&cl, platform, store, digest)))
+	if (reg_init(&cl, ref, what, "pull") < 0 || !(m = pull(&cl, platform, store, digest)))
 		fatal("%s", cl.err);
 	base_write(out, store, m, digest, what);
 	json_decref(m);
-	clientfree(&cl);
+	reg_free(&cl);
 	free(what);
 }
 
@@ -599,13 +570,13 @@ registry_fetch(const char *ref, const char *platform, const char *store, char to
 	int ret;
 
 	http_init(&res);
-	ret = clientinit(&cl, ref, what, "pull");
+	ret = reg_init(&cl, ref, what, "pull");
 	if (ret == 0)
-		ret = getmanifest(&cl, refname(&cl.r), &res);
+		ret = getmanifest(&cl, reg_refname(&cl.r), &res);
 	if (ret == 0) {
 		store_put(store, res.body.data ? res.body.data : "", res.body.len, top);
 		if (cl.r.digest && strcmp(cl.r.digest, top) != 0)
-			ret = failf(&cl, "the manifest arrived with digest %s, not %s", top, cl.r.digest);
+			ret = reg_fail(&cl, "the manifest arrived with digest %s, not %s", top, cl.r.digest);
 	}
 	if (ret == 0 && platform) {
 		free(cl.r.digest);
@@ -617,437 +588,9 @@ registry_fetch(const char *ref, const char *platform, const char *store, char to
 		snprintf(err, errlen, "%s", cl.err);
 	json_decref(m);
 	http_free(&res);
-	clientfree(&cl);
+	reg_free(&cl);
 	free(what);
 	return ret;
-}
-
-/* the repositories of this registry the build pushed a blob to: "host digest repo" lines */
-static char *
-mountfrom(const char *record, const char *host, const char *digest, const char *repo)
-{
-	struct buf b = {0};
-	char *line, *save = NULL, *found = NULL;
-	size_t hn = strlen(host), dn = strlen(digest);
-
-	if (!record || readall(record, &b) < 0 || !b.data) {
-		free(b.data);
-		return NULL;
-	}
-	for (line = strtok_r(b.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, host, hn) == 0 && line[hn] == ' ' && strncmp(line + hn + 1, digest, dn) == 0 &&
-		    line[hn + 1 + dn] == ' ' && strcmp(line + hn + dn + 2, repo) != 0) {
-			found = xstrdup(line + hn + dn + 2);
-			break;
-		}
-	}
-	free(b.data);
-	return found;
-}
-
-static void
-remember(const char *record, const char *host, const char *digest, const char *repo)
-{
-	char *line;
-	int fd;
-
-	if (!record)
-		return;
-	if (mkparent(record) < 0)
-		return;
-	fd = open(record, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	if (fd < 0)
-		return;
-	line = xasprintf("%s %s %s\n", host, digest, repo);
-	if (write(fd, line, strlen(line)) < 0)
-		warn("write %s:", record);
-	close(fd);
-	free(line);
-}
-
-/* the upload URL from a Location header, absolute, with the digest added */
-static char *
-uploadurl(struct client *cl, const char *location, const char *digest)
-{
-	const char *sep = strchr(location, '?') ? "&" : "?";
-
-	if (strncmp(location, "http://", 7) == 0 || strncmp(location, "https://", 8) == 0)
-		return xasprintf("%s%sdigest=%s", location, sep, digest);
-	return xasprintf("%s://%s%s%s%sdigest=%s", cl->r.scheme, cl->r.host, *location == '/' ? "" : "/",
-	                 location, sep, digest);
-}
-
-/* make sure the registry has a blob; counts what it took */
-static int
-pushblob(struct client *cl, const char *store, const char *digest, long long size, const char *record,
-         struct pushcounts *counts)
-{
-	static const char *const octets[] = {"Content-Type: application/octet-stream", NULL};
-	struct httpreq req = {0};
-	struct httpres res;
-	char *url, *doing, *from, *up = NULL, *file = NULL;
-	int ret;
-
-	http_init(&res);
-	doing = xasprintf("blob %s", digest);
-	url = apiurl(cl, "%s/blobs/%s", digest);
-	req.method = "HEAD";
-	req.url = url;
-	ret = request(cl, &req, &res, doing);
-	free(url);
-	if (ret < 0)
-		goto done;
-	if (res.status == 200) {
-		counts->present++;
-		remember(record, cl->r.host, digest, cl->r.repo);
-		goto done;
-	}
-	from = mountfrom(record, cl->r.host, digest, cl->r.repo);
-	/* a blob of the build cache's, on this registry: mounted from there, never downloaded */
-	if (!from)
-		from = cache_mountfrom(store, cl->r.host, digest, cl->r.repo);
-	if (from) {
-		char *q = xasprintf("mount=%s&from=%s", digest, from);
-		url = apiurl(cl, "%s/blobs/uploads/?%s", q);
-		req.method = "POST";
-		req.url = url;
-		ret = request(cl, &req, &res, doing);
-		free(url);
-		free(q);
-		free(from);
-		if (ret < 0)
-			goto done;
-		if (res.status == 201) {
-			counts->mounted++;
-			remember(record, cl->r.host, digest, cl->r.repo);
-			goto done;
-		}
-	}
-	if (res.status != 202) {
-		url = apiurl(cl, "%s/blobs/uploads/%s", "");
-		req.method = "POST";
-		req.url = url;
-		ret = request(cl, &req, &res, doing);
-		free(url);
-		if (ret < 0)
-			goto done;
-	}
-	if (res.status != 202 || !res.location) {
-		ret = refused(cl, res.status, doing);
-		goto done;
-	}
-	up = uploadurl(cl, res.location, digest);
-	if (strcmp(cl->r.scheme, "https") == 0 && strncmp(up, "https://", 8) != 0) {
-		ret = failf(cl, "%s: the registry %s sends the upload to %.200s, not https: refused", doing,
-		            cl->r.host, up);
-		goto done;
-	}
-	/* a blob this machine took a cache entry's word for: its bytes now */
-	if (cache_blob(store, digest, NULL) < 0) {
-		ret = failf(cl, "%s: the store has no such blob", doing);
-		goto done;
-	}
-	file = store_path(store, digest);
-	req.method = "PUT";
-	req.url = up;
-	req.headers = octets;
-	req.bodyfile = file;
-	req.bodylen = size;
-	ret = request(cl, &req, &res, doing);
-	if (ret == 0 && res.status != 201)
-		ret = refused(cl, res.status, doing);
-	if (ret == 0) {
-		counts->uploaded++;
-		remember(record, cl->r.host, digest, cl->r.repo);
-	}
-done:
-	http_free(&res);
-	free(file);
-	free(up);
-	free(doing);
-	return ret;
-}
-
-/* the JSON blob digest of the layout's store, verified: into data, parsed */
-static json_t *
-readblob(struct client *cl, const char *store, const char *digest, struct buf *data)
-{
-	char *path = store_path(store, digest), check[72];
-	json_t *j;
-
-	data->len = 0;
-	if (readall(path, data) < 0)
-		fatal("%s: %s:", cl->what, path);
-	free(path);
-	memcpy(check, "sha256:", 7);
-	sha256hex(data->data ? data->data : "", data->len, check + 7);
-	if (strcmp(check, digest) != 0) {
-		failf(cl, "blob %s of the layout does not match its digest", digest);
-		return NULL;
-	}
-	j = json_loadb(data->data ? data->data : "", data->len, 0, NULL);
-	if (!j)
-		failf(cl, "blob %s of the layout is not JSON", digest);
-	return j;
-}
-
-/* PUT a manifest or index (its bytes, its media type) as reference: a tag
-   or its digest; *indexed, when not NULL, says whether the registry
-   answered OCI-Subject (it keeps the referrers of the subject itself) */
-static int
-putmanifest(struct client *cl, const struct buf *data, const char *mt, const char *reference, int *indexed)
-{
-	struct httpreq req = {0};
-	struct httpres res;
-	const char *headers[2] = {NULL, NULL};
-	char *url = apiurl(cl, "%s/manifests/%s", reference), *ctype = xasprintf("Content-Type: %s", mt);
-	int ret = -1;
-
-	http_init(&res);
-	headers[0] = ctype;
-	req.method = "PUT";
-	req.url = url;
-	req.headers = headers;
-	req.body = data->data;
-	req.bodylen = (long long)data->len;
-	if (request(cl, &req, &res, "put the manifest") == 0) {
-		if (res.status == 201 || res.status == 200)
-			ret = 0;
-		if (indexed)
-			*indexed = res.subject != NULL;
-		else if (res.status == 400 && res.body.data)
-			failf(cl, "put the manifest: 400: the registry %s says it is invalid: %.200s", cl->r.host,
-			      res.body.data);
-		else
-			refused(cl, res.status, "put the manifest");
-	}
-	http_free(&res);
-	free(ctype);
-	free(url);
-	return ret;
-}
-
-/* push one image manifest of the layout, its blobs first, as reference */
-static int
-pushmanifest(struct client *cl, const char *store, const char *digest, const char *mt, const char *reference,
-             const char *record, struct pushcounts *counts)
-{
-	struct buf data = {0};
-	json_t *m, *l;
-	char why[256];
-	size_t i;
-	int ret = -1;
-
-	m = readblob(cl, store, digest, &data);
-	if (!m)
-		goto out;
-	if (oci_checkmanifest(m, why, sizeof(why)) < 0) {
-		failf(cl, "manifest %s: %s", digest, why);
-		goto out;
-	}
-	if (pushblob(cl, store, json_string_value(json_object_get(json_object_get(m, "config"), "digest")),
-	             json_integer_value(json_object_get(json_object_get(m, "config"), "size")), record, counts) < 0)
-		goto out;
-	json_array_foreach(json_object_get(m, "layers"), i, l) {
-		if (pushblob(cl, store, json_string_value(json_object_get(l, "digest")),
-		             json_integer_value(json_object_get(l, "size")), record, counts) < 0)
-			goto out;
-	}
-	ret = putmanifest(cl, &data, mt, reference, NULL);
-out:
-	json_decref(m);
-	free(data.data);
-	return ret;
-}
-
-/* the referrers tag schema's index of subject (sha256-HEX) with desc in it */
-static int
-tagreferrer(struct client *cl, const char *subject, json_t *desc)
-{
-	static const char *const accept[] = {"Accept: " OCI_INDEX, NULL};
-	struct httpreq req = {0};
-	struct httpres res;
-	struct buf data = {0};
-	json_t *idx = NULL, *m;
-	char *tag = xasprintf("sha256-%s", subject + 7), *url = apiurl(cl, "%s/manifests/%s", tag), *text;
-	const char *digest = json_string_value(json_object_get(desc, "digest"));
-	size_t i;
-	int ret = -1, have = 0;
-
-	http_init(&res);
-	req.method = "GET";
-	req.url = url;
-	req.headers = accept;
-	if (request(cl, &req, &res, "get the referrers index") < 0)
-		goto out;
-	if (res.status == 200)
-		idx = json_loadb(res.body.data ? res.body.data : "", res.body.len, 0, NULL);
-	if (idx && oci_checkindex(idx, cl->err, sizeof(cl->err)) < 0) {
-		json_decref(idx);
-		idx = NULL;
-	}
-	if (!idx)
-		idx = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", OCI_INDEX, "manifests");
-	if (!idx)
-		fatal("out of memory");
-	json_array_foreach(json_object_get(idx, "manifests"), i, m)
-		have |= strcmp(json_string_value(json_object_get(m, "digest")), digest) == 0;
-	if (!have && json_array_append(json_object_get(idx, "manifests"), desc) < 0)
-		fatal("out of memory");
-	text = dumpjson(idx);
-	bufstr(&data, text);
-	free(text);
-	ret = have ? 0 : putmanifest(cl, &data, OCI_INDEX, tag, NULL);
-out:
-	json_decref(idx);
-	http_free(&res);
-	free(data.data);
-	free(url);
-	free(tag);
-	return ret;
-}
-
-/* push an artifact of the layout (an SBOM) that refers to a manifest
-   pushed already: its blobs, the manifest by digest, and, where the
-   registry does not keep referrers itself, the referrers tag's index */
-static int
-pushartifact(struct client *cl, const char *store, json_t *desc, const char *record, struct pushcounts *counts)
-{
-	struct buf data = {0};
-	const char *digest = json_string_value(json_object_get(desc, "digest"));
-	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
-	const char *subject;
-	json_t *m, *l, *ref;
-	size_t i;
-	int ret = -1, indexed = 0;
-
-	m = readblob(cl, store, digest, &data);
-	if (!m)
-		goto out;
-	subject = json_string_value(json_object_get(json_object_get(m, "subject"), "digest"));
-	if (!subject || !store_validdigest(subject) ||
-	    oci_checkdescriptor(json_object_get(m, "config"), "the artifact's config", cl->err, sizeof(cl->err)) < 0) {
-		failf(cl, "artifact %s: no subject or config", digest);
-		goto out;
-	}
-	if (pushblob(cl, store, json_string_value(json_object_get(json_object_get(m, "config"), "digest")),
-	             json_integer_value(json_object_get(json_object_get(m, "config"), "size")), record, counts) < 0)
-		goto out;
-	json_array_foreach(json_object_get(m, "layers"), i, l) {
-		if (oci_checkdescriptor(l, "an artifact's layer", cl->err, sizeof(cl->err)) < 0 ||
-		    pushblob(cl, store, json_string_value(json_object_get(l, "digest")),
-		             json_integer_value(json_object_get(l, "size")), record, counts) < 0)
-			goto out;
-	}
-	if (putmanifest(cl, &data, mt, digest, &indexed) < 0)
-		goto out;
-	ref = json_pack("{s:s, s:s, s:I, s:O}", "mediaType", mt, "digest", digest, "size", (json_int_t)data.len,
-	                "artifactType", json_object_get(m, "artifactType"));
-	if (!ref)
-		fatal("out of memory");
-	ret = indexed ? 0 : tagreferrer(cl, subject, ref);
-	json_decref(ref);
-out:
-	json_decref(m);
-	free(data.data);
-	return ret;
-}
-
-/* push the image an index.json names (what names it) with the blobs of
-   store (a manifest, or an index and each of its manifests by digest
-   first), then the artifacts that refer to it; a summary line on stdout */
-static int
-push(struct client *cl, json_t *index, const char *what, const char *store, const char *ref, const char *record)
-{
-	/* the image's blobs, and (apart) the artifacts' */
-	struct pushcounts counts = {0, 0, 0}, artcounts = {0, 0, 0};
-	struct buf data = {0};
-	json_t *mdesc, *idx = NULL, *d;
-	const char *mdigest, *mt, *tag;
-	char why[256];
-	size_t i;
-	int ret = -1, artifacts = 0;
-
-	if (cl->r.digest)
-		return failf(cl, "push to a tag, not a digest");
-	tag = cl->r.tag ? cl->r.tag : "latest";
-	if (oci_checkindex(index, why, sizeof(why)) < 0 || json_array_size(json_object_get(index, "manifests")) < 1) {
-		failf(cl, "%s names no manifest", what);
-		goto out;
-	}
-	mdesc = json_array_get(json_object_get(index, "manifests"), 0);
-	mdigest = json_string_value(json_object_get(mdesc, "digest"));
-	mt = json_string_value(json_object_get(mdesc, "mediaType"));
-	if (!base_isindex(mt)) {
-		if (pushmanifest(cl, store, mdigest, mt, tag, record, &counts) < 0)
-			goto out;
-	} else {
-		idx = readblob(cl, store, mdigest, &data);
-		if (!idx)
-			goto out;
-		if (oci_checkindex(idx, why, sizeof(why)) < 0) {
-			failf(cl, "%s: %s", what, why);
-			goto out;
-		}
-		json_array_foreach(json_object_get(idx, "manifests"), i, d) {
-			const char *digest = json_string_value(json_object_get(d, "digest"));
-			if (pushmanifest(cl, store, digest, json_string_value(json_object_get(d, "mediaType")), digest,
-			                 record, &counts) < 0)
-				goto out;
-		}
-		if (putmanifest(cl, &data, mt, tag, NULL) < 0)
-			goto out;
-	}
-	/* the artifacts: every other descriptor of index.json with an artifactType */
-	json_array_foreach(json_object_get(index, "manifests"), i, d) {
-		if (i == 0 || !json_is_string(json_object_get(d, "artifactType")))
-			continue;
-		if (pushartifact(cl, store, d, record, &artcounts) < 0)
-			goto out;
-		artifacts++;
-	}
-	printf("push %s: %s, %d blob(s) uploaded, %d mounted, %d already there", ref, mdigest,
-	       counts.uploaded, counts.mounted, counts.present);
-	if (artifacts)
-		printf(", %d SBOM(s) attached", artifacts);
-	printf("\n");
-	ret = 0;
-out:
-	json_decref(idx);
-	free(data.data);
-	return ret;
-}
-
-void
-registry_push(const char *layout, const char *ref, const char *record)
-{
-	struct client cl;
-	char *what = xasprintf("push %s", ref), *path = xasprintf("%s/index.json", layout);
-	char *store = xasprintf("%s/blobs", layout);
-	json_t *index = readjson(path);
-
-	if (clientinit(&cl, ref, what, "pull,push") < 0 || push(&cl, index, path, store, ref, record) < 0)
-		fatal("%s", cl.err);
-	json_decref(index);
-	clientfree(&cl);
-	free(store);
-	free(path);
-	free(what);
-}
-
-void
-registry_pushimage(const char *image, const char *store, char *const records[], int nrecords, const char *ref,
-                   const char *record)
-{
-	struct client cl;
-	char *what = xasprintf("push %s", ref);
-	json_t *index = layout_index(image, records, nrecords);
-
-	if (clientinit(&cl, ref, what, "pull,push") < 0 || push(&cl, index, image, store, ref, record) < 0)
-		fatal("%s", cl.err);
-	json_decref(index);
-	clientfree(&cl);
-	free(what);
 }
 
 /*
@@ -1060,7 +603,7 @@ registry_open(const char *repo, const char *what, int push, long timeout, long s
 {
 	struct client *cl = xmalloc(sizeof(*cl));
 
-	if (clientinit(cl, repo, what, push ? "pull,push" : "pull") < 0) {
+	if (reg_init(cl, repo, what, push ? "pull,push" : "pull") < 0) {
 		snprintf(err, errlen, "%s", cl->err);
 		registry_close(cl);
 		return NULL;
@@ -1083,7 +626,7 @@ registry_close(struct client *cl)
 {
 	if (!cl)
 		return;
-	clientfree(cl);
+	reg_free(cl);
 	free(cl);
 }
 
@@ -1099,19 +642,19 @@ registry_gettag(struct client *cl, const char *tag, struct buf *body)
 	static const char *const accept[] = {"Accept: " OCI_MANIFEST, NULL};
 	struct httpreq req = {0};
 	struct httpres res;
-	char *url = apiurl(cl, "%s/manifests/%s", tag);
+	char *url = reg_apiurl(cl, "%s/manifests/%s", tag);
 	int ret;
 
 	http_init(&res);
 	req.method = "GET";
 	req.url = url;
 	req.headers = accept;
-	ret = request(cl, &req, &res, "look up an entry");
+	ret = reg_request(cl, &req, &res, "look up an entry");
 	if (ret == 0 && res.status == 200) {
 		bufadd(body, res.body.data ? res.body.data : "", res.body.len);
 		ret = 1;
 	} else if (ret == 0 && res.status != 404) {
-		ret = refused(cl, res.status, "look up an entry");
+		ret = reg_refused(cl, res.status, "look up an entry");
 	}
 	http_free(&res);
 	free(url);
@@ -1128,25 +671,5 @@ registry_getblob(struct client *cl, const char *store, const char *digest, long 
 		fatal("out of memory");
 	ret = getblob(cl, store, desc);
 	json_decref(desc);
-	return ret;
-}
-
-int
-registry_putblob(struct client *cl, const char *store, const char *digest, long long size, const char *record)
-{
-	struct pushcounts counts = {0, 0, 0};
-
-	return pushblob(cl, store, digest, size, record, &counts);
-}
-
-int
-registry_puttag(struct client *cl, const char *tag, const char *data, size_t len, const char *mt)
-{
-	struct buf b = {0};
-	int ret;
-
-	bufadd(&b, data, len);
-	ret = putmanifest(cl, &b, mt, tag, NULL);
-	free(b.data);
 	return ret;
 }

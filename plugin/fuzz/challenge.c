@@ -29,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&cl, 0, sizeof(cl));
 	cl.what = "fuzz";
 	if (parseref(&cl, "127.0.0.1:5000/r:t") == 0) {
-		v = uploadurl(&cl, s, "sha256:0000000000000000000000000000000000000000000000000000000000000000");
+		v = reg_uploadurl(&cl, s, "sha256:0000000000000000000000000000000000000000000000000000000000000000");
 		free(v);
 		realmtrusted(&cl, origin);
 	}
