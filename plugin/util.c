@@ -726,14 +726,14 @@ readspec(const char *path, size_t flags)
 	json_error_t err;
 	json_t *bundle, *j;
 
-	if (!specbundle) {
-		if (!(j = json_load_file(path, flags, &err)))
-			fatal("%s:%d: %s", path, err.line, err.text);
-		return j;
-	}
-	/* the other parts may carry escaped bytes (nodes.c) */
-	if (!(bundle = json_load_file(specbundle, flags | JSON_ALLOW_NUL, &err)))
-		fatal("%s:%d: %s", specbundle, err.line, err.text);
+	/* the other parts of a bundle may carry escaped bytes (nodes.c) */
+	bundle = json_load_file(specbundle ? specbundle : path, specbundle ? flags | JSON_ALLOW_NUL : flags, &err);
+	if (!bundle && err.line < 0)
+		fatal("%s: %s", specbundle ? specbundle : path, err.text);
+	if (!bundle)
+		fatal("%s:%d: %s", specbundle ? specbundle : path, err.line, err.text);
+	if (!specbundle)
+		return bundle;
 	if (!(j = json_object_get(bundle, path)))
 		fatal("%s: no spec %s in it; run imagegen again", specbundle, path);
 	json_incref(j);

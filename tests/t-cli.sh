@@ -13,6 +13,7 @@ contains "--help documents IMAGEGEN_CACHE_REPO" help.out "IMAGEGEN_CACHE_REPO"
 contains "--help documents IMAGEGEN_CACHE_TIMEOUT" help.out "IMAGEGEN_CACHE_TIMEOUT"
 contains "--help documents the cached helper" help.out "cached SPEC STORE COMMAND..."
 contains "--help documents the layer helper" help.out "layer SPEC DESC DEPFILE STORE"
+contains "--help documents a spec from a bundle" help.out "--part BUNDLE SUM (layer, image, sbom, report)"
 contains "--help documents SOURCE_DATE_EPOCH" help.out "SOURCE_DATE_EPOCH"
 contains "--help documents imagegen diff" help.out "imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE"
 contains "--help documents imagegen inspect" help.out "imagegen inspect [--platform OS/ARCH] IMAGE"
@@ -68,6 +69,23 @@ touch "$TOP/examples/hello/build.lua"
 ninja -f images.ninja > regen.log 2>&1
 contains "the regeneration rule rewrites images.ninja" regen.log "IMAGEGEN images.ninja"
 check "and not build.ninja" test ! -e build.ninja
+
+# a helper's spec from a definition's bundle (--part, as build.ninja runs
+# it): a spec the bundle lacks, or a bundle that is not JSON, is one line
+# naming the bundle, and nothing is written
+workdir cli-part
+cd "$W" || exit 1
+printf '{"a.json":{}}\n' > bundle.json
+"$IMAGEGEN" image --part bundle.json 0123456789abcdef b.json image.json store > part.out 2>&1
+same "--part: a spec the bundle lacks: exit 1, one line" "1 1" "$? $(wc -l < part.out)"
+contains "--part: the line names the bundle and the spec" part.out \
+	"imagegen: bundle.json: no spec b.json in it; run imagegen again"
+check "--part: no image file written" test ! -e image.json
+printf '{"a.json":' > broken.json
+"$IMAGEGEN" layer --part broken.json 0123456789abcdef a.json desc.json desc.json.d store > broken.out 2>&1
+same "--part: a bundle that is not JSON: exit 1, one line" "1 1" "$? $(wc -l < broken.out)"
+contains "--part: the line names the bundle" broken.out "imagegen: broken.json:1: "
+check "--part: no descriptor written" test ! -e desc.json
 
 # make install puts the binary and the plugin where users look, and the
 # installed plugin runs the installed binary
