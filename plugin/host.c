@@ -112,6 +112,7 @@ handler(lua_State *L)
 
 struct arena {
 	size_t used, limit;
+	int refused;                     /* whether the limit refused a block */
 	void *free[POOLMAX / POOLSTEP];  /* a free list a class: each block's first word the next */
 	char *next, *end;                /* the current chunk's uncarved part */
 	void *chunks;                    /* every chunk, each one's first word the one before */
@@ -186,8 +187,10 @@ arenaalloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		a->used -= osize;
 		return NULL;
 	}
-	if (nsize > osize && nsize - osize > a->limit - a->used)
+	if (nsize > osize && nsize - osize > a->limit - a->used) {
+		a->refused = 1;
 		return NULL;  /* Lua raises "not enough memory" */
+	}
 	if (ptr && POOLED(osize) && POOLED(nsize) && poolclass(osize) == poolclass(nsize)) {
 		p = ptr;
 	} else if (ptr && !POOLED(osize) && !POOLED(nsize)) {
@@ -285,7 +288,13 @@ call(const char *module, int argc, char *argv[], struct buf *text, int closing)
 	}
 	goto done;
 err:
-	fprintf(stderr, "%s: %s\n", argv0, lua_tostring(L, -1));
+	/* the definitions' own excess is named where they ran (lang.lua); this
+	   is the generator's, over a graph that large */
+	if (arena.refused && lua_tostring(L, -1) && strcmp(lua_tostring(L, -1), "not enough memory") == 0)
+		fprintf(stderr, "%s: generating the build needs more than IMAGEGEN_EVAL_MEMORY=%zu MiB; "
+		        "set it higher\n", argv0, arena.limit >> 20);
+	else
+		fprintf(stderr, "%s: %s\n", argv0, lua_tostring(L, -1));
 	ret = 1;
 done:
 	if (closing) {
