@@ -166,6 +166,21 @@ PY
 	(cd "$b" && timeout 120 runc run "imagegen-test-$$-$(basename "$b")" < /dev/null)
 }
 
+# signedrepo: a signed Debian repository for the test, in $W/repo: the
+# functions of tests/debrepo.sh, with ARCH (and DEBARCH) this machine's
+# architecture and the key in $W/test.gpg; gpg's agent and the server whose
+# PID the test puts in SERVER are stopped at exit
+signedrepo() {
+	export REPO="$W/repo" GNUPGHOME="$W/gnupg"
+	DEBARCH=$(dpkg --print-architecture)
+	mkdir -p "$REPO" && mkdir -m 700 "$GNUPGHOME"
+	ARCH=$DEBARCH
+	. "$TOP/tests/debrepo.sh"
+	SERVER=
+	trap '[ -z "$SERVER" ] || stop "$SERVER"; gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null' EXIT
+	mkkey "imagegen tests" tests@example.invalid "$W/test.gpg"
+}
+
 # specargs SPEC: a helper's spec arguments for SPEC as ./build.ninja gives
 # them: "--part BUNDLE SUM SPEC" for a spec in a definition's bundle, else SPEC
 specargs() {

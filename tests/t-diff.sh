@@ -136,13 +136,7 @@ fi
 
 # two Debian images whose locks differ in one package's version
 needdebtools diff || exit 0
-export REPO="$W/repo" GNUPGHOME="$W/gnupg"
-DEBARCH=$(dpkg --print-architecture)
-mkdir -p "$REPO" && mkdir -m 700 "$GNUPGHOME"
-ARCH=$DEBARCH . "$TOP/tests/debrepo.sh"
-SERVER=
-trap '[ -z "$SERVER" ] || stop "$SERVER"; gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null' EXIT
-mkkey "imagegen tests" tests@example.invalid "$W/test.gpg"
+signedrepo
 mkpkg libfoo 1.0 "$DEBARCH" "" 'mkdir -p usr/lib && echo v1 > usr/lib/libfoo.so.1'
 mkpkg libfoo 1.3 "$DEBARCH" "" 'mkdir -p usr/lib && echo v13 > usr/lib/libfoo.so.1'
 mkpkg app 2.0 "$DEBARCH" "Depends: libfoo" 'mkdir -p usr/bin && echo app > usr/bin/app'

@@ -69,13 +69,7 @@ check "waste: the layer that carries it" python3 "$TOP/tests/pagecheck.py" out/u
 
 # packages: version, licence, why (a repository made here)
 needdebtools report || exit 0
-export REPO="$W/repo" GNUPGHOME="$W/gnupg"
-DEBARCH=$(dpkg --print-architecture)
-mkdir -p "$REPO" && mkdir -m 700 "$GNUPGHOME"
-ARCH=$DEBARCH . "$TOP/tests/debrepo.sh"
-SERVER=
-trap '[ -z "$SERVER" ] || stop "$SERVER"; gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null' EXIT
-mkkey "imagegen tests" tests@example.invalid "$W/test.gpg"
+signedrepo
 mkpkg libfoo 1.3 "$DEBARCH" "" 'mkdir -p usr/lib && echo v13 > usr/lib/libfoo.so.1 &&
 	printf "Format: copyright-format/1.0\n\nFiles: *\nCopyright: us\nLicense: MIT\n\nFiles: x\nLicense: BSD-2-clause\n" > usr/share/doc/libfoo/copyright'
 mkpkg libbar 1.0 "$DEBARCH" "" 'printf "see /usr/share/common-licenses/GPL-2\n" > usr/share/doc/libbar/copyright'
