@@ -61,6 +61,13 @@ same "an env added to one definition rewrites that definition's bundle and build
 	"$(bundle .imagegen/spec/image/svc027.json) build.ninja" "$(rewritten)"
 same "ninja runs again the image's edges, not its layers'" "IMAGE svc027,SBOM out/svc027.spdx.json,LAYOUT out/svc027" \
 	"$(ninja svc027 | sed -n 's/^\[[0-9/]*\] //p' | grep -v '^IMAGEGEN' | paste -s -d, -)"
+# one layer's declaration changed (another file in it): that layer's edge
+# runs again, and its siblings' do not
+sed 's|{ "/etc/file2.txt", "file2.txt" }|&, { "/etc/more.txt", "file4.txt" }|' ../src/svc027/build.lua > "$W/new.lua" &&
+	mv "$W/new.lua" ../src/svc027/build.lua
+same "a layer's declaration changed: ninja runs that layer's edge, not its siblings'" \
+	"LAYER svc027/l2,IMAGE svc027,SBOM out/svc027.spdx.json,LAYOUT out/svc027" \
+	"$(ninja svc027 | sed -n 's/^\[[0-9/]*\] //p' | grep -v '^IMAGEGEN' | paste -s -d, -)"
 
 stamp
 mkdir ../src/svc040 && cp ../src/svc001/*.txt ../src/svc040/
