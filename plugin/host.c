@@ -194,10 +194,19 @@ arenaalloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	if (ptr && POOLED(osize) && POOLED(nsize) && poolclass(osize) == poolclass(nsize)) {
 		p = ptr;
 	} else if (ptr && !POOLED(osize) && !POOLED(nsize)) {
-		if (!(p = realloc(ptr, nsize)))
+		if (!(p = realloc(ptr, nsize)) && nsize > osize)
 			return NULL;
+		if (!p)
+			p = ptr;  /* a shrink, as below */
 	} else {
-		if (!(p = POOLED(nsize) ? poolget(a, nsize) : malloc(nsize)))
+		p = POOLED(nsize) ? poolget(a, nsize) : malloc(nsize);
+		if (!p && ptr && nsize <= osize) {
+			/* Lua takes a shrink as never failing: the larger block
+			   serves, and goes to the smaller class when freed */
+			a->used = a->used - osize + nsize;
+			return ptr;
+		}
+		if (!p)
 			return NULL;
 		if (ptr) {
 			memcpy(p, ptr, osize < nsize ? osize : nsize);
