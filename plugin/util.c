@@ -734,8 +734,10 @@ readspec(const char *path, size_t flags)
 		fatal("%s:%d: %s", specbundle ? specbundle : path, err.line, err.text);
 	if (!specbundle)
 		return bundle;
-	if (!(j = json_object_get(bundle, path)))
+	if (!(j = json_object_get(bundle, path))) {
+		json_decref(bundle);
 		fatal("%s: no spec %s in it; run imagegen again", specbundle, path);
+	}
 	json_incref(j);
 	json_decref(bundle);
 	return j;
