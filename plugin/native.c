@@ -232,11 +232,12 @@ l_jsondecode(lua_State *L)
 }
 
 /*
- * native.jsonencode(value, arraymt, rawmt): canonical JSON, as
+ * native.jsonencode(value, arraymt, rawmt [, newline]): canonical JSON, as
  * imagegen.json describes it (and hands over its two metatables): object
  * keys sorted by their bytes, no whitespace, integers only; a string's
- * bytes that are not UTF-8 as \u0000 then \u00XX. The text grows in a
- * box that the collector frees, so an error leaks nothing.
+ * bytes that are not UTF-8 as \u0000 then \u00XX; and a newline after it
+ * when newline is true (a file's text, without a copy to add it). The text
+ * grows in a box that the collector frees, so an error leaks nothing.
  */
 enum { JSONDEPTH = 200 };
 
@@ -389,6 +390,7 @@ static int
 l_jsonencode(lua_State *L)
 {
 	struct buf *b;
+	int newline = lua_toboolean(L, 4);
 
 	lua_settop(L, 3);
 	b = lua_newuserdatauv(L, sizeof(*b), 0);  /* the text's box */
@@ -400,6 +402,8 @@ l_jsonencode(lua_State *L)
 	lua_setmetatable(L, -2);
 	bufadd(b, "", 0);
 	jsonvalue(L, 1, b, 0);
+	if (newline)
+		bufadd(b, "\n", 1);
 	lua_pushlstring(L, b->data, b->len);
 	free(b->data);
 	b->data = NULL;

@@ -33,4 +33,9 @@ function M.encode(v)
   return native.jsonencode(v, arraymt, rawmt)
 end
 
+-- the text of a JSON file: M.encode(v) and a newline
+function M.line(v)
+  return native.jsonencode(v, arraymt, rawmt, true)
+end
+
 return M

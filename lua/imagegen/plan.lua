@@ -188,9 +188,9 @@ local function layerspec(G, l)
     debs = debs and s.kind == "deb"
   end
   -- a layer of packages alone is kept in the download cache for any build folder (pkglayer.c)
-  return json.encode { name = l.id, epoch = G.epoch, compression = l.compression,
+  return json.line { name = l.id, epoch = G.epoch, compression = l.compression,
     level = lang.compressions[l.compression], entries = entries,
-    layercache = debs and #entries > 0 and (native.cachedir() .. "/layer") or nil } .. "\n", inputs,
+    layercache = debs and #entries > 0 and (native.cachedir() .. "/layer") or nil }, inputs,
     debs and #entries > 0
 end
 
@@ -274,8 +274,8 @@ local function sbomspec(G, img, r, descof, pkginfo, basefile)
         or ext.name }
     inputs[#inputs + 1] = basefile
   end
-  local text = json.encode { name = img.name, platform = r.platform, epoch = G.epoch, packages = packages,
-    layers = layers, base = base } .. "\n"
+  local text = json.line { name = img.name, platform = r.platform, epoch = G.epoch, packages = packages,
+    layers = layers, base = base }
   return { text = text, inputs = inputs }
 end
 
@@ -288,7 +288,7 @@ function M.build(G, args, output, cache)
     P.specs[#P.specs + 1] = { path = p, text = text, group = where and (where:match("^(.*):%d+$") or where) }
     return p
   end
-  if cache then spec(M.cacheconf, json.encode { repo = cache.repo, push = cache.push } .. "\n") end
+  if cache then spec(M.cacheconf, json.line { repo = cache.repo, push = cache.push }) end
   -- a path as the project names it, the same in any build folder
   local top = G.topdir == "." and "" or (G.topdir .. "/")
   local function rel(p)
@@ -298,8 +298,8 @@ function M.build(G, args, output, cache)
   -- the spec of imagegen cached: what decides the outputs (key), the
   -- files whose contents do (inputs), what to fetch before making them
   local function cached(name, key, inputs, outputs, fetch, record)
-    local text = json.encode { name = name, key = json.encode(key), inputs = json.array(inputs),
-      outputs = json.array(outputs), fetch = json.array(fetch or {}), record = record } .. "\n"
+    local text = json.line { name = name, key = json.encode(key), inputs = json.array(inputs),
+      outputs = json.array(outputs), fetch = json.array(fetch or {}), record = record }
     return spec(".imagegen/spec/cached/" .. native.sha256(outputs[1]):sub(1, 16) .. ".json", text)
   end
   -- a command with cache = true: keyed by its run, the platform it is run
@@ -405,10 +405,10 @@ function M.build(G, args, output, cache)
       end
       if basefile then descs[#descs + 1] = basefile end
       local os_, arch, variant = r.platform:match("^([^/]+)/([^/]+)/?(.*)$")
-      local text = json.encode { name = img.name, ctx = img.where .. ": image " .. img.name, epoch = G.epoch,
+      local text = json.line { name = img.name, ctx = img.where .. ": image " .. img.name, epoch = G.epoch,
         ref = img.ref, repo = img.repo,
         platform = { os = os_, architecture = arch, variant = variant ~= "" and variant or nil },
-        base = basefile, config = config, layers = layers, annotations = img.annotations } .. "\n"
+        base = basefile, config = config, layers = layers, annotations = img.annotations }
       local id = img.name .. r.suffix
       local m = { platform = r.platform, slug = slug, spec = spec(".imagegen/spec/image/" .. id .. ".json", text, img.where),
         image = ".imagegen/image/" .. id .. ".json", layers = descs }
@@ -486,7 +486,7 @@ function M.bundle(P)
     end
   end
   for _, b in ipairs(bundles) do
-    b.text = json.encode(b.parts) .. "\n"
+    b.text = json.line(b.parts)
     b.parts = nil
   end
   P.specs = specs

@@ -102,7 +102,7 @@ function M.users(G)
   local users, files = layerusers(G), {}
   for _, l in ipairs(G.layers) do
     if users[l] and #users[l] > 1 then
-      files[#files + 1] = { path = userspath(l), text = json.encode(users[l]) .. "\n" }
+      files[#files + 1] = { path = userspath(l), text = json.line(users[l]) }
     end
   end
   return files
@@ -147,7 +147,7 @@ function M.spec(G, img, descof, imagefile)
     platforms[#platforms + 1] = { platform = r.platform, image = imagefile(r),
       base = list[1].external and external(list[1].external) or nil, layers = layers, packages = packages }
   end
-  return json.encode { name = img.name, ctx = img.where .. ": image " .. img.name, platforms = platforms } .. "\n",
+  return json.line { name = img.name, ctx = img.where .. ": image " .. img.name, platforms = platforms },
     inputs
 end
 
