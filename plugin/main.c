@@ -107,7 +107,7 @@ static const char helpers[] =
 	"                                  spec REPORT names its image file)\n"
 	"  --part BUNDLE SUM (layer, image, sbom, report): the spec is the one of\n"
 	"                                  that path in BUNDLE, which holds the\n"
-	"                                  specs of one definition file; SUM is the\n"
+	"                                  specs of one image; SUM is the\n"
 	"                                  spec's digest, for ninja to see it change\n"
 	"  fetch URL SHA256 SIZE FILE      download a package to FILE, verified\n"
 	"  push LAYOUT REF                 push an OCI layout's image to a registry\n"

@@ -44,7 +44,7 @@ function M.write(P, exe)
   local function specof(p)
     local part = P.parts and P.parts[p]
     if not part then return path(p) end
-    -- a bundle's path is .imagegen/spec/def/HEX.json: a word as it is
+    -- a bundle's path is .imagegen/spec/bundle/HEX.json: a word as it is
     return "", "  part = --part " .. part.bundle .. " " .. part.sum .. " " .. value(quoted(p))
   end
 

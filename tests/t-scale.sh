@@ -1,10 +1,11 @@
 # Generation of a monorepo (the bench's shape: 40 images, 4 of them bases of
 # the rest, 5 layers each): what generating again rewrites, by mtime. With
-# nothing changed, nothing; with one definition changed, that definition's
-# bundle of specs and build.ninja, and ninja runs again only the edges whose
-# spec in it changed; with an image added over a base, its own bundle and the base's
-# layers' users files, and no other image's report spec, which does not grow
-# with the images that share a layer. build.ninja is written by rename.
+# nothing changed, nothing; with one definition changed, its image's bundle
+# of specs and build.ninja, and ninja runs again only the edges whose spec
+# in it changed; with an image added over a base, its own bundle and the
+# base's layers' users files, and no other image's report spec, which does
+# not grow with the images that share a layer. Images declared in one file
+# have a bundle each. build.ninja is written by rename.
 . "$TOP/tests/lib.sh"
 
 workdir scale
@@ -30,13 +31,13 @@ mkdir "$W/b" && cd "$W/b" || exit 1
 "$IMAGEGEN" ../src/build.lua
 # bundle SPEC: the bundle that holds SPEC; part SPEC: SPEC's text in it
 bundle() {
-	grep -l "\"$1\":" .imagegen/spec/def/*.json
+	grep -l "\"$1\":" .imagegen/spec/bundle/*.json
 }
 part() {
 	python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]], sort_keys=True))' \
 		"$(bundle "$1")" "$1"
 }
-same "one spec file a definition and a shared layer's users file: 40 + 20" 60 "$(find .imagegen/spec -type f | wc -l)"
+same "one spec file an image and a shared layer's users file: 40 + 20" 60 "$(find .imagegen/spec -type f | wc -l)"
 part .imagegen/spec/report/svc013.json > "$W/report40.json"
 ninja svc027 > /dev/null
 
@@ -57,7 +58,7 @@ same "generating again with nothing changed rewrites nothing" "" "$(rewritten)"
 stamp
 sed 's/base = "svc003",/&\n  env = { CHANGED = "1" },/' ../src/svc027/build.lua > "$W/new.lua" && mv "$W/new.lua" ../src/svc027/build.lua
 "$IMAGEGEN" ../src/build.lua
-same "an env added to one definition rewrites that definition's bundle and build.ninja (the edge's digest) alone" \
+same "an env added to one definition rewrites its image's bundle and build.ninja (the edge's digest) alone" \
 	"$(bundle .imagegen/spec/image/svc027.json) build.ninja" "$(rewritten)"
 same "ninja runs again the image's edges, not its layers'" "IMAGE svc027,SBOM out/svc027.spdx.json,LAYOUT out/svc027" \
 	"$(ninja svc027 | sed -n 's/^\[[0-9/]*\] //p' | grep -v '^IMAGEGEN' | paste -s -d, -)"
@@ -82,6 +83,17 @@ check "the report spec of an image over that base is the same with one more imag
 	cmp "$W/report40.json" "$W/report41.json"
 contains "a users file names every image that has the layer" .imagegen/spec/users/svc001/l0.json \
 	'["svc001","svc005","svc009","svc013","svc017","svc021","svc025","svc029","svc033","svc037","svc040"]'
+
+# images declared in one file: a bundle each, holding that image's specs
+# alone, so that no helper reads the specs of the file's other images
+mkdir -p "$W/one/b" && cd "$W/one" || exit 1
+printf 'for i = 1, 3 do image { name = "m" .. i, files = { { "/etc/i", text(tostring(i)) } } } end\n' > build.lua
+cd b && "$IMAGEGEN" ../build.lua
+same "three images in one file: three bundles" 3 "$(ls .imagegen/spec/bundle | wc -l)"
+same "m2's bundle holds m2's specs alone" \
+	".imagegen/spec/image/m2.json .imagegen/spec/layer/m2/files.json .imagegen/spec/report/m2.json .imagegen/spec/sbom/m2.json" \
+	"$(python3 -c 'import json, sys; print(" ".join(sorted(json.load(open(sys.argv[1])))))' "$(bundle .imagegen/spec/image/m2.json)")"
+cd "$W/b" || exit 1
 
 # build.ninja goes through a temporary file and a rename, so it is never half-written
 if have strace; then

@@ -282,11 +282,17 @@ end
 function M.build(G, args, output, cache)
   local P = { store = ".imagegen/blobs", commands = {}, layers = {}, images = {}, specs = {}, fetches = {},
     bases = {}, pkginfos = {}, aliases = {}, cache = cache }
-  -- a spec file; where: the declaration it comes from ("file:line"), whose
-  -- definition file's bundle it may go in (M.bundle)
-  local function spec(p, text, where)
-    P.specs[#P.specs + 1] = { path = p, text = text, group = where and (where:match("^(.*):%d+$") or where) }
+  -- a spec file; image: the image whose bundle it may go in (M.bundle)
+  local function spec(p, text, image)
+    P.specs[#P.specs + 1] = { path = p, text = text, group = image }
     return p
+  end
+  -- a layer's spec goes in the bundle of the first image that has it
+  local owner = {}
+  for _, img in ipairs(G.images) do
+    for _, r in ipairs(img.resolved) do
+      for _, l in ipairs(r.layers) do owner[l] = owner[l] or img.name end
+    end
   end
   if cache then spec(M.cacheconf, json.line { repo = cache.repo, push = cache.push }) end
   -- a path as the project names it, the same in any build folder
@@ -356,7 +362,7 @@ function M.build(G, args, output, cache)
       -- with a cache, a layer of packages fetches them only when the cache does not have it
       if cache and debs then inputs = {} end
       local desc = ".imagegen/layer/" .. l.id .. ".json"
-      P.layers[#P.layers + 1] = { id = l.id, spec = spec(".imagegen/spec/layer/" .. l.id .. ".json", text, l.where),
+      P.layers[#P.layers + 1] = { id = l.id, spec = spec(".imagegen/spec/layer/" .. l.id .. ".json", text, owner[l]),
         desc = desc, inputs = inputs }
       descof[l] = desc
     end
@@ -410,11 +416,11 @@ function M.build(G, args, output, cache)
         platform = { os = os_, architecture = arch, variant = variant ~= "" and variant or nil },
         base = basefile, config = config, layers = layers, annotations = img.annotations }
       local id = img.name .. r.suffix
-      local m = { platform = r.platform, slug = slug, spec = spec(".imagegen/spec/image/" .. id .. ".json", text, img.where),
+      local m = { platform = r.platform, slug = slug, spec = spec(".imagegen/spec/image/" .. id .. ".json", text, img.name),
         image = ".imagegen/image/" .. id .. ".json", layers = descs }
       if img.sbom ~= false then
         m.sbom = sbomspec(G, img, r, descof, pkginfo, basefile)
-        m.sbom.spec = spec(".imagegen/spec/sbom/" .. id .. ".json", m.sbom.text, img.where)
+        m.sbom.spec = spec(".imagegen/spec/sbom/" .. id .. ".json", m.sbom.text, img.name)
         m.sbom.record = ".imagegen/sbom/" .. id .. ".json"
         m.sbom.spdx = "out/" .. img.name .. (multi and ("." .. slug) or "") .. ".spdx.json"
         m.sbom.image = m.image
@@ -449,7 +455,7 @@ function M.build(G, args, output, cache)
         if m.platform == r.platform then return m.image end
       end
     end)
-    entry.report, entry.reportusers = spec(".imagegen/spec/report/" .. img.name .. ".json", text, img.where), users
+    entry.report, entry.reportusers = spec(".imagegen/spec/report/" .. img.name .. ".json", text, img.name), users
     P.images[#P.images + 1] = entry
   end
 
@@ -460,13 +466,15 @@ function M.build(G, args, output, cache)
 end
 
 -- For ninja, which runs an edge again when its command changes: the specs
--- of layers, images, SBOMs and report pages declared in one definition file
--- go in one file, its bundle, as {"spec path": spec, ...}, and an edge names
--- its spec's bundle and digest (imagegen HELPER --part BUNDLE SUM SPEC, see
+-- of an image's layers, platforms, SBOMs and report page go in one file,
+-- its bundle, as {"spec path": spec, ...}, and an edge names its spec's
+-- bundle and digest (imagegen HELPER --part BUNDLE SUM SPEC, see
 -- plugin/main.c) instead of having the spec for an input. A build writes
--- and ninja stats a file a definition instead of one a layer or image. Sets
--- P.parts[spec path] = { bundle, sum } and leaves in P.specs the files to
--- write. (make has no such memory: under make each spec is its own file.)
+-- and ninja stats a file an image instead of one a layer, and a helper
+-- reads no more than its image's specs, however many images a definition
+-- declares. Sets P.parts[spec path] = { bundle, sum } and leaves in P.specs
+-- the files to write. (make has no such memory: under make each spec is
+-- its own file.)
 function M.bundle(P)
   local specs, bundles, named = {}, {}, {}
   P.parts = {}
@@ -474,7 +482,7 @@ function M.bundle(P)
     if s.group then
       local b = named[s.group]
       if not b then
-        b = { path = ".imagegen/spec/def/" .. native.sha256(s.group):sub(1, 16) .. ".json", parts = {} }
+        b = { path = ".imagegen/spec/bundle/" .. native.sha256(s.group):sub(1, 16) .. ".json", parts = {} }
         named[s.group] = b
         bundles[#bundles + 1] = b
         specs[#specs + 1] = b
