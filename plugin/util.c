@@ -705,11 +705,12 @@ archiveerr(struct archive *a)
 	return a && archive_errno(a) ? strerror(archive_errno(a)) : "unknown error";
 }
 
-json_t *
-readjson(const char *path)
+/* a JSON file parsed with jansson's flags, or exit naming the file and line */
+static json_t *
+loadjson(const char *path, size_t flags)
 {
 	json_error_t err;
-	json_t *j = json_load_file(path, 0, &err);
+	json_t *j = json_load_file(path, flags, &err);
 
 	if (!j && err.line < 0)
 		fatal("%s: %s", path, err.text);
@@ -718,22 +719,23 @@ readjson(const char *path)
 	return j;
 }
 
+json_t *
+readjson(const char *path)
+{
+	return loadjson(path, 0);
+}
+
 const char *specbundle;
 
 json_t *
 readspec(const char *path, size_t flags)
 {
-	json_error_t err;
 	json_t *bundle, *j;
 
-	/* the other parts of a bundle may carry escaped bytes (nodes.c) */
-	bundle = json_load_file(specbundle ? specbundle : path, specbundle ? flags | JSON_ALLOW_NUL : flags, &err);
-	if (!bundle && err.line < 0)
-		fatal("%s: %s", specbundle ? specbundle : path, err.text);
-	if (!bundle)
-		fatal("%s:%d: %s", specbundle ? specbundle : path, err.line, err.text);
 	if (!specbundle)
-		return bundle;
+		return loadjson(path, flags);
+	/* the other parts of a bundle may carry escaped bytes (nodes.c) */
+	bundle = loadjson(specbundle, flags | JSON_ALLOW_NUL);
 	if (!(j = json_object_get(bundle, path))) {
 		json_decref(bundle);
 		fatal("%s: no spec %s in it; run imagegen again", specbundle, path);
