@@ -253,20 +253,21 @@ host_run(const char *module, int argc, char *argv[], char **text)
 	return ret;
 }
 
-/* the state of host_main's run, kept to the end of the process (volatile:
-   a variable only written would be optimised away, and leak checkers would
-   call the interpreter lost) */
+/* the state of host_main's run and its memory, kept to the end of the
+   process (volatile: a variable only written would be optimised away, and
+   leak checkers would call the interpreter lost) */
 static lua_State *volatile ending;
+static struct arena endarena;
 
 static int
 call(const char *module, int argc, char *argv[], struct buf *text, int closing)
 {
-	struct arena arena = {0};
+	struct arena closed = {0}, *arena = closing ? &closed : &endarena;
 	lua_State *L;
 	int i, ret;
 
-	arena.limit = memorylimit();
-	L = lua_newstate(arenaalloc, &arena);
+	arena->limit = memorylimit();
+	L = lua_newstate(arenaalloc, arena);
 
 	if (!L)
 		fatal("out of memory");
@@ -299,16 +300,16 @@ call(const char *module, int argc, char *argv[], struct buf *text, int closing)
 err:
 	/* the definitions' own excess is named where they ran (lang.lua); this
 	   is the generator's, over a graph that large */
-	if (arena.refused && lua_tostring(L, -1) && strcmp(lua_tostring(L, -1), "not enough memory") == 0)
+	if (arena->refused && lua_tostring(L, -1) && strcmp(lua_tostring(L, -1), "not enough memory") == 0)
 		fprintf(stderr, "%s: generating the build needs more than IMAGEGEN_EVAL_MEMORY=%zu MiB; "
-		        "set it higher\n", argv0, arena.limit >> 20);
+		        "set it higher\n", argv0, arena->limit >> 20);
 	else
 		fprintf(stderr, "%s: %s\n", argv0, lua_tostring(L, -1));
 	ret = 1;
 done:
 	if (closing) {
 		lua_close(L);
-		poolfree(&arena);
+		poolfree(arena);
 	} else
 		ending = L;
 	return ret;
