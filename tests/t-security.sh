@@ -208,6 +208,14 @@ printf 'local t = {}\nwhile true do t[#t + 1] = string.rep("x", 1000) .. #t end\
 IMAGEGEN_EVAL_MEMORY=64 timeout 60 "$IMAGEGEN" bomb.lua > bomb.out 2>&1
 same "memory bomb: exit 1" 1 "$?"
 contains "memory bomb: one line naming the definition" bomb.out "imagegen: bomb.lua:2: the definitions used more memory than allowed (IMAGEGEN_EVAL_MEMORY=64 MiB)"
+# definitions that fit the budget, and a build from them that does not
+# (2,000 images: the definitions take under 6 MiB, the build over 24)
+printf 'for i = 1, 2000 do image { name = "m" .. i, files = { { "/i", text(string.rep("x", 100) .. i) } } } end\n' > many.lua
+IMAGEGEN_EVAL_MEMORY=6 timeout 60 "$IMAGEGEN" -o many.ninja many.lua > many.out 2>&1
+same "a build past the memory budget: exit 1, one line" "1 1" "$? $(wc -l < many.out)"
+contains "a build past the memory budget: the line names the budget" many.out \
+	"imagegen: generating the build needs more than IMAGEGEN_EVAL_MEMORY=6 MiB; set it higher"
+check "a build past the memory budget: no build file" test ! -e many.ninja
 printf 'while true do pcall(function() while true do end end) end\n' > stubborn.lua
 IMAGEGEN_EVAL_SECONDS=1 timeout 30 "$IMAGEGEN" stubborn.lua > stubborn.out 2>&1
 same "a loop that catches the budget's error: still stopped" 1 "$?"
