@@ -612,12 +612,11 @@ l_copy(lua_State *L)
 static struct {
 	int definitions;  /* the registry's { ["@file"] = true } of definition files */
 	int exceeded;     /* the registry's function that raises when the budget is spent */
-	int lines;        /* whether line events are on */
 	clock_t deadline;
 	unsigned long nlines;
 	char src[4096];   /* the last definition line that ran: its chunk name, its line */
 	int line;
-} eval = {LUA_NOREF, LUA_NOREF, 0, 0, 0, "", 0};
+} eval = {LUA_NOREF, LUA_NOREF, 0, 0, "", 0};
 
 static void
 evalhook(lua_State *L, lua_Debug *ar)
@@ -660,7 +659,6 @@ l_evalhook(lua_State *L)
 		eval.deadline = clock() + (clock_t)seconds * CLOCKS_PER_SEC;
 	eval.nlines = 0;
 	eval.src[0] = '\0';
-	eval.lines = 1;
 	lua_sethook(L, evalhook, LUA_MASKLINE | LUA_MASKCOUNT, HOOKCOUNT);
 	return 0;
 }
@@ -672,11 +670,10 @@ l_evallines(lua_State *L)
 {
 	int on = lua_toboolean(L, 1);
 
-	if (lua_gethook(L) != evalhook || eval.lines == on) {
+	if (lua_gethook(L) != evalhook || !(lua_gethookmask(L) & LUA_MASKLINE) == !on) {
 		lua_pushboolean(L, 0);
 		return 1;
 	}
-	eval.lines = on;
 	lua_sethook(L, evalhook, on ? LUA_MASKLINE | LUA_MASKCOUNT : LUA_MASKCOUNT, HOOKCOUNT);
 	lua_pushboolean(L, 1);
 	return 1;
