@@ -309,6 +309,12 @@ readmember(struct archive *a, const char *source)
 	return j;
 }
 
+/*
+ * The archive being read. An error ends the process, except in a fuzz
+ * build, where the next archive read frees the one an error left open.
+ */
+static struct archive *reading;
+
 /* a docker-archive: manifest.json names the config and layer files */
 json_t *
 base_archivemanifest(const char *file, const char *store, const char *source)
@@ -326,7 +332,9 @@ base_archivemanifest(const char *file, const char *store, const char *source)
 	/* one pass: every regular member into the store, by the digest of its bytes */
 	if (stat(file, &st) < 0 || !S_ISREG(st.st_mode))
 		fatal("%s: not a regular file", source);
-	a = archive_read_new();
+	if (reading)
+		archive_read_free(reading);
+	a = reading = archive_read_new();
 	if (!a)
 		fatal("out of memory");
 	archive_read_support_format_tar(a);
@@ -354,6 +362,7 @@ base_archivemanifest(const char *file, const char *store, const char *source)
 	if (r != ARCHIVE_EOF)
 		fatal("%s: %s", source, archiveerr(a));
 	archive_read_free(a);
+	reading = NULL;
 	if (!json_is_array(dm) || json_array_size(dm) < 1)
 		fatal("%s: no manifest.json: not a docker-archive", source);
 	if (json_array_size(dm) > 1)

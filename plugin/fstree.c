@@ -36,6 +36,13 @@ struct hashed {
 	char buf[1 << 16];
 };
 
+/* a layer being read: libarchive, the blob's hash and the hash of the member being read */
+struct fsreading {
+	struct archive *a;
+	struct hashed h;
+	struct sha256 *member;
+};
+
 static la_ssize_t
 hashedread(struct archive *a, void *arg, const void **out)
 {
@@ -127,24 +134,25 @@ linktargets(struct fslayer *l, const char *what)
 
 /* the contents of the member being read: hashed, and kept in e when keep */
 static void
-readdata(struct archive *a, struct fsentry *e, int keep, const char *what)
+readdata(struct fsreading *rd, struct fsentry *e, int keep, const char *what)
 {
-	struct sha256 *ctx = sha256new();
 	char chunk[1 << 16];
 	la_ssize_t r;
 
-	while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
-		sha256add(ctx, chunk, (size_t)r);
+	rd->member = sha256new();
+	while ((r = archive_read_data(rd->a, chunk, sizeof(chunk))) > 0) {
+		sha256add(rd->member, chunk, (size_t)r);
 		if (keep)
 			bufadd(&e->data, chunk, (size_t)r);
 	}
 	if (r < 0)
-		fatal("%s: /%s: %s", what, e->path, archiveerr(a));
-	sha256done(ctx, e->sha256);
+		fatal("%s: /%s: %s", what, e->path, archiveerr(rd->a));
+	sha256done(rd->member, e->sha256);
+	rd->member = NULL;
 }
 
 static void
-readentry(struct archive *a, struct archive_entry *ae, int (*keep)(const char *), const char *what,
+readentry(struct fsreading *rd, struct archive_entry *ae, int (*keep)(const char *), const char *what,
           struct fslayer *l)
 {
 	char path[MAXPATH], link[MAXPATH];
@@ -186,7 +194,7 @@ readentry(struct archive *a, struct archive_entry *ae, int (*keep)(const char *)
 	case AE_IFREG:
 		e->type = 'f';
 		e->size = archive_entry_size(ae);
-		readdata(a, e, keep && keep(e->path) && e->size <= MAXKEEP, what);
+		readdata(rd, e, keep && keep(e->path) && e->size <= MAXKEEP, what);
 		break;
 	case AE_IFDIR:
 		e->type = 'd';
@@ -210,39 +218,57 @@ readentry(struct archive *a, struct archive_entry *ae, int (*keep)(const char *)
 	}
 }
 
+/* the reader of a layer, when it is done or an error stopped it */
+static void
+freereading(struct fslayer *l)
+{
+	struct fsreading *rd = l->reading;
+
+	if (!rd)
+		return;
+	if (rd->a)
+		archive_read_free(rd->a);
+	sha256free(rd->h.ctx);
+	sha256free(rd->member);
+	free(rd);
+	l->reading = NULL;
+}
+
 void
 fstree_readlayer(int fd, const char *digest, long long size, int (*keep)(const char *path), const char *what,
                  struct fslayer *l)
 {
-	struct hashed *h = xcalloc(1, sizeof(*h));
-	struct archive *a = archive_read_new();
+	struct fsreading *rd = xcalloc(1, sizeof(*rd));
+	struct hashed *h = &rd->h;
 	struct archive_entry *ae;
 	const void *rest;
 	char hex[65];
 	int r;
 
 	memset(l, 0, sizeof(*l));
+	l->reading = rd;
 	h->fd = fd;
 	h->size = size;
 	h->ctx = sha256new();
-	if (!a || archive_read_support_format_tar(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_all(a) != ARCHIVE_OK ||
-	    archive_read_open(a, h, NULL, hashedread, NULL) != ARCHIVE_OK)
-		fatal("%s: %s", what, archiveerr(a));
-	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN)
-		readentry(a, ae, keep, what, l);
+	rd->a = archive_read_new();
+	if (!rd->a || archive_read_support_format_tar(rd->a) != ARCHIVE_OK ||
+	    archive_read_support_filter_all(rd->a) != ARCHIVE_OK ||
+	    archive_read_open(rd->a, h, NULL, hashedread, NULL) != ARCHIVE_OK)
+		fatal("%s: %s", what, archiveerr(rd->a));
+	while ((r = archive_read_next_header(rd->a, &ae)) == ARCHIVE_OK || r == ARCHIVE_WARN)
+		readentry(rd, ae, keep, what, l);
 	if (r != ARCHIVE_EOF)
-		fatal("%s: %s", what, archiveerr(a));
-	l->usize = archive_filter_bytes(a, 0);
+		fatal("%s: %s", what, archiveerr(rd->a));
+	l->usize = archive_filter_bytes(rd->a, 0);
 	/* what libarchive left unread still counts for the digest */
-	while (hashedread(a, h, &rest) > 0)
+	while (hashedread(rd->a, h, &rest) > 0)
 		;
-	archive_read_free(a);
 	close(fd);
 	sha256done(h->ctx, hex);
+	h->ctx = NULL;
 	if (h->n != size || strncmp(digest, "sha256:", 7) != 0 || strcmp(hex, digest + 7) != 0)
 		fatal("%s: the blob does not match its digest and size (%lld bytes, sha256:%s)", what, h->n, hex);
-	free(h);
+	freereading(l);
 	linktargets(l, what);
 }
 
@@ -251,6 +277,7 @@ fstree_freelayer(struct fslayer *l)
 {
 	size_t i;
 
+	freereading(l);
 	for (i = 0; i < l->len; i++) {
 		free(l->e[i].path);
 		free(l->e[i].link);

@@ -22,6 +22,8 @@ struct fslayer {
 	size_t len;
 	/* the length of the uncompressed tar stream */
 	long long usize;
+	/* while it is read: the reader, which fstree_freelayer frees when an error stopped it */
+	struct fsreading *reading;
 };
 
 /* a path of the filesystem */

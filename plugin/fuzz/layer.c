@@ -3,7 +3,8 @@
  * (any compression libarchive takes, tar inside), laid over itself twice so
  * that its whiteouts meet something, then its dpkg database and licences.
  * The digest is the data's own, so the parsing is what is fuzzed. An error
- * is fatal()'s message, which returns here in fuzz builds.
+ * is fatal()'s message, which returns here in fuzz builds; what it left is
+ * freed at the next input (a layer frees its reader with itself).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,8 +30,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char dir[] = "/tmp/imagegen-fuzz-layer.XXXXXX";
 	static char *file;
 	static struct fslayer l;
-	struct fstree t;
-	struct dpkgdb db;
+	static struct fstree t;
+	static struct dpkgdb db;
 	char digest[72];
 	jmp_buf back;
 	FILE *f;
@@ -49,6 +50,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd = open(file, O_RDONLY);
 	if (fd < 0)
 		return 0;
+	dpkgdb_free(&db);
+	fstree_free(&t);
 	fstree_freelayer(&l);
 	fatalreturn = &back;
 	if (setjmp(back) == 0) {
@@ -58,8 +61,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fstree_apply(&t, &l, 1);
 		fstree_finish(&t);
 		dpkgdb_read(&t, 1, &db);
-		dpkgdb_free(&db);
-		fstree_free(&t);
 	} else {
 		/* fstree_readlayer closes it when it returns */
 		close(fd);
