@@ -110,6 +110,14 @@ stop() {
 	wait "$1" 2>/dev/null
 }
 
+# atexit COMMAND: run COMMAND (a line of shell) when the test exits, after
+# the ones given before it; what a helper starts, it stops this way
+ATEXIT=:
+atexit() {
+	ATEXIT="$ATEXIT; $1"
+	trap 'eval "$ATEXIT"' EXIT
+}
+
 # pmsetup: podman's settings for these machines (tests/containers) with a
 # private storage under $W/podman; fails if podman is missing
 pmsetup() {
@@ -177,7 +185,7 @@ signedrepo() {
 	ARCH=$DEBARCH
 	. "$TOP/tests/debrepo.sh"
 	SERVER=
-	trap '[ -z "$SERVER" ] || stop "$SERVER"; gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null' EXIT
+	atexit '[ -z "$SERVER" ] || stop "$SERVER"; gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null'
 	mkkey "imagegen tests" tests@example.invalid "$W/test.gpg"
 }
 

@@ -15,16 +15,9 @@ if ! have docker-registry; then
 	exit 0
 fi
 workdir cache
-export REPO="$W/repo" GNUPGHOME="$W/gnupg"
-ARCH=$(dpkg --print-architecture)
-REGPID= SERVER= HOLE=
-cleanup() {
-	stopregistry
-	[ -z "$SERVER" ] || stop "$SERVER"
-	[ -z "$HOLE" ] || stop "$HOLE"
-	gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null
-}
-trap cleanup EXIT
+signedrepo
+REGPID= HOLE=
+atexit 'stopregistry; [ -z "$HOLE" ] || stop "$HOLE"'
 registry reg || exit 0
 CACHE=$REG/cache cachepid=$REGPID
 
@@ -170,9 +163,6 @@ for flavour in mk plugin; do
 done
 
 # a Debian image from a signed repository made here
-mkdir -p "$REPO" && mkdir -m 700 "$GNUPGHOME"
-. "$TOP/tests/debrepo.sh"
-mkkey "imagegen tests" tests@example.invalid "$W/test.gpg"
 mkpkg libfoo 1.3 "$ARCH" "Multi-Arch: same" 'mkdir -p usr/lib && echo v13 > usr/lib/libfoo.so.1'
 mkpkg app 2.0 "$ARCH" "Depends: libfoo (>= 1.2)" 'mkdir -p usr/bin && printf "#!/bin/sh\necho app\n" > usr/bin/app && chmod 755 usr/bin/app'
 mkpkg base-passwd 3.6.1 "$ARCH" "Essential: yes" 'mkdir -p usr/share/base-passwd &&

@@ -7,21 +7,12 @@
 needdebtools debian || exit 0
 
 workdir debian
-export REPO="$W/repo" GNUPGHOME="$W/gnupg" IMAGEGEN_CACHE="$W/cache"
-ARCH=$(dpkg --print-architecture)
-mkdir -p "$REPO" && mkdir -m 700 "$GNUPGHOME"
-. "$TOP/tests/debrepo.sh"
-# the servers this script starts (the repository's, busybox's) and gpg's agents go at exit
-SERVER= BB=
-cleanup() {
-	[ -z "$SERVER" ] || stop "$SERVER"
-	[ -z "$BB" ] || stop "$BB"
-	gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null
-	gpgconf --homedir "$W/othergpg" --kill gpg-agent 2>/dev/null
-}
-trap cleanup EXIT
+export IMAGEGEN_CACHE="$W/cache"
+signedrepo
+# busybox's server and the agent of the key that did not sign go at exit too
+BB=
+atexit '[ -z "$BB" ] || stop "$BB"; gpgconf --homedir "$W/othergpg" --kill gpg-agent 2>/dev/null'
 
-mkkey "imagegen tests" tests@example.invalid "$W/test.gpg"
 mkpkg libfoo 1.0 "$ARCH" "Multi-Arch: same" 'mkdir -p usr/lib && echo v1 > usr/lib/libfoo.so.1'
 mkpkg libfoo 1.3 "$ARCH" "Multi-Arch: same" 'mkdir -p usr/lib && echo v13 > usr/lib/libfoo.so.1'
 mkpkg prelib 1.0 "$ARCH" "" 'mkdir -p usr/lib && echo pre > usr/lib/prelib'

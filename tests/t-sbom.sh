@@ -10,15 +10,10 @@
 needdebtools sbom || exit 0
 workdir sbom
 cd "$W" || exit 1
-export IMAGEGEN_CACHE="$W/cache" REPO="$W/repo" GNUPGHOME="$W/gnupg"
-ARCH=$(dpkg --print-architecture)
-mkdir -p "$REPO" && mkdir -m 700 "$GNUPGHOME"
+export IMAGEGEN_CACHE="$W/cache"
+signedrepo
 PIDS=
-cleanup() {
-	for p in $PIDS; do stop "$p"; done
-	gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null
-}
-trap cleanup EXIT
+atexit 'for p in $PIDS; do stop "$p"; done'
 SCHEMA=$TOP/../shared/spdx-schema/spdx-2.3-schema.json
 
 # spdxvalid DESCRIPTION DOC: the document against the SPDX 2.3 JSON schema, where it is here
@@ -32,8 +27,6 @@ jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))'
 }
 
 # a repository of packages with copyright files of every kind
-. "$TOP/tests/debrepo.sh"
-mkkey "imagegen tests" tests@example.invalid "$W/test.gpg"
 dep5='Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: tool
 
