@@ -41,6 +41,7 @@ struct fsreading {
 	struct archive *a;
 	struct hashed h;
 	struct sha256 *member;
+	long long maxkept;
 };
 
 static la_ssize_t
@@ -134,7 +135,7 @@ linktargets(struct fslayer *l, const char *what)
 
 /* the contents of the member being read: hashed, and kept in e when keep */
 static void
-readdata(struct fsreading *rd, struct fsentry *e, int keep, const char *what)
+readdata(struct fsreading *rd, struct fsentry *e, int keep, long long *kept, const char *what)
 {
 	char chunk[1 << 16];
 	la_ssize_t r;
@@ -142,8 +143,12 @@ readdata(struct fsreading *rd, struct fsentry *e, int keep, const char *what)
 	rd->member = sha256new();
 	while ((r = archive_read_data(rd->a, chunk, sizeof(chunk))) > 0) {
 		sha256add(rd->member, chunk, (size_t)r);
-		if (keep)
-			bufadd(&e->data, chunk, (size_t)r);
+		if (!keep)
+			continue;
+		if ((*kept += r) > rd->maxkept)
+			fatal("%s: /%s: the files read whole (the dpkg database, copyright files) take more than %lld MiB",
+			      what, e->path, rd->maxkept >> 20);
+		bufadd(&e->data, chunk, (size_t)r);
 	}
 	if (r < 0)
 		fatal("%s: /%s: %s", what, e->path, archiveerr(rd->a));
@@ -194,7 +199,7 @@ readentry(struct fsreading *rd, struct archive_entry *ae, int (*keep)(const char
 	case AE_IFREG:
 		e->type = 'f';
 		e->size = archive_entry_size(ae);
-		readdata(rd, e, keep && keep(e->path) && e->size <= MAXKEEP, what);
+		readdata(rd, e, keep && keep(e->path) && e->size <= MAXKEEP, &l->kept, what);
 		break;
 	case AE_IFDIR:
 		e->type = 'd';
@@ -235,8 +240,8 @@ freereading(struct fslayer *l)
 }
 
 void
-fstree_readlayer(int fd, const char *digest, long long size, int (*keep)(const char *path), const char *what,
-                 struct fslayer *l)
+fstree_readlayer(int fd, const char *digest, long long size, int (*keep)(const char *path), long long maxkept,
+                 const char *what, struct fslayer *l)
 {
 	struct fsreading *rd = xcalloc(1, sizeof(*rd));
 	struct hashed *h = &rd->h;
@@ -247,6 +252,7 @@ fstree_readlayer(int fd, const char *digest, long long size, int (*keep)(const c
 
 	memset(l, 0, sizeof(*l));
 	l->reading = rd;
+	rd->maxkept = maxkept;
 	h->fd = fd;
 	h->size = size;
 	h->ctx = sha256new();

@@ -20,8 +20,8 @@ struct fsentry {
 struct fslayer {
 	struct fsentry *e;
 	size_t len;
-	/* the length of the uncompressed tar stream */
-	long long usize;
+	/* the length of the uncompressed tar stream, and the bytes of the files kept */
+	long long usize, kept;
 	/* while it is read: the reader, which fstree_freelayer frees when an error stopped it */
 	struct fsreading *reading;
 };
@@ -60,9 +60,10 @@ struct fstree {
 };
 
 /* read a layer blob of size bytes from fd (closed after) into l, verifying its digest; keep
-   says whose contents to keep; what names it in messages; exits on malformed input */
+   says whose contents to keep (a file over 16 MiB is not kept), maxkept how many bytes of them
+   in all (more is an error); what names it in messages; exits on malformed input */
 void fstree_readlayer(int fd, const char *digest, long long size, int (*keep)(const char *path),
-                      const char *what, struct fslayer *l);
+                      long long maxkept, const char *what, struct fslayer *l);
 /* free a layer read by fstree_readlayer */
 void fstree_freelayer(struct fslayer *l);
 /* an empty filesystem */

@@ -510,11 +510,12 @@ reader_openlayer(struct reader *r, const struct rimage *img, size_t i)
 
 void
 reader_readlayer(struct reader *r, const struct rimage *img, size_t i, int (*keep)(const char *path),
-                 struct fslayer *l)
+                 long long maxkept, struct fslayer *l)
 {
 	char *what = xasprintf("%s: layer %zu (%s)", r->what, i + 1, img->layers[i].digest);
 
-	fstree_readlayer(reader_openlayer(r, img, i), img->layers[i].digest, img->layers[i].size, keep, what, l);
+	fstree_readlayer(reader_openlayer(r, img, i), img->layers[i].digest, img->layers[i].size, keep, maxkept,
+	                 what, l);
 	free(what);
 }
 

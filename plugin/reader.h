@@ -46,9 +46,9 @@ struct rimage *reader_image(struct reader *r, const char *platform);
 const char *reader_platform(struct reader *r, size_t i, char out[200]);
 /* open layer i of img: a regular file of the size its descriptor gives; its fd */
 int reader_openlayer(struct reader *r, const struct rimage *img, size_t i);
-/* read layer i of img into l (fstree_readlayer), keeping the files keep names */
+/* read layer i of img into l (fstree_readlayer), keeping the files keep names, at most maxkept bytes */
 void reader_readlayer(struct reader *r, const struct rimage *img, size_t i, int (*keep)(const char *path),
-                      struct fslayer *l);
+                      long long maxkept, struct fslayer *l);
 /* free an image */
 void reader_freeimage(struct rimage *img);
 /* free a reader (a docker-archive's temporary store goes too) */

@@ -110,6 +110,16 @@ printf 'Y' | dd of="$(blob bad "$layer")" bs=1 seek=600 conv=notrunc 2> /dev/nul
 "$IMAGEGEN" diff bad bad > bad.err 2>&1
 same "a layer that does not match its digest: exit 2" 2 $?
 contains "a layer that does not match its digest: named" bad.err "does not match its digest"
+# an image whose dpkg database is 17 files of 16 MiB: read up to 256 MiB of it, then one line
+big=
+for i in $(seq 1 17); do big="$big var/lib/dpkg/status.d/p$i:16777216"; done
+layer=$(python3 "$TOP/tests/mklayout.py" --gzip huge $big)
+"$IMAGEGEN" inspect huge > huge.err 2>&1
+same "a dpkg database over 256 MiB: exit 1" 1 $?
+same "a dpkg database over 256 MiB: one line naming the layer, the file and the bound" \
+	"imagegen: oci layout huge: layer 1 ($layer): /var/lib/dpkg/status.d/p17: the files read whole (the dpkg database, copyright files) take more than 256 MiB" \
+	"$(cat huge.err)"
+rm -rf huge
 python3 "$TOP/tests/mklayout.py" ok etc/x > /dev/null
 ln -sf /etc/passwd "$(blob ok "$(jget ok/index.json 'j["manifests"][0]["digest"]')")"
 "$IMAGEGEN" inspect ok > link.err 2>&1

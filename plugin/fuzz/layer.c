@@ -55,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fstree_freelayer(&l);
 	fatalreturn = &back;
 	if (setjmp(back) == 0) {
-		fstree_readlayer(fd, digest, (long long)size, keep, "fuzz", &l);
+		fstree_readlayer(fd, digest, (long long)size, keep, 8 << 20, "fuzz", &l);
 		fstree_init(&t);
 		fstree_apply(&t, &l, 0);
 		fstree_apply(&t, &l, 1);
