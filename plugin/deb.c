@@ -19,6 +19,9 @@
 #include "util.h"
 #include "deb.h"
 
+/* the most of a control.tar member read into memory (md5sums of 100,000 files is 8 MB) */
+enum { MAXMEMBER = 64 << 20 };
+
 const char *const deb_infonames[DEB_NINFO] = {
 	"md5sums", "conffiles", "preinst", "postinst", "prerm", "postrm",
 	"config", "templates", "triggers", "shlibs", "symbols",
@@ -84,13 +87,18 @@ failed(struct deb *d, struct archive *a, const char *what)
 }
 
 static int
-readmember(struct archive *a, struct buf *out)
+readmember(struct archive *a, const char *name, struct buf *out)
 {
 	char chunk[8192];
 	la_ssize_t n;
 
-	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0)
+	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+		if (out->len + (size_t)n > MAXMEMBER) {
+			archive_set_error(a, EFBIG, "%s is larger than %d MiB", name, MAXMEMBER >> 20);
+			return -1;
+		}
 		bufadd(out, chunk, (size_t)n);
+	}
 	return n < 0 ? -1 : 0;
 }
 
@@ -106,10 +114,10 @@ readcontrol(struct archive *outer, struct deb *d)
 		name = archive_entry_pathname(e);
 		if (strncmp(name, "./", 2) == 0)
 			name += 2;
-		if (strcmp(name, "control") == 0 && readmember(a, &d->control) < 0)
+		if (strcmp(name, "control") == 0 && readmember(a, name, &d->control) < 0)
 			return failed(d, a, "control.tar");
 		for (i = 0; i < DEB_NINFO; i++) {
-			if (strcmp(name, deb_infonames[i]) == 0 && readmember(a, &d->info[i]) < 0)
+			if (strcmp(name, deb_infonames[i]) == 0 && readmember(a, name, &d->info[i]) < 0)
 				return failed(d, a, "control.tar");
 		}
 	}

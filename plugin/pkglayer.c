@@ -44,6 +44,9 @@
 /* the top folders that merged /usr moves under /usr */
 static const char *const usrdirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32", "libo32", NULL };
 
+/* the most of such a file kept (a certificate is a few KB) */
+enum { MAXKEPT = 16 << 20 };
+
 /* files whose contents the image's dpkg layer reads, by prefix */
 static const char *const keptfiles[] = {
 	"usr/share/ca-certificates/",
@@ -241,6 +244,9 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 			if (strcmp(c->conf[i] + 1, path) == 0)
 				want = c->confmd5[i];
 		}
+		if (kept(path) && archive_entry_size(e) > MAXKEPT)
+			fatal("%s: package %s: %s: larger than %d MiB, more than imagegen reads of a file maintainer "
+			      "scripts use", c->ctx, c->pkg, showname(path), MAXKEPT >> 20);
 		spool(c->l, a, n, c->ctx, want, kept(path) ? &text : NULL);
 		if (c->summing)
 			bufprintf(&c->md5sums, "%s  %s\n", want, path);
@@ -366,7 +372,7 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 	const char *url = json_string_value(json_object_get(e, "url"));
 	long long size = nodes_specint(e, "size", -1);
 	size_t start = l->len;
-	char *name;
+	char *name, hex[65];
 	int i, try;
 
 	for (try = 0;; try++) {
@@ -382,6 +388,9 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 		if (stat(src, &st) == 0 && (size < 0 || st.st_size == size)) {
 			if (deb_read(src, &d, &r) == 0 && strcmp(d.sha256, sha256) == 0)
 				break;
+			/* the package the lock names, and imagegen cannot take it: fetching it again would not help */
+			if (d.err[0] && sha256file(src, hex) == 0 && strcmp(hex, sha256) == 0)
+				fatal("%s: package %s: %s", ctx, c.pkg, d.err);
 			truncatenodes(l, start);
 			deb_free(&d);
 		}

@@ -87,6 +87,9 @@ mkpkg ca-certificates 20230311 all "" 'mkdir -p usr/share/ca-certificates/test e
 mkpkg ca-certificates-java 20230710 all "Depends: ca-certificates" 'mkdir -p etc/ssl/certs/java'
 mkpkg names 1.0 "$ARCH" "" 'python3 "$TOP/tests/names.py" debtree usr/share/names'
 python3 "$TOP/tests/names.py" deb "$REPO/pool/main/names2_1.0_all.deb" names2
+# more than imagegen reads into memory: a certificate of 17 MB, an md5sums of 70 MB
+mkpkg bigcert 1.0 all "" 'mkdir -p usr/share/ca-certificates/big && head -c 17000000 /dev/zero | tr "\0" x > usr/share/ca-certificates/big/big.crt'
+NOSUMS=1 mkpkg bigsums 1.0 all "" 'yes "d41d8cd98f00b204e9800998ecf8427e  usr/share/doc/bigsums/README" | head -c 70000000 > DEBIAN/md5sums'
 python3 "$TOP/tests/names.py" badeb "$REPO/pool/main/dotdot_1.0_all.deb" dotdot './usr/../../etc/passwd'
 python3 "$TOP/tests/names.py" badeb "$REPO/pool/main/wh_1.0_all.deb" wh './usr/share/.wh.new
 line'
@@ -416,6 +419,16 @@ badpackage() {
 }
 badpackage dotdot "package dotdot: 'usr/../../etc/passwd' is not a clean relative path"
 badpackage wh "package wh: 'usr/share/.wh.new\\nline' is named like a whiteout"
+badpackage bigcert "package bigcert: usr/share/ca-certificates/big/big.crt: larger than 16 MiB"
+# (its layer and its SBOM's package record both read the control.tar: a line each)
+define bigsums '"bigsums"'
+"$IMAGEGEN" ../src/build.lua 2> /dev/null
+ninja > ninja.log 2>&1
+contains "bigsums: the layer's message names the package and the bound" ninja.log \
+	"packages: bigsums: package bigsums: control.tar: md5sums is larger than 64 MiB"
+check "bigsums: the package is not fetched again (its digest is the lock's)" sh -c "! grep -q 'fetching it again' ninja.log"
+same "bigsums: nothing else is said" 0 "$(grep '^imagegen: ' ninja.log | grep -vc 'md5sums is larger than 64 MiB')"
+check "bigsums: no image" test ! -e out/bigsums/index.json
 
 # grouping: all in one layer, or groups
 define onelayer '"app"' 'packagelayers = "one",'
