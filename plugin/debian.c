@@ -190,36 +190,55 @@ debian_paragraphs(lua_State *L)
 	return 1;
 }
 
-/* native.decompress(data) -> the data, uncompressed (gzip, xz, bzip2, zstd or none) */
+/* a decompression's reader, freed by the collector if a call raises */
+static int
+readergc(lua_State *L)
+{
+	struct archive **a = lua_touserdata(L, 1);
+
+	if (*a)
+		archive_read_free(*a);
+	*a = NULL;
+	return 0;
+}
+
+/* native.decompress(data, max) -> the data, uncompressed (gzip, xz, bzip2, zstd or none); an error if
+   it is longer than max bytes */
 int
 debian_decompress(lua_State *L)
 {
-	size_t len;
+	size_t len, total = 0;
 	const char *data = luaL_checklstring(L, 1, &len);
-	struct archive *a = archive_read_new();
+	lua_Integer max = luaL_checkinteger(L, 2);
+	struct archive **a;
 	struct archive_entry *e;
 	luaL_Buffer b;
 	la_ssize_t n;
 
-	if (!a)
+	a = lua_newuserdatauv(L, sizeof(*a), 0);  /* the reader's box */
+	*a = NULL;
+	if (luaL_newmetatable(L, "imagegen.reader")) {
+		lua_pushcfunction(L, readergc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	*a = archive_read_new();
+	if (!*a)
 		return luaL_error(L, "out of memory");
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
-		lua_pushfstring(L, "decompress: %s", archiveerr(a));
-		archive_read_free(a);
-		return lua_error(L);
-	}
+	archive_read_support_filter_all(*a);
+	archive_read_support_format_raw(*a);
+	if (archive_read_open_memory(*a, data, len) != ARCHIVE_OK ||
+	    archive_read_next_header(*a, &e) != ARCHIVE_OK)
+		return luaL_error(L, "decompress: %s", archiveerr(*a));
 	luaL_buffinit(L, &b);
-	while ((n = archive_read_data(a, luaL_prepbuffer(&b), LUAL_BUFFERSIZE)) > 0)
+	while ((n = archive_read_data(*a, luaL_prepbuffer(&b), LUAL_BUFFERSIZE)) > 0) {
+		total += (size_t)n;
+		if (total > (lua_Unsigned)max)
+			return luaL_error(L, "uncompressed, it is longer than %I bytes", max);
 		luaL_addsize(&b, (size_t)n);
-	if (n < 0) {
-		lua_pushfstring(L, "decompress: %s", archiveerr(a));
-		archive_read_free(a);
-		return lua_error(L);
 	}
-	archive_read_free(a);
+	if (n < 0)
+		return luaL_error(L, "decompress: %s", archiveerr(*a));
 	luaL_pushresult(&b);  /* the uncompressed data */
 	return 1;
 }

@@ -6,7 +6,7 @@ struct lua_State;
 int debian_vercmp(struct lua_State *L);
 /* native.paragraphs(text [, fields]) -> the control paragraphs, as tables */
 int debian_paragraphs(struct lua_State *L);
-/* native.decompress(data) -> the data, uncompressed (gzip, xz, bzip2, zstd or none) */
+/* native.decompress(data, max) -> the data, uncompressed (gzip, xz, bzip2, zstd or none), at most max bytes */
 int debian_decompress(struct lua_State *L);
 /* native.gpgv(signed, keyrings [, data]) -> the verified text | nil, message */
 int debian_gpgv(struct lua_State *L);

@@ -5,6 +5,7 @@
 #        add DEBIAN/postinst or DEBIAN/conffiles; with NOSUMS set the
 #        package has no md5sums
 #   mkindex SUITE                                      Packages, Release, InRelease, Release.gpg
+#   mkrelease SUITE                                    Release, InRelease, Release.gpg of the files there
 # Uses $REPO (the repository folder), $GNUPGHOME (made here) and $ARCH (the
 # machine's Debian architecture).
 
@@ -34,6 +35,12 @@ mkindex() {
 	(cd "$REPO" && dpkg-scanpackages --multiversion pool > "dists/$suite/main/binary-$ARCH/Packages" 2>/dev/null)
 	xz -kf "$dist/main/binary-$ARCH/Packages"
 	gzip -kfn "$dist/main/binary-$ARCH/Packages"
+	mkrelease "$suite"
+}
+
+mkrelease() {
+	suite=$1
+	dist=$REPO/dists/$suite
 	(cd "$dist" && apt-ftparchive -o APT::FTPArchive::Release::Suite="$suite" \
 		-o APT::FTPArchive::Release::Codename="$suite" \
 		-o APT::FTPArchive::Release::Architectures="$ARCH" \

@@ -489,6 +489,30 @@ define index '"prelib"'
 same "changed index: lock fails" 1 $?
 contains "changed index: the index does not match the Release" err "does not match the sha256 and size in Release"
 
+# a compressed index that the Release names, whose contents are not the
+# uncompressed index it names: changed, and a bomb (what it holds past the
+# size of the uncompressed index is not read)
+mkindex stable
+P=$REPO/dists/stable/main/binary-$ARCH/Packages
+rm "$P.gz"
+sed 's/^Package: prelib$/Package: prelix/' "$P" | xz > "$P.xz"
+mkrelease stable
+rm -rf "$IMAGEGEN_CACHE/index"
+"$IMAGEGEN" lock ../src/build.lua > err 2>&1
+same "uncompressed index changed: lock fails" 1 $?
+same "uncompressed index changed: one line naming the files" \
+	"imagegen: ../src/build.lua:2: image 'index': $URL stable: main/binary-$ARCH/Packages.xz, uncompressed, does not match the sha256 and size in Release for main/binary-$ARCH/Packages" \
+	"$(cat err)"
+{ cat "$P"; head -c 100000000 /dev/zero; } | xz -1 > "$P.xz"
+mkrelease stable
+rm -rf "$IMAGEGEN_CACHE/index"
+"$IMAGEGEN" lock ../src/build.lua > err 2>&1
+same "an index bomb: lock fails" 1 $?
+same "an index bomb: one line, the bound the Release gives" \
+	"imagegen: ../src/build.lua:2: image 'index': $URL stable: main/binary-$ARCH/Packages.xz: uncompressed, it is longer than $(wc -c < "$P") bytes" \
+	"$(cat err)"
+mkindex stable
+
 # downloads resume: a part file from an earlier attempt is continued with an
 # HTTP range (busybox httpd honours ranges; python's http.server does not)
 deb=$REPO/pool/main/app_2.0_$ARCH.deb

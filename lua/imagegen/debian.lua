@@ -203,6 +203,24 @@ local wanted = { Package = true, Version = true, Architecture = true, Depends = 
   ["Pre-Depends"] = true, Provides = true, Conflicts = true, Breaks = true, Essential = true,
   ["Multi-Arch"] = true, Filename = true, Size = true, SHA256 = true }
 
+-- the most of an index taken uncompressed when its Release does not give
+-- the uncompressed size (Debian's largest, main for amd64, is about 60 MB)
+local MAXINDEX = 1 << 30
+
+-- an index as its compressed file (stem .. ext) holds it: no longer than,
+-- and the same as, what the Release says of the uncompressed one (stem),
+-- when it says (as apt checks it); a bomb stops at that size
+local function uncompressed(r, rel, stem, ext, data, where)
+  local plain = rel.files[stem]
+  local ok, text = pcall(native.decompress, data, plain and plain.size or MAXINDEX)
+  if not ok then fail(where, "%s: %s: %s", M.repoid(r), stem .. ext, text) end
+  if plain and (#text ~= plain.size or native.sha256(text) ~= plain.sha256) then
+    fail(where, "%s: %s, uncompressed, does not match the sha256 and size in Release for %s", M.repoid(r),
+      stem .. ext, stem)
+  end
+  return text
+end
+
 -- the packages of one repository for an architecture (and "all")
 local function packages(r, rel, arch, where)
   local out = {}
@@ -230,7 +248,7 @@ local function packages(r, rel, arch, where)
           if toolarge or native.sha256(data) ~= f.sha256 or #data ~= f.size then
             fail(where, "%s: %s does not match the sha256 and size in Release", M.repoid(r), stem .. ext)
           end
-          if ext ~= "" then data = native.decompress(data) end
+          if ext ~= "" then data = uncompressed(r, rel, stem, ext, data, where) end
           for _, p in ipairs(native.paragraphs(data, wanted)) do
             if not (p.Package or ""):match("^[a-z0-9][a-z0-9+.-]+$") then
               fail(where, "%s: %s names a package '%s', not a Debian package name", M.repoid(r), stem .. ext,
