@@ -420,10 +420,10 @@ badpackage() {
 badpackage dotdot "package dotdot: 'usr/../../etc/passwd' is not a clean relative path"
 badpackage wh "package wh: 'usr/share/.wh.new\\nline' is named like a whiteout"
 badpackage bigcert "package bigcert: usr/share/ca-certificates/big/big.crt: larger than 16 MiB"
-# (its layer and its SBOM's package record both read the control.tar: a line each)
+# (its layer and its SBOM's package record both read the control.tar, a line each; -k 0 runs both)
 define bigsums '"bigsums"'
 "$IMAGEGEN" ../src/build.lua 2> /dev/null
-ninja > ninja.log 2>&1
+ninja -k 0 > ninja.log 2>&1
 contains "bigsums: the layer's message names the package and the bound" ninja.log \
 	"packages: bigsums: package bigsums: control.tar: md5sums is larger than 64 MiB"
 check "bigsums: the package is not fetched again (its digest is the lock's)" sh -c "! grep -q 'fetching it again' ninja.log"
