@@ -30,7 +30,7 @@ static const char usage[] =
 	"       imagegen image [-m] [--part BUNDLE SUM] SPEC IMAGE STORE\n"
 	"       imagegen index [-m] INDEX STORE IMAGE...\n"
 	"       imagegen layout [-m] IMAGE DIR STORE [SBOM...]\n"
-	"       imagegen pkginfo DEB OUT\n"
+	"       imagegen pkginfo DEB OUT PACKAGE\n"
 	"       imagegen sbom [-m] [--part BUNDLE SUM] SPEC IMAGE RECORD SPDX STORE\n"
 	"       imagegen archive IMAGE TAR STORE\n"
 	"       imagegen report [-m] [--part BUNDLE SUM] REPORT HTML STORE\n"
@@ -98,7 +98,7 @@ static const char helpers[] =
 	"  layout IMAGE DIR STORE [SBOM...] make DIR an OCI image layout (IMAGE an\n"
 	"                                  image file or an index file), with the\n"
 	"                                  SBOM artifacts the records name\n"
-	"  pkginfo DEB OUT                 what an SBOM says of a Debian package\n"
+	"  pkginfo DEB OUT PACKAGE         what an SBOM says of a Debian package\n"
 	"  sbom SPEC IMAGE RECORD SPDX STORE\n"
 	"                                  the image's SPDX document, and its OCI\n"
 	"                                  artifact, which RECORD describes\n"
@@ -211,8 +211,8 @@ main(int argc, char *argv[])
 		}
 		layout_write(argv[2], argv[3], argv[4], argv + 5, argc - 5);
 	} else if (strcmp(cmd, "pkginfo") == 0) {
-		need(argc, 4);
-		sbom_pkginfo(argv[2], argv[3]);
+		need(argc, 5);
+		sbom_pkginfo(argv[2], argv[3], argv[4]);
 	} else if (strcmp(cmd, "sbom") == 0) {
 		need(argc, 7);
 		sbom_write(argv[2], argv[3], argv[4], argv[5], argv[6]);

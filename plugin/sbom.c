@@ -97,7 +97,7 @@ pkgentry(void *arg, struct archive *a, struct archive_entry *e)
 }
 
 void
-sbom_pkginfo(const char *debpath, const char *out)
+sbom_pkginfo(const char *debpath, const char *out, const char *package)
 {
 	struct pkgread r = {0};
 	struct debreader dr = {pkgcontrol, pkgentry, NULL};
@@ -112,9 +112,9 @@ sbom_pkginfo(const char *debpath, const char *out)
 
 	dr.arg = &r;
 	if (deb_read(debpath, &d, &dr) < 0)
-		fatal("%s: %s", debpath, d.err);
+		fatal("package %s (%s): %s", package, debpath, d.err);
 	if (!r.want)
-		fatal("%s: no valid Package field", debpath);
+		fatal("package %s (%s): no valid Package field", package, debpath);
 	info = json_object();
 	if (!info || !refs)
 		fatal("out of memory");

@@ -114,10 +114,10 @@ function M.write(P, exe, plugin)
   for _, f in ipairs(P.pkginfos) do
     if f.cached then
       w(path(f.out), ": ", path(f.cached), " $(IMAGEGEN)")
-      run("$(IMAGEGEN) cached -m ", q(f.cached), " $(imagegen_store) $(IMAGEGEN) pkginfo ", q(f.deb), " ", q(f.out))
+      run("$(IMAGEGEN) cached -m ", q(f.cached), " $(imagegen_store) $(IMAGEGEN) pkginfo ", q(f.deb), " ", q(f.out), " ", q(f.name))
     else
       w(path(f.out), ": ", path(f.deb), " $(IMAGEGEN)")
-      run("$(IMAGEGEN) pkginfo ", q(f.deb), " $@")
+      run("$(IMAGEGEN) pkginfo ", q(f.deb), " $@ ", q(f.name))
     end
     w("")
   end

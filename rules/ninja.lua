@@ -105,7 +105,7 @@ function M.write(P, exe)
   w("")
   if #P.pkginfos > 0 then
     w("rule pkginfo")
-    w("  command = $imagegen pkginfo $in $out")
+    w("  command = $imagegen pkginfo $in $out $name")
     w("  description = PKGINFO $name")
     w("  restat = 1")
     w("")
@@ -201,7 +201,7 @@ function M.write(P, exe)
   for _, f in ipairs(P.pkginfos) do
     if f.cached then
       w("build ", path(f.out), ": cached ", path(f.cached), " | $imagegen")
-      w("  argv = $imagegen pkginfo ", value(quoted(f.deb)), " ", value(quoted(f.out)))
+      w("  argv = $imagegen pkginfo ", value(quoted(f.deb)), " ", value(quoted(f.out)), " ", value(f.name))
       w("  desc = PKGINFO ", value(f.name))
     else
       w("build ", path(f.out), ": pkginfo ", path(f.deb), " | $imagegen")

@@ -426,6 +426,8 @@ define bigsums '"bigsums"'
 ninja -k 0 > ninja.log 2>&1
 contains "bigsums: the layer's message names the package and the bound" ninja.log \
 	"packages: bigsums: package bigsums: control.tar: md5sums is larger than 64 MiB"
+contains "bigsums: the SBOM's package record names the package" ninja.log \
+	"imagegen: package bigsums ($IMAGEGEN_CACHE/deb/"
 check "bigsums: the package is not fetched again (its digest is the lock's)" sh -c "! grep -q 'fetching it again' ninja.log"
 same "bigsums: nothing else is said" 0 "$(grep '^imagegen: ' ninja.log | grep -vc 'md5sums is larger than 64 MiB')"
 check "bigsums: no image" test ! -e out/bigsums/index.json
