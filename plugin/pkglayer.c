@@ -44,8 +44,9 @@
 /* the top folders that merged /usr moves under /usr */
 static const char *const usrdirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32", "libo32", NULL };
 
-/* the most of such a file kept (a certificate is a few KB) */
-enum { MAXKEPT = 16 << 20 };
+/* the most of such a file kept (a certificate is a few KB), and the most
+   entries a package's data.tar may have (Debian's largest have 10^5) */
+enum { MAXKEPT = 16 << 20, MAXENTRIES = 1 << 20 };
 
 /* files whose contents the image's dpkg layer reads, by prefix */
 static const char *const keptfiles[] = {
@@ -72,6 +73,8 @@ struct debctx {
 	size_t nconf;
 	/* kept file contents, as sidecar records */
 	struct buf kept;
+	/* the entries of data.tar so far */
+	size_t entries;
 };
 
 char *
@@ -212,6 +215,8 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 
 	if (!path)
 		return;
+	if (++c->entries > MAXENTRIES)
+		fatal("%s: package %s: more than %d files", c->ctx, c->pkg, MAXENTRIES);
 	n = nodes_add(c->l);
 	n->ctx = c->ctx;
 	n->uid = archive_entry_uid(e);

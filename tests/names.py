@@ -20,12 +20,14 @@
                          record without hdrcharset=BINARY (as some tools
                          write them)
   names.py badeb OUT PKG NAME   a .deb whose data.tar holds the file NAME
+  names.py manydeb OUT PKG N    a .deb whose data.tar.gz holds N empty files
 """
 import io
 import os
 import stat
 import sys
 import tarfile
+import zlib
 
 NAMES = [
     b"unicod\xc3\xa9", b"Outer$Inner.class", b"Main$1.class", b"[id].js", b"(group)", b"[...slug]",
@@ -169,8 +171,9 @@ def compare(a, b):
     return 1 if bad else 0
 
 
-def deb(out, pkg, members, nocharset=False):
-    """a .deb (ar) with a control.tar.gz and a pax data.tar of members"""
+def deb(out, pkg, members, nocharset=False, data=None):
+    """a .deb (ar) with a control.tar.gz and a pax data.tar of members (or
+    data, a data.tar.gz)"""
     def tar(entries, fmt, gz):
         buf = io.BytesIO()
         with tarfile.open(fileobj=buf, mode="w:gz" if gz else "w", format=fmt,
@@ -184,7 +187,7 @@ def deb(out, pkg, members, nocharset=False):
     control = b"Package: %s\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.invalid>\n" \
               b"Description: names\n" % pkg.encode()
     parts = [(b"debian-binary", b"2.0\n"), (b"control.tar.gz", tar([(b"./control", control)], tarfile.USTAR_FORMAT, True)),
-             (b"data.tar", tar(members, tarfile.PAX_FORMAT, False))]
+             (b"data.tar.gz", data) if data else (b"data.tar", tar(members, tarfile.PAX_FORMAT, False))]
     if nocharset:
         # the record's place taken by one of the same length that says nothing
         parts[2] = (b"data.tar", parts[2][1].replace(b"21 hdrcharset=BINARY\n", b"21 comment=abcdefghi\n"))
@@ -195,6 +198,31 @@ def deb(out, pkg, members, nocharset=False):
             f.write(data)
             if len(data) % 2:
                 f.write(b"\n")
+
+
+def emptyfiles(n):
+    """a gzip tar of n empty files, written header by header (tarfile takes a
+    minute for a million)"""
+    head = bytearray(512)
+    for off, value in ((100, b"0000644\0"), (108, b"0000000\0"), (116, b"0000000\0"),
+                       (124, b"00000000000\0"), (136, b"00000000000\0"), (156, b"0"), (257, b"ustar\x0000")):
+        head[off:off + len(value)] = value
+    spaces = sum(head) + 8 * 32  # the checksum counts its own field as spaces
+    z = zlib.compressobj(1, zlib.DEFLATED, 31)
+    out, batch = [], []
+    for i in range(n):
+        name = b"./usr/share/many/%08d" % i
+        h = bytearray(head)
+        h[:len(name)] = name
+        h[148:156] = b"%06o\0 " % (spaces + sum(name))
+        batch.append(bytes(h))
+        if len(batch) == 4096:
+            out.append(z.compress(b"".join(batch)))
+            batch = []
+    batch.append(bytes(1024))
+    out.append(z.compress(b"".join(batch)))
+    out.append(z.flush())
+    return b"".join(out)
 
 
 def main():
@@ -214,8 +242,10 @@ def main():
                                        (b"./usr/share/names2/caf\xe9", b"latin-1\n")], nocharset=True)
     elif cmd == "badeb":
         deb(sys.argv[2], sys.argv[3], [(os.fsencode(sys.argv[4]), b"x\n")])
+    elif cmd == "manydeb":
+        deb(sys.argv[2], sys.argv[3], [], data=emptyfiles(int(sys.argv[4])))
     else:
-        sys.exit("usage: names.py tree|flat|debtree|lua|compare|deb|badeb ...")
+        sys.exit("usage: names.py tree|flat|debtree|lua|compare|deb|badeb|manydeb ...")
 
 
 if __name__ == "__main__":

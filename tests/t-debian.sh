@@ -87,7 +87,8 @@ mkpkg ca-certificates 20230311 all "" 'mkdir -p usr/share/ca-certificates/test e
 mkpkg ca-certificates-java 20230710 all "Depends: ca-certificates" 'mkdir -p etc/ssl/certs/java'
 mkpkg names 1.0 "$ARCH" "" 'python3 "$TOP/tests/names.py" debtree usr/share/names'
 python3 "$TOP/tests/names.py" deb "$REPO/pool/main/names2_1.0_all.deb" names2
-# more than imagegen reads into memory: a certificate of 17 MB, an md5sums of 70 MB
+# more than imagegen reads into memory: a certificate of 17 MB, an md5sums of 70 MB, 2^20 + 1 files
+python3 "$TOP/tests/names.py" manydeb "$REPO/pool/main/many_1.0_all.deb" many 1048577
 mkpkg bigcert 1.0 all "" 'mkdir -p usr/share/ca-certificates/big && head -c 17000000 /dev/zero | tr "\0" x > usr/share/ca-certificates/big/big.crt'
 NOSUMS=1 mkpkg bigsums 1.0 all "" 'yes "d41d8cd98f00b204e9800998ecf8427e  usr/share/doc/bigsums/README" | head -c 70000000 > DEBIAN/md5sums'
 python3 "$TOP/tests/names.py" badeb "$REPO/pool/main/dotdot_1.0_all.deb" dotdot './usr/../../etc/passwd'
@@ -420,6 +421,7 @@ badpackage() {
 badpackage dotdot "package dotdot: 'usr/../../etc/passwd' is not a clean relative path"
 badpackage wh "package wh: 'usr/share/.wh.new\\nline' is named like a whiteout"
 badpackage bigcert "package bigcert: usr/share/ca-certificates/big/big.crt: larger than 16 MiB"
+badpackage many "package many: more than 1048576 files"
 # (its layer and its SBOM's package record both read the control.tar, a line each; -k 0 runs both)
 define bigsums '"bigsums"'
 "$IMAGEGEN" ../src/build.lua 2> /dev/null
