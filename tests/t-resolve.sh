@@ -17,10 +17,7 @@ workdir resolve
 export GNUPGHOME="$W/gnupg" IMAGEGEN_CACHE="$W/cache"
 ARCH=$(dpkg --print-architecture)
 mkdir -m 700 "$GNUPGHOME" && mkdir -p "$W/src/keys"
-cleanup() {
-	gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null
-}
-trap cleanup EXIT
+atexit 'gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null'
 REPO=$W/repo
 . "$TOP/tests/debrepo.sh"
 mkkey "imagegen tests" tests@example.invalid "$W/src/keys/test.gpg"
