@@ -408,6 +408,19 @@ line')"
 same "names: a pax name that is not UTF-8 and says nothing of it" latin-1 "$(cat "bundle/rootfs/usr/share/names2/$(printf 'caf\351')")"
 check "names: the dpkg file list has them" grep -q "^/usr/share/names2/$(printf 'caf\351')\$" bundle/rootfs/var/lib/dpkg/info/names2.list
 
+# a package layer two images have is in a bundle of its own: renaming the
+# image declared first does not run its edge again (it did when the layer's
+# spec went in the first image's bundle)
+define shared '"prelib"'
+sed 's/^image {$/for _, n in ipairs { "first", "second" } do image {/; s/name = "shared",/name = n,/; s/^}$/} end/' \
+	../src/build.lua > ../src/new.lua && mv ../src/new.lua ../src/build.lua
+"$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > ninja.log 2>&1
+check "shared: two images of one package build" test -f out/second/index.json
+sed 's/"first"/"renamed"/' ../src/build.lua > ../src/new.lua && mv ../src/new.lua ../src/build.lua
+"$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > ninja.log 2>&1
+check "shared: the renamed image builds" test -f out/renamed/index.json
+check "shared: the package's layer is not made again" sh -c "! grep -q 'LAYER deb/prelib' ninja.log"
+
 # names that cannot go into an image: one line naming the file, nothing built
 badpackage() {
 	define "$1" "\"$1\""

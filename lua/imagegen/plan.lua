@@ -287,11 +287,17 @@ function M.build(G, args, output, cache)
     P.specs[#P.specs + 1] = { path = p, text = text, group = image }
     return p
   end
-  -- a layer's spec goes in the bundle of the first image that has it
+  -- a layer's spec goes in the bundle of the image that has it; a layer
+  -- several images have (a base's, a package's) in a bundle of its own, so
+  -- that renaming or removing one of them moves no spec (an edge whose
+  -- bundle changes runs again)
   local owner = {}
   for _, img in ipairs(G.images) do
     for _, r in ipairs(img.resolved) do
-      for _, l in ipairs(r.layers) do owner[l] = owner[l] or img.name end
+      for _, l in ipairs(r.layers) do
+        if owner[l] and owner[l] ~= img.name then owner[l] = "layer " .. l.id
+        elseif not owner[l] then owner[l] = img.name end
+      end
     end
   end
   if cache then spec(M.cacheconf, json.line { repo = cache.repo, push = cache.push }) end
@@ -467,7 +473,8 @@ end
 
 -- For ninja, which runs an edge again when its command changes: the specs
 -- of an image's layers, platforms, SBOMs and report page go in one file,
--- its bundle, as {"spec path": spec, ...}, and an edge names its spec's
+-- its bundle, as {"spec path": spec, ...} (a layer several images have is
+-- in a bundle of its own, see M.build), and an edge names its spec's
 -- bundle and digest (imagegen HELPER --part BUNDLE SUM SPEC, see
 -- plugin/main.c) instead of having the spec for an input. A build writes
 -- and ninja stats a file an image instead of one a layer, and a helper
