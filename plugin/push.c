@@ -77,6 +77,20 @@ remember(const char *record, const char *host, const char *digest, const char *r
 }
 
 /* make sure the registry has a blob; counts what it took */
+/* a request without a body to url (freed here), its answer in res */
+static int
+bare(struct client *cl, const char *method, char *url, struct httpres *res, const char *doing)
+{
+	struct httpreq req = {0};
+	int ret;
+
+	req.method = method;
+	req.url = url;
+	ret = reg_request(cl, &req, res, doing);
+	free(url);
+	return ret;
+}
+
 static int
 pushblob(struct client *cl, const char *store, const char *digest, long long size, const char *record,
          struct pushcounts *counts)
@@ -84,16 +98,12 @@ pushblob(struct client *cl, const char *store, const char *digest, long long siz
 	static const char *const octets[] = {"Content-Type: application/octet-stream", NULL};
 	struct httpreq req = {0};
 	struct httpres res;
-	char *url, *doing, *from, *up = NULL, *file = NULL;
+	char *doing, *from, *up = NULL, *file = NULL;
 	int ret;
 
 	http_init(&res);
 	doing = xasprintf("blob %s", digest);
-	url = reg_apiurl(cl, "%s/blobs/%s", digest);
-	req.method = "HEAD";
-	req.url = url;
-	ret = reg_request(cl, &req, &res, doing);
-	free(url);
+	ret = bare(cl, "HEAD", reg_apiurl(cl, "%s/blobs/%s", digest), &res, doing);
 	if (ret < 0)
 		goto done;
 	if (res.status == 200) {
@@ -107,11 +117,7 @@ pushblob(struct client *cl, const char *store, const char *digest, long long siz
 		from = cache_mountfrom(store, cl->r.host, digest, cl->r.repo);
 	if (from) {
 		char *q = xasprintf("mount=%s&from=%s", digest, from);
-		url = reg_apiurl(cl, "%s/blobs/uploads/?%s", q);
-		req.method = "POST";
-		req.url = url;
-		ret = reg_request(cl, &req, &res, doing);
-		free(url);
+		ret = bare(cl, "POST", reg_apiurl(cl, "%s/blobs/uploads/?%s", q), &res, doing);
 		free(q);
 		free(from);
 		if (ret < 0)
@@ -123,11 +129,7 @@ pushblob(struct client *cl, const char *store, const char *digest, long long siz
 		}
 	}
 	if (res.status != 202) {
-		url = reg_apiurl(cl, "%s/blobs/uploads/%s", "");
-		req.method = "POST";
-		req.url = url;
-		ret = reg_request(cl, &req, &res, doing);
-		free(url);
+		ret = bare(cl, "POST", reg_apiurl(cl, "%s/blobs/uploads/%s", ""), &res, doing);
 		if (ret < 0)
 			goto done;
 	}
