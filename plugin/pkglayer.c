@@ -158,15 +158,6 @@ record(struct buf *out, const char *key, const char *data, size_t len)
 	bufstr(out, "\n");
 }
 
-static void
-hex(const unsigned char *md, unsigned n, char *out)
-{
-	unsigned i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
-}
-
 /* the file's bytes into the spool; their md5 into md5 (when not NULL), and
    into text (when not NULL) */
 static void
@@ -199,7 +190,7 @@ spool(struct layer *l, struct archive *a, struct node *n, const char *ctx, char 
 	n->size = l->spoolsize - n->off;
 	if (md5) {
 		md5_digest(&m, sizeof(md), md);
-		hex(md, sizeof(md), md5);
+		hexstr(md, sizeof(md), md5);
 	}
 }
 

@@ -239,15 +239,6 @@ declaration(json_t *entries, const char *path)
 	return best;
 }
 
-static void
-hexof(const unsigned char *md, unsigned n, char *out)
-{
-	unsigned i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
-}
-
 /* the regular files of a layer blob, with their checksums, sorted by path */
 static struct file *
 layerfiles(const char *store, const char *digest, json_t *entries, size_t *count, const char *what)
@@ -288,7 +279,7 @@ layerfiles(const char *store, const char *digest, json_t *entries, size_t *count
 		if (r < 0)
 			fatal("%s: layer %s: %s", what, digest, archiveerr(a));
 		sha1_digest(&c1, sizeof(md), md);
-		hexof(md, sizeof(md), files[n].sha1);
+		hexstr(md, sizeof(md), files[n].sha1);
 		sha256done(c2, files[n].sha256);
 		decl = declaration(entries, name);
 		files[n].comment = json_string_value(json_object_get(decl, "note"));
@@ -326,7 +317,7 @@ verification(const struct file *files, size_t n, char out[41])
 	for (i = 0; i < n; i++)
 		sha1_update(&c, 40, (const uint8_t *)sums[i]);
 	sha1_digest(&c, sizeof(md), md);
-	hexof(md, sizeof(md), out);
+	hexstr(md, sizeof(md), out);
 	free(sums);
 }
 

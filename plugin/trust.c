@@ -120,7 +120,7 @@ trust_x509(lua_State *L)
 	BIO *b;
 	X509 *x, *first = NULL;
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen, i;
+	unsigned mdlen;
 	char hash[9], fp[2 * EVP_MAX_MD_SIZE + 1];
 	int count = 0;
 
@@ -146,8 +146,7 @@ trust_x509(lua_State *L)
 		return luaL_error(L, "x509: digest failed");
 	}
 	ssl.X509_free(first);
-	for (i = 0; i < mdlen; i++)
-		sprintf(fp + 2 * i, "%02x", md[i]);
+	hexstr(md, mdlen, fp);
 	lua_createtable(L, 0, 3);  /* the certificate's names */
 	lua_pushstring(L, hash);
 	lua_setfield(L, -2, "hash");

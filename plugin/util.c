@@ -536,20 +536,27 @@ sha256free(struct sha256 *ctx)
 }
 
 void
-sha256done(struct sha256 *ctx, char hex[65])
+hexstr(const unsigned char *bytes, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	/* not sprintf: 32 calls of it took longer than hashing a spec */
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void
+sha256done(struct sha256 *ctx, char hex[65])
+{
 	unsigned char md[SHA256_DIGEST_SIZE];
-	int i;
 
 	sha256_digest(&ctx->c, sizeof(md), md);
 	free(ctx);
-	/* not sprintf: 32 calls of it took longer than hashing a spec */
-	for (i = 0; i < 32; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[64] = '\0';
+	hexstr(md, sizeof(md), hex);
 }
 
 int

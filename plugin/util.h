@@ -82,6 +82,8 @@ int xreplacefile(const char *path, const void *data, size_t len);
 extern int makemode;
 /* xreplacefile, then in make mode touch path if it was unchanged */
 int updatefile(const char *path, const void *data, size_t len);
+/* n bytes in lower-case hex: 2n characters and a NUL at out */
+void hexstr(const unsigned char *bytes, size_t n, char *out);
 /* a running sha256 */
 struct sha256;
 /* a new sha256, ready for sha256add; exits on failure */
