@@ -268,7 +268,6 @@ call(const char *module, int argc, char *argv[], struct buf *text, int closing)
 
 	arena->limit = memorylimit();
 	L = lua_newstate(arenaalloc, arena);
-
 	if (!L)
 		fatal("out of memory");
 	lua_atpanic(L, panic);
