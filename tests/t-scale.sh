@@ -37,7 +37,7 @@ part() {
 	python3 -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]], sort_keys=True))' \
 		"$(bundle "$1")" "$1"
 }
-same "one spec file an image and a shared layer's users file: 40 + 20" 60 "$(find .imagegen/spec -type f | wc -l)"
+same "one spec file an image, and a users file and a bundle a shared layer: 40 + 20 + 20" 80 "$(find .imagegen/spec -type f | wc -l)"
 part .imagegen/spec/report/svc013.json > "$W/report40.json"
 ninja svc027 > /dev/null
 

@@ -288,17 +288,13 @@ function M.build(G, args, output, cache)
     return p
   end
   -- a layer's spec goes in the bundle of the image that has it; a layer
-  -- several images have (a base's, a package's) in a bundle of its own, so
-  -- that renaming or removing one of them moves no spec (an edge whose
-  -- bundle changes runs again)
-  local owner = {}
-  for _, img in ipairs(G.images) do
-    for _, r in ipairs(img.resolved) do
-      for _, l in ipairs(r.layers) do
-        if owner[l] and owner[l] ~= img.name then owner[l] = "layer " .. l.id
-        elseif not owner[l] then owner[l] = img.name end
-      end
-    end
+  -- several images have (a base's, a package's: those with a users file)
+  -- in a bundle of its own, so that renaming or removing one of them moves
+  -- no spec (an edge whose bundle changes runs again)
+  local users = report.layerusers(G)
+  local function owner(l)
+    local u = users[l] or {}
+    return #u == 1 and u[1] or ("layer " .. l.id)
   end
   if cache then spec(M.cacheconf, json.line { repo = cache.repo, push = cache.push }) end
   -- a path as the project names it, the same in any build folder
@@ -368,7 +364,7 @@ function M.build(G, args, output, cache)
       -- with a cache, a layer of packages fetches them only when the cache does not have it
       if cache and debs then inputs = {} end
       local desc = ".imagegen/layer/" .. l.id .. ".json"
-      P.layers[#P.layers + 1] = { id = l.id, spec = spec(".imagegen/spec/layer/" .. l.id .. ".json", text, owner[l]),
+      P.layers[#P.layers + 1] = { id = l.id, spec = spec(".imagegen/spec/layer/" .. l.id .. ".json", text, owner(l)),
         desc = desc, inputs = inputs }
       descof[l] = desc
     end

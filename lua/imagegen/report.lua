@@ -92,6 +92,7 @@ local function layerusers(G)
   G.layerusers = users
   return users
 end
+M.layerusers = layerusers
 
 local function userspath(l)
   return ".imagegen/spec/users/" .. l.id .. ".json"
