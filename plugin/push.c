@@ -99,7 +99,8 @@ pushblob(struct client *cl, const char *store, const char *digest, long long siz
 	struct httpreq req = {0};
 	struct httpres res;
 	char *doing, *from, *up = NULL, *file = NULL;
-	int ret;
+	/* the count of how the registry came to have the blob, once it has it */
+	int ret, *had = NULL;
 
 	http_init(&res);
 	doing = xasprintf("blob %s", digest);
@@ -107,8 +108,7 @@ pushblob(struct client *cl, const char *store, const char *digest, long long siz
 	if (ret < 0)
 		goto done;
 	if (res.status == 200) {
-		counts->present++;
-		remember(record, cl->r.host, digest, cl->r.repo);
+		had = &counts->present;
 		goto done;
 	}
 	from = mountfrom(record, cl->r.host, digest, cl->r.repo);
@@ -123,8 +123,7 @@ pushblob(struct client *cl, const char *store, const char *digest, long long siz
 		if (ret < 0)
 			goto done;
 		if (res.status == 201) {
-			counts->mounted++;
-			remember(record, cl->r.host, digest, cl->r.repo);
+			had = &counts->mounted;
 			goto done;
 		}
 	}
@@ -157,11 +156,13 @@ pushblob(struct client *cl, const char *store, const char *digest, long long siz
 	ret = reg_request(cl, &req, &res, doing);
 	if (ret == 0 && res.status != 201)
 		ret = reg_refused(cl, res.status, doing);
-	if (ret == 0) {
-		counts->uploaded++;
+	if (ret == 0)
+		had = &counts->uploaded;
+done:
+	if (had) {
+		(*had)++;
 		remember(record, cl->r.host, digest, cl->r.repo);
 	}
-done:
 	http_free(&res);
 	free(file);
 	free(up);
