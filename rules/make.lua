@@ -8,7 +8,7 @@
 -- read of a few small descriptor files, and no layer, config, manifest or
 -- layout is written; make -q is content after any build.
 --
--- A path that make cannot spell (see plugin/names.c) is named by its
+-- A path that make cannot spell (see plugin/base/names.c) is named by its
 -- alias, a symlink to it that the generator makes (P.aliases); a build step
 -- whose output is such a path makes the alias again when it has run
 -- (plan.commandline).

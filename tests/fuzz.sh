@@ -18,14 +18,15 @@ fi
 work=$top/tests/work/fuzz
 mkdir -p "$work/obj"
 flags="-std=c99 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -DFUZZING
- -D_XOPEN_SOURCE=700 -DVERSION=\"fuzz\" $(pkg-config --cflags lua5.4 libarchive jansson libcurl libcrypto nettle libdeflate libzstd)"
+ -D_XOPEN_SOURCE=700 -DVERSION=\"fuzz\" -I$top/plugin $(pkg-config --cflags lua5.4 libarchive jansson libcurl libcrypto nettle libdeflate libzstd)"
 libs="$(pkg-config --libs lua5.4 libarchive jansson libcurl libcrypto nettle libdeflate libzstd) -pthread"
 
 # every module of the binary but the command line, the make plugin and the embedder
 objs=
-for c in "$top"/plugin/*.c; do
+for c in "$top"/plugin/*/*.c; do
 	name=$(basename "$c" .c)
-	case $name in main|gmake|embed) continue ;; esac
+	case $c in */fuzz/*|*/cmd/*) continue ;; esac
+	[ "$name" = embed ] && continue
 	o=$work/obj/$name.o
 	if [ ! -e "$o" ] || [ "$c" -nt "$o" ] || [ "$0" -nt "$o" ]; then
 		$CC $flags -c -o "$o" "$c" || exit 1

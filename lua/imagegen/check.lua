@@ -156,7 +156,7 @@ end
 local shown = { ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r" }
 
 -- a file name for a message, on one line: control characters and bytes
--- that are not UTF-8 as \n, \t, \r or \xHH (plugin/util.c showname)
+-- that are not UTF-8 as \n, \t, \r or \xHH (plugin/base/text.c showname)
 function M.show(s)
   if not s:find("[\0-\31\127-\255]") then return s end
   local out, i = {}, 1

@@ -94,7 +94,7 @@ function M.repoid(r)
 end
 
 -- the download cache, as the helpers find it (util.c)
-local cachedir = native.cachedir
+local downloaddir = native.downloaddir
 
 local months = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6, Jul = 7, Aug = 8, Sep = 9,
   Oct = 10, Nov = 11, Dec = 12 }
@@ -146,7 +146,7 @@ local RELEASEMAX = 16 * 1024 * 1024
 
 -- a file of the repository, by URL, at most max bytes; indexes are cached by their sha256
 local function get(url, max, sha256)
-  local cache = sha256 and (cachedir() .. "/index/" .. sha256)
+  local cache = sha256 and (downloaddir() .. "/index/" .. sha256)
   if cache then
     local data = native.readfile(cache)
     if data and native.sha256(data) == sha256 then return data end

@@ -6,10 +6,10 @@
 -- JSON strings are UTF-8, file names any bytes: a byte that is not part of
 -- valid UTF-8 is written as \u0000 and then the character of the same
 -- number (U+0080 to U+00FF). No name holds a NUL, so the pair is
--- unambiguous; the layer helper reads it back as the byte (plugin/nodes.c).
+-- unambiguous; the layer helper reads it back as the byte (plugin/base/spec.c).
 -- Control characters are spelled out (\n, \u001b), never left to the locale.
 --
--- The encoder is native.jsonencode (plugin/native.c): the generator writes
+-- The encoder is native.jsonencode (plugin/lua/native.c): the generator writes
 -- megabytes of specs, and this is most of its work.
 local native = require "imagegen.native"
 

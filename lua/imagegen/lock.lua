@@ -120,7 +120,7 @@ function M.hook(G, opts)
     return d
   end
   local indexes, defaults = {}, nil
-  local cache = native.cachedir()
+  local cache = native.downloaddir()
 
   G.packages = function(img, r)
     local repos = img.repositories

@@ -1,6 +1,6 @@
 -- imagegen.main: the generator's command line.
 --   imagegen [-G ninja|make] [-o FILE] DEFINITION.lua
--- The make plugin (plugin/gmake.c) calls it with --plugin --exe PATH: the
+-- The make plugin (plugin/cmd/gmake.c) calls it with --plugin --exe PATH: the
 -- rules come back as a string for make to evaluate instead of a file.
 local native = require "imagegen.native"
 local lang = require "imagegen.lang"

@@ -46,7 +46,7 @@ local report = require "imagegen.report"
 
 local M = {}
 
--- what the helpers read the build's cache from (plugin/cache.c)
+-- what the helpers read the build's cache from (plugin/cache/cache.c)
 M.cacheconf = ".imagegen/cache.json"
 
 -- a word for POSIX sh, on one line, since neither build.ninja nor a make
@@ -64,7 +64,7 @@ M.shellquote = shellquote
 -- in starts with ($(...) drops trailing newlines, hence the '_')
 local newlines = "imagegen_nl=$(printf '\\n_'); imagegen_nl=${imagegen_nl%_}; imagegen_cr=$(printf '\\r'); "
 
--- how a build file of grammar ("ninja" or "make", see plugin/names.c) names
+-- how a build file of grammar ("ninja" or "make", see plugin/base/names.c) names
 -- paths: path(p) in a target or prerequisite list, by its alias (kept in
 -- aliases) when the grammar cannot spell p; own(p) a file a helper writes
 -- itself, never an alias (cannot: why not, for the error); paths(list)
@@ -190,7 +190,7 @@ local function layerspec(G, l)
   -- a layer of packages alone is kept in the download cache for any build folder (pkglayer.c)
   return json.line { name = l.id, epoch = G.epoch, compression = l.compression,
     level = lang.compressions[l.compression], entries = entries,
-    layercache = debs and #entries > 0 and (native.cachedir() .. "/layer") or nil }, inputs,
+    layercache = debs and #entries > 0 and (native.downloaddir() .. "/layer") or nil }, inputs,
     debs and #entries > 0
 end
 
@@ -472,7 +472,7 @@ end
 -- its bundle, as {"spec path": spec, ...} (a layer several images have is
 -- in a bundle of its own, see M.build), and an edge names its spec's
 -- bundle and digest (imagegen HELPER --part BUNDLE SUM SPEC, see
--- plugin/main.c) instead of having the spec for an input. A build writes
+-- plugin/cmd/main.c) instead of having the spec for an input. A build writes
 -- and ninja stats a file an image instead of one a layer, and a helper
 -- reads no more than its image's specs, however many images a definition
 -- declares. Sets P.parts[spec path] = { bundle, sum } and leaves in P.specs

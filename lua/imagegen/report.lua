@@ -1,6 +1,6 @@
 -- imagegen.report: what an image's report page (out/NAME.html) needs to
 -- know that its blobs do not say, as a spec for the report helper
--- (plugin/report.c):
+-- (plugin/read/report.c):
 --   name, ctx the image, and where it was declared
 --   platforms one entry a platform, in the image's order:
 --   image     that platform's image file

@@ -8,8 +8,7 @@
 #include <string.h>
 #include <lua.h>
 #include <lauxlib.h>
-#include "../util.h"
-#include "../debian.h"
+#include "../debian/debian.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

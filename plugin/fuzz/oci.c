@@ -5,9 +5,8 @@
  */
 #include <stdint.h>
 #include <jansson.h>
-#include "../util.h"
-#include "../oci.h"
-#include "../base.h"
+#include "../image/base.h"
+#include "../base/oci.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,0 +1,215 @@
+/*
+ * file: whole files read and written. Outputs are written to a temporary
+ * name beside them and renamed, so a reader never sees half a file, and
+ * not at all when they already hold the bytes (ninja's restat then stops
+ * the cascade); in make mode such a file is touched instead (makemode).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/file.h"
+
+int
+readall(const char *path, struct buf *b)
+{
+	char tmp[65536];
+	ssize_t n;
+	int fd, saved;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	bufadd(b, "", 0);
+	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		bufadd(b, tmp, (size_t)n);
+	}
+	close(fd);
+	return 0;
+}
+
+char *
+tmpname(const char *path)
+{
+	return xasprintf("%s.tmp%ld", path, (long)getpid());
+}
+
+void
+sweepdead(const char *dir, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	struct dirent *de;
+	char *end, *p;
+	long pid;
+	DIR *d = opendir(*dir ? dir : "/");
+
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, n) != 0)
+			continue;
+		pid = strtol(de->d_name + n, &end, 10);
+		if (end == de->d_name + n || (*end && *end != '.') || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			p = xasprintf("%s/%s", dir, de->d_name);
+			unlink(p);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+void
+sweeptmp(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup(".");
+	char *prefix = xasprintf("%s.tmp", base);
+
+	sweepdead(dir, prefix);
+	free(prefix);
+	free(dir);
+}
+
+int
+mkdirs(const char *path)
+{
+	char *parent, *slash;
+	int ret;
+
+	/* the folder itself first: most often only the last one is missing */
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	parent = xstrdup(path);
+	slash = strrchr(parent, '/');
+	while (slash && slash > parent && slash[-1] == '/')
+		slash--;
+	if (!slash || slash == parent) {
+		free(parent);
+		return -1;
+	}
+	*slash = '\0';
+	ret = mkdirs(parent);
+	free(parent);
+	if (ret < 0)
+		return -1;
+	return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+int
+mkparent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int ret;
+
+	if (!slash || slash == path)
+		return 0;
+	dir = xmalloc((size_t)(slash - path) + 1);
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	ret = mkdirs(dir);
+	free(dir);
+	return ret;
+}
+
+static int
+samecontent(const char *path, const void *data, size_t len)
+{
+	struct buf old = {0};
+	int same;
+
+	if (readall(path, &old) < 0)
+		return 0;
+	same = old.len == len && memcmp(old.data, data, len) == 0;
+	free(old.data);
+	return same;
+}
+
+int
+replacefile(const char *path, const void *data, size_t len)
+{
+	char *tmp;
+	int fd, saved;
+	const char *p = data;
+	ssize_t n;
+
+	if (samecontent(path, data, len))
+		return 0;
+	tmp = tmpname(path);
+	/* the folders are made when they are missing, not tried each time */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 && errno == ENOENT && mkparent(path) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		goto err;
+	/* outputs are shared artifacts: readable by all whatever the umask */
+	if (fchmod(fd, 0644) < 0)
+		goto errclose;
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto errclose;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0)
+		goto errunlink;
+	if (rename(tmp, path) < 0)
+		goto errunlink;
+	free(tmp);
+	return 1;
+errclose:
+	saved = errno;
+	close(fd);
+	errno = saved;
+errunlink:
+	saved = errno;
+	unlink(tmp);
+	errno = saved;
+err:
+	free(tmp);
+	return -1;
+}
+
+int
+xreplacefile(const char *path, const void *data, size_t len)
+{
+	int ret = replacefile(path, data, len);
+
+	if (ret < 0)
+		fatal("write %s:", path);
+	return ret;
+}
+
+int makemode;
+
+int
+updatefile(const char *path, const void *data, size_t len)
+{
+	int ret = xreplacefile(path, data, len);
+
+	if (ret == 0 && makemode && utimensat(AT_FDCWD, path, NULL, 0) < 0)
+		fatal("touch %s:", path);
+	return ret;
+}

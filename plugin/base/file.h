@@ -1,0 +1,28 @@
+/* file: whole files read, and written atomically */
+#include <stddef.h>
+
+struct buf;
+
+/* make mode (helpers run by make): an output that did not change still gets
+   a new mtime, and a helper reports what it changed on stdout */
+extern int makemode;
+/* read a whole file into b; -1 with errno set on failure */
+int readall(const char *path, struct buf *b);
+/* "path.tmp<pid>": where this process writes path before renaming it (free it) */
+char *tmpname(const char *path);
+/* remove the files of dir named PREFIX<pid>[.anything] whose writer, pid,
+   is no longer running (what a kill -9 leaves) */
+void sweepdead(const char *dir, const char *prefix);
+/* sweepdead of path's tmpname siblings */
+void sweeptmp(const char *path);
+/* make the directory and its parents (mode 0755); -1 on failure */
+int mkdirs(const char *path);
+/* make the parent directories of path; -1 on failure */
+int mkparent(const char *path);
+/* write data to path via a temporary file and rename, unless path already
+   holds exactly these bytes; 1 if written, 0 if unchanged, -1 on failure */
+int replacefile(const char *path, const void *data, size_t len);
+/* like replacefile, but exits with a message on failure */
+int xreplacefile(const char *path, const void *data, size_t len);
+/* xreplacefile, then in make mode touch path if it was unchanged */
+int updatefile(const char *path, const void *data, size_t len);

@@ -1,0 +1,17 @@
+/* json: jansson with its errors handled */
+#include <stddef.h>
+
+struct json_t;
+
+/* a JSON file parsed with jansson's flags, or exit naming the file and line */
+struct json_t *loadjson(const char *path, size_t flags);
+/* parse a JSON file, or exit naming the file and line */
+struct json_t *readjson(const char *path);
+/* canonical JSON text (sorted keys, no insignificant whitespace); free it */
+char *dumpjson(const struct json_t *j);
+/* a JSON string of s as utf8show(s, 0) shows it; exits on failure */
+struct json_t *jsontext(const char *s);
+/* set o[key] = v (taking v over), or exit: v NULL means out of memory */
+void jsonset(struct json_t *o, const char *key, struct json_t *v);
+/* append v to a (taking it over), or exit */
+void jsonappend(struct json_t *a, struct json_t *v);

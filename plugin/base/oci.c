@@ -1,0 +1,181 @@
+/*
+ * oci: the checks every OCI or Docker document read from outside the build
+ * passes before anything in it is used (layouts, docker-archives,
+ * registries). A descriptor has a media type, a sha256 digest and a size
+ * that is a whole number; a manifest has a config and layers of the media
+ * types an image may have; an index has descriptors of manifests or
+ * indexes; a config has one diff_id, a sha256 digest, a layer. Each check
+ * returns 0, or -1 with the reason in why.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <jansson.h>
+#include "base/store.h"
+#include "base/oci.h"
+
+static const char *const layertypes[] = {
+	"application/vnd.oci.image.layer.v1.tar",
+	"application/vnd.oci.image.layer.v1.tar+gzip",
+	"application/vnd.oci.image.layer.v1.tar+zstd",
+	"application/vnd.docker.image.rootfs.diff.tar",
+	"application/vnd.docker.image.rootfs.diff.tar.gzip",
+	/* the non-distributable kinds, which bases refuse by name */
+	"application/vnd.oci.image.layer.nondistributable.v1.tar",
+	"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+	"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+	"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+	NULL,
+};
+
+static const char *const configtypes[] = {
+	"application/vnd.oci.image.config.v1+json",
+	"application/vnd.docker.container.image.v1+json",
+	NULL,
+};
+
+static const char *const manifesttypes[] = {
+	OCI_MANIFEST,
+	"application/vnd.docker.distribution.manifest.v2+json",
+	OCI_INDEX,
+	"application/vnd.docker.distribution.manifest.list.v2+json",
+	NULL,
+};
+
+static int
+why(char *out, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+oneof(const char *s, const char *const *list)
+{
+	for (; *list; list++) {
+		if (strcmp(s, *list) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* a string for a message: at most 80 printable bytes of it */
+static const char *
+shown(const char *s, char buf[96])
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < 80; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	buf[i] = '\0';
+	if (s[i])
+		strcpy(buf + i, "...");
+	return buf;
+}
+
+/* a descriptor whose media type is in types (any, when NULL) */
+static int
+descriptor(json_t *d, const char *what, const char *const *types, char *out, size_t len)
+{
+	json_t *mt = json_object_get(d, "mediaType"), *digest = json_object_get(d, "digest");
+	json_t *size = json_object_get(d, "size");
+	char buf[96];
+
+	if (!json_is_object(d))
+		return why(out, len, "%s is not a descriptor object", what);
+	if (!json_is_string(mt) || json_string_length(mt) == 0 || json_string_length(mt) > 255)
+		return why(out, len, "%s has no media type", what);
+	if (types && !oneof(json_string_value(mt), types))
+		return why(out, len, "%s has the media type '%s', not one an image has here", what,
+		           shown(json_string_value(mt), buf));
+	if (!json_is_string(digest) || !store_validdigest(json_string_value(digest)))
+		return why(out, len, "%s has no sha256 digest", what);
+	if (!json_is_integer(size) || json_integer_value(size) < 0)
+		return why(out, len, "%s has no size (a whole number of bytes)", what);
+	return 0;
+}
+
+int
+oci_checkdescriptor(json_t *d, const char *what, char *out, size_t len)
+{
+	return descriptor(d, what, NULL, out, len);
+}
+
+int
+oci_checkmanifest(json_t *m, char *out, size_t len)
+{
+	json_t *layers = json_object_get(m, "layers"), *l;
+	char what[64];
+	size_t i;
+
+	if (!json_is_object(m))
+		return why(out, len, "the manifest is not a JSON object");
+	if (json_integer_value(json_object_get(m, "schemaVersion")) != 2)
+		return why(out, len, "the manifest's schemaVersion is not 2");
+	if (descriptor(json_object_get(m, "config"), "the manifest's config", configtypes, out, len) < 0)
+		return -1;
+	if (!json_is_array(layers))
+		return why(out, len, "the manifest has no layers list");
+	json_array_foreach(layers, i, l) {
+		snprintf(what, sizeof(what), "the manifest's layers[%zu]", i);
+		if (descriptor(l, what, layertypes, out, len) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+oci_checkindex(json_t *idx, char *out, size_t len)
+{
+	json_t *manifests = json_object_get(idx, "manifests"), *m, *p;
+	char what[64];
+	size_t i;
+
+	if (!json_is_object(idx))
+		return why(out, len, "the index is not a JSON object");
+	if (json_integer_value(json_object_get(idx, "schemaVersion")) != 2)
+		return why(out, len, "the index's schemaVersion is not 2");
+	if (!json_is_array(manifests))
+		return why(out, len, "the index has no manifests list");
+	json_array_foreach(manifests, i, m) {
+		snprintf(what, sizeof(what), "the index's manifests[%zu]", i);
+		if (descriptor(m, what, manifesttypes, out, len) < 0)
+			return -1;
+		p = json_object_get(m, "platform");
+		if (p && (!json_is_object(p) || !json_is_string(json_object_get(p, "os")) ||
+		          !json_is_string(json_object_get(p, "architecture")) ||
+		          (json_object_get(p, "variant") && !json_is_string(json_object_get(p, "variant")))))
+			return why(out, len, "%s has a malformed platform", what);
+	}
+	return 0;
+}
+
+int
+oci_checkconfig(json_t *c, size_t nlayers, char *out, size_t len)
+{
+	json_t *rootfs = json_object_get(c, "rootfs"), *diffids = json_object_get(rootfs, "diff_ids"), *d;
+	json_t *cfg = json_object_get(c, "config"), *history = json_object_get(c, "history");
+	size_t i;
+
+	if (!json_is_object(c))
+		return why(out, len, "the config is not a JSON object");
+	if (!json_is_string(json_object_get(c, "architecture")) || !json_is_string(json_object_get(c, "os")))
+		return why(out, len, "the config names no architecture and os");
+	if (!json_is_object(rootfs) || !json_is_array(diffids))
+		return why(out, len, "the config has no rootfs.diff_ids");
+	if (json_array_size(diffids) != nlayers)
+		return why(out, len, "the config has %zu diff_ids for %zu layers", json_array_size(diffids), nlayers);
+	json_array_foreach(diffids, i, d) {
+		if (!json_is_string(d) || !store_validdigest(json_string_value(d)))
+			return why(out, len, "the config's diff_ids[%zu] is not a sha256 digest", i);
+	}
+	if (cfg && !json_is_object(cfg) && !json_is_null(cfg))
+		return why(out, len, "the config's config is not an object");
+	if (history && !json_is_array(history))
+		return why(out, len, "the config's history is not a list");
+	return 0;
+}

@@ -1,0 +1,658 @@
+/*
+ * sbom: an SPDX 2.3 document of what is in an image (one platform's
+ * manifest), and the OCI artifact that attaches it to the manifest.
+ *
+ * imagegen pkginfo DEB OUT: what a document says of a Debian package that
+ * the lock does not: its Maintainer (the supplier), Homepage, and licence,
+ * from the copyright file in its usr/share/doc when that is machine-
+ * readable (license.c). One edge a package, shared by every image.
+ *
+ * imagegen sbom SPEC IMAGE RECORD SPDX STORE: the document for the image
+ * file IMAGE, from the spec the generator wrote (sbom_write below); its
+ * bytes go to SPDX and into the store, with the artifact manifest
+ * (artifactType application/spdx+json, an empty config, the document as
+ * its one layer, the image manifest as its subject), which RECORD
+ * describes for layout and push.
+ *
+ * Spec: {name, platform, epoch, tool, packages: [{name, version,
+ *   architecture, sha256, url, origin, codename, depends, info}], base:
+ *   {kind, name, file}, layers: [{id, desc, entries: [{path, ctx, run}]}]}
+ * where layers are the image's (and its graph bases') layers of project
+ * files, entries their declarations (path relative, a tree's folder for
+ * its files), run the build step that made a command's output.
+ *
+ * The document is deterministic: created is the epoch, the namespace is
+ * derived from the rest of the document, and every list is sorted. It
+ * lists the image (a CONTAINER package with its oci purl), the base from
+ * outside the graph, every Debian package (deb purl, supplier, download
+ * location, the .deb's sha256, licence), each project layer (a package
+ * whose files, with their SHA1 and SHA256, are those of the layer), and
+ * the relationships: the document DESCRIBES the image, which CONTAINS the
+ * rest; a package DEPENDS_ON the packages that met its Depends.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/text.h"
+#include "base/file.h"
+#include "base/digest.h"
+#include "base/json.h"
+#include "base/spec.h"
+#include "base/arc.h"
+#include "base/store.h"
+#include "debian/deb.h"
+#include "debian/license.h"
+#include "layer/nodes.h"
+#include "cache/cache.h"
+#include "image/sbom.h"
+#include <jansson.h>
+#include <nettle/sha1.h>
+
+#define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define MT_EMPTY "application/vnd.oci.empty.v1+json"
+#define MT_SPDX "application/spdx+json"
+
+enum {
+	/* the most of a copyright file read */
+	MAXCOPYRIGHT = 1 << 20,
+};
+
+/* a package being read for its copyright file */
+struct pkgread {
+	/* usr/share/doc/PACKAGE/copyright, once the control file names the package */
+	char *want;
+	struct buf copyright;
+	int found;
+};
+
+static void
+pkgcontrol(void *arg, const struct deb *d)
+{
+	struct pkgread *r = arg;
+	char *pkg = deb_field(d->control.data, "Package");
+
+	if (pkg && deb_validname(pkg, 0))
+		r->want = xasprintf("usr/share/doc/%s/copyright", pkg);
+	free(pkg);
+}
+
+static void
+pkgentry(void *arg, struct archive *a, struct archive_entry *e)
+{
+	struct pkgread *r = arg;
+	const char *name = archive_entry_pathname(e);
+	char chunk[8192];
+	la_ssize_t n;
+
+	if (!name || !r->want || r->found || archive_entry_filetype(e) != AE_IFREG)
+		return;
+	while (*name == '.' || *name == '/')
+		name++;
+	if (strcmp(name, r->want) != 0)
+		return;
+	r->found = 1;
+	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+		if (r->copyright.len + (size_t)n > MAXCOPYRIGHT)
+			return;
+		bufadd(&r->copyright, chunk, (size_t)n);
+	}
+}
+
+void
+sbom_pkginfo(const char *debpath, const char *out, const char *package)
+{
+	struct pkgread r = {0};
+	struct debreader dr = {pkgcontrol, pkgentry, NULL};
+	struct deb d;
+	json_t *info, *refs = json_object();
+	char *fieldv, *lic = NULL, *text;
+	static const char *const fields[][2] = {
+		{"Package", "package"}, {"Version", "version"}, {"Architecture", "architecture"},
+		{"Maintainer", "maintainer"}, {"Homepage", "homepage"},
+	};
+	size_t i;
+
+	dr.arg = &r;
+	if (deb_read(debpath, &d, &dr) < 0)
+		fatal("package %s (%s): %s", package, debpath, d.err);
+	if (!r.want)
+		fatal("package %s (%s): no valid Package field", package, debpath);
+	info = json_object();
+	if (!info || !refs)
+		fatal("out of memory");
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		fieldv = deb_field(d.control.data, fields[i][0]);
+		if (fieldv)
+			jsonset(info, fields[i][1], json_string(fieldv));
+		free(fieldv);
+	}
+	if (r.found && r.copyright.data)
+		lic = license_dep5(r.copyright.data, refs);
+	if (lic)
+		jsonset(info, "license", json_string(lic));
+	jsonset(info, "licenserefs", refs);
+	free(lic);
+	text = dumpjson(info);
+	updatefile(out, text, strlen(text));
+	free(text);
+	json_decref(info);
+	free(r.copyright.data);
+	free(r.want);
+	deb_free(&d);
+}
+
+/* "SPDXRef-" and s with every character SPDX ids may not have as '-' (free it) */
+static char *
+spdxref(const char *kind, const char *s)
+{
+	char *id = xasprintf("SPDXRef-%s-%s", kind, s), *p;
+
+	for (p = id + 8; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '.' || *p == '-'))
+			*p = '-';
+	}
+	return id;
+}
+
+/* s with the characters a purl's parts may not hold as %XX (free it) */
+static char *
+purlescape(const char *s)
+{
+	struct buf b = {0};
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr(".-_~", c))
+			bufadd(&b, s, 1);
+		else
+			bufprintf(&b, "%%%02X", c);
+	}
+	return b.data ? b.data : xstrdup("");
+}
+
+static json_t *
+checksum(const char *alg, const char *hex)
+{
+	return json_pack("{s:s, s:s}", "algorithm", alg, "checksumValue", hex);
+}
+
+static json_t *
+purlref(const char *purl)
+{
+	return json_pack("{s:s, s:s, s:s}", "referenceCategory", "PACKAGE-MANAGER", "referenceType", "purl",
+	                 "referenceLocator", purl);
+}
+
+static json_t *
+relation(const char *a, const char *type, const char *b)
+{
+	return json_pack("{s:s, s:s, s:s}", "spdxElementId", a, "relationshipType", type,
+	                 "relatedSpdxElement", b);
+}
+
+/* "Name <mail>" as an SPDX agent: a team is an Organization, anyone else a Person */
+static char *
+supplier(const char *maintainer)
+{
+	const char *lt = strchr(maintainer, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	int n = lt ? (int)(lt - maintainer) : (int)strlen(maintainer);
+	const char *kind = strstr(maintainer, "Maintainers") || strstr(maintainer, "Team") ||
+	                   strstr(maintainer, "Project") ? "Organization" : "Person";
+
+	while (n > 0 && maintainer[n - 1] == ' ')
+		n--;
+	if (lt && gt)
+		return xasprintf("%s: %.*s (%.*s)", kind, n, maintainer, (int)(gt - lt - 1), lt + 1);
+	return xasprintf("%s: %.*s", kind, n, maintainer);
+}
+
+/* one file of a layer as the document lists it */
+struct file {
+	char *path;
+	char sha1[41], sha256[65];
+	const char *comment;
+};
+
+static int
+bypath(const void *a, const void *b)
+{
+	return strcmp(((const struct file *)a)->path, ((const struct file *)b)->path);
+}
+
+/* the declaration a path of the layer came from: the longest entry path that is it or holds it */
+static json_t *
+declaration(json_t *entries, const char *path)
+{
+	json_t *e, *best = NULL;
+	size_t i, n, bestn = 0;
+
+	json_array_foreach(entries, i, e) {
+		const char *p = json_string_value(json_object_get(e, "path"));
+		if (!p)
+			continue;
+		n = strlen(p);
+		if ((n == 0 || (strncmp(path, p, n) == 0 && (path[n] == '\0' || path[n] == '/'))) && (!best || n > bestn)) {
+			best = e;
+			bestn = n;
+		}
+	}
+	return best;
+}
+
+/* the regular files of a layer blob, with their checksums, sorted by path */
+static struct file *
+layerfiles(const char *store, const char *digest, json_t *entries, size_t *count, const char *what)
+{
+	char *blob = store_path(store, digest), chunk[1 << 16];
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	struct file *files = NULL;
+	size_t n = 0, cap = 0;
+	unsigned char md[SHA1_DIGEST_SIZE];
+	struct sha256 *c2;
+	struct sha1_ctx c1;
+	la_ssize_t r;
+	json_t *decl;
+	int rc;
+
+	if (!a)
+		fatal("out of memory");
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_filename(a, blob, 1 << 16) != ARCHIVE_OK)
+		fatal("%s: layer %s: %s", what, digest, archiveerr(a));
+	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(e);
+		if (!name || archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			files = xrealloc(files, cap * sizeof(*files));
+		}
+		files[n].path = xstrdup(name);
+		c2 = sha256new();
+		sha1_init(&c1);
+		while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+			sha1_update(&c1, (size_t)r, (const uint8_t *)chunk);
+			sha256add(c2, chunk, (size_t)r);
+		}
+		if (r < 0)
+			fatal("%s: layer %s: %s", what, digest, archiveerr(a));
+		sha1_digest(&c1, sizeof(md), md);
+		hexstr(md, sizeof(md), files[n].sha1);
+		sha256done(c2, files[n].sha256);
+		decl = declaration(entries, name);
+		files[n].comment = json_string_value(json_object_get(decl, "note"));
+		n++;
+	}
+	if (rc != ARCHIVE_EOF)
+		fatal("%s: layer %s: %s", what, digest, archiveerr(a));
+	archive_read_free(a);
+	free(blob);
+	if (n > 1)
+		qsort(files, n, sizeof(*files), bypath);
+	*count = n;
+	return files;
+}
+
+static int
+bystring(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* SPDX's package verification code: the SHA1 of the files' SHA1s, sorted, one after the other */
+static void
+verification(const struct file *files, size_t n, char out[41])
+{
+	char **sums = xcalloc(n ? n : 1, sizeof(*sums));
+	unsigned char md[SHA1_DIGEST_SIZE];
+	struct sha1_ctx c;
+	size_t i;
+
+	sha1_init(&c);
+	for (i = 0; i < n; i++)
+		sums[i] = (char *)files[i].sha1;
+	qsort(sums, n, sizeof(*sums), bystring);
+	for (i = 0; i < n; i++)
+		sha1_update(&c, 40, (const uint8_t *)sums[i]);
+	sha1_digest(&c, sizeof(md), md);
+	hexstr(md, sizeof(md), out);
+	free(sums);
+}
+
+static const char *
+str(json_t *o, const char *key, const char *path)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	if (!v)
+		fatal("%s: no '%s'", path, key);
+	return v;
+}
+
+/* the image itself: a CONTAINER package with its oci purl */
+static json_t *
+imagepackage(json_t *spec, json_t *img, const char *specpath)
+{
+	const char *repo = str(img, "repo", specpath), *ref = str(img, "ref", specpath);
+	const char *mdigest = json_string_value(json_object_get(json_object_get(img, "manifest"), "digest"));
+	const char *last = strrchr(repo, '/') ? strrchr(repo, '/') + 1 : repo;
+	const char *arch = json_string_value(json_object_get(json_object_get(img, "platform"), "architecture"));
+	char *pname = purlescape(last), *pdigest = purlescape(mdigest), *prepo = purlescape(repo), *purl;
+	json_t *p;
+
+	if (!mdigest || !store_validdigest(mdigest) || !arch)
+		fatal("%s: malformed image file", specpath);
+	purl = xasprintf("pkg:oci/%s@%s?arch=%s&repository_url=%s&tag=%s", pname, pdigest, arch, prepo, ref);
+	p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:[o], s:[o], s:s, s:s, s:s}", "SPDXID", "SPDXRef-Image",
+	              "name", str(spec, "name", specpath), "versionInfo", ref, "downloadLocation", "NOASSERTION",
+	              "primaryPackagePurpose", "CONTAINER", "filesAnalyzed", 0,
+	              "checksums", checksum("SHA256", mdigest + 7), "externalRefs", purlref(purl),
+	              "licenseConcluded", "NOASSERTION", "licenseDeclared", "NOASSERTION", "copyrightText", "NOASSERTION");
+	if (!p)
+		fatal("out of memory");
+	free(pname);
+	free(pdigest);
+	free(prepo);
+	free(purl);
+	return p;
+}
+
+/* a base from outside the graph: its manifest digest (or config's), its layers in a comment */
+static json_t *
+basepackage(json_t *base, const char *specpath)
+{
+	json_t *bf = readjson(str(base, "file", specpath)), *l, *p;
+	const char *digest = json_string_value(json_object_get(bf, "digest")), *name = str(base, "name", specpath);
+	char *pname, *pdigest, *purl, *at, *last;
+	struct buf layers = {0};
+	size_t i;
+
+	if (!digest)
+		digest = json_string_value(json_object_get(bf, "configdigest"));
+	if (!digest || !store_validdigest(digest))
+		fatal("%s: the base file names no digest", specpath);
+	json_array_foreach(json_object_get(bf, "layers"), i, l)
+		bufprintf(&layers, "%s%s", i ? " " : "", json_string_value(json_object_get(l, "digest")));
+	/* pkg:oci/NAME: the repository's last part, without tag or digest */
+	pname = xstrdup(name);
+	if ((at = strchr(pname, '@')))
+		*at = '\0';
+	if ((at = strrchr(pname, ':')) && !strchr(at, '/'))
+		*at = '\0';
+	at = strrchr(pname, '/');
+	last = purlescape(at ? at + 1 : pname);
+	pdigest = purlescape(digest);
+	purl = xasprintf("pkg:oci/%s@%s", last, pdigest);
+	free(last);
+	p = json_pack("{s:s, s:s, s:s, s:s, s:b, s:[o], s:[o], s:s, s:s, s:s, s:s+}", "SPDXID", "SPDXRef-Base",
+	              "name", name, "versionInfo", digest, "downloadLocation", "NOASSERTION", "filesAnalyzed", 0,
+	              "checksums", checksum("SHA256", digest + 7), "externalRefs", purlref(purl),
+	              "licenseConcluded", "NOASSERTION", "licenseDeclared", "NOASSERTION", "copyrightText", "NOASSERTION",
+	              "comment", "the base image, from outside the build; the image holds its layers: ",
+	              layers.data ? layers.data : "");
+	if (!p)
+		fatal("out of memory");
+	free(layers.data);
+	free(pname);
+	free(pdigest);
+	free(purl);
+	json_decref(bf);
+	return p;
+}
+
+/* a Debian package of the image; its licence refs go into refs */
+static json_t *
+debpackage(json_t *d, json_t *refs, const char *specpath, char **id)
+{
+	const char *name = str(d, "name", specpath), *version = str(d, "version", specpath);
+	const char *arch = str(d, "architecture", specpath), *info = json_string_value(json_object_get(d, "info"));
+	const char *origin = json_string_value(json_object_get(d, "origin"));
+	const char *codename = json_string_value(json_object_get(d, "codename"));
+	char *ns, *pname, *pversion, *pdistro, *purl, *who = NULL, *p, *dash;
+	json_t *pi = info ? readjson(info) : NULL, *pkg, *ref;
+	const char *key, *lic = json_string_value(json_object_get(pi, "license"));
+
+	ns = xstrdup(origin ? origin : "debian");
+	for (p = ns; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	/* the distribution: the Release's codename, without -security or -updates */
+	pdistro = xstrdup(codename ? codename : "");
+	if ((dash = strchr(pdistro, '-')))
+		*dash = '\0';
+	pname = purlescape(name);
+	pversion = purlescape(version);
+	purl = *pdistro ? xasprintf("pkg:deb/%s/%s@%s?arch=%s&distro=%s", ns, pname, pversion, arch, pdistro)
+	                : xasprintf("pkg:deb/%s/%s@%s?arch=%s", ns, pname, pversion, arch);
+	p = xasprintf("%s-%s-%s", name, version, arch);
+	*id = spdxref("deb", p);
+	free(p);
+	pkg = json_pack("{s:s, s:s, s:s, s:s, s:b, s:[o], s:[o], s:s, s:s, s:s}", "SPDXID", *id, "name", name,
+	                "versionInfo", version, "downloadLocation", str(d, "url", specpath), "filesAnalyzed", 0,
+	                "checksums", checksum("SHA256", str(d, "sha256", specpath)), "externalRefs", purlref(purl),
+	                "licenseConcluded", "NOASSERTION", "licenseDeclared", lic ? lic : "NOASSERTION",
+	                "copyrightText", "NOASSERTION");
+	if (!pkg)
+		fatal("out of memory");
+	if (json_string_value(json_object_get(pi, "maintainer"))) {
+		who = supplier(json_string_value(json_object_get(pi, "maintainer")));
+		jsonset(pkg, "supplier", json_string(who));
+	}
+	if (json_string_value(json_object_get(pi, "homepage")))
+		jsonset(pkg, "homepage", json_string(json_string_value(json_object_get(pi, "homepage"))));
+	json_object_foreach(json_object_get(pi, "licenserefs"), key, ref)
+		jsonset(refs, key, json_incref(ref));
+	free(ns);
+	free(pname);
+	free(pversion);
+	free(pdistro);
+	free(purl);
+	free(who);
+	json_decref(pi);
+	return pkg;
+}
+
+/* the key sorted() orders by */
+static const char *sortkey;
+
+static int
+byid(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, sortkey));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, sortkey));
+
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+/* a JSON array of objects sorted by their key (SPDXID, licenseId) */
+static json_t *
+sorted(json_t *a, const char *key)
+{
+	size_t i, n = json_array_size(a);
+	json_t **items = xcalloc(n ? n : 1, sizeof(*items)), *out = json_array();
+
+	if (!out)
+		fatal("out of memory");
+	for (i = 0; i < n; i++)
+		items[i] = json_array_get(a, i);
+	sortkey = key;
+	qsort(items, n, sizeof(*items), byid);
+	for (i = 0; i < n; i++)
+		jsonappend(out, json_incref(items[i]));
+	free(items);
+	json_decref(a);
+	return out;
+}
+
+/* a relationship with its canonical text, which orders them */
+struct relation {
+	char *text;
+	json_t *rel;
+};
+
+static int
+byrelation(const void *a, const void *b)
+{
+	return strcmp(((const struct relation *)a)->text, ((const struct relation *)b)->text);
+}
+
+void
+sbom_write(const char *specpath, const char *imagepath, const char *record, const char *spdxout, const char *store)
+{
+	json_t *spec, *img;
+	json_t *packages = json_array(), *files = json_array(), *rels = json_array(), *refs = json_object();
+	json_t *doc, *d, *l, *ids = json_object(), *extracted = json_array(), *ref, *mdesc, *art, *cdesc, *rec;
+	json_t *layerpkg, *hasfiles;
+	struct relation *relv;
+	const char *key, *platform;
+	char created[32], hex[65], digest[72], empty[72], vcode[41], *id, *text, *ns;
+	struct file *fl;
+	size_t i, j, n;
+
+	if (!packages || !files || !rels || !refs || !ids || !extracted)
+		fatal("out of memory");
+	/* the layers it reads, from the build cache where this build took an entry's word for them */
+	cache_ready(imagepath, store);
+	spec = readspec(specpath);
+	img = readjson(imagepath);
+	platform = str(spec, "platform", specpath);
+	rfc3339(json_integer_value(json_object_get(spec, "epoch")), created);
+	jsonappend(packages, imagepackage(spec, img, specpath));
+	jsonappend(rels, relation("SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image"));
+	if (json_object_get(spec, "base")) {
+		jsonappend(packages, basepackage(json_object_get(spec, "base"), specpath));
+		jsonappend(rels, relation("SPDXRef-Image", "CONTAINS", "SPDXRef-Base"));
+	}
+	json_array_foreach(json_object_get(spec, "packages"), i, d) {
+		jsonappend(packages, debpackage(d, refs, specpath, &id));
+		jsonappend(rels, relation("SPDXRef-Image", "CONTAINS", id));
+		jsonset(ids, str(d, "name", specpath), json_string(id));
+		free(id);
+	}
+	json_array_foreach(json_object_get(spec, "packages"), i, d) {
+		const char *from = json_string_value(json_object_get(ids, str(d, "name", specpath)));
+		json_array_foreach(json_object_get(d, "depends"), j, ref) {
+			const char *to = json_string_value(json_object_get(ids, json_string_value(ref) ? json_string_value(ref) : ""));
+			if (to)
+				jsonappend(rels, relation(from, "DEPENDS_ON", to));
+		}
+	}
+	json_array_foreach(json_object_get(spec, "layers"), i, l) {
+		json_t *desc = readjson(str(l, "desc", specpath));
+		const char *ldigest = json_string_value(json_object_get(desc, "digest"));
+		char *lid = spdxref("Layer", str(l, "id", specpath));
+		if (!ldigest || !store_validdigest(ldigest))
+			fatal("%s: malformed layer descriptor", str(l, "desc", specpath));
+		fl = layerfiles(store, ldigest, json_object_get(l, "entries"), &n, specpath);
+		hasfiles = json_array();
+		if (!hasfiles)
+			fatal("out of memory");
+		for (j = 0; j < n; j++) {
+			char *fid = xasprintf("SPDXRef-File-%zu-%zu", i, j);
+			char *dotted = xasprintf("./%s", fl[j].path);
+			json_t *f = json_pack("{s:s, s:o, s:[o, o], s:s, s:s}", "SPDXID", fid, "fileName", jsontext(dotted),
+			                      "checksums", checksum("SHA1", fl[j].sha1), checksum("SHA256", fl[j].sha256),
+			                      "licenseConcluded", "NOASSERTION", "copyrightText", "NOASSERTION");
+			free(dotted);
+			if (!f)
+				fatal("out of memory");
+			if (fl[j].comment)
+				jsonset(f, "comment", jsontext(fl[j].comment));
+			jsonappend(files, f);
+			jsonappend(hasfiles, json_string(fid));
+			free(fid);
+		}
+		verification(fl, n, vcode);
+		layerpkg = json_pack("{s:s, s:s, s:s, s:s, s:b, s:{s:s}, s:o, s:[o], s:s, s:s, s:s, s:s+}", "SPDXID", lid,
+		                     "name", str(l, "id", specpath), "versionInfo", ldigest, "downloadLocation", "NOASSERTION",
+		                     "filesAnalyzed", 1, "packageVerificationCode", "packageVerificationCodeValue", vcode,
+		                     "hasFiles", hasfiles, "checksums", checksum("SHA256", ldigest + 7),
+		                     "licenseConcluded", "NOASSERTION", "licenseDeclared", "NOASSERTION",
+		                     "copyrightText", "NOASSERTION", "comment", "a layer of files from the project, declared at ",
+		                     json_string_value(json_object_get(l, "where")) ? json_string_value(json_object_get(l, "where")) : "?");
+		if (!layerpkg)
+			fatal("out of memory");
+		jsonappend(packages, layerpkg);
+		jsonappend(rels, relation("SPDXRef-Image", "CONTAINS", lid));
+		for (j = 0; j < n; j++)
+			free(fl[j].path);
+		free(fl);
+		free(lid);
+		json_decref(desc);
+	}
+	json_object_foreach(refs, key, ref)
+		jsonappend(extracted, json_pack("{s:s, s:s, s:s}", "licenseId", key, "extractedText", json_string_value(ref),
+		                            "name", key + 11));
+	n = json_array_size(rels);
+	relv = xcalloc(n ? n : 1, sizeof(*relv));
+	for (i = 0; i < n; i++) {
+		relv[i].rel = json_incref(json_array_get(rels, i));
+		relv[i].text = dumpjson(relv[i].rel);
+	}
+	qsort(relv, n, sizeof(*relv), byrelation);
+	json_array_clear(rels);
+	for (i = 0; i < n; i++) {
+		jsonappend(rels, relv[i].rel);
+		free(relv[i].text);
+	}
+	free(relv);
+	doc = json_pack("{s:s, s:s, s:s, s:{s:s, s:[s+]}, s:o, s:o, s:o}", "spdxVersion", "SPDX-2.3",
+	                "dataLicense", "CC0-1.0", "SPDXID", "SPDXRef-DOCUMENT",
+	                "creationInfo", "created", created, "creators", "Tool: imagegen-", VERSION,
+	                "packages", sorted(packages, "SPDXID"), "files", files, "relationships", rels);
+	if (!doc)
+		fatal("out of memory");
+	jsonset(doc, "name", json_sprintf("%s (%s)", str(spec, "name", specpath), platform));
+	if (json_array_size(extracted) > 0)
+		jsonset(doc, "hasExtractedLicensingInfos", sorted(extracted, "licenseId"));
+	else
+		json_decref(extracted);
+	/* the namespace: the document's own digest, so the same contents name themselves the same */
+	text = dumpjson(doc);
+	sha256hex(text, strlen(text), hex);
+	free(text);
+	ns = xasprintf("https://spdx.org/spdxdocs/imagegen/%s-%s", str(spec, "name", specpath), hex);
+	jsonset(doc, "documentNamespace", json_string(ns));
+	free(ns);
+	text = dumpjson(doc);
+	if (updatefile(spdxout, text, strlen(text)) && makemode)
+		printf("  SBOM    %s\n", spdxout);
+
+	/* the artifact that attaches the document to the manifest (OCI image-spec 1.1) */
+	store_put(store, text, strlen(text), digest);
+	store_put(store, "{}", 2, empty);
+	mdesc = json_object_get(img, "manifest");
+	cdesc = json_pack("{s:s, s:s, s:i}", "mediaType", MT_EMPTY, "digest", empty, "size", 2);
+	art = json_pack("{s:i, s:s, s:s, s:o, s:[{s:s, s:s, s:I}], s:{s:O, s:O, s:O}, s:{s:s}}",
+	                "schemaVersion", 2, "mediaType", MT_MANIFEST, "artifactType", MT_SPDX, "config", cdesc,
+	                "layers", "mediaType", MT_SPDX, "digest", digest, "size", (json_int_t)strlen(text),
+	                "subject", "mediaType", json_object_get(mdesc, "mediaType"), "digest",
+	                json_object_get(mdesc, "digest"), "size", json_object_get(mdesc, "size"),
+	                "annotations", "org.opencontainers.image.created", created);
+	if (!art)
+		fatal("out of memory");
+	d = store_putjson(store, MT_MANIFEST, art);
+	jsonset(d, "artifactType", json_string(MT_SPDX));
+	rec = json_pack("{s:o, s:[s, s, O], s:O, s:s}", "artifact", d, "blobs", empty, digest,
+	                json_object_get(d, "digest"), "subject", json_object_get(mdesc, "digest"), "platform", platform);
+	if (!rec)
+		fatal("out of memory");
+	free(text);
+	text = dumpjson(rec);
+	updatefile(record, text, strlen(text));
+	free(text);
+	json_decref(rec);
+	json_decref(art);
+	json_decref(doc);
+	json_decref(ids);
+	json_decref(refs);
+	json_decref(spec);
+	json_decref(img);
+}

@@ -1,0 +1,765 @@
+/*
+ * layer: write one canonical layer from the spec the generator wrote.
+ *
+ * The canonical layer, the form every layer imagegen writes takes:
+ *  - a POSIX tar (pax_restricted: ustar headers, a pax record only where
+ *    ustar cannot hold a value, such as a long or non-ASCII path);
+ *  - names are bytes, any but '/' and NUL, kept as they are: a path or
+ *    link target that is not valid UTF-8 goes in its pax record as it is,
+ *    with "hdrcharset=BINARY" in the same header, as POSIX allows;
+ *  - entries sorted by the bytes of their path without the trailing slash
+ *    (so "etc", "etc-old", "etc/conf"), every parent directory present
+ *    before its children (missing ones synthesised as 0755, 0:0);
+ *    paths are relative, without "./" or "..", directories end in '/';
+ *  - mtime = the spec's epoch (SOURCE_DATE_EPOCH when the definition was
+ *    read, 0 when unset) on every entry; no atime, ctime or creation time;
+ *  - uid/gid numeric as declared (default 0), uname/gname empty;
+ *  - modes as declared; an undeclared file mode is 0755 when the source has
+ *    any execute bit and 0644 otherwise, directories 0755, symlinks 0777:
+ *    the builder's umask and the source's other bits never leak in;
+ *  - files that are hard links of each other within one source tree are
+ *    stored once, the others as hard links to the first in path order;
+ *  - extended attributes only where the definition declares them (written as
+ *    SCHILY.xattr pax records), never copied from the sources;
+ *  - whiteouts only where the definition removes a base's file (".wh.NAME")
+ *    or makes a folder opaque (".wh..wh..opq"): empty files, mode 0644;
+ *  - a source or destination named ".wh.*" is refused, since
+ *    whiteouts mean deletion to the runtime;
+ *  - compressed by the sink (see sink.c) in the same pass that hashes the
+ *    tar (diff_id) and the blob (digest): gzip by libdeflate at a pinned
+ *    level in independent 1 MiB members (the default), zstd, or none; the
+ *    descriptor's "imagegen.compression" annotation says which and how.
+ *
+ * Every file and directory read is listed in the depfile, so ninja reruns
+ * the layer when a file in a tree is added, removed or changed; a name the
+ * depfile's grammar cannot spell is listed by its alias (see names.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/text.h"
+#include "base/file.h"
+#include "base/digest.h"
+#include "base/spec.h"
+#include "base/arc.h"
+#include "base/store.h"
+#include "base/names.h"
+#include "layer/sink.h"
+#include "layer/nodes.h"
+#include "layer/pkglayer.h"
+#include "layer/system.h"
+#include "cache/cache.h"
+#include "layer/layer.h"
+#include <jansson.h>
+
+/* list path in the depfile, as the build tool's grammar spells it or by
+   its alias (see names.c); in make mode also give it an empty rule, so
+   that make takes a deleted file as changed, not as an error */
+static void
+adddep(struct layer *l, const char *ctx, const char *path)
+{
+	size_t start;
+
+	bufstr(&l->deps, " \\\n  ");
+	start = l->deps.len;
+	if (names_add(&l->deps, path, l->make ? GMAKE : GDEPFILE) < 0)
+		fatal("%s: the alias of %s:", ctx, showname(path));
+	if (l->make) {
+		bufadd(&l->phony, l->deps.data + start, l->deps.len - start);
+		bufstr(&l->phony, ":\n");
+	}
+}
+
+static int
+iswhiteout(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return strncmp(base, ".wh.", 4) == 0;
+}
+
+static unsigned
+filemode(const struct stat *st)
+{
+	return (st->st_mode & 0111) ? 0755 : 0644;
+}
+
+struct treeopts {
+	const char *ctx;
+	const char *srcname;
+	long long uid, gid;
+	/* -1 when not declared */
+	long filemode, dirmode;
+	int follow;
+};
+
+/* ancestors of the directory being walked, to find symlink loops */
+struct visit {
+	dev_t dev;
+	ino_t ino;
+	const struct visit *up;
+};
+
+static void
+walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst,
+     const struct visit *up)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	struct visit here;
+	const struct visit *v;
+	struct node *n;
+	char *csrc, *cdst, target[4096];
+	ssize_t tlen;
+
+	if (stat(src, &st) < 0)
+		fatal("%s: tree '%s': %s:", o->ctx, o->srcname, showname(src));
+	for (v = up; v; v = v->up) {
+		if (v->dev == st.st_dev && v->ino == st.st_ino)
+			fatal("%s: tree '%s': symlink loop at %s", o->ctx, o->srcname, showname(src));
+	}
+	here.dev = st.st_dev;
+	here.ino = st.st_ino;
+	here.up = up;
+	adddep(l, o->ctx, src);
+	d = opendir(src);
+	if (!d)
+		fatal("%s: tree '%s': open %s:", o->ctx, o->srcname, showname(src));
+	while ((errno = 0, de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		csrc = xasprintf("%s/%s", src, de->d_name);
+		cdst = *dst ? xasprintf("%s/%s", dst, de->d_name) : xstrdup(de->d_name);
+		if (iswhiteout(de->d_name))
+			fatal("%s: tree '%s': %s: names starting with .wh. are whiteouts and cannot be sources",
+			      o->ctx, o->srcname, showname(csrc));
+		if (lstat(csrc, &st) < 0)
+			fatal("%s: tree '%s': %s:", o->ctx, o->srcname, showname(csrc));
+		if (S_ISLNK(st.st_mode) && o->follow) {
+			if (stat(csrc, &st) < 0) {
+				if (errno == ELOOP)
+					fatal("%s: tree '%s': symlink loop at %s", o->ctx, o->srcname, showname(csrc));
+				fatal("%s: tree '%s': %s:", o->ctx, o->srcname, showname(csrc));
+			}
+		}
+		if (S_ISDIR(st.st_mode)) {
+			n = nodes_add(l);
+			n->path = cdst;
+			n->kind = KDIR;
+			n->mode = o->dirmode >= 0 ? (unsigned)o->dirmode : 0755;
+			n->uid = o->uid;
+			n->gid = o->gid;
+			n->ctx = o->ctx;
+			walk(l, o, csrc, cdst, &here);
+			free(csrc);
+			continue;
+		}
+		n = nodes_add(l);
+		n->path = cdst;
+		n->uid = o->uid;
+		n->gid = o->gid;
+		n->ctx = o->ctx;
+		if (S_ISLNK(st.st_mode)) {
+			tlen = readlink(csrc, target, sizeof(target) - 1);
+			if (tlen < 0)
+				fatal("%s: readlink %s:", o->ctx, showname(csrc));
+			target[tlen] = '\0';
+			n->kind = KLINK;
+			n->mode = 0777;
+			n->src = xstrdup(target);
+			free(csrc);
+		} else if (S_ISREG(st.st_mode)) {
+			adddep(l, o->ctx, csrc);
+			n->kind = KFILE;
+			n->mode = o->filemode >= 0 ? (unsigned)o->filemode : filemode(&st);
+			n->src = csrc;
+			n->dev = st.st_dev;
+			n->ino = st.st_ino;
+			n->multilink = st.st_nlink > 1;
+		} else {
+			fatal("%s: tree '%s': %s: not a file, directory or symlink", o->ctx, o->srcname, showname(csrc));
+		}
+	}
+	if (errno)
+		fatal("%s: readdir %s:", o->ctx, showname(src));
+	closedir(d);
+}
+
+static void
+addentry(struct layer *l, json_t *e)
+{
+	struct treeopts o;
+	struct node *n;
+	struct stat st;
+	const char *type, *ctx, *path;
+
+	ctx = json_string_value(json_object_get(e, "ctx"));
+	if (!ctx)
+		ctx = l->name;
+	type = specstr(e, "type", ctx);
+	if (strcmp(type, "deb") == 0) {
+		pkglayer_deb(l, e, ctx);
+		return;
+	}
+	if (strcmp(type, "dpkg") == 0) {
+		system_add(l, e, ctx);
+		return;
+	}
+	path = specstr(e, "path", ctx);
+	if (iswhiteout(path))
+		fatal("%s: names starting with .wh. are whiteouts and cannot be declared", ctx);
+	if (strcmp(type, "tree") == 0) {
+		o.ctx = ctx;
+		o.srcname = specstr(e, "srcname", ctx);
+		o.uid = specint(e, "uid", 0);
+		o.gid = specint(e, "gid", 0);
+		o.filemode = (long)specint(e, "mode", -1);
+		o.dirmode = (long)specint(e, "dirmode", -1);
+		o.follow = json_is_true(json_object_get(e, "follow"));
+		if (*path) {
+			n = nodes_add(l);
+			n->path = xstrdup(path);
+			n->kind = KDIR;
+			n->mode = o.dirmode >= 0 ? (unsigned)o.dirmode : 0755;
+			n->uid = o.uid;
+			n->gid = o.gid;
+			n->ctx = ctx;
+		}
+		walk(l, &o, specstr(e, "src", ctx), path, NULL);
+		return;
+	}
+	n = nodes_add(l);
+	n->path = xstrdup(path);
+	n->uid = specint(e, "uid", 0);
+	n->gid = specint(e, "gid", 0);
+	n->ctx = ctx;
+	n->xattrs = json_object_get(e, "xattrs");
+	if (strcmp(type, "dir") == 0) {
+		n->kind = KDIR;
+		n->mode = (unsigned)specint(e, "mode", 0755);
+	} else if (strcmp(type, "whiteout") == 0 || strcmp(type, "opaque") == 0) {
+		/* "a/b" gone: the empty file "a/.wh.b"; "a" opaque: "a/" and "a/.wh..wh..opq" */
+		const char *slash = strrchr(path, '/');
+		free(n->path);
+		if (strcmp(type, "whiteout") == 0) {
+			n->path = slash ? xasprintf("%.*s/.wh.%s", (int)(slash - path), path, slash + 1)
+			                : xasprintf(".wh.%s", path);
+		} else {
+			n->kind = KDIR;
+			n->mode = (unsigned)specint(e, "mode", 0755);
+			n->path = xstrdup(path);
+			n = nodes_add(l);
+			n->uid = n->gid = 0;
+			n->ctx = ctx;
+			n->path = *path ? xasprintf("%s/.wh..wh..opq", path) : xstrdup(".wh..wh..opq");
+		}
+		n->kind = KTEXT;
+		n->mode = 0644;
+		n->src = xstrdup("");
+		n->textlen = 0;
+	} else if (strcmp(type, "symlink") == 0) {
+		n->kind = KLINK;
+		n->mode = 0777;
+		n->src = xstrdup(specstr(e, "target", ctx));
+	} else if (strcmp(type, "text") == 0) {
+		json_t *data = json_object_get(e, "data");
+		if (!json_is_string(data))
+			fatal("%s: spec: 'data' is not a string", ctx);
+		n->kind = KTEXT;
+		n->mode = (unsigned)specint(e, "mode", 0644);
+		n->textlen = json_string_length(data);
+		n->src = xmalloc(n->textlen + 1);
+		memcpy(n->src, json_string_value(data), n->textlen + 1);
+	} else if (strcmp(type, "file") == 0) {
+		const char *src = specstr(e, "src", ctx);
+		const char *srcname = specstr(e, "srcname", ctx);
+		if (stat(src, &st) < 0) {
+			if (errno == ENOENT)
+				fatal("%s: source '%s' not found", ctx, srcname);
+			if (errno == ELOOP)
+				fatal("%s: source '%s' is a symlink loop", ctx, srcname);
+			fatal("%s: source '%s':", ctx, srcname);
+		}
+		if (!S_ISREG(st.st_mode))
+			fatal("%s: source '%s' is not a regular file", ctx, srcname);
+		adddep(l, ctx, src);
+		n->kind = KFILE;
+		n->mode = (unsigned)specint(e, "mode", filemode(&st));
+		n->src = xstrdup(src);
+	} else {
+		fatal("%s: spec: unknown entry type '%s'", ctx, type);
+	}
+}
+
+static int
+bypath(const void *a, const void *b)
+{
+	const struct node *x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+static struct node *
+findnode(struct layer *l, const char *path)
+{
+	struct node key = {0};
+
+	key.path = (char *)path;
+	return bsearch(&key, l->nodes, l->len, sizeof(*l->nodes), bypath);
+}
+
+/*
+ * A package's hard links name a target that a tar reader must have seen
+ * first; after sorting, the target may come later. Then the first member
+ * of the group in path order takes the bytes and the others link to it.
+ */
+static void
+hardlinkorder(struct layer *l)
+{
+	struct node *h, *t, tmp;
+	size_t i, j;
+	char *old;
+
+	for (i = 0; i < l->len; i++) {
+		h = &l->nodes[i];
+		if (h->kind != KHARD)
+			continue;
+		t = findnode(l, h->src);
+		if (!t || (t->kind != KFILE && t->kind != KSPOOL && t->kind != KHARD))
+			fatal("%s: /%s: hard link to '%s', which is not a file of this layer", h->ctx, showname(h->path),
+			      showname(h->src));
+		if (t->kind == KHARD)
+			fatal("%s: /%s: hard link to another hard link, '%s'", h->ctx, showname(h->path),
+			      showname(h->src));
+		if (t > h) {
+			old = t->path;
+			tmp = *h;
+			*h = *t;
+			h->path = tmp.path;
+			t->kind = KHARD;
+			t->src = xstrdup(h->path);
+			t->path = old;
+			free(tmp.src);
+			for (j = i + 1; j < l->len; j++) {
+				if (l->nodes[j].kind == KHARD && strcmp(l->nodes[j].src, old) == 0) {
+					free(l->nodes[j].src);
+					l->nodes[j].src = xstrdup(h->path);
+				}
+			}
+		}
+	}
+}
+
+static int
+byinode(const void *a, const void *b)
+{
+	const struct node *x = *(struct node *const *)a, *y = *(struct node *const *)b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* files of one tree that share an inode: the first in path order is stored,
+   the others link to it (nodes are in path order already) */
+static void
+linkgroups(struct layer *l)
+{
+	struct node **links = xcalloc(l->len, sizeof(*links)), *first = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < l->len; i++) {
+		if (l->nodes[i].multilink && l->nodes[i].kind == KFILE)
+			links[n++] = &l->nodes[i];
+	}
+	qsort(links, n, sizeof(*links), byinode);
+	for (i = 0; i < n; i++) {
+		if (!first || first->dev != links[i]->dev || first->ino != links[i]->ino) {
+			first = links[i];
+			continue;
+		}
+		links[i]->kind = KHARD;
+		free(links[i]->src);
+		links[i]->src = xstrdup(first->path);
+	}
+	free(links);
+}
+
+/* add the missing parents of every node, then sort and merge duplicates */
+static void
+canonicalise(struct layer *l)
+{
+	size_t i, j, n = l->len;
+	char *p, *slash;
+	struct node *d;
+
+	for (i = 0; i < n; i++) {
+		p = xstrdup(l->nodes[i].path);
+		while ((slash = strrchr(p, '/'))) {
+			*slash = '\0';
+			d = nodes_add(l);
+			d->path = xstrdup(p);
+			d->kind = KDIR;
+			d->mode = 0755;
+			d->synthetic = 1;
+		}
+		free(p);
+	}
+	if (l->len > 1)
+		qsort(l->nodes, l->len, sizeof(*l->nodes), bypath);
+	for (i = 0, j = 0; i < l->len; i++) {
+		struct node *a = &l->nodes[i];
+		if (j > 0 && strcmp(l->nodes[j - 1].path, a->path) == 0) {
+			struct node *prev = &l->nodes[j - 1];
+			if ((a->synthetic && prev->kind == KDIR) ||
+			    (prev->kind == KDIR && a->kind == KDIR && !prev->synthetic &&
+			     prev->mode == a->mode && prev->uid == a->uid && prev->gid == a->gid)) {
+				free(a->path);
+				continue;
+			}
+			if (prev->synthetic && a->kind == KDIR) {
+				free(prev->path);
+				*prev = *a;
+				continue;
+			}
+			if (a->synthetic || prev->synthetic)
+				fatal("%s: /%s: declared as a file but other entries are inside it",
+				      a->synthetic ? prev->ctx : a->ctx, showname(a->path));
+			fatal("%s: /%s: destination declared twice (also at %s)", a->ctx, showname(a->path), prev->ctx);
+		}
+		l->nodes[j++] = *a;
+	}
+	l->len = j;
+	linkgroups(l);
+	hardlinkorder(l);
+}
+
+/* where writetar's bytes go: the sink, or only a hash (the build
+   cache's key), for the layer named */
+struct tarsink {
+	struct sink *sink;
+	struct sha256 *hash;
+	const char *name;
+};
+
+static la_ssize_t
+towrite(struct archive *a, void *arg, const void *data, size_t len)
+{
+	struct tarsink *t = arg;
+
+	errno = 0;
+	if (t->hash) {
+		sha256add(t->hash, data, len);
+		return (la_ssize_t)len;
+	}
+	if (sink_write(t->sink, data, len) < 0) {
+		archive_set_error(a, errno ? errno : EIO, "write layer %s: %s", t->name,
+		                  errno ? strerror(errno) : "the compressor failed");
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+/*
+ * The header of n. libarchive warns of a path or link target that is not
+ * UTF-8 and writes it as it is, marked hdrcharset=BINARY: such names are
+ * what a file system holds, so that is no error.
+ */
+static void
+writeheader(struct archive *a, struct archive_entry *e, const struct node *n)
+{
+	int r = archive_write_header(a, e);
+	int linked = n->kind == KLINK || n->kind == KHARD;
+
+	if (r == ARCHIVE_OK)
+		return;
+	if (r == ARCHIVE_WARN && (!utf8valid(n->path) || (linked && !utf8valid(n->src))))
+		return;
+	fatal("%s: tar: %s", n->ctx, showname(archiveerr(a)));
+}
+
+static void
+writefile(struct archive *a, struct archive_entry *e, const struct node *n)
+{
+	char chunk[1 << 16];
+	struct stat st;
+	long long left;
+	ssize_t r;
+	int fd;
+
+	fd = open(n->src, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		fatal("%s: open %s:", n->ctx, showname(n->src));
+	archive_entry_set_size(e, st.st_size);
+	writeheader(a, e, n);
+	for (left = st.st_size; left > 0; left -= r) {
+		r = read(fd, chunk, left < (long long)sizeof(chunk) ? (size_t)left : sizeof(chunk));
+		if (r < 0 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r < 0)
+			fatal("%s: read %s:", n->ctx, showname(n->src));
+		if (r == 0)
+			fatal("%s: %s changed while it was read", n->ctx, showname(n->src));
+		if (archive_write_data(a, chunk, (size_t)r) != r)
+			fatal("%s: tar: %s", n->ctx, archiveerr(a));
+	}
+	close(fd);
+}
+
+static void
+writespooled(struct archive *a, struct archive_entry *e, struct layer *l, const struct node *n)
+{
+	char chunk[1 << 16];
+	long long off, left;
+	ssize_t r;
+
+	archive_entry_set_size(e, n->size);
+	writeheader(a, e, n);
+	for (off = n->off, left = n->size; left > 0; off += r, left -= r) {
+		r = pread(l->spool, chunk, left < (long long)sizeof(chunk) ? (size_t)left : sizeof(chunk),
+		          (off_t)off);
+		if (r <= 0)
+			fatal("%s: read the spool:", n->ctx);
+		if (archive_write_data(a, chunk, (size_t)r) != r)
+			fatal("%s: tar: %s", n->ctx, archiveerr(a));
+	}
+}
+
+static void
+writetar(struct layer *l, struct sink *s, struct sha256 *hash, long long epoch)
+{
+	struct archive *a = archive_write_new();
+	struct tarsink t = {s, hash, l->name};
+	struct archive_entry *e;
+	struct node *n;
+	size_t i;
+
+	if (!a || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK ||
+	    archive_write_open2(a, &t, NULL, towrite, NULL, NULL) != ARCHIVE_OK)
+		fatal("%s: tar: %s", l->name, archiveerr(a));
+	e = archive_entry_new();
+	if (!e)
+		fatal("out of memory");
+	for (i = 0; i < l->len; i++) {
+		n = &l->nodes[i];
+		archive_entry_clear(e);
+		archive_entry_set_pathname(e, n->path);
+		archive_entry_set_uid(e, n->uid);
+		archive_entry_set_gid(e, n->gid);
+		archive_entry_set_mtime(e, n->mtime >= 0 ? n->mtime : epoch, 0);
+		switch (n->kind) {
+		case KDIR:
+			archive_entry_set_filetype(e, AE_IFDIR);
+			archive_entry_set_perm(e, n->mode);
+			break;
+		case KLINK:
+			archive_entry_set_filetype(e, AE_IFLNK);
+			archive_entry_set_perm(e, 0777);
+			archive_entry_set_symlink(e, n->src);
+			break;
+		case KHARD:
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_perm(e, n->mode);
+			archive_entry_set_hardlink(e, n->src);
+			break;
+		case KTEXT:
+		case KFILE:
+		case KSPOOL:
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_perm(e, n->mode);
+			break;
+		}
+		if (n->xattrs) {
+			const char *key;
+			json_t *v;
+			json_object_foreach(n->xattrs, key, v) {
+				if (!json_is_string(v))
+					fatal("%s: xattr %s is not a string", n->ctx, key);
+				archive_entry_xattr_add_entry(e, key, json_string_value(v),
+				                              json_string_length(v));
+			}
+		}
+		if (n->kind == KSPOOL) {
+			writespooled(a, e, l, n);
+			continue;
+		}
+		if (n->kind == KFILE) {
+			writefile(a, e, n);
+			continue;
+		}
+		archive_entry_set_size(e, n->kind == KTEXT ? (la_int64_t)n->textlen : 0);
+		writeheader(a, e, n);
+		if (n->kind == KTEXT && n->textlen > 0 &&
+		    archive_write_data(a, n->src, n->textlen) != (la_ssize_t)n->textlen)
+			fatal("%s: tar: %s", n->ctx, archiveerr(a));
+	}
+	archive_entry_free(e);
+	if (archive_write_close(a) != ARCHIVE_OK)
+		fatal("%s: tar: %s", l->name, archiveerr(a));
+	archive_write_free(a);
+}
+
+static void
+freelayer(struct layer *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->len; i++) {
+		free(l->nodes[i].path);
+		free(l->nodes[i].src);
+	}
+	free(l->nodes);
+	free(l->deps.data);
+	free(l->phony.data);
+	free(l->dpkg.data);
+	if (l->spool >= 0)
+		close(l->spool);
+}
+
+void
+layer_describe(const char *descpath, int comp, int level, const char *digest, long long size, const char *diffid)
+{
+	json_t *desc;
+	char *text, *how = sink_describe((enum compression)comp, level);
+
+	desc = json_pack("{s:s, s:s, s:I, s:s, s:{s:s}}", "mediaType", sink_mediatype((enum compression)comp),
+	                 "digest", digest, "size", (json_int_t)size, "diffid", diffid,
+	                 "annotations", "imagegen.compression", how);
+	free(how);
+	if (!desc)
+		fatal("out of memory");
+	text = json_dumps(desc, JSON_SORT_KEYS | JSON_COMPACT);
+	if (!text)
+		fatal("out of memory");
+	updatefile(descpath, text, strlen(text));
+	free(text);
+	json_decref(desc);
+}
+
+/* the depfile, as the walk of the layer's entries found it */
+static void
+writedeps(struct layer *l, const char *deppath)
+{
+	bufstr(&l->deps, "\n");
+	if (l->make)
+		bufadd(&l->deps, l->phony.data, l->phony.len);
+	xreplacefile(deppath, l->deps.data, l->deps.len);
+}
+
+void
+layer_build(const char *specpath, const char *descpath, const char *deppath, const char *store)
+{
+	struct layer l = {0};
+	struct cachelayer c = {0};
+	struct sinkresult r;
+	struct sink *s;
+	json_t *spec, *entries;
+	enum compression comp;
+	const char *compname;
+	struct sha256 *hash;
+	char *tmp;
+	long long epoch;
+	size_t i;
+	int fd, level, kind;
+
+	spec = readspec(specpath);
+	l.name = specstr(spec, "name", specpath);
+	compname = specstr(spec, "compression", l.name);
+	if (strcmp(compname, "gzip") == 0)
+		comp = COMPRESS_GZIP;
+	else if (strcmp(compname, "zstd") == 0)
+		comp = COMPRESS_ZSTD;
+	else if (strcmp(compname, "none") == 0)
+		comp = COMPRESS_NONE;
+	else
+		fatal("%s: unknown compression '%s'", l.name, compname);
+	if (!json_is_integer(json_object_get(spec, "level")) || !json_is_integer(json_object_get(spec, "epoch")))
+		fatal("%s: spec: no compression level or epoch", specpath);
+	level = (int)specint(spec, "level", 0);
+	epoch = specint(spec, "epoch", 0);
+	l.epoch = epoch;
+	l.store = store;
+	l.spool = -1;
+	entries = json_object_get(spec, "entries");
+	if (!json_is_array(entries))
+		fatal("%s: spec has no entries", specpath);
+
+	l.make = makemode;
+	if (makemode) {
+		printf("  LAYER   %s\n", l.name);
+		fflush(stdout);
+	}
+	c.spec = spec;
+	c.name = l.name;
+	c.specpath = specpath;
+	c.descpath = descpath;
+	c.deppath = deppath;
+	c.store = store;
+	c.comp = (int)comp;
+	c.level = level;
+	kind = cache_layerkind(&c);
+	if (pkglayer_fromcache(spec, descpath, deppath, store)) {
+		if (kind == CACHE_BYSPEC)
+			cache_layerput(&c);
+		goto done;
+	}
+	/* a layer of packages alone from the build cache: known by its spec, the .debs never read */
+	if (kind == CACHE_BYSPEC && cache_layerget(&c))
+		goto done;
+	bufprintf(&l.deps, "%s:", descpath);
+	for (i = 0; i < json_array_size(entries); i++)
+		addentry(&l, json_array_get(entries, i));
+	canonicalise(&l);
+	/* any other layer: known by its tar, hashed without compressing it */
+	if (kind == CACHE_BYTAR) {
+		hash = sha256new();
+		writetar(&l, NULL, hash, epoch);
+		memcpy(c.diffid, "sha256:", 7);
+		sha256done(hash, c.diffid + 7);
+		if (cache_layerget(&c)) {
+			writedeps(&l, deppath);
+			goto done;
+		}
+	}
+
+	fd = store_tmp(store, &tmp);
+	removeonfatal(tmp);
+	s = sink_open(fd, comp, level);
+	writetar(&l, s, NULL, epoch);
+	if (sink_close(s, &r) < 0 || close(fd) < 0) {
+		unlink(tmp);
+		fatal("%s: write layer %s:", l.name, tmp);
+	}
+	store_commit(store, tmp, r.digest);
+	removeonfatal(NULL);
+	free(tmp);
+
+	/* the packages' dpkg sidecar, before the descriptor that stands for both */
+	if (l.dpkg.len > 0) {
+		char *side = system_sidecar(descpath);
+		updatefile(side, l.dpkg.data, l.dpkg.len);
+		free(side);
+	}
+	writedeps(&l, deppath);
+	layer_describe(descpath, (int)comp, level, r.digest, r.size, r.diffid);
+	pkglayer_tocache(spec, descpath, store, r.digest);
+	if (kind != CACHE_NONE)
+		cache_layerput(&c);
+done:
+	json_decref(spec);
+	freelayer(&l);
+}

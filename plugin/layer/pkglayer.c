@@ -1,0 +1,601 @@
+/*
+ * pkglayer: Debian packages as entries of a layer.
+ *
+ * A "deb" entry adds the files of the package's data.tar as they are in
+ * the package (owners, modes, setuid bits, links), their mtimes clamped to
+ * the layer's epoch; the file bytes go to a spool file of the store while
+ * the headers are collected, since the layer is written in path order.
+ * With "mergedusr", paths under /bin, /sbin and /lib* are written under
+ * /usr (the image has /bin -> usr/bin and so on, from another layer), as
+ * dpkg unpacking through those links would put them.
+ *
+ * It also adds what dpkg keeps in its database, as dpkg would: status.d/NAME
+ * (the control paragraph with "Status: install ok installed", read by
+ * scanners), info/NAME.list (every path as the package names it),
+ * info/NAME.md5sums (made here when the package has none), conffiles and
+ * the maintainer scripts (kept, never run), under NAME:ARCH for Multi-Arch:
+ * same packages. What the image's dpkg layer needs (see system.c) goes to
+ * the layer's dpkg sidecar: each package's status paragraph, with its
+ * Conffiles and their md5sums, its file list, its scripts, and the contents
+ * of the few files that maintainer scripts read (certificates, base-passwd's
+ * master files).
+ *
+ * The .deb is read once: hashed as it is read, and checked against the
+ * lock's sha256 at the end. A cached package that does not match is
+ * fetched again and read again.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/text.h"
+#include "base/file.h"
+#include "base/digest.h"
+#include "base/spec.h"
+#include "base/arc.h"
+#include "base/store.h"
+#include "net/fetch.h"
+#include "debian/deb.h"
+#include "layer/nodes.h"
+#include "layer/system.h"
+#include "layer/pkglayer.h"
+#include <jansson.h>
+#include <nettle/md5.h>
+
+/* the top folders that merged /usr moves under /usr */
+static const char *const usrdirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32", "libo32", NULL };
+
+/* the most of such a file kept (a certificate is a few KB), and the most
+   entries a package's data.tar may have (Debian's largest have 10^5) */
+enum { MAXKEPT = 16 << 20, MAXENTRIES = 1 << 20 };
+
+/* files whose contents the image's dpkg layer reads, by prefix */
+static const char *const keptfiles[] = {
+	"usr/share/ca-certificates/",
+	"usr/share/base-passwd/passwd.master",
+	"usr/share/base-passwd/group.master",
+	NULL,
+};
+
+/* one package being added to the layer */
+struct debctx {
+	struct layer *l;
+	const char *ctx;
+	const char *pkg;
+	int mergedusr;
+	/* the dpkg file list: "/.", then every path */
+	struct buf list;
+	/* the package has no md5sums: make them */
+	int summing;
+	struct buf md5sums;
+	/* conffiles ("/etc/x"), and their md5sums as they are read */
+	char **conf;
+	char (*confmd5)[33];
+	size_t nconf;
+	/* kept file contents, as sidecar records */
+	struct buf kept;
+	/* the entries of data.tar so far */
+	size_t entries;
+};
+
+char *
+pkglayer_usrpath(const char *path)
+{
+	size_t i, n;
+
+	for (i = 0; usrdirs[i]; i++) {
+		n = strlen(usrdirs[i]);
+		if (strncmp(path, usrdirs[i], n) == 0 && (path[n] == '/' || path[n] == '\0'))
+			return xasprintf("usr/%s", path);
+	}
+	return xstrdup(path);
+}
+
+const char *const *
+pkglayer_usrdirs(void)
+{
+	return usrdirs;
+}
+
+/* "./usr/bin/x" or "usr/bin/x/" -> "usr/bin/x"; NULL for the root */
+static char *
+debpath(const struct debctx *c, const char *name)
+{
+	char *p, *part, *save = NULL;
+	size_t n;
+
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	while (*name == '/')
+		name++;
+	if (*name == '\0' || strcmp(name, ".") == 0)
+		return NULL;
+	p = xstrdup(name);
+	n = strlen(p);
+	while (n > 0 && p[n - 1] == '/')
+		p[--n] = '\0';
+	name = xstrdup(p);
+	for (part = strtok_r((char *)name, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		if (strcmp(part, "..") == 0 || strcmp(part, ".") == 0)
+			fatal("%s: package %s: '%s' is not a clean relative path", c->ctx, c->pkg, showname(p));
+		if (strncmp(part, ".wh.", 4) == 0)
+			fatal("%s: package %s: '%s' is named like a whiteout", c->ctx, c->pkg, showname(p));
+	}
+	free((char *)name);
+	return p;
+}
+
+/* the path in the layer of a path the package names */
+static char *
+layerpath(const struct debctx *c, char *path)
+{
+	char *p;
+
+	if (!c->mergedusr)
+		return path;
+	p = pkglayer_usrpath(path);
+	free(path);
+	return p;
+}
+
+static int
+kept(const char *path)
+{
+	size_t i;
+
+	for (i = 0; keptfiles[i]; i++) {
+		if (strncmp(path, keptfiles[i], strlen(keptfiles[i])) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* one record of the dpkg sidecar: "LENGTH KEY\nBYTES\n" */
+static void
+record(struct buf *out, const char *key, const char *data, size_t len)
+{
+	bufprintf(out, "%zu %s\n", len, key);
+	bufadd(out, data ? data : "", len);
+	bufstr(out, "\n");
+}
+
+/* the file's bytes into the spool; their md5 into md5 (when not NULL), and
+   into text (when not NULL) */
+static void
+spool(struct layer *l, struct archive *a, struct node *n, const char *ctx, char *md5, struct buf *text)
+{
+	char chunk[1 << 16], *tmp;
+	unsigned char md[MD5_DIGEST_SIZE];
+	struct md5_ctx m;
+	la_ssize_t r;
+
+	if (l->spool < 0) {
+		l->spool = store_tmp(l->store, &tmp);
+		unlink(tmp);
+		free(tmp);
+	}
+	if (md5)
+		md5_init(&m);
+	n->off = l->spoolsize;
+	while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+		if (pwrite(l->spool, chunk, (size_t)r, (off_t)l->spoolsize) != r)
+			fatal("%s: write the spool:", ctx);
+		if (md5)
+			md5_update(&m, (size_t)r, (const uint8_t *)chunk);
+		if (text)
+			bufadd(text, chunk, (size_t)r);
+		l->spoolsize += r;
+	}
+	if (r < 0)
+		fatal("%s: %s", ctx, archiveerr(a));
+	n->size = l->spoolsize - n->off;
+	if (md5) {
+		md5_digest(&m, sizeof(md), md);
+		hexstr(md, sizeof(md), md5);
+	}
+}
+
+static void
+debentry(void *arg, struct archive *a, struct archive_entry *e)
+{
+	struct debctx *c = arg;
+	struct node *n;
+	struct buf text = {0};
+	char *path = debpath(c, archive_entry_pathname(e)), md5[33] = "", *want, *key;
+	long long mtime = archive_entry_mtime(e);
+	size_t i;
+
+	if (!path)
+		return;
+	if (++c->entries > MAXENTRIES)
+		fatal("%s: package %s: more than %d files", c->ctx, c->pkg, MAXENTRIES);
+	n = nodes_add(c->l);
+	n->ctx = c->ctx;
+	n->uid = archive_entry_uid(e);
+	n->gid = archive_entry_gid(e);
+	n->mode = archive_entry_perm(e);
+	n->mtime = mtime < c->l->epoch ? (mtime < 0 ? 0 : mtime) : c->l->epoch;
+	bufprintf(&c->list, "/%s\n", path);
+	if (archive_entry_hardlink(e)) {
+		n->kind = KHARD;
+		n->src = debpath(c, archive_entry_hardlink(e));
+		if (!n->src)
+			fatal("%s: package %s: %s: hard link to the root", c->ctx, c->pkg, showname(path));
+		n->src = layerpath(c, n->src);
+		n->path = layerpath(c, path);
+		return;
+	}
+	switch (archive_entry_filetype(e)) {
+	case AE_IFDIR:
+		n->kind = KDIR;
+		break;
+	case AE_IFLNK:
+		n->kind = KLINK;
+		n->mode = 0777;
+		n->src = xstrdup(archive_entry_symlink(e));
+		break;
+	case AE_IFREG:
+		n->kind = KSPOOL;
+		want = c->summing ? md5 : NULL;
+		for (i = 0; i < c->nconf; i++) {
+			if (strcmp(c->conf[i] + 1, path) == 0)
+				want = c->confmd5[i];
+		}
+		if (kept(path) && archive_entry_size(e) > MAXKEPT)
+			fatal("%s: package %s: %s: larger than %d MiB, more than imagegen reads of a file maintainer "
+			      "scripts use", c->ctx, c->pkg, showname(path), MAXKEPT >> 20);
+		spool(c->l, a, n, c->ctx, want, kept(path) ? &text : NULL);
+		if (c->summing)
+			bufprintf(&c->md5sums, "%s  %s\n", want, path);
+		if (text.data) {
+			key = xasprintf("file %s", path);
+			record(&c->kept, key, text.data, text.len);
+			free(key);
+		}
+		free(text.data);
+		break;
+	default:
+		fatal("%s: package %s: /%s: device files, fifos and sockets are not supported",
+		      c->ctx, c->pkg, showname(path));
+	}
+	n->path = layerpath(c, path);
+}
+
+/* the name dpkg files a package's lists under: name, or name:arch for Multi-Arch: same */
+static char *
+dpkgname(const char *control, const char *ctx)
+{
+	char *pkg = deb_field(control, "Package"), *ma = deb_field(control, "Multi-Arch");
+	char *arch = deb_field(control, "Architecture"), *name;
+
+	if (!pkg || !arch)
+		fatal("%s: the package's control file has no Package or Architecture", ctx);
+	if (!deb_validname(pkg, 0) || !deb_validname(arch, 1))
+		fatal("%s: the package's control file names a malformed Package or Architecture", ctx);
+	name = ma && strcmp(ma, "same") == 0 ? xasprintf("%s:%s", pkg, arch) : xstrdup(pkg);
+	free(pkg);
+	free(ma);
+	free(arch);
+	return name;
+}
+
+/* "Package: x" first, then "Status: install ok installed", then the rest,
+   with conffiles (when any) before the Description, where dpkg puts them */
+static void
+statusentry(struct buf *out, const char *control, const struct debctx *c)
+{
+	const char *nl = strchr(control, '\n'), *desc;
+	size_t first = nl ? (size_t)(nl - control) + 1 : strlen(control), i;
+
+	bufadd(out, control, first);
+	bufstr(out, "Status: install ok installed\n");
+	if (!c || c->nconf == 0) {
+		bufstr(out, control + first);
+		return;
+	}
+	desc = strstr(control + first, "\nDescription:");
+	desc = desc ? desc + 1 : control + strlen(control);
+	bufadd(out, control + first, (size_t)(desc - (control + first)));
+	bufstr(out, "Conffiles:\n");
+	for (i = 0; i < c->nconf; i++)
+		bufprintf(out, " %s %s\n", c->conf[i], c->confmd5[i][0] ? c->confmd5[i] : "newconffile");
+	bufstr(out, desc);
+}
+
+/* conffiles: one absolute path a line ("remove-on-upgrade" lines aside) */
+static void
+readconffiles(struct debctx *c, const struct buf *b)
+{
+	char *text = xstrdup(b->data ? b->data : ""), *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (*line != '/')
+			continue;
+		c->conf = xrealloc(c->conf, (c->nconf + 1) * sizeof(*c->conf));
+		c->confmd5 = xrealloc(c->confmd5, (c->nconf + 1) * sizeof(*c->confmd5));
+		c->conf[c->nconf] = xstrdup(line);
+		c->confmd5[c->nconf][0] = '\0';
+		c->nconf++;
+	}
+	free(text);
+}
+
+static void
+freectx(struct debctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nconf; i++)
+		free(c->conf[i]);
+	free(c->conf);
+	free(c->confmd5);
+	free(c->list.data);
+	free(c->md5sums.data);
+	free(c->kept.data);
+}
+
+/* drop the nodes a failed read added (the spool keeps their bytes, unused) */
+static void
+truncatenodes(struct layer *l, size_t len)
+{
+	while (l->len > len) {
+		l->len--;
+		free(l->nodes[l->len].path);
+		free(l->nodes[l->len].src);
+	}
+}
+
+/* md5sums and conffiles, known before the first file of data.tar */
+static void
+debcontrol(void *arg, const struct deb *d)
+{
+	struct debctx *c = arg;
+
+	c->summing = d->info[DEB_MD5SUMS].len == 0;
+	readconffiles(c, &d->info[DEB_CONFFILES]);
+}
+
+void
+pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
+{
+	struct debctx c;
+	struct debreader r = { debcontrol, debentry, &c };
+	struct deb d;
+	struct buf status = {0};
+	struct stat st;
+	const char *src = specstr(e, "src", ctx), *sha256 = specstr(e, "sha256", ctx);
+	const char *url = json_string_value(json_object_get(e, "url"));
+	long long size = specint(e, "size", -1);
+	size_t start = l->len;
+	char *name, hex[65];
+	int i, try;
+
+	for (try = 0;; try++) {
+		memset(&c, 0, sizeof(c));
+		c.l = l;
+		c.ctx = ctx;
+		c.pkg = specstr(e, "package", ctx);
+		if (!deb_validname(c.pkg, 0))
+			fatal("%s: spec: '%s' is not a package name", ctx, c.pkg);
+		c.mergedusr = json_is_true(json_object_get(e, "mergedusr"));
+		bufstr(&c.list, "/.\n");
+		d.err[0] = '\0';
+		if (stat(src, &st) == 0 && (size < 0 || st.st_size == size)) {
+			if (deb_read(src, &d, &r) == 0 && strcmp(d.sha256, sha256) == 0)
+				break;
+			/* the package the lock names, and imagegen cannot take it: fetching it again would not help */
+			if (d.err[0] && sha256file(src, hex) == 0 && strcmp(hex, sha256) == 0)
+				fatal("%s: package %s: %s", ctx, c.pkg, d.err);
+			truncatenodes(l, start);
+			deb_free(&d);
+		}
+		freectx(&c);
+		if (try > 0 || !url)
+			fatal("%s: %s is not the package the lock names (sha256 %s)%s%s", ctx, src, sha256,
+			      d.err[0] ? ": " : "", d.err);
+		if (access(src, F_OK) == 0)
+			warn("%s: %s does not match its sha256; fetching it again", ctx, src);
+		unlink(src);
+		fetch_file(url, src, sha256, size);
+	}
+	name = dpkgname(d.control.data, ctx);
+	statusentry(&status, d.control.data, NULL);
+	nodes_addtext(l, ctx, xasprintf("var/lib/dpkg/status.d/%s", c.pkg), status.data, status.len);
+	status.len = 0;
+	statusentry(&status, d.control.data, &c);
+	if (c.summing) {
+		free(d.info[DEB_MD5SUMS].data);
+		d.info[DEB_MD5SUMS] = c.md5sums;
+		c.md5sums = (struct buf){0};
+	}
+	nodes_addtext(l, ctx, xasprintf("var/lib/dpkg/info/%s.list", name), c.list.data, c.list.len);
+	record(&l->dpkg, "package", c.pkg, strlen(c.pkg));
+	record(&l->dpkg, "name", name, strlen(name));
+	record(&l->dpkg, "status", status.data, status.len);
+	record(&l->dpkg, "list", c.list.data, c.list.len);
+	for (i = 0; i < DEB_NINFO; i++) {
+		struct buf *b = &d.info[i];
+		struct node *n;
+		char *k;
+		if (b->len == 0 && i != DEB_MD5SUMS)
+			continue;
+		n = nodes_addtext(l, ctx, xasprintf("var/lib/dpkg/info/%s.%s", name, deb_infonames[i]),
+		                  b->data ? b->data : "", b->len);
+		if (i == DEB_PREINST || i == DEB_POSTINST || i == DEB_PRERM || i == DEB_POSTRM || i == DEB_CONFIG)
+			n->mode = 0755;
+		if (i == DEB_PREINST || i == DEB_POSTINST || i == DEB_TRIGGERS) {
+			k = xasprintf("script %s", deb_infonames[i]);
+			record(&l->dpkg, k, b->data, b->len);
+			free(k);
+		}
+	}
+	bufadd(&l->dpkg, c.kept.data, c.kept.len);
+	free(name);
+	free(status.data);
+	freectx(&c);
+	deb_free(&d);
+}
+
+/*
+ * The layer cache. A layer of packages alone is the same bytes for the same
+ * packages, epoch, compression and /usr layout, whichever build folder makes
+ * it, so each is kept in the download cache and a new build folder takes it
+ * from there: the spec's "layercache" ($IMAGEGEN_CACHE/layer when the build
+ * file was written) holds KEY.json (the descriptor), KEY.dpkg (its sidecar)
+ * and sha256/HEX (the blob, verified before it is used). KEY is the sha256 of
+ * what the bytes depend on, with the layer format's version.
+ */
+#define CACHEFORMAT "imagegen layer cache 1 " VERSION
+
+/* the cache key of a spec, or NULL when it is not packages alone */
+static char *
+cachekey(json_t *spec)
+{
+	json_t *entries = json_object_get(spec, "entries"), *e;
+	struct buf b = {0};
+	const char *type;
+	char hex[65];
+	size_t i;
+
+	bufprintf(&b, "%s\n%s %lld %lld\n", CACHEFORMAT,
+	          json_string_value(json_object_get(spec, "compression")),
+	          specint(spec, "level", -1), specint(spec, "epoch", -1));
+	json_array_foreach(entries, i, e) {
+		type = json_string_value(json_object_get(e, "type"));
+		if (!type || strcmp(type, "deb") != 0 || !json_is_string(json_object_get(e, "sha256"))) {
+			free(b.data);
+			return NULL;
+		}
+		bufprintf(&b, "%s %s %d\n", json_string_value(json_object_get(e, "sha256")),
+		          json_string_value(json_object_get(e, "package")),
+		          json_is_true(json_object_get(e, "mergedusr")));
+	}
+	if (i == 0) {
+		free(b.data);
+		return NULL;
+	}
+	sha256hex(b.data, b.len, hex);
+	free(b.data);
+	return xstrdup(hex);
+}
+
+/* the blob digest names, from the store from into the store to: a hard link,
+   else a copy; -1 if from has no such blob */
+static int
+blobcopy(const char *from, const char *to, const char *digest)
+{
+	char *src = store_path(from, digest), *dst = store_path(to, digest), *tmp, chunk[1 << 16];
+	ssize_t n;
+	int in, out, ret = 0;
+
+	if (access(dst, F_OK) == 0)
+		goto done;
+	if (mkparent(dst) < 0)
+		fatal("mkdir for %s:", dst);
+	if (link(src, dst) == 0 || (access(dst, F_OK) == 0))
+		goto done;
+	in = open(src, O_RDONLY);
+	if (in < 0) {
+		ret = -1;
+		goto done;
+	}
+	out = store_tmp(to, &tmp);
+	while ((n = read(in, chunk, sizeof(chunk))) > 0) {
+		if (write(out, chunk, (size_t)n) != n)
+			fatal("write %s:", tmp);
+	}
+	if (n < 0 || close(out) < 0)
+		fatal("copy %s:", src);
+	close(in);
+	store_commit(to, tmp, digest);
+	free(tmp);
+done:
+	free(src);
+	free(dst);
+	return ret;
+}
+
+int
+pkglayer_fromcache(json_t *spec, const char *descpath, const char *deppath, const char *store)
+{
+	char *key = cachekey(spec), *dir, *path, *hex;
+	struct buf desc = {0}, side = {0}, dep = {0};
+	const char *digest;
+	json_t *d = NULL;
+	int ret = 0;
+
+	if (!key || !json_is_string(json_object_get(spec, "layercache"))) {
+		free(key);
+		return 0;
+	}
+	dir = xstrdup(json_string_value(json_object_get(spec, "layercache")));
+	path = xasprintf("%s/%s.json", dir, key);
+	if (readall(path, &desc) < 0 || !(d = json_loadb(desc.data, desc.len, 0, NULL)))
+		goto out;
+	free(path);
+	path = xasprintf("%s/%s.dpkg", dir, key);
+	digest = json_string_value(json_object_get(d, "digest"));
+	if (readall(path, &side) < 0 || !digest || !store_validdigest(digest))
+		goto out;
+	free(path);
+	path = store_path(dir, digest);
+	if (sha256verify(path, digest + 7) != 0) {
+		/* a damaged blob: gone, so that this build keeps a good one */
+		unlink(path);
+		goto out;
+	}
+	if (blobcopy(dir, store, digest) < 0)
+		goto out;
+	hex = system_sidecar(descpath);
+	updatefile(hex, side.data, side.len);
+	free(hex);
+	bufprintf(&dep, "%s:\n", descpath);
+	xreplacefile(deppath, dep.data, dep.len);
+	updatefile(descpath, desc.data, desc.len);
+	ret = 1;
+out:
+	json_decref(d);
+	free(desc.data);
+	free(side.data);
+	free(dep.data);
+	free(path);
+	free(dir);
+	free(key);
+	return ret;
+}
+
+void
+pkglayer_tocache(json_t *spec, const char *descpath, const char *store, const char *digest)
+{
+	char *key = cachekey(spec), *dir, *path, *sidepath;
+	struct buf b = {0};
+
+	if (!key || !json_is_string(json_object_get(spec, "layercache"))) {
+		free(key);
+		return;
+	}
+	dir = xstrdup(json_string_value(json_object_get(spec, "layercache")));
+	sidepath = system_sidecar(descpath);
+	/* a cache that cannot be written is no error: the next build makes the layer again */
+	if (mkdirs(dir) == 0 && blobcopy(store, dir, digest) == 0 && readall(sidepath, &b) == 0) {
+		path = xasprintf("%s/%s.dpkg", dir, key);
+		replacefile(path, b.data, b.len);
+		free(path);
+		b.len = 0;
+		if (readall(descpath, &b) == 0) {
+			path = xasprintf("%s/%s.json", dir, key);
+			replacefile(path, b.data, b.len);
+			free(path);
+		}
+	}
+	free(b.data);
+	free(sidepath);
+	free(dir);
+	free(key);
+}

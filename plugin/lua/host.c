@@ -1,0 +1,330 @@
+/*
+ * host: the embedded Lua 5.4 interpreter that evaluates definitions.
+ *
+ * The language (lua/) and the backends (rules/) are ordinary Lua modules,
+ * compiled into the binary by plugin/embed and installed in package.preload;
+ * IMAGEGEN_LUA=DIR makes require read DIR/lua and DIR/rules instead, for
+ * development. The modules reach the system only through the module
+ * "imagegen.native" (native.c): the definitions themselves run in a
+ * sandbox built by imagegen.lang from its primitives.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <jansson.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include "base/err.h"
+#include "base/mem.h"
+#include "lua/native.h"
+#include "lua/host.h"
+
+static int
+loadembedded(lua_State *L)
+{
+	const struct embedded *m = lua_touserdata(L, lua_upvalueindex(1));
+	char *chunk = xasprintf("=%s", m->name);
+	int ret = luaL_loadbufferx(L, m->src, m->len, chunk, "t");
+
+	free(chunk);
+	if (ret != LUA_OK)
+		return lua_error(L);
+	lua_pushstring(L, m->name);
+	lua_call(L, 1, 1);  /* the module's value */
+	return 1;
+}
+
+static void
+preload(lua_State *L)
+{
+	const struct embedded *m;
+	const char *dir = getenv("IMAGEGEN_LUA");
+
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);  /* package.preload */
+	lua_pushcfunction(L, native_open);
+	lua_setfield(L, -2, "imagegen.native");
+	if (!dir || !*dir) {
+		for (m = embedded_lua; m->name; m++) {
+			lua_pushlightuserdata(L, (void *)m);
+			lua_pushcclosure(L, loadembedded, 1);
+			lua_setfield(L, -2, m->name);
+		}
+	}
+	lua_pop(L, 1);  /* package.preload */
+	lua_getglobal(L, "package");
+	if (dir && *dir)
+		lua_pushfstring(L, "%s/lua/?.lua;%s/?.lua", dir, dir);
+	else
+		lua_pushliteral(L, "");
+	lua_setfield(L, -2, "path");  /* no search outside the binary */
+	lua_pushliteral(L, "");
+	lua_setfield(L, -2, "cpath");
+	lua_pop(L, 1);  /* package */
+}
+
+/* the message handler: a definition error is one line; IMAGEGEN_DEBUG adds a traceback */
+static int
+handler(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+
+	if (!msg) {
+		if (lua_istable(L, 1)) {
+			lua_getfield(L, 1, "msg");
+			return 1;
+		}
+		msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+	}
+	if (getenv("IMAGEGEN_DEBUG"))
+		luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
+/*
+ * The interpreter's memory, counted against a limit. Lua makes and frees
+ * millions of small objects (strings, tables, their parts) and tells the
+ * allocator each block's size when it frees it, so small blocks need no
+ * header: they are carved from large chunks and kept on a free list a size
+ * class. Larger blocks are malloc's. Under a sanitizer every block is
+ * malloc's, for it to watch.
+ */
+#define POOLSTEP 16                  /* size classes of 16 bytes */
+#define POOLMAX 256                  /* the largest pooled block */
+#define POOLCHUNK ((size_t)1 << 20)  /* carved from chunks of 1 MiB */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define POOLED(n) 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define POOLED(n) 0
+#endif
+#endif
+#ifndef POOLED
+#define POOLED(n) ((n) <= POOLMAX)
+#endif
+
+struct arena {
+	size_t used, limit;
+	int refused;                     /* whether the limit refused a block */
+	void *free[POOLMAX / POOLSTEP];  /* a free list a class: each block's first word the next */
+	char *next, *end;                /* the current chunk's uncarved part */
+	void *chunks;                    /* every chunk, each one's first word the one before */
+};
+
+static size_t
+poolclass(size_t n)
+{
+	return (n - 1) / POOLSTEP;
+}
+
+static void *
+poolget(struct arena *a, size_t n)
+{
+	size_t c = poolclass(n), size = (c + 1) * POOLSTEP;
+	void *p = a->free[c];
+
+	if (p) {
+		memcpy(&a->free[c], p, sizeof p);
+		return p;
+	}
+	if ((size_t)(a->end - a->next) < size) {
+		char *chunk = malloc(POOLCHUNK);
+
+		if (!chunk)
+			return NULL;
+		memcpy(chunk, &a->chunks, sizeof a->chunks);
+		a->chunks = chunk;
+		a->next = chunk + POOLSTEP;
+		a->end = chunk + POOLCHUNK;
+	}
+	p = a->next;
+	a->next += size;
+	return p;
+}
+
+static void
+poolput(struct arena *a, void *p, size_t n)
+{
+	size_t c = poolclass(n);
+
+	memcpy(p, &a->free[c], sizeof p);
+	a->free[c] = p;
+}
+
+/* the chunks, when the interpreter is closed */
+static void
+poolfree(struct arena *a)
+{
+	while (a->chunks) {
+		void *chunk = a->chunks;
+
+		memcpy(&a->chunks, chunk, sizeof chunk);
+		free(chunk);
+	}
+}
+
+static void *
+arenaalloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct arena *a = ud;
+	void *p;
+
+	/* without ptr, osize is the kind of object being made, not a size */
+	if (!ptr)
+		osize = 0;
+	if (nsize == 0) {
+		if (ptr && POOLED(osize))
+			poolput(a, ptr, osize);
+		else
+			free(ptr);
+		a->used -= osize;
+		return NULL;
+	}
+	if (nsize > osize && nsize - osize > a->limit - a->used) {
+		a->refused = 1;
+		return NULL;  /* Lua raises "not enough memory" */
+	}
+	if (ptr && POOLED(osize) && POOLED(nsize) && poolclass(osize) == poolclass(nsize)) {
+		p = ptr;
+	} else if (ptr && !POOLED(osize) && !POOLED(nsize)) {
+		if (!(p = realloc(ptr, nsize)) && nsize > osize)
+			return NULL;
+		if (!p)
+			p = ptr;  /* a shrink, as below */
+	} else {
+		p = POOLED(nsize) ? poolget(a, nsize) : malloc(nsize);
+		if (!p && ptr && nsize <= osize) {
+			/* Lua takes a shrink as never failing: the larger block
+			   serves, and goes to the smaller class when freed */
+			a->used = a->used - osize + nsize;
+			return ptr;
+		}
+		if (!p)
+			return NULL;
+		if (ptr) {
+			memcpy(p, ptr, osize < nsize ? osize : nsize);
+			if (POOLED(osize))
+				poolput(a, ptr, osize);
+			else
+				free(ptr);
+		}
+	}
+	a->used = a->used - osize + nsize;
+	return p;
+}
+
+static int
+panic(lua_State *L)
+{
+	fatal("Lua: %s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "unprotected error");
+}
+
+/* IMAGEGEN_EVAL_MEMORY: the MiB the interpreter may take (default 4096) */
+static size_t
+memorylimit(void)
+{
+	const char *e = getenv("IMAGEGEN_EVAL_MEMORY");
+	char *end;
+	long long n;
+
+	if (!e || !*e)
+		return (size_t)4096 << 20;
+	n = strtoll(e, &end, 10);
+	if (*end || n < 1 || n > (1LL << 30))
+		fatal("IMAGEGEN_EVAL_MEMORY='%s' is not a number of MiB", e);
+	return (size_t)n << 20;
+}
+
+int
+host_run(const char *module, int argc, char *argv[], char **text)
+{
+	struct buf b = {0};
+	int ret = host_call(module, argc, argv, text ? &b : NULL);
+
+	if (text)
+		*text = b.data;
+	return ret;
+}
+
+/* the state of host_main's run and its memory, kept to the end of the
+   process (volatile: a variable only written would be optimised away, and
+   leak checkers would call the interpreter lost) */
+static lua_State *volatile ending;
+static struct arena endarena;
+
+static int
+call(const char *module, int argc, char *argv[], struct buf *text, int closing)
+{
+	struct arena closed = {0}, *arena = closing ? &closed : &endarena;
+	lua_State *L;
+	int i, ret;
+
+	arena->limit = memorylimit();
+	L = lua_newstate(arenaalloc, arena);
+	if (!L)
+		fatal("out of memory");
+	lua_atpanic(L, panic);
+	luaL_openlibs(L);
+	preload(L);
+	lua_pushcfunction(L, handler);
+	lua_getglobal(L, "require");
+	lua_pushstring(L, module);
+	if (lua_pcall(L, 1, 1, 1) != LUA_OK)  /* the module */
+		goto err;
+	lua_getfield(L, -1, "main");
+	lua_createtable(L, argc, 0);  /* the arguments */
+	for (i = 0; i < argc; i++) {
+		lua_pushstring(L, argv[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	if (lua_pcall(L, 1, 1, 1) != LUA_OK)  /* module.main(args) */
+		goto err;
+	ret = 0;
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		size_t len;
+		const char *s = lua_tolstring(L, -1, &len);
+		if (text)
+			bufadd(text, s, len);
+	} else {
+		ret = (int)lua_tointeger(L, -1);
+	}
+	goto done;
+err:
+	/* the definitions' own excess is named where they ran (lang.lua); this
+	   is the generator's, over a graph that large */
+	if (arena->refused && lua_tostring(L, -1) && strcmp(lua_tostring(L, -1), "not enough memory") == 0)
+		fprintf(stderr, "%s: generating the build needs more than IMAGEGEN_EVAL_MEMORY=%zu MiB; "
+		        "set it higher\n", argv0, arena->limit >> 20);
+	else
+		fprintf(stderr, "%s: %s\n", argv0, lua_tostring(L, -1));
+	ret = 1;
+done:
+	if (closing) {
+		lua_close(L);
+		poolfree(arena);
+	} else
+		ending = L;
+	return ret;
+}
+
+int
+host_call(const char *module, int argc, char *argv[], struct buf *text)
+{
+	return call(module, argc, argv, text, 1);
+}
+
+int
+host_main(const char *module, int argc, char *argv[])
+{
+	/* the arena goes with the process: freeing the graph object by object
+	   took a tenth of generating 10,000 images */
+	return call(module, argc, argv, NULL, 0);
+}

@@ -1,0 +1,777 @@
+/*
+ * native: the module "imagegen.native", through which imagegen's own Lua
+ * modules reach the system: files, JSON, digests, downloads, registries,
+ * and (implemented in debian.c) Debian's formats. Definitions never see
+ * it: they run in the sandbox imagegen.lang builds from these primitives.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+#include <time.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <jansson.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/text.h"
+#include "base/file.h"
+#include "base/digest.h"
+#include "base/env.h"
+#include "base/names.h"
+#include "net/fetch.h"
+#include "net/registry.h"
+#include "debian/debian.h"
+#include "debian/trust.h"
+#include "lua/native.h"
+
+/* native.readfile(path) -> contents | nil, message: a regular file only */
+static int
+l_readfile(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct stat st;
+	size_t have = 0, size;
+	char *data;
+	ssize_t n;
+	int fd;
+
+	if (stat(path, &st) < 0) {
+		luaL_pushfail(L);
+		lua_pushstring(L, strerror(errno));
+		return 2;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		luaL_pushfail(L);
+		lua_pushstring(L, "not a regular file");
+		return 2;
+	}
+	size = (size_t)st.st_size;
+	data = lua_newuserdatauv(L, size + 1, 0);  /* the buffer, the collector's to free */
+	/* nothing below raises while fd is open */
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		luaL_pushfail(L);
+		lua_pushstring(L, fd < 0 ? strerror(errno) : "not a regular file");
+		return 2;
+	}
+	while (have < size && (n = read(fd, data + have, size - have)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			return luaL_error(L, "read %s: %s", path, strerror(errno));
+		}
+		have += (size_t)n;
+	}
+	close(fd);
+	lua_pushlstring(L, data, have);  /* the contents */
+	return 1;
+}
+
+/* native.realpath(path) -> the absolute path with every symlink resolved | nil, message */
+static int
+l_realpath(lua_State *L)
+{
+	char p[PATH_MAX];
+
+	if (!realpath(luaL_checkstring(L, 1), p)) {
+		luaL_pushfail(L);
+		lua_pushstring(L, strerror(errno));
+		return 2;
+	}
+	lua_pushstring(L, p);
+	return 1;
+}
+
+/* native.stat(path) -> "file"|"dir"|"link"|"other", mode | nil, message */
+static int
+l_stat(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct stat st;
+	const char *type = "other";
+
+	if (lstat(path, &st) < 0) {
+		luaL_pushfail(L);
+		lua_pushstring(L, strerror(errno));
+		return 2;
+	}
+	if (S_ISLNK(st.st_mode) && stat(path, &st) < 0) {
+		luaL_pushfail(L);
+		lua_pushstring(L, errno == ELOOP ? "symlink loop" : strerror(errno));
+		return 2;
+	}
+	if (S_ISREG(st.st_mode))
+		type = "file";
+	else if (S_ISDIR(st.st_mode))
+		type = "dir";
+	lua_pushstring(L, type);
+	lua_pushinteger(L, st.st_mode & 07777);
+	return 2;
+}
+
+/* native.listdir(path) -> sorted array of names | nil, message */
+static int
+l_listdir(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int i = 0;
+
+	if (!d) {
+		luaL_pushfail(L);
+		lua_pushstring(L, strerror(errno));
+		return 2;
+	}
+	lua_newtable(L);  /* the names */
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		lua_pushstring(L, de->d_name);
+		lua_rawseti(L, -2, ++i);
+	}
+	closedir(d);
+	lua_getglobal(L, "table");
+	lua_getfield(L, -1, "sort");
+	lua_pushvalue(L, -3);
+	lua_call(L, 1, 0);  /* table.sort(names) */
+	lua_pop(L, 1);  /* table */
+	return 1;
+}
+
+/* native.writefile(path, data) -> true if written, false if unchanged */
+static int
+l_writefile(lua_State *L)
+{
+	size_t len;
+	const char *path = luaL_checkstring(L, 1);
+	const char *data = luaL_checklstring(L, 2, &len);
+	int ret = replacefile(path, data, len);
+
+	if (ret < 0)
+		return luaL_error(L, "write %s: %s", path, strerror(errno));
+	lua_pushboolean(L, ret);
+	return 1;
+}
+
+/* native.touch(path): set a file's mtime to now */
+static int
+l_touch(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+
+	if (utimensat(AT_FDCWD, path, NULL, 0) < 0)
+		return luaL_error(L, "touch %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static void
+pushjson(lua_State *L, json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		lua_createtable(L, 0, (int)json_object_size(j));  /* the object */
+		json_object_foreach(j, key, v) {
+			pushjson(L, v);
+			lua_setfield(L, -2, key);
+		}
+		break;
+	case JSON_ARRAY:
+		lua_createtable(L, (int)json_array_size(j), 0);  /* the array */
+		json_array_foreach(j, i, v) {
+			pushjson(L, v);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		break;
+	case JSON_STRING:
+		lua_pushlstring(L, json_string_value(j), json_string_length(j));
+		break;
+	case JSON_INTEGER:
+		lua_pushinteger(L, (lua_Integer)json_integer_value(j));
+		break;
+	case JSON_REAL:
+		lua_pushnumber(L, json_real_value(j));
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		lua_pushboolean(L, json_is_true(j));
+		break;
+	case JSON_NULL:
+		lua_pushnil(L);
+		break;
+	}
+}
+
+/* native.jsondecode(text) -> value | nil, message */
+static int
+l_jsondecode(lua_State *L)
+{
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	json_error_t err;
+	json_t *j = json_loadb(text, len, JSON_DECODE_ANY, &err);
+
+	if (!j) {
+		luaL_pushfail(L);
+		lua_pushfstring(L, "line %d: %s", err.line, err.text);
+		return 2;
+	}
+	/* only exhausted memory can raise here, which would leak j */
+	lua_checkstack(L, 64);
+	pushjson(L, j);
+	json_decref(j);
+	return 1;
+}
+
+/*
+ * native.jsonencode(value, arraymt, rawmt [, newline]): canonical JSON, as
+ * imagegen.json describes it (and hands over its two metatables): object
+ * keys sorted by their bytes, no whitespace, integers only; a string's
+ * bytes that are not UTF-8 as \u0000 then \u00XX; and a newline after it
+ * when newline is true (a file's text, without a copy to add it). The text
+ * grows in a box that the collector frees, so an error leaks nothing.
+ */
+enum { JSONDEPTH = 200 };
+
+/* an object's key, pointing into the table being encoded */
+struct jsonkey {
+	const char *s;
+	size_t len;
+	int value;  /* the stack index of its value */
+};
+
+static int
+boxgc(lua_State *L)
+{
+	struct buf *b = lua_touserdata(L, 1);
+
+	free(b->data);
+	b->data = NULL;
+	return 0;
+}
+
+static int
+keycmp(const void *a, const void *b)
+{
+	const struct jsonkey *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static void
+jsonstring(struct buf *b, const char *s, size_t len)
+{
+	/* the escapes of \b \t \n (\v has none) \f \r, two characters each */
+	static const char esc[] = "\\b\\t\\n\\v\\f\\r";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run, n;
+
+	bufadd(b, "\"", 1);
+	while (i < len) {
+		for (run = i; i < len && u[i] >= 0x20 && u[i] != '"' && u[i] != '\\' && u[i] < 0x80; i++)
+			;
+		bufadd(b, s + run, i - run);
+		if (i == len)
+			break;
+		n = 1;
+		if (u[i] == '"' || u[i] == '\\') {
+			bufadd(b, "\\", 1);
+			bufadd(b, s + i, 1);
+		} else if (u[i] >= '\b' && u[i] <= '\r' && u[i] != '\v') {
+			bufadd(b, esc + 2 * (u[i] - '\b'), 2);
+		} else if (u[i] < 0x20) {
+			bufprintf(b, "\\u%04x", u[i]);
+		} else if ((n = utf8seq(s + i)) == 0) {
+			/* not UTF-8 (Lua strings end in a NUL, where utf8seq stops) */
+			bufprintf(b, "\\u0000\\u%04x", u[i]);
+			n = 1;
+		} else {
+			bufadd(b, s + i, n);
+		}
+		i += n;
+	}
+	bufadd(b, "\"", 1);
+}
+
+/* the value at idx (an absolute index) appended to b */
+static void
+jsonvalue(lua_State *L, int idx, struct buf *b, int depth)
+{
+	struct jsonkey *keys;
+	size_t len, n, i;
+	const char *s;
+	int raw;
+
+	switch (lua_type(L, idx)) {
+	case LUA_TSTRING:
+		s = lua_tolstring(L, idx, &len);
+		jsonstring(b, s, len);
+		return;
+	case LUA_TNUMBER:
+		if (!lua_isinteger(L, idx))
+			luaL_error(L, "json: only integers are encoded");
+		bufprintf(b, LUA_INTEGER_FMT, (LUAI_UACINT)lua_tointeger(L, idx));
+		return;
+	case LUA_TBOOLEAN:
+		bufstr(b, lua_toboolean(L, idx) ? "true" : "false");
+		return;
+	case LUA_TTABLE:
+		break;
+	default:
+		luaL_error(L, "json: cannot encode a %s", luaL_typename(L, idx));
+	}
+	if (depth > JSONDEPTH)
+		luaL_error(L, "json: nested more than %d deep", JSONDEPTH);
+	luaL_checkstack(L, 8, "json");
+	raw = 0;
+	if (lua_getmetatable(L, idx)) {
+		raw = lua_rawequal(L, -1, 3) ? 2 : lua_rawequal(L, -1, 2);
+		lua_pop(L, 1);  /* the metatable */
+	}
+	if (raw == 2) {
+		if (lua_rawgeti(L, idx, 1) != LUA_TSTRING)
+			luaL_error(L, "json: raw text that is not a string");
+		s = lua_tolstring(L, -1, &len);
+		bufadd(b, s, len);
+		lua_pop(L, 1);  /* the text */
+		return;
+	}
+	lua_geti(L, idx, 1);
+	if (raw || !lua_isnil(L, -1)) {
+		bufadd(b, "[", 1);
+		for (i = 1; !lua_isnil(L, -1); i++) {
+			if (i > 1)
+				bufadd(b, ",", 1);
+			jsonvalue(L, lua_gettop(L), b, depth + 1);
+			lua_pop(L, 1);  /* the element */
+			lua_geti(L, idx, (lua_Integer)i + 1);
+		}
+		lua_pop(L, 1);  /* the nil after the last */
+		bufadd(b, "]", 1);
+		return;
+	}
+	lua_pop(L, 1);  /* t[1], nil */
+	for (n = 0, lua_pushnil(L); lua_next(L, idx); n++)
+		lua_pop(L, 1);  /* the value */
+	keys = lua_newuserdatauv(L, n * sizeof(*keys) + 1, 0);  /* the keys, in order */
+	/* the values stay on the stack, in the table's order: a key found again
+	   by its string would be hashed again */
+	luaL_checkstack(L, (int)(n < INT_MAX - 8 ? n : INT_MAX - 8) + 8, "json");
+	for (i = 0, lua_pushnil(L); lua_next(L, idx); i++) {
+		if (lua_type(L, -2) != LUA_TSTRING)
+			luaL_error(L, "json: an object's keys must be strings");
+		keys[i].s = lua_tolstring(L, -2, &keys[i].len);
+		lua_insert(L, -2);  /* the key back on top, for lua_next */
+		keys[i].value = lua_gettop(L) - 1;
+	}
+	qsort(keys, n, sizeof(*keys), keycmp);
+	bufadd(b, "{", 1);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			bufadd(b, ",", 1);
+		jsonstring(b, keys[i].s, keys[i].len);
+		bufadd(b, ":", 1);
+		jsonvalue(L, keys[i].value, b, depth + 1);
+	}
+	bufadd(b, "}", 1);
+	lua_pop(L, (int)n + 1);  /* the values and the keys */
+}
+
+static int
+l_jsonencode(lua_State *L)
+{
+	struct buf *b;
+	int newline = lua_toboolean(L, 4);
+
+	lua_settop(L, 3);
+	b = lua_newuserdatauv(L, sizeof(*b), 0);  /* the text's box */
+	memset(b, 0, sizeof(*b));
+	if (luaL_newmetatable(L, "imagegen.buf")) {
+		lua_pushcfunction(L, boxgc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	bufadd(b, "", 0);
+	jsonvalue(L, 1, b, 0);
+	if (newline)
+		bufadd(b, "\n", 1);
+	lua_pushlstring(L, b->data, b->len);
+	free(b->data);
+	b->data = NULL;
+	return 1;
+}
+
+/* native.downloaddir() -> the download folder ($IMAGEGEN_CACHE) */
+static int
+l_downloaddir(lua_State *L)
+{
+	lua_pushstring(L, downloaddir());
+	return 1;
+}
+
+/* native.exe() -> absolute path of this program */
+static int
+l_exe(lua_State *L)
+{
+	char p[PATH_MAX];
+
+	if (!realpath("/proc/self/exe", p))
+		return luaL_error(L, "cannot find the imagegen binary: %s", strerror(errno));
+	lua_pushstring(L, p);
+	return 1;
+}
+
+/* native.sourcedate() -> SOURCE_DATE_EPOCH or 0 */
+static int
+l_sourcedate(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)sourcedate());
+	return 1;
+}
+
+/* native.arch() -> the host's architecture in OCI's words */
+static int
+l_arch(lua_State *L)
+{
+	lua_pushstring(L, hostarch());
+	return 1;
+}
+
+/* native.getenv(name) -> value | nil: for imagegen's own modules, not definitions */
+static int
+l_getenv(lua_State *L)
+{
+	const char *v = getenv(luaL_checkstring(L, 1));
+
+	if (v)
+		lua_pushstring(L, v);
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
+/* native.sha256(data) -> hex */
+static int
+l_sha256(lua_State *L)
+{
+	size_t len;
+	const char *data = luaL_checklstring(L, 1, &len);
+	char hex[65];
+
+	sha256hex(data, len, hex);
+	lua_pushstring(L, hex);
+	return 1;
+}
+
+/* native.fetch(url [, max]) -> body | nil, message, toolarge: at most max
+   bytes (default 4 MiB); toolarge is true when the body was larger */
+static int
+l_fetch(lua_State *L)
+{
+	const char *url = luaL_checkstring(L, 1);
+	lua_Integer max = luaL_optinteger(L, 2, 0);
+	struct buf b = {0};
+	char err[512];
+	int ret = fetch_mem(url, max, &b, err, sizeof(err));
+
+	if (ret < 0) {
+		free(b.data);
+		luaL_pushfail(L);
+		lua_pushstring(L, err);
+		lua_pushboolean(L, ret == -2);
+		return 3;
+	}
+	lua_pushlstring(L, b.data ? b.data : "", b.len);
+	free(b.data);
+	return 1;
+}
+
+/* native.registrydigest(ref) -> "sha256:..." | nil, message */
+static int
+l_registrydigest(lua_State *L)
+{
+	const char *ref = luaL_checkstring(L, 1);
+	char digest[72], err[1024];
+
+	if (registry_digest(ref, digest, err, sizeof(err)) < 0) {
+		luaL_pushfail(L);
+		lua_pushstring(L, err);
+		return 2;
+	}
+	lua_pushstring(L, digest);
+	return 1;
+}
+
+/* the path argument at i, which a file name cannot be if it holds a NUL */
+static const char *
+checkpath(lua_State *L, int i)
+{
+	size_t len;
+	const char *path = luaL_checklstring(L, i, &len);
+
+	if (strlen(path) != len)
+		luaL_argerror(L, i, "a path holds no NUL");
+	return path;
+}
+
+/* native.spell(path, "ninja"|"make"|"depfile") -> path as that grammar spells it | nil */
+static int
+l_spell(lua_State *L)
+{
+	static const char *const grammars[] = {"depfile", "ninja", "make", NULL};
+	static const enum grammar byname[] = {GDEPFILE, GNINJA, GMAKE};
+	/* kept between calls, so that nothing is held when Lua raises */
+	static struct buf b;
+	const char *path = checkpath(L, 1);
+	int g = luaL_checkoption(L, 2, NULL, grammars);
+
+	b.len = 0;
+	if (names_spell(&b, path, byname[g]) < 0)
+		lua_pushnil(L);
+	else
+		lua_pushlstring(L, b.data, b.len);  /* the spelling */
+	return 1;
+}
+
+/* native.isnormal(p) -> whether path.normalize returns p as it is: after
+   the "../" it starts with, something, and no empty, "." or ".." component
+   and no "/" at the end ("/" itself, and "/a/b", are normal). Most paths
+   are, and Lua's patterns took a thousand instructions a path to say so. */
+static int
+l_isnormal(lua_State *L)
+{
+	size_t len;
+	const char *path = luaL_checklstring(L, 1, &len), *p = path, *end = path + len, *c;
+
+	while (end - p >= 3 && memcmp(p, "../", 3) == 0)
+		p += 3;
+	if (p == end || (len == 1 && *p == '/')) {
+		lua_pushboolean(L, p != end);
+		return 1;
+	}
+	if (p == path && *p == '/')
+		p++;  /* an absolute path's root */
+	for (;;) {
+		c = memchr(p, '/', (size_t)(end - p));
+		if (!c)
+			c = end;
+		if (c == p || (c - p == 1 && p[0] == '.') || (c - p == 2 && p[0] == '.' && p[1] == '.')) {
+			lua_pushboolean(L, 0);
+			return 1;
+		}
+		if (c == end)
+			break;
+		p = c + 1;
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* native.copy(t) -> a shallow copy of t, made at its size at once (every
+   definition file's sandbox copies the standard libraries: copied entry by
+   entry in Lua, each table grew and rehashed on the way) */
+static int
+l_copy(lua_State *L)
+{
+	int n = 0;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_pushnil(L);
+	while (lua_next(L, 1)) {
+		n++;
+		lua_pop(L, 1);
+	}
+	lua_createtable(L, 0, n);
+	lua_pushnil(L);
+	while (lua_next(L, 1)) {
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, -4);
+	}
+	return 1;
+}
+
+/*
+ * The hook over the definitions (lang.lua): the last line of a definition
+ * file that ran, for the errors that have no frame to name (a declaration
+ * called as a tail call, the CPU budget, memory), and the CPU budget,
+ * looked at every 4,096 lines and every million instructions. It is C: a
+ * Lua function called at every line cost more than the definitions' own
+ * work (8% of generating 1,000 images).
+ */
+#define HOOKCOUNT 1000000
+static struct {
+	int definitions;  /* the registry's { ["@file"] = true } of definition files */
+	int exceeded;     /* the registry's function that raises when the budget is spent */
+	clock_t deadline;
+	unsigned long nlines;
+	char src[4096];   /* the last definition line that ran: its chunk name, its line */
+	int line;
+} eval = {LUA_NOREF, LUA_NOREF, 0, 0, "", 0};
+
+static void
+evalhook(lua_State *L, lua_Debug *ar)
+{
+	if (ar->event == LUA_HOOKLINE) {
+		if (lua_getinfo(L, "S", ar)) {
+			lua_rawgeti(L, LUA_REGISTRYINDEX, eval.definitions);
+			if (lua_getfield(L, -1, ar->source) != LUA_TNIL) {
+				if (strcmp(eval.src, ar->source) != 0)
+					snprintf(eval.src, sizeof(eval.src), "%s", ar->source);
+				eval.line = ar->currentline;
+			}
+			lua_pop(L, 2);
+		}
+		if (++eval.nlines & 4095)
+			return;
+	}
+	if (clock() <= eval.deadline)
+		return;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, eval.exceeded);
+	lua_call(L, 0, 0);  /* it raises, or exits */
+}
+
+/* native.evalhook(seconds, definitions, exceeded): the hook on, with line
+   events, until evalstop; exceeded() is called when seconds of CPU are spent */
+static int
+l_evalhook(lua_State *L)
+{
+	lua_Integer seconds = luaL_checkinteger(L, 1);
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	luaL_checktype(L, 3, LUA_TFUNCTION);
+	lua_settop(L, 3);
+	eval.exceeded = luaL_ref(L, LUA_REGISTRYINDEX);
+	eval.definitions = luaL_ref(L, LUA_REGISTRYINDEX);
+	/* a budget past what clock_t counts is no budget */
+	if (seconds > (lua_Integer)((LONG_MAX - clock()) / CLOCKS_PER_SEC))
+		eval.deadline = (clock_t)LONG_MAX;
+	else
+		eval.deadline = clock() + (clock_t)seconds * CLOCKS_PER_SEC;
+	eval.nlines = 0;
+	eval.src[0] = '\0';
+	lua_sethook(L, evalhook, LUA_MASKLINE | LUA_MASKCOUNT, HOOKCOUNT);
+	return 0;
+}
+
+/* native.evallines(on) -> whether it turned the line events on or off (false
+   when they were so already, or the hook is off) */
+static int
+l_evallines(lua_State *L)
+{
+	int on = lua_toboolean(L, 1);
+
+	if (lua_gethook(L) != evalhook || !(lua_gethookmask(L) & LUA_MASKLINE) == !on) {
+		lua_pushboolean(L, 0);
+		return 1;
+	}
+	lua_sethook(L, evalhook, on ? LUA_MASKLINE | LUA_MASKCOUNT : LUA_MASKCOUNT, HOOKCOUNT);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* native.evalstop(): the hook off */
+static int
+l_evalstop(lua_State *L)
+{
+	lua_sethook(L, NULL, 0, 0);
+	luaL_unref(L, LUA_REGISTRYINDEX, eval.exceeded);
+	luaL_unref(L, LUA_REGISTRYINDEX, eval.definitions);
+	eval.exceeded = eval.definitions = LUA_NOREF;
+	return 0;
+}
+
+/* native.lastline() -> the chunk name and line of the last definition line
+   that ran, or nil */
+static int
+l_lastline(lua_State *L)
+{
+	if (!eval.src[0])
+		return 0;
+	lua_pushstring(L, eval.src);
+	lua_pushinteger(L, eval.line);
+	return 2;
+}
+
+/* native.alias(path) -> ".imagegen/names/HASH", the alias of path, and the link's target */
+static int
+l_alias(lua_State *L)
+{
+	const char *path = checkpath(L, 1);
+	char alias[ALIASLEN];
+
+	names_aliasname(path, alias);
+	lua_pushstring(L, alias);
+	lua_pushfstring(L, "%s%s", names_up(path), path);  /* its target */
+	return 2;
+}
+
+/* native.makealias(path): make the alias of path, or correct it */
+static int
+l_makealias(lua_State *L)
+{
+	const char *path = checkpath(L, 1);
+	char alias[ALIASLEN];
+
+	if (names_alias(path, alias) < 0)
+		return luaL_error(L, "the alias of %s: %s", showname(path), strerror(errno));
+	return 0;
+}
+
+static const luaL_Reg natives[] = {
+	{"readfile", l_readfile},
+	{"realpath", l_realpath},
+	{"stat", l_stat},
+	{"listdir", l_listdir},
+	{"writefile", l_writefile},
+	{"touch", l_touch},
+	{"jsondecode", l_jsondecode},
+	{"jsonencode", l_jsonencode},
+	{"downloaddir", l_downloaddir},
+	{"exe", l_exe},
+	{"sourcedate", l_sourcedate},
+	{"arch", l_arch},
+	{"getenv", l_getenv},
+	{"sha256", l_sha256},
+	{"spell", l_spell},
+	{"copy", l_copy},
+	{"isnormal", l_isnormal},
+	{"evalhook", l_evalhook},
+	{"evallines", l_evallines},
+	{"evalstop", l_evalstop},
+	{"lastline", l_lastline},
+	{"alias", l_alias},
+	{"makealias", l_makealias},
+	{"fetch", l_fetch},
+	{"registrydigest", l_registrydigest},
+	{"vercmp", debian_vercmp},
+	{"paragraphs", debian_paragraphs},
+	{"decompress", debian_decompress},
+	{"gpgv", debian_gpgv},
+	{"x509", trust_x509},
+	{"pkcs12", trust_pkcs12},
+	{NULL, NULL},
+};
+
+int
+native_open(lua_State *L)
+{
+	luaL_newlib(L, natives);  /* the native module table */
+	lua_pushstring(L, VERSION);
+	lua_setfield(L, -2, "version");
+	return 1;
+}

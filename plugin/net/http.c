@@ -1,0 +1,528 @@
+/*
+ * http: every request imagegen makes goes through http_do, over libcurl.
+ *
+ * Options every request shares: TLS peers and host names verified (curl's
+ * defaults; SSL_CERT_FILE or SSL_CERT_DIR name other CAs), our User-Agent, a cap on the body taken (in memory by
+ * default; a file download is capped by its expected size), and time
+ * limits: a request, its retries included, ends after IMAGEGEN_HTTP_TIMEOUT
+ * seconds (default 900); one that connects, answers or moves less than
+ * 1 KiB a second for IMAGEGEN_HTTP_STALL seconds (default 30) fails.
+ *
+ * Retries: connection failures, cut-off transfers, HTTP 5xx and 429 are
+ * tried again, HTTP_TRIES times in all, a stalled transfer once, waiting
+ * 1, 2, 4, 8 s between tries. A download to a file continues from where
+ * the last try stopped (a range request), and starts over when the server
+ * ignores the range. Any other answer is final and goes back to the
+ * caller, whose business its status is.
+ *
+ * Redirects are followed here, not by libcurl, hop by hop: only to http
+ * and https URLs, never from https down to http, at most 10. The
+ * credentials (an Authorization line) go only to the origin, scheme://
+ * host:port, they were found for; a hop to another origin (a registry
+ * sending blobs to storage elsewhere) goes without them.
+ *
+ * libcurl is loaded (dlopen) when the first request is made, not when
+ * imagegen starts: with what it needs (TLS twice over, HTTP/2, IDN, SSH,
+ * Kerberos, LDAP...) it is some 30 libraries and 5 ms or more of every
+ * helper's start-up, and only downloads and registries make requests.
+ * configure names its soname (CURL_SONAME) and package (CURL_PACKAGE).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/digest.h"
+#include "base/lib.h"
+#include "net/http.h"
+
+/* (configure says; these are for builds without it, such as the fuzz targets') */
+#ifndef CURL_SONAME
+#define CURL_SONAME "libcurl.so.4"
+#endif
+#ifndef CURL_PACKAGE
+#define CURL_PACKAGE "libcurl4"
+#endif
+
+enum {
+	MAXHOPS = 10,
+	/* the transfer rate below which a transfer counts as stalled, bytes a second */
+	STALLRATE = 1024,
+	/* the tries a stalled transfer gets */
+	STALLTRIES = 2,
+	/* what is kept of an error response's body when the body goes to a file */
+	ERRBODY = 64 << 10,
+};
+
+/* how one exchange ended */
+enum outcome {
+	DONE,
+	/* worth trying again after a wait */
+	RETRY,
+	/* it stalled: worth one more try */
+	STALLED,
+	/* the server ignored the range: start the file over, at once */
+	RESTART,
+	FAILED,
+};
+
+/* the state of one exchange, for libcurl's callbacks */
+struct exchange {
+	const struct httpreq *req;
+	struct httpres *res;
+	int tty;
+	time_t shown;
+};
+
+/* a number of seconds from the environment, or def */
+static long
+seconds(const char *name, long def)
+{
+	const char *e = getenv(name);
+	char *end;
+	long n;
+
+	if (!e || !*e)
+		return def;
+	n = strtol(e, &end, 10);
+	if (*end || n < 1)
+		fatal("%s='%s' is not a number of seconds", name, e);
+	return n;
+}
+
+/* the libcurl functions http.c calls, once loaded */
+static struct {
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+} curl;
+
+static struct lib libcurl = {"libcurl", CURL_SONAME, CURL_PACKAGE, "downloads and registries", NULL};
+
+/* the table's field f: libcurl's curl_f */
+#define CURLFN(f) libfn(&libcurl, "curl_" #f, &curl.f, sizeof(curl.f))
+
+static void
+curlinit(void)
+{
+	if (curl.global_init)
+		return;
+	CURLFN(easy_init);
+	CURLFN(easy_setopt);
+	CURLFN(easy_perform);
+	CURLFN(easy_getinfo);
+	CURLFN(easy_cleanup);
+	CURLFN(easy_strerror);
+	CURLFN(slist_append);
+	CURLFN(slist_free_all);
+	CURLFN(global_init);
+	if (curl.global_init(CURL_GLOBAL_DEFAULT) != 0)
+		fatal("curl_global_init failed");
+}
+
+void
+http_init(struct httpres *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->fd = -1;
+}
+
+static void
+clearheaders(struct httpres *res)
+{
+	free(res->location);
+	free(res->challenge);
+	free(res->digest);
+	free(res->ctype);
+	free(res->subject);
+	res->location = res->challenge = res->digest = res->ctype = res->subject = NULL;
+}
+
+void
+http_free(struct httpres *res)
+{
+	clearheaders(res);
+	free(res->body.data);
+	res->body.data = NULL;
+	res->body.len = res->body.cap = 0;
+	sha256free(res->hash);
+	res->hash = NULL;
+}
+
+int
+http_origin(const char *url, char *out, size_t len)
+{
+	const char *p, *host, *end, *at, *colon;
+	const char *port = NULL;
+	size_t hostlen, i;
+	int https, n;
+
+	if (strncasecmp(url, "https://", 8) == 0) {
+		https = 1;
+		p = url + 8;
+	} else if (strncasecmp(url, "http://", 7) == 0) {
+		https = 0;
+		p = url + 7;
+	} else {
+		return -1;
+	}
+	end = p + strcspn(p, "/?#");
+	at = memchr(p, '@', (size_t)(end - p));
+	host = at ? at + 1 : p;
+	if (*host == '[') {
+		colon = memchr(host, ']', (size_t)(end - host));
+		if (!colon)
+			return -1;
+		colon++;
+	} else {
+		colon = memchr(host, ':', (size_t)(end - host));
+		if (!colon)
+			colon = end;
+	}
+	hostlen = (size_t)(colon - host);
+	if (hostlen == 0)
+		return -1;
+	if (colon < end && *colon == ':' && colon + 1 < end)
+		port = colon + 1;
+	n = snprintf(out, len, "%s://", https ? "https" : "http");
+	if (n < 0 || (size_t)n + hostlen + 8 >= len)
+		return -1;
+	for (i = 0; i < hostlen; i++)
+		out[n + i] = (char)((host[i] >= 'A' && host[i] <= 'Z') ? host[i] - 'A' + 'a' : host[i]);
+	n += (int)hostlen;
+	if (port)
+		snprintf(out + n, len - (size_t)n, ":%.*s", (int)(end - port), port);
+	else
+		snprintf(out + n, len - (size_t)n, ":%s", https ? "443" : "80");
+	return 0;
+}
+
+static size_t
+onheader(char *p, size_t size, size_t n, void *arg)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} want[] = {
+		{"location:", offsetof(struct httpres, location)},
+		{"www-authenticate:", offsetof(struct httpres, challenge)},
+		{"docker-content-digest:", offsetof(struct httpres, digest)},
+		{"content-type:", offsetof(struct httpres, ctype)},
+		{"oci-subject:", offsetof(struct httpres, subject)},
+	};
+	struct exchange *x = arg;
+	size_t len = size * n, k, i;
+	char **slot;
+
+	/* a status line starts a response (after a 100 Continue, another) */
+	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
+		clearheaders(x->res);
+		p = memchr(p, ' ', len);
+		x->res->status = p ? strtol(p + 1, NULL, 10) : 0;
+		return size * n;
+	}
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		k = strlen(want[i].name);
+		if (len <= k || strncasecmp(p, want[i].name, k) != 0)
+			continue;
+		slot = (char **)((char *)x->res + want[i].off);
+		p += k;
+		len -= k;
+		while (len > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n' || p[len - 1] == ' '))
+			len--;
+		free(*slot);
+		*slot = xasprintf("%.*s", (int)len, p);
+		break;
+	}
+	return size * n;
+}
+
+static void
+progress(struct exchange *x)
+{
+	long long total = x->req->maxbody;
+
+	if (!x->tty || !x->req->progress || total <= (1 << 20) || time(NULL) == x->shown)
+		return;
+	x->shown = time(NULL);
+	fprintf(stderr, "\r  fetch %s: %lld%% of %.1f MB", x->req->progress, x->res->size * 100 / total,
+	        total / 1048576.0);
+}
+
+static size_t
+onbody(char *p, size_t size, size_t n, void *arg)
+{
+	struct exchange *x = arg;
+	struct httpres *res = x->res;
+	long long cap;
+	ssize_t w;
+	size_t left;
+
+	n *= size;
+	/* only a success goes to the file (status 0: a file: URL, which has
+	   no status line); an error's body is kept for messages */
+	if (res->fd >= 0 && (res->status == 0 || (res->status >= 200 && res->status < 300))) {
+		if (x->req->maxbody > 0 && res->size + (long long)n > x->req->maxbody) {
+			x->res->toolarge = 1;
+			return 0;
+		}
+		sha256add(res->hash, p, n);
+		for (left = n; left > 0; left -= (size_t)w, p += w) {
+			w = write(res->fd, p, left);
+			if (w < 0 && errno == EINTR)
+				w = 0;
+			else if (w < 0)
+				return 0;
+		}
+		res->size += (long long)n;
+		progress(x);
+		return n;
+	}
+	cap = res->fd >= 0 ? ERRBODY : x->req->maxbody > 0 ? x->req->maxbody : HTTP_MAXMEM;
+	if ((long long)(res->body.len + n) > cap) {
+		if (res->fd >= 0)
+			return n;
+		x->res->toolarge = 1;
+		return 0;
+	}
+	bufadd(&res->body, p, n);
+	return n;
+}
+
+/* the file sink before a try: continue the part that is there, or start it over */
+static void
+resetfile(struct httpres *res)
+{
+	char chunk[1 << 16];
+	ssize_t r;
+	off_t at = 0;
+
+	sha256free(res->hash);
+	res->hash = sha256new();
+	res->size = 0;
+	if (!res->resume) {
+		if (ftruncate(res->fd, 0) < 0)
+			fatal("truncate a download:");
+	}
+	while ((r = pread(res->fd, chunk, sizeof(chunk), at)) > 0) {
+		sha256add(res->hash, chunk, (size_t)r);
+		at += r;
+	}
+	if (r < 0)
+		fatal("read a download:");
+	res->size = (long long)at;
+	if (lseek(res->fd, at, SEEK_SET) < 0)
+		fatal("seek a download:");
+}
+
+static int
+transient(CURLcode rc, long status)
+{
+	switch (rc) {
+	case CURLE_OK:
+		return status >= 500 || status == 429;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* every option is checked: one that does not take means a libcurl too old */
+#define SETOPT(c, opt, val) do { \
+	if (curl.easy_setopt((c), (opt), (val)) != CURLE_OK) \
+		fatal("curl_easy_setopt(%s) failed", #opt); \
+} while (0)
+
+/* one exchange with url, no redirects followed, ending by the deadline;
+   *next is the redirect's target (free it) */
+static enum outcome
+exchange(const struct httpreq *req, const char *url, time_t deadline, struct httpres *res, char **next)
+{
+	struct exchange x = {0};
+	struct curl_slist *h = NULL;
+	char cerr[CURL_ERROR_SIZE] = "", origin[512];
+	const char *const *line;
+	const char *target = NULL, *ca;
+	long stall = req->stall > 0 ? req->stall : seconds("IMAGEGEN_HTTP_STALL", 30);
+	FILE *f = NULL;
+	CURLcode rc;
+	CURL *c;
+
+	x.req = req;
+	x.res = res;
+	x.tty = isatty(2);
+	*next = NULL;
+	clearheaders(res);
+	res->status = 0;
+	res->body.len = 0;
+	res->toolarge = 0;
+	c = curl.easy_init();
+	if (!c)
+		fatal("curl_easy_init failed");
+	for (line = req->headers; line && *line; line++)
+		h = curl.slist_append(h, *line);
+	if (req->auth && req->authorigin && http_origin(url, origin, sizeof(origin)) == 0 &&
+	    strcmp(origin, req->authorigin) == 0)
+		h = curl.slist_append(h, req->auth);
+	SETOPT(c, CURLOPT_URL, url);
+	SETOPT(c, CURLOPT_HTTPHEADER, h);
+	SETOPT(c, CURLOPT_HEADERFUNCTION, onheader);
+	SETOPT(c, CURLOPT_HEADERDATA, &x);
+	SETOPT(c, CURLOPT_WRITEFUNCTION, onbody);
+	SETOPT(c, CURLOPT_WRITEDATA, &x);
+	SETOPT(c, CURLOPT_ERRORBUFFER, cerr);
+	SETOPT(c, CURLOPT_CONNECTTIMEOUT, stall);
+	SETOPT(c, CURLOPT_LOW_SPEED_LIMIT, (long)STALLRATE);
+	SETOPT(c, CURLOPT_LOW_SPEED_TIME, stall);
+	SETOPT(c, CURLOPT_TIMEOUT, (long)(deadline > time(NULL) ? deadline - time(NULL) : 1));
+	SETOPT(c, CURLOPT_USERAGENT, "imagegen/" VERSION);
+	SETOPT(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	/* the CA certificates to trust instead of the system's, as OpenSSL's tools take them */
+	if ((ca = getenv("SSL_CERT_FILE")) && *ca)
+		SETOPT(c, CURLOPT_CAINFO, ca);
+	if ((ca = getenv("SSL_CERT_DIR")) && *ca)
+		SETOPT(c, CURLOPT_CAPATH, ca);
+	if (res->fd >= 0 && res->size > 0)
+		SETOPT(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)res->size);
+	if (strcmp(req->method, "HEAD") == 0) {
+		SETOPT(c, CURLOPT_NOBODY, 1L);
+	} else if (req->bodyfile) {
+		f = fopen(req->bodyfile, "rb");
+		if (!f)
+			fatal("open %s:", req->bodyfile);
+		SETOPT(c, CURLOPT_UPLOAD, 1L);
+		SETOPT(c, CURLOPT_READDATA, f);
+		SETOPT(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->bodylen);
+		if (strcmp(req->method, "PUT") != 0)
+			SETOPT(c, CURLOPT_CUSTOMREQUEST, req->method);
+	} else if (req->body || strcmp(req->method, "GET") != 0) {
+		SETOPT(c, CURLOPT_CUSTOMREQUEST, req->method);
+		SETOPT(c, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
+		SETOPT(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->bodylen : 0));
+	}
+	rc = curl.easy_perform(c);
+	curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
+	if (rc == CURLE_OK && res->status >= 300 && res->status < 400 &&
+	    curl.easy_getinfo(c, CURLINFO_REDIRECT_URL, &target) == CURLE_OK && target)
+		*next = xstrdup(target);
+	curl.easy_cleanup(c);
+	curl.slist_free_all(h);
+	if (f)
+		fclose(f);
+	if (res->toolarge) {
+		snprintf(res->err, sizeof(res->err), "the response is larger than %lld bytes",
+		         req->maxbody > 0 ? req->maxbody : HTTP_MAXMEM);
+		return FAILED;
+	}
+	if (rc == CURLE_RANGE_ERROR)
+		return RESTART;
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		if (req->timeout > 0)
+			snprintf(res->err, sizeof(res->err), "%.120s (the limit: %ld s)",
+			         cerr[0] ? cerr : curl.easy_strerror(rc), req->timeout);
+		else
+			snprintf(res->err, sizeof(res->err), "%.120s (the limits: IMAGEGEN_HTTP_STALL=%ld, "
+			         "IMAGEGEN_HTTP_TIMEOUT=%ld)", cerr[0] ? cerr : curl.easy_strerror(rc), stall,
+			         seconds("IMAGEGEN_HTTP_TIMEOUT", 900));
+		return time(NULL) < deadline ? STALLED : FAILED;
+	}
+	if (rc != CURLE_OK)
+		snprintf(res->err, sizeof(res->err), "%s", cerr[0] ? cerr : curl.easy_strerror(rc));
+	else
+		snprintf(res->err, sizeof(res->err), "HTTP %ld", res->status);
+	if (rc == CURLE_OK && !transient(rc, res->status))
+		return DONE;
+	return transient(rc, res->status) ? RETRY : FAILED;
+}
+
+/* whether a hop from one URL to the next may be taken; err filled if not */
+static int
+hopallowed(const char *from, const char *to, struct httpres *res)
+{
+	char origin[512];
+
+	if (http_origin(to, origin, sizeof(origin)) < 0) {
+		snprintf(res->err, sizeof(res->err), "redirected to '%.200s', not an http or https URL", to);
+		return 0;
+	}
+	if (strncasecmp(from, "https:", 6) == 0 && strncasecmp(to, "https:", 6) != 0) {
+		snprintf(res->err, sizeof(res->err), "redirected from https down to plain http (%.200s)", to);
+		return 0;
+	}
+	return 1;
+}
+
+int
+http_do(const struct httpreq *req, struct httpres *res)
+{
+	enum outcome o = FAILED;
+	time_t deadline = time(NULL) + (req->timeout > 0 ? req->timeout : seconds("IMAGEGEN_HTTP_TIMEOUT", 900));
+	char *url, *next;
+	int try, hops, stalls = 0, tries = req->tries > 0 ? req->tries : HTTP_TRIES;
+
+	curlinit();
+	for (try = 0; try < tries && time(NULL) < deadline; try++) {
+		url = xstrdup(req->url);
+		for (hops = 0;; hops++) {
+			if (res->fd >= 0)
+				resetfile(res);
+			if (res->fd >= 0 && res->resume && req->maxbody > 0 && res->size >= req->maxbody) {
+				/* the part an earlier run left is whole: the caller checks it */
+				res->status = 200;
+				free(url);
+				return 0;
+			}
+			o = exchange(req, url, deadline, res, &next);
+			if (o != DONE || !next || !req->follow)
+				break;
+			if (hops == MAXHOPS) {
+				snprintf(res->err, sizeof(res->err), "more than %d redirects", MAXHOPS);
+				free(next);
+				free(url);
+				return -1;
+			}
+			if (!hopallowed(url, next, res)) {
+				free(next);
+				free(url);
+				return -1;
+			}
+			free(url);
+			url = next;
+		}
+		free(next);
+		free(url);
+		if (o == DONE)
+			return 0;
+		if (o == FAILED || (o == STALLED && ++stalls == STALLTRIES))
+			return -1;
+		if (o == RESTART) {
+			if (ftruncate(res->fd, 0) < 0)
+				fatal("truncate a download:");
+			continue;
+		}
+		if (try + 1 < tries)
+			sleep(1u << (try < 4 ? try : 4));
+	}
+	return -1;
+}

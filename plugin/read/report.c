@@ -1,0 +1,253 @@
+/*
+ * report: imagegen report SPEC HTML STORE, the report page of an image of
+ * this build: one HTML file with everything in it (plugin/read/page/report.html
+ * and report.js, compiled in), reproducible like the image.
+ *
+ * SPEC is what the generator knows (lua/imagegen/report.lua): for each
+ * platform, its image file, each layer's declaration and the images that
+ * share it (a layer's users file names them, the image itself among them),
+ * each package's Depends chain. The rest comes from the image itself: its
+ * config, layers and files (fstree.c) and its dpkg database (dpkgdb.c).
+ * The page's data, one entry a platform (report.js describes it), goes
+ * into the page as JSON with every '<' written \u003c, so no file name can
+ * end the script.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/file.h"
+#include "base/json.h"
+#include "base/spec.h"
+#include "lua/host.h"
+#include "cache/cache.h"
+#include "read/reader.h"
+#include "read/fstree.h"
+#include "read/dpkgdb.h"
+#include "read/imagefs.h"
+#include "read/report.h"
+
+/* a file [name, bytes, layer, package, type] or folder [name, bytes, layer, -1, [children]] */
+static json_t *
+treejson(const struct fsnode *n)
+{
+	const struct fsnode *c;
+	json_t *kids, *j;
+	char type[2] = {0, 0};
+
+	if (n->e && n->e->type != 'd') {
+		type[0] = n->e->type;
+		return json_pack("[o, I, i, i, s]", jsontext(n->name), (json_int_t)n->total, n->layer, n->pkg, type);
+	}
+	kids = json_array();
+	for (c = n->child; c; c = c->next)
+		jsonappend(kids, treejson(c));
+	j = json_pack("[o, I, i, i, o]", jsontext(n->name), (json_int_t)n->total, n->layer, -1, kids);
+	if (!j)
+		fatal("out of memory");
+	return j;
+}
+
+/* the other images that have a layer: those its users file names but name */
+static json_t *
+sharedjson(const char *users, const char *name)
+{
+	json_t *list = readjson(users), *out = json_array(), *v;
+	size_t i;
+
+	if (!json_is_array(list))
+		fatal("%s: not a list of images", users);
+	json_array_foreach(list, i, v) {
+		if (!json_is_string(v))
+			fatal("%s: not a list of images", users);
+		if (strcmp(json_string_value(v), name) != 0)
+			jsonappend(out, json_incref(v));
+	}
+	json_decref(list);
+	return out;
+}
+
+/* the spec's layers, the image's last ones, each checked against the image's digest */
+static json_t *
+layersjson(json_t *spec, const char *name, const struct rimage *img, const struct fslayer *layers,
+           const struct fstree *t)
+{
+	json_t *out = json_array(), *own = json_object_get(spec, "layers"), *l, *desc;
+	size_t i, k = json_array_size(own), first = img->nlayers - k, j, files;
+	long long wasted;
+
+	if (k > img->nlayers)
+		fatal("the report spec names %zu layers, the image has %zu; run imagegen again", k, img->nlayers);
+	for (i = 0; i < img->nlayers; i++) {
+		for (j = 0, files = 0; j < layers[i].len; j++)
+			files += layers[i].e[j].type != 'w' && layers[i].e[j].type != 'o';
+		for (j = 0, wasted = 0; j < t->nwaste; j++)
+			wasted += t->waste[j].layer == (int)i ? t->waste[j].size : 0;
+		if (i >= first) {
+			l = json_deep_copy(json_array_get(own, i - first));
+			desc = readjson(json_string_value(json_object_get(l, "desc")));
+			if (!json_is_string(json_object_get(desc, "digest")) ||
+			    strcmp(json_string_value(json_object_get(desc, "digest")), img->layers[i].digest) != 0)
+				fatal("%s: not layer %zu of the image; run imagegen again",
+				      json_string_value(json_object_get(l, "desc")), i + 1);
+			json_decref(desc);
+			json_object_del(l, "desc");
+			if (json_is_string(json_object_get(l, "users"))) {
+				jsonset(l, "shared", sharedjson(json_string_value(json_object_get(l, "users")), name));
+				json_object_del(l, "users");
+			}
+		} else {
+			l = json_pack("{s:s, s:s}", "source", json_string_value(json_object_get(spec, "base")) ?
+			              json_string_value(json_object_get(spec, "base")) : "base", "where", "");
+		}
+		if (!l)
+			fatal("out of memory");
+		jsonset(l, "digest", json_string(img->layers[i].digest));
+		jsonset(l, "diffid", json_string(img->layers[i].diffid));
+		jsonset(l, "size", json_integer(img->layers[i].size));
+		jsonset(l, "usize", json_integer(layers[i].usize));
+		jsonset(l, "files", json_integer((json_int_t)files));
+		jsonset(l, "wasted", json_integer(wasted));
+		jsonappend(out, l);
+	}
+	return out;
+}
+
+/* the packages of the dpkg database, with why they came from the spec */
+static json_t *
+packagesjson(json_t *spec, const struct dpkgdb *db)
+{
+	json_t *out = json_array(), *p, *why;
+	size_t i, j;
+
+	for (i = 0; i < db->len; i++) {
+		why = NULL;
+		json_array_foreach(json_object_get(spec, "packages"), j, p) {
+			if (strcmp(json_string_value(json_object_get(p, "name")), db->p[i].name) == 0)
+				why = json_deep_copy(json_object_get(p, "why"));
+		}
+		jsonappend(out, json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "name", jsontext(db->p[i].name),
+		                   "version", jsontext(db->p[i].version), "architecture", jsontext(db->p[i].arch),
+		                   "bytes", (json_int_t)db->p[i].bytes, "files", (json_int_t)db->p[i].files,
+		                   "licence", jsontext(db->p[i].licence), "why", why ? why : json_array()));
+	}
+	return out;
+}
+
+static json_t *
+wastejson(const struct fstree *t)
+{
+	json_t *files = json_array();
+	char *path;
+	size_t i;
+
+	for (i = 0; i < t->nwaste; i++) {
+		path = xasprintf("/%s", t->waste[i].path);
+		jsonappend(files, json_pack("{s:o, s:I, s:i, s:i, s:b}", "path", jsontext(path), "size",
+		                     (json_int_t)t->waste[i].size, "layer", t->waste[i].layer, "by", t->waste[i].by,
+		                     "deleted", t->waste[i].deleted));
+		free(path);
+	}
+	return json_pack("{s:I, s:o}", "total", (json_int_t)t->wasted, "files", files);
+}
+
+/* one platform's part of the page's data */
+static json_t *
+platformjson(json_t *spec, const char *name, struct reader *r, const char *platform)
+{
+	struct imagefs fs;
+	json_t *j, *cfg;
+
+	imagefs_open(&fs, r, platform, 1, NULL);
+	cfg = json_object_get(fs.img->config, "config");
+	j = json_pack("{s:s, s:s, s:o, s:O, s:I, s:o, s:o, s:o, s:o}", "platform", fs.img->platform,
+	              "digest", fs.img->digest, "config", cfg ? json_incref(cfg) : json_object(),
+	              "created", json_object_get(fs.img->config, "created") ?
+	              json_object_get(fs.img->config, "created") : json_null(), "size", (json_int_t)fs.size,
+	              "layers", layersjson(spec, name, fs.img, fs.layers, &fs.t), "tree", treejson(&fs.t.root),
+	              "packages", packagesjson(spec, &fs.db), "waste", wastejson(&fs.t));
+	if (!j)
+		fatal("out of memory");
+	imagefs_free(&fs);
+	return j;
+}
+
+static const struct embedded *
+pagefile(const char *name)
+{
+	const struct embedded *f;
+
+	for (f = embedded_page; f->name; f++) {
+		if (strcmp(f->name, name) == 0)
+			return f;
+	}
+	fatal("the report page's %s is not compiled in", name);
+}
+
+/* the template with @DATA@ and @SCRIPT@ filled in */
+static void
+page(struct buf *out, const char *data)
+{
+	const struct embedded *html = pagefile("report.html"), *js = pagefile("report.js");
+	const char *d = strstr(html->src, "@DATA@"), *s = d ? strstr(d, "@SCRIPT@") : NULL, *p;
+
+	if (!s)
+		fatal("the report page has no @DATA@ and @SCRIPT@");
+	bufadd(out, html->src, (size_t)(d - html->src));
+	for (p = data; *p; p++) {
+		if (*p == '<')
+			bufstr(out, "\\u003c");
+		else
+			bufadd(out, p, 1);
+	}
+	bufadd(out, d + 6, (size_t)(s - d - 6));
+	bufadd(out, js->src, js->len);
+	bufstr(out, s + 8);
+}
+
+void
+report_build(const char *specpath, const char *html, const char *store)
+{
+	json_t *spec = loadspec(specpath, 0), *img = NULL, *platforms, *data, *plat;
+	struct reader *r;
+	struct buf out = {0};
+	const char *imagefile;
+	char *text;
+	size_t i;
+
+	if (!json_is_array(json_object_get(spec, "platforms")) || json_array_size(json_object_get(spec, "platforms")) < 1 ||
+	    !json_is_string(json_object_get(spec, "name")))
+		fatal("%s: malformed report spec", specpath);
+	platforms = json_array();
+	if (!platforms)
+		fatal("out of memory");
+	/* each platform's image file, read on its own */
+	json_array_foreach(json_object_get(spec, "platforms"), i, plat) {
+		imagefile = json_string_value(json_object_get(plat, "image"));
+		if (!imagefile || !json_is_array(json_object_get(plat, "layers")))
+			fatal("%s: malformed report spec", specpath);
+		cache_ready(imagefile, store);
+		if (!img)
+			img = readjson(imagefile);
+		r = reader_openbuild(imagefile, store);
+		jsonappend(platforms, platformjson(plat, json_string_value(json_object_get(spec, "name")), r, NULL));
+		reader_free(r);
+	}
+	data = json_pack("{s:O, s:s++, s:O, s:o}", "name", json_object_get(spec, "name"), "ref",
+	                 json_string_value(json_object_get(img, "repo")), ":",
+	                 json_string_value(json_object_get(img, "ref")), "ctx", json_object_get(spec, "ctx"),
+	                 "platforms", platforms);
+	if (!data)
+		fatal("%s: malformed report spec or image file", specpath);
+	text = dumpjson(data);
+	page(&out, text);
+	if (updatefile(html, out.data, out.len) && makemode)
+		printf("  REPORT  %s\n", html);
+	free(text);
+	free(out.data);
+	json_decref(data);
+	json_decref(img);
+	json_decref(spec);
+}
