@@ -5,20 +5,20 @@ cd "$W" || exit 1
 
 "$IMAGEGEN" --help > help.out 2>&1
 same "--help exits 0" 0 $?
-contains "--help shows the usage" help.out "usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C]"
+contains "--help shows the usage" help.out "usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression gzip|zstd|none]"
 contains "--help shows the usage's second line" help.out "[--cache HOST/REPOSITORY [--cache-push]] DEFINITION.lua"
 contains "--help documents the build cache" help.out "--cache HOST/REPOSITORY"
 contains "--help documents who may write it" help.out "whoever writes the cache decides what a hit holds"
 contains "--help documents IMAGEGEN_CACHE_REPO" help.out "IMAGEGEN_CACHE_REPO"
 contains "--help documents IMAGEGEN_CACHE_TIMEOUT" help.out "IMAGEGEN_CACHE_TIMEOUT"
-contains "--help documents the cached helper" help.out "cached SPEC STORE COMMAND..."
-contains "--help documents the layer helper" help.out "layer SPEC DESC DEPFILE STORE"
-contains "--help documents a spec from a bundle" help.out "--part BUNDLE SUM (layer, image, sbom, report)"
+contains "--help documents the cached helper" help.out "imagegen cached [-m] SPEC STORE COMMAND..."
+contains "--help documents the layer helper" help.out "imagegen layer [-m] [--part BUNDLE SUM] SPEC DESC DEPFILE STORE"
+contains "--help documents a spec from a bundle" help.out "--part BUNDLE SUM: the spec is the one of that path in BUNDLE"
 contains "--help documents SOURCE_DATE_EPOCH" help.out "SOURCE_DATE_EPOCH"
 contains "--help documents imagegen diff" help.out "imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE"
 contains "--help documents imagegen inspect" help.out "imagegen inspect [--platform OS/ARCH] IMAGE"
 contains "--help documents the report page" help.out "ninja out/NAME.html"
-contains "--help documents the report helper" help.out "report REPORT HTML STORE"
+contains "--help documents the report helper" help.out "imagegen report [-m] [--part BUNDLE SUM] REPORT HTML STORE"
 same "--version" "imagegen 0.1.0" "$("$IMAGEGEN" --version)"
 
 "$IMAGEGEN" > none.out 2>&1

@@ -779,7 +779,8 @@ function M.load(G, file, where)
   if G.loading[file] then fail(where or show(file), "include cycle: '%s' includes itself", show(file)) end
   local src, err = native.readfile(file)
   if not src then
-    fail(where or "imagegen", "%s: %s", file, err)
+    if where then fail(where, "%s: %s", file, err) end
+    fail(show(file), "%s", err)
   end
   addinput(G, file)
   local chunk, msg = load(src, "@" .. file, "t", sandbox(G, file))

@@ -11,12 +11,10 @@ local path = require "imagegen.path"
 
 local M = {}
 
-local usage = "usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression gzip|zstd|none]\n" ..
-  "                [--cache HOST/REPOSITORY [--cache-push]] DEFINITION.lua\n" ..
-  "       imagegen lock DEFINITION.lua (imagegen --help for more)"
-
+-- the usage is the command table's (plugin/cmd/main.c), through native.usage
 local function usageerror(msg)
-  io.stderr:write("imagegen: ", msg, "\n", usage, "\n")
+  local usage = native.usage():gsub("\n", "\n       ")
+  io.stderr:write("imagegen: ", msg, "\n", "usage: ", usage, "\n", "(imagegen --help for more)\n")
   return 2
 end
 

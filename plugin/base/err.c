@@ -3,6 +3,9 @@
  * "imagegen: what went wrong"; a trailing ':' in the format appends the
  * system's reason (strerror). fatal ends the process, and first removes the
  * temporary file a helper was writing, so nothing half-written is left.
+ * While the Lua host runs a definition, fatal raises a Lua error instead
+ * (fatalhook): a native's trouble is the definition's error, never the end
+ * of a process that may be make itself (the make plugin).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,11 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 #include "base/err.h"
-#include "base/mem.h"
 
 const char *argv0 = "imagegen";
 
 int fatalstatus = 1;
+
+void (*fatalhook)(const char *msg);
 
 #ifdef FUZZING
 jmp_buf *fatalreturn;
@@ -27,41 +31,53 @@ void
 removeonfatal(const char *path)
 {
 	free(pending);
-	pending = path ? xstrdup(path) : NULL;
+	pending = path ? strdup(path) : NULL;
+	if (path && !pending)
+		fatal("out of memory");
 }
 
+/* the message of fmt into msg, with strerror after a trailing ':' */
 static void
-vwarn(const char *fmt, va_list ap)
+format(char *msg, size_t len, const char *fmt, va_list ap)
 {
-	size_t n = strlen(fmt);
+	size_t n = strlen(fmt), at;
+	int saved = errno;
 
-	fprintf(stderr, "%s: ", argv0);
-	vfprintf(stderr, fmt, ap);
-	if (n > 0 && fmt[n - 1] == ':')
-		fprintf(stderr, " %s", strerror(errno));
-	fputc('\n', stderr);
+	vsnprintf(msg, len, fmt, ap);
+	at = strlen(msg);
+	if (n > 0 && fmt[n - 1] == ':' && at < len)
+		snprintf(msg + at, len - at, " %s", strerror(saved));
 }
 
 void
 warn(const char *fmt, ...)
 {
+	char msg[8192];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vwarn(fmt, ap);
+	format(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "%s: %s\n", argv0, msg);
 }
 
 void
 fatal(const char *fmt, ...)
 {
+	char msg[8192];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vwarn(fmt, ap);
+	format(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (pending)
+	if (pending) {
 		unlink(pending);
+		free(pending);
+		pending = NULL;
+	}
+	if (fatalhook)
+		fatalhook(msg);
+	fprintf(stderr, "%s: %s\n", argv0, msg);
 #ifdef FUZZING
 	/* a fuzz target takes an error back instead of the process ending */
 	if (fatalreturn)

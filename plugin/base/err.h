@@ -18,6 +18,9 @@ extern jmp_buf *fatalreturn;
 extern const char *argv0;
 /* the status fatal exits with: 1, unless a command says otherwise (diff: 2) */
 extern int fatalstatus;
+/* while set, fatal hands it the message (without "imagegen: ") instead of
+   printing it and exiting; it does not return (the Lua host's: a Lua error) */
+extern void (*fatalhook)(const char *msg);
 /* print "imagegen: msg" (a trailing ':' appends strerror(errno)) and exit fatalstatus */
 NORETURN void fatal(const char *fmt, ...) PRINTF(1, 2);
 /* remove path if fatal is called before it is cleared (NULL clears) */

@@ -6,20 +6,23 @@
  * types an image may have; an index has descriptors of manifests or
  * indexes; a config has one diff_id, a sha256 digest, a layer. Each check
  * returns 0, or -1 with the reason in why.
+ *
+ * Every media type imagegen names is in oci.h.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <jansson.h>
+#include "base/err.h"
 #include "base/store.h"
 #include "base/oci.h"
 
 static const char *const layertypes[] = {
-	"application/vnd.oci.image.layer.v1.tar",
-	"application/vnd.oci.image.layer.v1.tar+gzip",
-	"application/vnd.oci.image.layer.v1.tar+zstd",
-	"application/vnd.docker.image.rootfs.diff.tar",
-	"application/vnd.docker.image.rootfs.diff.tar.gzip",
+	MT_LAYER,
+	MT_LAYER_GZIP,
+	MT_LAYER_ZSTD,
+	MT_DOCKER_LAYER,
+	MT_DOCKER_LAYER_GZIP,
 	/* the non-distributable kinds, which bases refuse by name */
 	"application/vnd.oci.image.layer.nondistributable.v1.tar",
 	"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
@@ -29,16 +32,16 @@ static const char *const layertypes[] = {
 };
 
 static const char *const configtypes[] = {
-	"application/vnd.oci.image.config.v1+json",
-	"application/vnd.docker.container.image.v1+json",
+	MT_CONFIG,
+	MT_DOCKER_CONFIG,
 	NULL,
 };
 
 static const char *const manifesttypes[] = {
-	OCI_MANIFEST,
-	"application/vnd.docker.distribution.manifest.v2+json",
-	OCI_INDEX,
-	"application/vnd.docker.distribution.manifest.list.v2+json",
+	MT_MANIFEST,
+	MT_DOCKER_MANIFEST,
+	MT_INDEX,
+	MT_DOCKER_LIST,
 	NULL,
 };
 
@@ -178,4 +181,52 @@ oci_checkconfig(json_t *c, size_t nlayers, char *out, size_t len)
 	if (history && !json_is_array(history))
 		return why(out, len, "the config's history is not a list");
 	return 0;
+}
+
+int
+oci_isindex(const char *mt)
+{
+	return strcmp(mt, MT_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0;
+}
+
+const char *
+oci_mediatype(const char *mt)
+{
+	if (strcmp(mt, MT_DOCKER_LAYER_GZIP) == 0)
+		return MT_LAYER_GZIP;
+	if (strcmp(mt, MT_DOCKER_LAYER) == 0)
+		return MT_LAYER;
+	if (strcmp(mt, MT_DOCKER_CONFIG) == 0)
+		return MT_CONFIG;
+	if (strcmp(mt, MT_DOCKER_MANIFEST) == 0)
+		return MT_MANIFEST;
+	return mt;
+}
+
+json_t *
+oci_pickplatform(json_t *index, const char *platform, const char *what)
+{
+	char os[64] = "", arch[64] = "", variant[64] = "";
+	json_t *m, *p;
+	size_t i;
+
+	if (sscanf(platform, "%63[^/]/%63[^/]/%63s", os, arch, variant) < 2)
+		fatal("%s: malformed platform '%s'", what, platform);
+	json_array_foreach(json_object_get(index, "manifests"), i, m) {
+		const char *v;
+		p = json_object_get(m, "platform");
+		if (!p)
+			continue;
+		v = json_string_value(json_object_get(p, "os"));
+		if (!v || strcmp(v, os) != 0)
+			continue;
+		v = json_string_value(json_object_get(p, "architecture"));
+		if (!v || strcmp(v, arch) != 0)
+			continue;
+		v = json_string_value(json_object_get(p, "variant"));
+		if (*variant && (!v || strcmp(v, variant) != 0))
+			continue;
+		return m;
+	}
+	return NULL;
 }

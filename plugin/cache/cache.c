@@ -18,7 +18,7 @@
  *                             and the sha256 of each input
  * and asks the repository for the manifest tagged with the key's 64 hex
  * digits: the entry. An entry is an OCI artifact manifest (artifactType
- * CACHE_LAYER or CACHE_OUTPUTS, the empty config, annotated with its key)
+ * MT_CACHE_LAYER or MT_CACHE_OUTPUTS, the empty config, annotated with its key)
  * whose layers are what the edge made:
  *   a layer    the layer blob, annotated imagegen.diffid; for packages,
  *              then their dpkg sidecar (MT_DPKG)
@@ -78,12 +78,6 @@
 #include "image/image.h"
 #include "cache/cache.h"
 
-#define CACHE_LAYER "application/vnd.imagegen.cache.layer.v1"
-#define CACHE_OUTPUTS "application/vnd.imagegen.cache.outputs.v1"
-#define MT_EMPTY "application/vnd.oci.empty.v1+json"
-#define MT_DPKG "application/vnd.imagegen.dpkg.v1"
-#define MT_FILE "application/octet-stream"
-#define MT_TAR "application/vnd.oci.image.layer.v1.tar"
 
 enum {
 	/* how long a registry that failed is left alone, seconds */
@@ -101,9 +95,6 @@ struct conf {
 	/* "the build cache HOST/REPO", for messages */
 	char *what;
 };
-
-/* making a layer again, after its entry lied: no lookups then */
-static int remaking;
 
 /* a string member, "" when absent */
 static const char *
@@ -252,7 +243,7 @@ checkentry(json_t *m, const char *key, const char *type, char *why, size_t len)
 	json_t *layers = json_object_get(m, "layers"), *l;
 	size_t i;
 
-	if (json_integer_value(json_object_get(m, "schemaVersion")) != 2 || strcmp(str(m, "mediaType"), OCI_MANIFEST) != 0 ||
+	if (json_integer_value(json_object_get(m, "schemaVersion")) != 2 || strcmp(str(m, "mediaType"), MT_MANIFEST) != 0 ||
 	    strcmp(str(m, "artifactType"), type) != 0) {
 		snprintf(why, len, "not an imagegen cache entry of type %s", type);
 		return -1;
@@ -345,21 +336,21 @@ putentry(struct client *cl, const char *store, const char *key, const char *type
 	   patience with a stall; and a push of this machine's to the registry
 	   mounts it from the cache, as from any repository it pushed it to */
 	registry_limits(cl, 0, timeoutsecs());
-	ret = registry_putblob(cl, store, empty, 2, record);
+	ret = registry_putblob(cl, store, empty, 2, record, NULL);
 	json_array_foreach(layers, i, l) {
-		if (ret == 0)
+		if (ret >= 0)
 			ret = registry_putblob(cl, store, str(l, "digest"), json_integer_value(json_object_get(l, "size")),
-			                       record);
+			                       record, NULL);
 	}
 	registry_limits(cl, timeoutsecs(), timeoutsecs());
-	m = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:i}, s:O, s:{s:s}}", "schemaVersion", 2, "mediaType", OCI_MANIFEST,
+	m = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:i}, s:O, s:{s:s}}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
 	              "artifactType", type, "config", "mediaType", MT_EMPTY, "digest", empty, "size", 2, "layers", layers,
 	              "annotations", "imagegen.cache.key", key);
 	if (!m)
 		fatal("out of memory");
 	text = dumpjson(m);
-	if (ret == 0)
-		ret = registry_puttag(cl, key, text, strlen(text), OCI_MANIFEST);
+	if (ret >= 0)
+		ret = registry_putmanifest(cl, text, strlen(text), MT_MANIFEST, key, NULL);
 	if (ret < 0)
 		mark(store, "cache/readonly", "warning: %s; not uploading to it", registry_err(cl));
 	free(record);
@@ -367,37 +358,16 @@ putentry(struct client *cl, const char *store, const char *key, const char *type
 	json_decref(m);
 }
 
-int
-cache_layerkind(const struct cachelayer *c)
-{
-	json_t *e;
-	size_t i, debs = 0;
-
-	if (!getconf(c->store) || marked(c->store, "cache/unreachable"))
-		return CACHE_NONE;
-	json_array_foreach(json_object_get(c->spec, "entries"), i, e)
-		debs += strcmp(str(e, "type"), "deb") == 0;
-	if (debs == 0)
-		return CACHE_BYTAR;
-	return debs == json_array_size(json_object_get(c->spec, "entries")) ? CACHE_BYSPEC : CACHE_NONE;
-}
-
+/* the key of a layer: of its tar (diffid) and compression, or of its packages */
 static void
-layerkey(const struct cachelayer *c, char key[65])
+layerkey(const struct layerbuild *l, const char *diffid, char key[65])
 {
 	struct buf b = {0};
-	json_t *e;
-	size_t i;
 
-	bufprintf(&b, "layer %s %d\n", str(c->spec, "compression"), c->level);
-	if (c->diffid[0]) {
-		bufprintf(&b, "tar %s\n", c->diffid);
-	} else {
-		bufprintf(&b, "packages %lld\n", (long long)json_integer_value(json_object_get(c->spec, "epoch")));
-		json_array_foreach(json_object_get(c->spec, "entries"), i, e)
-			bufprintf(&b, "%s %s %d\n", str(e, "sha256"), str(e, "package"),
-			          json_is_true(json_object_get(e, "mergedusr")));
-	}
+	if (diffid)
+		bufprintf(&b, "layer %s %d\ntar %s\n", str(l->spec, "compression"), l->level, diffid);
+	else
+		bufprintf(&b, "layer packages %s\n", l->key);
 	keyof(&b, key);
 	free(b.data);
 }
@@ -464,66 +434,70 @@ entryblob(struct client *cl, const char *store, json_t *d, const char *name, con
 	return r;
 }
 
-int
-cache_layerget(const struct cachelayer *c)
+/* the layer from the cache (diffid: of its tar; NULL: of its packages): on a
+   hit its descriptor is written (and for packages their sidecar and the
+   depfile), its blob left where it is: 1 */
+static int
+layerget(const struct layerbuild *l, const char *diffid)
 {
-	const struct conf *conf = getconf(c->store);
+	const struct conf *conf = getconf(l->store);
 	struct client *cl;
 	struct buf b = {0};
 	json_t *m, *blob, *side, *h = NULL;
-	const char *digest, *diffid;
+	const char *digest, *claimed;
 	char key[65], *path, *hp = NULL;
 	int hit = 0;
 
-	if (remaking || !conf || !(cl = opencache(conf, c->store, 0)))
+	if (!conf || !(cl = opencache(conf, l->store, 0)))
 		return 0;
-	layerkey(c, key);
-	m = lookup(cl, c->store, key, CACHE_LAYER, c->name);
+	layerkey(l, diffid, key);
+	m = lookup(cl, l->store, key, MT_CACHE_LAYER, l->name);
 	if (!m)
 		goto out;
 	blob = json_array_get(json_object_get(m, "layers"), 0);
 	digest = str(blob, "digest");
-	diffid = annotation(blob, "imagegen.diffid");
-	if (strcmp(str(blob, "mediaType"), sink_mediatype(c->comp)) != 0 || !store_validdigest(diffid) ||
-	    (c->diffid[0] && strcmp(diffid, c->diffid) != 0)) {
-		warn("warning: %s: the build cache's entry %s is not of this layer; making it here", c->name, key);
+	claimed = annotation(blob, "imagegen.diffid");
+	if (strcmp(str(blob, "mediaType"), sink_mediatype(l->comp)) != 0 || !store_validdigest(claimed) ||
+	    (diffid && strcmp(claimed, diffid) != 0)) {
+		warn("warning: %s: the build cache's entry %s is not of this layer; making it here", l->name, key);
 		goto out;
 	}
 	/* an entry caught lying before (and said so then) */
-	hp = hintpath(c->store, digest, diffid);
+	hp = hintpath(l->store, digest, claimed);
 	h = readhint(hp);
 	if (*str(h, "made"))
 		goto out;
 	json_decref(h);
 	h = NULL;
-	if (!c->diffid[0]) {
+	if (!diffid) {
 		/* packages: their sidecar, which the image's dpkg layer reads */
 		side = json_array_get(json_object_get(m, "layers"), 1);
 		if (strcmp(str(side, "mediaType"), MT_DPKG) != 0 ||
 		    json_integer_value(json_object_get(side, "size")) > SIDECARMAX) {
-			warn("warning: %s: the build cache's entry %s has no dpkg sidecar; making it here", c->name, key);
+			warn("warning: %s: the build cache's entry %s has no dpkg sidecar; making it here", l->name, key);
 			goto out;
 		}
-		if (entryblob(cl, c->store, side, c->name, key) < 0)
+		if (entryblob(cl, l->store, side, l->name, key) < 0)
 			goto out;
-		path = store_path(c->store, str(side, "digest"));
+		path = store_path(l->store, str(side, "digest"));
 		if (readall(path, &b) < 0)
 			fatal("read %s:", path);
 		free(path);
-		path = system_sidecar(c->descpath);
+		path = system_sidecar(l->descpath);
 		updatefile(path, b.data ? b.data : "", b.len);
 		free(path);
 		b.len = 0;
-		bufprintf(&b, "%s:\n", c->descpath);
-		xreplacefile(c->deppath, b.data, b.len);
+		bufprintf(&b, "%s:\n", l->descpath);
+		xreplacefile(l->deppath, b.data, b.len);
 	}
 	h = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s}", "repo", conf->repo, "key", key, "name",
-	              c->name, "spec", c->specpath, "desc", c->descpath, "dep", c->deppath, "mediaType",
-	              str(blob, "mediaType"), "digest", digest, "size", json_object_get(blob, "size"), "diffid", diffid);
+	              l->name, "spec", l->specpath, "desc", l->descpath, "dep", l->deppath, "mediaType",
+	              str(blob, "mediaType"), "digest", digest, "size", json_object_get(blob, "size"), "diffid", claimed);
 	if (!h)
 		fatal("out of memory");
 	writehint(hp, h);
-	layer_describe(c->descpath, c->comp, c->level, digest, json_integer_value(json_object_get(blob, "size")), diffid);
+	layer_describe(l->descpath, l->comp, l->level, digest, json_integer_value(json_object_get(blob, "size")),
+	              claimed);
 	hit = 1;
 out:
 	free(b.data);
@@ -534,37 +508,80 @@ out:
 	return hit;
 }
 
-void
-cache_layerput(const struct cachelayer *c)
+/* a layer written here (its descriptor is): with --cache-push, into the cache */
+static void
+layerput(const struct layerbuild *l, const char *diffid)
 {
-	const struct conf *conf = getconf(c->store);
+	const struct conf *conf = getconf(l->store);
 	struct client *cl;
 	json_t *desc, *layers;
 	char key[65], digest[72], *side;
 	long long size;
 
-	if (!conf || !conf->push || !(cl = opencache(conf, c->store, 1)))
+	if (!conf || !conf->push || !(cl = opencache(conf, l->store, 1)))
 		return;
-	layerkey(c, key);
-	desc = readjson(c->descpath);
+	layerkey(l, diffid, key);
+	desc = readjson(l->descpath);
 	layers = json_pack("[{s:O, s:O, s:O, s:{s:O}}]", "mediaType", json_object_get(desc, "mediaType"), "digest",
 	                   json_object_get(desc, "digest"), "size", json_object_get(desc, "size"), "annotations",
 	                   "imagegen.diffid", json_object_get(desc, "diffid"));
 	if (!layers)
-		fatal("%s: malformed descriptor", c->descpath);
-	if (!c->diffid[0]) {
-		side = system_sidecar(c->descpath);
-		if (storefile(c->store, side, digest, &size) < 0)
+		fatal("%s: malformed descriptor", l->descpath);
+	if (!diffid) {
+		side = system_sidecar(l->descpath);
+		if (storefile(l->store, side, digest, &size) < 0)
 			fatal("read %s:", side);
 		if (json_array_append_new(layers, json_pack("{s:s, s:s, s:I}", "mediaType", MT_DPKG, "digest", digest,
 		                                            "size", (json_int_t)size)) < 0)
 			fatal("out of memory");
 		free(side);
 	}
-	putentry(cl, c->store, key, CACHE_LAYER, layers);
+	putentry(cl, l->store, key, MT_CACHE_LAYER, layers);
 	json_decref(layers);
 	json_decref(desc);
 	registry_close(cl);
+}
+
+/* a layer edge: from the build cache where it has the layer (lookup),
+   else made here and, with --cache-push, put there */
+static void
+layeredge(const char *spec, const char *desc, const char *dep, const char *store, int lookup)
+{
+	struct layerbuild *l;
+	char diffid[72];
+
+	if (!getconf(store) || marked(store, "cache/unreachable")) {
+		layer_build(spec, desc, dep, store);
+		return;
+	}
+	l = layer_open(spec, desc, dep, store);
+	if (layer_takekept(l)) {
+		layerput(l, NULL);
+		goto done;
+	}
+	/* a layer of packages alone: known by its spec, the .debs never read */
+	if (lookup && l->kind == LAYER_PACKAGES && layerget(l, NULL))
+		goto done;
+	layer_collect(l);
+	/* a layer of files: known by its tar, hashed without compressing it */
+	if (l->kind == LAYER_FILES) {
+		layer_diffid(l, diffid);
+		if (lookup && layerget(l, diffid)) {
+			layer_writedeps(l);
+			goto done;
+		}
+	}
+	layer_write(l);
+	if (l->kind != LAYER_MIXED)
+		layerput(l, l->kind == LAYER_FILES ? diffid : NULL);
+done:
+	layer_close(l);
+}
+
+void
+cache_layer(const char *spec, const char *desc, const char *dep, const char *store)
+{
+	layeredge(spec, desc, dep, store, 1);
 }
 
 /* whether a layer blob's uncompressed bytes have the sha256 diffid */
@@ -578,7 +595,7 @@ diffidok(const char *store, const char *digest, const char *mt, const char *diff
 	la_ssize_t n;
 	int ok = 0;
 
-	if (strcmp(mt, MT_TAR) == 0) {
+	if (strcmp(mt, MT_LAYER) == 0) {
 		free(path);
 		return strcmp(digest, diffid) == 0;
 	}
@@ -643,9 +660,7 @@ cache_blob(const char *store, const char *digest, const char *diffid)
 		r = -2;
 	}
 	/* made here from its spec: the same bytes, unless the entry lied */
-	remaking = 1;
-	layer_build(str(h, "spec"), str(h, "desc"), str(h, "dep"), store);
-	remaking = 0;
+	layeredge(str(h, "spec"), str(h, "desc"), str(h, "dep"), store, 0);
 	desc = readjson(str(h, "desc"));
 	made = str(desc, "digest");
 	if (strcmp(made, digest) == 0 && strcmp(str(desc, "diffid"), str(h, "diffid")) == 0) {
@@ -879,7 +894,7 @@ putoutputs(const struct conf *conf, const char *store, json_t *spec, const char 
 	}
 	cl = opencache(conf, store, 1);
 	if (cl)
-		putentry(cl, store, key, CACHE_OUTPUTS, layers);
+		putentry(cl, store, key, MT_CACHE_OUTPUTS, layers);
 	registry_close(cl);
 out:
 	json_decref(rec);
@@ -934,7 +949,7 @@ cache_run(const char *specpath, const char *store, char *const argv[])
 			bufprintf(&what, "in %s\n", hex);
 	}
 	keyof(&what, key);
-	if (keyed && (cl = opencache(conf, store, 0)) && (m = lookup(cl, store, key, CACHE_OUTPUTS, str(spec, "name"))) &&
+	if (keyed && (cl = opencache(conf, store, 0)) && (m = lookup(cl, store, key, MT_CACHE_OUTPUTS, str(spec, "name"))) &&
 	    restore(cl, store, spec, m, key) == 0) {
 		status = 0;
 		goto out;

@@ -1,12 +1,21 @@
 /*
  * main: the imagegen command. Without a subcommand it reads a definition
  * and writes the build file (the Lua side, imagegen.main); the subcommands
- * are the helpers that the generated rules run.
+ * are in one table: the user's (lock, push, diff, inspect, help) and the
+ * helpers that the generated rules run. Each has its usage, the one text
+ * that --help, help CMD, CMD --help and a wrong call print.
+ *
+ * Where a build has a build cache, a layer it took from there may not be in
+ * the store yet: the commands that read layers' bytes (layout, archive,
+ * sbom, report) make them present first (cache_ready), and push mounts
+ * them from the cache or has them downloaded as it goes.
  */
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/file.h"
@@ -17,40 +26,277 @@
 #include "net/fetch.h"
 #include "net/registry.h"
 #include "lua/host.h"
+#include "lua/native.h"
 #include "layer/layer.h"
 #include "image/image.h"
 #include "image/layout.h"
 #include "image/base.h"
 #include "image/sbom.h"
+#include "image/push.h"
 #include "cache/cache.h"
 #include "read/diff.h"
 #include "read/inspect.h"
 #include "read/report.h"
 
-static const char usage[] =
-	"usage: imagegen [-G ninja|make] [-o FILE] [--locked] [--compression C]\n"
-	"                [--cache HOST/REPOSITORY [--cache-push]] DEFINITION.lua\n"
-	"       imagegen --help | --version\n"
-	"       imagegen layer [-m] [--part BUNDLE SUM] SPEC DESC DEPFILE STORE\n"
-	"       imagegen image [-m] [--part BUNDLE SUM] SPEC IMAGE STORE\n"
-	"       imagegen index [-m] INDEX STORE IMAGE...\n"
-	"       imagegen layout [-m] IMAGE DIR STORE [SBOM...]\n"
-	"       imagegen pkginfo DEB OUT PACKAGE\n"
-	"       imagegen sbom [-m] [--part BUNDLE SUM] SPEC IMAGE RECORD SPDX STORE\n"
-	"       imagegen archive IMAGE TAR STORE\n"
-	"       imagegen report [-m] [--part BUNDLE SUM] REPORT HTML STORE\n"
-	"       imagegen base oci DIR TAG PLATFORM OUT STORE\n"
-	"       imagegen base archive FILE PLATFORM OUT STORE\n"
-	"       imagegen base pull REF@DIGEST PLATFORM OUT STORE\n"
-	"       imagegen push LAYOUT HOST/REPOSITORY:TAG\n"
-	"       imagegen push --image IMAGE STORE HOST/REPOSITORY:TAG [SBOM...]\n"
-	"       imagegen cached [-m] SPEC STORE COMMAND...\n"
-	"       imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE\n"
-	"       imagegen inspect [--platform OS/ARCH] IMAGE\n"
-	"       imagegen lock DEFINITION.lua\n"
-	"       imagegen fetch URL SHA256 SIZE FILE\n";
+enum {
+	/* run by the generated rules, not by people: --help lists it apart */
+	HELPER = 1 << 0,
+	/* takes -m first: make mode (see file.h) */
+	MAKEMODE = 1 << 1,
+	/* takes --part BUNDLE SUM before its spec (see spec.h) */
+	PART = 1 << 2,
+};
 
-static const char help[] =
+struct command {
+	const char *name;
+	/* its usage, the words after "usage: "; a line of its own for each form */
+	const char *usage;
+	/* what it does */
+	const char *about;
+	/* run it on its arguments, those after its name and its options: the
+	   status to exit with (-1: the usage is wrong) */
+	int (*run)(int argc, char *argv[]);
+	int flags;
+};
+
+static int cmdhelp(int argc, char *argv[]);
+
+static int
+cmdlayer(int argc, char *argv[])
+{
+	if (argc != 4)
+		return -1;
+	cache_layer(argv[0], argv[1], argv[2], argv[3]);
+	return 0;
+}
+
+static int
+cmdimage(int argc, char *argv[])
+{
+	if (argc != 3)
+		return -1;
+	image_build(argv[0], argv[1], argv[2]);
+	return 0;
+}
+
+static int
+cmdindex(int argc, char *argv[])
+{
+	if (argc < 3)
+		return -1;
+	image_index(argv[0], argv[1], argv + 2, argc - 2);
+	return 0;
+}
+
+static int
+cmdlayout(int argc, char *argv[])
+{
+	if (argc < 3)
+		return -1;
+	cache_ready(argv[0], argv[2]);
+	layout_write(argv[0], argv[1], argv[2], argv + 3, argc - 3);
+	return 0;
+}
+
+static int
+cmdarchive(int argc, char *argv[])
+{
+	if (argc != 3)
+		return -1;
+	cache_ready(argv[0], argv[2]);
+	layout_archive(argv[0], argv[1], argv[2]);
+	return 0;
+}
+
+static int
+cmdpkginfo(int argc, char *argv[])
+{
+	if (argc != 3)
+		return -1;
+	sbom_pkginfo(argv[0], argv[1], argv[2]);
+	return 0;
+}
+
+static int
+cmdsbom(int argc, char *argv[])
+{
+	if (argc != 5)
+		return -1;
+	/* the layers it reads, from the build cache where this build took an entry's word for them */
+	cache_ready(argv[1], argv[4]);
+	sbom_write(argv[0], argv[1], argv[2], argv[3], argv[4]);
+	return 0;
+}
+
+static int
+cmdreport(int argc, char *argv[])
+{
+	if (argc != 3)
+		return -1;
+	report_build(argv[0], argv[1], argv[2], cache_ready);
+	return 0;
+}
+
+static int
+cmdbase(int argc, char *argv[])
+{
+	if (argc == 6 && strcmp(argv[0], "oci") == 0)
+		base_fromlayout(argv[1], argv[2], argv[3], argv[4], argv[5]);
+	else if (argc == 5 && strcmp(argv[0], "archive") == 0)
+		base_fromarchive(argv[1], argv[3], argv[4]);
+	else if (argc == 5 && strcmp(argv[0], "pull") == 0)
+		base_frompull(argv[1], argv[2], argv[3], argv[4]);
+	else
+		return -1;
+	return 0;
+}
+
+/* the blobs a push --image sends that a build cache hit left out of the store */
+static int
+fillfromcache(const char *store, const char *digest)
+{
+	return cache_blob(store, digest, NULL) < 0 ? -1 : 0;
+}
+
+static int
+cmdpush(int argc, char *argv[])
+{
+	static const struct blobfrom fromcache = {cache_mountfrom, fillfromcache};
+	/* the blobs this machine pushed, where later pushes mount them from */
+	char *record = xasprintf("%s/pushed", downloaddir());
+
+	if (argc >= 4 && strcmp(argv[0], "--image") == 0)
+		push_image(argv[1], argv[2], argv + 4, argc - 4, argv[3], record, &fromcache);
+	else if (argc == 2 && argv[0][0] != '-')
+		push_layout(argv[0], argv[1], record);
+	else
+		argc = -1;
+	free(record);
+	return argc < 0 ? -1 : 0;
+}
+
+static int
+cmdcached(int argc, char *argv[])
+{
+	if (argc < 3)
+		return -1;
+	return cache_run(argv[0], argv[1], argv + 2);
+}
+
+static int
+cmdfetch(int argc, char *argv[])
+{
+	char digest[72], *end;
+	long long size;
+
+	if (argc != 4)
+		return -1;
+	snprintf(digest, sizeof(digest), "sha256:%s", argv[1]);
+	size = strtoll(argv[2], &end, 10);
+	if (!store_validdigest(digest) || *end || size < 0 || end == argv[2])
+		fatal("fetch %s: '%s %s' is not a sha256 and a size", argv[0], argv[1], argv[2]);
+	if (sha256verify(argv[3], argv[1]) != 0)
+		fetch_file(argv[0], argv[3], argv[1], size);
+	return 0;
+}
+
+static int
+cmddiff(int argc, char *argv[])
+{
+	return diff_main(argc, argv);
+}
+
+static int
+cmdinspect(int argc, char *argv[])
+{
+	return inspect_main(argc, argv);
+}
+
+/* the commands of the Lua side (imagegen.main): generating, and lock */
+static int
+cmdlua(int argc, char *argv[])
+{
+	return host_main("imagegen.main", argc, argv);
+}
+
+static const struct command commands[] = {
+	{"lock", USAGE_LOCK,
+	 "Resolve every image's Debian packages and pulled tags again and write\n"
+	 "imagegen.lock beside the definition; builds use only the lock.\n",
+	 cmdlua, 0},
+	{"push", "imagegen push LAYOUT HOST/REPOSITORY[:TAG]\n"
+	         "imagegen push --image IMAGE STORE HOST/REPOSITORY[:TAG] [SBOM...]",
+	 "Push an OCI image layout's image, its index and SBOMs to a registry,\n"
+	 "uploading only the blobs it lacks and mounting those this machine pushed\n"
+	 "to another repository of it. With --image (what push-NAME runs): an\n"
+	 "image file of this build, its blobs from the store STORE, layers a build\n"
+	 "cache gave mounted from there.\n",
+	 cmdpush, 0},
+	{"diff", "imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE",
+	 "What differs between two images: layers, files (content, mode, owner,\n"
+	 "link), package versions and config. Exit 0 when they are the same, 1 when\n"
+	 "they differ, 2 on trouble. --json prints a canonical JSON document.\n"
+	 "An IMAGE is an OCI layout (DIR or DIR:TAG), a docker-archive (a file) or a\n"
+	 "registry reference (HOST/REPOSITORY[:TAG][@DIGEST]); --platform chooses in\n"
+	 "an image of several (default: this machine's).\n",
+	 cmddiff, 0},
+	{"inspect", "imagegen inspect [--platform OS/ARCH] IMAGE",
+	 "One screen about an image: platforms, layers, config, packages. IMAGE as\n"
+	 "for diff.\n",
+	 cmdinspect, 0},
+	{"help", "imagegen help [COMMAND]",
+	 "How to use imagegen, or one of its commands.\n",
+	 cmdhelp, 0},
+	{"layer", "imagegen layer [-m] [--part BUNDLE SUM] SPEC DESC DEPFILE STORE",
+	 "Write the canonical layer SPEC describes into STORE, its descriptor to\n"
+	 "DESC and the files it read to DEPFILE (from the build cache, when the\n"
+	 "build has one and it has the layer).\n",
+	 cmdlayer, HELPER | MAKEMODE | PART},
+	{"image", "imagegen image [-m] [--part BUNDLE SUM] SPEC IMAGE STORE",
+	 "Write an image's config and manifest blobs; the image file IMAGE records\n"
+	 "them and the layers.\n",
+	 cmdimage, HELPER | MAKEMODE | PART},
+	{"index", "imagegen index [-m] INDEX STORE IMAGE...",
+	 "The image index of an image's platforms; INDEX records it and their image\n"
+	 "files.\n",
+	 cmdindex, HELPER | MAKEMODE},
+	{"layout", "imagegen layout [-m] IMAGE DIR STORE [SBOM...]",
+	 "Make DIR an OCI image layout of IMAGE (an image file or an index file),\n"
+	 "with the SBOM artifacts the records SBOM name.\n",
+	 cmdlayout, HELPER | MAKEMODE},
+	{"archive", "imagegen archive IMAGE TAR STORE",
+	 "Write a docker-archive of an image to TAR (podman load, docker load).\n",
+	 cmdarchive, HELPER},
+	{"pkginfo", "imagegen pkginfo DEB OUT PACKAGE",
+	 "Write what an SBOM says of the Debian package DEB to OUT.\n",
+	 cmdpkginfo, HELPER},
+	{"sbom", "imagegen sbom [-m] [--part BUNDLE SUM] SPEC IMAGE RECORD SPDX STORE",
+	 "Write an image's SPDX document to SPDX and its OCI artifact into STORE,\n"
+	 "which the record RECORD describes.\n",
+	 cmdsbom, HELPER | MAKEMODE | PART},
+	{"report", "imagegen report [-m] [--part BUNDLE SUM] REPORT HTML STORE",
+	 "Write an image's report page to HTML (the report spec REPORT names its\n"
+	 "image files).\n",
+	 cmdreport, HELPER | MAKEMODE | PART},
+	{"base", "imagegen base [-m] oci DIR TAG PLATFORM OUT STORE\n"
+	         "imagegen base [-m] archive FILE PLATFORM OUT STORE\n"
+	         "imagegen base [-m] pull REF@DIGEST PLATFORM OUT STORE",
+	 "Import a base image from an OCI layout, a docker-archive or a registry\n"
+	 "(pinned by digest): its blobs into STORE, verified, its config and layers\n"
+	 "to OUT.\n",
+	 cmdbase, HELPER | MAKEMODE},
+	{"cached", "imagegen cached [-m] SPEC STORE COMMAND...",
+	 "The outputs SPEC names from the build cache, or made by running COMMAND\n"
+	 "(then, with --cache-push, put there).\n",
+	 cmdcached, HELPER | MAKEMODE},
+	{"fetch", "imagegen fetch URL SHA256 SIZE FILE",
+	 "Download URL to FILE, verified by its sha256 and size.\n",
+	 cmdfetch, HELPER},
+};
+
+enum { NCOMMANDS = sizeof(commands) / sizeof(commands[0]) };
+
+static const char about[] =
 	"imagegen reads an image definition (Lua) and writes a ninja build file\n"
 	"whose rules build reproducible OCI images. Then run ninja. With -G make\n"
 	"it writes a makefile to include instead; GNU make can also load\n"
@@ -59,8 +305,6 @@ static const char help[] =
 	"  -o FILE     write the build file to FILE (default build.ninja, or\n"
 	"              images.mk with -G make)\n"
 	"  -G BACKEND  ninja (default) or make (write a makefile to include)\n"
-	"  --help      this text\n"
-	"  --version   print the version\n"
 	"  --compression gzip|zstd|none\n"
 	"              how layers are compressed unless an image says (gzip)\n"
 	"  --locked    fail, naming the command that fixes it, when imagegen.lock\n"
@@ -72,68 +316,16 @@ static const char help[] =
 	"              needs them, verified), and push-NAME mounts layers from it\n"
 	"  --cache-push  upload what this machine makes to the cache (for trusted\n"
 	"              CI only: whoever writes the cache decides what a hit holds)\n"
+	"  -h, --help  this text; imagegen help COMMAND (or COMMAND --help) for one\n"
+	"  -V, --version  print the version\n"
 	"\n"
 	"ninja out/NAME.html (or make) writes an image's report page: its layers\n"
 	"and where each was declared, a clickable size map, its packages with\n"
-	"licence and why, and the bytes later layers waste. Self-contained.\n"
-	"\n"
-	"imagegen diff [--json] [--platform OS/ARCH] A B compares two images: layers,\n"
-	"files (content, mode, owner, link), package versions and config. Exit 0\n"
-	"when they are the same, 1 when they differ, 2 on trouble. --json prints a\n"
-	"canonical JSON document instead of text.\n"
-	"imagegen inspect [--platform OS/ARCH] IMAGE prints one screen about an image.\n"
-	"An IMAGE is an OCI layout (DIR or DIR:TAG), a docker-archive (a file) or a\n"
-	"registry reference (HOST/REPOSITORY[:TAG][@DIGEST]); --platform chooses in\n"
-	"an image of several (default: this machine's).\n"
-	"\n"
-	"imagegen lock DEFINITION.lua resolves every image's Debian packages\n"
-	"and pulled tags again and writes imagegen.lock beside the definition;\n"
-	"builds use only the lock.\n";
-
-/* the rest of --help: the helpers, and the environment */
-static const char helpers[] =
-	"Helpers, run by the generated rules (STORE is the build's blob store):\n"
-	"  layer SPEC DESC DEPFILE STORE   write the canonical layer SPEC describes\n"
-	"                                  into STORE, its descriptor to DESC and\n"
-	"                                  the files it read to DEPFILE\n"
-	"  image SPEC IMAGE STORE          write config and manifest blobs; IMAGE\n"
-	"                                  records them and the layers\n"
-	"  index INDEX STORE IMAGE...      the image index of an image's platforms;\n"
-	"                                  INDEX records it and their image files\n"
-	"  layout IMAGE DIR STORE [SBOM...] make DIR an OCI image layout (IMAGE an\n"
-	"                                  image file or an index file), with the\n"
-	"                                  SBOM artifacts the records name\n"
-	"  pkginfo DEB OUT PACKAGE         what an SBOM says of a Debian package\n"
-	"  sbom SPEC IMAGE RECORD SPDX STORE\n"
-	"                                  the image's SPDX document, and its OCI\n"
-	"                                  artifact, which RECORD describes\n"
-	"  archive IMAGE TAR STORE         write a docker-archive (podman/docker load)\n"
-	"  report REPORT HTML STORE        write an image's report page (the report\n"
-	"                                  spec REPORT names its image file)\n"
-	"  --part BUNDLE SUM (layer, image, sbom, report): the spec is the one of\n"
-	"                                  that path in BUNDLE, which holds the\n"
-	"                                  specs of one image; SUM is the\n"
-	"                                  spec's digest, for ninja to see it change\n"
-	"  fetch URL SHA256 SIZE FILE      download a package to FILE, verified\n"
-	"  push LAYOUT REF                 push an OCI layout's image to a registry\n"
-	"                                  (uploading only the blobs it lacks)\n"
-	"  push --image IMAGE STORE REF [SBOM...]\n"
-	"                                  push an image file from the store (with a\n"
-	"                                  build cache: its layers mounted from there)\n"
-	"  cached SPEC STORE COMMAND...    the spec's outputs from the build cache,\n"
-	"                                  or made by running COMMAND\n"
-	"  base oci|archive|pull ... OUT STORE\n"
-	"                                  import a base image from an OCI layout,\n"
-	"                                  a docker-archive or a registry (pinned by\n"
-	"                                  digest): its blobs into STORE, verified,\n"
-	"                                  its config and layers to OUT\n"
-	"  -m          make mode: an output whose bytes did not change is touched\n"
-	"              (ninja's restat keeps it untouched), changes are reported on\n"
-	"              stdout, and a layer's depfile has an empty rule per input\n";
+	"licence and why, and the bytes later layers waste. Self-contained.\n";
 
 static const char environment[] =
 	"Environment: SOURCE_DATE_EPOCH (timestamps in images, default 0),\n"
-	"IMAGEGEN_CACHE (downloads, default $XDG_CACHE_HOME/imagegen or\n"
+	"IMAGEGEN_CACHE (the download folder, default $XDG_CACHE_HOME/imagegen or\n"
 	"~/.cache/imagegen), IMAGEGEN_INSECURE_REGISTRIES (host:port,... spoken\n"
 	"to over plain http; loopback registries always are), REGISTRY_AUTH_FILE\n"
 	"and DOCKER_CONFIG (registry credentials), IMAGEGEN_THREADS (compression\n"
@@ -147,125 +339,145 @@ static const char environment[] =
 	"IMAGEGEN_CACHE_TIMEOUT (seconds a build cache request may take; default\n"
 	"10: then the build goes on without the cache, after one warning).\n";
 
-static void
-need(int argc, int n)
+static const struct command *
+lookup(const char *name)
 {
-	if (argc != n) {
-		fputs(usage, stderr);
-		exit(2);
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
 	}
+	return NULL;
+}
+
+/* a usage text, each line after "usage: " or as far in */
+static void
+printusage(FILE *f, const char *usage, int first)
+{
+	const char *nl;
+
+	for (; *usage; usage = nl + 1) {
+		nl = strchr(usage, '\n');
+		if (!nl)
+			nl = usage + strlen(usage);
+		fprintf(f, "%s%.*s\n", first ? "usage: " : "       ", (int)(nl - usage), usage);
+		first = 0;
+		if (!*nl)
+			break;
+	}
+}
+
+static void
+overview(void)
+{
+	size_t i;
+
+	printusage(stdout, USAGE_GENERATE, 1);
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (!(commands[i].flags & HELPER))
+			printusage(stdout, commands[i].usage, 0);
+	}
+	printusage(stdout, "imagegen -h | --help | -V | --version", 0);
+	printf("\n%s\nHelpers, run by the generated rules (STORE is the build's blob store):\n", about);
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (commands[i].flags & HELPER)
+			printusage(stdout, commands[i].usage, 0);
+	}
+	printf("  -m: make mode: an output whose bytes did not change is touched (ninja's\n"
+	       "  restat keeps it untouched), and changes are reported on stdout.\n"
+	       "  --part BUNDLE SUM: the spec is the one of that path in BUNDLE, which\n"
+	       "  holds the specs of one image; SUM is its digest, for ninja to see it change.\n"
+	       "\n%s", environment);
+}
+
+static int
+cmdhelp(int argc, char *argv[])
+{
+	const struct command *c;
+
+	if (argc == 0) {
+		overview();
+		return 0;
+	}
+	if (argc != 1)
+		return -1;
+	c = lookup(argv[0]);
+	if (!c) {
+		fprintf(stderr, "%s: unknown command '%s' (see imagegen --help)\n", argv0, argv[0]);
+		return 2;
+	}
+	printusage(stdout, c->usage, 1);
+	printf("\n%s", c->about);
+	return 0;
+}
+
+/* whether a first argument that is no command names a definition: an
+   option of the generator, a .lua file, or anything that exists */
+static int
+isdefinition(const char *arg)
+{
+	struct stat st;
+	size_t n = strlen(arg);
+
+	return arg[0] == '-' || strchr(arg, '/') || (n > 4 && strcmp(arg + n - 4, ".lua") == 0) ||
+	       stat(arg, &st) == 0;
 }
 
 int
 main(int argc, char *argv[])
 {
-	const char *cmd = argc > 1 ? argv[1] : "";
+	const struct command *c;
+	const char *name = argc > 1 ? argv[1] : "";
+	int status;
 
 	/* file names are bytes, handed to libarchive as UTF-8 whatever the user's locale */
 	if (!setlocale(LC_CTYPE, "C.UTF-8"))
 		fatal("the C.UTF-8 locale is missing");
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-		fputs(usage, stdout);
-		fputs("\n", stdout);
-		fputs(help, stdout);
-		fputs("\n", stdout);
-		fputs(helpers, stdout);
-		fputs("\n", stdout);
-		fputs(environment, stdout);
-		return 0;
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		overview();
+		return fflush(stdout) == 0 ? 0 : 1;
 	}
-	if (strcmp(cmd, "--version") == 0) {
+	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
 		puts("imagegen " VERSION);
-		return 0;
+		return fflush(stdout) == 0 ? 0 : 1;
 	}
-	if (strcmp(cmd, "diff") == 0)
-		return diff_main(argc - 2, argv + 2);
-	if (strcmp(cmd, "inspect") == 0)
-		return inspect_main(argc - 2, argv + 2);
-	if (argc > 2 && strcmp(argv[2], "-m") == 0 && strcmp(cmd, "archive") != 0) {
+	c = lookup(name);
+	if (!c && argc > 1 && !isdefinition(name)) {
+		fprintf(stderr, "%s: unknown command '%s' (see imagegen --help)\n", argv0, name);
+		return 2;
+	}
+	if (!c)
+		return cmdlua(argc - 1, argv + 1);
+	argc -= 2;
+	argv += 2;
+	if (argc > 0 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+		printusage(stdout, c->usage, 1);
+		printf("\n%s", c->about);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if ((c->flags & MAKEMODE) && argc > 0 && strcmp(argv[0], "-m") == 0) {
 		makemode = 1;
-		argv[2] = argv[1];
-		argv++;
 		argc--;
+		argv++;
 	}
 	/* a spec that is a part of a bundle: SUM, its digest, is only there for
 	   ninja to see the command change when the part does (rules/ninja.lua) */
-	if (argc > 4 && strcmp(argv[2], "--part") == 0 && (strcmp(cmd, "layer") == 0 || strcmp(cmd, "image") == 0 ||
-	                                                   strcmp(cmd, "sbom") == 0 || strcmp(cmd, "report") == 0)) {
-		specbundle = argv[3];
-		argv[4] = argv[1];
-		argv += 3;
+	if ((c->flags & PART) && argc > 2 && strcmp(argv[0], "--part") == 0) {
+		specbundle = argv[1];
 		argc -= 3;
+		argv += 3;
 	}
-	if (strcmp(cmd, "layer") == 0) {
-		need(argc, 6);
-		layer_build(argv[2], argv[3], argv[4], argv[5]);
-	} else if (strcmp(cmd, "image") == 0) {
-		need(argc, 5);
-		image_build(argv[2], argv[3], argv[4]);
-	} else if (strcmp(cmd, "index") == 0) {
-		if (argc < 5) {
-			fputs(usage, stderr);
-			return 2;
-		}
-		image_index(argv[2], argv[3], argv + 4, argc - 4);
-	} else if (strcmp(cmd, "layout") == 0) {
-		if (argc < 5) {
-			fputs(usage, stderr);
-			return 2;
-		}
-		layout_write(argv[2], argv[3], argv[4], argv + 5, argc - 5);
-	} else if (strcmp(cmd, "pkginfo") == 0) {
-		need(argc, 5);
-		sbom_pkginfo(argv[2], argv[3], argv[4]);
-	} else if (strcmp(cmd, "sbom") == 0) {
-		need(argc, 7);
-		sbom_write(argv[2], argv[3], argv[4], argv[5], argv[6]);
-	} else if (strcmp(cmd, "base") == 0 && argc == 8 && strcmp(argv[2], "oci") == 0) {
-		base_fromlayout(argv[3], argv[4], argv[5], argv[6], argv[7]);
-	} else if (strcmp(cmd, "base") == 0 && argc == 7 && strcmp(argv[2], "archive") == 0) {
-		base_fromarchive(argv[3], argv[5], argv[6]);
-	} else if (strcmp(cmd, "base") == 0 && argc == 7 && strcmp(argv[2], "pull") == 0) {
-		registry_pull(argv[3], argv[4], argv[5], argv[6]);
-	} else if (strcmp(cmd, "base") == 0) {
-		fputs(usage, stderr);
+	/* lock takes its own name back: imagegen.main reads it */
+	if (c->run == cmdlua)
+		status = cmdlua(argc + 1, argv - 1);
+	else
+		status = c->run(argc, argv);
+	if (status < 0) {
+		printusage(stderr, c->usage, 1);
 		return 2;
-	} else if (strcmp(cmd, "push") == 0 && argc >= 6 && strcmp(argv[2], "--image") == 0) {
-		char *record = xasprintf("%s/pushed", downloaddir());
-		registry_pushimage(argv[3], argv[4], argv + 6, argc - 6, argv[5], record);
-		free(record);
-	} else if (strcmp(cmd, "push") == 0) {
-		char *record;
-		need(argc, 4);
-		record = xasprintf("%s/pushed", downloaddir());
-		registry_push(argv[2], argv[3], record);
-		free(record);
-	} else if (strcmp(cmd, "cached") == 0) {
-		if (argc < 5) {
-			fputs(usage, stderr);
-			return 2;
-		}
-		return cache_run(argv[2], argv[3], argv + 4);
-	} else if (strcmp(cmd, "fetch") == 0) {
-		char digest[72], *end;
-		long long size;
-		need(argc, 6);
-		snprintf(digest, sizeof(digest), "sha256:%s", argv[3]);
-		size = strtoll(argv[4], &end, 10);
-		if (!store_validdigest(digest) || *end || size < 0 || end == argv[4])
-			fatal("fetch %s: '%s %s' is not a sha256 and a size", argv[2], argv[3], argv[4]);
-		if (sha256verify(argv[5], argv[3]) != 0)
-			fetch_file(argv[2], argv[5], argv[3], size);
-	} else if (strcmp(cmd, "report") == 0) {
-		need(argc, 5);
-		report_build(argv[2], argv[3], argv[4]);
-	} else if (strcmp(cmd, "archive") == 0) {
-		need(argc, 5);
-		layout_archive(argv[2], argv[3], argv[4]);
-	} else {
-		return host_main("imagegen.main", argc - 1, argv + 1);
 	}
 	if (fflush(stdout) != 0)
 		fatal("write stdout:");
-	return 0;
+	return status;
 }

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "../base/err.h"
-#include "../base/mem.h"
-#include "../image/base.h"
+#include "base/err.h"
+#include "base/mem.h"
+#include "image/base.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
  * realm), and where a Location leads. registry.c is included whole for its
  * static parsers.
  */
-#include "../net/registry.c"
+#include "net/registry.c"
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <lua.h>
 #include <lauxlib.h>
-#include "../debian/debian.h"
+#include "debian/debian.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <archive.h>
 #include <archive_entry.h>
-#include "../base/err.h"
-#include "../base/mem.h"
-#include "../debian/deb.h"
+#include "base/err.h"
+#include "base/mem.h"
+#include "debian/deb.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
  * Neither may raise an error on any input. The host is included whole for
  * its preload of the embedded modules.
  */
-#include "../lua/host.c"
+#include "lua/host.c"
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -12,11 +12,11 @@
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include "../base/err.h"
-#include "../base/mem.h"
-#include "../base/digest.h"
-#include "../read/fstree.h"
-#include "../read/dpkgdb.h"
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/digest.h"
+#include "read/fstree.h"
+#include "read/dpkgdb.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

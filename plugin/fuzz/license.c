@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
-#include "../base/err.h"
-#include "../base/mem.h"
-#include "../debian/license.h"
+#include "base/err.h"
+#include "base/mem.h"
+#include "debian/license.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,8 +5,8 @@
  */
 #include <stdint.h>
 #include <jansson.h>
-#include "../image/base.h"
-#include "../base/oci.h"
+#include "image/base.h"
+#include "base/oci.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,9 +26,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	oci_checkconfig(j, json_array_size(layers), why, sizeof(why));
 	if (oci_checkindex(j, why, sizeof(why)) == 0) {
 		for (i = 0; i < sizeof(platforms) / sizeof(platforms[0]); i++)
-			base_pickplatform(j, platforms[i], "fuzz");
+			oci_pickplatform(j, platforms[i], "fuzz");
 	}
-	base_isindex(json_string_value(json_object_get(j, "mediaType")) ?
+	oci_isindex(json_string_value(json_object_get(j, "mediaType")) ?
 	             json_string_value(json_object_get(j, "mediaType")) : "");
 	json_decref(j);
 	return 0;

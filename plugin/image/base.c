@@ -26,62 +26,12 @@
 #include "base/arc.h"
 #include "base/store.h"
 #include "base/oci.h"
+#include "net/registry.h"
 #include "image/base.h"
 #include <jansson.h>
 
-#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-
 /* the largest manifest.json a docker-archive may have */
 enum { MAXMANIFEST = 4 << 20 };
-
-static const char *
-base_ocimediatype(const char *mt)
-{
-	if (strcmp(mt, "application/vnd.docker.image.rootfs.diff.tar.gzip") == 0)
-		return "application/vnd.oci.image.layer.v1.tar+gzip";
-	if (strcmp(mt, "application/vnd.docker.image.rootfs.diff.tar") == 0)
-		return "application/vnd.oci.image.layer.v1.tar";
-	if (strcmp(mt, "application/vnd.docker.container.image.v1+json") == 0)
-		return "application/vnd.oci.image.config.v1+json";
-	if (strcmp(mt, "application/vnd.docker.distribution.manifest.v2+json") == 0)
-		return "application/vnd.oci.image.manifest.v1+json";
-	return mt;
-}
-
-int
-base_isindex(const char *mt)
-{
-	return strcmp(mt, OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0;
-}
-
-/* the manifest of an index for platform "os/arch[/variant]"; NULL if none */
-json_t *
-base_pickplatform(json_t *index, const char *platform, const char *what)
-{
-	char os[64] = "", arch[64] = "", variant[64] = "";
-	json_t *m, *p;
-	size_t i;
-
-	if (sscanf(platform, "%63[^/]/%63[^/]/%63s", os, arch, variant) < 2)
-		fatal("%s: malformed platform '%s'", what, platform);
-	json_array_foreach(json_object_get(index, "manifests"), i, m) {
-		const char *v;
-		p = json_object_get(m, "platform");
-		if (!p)
-			continue;
-		v = json_string_value(json_object_get(p, "os"));
-		if (!v || strcmp(v, os) != 0)
-			continue;
-		v = json_string_value(json_object_get(p, "architecture"));
-		if (!v || strcmp(v, arch) != 0)
-			continue;
-		v = json_string_value(json_object_get(p, "variant"));
-		if (*variant && (!v || strcmp(v, variant) != 0))
-			continue;
-		return m;
-	}
-	return NULL;
-}
 
 /* copy the regular file src (no symlink, FIFO or device) of size bytes into
    the store as the blob digest, verifying it */
@@ -163,11 +113,11 @@ base_write(const char *out, const char *store, json_t *manifest, const char *dig
 		const char *ld = json_string_value(json_object_get(l, "digest"));
 		if (strstr(mt, "foreign") || strstr(mt, "nondistributable"))
 			fatal("%s: layer %s is non-distributable (%s)", source, ld, mt);
-		if (strcmp(base_ocimediatype(mt), "application/vnd.oci.image.layer.v1.tar") == 0 &&
+		if (strcmp(oci_mediatype(mt), MT_LAYER) == 0 &&
 		    !json_equal(json_object_get(l, "digest"), json_array_get(diffids, i)))
 			fatal("%s: uncompressed layer %s does not match its diff_id", source, ld);
 		if (json_array_append_new(layers, json_pack("{s:s, s:s, s:O, s:O}", "mediaType",
-		    base_ocimediatype(mt), "digest", ld, "size", json_object_get(l, "size"),
+		    oci_mediatype(mt), "digest", ld, "size", json_object_get(l, "size"),
 		    "diffid", json_array_get(diffids, i))) < 0)
 			fatal("%s: malformed layer descriptor", source);
 	}
@@ -220,14 +170,14 @@ base_fromlayout(const char *dir, const char *tag, const char *platform, const ch
 	/* down through image indexes to the manifest for the platform */
 	for (depth = 0;; depth++) {
 		copyblob(store, dir, desc, source);
-		if (!base_isindex(json_string_value(json_object_get(desc, "mediaType"))))
+		if (!oci_isindex(json_string_value(json_object_get(desc, "mediaType"))))
 			break;
 		if (depth == 8)
 			fatal("%s: image indexes nested more than 8 deep", source);
 		sub = base_readblob(store, json_string_value(json_object_get(desc, "digest")));
 		if (oci_checkindex(sub, why, sizeof(why)) < 0)
 			fatal("%s: %s", source, why);
-		m = base_pickplatform(sub, platform, source);
+		m = oci_pickplatform(sub, platform, source);
 		if (!m)
 			fatal("%s: no image for platform %s", source, platform);
 		json_decref(desc);
@@ -387,12 +337,12 @@ base_archivemanifest(const char *file, const char *store, const char *source)
 			fatal("%s: manifest.json's Layers[%zu] is not a file of the archive", source, i);
 		d = json_string_value(json_object_get(m, "digest"));
 		if (json_array_append_new(layers, json_pack("{s:s, s:s, s:O}", "mediaType",
-		    gzipped(store, d) ? "application/vnd.oci.image.layer.v1.tar+gzip" :
-		    "application/vnd.oci.image.layer.v1.tar", "digest", d, "size", json_object_get(m, "size"))) < 0)
+		    gzipped(store, d) ? MT_LAYER_GZIP :
+		    MT_LAYER, "digest", d, "size", json_object_get(m, "size"))) < 0)
 			fatal("out of memory");
 	}
 	manifest = json_pack("{s:i, s:{s:s, s:s, s:O}, s:o}", "schemaVersion", 2, "config", "mediaType",
-	                     "application/vnd.oci.image.config.v1+json", "digest",
+	                     MT_CONFIG, "digest",
 	                     json_string_value(json_object_get(cfg, "digest")), "size",
 	                     json_object_get(cfg, "size"), "layers", layers);
 	if (!manifest)
@@ -411,4 +361,15 @@ base_fromarchive(const char *file, const char *out, const char *store)
 	base_write(out, store, manifest, NULL, source);
 	json_decref(manifest);
 	free(source);
+}
+
+void
+base_frompull(const char *ref, const char *platform, const char *out, const char *store)
+{
+	char *what = xasprintf("pull %s", ref), digest[72];
+	json_t *manifest = registry_pull(ref, platform, store, what, digest);
+
+	base_write(out, store, manifest, digest, what);
+	json_decref(manifest);
+	free(what);
 }

@@ -2,10 +2,6 @@
 
 struct json_t;
 
-/* whether a media type is an index (OCI) or manifest list (Docker) */
-int base_isindex(const char *mt);
-/* the descriptor in an index for platform "os/arch[/variant]", or NULL */
-struct json_t *base_pickplatform(struct json_t *index, const char *platform, const char *what);
 /* write the base file for a manifest (of digest, or NULL) whose config and layers are in the store */
 void base_write(const char *out, const char *store, struct json_t *manifest, const char *digest,
                 const char *source);
@@ -17,3 +13,5 @@ void base_fromlayout(const char *dir, const char *tag, const char *platform, con
 struct json_t *base_archivemanifest(const char *file, const char *store, const char *source);
 /* import the one image of a docker-archive */
 void base_fromarchive(const char *file, const char *out, const char *store);
+/* import the image ref (pinned by digest) names for platform from its registry */
+void base_frompull(const char *ref, const char *platform, const char *out, const char *store);

@@ -45,11 +45,8 @@
 #include "base/json.h"
 #include "base/spec.h"
 #include "base/store.h"
+#include "base/oci.h"
 #include "image/image.h"
-
-#define MT_CONFIG "application/vnd.oci.image.config.v1+json"
-#define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define MT_INDEX "application/vnd.oci.image.index.v1+json"
 
 static json_t *
 need(json_t *o, const char *key, const char *path)

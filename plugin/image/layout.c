@@ -32,11 +32,10 @@
 #include "base/json.h"
 #include "base/arc.h"
 #include "base/store.h"
-#include "cache/cache.h"
+#include "base/oci.h"
 #include "image/layout.h"
 #include <jansson.h>
 
-#define MT_INDEX "application/vnd.oci.image.index.v1+json"
 #define LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
 
 /* the image's blobs in order: config, layers, manifest (borrowed digests) */
@@ -254,7 +253,6 @@ layout_write(const char *image, const char *dir, const char *store, char *const 
 	char *blobdir, *path, *index;
 	size_t i;
 
-	cache_ready(image, store);
 	img = loadimage(image, recs, &b);
 	blobdir = xasprintf("%s/blobs/sha256", dir);
 	if (mkdirs(blobdir) < 0)
@@ -341,7 +339,6 @@ layout_archive(const char *image, const char *tar, const char *store)
 	char *tmp, *manifest, *repotag;
 	size_t i;
 
-	cache_ready(image, store);
 	img = loadimage(image, NULL, &b);
 	epoch = json_integer_value(json_object_get(img, "epoch"));
 	if (json_object_get(img, "index"))

@@ -44,17 +44,13 @@
 #include "base/spec.h"
 #include "base/arc.h"
 #include "base/store.h"
+#include "base/oci.h"
 #include "debian/deb.h"
 #include "debian/license.h"
 #include "layer/nodes.h"
-#include "cache/cache.h"
 #include "image/sbom.h"
 #include <jansson.h>
 #include <nettle/sha1.h>
-
-#define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define MT_EMPTY "application/vnd.oci.empty.v1+json"
-#define MT_SPDX "application/spdx+json"
 
 enum {
 	/* the most of a copyright file read */
@@ -518,8 +514,6 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 
 	if (!packages || !files || !rels || !refs || !ids || !extracted)
 		fatal("out of memory");
-	/* the layers it reads, from the build cache where this build took an entry's word for them */
-	cache_ready(imagepath, store);
 	spec = readspec(specpath);
 	img = readjson(imagepath);
 	platform = str(spec, "platform", specpath);

@@ -55,7 +55,6 @@
 #include "layer/nodes.h"
 #include "layer/pkglayer.h"
 #include "layer/system.h"
-#include "cache/cache.h"
 #include "layer/layer.h"
 #include <jansson.h>
 
@@ -650,116 +649,153 @@ layer_describe(const char *descpath, int comp, int level, const char *digest, lo
 	json_decref(desc);
 }
 
-/* the depfile, as the walk of the layer's entries found it */
-static void
-writedeps(struct layer *l, const char *deppath)
+/* what the spec's entries are: no packages, packages alone (their key in
+   key), or both */
+static enum layerkind
+kindof(json_t *spec, char key[65])
 {
+	json_t *entries = json_object_get(spec, "entries"), *e;
+	const char *type;
+	size_t i, debs = 0;
+
+	json_array_foreach(entries, i, e) {
+		type = json_string_value(json_object_get(e, "type"));
+		debs += type && strcmp(type, "deb") == 0;
+	}
+	if (debs == 0)
+		return LAYER_FILES;
+	return debs == json_array_size(entries) && pkglayer_key(spec, key) == 0 ? LAYER_PACKAGES : LAYER_MIXED;
+}
+
+struct layerbuild *
+layer_open(const char *specpath, const char *descpath, const char *deppath, const char *store)
+{
+	struct layerbuild *b = xcalloc(1, sizeof(*b));
+	const char *compname;
+
+	b->spec = readspec(specpath);
+	b->name = specstr(b->spec, "name", specpath);
+	b->specpath = specpath;
+	b->descpath = descpath;
+	b->deppath = deppath;
+	b->store = store;
+	compname = specstr(b->spec, "compression", b->name);
+	if (strcmp(compname, "gzip") == 0)
+		b->comp = COMPRESS_GZIP;
+	else if (strcmp(compname, "zstd") == 0)
+		b->comp = COMPRESS_ZSTD;
+	else if (strcmp(compname, "none") == 0)
+		b->comp = COMPRESS_NONE;
+	else
+		fatal("%s: unknown compression '%s'", b->name, compname);
+	if (!json_is_integer(json_object_get(b->spec, "level")) || !json_is_integer(json_object_get(b->spec, "epoch")))
+		fatal("%s: spec: no compression level or epoch", specpath);
+	b->level = (int)specint(b->spec, "level", 0);
+	b->epoch = specint(b->spec, "epoch", 0);
+	if (!json_is_array(json_object_get(b->spec, "entries")))
+		fatal("%s: spec has no entries", specpath);
+	b->kind = kindof(b->spec, b->key);
+	b->l = xcalloc(1, sizeof(*b->l));
+	b->l->name = b->name;
+	b->l->epoch = b->epoch;
+	b->l->store = store;
+	b->l->spool = -1;
+	b->l->make = makemode;
+	if (makemode) {
+		printf("  LAYER   %s\n", b->name);
+		fflush(stdout);
+	}
+	return b;
+}
+
+int
+layer_takekept(struct layerbuild *b)
+{
+	return b->kind == LAYER_PACKAGES && pkglayer_take(b->spec, b->key, b->descpath, b->deppath, b->store);
+}
+
+void
+layer_collect(struct layerbuild *b)
+{
+	json_t *entries = json_object_get(b->spec, "entries");
+	size_t i;
+
+	bufprintf(&b->l->deps, "%s:", b->descpath);
+	for (i = 0; i < json_array_size(entries); i++)
+		addentry(b->l, json_array_get(entries, i));
+	canonicalise(b->l);
+}
+
+void
+layer_diffid(struct layerbuild *b, char diffid[72])
+{
+	struct sha256 *hash = sha256new();
+
+	writetar(b->l, NULL, hash, b->epoch);
+	memcpy(diffid, "sha256:", 7);
+	sha256done(hash, diffid + 7);
+}
+
+void
+layer_writedeps(struct layerbuild *b)
+{
+	struct layer *l = b->l;
+
 	bufstr(&l->deps, "\n");
 	if (l->make)
 		bufadd(&l->deps, l->phony.data, l->phony.len);
-	xreplacefile(deppath, l->deps.data, l->deps.len);
+	xreplacefile(b->deppath, l->deps.data, l->deps.len);
+}
+
+void
+layer_write(struct layerbuild *b)
+{
+	struct sinkresult r;
+	struct sink *s;
+	char *tmp;
+	int fd;
+
+	fd = store_tmp(b->store, &tmp);
+	removeonfatal(tmp);
+	s = sink_open(fd, (enum compression)b->comp, b->level);
+	writetar(b->l, s, NULL, b->epoch);
+	if (sink_close(s, &r) < 0 || close(fd) < 0) {
+		unlink(tmp);
+		fatal("%s: write layer %s:", b->name, tmp);
+	}
+	store_commit(b->store, tmp, r.digest);
+	removeonfatal(NULL);
+	free(tmp);
+
+	/* the packages' dpkg sidecar, before the descriptor that stands for both */
+	if (b->l->dpkg.len > 0) {
+		char *side = system_sidecar(b->descpath);
+		updatefile(side, b->l->dpkg.data, b->l->dpkg.len);
+		free(side);
+	}
+	layer_writedeps(b);
+	layer_describe(b->descpath, b->comp, b->level, r.digest, r.size, r.diffid);
+	if (b->kind == LAYER_PACKAGES)
+		pkglayer_keep(b->spec, b->key, b->descpath, b->store, r.digest);
+}
+
+void
+layer_close(struct layerbuild *b)
+{
+	json_decref(b->spec);
+	freelayer(b->l);
+	free(b->l);
+	free(b);
 }
 
 void
 layer_build(const char *specpath, const char *descpath, const char *deppath, const char *store)
 {
-	struct layer l = {0};
-	struct cachelayer c = {0};
-	struct sinkresult r;
-	struct sink *s;
-	json_t *spec, *entries;
-	enum compression comp;
-	const char *compname;
-	struct sha256 *hash;
-	char *tmp;
-	long long epoch;
-	size_t i;
-	int fd, level, kind;
+	struct layerbuild *b = layer_open(specpath, descpath, deppath, store);
 
-	spec = readspec(specpath);
-	l.name = specstr(spec, "name", specpath);
-	compname = specstr(spec, "compression", l.name);
-	if (strcmp(compname, "gzip") == 0)
-		comp = COMPRESS_GZIP;
-	else if (strcmp(compname, "zstd") == 0)
-		comp = COMPRESS_ZSTD;
-	else if (strcmp(compname, "none") == 0)
-		comp = COMPRESS_NONE;
-	else
-		fatal("%s: unknown compression '%s'", l.name, compname);
-	if (!json_is_integer(json_object_get(spec, "level")) || !json_is_integer(json_object_get(spec, "epoch")))
-		fatal("%s: spec: no compression level or epoch", specpath);
-	level = (int)specint(spec, "level", 0);
-	epoch = specint(spec, "epoch", 0);
-	l.epoch = epoch;
-	l.store = store;
-	l.spool = -1;
-	entries = json_object_get(spec, "entries");
-	if (!json_is_array(entries))
-		fatal("%s: spec has no entries", specpath);
-
-	l.make = makemode;
-	if (makemode) {
-		printf("  LAYER   %s\n", l.name);
-		fflush(stdout);
+	if (!layer_takekept(b)) {
+		layer_collect(b);
+		layer_write(b);
 	}
-	c.spec = spec;
-	c.name = l.name;
-	c.specpath = specpath;
-	c.descpath = descpath;
-	c.deppath = deppath;
-	c.store = store;
-	c.comp = (int)comp;
-	c.level = level;
-	kind = cache_layerkind(&c);
-	if (pkglayer_fromcache(spec, descpath, deppath, store)) {
-		if (kind == CACHE_BYSPEC)
-			cache_layerput(&c);
-		goto done;
-	}
-	/* a layer of packages alone from the build cache: known by its spec, the .debs never read */
-	if (kind == CACHE_BYSPEC && cache_layerget(&c))
-		goto done;
-	bufprintf(&l.deps, "%s:", descpath);
-	for (i = 0; i < json_array_size(entries); i++)
-		addentry(&l, json_array_get(entries, i));
-	canonicalise(&l);
-	/* any other layer: known by its tar, hashed without compressing it */
-	if (kind == CACHE_BYTAR) {
-		hash = sha256new();
-		writetar(&l, NULL, hash, epoch);
-		memcpy(c.diffid, "sha256:", 7);
-		sha256done(hash, c.diffid + 7);
-		if (cache_layerget(&c)) {
-			writedeps(&l, deppath);
-			goto done;
-		}
-	}
-
-	fd = store_tmp(store, &tmp);
-	removeonfatal(tmp);
-	s = sink_open(fd, comp, level);
-	writetar(&l, s, NULL, epoch);
-	if (sink_close(s, &r) < 0 || close(fd) < 0) {
-		unlink(tmp);
-		fatal("%s: write layer %s:", l.name, tmp);
-	}
-	store_commit(store, tmp, r.digest);
-	removeonfatal(NULL);
-	free(tmp);
-
-	/* the packages' dpkg sidecar, before the descriptor that stands for both */
-	if (l.dpkg.len > 0) {
-		char *side = system_sidecar(descpath);
-		updatefile(side, l.dpkg.data, l.dpkg.len);
-		free(side);
-	}
-	writedeps(&l, deppath);
-	layer_describe(descpath, (int)comp, level, r.digest, r.size, r.diffid);
-	pkglayer_tocache(spec, descpath, store, r.digest);
-	if (kind != CACHE_NONE)
-		cache_layerput(&c);
-done:
-	json_decref(spec);
-	freelayer(&l);
+	layer_close(b);
 }

@@ -443,34 +443,34 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 }
 
 /*
- * The layer cache. A layer of packages alone is the same bytes for the same
+ * Kept layers. A layer of packages alone is the same bytes for the same
  * packages, epoch, compression and /usr layout, whichever build folder makes
- * it, so each is kept in the download cache and a new build folder takes it
+ * it, so each is kept in the download folder and a new build folder takes it
  * from there: the spec's "layercache" ($IMAGEGEN_CACHE/layer when the build
  * file was written) holds KEY.json (the descriptor), KEY.dpkg (its sidecar)
  * and sha256/HEX (the blob, verified before it is used). KEY is the sha256 of
- * what the bytes depend on, with the layer format's version.
+ * what the bytes depend on, with the layer format's version (the words are
+ * from when kept layers were called the layer cache: other words would make
+ * every kept layer again).
  */
-#define CACHEFORMAT "imagegen layer cache 1 " VERSION
+#define KEYFORMAT "imagegen layer cache 1 " VERSION
 
-/* the cache key of a spec, or NULL when it is not packages alone */
-static char *
-cachekey(json_t *spec)
+int
+pkglayer_key(json_t *spec, char key[65])
 {
 	json_t *entries = json_object_get(spec, "entries"), *e;
 	struct buf b = {0};
 	const char *type;
-	char hex[65];
 	size_t i;
 
-	bufprintf(&b, "%s\n%s %lld %lld\n", CACHEFORMAT,
+	bufprintf(&b, "%s\n%s %lld %lld\n", KEYFORMAT,
 	          json_string_value(json_object_get(spec, "compression")),
 	          specint(spec, "level", -1), specint(spec, "epoch", -1));
 	json_array_foreach(entries, i, e) {
 		type = json_string_value(json_object_get(e, "type"));
 		if (!type || strcmp(type, "deb") != 0 || !json_is_string(json_object_get(e, "sha256"))) {
 			free(b.data);
-			return NULL;
+			return -1;
 		}
 		bufprintf(&b, "%s %s %d\n", json_string_value(json_object_get(e, "sha256")),
 		          json_string_value(json_object_get(e, "package")),
@@ -478,11 +478,11 @@ cachekey(json_t *spec)
 	}
 	if (i == 0) {
 		free(b.data);
-		return NULL;
+		return -1;
 	}
-	sha256hex(b.data, b.len, hex);
+	sha256hex(b.data, b.len, key);
 	free(b.data);
-	return xstrdup(hex);
+	return 0;
 }
 
 /* the blob digest names, from the store from into the store to: a hard link,
@@ -522,18 +522,16 @@ done:
 }
 
 int
-pkglayer_fromcache(json_t *spec, const char *descpath, const char *deppath, const char *store)
+pkglayer_take(json_t *spec, const char *key, const char *descpath, const char *deppath, const char *store)
 {
-	char *key = cachekey(spec), *dir, *path, *hex;
+	char *dir, *path, *hex;
 	struct buf desc = {0}, side = {0}, dep = {0};
 	const char *digest;
 	json_t *d = NULL;
 	int ret = 0;
 
-	if (!key || !json_is_string(json_object_get(spec, "layercache"))) {
-		free(key);
+	if (!json_is_string(json_object_get(spec, "layercache")))
 		return 0;
-	}
 	dir = xstrdup(json_string_value(json_object_get(spec, "layercache")));
 	path = xasprintf("%s/%s.json", dir, key);
 	if (readall(path, &desc) < 0 || !(d = json_loadb(desc.data, desc.len, 0, NULL)))
@@ -566,23 +564,20 @@ out:
 	free(dep.data);
 	free(path);
 	free(dir);
-	free(key);
 	return ret;
 }
 
 void
-pkglayer_tocache(json_t *spec, const char *descpath, const char *store, const char *digest)
+pkglayer_keep(json_t *spec, const char *key, const char *descpath, const char *store, const char *digest)
 {
-	char *key = cachekey(spec), *dir, *path, *sidepath;
+	char *dir, *path, *sidepath;
 	struct buf b = {0};
 
-	if (!key || !json_is_string(json_object_get(spec, "layercache"))) {
-		free(key);
+	if (!json_is_string(json_object_get(spec, "layercache")))
 		return;
-	}
 	dir = xstrdup(json_string_value(json_object_get(spec, "layercache")));
 	sidepath = system_sidecar(descpath);
-	/* a cache that cannot be written is no error: the next build makes the layer again */
+	/* a folder that cannot be written is no error: the next build makes the layer again */
 	if (mkdirs(dir) == 0 && blobcopy(store, dir, digest) == 0 && readall(sidepath, &b) == 0) {
 		path = xasprintf("%s/%s.dpkg", dir, key);
 		replacefile(path, b.data, b.len);
@@ -597,5 +592,4 @@ pkglayer_tocache(json_t *spec, const char *descpath, const char *store, const ch
 	free(b.data);
 	free(sidepath);
 	free(dir);
-	free(key);
 }

@@ -9,8 +9,14 @@ void pkglayer_deb(struct layer *l, struct json_t *e, const char *ctx);
 char *pkglayer_usrpath(const char *path);
 /* the top folders merged /usr links into /usr, ended by NULL */
 const char *const *pkglayer_usrdirs(void);
-/* a layer of packages alone from the layer cache: its blob into store, its
-   descriptor, sidecar and depfile written; 0 when the cache has none */
-int pkglayer_fromcache(struct json_t *spec, const char *descpath, const char *deppath, const char *store);
-/* keep a layer of packages alone that was just written in the layer cache */
-void pkglayer_tocache(struct json_t *spec, const char *descpath, const char *store, const char *digest);
+/* the key of a layer spec of packages alone, what decides its bytes (their
+   sha256s, the epoch, compression and /usr layout), in key: 0; -1 for any
+   other layer */
+int pkglayer_key(struct json_t *spec, char key[65]);
+/* the kept layer of key (in the download folder the spec names): its blob
+   into store, its descriptor, sidecar and depfile written: 1; 0 when none */
+int pkglayer_take(struct json_t *spec, const char *key, const char *descpath, const char *deppath,
+                  const char *store);
+/* keep a layer of packages alone that was just written (blob digest) */
+void pkglayer_keep(struct json_t *spec, const char *key, const char *descpath, const char *store,
+                   const char *digest);

@@ -28,6 +28,7 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/digest.h"
+#include "base/oci.h"
 #include "layer/sink.h"
 
 enum {
@@ -83,13 +84,13 @@ sink_mediatype(enum compression comp)
 {
 	switch (comp) {
 	case COMPRESS_GZIP:
-		return "application/vnd.oci.image.layer.v1.tar+gzip";
+		return MT_LAYER_GZIP;
 	case COMPRESS_ZSTD:
-		return "application/vnd.oci.image.layer.v1.tar+zstd";
+		return MT_LAYER_ZSTD;
 	case COMPRESS_NONE:
 		break;
 	}
-	return "application/vnd.oci.image.layer.v1.tar";
+	return MT_LAYER;
 }
 
 char *

@@ -224,10 +224,12 @@ arenaalloc(void *ud, void *ptr, size_t osize, size_t nsize)
 static int
 panic(lua_State *L)
 {
+	fatalhook = NULL;
 	fatal("Lua: %s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "unprotected error");
 }
 
-/* IMAGEGEN_EVAL_MEMORY: the MiB the interpreter may take (default 4096) */
+/* IMAGEGEN_EVAL_MEMORY: the bytes the interpreter may take (default 4096
+   MiB); 0, after one line, when it is no number of MiB */
 static size_t
 memorylimit(void)
 {
@@ -238,8 +240,10 @@ memorylimit(void)
 	if (!e || !*e)
 		return (size_t)4096 << 20;
 	n = strtoll(e, &end, 10);
-	if (*end || n < 1 || n > (1LL << 30))
-		fatal("IMAGEGEN_EVAL_MEMORY='%s' is not a number of MiB", e);
+	if (*end || n < 1 || n > (1LL << 30)) {
+		warn("IMAGEGEN_EVAL_MEMORY='%s' is not a number of MiB", e);
+		return 0;
+	}
 	return (size_t)n << 20;
 }
 
@@ -260,20 +264,35 @@ host_run(const char *module, int argc, char *argv[], char **text)
 static lua_State *volatile ending;
 static struct arena endarena;
 
+/* the interpreter that is running, which a fatal error in a native raises in */
+static lua_State *running;
+
+static void
+raisefatal(const char *msg)
+{
+	lua_pushstring(running, msg);  /* the error, as fatal would have said it */
+	lua_error(running);
+}
+
 static int
 call(const char *module, int argc, char *argv[], struct buf *text, int closing)
 {
 	struct arena closed = {0}, *arena = closing ? &closed : &endarena;
-	lua_State *L;
+	lua_State *L, *outer = running;
+	void (*outerhook)(const char *) = fatalhook;
 	int i, ret;
 
-	arena->limit = memorylimit();
+	if ((arena->limit = memorylimit()) == 0)
+		return 1;
 	L = lua_newstate(arenaalloc, arena);
 	if (!L)
 		fatal("out of memory");
 	lua_atpanic(L, panic);
 	luaL_openlibs(L);
 	preload(L);
+	/* from here a fatal error of a native is a Lua error */
+	running = L;
+	fatalhook = raisefatal;
 	lua_pushcfunction(L, handler);
 	lua_getglobal(L, "require");
 	lua_pushstring(L, module);
@@ -307,6 +326,8 @@ err:
 		fprintf(stderr, "%s: %s\n", argv0, lua_tostring(L, -1));
 	ret = 1;
 done:
+	running = outer;
+	fatalhook = outerhook;
 	if (closing) {
 		lua_close(L);
 		poolfree(arena);

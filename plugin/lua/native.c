@@ -415,6 +415,14 @@ l_jsonencode(lua_State *L)
 	return 1;
 }
 
+/* native.usage() -> the usage of writing the build file and of lock, a line a form */
+static int
+l_usage(lua_State *L)
+{
+	lua_pushliteral(L, USAGE_GENERATE "\n" USAGE_LOCK);
+	return 1;
+}
+
 /* native.downloaddir() -> the download folder ($IMAGEGEN_CACHE) */
 static int
 l_downloaddir(lua_State *L)
@@ -742,6 +750,7 @@ static const luaL_Reg natives[] = {
 	{"jsondecode", l_jsondecode},
 	{"jsonencode", l_jsonencode},
 	{"downloaddir", l_downloaddir},
+	{"usage", l_usage},
 	{"exe", l_exe},
 	{"sourcedate", l_sourcedate},
 	{"arch", l_arch},

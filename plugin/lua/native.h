@@ -1,5 +1,12 @@
 /* native: the Lua module "imagegen.native", imagegen's own modules' way to the system */
 
+/* the usage of the commands the Lua side runs (imagegen.main), for both
+   sides: writing the build file, and lock (a wrapped line goes on under
+   "[-G") */
+#define USAGE_GENERATE "imagegen [-G ninja|make] [-o FILE] [--locked] [--compression gzip|zstd|none]\n" \
+                       "         [--cache HOST/REPOSITORY [--cache-push]] DEFINITION.lua"
+#define USAGE_LOCK "imagegen lock DEFINITION.lua"
+
 struct lua_State;
 
 /* push the module table (a lua_CFunction for package.preload) */

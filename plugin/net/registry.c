@@ -22,6 +22,7 @@
  * after it), with shorter limits.
  */
 #include <stdarg.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,19 +31,16 @@
 #include <jansson.h>
 #include "base/err.h"
 #include "base/mem.h"
+#include "base/file.h"
 #include "base/digest.h"
 #include "base/store.h"
 #include "base/oci.h"
 #include "net/http.h"
 #include "net/auth.h"
 #include "net/regclient.h"
-#include "image/base.h"
 #include "net/registry.h"
 
-#define ACCEPT_MANIFESTS "Accept: application/vnd.oci.image.index.v1+json, " \
-	"application/vnd.oci.image.manifest.v1+json, " \
-	"application/vnd.docker.distribution.manifest.list.v2+json, " \
-	"application/vnd.docker.distribution.manifest.v2+json"
+#define ACCEPT_MANIFESTS "Accept: " MT_INDEX ", " MT_MANIFEST ", " MT_DOCKER_LIST ", " MT_DOCKER_MANIFEST
 
 int
 reg_fail(struct client *cl, const char *fmt, ...)
@@ -509,7 +507,7 @@ pull(struct client *cl, const char *platform, const char *store, char digest[72]
 		mt = json_string_value(json_object_get(m, "mediaType"));
 		if (!mt)
 			mt = res.ctype ? res.ctype : "";
-		if (!base_isindex(mt) && !json_object_get(m, "manifests"))
+		if (!oci_isindex(mt) && !json_object_get(m, "manifests"))
 			break;
 		if (oci_checkindex(m, why, sizeof(why)) < 0) {
 			reg_fail(cl, "%s", why);
@@ -519,7 +517,7 @@ pull(struct client *cl, const char *platform, const char *store, char digest[72]
 			reg_fail(cl, "image indexes nested more than 8 deep");
 			goto err;
 		}
-		pick = base_pickplatform(m, platform, cl->what);
+		pick = oci_pickplatform(m, platform, cl->what);
 		if (!pick) {
 			reg_fail(cl, "no image for platform %s in its index", platform);
 			goto err;
@@ -547,19 +545,16 @@ err:
 	return NULL;
 }
 
-void
-registry_pull(const char *ref, const char *platform, const char *out, const char *store)
+json_t *
+registry_pull(const char *ref, const char *platform, const char *store, const char *what, char digest[72])
 {
 	struct client cl;
-	char *what = xasprintf("pull %s", ref), digest[72];
 	json_t *m = NULL;
 
 	if (reg_init(&cl, ref, what, "pull") < 0 || !(m = pull(&cl, platform, store, digest)))
 		fatal("%s", cl.err);
-	base_write(out, store, m, digest, what);
-	json_decref(m);
 	reg_free(&cl);
-	free(what);
+	return m;
 }
 
 int
@@ -641,7 +636,7 @@ registry_err(struct client *cl)
 int
 registry_gettag(struct client *cl, const char *tag, struct buf *body)
 {
-	static const char *const accept[] = {"Accept: " OCI_MANIFEST, NULL};
+	static const char *const accept[] = {"Accept: " MT_MANIFEST, NULL};
 	struct httpreq req = {0};
 	struct httpres res;
 	char *url = reg_apiurl(cl, "%s/manifests/%s", tag);
@@ -673,5 +668,173 @@ registry_getblob(struct client *cl, const char *store, const char *digest, long 
 		fatal("out of memory");
 	ret = getblob(cl, store, desc);
 	json_decref(desc);
+	return ret;
+}
+
+/* the repositories of this registry the build pushed a blob to: "host digest repo" lines */
+static char *
+mountfrom(const char *record, const char *host, const char *digest, const char *repo)
+{
+	struct buf b = {0};
+	char *line, *save = NULL, *found = NULL;
+	size_t hn = strlen(host), dn = strlen(digest);
+
+	if (!record || readall(record, &b) < 0 || !b.data) {
+		free(b.data);
+		return NULL;
+	}
+	for (line = strtok_r(b.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, host, hn) == 0 && line[hn] == ' ' && strncmp(line + hn + 1, digest, dn) == 0 &&
+		    line[hn + 1 + dn] == ' ' && strcmp(line + hn + dn + 2, repo) != 0) {
+			found = xstrdup(line + hn + dn + 2);
+			break;
+		}
+	}
+	free(b.data);
+	return found;
+}
+
+static void
+remember(const char *record, const char *host, const char *digest, const char *repo)
+{
+	char *line;
+	int fd;
+
+	if (!record)
+		return;
+	if (mkparent(record) < 0)
+		return;
+	fd = open(record, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd < 0)
+		return;
+	line = xasprintf("%s %s %s\n", host, digest, repo);
+	if (write(fd, line, strlen(line)) < 0)
+		warn("write %s:", record);
+	close(fd);
+	free(line);
+}
+
+/* a request without a body to url (freed here), its answer in res */
+static int
+bare(struct client *cl, const char *method, char *url, struct httpres *res, const char *doing)
+{
+	struct httpreq req = {0};
+	int ret;
+
+	req.method = method;
+	req.url = url;
+	ret = reg_request(cl, &req, res, doing);
+	free(url);
+	return ret;
+}
+
+int
+registry_putblob(struct client *cl, const char *store, const char *digest, long long size, const char *record,
+                 const struct blobfrom *from)
+{
+	static const char *const octets[] = {"Content-Type: application/octet-stream", NULL};
+	struct httpreq req = {0};
+	struct httpres res;
+	char *doing, *mount, *up = NULL, *file = NULL;
+	/* how the registry came to have the blob, once it has it (REG_*) */
+	int ret, had = -1;
+
+	http_init(&res);
+	doing = xasprintf("blob %s", digest);
+	ret = bare(cl, "HEAD", reg_apiurl(cl, "%s/blobs/%s", digest), &res, doing);
+	if (ret < 0)
+		goto done;
+	if (res.status == 200) {
+		had = REG_PRESENT;
+		goto done;
+	}
+	mount = mountfrom(record, cl->r.host, digest, cl->r.repo);
+	/* a blob of the build cache's, on this registry: mounted from there, never downloaded */
+	if (!mount && from && from->mount)
+		mount = from->mount(store, cl->r.host, digest, cl->r.repo);
+	if (mount) {
+		char *q = xasprintf("mount=%s&from=%s", digest, mount);
+		ret = bare(cl, "POST", reg_apiurl(cl, "%s/blobs/uploads/?%s", q), &res, doing);
+		free(q);
+		free(mount);
+		if (ret < 0)
+			goto done;
+		if (res.status == 201) {
+			had = REG_MOUNTED;
+			goto done;
+		}
+	}
+	if (res.status != 202) {
+		ret = bare(cl, "POST", reg_apiurl(cl, "%s/blobs/uploads/%s", ""), &res, doing);
+		if (ret < 0)
+			goto done;
+	}
+	if (res.status != 202 || !res.location) {
+		ret = reg_refused(cl, res.status, doing);
+		goto done;
+	}
+	up = reg_uploadurl(cl, res.location, digest);
+	if (strcmp(cl->r.scheme, "https") == 0 && strncmp(up, "https://", 8) != 0) {
+		ret = reg_fail(cl, "%s: the registry %s sends the upload to %.200s, not https: refused", doing,
+		            cl->r.host, up);
+		goto done;
+	}
+	/* a blob this machine took a cache entry's word for: its bytes now */
+	if (from && from->fill && from->fill(store, digest) < 0) {
+		ret = reg_fail(cl, "%s: the store has no such blob", doing);
+		goto done;
+	}
+	file = store_path(store, digest);
+	req.method = "PUT";
+	req.url = up;
+	req.headers = octets;
+	req.bodyfile = file;
+	req.bodylen = size;
+	ret = reg_request(cl, &req, &res, doing);
+	if (ret == 0 && res.status != 201)
+		ret = reg_refused(cl, res.status, doing);
+	if (ret == 0)
+		had = REG_UPLOADED;
+done:
+	if (had >= 0)
+		remember(record, cl->r.host, digest, cl->r.repo);
+	http_free(&res);
+	free(file);
+	free(up);
+	free(doing);
+	return ret < 0 || had < 0 ? -1 : had;
+}
+
+int
+registry_putmanifest(struct client *cl, const char *data, size_t len, const char *mt, const char *reference,
+                     int *indexed)
+{
+	struct httpreq req = {0};
+	struct httpres res;
+	const char *headers[2] = {NULL, NULL};
+	char *url = reg_apiurl(cl, "%s/manifests/%s", reference), *ctype = xasprintf("Content-Type: %s", mt);
+	int ret = -1;
+
+	http_init(&res);
+	headers[0] = ctype;
+	req.method = "PUT";
+	req.url = url;
+	req.headers = headers;
+	req.body = data;
+	req.bodylen = (long long)len;
+	if (reg_request(cl, &req, &res, "put the manifest") == 0) {
+		if (res.status == 201 || res.status == 200)
+			ret = 0;
+		if (indexed)
+			*indexed = res.subject != NULL;
+		else if (res.status == 400 && res.body.data)
+			reg_fail(cl, "put the manifest: 400: the registry %s says it is invalid: %.200s", cl->r.host,
+			      res.body.data);
+		else
+			reg_refused(cl, res.status, "put the manifest");
+	}
+	http_free(&res);
+	free(ctype);
+	free(url);
 	return ret;
 }

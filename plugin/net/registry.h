@@ -2,20 +2,18 @@
 
 struct buf;
 struct client;
+struct json_t;
 
 /* the digest of the manifest ref names (a tag is asked of the registry); -1 with err filled */
 int registry_digest(const char *ref, char digest[72], char *err, size_t errlen);
-/* pull ref (pinned by digest) for platform: blobs into store, the base file to out */
-void registry_pull(const char *ref, const char *platform, const char *out, const char *store);
+/* pull ref (pinned by digest) for platform: its manifest, whose config and layers
+   are then in store, verified, and its digest in digest; exits naming what */
+struct json_t *registry_pull(const char *ref, const char *platform, const char *store, const char *what,
+                             char digest[72]);
 /* what ref names into store, verified: the manifest or index (its digest to top) and,
    for platform, that platform's manifest, config and layers; -1 with err filled */
 int registry_fetch(const char *ref, const char *platform, const char *store, char top[72], char *err,
                    size_t errlen);
-/* push the image of an OCI layout to ref; record lists blobs pushed, for mounts */
-void registry_push(const char *layout, const char *ref, const char *record);
-/* push an image file (see image.c) with the SBOM artifacts of records, its blobs from store */
-void registry_pushimage(const char *image, const char *store, char *const records[], int nrecords, const char *ref,
-                        const char *record);
 /* a client of one repository ("host[:port]/repository") for the build cache, what
    its messages call it (kept by the caller): requests end after timeout seconds, or
    stall seconds without progress, and are tried twice; push: it may write. NULL with
@@ -34,8 +32,24 @@ int registry_gettag(struct client *cl, const char *tag, struct buf *body);
 /* the blob digest of size bytes into store, verified: 0; -1 when the registry
    could not be asked or refused; -2 when it has no such blob or sent other bytes */
 int registry_getblob(struct client *cl, const char *store, const char *digest, long long size);
-/* make sure the registry has the store's blob (record, when not NULL, lists it, as
-   registry_push does, for later mounts): 0, or -1 */
-int registry_putblob(struct client *cl, const char *store, const char *digest, long long size, const char *record);
-/* put a manifest (its bytes and media type) under tag: 0, or -1 */
-int registry_puttag(struct client *cl, const char *tag, const char *data, size_t len, const char *mt);
+/* how a registry came to have a blob */
+enum { REG_PRESENT, REG_MOUNTED, REG_UPLOADED };
+/* where a blob that is not in the store yet can come from (the build cache's) */
+struct blobfrom {
+	/* the repository of the registry host that holds the store's blob digest,
+	   to mount it from into repo; NULL if none (free it) */
+	char *(*mount)(const char *store, const char *host, const char *digest, const char *repo);
+	/* the store's blob digest made present: 0, or -1 */
+	int (*fill)(const char *store, const char *digest);
+};
+/* make sure the registry has the store's blob digest of size bytes: mounted
+   from another of its repositories where record (the blobs this machine
+   pushed, when not NULL) or from says one has it, else uploaded; record then
+   lists it: REG_PRESENT, REG_MOUNTED or REG_UPLOADED, or -1 */
+int registry_putblob(struct client *cl, const char *store, const char *digest, long long size, const char *record,
+                     const struct blobfrom *from);
+/* put a manifest or index (its bytes and media type) as reference, a tag or
+   its digest; *indexed, when not NULL, says whether the registry answered
+   OCI-Subject (it keeps the referrers of the subject itself): 0, or -1 */
+int registry_putmanifest(struct client *cl, const char *data, size_t len, const char *mt, const char *reference,
+                         int *indexed);

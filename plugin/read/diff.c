@@ -435,10 +435,8 @@ diff_main(int argc, char *argv[])
 		else
 			break;
 	}
-	if (argc - i != 2) {
-		fputs("usage: imagegen diff [--json] [--platform OS/ARCH] A B\n", stderr);
-		return 2;
-	}
+	if (argc - i != 2)
+		return -1;
 	a.name = argv[i];
 	b.name = argv[i + 1];
 	a.r = reader_open(a.name);

@@ -64,10 +64,8 @@ inspect_main(int argc, char *argv[])
 		argc -= 2;
 		argv += 2;
 	}
-	if (argc != 1 || argv[0][0] == '-') {
-		fputs("usage: imagegen inspect [--platform OS/ARCH] LAYOUT[:TAG]|ARCHIVE|HOST/REPOSITORY[:TAG]\n", stderr);
-		return 2;
-	}
+	if (argc != 1 || argv[0][0] == '-')
+		return -1;
 	r = reader_open(argv[0]);
 	imagefs_open(&fs, r, platform, 0, NULL);
 	img = fs.img;

@@ -198,7 +198,7 @@ walk(struct reader *r, json_t *desc, int depth)
 	char why[256];
 	size_t i;
 
-	if (!base_isindex(json_string_value(json_object_get(desc, "mediaType")))) {
+	if (!oci_isindex(json_string_value(json_object_get(desc, "mediaType")))) {
 		addmanifest(r, desc);
 		return;
 	}
@@ -268,7 +268,7 @@ openarchive(struct reader *r, const char *file)
 	manifest = base_archivemanifest(file, r->store, r->what);
 	text = dumpjson(manifest);
 	store_put(r->store, text, strlen(text), digest);
-	desc = json_pack("{s:s, s:s, s:I}", "mediaType", OCI_MANIFEST, "digest", digest,
+	desc = json_pack("{s:s, s:s, s:I}", "mediaType", MT_MANIFEST, "digest", digest,
 	                 "size", (json_int_t)strlen(text));
 	if (!desc)
 		fatal("out of memory");
@@ -292,8 +292,8 @@ openregistry(struct reader *r)
 	if (stat(path, &st) < 0)
 		fatal("%s: %s:", r->what, path);
 	top = readdoc(r, path, r->top, st.st_size, "manifest");
-	desc = json_pack("{s:s, s:s, s:I}", "mediaType", json_object_get(top, "manifests") ? OCI_INDEX :
-	                 OCI_MANIFEST, "digest", r->top, "size", (json_int_t)st.st_size);
+	desc = json_pack("{s:s, s:s, s:I}", "mediaType", json_object_get(top, "manifests") ? MT_INDEX :
+	                 MT_MANIFEST, "digest", r->top, "size", (json_int_t)st.st_size);
 	if (!desc)
 		fatal("out of memory");
 	walk(r, desc, 0);

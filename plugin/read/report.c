@@ -22,7 +22,6 @@
 #include "base/json.h"
 #include "base/spec.h"
 #include "lua/host.h"
-#include "cache/cache.h"
 #include "read/reader.h"
 #include "read/fstree.h"
 #include "read/dpkgdb.h"
@@ -208,7 +207,7 @@ page(struct buf *out, const char *data)
 }
 
 void
-report_build(const char *specpath, const char *html, const char *store)
+report_build(const char *specpath, const char *html, const char *store, void (*ready)(const char *, const char *))
 {
 	json_t *spec = loadspec(specpath, 0), *img = NULL, *platforms, *data, *plat;
 	struct reader *r;
@@ -228,7 +227,8 @@ report_build(const char *specpath, const char *html, const char *store)
 		imagefile = json_string_value(json_object_get(plat, "image"));
 		if (!imagefile || !json_is_array(json_object_get(plat, "layers")))
 			fatal("%s: malformed report spec", specpath);
-		cache_ready(imagefile, store);
+		if (ready)
+			ready(imagefile, store);
 		if (!img)
 			img = readjson(imagefile);
 		r = reader_openbuild(imagefile, store);

@@ -1,0 +1,83 @@
+# The commands as a table: each command's usage from one text (help CMD,
+# CMD --help, a wrong call, the generator's own errors), unknown commands,
+# the version; and natives whose trouble is a Lua error, never an exit
+# (which inside the make plugin would end make itself).
+. "$TOP/tests/lib.sh"
+
+workdir commands
+cd "$W" || exit 1
+"$IMAGEGEN" --help > help.out 2> help.err
+same "--help: exit 0" 0 $?
+same "--help: nothing on stderr" "" "$(cat help.err)"
+
+for cmd in lock push diff inspect help layer image index layout archive pkginfo sbom report base cached fetch; do
+	"$IMAGEGEN" help "$cmd" > "help-$cmd.out" 2>&1
+	same "help $cmd: exit 0" 0 $?
+	"$IMAGEGEN" "$cmd" --help > "$cmd-help.out" 2>&1
+	same "$cmd --help: exit 0" 0 $?
+	check "help $cmd and $cmd --help print the same" cmp "help-$cmd.out" "$cmd-help.out"
+	first=$(head -n 1 "help-$cmd.out")
+	case $first in
+	"usage: imagegen $cmd "*) ok "help $cmd: starts with its usage" ;;
+	*) fail "help $cmd: starts with its usage (got: $first)" ;;
+	esac
+	# --help lists the same usage line
+	contains "--help lists $cmd's usage" help.out "${first#usage: }"
+done
+
+# a wrong call prints that command's usage, the same text, and exits 2
+"$IMAGEGEN" diff onlyone > diff.out 2> diff.err
+same "diff with one image: exit 2" 2 $?
+same "diff with one image: its usage from the table" "$(head -n 1 help-diff.out)" "$(cat diff.err)"
+"$IMAGEGEN" layer a b > layer.out 2> layer.err
+same "layer with two arguments: exit 2" 2 $?
+same "layer with two arguments: its usage from the table" "$(head -n 1 help-layer.out)" "$(cat layer.err)"
+# the generator (Lua) prints the same usage as --help
+"$IMAGEGEN" -G > gen.out 2> gen.err
+same "-G without a value: exit 2" 2 $?
+same "the generator's usage error: one line, then the usage" "imagegen: option -G needs a value" "$(head -n 1 gen.err)"
+same "the generator's usage is --help's" "$(head -n 3 help.out)" "$(sed -n 2,4p gen.err)"
+
+"$IMAGEGEN" frobnicate > unknown.out 2> unknown.err
+same "an unknown command: exit 2" 2 $?
+same "an unknown command: one line" "imagegen: unknown command 'frobnicate' (see imagegen --help)" "$(cat unknown.err)"
+same "an unknown command: nothing on stdout" "" "$(cat unknown.out)"
+"$IMAGEGEN" help frobnicate > unknown.out 2> unknown.err
+same "help of an unknown command: exit 2" 2 $?
+same "help of an unknown command: one line" "imagegen: unknown command 'frobnicate' (see imagegen --help)" \
+	"$(cat unknown.err)"
+
+version=$(sed -n 's/^VERSION = //p' "$TOP/Makefile.in")
+same "-V prints the version" "imagegen $version" "$("$IMAGEGEN" -V)"
+same "--version prints the version" "imagegen $version" "$("$IMAGEGEN" --version)"
+
+# a definition named without .lua is still a definition, when it exists;
+# one that does not exist is named once, with one prefix
+printf 'image { name = "t", files = { { "/t", text "t\\n" } } }\n' > images
+check "a definition file without .lua generates" "$IMAGEGEN" images
+"$IMAGEGEN" nosuch.lua > missing.out 2> missing.err
+same "a missing definition: exit 1" 1 $?
+same "a missing definition: one line, one prefix" "imagegen: nosuch.lua: No such file or directory" \
+	"$(cat missing.err)"
+
+# natives: a bad IMAGEGEN_HTTP_TIMEOUT reached while resolving a pull was
+# an exit from inside the native; it is a Lua error, so make's plugin
+# stops make with its own status (2) and the one line
+printf 'image { name = "p", base = pull "127.0.0.1:1/p:latest" }\n' > pull.lua
+IMAGEGEN_HTTP_TIMEOUT=abc "$IMAGEGEN" pull.lua > pull.out 2> pull.err
+same "a bad IMAGEGEN_HTTP_TIMEOUT in a native: exit 1" 1 $?
+same "a bad IMAGEGEN_HTTP_TIMEOUT in a native: one line" \
+	"imagegen: IMAGEGEN_HTTP_TIMEOUT='abc' is not a number of seconds" "$(cat pull.err)"
+if [ -f "$TOP/imagegen.so" ] && have make; then
+	printf 'load %s\n$(imagegen pull.lua)\nall: images\n' "$TOP/imagegen.so" > Makefile
+	IMAGEGEN_HTTP_TIMEOUT=abc IMAGEGEN="$IMAGEGEN" make > make.out 2> make.err
+	same "make plugin, a native's error: make stops with its status 2" 2 $?
+	same "make plugin, a native's error: one line" \
+		"imagegen: IMAGEGEN_HTTP_TIMEOUT='abc' is not a number of seconds" "$(grep -v '^make' make.err)"
+	IMAGEGEN_EVAL_MEMORY=lots IMAGEGEN="$IMAGEGEN" make > make.out 2> make.err
+	same "make plugin, a bad IMAGEGEN_EVAL_MEMORY: make stops with its status 2" 2 $?
+	same "make plugin, a bad IMAGEGEN_EVAL_MEMORY: one line" \
+		"imagegen: IMAGEGEN_EVAL_MEMORY='lots' is not a number of MiB" "$(grep -v '^make' make.err)"
+else
+	fail "make plugin: imagegen.so or make is missing"
+fi
