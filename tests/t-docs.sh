@@ -18,10 +18,11 @@ if have groff; then
 	groff -man -Tascii -P-cbou -rLL=200n "$man" > man.txt 2> /dev/null
 	"$IMAGEGEN" --help > help.out 2>&1
 	# the word after "imagegen" at the start of a usage line: a command
-	sed -n 's/^\(usage:\)\{0,1\} *imagegen \([a-z][a-z-]*\).*/\2/p' help.out | sort -u > commands
+	# (one that may be left out is shown as "imagegen [generate]")
+	sed -n 's/^\(usage:\)\{0,1\} *imagegen \[\{0,1\}\([a-z][a-z-]*\).*/\2/p' help.out | sort -u > commands
 	check "imagegen --help lists commands" test -s commands
 	for c in $(cat commands); do
-		check "docs/imagegen.1 shows 'imagegen $c'" grep -q -E "(^| )imagegen $c( |\$)" man.txt
+		check "docs/imagegen.1 shows 'imagegen $c'" grep -q -E "(^| )imagegen \[?$c\]?( |\$)" man.txt
 	done
 	# every variable the C and Lua sources read or name (IMAGEGEN_*, and
 	# getenv("X") / native.getenv("X")), in the ENVIRONMENT section
