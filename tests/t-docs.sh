@@ -11,7 +11,7 @@ check "README.md has at most 250 lines (it has $lines)" test "$lines" -le 250
 # the man page: renders without a warning, and names every command
 # `imagegen --help` lists and every environment variable the program reads
 man=$TOP/docs/imagegen.1
-if have groff; then
+if command -v groff > /dev/null 2>&1; then
 	groff -man -ww -z "$man" > groff.out 2>&1
 	same "docs/imagegen.1: groff -man -ww -z exits 0" 0 $?
 	same "docs/imagegen.1: groff prints no warning" "" "$(cat groff.out)"
