@@ -24,12 +24,12 @@ if command -v groff > /dev/null 2>&1; then
 	for c in $(cat commands); do
 		check "docs/imagegen.1 shows 'imagegen $c'" grep -q -E "(^| )imagegen \[?$c\]?( |\$)" man.txt
 	done
-	# every variable the C and Lua sources read or name (IMAGEGEN_*, and
-	# getenv("X") / native.getenv("X")), in the ENVIRONMENT section
+	# every variable the C and Lua sources name in a string ("IMAGEGEN_...",
+	# and getenv("X") / native.getenv("X")), in the ENVIRONMENT section
 	sed -n '/^ENVIRONMENT/,/^[A-Z]/p' man.txt > environment
 	{
-		grep -rhoE 'IMAGEGEN_[A-Z_]*[A-Z]' "$TOP/plugin" "$TOP/lua" "$TOP/rules" \
-			--include='*.c' --include='*.h' --include='*.lua'
+		grep -rhoE '"IMAGEGEN_[A-Z_]*[A-Z]' "$TOP/plugin" "$TOP/lua" "$TOP/rules" \
+			--include='*.c' --include='*.h' --include='*.lua' | tr -d '"'
 		grep -rhoE 'getenv\("[A-Z_]+"' "$TOP/plugin" "$TOP/lua" --include='*.c' --include='*.lua' |
 			sed 's/.*("//; s/"$//'
 	} | sort -u > variables
@@ -46,10 +46,10 @@ fi
 # real one with checkfields wrapped: each declaration checks the table it
 # is given with check.checkfields(where, what, t, fields, npos), and the
 # wrapper prints "field WHAT NPOS NAME" for each field the set allows
-# (WHAT without its [N]: "files[3]" is "files"). probe.lua prints the
-# names a definition sees ("global NAME"), calls each with {} (most check
-# their fields first), and declares an image with every nested list, so
-# that their checks run too.
+# (WHAT without its [N]: "files[3]" is "files"). The probe definition,
+# src/build.lua, prints the names a definition sees ("global NAME"), calls
+# each that is not Lua's own with {} (most check their fields first), and
+# declares an image with every nested list, so that their checks run too.
 mkdir -p probe/lua/imagegen src
 ln -s "$TOP/rules" probe/rules
 for f in "$TOP"/lua/imagegen/*.lua; do
