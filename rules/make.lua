@@ -2,8 +2,10 @@
 -- (imagegen -G make) or for the imagegen.so make plugin to evaluate.
 --
 -- make has no restat: a target is rebuilt when a prerequisite is newer. So
--- under make the helpers run with -m: an output whose bytes did not change
--- is touched rather than rewritten, and a helper reports only what changed.
+-- under make the helpers that ninja's rules restat (base, layer, image,
+-- index, sbom, layout, report, cached) run with -m: an output whose bytes
+-- did not change is touched rather than rewritten, and a helper reports
+-- only what changed. (fetch, pkginfo, archive and push run as under ninja.)
 -- An edit that leaves a layer's bytes as they were thus costs its image one
 -- read of a few small descriptor files, and no layer, config, manifest or
 -- layout is written; make -q is content after any build.

@@ -1,8 +1,14 @@
 -- rules.ninja: the plan as a ninja build file (ninja >= 1.9, samurai).
 --
--- Each layer, image, layout and archive is one edge running an imagegen
--- helper. Helpers leave an output untouched when its bytes did not change,
--- and every rule has restat = 1, so an edit reruns only what it reaches.
+-- Each build step (rule cmd) is one edge, and so is each fetch, base,
+-- layer, image, index, SBOM, layout, archive, report page and push, which
+-- run an imagegen helper. The rules regen, cached, base, layer, image,
+-- pkginfo, sbom, index, layout and report have restat = 1: their helpers
+-- leave an output untouched when its bytes did not change, so an edit
+-- reruns only what it reaches. The others have none: cmd runs the
+-- definition's own commands, whose outputs ninja takes as new; fetch names
+-- its file by its sha256 and never reruns; push and archive are asked for
+-- and have nothing after them (the archive is written anew each time).
 -- Layers write a depfile (deps = gcc) naming every file and directory read.
 --
 -- A path that build.ninja cannot spell (a newline, a carriage return, a
