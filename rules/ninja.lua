@@ -12,9 +12,10 @@
 -- Layers write a depfile (deps = gcc) naming every file and directory read.
 --
 -- A path that build.ninja cannot spell (a newline, a carriage return, a
--- tab or '|' in it) is named by its alias, a symlink to it (plugin/base/names.c) that
--- the generator makes (P.aliases); a build step whose output is such a
--- path makes the alias again when it has run (plan.commandline).
+-- tab or '|' in it) is named by its alias, a symlink to it that the
+-- generator makes (P.aliases, plugin/base/names.c); a build step whose
+-- output is such a path makes the alias again when it has run
+-- (plan.commandline).
 local native = require "imagegen.native"
 local plan = require "imagegen.plan"
 

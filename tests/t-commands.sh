@@ -10,7 +10,7 @@ cd "$W" || exit 1
 same "--help: exit 0" 0 $?
 same "--help: nothing on stderr" "" "$(cat help.err)"
 
-for cmd in lock push diff inspect help layer image index layout archive pkginfo sbom report base cached fetch; do
+for cmd in generate lock push diff inspect help layer image index layout archive pkginfo sbom report base cached fetch; do
 	"$IMAGEGEN" help "$cmd" > "help-$cmd.out" 2>&1
 	same "help $cmd: exit 0" 0 $?
 	"$IMAGEGEN" "$cmd" --help > "$cmd-help.out" 2>&1
@@ -18,7 +18,7 @@ for cmd in lock push diff inspect help layer image index layout archive pkginfo 
 	check "help $cmd and $cmd --help print the same" cmp "help-$cmd.out" "$cmd-help.out"
 	first=$(head -n 1 "help-$cmd.out")
 	case $first in
-	"usage: imagegen $cmd "*) ok "help $cmd: starts with its usage" ;;
+	"usage: imagegen $cmd "* | "usage: imagegen [$cmd] "*) ok "help $cmd: starts with its usage" ;;
 	*) fail "help $cmd: starts with its usage (got: $first)" ;;
 	esac
 	# --help lists the same usage line
@@ -36,7 +36,9 @@ same "layer with two arguments: its usage from the table" "$(head -n 1 help-laye
 "$IMAGEGEN" -G > gen.out 2> gen.err
 same "-G without a value: exit 2" 2 $?
 same "the generator's usage error: one line, then the usage" "imagegen: option -G needs a value" "$(head -n 1 gen.err)"
-same "the generator's usage is --help's" "$(head -n 3 help.out)" "$(sed -n 2,4p gen.err)"
+same "the generator's usage is --help's" "$(head -n 4 help.out)" "$(sed -n 2,5p gen.err)"
+"$IMAGEGEN" generate -G > gen2.out 2> gen2.err
+same "generate -G without a value: the same error" "$(cat gen.err)" "$(cat gen2.err)"
 
 "$IMAGEGEN" frobnicate > unknown.out 2> unknown.err
 same "an unknown command: exit 2" 2 $?
@@ -55,6 +57,10 @@ same "--version prints the version" "imagegen $version" "$("$IMAGEGEN" --version
 # one that does not exist is named once, with one prefix
 printf 'image { name = "t", files = { { "/t", text "t\\n" } } }\n' > images
 check "a definition file without .lua generates" "$IMAGEGEN" images
+mkdir g && (cd g && "$IMAGEGEN" generate ../images)
+same "generate DEFINITION writes the build file too" 0 $?
+mkdir n && (cd n && "$IMAGEGEN" ../images)
+check "generate: the same build file" cmp n/build.ninja g/build.ninja
 "$IMAGEGEN" nosuch.lua > missing.out 2> missing.err
 same "a missing definition: exit 1" 1 $?
 same "a missing definition: one line, one prefix" "imagegen: nosuch.lua: No such file or directory" \

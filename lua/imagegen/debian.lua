@@ -93,7 +93,7 @@ function M.repoid(r)
   return r.url .. " " .. r.suite
 end
 
--- the download cache, as the helpers find it (util.c)
+-- the download folder, as the helpers find it (plugin/base/env.c)
 local downloaddir = native.downloaddir
 
 local months = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6, Jul = 7, Aug = 8, Sep = 9,

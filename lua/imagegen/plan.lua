@@ -187,7 +187,8 @@ local function layerspec(G, l)
     entries[#entries + 1] = x
     debs = debs and s.kind == "deb"
   end
-  -- a layer of packages alone is kept in the download cache for any build folder (pkglayer.c)
+  -- a layer of packages alone is kept in the download folder for any build folder (the kept
+  -- layers, plugin/layer/pkglayer.c)
   return json.line { name = l.id, epoch = G.epoch, compression = l.compression,
     level = lang.compressions[l.compression], entries = entries,
     layercache = debs and #entries > 0 and (native.downloaddir() .. "/layer") or nil }, inputs,

@@ -1,8 +1,8 @@
 /*
  * main: the imagegen command. Without a subcommand it reads a definition
- * and writes the build file (the Lua side, imagegen.main); the subcommands
- * are in one table: the user's (lock, push, diff, inspect, help) and the
- * helpers that the generated rules run. Each has its usage, the one text
+ * and writes the build file (the Lua side, imagegen.main; "generate" may
+ * name it); the subcommands are in one table: the user's (generate, lock,
+ * push, diff, inspect, help) and the helpers that the generated rules run. Each has its usage, the one text
  * that --help, help CMD, CMD --help and a wrong call print.
  *
  * Where a build has a build cache, a layer it took from there may not be in
@@ -219,7 +219,28 @@ cmdlua(int argc, char *argv[])
 	return host_main("imagegen.main", argc, argv);
 }
 
+static const char generate[] =
+	"Read the definition and write the build file whose rules build its images\n"
+	"(then run ninja). With -G make it writes a makefile to include instead; GNU\n"
+	"make can also load imagegen.so and call $(imagegen DEFINITION.lua).\n"
+	"\n"
+	"  -o FILE     write the build file to FILE (default build.ninja, or\n"
+	"              images.mk with -G make)\n"
+	"  -G BACKEND  ninja (default) or make (write a makefile to include)\n"
+	"  --compression gzip|zstd|none\n"
+	"              how layers are compressed unless an image says (gzip)\n"
+	"  --locked    fail, naming the command that fixes it, when imagegen.lock\n"
+	"              does not match the definition's packages (for CI)\n"
+	"  --cache HOST/REPOSITORY\n"
+	"              a registry repository as the build cache machines share:\n"
+	"              layers, cache = true commands and SBOMs are taken from it\n"
+	"              when it has them (a layer's bytes only when an output here\n"
+	"              needs them, verified), and push-NAME mounts layers from it\n"
+	"  --cache-push  upload what this machine makes to the cache (for trusted\n"
+	"              CI only: whoever writes the cache decides what a hit holds)\n";
+
 static const struct command commands[] = {
+	{"generate", USAGE_GENERATE, generate, cmdlua, 0},
 	{"lock", USAGE_LOCK,
 	 "Resolve every image's Debian packages and pulled tags again and write\n"
 	 "imagegen.lock beside the definition; builds use only the lock.\n",
@@ -297,25 +318,6 @@ static const struct command commands[] = {
 enum { NCOMMANDS = sizeof(commands) / sizeof(commands[0]) };
 
 static const char about[] =
-	"imagegen reads an image definition (Lua) and writes a ninja build file\n"
-	"whose rules build reproducible OCI images. Then run ninja. With -G make\n"
-	"it writes a makefile to include instead; GNU make can also load\n"
-	"imagegen.so and call $(imagegen DEFINITION.lua) directly.\n"
-	"\n"
-	"  -o FILE     write the build file to FILE (default build.ninja, or\n"
-	"              images.mk with -G make)\n"
-	"  -G BACKEND  ninja (default) or make (write a makefile to include)\n"
-	"  --compression gzip|zstd|none\n"
-	"              how layers are compressed unless an image says (gzip)\n"
-	"  --locked    fail, naming the command that fixes it, when imagegen.lock\n"
-	"              does not match the definition's packages (for CI)\n"
-	"  --cache HOST/REPOSITORY\n"
-	"              a registry repository as the build cache machines share:\n"
-	"              layers, cache = true commands and SBOMs are taken from it\n"
-	"              when it has them (a layer's bytes only when an output here\n"
-	"              needs them, verified), and push-NAME mounts layers from it\n"
-	"  --cache-push  upload what this machine makes to the cache (for trusted\n"
-	"              CI only: whoever writes the cache decides what a hit holds)\n"
 	"  -h, --help  this text; imagegen help COMMAND (or COMMAND --help) for one\n"
 	"  -V, --version  print the version\n"
 	"\n"
@@ -373,13 +375,13 @@ overview(void)
 {
 	size_t i;
 
-	printusage(stdout, USAGE_GENERATE, 1);
 	for (i = 0; i < NCOMMANDS; i++) {
 		if (!(commands[i].flags & HELPER))
-			printusage(stdout, commands[i].usage, 0);
+			printusage(stdout, commands[i].usage, i == 0);
 	}
 	printusage(stdout, "imagegen -h | --help | -V | --version", 0);
-	printf("\n%s\nHelpers, run by the generated rules (STORE is the build's blob store):\n", about);
+	printf("\n%s\n%s\nHelpers, run by the generated rules (STORE is the build's blob store):\n",
+	       generate, about);
 	for (i = 0; i < NCOMMANDS; i++) {
 		if (commands[i].flags & HELPER)
 			printusage(stdout, commands[i].usage, 0);
@@ -469,7 +471,7 @@ main(int argc, char *argv[])
 		argv += 3;
 	}
 	/* lock takes its own name back: imagegen.main reads it */
-	if (c->run == cmdlua)
+	if (c->run == cmdlua && strcmp(c->name, "lock") == 0)
 		status = cmdlua(argc + 1, argv - 1);
 	else
 		status = c->run(argc, argv);

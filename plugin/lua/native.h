@@ -2,9 +2,10 @@
 
 /* the usage of the commands the Lua side runs (imagegen.main), for both
    sides: writing the build file, and lock (a wrapped line goes on under
-   "[-G") */
-#define USAGE_GENERATE "imagegen [-G ninja|make] [-o FILE] [--locked] [--compression gzip|zstd|none]\n" \
-                       "         [--cache HOST/REPOSITORY [--cache-push]] DEFINITION.lua"
+   "[generate]") */
+#define USAGE_GENERATE "imagegen [generate] [-G ninja|make] [-o FILE] [--locked]\n" \
+                       "         [--compression gzip|zstd|none] [--cache HOST/REPOSITORY [--cache-push]]\n" \
+                       "         DEFINITION.lua"
 #define USAGE_LOCK "imagegen lock DEFINITION.lua"
 
 struct lua_State;

@@ -8,7 +8,7 @@
  * manifests, one a platform. A layout's blobs/ is a store already. A
  * docker-archive's members are copied into a private temporary store
  * (base.c), removed at exit. A registry's blobs are fetched into the
- * download cache's store, $IMAGEGEN_CACHE/blobs, each verified as it
+ * download folder's store, $IMAGEGEN_CACHE/blobs, each verified as it
  * arrives (registry.c).
  *
  * Nothing read is trusted: index.json, indexes, manifests and configs are
