@@ -144,16 +144,17 @@ end
 -- the most a Release file may take; an index may take what Release says
 local RELEASEMAX = 16 * 1024 * 1024
 
--- a file of the repository, by URL, at most max bytes; indexes are cached by their sha256
+-- a file of the repository, by URL, at most max bytes; indexes are kept in
+-- the download folder by their sha256
 local function get(url, max, sha256)
-  local cache = sha256 and (downloaddir() .. "/index/" .. sha256)
-  if cache then
-    local data = native.readfile(cache)
+  local kept = sha256 and (downloaddir() .. "/index/" .. sha256)
+  if kept then
+    local data = native.readfile(kept)
     if data and native.sha256(data) == sha256 then return data end
   end
   local data, err, toolarge = native.fetch(url, max)
   if not data then return nil, err, toolarge end
-  if cache and native.sha256(data) == sha256 then native.writefile(cache, data) end
+  if kept and native.sha256(data) == sha256 then native.writefile(kept, data) end
   return data
 end
 

@@ -120,7 +120,7 @@ function M.hook(G, opts)
     return d
   end
   local indexes, defaults = {}, nil
-  local cache = native.downloaddir()
+  local downloads = native.downloaddir()
 
   G.packages = function(img, r)
     local repos = img.repositories
@@ -205,7 +205,7 @@ function M.hook(G, opts)
       local repo = new.repositories[p.repository] or old.repositories[p.repository] or {}
       out[i] = { name = p.name, version = p.version, architecture = p.architecture, filename = p.filename,
         size = p.size, sha256 = p.sha256, url = url, depends = p.depends, via = p.via,
-        cache = cache .. "/deb/" .. p.sha256 .. ".deb",
+        deb = downloads .. "/deb/" .. p.sha256 .. ".deb",
         origin = repo.origin, codename = repo.codename or repo.suite }
     end
     return out, merged, arch

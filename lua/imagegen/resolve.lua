@@ -49,7 +49,7 @@ local function newlayer(G, id, where, entries)
 end
 
 local function debsource(p, merged)
-  return mksource { kind = "deb", path = p.cache, sha256 = p.sha256, size = p.size, url = p.url,
+  return mksource { kind = "deb", path = p.deb, sha256 = p.sha256, size = p.size, url = p.url,
     package = p.name, name = p.name, mergedusr = merged }
 end
 
