@@ -2,12 +2,11 @@
  * push: images to a registry (imagegen push, push --image), over the
  * client of registry.c.
  *
- * A push checks each blob first (HEAD) and uploads only what the registry
- * lacks, mounting it from another repository of the same registry when
- * this build pushed it there, or when the build cache on that registry
- * holds it, so a push that was cut off completes when run again, a second
- * push uploads nothing, and a layer the cache had is neither downloaded nor
- * uploaded. A push reads an OCI layout, or an image file and the build's
+ * A push sends each blob the registry lacks (registry_putblob: mounted
+ * where another repository of the registry has it, this machine's or the
+ * build cache's, else uploaded), so a push that was cut off completes when
+ * run again, a second push uploads nothing, and a layer the cache had is
+ * neither downloaded nor uploaded. A push reads an OCI layout, or an image file and the build's
  * store (push --image). SBOMs go as referrers, or by the sha256-HEX tag
  * where the registry has no referrers API.
  */

@@ -17,9 +17,12 @@
  * Every function of the client returns 0, or -1 with the one-line reason
  * in cl->err; the entry points exit with it (registry_digest returns it).
  *
- * Pushing is push.c's, over this client (regclient.h). The build cache's
- * requests go through the same client (registry_open and the functions
- * after it), with shorter limits.
+ * A blob goes up once: HEAD first, then a mount from another repository
+ * of the registry that has it (one this machine pushed it to, as the
+ * record lists, or the build cache's, as a struct blobfrom says), else an
+ * upload. Pushing an image is image/push.c's, over this client
+ * (regclient.h). The build cache's requests go through the same client
+ * (registry_open and the functions after it), with shorter limits.
  */
 #include <stdarg.h>
 #include <fcntl.h>
@@ -671,7 +674,8 @@ registry_getblob(struct client *cl, const char *store, const char *digest, long 
 	return ret;
 }
 
-/* the repositories of this registry the build pushed a blob to: "host digest repo" lines */
+/* the repository of host other than repo that this machine pushed the blob
+   digest to, as record lists them ("host digest repo" lines); NULL if none */
 static char *
 mountfrom(const char *record, const char *host, const char *digest, const char *repo)
 {
