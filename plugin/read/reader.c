@@ -238,7 +238,8 @@ openlayout(struct reader *r, const char *dir, const char *tag)
 		fatal("out of memory");
 	json_array_foreach(json_object_get(index, "manifests"), i, m) {
 		name = refname(m);
-		if (tag && (!name || strcmp(name, tag) != 0))
+		/* an artifact (an SBOM) is no image of the layout */
+		if (json_object_get(m, "artifactType") || (tag && (!name || strcmp(name, tag) != 0)))
 			continue;
 		if (!tag && first && name && strcmp(first, name) != 0)
 			fatal("%s: holds the images '%s' and '%s': name one as %s:TAG", r->what, first, name, dir);
