@@ -142,6 +142,16 @@ pm() {
 	timeout 120 podman "$@" < /dev/null
 }
 
+# pmcopy LAYOUT:TAG NAME: the image of an OCI layout into the private storage
+# as NAME (skopeo copy to containers-storage), for pm run NAME. Not pm run
+# oci:LAYOUT:TAG: podman names that image after the layout's path, and
+# refuses a path with a capital letter in it
+pmcopy() {
+	CONTAINERS_CONF=$W/podman/containers.conf \
+	CONTAINERS_STORAGE_CONF=$W/podman/storage.conf \
+	timeout 120 skopeo copy -q "oci:$1" "containers-storage:$2" < /dev/null
+}
+
 # pmdone: remove the private storage
 pmdone() {
 	pm system reset -f > /dev/null 2>&1
