@@ -12,15 +12,18 @@ export LC_ALL=C.UTF-8 SOURCE_DATE_EPOCH=0
 mkdir -p "$RUN"
 
 ok() {
-	echo "ok $*" | tee -a "$RESULTS"
+	echo "ok $*"
+	echo "ok $*" >> "$RESULTS"
 }
 
 fail() {
-	echo "FAIL $*" | tee -a "$RESULTS"
+	echo "FAIL $*"
+	echo "FAIL $*" >> "$RESULTS"
 }
 
 skip() {
-	echo "skip $*" | tee -a "$RESULTS"
+	echo "skip $*"
+	echo "skip $*" >> "$RESULTS"
 }
 
 # check DESCRIPTION COMMAND...: ok when the command exits 0
