@@ -32,7 +32,14 @@ mkindex() {
 	suite=$1
 	dist=$REPO/dists/$suite
 	mkdir -p "$dist/main/binary-$ARCH"
-	(cd "$REPO" && dpkg-scanpackages --multiversion pool > "dists/$suite/main/binary-$ARCH/Packages" 2>/dev/null)
+	# the pool is scanned again only when a package in it changed since the
+	# last scan (a test that makes the index again after changing the Release)
+	sums=$(cd "$REPO" && find pool -name '*.deb' | LC_ALL=C sort | xargs cksum)
+	if [ "$sums" != "$(cat "$REPO/.scanned" 2> /dev/null)" ]; then
+		(cd "$REPO" && dpkg-scanpackages --multiversion pool > .Packages 2>/dev/null) &&
+		printf '%s\n' "$sums" > "$REPO/.scanned"
+	fi
+	cp "$REPO/.Packages" "$dist/main/binary-$ARCH/Packages"
 	xz -kf "$dist/main/binary-$ARCH/Packages"
 	gzip -kfn "$dist/main/binary-$ARCH/Packages"
 	mkrelease "$suite"

@@ -1,34 +1,40 @@
-# lib.sh: sourced by each test script. Checks append "ok ..." or "FAIL ..." to
-# tests/work/results; a script keeps going after a failed check. A check that
-# cannot run here (an optional tool is missing) appends "skip ...".
+# lib.sh: sourced by each test script. Checks append "ok ...", "FAIL ..." or
+# "skip ..." (a check that cannot run here: an optional tool is missing) to
+# the script's own results, $RUN/results (run.sh gives each script
+# tests/work/NAME); a script keeps going after a failed check.
 # Everything the tests need is in tests/; the one thing outside is optional:
 # the OCI layout validator ../shared/tools/oci-validate, run when present.
 IMAGEGEN=$TOP/imagegen
-RESULTS=$TOP/tests/work/results
+RUN=${RUN:-$TOP/tests/work/$(basename "$0" .sh)}
+RESULTS=$RUN/results
 VALIDATOR=$TOP/../shared/tools/oci-validate
 export LC_ALL=C.UTF-8 SOURCE_DATE_EPOCH=0
+mkdir -p "$RUN"
 
 ok() {
-	echo "ok $*" | tee -a "$RESULTS"
+	echo "ok $*"
+	echo "ok $*" >> "$RESULTS"
 }
 
 fail() {
-	echo "FAIL $*" | tee -a "$RESULTS"
+	echo "FAIL $*"
+	echo "FAIL $*" >> "$RESULTS"
 }
 
 skip() {
-	echo "skip $*" | tee -a "$RESULTS"
+	echo "skip $*"
+	echo "skip $*" >> "$RESULTS"
 }
 
 # check DESCRIPTION COMMAND...: ok when the command exits 0
 check() {
 	desc=$1
 	shift
-	if "$@" >"$TOP/tests/work/check.out" 2>&1; then
+	if "$@" >"$RUN/check.out" 2>&1; then
 		ok "$desc"
 	else
 		fail "$desc"
-		sed 's/^/    /' "$TOP/tests/work/check.out" | head -n 20
+		sed 's/^/    /' "$RUN/check.out" | head -n 20
 	fi
 }
 
@@ -137,6 +143,16 @@ pm() {
 	CONTAINERS_CONF=$W/podman/containers.conf \
 	CONTAINERS_STORAGE_CONF=$W/podman/storage.conf \
 	timeout 120 podman "$@" < /dev/null
+}
+
+# pmcopy LAYOUT:TAG NAME: the image of an OCI layout into the private storage
+# as NAME (skopeo copy to containers-storage), for pm run NAME. Not pm run
+# oci:LAYOUT:TAG: podman names that image after the layout's path, and
+# refuses a path with a capital letter in it
+pmcopy() {
+	CONTAINERS_CONF=$W/podman/containers.conf \
+	CONTAINERS_STORAGE_CONF=$W/podman/storage.conf \
+	timeout 120 skopeo copy -q "oci:$1" "containers-storage:$2" < /dev/null
 }
 
 # pmdone: remove the private storage

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""names.py: file names of every kind, for tests/t-names.sh and t-debian.sh.
+"""names.py: file names of every kind, for tests/t-names.sh, e2e-names.sh and t-debian.sh.
 
   names.py tree DIR      make DIR: a file and a folder for each awkward name,
                          nested deep, with relative, absolute and dangling
@@ -9,6 +9,11 @@
                          file for each other awkward name, one in a folder
                          with an awkward name, symlinks and hard links
   names.py lua           the awkward names as a Lua list of strings
+  names.py project DIR   make DIR: the project t-names.sh and e2e-names.sh
+                         build, every kind of source named every way (a
+                         tree, single files, a build step's inputs, an
+                         external file, an included definition in a folder
+                         with a newline in its name) and its build.lua
   names.py compare A B   compare two trees byte for byte: names, types,
                          contents, link targets, hard links, and modes (A's
                          as a canonical layer has them: files 0755 when
@@ -110,7 +115,50 @@ def lua():
     for n in NAMES:
         out.append('"' + "".join(chr(c) if 0x20 <= c < 0x7f and c not in b'"\\' else "\\%03d" % c
                                  for c in n) + '"')
-    print("{ " + ", ".join(out) + " }")
+    return "{ " + ", ".join(out) + " }"
+
+
+# the definition of project(), after "local names = " and the names
+PROJECT = r'''local singles, ins, outs, made = {}, {}, {}, {}
+for i, n in ipairs(names) do
+  singles[i] = { "/single/" .. n, "single/" .. n }
+  ins[i] = "cmdin/" .. n
+  outs[i] = "out/" .. n
+end
+local gen = command {
+  outputs = outs,
+  inputs = ins,
+  run = "set -- $in; for o in $out; do cat \"$1\" > \"$o\"; shift; done",
+  description = "CMD names",
+}
+for i, n in ipairs(names) do made[i] = { "/gen/" .. n, gen[i] } end
+made[#made + 1] = { "/ext/ext\nname $x", external "prebuilt/ext\nname $x" }
+made[#made + 1] = { "/decl/link\nname", symlink "caf\xe9/\n target" }
+image {
+  name = "names",
+  layers = {
+    { name = "busybox", files = { { "/bin/busybox", "/bin/busybox" } } },
+    { name = "tree", files = { { "/srv/names", tree "names" } } },
+    { name = "single", files = singles },
+    { name = "gen", files = made },
+    include "inc/new\nline dir",
+  },
+}
+'''
+
+
+def project(root):
+    root = os.fsencode(root)
+    inc = os.path.join(root, b"inc", b"new\nline dir")
+    os.makedirs(os.path.join(root, b"prebuilt"))
+    os.makedirs(inc)
+    tree(os.path.join(root, b"names"))
+    flat(os.path.join(root, b"single"))
+    flat(os.path.join(root, b"cmdin"))
+    writefile(os.path.join(root, b"prebuilt", b"ext\nname $x"), b"made elsewhere\n")
+    writefile(os.path.join(inc, b"x$y"), b"included\n")
+    writefile(os.path.join(inc, b"build.lua"), b'return layer { name = "inc", files = { { "/inc/x$y", "x$y" } } }\n')
+    writefile(os.path.join(root, b"build.lua"), ("local names = " + lua() + "\n" + PROJECT).encode())
 
 
 def walk(root):
@@ -234,7 +282,9 @@ def main():
     elif cmd == "debtree":
         debtree(sys.argv[2])
     elif cmd == "lua":
-        lua()
+        print(lua())
+    elif cmd == "project":
+        project(sys.argv[2])
     elif cmd == "compare":
         sys.exit(compare(sys.argv[2], sys.argv[3]))
     elif cmd == "deb":
@@ -245,7 +295,7 @@ def main():
     elif cmd == "manydeb":
         deb(sys.argv[2], sys.argv[3], [], data=emptyfiles(int(sys.argv[4])))
     else:
-        sys.exit("usage: names.py tree|flat|debtree|lua|compare|deb|badeb|manydeb ...")
+        sys.exit("usage: names.py tree|flat|debtree|lua|project|compare|deb|badeb|manydeb ...")
 
 
 if __name__ == "__main__":

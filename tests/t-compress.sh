@@ -1,6 +1,7 @@
 # Compression: parallel gzip in independent members and multithreaded zstd
-# give the same bytes whatever the number of threads; zstd layers load in
-# podman; the compressor is recorded in each layer's annotations.
+# give the same bytes whatever the number of threads; the compressor is
+# recorded in each layer's annotations. (e2e-examples runs a zstd image in
+# podman.)
 . "$TOP/tests/lib.sh"
 
 workdir compress
@@ -43,17 +44,12 @@ same "zstd: the annotation records the compressor" "zstd: libzstd level 3, multi
 	"$(jget .imagegen/layer/z/files.json "j['annotations']['imagegen.compression']")"
 checkvalid "zstd: oci-validate" out/z
 
-# a zstd image that runs: hello, --compression zstd for the whole build
+# hello, --compression zstd for the whole build
 mkdir -p "$W/hello" && cd "$W/hello" || exit 1
 "$IMAGEGEN" --compression zstd "$TOP/examples/hello/build.lua" && ninja > /dev/null 2>&1
 same "--compression zstd applies to every image" "application/vnd.oci.image.layer.v1.tar+zstd" \
 	"$(jget .imagegen/layer/hello/files.json "j['mediaType']")"
 contains "--compression is kept for regeneration" build.ninja "--compression zstd"
-if pmsetup; then
-	pm run --rm "oci:$PWD/out/hello:latest" > podman.log 2>&1
-	contains "zstd: podman runs the image" podman.log "hello from an imagegen image"
-	pmdone
-fi
 
 # one layer cannot be compressed two ways
 mkdir -p "$W/conflict" && cd "$W/conflict" || exit 1

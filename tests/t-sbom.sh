@@ -3,8 +3,8 @@
 # build folder and timezone, listing every package of the lock (deb purl,
 # sha256, supplier, DEP-5 licence) and nothing else as a Debian package, the
 # project's files by layer, a base from outside with its oci purl; attached
-# to the layout as an OCI artifact whose subject is the manifest, pushed to
-# a registry through the referrers tag schema, and copied back by skopeo.
+# to the layout as an OCI artifact whose subject is the manifest.
+# (e2e-sbom pushes it to a registry.)
 . "$TOP/tests/lib.sh"
 
 needdebtools sbom || exit 0
@@ -150,28 +150,3 @@ cd "$W/ext/b" || exit 1
 same "a base from outside: a package with its oci purl and manifest digest" "pkg:oci/layout@sha256%3A${mdigest#sha256:}" \
 	"$(jget out/ext.spdx.json "[r['referenceLocator'] for p in j['packages'] if p['SPDXID'] == 'SPDXRef-Base' for r in p['externalRefs']][0]")"
 spdxvalid "ext: valid SPDX 2.3" out/ext.spdx.json
-
-# pushed: the referrers of the manifest list the SBOM, and skopeo copies it
-if have docker-registry; then
-	registry reg && PIDS="$PIDS $REGPID"
-	cd "$W/b" || exit 1
-	"$IMAGEGEN" push out/api "$REG/t/api:1" > push1.log 2>&1
-	contains "push: the SBOM goes with the image" push1.log "1 SBOM(s) attached"
-	"$IMAGEGEN" push out/api "$REG/t/api:1" > push2.log 2>&1
-	contains "push: a second push uploads nothing" push2.log "0 blob(s) uploaded, 0 mounted"
-	# this registry has no referrers API: the referrers tag schema's index
-	code=$(curl -s -o /dev/null -w '%{http_code}' "http://$REG/v2/t/api/referrers/$mdigest")
-	if [ "$code" = 200 ]; then
-		refs=$(curl -s "http://$REG/v2/t/api/referrers/$mdigest")
-	else
-		refs=$(curl -s -H 'Accept: application/vnd.oci.image.index.v1+json' "http://$REG/v2/t/api/manifests/sha256-${mdigest#sha256:}")
-	fi
-	same "push: the referrers of the manifest list the SBOM, once" "$art application/spdx+json" \
-		"$(echo "$refs" | python3 -c 'import json,sys; print(" ".join(m["digest"] + " " + m["artifactType"] for m in json.load(sys.stdin)["manifests"]))')"
-	rm -rf "$W/copied"
-	check "push: skopeo copies the SBOM artifact" \
-		skopeo copy --src-tls-verify=false "docker://$REG/t/api@$art" "oci:$W/copied:sbom"
-	check "push: and it is the document" sh -c "cmp '$W/copied/blobs/sha256/$(sha256sum < out/api.spdx.json | cut -d' ' -f1)' out/api.spdx.json"
-else
-	skip "push: docker-registry is not installed"
-fi

@@ -1,8 +1,11 @@
 # End-to-end tests: build the examples with imagegen and ninja, then hand the
-# images to the real tools (umoci + runc, skopeo, podman) and run them. A
-# missing tool is a failure: CI installs them all. The OCI validator
-# (../shared/tools/oci-validate) is the exception: its checks are skipped when
-# it is not there.
+# images to the real tools (umoci + runc, skopeo, podman) and run them. The
+# build folders' paths have capital letters and spaces, as a user's may
+# (/home/Alice/My Projects): podman runs an image of a layout it was handed
+# in any folder (podman load of the docker-archive, or skopeo copy to its
+# storage), hello with zstd layers too. A missing tool is a failure: CI
+# installs them all. The OCI validator (../shared/tools/oci-validate) is the
+# exception: its checks are skipped when it is not there.
 . "$TOP/tests/lib.sh"
 
 # to FILE COMMAND...: run the command with its output in FILE
@@ -36,9 +39,10 @@ runbundle() {
 }
 
 workdir e2e
-hello=$W/hello
-mono=$W/monorepo
-mkdir -p "$hello" "$mono"
+hello="$W/Upper Case/hello"
+mono="$W/Upper Case/monorepo"
+zstd="$W/Upper Case/hello zstd"
+mkdir -p "$hello" "$mono" "$zstd"
 
 for tool in umoci runc skopeo podman; do
 	check "e2e: $tool is installed" have "$tool"
@@ -51,6 +55,14 @@ check "hello: ninja builds the image" ninja
 check "hello: ninja builds the docker-archive" ninja out/hello.tar
 same "hello: tagged latest" latest "$(ref out/hello)"
 checkvalid "hello: oci-validate --epoch 0" --epoch 0 out/hello
+
+# hello with zstd layers (--compression zstd for the whole build)
+cd "$zstd" || exit 1
+check "hello zstd: imagegen --compression zstd writes build.ninja" "$IMAGEGEN" --compression zstd "$TOP/examples/hello/build.lua"
+check "hello zstd: ninja builds the image" ninja
+check "hello zstd: ninja builds the docker-archive" ninja out/hello.tar
+same "hello zstd: its layer is zstd" "application/vnd.oci.image.layer.v1.tar+zstd" \
+	"$(jget .imagegen/layer/hello/files.json "j['mediaType']")"
 
 # monorepo: four images from one definition
 cd "$mono" || exit 1
@@ -110,12 +122,26 @@ if pmsetup; then
 	same "podman: it runs with the settings in tests/containers and the private storage" \
 	    "vfs runc cgroupfs $W/podman/graph" \
 	    "$(pm info --format '{{.Store.GraphDriverName}} {{.Host.OCIRuntime.Name}} {{.Host.CgroupManager}} {{.Store.GraphRoot}}' 2>&1)"
+	# zstd first, each way into a storage of its own: a storage that has the
+	# layers (the gzip image's have the same diff_ids) takes none of them again
+	cd "$zstd" || exit 1
+	check "zstd: skopeo copies the oci layout into podman's storage" pmcopy out/hello:latest localhost/hello-zstd:latest
+	pm run --rm localhost/hello-zstd:latest > "$W/podman-zstd.out" 2>&1
+	contains "zstd: podman runs the image" "$W/podman-zstd.out" "hello from an imagegen image"
+	pmdone
+	pmsetup
+	check "zstd: podman load of the docker-archive" to "$W/load-zstd.out" pm load -i out/hello.tar
+	pm run --rm localhost/hello:latest > "$W/podman-zstd-loaded.out" 2>&1
+	contains "zstd: podman runs the loaded image" "$W/podman-zstd-loaded.out" "hello from an imagegen image"
+	pmdone
+	pmsetup
 	cd "$hello" || exit 1
 	check "hello: podman load" to "$W/load.out" pm load -i out/hello.tar
 	contains "hello: podman load names it from RepoTags" "$W/load.out" "localhost/hello:latest"
 	check "hello: podman run the loaded image" to "$W/podman-loaded.out" pm run --rm localhost/hello:latest
 	contains "hello: podman run output (loaded)" "$W/podman-loaded.out" "hello from an imagegen image"
-	check "hello: podman run the oci layout" to "$W/podman-oci.out" pm run --rm "oci:$hello/out/hello:latest"
+	check "hello: skopeo copies the oci layout into podman's storage" pmcopy out/hello:latest localhost/hello-oci:latest
+	check "hello: podman run the copied image" to "$W/podman-oci.out" pm run --rm localhost/hello-oci:latest
 	contains "hello: podman run output (oci layout)" "$W/podman-oci.out" "hello from an imagegen image"
 	cd "$mono" || exit 1
 	check "api: podman load" to "$W/load-api.out" pm load -i out/api.tar

@@ -1,0 +1,50 @@
+# Report pages in headless Chromium (tests/chromium.py): the monorepo's api
+# and web pages render, with a screenshot, a rectangle per top-level folder
+# in the size map, a click on /usr that shows its children, nothing fetched
+# and no script error; a Debian image's page (a signed repository made
+# here) lists every package of its lock. (t-report.sh checks what the pages
+# hold.)
+. "$TOP/tests/lib.sh"
+
+if ! have chromium; then
+	fail "report: chromium is not installed (apt-get install chromium)"
+	exit 0
+fi
+workdir report-e2e
+export IMAGEGEN_CACHE="$W/cache"
+mkdir -p "$W/b" && cd "$W/b" || exit 1
+"$IMAGEGEN" "$TOP/examples/monorepo/build.lua" && ninja out/api.html out/web.html > ninja.log 2>&1 ||
+	fail "report: the pages do not build"
+for img in api web; do
+	if timeout 120 python3 "$TOP/tests/chromium.py" "out/$img.html" "$W/$img.png" > "$W/$img.seen" 2> "$W/$img.err"; then
+		ok "$img: Chromium renders the page"
+	else
+		fail "$img: Chromium: $(tail -n 3 "$W/$img.err")"
+	fi
+	check "$img: a screenshot" sh -c "head -c 8 '$W/$img.png' | grep -q PNG"
+	check "$img: the size map has a rectangle per top-level folder" \
+		python3 "$TOP/tests/pagecheck.py" "out/$img.html" "$W/$img.seen" toplevel
+	check "$img: a click on /usr shows its children" python3 "$TOP/tests/pagecheck.py" "out/$img.html" "$W/$img.seen" usr
+	check "$img: nothing fetched, no script error" python3 "$TOP/tests/pagecheck.py" "out/$img.html" "$W/$img.seen" quiet
+done
+
+# packages: the page of an image of a repository made here
+needdebtools report || exit 0
+signedrepo
+mkpkg libfoo 1.3 "$DEBARCH" "" 'mkdir -p usr/lib && echo v13 > usr/lib/libfoo.so.1 &&
+	printf "Format: copyright-format/1.0\n\nFiles: *\nCopyright: us\nLicense: MIT\n" > usr/share/doc/libfoo/copyright'
+mkpkg libbar 1.0 "$DEBARCH" "" 'printf "see /usr/share/common-licenses/GPL-2\n" > usr/share/doc/libbar/copyright'
+mkpkg app 2.0 "$DEBARCH" "Depends: libbar, libfoo" 'mkdir -p usr/bin && echo app > usr/bin/app'
+mkpkg tool 1.0 "$DEBARCH" "Depends: app"
+ARCH=$DEBARCH mkindex stable && serve "$REPO" || { fail "report: the test repository did not start"; exit 0; }
+mkdir -p "$W/deb/src" "$W/deb/b" && cd "$W/deb/b" || exit 1
+cat > ../src/build.lua <<EOF
+local repo = repository { url = "http://127.0.0.1:$PORT", suite = "stable", keyring = "$W/test.gpg" }
+image { name = "tool", packages = { "tool" }, repositories = { repo } }
+EOF
+"$IMAGEGEN" lock ../src/build.lua && "$IMAGEGEN" --locked ../src/build.lua && ninja out/tool.html > ninja.log 2>&1 ||
+	fail "report: the Debian image's page does not build"
+timeout 120 python3 "$TOP/tests/chromium.py" out/tool.html "$W/tool.png" > "$W/tool.seen" 2> "$W/tool.err"
+check "packages: the table lists every package of the lock" \
+	python3 "$TOP/tests/pagecheck.py" out/tool.html "$W/tool.seen" packages ../src/imagegen.lock tool
+check "packages: nothing fetched, no script error" python3 "$TOP/tests/pagecheck.py" out/tool.html "$W/tool.seen" quiet
