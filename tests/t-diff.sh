@@ -79,6 +79,7 @@ contains "User" d.out "  ~ User: (none) -> 7"
 same "inspect: exit 0" 0 $?
 contains "inspect: the waste of the replaced and the removed file" i.out "wasted     141 B in 3 file(s)"
 contains "inspect: the platform" i.out "platforms  linux/$ARCH"
+same "inspect: the layout's SBOM is no platform of it" "platforms  linux/$ARCH" "$(grep "^platforms" i.out)"
 contains "inspect: the user" i.out "user       7"
 contains "inspect: two layers" i.out "layers     2"
 contains "inspect: no dpkg database" i.out "packages   0 (no dpkg database)"
