@@ -31,6 +31,7 @@ local function value(s)
 end
 
 function M.write(P, exe)
+  local bin
   path, own, paths = plan.spellers("ninja", P.aliases, "build.ninja cannot name this path "
     .. "(a newline, a carriage return, a tab or '|' in it)")
   -- a build cache keys SBOMs by their spec files: with one, specs stay files
@@ -59,6 +60,13 @@ function M.write(P, exe)
   w("ninja_required_version = 1.9")
   w("builddir = .imagegen")
   w("imagegen = ", value(quoted(exe)))
+  -- the binary as an input: $imagegen is quoted for the shell, which a
+  -- path with a space (say) cannot be in a build line
+  bin = "$imagegen"
+  if quoted(exe) ~= exe then
+    w("imagegen_path = ", path(exe))
+    bin = "$imagegen_path"
+  end
   w("store = ", value(P.store))
   w("")
   w("rule regen")
@@ -166,7 +174,7 @@ function M.write(P, exe)
   w("")
   local regenouts = { P.regen.output }
   for _, s in ipairs(P.regen.specs) do regenouts[#regenouts + 1] = s end
-  w("build ", paths(regenouts), ": regen | ", paths(P.regen.inputs), " $imagegen")
+  w("build ", paths(regenouts), ": regen | ", paths(P.regen.inputs), " ", bin)
   w("")
   for _, c in ipairs(P.commands) do
     -- ninja makes the folders of the outputs it names, not of those it names by alias
@@ -179,7 +187,7 @@ function M.write(P, exe)
       end
     end
     if c.cached then
-      w("build ", paths(c.outputs), ": cached ", path(c.cached), " | ", paths(c.inputs), " $imagegen")
+      w("build ", paths(c.outputs), ": cached ", path(c.cached), " | ", paths(c.inputs), " ", bin)
       w("  argv = sh -c ", value(plan.shellquote(plan.commandline(c, dirs, made))))
     else
       w("build ", paths(c.outputs), ": cmd ", paths(c.inputs))
@@ -200,18 +208,18 @@ function M.write(P, exe)
     local args = {}
     for i, a in ipairs(b.args) do args[i] = value(quoted(a)) end
     local deps = #b.inputs > 0 and (paths(b.inputs) .. " ") or ""
-    w("build ", path(b.out), ": base | ", deps, "$imagegen")
+    w("build ", path(b.out), ": base | ", deps, bin)
     w("  args = ", table.concat(args, " "))
     w("  name = ", value(b.name))
     w("")
   end
   for _, f in ipairs(P.pkginfos) do
     if f.cached then
-      w("build ", path(f.out), ": cached ", path(f.cached), " | $imagegen")
+      w("build ", path(f.out), ": cached ", path(f.cached), " | ", bin)
       w("  argv = $imagegen pkginfo ", value(quoted(f.deb)), " ", value(quoted(f.out)), " ", value(f.name))
       w("  desc = PKGINFO ", value(f.name))
     else
-      w("build ", path(f.out), ": pkginfo ", path(f.deb), " | $imagegen")
+      w("build ", path(f.out), ": pkginfo ", path(f.deb), " | ", bin)
       w("  name = ", value(f.name))
     end
     w("")
@@ -219,7 +227,7 @@ function M.write(P, exe)
   for _, l in ipairs(P.layers) do
     local deps = #l.inputs > 0 and (paths(l.inputs) .. " ") or ""
     local input, part = specof(l.spec)
-    w("build ", path(l.desc), ": layer ", input, " | ", deps, "$imagegen")
+    w("build ", path(l.desc), ": layer ", input, " | ", deps, bin)
     w("  id = ", value(l.id))
     if part then w(part) end
     w("")
@@ -228,13 +236,13 @@ function M.write(P, exe)
   for _, img in ipairs(P.images) do
     for _, m in ipairs(img.manifests) do
       local input, part = specof(m.spec)
-      w("build ", path(m.image), ": image ", input, " | ", paths(m.layers), " $imagegen")
+      w("build ", path(m.image), ": image ", input, " | ", paths(m.layers), " ", bin)
       w("  name = ", value(img.name .. (img.indexof and (" " .. m.platform) or "")))
       if part then w(part) end
       w("")
     end
     if img.indexof then
-      w("build ", path(img.image), ": index ", paths(img.indexof), " | $imagegen")
+      w("build ", path(img.image), ": index ", paths(img.indexof), " | ", bin)
       w("  name = ", value(img.name))
       w("")
     end
@@ -242,14 +250,14 @@ function M.write(P, exe)
     for i, sb in ipairs(img.sboms) do
       if sb.cached then
         w("build ", path(sb.record), " ", path(sb.spdx), ": cached ", path(sb.cached), " | ", path(sb.spec), " ",
-          path(sb.image), " ", #sb.inputs > 0 and (paths(sb.inputs) .. " ") or "", "$imagegen")
+          path(sb.image), " ", #sb.inputs > 0 and (paths(sb.inputs) .. " ") or "", bin)
         w("  argv = $imagegen sbom ", value(quoted(sb.spec)), " ", value(quoted(sb.image)), " ", value(quoted(sb.record)),
           " ", value(quoted(sb.spdx)), " $store")
         w("  desc = SBOM ", value(sb.spdx))
       else
         local input, part = specof(sb.spec)
         w("build ", path(sb.record), " ", path(sb.spdx), ": sbom ", input, " | ", path(sb.image), " ",
-          #sb.inputs > 0 and (paths(sb.inputs) .. " ") or "", "$imagegen")
+          #sb.inputs > 0 and (paths(sb.inputs) .. " ") or "", bin)
         w("  image = ", value(path(sb.image)))
         w("  spdx = ", value(sb.spdx))
         if part then w(part) end
@@ -258,21 +266,21 @@ function M.write(P, exe)
       records[i] = sb.record
     end
     w("build ", path(img.index), ": layout ", path(img.image), " | ", #records > 0 and (paths(records) .. " ") or "",
-      "$imagegen")
+      bin)
     w("  dir = ", value(img.dir))
     if #records > 0 then w("  sboms = ", paths(records)) end
     w("")
-    w("build ", path(img.tar), ": archive ", path(img.tarimage), " | $imagegen")
+    w("build ", path(img.tar), ": archive ", path(img.tarimage), " | ", bin)
     w("")
     for _, t in ipairs(img.tars) do
-      w("build ", path(t.path), ": archive ", path(t.image), " | $imagegen")
+      w("build ", path(t.path), ": archive ", path(t.image), " | ", bin)
       w("")
     end
     local images = {}
     for i, m in ipairs(img.manifests) do images[i] = m.image end
     local input, part = specof(img.report)
     w("build ", path(img.html), ": report ", input, " | ", paths(images), " ",
-      #img.reportusers > 0 and (paths(img.reportusers) .. " ") or "", "$imagegen")
+      #img.reportusers > 0 and (paths(img.reportusers) .. " ") or "", bin)
     if part then w(part) end
     w("")
     w("build ", path(img.name), ": phony ", path(img.index))
@@ -280,7 +288,7 @@ function M.write(P, exe)
     if img.push and img.pushimage then
       -- from the image file and the store: a layer the cache had needs no bytes here
       w("build push-", path(img.name), ": push ", path(img.image), " | ", #records > 0 and (paths(records) .. " ") or "",
-        "$imagegen")
+        bin)
       w("  ref = ", value(img.push))
       if #records > 0 then w("  sboms = ", paths(records)) end
       w("")

@@ -87,3 +87,19 @@ if [ -f "$TOP/imagegen.so" ] && have make; then
 else
 	fail "make plugin: imagegen.so or make is missing"
 fi
+
+# imagegen itself in a folder whose path has a space (a clone under "My
+# Projects"): build.ninja and the makefile name it as an input, which the
+# shell-quoted $imagegen / $(IMAGEGEN) cannot be
+mkdir -p "$W/Sp Ace/nb" "$W/Sp Ace/mb"
+cp "$IMAGEGEN" "$W/Sp Ace/imagegen"
+cd "$W/Sp Ace/nb" || exit 1
+check "a binary under a space: imagegen writes build.ninja" "$W/Sp Ace/imagegen" "$TOP/examples/hello/build.lua"
+check "a binary under a space: ninja builds" ninja
+same "a binary under a space: a second ninja has no work" "ninja: no work to do." "$(ninja)"
+cd "$W/Sp Ace/mb" || exit 1
+check "a binary under a space: imagegen -G make" "$W/Sp Ace/imagegen" -G make -o images.mk "$TOP/examples/hello/build.lua"
+printf 'include images.mk\nall: images\n' > Makefile
+check "a binary under a space: make builds" make
+check "a binary under a space: make -q after it" make -q
+check "a binary under a space: the same image from make" diff -r "$W/Sp Ace/nb/out/hello" out/hello
