@@ -79,20 +79,23 @@ struct exchange {
 	time_t shown;
 };
 
-/* a number of seconds from the environment, or def */
-static long
-seconds(const char *name, long def)
+/* a number of seconds from the environment, or def, into *n: 0; -1 with
+   why in res->err */
+static int
+seconds(const char *name, long def, long *n, struct httpres *res)
 {
 	const char *e = getenv(name);
 	char *end;
-	long n;
 
+	*n = def;
 	if (!e || !*e)
-		return def;
-	n = strtol(e, &end, 10);
-	if (*end || n < 1)
-		fatal("%s='%s' is not a number of seconds", name, e);
-	return n;
+		return 0;
+	*n = strtol(e, &end, 10);
+	if (*end || *n < 1) {
+		snprintf(res->err, sizeof(res->err), "%s='%s' is not a number of seconds", name, e);
+		return -1;
+	}
+	return 0;
 }
 
 /* the libcurl functions http.c calls, once loaded */
@@ -113,11 +116,18 @@ static struct lib libcurl = {"libcurl", CURL_SONAME, CURL_PACKAGE, "downloads an
 /* the table's field f: libcurl's curl_f */
 #define CURLFN(f) libfn(&libcurl, "curl_" #f, &curl.f, sizeof(curl.f))
 
-static void
-curlinit(void)
+/* libcurl loaded and set up: 0; -1 with why in res->err */
+static int
+curlinit(struct httpres *res)
 {
+	const char *err;
+
 	if (curl.global_init)
-		return;
+		return 0;
+	if ((err = libopen(&libcurl))) {
+		snprintf(res->err, sizeof(res->err), "%s", err);
+		return -1;
+	}
 	CURLFN(easy_init);
 	CURLFN(easy_setopt);
 	CURLFN(easy_perform);
@@ -127,8 +137,12 @@ curlinit(void)
 	CURLFN(slist_append);
 	CURLFN(slist_free_all);
 	CURLFN(global_init);
-	if (curl.global_init(CURL_GLOBAL_DEFAULT) != 0)
-		fatal("curl_global_init failed");
+	if (curl.global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		snprintf(res->err, sizeof(res->err), "curl_global_init failed");
+		curl.global_init = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -354,17 +368,18 @@ transient(CURLcode rc, long status)
 		fatal("curl_easy_setopt(%s) failed", #opt); \
 } while (0)
 
-/* one exchange with url, no redirects followed, ending by the deadline;
-   *next is the redirect's target (free it) */
+/* one exchange with url, no redirects followed, ending by the deadline (the
+   request's timeout seconds from its start) or after stall seconds without
+   progress; *next is the redirect's target (free it) */
 static enum outcome
-exchange(const struct httpreq *req, const char *url, time_t deadline, struct httpres *res, char **next)
+exchange(const struct httpreq *req, const char *url, time_t deadline, long timeout, long stall,
+         struct httpres *res, char **next)
 {
 	struct exchange x = {0};
 	struct curl_slist *h = NULL;
 	char cerr[CURL_ERROR_SIZE] = "", origin[512];
 	const char *const *line;
 	const char *target = NULL, *ca;
-	long stall = req->stall > 0 ? req->stall : seconds("IMAGEGEN_HTTP_STALL", 30);
 	FILE *f = NULL;
 	CURLcode rc;
 	CURL *c;
@@ -378,8 +393,10 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, struct htt
 	res->body.len = 0;
 	res->toolarge = 0;
 	c = curl.easy_init();
-	if (!c)
-		fatal("curl_easy_init failed");
+	if (!c) {
+		snprintf(res->err, sizeof(res->err), "curl_easy_init failed");
+		return FAILED;
+	}
 	for (line = req->headers; line && *line; line++)
 		h = curl.slist_append(h, *line);
 	if (req->auth && req->authorigin && http_origin(url, origin, sizeof(origin)) == 0 &&
@@ -444,7 +461,7 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, struct htt
 		else
 			snprintf(res->err, sizeof(res->err), "%.120s (the limits: IMAGEGEN_HTTP_STALL=%ld, "
 			         "IMAGEGEN_HTTP_TIMEOUT=%ld)", cerr[0] ? cerr : curl.easy_strerror(rc), stall,
-			         seconds("IMAGEGEN_HTTP_TIMEOUT", 900));
+			         timeout);
 		return time(NULL) < deadline ? STALLED : FAILED;
 	}
 	if (rc != CURLE_OK)
@@ -477,11 +494,17 @@ int
 http_do(const struct httpreq *req, struct httpres *res)
 {
 	enum outcome o = FAILED;
-	time_t deadline = time(NULL) + (req->timeout > 0 ? req->timeout : seconds("IMAGEGEN_HTTP_TIMEOUT", 900));
+	time_t deadline;
+	long timeout = req->timeout, stall = req->stall;
 	char *url, *next;
 	int try, hops, stalls = 0, tries = req->tries > 0 ? req->tries : HTTP_TRIES;
 
-	curlinit();
+	/* what can go wrong before a request goes out is an error, never an
+	   exit: a native (a definition's download) calls this */
+	if ((timeout <= 0 && seconds("IMAGEGEN_HTTP_TIMEOUT", 900, &timeout, res) < 0) ||
+	    (stall <= 0 && seconds("IMAGEGEN_HTTP_STALL", 30, &stall, res) < 0) || curlinit(res) < 0)
+		return -1;
+	deadline = time(NULL) + timeout;
 	for (try = 0; try < tries && time(NULL) < deadline; try++) {
 		url = xstrdup(req->url);
 		for (hops = 0;; hops++) {
@@ -493,7 +516,7 @@ http_do(const struct httpreq *req, struct httpres *res)
 				free(url);
 				return 0;
 			}
-			o = exchange(req, url, deadline, res, &next);
+			o = exchange(req, url, deadline, timeout, stall, res, &next);
 			if (o != DONE || !next || !req->follow)
 				break;
 			if (hops == MAXHOPS) {
