@@ -707,14 +707,16 @@ local function declarations(G, file)
       local up = path.dirname(p)
       while up ~= "." and up ~= "/" do
         if G.folders[up] then
-          fail(where, "outputs[%d]: '%s' is inside the folder '%s', an output at %s", i, show(o), show(up), G.folders[up])
+          fail(where, "outputs[%d]: '%s' is inside the folder '%s', an output at %s", i, show(o),
+            show(path.relative(gendir, up)), G.folders[up])
         end
         up = path.dirname(up)
       end
       if folder then
         for q, at in pairs(G.outputs) do
           if q:sub(1, #p + 1) == p .. "/" then
-            fail(where, "outputs[%d]: the folder '%s' holds '%s', an output at %s", i, show(o), show(q), at)
+            fail(where, "outputs[%d]: the folder '%s' holds '%s', an output at %s", i, show(o),
+              show(path.relative(gendir, q)), at)
           end
         end
         G.folders[p] = where
