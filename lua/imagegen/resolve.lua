@@ -258,6 +258,9 @@ function M.perplatform(G, cmd)
       if not b then fail(cmd.where, "image: no image named '%s'%s", cmd.image, suggest(cmd.image, G.imagebyname)) end
     end
     cmd.builder = b
+    if b.resolving then
+      fail(cmd.where, "step cycle: the command runs in image '%s', which is built from its output", b.name)
+    end
     if #effective(G, b) > 1 then pp = true end
   end
   cmd.resolvingpp = nil
@@ -352,6 +355,7 @@ function effective(G, img, chain)
     end
   end
   chain[#chain + 1] = img
+  img.resolving = true
   local base, external = img.base, nil
   if isstring(base) then
     local b = G.imagebyname[base]
@@ -425,6 +429,7 @@ function effective(G, img, chain)
     img.resolved[#img.resolved + 1] = r
   end
   chain[#chain] = nil
+  img.resolving = nil
   return img.resolved
 end
 

@@ -366,12 +366,29 @@ spawn(char *const argv[], int statusfd, int quiet)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+void
+sandbox_check(const struct sandbox *s)
+{
+	char *bwrap = findpath("bwrap"), *sh;
+
+	if (!bwrap)
+		fatal("%s: bubblewrap is not installed, which runs steps in images (apt-get install bubblewrap)", s->ctx);
+	free(bwrap);
+	if (s->shell) {
+		sh = rootpath(s->root, "/bin/sh");
+		if (!sh || access(sh, X_OK) < 0)
+			fatal("%s: image '%s' has no /bin/sh to run the step's string with; give run as a list of words, "
+			      "which run without a shell", s->ctx, s->image);
+		free(sh);
+	}
+}
+
 int
 sandbox_run(const struct sandbox *s)
 {
 	struct args a = {0};
 	struct buf env = {0}, said = {0};
-	char *bwrap = findpath("bwrap"), *sh, *root, *work, *src, fd[16], epoch[32], uid[32], gid[32], chunk[256];
+	char *bwrap = findpath("bwrap"), *root, *work, *src, fd[16], epoch[32], uid[32], gid[32], chunk[256];
 	const char *e, *eq;
 	json_t *v;
 	size_t i;
@@ -380,13 +397,6 @@ sandbox_run(const struct sandbox *s)
 
 	if (!bwrap)
 		fatal("%s: bubblewrap is not installed, which runs steps in images (apt-get install bubblewrap)", s->ctx);
-	if (s->shell) {
-		sh = rootpath(s->root, "/bin/sh");
-		if (!sh || access(sh, X_OK) < 0)
-			fatal("%s: image '%s' has no /bin/sh to run the step's string with; give run as a list of words, "
-			      "which run without a shell", s->ctx, s->image);
-		free(sh);
-	}
 	if (!(root = realpath(s->root, NULL)) || !(work = realpath(s->work, NULL)))
 		fatal("%s: realpath %s:", s->ctx, s->root);
 	if (pipe(pipefd) < 0 || fcntl(pipefd[0], F_SETFD, FD_CLOEXEC) < 0 || fcntl(pipefd[1], F_SETFD, FD_CLOEXEC) < 0)
@@ -447,10 +457,7 @@ sandbox_run(const struct sandbox *s)
 	/* bwrap says the child's pid once it started it: without, the sandbox failed */
 	if (!said.data || !strstr(said.data, "child-pid")) {
 		char *probe[] = {bwrap, "--unshare-user", "--ro-bind", "/", "/", "/bin/true", NULL};
-		if (spawn(probe, -1, 1) != 0)
-			fatal("%s: the kernel refuses this user the user namespaces bubblewrap runs steps in: build as "
-			      "root, or allow them (sysctl kernel.unprivileged_userns_clone=1)", s->ctx);
-		fatal("%s: bubblewrap could not start the step in image '%s' (it says why above)", s->ctx, s->image);
+		status = spawn(probe, -1, 1) != 0 ? SANDBOX_NOUSERNS : SANDBOX_FAILED;
 	}
 	for (i = 0; i < a.len; i++)
 		free(a.v[i]);

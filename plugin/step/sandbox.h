@@ -39,6 +39,12 @@ void sandbox_freeuser(struct stepuser *u);
 /* make in root the mount points of u's steps: its folder and home, /tmp,
    /proc, /dev, and /etc/resolv.conf and /etc/hosts as empty files */
 void sandbox_prepare(const char *root, const struct stepuser *u, const char *ctx);
-/* run the step; its exit status (exits naming the trouble when bubblewrap
-   could not start it) */
+/* what sandbox_run returns when bubblewrap could not start the step:
+   the kernel refuses user namespaces, or another reason bwrap gave */
+enum { SANDBOX_NOUSERNS = -2, SANDBOX_FAILED = -1 };
+
+/* exit naming the trouble when the step cannot run: bwrap missing, or no
+   /bin/sh in the image for a run given as a string */
+void sandbox_check(const struct sandbox *s);
+/* run the step; its exit status, or SANDBOX_NOUSERNS or SANDBOX_FAILED */
 int sandbox_run(const struct sandbox *s);

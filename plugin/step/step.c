@@ -163,6 +163,8 @@ inimage(const struct step *s, const char *specpath, const char *store)
 	box.image = s->image;
 	box.root = rootfs_open(member(s->spec, "image", specpath), store, s->ctx, &image);
 	box.config = json_object_get(json_object_get(image, "config"), "config");
+	box.shell = strcmp(s->argv[0], "/bin/sh") == 0 && s->argv[1] && strcmp(s->argv[1], "-c") == 0;
+	sandbox_check(&box);
 	sandbox_user(box.root, box.config, s->ctx, &box.user);
 	if (removetree(work) < 0 || mkdirs(work) < 0)
 		fatal("%s: make the work folder %s:", s->ctx, work);
@@ -181,7 +183,6 @@ inimage(const struct step *s, const char *specpath, const char *store)
 	box.work = work;
 	box.epoch = specint(s->spec, "epoch", 0);
 	box.network = json_is_true(json_object_get(s->spec, "network"));
-	box.shell = strcmp(s->argv[0], "/bin/sh") == 0 && s->argv[1] && strcmp(s->argv[1], "-c") == 0;
 	box.argv = s->argv;
 	status = sandbox_run(&box);
 	if (status == 0) {
@@ -193,6 +194,11 @@ inimage(const struct step *s, const char *specpath, const char *store)
 		}
 	}
 	removetree(work);
+	if (status == SANDBOX_NOUSERNS)
+		fatal("%s: the kernel refuses this user the user namespaces bubblewrap runs steps in: build as root, or "
+		      "allow them (sysctl kernel.unprivileged_userns_clone=1)", s->ctx);
+	if (status == SANDBOX_FAILED)
+		fatal("%s: bubblewrap could not start the step in image '%s' (it says why above)", s->ctx, s->image);
 	for (i = 0; i < box.nmounts; i++)
 		free(box.mounts[i].dst);
 	free(box.mounts);
