@@ -73,7 +73,7 @@ check "node: the lock pins Debian's nodejs" test -n "$debian"
 # podman: as the image's user, answering HTTP with Debian's Node
 port=$(freeport)
 if pmsetup; then
-	pm load -i out/node.tar > load.log 2>&1
+	ninja out/node.tar > tar.log 2>&1 && pm load -i out/node.tar > load.log 2>&1
 	same "node: podman loads out/node.tar" 0 $?
 	pm run -d --name "imagegen-steps-$$" --network host -e PORT="$port" localhost/node-express:1 > run.log 2>&1
 	same "node: podman runs it" 0 $?
@@ -89,7 +89,7 @@ else
 fi
 # runc: the OCI layout, unpacked by umoci; the config's user
 rm -rf bundle
-if umoci unpack --image out/node:node-express:1 bundle > /dev/null 2>&1; then
+if umoci unpack --image out/node:1 bundle > /dev/null 2>&1; then
 	port=$(freeport)
 	python3 - bundle/config.json "$port" <<'EOF'
 import json, sys
@@ -163,7 +163,7 @@ same "gcc: one imagegen && ninja builds it" 0 $?
 tail -n 5 1.log | sed 's/^/    /'
 same "gcc: make ran in the builder image" 1 "$(count 1.log 'MAKE greet')"
 if pmsetup; then
-	pm run --rm "oci:$W/gcc/out/greet:greet:1" > greet.log 2>&1
+	pm run --rm "oci:$W/gcc/out/greet:1" > greet.log 2>&1
 	same "gcc: podman runs it as nobody" 0 $?
 	contains "gcc: it prints its message" greet.log "hello from a program built by the toolchain of a Debian builder image"
 	contains "gcc: built by Debian's gcc 12" greet.log "built by gcc 12."
