@@ -381,12 +381,25 @@ function M.build(G, args, output, cache)
       text, lines = expand(run, argv, inputs, outs, vars)
       words = json.array { "/bin/sh", "-c", (lines and newlines or "") .. text }
     end
+    -- cache = true: the key of what decides the outputs, the same in any
+    -- build folder (the helper adds the image's digest and the inputs' sha256)
+    local stepcache
+    if cache and c.cache then
+      local names, outnames, hashed = {}, {}, {}
+      for i, p in ipairs(inputs) do names[i] = runon and c.mounts[i] or rel(p) end
+      for i, o in ipairs(c.outputs) do outnames[i] = o.name .. (o.folder and "/" or "") end
+      for i, d in ipairs(deps) do if d ~= (runon and runon.file) then hashed[#hashed + 1] = d end end
+      stepcache = { key = json.encode { kind = "step", run = run, argv = argv and json.array(argv), vars = vars,
+        machine = not runon and native.arch() or nil, platform = runon and runon.platform, epoch = G.epoch,
+        network = runon and (c.network or false), inputs = json.array(names), outputs = json.array(outnames) },
+        inputs = json.array(hashed) }
+    end
     local id = ".imagegen/spec/step/" .. native.sha256(outs[1]):sub(1, 16)
     -- what decides the outputs, and apart (not an input of the edge, so
     -- that moving the declaration reruns nothing) where it was declared
     local stepspec = spec(id .. ".json", json.line { argv = words, outputs = outputs, mounts = mounts,
       aliases = aliases, epoch = G.epoch, image = runon and runon.file, platform = runon and runon.platform,
-      network = runon and (c.network or false) })
+      network = runon and (c.network or false), cache = stepcache })
     spec(id .. ".where", json.line { ctx = c.where .. ": command", image = runon and runon.image })
     return { outputs = targets, inputs = deps, description = description, step = stepspec }
   end

@@ -45,7 +45,9 @@
 #include "base/json.h"
 #include "base/spec.h"
 #include "base/names.h"
+#include "base/digest.h"
 #include "layer/tree.h"
+#include "cache/cache.h"
 #include "step/sandbox.h"
 #include "step/rootfs.h"
 #include "step/step.h"
@@ -240,14 +242,43 @@ manifests(const struct step *s, const char *specpath)
 	free(list.data);
 }
 
+/* what decides a step's outputs, for the build cache, in what: the
+   generator's key, the image's manifest digest, each input's sha256; -1
+   when the step has no key (not cache = true, an input unreadable) */
+static int
+stepwhat(const struct step *s, struct buf *what)
+{
+	json_t *c = json_object_get(s->spec, "cache"), *in, *image;
+	const char *key = json_string_value(json_object_get(c, "key")), *digest;
+	char hex[65];
+	size_t i;
+
+	if (!key)
+		return -1;
+	bufprintf(what, "%s\n", key);
+	if (json_object_get(s->spec, "image")) {
+		image = readjson(json_string_value(json_object_get(s->spec, "image")));
+		digest = json_string_value(json_object_get(json_object_get(image, "manifest"), "digest"));
+		bufprintf(what, "image %s\n", digest ? digest : "");
+		json_decref(image);
+	}
+	json_array_foreach(json_object_get(c, "inputs"), i, in) {
+		if (!json_is_string(in) || sha256file(json_string_value(in), hex) < 0)
+			return -1;
+		bufprintf(what, "in %s\n", hex);
+	}
+	return 0;
+}
+
 int
 step_run(const char *specpath, const char *store)
 {
 	struct step s = {0};
+	struct buf what = {0};
 	char alias[ALIASLEN], *wherepath;
 	json_t *a, *v;
 	size_t i, n;
-	int status;
+	int status, keyed, hit = 0;
 
 	s.spec = readspec(specpath);
 	n = strlen(specpath);
@@ -268,7 +299,10 @@ step_run(const char *specpath, const char *store)
 			fatal("%s: malformed spec (argv)", specpath);
 		s.argv[i] = (char *)json_string_value(v);
 	}
-	if (json_object_get(s.spec, "image"))
+	keyed = stepwhat(&s, &what) == 0;
+	if (keyed && (hit = cache_stepget(store, what.data, s.outputs, s.ctx)))
+		status = 0;
+	else if (json_object_get(s.spec, "image"))
 		status = inimage(&s, specpath, store);
 	else
 		status = onhost(&s, specpath);
@@ -276,11 +310,14 @@ step_run(const char *specpath, const char *store)
 		dropmanifests(&s);
 	} else {
 		manifests(&s, specpath);
+		if (keyed && !hit)
+			cache_stepput(store, what.data, s.outputs, s.ctx);
 		json_array_foreach(json_object_get(s.spec, "aliases"), i, v) {
 			if (json_is_string(v) && names_alias(json_string_value(v), alias) < 0)
 				fatal("%s: the alias of %s:", s.ctx, showname(json_string_value(v)));
 		}
 	}
+	free(what.data);
 	free(s.argv);
 	free(wherepath);
 	json_decref(s.where);
