@@ -170,8 +170,42 @@ check "a change to the builder image: its former root file system is gone, a new
 ninja -n > n.log 2>&1
 contains "after the changes, nothing to do" n.log "no work to do"
 
+# platforms: a builder of one platform runs every platform's step (a
+# cross-compiler's way); one of several runs each in its own, and one this
+# machine cannot run without qemu is refused when generating
+host=linux/$(dpkg --print-architecture)
+mkdir -p "$W/plat/src" "$W/plat/b"
+sed -n '1,/^}$/p' "$W/src/build.lua" > "$W/plat/src/build.lua"
+cat >> "$W/plat/src/build.lua" <<EOF
+local arch = command { image = builder, outputs = "arch.txt", run = "echo \$arch > \$out" }
+image { name = "multi", platforms = { "$host", "linux/s390x" }, files = { { "/arch.txt", arch } } }
+EOF
+cd "$W/plat/b" || exit 1
+"$IMAGEGEN" ../src/build.lua > gen.log 2>&1 && ninja > 1.log 2>&1
+same "platforms: a builder of one platform runs the step of each" 0 $?
+same "platforms: each its own output" "$(dpkg --print-architecture) s390x" \
+	"$(cat "gen/$(echo "$host" | tr / -)/arch.txt" gen/linux-s390x/arch.txt | tr '\n' ' ' | sed 's/ $//')"
+if [ ! -e /proc/sys/fs/binfmt_misc/qemu-s390x ] && [ "$host" != linux/s390x ]; then
+	cat >> "$W/plat/src/build.lua" <<EOF
+local two = image { name = "two", platforms = { "$host", "linux/s390x" }, files = { { "/t", text "t" } } }
+local each = command { image = two, outputs = "each.txt", run = "echo \$arch > \$out" }
+image { name = "both", platforms = { "$host", "linux/s390x" }, files = { { "/each.txt", each } } }
+EOF
+	"$IMAGEGEN" ../src/build.lua > gen2.log 2>&1
+	same "platforms: a builder of several runs each platform's step in its own: s390x needs qemu here" \
+		"imagegen: ../src/build.lua:$(grep -n '^local each' ../src/build.lua | cut -d: -f1): image: 'two' is linux/s390x, which this machine ($host) runs only through qemu: install qemu-user-static and have binfmt_misc register qemu-s390x with the F flag" \
+		"$(cat gen2.log)"
+else
+	skip "platforms: this machine runs s390x"
+fi
+
 # make: the generated makefile and the plugin
 for flavour in mk plugin; do
+	# (check-asan builds no imagegen.so: make cannot load the sanitizers' runtime)
+	if [ $flavour = plugin ] && [ ! -f "$TOP/imagegen.so" ]; then
+		skip "make (plugin): imagegen.so is not built"
+		continue
+	fi
 	mkdir "$W/$flavour" && cd "$W/$flavour" || exit 1
 	cp -R "$W/src" src
 	printf 'one\n' > src/in.txt
