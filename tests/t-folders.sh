@@ -223,6 +223,27 @@ same "a failing step: the build fails" 1 $?
 check "a failing step: no manifest" sh -c '! ls .imagegen/folder/* 2>/dev/null'
 same "a failing step: no layer was built" 0 "$(count ninja.log LAYER)"
 
+# a step interrupted (ninja stopped by ^C) after half its folder: no
+# manifest, so nothing takes the half folder, and the next build runs it
+mkdir "$W/b-interrupted" && cd "$W/b-interrupted" || exit 1
+printf 'local c = command { outputs = { dir "x" }, inputs = "go", run = "touch gen/x/half && touch started && sleep 30 && touch gen/x/rest" }\nimage { name = "t", files = { { "/x", c } } }\n' > "$W/src/interrupted.lua"
+printf 'first\n' > "$W/src/go"
+"$IMAGEGEN" ../src/interrupted.lua && ninja > 1.log 2>&1
+check "interrupted: a first build" test -f gen/x/rest
+printf 'second\n' > "$W/src/go"
+ninja > 2.log 2>&1 &
+ninjapid=$!
+for _ in $(seq 100); do
+	[ -f started ] && [ -n "$(find started -newer ../src/go)" ] && break
+	sleep 0.1
+done
+kill -INT "$ninjapid"
+wait "$ninjapid"
+check "interrupted: ninja stopped" grep -q interrupted 2.log
+check "interrupted: no manifest is left" sh -c '! ls .imagegen/folder/* 2>/dev/null | grep -v prev'
+ninja -n > n.log 2>&1
+contains "interrupted: the next build runs the step again" n.log "CMD gen/x"
+
 # generatefails NAME DEFINITION EXPECTED: imagegen refuses the definition with one line
 generatefails() {
 	printf '%s\n' "$2" > "$W/src/$1.lua"

@@ -26,11 +26,14 @@
  * Then each folder must be there and hold something, and its manifest is
  * written, only when it changed (touched in make mode): the layers that
  * hold the folder depend on the manifest, not its files, so a step that
- * wrote the same bytes again reruns nothing after it. A step that failed,
- * or whose folder is missing or empty, removes the manifests: nothing
- * after it takes a folder it half wrote.
+ * wrote the same bytes again reruns nothing after it. While the step runs
+ * its manifests are set aside (MANIFEST.prev) and put back, their times
+ * kept, when they did not change: a step that failed, was interrupted, or
+ * whose folder is missing or empty leaves none, so nothing after it takes
+ * a folder it half wrote, and the next build runs it again.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,16 +74,50 @@ member(json_t *o, const char *key, const char *specpath)
 	return s;
 }
 
-/* remove the manifests of the step's folders */
-static void
-dropmanifests(const struct step *s)
+/* a folder's manifest while its step runs: set aside, so that a step
+   interrupted leaves none and runs again, and put back, its time kept, when
+   the folder's contents are the same (free it) */
+static char *
+aside(const char *manifest)
 {
+	return xasprintf("%s.prev", manifest);
+}
+
+/* set the manifests of the step's folders aside (back: put them back) */
+static void
+setaside(const struct step *s)
+{
+	const char *m;
+	char *prev;
 	json_t *o;
 	size_t i;
 
 	json_array_foreach(s->outputs, i, o) {
-		if (json_object_get(o, "manifest"))
-			unlink(json_string_value(json_object_get(o, "manifest")));
+		if (!(m = json_string_value(json_object_get(o, "manifest"))))
+			continue;
+		prev = aside(m);
+		if (rename(m, prev) < 0 && errno != ENOENT)
+			fatal("%s: rename %s:", s->ctx, m);
+		free(prev);
+	}
+}
+
+/* remove the manifests of the step's folders, and those set aside */
+static void
+dropmanifests(const struct step *s)
+{
+	const char *m;
+	char *prev;
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(s->outputs, i, o) {
+		if (!(m = json_string_value(json_object_get(o, "manifest"))))
+			continue;
+		prev = aside(m);
+		unlink(m);
+		unlink(prev);
+		free(prev);
 	}
 }
 
@@ -215,9 +252,10 @@ inimage(const struct step *s, const char *specpath, const char *store)
 static void
 manifests(const struct step *s, const char *specpath)
 {
-	struct buf list = {0};
+	struct buf list = {0}, old = {0};
 	struct stat st;
-	const char *path, *name;
+	const char *path, *name, *manifest;
+	char *prev;
 	json_t *o;
 	size_t i;
 
@@ -237,9 +275,21 @@ manifests(const struct step *s, const char *specpath)
 			fatal("%s: the folder '%s' is empty after the command ran (outputs: dir \"%s\")", s->ctx,
 			      showname(name), showname(name));
 		}
-		updatefile(member(o, "manifest", specpath), list.data, list.len);
+		manifest = member(o, "manifest", specpath);
+		prev = aside(manifest);
+		old.len = 0;
+		if (readall(prev, &old) == 0 && old.len == list.len && memcmp(old.data, list.data, list.len) == 0 &&
+		    rename(prev, manifest) == 0) {
+			if (makemode && utimensat(AT_FDCWD, manifest, NULL, 0) < 0)
+				fatal("touch %s:", manifest);
+		} else {
+			updatefile(manifest, list.data, list.len);
+			unlink(prev);
+		}
+		free(prev);
 	}
 	free(list.data);
+	free(old.data);
 }
 
 /* what decides a step's outputs, for the build cache, in what: the
@@ -299,6 +349,7 @@ step_run(const char *specpath, const char *store)
 			fatal("%s: malformed spec (argv)", specpath);
 		s.argv[i] = (char *)json_string_value(v);
 	}
+	setaside(&s);
 	keyed = stepwhat(&s, &what) == 0;
 	if (keyed && (hit = cache_stepget(store, what.data, s.outputs, s.ctx)))
 		status = 0;
