@@ -284,6 +284,9 @@ image { name = "t", files = { { "/t", text "t" } } }' \
 fails outside 'command { image = builder, inputs = "../outside.txt", outputs = "x", run = "true" }
 image { name = "t", files = { { "/t", text "t" } } }' \
 	"imagegen: ../src/outside.lua:10: inputs[1]: '../outside.txt' is outside the folder of this definition; a step in an image sees its inputs in its own folder, at the paths they have in the definition's"
+fails out-outside 'command { image = builder, outputs = "/out/../x", run = "true" }
+image { name = "t", files = { { "/t", text "t" } } }' \
+	"imagegen: ../src/out-outside.lua:10: outputs[1]: '/out/../x' is outside the step's folder (the image's workdir, or /out): an output is a relative path in it"
 fails no-sh 'local n = image { name = "nosh", packages = { "tnosh" }, repositories = { repo } }
 local c = command { image = n, outputs = "x", run = "true" }
 image { name = "t", files = { { "/x", c } } }' \

@@ -698,7 +698,11 @@ local function declarations(G, file)
     for i, o in ipairs(outputlist(where, t.outputs)) do
       local folder = false
       if type(o) == "table" then folder, o = true, o.name end
-      if o == "" or path.isabs(o) or path.normalize(o):sub(1, 2) == ".." or o:find("%z") then
+      if o == "" or path.isabs(o) or path.normalize(o):sub(1, 2) == ".." or path.normalize(o) == "." or o:find("%z") then
+        if t.image ~= nil then
+          fail(where, "outputs[%d]: '%s' is outside the step's folder (the image's workdir, or /out): an output is "
+            .. "a relative path in it", i, show(o))
+        end
         fail(where, "outputs[%d]: '%s' must be a relative path inside the build folder", i, show(o))
       end
       local p = path.join(gendir, o)
