@@ -3,7 +3,10 @@
 -- plan = {
 --   store     the blob store folder
 --   regen     { args, output, inputs, specs }   rerun imagegen when inputs change
---   commands  { outputs, inputs, run, lines, description }  (see M.commandline)
+--   commands  { outputs, inputs, run, lines, description }  (see M.commandline);
+--             a step (in an image, or writing folders) has step, its spec,
+--             instead of run: imagegen step SPEC STORE, its outputs its
+--             files and its folders' manifests (M.manifest)
 --   fetches   { path, url, sha256, size, name }  imagegen fetch URL SHA256 SIZE PATH
 --   bases     { args, out, inputs, name, pull }  imagegen base ARGS... OUT STORE
 --   layers    { id, spec, desc, inputs }        imagegen layer SPEC DESC DEPFILE STORE

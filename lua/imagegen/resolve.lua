@@ -20,7 +20,10 @@
 --   pkglayers, localcerts, mergedusr, arch   what its dpkg layer is made from
 -- A command whose run depends on the platform (a function, or $os, $arch,
 -- $variant, $platform) runs once for each platform that needs it:
--- G.instances lists those runs.
+-- G.instances lists those runs. A step (a command with image =) runs in
+-- that image of the graph (cmd.builder), once a platform when the image
+-- has several; cmd.runon (or an instance's runon) names the image file it
+-- runs over, and M.steps checks this machine can run it (bwrap, qemu).
 local native = require "imagegen.native"
 local path = require "imagegen.path"
 local check = require "imagegen.check"
