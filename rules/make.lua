@@ -3,7 +3,7 @@
 --
 -- make has no restat: a target is rebuilt when a prerequisite is newer. So
 -- under make the helpers that ninja's rules restat (base, layer, image,
--- index, sbom, layout, report, cached) run with -m: an output whose bytes
+-- index, sbom, layout, report, cached, step) run with -m: an output whose bytes
 -- did not change is touched rather than rewritten, and a helper reports
 -- only what changed. (fetch, pkginfo, archive and push run as under ninja.)
 -- An edit that leaves a layer's bytes as they were thus costs its image one
@@ -90,7 +90,11 @@ function M.write(P, exe, plugin)
       if d and not seen[d] then dirs[#dirs + 1] = d; seen[d] = true end
       if not native.spell(o, "make") then aliased[#aliased + 1] = { native.alias(o) } end
     end
-    if c.cached then
+    if c.step then
+      w(paths(c.outputs), #c.outputs > 1 and " &: " or ": ", path(c.step), " ", paths(c.inputs), " ", bin)
+      say(c.description)
+      run("$(IMAGEGEN) step -m ", q(c.step), " $(imagegen_store)")
+    elseif c.cached then
       w(paths(c.outputs), #c.outputs > 1 and " &: " or ": ", path(c.cached), " ", paths(c.inputs), " ", bin)
       say(c.description)
       run("$(IMAGEGEN) cached -m ", q(c.cached), " $(imagegen_store) sh -c ",

@@ -1,8 +1,9 @@
 -- rules.ninja: the plan as a ninja build file (ninja >= 1.9, samurai).
 --
--- Each build step (rule cmd) is one edge, and so is each fetch, base,
--- layer, image, index, SBOM, layout, archive, report page and push, which
--- run an imagegen helper. The rules regen, cached, base, layer, image,
+-- Each build step (rule cmd; rule step for a step in an image or one that
+-- writes folders) is one edge, and so is each fetch, base, layer, image,
+-- index, SBOM, layout, archive, report page and push, which run an
+-- imagegen helper. The rules regen, step, cached, base, layer, image,
 -- pkginfo, sbom, index, layout and report have restat = 1: their helpers
 -- leave an output untouched when its bytes did not change, so an edit
 -- reruns only what it reaches. The others have none: cmd runs the
@@ -82,6 +83,16 @@ function M.write(P, exe)
   w("  command = $cmd")
   w("  description = $desc")
   w("")
+  local steps = false
+  for _, c in ipairs(P.commands) do steps = steps or c.step ~= nil end
+  if steps then
+    -- a step: a command in an image, or one that writes folders (their manifests are its outputs)
+    w("rule step")
+    w("  command = $imagegen step $in $store")
+    w("  description = $desc")
+    w("  restat = 1")
+    w("")
+  end
   if P.cache then
     -- an edge whose outputs may come from the build cache: the command runs only when they do not
     w("rule cached")
@@ -186,7 +197,10 @@ function M.write(P, exe)
         if d and not seen[d] then dirs[#dirs + 1] = d; seen[d] = true end
       end
     end
-    if c.cached then
+    if c.step then
+      w("build ", paths(c.outputs), ": step ", path(c.step), " | ", #c.inputs > 0 and (paths(c.inputs) .. " ") or "",
+        bin)
+    elseif c.cached then
       w("build ", paths(c.outputs), ": cached ", path(c.cached), " | ", paths(c.inputs), " ", bin)
       w("  argv = sh -c ", value(plan.shellquote(plan.commandline(c, dirs, made))))
     else

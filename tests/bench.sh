@@ -22,9 +22,13 @@
 #     build folder), beside mmdebstrap --variant=extract of the same packages
 #   cache: a cold machine's build and push of the monorepo and examples/debian
 #     with and without a warm build cache, as ratios (tests/bench-cache.sh)
+#   step: what a step in an image of Debian's essential packages (from the
+#     machine's apt sources) costs beyond its command, its root file system
+#     unpacked already: imagegen step of a step that writes one file in a
+#     folder, beside its command alone and bwrap alone
 #
 # Environment: RUNS (default 5), BENCH_DIR (default tests/work/bench),
-# PARTS (default "layer big mono startup resolver debian cache"), BIG=0 to skip
+# PARTS (default "layer big mono startup resolver debian cache step"), BIG=0 to skip
 # the 1 GB tree, SCALE=0 to keep the monorepo part to 100 images.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -120,7 +124,7 @@ for name, secs, kb in rows:
 PY
 }
 
-PARTS=${PARTS:-layer big mono startup resolver debian cache}
+PARTS=${PARTS:-layer big mono startup resolver debian cache step}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 echo "# imagegen benchmark: $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%Y-%m-%d), load $(cut -d' ' -f1 /proc/loadavg)"
@@ -433,4 +437,39 @@ fi
 # a cold machine with and without a warm build cache (tests/bench-cache.sh)
 if part cache; then
 	. "$top/tests/bench-cache.sh"
+fi
+
+# a step in an image, its root file system unpacked: what imagegen adds to its command
+if part step && [ -d /etc/apt/sources.list.d ] && have bwrap; then
+	S=$B/step
+	rm -rf "$S" && mkdir -p "$S/src" "$S/b"
+	cat > "$S/src/build.lua" <<'EOF'
+local builder = image { name = "builder", packages = { "dash" }, essential = true, sbom = false }
+local c = command { image = builder, outputs = { dir "folder" }, run = "echo x > folder/x" }
+image { name = "app", files = { { "/folder", c } }, sbom = false }
+EOF
+	(cd "$S/b" && IMAGEGEN_CACHE=$B/deb/cache "$IMAGEGEN" ../src/build.lua > /dev/null 2>&1 && ninja > /dev/null 2>&1)
+	npkgs=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["images"]["builder"]["packages"]))' "$S/src/imagegen.lock")
+	spec=$(cd "$S/b" && sed -n 's/^build .*: step \([^ ]*\) .*/\1/p' build.ninja)
+	root=$(ls -d "$S"/b/.imagegen/root/*/)
+	set -- $(cd "$S/b" && runs 21 "" "$IMAGEGEN" step "$spec" .imagegen/blobs)
+	step=$1 stepcpu=$2
+	set -- $(cd "$S/b" && runs 21 "" /bin/sh -c "mkdir -p folder && echo x > folder/x")
+	alone=$1
+	set -- $(cd "$S/b" && runs 21 "" bwrap --unshare-all --unshare-user --die-with-parent --new-session \
+		--ro-bind "$root" / --proc /proc --dev /dev --tmpfs /tmp /bin/sh -c true)
+	bwrap=$1
+	echo "## A step in an image of $npkgs Debian packages, its root file system unpacked, 21 runs"
+	echo
+	python3 - "$step" "$stepcpu" "$alone" "$bwrap" <<'PY'
+import sys
+step, cpu, alone, bwrap = (float(x) * 1000 for x in sys.argv[1:])
+print("| | median ms |")
+print("|---|---:|")
+print("| imagegen step: the sandbox, the folder moved out, its manifest | %.1f (CPU %.1f) |" % (step, cpu))
+print("| the command alone, on this machine | %.1f |" % alone)
+print("| bwrap alone over the same root, sh -c true | %.1f |" % bwrap)
+print("| **the step beyond its command** | **%.1f** |" % (step - alone))
+PY
+	echo
 fi

@@ -114,12 +114,12 @@ Command.__name = "imagegen.command"
 local layerfields = set { "name", "files" }
 local entryfields = set { "mode", "uid", "gid", "xattrs" }
 local treefields = set { "mode", "dirmode", "follow" }
-local commandfields = set { "outputs", "inputs", "run", "description", "cache" }
+local commandfields = set { "outputs", "inputs", "run", "description", "cache", "image", "network" }
 
 function M.newgraph(top)
   return {
     commands = {}, layers = {}, images = {}, imagebyname = {}, layerbyname = {},
-    outputs = {}, inputs = {}, inputset = {}, loaded = {}, loading = {},
+    outputs = {}, folders = {}, inputs = {}, inputset = {}, loaded = {}, loading = {},
     epoch = native.sourcedate(), top = top, topdir = path.dirname(top), compression = M.defaultcompression,
   }
 end
@@ -178,10 +178,37 @@ local function declarations(G, file)
     return filesource(where, "file", p)
   end
 
+  -- a command's output as a source: a file, or a folder it writes (a tree)
+  local function outputsource(o, mode, dirmode)
+    return mksource { kind = o.folder and "folder" or "output", path = o.path, name = o.path, output = o,
+      mode = mode, dirmode = dirmode }
+  end
+
+  -- the folder output a value is (a command of one output, or an output), or nil
+  local function folderof(where, v)
+    local obj = unview(v)
+    local mt = debug.getmetatable(obj)
+    if mt == Command and #obj.outputs == 1 then obj, mt = obj.outputs[1], Output end
+    if mt == Command then
+      fail(where, "tree: the command has %d outputs; pick its folder, e.g. cmd[1]", #obj.outputs)
+    end
+    if mt ~= Output then return nil end
+    if not obj.folder then
+      fail(where, "tree: '%s' is a file the command writes; declare a folder with outputs = { dir \"%s\" }",
+        show(obj.name), show(obj.name))
+    end
+    return obj
+  end
+
   function D.tree(t)
     local where = caller(2)
-    if isstring(t) then t = { t } end
+    if isstring(t) or folderof(where, t) then t = { t } end
     checkfields(where, "tree", t, treefields, 1)
+    local o = folderof(where, t[1])
+    if o then
+      if t.follow then fail(where, "tree: a folder a command writes is taken as it is (follow = true reads outside it)") end
+      return outputsource(o, parsemode(where, "tree", t.mode), parsemode(where, "tree", t.dirmode))
+    end
     local full = srcpath(where, "tree", t[1])
     local kind, err = native.stat(full)
     if kind ~= "dir" then
@@ -209,8 +236,16 @@ local function declarations(G, file)
     return mksource { kind = "symlink", target = target }
   end
 
-  function D.dir()
-    return mksource { kind = "dir" }
+  -- dir(): an empty directory; dir "name", in a command's outputs: a
+  -- folder the command writes
+  function D.dir(name)
+    if name == nil then return mksource { kind = "dir" } end
+    local where = caller(2)
+    if not isstring(name) then
+      fail(where, "dir: expected the name of a folder a command writes (in its outputs), or nothing for an "
+        .. "empty directory")
+    end
+    return mksource { kind = "outdir", name = name, where = where }
   end
 
   -- in a layer over a base: the base's file or folder at this path is gone
@@ -268,12 +303,16 @@ local function declarations(G, file)
     if isstring(v) then return filesource(where, what, v) end
     local obj = unview(v)
     local mt = debug.getmetatable(obj)
+    if mt == Source and obj.kind == "outdir" then
+      fail(where, "%s: dir '%s' names a folder a command writes, in its outputs; an empty directory is dir()",
+        what, show(obj.name))
+    end
     if mt == Source then return obj end
-    if mt == Output then return mksource { kind = "output", path = obj.path, name = obj.path, output = obj } end
     if mt == Command then
       if #obj.outputs ~= 1 then fail(where, "%s: the command has %d outputs; pick one, e.g. cmd[1]", what, #obj.outputs) end
-      return mksource { kind = "output", path = obj.outputs[1].path, name = obj.outputs[1].path, output = obj.outputs[1] }
+      obj, mt = obj.outputs[1], Output
     end
+    if mt == Output then return outputsource(obj) end
     fail(where, "%s: expected a source (a path, file, tree, text, symlink, dir, external or a command's output), got %s",
       what, kind(v))
   end
@@ -295,17 +334,18 @@ local function declarations(G, file)
       if e[1] ~= nil then what = what .. ": " .. show(tostring(e[1])) end
       if e[2] == nil then fail(where, "%s: no source", what) end
       local src = tosource(where, what, e[2])
-      local dst = destination(where, what, e[1], src.kind == "tree" or src.kind == "opaque")
+      local istree = src.kind == "tree" or src.kind == "folder"
+      local dst = destination(where, what, e[1], istree or src.kind == "opaque")
       if seen[dst] then fail(where, "%s: destination declared twice (also files[%d])", what, seen[dst]) end
       seen[dst] = i
       out[#out + 1] = { ctx = where .. ": " .. what, path = dst, source = src,
         mode = parsemode(where, what, e.mode), uid = parseid(where, what .. ": uid", e.uid),
         gid = parseid(where, what .. ": gid", e.gid) }
-      if src.kind == "tree" and e.mode then
+      if istree and e.mode then
         fail(where, "%s: set the mode of a tree's files with tree { '%s', mode = ... }", what, show(src.name))
       end
       if e.xattrs ~= nil then
-        if src.kind == "tree" then fail(where, "%s: xattrs apply to single entries, not trees", what) end
+        if istree then fail(where, "%s: xattrs apply to single entries, not trees", what) end
         out[#out].xattrs = stringmap(where, what .. ": xattrs", e.xattrs)
         for k in pairs(out[#out].xattrs) do
           if not k:match("^%l+%.[%w._-]+$") then
@@ -605,32 +645,117 @@ local function declarations(G, file)
     return r
   end
 
+  -- a command's outputs: a path, dir "name", or a list of them; a folder as { name = ... }
+  local function outputlist(where, v)
+    local one = unview(v)
+    if isstring(v) or debug.getmetatable(one) == Source then v = { v } end
+    if type(v) ~= "table" or debug.getmetatable(v) then
+      fail(where, "outputs: expected a path, dir \"name\" or a list of them")
+    end
+    local out = {}
+    for k in pairs(v) do
+      if math.type(k) ~= "integer" then fail(where, "outputs: expected a list, found key '%s'", tostring(k)) end
+    end
+    for i, o in ipairs(v) do
+      local s = unview(o)
+      if debug.getmetatable(s) == Source and s.kind == "outdir" then
+        out[i] = { name = nonul(where, string.format("outputs[%d]", i), s.name) }
+      elseif isstring(o) then
+        out[i] = nonul(where, string.format("outputs[%d]", i), o)
+      else
+        fail(where, "outputs[%d]: expected a path or dir \"name\", got %s", i, kind(o))
+      end
+    end
+    return out
+  end
+
+  -- where a step in an image sees an input: its path in the step's folder,
+  -- relative to this definition's folder (a file) or to its outputs' (an output)
+  local function mountname(where, what, src, cmd)
+    local base = src.output and gendir or dir
+    local rel = path.relative(base, src.path)
+    if path.isabs(src.path) ~= path.isabs(base) or rel == "." or rel == ".." or rel:sub(1, 3) == "../" then
+      fail(where, "%s: '%s' is outside the folder of this definition%s; a step in an image sees its inputs in its "
+        .. "own folder, at the paths they have in the definition's", what, show(src.name),
+        src.output and "'s outputs" or "")
+    end
+    for _, o in ipairs(cmd.outputs) do
+      if rel == o.name or rel:sub(1, #o.name + 1) == o.name .. "/" or o.name:sub(1, #rel + 1) == rel .. "/" then
+        fail(where, "%s: '%s' would be where outputs[%d] '%s' is, in the step's folder", what, show(rel), o.index,
+          show(o.name))
+      end
+    end
+    return rel
+  end
+
   function D.command(t)
     local where = caller(2)
     checkfields(where, "command", t, commandfields)
     if t.outputs == nil then fail(where, "command: no outputs") end
     if t.run == nil then fail(where, "command: no run") end
-    local cmd = setmetatable({ where = where, outputs = {}, inputs = {}, sources = {}, description = t.description },
-      Command)
-    for i, o in ipairs(stringlist(where, "outputs", t.outputs)) do
-      if o == "" or path.isabs(o) or path.normalize(o):sub(1, 2) == ".." or o:find("%z") then
+    local cmd = setmetatable({ where = where, outputs = {}, inputs = {}, sources = {}, mounts = {},
+      description = t.description }, Command)
+    for i, o in ipairs(outputlist(where, t.outputs)) do
+      local folder = false
+      if type(o) == "table" then folder, o = true, o.name end
+      if o == "" or path.isabs(o) or path.normalize(o):sub(1, 2) == ".." or path.normalize(o) == "." or o:find("%z") then
+        if t.image ~= nil then
+          fail(where, "outputs[%d]: '%s' is outside the step's folder (the image's workdir, or /out): an output is "
+            .. "a relative path in it", i, show(o))
+        end
         fail(where, "outputs[%d]: '%s' must be a relative path inside the build folder", i, show(o))
       end
       local p = path.join(gendir, o)
       if G.outputs[p] then fail(where, "outputs[%d]: '%s' is also an output at %s", i, show(o), G.outputs[p]) end
+      -- nothing is an output inside a folder another output is
+      local up = path.dirname(p)
+      while up ~= "." and up ~= "/" do
+        if G.folders[up] then
+          fail(where, "outputs[%d]: '%s' is inside the folder '%s', an output at %s", i, show(o),
+            show(path.relative(gendir, up)), G.folders[up])
+        end
+        up = path.dirname(up)
+      end
+      if folder then
+        for q, at in pairs(G.outputs) do
+          if q:sub(1, #p + 1) == p .. "/" then
+            fail(where, "outputs[%d]: the folder '%s' holds '%s', an output at %s", i, show(o),
+              show(path.relative(gendir, q)), at)
+          end
+        end
+        G.folders[p] = where
+      end
       G.outputs[p] = where
-      local out = setmetatable({ path = p, command = cmd, index = i }, Output)
+      local out = setmetatable({ path = p, command = cmd, index = i, folder = folder, name = path.normalize(o) },
+        Output)
       cmd.outputs[i] = out
       cmd.outputs[o] = out
+    end
+    -- a step in an image: where it runs, and whether it has the network
+    if t.image ~= nil then
+      local img = unview(t.image)
+      if not isstring(img) and debug.getmetatable(img) ~= Image then
+        fail(where, "image: expected an image of this graph (image { ... }) or its name, got %s", kind(t.image))
+      end
+      cmd.image = img
+    end
+    if t.network ~= nil then
+      if type(t.network) ~= "boolean" then fail(where, "network: expected true or false") end
+      if not cmd.image then
+        fail(where, "network: only a step in an image (image = ...) has it off or on; a command without one "
+          .. "runs on this machine, with its network")
+      end
+      cmd.network = t.network
     end
     for i, v in ipairs(t.inputs == nil and {} or type(t.inputs) == "table" and debug.getmetatable(t.inputs) == nil and t.inputs or { t.inputs }) do
       local what = string.format("inputs[%d]", i)
       local src = isstring(v) and filesource(where, what, v) or tosource(where, what, v)
-      if src.kind ~= "file" and src.kind ~= "output" and src.kind ~= "external" then
+      if src.kind ~= "file" and src.kind ~= "output" and src.kind ~= "external" and src.kind ~= "folder" then
         fail(where, "%s: a command's inputs are files, externals or other commands' outputs", what)
       end
       cmd.inputs[i] = src.path
       cmd.sources[i] = src
+      if cmd.image then cmd.mounts[i] = mountname(where, what, src, cmd) end
       -- built from a per-platform output: built per platform too
       if src.output and src.output.command.perplatform then cmd.perplatform = true end
     end

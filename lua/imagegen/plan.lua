@@ -3,7 +3,10 @@
 -- plan = {
 --   store     the blob store folder
 --   regen     { args, output, inputs, specs }   rerun imagegen when inputs change
---   commands  { outputs, inputs, run, lines, description }  (see M.commandline)
+--   commands  { outputs, inputs, run, lines, description }  (see M.commandline);
+--             a step (in an image, or writing folders) has step, its spec,
+--             instead of run: imagegen step SPEC STORE, its outputs its
+--             files and its folders' manifests (M.manifest)
 --   fetches   { path, url, sha256, size, name }  imagegen fetch URL SHA256 SIZE PATH
 --   bases     { args, out, inputs, name, pull }  imagegen base ARGS... OUT STORE
 --   layers    { id, spec, desc, inputs }        imagegen layer SPEC DESC DEPFILE STORE
@@ -120,6 +123,13 @@ local function expand(run, argv, inputs, outputs, vars)
   return (s:gsub("%z", "$")), lines
 end
 
+-- the listing of a folder a step wrote (its manifest, plugin/layer/folder.c):
+-- what the build file knows the folder by, rewritten only when the folder's
+-- contents change
+function M.manifest(p)
+  return ".imagegen/folder/" .. native.sha256(p):sub(1, 16)
+end
+
 -- the line a backend runs for a plan command c: the folders dirs made
 -- first, and after it the aliases of the outputs that the build file names
 -- by alias (aliases: { alias, target } each, from native.alias), so that
@@ -150,6 +160,11 @@ local function layerspec(G, l)
     if s.kind == "file" or s.kind == "output" or s.kind == "external" then
       x.type, x.src, x.srcname = "file", s.path, check.show(s.name)
       inputs[#inputs + 1] = s.path
+    elseif s.kind == "folder" then
+      -- a folder a step wrote: known by its manifest, not by its files
+      x.type, x.src, x.srcname, x.manifest = "tree", s.path, check.show(s.name), M.manifest(s.path)
+      x.mode, x.dirmode, x.follow = s.mode, s.dirmode, false
+      inputs[#inputs + 1] = x.manifest
     elseif s.kind == "tree" then
       x.type, x.src, x.srcname = "tree", s.path, check.show(s.name)
       x.mode, x.dirmode, x.follow = s.mode, s.dirmode, s.follow
@@ -321,24 +336,88 @@ function M.build(G, args, output, cache)
       machine = native.arch(), inputs = json.array(names), outputs = json.array(outputs) }, inputs, outputs)
   end
 
+  -- a command run for one platform (vars: its $os, ... for a per-platform
+  -- one; runon: the image a step runs in, resolve.runon): a plan command,
+  -- which for a step (a command in an image, or with a folder among its
+  -- outputs) names its spec and where instead of a line to run
+  local function command(c, outs, inputs, run, argv, vars, runon, described)
+    local deps, folders = {}, false
+    for i, src in ipairs(c.sources) do deps[i] = src.kind == "folder" and M.manifest(inputs[i]) or inputs[i] end
+    for _, o in ipairs(c.outputs) do folders = folders or o.folder end
+    local description = check.show(described or ((runon and "STEP " or "CMD ") .. outs[1]))
+    if not runon and not folders then
+      local line, lines = expand(run, argv, inputs, outs, vars)
+      return { outputs = outs, inputs = deps, run = line, lines = lines, description = description,
+        cached = cachedcommand(c, run, argv, vars, inputs, outs, description) }
+    end
+    -- a step: its outputs are its files and its folders' manifests;
+    -- inside an image, its inputs and outputs are named in its folder
+    local targets, outputs, mounts, aliases = {}, json.array(), json.array(), json.array()
+    for i, o in ipairs(c.outputs) do
+      local x = { path = outs[i], name = o.name }
+      if o.folder then
+        x.manifest = M.manifest(outs[i])
+        targets[#targets + 1] = x.manifest
+      else
+        targets[#targets + 1] = outs[i]
+        if not native.spell(outs[i], "ninja") or not native.spell(outs[i], "make") then
+          aliases[#aliases + 1] = outs[i]
+        end
+      end
+      outputs[i] = x
+    end
+    local words, text, lines
+    if runon then
+      local names = {}
+      for i, o in ipairs(c.outputs) do names[i] = o.name end
+      for i, src in ipairs(c.sources) do
+        mounts[i] = { src = inputs[i], name = c.mounts[i], folder = src.kind == "folder" or nil }
+      end
+      if argv then
+        words = json.array(argv)
+      else
+        text, lines = expand(run, nil, c.mounts, names, vars)
+        words = json.array { "/bin/sh", "-c", (lines and newlines or "") .. text }
+      end
+      deps[#deps + 1] = runon.file
+    else
+      text, lines = expand(run, argv, inputs, outs, vars)
+      words = json.array { "/bin/sh", "-c", (lines and newlines or "") .. text }
+    end
+    -- cache = true: the key of what decides the outputs, the same in any
+    -- build folder (the helper adds the image's digest and the inputs' sha256)
+    local stepcache
+    if cache and c.cache then
+      local names, outnames, hashed = {}, {}, {}
+      for i, p in ipairs(inputs) do names[i] = runon and c.mounts[i] or rel(p) end
+      for i, o in ipairs(c.outputs) do outnames[i] = o.name .. (o.folder and "/" or "") end
+      for i, d in ipairs(deps) do if d ~= (runon and runon.file) then hashed[#hashed + 1] = d end end
+      stepcache = { key = json.encode { kind = "step", run = run, argv = argv and json.array(argv), vars = vars,
+        machine = not runon and native.arch() or nil, platform = runon and runon.platform, epoch = G.epoch,
+        network = runon and (c.network or false), inputs = json.array(names), outputs = json.array(outnames) },
+        inputs = json.array(hashed) }
+    end
+    local id = ".imagegen/spec/step/" .. native.sha256(outs[1]):sub(1, 16)
+    -- what decides the outputs, and apart (not an input of the edge, so
+    -- that moving the declaration reruns nothing) where it was declared
+    local stepspec = spec(id .. ".json", json.line { argv = words, outputs = outputs, mounts = mounts,
+      aliases = aliases, epoch = G.epoch, image = runon and runon.file, platform = runon and runon.platform,
+      network = runon and (c.network or false), cache = stepcache })
+    spec(id .. ".where", json.line { ctx = c.where .. ": command", image = runon and runon.image })
+    return { outputs = targets, inputs = deps, description = description, step = stepspec }
+  end
+
   for _, c in ipairs(G.commands) do
     if not c.perplatform then
       local outs = {}
       for i, o in ipairs(c.outputs) do outs[i] = o.path end
-      local run, lines = expand(c.run, c.argv, c.inputs, outs)
-      local description = check.show(c.description or ("CMD " .. outs[1]))
-      P.commands[#P.commands + 1] = { outputs = outs, inputs = c.inputs, run = run, lines = lines,
-        description = description, cached = cachedcommand(c, c.run, c.argv, nil, c.inputs, outs, description) }
+      P.commands[#P.commands + 1] = command(c, outs, c.inputs, c.run, c.argv, nil, c.runon, c.description)
     end
   end
   for _, inst in ipairs(G.instances) do
     local c = inst.command
-    local run, lines = expand(inst.run, inst.argv, inst.inputs, inst.outputs, inst.vars)
-    local description = check.show(c.description and (c.description .. " (" .. inst.platform .. ")")
-      or ("CMD " .. inst.outputs[1]))
-    P.commands[#P.commands + 1] = { outputs = inst.outputs, inputs = inst.inputs, run = run, lines = lines,
-      description = description,
-      cached = cachedcommand(c, inst.run, inst.argv, inst.vars, inst.inputs, inst.outputs, description) }
+    P.commands[#P.commands + 1] = command(c, inst.outputs, inst.inputs, inst.run, inst.argv, inst.vars, inst.runon,
+      c.description and (c.description .. " (" .. inst.platform .. ")"))
   end
 
   local descof, fetched, pkginfo = {}, {}, {}

@@ -20,7 +20,10 @@
 --   pkglayers, localcerts, mergedusr, arch   what its dpkg layer is made from
 -- A command whose run depends on the platform (a function, or $os, $arch,
 -- $variant, $platform) runs once for each platform that needs it:
--- G.instances lists those runs.
+-- G.instances lists those runs. A step (a command with image =) runs in
+-- that image of the graph (cmd.builder), once a platform when the image
+-- has several; cmd.runon (or an instance's runon) names the image file it
+-- runs over, and M.steps checks this machine can run it (bwrap, qemu).
 local native = require "imagegen.native"
 local path = require "imagegen.path"
 local check = require "imagegen.check"
@@ -31,6 +34,8 @@ local fail, suggest, destination, isstring = check.fail, check.suggest, check.de
 local mksource, Layer, External = lang.mksource, lang.Layer, lang.External
 
 local M = {}
+local effective, runon  -- (below)
+
 -- a base's list of users or groups with the image's over them, by name
 local function mergebyname(a, b)
   local out, at = {}, {}
@@ -211,6 +216,61 @@ local function platformvars(platform)
   return { os = os_, arch = arch, variant = variant, platform = platform }
 end
 
+-- the image a step runs in, for the platform it is run for: the builder's
+-- image of that platform, or its only one (a builder of one platform runs
+-- the steps of every platform: a cross-compiler's). { image, platform,
+-- file }: the image's name, its platform, its image file
+function runon(G, cmd, platform)
+  local rs = effective(G, cmd.builder)
+  local r = rs[1]
+  if #rs > 1 then
+    r = nil
+    local have = {}
+    for _, x in ipairs(rs) do
+      if x.platform == platform then r = x end
+      have[#have + 1] = x.platform
+    end
+    if not r then
+      fail(cmd.where, "image: '%s' has no %s (it has %s), which this step is run for", cmd.builder.name, platform,
+        table.concat(have, ", "))
+    end
+  end
+  return { image = cmd.builder.name, platform = r.platform,
+    file = ".imagegen/image/" .. cmd.builder.name .. r.suffix .. ".json" }
+end
+
+-- whether a command runs once for each platform: its run depends on the
+-- platform, an input is a per-platform command's output, or it is a step
+-- in an image of several platforms. Worked out when first asked (an image's
+-- platforms are known once it is resolved), which finds a step that runs
+-- in an image made from its own output.
+function M.perplatform(G, cmd)
+  if cmd.resolvedpp ~= nil then return cmd.resolvedpp end
+  if cmd.resolvingpp then
+    fail(cmd.where, "step cycle: the command runs in image '%s', which is built from its output", cmd.builder.name)
+  end
+  cmd.resolvingpp = true
+  local pp = cmd.perplatform or false
+  for _, src in ipairs(cmd.sources) do
+    if src.output and M.perplatform(G, src.output.command) then pp = true end
+  end
+  if cmd.image then
+    local b = cmd.image
+    if isstring(b) then
+      b = G.imagebyname[b]
+      if not b then fail(cmd.where, "image: no image named '%s'%s", cmd.image, suggest(cmd.image, G.imagebyname)) end
+    end
+    cmd.builder = b
+    if b.resolving then
+      fail(cmd.where, "step cycle: the command runs in image '%s', which is built from its output", b.name)
+    end
+    if #effective(G, b) > 1 then pp = true end
+  end
+  cmd.resolvingpp = nil
+  cmd.resolvedpp = pp
+  return pp
+end
+
 -- a per-platform command as run for one platform (made once): its outputs
 -- under gen/PLATFORM/, its inputs the same platform's outputs
 local function instance(G, cmd, platform)
@@ -222,7 +282,7 @@ local function instance(G, cmd, platform)
     inst.outputs[i] = "gen/" .. slug .. "/" .. o.path:sub(5)
   end
   for i, src in ipairs(cmd.sources) do
-    if src.output and src.output.command.perplatform then
+    if src.output and M.perplatform(G, src.output.command) then
       inst.inputs[i] = instance(G, src.output.command, platform).outputs[src.output.index]
     else
       inst.inputs[i] = src.path
@@ -246,6 +306,7 @@ local function instance(G, cmd, platform)
     inst.run, inst.argv = cmd.run, cmd.argv
   end
   inst.vars = vars
+  if cmd.builder then inst.runon = runon(G, cmd, platform) end
   cmd.instances[platform] = inst
   G.instances[#G.instances + 1] = inst
   return inst
@@ -259,7 +320,7 @@ local function layerfor(G, l, platform)
   local perplatform = false
   for _, e in ipairs(l.entries) do
     local o = e.source.output
-    if o and o.command.perplatform then perplatform = true end
+    if o and M.perplatform(G, o.command) then perplatform = true end
   end
   if not perplatform then return l end
   l.instances = l.instances or {}
@@ -269,9 +330,10 @@ local function layerfor(G, l, platform)
     local copy = {}
     for k, v in pairs(e) do copy[k] = v end
     local o = e.source.output
-    if o and o.command.perplatform then
+    if o and M.perplatform(G, o.command) then
       local p = instance(G, o.command, platform).outputs[o.index]
-      copy.source = mksource { kind = "output", path = p, name = p, output = o }
+      copy.source = mksource { kind = e.source.kind, path = p, name = p, output = o, mode = e.source.mode,
+        dirmode = e.source.dirmode }
     end
     entries[i] = copy
   end
@@ -283,7 +345,7 @@ end
 
 -- what an image is made of, for each of its platforms: img.resolved is a
 -- list of r, one a platform in the order declared (see the top of this file)
-local function effective(G, img, chain)
+function effective(G, img, chain)
   if img.resolved then return img.resolved end
   chain = chain or {}
   for i, seen in ipairs(chain) do
@@ -296,6 +358,7 @@ local function effective(G, img, chain)
     end
   end
   chain[#chain + 1] = img
+  img.resolving = true
   local base, external = img.base, nil
   if isstring(base) then
     local b = G.imagebyname[base]
@@ -369,7 +432,44 @@ local function effective(G, img, chain)
     img.resolved[#img.resolved + 1] = r
   end
   chain[#chain] = nil
+  img.resolving = nil
   return img.resolved
+end
+
+-- qemu's names of OCI's architectures (qemu-user-static's binfmt_misc entries)
+local qemuarch = { amd64 = "x86_64", arm64 = "aarch64", ["386"] = "i386", mips64le = "mips64el",
+  loong64 = "loongarch64" }
+
+-- what the steps in images need of this machine: bubblewrap, and for an
+-- image of another platform, qemu registered with binfmt_misc with the F
+-- flag (its interpreter opened when registered, so that it runs in a sandbox)
+function M.steps(G)
+  local host, bwrap = native.arch(), false
+  local function check(cmd, on)
+    if not bwrap then
+      for d in (native.getenv("PATH") or "/usr/bin:/bin"):gmatch("[^:]+") do
+        if native.stat(d .. "/bwrap") == "file" then bwrap = true end
+      end
+      if not bwrap then
+        fail(cmd.where, "image: a step in an image runs in bubblewrap, which is not installed "
+          .. "(apt-get install bubblewrap)")
+      end
+    end
+    local arch = on.platform:match("^[^/]+/([^/]+)")
+    if arch == host or (host == "amd64" and arch == "386") then return end
+    local q = qemuarch[arch] or arch
+    local reg = native.readfile("/proc/sys/fs/binfmt_misc/qemu-" .. q)
+    if not reg or not reg:find("^enabled") or not reg:find("\nflags: %u*F") then
+      fail(cmd.where, "image: '%s' is %s, which this machine (linux/%s) runs only through qemu: install "
+        .. "qemu-user-static and have binfmt_misc register qemu-%s with the F flag", on.image, on.platform, host, q)
+    end
+  end
+  for _, cmd in ipairs(G.commands) do
+    if cmd.runon then check(cmd, cmd.runon) end
+  end
+  for _, inst in ipairs(G.instances) do
+    if inst.runon then check(inst.command, inst.runon) end
+  end
 end
 
 -- check the graph as a whole and resolve every image's base
@@ -379,10 +479,20 @@ function M.graph(G)
   end
   G.instances = {}
   for _, img in ipairs(G.images) do effective(G, img) end
-  -- a per-platform command no image uses is still a build step: for this machine
+  for _, cmd in ipairs(G.commands) do cmd.perplatform = M.perplatform(G, cmd) end
+  -- a per-platform command no image uses is still a build step: for this
+  -- machine, or a step for its image's platforms
   for _, cmd in ipairs(G.commands) do
-    if cmd.perplatform and not cmd.instances then instance(G, cmd, "linux/" .. native.arch()) end
+    if cmd.perplatform and not cmd.instances then
+      if cmd.builder and #cmd.builder.resolved > 1 then
+        for _, r in ipairs(cmd.builder.resolved) do instance(G, cmd, r.platform) end
+      else
+        instance(G, cmd, "linux/" .. native.arch())
+      end
+    end
+    if cmd.builder and not cmd.perplatform then cmd.runon = runon(G, cmd) end
   end
+  M.steps(G)
   local used = {}
   for _, img in ipairs(G.images) do
     local comp = img.compression or G.compression

@@ -85,6 +85,10 @@ arc(void)
 	ARCFN(archive_entry_set_gid);
 	ARCFN(archive_entry_set_size);
 	ARCFN(archive_entry_set_mtime);
+	ARCFN(archive_write_disk_new);
+	ARCFN(archive_write_disk_set_options);
+	ARCFN(archive_write_finish_entry);
+	ARCFN(archive_read_data_skip);
 	ARCFN(archive_entry_xattr_add_entry);
 	return &fns;
 }

@@ -52,6 +52,10 @@ struct arcfns {
 	void (*archive_entry_set_gid)(struct archive_entry *, la_int64_t);
 	void (*archive_entry_set_size)(struct archive_entry *, la_int64_t);
 	void (*archive_entry_set_mtime)(struct archive_entry *, time_t, long);
+	struct archive *(*archive_write_disk_new)(void);
+	int (*archive_write_disk_set_options)(struct archive *, int);
+	int (*archive_write_finish_entry)(struct archive *);
+	int (*archive_read_data_skip)(struct archive *);
 	void (*archive_entry_xattr_add_entry)(struct archive_entry *, const char *, const void *, size_t);
 };
 
@@ -108,5 +112,9 @@ const char *archiveerr(struct archive *a);
 #define archive_entry_set_gid (arc()->archive_entry_set_gid)
 #define archive_entry_set_size (arc()->archive_entry_set_size)
 #define archive_entry_set_mtime (arc()->archive_entry_set_mtime)
+#define archive_write_disk_new (arc()->archive_write_disk_new)
+#define archive_write_disk_set_options (arc()->archive_write_disk_set_options)
+#define archive_write_finish_entry (arc()->archive_write_finish_entry)
+#define archive_read_data_skip (arc()->archive_read_data_skip)
 #define archive_entry_xattr_add_entry (arc()->archive_entry_xattr_add_entry)
 #endif

@@ -113,6 +113,56 @@ mkdirs(const char *path)
 	return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
+/* empty the folder open as fd (closed after), made writable and searchable first */
+static int
+emptydir(int fd)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int sub, ret = 0, saved;
+
+	if (fstat(fd, &st) < 0 || ((st.st_mode & 0700) != 0700 && fchmod(fd, st.st_mode | 0700) < 0) ||
+	    !(d = fdopendir(fd))) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	while (ret == 0 && (errno = 0, de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(fd, de->d_name, 0) == 0)
+			continue;
+		if (errno != EISDIR && errno != EPERM)
+			ret = -1;
+		else if ((sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0 || emptydir(sub) < 0 ||
+		         unlinkat(fd, de->d_name, AT_REMOVEDIR) < 0)
+			ret = -1;
+	}
+	if (ret == 0 && errno)
+		ret = -1;
+	saved = errno;
+	closedir(d);
+	errno = saved;
+	return ret;
+}
+
+int
+removetree(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0 || emptydir(fd) < 0)
+		return -1;
+	return rmdir(path);
+}
+
 int
 mkparent(const char *path)
 {

@@ -17,6 +17,10 @@ void sweepdead(const char *dir, const char *prefix);
 void sweeptmp(const char *path);
 /* make the directory and its parents (mode 0755); -1 on failure */
 int mkdirs(const char *path);
+/* remove path and, for a folder, everything in it, never following a
+   symlink (folders made writable first: a step may leave read-only ones, as
+   Go's module cache does); 0 when it is gone or was not there, else -1 */
+int removetree(const char *path);
 /* make the parent directories of path; -1 on failure */
 int mkparent(const char *path);
 /* write data to path via a temporary file and rename, unless path already

@@ -20,6 +20,7 @@
 #define MT_SPDX "application/spdx+json"
 #define MT_CACHE_LAYER "application/vnd.imagegen.cache.layer.v1"
 #define MT_CACHE_OUTPUTS "application/vnd.imagegen.cache.outputs.v1"
+#define MT_CACHE_STEP "application/vnd.imagegen.cache.step.v1"
 #define MT_DPKG "application/vnd.imagegen.dpkg.v1"
 #define MT_FILE "application/octet-stream"
 

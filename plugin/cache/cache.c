@@ -16,14 +16,23 @@
  *   outputs (imagegen cached) what the spec says decides them (a command's
  *                             run, platform, and input and output names),
  *                             and the sha256 of each input
+ *   a step (imagegen step) what the step's spec says decides them (its
+ *                             run, input and output names, network,
+ *                             platform), its image's manifest digest (in
+ *                             an image) or the machine (on it), and the
+ *                             sha256 of each input (of a folder's manifest
+ *                             for a folder)
  * and asks the repository for the manifest tagged with the key's 64 hex
  * digits: the entry. An entry is an OCI artifact manifest (artifactType
- * MT_CACHE_LAYER or MT_CACHE_OUTPUTS, the empty config, annotated with its key)
- * whose layers are what the edge made:
+ * MT_CACHE_LAYER, MT_CACHE_OUTPUTS or MT_CACHE_STEP, the empty config,
+ * annotated with its key) whose layers are what the edge made:
  *   a layer    the layer blob, annotated imagegen.diffid; for packages,
  *              then their dpkg sidecar (MT_DPKG)
  *   outputs    each output file, annotated imagegen.output (its index) and
  *              imagegen.mode; then the store blobs the spec's record lists
+ *   a step     each output, annotated imagegen.output: a file as for
+ *              outputs; a folder as the canonical gzip layer of it (a tree
+ *              of it at the top), made anew from it on a hit
  *
  * An entry is a claim. A layer hit takes the entry's descriptor without
  * the blob, once its diff_id is the one worked out here (a layer of files),
@@ -75,6 +84,7 @@
 #include "layer/layer.h"
 #include "layer/system.h"
 #include "layer/nodes.h"
+#include "layer/unpack.h"
 #include "image/image.h"
 #include "cache/cache.h"
 
@@ -968,4 +978,148 @@ out:
 	json_decref(spec);
 	free(what.data);
 	return status;
+}
+
+/* the canonical layer of a step's folder path into the store: its descriptor (json_decref it) */
+static json_t *
+folderblob(const char *store, const char *path, const char *name, const char *ctx, const char *key, size_t i)
+{
+	char *dir = statepath(store, "cache"), *spec, *desc, *dep, *text;
+	json_t *s, *d;
+	int saved = makemode;
+
+	spec = xasprintf("%s/folder-%.16s-%zu.json", dir, key, i);
+	free(dir);
+	s = json_pack("{s:s, s:i, s:s, s:i, s:[{s:s, s:s, s:s, s:s, s:s, s:i, s:i}]}", "name", name, "epoch", 0,
+	              "compression", "gzip", "level", 6, "entries", "ctx", ctx, "path", "", "type", "tree", "src", path,
+	              "srcname", name, "uid", 0, "gid", 0);
+	if (!s || !(text = dumpjson(s)))
+		fatal("out of memory");
+	desc = xasprintf("%s.desc", spec);
+	dep = xasprintf("%s.d", spec);
+	if (mkparent(spec) < 0)
+		fatal("mkdir for %s:", spec);
+	xreplacefile(spec, text, strlen(text));
+	/* (the layer helper's make mode would report it) */
+	makemode = 0;
+	layer_build(spec, desc, dep, store);
+	makemode = saved;
+	d = readjson(desc);
+	unlink(spec);
+	unlink(desc);
+	unlink(dep);
+	free(text);
+	free(desc);
+	free(dep);
+	free(spec);
+	json_decref(s);
+	return d;
+}
+
+/* the key of a step's entry */
+static void
+stepkey(const char *what, char key[65])
+{
+	struct buf b = {0};
+
+	bufprintf(&b, "step\n%s", what);
+	keyof(&b, key);
+	free(b.data);
+}
+
+int
+cache_stepget(const char *store, const char *what, json_t *outputs, const char *name)
+{
+	const struct conf *conf = getconf(store);
+	struct client *cl;
+	struct archive *disk;
+	json_t *m, *layers, *l, *o;
+	const char *path;
+	char key[65], index[32], *blob;
+	size_t i, n = json_array_size(outputs);
+	int folder;
+
+	if (!conf)
+		return 0;
+	stepkey(what, key);
+	if (!(cl = opencache(conf, store, 0)))
+		return 0;
+	if (!(m = lookup(cl, store, key, MT_CACHE_STEP, name))) {
+		registry_close(cl);
+		return 0;
+	}
+	layers = json_object_get(m, "layers");
+	json_array_foreach(layers, i, l) {
+		snprintf(index, sizeof(index), "%zu", i);
+		o = json_array_get(outputs, i);
+		folder = json_object_get(o, "manifest") != NULL;
+		if (json_array_size(layers) != n || strcmp(annotation(l, "imagegen.output"), index) != 0 ||
+		    strcmp(str(l, "mediaType"), folder ? MT_LAYER_GZIP : MT_FILE) != 0) {
+			warn("warning: %s: the build cache's entry %s is malformed (output %zu); making it here", name, key, i);
+			goto miss;
+		}
+		if (entryblob(cl, store, l, name, key) < 0)
+			goto miss;
+	}
+	json_array_foreach(layers, i, l) {
+		o = json_array_get(outputs, i);
+		path = str(o, "path");
+		if (json_object_get(o, "manifest")) {
+			if (removetree(path) < 0 || mkdirs(path) < 0)
+				fatal("%s: make the folder %s anew:", name, path);
+			blob = store_path(store, str(l, "digest"));
+			disk = unpack_new(name);
+			unpack_layer(disk, path, blob, name);
+			unpack_done(disk, name);
+			free(blob);
+		} else {
+			place(store, str(l, "digest"), path, strcmp(annotation(l, "imagegen.mode"), "0755") == 0 ? 0755 : 0644);
+		}
+	}
+	registry_close(cl);
+	json_decref(m);
+	return 1;
+miss:
+	registry_close(cl);
+	json_decref(m);
+	return 0;
+}
+
+void
+cache_stepput(const char *store, const char *what, json_t *outputs, const char *name)
+{
+	const struct conf *conf = getconf(store);
+	struct client *cl;
+	struct stat st;
+	json_t *layers, *o, *d;
+	char key[65], digest[72], index[32];
+	long long size;
+	size_t i;
+
+	if (!conf || !conf->push)
+		return;
+	stepkey(what, key);
+	if (!(layers = json_array()))
+		fatal("out of memory");
+	json_array_foreach(outputs, i, o) {
+		snprintf(index, sizeof(index), "%zu", i);
+		if (json_object_get(o, "manifest")) {
+			d = folderblob(store, str(o, "path"), str(o, "name"), name, key, i);
+			jsonappend(layers, json_pack("{s:s, s:O, s:O, s:{s:s}}", "mediaType", MT_LAYER_GZIP, "digest",
+			           json_object_get(d, "digest"), "size", json_object_get(d, "size"), "annotations",
+			           "imagegen.output", index));
+			json_decref(d);
+			continue;
+		}
+		if (stat(str(o, "path"), &st) < 0 || storefile(store, str(o, "path"), digest, &size) < 0)
+			goto out;
+		jsonappend(layers, json_pack("{s:s, s:s, s:I, s:{s:s, s:s}}", "mediaType", MT_FILE, "digest", digest, "size",
+		           (json_int_t)size, "annotations", "imagegen.output", index, "imagegen.mode",
+		           (st.st_mode & 0111) ? "0755" : "0644"));
+	}
+	if ((cl = opencache(conf, store, 1)))
+		putentry(cl, store, key, MT_CACHE_STEP, layers);
+	registry_close(cl);
+out:
+	json_decref(layers);
 }

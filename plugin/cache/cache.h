@@ -1,5 +1,7 @@
 /* cache: a registry repository as the build cache that machines share */
 
+struct json_t;
+
 /* a layer edge (imagegen layer): the layer from the build cache when it has
    it, else made here and, with --cache-push, put there; without a build
    cache, layer_build */
@@ -20,3 +22,10 @@ char *cache_mountfrom(const char *store, const char *host, const char *digest, c
    made by running argv (then with --cache-push, into the cache); the
    status to exit with */
 int cache_run(const char *spec, const char *store, char *const argv[]);
+/* a step's outputs (its spec's: [{path, manifest?}], a folder with a
+   manifest) from the build cache's entry for what (the text of what decides
+   them), when the build has a cache and it has them: 1, the files in place
+   and the folders made anew (their manifests not written); else 0 */
+int cache_stepget(const char *store, const char *what, struct json_t *outputs, const char *name);
+/* a step's outputs just made into the build cache, with --cache-push */
+void cache_stepput(const char *store, const char *what, struct json_t *outputs, const char *name);

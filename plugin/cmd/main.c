@@ -34,6 +34,7 @@
 #include "image/sbom.h"
 #include "image/push.h"
 #include "cache/cache.h"
+#include "step/step.h"
 #include "read/diff.h"
 #include "read/inspect.h"
 #include "read/report.h"
@@ -184,6 +185,14 @@ cmdcached(int argc, char *argv[])
 }
 
 static int
+cmdstep(int argc, char *argv[])
+{
+	if (argc != 2)
+		return -1;
+	return step_run(argv[0], argv[1]);
+}
+
+static int
 cmdfetch(int argc, char *argv[])
 {
 	char digest[72], *end;
@@ -310,6 +319,11 @@ static const struct command commands[] = {
 	 "The outputs SPEC names from the build cache, or made by running COMMAND\n"
 	 "(then, with --cache-push, put there).\n",
 	 cmdcached, HELPER | MAKEMODE},
+	{"step", "imagegen step [-m] SPEC STORE",
+	 "Run a command that runs in an image of the build (in bubblewrap, over the\n"
+	 "image's root file system unpacked once) or writes folders; then write\n"
+	 "the manifest of each folder, when its contents changed.\n",
+	 cmdstep, HELPER | MAKEMODE},
 	{"fetch", "imagegen fetch URL SHA256 SIZE FILE",
 	 "Download URL to FILE, verified by its sha256 and size.\n",
 	 cmdfetch, HELPER},

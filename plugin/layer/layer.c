@@ -39,7 +39,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "base/err.h"
@@ -53,145 +52,11 @@
 #include "base/names.h"
 #include "layer/sink.h"
 #include "layer/nodes.h"
+#include "layer/tree.h"
 #include "layer/pkglayer.h"
 #include "layer/system.h"
 #include "layer/layer.h"
 #include <jansson.h>
-
-/* list path in the depfile, as the build tool's grammar spells it or by
-   its alias (see names.c); in make mode also give it an empty rule, so
-   that make takes a deleted file as changed, not as an error */
-static void
-adddep(struct layer *l, const char *ctx, const char *path)
-{
-	size_t start;
-
-	bufstr(&l->deps, " \\\n  ");
-	start = l->deps.len;
-	if (names_add(&l->deps, path, l->make ? GMAKE : GDEPFILE) < 0)
-		fatal("%s: the alias of %s:", ctx, showname(path));
-	if (l->make) {
-		bufadd(&l->phony, l->deps.data + start, l->deps.len - start);
-		bufstr(&l->phony, ":\n");
-	}
-}
-
-static int
-iswhiteout(const char *path)
-{
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
-	return strncmp(base, ".wh.", 4) == 0;
-}
-
-static unsigned
-filemode(const struct stat *st)
-{
-	return (st->st_mode & 0111) ? 0755 : 0644;
-}
-
-struct treeopts {
-	const char *ctx;
-	const char *srcname;
-	long long uid, gid;
-	/* -1 when not declared */
-	long filemode, dirmode;
-	int follow;
-};
-
-/* ancestors of the directory being walked, to find symlink loops */
-struct visit {
-	dev_t dev;
-	ino_t ino;
-	const struct visit *up;
-};
-
-static void
-walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst,
-     const struct visit *up)
-{
-	DIR *d;
-	struct dirent *de;
-	struct stat st;
-	struct visit here;
-	const struct visit *v;
-	struct node *n;
-	char *csrc, *cdst, target[4096];
-	ssize_t tlen;
-
-	if (stat(src, &st) < 0)
-		fatal("%s: tree '%s': %s:", o->ctx, o->srcname, showname(src));
-	for (v = up; v; v = v->up) {
-		if (v->dev == st.st_dev && v->ino == st.st_ino)
-			fatal("%s: tree '%s': symlink loop at %s", o->ctx, o->srcname, showname(src));
-	}
-	here.dev = st.st_dev;
-	here.ino = st.st_ino;
-	here.up = up;
-	adddep(l, o->ctx, src);
-	d = opendir(src);
-	if (!d)
-		fatal("%s: tree '%s': open %s:", o->ctx, o->srcname, showname(src));
-	while ((errno = 0, de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		csrc = xasprintf("%s/%s", src, de->d_name);
-		cdst = *dst ? xasprintf("%s/%s", dst, de->d_name) : xstrdup(de->d_name);
-		if (iswhiteout(de->d_name))
-			fatal("%s: tree '%s': %s: names starting with .wh. are whiteouts and cannot be sources",
-			      o->ctx, o->srcname, showname(csrc));
-		if (lstat(csrc, &st) < 0)
-			fatal("%s: tree '%s': %s:", o->ctx, o->srcname, showname(csrc));
-		if (S_ISLNK(st.st_mode) && o->follow) {
-			if (stat(csrc, &st) < 0) {
-				if (errno == ELOOP)
-					fatal("%s: tree '%s': symlink loop at %s", o->ctx, o->srcname, showname(csrc));
-				fatal("%s: tree '%s': %s:", o->ctx, o->srcname, showname(csrc));
-			}
-		}
-		if (S_ISDIR(st.st_mode)) {
-			n = nodes_add(l);
-			n->path = cdst;
-			n->kind = KDIR;
-			n->mode = o->dirmode >= 0 ? (unsigned)o->dirmode : 0755;
-			n->uid = o->uid;
-			n->gid = o->gid;
-			n->ctx = o->ctx;
-			walk(l, o, csrc, cdst, &here);
-			free(csrc);
-			continue;
-		}
-		n = nodes_add(l);
-		n->path = cdst;
-		n->uid = o->uid;
-		n->gid = o->gid;
-		n->ctx = o->ctx;
-		if (S_ISLNK(st.st_mode)) {
-			tlen = readlink(csrc, target, sizeof(target) - 1);
-			if (tlen < 0)
-				fatal("%s: readlink %s:", o->ctx, showname(csrc));
-			target[tlen] = '\0';
-			n->kind = KLINK;
-			n->mode = 0777;
-			n->src = xstrdup(target);
-			free(csrc);
-		} else if (S_ISREG(st.st_mode)) {
-			adddep(l, o->ctx, csrc);
-			n->kind = KFILE;
-			n->mode = o->filemode >= 0 ? (unsigned)o->filemode : filemode(&st);
-			n->src = csrc;
-			n->dev = st.st_dev;
-			n->ino = st.st_ino;
-			n->multilink = st.st_nlink > 1;
-		} else {
-			fatal("%s: tree '%s': %s: not a file, directory or symlink", o->ctx, o->srcname, showname(csrc));
-		}
-	}
-	if (errno)
-		fatal("%s: readdir %s:", o->ctx, showname(src));
-	closedir(d);
-}
 
 static void
 addentry(struct layer *l, json_t *e)
@@ -199,7 +64,7 @@ addentry(struct layer *l, json_t *e)
 	struct treeopts o;
 	struct node *n;
 	struct stat st;
-	const char *type, *ctx, *path;
+	const char *type, *ctx, *path, *manifest;
 
 	ctx = json_string_value(json_object_get(e, "ctx"));
 	if (!ctx)
@@ -214,7 +79,7 @@ addentry(struct layer *l, json_t *e)
 		return;
 	}
 	path = specstr(e, "path", ctx);
-	if (iswhiteout(path))
+	if (nodes_iswhiteout(path))
 		fatal("%s: names starting with .wh. are whiteouts and cannot be declared", ctx);
 	if (strcmp(type, "tree") == 0) {
 		o.ctx = ctx;
@@ -224,6 +89,7 @@ addentry(struct layer *l, json_t *e)
 		o.filemode = (long)specint(e, "mode", -1);
 		o.dirmode = (long)specint(e, "dirmode", -1);
 		o.follow = json_is_true(json_object_get(e, "follow"));
+		o.nodeps = 0;
 		if (*path) {
 			n = nodes_add(l);
 			n->path = xstrdup(path);
@@ -233,7 +99,15 @@ addentry(struct layer *l, json_t *e)
 			n->gid = o.gid;
 			n->ctx = ctx;
 		}
-		walk(l, &o, specstr(e, "src", ctx), path, NULL);
+		manifest = json_string_value(json_object_get(e, "manifest"));
+		if (manifest) {
+			/* a folder a step wrote: its manifest stands for its files */
+			if (access(manifest, F_OK) < 0)
+				fatal("%s: the folder %s has no manifest %s (its step has not run):", ctx, o.srcname, manifest);
+			nodes_dep(l, ctx, manifest);
+			o.nodeps = 1;
+		}
+		tree_walk(l, &o, specstr(e, "src", ctx), path);
 		return;
 	}
 	n = nodes_add(l);
@@ -290,21 +164,13 @@ addentry(struct layer *l, json_t *e)
 		}
 		if (!S_ISREG(st.st_mode))
 			fatal("%s: source '%s' is not a regular file", ctx, srcname);
-		adddep(l, ctx, src);
+		nodes_dep(l, ctx, src);
 		n->kind = KFILE;
-		n->mode = (unsigned)specint(e, "mode", filemode(&st));
+		n->mode = (unsigned)specint(e, "mode", nodes_filemode(st.st_mode));
 		n->src = xstrdup(src);
 	} else {
 		fatal("%s: spec: unknown entry type '%s'", ctx, type);
 	}
-}
-
-static int
-bypath(const void *a, const void *b)
-{
-	const struct node *x = a, *y = b;
-
-	return strcmp(x->path, y->path);
 }
 
 static struct node *
@@ -313,7 +179,7 @@ findnode(struct layer *l, const char *path)
 	struct node key = {0};
 
 	key.path = (char *)path;
-	return bsearch(&key, l->nodes, l->len, sizeof(*l->nodes), bypath);
+	return bsearch(&key, l->nodes, l->len, sizeof(*l->nodes), nodes_bypath);
 }
 
 /*
@@ -358,43 +224,6 @@ hardlinkorder(struct layer *l)
 	}
 }
 
-static int
-byinode(const void *a, const void *b)
-{
-	const struct node *x = *(struct node *const *)a, *y = *(struct node *const *)b;
-
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	if (x->ino != y->ino)
-		return x->ino < y->ino ? -1 : 1;
-	return x < y ? -1 : x > y;
-}
-
-/* files of one tree that share an inode: the first in path order is stored,
-   the others link to it (nodes are in path order already) */
-static void
-linkgroups(struct layer *l)
-{
-	struct node **links = xcalloc(l->len, sizeof(*links)), *first = NULL;
-	size_t i, n = 0;
-
-	for (i = 0; i < l->len; i++) {
-		if (l->nodes[i].multilink && l->nodes[i].kind == KFILE)
-			links[n++] = &l->nodes[i];
-	}
-	qsort(links, n, sizeof(*links), byinode);
-	for (i = 0; i < n; i++) {
-		if (!first || first->dev != links[i]->dev || first->ino != links[i]->ino) {
-			first = links[i];
-			continue;
-		}
-		links[i]->kind = KHARD;
-		free(links[i]->src);
-		links[i]->src = xstrdup(first->path);
-	}
-	free(links);
-}
-
 /* add the missing parents of every node, then sort and merge duplicates */
 static void
 canonicalise(struct layer *l)
@@ -416,7 +245,7 @@ canonicalise(struct layer *l)
 		free(p);
 	}
 	if (l->len > 1)
-		qsort(l->nodes, l->len, sizeof(*l->nodes), bypath);
+		qsort(l->nodes, l->len, sizeof(*l->nodes), nodes_bypath);
 	for (i = 0, j = 0; i < l->len; i++) {
 		struct node *a = &l->nodes[i];
 		if (j > 0 && strcmp(l->nodes[j - 1].path, a->path) == 0) {
@@ -440,7 +269,7 @@ canonicalise(struct layer *l)
 		l->nodes[j++] = *a;
 	}
 	l->len = j;
-	linkgroups(l);
+	nodes_linkgroups(l);
 	hardlinkorder(l);
 }
 

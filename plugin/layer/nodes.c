@@ -3,6 +3,8 @@
 #include <string.h>
 #include "base/err.h"
 #include "base/mem.h"
+#include "base/text.h"
+#include "base/names.h"
 #include "layer/nodes.h"
 
 struct node *
@@ -34,4 +36,77 @@ nodes_addtext(struct layer *l, const char *ctx, char *path, const char *text, si
 	n->src[len] = '\0';
 	n->textlen = len;
 	return n;
+}
+
+void
+nodes_dep(struct layer *l, const char *ctx, const char *path)
+{
+	size_t start;
+
+	bufstr(&l->deps, " \\\n  ");
+	start = l->deps.len;
+	if (names_add(&l->deps, path, l->make ? GMAKE : GDEPFILE) < 0)
+		fatal("%s: the alias of %s:", ctx, showname(path));
+	if (l->make) {
+		bufadd(&l->phony, l->deps.data + start, l->deps.len - start);
+		bufstr(&l->phony, ":\n");
+	}
+}
+
+int
+nodes_iswhiteout(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return strncmp(base, ".wh.", 4) == 0;
+}
+
+unsigned
+nodes_filemode(unsigned stmode)
+{
+	return (stmode & 0111) ? 0755 : 0644;
+}
+
+int
+nodes_bypath(const void *a, const void *b)
+{
+	const struct node *x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+static int
+byinode(const void *a, const void *b)
+{
+	const struct node *x = *(struct node *const *)a, *y = *(struct node *const *)b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+void
+nodes_linkgroups(struct layer *l)
+{
+	struct node **links = xcalloc(l->len, sizeof(*links)), *first = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < l->len; i++) {
+		if (l->nodes[i].multilink && l->nodes[i].kind == KFILE)
+			links[n++] = &l->nodes[i];
+	}
+	qsort(links, n, sizeof(*links), byinode);
+	for (i = 0; i < n; i++) {
+		if (!first || first->dev != links[i]->dev || first->ino != links[i]->ino) {
+			first = links[i];
+			continue;
+		}
+		links[i]->kind = KHARD;
+		free(links[i]->src);
+		links[i]->src = xstrdup(first->path);
+	}
+	free(links);
 }

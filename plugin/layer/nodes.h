@@ -52,3 +52,16 @@ struct layer {
 struct node *nodes_add(struct layer *l);
 /* a new file entry with text as its contents; path is taken over */
 struct node *nodes_addtext(struct layer *l, const char *ctx, char *path, const char *text, size_t len);
+/* list path in the layer's depfile, as the build tool's grammar spells it
+   or by its alias (see names.c); in make mode also give it an empty rule,
+   so that make takes a deleted file as changed, not as an error */
+void nodes_dep(struct layer *l, const char *ctx, const char *path);
+/* whether the last name of path starts with ".wh." (a whiteout's) */
+int nodes_iswhiteout(const char *path);
+/* the mode of a file whose mode says none: 0755 with an execute bit in stmode, else 0644 */
+unsigned nodes_filemode(unsigned stmode);
+/* order nodes by the bytes of their paths (qsort, bsearch) */
+int nodes_bypath(const void *a, const void *b);
+/* files of one tree that share an inode, the nodes in path order: the
+   first is stored, the others become hard links to it */
+void nodes_linkgroups(struct layer *l);

@@ -1,0 +1,25 @@
+/* tree: a folder of this machine as entries of a layer, and the listing
+   of a folder a step wrote (its manifest) */
+
+struct buf;
+struct layer;
+
+/* how a tree is read */
+struct treeopts {
+	/* "build.lua:3: files[2]: /srv", and the folder as the definition names it, for messages */
+	const char *ctx;
+	const char *srcname;
+	long long uid, gid;
+	/* -1 when not declared */
+	long filemode, dirmode;
+	int follow;
+	/* list nothing it reads in the depfile (a step's folder: its manifest stands for it) */
+	int nodeps;
+};
+
+/* add the folder src and everything in it to l under dst ("" for the top),
+   each file and folder read in the depfile; exits naming what is wrong */
+void tree_walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst);
+/* the canonical listing of the folder dir, as a tree of it enters a layer,
+   to out; ctx and name for messages; the number of entries below dir */
+size_t tree_list(const char *ctx, const char *name, const char *dir, struct buf *out);

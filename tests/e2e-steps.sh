@@ -1,0 +1,175 @@
+# Steps in images, end to end, with the machine's Debian mirror and the npm
+# registry: examples/node (npm ci in a builder image of Debian's nodejs and
+# npm, a runtime image of nodejs alone) built with one imagegen && ninja,
+# run under podman and runc as a user without privileges, answering HTTP
+# with Debian's Node; a second ninja does nothing; an edit of the lock
+# reruns npm ci and its layer alone, one of the app its layer alone; two
+# build folders (another umask and time zone, and file order shuffled by
+# disorderfs where it is installed) give the same layer. examples/gcc: a C
+# program built without the network by a Debian toolchain, run.
+# The downloads are kept in $IMAGEGEN_TEST_CACHE (default
+# ~/.cache/imagegen-tests).
+. "$TOP/tests/lib.sh"
+
+export IMAGEGEN_CACHE="${IMAGEGEN_TEST_CACHE:-$HOME/.cache/imagegen-tests}"
+
+for tool in bwrap podman runc umoci curl; do
+	if ! have $tool; then
+		fail "e2e-steps: $tool is not installed (apt-get install bubblewrap podman runc umoci curl)"
+		exit 0
+	fi
+done
+
+# layer B IMAGE NAME: the digest of IMAGE's layer created by "imagegen layer IMAGE/NAME" in build folder B
+layer() {
+	jget "$1/.imagegen/image/$2.json" \
+		'[l["digest"] for l, h in zip(j["layers"], [x for x in j["config"]["history"] if not x.get("empty_layer")]) if h.get("created_by") == "imagegen layer '"$2/$3"'"][0]'
+}
+
+# freeport: a TCP port of 127.0.0.1 that nothing listens on now
+freeport() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# answer PORT: what GET / says on 127.0.0.1:PORT, tried for 30 s
+answer() {
+	for _ in $(seq 60); do
+		if curl -s -f "http://127.0.0.1:$1/" 2> /dev/null; then
+			return 0
+		fi
+		sleep 0.5
+	done
+	return 1
+}
+
+workdir steps-e2e
+cp -R "$TOP/examples/node" "$W/src"
+# a network that intercepts TLS has certificate authorities of its own,
+# which this machine trusts: the builder image trusts them too
+certs=
+for c in /usr/local/share/ca-certificates/*.crt; do
+	[ -f "$c" ] && certs="$certs { \"/usr/local/share/ca-certificates/$(basename "$c")\", \"$c\" },"
+done
+if [ -n "$certs" ]; then
+	sed -i "s|^  essential = true,\$|  essential = true,\n  files = { $certs },|" "$W/src/build.lua"
+fi
+
+mkdir "$W/a" && cd "$W/a" || exit 1
+"$IMAGEGEN" ../src/build.lua > gen.log 2>&1 && ninja > 1.log 2>&1
+same "node: one imagegen build.lua && ninja builds it" 0 $?
+tail -n 5 1.log | sed 's/^/    /'
+same "node: npm ci ran in the graph" 1 "$(count 1.log 'NPM ci')"
+check "node: express is in the deps layer" test -f gen/node_modules/express/package.json
+ninja -n > n.log 2>&1
+contains "node: a second ninja does nothing" n.log "no work to do"
+deps=$(layer . node deps)
+app=$(layer . node app)
+check "node: the deps and app layers" test -n "$deps" -a -n "$app"
+# v18.20.4 for 18.20.4+dfsg-1~deb12u3
+debian=$(jget ../src/imagegen.lock \
+	'"v" + [p["version"] for p in j["images"]["node"]["packages"] if p["name"] == "nodejs"][0].split("+")[0].split("-")[0]')
+check "node: the lock pins Debian's nodejs" test -n "$debian"
+
+# podman: as the image's user, answering HTTP with Debian's Node
+port=$(freeport)
+if pmsetup; then
+	ninja out/node.tar > tar.log 2>&1 && pm load -i out/node.tar > load.log 2>&1
+	same "node: podman loads out/node.tar" 0 $?
+	pm run -d --name "imagegen-steps-$$" --network host -e PORT="$port" localhost/node-express:1 > run.log 2>&1
+	same "node: podman runs it" 0 $?
+	answer "$port" > answer.txt
+	same "node: podman: it answers HTTP with Debian's Node as uid 1000" \
+		"hello from express on node $debian, uid 1000" "$(cat answer.txt)"
+	host=$(node --version 2> /dev/null || echo none)
+	check "node: not this machine's Node ($host)" test "$host" != "$debian"
+	pm rm -f "imagegen-steps-$$" > /dev/null 2>&1
+	pmdone
+else
+	fail "node: podman is not installed"
+fi
+# runc: the OCI layout, unpacked by umoci; the config's user
+rm -rf bundle
+if umoci unpack --image out/node:1 bundle > /dev/null 2>&1; then
+	port=$(freeport)
+	python3 - bundle/config.json "$port" <<'EOF'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["terminal"] = False
+c["process"]["env"] = [e for e in c["process"]["env"] if not e.startswith("PORT=")] + ["PORT=" + sys.argv[2]]
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
+json.dump(c, open(sys.argv[1], "w"))
+EOF
+	same "node: runc: the config's user" "1000 1000" "$(jget bundle/config.json 'str(j["process"]["user"]["uid"]) + " " + str(j["process"]["user"]["gid"])')"
+	(cd bundle && exec timeout 120 runc run "imagegen-steps-$$" < /dev/null > ../runc.log 2>&1) &
+	runcpid=$!
+	answer "$port" > answer-runc.txt
+	same "node: runc: it answers HTTP with Debian's Node as uid 1000" \
+		"hello from express on node $debian, uid 1000" "$(cat answer-runc.txt)"
+	runc kill "imagegen-steps-$$" KILL > /dev/null 2>&1
+	wait "$runcpid" 2> /dev/null
+	runc delete -f "imagegen-steps-$$" > /dev/null 2>&1
+else
+	fail "node: umoci unpacks out/node"
+fi
+
+# another build folder, umask and time zone (and file order, with disorderfs): the same layers
+mkdir "$W/b" && cd "$W/b" || exit 1
+(umask 077 && "$IMAGEGEN" ../src/build.lua > gen.log 2>&1 && TZ=Pacific/Chatham ninja > 1.log 2>&1)
+same "node: another build folder, umask 077, time zone: builds" 0 $?
+same "node: another build folder, umask 077, time zone: the same deps layer" "$deps" "$(layer . node deps)"
+same "node: another build folder, umask 077, time zone: the same image" \
+	"$(jget "$W/a/.imagegen/image/node.json" 'j["manifest"]["digest"]')" "$(jget .imagegen/image/node.json 'j["manifest"]["digest"]')"
+if have disorderfs && [ -e /dev/fuse ]; then
+	mkdir -p "$W/c-real" "$W/c"
+	if disorderfs --shuffle-dirents=yes --multi-user=yes "$W/c-real" "$W/c" > /dev/null 2>&1; then
+		atexit "fusermount -u '$W/c' 2> /dev/null"
+		(cd "$W/c" && "$IMAGEGEN" ../src/build.lua > gen.log 2>&1 && ninja > 1.log 2>&1)
+		same "node: a build folder on disorderfs (shuffled file order): builds" 0 $?
+		same "node: a build folder on disorderfs: the same deps layer" "$deps" "$(layer "$W/c" node deps)"
+		fusermount -u "$W/c" 2> /dev/null
+	else
+		skip "node: disorderfs cannot mount here"
+	fi
+else
+	skip "node: disorderfs is not installed (apt-get install disorderfs), or no /dev/fuse"
+fi
+
+# an edit of the lock reruns npm ci and the deps layer alone
+cd "$W/a" || exit 1
+python3 - ../src/package-lock.json <<'EOF'
+import json, sys
+p = sys.argv[1]
+lock = json.load(open(p))
+lock["packages"]["node_modules/ms"]["license"] = "MIT-0"
+open(p, "w").write(json.dumps(lock, indent=2) + "\n")
+EOF
+ninja > 2.log 2>&1
+same "node: editing package-lock.json reruns npm ci" 1 "$(count 2.log 'NPM ci')"
+same "node: editing package-lock.json reruns the deps layer, not the app's" "1 0" \
+	"$(count 2.log 'LAYER node/deps') $(count 2.log 'LAYER node/app')"
+check "node: the edit is in the deps layer" test "$(layer . node deps)" != "$deps"
+ninja -n > n.log 2>&1
+contains "node: after the lock's edit, nothing to do" n.log "no work to do"
+# an edit of the app reruns its layer alone
+sed -i 's/hello from express/hello again from express/' ../src/server.js
+ninja > 3.log 2>&1
+same "node: editing server.js reruns the app layer alone" "0 0 1" \
+	"$(count 3.log 'NPM ci') $(count 3.log 'LAYER node/deps') $(count 3.log 'LAYER node/app')"
+
+# gcc: no network, a Debian toolchain, a folder laid over the runtime image
+mkdir "$W/gcc" && cd "$W/gcc" || exit 1
+"$IMAGEGEN" "$TOP/examples/gcc/build.lua" > gen.log 2>&1 && ninja > 1.log 2>&1
+same "gcc: one imagegen && ninja builds it" 0 $?
+tail -n 5 1.log | sed 's/^/    /'
+same "gcc: make ran in the builder image" 1 "$(count 1.log 'MAKE greet')"
+if pmsetup; then
+	pm run --rm "oci:$W/gcc/out/greet:1" > greet.log 2>&1
+	same "gcc: podman runs it as nobody" 0 $?
+	contains "gcc: it prints its message" greet.log "hello from a program built by the toolchain of a Debian builder image"
+	contains "gcc: built by Debian's gcc 12" greet.log "built by gcc 12."
+	pmdone
+fi
+mkdir "$W/gcc2" && cd "$W/gcc2" || exit 1
+(umask 077 && "$IMAGEGEN" "$TOP/examples/gcc/build.lua" > gen.log 2>&1 && ninja > 1.log 2>&1)
+same "gcc: another build folder and umask: the same image" \
+	"$(jget "$W/gcc/.imagegen/image/greet.json" 'j["manifest"]["digest"]')" "$(jget .imagegen/image/greet.json 'j["manifest"]["digest"]')"
