@@ -90,7 +90,7 @@ if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ]; t
 fi
 
 # the slowest scripts, slowest first (as measured on 2 cores); then the rest
-slow="e2e-debian-real t-debian e2e-cache t-names t-memory t-security e2e-registry e2e-multiarch e2e-examples
+slow="e2e-steps t-folders e2e-debian-real t-debian e2e-cache t-names t-memory t-security e2e-registry e2e-multiarch e2e-examples
 	e2e-report t-diff t-make t-sbom t-report"
 isslow() {
 	for s in $slow; do
