@@ -13,11 +13,21 @@
 --
 -- M.read(text, env) -> { alternatives = { {link, name, path, priority,
 --   slaves = { {link, name, path} } } }, links = { {path, target} },
---   dirs = { {path, mode} }, skipped = { {line, text, why} }, triggers = { name } }
+--   dirs = { {path, mode} }, skipped = { {line, text, why} }, triggers = { name },
+--   refused = { {line, cmd, path, why} } }
 -- (ln -s and mkdir with literal paths are reproduced: where ln would not
--- replace anything, and mkdir anywhere)
+-- replace anything, and mkdir anywhere). Every path the result names (but a
+-- symlink's target) is absolute and normalised inside the image's root
+-- (native.rootpath: "//", "." and "a/.." gone); a command whose path climbs
+-- above the root or is not absolute, or that names an alternative with "/",
+-- a space or a control character in it, is refused: listed in refused, and
+-- not done.
 -- env: { args = {...}, exists = function(path) -> bool, arch = "amd64",
 --   package = name, script = "postinst" }
+local native = require "imagegen.native"
+
+local rootpath = native.rootpath
+
 local M = {}
 
 -- commands that change nothing imagegen writes, or whose effect is reproduced
@@ -373,12 +383,28 @@ local function glob(pat)
   return "^" .. pat:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0"):gsub("%*", ".*"):gsub("%?", ".") .. "$"
 end
 
+-- an alternative's name as update-alternatives takes it, or nil and why not
+local function altname(s)
+  if s == "" or s == "." or s == ".." or s:find("[/%s%c]") then return nil, "is not an alternative's name" end
+  return s
+end
+
 -- what the script does on a fresh install
 function M.read(text, env)
-  local out = { alternatives = {}, links = {}, dirs = {}, skipped = {}, triggers = {} }
+  local out = { alternatives = {}, links = {}, dirs = {}, skipped = {}, triggers = {}, refused = {} }
   local made = {}
   local function exists(p)
+    if p:sub(1, 1) == "/" then
+      p = rootpath(p)
+      if not p then return false end
+      if p == "/" then return true end
+    end
     return made[p] or env.exists(p)
+  end
+  -- a command that names a path outside the root: not done
+  local function refuse(node, cmd, p, why)
+    out.refused[#out.refused + 1] = { line = node.line, cmd = cmd, path = p, why = why }
+    return true
   end
   local vars = { ["@arch"] = env.arch, DPKG_MAINTSCRIPT_ARCH = env.arch, DPKG_MAINTSCRIPT_PACKAGE = env.package,
     DPKG_ROOT = "", DPKG_MAINTSCRIPT_NAME = env.script }
@@ -525,11 +551,14 @@ function M.read(text, env)
       for i = 1, 9 do vars[tostring(i)] = saved[i] end
       return true
     end
-    if cmd == "ln" and (w[2] == "-s" or w[2] == "-sf" or w[2] == "-fs") and #w == 4 and w[4]:sub(1, 1) == "/"
-        and not exists(w[4]) then
-      out.links[#out.links + 1] = { path = w[4], target = w[3] }
-      made[w[4]] = true
-      return true
+    if cmd == "ln" and (w[2] == "-s" or w[2] == "-sf" or w[2] == "-fs") and #w == 4 and w[4]:sub(1, 1) == "/" then
+      local p, why = rootpath(w[4])
+      if not p then return refuse(node, "ln", w[4], why) end
+      if not exists(p) then
+        out.links[#out.links + 1] = { path = p, target = w[3] }
+        made[p] = true
+        return true
+      end
     end
     if cmd == "mkdir" then
       local mode, paths, ok = 493, {}, true
@@ -540,7 +569,9 @@ function M.read(text, env)
           mode = tonumber(w[i + 1], 8)
           i = i + 2
         elseif w[i]:sub(1, 1) == "/" then
-          paths[#paths + 1] = w[i]
+          local p, why = rootpath(w[i])
+          if not p then return refuse(node, "mkdir", w[i], why) end
+          paths[#paths + 1] = p
           i = i + 1
         else
           ok = false
@@ -549,8 +580,10 @@ function M.read(text, env)
       end
       if ok and #paths > 0 then
         for _, p in ipairs(paths) do
-          out.dirs[#out.dirs + 1] = { path = p, mode = mode }
-          made[p] = true
+          if p ~= "/" then
+            out.dirs[#out.dirs + 1] = { path = p, mode = mode }
+            made[p] = true
+          end
         end
         return true
       end
@@ -559,7 +592,7 @@ function M.read(text, env)
       local i = 2
       while w[i] and w[i] ~= "--install" and w[i]:sub(1, 2) == "--" and w[i] ~= "--set" and w[i] ~= "--remove"
         and w[i] ~= "--auto" do
-        i = i + (w[i] == "--altdir" or w[i] == "--admindir" or w[i] == "--log" and 2 or 1)
+        i = i + ((w[i] == "--altdir" or w[i] == "--admindir" or w[i] == "--log") and 2 or 1)
       end
       if w[i] == "--install" and w[i + 4] and math.tointeger(tonumber(w[i + 4])) then
         local alt = { link = w[i + 1], name = w[i + 2], path = w[i + 3], priority = math.tointeger(tonumber(w[i + 4])),
@@ -570,6 +603,16 @@ function M.read(text, env)
           j = j + 4
         end
         if w[j] == nil then
+          -- links and paths inside the root, names as update-alternatives takes them
+          local bad, why
+          local function fix(t, k, isname)
+            if bad then return end
+            local x, y = (isname and altname or rootpath)(t[k])
+            if x then t[k] = x else bad, why = t[k], y end
+          end
+          fix(alt, "link"); fix(alt, "name", true); fix(alt, "path")
+          for _, s in ipairs(alt.slaves) do fix(s, "link"); fix(s, "name", true); fix(s, "path") end
+          if bad then return refuse(node, "update-alternatives", bad, why) end
           out.alternatives[#out.alternatives + 1] = alt
           return true
         end

@@ -8,6 +8,9 @@
 --   accounts  /etc/passwd and /etc/group: base-passwd's master files when
 --             it is installed (else root alone), declared accounts over them
 --   script links and folders  ln -s and mkdir with literal paths
+--             (every path a script names normalised inside the image's
+--             root; a script that names one above it, or a relative one,
+--             refuses its package: imagegen.maint)
 --   alternatives  update-alternatives --install calls read from the
 --             scripts (imagegen.maint): in auto mode the highest priority
 --             wins; the links, slaves whose file exists, and
@@ -28,6 +31,7 @@
 --   report                    the report's text
 local native = require "imagegen.native"
 local maint = require "imagegen.maint"
+local check = require "imagegen.check"
 
 local M = {}
 
@@ -150,7 +154,7 @@ build = function(spec)
   table.sort(pkgs, function(a, b) return a.package < b.package end)
 
   -- every path the packages name, as the image has them
-  local exists = {}
+  local exists = { ["/"] = true }
   for _, p in ipairs(pkgs) do
     for line in p.list:gmatch("[^\n]+") do exists[canon(line)] = true end
   end
@@ -181,6 +185,12 @@ build = function(spec)
         local args = script == "preinst" and { "install" } or { "configure", "" }
         local ok, r = pcall(maint.read, text, { args = args, arch = spec.arch, package = p.package,
           script = script, exists = function(x) return exists[canon(x)] or false end })
+        if ok and #r.refused > 0 then
+          -- a path outside the image's root: the package is refused
+          local x = r.refused[1]
+          error(string.format("package %s: %s line %d: %s: '%s' %s", p.package, script, x.line, x.cmd,
+            check.show(x.path), x.why), 0)
+        end
         if not ok then
           report[#report + 1] = string.format("%s\t%s\t-\tnot read: %s", p.package, script, tostring(r))
         else

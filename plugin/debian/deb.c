@@ -271,6 +271,43 @@ deb_validname(const char *s, int arch)
 	return 1;
 }
 
+const char *
+deb_rootpath(const char *path, size_t len, char *out, size_t *outlen)
+{
+	const char *p = path, *end = path + len, *c;
+	size_t n, o = 0;
+
+	*outlen = 0;
+	if (memchr(path, '\0', len))
+		return "holds a NUL byte";
+	if (len == 0 || *path != '/')
+		return "is not an absolute path";
+	for (; p < end; p = c + 1) {
+		c = memchr(p, '/', (size_t)(end - p));
+		if (!c)
+			c = end;
+		n = (size_t)(c - p);
+		if (n == 0 || (n == 1 && p[0] == '.'))
+			continue;
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			/* the root has no parent: a ".." there climbs out */
+			if (o == 0)
+				return "climbs out of the image's root";
+			while (out[--o] != '/')
+				;
+			continue;
+		}
+		out[o++] = '/';
+		memcpy(out + o, p, n);
+		o += n;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	*outlen = o;
+	return NULL;
+}
+
 void
 deb_free(struct deb *d)
 {

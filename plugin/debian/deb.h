@@ -38,5 +38,10 @@ char *deb_field(const char *control, const char *field);
 /* whether s is a package name (Debian Policy: [a-z0-9][a-z0-9+.-]+) or,
    with arch set, an architecture name ([a-z0-9][a-z0-9-]*) */
 int deb_validname(const char *s, int arch);
+/* an absolute path as a maintainer script or a conffiles line names it,
+   normalised ("//", "." and "a/.." gone, no "/" at the end) into out (len
+   + 1 bytes), its length in outlen: NULL, or why it cannot be (a ".."
+   above the root, not absolute, a NUL byte) */
+const char *deb_rootpath(const char *path, size_t len, char *out, size_t *outlen);
 /* free what deb_read kept */
 void deb_free(struct deb *d);

@@ -1,7 +1,8 @@
 /*
  * debian: what the Lua side needs to read Debian repositories, as natives
  * (listed in native.c): signature checks with gpgv, index decompression,
- * control-file paragraphs and dpkg's version order.
+ * control-file paragraphs, dpkg's version order, and paths inside the
+ * image's root as maintainer scripts name them.
  *
  * Version order (Debian Policy 5.6.12): [epoch:]upstream[-revision], epochs
  * compared as numbers, then upstream, then revision, each by alternating
@@ -21,6 +22,7 @@
 #include "base/mem.h"
 #include "base/file.h"
 #include "base/arc.h"
+#include "debian/deb.h"
 #include "debian/debian.h"
 #include <lua.h>
 #include <lauxlib.h>
@@ -378,3 +380,21 @@ debian_gpgv(lua_State *L)
 	return status == 0 ? 1 : 2;
 }
 
+
+int
+debian_rootpath(lua_State *L)
+{
+	size_t len, outlen;
+	const char *path = luaL_checklstring(L, 1, &len), *why;
+	luaL_Buffer b;
+	char *out = luaL_buffinitsize(L, &b, len + 1);  /* the path normalised */
+
+	why = deb_rootpath(path, len, out, &outlen);
+	if (why) {
+		luaL_pushfail(L);
+		lua_pushstring(L, why);
+		return 2;
+	}
+	luaL_pushresultsize(&b, outlen);
+	return 1;
+}

@@ -10,3 +10,5 @@ int debian_paragraphs(struct lua_State *L);
 int debian_decompress(struct lua_State *L);
 /* native.gpgv(signed, keyrings [, data]) -> the verified text | nil, message */
 int debian_gpgv(struct lua_State *L);
+/* native.rootpath(p) -> p normalised inside the image's root | nil, why (deb_rootpath) */
+int debian_rootpath(struct lua_State *L);

@@ -224,6 +224,33 @@ hardlinkorder(struct layer *l)
 	}
 }
 
+/*
+ * A member's path, and a hard link's target, must be clean and relative:
+ * whoever asked for the member (a declaration, a tree, a package, a
+ * maintainer script, a spec written by hand), one with a ".." could climb
+ * out of the folder a tool unpacks the layer into.
+ */
+static void
+checkmember(const struct layer *l, const struct node *n, const char *path)
+{
+	const char *p = path, *c, *ctx = n->ctx ? n->ctx : l->name;
+	size_t len;
+	int clean = 1;
+
+	for (;; p = c + 1) {
+		c = strchr(p, '/');
+		len = c ? (size_t)(c - p) : strlen(p);
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			fatal("%s: layer member '%s' has a '..': it could climb out of the root", ctx, showname(path));
+		if (len == 0 || (len == 1 && p[0] == '.'))
+			clean = 0;
+		if (!c)
+			break;
+	}
+	if (!clean)
+		fatal("%s: layer member '%s' is not a clean relative path", ctx, showname(path));
+}
+
 /* add the missing parents of every node, then sort and merge duplicates */
 static void
 canonicalise(struct layer *l)
@@ -232,6 +259,11 @@ canonicalise(struct layer *l)
 	char *p, *slash;
 	struct node *d;
 
+	for (i = 0; i < n; i++) {
+		checkmember(l, &l->nodes[i], l->nodes[i].path);
+		if (l->nodes[i].kind == KHARD)
+			checkmember(l, &l->nodes[i], l->nodes[i].src);
+	}
 	for (i = 0; i < n; i++) {
 		p = xstrdup(l->nodes[i].path);
 		while ((slash = strrchr(p, '/'))) {

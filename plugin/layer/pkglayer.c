@@ -306,24 +306,38 @@ statusentry(struct buf *out, const char *control, const struct debctx *c)
 	bufstr(out, desc);
 }
 
-/* conffiles: one absolute path a line ("remove-on-upgrade" lines aside) */
+/* conffiles: one absolute path a line ("remove-on-upgrade" lines aside),
+   normalised inside the image's root; one above it refuses the package */
 static void
 readconffiles(struct debctx *c, const struct buf *b)
 {
-	char *text = xstrdup(b->data ? b->data : ""), *line, *save = NULL;
+	const char *p = b->data ? b->data : "", *end = p + b->len, *nl, *why;
+	char *path;
+	size_t len, n;
+	int line;
 
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (*line != '/')
+	for (line = 1; p < end; p = nl + 1, line++) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		while (p < nl && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p == nl || *p != '/')
 			continue;
+		len = (size_t)(nl - p);
+		path = xmalloc(len + 1);
+		why = deb_rootpath(p, len, path, &n);
+		if (why) {
+			memcpy(path, p, len);
+			path[len] = '\0';
+			fatal("%s: package %s: conffiles line %d: '%s' %s", c->ctx, c->pkg, line, showname(path), why);
+		}
 		c->conf = xrealloc(c->conf, (c->nconf + 1) * sizeof(*c->conf));
 		c->confmd5 = xrealloc(c->confmd5, (c->nconf + 1) * sizeof(*c->confmd5));
-		c->conf[c->nconf] = xstrdup(line);
+		c->conf[c->nconf] = path;
 		c->confmd5[c->nconf][0] = '\0';
 		c->nconf++;
 	}
-	free(text);
 }
 
 static void

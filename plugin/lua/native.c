@@ -771,6 +771,7 @@ static const luaL_Reg natives[] = {
 	{"paragraphs", debian_paragraphs},
 	{"decompress", debian_decompress},
 	{"gpgv", debian_gpgv},
+	{"rootpath", debian_rootpath},
 	{"x509", trust_x509},
 	{"pkcs12", trust_pkcs12},
 	{NULL, NULL},

@@ -1,0 +1,166 @@
+# Hostile Debian packages, hermetic (issue 24): maintainer scripts and
+# conffiles that name paths outside the image's root (each refused in one
+# line naming the package, the script and the line; paths inside the root
+# normalised), the canonical-layer writer asked for a member that climbs out
+# by a spec written by hand, and a lock whose version or architecture is not
+# the .deb's (refused by the layer and by the SBOM's package record).
+. "$TOP/tests/lib.sh"
+
+needdebtools debian-hostile || exit 0
+
+workdir debian-hostile
+export IMAGEGEN_CACHE="$W/cache"
+signedrepo
+
+# postinst NAME BODY: a package NAME 1.0 with /usr/bin/NAME and the postinst
+# "#!/bin/sh", "set -e", BODY (so BODY's first line is the script's line 3)
+postinst() {
+	mkdir -p "$W/scripts"
+	printf '#!/bin/sh\nset -e\n%s\n' "$2" > "$W/scripts/$1"
+	mkpkg "$1" 1.0 "$ARCH" "" 'mkdir -p usr/bin && echo "$name" > "usr/bin/$name" && chmod 755 "usr/bin/$name" &&
+		cp "$W/scripts/$name" DEBIAN/postinst && chmod 755 DEBIAN/postinst'
+}
+postinst altlink 'update-alternatives --install /../../tmp/X x /usr/bin/altlink 10'
+postinst lnout 'ln -s /etc/passwd /../../tmp/Y'
+postinst mkdirout ': nothing here
+mkdir -p /var/lib/ok /../../tmp/Z'
+postinst altname 'update-alternatives --install /usr/bin/an ../../../../tmp/N /usr/bin/altname 10'
+postinst altslave 'update-alternatives --install /usr/bin/as as /usr/bin/altslave 10 \
+	--slave /../../tmp/S s /usr/bin/altslave'
+postinst altrel 'update-alternatives --install ../../tmp/R r /usr/bin/altrel 10'
+postinst altpath 'update-alternatives --install /usr/bin/ap ap /../../usr/bin/altpath 10'
+# paths that stay inside the root, normalised: "..", ".", "//", a trailing "/"
+postinst fine 'mkdir -p /usr/../var/lib/fine//sub/
+ln -s fine //usr/share/./fine-link
+update-alternatives --install /usr/bin/fine-alt fine-alt /usr/lib/../bin/fine 10'
+# conffiles: dpkg-deb checks them, so these are built without its checks
+mkpkg confout 1.0 "$ARCH" "" 'mkdir -p etc && echo c > etc/c && echo /etc/c > DEBIAN/conffiles'
+printf '/etc/c\n/../../tmp/C\n' > "$REPO/build/confout-1.0-$ARCH/DEBIAN/conffiles"
+dpkg-deb --nocheck --root-owner-group -Zxz --build "$REPO/build/confout-1.0-$ARCH" 2> /dev/null \
+	"$REPO/pool/main/confout_1.0_$ARCH.deb" > /dev/null
+mkpkg conffine 1.0 "$ARCH" "" 'mkdir -p etc && echo fine > etc/fine.conf && echo //etc/./fine.conf > DEBIAN/conffiles'
+mkpkg honest 1.0 "$ARCH" "" 'mkdir -p usr/share/honest && echo honest > usr/share/honest/data'
+if ! mkindex stable; then
+	fail "debian-hostile: signing the test repository failed"
+	exit 0
+fi
+if ! serve "$REPO"; then
+	fail "debian-hostile: the test repository's HTTP server did not start"
+	exit 0
+fi
+URL=http://127.0.0.1:$PORT
+
+# define NAME PACKAGES: a definition in $W/NAME/src, a build folder $W/NAME/b
+define() {
+	mkdir -p "$W/$1/src" "$W/$1/b"
+	cat > "$W/$1/src/build.lua" <<EOF
+local repo = repository { url = "$URL", suite = "stable", keyring = "$W/test.gpg" }
+image { name = "$1", packages = { $2 }, repositories = { repo } }
+EOF
+	cd "$W/$1/b" || exit 1
+}
+
+# members LAYOUT: every member of every layer of the layout's image
+members() {
+	for l in $(jget "$(blob "$1" "$(jget "$1/index.json" "j['manifests'][0]['digest']")")" \
+		"' '.join(l['digest'][7:] for l in j['layers'])"); do
+		tar -tzf "$1/blobs/sha256/$l"
+	done
+}
+
+# refused NAME TEXT: the image of the package NAME is not built, in one line
+# that holds TEXT, and no layer has a member that climbs out
+refused() {
+	define "$1" "\"$1\""
+	"$IMAGEGEN" ../src/build.lua 2> /dev/null
+	ninja > ninja.log 2>&1
+	grep '^imagegen: ' ninja.log > err.log
+	same "$1: one error line" 1 "$(wc -l < err.log)"
+	contains "$1: it names the package, the script, the line and the path" err.log "$2"
+	check "$1: no image" test ! -e "out/$1/index.json"
+	check "$1: no layer in the store has a member with '..'" sh -c \
+		'! for b in .imagegen/blobs/sha256/*; do tar -tzf "$b" 2>/dev/null; done | grep -q -e "^\.\./" -e "/\.\./"'
+}
+
+# 1. maintainer-script paths that climb out of the root
+refused altlink "build.lua:2: packages: dpkg layer: package altlink: postinst line 3: update-alternatives: '/../../tmp/X' climbs out of the image's root"
+refused lnout "package lnout: postinst line 3: ln: '/../../tmp/Y' climbs out of the image's root"
+refused mkdirout "package mkdirout: postinst line 4: mkdir: '/../../tmp/Z' climbs out of the image's root"
+refused altname "package altname: postinst line 3: update-alternatives: '../../../../tmp/N' is not an alternative's name"
+refused altslave "package altslave: postinst line 3: update-alternatives: '/../../tmp/S' climbs out of the image's root"
+refused altrel "package altrel: postinst line 3: update-alternatives: '../../tmp/R' is not an absolute path"
+refused altpath "package altpath: postinst line 3: update-alternatives: '/../../usr/bin/altpath' climbs out of the image's root"
+# 2. a conffile outside the tree
+refused confout "package confout: conffiles line 2: '/../../tmp/C' climbs out of the image's root"
+
+# paths inside the root: normalised
+define fine '"fine", "conffine"'
+"$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > ninja.log 2>&1
+check "fine: builds" test -f out/fine/index.json
+members out/fine > members.txt
+check "fine: mkdir /usr/../var/lib/fine//sub/ makes var/lib/fine/sub/" grep -qx var/lib/fine/sub/ members.txt
+check "fine: ln -s fine //usr/share/./fine-link makes usr/share/fine-link" grep -qx usr/share/fine-link members.txt
+check "fine: an alternative's link normalised" grep -qx usr/bin/fine-alt members.txt
+check "fine: no member with '.', '..' or '//'" sh -c "! grep -q -e '/\./' -e '/\.\./' -e '//' -e '^\.\./' members.txt"
+rm -rf bundle && umoci unpack --image out/fine:latest bundle > /dev/null
+R=bundle/rootfs
+same "fine: the alternative's choice, normalised" /usr/bin/fine "$(readlink "$R/etc/alternatives/fine-alt")"
+md5=$(echo fine | md5sum | cut -d' ' -f1)
+contains "fine: a conffile //etc/./fine.conf is /etc/fine.conf in the status, with its md5sum" \
+	"$R/var/lib/dpkg/status" " /etc/fine.conf $md5"
+
+# the canonical-layer writer refuses a member that climbs out, whoever asks
+mkdir -p "$W/hand" && cd "$W/hand" || exit 1
+handlayer() {
+	printf '{"name":"hand","epoch":0,"compression":"gzip","level":6,"entries":[%s]}\n' "$2" > "$1.json"
+	"$IMAGEGEN" layer "$1.json" "$1.desc" "$1.d" store > "$1.err" 2>&1
+	same "writer: $1: exit 1, one line" "1 1" "$? $(wc -l < "$1.err")"
+	contains "writer: $1: the line names the member" "$1.err" "$3"
+	check "writer: $1: no descriptor" test ! -e "$1.desc"
+}
+handlayer dir '{"ctx":"hand.lua:1","path":"../../tmp/W","type":"dir"}' \
+	"imagegen: hand.lua:1: layer member '../../tmp/W' has a '..': it could climb out of the root"
+handlayer symlink '{"ctx":"hand.lua:2","path":"usr/../../tmp/L","type":"symlink","target":"/etc/passwd"}' \
+	"imagegen: hand.lua:2: layer member 'usr/../../tmp/L' has a '..'"
+handlayer text '{"ctx":"hand.lua:3","path":"/tmp/T","type":"text","data":"x"}' \
+	"imagegen: hand.lua:3: layer member '/tmp/T' is not a clean relative path"
+handlayer whiteout '{"ctx":"hand.lua:4","path":"../x","type":"whiteout"}' \
+	"imagegen: hand.lua:4: layer member '../.wh.x' has a '..'"
+handlayer dot '{"ctx":"hand.lua:5","path":"a/./b","type":"dir"}' \
+	"imagegen: hand.lua:5: layer member 'a/./b' is not a clean relative path"
+printf '{"name":"hand","epoch":0,"compression":"gzip","level":6,"entries":[{"ctx":"hand.lua:6","path":"a/b..c/..d","type":"dir"}]}\n' > fine.json
+check "writer: '..' inside a name is no '..'" "$IMAGEGEN" layer fine.json fine.desc fine.d store
+
+# 8. a lock that lies: the .deb's control must be what its lock line says
+define lie '"honest"'
+"$IMAGEGEN" ../src/build.lua 2> /dev/null && ninja > ninja.log 2>&1
+check "lie: the honest lock builds" test -f out/lie/index.json
+sed '/"name":"honest"/s/"version":"1.0"/"version":"9.9"/' ../src/imagegen.lock > lock.new && mv lock.new ../src/imagegen.lock
+check "lie: the lock now says 9.9" grep -q '"name":"honest".*"version":"9.9"' ../src/imagegen.lock
+"$IMAGEGEN" --locked ../src/build.lua > gen.err 2>&1
+same "lie: the generator cannot know (the .deb is not read there)" "0 " "$? $(cat gen.err)"
+ninja -k 0 > ninja.log 2>&1
+same "lie: the build fails" 1 $?
+sha=$(python3 -c "import json;print([p for p in json.load(open('../src/imagegen.lock'))['images']['lie']['packages'] if p['name']=='honest'][0]['sha256'])")
+contains "lie: the layer says which package and both versions" ninja.log \
+	"build.lua:2: packages: honest: package honest: the lock says version 9.9, the .deb says 1.0"
+contains "lie: the SBOM's package record says so too" ninja.log \
+	"imagegen: package honest ($IMAGEGEN_CACHE/deb/$sha.deb): the lock says version 9.9, the .deb says 1.0"
+same "lie: nothing else is said" 0 "$(grep '^imagegen: ' ninja.log | grep -vc 'the lock says version 9.9, the .deb says 1.0')"
+check "lie: no image" test ! -e out/lie/index.json
+# a new build folder: the layer kept from the honest build is not taken on the lie's word
+mkdir -p ../b2 && cd ../b2 && "$IMAGEGEN" ../src/build.lua 2> /dev/null
+ninja > ninja.log 2>&1
+same "lie: a new build folder fails too (the kept layer is not the lock's)" 1 $?
+contains "lie: with the same line" ninja.log "package honest: the lock says version 9.9, the .deb says 1.0"
+cd ../b || exit 1
+sed '/"name":"honest"/s/"version":"9.9"/"version":"1.0"/; /"name":"honest"/s/"architecture":"[a-z0-9-]*"/"architecture":"all"/' \
+	../src/imagegen.lock > lock.new && mv lock.new ../src/imagegen.lock
+"$IMAGEGEN" ../src/build.lua 2> /dev/null
+ninja > ninja.log 2>&1
+contains "lie: an architecture the .deb does not have" ninja.log \
+	"package honest: the lock says architecture all, the .deb says $ARCH"
+check "lie: the helper alone refuses it too" sh -c "! '$IMAGEGEN' pkginfo '$IMAGEGEN_CACHE/deb/$sha.deb' info.json honest 9.9 $ARCH 2> pkginfo.err"
+same "lie: the helper's line" "imagegen: package honest ($IMAGEGEN_CACHE/deb/$sha.deb): the lock says version 9.9, the .deb says 1.0" \
+	"$(cat pkginfo.err)"
+check "lie: the helper takes the truth" "$IMAGEGEN" pkginfo "$IMAGEGEN_CACHE/deb/$sha.deb" info.json honest 1.0 "$ARCH"
