@@ -127,10 +127,11 @@ function M.write(P, exe, plugin)
   for _, f in ipairs(P.pkginfos) do
     if f.cached then
       w(path(f.out), ": ", path(f.cached), " ", bin)
-      run("$(IMAGEGEN) cached -m ", q(f.cached), " $(imagegen_store) $(IMAGEGEN) pkginfo ", q(f.deb), " ", q(f.out), " ", q(f.name))
+      run("$(IMAGEGEN) cached -m ", q(f.cached), " $(imagegen_store) $(IMAGEGEN) pkginfo ", q(f.deb), " ", q(f.out), " ",
+        q(f.name), " ", q(f.version), " ", q(f.architecture))
     else
       w(path(f.out), ": ", path(f.deb), " ", bin)
-      run("$(IMAGEGEN) pkginfo ", q(f.deb), " $@ ", q(f.name))
+      run("$(IMAGEGEN) pkginfo ", q(f.deb), " $@ ", q(f.name), " ", q(f.version), " ", q(f.architecture))
     end
     w("")
   end

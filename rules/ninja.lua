@@ -131,7 +131,7 @@ function M.write(P, exe)
   w("")
   if #P.pkginfos > 0 then
     w("rule pkginfo")
-    w("  command = $imagegen pkginfo $in $out $name")
+    w("  command = $imagegen pkginfo $in $out $name $version $arch")
     w("  description = PKGINFO $name")
     w("  restat = 1")
     w("")
@@ -230,11 +230,14 @@ function M.write(P, exe)
   for _, f in ipairs(P.pkginfos) do
     if f.cached then
       w("build ", path(f.out), ": cached ", path(f.cached), " | ", bin)
-      w("  argv = $imagegen pkginfo ", value(quoted(f.deb)), " ", value(quoted(f.out)), " ", value(f.name))
+      w("  argv = $imagegen pkginfo ", value(quoted(f.deb)), " ", value(quoted(f.out)), " ", value(f.name), " ",
+        value(quoted(f.version)), " ", value(f.architecture))
       w("  desc = PKGINFO ", value(f.name))
     else
       w("build ", path(f.out), ": pkginfo ", path(f.deb), " | ", bin)
       w("  name = ", value(f.name))
+      w("  version = ", value(quoted(f.version)))
+      w("  arch = ", value(f.architecture))
     end
     w("")
   end

@@ -139,6 +139,7 @@ sed '/"name":"honest"/s/"version":"1.0"/"version":"9.9"/' ../src/imagegen.lock >
 check "lie: the lock now says 9.9" grep -q '"name":"honest".*"version":"9.9"' ../src/imagegen.lock
 "$IMAGEGEN" --locked ../src/build.lua > gen.err 2>&1
 same "lie: the generator cannot know (the .deb is not read there)" "0 " "$? $(cat gen.err)"
+rm -rf out
 ninja -k 0 > ninja.log 2>&1
 same "lie: the build fails" 1 $?
 sha=$(python3 -c "import json;print([p for p in json.load(open('../src/imagegen.lock'))['images']['lie']['packages'] if p['name']=='honest'][0]['sha256'])")

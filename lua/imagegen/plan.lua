@@ -26,7 +26,8 @@
 --               with sbom = false): imagegen sbom SPEC IMAGE RECORD SPDX
 --               STORE; the layout takes the records: layout IMAGE DIR STORE
 --               RECORD...
---   pkginfos  { deb, out, name }  imagegen pkginfo DEB OUT (for the SBOMs)
+--   pkginfos  { deb, out, name, version, architecture }  imagegen pkginfo DEB OUT
+--             PACKAGE VERSION ARCH (for the SBOMs; the .deb's control must say the same)
 --   cache     { repo, push } with --cache, else nil. Then: no fetches (a
 --             layer of packages and a pkginfo fetch their .debs themselves
 --             when the cache does not have what they make); cached, on a
@@ -178,7 +179,7 @@ local function layerspec(G, l)
       x.type = s.kind
     elseif s.kind == "deb" then
       x = { ctx = e.ctx, type = "deb", src = s.path, sha256 = s.sha256, size = s.size, url = s.url,
-        package = s.package, mergedusr = s.mergedusr }
+        package = s.package, version = s.version, architecture = s.architecture, mergedusr = s.mergedusr }
       inputs[#inputs + 1] = s.path
     elseif s.kind == "dpkg" then
       -- the package layers' sidecars, each written with its descriptor (system.c)
@@ -431,9 +432,11 @@ function M.build(G, args, output, cache)
       end
       if s.kind == "deb" and not pkginfo[s.sha256] then
         pkginfo[s.sha256] = ".imagegen/pkginfo/" .. s.sha256 .. ".json"
-        local f = { deb = s.path, out = pkginfo[s.sha256], name = s.package }
+        local f = { deb = s.path, out = pkginfo[s.sha256], name = s.package, version = s.version,
+          architecture = s.architecture }
         if cache then
-          f.cached = cached("PKGINFO " .. s.package, { kind = "pkginfo", sha256 = s.sha256 }, {}, { f.out },
+          f.cached = cached("PKGINFO " .. s.package, { kind = "pkginfo", sha256 = s.sha256, version = s.version,
+            architecture = s.architecture }, {}, { f.out },
             { { path = s.path, url = s.url, sha256 = s.sha256, size = s.size } })
         end
         P.pkginfos[#P.pkginfos + 1] = f

@@ -112,9 +112,9 @@ cmdarchive(int argc, char *argv[])
 static int
 cmdpkginfo(int argc, char *argv[])
 {
-	if (argc != 3)
+	if (argc != 5)
 		return -1;
-	sbom_pkginfo(argv[0], argv[1], argv[2]);
+	sbom_pkginfo(argv[0], argv[1], argv[2], argv[3], argv[4]);
 	return 0;
 }
 
@@ -297,8 +297,9 @@ static const struct command commands[] = {
 	{"archive", "imagegen archive IMAGE TAR STORE",
 	 "Write a docker-archive of an image to TAR (podman load, docker load).\n",
 	 cmdarchive, HELPER},
-	{"pkginfo", "imagegen pkginfo DEB OUT PACKAGE",
-	 "Write what an SBOM says of the Debian package DEB to OUT.\n",
+	{"pkginfo", "imagegen pkginfo DEB OUT PACKAGE VERSION ARCH",
+	 "Write what an SBOM says of the Debian package DEB to OUT; its control\n"
+	 "must name PACKAGE, VERSION and ARCH (its lock line's).\n",
 	 cmdpkginfo, HELPER},
 	{"sbom", "imagegen sbom [-m] [--part BUNDLE SUM] SPEC IMAGE RECORD SPDX STORE",
 	 "Write an image's SPDX document to SPDX and its OCI artifact into STORE,\n"

@@ -271,6 +271,28 @@ deb_validname(const char *s, int arch)
 	return 1;
 }
 
+int
+deb_matches(const struct deb *d, const char *package, const char *version, const char *arch, char *why,
+            size_t len)
+{
+	static const char *const fields[] = { "Package", "Version", "Architecture" };
+	static const char *const words[] = { "package", "version", "architecture" };
+	const char *want[] = { package, version, arch };
+	char *have;
+	int i, ret = 0;
+
+	for (i = 0; i < 3 && ret == 0; i++) {
+		have = deb_field(d->control.data ? d->control.data : "", fields[i]);
+		if (!have || strcmp(have, want[i]) != 0) {
+			snprintf(why, len, "the lock says %s %s, the .deb says %s", words[i], showname(want[i]),
+			         have ? showname(have) : "none");
+			ret = -1;
+		}
+		free(have);
+	}
+	return ret;
+}
+
 const char *
 deb_rootpath(const char *path, size_t len, char *out, size_t *outlen)
 {

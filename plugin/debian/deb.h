@@ -38,6 +38,10 @@ char *deb_field(const char *control, const char *field);
 /* whether s is a package name (Debian Policy: [a-z0-9][a-z0-9+.-]+) or,
    with arch set, an architecture name ([a-z0-9][a-z0-9-]*) */
 int deb_validname(const char *s, int arch);
+/* whether the control file read into d names package, version and arch
+   (its lock line's): 0, or -1 with why naming the field and both values */
+int deb_matches(const struct deb *d, const char *package, const char *version, const char *arch, char *why,
+                size_t len);
 /* an absolute path as a maintainer script or a conffiles line names it,
    normalised ("//", "." and "a/.." gone, no "/" at the end) into out (len
    + 1 bytes), its length in outlen: NULL, or why it cannot be (a ".."

@@ -2,10 +2,12 @@
  * sbom: an SPDX 2.3 document of what is in an image (one platform's
  * manifest), and the OCI artifact that attaches it to the manifest.
  *
- * imagegen pkginfo DEB OUT: what a document says of a Debian package that
- * the lock does not: its Maintainer (the supplier), Homepage, and licence,
- * from the copyright file in its usr/share/doc when that is machine-
- * readable (license.c). One edge a package, shared by every image.
+ * imagegen pkginfo DEB OUT PACKAGE VERSION ARCH: what a document says of a
+ * Debian package that the lock does not: its Maintainer (the supplier),
+ * Homepage, and licence, from the copyright file in its usr/share/doc when
+ * that is machine-readable (license.c). One edge a package, shared by every
+ * image. The package's control must name the PACKAGE, VERSION and ARCH of
+ * its lock line, which the document gives.
  *
  * imagegen sbom SPEC IMAGE RECORD SPDX STORE: the document for the image
  * file IMAGE, from the spec the generator wrote (sbom_write below); its
@@ -99,13 +101,13 @@ pkgentry(void *arg, struct archive *a, struct archive_entry *e)
 }
 
 void
-sbom_pkginfo(const char *debpath, const char *out, const char *package)
+sbom_pkginfo(const char *debpath, const char *out, const char *package, const char *version, const char *arch)
 {
 	struct pkgread r = {0};
 	struct debreader dr = {pkgcontrol, pkgentry, NULL};
 	struct deb d;
 	json_t *info, *refs = json_object();
-	char *fieldv, *lic = NULL, *text;
+	char *fieldv, *lic = NULL, *text, why[512];
 	static const char *const fields[][2] = {
 		{"Package", "package"}, {"Version", "version"}, {"Architecture", "architecture"},
 		{"Maintainer", "maintainer"}, {"Homepage", "homepage"},
@@ -117,6 +119,8 @@ sbom_pkginfo(const char *debpath, const char *out, const char *package)
 		fatal("package %s (%s): %s", package, debpath, d.err);
 	if (!r.want)
 		fatal("package %s (%s): no valid Package field", package, debpath);
+	if (deb_matches(&d, package, version, arch, why, sizeof(why)) < 0)
+		fatal("package %s (%s): %s", package, debpath, why);
 	info = json_object();
 	if (!info || !refs)
 		fatal("out of memory");

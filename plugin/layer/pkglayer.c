@@ -22,7 +22,9 @@
  *
  * The .deb is read once: hashed as it is read, and checked against the
  * lock's sha256 at the end. A cached package that does not match is
- * fetched again and read again.
+ * fetched again and read again. One that does must have the Package,
+ * Version and Architecture of its lock line in its control file, else the
+ * lock lies and the package is refused.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -387,7 +389,7 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 	const char *url = json_string_value(json_object_get(e, "url"));
 	long long size = specint(e, "size", -1);
 	size_t start = l->len;
-	char *name, hex[65];
+	char *name, hex[65], why[512];
 	int i, try;
 
 	for (try = 0;; try++) {
@@ -418,6 +420,9 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 		unlink(src);
 		fetch_file(url, src, sha256, size);
 	}
+	if (deb_matches(&d, c.pkg, specstr(e, "version", ctx), specstr(e, "architecture", ctx), why,
+	                sizeof(why)) < 0)
+		fatal("%s: package %s: %s", ctx, c.pkg, why);
 	name = dpkgname(d.control.data, ctx);
 	statusentry(&status, d.control.data, NULL);
 	nodes_addtext(l, ctx, xasprintf("var/lib/dpkg/status.d/%s", c.pkg), status.data, status.len);
@@ -463,7 +468,9 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
  * from there: the spec's "layercache" ($IMAGEGEN_CACHE/layer when the build
  * file was written) holds KEY.json (the descriptor), KEY.dpkg (its sidecar)
  * and sha256/HEX (the blob, verified before it is used). KEY is the sha256 of
- * what the bytes depend on, with the layer format's version (the words are
+ * what the bytes depend on, and of the version and architecture each .deb
+ * was checked against (a layer made for an honest lock line is not taken on
+ * the word of one that lies), with the layer format's version (the words are
  * from when kept layers were called the layer cache: other words would make
  * every kept layer again).
  */
@@ -482,12 +489,17 @@ pkglayer_key(json_t *spec, char key[65])
 	          specint(spec, "level", -1), specint(spec, "epoch", -1));
 	json_array_foreach(entries, i, e) {
 		type = json_string_value(json_object_get(e, "type"));
-		if (!type || strcmp(type, "deb") != 0 || !json_is_string(json_object_get(e, "sha256"))) {
+		if (!type || strcmp(type, "deb") != 0 || !json_is_string(json_object_get(e, "sha256")) ||
+		    !json_is_string(json_object_get(e, "version")) || !json_is_string(json_object_get(e, "architecture"))) {
 			free(b.data);
 			return -1;
 		}
-		bufprintf(&b, "%s %s %d\n", json_string_value(json_object_get(e, "sha256")),
+		/* the version and architecture the .deb is checked against: a layer
+		   kept for another lock line is not this one */
+		bufprintf(&b, "%s %s %s %s %d\n", json_string_value(json_object_get(e, "sha256")),
 		          json_string_value(json_object_get(e, "package")),
+		          json_string_value(json_object_get(e, "version")),
+		          json_string_value(json_object_get(e, "architecture")),
 		          json_is_true(json_object_get(e, "mergedusr")));
 	}
 	if (i == 0) {
