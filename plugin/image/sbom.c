@@ -106,8 +106,8 @@ sbom_pkginfo(const char *debpath, const char *out, const char *package, const ch
 	struct pkgread r = {0};
 	struct debreader dr = {pkgcontrol, pkgentry, NULL};
 	struct deb d;
-	json_t *info, *refs = json_object();
-	char *fieldv, *lic = NULL, *text, why[512];
+	json_t *info, *refs;
+	char *fieldv, *lic = NULL, *text, why[512] = "";
 	static const char *const fields[][2] = {
 		{"Package", "package"}, {"Version", "version"}, {"Architecture", "architecture"},
 		{"Maintainer", "maintainer"}, {"Homepage", "homepage"},
@@ -116,12 +116,20 @@ sbom_pkginfo(const char *debpath, const char *out, const char *package, const ch
 
 	dr.arg = &r;
 	if (deb_read(debpath, &d, &dr) < 0)
-		fatal("package %s (%s): %s", package, debpath, d.err);
-	if (!r.want)
-		fatal("package %s (%s): no valid Package field", package, debpath);
-	if (deb_matches(&d, package, version, arch, why, sizeof(why)) < 0)
+		snprintf(why, sizeof(why), "%s", d.err);
+	else if (!r.want)
+		snprintf(why, sizeof(why), "no valid Package field");
+	else
+		deb_matches(&d, package, version, arch, why, sizeof(why));
+	if (why[0]) {
+		/* the package refused: nothing of it kept */
+		deb_free(&d);
+		free(r.want);
+		free(r.copyright.data);
 		fatal("package %s (%s): %s", package, debpath, why);
+	}
 	info = json_object();
+	refs = json_object();
 	if (!info || !refs)
 		fatal("out of memory");
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {

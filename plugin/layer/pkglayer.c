@@ -27,6 +27,7 @@
  * lock lies and the package is refused.
  */
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,11 +104,26 @@ pkglayer_usrdirs(void)
 	return usrdirs;
 }
 
+/* the package refused over path, which is freed first: a refusal leaves
+   behind only what the layer holds (fmt's arguments are shown already) */
+static void
+refuse(const struct debctx *c, char *path, const char *fmt, ...)
+{
+	char msg[8192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	free(path);
+	fatal("%s: package %s: %s", c->ctx, c->pkg, msg);
+}
+
 /* "./usr/bin/x" or "usr/bin/x/" -> "usr/bin/x"; NULL for the root */
 static char *
 debpath(const struct debctx *c, const char *name)
 {
-	char *p, *part, *save = NULL;
+	char *p, *part, *next;
 	size_t n;
 
 	while (name[0] == '.' && name[1] == '/')
@@ -120,14 +136,14 @@ debpath(const struct debctx *c, const char *name)
 	n = strlen(p);
 	while (n > 0 && p[n - 1] == '/')
 		p[--n] = '\0';
-	name = xstrdup(p);
-	for (part = strtok_r((char *)name, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
-		if (strcmp(part, "..") == 0 || strcmp(part, ".") == 0)
-			fatal("%s: package %s: '%s' is not a clean relative path", c->ctx, c->pkg, showname(p));
-		if (strncmp(part, ".wh.", 4) == 0)
-			fatal("%s: package %s: '%s' is named like a whiteout", c->ctx, c->pkg, showname(p));
+	for (part = p; part; part = next ? next + 1 : NULL) {
+		next = strchr(part, '/');
+		n = next ? (size_t)(next - part) : strlen(part);
+		if ((n == 2 && part[0] == '.' && part[1] == '.') || (n == 1 && part[0] == '.'))
+			refuse(c, p, "'%s' is not a clean relative path", showname(p));
+		if (n >= 4 && strncmp(part, ".wh.", 4) == 0)
+			refuse(c, p, "'%s' is named like a whiteout", showname(p));
 	}
-	free((char *)name);
 	return p;
 }
 
@@ -214,7 +230,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 	if (!path)
 		return;
 	if (++c->entries > MAXENTRIES)
-		fatal("%s: package %s: more than %d files", c->ctx, c->pkg, MAXENTRIES);
+		refuse(c, path, "more than %d files", MAXENTRIES);
 	n = nodes_add(c->l);
 	n->ctx = c->ctx;
 	n->uid = archive_entry_uid(e);
@@ -226,7 +242,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 		n->kind = KHARD;
 		n->src = debpath(c, archive_entry_hardlink(e));
 		if (!n->src)
-			fatal("%s: package %s: %s: hard link to the root", c->ctx, c->pkg, showname(path));
+			refuse(c, path, "%s: hard link to the root", showname(path));
 		n->src = layerpath(c, n->src);
 		n->path = layerpath(c, path);
 		return;
@@ -248,8 +264,8 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 				want = c->confmd5[i];
 		}
 		if (kept(path) && archive_entry_size(e) > MAXKEPT)
-			fatal("%s: package %s: %s: larger than %d MiB, more than imagegen reads of a file maintainer "
-			      "scripts use", c->ctx, c->pkg, showname(path), MAXKEPT >> 20);
+			refuse(c, path, "%s: larger than %d MiB, more than imagegen reads of a file maintainer "
+			       "scripts use", showname(path), MAXKEPT >> 20);
 		spool(c->l, a, n, c->ctx, want, kept(path) ? &text : NULL);
 		if (c->summing)
 			bufprintf(&c->md5sums, "%s  %s\n", want, path);
@@ -261,8 +277,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 		free(text.data);
 		break;
 	default:
-		fatal("%s: package %s: /%s: device files, fifos and sockets are not supported",
-		      c->ctx, c->pkg, showname(path));
+		refuse(c, path, "/%s: device files, fifos and sockets are not supported", showname(path));
 	}
 	n->path = layerpath(c, path);
 }
@@ -273,11 +288,15 @@ dpkgname(const char *control, const char *ctx)
 {
 	char *pkg = deb_field(control, "Package"), *ma = deb_field(control, "Multi-Arch");
 	char *arch = deb_field(control, "Architecture"), *name;
+	const char *what;
 
-	if (!pkg || !arch)
-		fatal("%s: the package's control file has no Package or Architecture", ctx);
-	if (!deb_validname(pkg, 0) || !deb_validname(arch, 1))
-		fatal("%s: the package's control file names a malformed Package or Architecture", ctx);
+	if (!pkg || !arch || !deb_validname(pkg, 0) || !deb_validname(arch, 1)) {
+		what = pkg && arch ? "names a malformed" : "has no";
+		free(pkg);
+		free(ma);
+		free(arch);
+		fatal("%s: the package's control file %s Package or Architecture", ctx, what);
+	}
 	name = ma && strcmp(ma, "same") == 0 ? xasprintf("%s:%s", pkg, arch) : xstrdup(pkg);
 	free(pkg);
 	free(ma);
@@ -332,7 +351,13 @@ readconffiles(struct debctx *c, const struct buf *b)
 		if (why) {
 			memcpy(path, p, len);
 			path[len] = '\0';
-			fatal("%s: package %s: conffiles line %d: '%s' %s", c->ctx, c->pkg, line, showname(path), why);
+			while (c->nconf > 0)
+				free(c->conf[--c->nconf]);
+			free(c->conf);
+			free(c->confmd5);
+			c->conf = NULL;
+			c->confmd5 = NULL;
+			refuse(c, path, "conffiles line %d: '%s' %s", line, showname(path), why);
 		}
 		c->conf = xrealloc(c->conf, (c->nconf + 1) * sizeof(*c->conf));
 		c->confmd5 = xrealloc(c->confmd5, (c->nconf + 1) * sizeof(*c->confmd5));
@@ -406,8 +431,12 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 			if (deb_read(src, &d, &r) == 0 && strcmp(d.sha256, sha256) == 0)
 				break;
 			/* the package the lock names, and imagegen cannot take it: fetching it again would not help */
-			if (d.err[0] && sha256file(src, hex) == 0 && strcmp(hex, sha256) == 0)
+			if (d.err[0] && sha256file(src, hex) == 0 && strcmp(hex, sha256) == 0) {
+				truncatenodes(l, start);
+				deb_free(&d);
+				freectx(&c);
 				fatal("%s: package %s: %s", ctx, c.pkg, d.err);
+			}
 			truncatenodes(l, start);
 			deb_free(&d);
 		}
@@ -421,8 +450,12 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 		fetch_file(url, src, sha256, size);
 	}
 	if (deb_matches(&d, c.pkg, specstr(e, "version", ctx), specstr(e, "architecture", ctx), why,
-	                sizeof(why)) < 0)
+	                sizeof(why)) < 0) {
+		truncatenodes(l, start);
+		deb_free(&d);
+		freectx(&c);
 		fatal("%s: package %s: %s", ctx, c.pkg, why);
+	}
 	name = dpkgname(d.control.data, ctx);
 	statusentry(&status, d.control.data, NULL);
 	nodes_addtext(l, ctx, xasprintf("var/lib/dpkg/status.d/%s", c.pkg), status.data, status.len);
