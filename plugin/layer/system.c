@@ -44,9 +44,12 @@ system_add(struct layer *l, json_t *e, const char *ctx)
 	args[0] = json_dumps(e, JSON_COMPACT);
 	if (!args[0])
 		fatal("out of memory");
-	/* imagegen.system printed its one line, naming ctx */
-	if (host_call("imagegen.system", 1, args, &out) != 0)
+	/* imagegen.system printed its one line, naming ctx (a refused package's) */
+	if (host_call("imagegen.system", 1, args, &out) != 0) {
+		free(args[0]);
+		free(out.data);
 		exit(1);
+	}
 	free(args[0]);
 	for (p = out.data, end = out.data + out.len; p && p < end; p = data + len + 1) {
 		len = strtoul(p, &key, 10);
