@@ -21,6 +21,7 @@ local check = require "imagegen.check"
 local debian = require "imagegen.debian"
 
 local fail = check.fail
+local show = check.show
 
 local M = {}
 
@@ -29,26 +30,59 @@ local unmerged = {}
 for w in ([[buzz rex bo hamm slink potato woody sarge etch lenny squeeze wheezy jessie stretch buster
   bullseye trusty xenial bionic]]):gmatch("%S+") do unmerged[w] = true end
 
+-- what is wrong with the lock's package p, or nil (debian.checkpackage, and
+-- the fields the build takes from the lock as they are)
+local function badpackage(p)
+  if type(p) ~= "table" then return "not a package" end
+  local bad = debian.checkpackage(p)
+  if bad then return bad end
+  local function name(v) return type(v) == "string" and v:match("^[a-z0-9][a-z0-9+.-]+$") end
+  if p.via ~= nil and not name(p.via) then
+    return string.format("%s: via '%s' is not a package name", p.name, tostring(p.via))
+  end
+  if p.url ~= nil and (type(p.url) ~= "string" or not p.url:match("^https?://[^%s%c]+$")) then
+    return string.format("%s: '%s' is not a URL", p.name, tostring(p.url))
+  end
+  if p.repository ~= nil and type(p.repository) ~= "string" then
+    return string.format("%s: its repository is not named", p.name)
+  end
+  if p.depends ~= nil then
+    if type(p.depends) ~= "table" then return string.format("%s: depends is not a list", p.name) end
+    for _, d in ipairs(p.depends) do
+      if not name(d) then return string.format("%s: depends on '%s', not a package name", p.name, tostring(d)) end
+    end
+  end
+end
+
+-- the lock at path, checked: its parts are what the generator reads, else
+-- one line naming what is not (and the command that writes it again)
 function M.readlock(path)
   local text = native.readfile(path)
   if not text then return { repositories = {}, images = {}, bases = {} } end
   local lock, err = native.jsondecode(text)
-  if not lock then fail(path, "%s", err) end
-  lock.repositories = lock.repositories or {}
-  lock.images = lock.images or {}
-  lock.bases = lock.bases or {}
+  if err then fail(path, "%s", show(err)) end
+  if type(lock) ~= "table" then fail(path, "not a lock (run: imagegen lock)") end
+  for _, k in ipairs { "repositories", "images", "bases" } do
+    if lock[k] == nil then lock[k] = {} end
+    if type(lock[k]) ~= "table" then fail(path, "%s is not an object (run: imagegen lock)", k) end
+  end
   for name, e in pairs(lock.images) do
-    for _, p in ipairs(type(e) == "table" and type(e.packages) == "table" and e.packages or {}) do
-      local bad = type(p) ~= "table" and "not a package" or debian.checkpackage(p)
-      if not bad and p.via ~= nil and (type(p.via) ~= "string" or not p.via:match("^[a-z0-9][a-z0-9+.-]+$")) then
-        bad = string.format("%s: via '%s' is not a package name", p.name, tostring(p.via))
-      end
-      if bad then fail(path, "image '%s': %s (run: imagegen lock)", name, bad) end
+    if type(e) ~= "table" or type(e.packages) ~= "table" then
+      fail(path, "image '%s': not an image's entry (run: imagegen lock)", show(tostring(name)))
+    end
+    for _, p in ipairs(e.packages) do
+      local bad = badpackage(p)
+      if bad then fail(path, "image '%s': %s (run: imagegen lock)", show(tostring(name)), show(bad)) end
+    end
+  end
+  for id, r in pairs(lock.repositories) do
+    if type(r) ~= "table" or type(r.url) ~= "string" then
+      fail(path, "repositories: '%s' is not a repository (run: imagegen lock)", show(tostring(id)))
     end
   end
   for ref, d in pairs(lock.bases) do
     if type(d) ~= "string" or not d:match("^sha256:%x+$") or #d ~= 71 or d:find("%u") then
-      fail(path, "bases: '%s' is pinned to '%s', not a sha256 digest", ref, tostring(d))
+      fail(path, "bases: '%s' is pinned to '%s', not a sha256 digest", show(tostring(ref)), show(tostring(d)))
     end
   end
   return lock
