@@ -9,7 +9,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 shift 2>/dev/null
-targets=${*:-"control depends challenge auth oci archive deb layer license maint"}
+targets=${*:-"control depends challenge auth oci archive deb layer license maint maintpath lock"}
 CC=${FUZZCC:-clang}
 if ! command -v "$CC" > /dev/null 2>&1; then
 	echo "fuzz: $CC is not installed (apt-get install clang); skipped"
@@ -39,7 +39,7 @@ for t in $targets; do
 	# a target that includes a module whole (for its static parsers) links without it
 	case $t in
 	challenge) skip=registry ;;
-	depends|maint) skip=host ;;
+	depends|maint|maintpath|lock) skip=host ;;
 	*) skip=none ;;
 	esac
 	linkobjs=

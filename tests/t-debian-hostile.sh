@@ -33,6 +33,10 @@ postinst altpath 'update-alternatives --install /usr/bin/ap ap /../../usr/bin/al
 postinst fine 'mkdir -p /usr/../var/lib/fine//sub/
 ln -s fine //usr/share/./fine-link
 update-alternatives --install /usr/bin/fine-alt fine-alt /usr/lib/../bin/fine 10'
+# loops in loops: 10^12 runs of a mkdir, were the script read to its end
+postinst loops "$(for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "for i$i in 1 2 3 4 5 6 7 8 9 10; do"; done)
+mkdir -p /var/lib/loops
+$(for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo done; done)"
 # conffiles: dpkg-deb checks them, so these are built without its checks
 mkpkg confout 1.0 "$ARCH" "" 'mkdir -p etc && echo c > etc/c && echo /etc/c > DEBIAN/conffiles'
 printf '/etc/c\n/../../tmp/C\n' > "$REPO/build/confout-1.0-$ARCH/DEBIAN/conffiles"
@@ -114,6 +118,15 @@ md5=$(echo fine | md5sum | cut -d' ' -f1)
 contains "fine: a conffile //etc/./fine.conf is /etc/fine.conf in the status, with its md5sum" \
 	"$R/var/lib/dpkg/status" " /etc/fine.conf $md5"
 
+# a script that runs too many commands is read up to a bound, and says so
+define loops '"loops"'
+"$IMAGEGEN" ../src/build.lua 2> /dev/null
+check "loops: builds within a minute" timeout 60 ninja
+check "loops: what it reproduced before the bound is there" sh -c \
+	'for b in out/loops/blobs/sha256/*; do tar -tzf "$b" 2>/dev/null; done | grep -qx var/lib/loops/'
+contains "loops: the report says where imagegen stopped reading" out/loops.maintscripts \
+	"$(printf 'loops\tpostinst\t15\tmkdir -p /var/lib/loops\t(imagegen reads no further: more than 10000 commands run)')"
+
 # the canonical-layer writer refuses a member that climbs out, whoever asks
 mkdir -p "$W/hand" && cd "$W/hand" || exit 1
 handlayer() {
@@ -170,6 +183,26 @@ check "lie: the helper alone refuses it too" sh -c "! '$IMAGEGEN' pkginfo '$IMAG
 same "lie: the helper's line" "imagegen: package honest ($IMAGEGEN_CACHE/deb/$sha.deb): the lock says version 9.9, the .deb says 1.0" \
 	"$(cat pkginfo.err)"
 check "lie: the helper takes the truth" "$IMAGEGEN" pkginfo "$IMAGEGEN_CACHE/deb/$sha.deb" info.json honest 1.0 "$ARCH"
+
+# the lock reader: a lock it cannot take is one line naming the lock and what is wrong
+define lockread '"honest"'
+lockfails() {
+	printf '%s\n' "$2" > ../src/imagegen.lock
+	"$IMAGEGEN" ../src/build.lua > err.log 2>&1
+	same "lock reader: $1: exit 1, one line" "1 1" "$? $(wc -l < err.log)"
+	contains "lock reader: $1: the line says what is wrong" err.log "$3"
+}
+lockfails "null" 'null' "imagegen.lock: not a lock (run: imagegen lock)"
+lockfails "images a number" '{"images":5}' "imagegen.lock: images is not an object (run: imagegen lock)"
+lockfails "an entry without packages" '{"images":{"lockread":7}}' "imagegen.lock: image 'lockread': not an image's entry"
+lockfails "a newline in a name" '{"images":{"lockread":{"packages":[{"name":"a\nb"}]}}}' \
+	"imagegen.lock: image 'lockread': 'a\nb' is not a Debian package name (run: imagegen lock)"
+pkg='"name":"honest","version":"1.0","architecture":"all","filename":"pool/main/honest.deb","size":1,"sha256":"504e536cb531b63645771f3d5d870adc2415cf05f2d9ce5be94155f4291b2677"'
+lockfails "a URL that is not one" "{\"images\":{\"lockread\":{\"packages\":[{$pkg,\"url\":\"file:///etc/passwd\"}]}}}" \
+	"image 'lockread': honest: 'file:///etc/passwd' is not a URL"
+lockfails "depends that is not a list" "{\"images\":{\"lockread\":{\"packages\":[{$pkg,\"depends\":\"x\"}]}}}" \
+	"image 'lockread': honest: depends is not a list"
+lockfails "a repository that is not one" '{"repositories":{"r":"x"}}' "imagegen.lock: repositories: 'r' is not a repository"
 
 # 9. a refused package leaves nothing that the refusal allocated itself.
 # Under AddressSanitizer (make check-asan), LeakSanitizer told not to take

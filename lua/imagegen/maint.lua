@@ -40,6 +40,9 @@ local quiet = {
   ["update-ca-certificates"] = true,
 }
 
+-- the most commands (and loop bodies) one reading runs
+local MAXSTEPS = 10000
+
 -- triggers whose work imagegen does when it writes the image (trust stores)
 local reproducedtriggers = { ["update-ca-certificates"] = true, ["update-ca-certificates-fresh"] = true,
   ["update-ca-certificates-java"] = true }
@@ -488,6 +491,7 @@ function M.read(text, env)
   end
   local exit = {}
   local depth = 0
+  local steps = 0
   local run
   -- one simple command: true, false, or nil when it cannot be known
   local function simple(words, node, cond)
@@ -652,6 +656,14 @@ function M.read(text, env)
   end
   run = function(nodes)
     for _, n in ipairs(nodes) do
+      -- loops within loops run their bodies a product of times: reading
+      -- stops at a bound no package's script comes near, and says where
+      steps = steps + 1
+      if steps > MAXSTEPS then
+        out.skipped[#out.skipped + 1] = { line = n.line, text = n.text,
+          why = string.format("imagegen reads no further: more than %d commands run", MAXSTEPS) }
+        error(exit, 0)
+      end
       if n.kind == "cmd" then
         cmdlist(n)
       elseif n.kind == "if" then
