@@ -380,7 +380,7 @@ debian_gpgv(lua_State *L)
 	return status == 0 ? 1 : 2;
 }
 
-
+/* native.rootpath(p) -> p normalised inside the image's root | nil, why */
 int
 debian_rootpath(lua_State *L)
 {
