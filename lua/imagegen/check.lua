@@ -25,6 +25,28 @@ function M.lastwhere()
   return src and M.show(src:sub(2)) .. ":" .. line or "?"
 end
 
+-- what a definition raised, as an error of imagegen's: a string stays, as
+-- does imagegen's own { msg } (a table without a metatable); anything
+-- else is "build.lua:3: error object is a table", or what its __tostring
+-- gives. Called where it was raised, so that __tostring runs as the
+-- definition's code, under its budget; nothing else of the object is read.
+function M.errorobject(e)
+  if type(e) == "string" then return e end
+  local mt = debug.getmetatable(e)
+  if type(e) == "table" and mt == nil and type(rawget(e, "msg")) == "string" then return e end
+  local where = M.lastwhere()
+  if type(e) == "number" then return { msg = where .. ": " .. tostring(e) } end
+  if type(e) == "table" and mt ~= nil and rawget(mt, "__tostring") ~= nil then
+    local ok, s = pcall(tostring, e)
+    if ok and type(s) == "string" then return { msg = where .. ": " .. s } end
+    -- the budget's own error, raised in the __tostring
+    if not ok and type(s) == "table" and debug.getmetatable(s) == nil and type(rawget(s, "msg")) == "string" then
+      return s
+    end
+  end
+  return { msg = where .. ": error object is " .. (e == nil and "nil" or "a " .. type(e)) }
+end
+
 -- "file:line" of the definition code that called a declaration (the
 -- function at level, skipping imagegen's wrappers)
 function M.caller(level)
