@@ -557,8 +557,12 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 			free(dotted);
 			if (!f)
 				fatal("out of memory");
-			if (fl[j].comment)
-				jsonset(f, "comment", jsontext(fl[j].comment));
+			if (fl[j].comment) {
+				/* text about the file, its names already spelt: made valid UTF-8, not spelt again */
+				char *note = utf8show(fl[j].comment, 0);
+				jsonset(f, "comment", json_string(note));
+				free(note);
+			}
 			jsonappend(files, f);
 			jsonappend(hasfiles, json_string(fid));
 			free(fid);

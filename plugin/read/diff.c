@@ -13,7 +13,9 @@
  *        by path; a and b: {"type", "mode", "uid", "gid", "size", "sha256", "link"},
  *    "packages": [{"name", "architecture", "a", "b"}]   versions, null where absent,
  *    "config": [{"field", "key", "a", "b"}]}   Env and Labels by key, other fields whole.
- * Paths and strings that are not UTF-8 carry their stray bytes as \xNN.
+ * Names (paths, link targets, package names, versions and architectures, the
+ * keys of Env and Labels) are spelt as docs/names.md says: a byte that is not
+ * UTF-8 as \xHH, a backslash as \\; the text spells their controls too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,23 +317,25 @@ static json_t *
 sidejson(const struct side *s)
 {
 	json_t *j = json_pack("{s:o, s:s, s:s, s:o}", "name", jsontext(s->name), "digest", s->fs.img->digest,
-	                      "config", s->fs.img->configdigest, "platform", jsontext(s->fs.img->platform));
+	                      "config", s->fs.img->configdigest, "platform", json_string(s->fs.img->platform));
 
 	if (!j)
 		fatal("out of memory");
 	return j;
 }
 
-/* a value for a terminal: a string as it is, anything else as JSON (free it) */
+/* a value of the document for a terminal, on one line (free it): a name the
+   document holds spelt (nametext) with its controls spelt too, any other
+   string spelt so, anything else as JSON */
 static char *
-shown(json_t *v)
+shown(json_t *v, int spelt)
 {
 	char *text, *s;
 
 	if (!v || json_is_null(v))
 		return xstrdup("(none)");
 	if (json_is_string(v))
-		return utf8show(json_string_value(v), 1);
+		return spelt ? utf8show(json_string_value(v), 1) : nametext(json_string_value(v), 1);
 	text = dumpjson(v);
 	s = utf8show(text, 1);
 	free(text);
@@ -348,7 +352,7 @@ printtext(json_t *doc)
 
 	for (k = 0; k < 2; k++) {
 		v = json_object_get(doc, k ? "b" : "a");
-		p = shown(json_object_get(v, "name"));
+		p = shown(json_object_get(v, "name"), 1);
 		printf("%s %s  %s  %s\n", k ? "+++" : "---", p, *json_string_value(json_object_get(v, "digest")) ?
 		       json_string_value(json_object_get(v, "digest")) : json_string_value(json_object_get(v, "config")),
 		       json_string_value(json_object_get(v, "platform")));
@@ -379,16 +383,16 @@ printtext(json_t *doc)
 			} else if (k == 1) {
 				json_t *c, *ch = json_object_get(v, "changes");
 				size_t j;
-				p = shown(json_object_get(v, "path"));
+				p = shown(json_object_get(v, "path"), 1);
 				printf("  %c %s", mark, p);
 				json_array_foreach(ch, j, c)
 					printf("%s%s", j ? ", " : ": ", json_string_value(c));
 				putchar('\n');
 				free(p);
 			} else if (k == 2) {
-				p = shown(json_object_get(v, "name"));
-				x = shown(json_object_get(v, "a"));
-				y = shown(json_object_get(v, "b"));
+				p = shown(json_object_get(v, "name"), 1);
+				x = shown(json_object_get(v, "a"), 1);
+				y = shown(json_object_get(v, "b"), 1);
 				mark = json_is_null(json_object_get(v, "a")) ? '+' : json_is_null(json_object_get(v, "b")) ?
 				       '-' : '~';
 				if (mark == '~')
@@ -402,9 +406,9 @@ printtext(json_t *doc)
 				printf("  ~ history: %zu -> %zu entries\n", json_array_size(json_object_get(v, "a")),
 				       json_array_size(json_object_get(v, "b")));
 			} else {
-				p = shown(json_object_get(v, "key"));
-				x = shown(json_object_get(v, "a"));
-				y = shown(json_object_get(v, "b"));
+				p = shown(json_object_get(v, "key"), 1);
+				x = shown(json_object_get(v, "a"), 0);
+				y = shown(json_object_get(v, "b"), 0);
 				printf("  ~ %s%s%s: %s -> %s\n", json_string_value(json_object_get(v, "field")),
 				       json_object_get(v, "key") ? " " : "", json_object_get(v, "key") ? p : "", x, y);
 				free(p);

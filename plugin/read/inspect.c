@@ -18,7 +18,7 @@
 #include "read/imagefs.h"
 #include "read/inspect.h"
 
-/* a config value for the terminal: a string as it is, else JSON; "-" when absent */
+/* a config value for the terminal: a string spelt as a name is, else JSON; "-" when absent */
 static void
 line(const char *label, json_t *v)
 {
@@ -31,7 +31,7 @@ line(const char *label, json_t *v)
 	}
 	if (!json_is_string(v))
 		text = dumpjson(v);
-	s = utf8show(text ? text : json_string_value(v), 1);
+	s = text ? utf8show(text, 1) : nametext(json_string_value(v), 1);
 	printf("%-11s%s\n", label, s);
 	free(s);
 	free(text);
@@ -70,7 +70,7 @@ inspect_main(int argc, char *argv[])
 	imagefs_open(&fs, r, platform, 0, NULL);
 	img = fs.img;
 
-	s = utf8show(r->what, 1);
+	s = nametext(r->what, 1);
 	printf("%-11s%s\n", "image", s);
 	free(s);
 	printf("%-11s", "platforms");

@@ -38,12 +38,12 @@ treejson(const struct fsnode *n)
 
 	if (n->e && n->e->type != 'd') {
 		type[0] = n->e->type;
-		return json_pack("[o, I, i, i, s]", jsontext(n->name), (json_int_t)n->total, n->layer, n->pkg, type);
+		return json_pack("[o, I, i, i, s]", jsonshown(n->name), (json_int_t)n->total, n->layer, n->pkg, type);
 	}
 	kids = json_array();
 	for (c = n->child; c; c = c->next)
 		jsonappend(kids, treejson(c));
-	j = json_pack("[o, I, i, i, o]", jsontext(n->name), (json_int_t)n->total, n->layer, -1, kids);
+	j = json_pack("[o, I, i, i, o]", jsonshown(n->name), (json_int_t)n->total, n->layer, -1, kids);
 	if (!j)
 		fatal("out of memory");
 	return j;
@@ -73,7 +73,7 @@ static json_t *
 layersjson(json_t *spec, const char *name, const struct rimage *img, const struct fslayer *layers,
            const struct fstree *t)
 {
-	json_t *out = json_array(), *own = json_object_get(spec, "layers"), *l, *desc;
+	json_t *out = json_array(), *own = json_object_get(spec, "layers"), *l, *desc, *e;
 	size_t i, k = json_array_size(own), first = img->nlayers - k, j, files;
 	long long wasted;
 
@@ -93,13 +93,19 @@ layersjson(json_t *spec, const char *name, const struct rimage *img, const struc
 				      json_string_value(json_object_get(l, "desc")), i + 1);
 			json_decref(desc);
 			json_object_del(l, "desc");
+			/* the declarations' paths, as the tree spells its names */
+			json_array_foreach(json_object_get(l, "entries"), j, e) {
+				if (!json_is_string(json_object_get(e, "path")))
+					fatal("%s: malformed report spec", json_string_value(json_object_get(l, "id")));
+				jsonset(e, "path", jsonshown(json_string_value(json_object_get(e, "path"))));
+			}
 			if (json_is_string(json_object_get(l, "users"))) {
 				jsonset(l, "shared", sharedjson(json_string_value(json_object_get(l, "users")), name));
 				json_object_del(l, "users");
 			}
 		} else {
-			l = json_pack("{s:s, s:s}", "source", json_string_value(json_object_get(spec, "base")) ?
-			              json_string_value(json_object_get(spec, "base")) : "base", "where", "");
+			l = json_pack("{s:o, s:s}", "source", jsonshown(json_string_value(json_object_get(spec, "base")) ?
+			              json_string_value(json_object_get(spec, "base")) : "base"), "where", "");
 		}
 		if (!l)
 			fatal("out of memory");
@@ -127,10 +133,10 @@ packagesjson(json_t *spec, const struct dpkgdb *db)
 			if (strcmp(json_string_value(json_object_get(p, "name")), db->p[i].name) == 0)
 				why = json_deep_copy(json_object_get(p, "why"));
 		}
-		jsonappend(out, json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "name", jsontext(db->p[i].name),
-		                   "version", jsontext(db->p[i].version), "architecture", jsontext(db->p[i].arch),
+		jsonappend(out, json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "name", jsonshown(db->p[i].name),
+		                   "version", jsonshown(db->p[i].version), "architecture", jsonshown(db->p[i].arch),
 		                   "bytes", (json_int_t)db->p[i].bytes, "files", (json_int_t)db->p[i].files,
-		                   "licence", jsontext(db->p[i].licence), "why", why ? why : json_array()));
+		                   "licence", jsonshown(db->p[i].licence), "why", why ? why : json_array()));
 	}
 	return out;
 }
@@ -144,7 +150,7 @@ wastejson(const struct fstree *t)
 
 	for (i = 0; i < t->nwaste; i++) {
 		path = xasprintf("/%s", t->waste[i].path);
-		jsonappend(files, json_pack("{s:o, s:I, s:i, s:i, s:b}", "path", jsontext(path), "size",
+		jsonappend(files, json_pack("{s:o, s:I, s:i, s:i, s:b}", "path", jsonshown(path), "size",
 		                     (json_int_t)t->waste[i].size, "layer", t->waste[i].layer, "by", t->waste[i].by,
 		                     "deleted", t->waste[i].deleted));
 		free(path);
@@ -209,7 +215,7 @@ page(struct buf *out, const char *data)
 void
 report_build(const char *specpath, const char *html, const char *store, void (*ready)(const char *, const char *))
 {
-	json_t *spec = loadspec(specpath, 0), *img = NULL, *platforms, *data, *plat;
+	json_t *spec = readspec(specpath), *img = NULL, *platforms, *data, *plat;
 	struct reader *r;
 	struct buf out = {0};
 	const char *imagefile;
