@@ -1,4 +1,4 @@
-/* text: UTF-8, names shown on one line, hex, sizes and times for people */
+/* text: UTF-8, names shown on one line, hex, modes, sizes and times for people */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +114,21 @@ utf8show(const char *s, int controls)
 
 	spell(&b, s, strlen(s), 0, controls);
 	return b.data;
+}
+
+const char *
+modeflags(char type, unsigned mode, char out[40])
+{
+	*out = '\0';
+	if (type == 'l')
+		return out;
+	if (type != 'd' && (mode & 04000))
+		strcat(out, "setuid");
+	if (type != 'd' && (mode & 02000))
+		strcat(out, *out ? ", setgid" : "setgid");
+	if ((mode & 0002) && !(type == 'd' && (mode & 01000)))
+		strcat(out, *out ? ", world-writable" : "world-writable");
+	return out;
 }
 
 void

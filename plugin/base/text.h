@@ -1,4 +1,4 @@
-/* text: UTF-8, names for messages, hex, sizes and times for people */
+/* text: UTF-8, names as text, hex, modes, sizes and times for people */
 #include <stddef.h>
 
 /* the length of the valid UTF-8 sequence at s (no overlong forms, surrogates
@@ -21,6 +21,11 @@ const char *showname(const char *name);
    backslashes as they are: a copyright file's prose, or text already
    spelt (by nametext, or JSON) put on one line with controls set */
 char *utf8show(const char *s, int controls);
+/* what of a file's mode a review of an image must see, in words joined by ", "
+   ("" for nothing): setuid and setgid on anything but a folder (where setgid
+   only hands its group down), world-writable on anything but a symlink or a
+   folder with the sticky bit (/tmp); type 'd' a folder, 'l' a symlink, else a file */
+const char *modeflags(char type, unsigned mode, char out[40]);
 /* n bytes in lower-case hex: 2n characters and a NUL at out */
 void hexstr(const unsigned char *bytes, size_t n, char *out);
 /* n bytes for people: "512 B", "1.2 kB", "3.4 MB" (powers of 1000) in out */

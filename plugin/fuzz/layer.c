@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int
 keep(const char *path)
 {
-	return dpkgdb_wants(path, 1);
+	return dpkgdb_wants(path, DPKG_ALL);
 }
 
 int
@@ -62,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fstree_apply(&t, &l, 0);
 		fstree_apply(&t, &l, 1);
 		fstree_finish(&t);
-		dpkgdb_read(&t, 1, &db);
+		dpkgdb_read(&t, DPKG_ALL, &db);
 	} else {
 		/* fstree_readlayer closes it when it returns */
 		close(fd);

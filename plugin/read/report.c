@@ -7,7 +7,8 @@
  * platform, its image file, each layer's declaration and the images that
  * share it (a layer's users file names them, the image itself among them),
  * each package's Depends chain. The rest comes from the image itself: its
- * config, layers and files (fstree.c) and its dpkg database (dpkgdb.c).
+ * config, layers and files (fstree.c), among them those setuid, setgid or
+ * world-writable, and its dpkg database (dpkgdb.c).
  * The page's data, one entry a platform (report.js describes it), goes
  * into the page as JSON with every '<' written \u003c, so no file name can
  * end the script.
@@ -18,6 +19,7 @@
 #include <jansson.h>
 #include "base/err.h"
 #include "base/mem.h"
+#include "base/text.h"
 #include "base/file.h"
 #include "base/json.h"
 #include "base/spec.h"
@@ -158,6 +160,30 @@ wastejson(const struct fstree *t)
 	return json_pack("{s:I, s:o}", "total", (json_int_t)t->wasted, "files", files);
 }
 
+/* the files setuid, setgid or world-writable, with their layer and package */
+static json_t *
+specialjson(const struct fstree *t)
+{
+	json_t *out = json_array();
+	struct fsnode **list;
+	char flags[40], mode[8], *path;
+	size_t i, n;
+
+	if (!out)
+		fatal("out of memory");
+	list = fstree_special(t, &n);
+	for (i = 0; i < n; i++) {
+		path = xasprintf("/%s", list[i]->path);
+		snprintf(mode, sizeof(mode), "%04o", list[i]->e->mode);
+		jsonappend(out, json_pack("{s:o, s:s, s:s, s:i, s:i}", "path", jsonshown(path), "mode", mode, "what",
+		                          modeflags(list[i]->e->type, list[i]->e->mode, flags), "layer", list[i]->layer,
+		                          "package", list[i]->pkg));
+		free(path);
+	}
+	free(list);
+	return out;
+}
+
 /* one platform's part of the page's data */
 static json_t *
 platformjson(json_t *spec, const char *name, struct reader *r, const char *platform)
@@ -165,14 +191,14 @@ platformjson(json_t *spec, const char *name, struct reader *r, const char *platf
 	struct imagefs fs;
 	json_t *j, *cfg;
 
-	imagefs_open(&fs, r, platform, 1, NULL);
+	imagefs_open(&fs, r, platform, DPKG_ALL, NULL);
 	cfg = json_object_get(fs.img->config, "config");
-	j = json_pack("{s:s, s:s, s:o, s:O, s:I, s:o, s:o, s:o, s:o}", "platform", fs.img->platform,
+	j = json_pack("{s:s, s:s, s:o, s:O, s:I, s:o, s:o, s:o, s:o, s:o}", "platform", fs.img->platform,
 	              "digest", fs.img->digest, "config", cfg ? json_incref(cfg) : json_object(),
 	              "created", json_object_get(fs.img->config, "created") ?
 	              json_object_get(fs.img->config, "created") : json_null(), "size", (json_int_t)fs.size,
 	              "layers", layersjson(spec, name, fs.img, fs.layers, &fs.t), "tree", treejson(&fs.t.root),
-	              "packages", packagesjson(spec, &fs.db), "waste", wastejson(&fs.t));
+	              "packages", packagesjson(spec, &fs.db), "waste", wastejson(&fs.t), "special", specialjson(&fs.t));
 	if (!j)
 		fatal("out of memory");
 	imagefs_free(&fs);
