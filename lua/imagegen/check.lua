@@ -175,25 +175,10 @@ function M.parseid(where, what, v)
   return v
 end
 
-local shown = { ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r" }
-
--- a file name for a message, on one line: control characters and bytes
--- that are not UTF-8 as \n, \t, \r or \xHH (plugin/base/text.c showname)
-function M.show(s)
-  if not s:find("[\0-\31\127-\255]") then return s end
-  local out, i = {}, 1
-  while true do
-    local ok, bad = utf8.len(s, i)
-    local good = s:sub(i, ok and #s or bad - 1)
-    out[#out + 1] = good:gsub("[\0-\31\127]", function(c)
-      return shown[c] or string.format("\\x%02x", c:byte())
-    end)
-    if ok then break end
-    out[#out + 1] = string.format("\\x%02x", s:byte(bad))
-    i = bad + 1
-  end
-  return table.concat(out)
-end
+-- a file name for a message, on one line and one-to-one: a byte that is
+-- not UTF-8 as \xHH, a backslash as \\, a control character as \n, \t,
+-- \r or \xHH (docs/names.md; the one spelling is plugin/base/text.c's)
+M.show = native.showname
 
 -- strings in v (a string or a table of them, keys too) must be UTF-8: an
 -- image's config and manifest are JSON

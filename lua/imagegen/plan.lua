@@ -433,7 +433,8 @@ function M.build(G, args, output, cache)
         pkginfo[s.sha256] = ".imagegen/pkginfo/" .. s.sha256 .. ".json"
         local f = { deb = s.path, out = pkginfo[s.sha256], name = s.package }
         if cache then
-          f.cached = cached("PKGINFO " .. s.package, { kind = "pkginfo", sha256 = s.sha256 }, {}, { f.out },
+          -- facts 2: with the package's files setuid, setgid or world-writable
+          f.cached = cached("PKGINFO " .. s.package, { kind = "pkginfo", sha256 = s.sha256, facts = 2 }, {}, { f.out },
             { { path = s.path, url = s.url, sha256 = s.sha256, size = s.size } })
         end
         P.pkginfos[#P.pkginfos + 1] = f
