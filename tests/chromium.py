@@ -4,6 +4,7 @@
 # the tests check as JSON:
 #   rects      the size map's rectangles: [{path, kind, w, h}]
 #   packages   the package table's rows (names)
+#   special    the rows of the table of files setuid, setgid or world-writable (paths)
 #   usr        the rectangles after a click on /usr, and crumbs the breadcrumb's text
 #   requests   every URL the page asked for but its own
 #   errors     script exceptions and console errors
@@ -115,6 +116,8 @@ def main():
             out = {"rects": b.js(RECTS),
                    "packages": b.js("[...document.querySelectorAll('#packagetable tr[data-package]')]"
                                     ".map(r => r.dataset.package)"),
+                   "special": b.js("[...document.querySelectorAll('#specialtable tr[data-special]')]"
+                                   ".map(r => r.dataset.special + ' ' + r.textContent)"),
                    "title": b.js("document.title")}
             png = b.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
             with open(shot, "wb") as f:

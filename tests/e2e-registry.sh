@@ -45,6 +45,38 @@ contains "push: pushing twice uploads nothing" push2.log "0 blob(s) uploaded, 0 
 same "push: skopeo inspect shows the same digest" "$digest" \
 	"$(skopeo inspect --tls-verify=false "docker://$REG/test/hello:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')"
 check "push: the imagegen push command does the same" "$IMAGEGEN" push out/hello "$REG/test/hello:copy"
+# a damaged copy of the layout whose blobs the registry has: refused, not
+# mounted or taken as there (t-pushcheck.sh has the rest, without a registry)
+# damaged NAME PYTHON: out/NAME, the layout with PYTHON run on m (the
+# manifest) and c (the config), or on the bytes of the config, cb
+damaged() {
+	rm -rf "out/$1" && cp -R out/hello "out/$1"
+	python3 - "out/$1" "$2" <<'EOF'
+import hashlib, json, sys
+d, code = sys.argv[1], sys.argv[2]
+def put(b):
+    h = hashlib.sha256(b).hexdigest()
+    open(f"{d}/blobs/sha256/{h}", "wb").write(b)
+    return "sha256:" + h, len(b)
+i = json.load(open(f"{d}/index.json"))
+m = json.load(open(f"{d}/blobs/sha256/{i['manifests'][0]['digest'][7:]}"))
+cb = None
+exec(code)
+if cb is not None:
+    m["config"]["digest"], m["config"]["size"] = put(cb)
+i["manifests"] = [i["manifests"][0]]
+i["manifests"][0]["digest"], i["manifests"][0]["size"] = put(json.dumps(m).encode())
+json.dump(i, open(f"{d}/index.json", "w"))
+EOF
+	"$IMAGEGEN" push "out/$1" "$REG/test/hello:$1" > "$1.log" 2>&1
+	same "push of a damaged layout, $1: exit 1 and one line" "1 1" "$? $(wc -l < "$1.log")"
+	check "push of a damaged layout, $1: the tag is not there" sh -c \
+		"! skopeo inspect --raw --tls-verify=false docker://$REG/test/hello:$1 > /dev/null 2>&1"
+}
+damaged hugesize 'm["layers"][0]["size"] = 1 << 62'
+contains "push of a damaged layout, hugesize: saying so" hugesize.log "its descriptor says 4611686018427387904"
+damaged notjson 'cb = b"not JSON"'
+contains "push of a damaged layout, notjson: saying so" notjson.log "is not a JSON object"
 
 if pmsetup; then
 	pm run --rm --tls-verify=false "$REG/test/hello:1" > podman.log 2>&1

@@ -2,8 +2,8 @@
 # and web pages render, with a screenshot, a rectangle per top-level folder
 # in the size map, a click on /usr that shows its children, nothing fetched
 # and no script error; a Debian image's page (a signed repository made
-# here) lists every package of its lock. (t-report.sh checks what the pages
-# hold.)
+# here) lists every package of its lock, and its setuid file with the
+# package. (t-report.sh checks what the pages hold.)
 . "$TOP/tests/lib.sh"
 
 if ! have chromium; then
@@ -34,7 +34,7 @@ signedrepo
 mkpkg libfoo 1.3 "$DEBARCH" "" 'mkdir -p usr/lib && echo v13 > usr/lib/libfoo.so.1 &&
 	printf "Format: copyright-format/1.0\n\nFiles: *\nCopyright: us\nLicense: MIT\n" > usr/share/doc/libfoo/copyright'
 mkpkg libbar 1.0 "$DEBARCH" "" 'printf "see /usr/share/common-licenses/GPL-2\n" > usr/share/doc/libbar/copyright'
-mkpkg app 2.0 "$DEBARCH" "Depends: libbar, libfoo" 'mkdir -p usr/bin && echo app > usr/bin/app'
+mkpkg app 2.0 "$DEBARCH" "Depends: libbar, libfoo" 'mkdir -p usr/bin && echo app > usr/bin/app && chmod 4755 usr/bin/app'
 mkpkg tool 1.0 "$DEBARCH" "Depends: app"
 ARCH=$DEBARCH mkindex stable && serve "$REPO" || { fail "report: the test repository did not start"; exit 0; }
 mkdir -p "$W/deb/src" "$W/deb/b" && cd "$W/deb/b" || exit 1
@@ -47,4 +47,6 @@ EOF
 timeout 120 python3 "$TOP/tests/chromium.py" out/tool.html "$W/tool.png" > "$W/tool.seen" 2> "$W/tool.err"
 check "packages: the table lists every package of the lock" \
 	python3 "$TOP/tests/pagecheck.py" out/tool.html "$W/tool.seen" packages ../src/imagegen.lock tool
+check "special: the table lists the setuid file, its mode and its package" \
+	python3 "$TOP/tests/pagecheck.py" out/tool.html "$W/tool.seen" special
 check "packages: nothing fetched, no script error" python3 "$TOP/tests/pagecheck.py" out/tool.html "$W/tool.seen" quiet

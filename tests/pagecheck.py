@@ -5,6 +5,8 @@
 #   usr               after the click on /usr, the rectangles are /usr's children
 #   quiet             no request left the page, no script error
 #   packages LOCK IMG the package table lists every package of image IMG in the lock
+#   special           the table of files setuid, setgid or world-writable has a row for each
+#                     the data lists, which names its mode and its package
 #   data EXPR         the Python expression EXPR on the page's data (d) is true
 import json
 import sys
@@ -41,6 +43,14 @@ def main():
         want = sorted(p["name"] for p in lock["images"][args[1]]["packages"])
         if not want or sorted(s["packages"]) != want:
             sys.exit("the lock has %s, the table %s" % (want, sorted(s["packages"])))
+    elif check == "special":
+        p = d["platforms"][0]
+        want = [(f["path"], f["mode"], p["packages"][f["package"]]["name"] if f["package"] >= 0 else "")
+                for f in p["special"]]
+        rows = s["special"]
+        if not want or len(rows) != len(want) or not all(
+                r.startswith(path + " ") and mode in r and pkg in r for r, (path, mode, pkg) in zip(rows, want)):
+            sys.exit("the data has %s, the table %s" % (want, rows))
     elif check == "data":
         if not eval(args[0], {"d": d}):
             sys.exit("not so: %s" % args[0])

@@ -11,9 +11,14 @@
 # for no chosen package. Some packages outside the closure are there to
 # conflict: conflictmany (Conflicts with a virtual package that several
 # chosen packages provide), breaker (Breaks p00001 << 9), and needsnothing.
+#
+# synthrepo.py DIST ARCH N chain: a chain instead, p00000 Depends on
+# p00001, which Depends on p00002, ... to the N-th (t-chain.sh).
 import hashlib, lzma, os, random, sys
 
-dist, arch, n, closure = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+dist, arch, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+chain = sys.argv[4] == "chain"
+closure = 0 if chain else int(sys.argv[4])
 rng = random.Random(15)
 name = lambda i: "p%05d" % i
 paragraphs = []
@@ -31,7 +36,9 @@ def package(pkg, version, fields, architecture=None):
     paragraphs.append("\n".join(p) + "\n")
 
 
-for i in range(n):
+for i in range(n if chain else 0):
+    package(name(i), "1.0", ["Priority: optional"] + (["Depends: %s (>= 1.0)" % name(i + 1)] if i + 1 < n else []))
+for i in range(0 if chain else n):
     deps = []
     # every package of the closure is needed by one before it: a tree, then more edges
     for k in (3 * i + 1, 3 * i + 2, 3 * i + 3):
@@ -81,9 +88,10 @@ for i in range(n):
         if i % 70 == 0:
             fields.append("Conflicts: nosuchpackage")
         package(name(i), v, fields, "all" if i % 13 == 0 else None)
-package("conflictmany", "1.0", ["Priority: optional", "Conflicts: virtu003"])
-package("breaker", "1.0", ["Priority: optional", "Breaks: p00001 (<< 9)"])
-package("needsnothing", "1.0", ["Priority: optional"])
+if not chain:
+    package("conflictmany", "1.0", ["Priority: optional", "Conflicts: virtu003"])
+    package("breaker", "1.0", ["Priority: optional", "Breaks: p00001 (<< 9)"])
+    package("needsnothing", "1.0", ["Priority: optional"])
 
 text = "\n".join(paragraphs).encode()
 stem = "main/binary-%s/Packages" % arch

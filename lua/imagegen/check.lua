@@ -25,6 +25,28 @@ function M.lastwhere()
   return src and M.show(src:sub(2)) .. ":" .. line or "?"
 end
 
+-- what a definition raised, as an error of imagegen's: a string stays, as
+-- does imagegen's own { msg } (a table without a metatable); anything
+-- else is "build.lua:3: error object is a table", or what its __tostring
+-- gives. Called where it was raised, so that __tostring runs as the
+-- definition's code, under its budget; nothing else of the object is read.
+function M.errorobject(e)
+  if type(e) == "string" then return e end
+  local mt = debug.getmetatable(e)
+  if type(e) == "table" and mt == nil and type(rawget(e, "msg")) == "string" then return e end
+  local where = M.lastwhere()
+  if type(e) == "number" then return { msg = where .. ": " .. tostring(e) } end
+  if type(e) == "table" and mt ~= nil and rawget(mt, "__tostring") ~= nil then
+    local ok, s = pcall(tostring, e)
+    if ok and type(s) == "string" then return { msg = where .. ": " .. s } end
+    -- the budget's own error, raised in the __tostring
+    if not ok and type(s) == "table" and debug.getmetatable(s) == nil and type(rawget(s, "msg")) == "string" then
+      return s
+    end
+  end
+  return { msg = where .. ": error object is " .. (e == nil and "nil" or "a " .. type(e)) }
+end
+
 -- "file:line" of the definition code that called a declaration (the
 -- function at level, skipping imagegen's wrappers)
 function M.caller(level)
@@ -153,25 +175,10 @@ function M.parseid(where, what, v)
   return v
 end
 
-local shown = { ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r" }
-
--- a file name for a message, on one line: control characters and bytes
--- that are not UTF-8 as \n, \t, \r or \xHH (plugin/base/text.c showname)
-function M.show(s)
-  if not s:find("[\0-\31\127-\255]") then return s end
-  local out, i = {}, 1
-  while true do
-    local ok, bad = utf8.len(s, i)
-    local good = s:sub(i, ok and #s or bad - 1)
-    out[#out + 1] = good:gsub("[\0-\31\127]", function(c)
-      return shown[c] or string.format("\\x%02x", c:byte())
-    end)
-    if ok then break end
-    out[#out + 1] = string.format("\\x%02x", s:byte(bad))
-    i = bad + 1
-  end
-  return table.concat(out)
-end
+-- a file name for a message, on one line and one-to-one: a byte that is
+-- not UTF-8 as \xHH, a backslash as \\, a control character as \n, \t,
+-- \r or \xHH (docs/names.md; the one spelling is plugin/base/text.c's)
+M.show = native.showname
 
 -- strings in v (a string or a table of them, keys too) must be UTF-8: an
 -- image's config and manifest are JSON

@@ -826,7 +826,15 @@ debug.getmetatable("").__metatable = "string"
 -- line that called is the definition's last.) lines(on) turns them on or
 -- off and returns what turns them back when closed, an error's unwinding
 -- too.
+--
+-- The budget (IMAGEGEN_EVAL_SECONDS) is the definitions' and that of what
+-- is worked out from them: it starts with the top definition and ends when
+-- the graph is resolved (M.endbudget), packages and the run functions of
+-- commands included. resolving names what is being resolved, for the
+-- line that says the budget is spent.
 local evaluating = false  -- whether the definitions are running
+local budgeting = false   -- whether the budget's hook is on
+local resolving = nil     -- "build.lua:3: image 'a'", or nil while definition code runs
 local linesback = {
   [true] = setmetatable({}, { __close = function() native.evallines(true) end }),
   [false] = setmetatable({}, { __close = function() native.evallines(false) end }),
@@ -840,6 +848,14 @@ end
 -- what every sandbox starts from (then each has its own copies)
 local basics = {}
 for _, k in ipairs(safe) do basics[k] = _G[k] end
+
+-- no __gc: Lua runs finalizers with the hooks off, out of the budget's reach
+function basics.setmetatable(t, mt)
+  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    error("setmetatable: a definition's metatable cannot have __gc (it would run outside the CPU budget)", 2)
+  end
+  return setmetatable(t, mt)
+end
 
 local function sandbox(G, file)
   local env = native.copy(basics)
@@ -888,6 +904,10 @@ local function exceeded(seconds)
   return function()
     local msg = string.format("%s: the definitions ran for more than %d s of CPU (IMAGEGEN_EVAL_SECONDS; "
       .. "an endless loop?)", check.lastwhere(), seconds)
+    if resolving then
+      msg = string.format("%s: the definitions and resolving them took more than %d s of CPU "
+        .. "(IMAGEGEN_EVAL_SECONDS)", resolving, seconds)
+    end
     if spent then
       io.stderr:write("imagegen: ", msg, "\n")
       os.exit(1)
@@ -914,9 +934,12 @@ function M.load(G, file, where)
   G.loading[file] = true
   local top = not evaluating
   if top then
-    local seconds = budget("IMAGEGEN_EVAL_SECONDS", 60)
     evaluating = true
-    native.evalhook(seconds, check.definitions, exceeded(seconds))
+    if not budgeting then
+      local seconds = budget("IMAGEGEN_EVAL_SECONDS", 60)
+      budgeting = true
+      native.evalhook(seconds, check.definitions, exceeded(seconds))
+    end
   end
   local ok, ret = xpcall(function()
     local _ <close> = lines(true)
@@ -925,10 +948,10 @@ function M.load(G, file, where)
     if type(e) == "string" and e ~= "not enough memory" and native.getenv("IMAGEGEN_DEBUG") then
       return debug.traceback(e, 2)
     end
-    return e
+    return check.errorobject(e)
   end)
   if top then
-    native.evalstop()
+    native.evallines(false)  -- resolving runs under the count events
     evaluating = false
   end
   if not ok then
@@ -943,6 +966,33 @@ function M.load(G, file, where)
   G.loaded[file] = ret
   return table.unpack(ret, 1, ret.n)
 end
+-- resolving(what): what the generator resolves now ("build.lua:3: image
+-- 'a'"), for the line that says the budget is spent; returns what it was
+function M.resolving(what)
+  local outer = resolving
+  resolving = what
+  return outer
+end
+
+-- call a definition's function after the definitions ran (a command's
+-- run function) as definition code, under the budget: pcall's answers,
+-- an error as check.errorobject makes it
+function M.call(fn, ...)
+  local outer = M.resolving(nil)
+  local ok, ret = xpcall(function(...)
+    local _ <close> = lines(true)
+    return fn(...)
+  end, check.errorobject, ...)
+  resolving = outer
+  return ok, ret
+end
+
+-- the end of the budget, once the graph is resolved
+function M.endbudget()
+  if budgeting then native.evalstop() end
+  budgeting, resolving = false, nil
+end
+
 -- for imagegen.resolve, which makes layers of its own (packages, accounts)
 M.mksource, M.Layer, M.External = mksource, Layer, External
 

@@ -97,6 +97,7 @@ function M.main(args)
     locked = locked, relock = lockmode })
   lang.load(G, def)
   resolve.graph(G)
+  lang.endbudget()
   if lockmode then
     savelock()
     return 0

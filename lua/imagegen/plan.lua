@@ -435,8 +435,10 @@ function M.build(G, args, output, cache)
         local f = { deb = s.path, out = pkginfo[s.sha256], name = s.package, version = s.version,
           architecture = s.architecture }
         if cache then
-          f.cached = cached("PKGINFO " .. s.package, { kind = "pkginfo", sha256 = s.sha256, version = s.version,
-            architecture = s.architecture }, {}, { f.out },
+          -- facts 2: with the package's files setuid, setgid or world-writable; and
+          -- checked against the version and architecture of its lock line
+          f.cached = cached("PKGINFO " .. s.package, { kind = "pkginfo", sha256 = s.sha256, facts = 2,
+            version = s.version, architecture = s.architecture }, {}, { f.out },
             { { path = s.path, url = s.url, sha256 = s.sha256, size = s.size } })
         end
         P.pkginfos[#P.pkginfos + 1] = f

@@ -54,14 +54,44 @@ local function external(ext)
   return "pull " .. ext.ref .. (ext.digest and ("@" .. ext.digest) or "")
 end
 
--- the chain of packages that pulled p in, the requested one first
-local function why(p, byname)
-  local names, seen = { p.name }, { [p.name] = true }
+-- the chain of packages that pulled p in, the requested one first, from
+-- each package's via: at most WHY names, a longer chain's first and its
+-- last ones with "... N more" between (a chain of n packages would
+-- otherwise be n^2 names). depth memoises each package's length of chain
+-- and its first: { n, top }. A via that comes back to the chain (a lock
+-- written by hand) ends it there.
+local WHY = 8
+
+local function why(p, byname, depth)
+  local path, on = {}, {}
   local q = p
-  while q.via and byname[q.via] and not seen[q.via] do
-    q = byname[q.via]
-    seen[q.name] = true
-    table.insert(names, 1, q.name)
+  while not depth[q] do
+    path[#path + 1], on[q] = q, true
+    local up = q.via and byname[q.via]
+    if not up or on[up] then
+      depth[q] = { 1, q }
+    else
+      q = up
+    end
+  end
+  -- q's is known: those before it on the path, the nearest first
+  for i = #path, 1, -1 do
+    if not depth[path[i]] then
+      local d = depth[path[i + 1] or q]
+      depth[path[i]] = { d[1] + 1, d[2] }
+    end
+  end
+  local n, top = depth[p][1], depth[p][2]
+  local last = n <= WHY and n or WHY - 2
+  local names = {}
+  q = p
+  for i = last, 1, -1 do
+    names[i] = q.name
+    q = byname[q.via or ""]
+  end
+  if n > WHY then
+    table.insert(names, 1, string.format("... %d more", n - last - 1))
+    table.insert(names, 1, top.name)
   end
   return names
 end
@@ -139,11 +169,11 @@ function M.spec(G, img, descof, imagefile)
         layers[#layers + 1] = encoded[l]
       end
     end
-    local byname, packages = {}, json.array()
+    local byname, depth, packages = {}, {}, json.array()
     for _, p in ipairs(r.debs) do byname[p.name] = p end
     for _, p in ipairs(r.debs) do
       packages[#packages + 1] = { name = p.name, version = p.version, architecture = p.architecture,
-        why = why(p, byname) }
+        why = why(p, byname, depth) }
     end
     platforms[#platforms + 1] = { platform = r.platform, image = imagefile(r),
       base = list[1].external and external(list[1].external) or nil, layers = layers, packages = packages }

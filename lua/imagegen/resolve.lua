@@ -290,7 +290,7 @@ local function instance(G, cmd, platform)
   end
   local vars = platformvars(platform)
   if cmd.runfn then
-    local ok, run = pcall(cmd.runfn, setmetatable({}, { __index = vars, __newindex = function() end }))
+    local ok, run = lang.call(cmd.runfn, setmetatable({}, { __index = vars, __newindex = function() end }))
     if not ok then
       if type(run) == "table" then error(run, 0) end
       fail(cmd.where, "command: run(%s): %s", platform, tostring(run))
@@ -359,6 +359,7 @@ function effective(G, img, chain)
   end
   chain[#chain + 1] = img
   img.resolving = true
+  local outer = lang.resolving(string.format("%s: image '%s'", img.where, img.name))
   local base, external = img.base, nil
   if isstring(base) then
     local b = G.imagebyname[base]
@@ -433,6 +434,7 @@ function effective(G, img, chain)
   end
   chain[#chain] = nil
   img.resolving = nil
+  lang.resolving(outer)
   return img.resolved
 end
 
@@ -478,6 +480,7 @@ function M.graph(G)
     fail(G.top, "the definition declares no images (add an image { name = ..., ... })")
   end
   G.instances = {}
+  lang.resolving(check.show(G.top))
   for _, img in ipairs(G.images) do effective(G, img) end
   for _, cmd in ipairs(G.commands) do cmd.perplatform = M.perplatform(G, cmd) end
   -- a per-platform command no image uses is still a build step: for this

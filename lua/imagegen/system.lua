@@ -22,7 +22,8 @@
 --             /usr/local/share/ca-certificates/ by path); with
 --             ca-certificates-java, /etc/ssl/certs/java/cacerts, a PKCS#12
 --             store of the same certificates that Java trusts
---   report    every script action not reproduced, one a line
+--   report    every script action not reproduced, one a line: package,
+--             script, line, command (spelt as names are, docs/names.md)
 --
 -- The result is a list of records, "LENGTH KEY\nBYTES\n" (binary-safe):
 --   file MODE UID GID PATH    the file's bytes
@@ -192,7 +193,7 @@ build = function(spec)
             check.show(x.path), x.why), 0)
         end
         if not ok then
-          report[#report + 1] = string.format("%s\t%s\t-\tnot read: %s", p.package, script, tostring(r))
+          report[#report + 1] = string.format("%s\t%s\t-\tnot read: %s", p.package, script, native.showname(tostring(r)))
         else
           for _, a in ipairs(r.alternatives) do
             local g = groups[a.name]
@@ -215,7 +216,8 @@ build = function(spec)
             exists[canon(d.path)] = true
           end
           for _, s in ipairs(r.skipped) do
-            local text1 = s.text:gsub("%s*\n%s*", " "):gsub("^%s+", "")
+            -- the logical line, its continuations joined by a space, spelt as names are
+            local text1 = native.showname((s.text:gsub("%s*\n%s*", " "):gsub("^%s+", "")))
             report[#report + 1] = string.format("%s\t%s\t%d\t%s%s", p.package, script, s.line, text1,
               s.why and ("\t(" .. s.why .. ")") or "")
           end
@@ -238,7 +240,7 @@ build = function(spec)
       n = n + 1
       local name = line:match("^%s*interest[%w-]*%s+(%S+)")
       if name and not maint.reproducedtriggers[name] and (activated[name] or name:sub(1, 1) == "/") then
-        report[#report + 1] = string.format("%s\ttriggers\t%d\t%s\t(not run%s)", p.package, n, line,
+        report[#report + 1] = string.format("%s\ttriggers\t%d\t%s\t(not run%s)", p.package, n, native.showname(line),
           activated[name] and (": activated by " .. table.concat(activated[name], ", ")) or "")
       end
     end

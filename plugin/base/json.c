@@ -5,16 +5,28 @@
 #include "base/text.h"
 #include "base/json.h"
 
-json_t *
-jsontext(const char *s)
+static json_t *
+spelt(const char *s, int controls)
 {
-	char *t = utf8show(s, 0);
+	char *t = nametext(s, controls);
 	json_t *j = json_string(t);
 
 	free(t);
 	if (!j)
 		fatal("out of memory");
 	return j;
+}
+
+json_t *
+jsontext(const char *s)
+{
+	return spelt(s, 0);
+}
+
+json_t *
+jsonshown(const char *s)
+{
+	return spelt(s, 1);
 }
 
 void

@@ -9,8 +9,11 @@ struct json_t *loadjson(const char *path, size_t flags);
 struct json_t *readjson(const char *path);
 /* canonical JSON text (sorted keys, no insignificant whitespace); free it */
 char *dumpjson(const struct json_t *j);
-/* a JSON string of s as utf8show(s, 0) shows it; exits on failure */
+/* a JSON string of the name s as nametext(s, 0) spells it (JSON escapes the
+   controls); exits on failure */
 struct json_t *jsontext(const char *s);
+/* the same with the controls spelt too, nametext(s, 1): for pages people read */
+struct json_t *jsonshown(const char *s);
 /* set o[key] = v (taking v over), or exit: v NULL means out of memory */
 void jsonset(struct json_t *o, const char *key, struct json_t *v);
 /* append v to a (taking it over), or exit */

@@ -1,4 +1,4 @@
-/* text: UTF-8, names shown on one line, hex, sizes and times for people */
+/* text: UTF-8, names shown on one line, hex, modes, sizes and times for people */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,23 +47,51 @@ utf8valid(const char *s)
 	return 1;
 }
 
-char *
-utf8show(const char *s, int controls)
+/*
+ * A name as text (docs/names.md): one spelling, one-to-one, so that two
+ * names never read the same. Each byte that is not part of valid UTF-8 is
+ * \xHH, a backslash is \\, and with controls set, a control character is
+ * \n, \t, \r or \xHH (where JSON does not escape them itself); everything
+ * else is as it is. The text is valid UTF-8, and reads back as the bytes.
+ */
+static void
+spell(struct buf *out, const char *s, size_t len, int backslash, int controls)
 {
-	struct buf b = {0};
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	size_t n;
 
-	bufadd(&b, "", 0);
-	while (*s) {
-		n = utf8seq(s);
-		if (n == 0 || (controls && n == 1 && ((unsigned char)*s < 0x20 || *s == 0x7f))) {
-			bufprintf(&b, "\\x%02x", (unsigned char)*s);
-			s++;
-			continue;
-		}
-		bufadd(&b, s, n);
-		s += n;
+	bufadd(out, "", 0);
+	out->data[out->len] = '\0';
+	while (p < end) {
+		n = *p ? utf8seq((const char *)p) : 0;
+		if (n == 1 && *p == '\\' && backslash)
+			bufstr(out, "\\\\");
+		else if (n > 1 || (n == 1 && (!controls || (*p >= 0x20 && *p != 0x7f))))
+			bufadd(out, p, n);
+		else if (n == 1 && *p == '\n')
+			bufstr(out, "\\n");
+		else if (n == 1 && *p == '\t')
+			bufstr(out, "\\t");
+		else if (n == 1 && *p == '\r')
+			bufstr(out, "\\r");
+		else
+			bufprintf(out, "\\x%02x", *p);
+		p += n ? n : 1;
 	}
+}
+
+void
+nameadd(struct buf *out, const char *name, size_t len, int controls)
+{
+	spell(out, name, len, 1, controls);
+}
+
+char *
+nametext(const char *name, int controls)
+{
+	struct buf b = {0};
+
+	spell(&b, name, strlen(name), 1, controls);
 	return b.data;
 }
 
@@ -73,30 +101,34 @@ showname(const char *name)
 	static struct buf ring[4];
 	static unsigned next;
 	struct buf *out = &ring[next++ % 4];
-	const unsigned char *p = (const unsigned char *)name;
-	size_t n;
 
 	out->len = 0;
-	bufadd(out, "", 0);
-	out->data[0] = '\0';
-	while (*p) {
-		n = utf8seq((const char *)p);
-		if (n > 1 || (n == 1 && *p >= 0x20 && *p != 0x7f)) {
-			bufadd(out, p, n);
-			p += n;
-			continue;
-		}
-		if (*p == '\n')
-			bufstr(out, "\\n");
-		else if (*p == '\t')
-			bufstr(out, "\\t");
-		else if (*p == '\r')
-			bufstr(out, "\\r");
-		else
-			bufprintf(out, "\\x%02x", *p);
-		p++;
-	}
+	spell(out, name, strlen(name), 1, 1);
 	return out->data;
+}
+
+char *
+utf8show(const char *s, int controls)
+{
+	struct buf b = {0};
+
+	spell(&b, s, strlen(s), 0, controls);
+	return b.data;
+}
+
+const char *
+modeflags(char type, unsigned mode, char out[40])
+{
+	*out = '\0';
+	if (type == 'l')
+		return out;
+	if (type != 'd' && (mode & 04000))
+		strcat(out, "setuid");
+	if (type != 'd' && (mode & 02000))
+		strcat(out, *out ? ", setgid" : "setgid");
+	if ((mode & 0002) && !(type == 'd' && (mode & 01000)))
+		strcat(out, *out ? ", world-writable" : "world-writable");
+	return out;
 }
 
 void

@@ -1,7 +1,8 @@
 /*
  * fuzz-layer: a layer blob as imagegen diff, inspect and report read it
  * (any compression libarchive takes, tar inside), laid over itself twice so
- * that its whiteouts meet something, then its dpkg database and licences.
+ * that its whiteouts meet something, then its dpkg database and licences,
+ * and its files setuid, setgid or world-writable.
  * The digest is the data's own, so the parsing is what is fuzzed. An error
  * is fatal()'s message, which returns here in fuzz builds; what it left is
  * freed at the next input (a layer frees its reader with itself).
@@ -23,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int
 keep(const char *path)
 {
-	return dpkgdb_wants(path, 1);
+	return dpkgdb_wants(path, DPKG_ALL);
 }
 
 int
@@ -36,6 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct dpkgdb db;
 	char digest[72];
 	jmp_buf back;
+	size_t n;
 	FILE *f;
 	int fd;
 
@@ -62,7 +64,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fstree_apply(&t, &l, 0);
 		fstree_apply(&t, &l, 1);
 		fstree_finish(&t);
-		dpkgdb_read(&t, 1, &db);
+		dpkgdb_read(&t, DPKG_ALL, &db);
+		free(fstree_special(&t, &n));
 	} else {
 		/* fstree_readlayer closes it when it returns */
 		close(fd);

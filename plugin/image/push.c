@@ -9,12 +9,25 @@
  * neither downloaded nor uploaded. A push reads an OCI layout, or an image file and the build's
  * store (push --image). SBOMs go as referrers, or by the sha256-HEX tag
  * where the registry has no referrers API.
+ *
+ * Before the registry is spoken to, what the push reads is checked as a
+ * base's layout is (oci.c): index.json, the image's index and manifests,
+ * each manifest's config (JSON, the config of an image: architecture, os,
+ * a diff_id a layer), the SBOMs' manifests, and the blob of every
+ * descriptor: a regular file of the size the descriptor gives, whose bytes
+ * hash to its digest. A blob the registry has already is never sent, so it
+ * is checked here or not at all. Of the build's own store (push --image)
+ * the documents are hashed and the other blobs' sizes checked (its helpers
+ * verified their bytes when they wrote them), and a blob that a build
+ * cache hit left out is the cache's to verify when it fetches it.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include "base/err.h"
 #include "base/mem.h"
@@ -38,6 +51,178 @@ struct pushing {
 	/* how many blobs were uploaded, mounted, already there (REG_*) */
 	int counts[3];
 };
+
+/* the most a JSON document of a push may take: index.json, a manifest or
+   an index, a config (as images read by diff and inspect) */
+enum { MAXDOC = 4 << 20 };
+
+/* what a push reads, being checked: what names it in messages ("push REF:
+   LAYOUT"), its blobs, whether their bytes are hashed (a layout's) or their
+   sizes alone checked (the build's store), and for push --image the build
+   cache, which may have left a blob out of the store */
+struct checking {
+	char *what;
+	const char *store;
+	int hash;
+	const struct blobfrom *from;
+};
+
+/* the blob of a descriptor (checked by oci.c) named what: a regular file of
+   its size whose bytes hash to its digest (hash: always when keep, where
+   they go); -1 when it is missing and may be (a build cache hit's) */
+static int
+checkblob(const struct checking *c, json_t *desc, const char *what, int hash, struct buf *keep)
+{
+	const char *digest = json_string_value(json_object_get(desc, "digest"));
+	long long size = json_integer_value(json_object_get(desc, "size"));
+	char *path = store_path(c->store, digest), chunk[1 << 16], hex[65];
+	struct sha256 *ctx;
+	struct stat st;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT && c->from && !keep) {
+		free(path);
+		return -1;
+	}
+	if (fd < 0)
+		fatal("%s: %s: blob %s:", c->what, what, digest);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		fatal("%s: %s: blob %s is not a regular file", c->what, what, digest);
+	if (st.st_size != size)
+		fatal("%s: %s: blob %s has %lld bytes, its descriptor says %lld", c->what, what, digest,
+		      (long long)st.st_size, size);
+	if (hash || keep) {
+		ctx = sha256new();
+		while ((r = read(fd, chunk, sizeof(chunk))) > 0) {
+			sha256add(ctx, chunk, (size_t)r);
+			if (keep)
+				bufadd(keep, chunk, (size_t)r);
+		}
+		if (r < 0)
+			fatal("%s: %s: blob %s:", c->what, what, digest);
+		sha256done(ctx, hex);
+		if (strcmp(hex, digest + 7) != 0)
+			fatal("%s: %s: blob %s does not match its digest", c->what, what, digest);
+	}
+	close(fd);
+	free(path);
+	return 0;
+}
+
+/* the JSON document a descriptor (checked by oci.c) names: its blob as
+   checkblob checks it, at most MAXDOC bytes (a config that a build cache
+   hit left out of the store is fetched first) */
+static json_t *
+readdoc(const struct checking *c, json_t *desc, const char *what)
+{
+	const char *digest = json_string_value(json_object_get(desc, "digest"));
+	char *path = store_path(c->store, digest);
+	struct buf data = {0};
+	json_t *j;
+
+	if (json_integer_value(json_object_get(desc, "size")) > MAXDOC)
+		fatal("%s: %s: blob %s is larger than %d bytes, the most a document may have", c->what, what, digest,
+		      MAXDOC);
+	if (c->from && c->from->fill && access(path, F_OK) < 0 && errno == ENOENT &&
+	    c->from->fill(c->store, digest) < 0)
+		fatal("%s: %s: blob %s is missing", c->what, what, digest);
+	free(path);
+	checkblob(c, desc, what, 1, &data);
+	j = json_loadb(data.data ? data.data : "", data.len, 0, NULL);
+	free(data.data);
+	if (!json_is_object(j))
+		fatal("%s: %s: blob %s is not a JSON object", c->what, what, digest);
+	return j;
+}
+
+/* an image manifest of the push, by its descriptor, and its config and layers */
+static void
+checkmanifest(const struct checking *c, json_t *desc, const char *what)
+{
+	json_t *m = readdoc(c, desc, what), *config, *diffids, *l, *mt = json_object_get(m, "mediaType");
+	char why[256], lwhat[64];
+	size_t i;
+
+	if (oci_checkmanifest(m, why, sizeof(why)) < 0)
+		fatal("%s: %s: %s", c->what, what, why);
+	if (mt && !json_equal(mt, json_object_get(desc, "mediaType")))
+		fatal("%s: %s: the manifest's mediaType is not its descriptor's", c->what, what);
+	config = readdoc(c, json_object_get(m, "config"), "the manifest's config");
+	if (oci_checkconfig(config, json_array_size(json_object_get(m, "layers")), why, sizeof(why)) < 0)
+		fatal("%s: config %s: %s", c->what, json_string_value(json_object_get(json_object_get(m, "config"),
+		      "digest")), why);
+	diffids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
+	json_array_foreach(json_object_get(m, "layers"), i, l) {
+		snprintf(lwhat, sizeof(lwhat), "the manifest's layers[%zu]", i);
+		checkblob(c, l, lwhat, c->hash, NULL);
+		if (strcmp(oci_mediatype(json_string_value(json_object_get(l, "mediaType"))), MT_LAYER) == 0 &&
+		    !json_equal(json_object_get(l, "digest"), json_array_get(diffids, i)))
+			fatal("%s: %s: the uncompressed layer does not match its diff_id", c->what, lwhat);
+	}
+	json_decref(config);
+	json_decref(m);
+}
+
+/* an artifact of the push (an SBOM), by its descriptor in index.json */
+static void
+checkartifact(const struct checking *c, json_t *desc, const char *what)
+{
+	json_t *m = readdoc(c, desc, what), *l;
+	const char *subject = json_string_value(json_object_get(json_object_get(m, "subject"), "digest"));
+	char why[256], lwhat[64];
+	size_t i;
+
+	if (!subject || !store_validdigest(subject))
+		fatal("%s: %s: the artifact has no subject", c->what, what);
+	if (oci_checkdescriptor(json_object_get(m, "config"), "the artifact's config", why, sizeof(why)) < 0)
+		fatal("%s: %s: %s", c->what, what, why);
+	checkblob(c, json_object_get(m, "config"), "the artifact's config", 1, NULL);
+	if (!json_is_array(json_object_get(m, "layers")))
+		fatal("%s: %s: the artifact has no layers list", c->what, what);
+	json_array_foreach(json_object_get(m, "layers"), i, l) {
+		snprintf(lwhat, sizeof(lwhat), "the artifact's layers[%zu]", i);
+		if (oci_checkdescriptor(l, lwhat, why, sizeof(why)) < 0)
+			fatal("%s: %s: %s", c->what, what, why);
+		checkblob(c, l, lwhat, 1, NULL);
+	}
+	json_decref(m);
+}
+
+/* what push sends of index (the image, then its artifacts), checked;
+   exits with one line if anything is wrong */
+static void
+checkpush(const struct checking *c, json_t *index)
+{
+	json_t *desc, *idx, *d;
+	char why[256], what[64];
+	size_t i;
+
+	if (oci_checkindex(index, why, sizeof(why)) < 0)
+		fatal("%s: %s", c->what, why);
+	if (json_array_size(json_object_get(index, "manifests")) < 1)
+		fatal("%s: names no manifest", c->what);
+	desc = json_array_get(json_object_get(index, "manifests"), 0);
+	if (!oci_isindex(json_string_value(json_object_get(desc, "mediaType")))) {
+		checkmanifest(c, desc, "the image's manifest");
+	} else {
+		idx = readdoc(c, desc, "the image's index");
+		if (oci_checkindex(idx, why, sizeof(why)) < 0)
+			fatal("%s: the image's index: %s", c->what, why);
+		json_array_foreach(json_object_get(idx, "manifests"), i, d) {
+			snprintf(what, sizeof(what), "the image's index's manifests[%zu]", i);
+			checkmanifest(c, d, what);
+		}
+		json_decref(idx);
+	}
+	json_array_foreach(json_object_get(index, "manifests"), i, d) {
+		if (i == 0 || !json_is_string(json_object_get(d, "artifactType")))
+			continue;
+		snprintf(what, sizeof(what), "index.json's manifests[%zu]", i);
+		checkartifact(c, d, what);
+	}
+}
 
 /* make sure the registry has a blob, and count how */
 static int
@@ -270,12 +455,22 @@ push_layout(const char *layout, const char *ref, const char *record)
 	char *what = xasprintf("push %s", ref), *path = xasprintf("%s/index.json", layout);
 	char *store = xasprintf("%s/blobs", layout);
 	struct pushing p = {store, record, NULL, {0, 0, 0}};
-	json_t *index = readjson(path);
+	struct checking c = {NULL, store, 1, NULL};
+	struct stat st;
+	json_t *index;
 
+	c.what = xasprintf("%s: %s", what, layout);
+	if (stat(path, &st) < 0)
+		fatal("%s: index.json:", c.what);
+	if (!S_ISREG(st.st_mode) || st.st_size > MAXDOC)
+		fatal("%s: index.json is not a regular file of at most %d bytes", c.what, MAXDOC);
+	index = readjson(path);
+	checkpush(&c, index);
 	if (reg_init(&cl, ref, what, "pull,push") < 0 || push(&cl, index, path, &p, ref) < 0)
 		fatal("%s", cl.err);
 	json_decref(index);
 	reg_free(&cl);
+	free(c.what);
 	free(store);
 	free(path);
 	free(what);
@@ -288,11 +483,15 @@ push_image(const char *image, const char *store, char *const records[], int nrec
 	struct pushing p = {store, record, from, {0, 0, 0}};
 	struct client cl;
 	char *what = xasprintf("push %s", ref);
+	struct checking c = {NULL, store, 0, from};
 	json_t *index = layout_index(image, records, nrecords);
 
+	c.what = xasprintf("%s: %s", what, image);
+	checkpush(&c, index);
 	if (reg_init(&cl, ref, what, "pull,push") < 0 || push(&cl, index, image, &p, ref) < 0)
 		fatal("%s", cl.err);
 	json_decref(index);
 	reg_free(&cl);
+	free(c.what);
 	free(what);
 }

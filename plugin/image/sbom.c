@@ -5,9 +5,11 @@
  * imagegen pkginfo DEB OUT PACKAGE VERSION ARCH: what a document says of a
  * Debian package that the lock does not: its Maintainer (the supplier),
  * Homepage, and licence, from the copyright file in its usr/share/doc when
- * that is machine-readable (license.c). One edge a package, shared by every
- * image. The package's control must name the PACKAGE, VERSION and ARCH of
- * its lock line, which the document gives.
+ * that is machine-readable (license.c), and its files setuid, setgid or
+ * world-writable (text.c modeflags; "special", only when there are any).
+ * One edge a package, shared by every image. The package's control must
+ * name the PACKAGE, VERSION and ARCH of its lock line, which the document
+ * gives.
  *
  * imagegen sbom SPEC IMAGE RECORD SPDX STORE: the document for the image
  * file IMAGE, from the spec the generator wrote (sbom_write below); its
@@ -30,7 +32,11 @@
  * location, the .deb's sha256, licence), each project layer (a package
  * whose files, with their SHA1 and SHA256, are those of the layer), and
  * the relationships: the document DESCRIBES the image, which CONTAINS the
- * rest; a package DEPENDS_ON the packages that met its Depends.
+ * rest; a package DEPENDS_ON the packages that met its Depends. A package
+ * (Debian's, or a layer's) that brings a file setuid, setgid or world-
+ * writable has an annotation for each, "setuid (mode 4755): /usr/bin/su",
+ * and so has the file where the document lists it. File names are spelt
+ * as docs/names.md says.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -59,13 +65,52 @@ enum {
 	MAXCOPYRIGHT = 1 << 20,
 };
 
-/* a package being read for its copyright file */
+/* a package being read for its copyright file and its special files */
 struct pkgread {
 	/* usr/share/doc/PACKAGE/copyright, once the control file names the package */
 	char *want;
 	struct buf copyright;
 	int found;
+	/* the files setuid, setgid or world-writable: [{path, mode, what}] */
+	json_t *special;
 };
+
+/* the type modeflags takes of a tar member */
+static char
+entrytype(struct archive_entry *e)
+{
+	return archive_entry_filetype(e) == AE_IFDIR ? 'd' : archive_entry_filetype(e) == AE_IFLNK ? 'l' : 'f';
+}
+
+/* {path, mode, what} when the member's mode is one people must see (modeflags), else NULL;
+   path is the member's name from the root, spelt (docs/names.md) */
+static json_t *
+specialentry(struct archive_entry *e)
+{
+	const char *name = archive_entry_pathname(e);
+	char flags[40], mode[8];
+	struct buf path = {0};
+	size_t n;
+	json_t *j;
+
+	if (!name || !*modeflags(entrytype(e), (unsigned)archive_entry_perm(e), flags))
+		return NULL;
+	if (name[0] == '.' && (name[1] == '/' || name[1] == '\0'))
+		name++;
+	while (*name == '/')
+		name++;
+	n = strlen(name);
+	while (n > 0 && name[n - 1] == '/')
+		n--;
+	bufstr(&path, "/");
+	nameadd(&path, name, n, 1);
+	snprintf(mode, sizeof(mode), "%04o", (unsigned)archive_entry_perm(e));
+	j = json_pack("{s:s, s:s, s:s}", "path", path.data, "mode", mode, "what", flags);
+	free(path.data);
+	if (!j)
+		fatal("out of memory");
+	return j;
+}
 
 static void
 pkgcontrol(void *arg, const struct deb *d)
@@ -83,9 +128,12 @@ pkgentry(void *arg, struct archive *a, struct archive_entry *e)
 {
 	struct pkgread *r = arg;
 	const char *name = archive_entry_pathname(e);
+	json_t *special = specialentry(e);
 	char chunk[8192];
 	la_ssize_t n;
 
+	if (special)
+		jsonappend(r->special, special);
 	if (!name || !r->want || r->found || archive_entry_filetype(e) != AE_IFREG)
 		return;
 	while (*name == '.' || *name == '/')
@@ -115,6 +163,9 @@ sbom_pkginfo(const char *debpath, const char *out, const char *package, const ch
 	size_t i;
 
 	dr.arg = &r;
+	r.special = json_array();
+	if (!r.special)
+		fatal("out of memory");
 	if (deb_read(debpath, &d, &dr) < 0)
 		snprintf(why, sizeof(why), "%s", d.err);
 	else if (!r.want)
@@ -126,6 +177,7 @@ sbom_pkginfo(const char *debpath, const char *out, const char *package, const ch
 		deb_free(&d);
 		free(r.want);
 		free(r.copyright.data);
+		json_decref(r.special);
 		fatal("package %s (%s): %s", package, debpath, why);
 	}
 	info = json_object();
@@ -143,6 +195,9 @@ sbom_pkginfo(const char *debpath, const char *out, const char *package, const ch
 	if (lic)
 		jsonset(info, "license", json_string(lic));
 	jsonset(info, "licenserefs", refs);
+	if (json_array_size(r.special) > 0)
+		jsonset(info, "special", json_incref(r.special));
+	json_decref(r.special);
 	free(lic);
 	text = dumpjson(info);
 	updatefile(out, text, strlen(text));
@@ -225,6 +280,8 @@ struct file {
 	char *path;
 	char sha1[41], sha256[65];
 	const char *comment;
+	/* its specialentry, or NULL (borrowed from the layer's list) */
+	json_t *special;
 };
 
 static int
@@ -253,9 +310,10 @@ declaration(json_t *entries, const char *path)
 	return best;
 }
 
-/* the regular files of a layer blob, with their checksums, sorted by path */
+/* the regular files of a layer blob, with their checksums, sorted by path; every
+   member whose mode people must see goes to special (specialentry) */
 static struct file *
-layerfiles(const char *store, const char *digest, json_t *entries, size_t *count, const char *what)
+layerfiles(const char *store, const char *digest, json_t *entries, json_t *special, size_t *count, const char *what)
 {
 	char *blob = store_path(store, digest), chunk[1 << 16];
 	struct archive *a = archive_read_new();
@@ -277,6 +335,9 @@ layerfiles(const char *store, const char *digest, json_t *entries, size_t *count
 		fatal("%s: layer %s: %s", what, digest, archiveerr(a));
 	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		const char *name = archive_entry_pathname(e);
+		json_t *sp = specialentry(e);
+		if (sp)
+			jsonappend(special, sp);
 		if (!name || archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e))
 			continue;
 		if (n == cap) {
@@ -284,6 +345,7 @@ layerfiles(const char *store, const char *digest, json_t *entries, size_t *count
 			files = xrealloc(files, cap * sizeof(*files));
 		}
 		files[n].path = xstrdup(name);
+		files[n].special = sp;
 		c2 = sha256new();
 		sha1_init(&c1);
 		while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
@@ -343,6 +405,28 @@ str(json_t *o, const char *key, const char *path)
 	if (!v)
 		fatal("%s: no '%s'", path, key);
 	return v;
+}
+
+/* the annotations of a package or file for the members of special (specialentry):
+   "setuid (mode 4755): /usr/bin/passwd", one each, by this tool at the document's time */
+static json_t *
+annotations(json_t *special, const char *created)
+{
+	json_t *out = json_array(), *s, *a;
+	char *comment;
+	size_t i;
+
+	if (!out)
+		fatal("out of memory");
+	json_array_foreach(special, i, s) {
+		comment = xasprintf("%s (mode %s): %s", json_string_value(json_object_get(s, "what")),
+		                    json_string_value(json_object_get(s, "mode")), json_string_value(json_object_get(s, "path")));
+		a = json_pack("{s:s, s:s, s:s, s:s}", "annotationDate", created, "annotationType", "OTHER",
+		              "annotator", "Tool: imagegen-" VERSION, "comment", comment);
+		free(comment);
+		jsonappend(out, a);
+	}
+	return out;
 }
 
 /* the image itself: a CONTAINER package with its oci purl */
@@ -416,9 +500,10 @@ basepackage(json_t *base, const char *specpath)
 	return p;
 }
 
-/* a Debian package of the image; its licence refs go into refs */
+/* a Debian package of the image, with an annotation for each of its files
+   setuid, setgid or world-writable; its licence refs go into refs */
 static json_t *
-debpackage(json_t *d, json_t *refs, const char *specpath, char **id)
+debpackage(json_t *d, json_t *refs, const char *specpath, const char *created, char **id)
 {
 	const char *name = str(d, "name", specpath), *version = str(d, "version", specpath);
 	const char *arch = str(d, "architecture", specpath), *info = json_string_value(json_object_get(d, "info"));
@@ -457,6 +542,8 @@ debpackage(json_t *d, json_t *refs, const char *specpath, char **id)
 		jsonset(pkg, "homepage", json_string(json_string_value(json_object_get(pi, "homepage"))));
 	json_object_foreach(json_object_get(pi, "licenserefs"), key, ref)
 		jsonset(refs, key, json_incref(ref));
+	if (json_array_size(json_object_get(pi, "special")) > 0)
+		jsonset(pkg, "annotations", annotations(json_object_get(pi, "special"), created));
 	free(ns);
 	free(pname);
 	free(pversion);
@@ -537,7 +624,7 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 		jsonappend(rels, relation("SPDXRef-Image", "CONTAINS", "SPDXRef-Base"));
 	}
 	json_array_foreach(json_object_get(spec, "packages"), i, d) {
-		jsonappend(packages, debpackage(d, refs, specpath, &id));
+		jsonappend(packages, debpackage(d, refs, specpath, created, &id));
 		jsonappend(rels, relation("SPDXRef-Image", "CONTAINS", id));
 		jsonset(ids, str(d, "name", specpath), json_string(id));
 		free(id);
@@ -554,9 +641,12 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 		json_t *desc = readjson(str(l, "desc", specpath));
 		const char *ldigest = json_string_value(json_object_get(desc, "digest"));
 		char *lid = spdxref("Layer", str(l, "id", specpath));
+		json_t *special = json_array();
 		if (!ldigest || !store_validdigest(ldigest))
 			fatal("%s: malformed layer descriptor", str(l, "desc", specpath));
-		fl = layerfiles(store, ldigest, json_object_get(l, "entries"), &n, specpath);
+		if (!special)
+			fatal("out of memory");
+		fl = layerfiles(store, ldigest, json_object_get(l, "entries"), special, &n, specpath);
 		hasfiles = json_array();
 		if (!hasfiles)
 			fatal("out of memory");
@@ -569,8 +659,17 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 			free(dotted);
 			if (!f)
 				fatal("out of memory");
-			if (fl[j].comment)
-				jsonset(f, "comment", jsontext(fl[j].comment));
+			if (fl[j].comment) {
+				/* text about the file, its names already spelt: made valid UTF-8, not spelt again */
+				char *note = utf8show(fl[j].comment, 0);
+				jsonset(f, "comment", json_string(note));
+				free(note);
+			}
+			if (fl[j].special) {
+				json_t *one = json_pack("[O]", fl[j].special);
+				jsonset(f, "annotations", annotations(one, created));
+				json_decref(one);
+			}
 			jsonappend(files, f);
 			jsonappend(hasfiles, json_string(fid));
 			free(fid);
@@ -585,6 +684,9 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 		                     json_string_value(json_object_get(l, "where")) ? json_string_value(json_object_get(l, "where")) : "?");
 		if (!layerpkg)
 			fatal("out of memory");
+		if (json_array_size(special) > 0)
+			jsonset(layerpkg, "annotations", annotations(special, created));
+		json_decref(special);
 		jsonappend(packages, layerpkg);
 		jsonappend(rels, relation("SPDXRef-Image", "CONTAINS", lid));
 		for (j = 0; j < n; j++)

@@ -70,7 +70,10 @@ preload(lua_State *L)
 	lua_pop(L, 1);  /* package */
 }
 
-/* the message handler: a definition error is one line; IMAGEGEN_DEBUG adds a traceback */
+/* the message handler: a definition error is one line; IMAGEGEN_DEBUG adds
+   a traceback. imagegen's own errors are { msg = "..." }; of any other
+   table nothing is read (a metamethod would run outside the budget: the
+   definitions' are made strings where they are raised, lang.lua) */
 static int
 handler(lua_State *L)
 {
@@ -78,10 +81,12 @@ handler(lua_State *L)
 
 	if (!msg) {
 		if (lua_istable(L, 1)) {
-			lua_getfield(L, 1, "msg");
-			return 1;
+			lua_pushliteral(L, "msg");
+			if (lua_rawget(L, 1) == LUA_TSTRING)  /* its msg, no metamethod */
+				return 1;
+			lua_pop(L, 1);
 		}
-		msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+		msg = lua_pushfstring(L, "error object is a %s", luaL_typename(L, 1));
 	}
 	if (getenv("IMAGEGEN_DEBUG"))
 		luaL_traceback(L, L, msg, 1);
@@ -323,7 +328,7 @@ err:
 		fprintf(stderr, "%s: generating the build needs more than IMAGEGEN_EVAL_MEMORY=%zu MiB; "
 		        "set it higher\n", argv0, arena->limit >> 20);
 	else
-		fprintf(stderr, "%s: %s\n", argv0, lua_tostring(L, -1));
+		fprintf(stderr, "%s: %s\n", argv0, lua_tostring(L, -1) ? lua_tostring(L, -1) : "error object is not a string");
 	ret = 1;
 done:
 	running = outer;

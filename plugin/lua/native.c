@@ -555,6 +555,21 @@ l_spell(lua_State *L)
 	return 1;
 }
 
+/* native.showname(s) -> s spelt for a message, one-to-one, on one line (text.c nameadd) */
+static int
+l_showname(lua_State *L)
+{
+	/* kept between calls, so that nothing is held when Lua raises */
+	static struct buf b;
+	size_t len;
+	const char *s = luaL_checklstring(L, 1, &len);
+
+	b.len = 0;
+	nameadd(&b, s, len, 1);
+	lua_pushlstring(L, b.data, b.len);  /* the spelling */
+	return 1;
+}
+
 /* native.isnormal(p) -> whether path.normalize returns p as it is: after
    the "../" it starts with, something, and no empty, "." or ".." component
    and no "/" at the end ("/" itself, and "/a/b", are normal). Most paths
@@ -757,6 +772,7 @@ static const luaL_Reg natives[] = {
 	{"getenv", l_getenv},
 	{"sha256", l_sha256},
 	{"spell", l_spell},
+	{"showname", l_showname},
 	{"copy", l_copy},
 	{"isnormal", l_isnormal},
 	{"evalhook", l_evalhook},

@@ -9,11 +9,17 @@
  *    "layers": [{"status": "unchanged"|"removed"|"added", "digest", "diffid", "size"}]
  *        A's layers in order, then B's new ones; a layer is the same when its digest is,
  *    "files": [{"path", "status": "added"|"removed"|"changed",
- *               "changes": ["type", "content", "mode", "owner", "link"], "a", "b"}]
- *        by path; a and b: {"type", "mode", "uid", "gid", "size", "sha256", "link"},
+ *               "changes": ["type", "content", "mode", "special", "owner", "link"], "a", "b"}]
+ *        by path; a and b: {"type", "mode", "uid", "gid", "size", "sha256", "link", "special"},
+ *        special: what of the mode people must see, "setuid, setgid, world-writable"
+ *        (text.c modeflags), where there is any; a change of it is "special" too,
+ *        which the text shows as "(none -> setuid)", and an added or removed
+ *        file's as "(setuid)",
  *    "packages": [{"name", "architecture", "a", "b"}]   versions, null where absent,
  *    "config": [{"field", "key", "a", "b"}]}   Env and Labels by key, other fields whole.
- * Paths and strings that are not UTF-8 carry their stray bytes as \xNN.
+ * Names (paths, link targets, package names, versions and architectures, the
+ * keys of Env and Labels) are spelt as docs/names.md says: a byte that is not
+ * UTF-8 as \xHH, a backslash as \\; the text spells their controls too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +93,7 @@ static json_t *
 nodejson(const struct fsnode *n)
 {
 	const struct fsentry *e = n->e;
-	char mode[8];
+	char mode[8], flags[40];
 	json_t *j;
 
 	snprintf(mode, sizeof(mode), "%04o", e ? e->mode : 0755);
@@ -101,6 +107,8 @@ nodejson(const struct fsnode *n)
 	}
 	if (e && e->link)
 		json_object_set_new(j, "link", jsontext(e->link));
+	if (e && *modeflags(e->type, e->mode, flags))
+		jsonset(j, "special", json_string(flags));
 	return j;
 }
 
@@ -138,7 +146,7 @@ static void
 compare(json_t *out, const struct fsnode *a, const struct fsnode *b)
 {
 	const struct fsentry *x = a->e, *y = b->e;
-	char tx = x ? x->type : 'd', ty = y ? y->type : 'd';
+	char tx = x ? x->type : 'd', ty = y ? y->type : 'd', fx[40], fy[40];
 	json_t *changes = json_array();
 
 	if (!changes)
@@ -149,6 +157,8 @@ compare(json_t *out, const struct fsnode *a, const struct fsnode *b)
 		jsonappend(changes, json_string("content"));
 	if ((x ? x->mode : 0755) != (y ? y->mode : 0755))
 		jsonappend(changes, json_string("mode"));
+	if (strcmp(modeflags(tx, x ? x->mode : 0755, fx), modeflags(ty, y ? y->mode : 0755, fy)) != 0)
+		jsonappend(changes, json_string("special"));
 	if ((x ? x->uid : 0) != (y ? y->uid : 0) || (x ? x->gid : 0) != (y ? y->gid : 0))
 		jsonappend(changes, json_string("owner"));
 	if (tx == ty && x && y && x->link && y->link && strcmp(x->link, y->link) != 0)
@@ -315,27 +325,49 @@ static json_t *
 sidejson(const struct side *s)
 {
 	json_t *j = json_pack("{s:o, s:s, s:s, s:o}", "name", jsontext(s->name), "digest", s->fs.img->digest,
-	                      "config", s->fs.img->configdigest, "platform", jsontext(s->fs.img->platform));
+	                      "config", s->fs.img->configdigest, "platform", json_string(s->fs.img->platform));
 
 	if (!j)
 		fatal("out of memory");
 	return j;
 }
 
-/* a value for a terminal: a string as it is, anything else as JSON (free it) */
+/* a value of the document for a terminal, on one line (free it): a name the
+   document holds spelt (nametext) with its controls spelt too, any other
+   string spelt so, anything else as JSON */
 static char *
-shown(json_t *v)
+shown(json_t *v, int spelt)
 {
 	char *text, *s;
 
 	if (!v || json_is_null(v))
 		return xstrdup("(none)");
 	if (json_is_string(v))
-		return utf8show(json_string_value(v), 1);
+		return spelt ? utf8show(json_string_value(v), 1) : nametext(json_string_value(v), 1);
 	text = dumpjson(v);
 	s = utf8show(text, 1);
 	free(text);
 	return s;
+}
+
+/* after a file's line, what of its mode people must see: an added or
+   removed file's, or the change of it ("(none -> setuid)") */
+static void
+specialtext(json_t *file, char mark)
+{
+	const char *a = json_string_value(json_object_get(json_object_get(file, "a"), "special"));
+	const char *b = json_string_value(json_object_get(json_object_get(file, "b"), "special"));
+	json_t *c;
+	size_t i;
+
+	if (mark == '+' && b)
+		printf(" (%s)", b);
+	else if (mark == '-' && a)
+		printf(" (%s)", a);
+	json_array_foreach(json_object_get(file, "changes"), i, c) {
+		if (strcmp(json_string_value(c), "special") == 0)
+			printf(" (%s -> %s)", a ? a : "none", b ? b : "none");
+	}
 }
 
 static void
@@ -348,7 +380,7 @@ printtext(json_t *doc)
 
 	for (k = 0; k < 2; k++) {
 		v = json_object_get(doc, k ? "b" : "a");
-		p = shown(json_object_get(v, "name"));
+		p = shown(json_object_get(v, "name"), 1);
 		printf("%s %s  %s  %s\n", k ? "+++" : "---", p, *json_string_value(json_object_get(v, "digest")) ?
 		       json_string_value(json_object_get(v, "digest")) : json_string_value(json_object_get(v, "config")),
 		       json_string_value(json_object_get(v, "platform")));
@@ -379,16 +411,17 @@ printtext(json_t *doc)
 			} else if (k == 1) {
 				json_t *c, *ch = json_object_get(v, "changes");
 				size_t j;
-				p = shown(json_object_get(v, "path"));
+				p = shown(json_object_get(v, "path"), 1);
 				printf("  %c %s", mark, p);
 				json_array_foreach(ch, j, c)
 					printf("%s%s", j ? ", " : ": ", json_string_value(c));
+				specialtext(v, mark);
 				putchar('\n');
 				free(p);
 			} else if (k == 2) {
-				p = shown(json_object_get(v, "name"));
-				x = shown(json_object_get(v, "a"));
-				y = shown(json_object_get(v, "b"));
+				p = shown(json_object_get(v, "name"), 1);
+				x = shown(json_object_get(v, "a"), 1);
+				y = shown(json_object_get(v, "b"), 1);
 				mark = json_is_null(json_object_get(v, "a")) ? '+' : json_is_null(json_object_get(v, "b")) ?
 				       '-' : '~';
 				if (mark == '~')
@@ -402,9 +435,9 @@ printtext(json_t *doc)
 				printf("  ~ history: %zu -> %zu entries\n", json_array_size(json_object_get(v, "a")),
 				       json_array_size(json_object_get(v, "b")));
 			} else {
-				p = shown(json_object_get(v, "key"));
-				x = shown(json_object_get(v, "a"));
-				y = shown(json_object_get(v, "b"));
+				p = shown(json_object_get(v, "key"), 1);
+				x = shown(json_object_get(v, "a"), 0);
+				y = shown(json_object_get(v, "b"), 0);
 				printf("  ~ %s%s%s: %s -> %s\n", json_string_value(json_object_get(v, "field")),
 				       json_object_get(v, "key") ? " " : "", json_object_get(v, "key") ? p : "", x, y);
 				free(p);
@@ -441,8 +474,8 @@ diff_main(int argc, char *argv[])
 	b.name = argv[i + 1];
 	a.r = reader_open(a.name);
 	b.r = reader_open(b.name);
-	imagefs_open(&a.fs, a.r, platform, 0, NULL);
-	imagefs_open(&b.fs, b.r, platform, 0, &a.fs);
+	imagefs_open(&a.fs, a.r, platform, DPKG_STATUS, NULL);
+	imagefs_open(&b.fs, b.r, platform, DPKG_STATUS, &a.fs);
 
 	files = json_array();
 	if (!files)

@@ -22,17 +22,17 @@
 enum { MAXPACKAGES = 100000 };
 
 int
-dpkgdb_wants(const char *path, int all)
+dpkgdb_wants(const char *path, enum dpkgread what)
 {
 	size_t n = strlen(path);
 
 	if (strcmp(path, "var/lib/dpkg/status") == 0 || strncmp(path, "var/lib/dpkg/status.d/", 22) == 0)
 		return 1;
-	if (!all)
+	if (what == DPKG_STATUS)
 		return 0;
 	if (strncmp(path, "var/lib/dpkg/info/", 18) == 0 && n > 23 && strcmp(path + n - 5, ".list") == 0)
 		return 1;
-	return strncmp(path, "usr/share/doc/", 14) == 0 && n > 24 && strchr(path + 14, '/') == path + n - 10 &&
+	return what == DPKG_ALL && strncmp(path, "usr/share/doc/", 14) == 0 && n > 24 && strchr(path + 14, '/') == path + n - 10 &&
 	       strcmp(path + n - 10, "/copyright") == 0;
 }
 
@@ -191,7 +191,7 @@ readcopyright(struct fstree *t, struct dpkgpkg *k)
 }
 
 void
-dpkgdb_read(struct fstree *t, int all, struct dpkgdb *db)
+dpkgdb_read(struct fstree *t, enum dpkgread what, struct dpkgdb *db)
 {
 	struct fsnode *n = fstree_get(t, "var/lib/dpkg/status"), *c;
 	size_t i, j;
@@ -218,12 +218,12 @@ dpkgdb_read(struct fstree *t, int all, struct dpkgdb *db)
 	}
 	db->len = j;
 	for (i = 0; i < db->len; i++) {
-		if (all) {
+		if (what != DPKG_STATUS)
 			readlist(t, db, i);
+		if (what == DPKG_ALL)
 			readcopyright(t, &db->p[i]);
-		} else {
+		else
 			db->p[i].licence = xstrdup("");
-		}
 	}
 }
 

@@ -15,11 +15,14 @@ struct dpkgdb {
 	size_t len;
 };
 
-/* whether fstree_readlayer must keep the file at path for dpkgdb_read;
-   with all unset, only what versions need (the status) */
-int dpkgdb_wants(const char *path, int all);
+/* how much of the database to read: the status alone (versions), also the
+   file lists (which package a path is of), also the copyright files (licences) */
+enum dpkgread { DPKG_STATUS, DPKG_LISTS, DPKG_ALL };
+
+/* whether fstree_readlayer must keep the file at path for dpkgdb_read to read what */
+int dpkgdb_wants(const char *path, enum dpkgread what);
 /* the packages installed in the filesystem (var/lib/dpkg/status and status.d), sorted by name;
-   with all set also their files (each node's pkg set), bytes and licences */
-void dpkgdb_read(struct fstree *t, int all, struct dpkgdb *db);
+   from DPKG_LISTS on also their files (each node's pkg set) and bytes, with DPKG_ALL their licences */
+void dpkgdb_read(struct fstree *t, enum dpkgread what, struct dpkgdb *db);
 /* free what dpkgdb_read made */
 void dpkgdb_free(struct dpkgdb *db);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "base/err.h"
 #include "base/mem.h"
+#include "base/text.h"
 #include "base/digest.h"
 #include "base/arc.h"
 #include "read/fstree.h"
@@ -127,8 +128,8 @@ linktargets(struct fslayer *l, const char *what)
 		key.path = l->e[i].link;
 		t = bsearch(&k, sorted, n, sizeof(*sorted), bypath);
 		if (!t)
-			fatal("%s: /%s is a hard link to '%s', which is not a file of the layer", what, l->e[i].path,
-			      l->e[i].link);
+			fatal("%s: /%s is a hard link to '%s', which is not a file of the layer", what, showname(l->e[i].path),
+			      showname(l->e[i].link));
 		memcpy(l->e[i].sha256, (*t)->sha256, sizeof(l->e[i].sha256));
 		l->e[i].size = 0;
 	}
@@ -149,11 +150,11 @@ readdata(struct fsreading *rd, struct fsentry *e, int keep, long long *kept, con
 			continue;
 		if ((*kept += r) > rd->maxkept)
 			fatal("%s: /%s: the files read whole (the dpkg database, copyright files) take more than %lld MiB",
-			      what, e->path, rd->maxkept >> 20);
+			      what, showname(e->path), rd->maxkept >> 20);
 		bufadd(&e->data, chunk, (size_t)r);
 	}
 	if (r < 0)
-		fatal("%s: /%s: %s", what, e->path, archiveerr(rd->a));
+		fatal("%s: /%s: %s", what, showname(e->path), archiveerr(rd->a));
 	sha256done(rd->member, e->sha256);
 	rd->member = NULL;
 }
@@ -168,7 +169,7 @@ readentry(struct fsreading *rd, struct archive_entry *ae, int (*keep)(const char
 	char *slash;
 
 	if (!name || cleanpath(name, path, 0) < 0)
-		fatal("%s: the member '%.200s' climbs out of the image or is too long", what, name ? name : "");
+		fatal("%s: the member '%.200s' climbs out of the image or is too long", what, showname(name ? name : ""));
 	if (!*path)
 		return;
 	if (l->len == MAXENTRIES)
@@ -192,7 +193,8 @@ readentry(struct fsreading *rd, struct archive_entry *ae, int (*keep)(const char
 	e->gid = archive_entry_gid(ae);
 	if ((target = archive_entry_hardlink(ae))) {
 		if (cleanpath(target, link, 0) < 0 || !*link)
-			fatal("%s: /%s: the hard link target '%.200s' climbs out or is too long", what, path, target);
+			fatal("%s: /%s: the hard link target '%.200s' climbs out or is too long", what, showname(path),
+			      showname(target));
 		e->type = 'h';
 		e->link = xstrdup(link);
 		return;
@@ -209,7 +211,7 @@ readentry(struct fsreading *rd, struct archive_entry *ae, int (*keep)(const char
 	case AE_IFLNK:
 		target = archive_entry_symlink(ae);
 		if (!target || strlen(target) >= MAXPATH)
-			fatal("%s: /%s: a symlink without a target, or one too long", what, path);
+			fatal("%s: /%s: a symlink without a target, or one too long", what, showname(path));
 		e->type = 'l';
 		e->link = xstrdup(target);
 		break;
@@ -543,6 +545,34 @@ fstree_resolve(const struct fstree *t, const char *path)
 		n = bad ? NULL : fstree_get(t, clean);
 	}
 	return n && n->e && n->e->type == 'l' ? NULL : n;
+}
+
+static void
+special(const struct fsnode *n, struct fsnode ***list, size_t *len, size_t *cap)
+{
+	const struct fsnode *c;
+	char flags[40];
+
+	if (n->e && *modeflags(n->e->type, n->e->mode, flags)) {
+		if (*len == *cap) {
+			*cap = *cap ? 2 * *cap : 16;
+			*list = xrealloc(*list, *cap * sizeof(**list));
+		}
+		(*list)[(*len)++] = (struct fsnode *)n;
+	}
+	for (c = n->child; c; c = c->next)
+		special(c, list, len, cap);
+}
+
+struct fsnode **
+fstree_special(const struct fstree *t, size_t *count)
+{
+	struct fsnode **list = NULL;
+	size_t cap = 0;
+
+	*count = 0;
+	special(&t->root, &list, count, &cap);
+	return list;
 }
 
 static void

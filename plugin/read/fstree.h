@@ -76,5 +76,8 @@ void fstree_finish(struct fstree *t);
 struct fsnode *fstree_get(const struct fstree *t, const char *path);
 /* the node a symlink path leads to, within the image (at most 16 links), or NULL */
 struct fsnode *fstree_resolve(const struct fstree *t, const char *path);
+/* the nodes whose mode people must see (modeflags: setuid, setgid, world-writable),
+   folder by folder in the order fstree_finish gave them; free the array */
+struct fsnode **fstree_special(const struct fstree *t, size_t *count);
 /* free the filesystem (not the layers its nodes point into) */
 void fstree_free(struct fstree *t);

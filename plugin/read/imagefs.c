@@ -20,18 +20,26 @@ enum { MAXKEPT = 256 << 20 };
 static int
 keepstatus(const char *path)
 {
-	return dpkgdb_wants(path, 0);
+	return dpkgdb_wants(path, DPKG_STATUS);
+}
+
+static int
+keeplists(const char *path)
+{
+	return dpkgdb_wants(path, DPKG_LISTS);
 }
 
 static int
 keepall(const char *path)
 {
-	return dpkgdb_wants(path, 1);
+	return dpkgdb_wants(path, DPKG_ALL);
 }
 
 void
-imagefs_open(struct imagefs *fs, struct reader *r, const char *platform, int all, const struct imagefs *shared)
+imagefs_open(struct imagefs *fs, struct reader *r, const char *platform, enum dpkgread what,
+             const struct imagefs *shared)
 {
+	int (*const keep[])(const char *) = {keepstatus, keeplists, keepall};
 	long long kept = 0;
 	size_t i, j;
 
@@ -48,7 +56,7 @@ imagefs_open(struct imagefs *fs, struct reader *r, const char *platform, int all
 		if (shared && j < shared->img->nlayers) {
 			fs->layers[i] = shared->layers[j];
 		} else {
-			reader_readlayer(r, fs->img, i, all ? keepall : keepstatus, MAXKEPT - kept, &fs->layers[i]);
+			reader_readlayer(r, fs->img, i, keep[what], MAXKEPT - kept, &fs->layers[i]);
 			fs->own[i] = 1;
 		}
 		kept += fs->layers[i].kept;
@@ -57,7 +65,7 @@ imagefs_open(struct imagefs *fs, struct reader *r, const char *platform, int all
 		fs->usize += fs->layers[i].usize;
 	}
 	fstree_finish(&fs->t);
-	dpkgdb_read(&fs->t, all, &fs->db);
+	dpkgdb_read(&fs->t, what, &fs->db);
 }
 
 void

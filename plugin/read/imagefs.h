@@ -12,10 +12,10 @@ struct imagefs {
 	long long size, usize;
 };
 
-/* open r's image for platform (reader_image) and read it into fs: every file
-   of the dpkg database when all, else its status alone; a layer shared also
-   has (the same digest) is taken from it, not read again. Exits on bad input. */
-void imagefs_open(struct imagefs *fs, struct reader *r, const char *platform, int all,
+/* open r's image for platform (reader_image) and read it into fs, with what
+   of its dpkg database (dpkgdb.h); a layer shared also has (the same digest)
+   is taken from it, not read again. Exits on bad input. */
+void imagefs_open(struct imagefs *fs, struct reader *r, const char *platform, enum dpkgread what,
                   const struct imagefs *shared);
 /* free what imagefs_open made (not the reader) */
 void imagefs_free(struct imagefs *fs);

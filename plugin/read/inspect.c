@@ -1,8 +1,10 @@
 /*
  * inspect: imagegen inspect [--platform P] IMAGE, one screen about an
  * image (an OCI layout, a docker-archive or a registry reference): its
- * platforms, digests, sizes, layers, how it runs, and its packages.
- * Reading the packages and the unpacked size means reading every layer.
+ * platforms, digests, sizes, layers, how it runs, its packages, and the
+ * files setuid, setgid or world-writable (text.c modeflags) with the
+ * package that brought each. Reading the packages, those files and the
+ * unpacked size means reading every layer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +20,7 @@
 #include "read/imagefs.h"
 #include "read/inspect.h"
 
-/* a config value for the terminal: a string as it is, else JSON; "-" when absent */
+/* a config value for the terminal: a string spelt as a name is, else JSON; "-" when absent */
 static void
 line(const char *label, json_t *v)
 {
@@ -31,7 +33,7 @@ line(const char *label, json_t *v)
 	}
 	if (!json_is_string(v))
 		text = dumpjson(v);
-	s = utf8show(text ? text : json_string_value(v), 1);
+	s = text ? utf8show(text, 1) : nametext(json_string_value(v), 1);
 	printf("%-11s%s\n", label, s);
 	free(s);
 	free(text);
@@ -46,6 +48,32 @@ countfiles(const struct fsnode *n)
 	for (c = n->child; c; c = c->next)
 		k += countfiles(c);
 	return k;
+}
+
+/* the files setuid, setgid or world-writable, one a line, with the package
+   (its dpkg file list) or else the layer they came from */
+static void
+special(const struct imagefs *fs)
+{
+	struct fsnode **list;
+	char flags[40];
+	size_t i, n;
+	char *s;
+
+	list = fstree_special(&fs->t, &n);
+	if (n == 0)
+		printf("%-11s-\n", "special");
+	for (i = 0; i < n; i++) {
+		s = nametext(list[i]->path, 1);
+		printf("%-11s%04o /%s (%s; ", i ? "" : "special", list[i]->e->mode, s,
+		       modeflags(list[i]->e->type, list[i]->e->mode, flags));
+		if (list[i]->pkg >= 0)
+			printf("package %s)\n", fs->db.p[list[i]->pkg].name);
+		else
+			printf("layer %d)\n", list[i]->layer + 1);
+		free(s);
+	}
+	free(list);
 }
 
 int
@@ -67,10 +95,10 @@ inspect_main(int argc, char *argv[])
 	if (argc != 1 || argv[0][0] == '-')
 		return -1;
 	r = reader_open(argv[0]);
-	imagefs_open(&fs, r, platform, 0, NULL);
+	imagefs_open(&fs, r, platform, DPKG_LISTS, NULL);
 	img = fs.img;
 
-	s = utf8show(r->what, 1);
+	s = nametext(r->what, 1);
 	printf("%-11s%s\n", "image", s);
 	free(s);
 	printf("%-11s", "platforms");
@@ -104,6 +132,7 @@ inspect_main(int argc, char *argv[])
 		printf("%-11s%s\n", "packages", "0 (no dpkg database)");
 	printf("%-11s%s in %zu file(s) that later layers replace or delete\n", "wasted", humansize(fs.t.wasted, a),
 	       fs.t.nwaste);
+	special(&fs);
 
 	imagefs_free(&fs);
 	reader_free(r);

@@ -7,7 +7,8 @@
  * platform, its image file, each layer's declaration and the images that
  * share it (a layer's users file names them, the image itself among them),
  * each package's Depends chain. The rest comes from the image itself: its
- * config, layers and files (fstree.c) and its dpkg database (dpkgdb.c).
+ * config, layers and files (fstree.c), among them those setuid, setgid or
+ * world-writable, and its dpkg database (dpkgdb.c).
  * The page's data, one entry a platform (report.js describes it), goes
  * into the page as JSON with every '<' written \u003c, so no file name can
  * end the script.
@@ -18,6 +19,7 @@
 #include <jansson.h>
 #include "base/err.h"
 #include "base/mem.h"
+#include "base/text.h"
 #include "base/file.h"
 #include "base/json.h"
 #include "base/spec.h"
@@ -38,12 +40,12 @@ treejson(const struct fsnode *n)
 
 	if (n->e && n->e->type != 'd') {
 		type[0] = n->e->type;
-		return json_pack("[o, I, i, i, s]", jsontext(n->name), (json_int_t)n->total, n->layer, n->pkg, type);
+		return json_pack("[o, I, i, i, s]", jsonshown(n->name), (json_int_t)n->total, n->layer, n->pkg, type);
 	}
 	kids = json_array();
 	for (c = n->child; c; c = c->next)
 		jsonappend(kids, treejson(c));
-	j = json_pack("[o, I, i, i, o]", jsontext(n->name), (json_int_t)n->total, n->layer, -1, kids);
+	j = json_pack("[o, I, i, i, o]", jsonshown(n->name), (json_int_t)n->total, n->layer, -1, kids);
 	if (!j)
 		fatal("out of memory");
 	return j;
@@ -73,7 +75,7 @@ static json_t *
 layersjson(json_t *spec, const char *name, const struct rimage *img, const struct fslayer *layers,
            const struct fstree *t)
 {
-	json_t *out = json_array(), *own = json_object_get(spec, "layers"), *l, *desc;
+	json_t *out = json_array(), *own = json_object_get(spec, "layers"), *l, *desc, *e;
 	size_t i, k = json_array_size(own), first = img->nlayers - k, j, files;
 	long long wasted;
 
@@ -93,13 +95,19 @@ layersjson(json_t *spec, const char *name, const struct rimage *img, const struc
 				      json_string_value(json_object_get(l, "desc")), i + 1);
 			json_decref(desc);
 			json_object_del(l, "desc");
+			/* the declarations' paths, as the tree spells its names */
+			json_array_foreach(json_object_get(l, "entries"), j, e) {
+				if (!json_is_string(json_object_get(e, "path")))
+					fatal("%s: malformed report spec", json_string_value(json_object_get(l, "id")));
+				jsonset(e, "path", jsonshown(json_string_value(json_object_get(e, "path"))));
+			}
 			if (json_is_string(json_object_get(l, "users"))) {
 				jsonset(l, "shared", sharedjson(json_string_value(json_object_get(l, "users")), name));
 				json_object_del(l, "users");
 			}
 		} else {
-			l = json_pack("{s:s, s:s}", "source", json_string_value(json_object_get(spec, "base")) ?
-			              json_string_value(json_object_get(spec, "base")) : "base", "where", "");
+			l = json_pack("{s:o, s:s}", "source", jsonshown(json_string_value(json_object_get(spec, "base")) ?
+			              json_string_value(json_object_get(spec, "base")) : "base"), "where", "");
 		}
 		if (!l)
 			fatal("out of memory");
@@ -127,10 +135,10 @@ packagesjson(json_t *spec, const struct dpkgdb *db)
 			if (strcmp(json_string_value(json_object_get(p, "name")), db->p[i].name) == 0)
 				why = json_deep_copy(json_object_get(p, "why"));
 		}
-		jsonappend(out, json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "name", jsontext(db->p[i].name),
-		                   "version", jsontext(db->p[i].version), "architecture", jsontext(db->p[i].arch),
+		jsonappend(out, json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "name", jsonshown(db->p[i].name),
+		                   "version", jsonshown(db->p[i].version), "architecture", jsonshown(db->p[i].arch),
 		                   "bytes", (json_int_t)db->p[i].bytes, "files", (json_int_t)db->p[i].files,
-		                   "licence", jsontext(db->p[i].licence), "why", why ? why : json_array()));
+		                   "licence", jsonshown(db->p[i].licence), "why", why ? why : json_array()));
 	}
 	return out;
 }
@@ -144,12 +152,36 @@ wastejson(const struct fstree *t)
 
 	for (i = 0; i < t->nwaste; i++) {
 		path = xasprintf("/%s", t->waste[i].path);
-		jsonappend(files, json_pack("{s:o, s:I, s:i, s:i, s:b}", "path", jsontext(path), "size",
+		jsonappend(files, json_pack("{s:o, s:I, s:i, s:i, s:b}", "path", jsonshown(path), "size",
 		                     (json_int_t)t->waste[i].size, "layer", t->waste[i].layer, "by", t->waste[i].by,
 		                     "deleted", t->waste[i].deleted));
 		free(path);
 	}
 	return json_pack("{s:I, s:o}", "total", (json_int_t)t->wasted, "files", files);
+}
+
+/* the files setuid, setgid or world-writable, with their layer and package */
+static json_t *
+specialjson(const struct fstree *t)
+{
+	json_t *out = json_array();
+	struct fsnode **list;
+	char flags[40], mode[8], *path;
+	size_t i, n;
+
+	if (!out)
+		fatal("out of memory");
+	list = fstree_special(t, &n);
+	for (i = 0; i < n; i++) {
+		path = xasprintf("/%s", list[i]->path);
+		snprintf(mode, sizeof(mode), "%04o", list[i]->e->mode);
+		jsonappend(out, json_pack("{s:o, s:s, s:s, s:i, s:i}", "path", jsonshown(path), "mode", mode, "what",
+		                          modeflags(list[i]->e->type, list[i]->e->mode, flags), "layer", list[i]->layer,
+		                          "package", list[i]->pkg));
+		free(path);
+	}
+	free(list);
+	return out;
 }
 
 /* one platform's part of the page's data */
@@ -159,14 +191,14 @@ platformjson(json_t *spec, const char *name, struct reader *r, const char *platf
 	struct imagefs fs;
 	json_t *j, *cfg;
 
-	imagefs_open(&fs, r, platform, 1, NULL);
+	imagefs_open(&fs, r, platform, DPKG_ALL, NULL);
 	cfg = json_object_get(fs.img->config, "config");
-	j = json_pack("{s:s, s:s, s:o, s:O, s:I, s:o, s:o, s:o, s:o}", "platform", fs.img->platform,
+	j = json_pack("{s:s, s:s, s:o, s:O, s:I, s:o, s:o, s:o, s:o, s:o}", "platform", fs.img->platform,
 	              "digest", fs.img->digest, "config", cfg ? json_incref(cfg) : json_object(),
 	              "created", json_object_get(fs.img->config, "created") ?
 	              json_object_get(fs.img->config, "created") : json_null(), "size", (json_int_t)fs.size,
 	              "layers", layersjson(spec, name, fs.img, fs.layers, &fs.t), "tree", treejson(&fs.t.root),
-	              "packages", packagesjson(spec, &fs.db), "waste", wastejson(&fs.t));
+	              "packages", packagesjson(spec, &fs.db), "waste", wastejson(&fs.t), "special", specialjson(&fs.t));
 	if (!j)
 		fatal("out of memory");
 	imagefs_free(&fs);
@@ -209,7 +241,7 @@ page(struct buf *out, const char *data)
 void
 report_build(const char *specpath, const char *html, const char *store, void (*ready)(const char *, const char *))
 {
-	json_t *spec = loadspec(specpath, 0), *img = NULL, *platforms, *data, *plat;
+	json_t *spec = readspec(specpath), *img = NULL, *platforms, *data, *plat;
 	struct reader *r;
 	struct buf out = {0};
 	const char *imagefile;

@@ -6,8 +6,12 @@
 //       tree: a node; a file is [name, bytes, layer, package, type],
 //             a folder [name, bytes below, layer, -1, [children]],
 //       packages: [ { name, version, architecture, bytes, files, licence, why: [names] } ],
-//       waste: { total, files: [ { path, size, layer, by, deleted } ] } } ] }
-// and draws it: no request leaves the page.
+//       waste: { total, files: [ { path, size, layer, by, deleted } ] },
+//       special: [ { path, mode, what, layer, package } ]: the files setuid, setgid
+//                or world-writable ("setuid, world-writable"), package -1 for none } ] }
+// Names are spelt as docs/names.md says (a byte that is not UTF-8 as \xHH, a
+// backslash as \\, controls as \n, \t, \r, \xHH), and shown as they come.
+// It draws it: no request leaves the page.
 "use strict";
 
 const data = JSON.parse(document.getElementById("data").textContent);
@@ -208,6 +212,8 @@ function details(n) {
     if (e) rows.push(["declared", e.ctx]);
   }
   if (!isdir(n) && n[3] >= 0) rows.push(["package", P.packages[n[3]].name + " " + P.packages[n[3]].version]);
+  const s = P.special.find((f) => f.path === n.path);
+  if (s) rows.push(["mode", s.mode + " " + s.what]);
   $("details").className = "";
   $("details").innerHTML = rows.map(([k, v]) => "<div><span class=\"muted\">" + k + "</span> " + esc(v) + "</div>").join("");
 }
@@ -282,13 +288,27 @@ function drawwaste() {
   ], w.files.map((f) => Object.assign({ attrs: " data-waste=\"" + esc(f.path) + "\"" }, f)));
 }
 
+function drawspecial() {
+  const list = P.special;
+  $("specialsummary").textContent = list.length === 0 ? "No file is setuid, setgid or world-writable." :
+    list.length + " file(s) that run with their owner's or group's rights, or that anyone may write, " +
+    "each with the package (or else the layer) that brought it.";
+  table($("specialtable"), [
+    { title: "path", mono: true, text: (f) => f.path },
+    { title: "mode", mono: true, text: (f) => f.mode },
+    { title: "what", text: (f) => f.what },
+    { title: "package", text: (f) => (f.package >= 0 ? P.packages[f.package].name + " " + P.packages[f.package].version : "\u2014") },
+    { title: "layer", text: (f) => (f.layer + 1) + ": " + P.layers[f.layer].source, sort: (f) => f.layer },
+  ], list.map((f) => Object.assign({ attrs: " data-special=\"" + esc(f.path) + "\"" }, f)));
+}
+
 function show(i) {
   P = data.platforms[i];
   if (!P.tree.path) prepare(P.tree);
   const cfg = P.config || {};
   $("cards").innerHTML = [
     ["compressed", human(P.size)], ["unpacked", human(P.tree[1])], ["layers", P.layers.length],
-    ["packages", P.packages.length], ["wasted", human(P.waste.total)],
+    ["packages", P.packages.length], ["wasted", human(P.waste.total)], ["special files", P.special.length],
     ["entrypoint", (cfg.Entrypoint || []).join(" ") || "\u2014"], ["user", cfg.User || "root"],
   ].map(([k, v]) => "<div class=\"card\"><span class=\"muted\">" + k + "</span><b>" + esc(v) + "</b></div>").join("");
   $("subtitle").textContent = [data.ref, P.platform, P.digest, data.ctx].filter((s) => s).join("  \u00b7  ");
@@ -296,6 +316,7 @@ function show(i) {
   drawlayers();
   drawpackages();
   drawwaste();
+  drawspecial();
 }
 
 function main() {
