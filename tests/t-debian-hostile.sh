@@ -198,8 +198,8 @@ lockfails "an entry without packages" '{"images":{"lockread":7}}' "imagegen.lock
 lockfails "a newline in a name" '{"images":{"lockread":{"packages":[{"name":"a\nb"}]}}}' \
 	"imagegen.lock: image 'lockread': 'a\nb' is not a Debian package name (run: imagegen lock)"
 pkg='"name":"honest","version":"1.0","architecture":"all","filename":"pool/main/honest.deb","size":1,"sha256":"504e536cb531b63645771f3d5d870adc2415cf05f2d9ce5be94155f4291b2677"'
-lockfails "a URL that is not one" "{\"images\":{\"lockread\":{\"packages\":[{$pkg,\"url\":\"file:///etc/passwd\"}]}}}" \
-	"image 'lockread': honest: 'file:///etc/passwd' is not a URL"
+lockfails "a URL that is not one" "{\"images\":{\"lockread\":{\"packages\":[{$pkg,\"url\":\"ftp://127.0.0.1/x.deb\"}]}}}" \
+	"image 'lockread': honest: 'ftp://127.0.0.1/x.deb' is not an http, https or file URL"
 lockfails "depends that is not a list" "{\"images\":{\"lockread\":{\"packages\":[{$pkg,\"depends\":\"x\"}]}}}" \
 	"image 'lockread': honest: depends is not a list"
 lockfails "a repository that is not one" '{"repositories":{"r":"x"}}' "imagegen.lock: repositories: 'r' is not a repository"

@@ -40,8 +40,9 @@ local function badpackage(p)
   if p.via ~= nil and not name(p.via) then
     return string.format("%s: via '%s' is not a package name", p.name, tostring(p.via))
   end
-  if p.url ~= nil and (type(p.url) ~= "string" or not p.url:match("^https?://[^%s%c]+$")) then
-    return string.format("%s: '%s' is not a URL", p.name, tostring(p.url))
+  if p.url ~= nil and (type(p.url) ~= "string" or p.url:find("%c")
+      or not (p.url:match("^https?://.") or p.url:match("^file:."))) then
+    return string.format("%s: '%s' is not an http, https or file URL", p.name, tostring(p.url))
   end
   if p.repository ~= nil and type(p.repository) ~= "string" then
     return string.format("%s: its repository is not named", p.name)
