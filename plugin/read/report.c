@@ -204,20 +204,25 @@ changesjson(json_t *layers, const struct fslayer *l, size_t n)
 static json_t *
 packagesjson(json_t *spec, const struct dpkgdb *db)
 {
-	json_t *out = json_array(), *p, *why;
-	size_t i, j;
+	json_t *out = json_array(), *whys = json_object(), *p, *why;
+	size_t i;
 
+	if (!out || !whys)
+		fatal("out of memory");
+	/* the spec's chains by package name, the last one of a name winning */
+	json_array_foreach(json_object_get(spec, "packages"), i, p) {
+		if (json_is_string(json_object_get(p, "name")) && json_object_get(p, "why") &&
+		    json_object_set(whys, json_string_value(json_object_get(p, "name")), json_object_get(p, "why")) < 0)
+			fatal("out of memory");
+	}
 	for (i = 0; i < db->len; i++) {
-		why = NULL;
-		json_array_foreach(json_object_get(spec, "packages"), j, p) {
-			if (strcmp(json_string_value(json_object_get(p, "name")), db->p[i].name) == 0)
-				why = json_deep_copy(json_object_get(p, "why"));
-		}
+		why = json_object_get(whys, db->p[i].name);
 		jsonappend(out, json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "name", jsonshown(db->p[i].name),
 		                   "version", jsonshown(db->p[i].version), "architecture", jsonshown(db->p[i].arch),
 		                   "bytes", (json_int_t)db->p[i].bytes, "files", (json_int_t)db->p[i].files,
-		                   "licence", jsonshown(db->p[i].licence), "why", why ? why : json_array()));
+		                   "licence", jsonshown(db->p[i].licence), "why", why ? json_deep_copy(why) : json_array()));
 	}
+	json_decref(whys);
 	return out;
 }
 
