@@ -619,7 +619,10 @@ local function declarations(G, file)
     local forms = "{ \"CMD\", \"/app/health\" }, { \"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\" } or { \"NONE\" }"
     checkfields(d.where, "healthcheck", v, healthfields)
     if v.test == nil then fail(d.where, "healthcheck: no test; write test = %s", forms) end
-    if type(v.test) ~= "table" or debug.getmetatable(v.test) then
+    if isstring(v.test) then
+      fail(d.where, "healthcheck.test: expected a list, got a string: write { \"CMD-SHELL\", \"%s\" } to run it "
+        .. "with /bin/sh -c, or { \"CMD\", \"program\", \"argument\", ... } to run a program", show(v.test))
+    elseif type(v.test) ~= "table" or debug.getmetatable(v.test) then
       fail(d.where, "healthcheck.test: expected a list, %s; got %s", forms, check.typename(v.test))
     end
     local test = stringlist(d.where, "healthcheck.test", v.test)
