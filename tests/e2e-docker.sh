@@ -39,10 +39,11 @@ image {
 -- an OCI image over the Docker one
 image { name = "oci", base = "ok", files = { { "/etc/oci", text "oci\n" } } }
 image {
-  name = "multi", format = "docker", platforms = { "linux/amd64", "linux/arm64" },
+  name = "multi", format = "docker", platforms = { "linux/amd64", "linux/arm64" }, tag = "REGISTRY/test/multi:1",
   files = { { "/etc/multi", text "multi\n" } },
 }
 EOF
+sed -i "s|REGISTRY|$REG|" "$W/src/build.lua"
 cd "$W/b" || exit 1
 check "build: four images, Docker's and OCI's" sh -c "'$IMAGEGEN' ../src/build.lua && ninja && ninja out/ok.tar out/bad.tar out/oci.tar"
 same "build: the OCI image over a Docker base has an OCI manifest" "application/vnd.oci.image.manifest.v1+json" \
@@ -73,7 +74,7 @@ fi
 
 # push: the Docker image, and the two-platform list
 check "push: a Docker image" "$IMAGEGEN" push out/ok "$REG/test/ok:1"
-check "push: a two-platform Docker image" "$IMAGEGEN" push out/multi "$REG/test/multi:1"
+check "push: a two-platform Docker image (push-multi)" ninja push-multi
 skopeo inspect --raw --tls-verify=false "docker://$REG/test/ok:1" > ok.raw 2>&1
 same "push: the manifest's media types, as skopeo reads them" \
 	"application/vnd.docker.distribution.manifest.v2+json application/vnd.docker.container.image.v1+json application/vnd.docker.image.rootfs.diff.tar.gzip" \
@@ -120,3 +121,14 @@ if startdockerd dockerd "$REG"; then
 else
 	skip "docker: dockerd did not start here ($(tail -n 1 "$W/dockerd.log" 2>/dev/null))"
 fi
+
+# the build cache: a second machine takes the Docker images' layers from it
+mkdir -p "$W/ca" "$W/cb"
+(cd "$W/ca" && export IMAGEGEN_CACHE="$W/ca/dl" && "$IMAGEGEN" --cache "$REG/cache" --cache-push ../src/build.lua &&
+	ninja) > "$W/ca.log" 2>&1
+(cd "$W/cb" && export IMAGEGEN_CACHE="$W/cb/dl" && "$IMAGEGEN" --cache "$REG/cache" ../src/build.lua && ninja &&
+	ninja push-multi) > "$W/cb.log" 2>&1
+same "cache: two machines build" 0 $?
+check "cache: the second machine took layers from the cache" test -n "$(ls "$W/cb/.imagegen/cache/blob" 2>/dev/null)"
+check "cache: its Docker images are the first's and this folder's" sh -c "diff -r '$W/ca/out' '$W/cb/out' && diff -r '$W/b/out/multi' '$W/cb/out/multi'"
+contains "cache: its push of the list finds every blob there (2 configs, the layer twice)" "$W/cb.log" "0 blob(s) uploaded, 0 mounted, 4 already there"
