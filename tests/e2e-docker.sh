@@ -2,10 +2,11 @@
 # docker-archive loaded, the healthcheck in inspect and run on a running
 # container, passing and failing; an image pulled from the registry), a
 # private Docker 20.10 daemon (docker load, docker inspect, the container
-# becoming healthy), Debian's docker-registry (a Docker image and a
-# two-platform manifest list pushed, their media types as skopeo reads them,
-# docker manifest inspect, the SBOM by the referrers tag), and images over
-# a Docker base in both formats.
+# becoming healthy, or unhealthy for a failing check; docker manifest
+# inspect and pull of what was pushed), Debian's docker-registry (a Docker
+# image and a two-platform manifest list pushed, their media types as
+# skopeo reads them, the SBOM by the referrers tag), images over a Docker
+# base in both formats, and Docker images through the build cache.
 . "$TOP/tests/lib.sh"
 
 workdir docker
@@ -107,6 +108,14 @@ if startdockerd dockerd "$REG"; then
 		sleep 0.5
 	done
 	same "docker: the container becomes healthy" healthy "$status"
+	dk load -i out/bad.tar > /dev/null 2>&1
+	dk run -d --network none --name badc bad:latest > /dev/null 2>&1
+	for _ in $(seq 40); do
+		status=$(dk inspect badc --format '{{.State.Health.Status}}' 2>&1)
+		[ "$status" = unhealthy ] && break
+		sleep 0.5
+	done
+	same "docker: a container whose CMD-SHELL check fails becomes unhealthy" unhealthy "$status"
 	dk manifest inspect --insecure "$REG/test/ok:1" > dkm.json 2>&1
 	same "docker manifest inspect: reads the pushed manifest" \
 		"application/vnd.docker.distribution.manifest.v2+json $(jget ok.raw "j['config']['digest']")" \
