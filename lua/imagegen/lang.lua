@@ -97,6 +97,9 @@ External.__name = "imagegen.base"
 -- how layers can be compressed, each with the level it is written at, and the default
 M.compressions = { gzip = 6, zstd = 3, none = 0 }
 M.defaultcompression = "gzip"
+-- an image's format: OCI's media types, or Docker's (image manifest v2, schema 2)
+M.formats = { oci = true, docker = true }
+M.defaultformat = "oci"
 
 M.scratch = setmetatable({ scratch = true }, { __name = "imagegen.scratch", __tostring = function() return "scratch" end })
 
@@ -389,11 +392,12 @@ local function declarations(G, file)
   -- d = { where, img, config, t }
   local imageorder = { "layers", "files", "tag", "base", "entrypoint", "cmd", "env", "workdir", "user",
     "labels", "stopsignal", "expose", "volumes", "packages", "essential", "mergedusr", "repositories",
-    "packagelayers", "users", "groups", "compression", "annotations", "platform", "platforms", "sbom" }
+    "packagelayers", "users", "groups", "compression", "annotations", "platform", "platforms", "sbom",
+    "format", "healthcheck" }
   local imagefields = set(imageorder)
   -- the fields that become text of the image's config or manifest
   local configfields = { "entrypoint", "cmd", "env", "workdir", "user", "labels", "stopsignal", "volumes",
-    "annotations" }
+    "annotations", "healthcheck" }
   imagefields.name = true
   local field = {}
 
@@ -641,6 +645,80 @@ local function declarations(G, file)
 
   function field.annotations(d, v) d.img.annotations = stringmap(d.where, "annotations", v) end
 
+  function field.format(d, v)
+    if not M.formats[v] then
+      fail(d.where, "format: expected \"oci\" or \"docker\"%s", suggest(tostring(v), M.formats))
+    end
+    d.img.format = v
+  end
+
+  -- a Go duration ("30s", "1m30s", "1.5s", "500ms") in nanoseconds, at least 1ms as Docker wants
+  local durationunits = { h = 3600000000000, m = 60000000000, s = 1000000000, ms = 1000000,
+    us = 1000, ["\u{b5}s"] = 1000, ["\u{3bc}s"] = 1000, ns = 1 }
+  local maxduration = 2500 * 3600000000000
+  local function duration(where, what, v)
+    local form = "a duration such as \"30s\", \"1m30s\" or \"500ms\" (units h, m, s, ms, us, ns)"
+    if not isstring(v) then fail(where, "%s: expected %s, got %s", what, form, check.typename(v)) end
+    if v == "" then fail(where, "%s: expected %s, got ''", what, form) end
+    local ns, pos = 0, 1
+    while pos <= #v do
+      local int, _, frac, unit, nextpos = v:match("^(%d*)(%.?)(%d*)([^%d.]*)()", pos)
+      local scale = durationunits[unit]
+      if not int or int == "" and frac == "" or not scale or #int > 10 or #frac > 15 then
+        fail(where, "%s: '%s' is not %s", what, show(v), form)
+      end
+      if (tonumber(int) or 0) * 1.0 * scale > maxduration then
+        fail(where, "%s: '%s' is longer than 2500h", what, show(v))
+      end
+      ns = ns + (tonumber(int) or 0) * scale
+      if frac ~= "" then ns = ns + math.floor(tonumber("0." .. frac) * scale + 0.5) end
+      if ns > maxduration then fail(where, "%s: '%s' is longer than 2500h", what, show(v)) end
+      pos = nextpos
+    end
+    if ns < 1000000 then
+      fail(where, "%s: '%s' is shorter than 1ms, the least Docker takes (leave it out for Docker's default)", what, show(v))
+    end
+    return ns
+  end
+
+  -- Docker's HEALTHCHECK: the config's Healthcheck {Test, Interval, Timeout, StartPeriod, Retries}
+  local healthfields = set { "test", "interval", "timeout", "start_period", "retries" }
+  function field.healthcheck(d, v)
+    local forms = "{ \"CMD\", \"/app/health\" }, { \"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\" } or { \"NONE\" }"
+    checkfields(d.where, "healthcheck", v, healthfields)
+    if v.test == nil then fail(d.where, "healthcheck: no test; write test = %s", forms) end
+    if isstring(v.test) then
+      fail(d.where, "healthcheck.test: expected a list, got a string: write { \"CMD-SHELL\", \"%s\" } to run it "
+        .. "with /bin/sh -c, or { \"CMD\", \"program\", \"argument\", ... } to run a program", show(v.test))
+    elseif type(v.test) ~= "table" or debug.getmetatable(v.test) then
+      fail(d.where, "healthcheck.test: expected a list, %s; got %s", forms, check.typename(v.test))
+    end
+    local test = stringlist(d.where, "healthcheck.test", v.test)
+    local kinds = set { "CMD", "CMD-SHELL", "NONE" }
+    if not kinds[test[1]] then
+      fail(d.where, "healthcheck.test[1]: expected \"CMD\", \"CMD-SHELL\" or \"NONE\"%s, as in %s",
+        suggest(tostring(test[1]), kinds), forms)
+    elseif test[1] == "CMD" and #test < 2 then
+      fail(d.where, "healthcheck.test: \"CMD\" needs the command and its arguments after it: { \"CMD\", \"/app/health\" }")
+    elseif test[1] == "CMD-SHELL" and #test ~= 2 then
+      fail(d.where, "healthcheck.test: \"CMD-SHELL\" takes one string, the command for /bin/sh -c: "
+        .. "{ \"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\" }")
+    elseif test[1] == "NONE" and #test ~= 1 then
+      fail(d.where, "healthcheck.test: \"NONE\" (no healthcheck, not even the base's) takes nothing after it")
+    end
+    local h = { Test = test }
+    if v.interval ~= nil then h.Interval = duration(d.where, "healthcheck.interval", v.interval) end
+    if v.timeout ~= nil then h.Timeout = duration(d.where, "healthcheck.timeout", v.timeout) end
+    if v.start_period ~= nil then h.StartPeriod = duration(d.where, "healthcheck.start_period", v.start_period) end
+    if v.retries ~= nil then
+      if math.type(v.retries) ~= "integer" or v.retries < 1 or v.retries > 2 ^ 31 - 1 then
+        fail(d.where, "healthcheck.retries: expected a whole number of at least 1, such as 3 (leave it out for Docker's default, 3)")
+      end
+      h.Retries = v.retries
+    end
+    d.config.Healthcheck = h
+  end
+
   local function checkplatform(where, what, v)
     if not isstring(v) or not v:match("^[%w]+/[%w]+$") and not v:match("^[%w]+/[%w]+/[%w]+$") then
       fail(where, "%s: expected 'os/arch[/variant]' such as 'linux/amd64' or 'linux/arm/v7'", what)
@@ -684,6 +762,22 @@ local function declarations(G, file)
         img.essential and "essential" or "mergedusr")
     end
     for _, k in ipairs(configfields) do check.text(where, k, t[k]) end
+    -- what a Docker image cannot hold, and what an OCI one cannot
+    local format = img.format or G.format or M.defaultformat
+    local fromwhere = img.format and "" or " (the build's --format)"
+    if format == "docker" then
+      if (img.compression or G.compression) == "zstd" then
+        fail(where, "compression: zstd has no Docker media type, and this image is format = \"docker\"%s: "
+          .. "use compression = \"gzip\" or \"none\", or format = \"oci\"", fromwhere)
+      end
+      if next(img.annotations) then
+        fail(where, "annotations: a Docker manifest has none, and this image is format = \"docker\"%s: "
+          .. "use labels, or format = \"oci\"", fromwhere)
+      end
+    elseif img.config.Healthcheck then
+      fail(where, "healthcheck: an OCI image config has no healthcheck; add format = \"docker\" "
+        .. "(Docker's image format, which podman and Docker run healthchecks from)")
+    end
     local seenlayer = {}
     for _, l in ipairs(img.layers) do
       if seenlayer[l] then fail(where, "layer '%s' is used twice in image '%s'", l.id, t.name) end

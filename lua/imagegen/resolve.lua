@@ -571,6 +571,18 @@ function M.graph(G)
     end
   end
   for _, l in ipairs(G.layers) do l.used = used[l] or false end
+  -- a Docker image names its bases' layers in Docker's media types, which have no zstd
+  for _, img in ipairs(G.images) do
+    local b = (img.format or G.format) == "docker" and img.resolved[1] and img.resolved[1].base
+    while b do
+      if (b.compression or G.compression) == "zstd" then
+        fail(img.where, "base: image '%s' has zstd layers, which have no Docker media type, and image '%s' is "
+          .. "format = \"docker\": compress '%s' with gzip or none, or make '%s' format = \"oci\"",
+          b.name, img.name, b.name, img.name)
+      end
+      b = b.resolved[1] and b.resolved[1].base
+    end
+  end
 end
 
 return M
