@@ -2,6 +2,7 @@
 # docker-archive loaded, the healthcheck in inspect and run on a running
 # container, passing and failing; an image pulled from the registry), a
 # private Docker 20.10 daemon (docker load, docker inspect, the container
+# of an OCI image of zstd layers run from its docker-archive,
 # becoming healthy, or unhealthy for a failing check; docker manifest
 # inspect and pull of what was pushed), Debian's docker-registry (a Docker
 # image and a two-platform manifest list pushed, their media types as
@@ -39,6 +40,8 @@ image {
 }
 -- an OCI image over the Docker one
 image { name = "oci", base = "ok", files = { { "/etc/oci", text "oci\n" } } }
+-- an OCI image of zstd layers: its docker-archive has them as gzip
+image { name = "zs", compression = "zstd", files = bin, cmd = { "/bin/sh", "-c", "echo zstd ok" } }
 image {
   name = "multi", format = "docker", platforms = { "linux/amd64", "linux/arm64" }, tag = "REGISTRY/test/multi:1",
   files = { { "/etc/multi", text "multi\n" } },
@@ -46,7 +49,7 @@ image {
 EOF
 sed -i "s|REGISTRY|$REG|" "$W/src/build.lua"
 cd "$W/b" || exit 1
-check "build: four images, Docker's and OCI's" sh -c "'$IMAGEGEN' ../src/build.lua && ninja && ninja out/ok.tar out/bad.tar out/oci.tar"
+check "build: five images, Docker's and OCI's" sh -c "'$IMAGEGEN' ../src/build.lua && ninja && ninja out/ok.tar out/bad.tar out/oci.tar out/zs.tar"
 same "build: the OCI image over a Docker base has an OCI manifest" "application/vnd.oci.image.manifest.v1+json" \
 	"$(jget out/oci/index.json "j['manifests'][0]['mediaType']")"
 
@@ -96,6 +99,9 @@ fi
 
 # Docker 20.10: a private daemon, the docker-archive loaded and run
 if startdockerd dockerd "$REG"; then
+	# first, while the daemon's store is empty (a layer it holds would hide a bad one)
+	same "docker: runs the docker-archive of a zstd image" "zstd ok" \
+		"$(dk load -i out/zs.tar > /dev/null 2>&1 && dk run --rm --network none zs:latest 2>&1)"
 	check "docker: loads the docker-archive" dk load -i out/ok.tar
 	same "docker: inspect shows the healthcheck" \
 		'{"Test":["CMD","/bin/true"],"Interval":1000000000,"Timeout":3000000000,"StartPeriod":1000000000,"Retries":3}' \

@@ -44,6 +44,21 @@ same "zstd: the annotation records the compressor" "zstd: libzstd level 3, multi
 	"$(jget .imagegen/layer/z/files.json "j['annotations']['imagegen.compression']")"
 checkvalid "zstd: oci-validate" out/z
 
+# the docker-archive of a zstd image has its layer as gzip, for Docker before 23
+ninja out/z.tar > archive.log 2>&1
+contains "zstd: the archive says it writes the layer with gzip" archive.log \
+	"out/z.tar: 1 zstd layer written with gzip for Docker before 23"
+mkdir -p zt && tar -xf out/z.tar -C zt
+zlayer=$(jget zt/manifest.json "j[0]['Layers'][0]")
+same "zstd: the archive's layer is gzip" 1f8b "$(head -c 2 "zt/$zlayer" | od -An -tx1 | tr -d ' \n')"
+same "zstd: the archive's layer is named by its digest" "${zlayer#blobs/sha256/}" "$(sha256sum < "zt/$zlayer" | cut -d' ' -f1)"
+same "zstd: the archive's layer is the same tar" "$(layerof z diffid)" "sha256:$(gzip -dc "zt/$zlayer" | sha256sum | cut -d' ' -f1)"
+same "zstd: the archive's config is the layout's" \
+	"blobs/sha256/$(jget "$(blob out/z "$(jget out/z/index.json "j['manifests'][0]['digest']")")" "j['config']['digest'][7:]")" \
+	"$(jget zt/manifest.json "j[0]['Config']")"
+same "zstd: no zstd blob in the archive" 0 \
+	"$(python3 -c 'import glob; print(sum(open(f, "rb").read(4) == b"\x28\xb5\x2f\xfd" for f in glob.glob("zt/blobs/sha256/*")))')"
+
 # hello, --compression zstd for the whole build
 mkdir -p "$W/hello" && cd "$W/hello" || exit 1
 "$IMAGEGEN" --compression zstd "$TOP/examples/hello/build.lua" && ninja > /dev/null 2>&1

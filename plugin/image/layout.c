@@ -15,6 +15,9 @@
  * that docker load and podman load read (no index.json: podman would take
  * the tar for an OCI archive and name the image after the bare tag). Entries sorted, mtime = epoch,
  * owner 0:0, modes 0644/0755, written to a temporary file and renamed.
+ * Docker before 23 reads no zstd layer (and says only "invalid tar
+ * header"): a zstd layer goes into the archive compressed again with gzip
+ * (the same tar, so the same diff_id; the layout keeps zstd), with a note.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +29,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <linux/fs.h>
+#include <zstd.h>
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/file.h"
@@ -33,6 +37,7 @@
 #include "base/arc.h"
 #include "base/store.h"
 #include "base/oci.h"
+#include "layer/sink.h"
 #include "image/layout.h"
 #include <jansson.h>
 
@@ -298,27 +303,83 @@ tardata(struct archive *a, const char *data, size_t len)
 		fatal("tar: %s", archiveerr(a));
 }
 
+/* a blob's bytes from fd (closed after) as the tar's member name */
+static void
+tarfd(struct archive *a, struct archive_entry *e, int fd, const char *name, long long size, long long epoch)
+{
+	char chunk[1 << 16];
+	ssize_t n;
+
+	tarentry(a, e, name, 0, size, epoch);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		tardata(a, chunk, (size_t)n);
+	if (n < 0)
+		fatal("read %s:", name);
+	close(fd);
+}
+
 static void
 tarblob(struct archive *a, struct archive_entry *e, const char *store, const char *digest,
         long long epoch)
 {
-	char chunk[1 << 16], *path = store_path(store, digest), *name;
+	char *path = store_path(store, digest), *name;
 	struct stat st;
-	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		fatal("open %s:", path);
 	name = xasprintf("blobs/sha256/%s", digest + 7);
-	tarentry(a, e, name, 0, st.st_size, epoch);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		tardata(a, chunk, (size_t)n);
-	if (n < 0)
-		fatal("read %s:", path);
-	close(fd);
+	tarfd(a, e, fd, name, st.st_size, epoch);
 	free(name);
 	free(path);
+}
+
+/* a zstd blob of the store as gzip, in an unlinked temporary file beside tar
+   (its fd, at its start), with its digest and size in r */
+static int
+regzip(const char *store, const char *digest, const char *tar, struct sinkresult *r)
+{
+	char in[1 << 16], out[1 << 17], *path = store_path(store, digest), *tmp = xasprintf("%s.gz.XXXXXX", tar);
+	ZSTD_DCtx *z = ZSTD_createDCtx();
+	ZSTD_inBuffer ib;
+	ZSTD_outBuffer ob;
+	struct sink *s;
+	ssize_t n;
+	size_t ret = 0;
+	int fd, gz;
+
+	if (!z)
+		fatal("out of memory");
+	if ((fd = open(path, O_RDONLY)) < 0)
+		fatal("open %s:", path);
+	if ((gz = mkstemp(tmp)) < 0)
+		fatal("mkstemp %s:", tmp);
+	unlink(tmp);
+	s = sink_open(gz, COMPRESS_GZIP, 6);
+	while ((n = read(fd, in, sizeof(in))) > 0) {
+		ib = (ZSTD_inBuffer){in, (size_t)n, 0};
+		/* until the input is used and the output no longer fills the buffer */
+		do {
+			ob = (ZSTD_outBuffer){out, sizeof(out), 0};
+			ret = ZSTD_decompressStream(z, &ob, &ib);
+			if (ZSTD_isError(ret))
+				fatal("%s: layer %s: %s", tar, digest, ZSTD_getErrorName(ret));
+			if (sink_write(s, out, ob.pos) < 0)
+				fatal("%s: write:", tar);
+		} while (ib.pos < ib.size || ob.pos == ob.size);
+	}
+	if (n < 0)
+		fatal("read %s:", path);
+	if (ret != 0)
+		fatal("%s: layer %s: the zstd stream ends early", tar, digest);
+	if (sink_close(s, r) < 0 || lseek(gz, 0, SEEK_SET) < 0)
+		fatal("%s: write:", tar);
+	ZSTD_freeDCtx(z);
+	close(fd);
+	free(path);
+	free(tmp);
+	return gz;
 }
 
 static int
@@ -327,22 +388,55 @@ bystr(const void *x, const void *y)
 	return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
+/* a zstd layer of the archive, and the gzip blob that stands for it */
+struct regz {
+	const char *zstd;
+	char gzip[72];
+	long long size;
+	int fd;
+};
+
 void
 layout_archive(const char *image, const char *tar, const char *store)
 {
 	struct blobs b;
+	struct regz *rz;
+	struct sinkresult r;
 	json_t *img, *dm, *l;
 	struct archive *a;
 	struct archive_entry *e;
 	long long epoch;
-	const char **sorted;
-	char *tmp, *manifest, *repotag;
-	size_t i;
+	const char **sorted, *digest;
+	char *tmp, *manifest, *repotag, *name;
+	size_t i, j, nrz = 0;
+	int fd;
 
 	img = loadimage(image, NULL, &b);
 	epoch = json_integer_value(json_object_get(img, "epoch"));
 	if (json_object_get(img, "index"))
 		fatal("archive %s: %s has several platforms; a docker-archive holds one platform's image", tar, image);
+	if (mkparent(tar) < 0)
+		fatal("mkdir for %s:", tar);
+	sweeptmp(tar);
+	/* zstd layers again as gzip, for Docker before 23 */
+	rz = xcalloc(json_array_size(json_object_get(img, "layers")) + 1, sizeof(*rz));
+	json_array_foreach(json_object_get(img, "layers"), i, l) {
+		digest = json_string_value(json_object_get(l, "digest"));
+		if (!digest || !json_is_string(json_object_get(l, "mediaType")) ||
+		    strcmp(json_string_value(json_object_get(l, "mediaType")), MT_LAYER_ZSTD) != 0)
+			continue;
+		for (j = 0; j < nrz && strcmp(rz[j].zstd, digest) != 0; j++)
+			;
+		if (j < nrz)
+			continue;
+		rz[nrz].fd = regzip(store, digest, tar, &r);
+		rz[nrz].zstd = digest;
+		memcpy(rz[nrz].gzip, r.digest, sizeof(r.digest));
+		rz[nrz++].size = r.size;
+	}
+	if (nrz > 0)
+		warn("%s: %zu zstd layer%s written with gzip for Docker before 23, which reads no zstd (the layout keeps "
+		     "zstd)", tar, nrz, nrz > 1 ? "s" : "");
 	/* docker's manifest.json: config, tags and layers by path in the tar */
 	repotag = xasprintf("%s:%s", json_string_value(json_object_get(img, "repo")),
 	                    json_string_value(json_object_get(img, "ref")));
@@ -351,21 +445,29 @@ layout_archive(const char *image, const char *tar, const char *store)
 	if (!dm)
 		fatal("out of memory");
 	json_array_foreach(json_object_get(img, "layers"), i, l) {
-		if (json_array_append_new(json_object_get(json_array_get(dm, 0), "Layers"),
-		    json_sprintf("blobs/sha256/%s", json_string_value(json_object_get(l, "digest")) + 7)) < 0)
+		digest = json_string_value(json_object_get(l, "digest"));
+		for (j = 0; digest && j < nrz; j++) {
+			if (strcmp(rz[j].zstd, digest) == 0)
+				digest = rz[j].gzip;
+		}
+		if (!digest || json_array_append_new(json_object_get(json_array_get(dm, 0), "Layers"),
+		    json_sprintf("blobs/sha256/%s", digest + 7)) < 0)
 			fatal("%s: malformed image file", image);
 	}
 	manifest = dumpjson(dm);
 
-	/* a layer shared twice in one image is stored once */
+	/* the blobs by name (the gzip ones for the zstd ones); a layer shared twice in one image is stored once */
 	sorted = xcalloc(b.len, sizeof(*sorted));
-	memcpy(sorted, b.digest, b.len * sizeof(*sorted));
+	for (i = 0; i < b.len; i++) {
+		sorted[i] = b.digest[i];
+		for (j = 0; j < nrz; j++) {
+			if (strcmp(rz[j].zstd, b.digest[i]) == 0)
+				sorted[i] = rz[j].gzip;
+		}
+	}
 	qsort(sorted, b.len, sizeof(*sorted), bystr);
 
 	tmp = tmpname(tar);
-	if (mkparent(tar) < 0)
-		fatal("mkdir for %s:", tar);
-	sweeptmp(tar);
 	removeonfatal(tmp);
 	a = archive_write_new();
 	e = archive_entry_new();
@@ -377,8 +479,19 @@ layout_archive(const char *image, const char *tar, const char *store)
 	tarentry(a, e, "blobs", 1, 0, epoch);
 	tarentry(a, e, "blobs/sha256", 1, 0, epoch);
 	for (i = 0; i < b.len; i++) {
-		if (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0)
+		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
+			continue;
+		for (j = 0; j < nrz && sorted[i] != rz[j].gzip; j++)
+			;
+		if (j == nrz) {
 			tarblob(a, e, store, sorted[i], epoch);
+			continue;
+		}
+		fd = rz[j].fd;
+		rz[j].fd = -1;
+		name = xasprintf("blobs/sha256/%s", sorted[i] + 7);
+		tarfd(a, e, fd, name, rz[j].size, epoch);
+		free(name);
 	}
 	tarentry(a, e, "manifest.json", 0, (long long)strlen(manifest), epoch);
 	tardata(a, manifest, strlen(manifest));
@@ -393,6 +506,11 @@ layout_archive(const char *image, const char *tar, const char *store)
 		fatal("rename %s:", tar);
 	}
 	removeonfatal(NULL);
+	for (j = 0; j < nrz; j++) {
+		if (rz[j].fd >= 0)
+			close(rz[j].fd);
+	}
+	free(rz);
 	free(tmp);
 	free(sorted);
 	free(manifest);
