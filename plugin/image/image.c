@@ -15,7 +15,9 @@
  *                        ExposedPorts and Volumes merge; a new Entrypoint
  *                        without a Cmd drops the base's Cmd
  *   layers               [{desc, created_by}], the image's own
- *   annotations          manifest annotations
+ *   annotations          manifest annotations, over the standard ones
+ *                        (org.opencontainers.image.created, and with a
+ *                        base its .base.name, when known, and .base.digest)
  *   ref, repo            the tag and repository it is known by
  *   format               optional: "docker" for Docker's media types
  *                        (image manifest v2, schema 2) in the manifest
@@ -48,6 +50,7 @@
 #include <time.h>
 #include <jansson.h>
 #include "base/err.h"
+#include "base/mem.h"
 #include "base/text.h"
 #include "base/file.h"
 #include "base/json.h"
@@ -152,6 +155,42 @@ sameplatform(json_t *a, json_t *b)
 	return 1;
 }
 
+/* an OCI manifest's annotations: the standard ones imagegen knows (when it
+   was made; its base's name, when it has one, and digest), then the
+   definition's, which win */
+static json_t *
+standard(const char *created, json_t *base, json_t *own)
+{
+	json_t *a = json_pack("{s:s}", "org.opencontainers.image.created", created);
+	const char *source, *digest = NULL, *at;
+	char *name = NULL;
+
+	if (!a)
+		fatal("out of memory");
+	if (base && json_is_string(json_object_get(base, "repo")) && json_is_string(json_object_get(base, "ref"))) {
+		/* an image of this build */
+		name = xasprintf("%s:%s", json_string_value(json_object_get(base, "repo")),
+		                 json_string_value(json_object_get(base, "ref")));
+		digest = json_string_value(json_object_get(json_object_get(base, "manifest"), "digest"));
+	} else if (base) {
+		/* from outside: a registry's reference names it, a layout or archive does not */
+		source = json_string_value(json_object_get(base, "source"));
+		if (source && strncmp(source, "pull ", 5) == 0) {
+			at = strchr(source + 5, '@');
+			name = at ? xasprintf("%.*s", (int)(at - source - 5), source + 5) : xstrdup(source + 5);
+		}
+		digest = json_string_value(json_object_get(base, "digest"));
+	}
+	if (name)
+		jsonset(a, "org.opencontainers.image.base.name", json_string(name));
+	if (digest)
+		jsonset(a, "org.opencontainers.image.base.digest", json_string(digest));
+	free(name);
+	if (own && json_object_update(a, own) < 0)
+		fatal("out of memory");
+	return a;
+}
+
 void
 image_build(const char *specpath, const char *outpath, const char *store)
 {
@@ -248,11 +287,10 @@ image_build(const char *specpath, const char *outpath, const char *store)
 	if (!manifest)
 		fatal("out of memory");
 	annotations = json_object_get(spec, "annotations");
-	if (json_object_size(annotations) > 0) {
-		if (docker)
-			fatal("%s: a Docker manifest has no annotations: use labels, or format = \"oci\"", ctx);
-		jsonset(manifest, "annotations", json_copy(annotations));
-	}
+	if (json_object_size(annotations) > 0 && docker)
+		fatal("%s: a Docker manifest has no annotations: use labels, or format = \"oci\"", ctx);
+	if (!docker)
+		jsonset(manifest, "annotations", standard(created, base, annotations));
 	mdesc = store_putjson(store, docker ? MT_DOCKER_MANIFEST : MT_MANIFEST, manifest);
 
 	out = json_pack("{s:s, s:O, s:O, s:O, s:o, s:o, s:o, s:o, s:O, s:s}", "name", name,

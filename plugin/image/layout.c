@@ -4,7 +4,8 @@
  * OCI image layout DIR: oci-layout, blobs/sha256/<hex> hard-linked from the
  * store (reflinked or copied when the store is on another file system), and
  * index.json with one descriptor whose org.opencontainers.image.ref.name is
- * the tag: the image's manifest, or for an image of several platforms the
+ * the tag (and io.containerd.image.name the whole name, REPO:TAG, which
+ * ctr images import names the image after): the image's manifest, or for an image of several platforms the
  * image index of their manifests; then, for each SBOM the image has, the
  * artifact manifest whose subject is the manifest it describes.
  * index.json is written last, by rename, and only when it changed: it is
@@ -110,8 +111,10 @@ indexdoc(json_t *img, json_t *records)
 		if (m && json_object_set(m, "platform", json_object_get(img, "platform")) < 0)
 			fatal("malformed image file");
 	}
-	if (!m || json_object_set_new(m, "annotations", json_pack("{s:O}",
-	    "org.opencontainers.image.ref.name", json_object_get(img, "ref"))) < 0)
+	/* the tag as the image-spec says, and the whole name as containerd reads it on import */
+	if (!m || json_object_set_new(m, "annotations", json_pack("{s:O, s:s++}",
+	    "org.opencontainers.image.ref.name", json_object_get(img, "ref"), "io.containerd.image.name",
+	    json_string_value(json_object_get(img, "repo")), ":", json_string_value(json_object_get(img, "ref")))) < 0)
 		fatal("malformed image file");
 	index = json_pack("{s:i, s:s, s:[o]}", "schemaVersion", 2, "mediaType", MT_INDEX,
 	                  "manifests", m);

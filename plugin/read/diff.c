@@ -315,8 +315,10 @@ diffconfig(const struct rimage *a, const struct rimage *b)
 			configentry(out, k, NULL, json_object_get(ca, k), json_object_get(cb, k));
 		}
 	}
-	bykey(out, "annotations", json_object_get(a->manifest, "annotations"),
-	      json_object_get(b->manifest, "annotations"));
+	/* a docker-archive has no manifest: nothing to compare its annotations with */
+	if (*a->digest && *b->digest)
+		bykey(out, "annotations", json_object_get(a->manifest, "annotations"),
+		      json_object_get(b->manifest, "annotations"));
 	json_decref(keys);
 	return out;
 }
