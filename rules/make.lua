@@ -170,7 +170,7 @@ function M.write(P, exe, plugin)
     end
     local qrecords = {}
     for i, rec in ipairs(records) do qrecords[i] = " " .. q(rec) end
-    w(path(img.index), ": ", path(img.image), " ", paths(records), " ", bin)
+    w(path(img.index), " ", path(img.digest), " &: ", path(img.image), " ", paths(records), " ", bin)
     run("$(IMAGEGEN) layout -m ", q(img.image), " ", q(img.dir), " $(imagegen_store)", table.concat(qrecords))
     w("")
     local tars = { { path = img.tar, image = img.tarimage } }

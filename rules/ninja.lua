@@ -282,8 +282,8 @@ function M.write(P, exe)
       w("")
       records[i] = sb.record
     end
-    w("build ", path(img.index), ": layout ", path(img.image), " | ", #records > 0 and (paths(records) .. " ") or "",
-      bin)
+    w("build ", path(img.index), " ", path(img.digest), ": layout ", path(img.image), " | ",
+      #records > 0 and (paths(records) .. " ") or "", bin)
     w("  dir = ", value(img.dir))
     if #records > 0 then w("  sboms = ", paths(records)) end
     w("")
