@@ -163,13 +163,23 @@ static int
 cmdpush(int argc, char *argv[])
 {
 	static const struct blobfrom fromcache = {cache_mountfrom, fillfromcache};
-	/* the blobs this machine pushed, where later pushes mount them from */
-	char *record = xasprintf("%s/pushed", downloaddir());
+	struct pushout out = {0, NULL};
+	char *record;
 
+	for (; argc > 0; argc--, argv++) {
+		if (strcmp(argv[0], "--json") == 0)
+			out.json = 1;
+		else if (strcmp(argv[0], "--digest-file") == 0 && argc > 1 && *argv[1])
+			out.digestfile = *++argv, argc--;
+		else
+			break;
+	}
+	/* the blobs this machine pushed, where later pushes mount them from */
+	record = xasprintf("%s/pushed", downloaddir());
 	if (argc >= 4 && strcmp(argv[0], "--image") == 0)
-		push_image(argv[1], argv[2], argv + 4, argc - 4, argv[3], record, &fromcache);
+		push_image(argv[1], argv[2], argv + 4, argc - 4, argv[3], record, &fromcache, &out);
 	else if (argc == 2 && argv[0][0] != '-')
-		push_layout(argv[0], argv[1], record);
+		push_layout(argv[0], argv[1], record, &out);
 	else
 		argc = -1;
 	free(record);
@@ -254,13 +264,19 @@ static const struct command commands[] = {
 	 "Resolve every image's Debian packages and pulled tags again and write\n"
 	 "imagegen.lock beside the definition; builds use only the lock.\n",
 	 cmdlua, 0},
-	{"push", "imagegen push LAYOUT HOST/REPOSITORY[:TAG]\n"
-	         "imagegen push --image IMAGE STORE HOST/REPOSITORY[:TAG] [SBOM...]",
+	{"push", "imagegen push [--json] [--digest-file FILE] LAYOUT HOST/REPOSITORY[:TAG]\n"
+	         "imagegen push [--json] [--digest-file FILE] --image IMAGE STORE HOST/REPOSITORY[:TAG] [SBOM...]",
 	 "Push an OCI image layout's image, its index and SBOMs to a registry,\n"
 	 "uploading only the blobs it lacks and mounting those this machine pushed\n"
 	 "to another repository of it. With --image (what push-NAME runs): an\n"
 	 "image file of this build, its blobs from the store STORE, layers a build\n"
-	 "cache gave mounted from there.\n",
+	 "cache gave mounted from there. On a terminal, a progress line.\n"
+	 "\n"
+	 "  --json      print what was pushed as one canonical JSON document: the\n"
+	 "              digest, media type and size the tag names, each manifest\n"
+	 "              and SBOM with its blobs (uploaded, mounted or present)\n"
+	 "  --digest-file FILE\n"
+	 "              write the pushed digest to FILE (sha256:<hex> and a newline)\n",
 	 cmdpush, 0},
 	{"diff", "imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE",
 	 "What differs between two images: layers, files (content, mode, owner,\n"
