@@ -286,9 +286,11 @@ static const struct command commands[] = {
 	 "registry reference (HOST/REPOSITORY[:TAG][@DIGEST]); --platform chooses in\n"
 	 "an image of several (default: this machine's).\n",
 	 cmddiff, 0},
-	{"inspect", "imagegen inspect [--platform OS/ARCH] IMAGE",
+	{"inspect", "imagegen inspect [--json] [--platform OS/ARCH] IMAGE",
 	 "One screen about an image: platforms, layers, config, packages. IMAGE as\n"
-	 "for diff.\n",
+	 "for diff. --json prints it as one canonical JSON document (the layers\n"
+	 "and packages listed). On a terminal, a progress line while a registry's\n"
+	 "layers download.\n",
 	 cmdinspect, 0},
 	{"help", "imagegen help [COMMAND]",
 	 "How to use imagegen, or one of its commands.\n",

@@ -444,6 +444,8 @@ getblob(struct client *cl, const char *store, json_t *desc)
 	/* a blob at most its descriptor's size; none at all when that is 0 */
 	req.maxbody = size > 0 ? size : 1;
 	req.progress = cl->progress;
+	if (cl->progress)
+		http_progress(cl->progress, 0, size, NULL);
 	ret = reg_request(cl, &req, &res, doing);
 	if (ret < 0 && res.toolarge)
 		ret = -2;
@@ -463,6 +465,8 @@ getblob(struct client *cl, const char *store, json_t *desc)
 			ret = -2;
 		}
 	}
+	if (ret == 0 && cl->progress)
+		http_progress(cl->progress, size, size, NULL);
 	if (ret == 0)
 		store_commit(store, tmp, digest);
 	else
