@@ -262,7 +262,10 @@ static const struct command commands[] = {
 	{"generate", USAGE_GENERATE, generate, cmdlua, 0},
 	{"lock", USAGE_LOCK,
 	 "Resolve every image's Debian packages and pulled tags again and write\n"
-	 "imagegen.lock beside the definition; builds use only the lock.\n",
+	 "imagegen.lock beside the definition; builds use only the lock. --json\n"
+	 "prints what changed as one canonical JSON document: packages, pulled\n"
+	 "bases and repositories added, removed or changed (\"changed\": false when\n"
+	 "nothing did).\n",
 	 cmdlua, 0},
 	{"push", "imagegen push [--json] [--digest-file FILE] LAYOUT HOST/REPOSITORY[:TAG]\n"
 	         "imagegen push [--json] [--digest-file FILE] --image IMAGE STORE HOST/REPOSITORY[:TAG] [SBOM...]",
