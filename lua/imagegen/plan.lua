@@ -19,7 +19,8 @@
 --             imagegen layout IMAGE DIR (index.json in it, and digest:
 --             DIR.digest); archive IMAGE TAR for tar (the
 --             machine's platform, else the first) and tars { platform, path }
---             push: the reference to push to, for a tag that names a registry
+--             push: the reference to push to, for a tag that names a registry;
+--               pushed: the file push writes the pushed digest to
 --             html: the report page, from the report spec (imagegen.report)
 --               and the users files it names (reportusers):
 --               imagegen report REPORT HTML STORE
@@ -463,6 +464,7 @@ function M.build(G, args, output, cache)
     local multi = #img.resolved > 1
     local entry = { name = img.name, manifests = {}, dir = "out/" .. img.name,
       index = "out/" .. img.name .. "/index.json", digest = "out/" .. img.name .. ".digest", tar = "out/" .. img.name .. ".tar", tars = {}, push = img.push,
+      pushed = "out/" .. img.name .. ".pushed.digest",
       image = ".imagegen/image/" .. img.name .. ".json", pushimage = cache ~= nil }
     for _, r in ipairs(img.resolved) do
       local slug = resolve.slug(r.platform)
