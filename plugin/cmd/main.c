@@ -313,7 +313,8 @@ static const struct command commands[] = {
 	 cmdindex, HELPER | MAKEMODE},
 	{"layout", "imagegen layout [-m] IMAGE DIR STORE [SBOM...]",
 	 "Make DIR an OCI image layout of IMAGE (an image file or an index file),\n"
-	 "with the SBOM artifacts the records SBOM name.\n",
+	 "with the SBOM artifacts the records SBOM name, and DIR.digest its digest\n"
+	 "(the manifest's or the index's: sha256:<hex> and a newline).\n",
 	 cmdlayout, HELPER | MAKEMODE},
 	{"archive", "imagegen archive IMAGE TAR STORE",
 	 "Write a docker-archive of an image to TAR (podman load, docker load).\n",

@@ -20,6 +20,18 @@
  * the documents are hashed and the other blobs' sizes checked (its helpers
  * verified their bytes when they wrote them), and a blob that a build
  * cache hit left out is the cache's to verify when it fetches it.
+ *
+ * What a push did goes to stdout: a summary line, or with --json one
+ * canonical JSON document:
+ *   {"imagegen-push": 1, "reference": the reference pushed to,
+ *    "digest", "mediaType", "size": what the tag names (manifest or index),
+ *    "manifests": [{"digest", "mediaType", "size", "platform": "os/arch[/variant]",
+ *                   "blobs": [{"digest", "size", "status"}]}]   config, then layers,
+ *    "sboms": [{"digest", "mediaType", "size", "artifactType", "subject", "blobs"}],
+ *    "uploaded", "mounted", "present": the image's blobs counted}
+ * status: "uploaded", "mounted" or "present" (REG_*), as registry_putblob
+ * says. --digest-file writes the digest the tag names once all is pushed.
+ * On a terminal each blob has a progress line (http_progress).
  */
 #include <errno.h>
 #include <fcntl.h>
