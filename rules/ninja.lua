@@ -10,7 +10,7 @@
 -- definition's own commands, whose outputs ninja takes as new; fetch names
 -- its file by its sha256 and never reruns; push and archive are asked for
 -- and have nothing after them (the archive is written anew each time; push
--- writes the digest it pushed to out/NAME.pushed.digest).
+-- writes the digest it pushed to .imagegen/pushed/NAME.digest).
 -- Layers write a depfile (deps = gcc) naming every file and directory read.
 --
 -- A path that build.ninja cannot spell (a newline, a carriage return, a

@@ -2,7 +2,7 @@
 # 127.0.0.1, started and stopped here): push --json and --digest-file
 # (uploaded, then present, then mounted in another repository; an image of
 # several platforms), out/NAME.digest equal to what the registry serves for
-# the tag (skopeo inspect) and to push-NAME's out/NAME.pushed.digest,
+# the tag (skopeo inspect) and to push-NAME's .imagegen/pushed/NAME.digest,
 # progress lines on a terminal (script(1)) and none on a pipe for push,
 # inspect of a registry image, and lock --json of a pulled base whose tag
 # moved.
@@ -101,10 +101,10 @@ same "push --json of an index: the manifests are the index's" \
 	"$(jget pushm.json "sorted(m['digest'] for m in j['manifests'])")"
 same "push --digest-file of an index: the index's digest" "$dm" "$(cat pushedm)"
 
-# push-NAME leaves the digest it pushed in out/NAME.pushed.digest
-rm -f out/one.pushed.digest
+# push-NAME leaves the digest it pushed in .imagegen/pushed/NAME.digest
+rm -f .imagegen/pushed/one.digest
 ninja push-one > pushn.log 2>&1
-same "ninja push-one: out/one.pushed.digest is out/one.digest" "$d" "$(cat out/one.pushed.digest 2>&1)"
+same "ninja push-one: .imagegen/pushed/one.digest is out/one.digest" "$d" "$(cat .imagegen/pushed/one.digest 2>&1)"
 
 # progress lines: on a terminal (script gives the command one), never on a pipe
 if have script; then

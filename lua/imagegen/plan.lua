@@ -464,7 +464,7 @@ function M.build(G, args, output, cache)
     local multi = #img.resolved > 1
     local entry = { name = img.name, manifests = {}, dir = "out/" .. img.name,
       index = "out/" .. img.name .. "/index.json", digest = "out/" .. img.name .. ".digest", tar = "out/" .. img.name .. ".tar", tars = {}, push = img.push,
-      pushed = "out/" .. img.name .. ".pushed.digest",
+      pushed = ".imagegen/pushed/" .. img.name .. ".digest",
       image = ".imagegen/image/" .. img.name .. ".json", pushimage = cache ~= nil }
     for _, r in ipairs(img.resolved) do
       local slug = resolve.slug(r.platform)
