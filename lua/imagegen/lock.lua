@@ -128,8 +128,8 @@ end
 -- G.packages(img, r): an image's own packages (not its base's), from the lock
 -- when it matches the definition, else resolved now (and the lock updated)
 -- unless opts.locked forbids it; opts.relock resolves everything again.
--- Returns save(), which writes the lock when it changed and returns what
--- changed (M.changes).
+-- Returns save(changes), which writes the lock when it changed and, when
+-- changes is true, returns what changed (M.changes).
 function M.hook(G, opts)
   local lockpath = opts.lockpath
   local old = M.readlock(lockpath)
@@ -247,12 +247,12 @@ function M.hook(G, opts)
     return out, merged, arch
   end
 
-  return function()
+  return function(changes)
     local any = next(new.images) ~= nil or next(old.images) ~= nil or next(new.bases) ~= nil or
       next(old.bases) ~= nil
     local written = false
     if any then written = M.writelock(lockpath, new) and true or false end
-    return M.changes(old, new, lockpath, written)
+    if changes then return M.changes(old, new, lockpath, written) end
   end
 end
 

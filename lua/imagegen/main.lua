@@ -104,7 +104,7 @@ function M.main(args)
   resolve.graph(G)
   lang.endbudget()
   if lockmode then
-    local changes = savelock()
+    local changes = savelock(jsonout)
     if jsonout then io.stdout:write(json.line(changes)) end
     return 0
   end
