@@ -143,7 +143,7 @@ same "push --json to a registry that is not there: exit 1, one line, no JSON, no
 same "lock with an unknown option: exit 2" 2 "$?"
 contains "lock: the usage names --json" err.err "imagegen lock [--json] DEFINITION.lua"
 
-# lock --json over a signed synthetic repository: added, nothing, removed
+# lock --json over a signed synthetic repository: added, nothing, removed, changed
 for tool in gpg gpgv; do
 	if ! have $tool; then
 		fail "json: $tool is not installed (apt-get install gnupg gpgv)"
@@ -198,3 +198,19 @@ same "lock --json: the repository changed, from the old InRelease to the new" \
 	"$(jget lock3.json "j['repositories'][0]['status'], j['repositories'][0]['a'], j['repositories'][0]['b']" | tr -d "(),'")"
 "$IMAGEGEN" lock build.lua > lock4.out 2>&1
 same "lock without --json prints nothing" "" "$(cat lock4.out)"
+# a package whose version the lock had otherwise: changed, from the lock's to the repository's
+python3 - imagegen.lock <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+for p in j["images"]["chain"]["packages"]:
+    if p["name"] == "p00001":
+        p["version"], p["sha256"] = "0.9", "ab" * 32
+        p["filename"] = p["filename"].replace("_1.0_", "_0.9_")
+        p["url"] = p["url"].replace("_1.0_", "_0.9_")
+json.dump(j, open(sys.argv[1], "w"))
+PY
+"$IMAGEGEN" lock --json build.lua > lock5.json 2> lock5.err
+same "lock --json: a package at another version is changed, with both versions and sha256s" \
+	"True chain changed [('p00001', 'changed', '0.9', '1.0', '$(printf 'ab%.0s' $(seq 32))', '$(jget imagegen.lock "[p['sha256'] for p in j['images']['chain']['packages'] if p['name'] == 'p00001'][0]")')]" \
+	"$(jget lock5.json "j['changed'], j['images'][0]['image'], j['images'][0]['status'], [(p['name'], p['status'], p['a']['version'], p['b']['version'], p['a']['sha256'], p['b']['sha256']) for p in j['images'][0]['packages']]")"
+same "lock --json: ... and the repository, unchanged, is not listed" "[]" "$(jget lock5.json "j['repositories']")"
