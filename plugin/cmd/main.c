@@ -268,13 +268,14 @@ static const struct command commands[] = {
 	 "nothing did).\n",
 	 cmdlua, 0},
 	{"push", "imagegen push [--json] [--digest-file FILE] LAYOUT HOST/REPOSITORY[:TAG]\n"
-	         "imagegen push [--json] [--digest-file FILE] --image IMAGE STORE HOST/REPOSITORY[:TAG] [SBOM...]",
+	         "imagegen push [OPTION...] --image IMAGE STORE HOST/REPOSITORY[:TAG] [SBOM...]",
 	 "Push an OCI image layout's image, its index and SBOMs to a registry,\n"
 	 "uploading only the blobs it lacks and mounting those this machine pushed\n"
 	 "to another repository of it. With --image (what push-NAME runs): an\n"
 	 "image file of this build, its blobs from the store STORE, layers a build\n"
 	 "cache gave mounted from there. On a terminal, a progress line.\n"
 	 "\n"
+	 "OPTION..., before LAYOUT or --image:\n"
 	 "  --json      print what was pushed as one canonical JSON document: the\n"
 	 "              digest, media type and size the tag names, each manifest\n"
 	 "              and SBOM with its blobs (uploaded, mounted or present)\n"
