@@ -170,7 +170,7 @@ function M.write(P, exe, plugin)
     end
     local qrecords = {}
     for i, rec in ipairs(records) do qrecords[i] = " " .. q(rec) end
-    w(path(img.index), ": ", path(img.image), " ", paths(records), " ", bin)
+    w(path(img.index), " ", path(img.digest), " &: ", path(img.image), " ", paths(records), " ", bin)
     run("$(IMAGEGEN) layout -m ", q(img.image), " ", q(img.dir), " $(imagegen_store)", table.concat(qrecords))
     w("")
     local tars = { { path = img.tar, image = img.tarimage } }
@@ -194,12 +194,13 @@ function M.write(P, exe, plugin)
       -- from the image file and the store: a layer the cache had needs no bytes here
       w(".PHONY: push-", path(img.name))
       w("push-", path(img.name), ": ", path(img.image), " ", paths(records), " ", bin)
-      run("$(IMAGEGEN) push --image ", q(img.image), " $(imagegen_store) ", q(img.push), table.concat(qrecords))
+      run("$(IMAGEGEN) push --digest-file ", q(img.pushed), " --image ", q(img.image), " $(imagegen_store) ",
+        q(img.push), table.concat(qrecords))
       w("")
     elseif img.push then
       w(".PHONY: push-", path(img.name))
       w("push-", path(img.name), ": ", path(img.index))
-      run("$(IMAGEGEN) push ", q(img.dir), " ", q(img.push))
+      run("$(IMAGEGEN) push --digest-file ", q(img.pushed), " ", q(img.dir), " ", q(img.push))
       w("")
     end
     names[#names + 1] = path(img.name)

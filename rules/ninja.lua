@@ -9,7 +9,8 @@
 -- reruns only what it reaches. The others have none: cmd runs the
 -- definition's own commands, whose outputs ninja takes as new; fetch names
 -- its file by its sha256 and never reruns; push and archive are asked for
--- and have nothing after them (the archive is written anew each time).
+-- and have nothing after them (the archive is written anew each time; push
+-- writes the digest it pushed to .imagegen/pushed/NAME.digest).
 -- Layers write a depfile (deps = gcc) naming every file and directory read.
 --
 -- A path that build.ninja cannot spell (a newline, a carriage return, a
@@ -163,13 +164,13 @@ function M.write(P, exe)
   for _, img in ipairs(P.images) do pushes = pushes or img.push ~= nil end
   if pushes and P.cache then
     w("rule push")
-    w("  command = $imagegen push --image $in $store $ref $sboms")
+    w("  command = $imagegen push --digest-file $pushed --image $in $store $ref $sboms")
     w("  description = PUSH $ref")
     w("  pool = console")
     w("")
   elseif pushes then
     w("rule push")
-    w("  command = $imagegen push $dir $ref")
+    w("  command = $imagegen push --digest-file $pushed $dir $ref")
     w("  description = PUSH $ref")
     w("  pool = console")
     w("")
@@ -282,8 +283,8 @@ function M.write(P, exe)
       w("")
       records[i] = sb.record
     end
-    w("build ", path(img.index), ": layout ", path(img.image), " | ", #records > 0 and (paths(records) .. " ") or "",
-      bin)
+    w("build ", path(img.index), " ", path(img.digest), ": layout ", path(img.image), " | ",
+      #records > 0 and (paths(records) .. " ") or "", bin)
     w("  dir = ", value(img.dir))
     if #records > 0 then w("  sboms = ", paths(records)) end
     w("")
@@ -307,6 +308,7 @@ function M.write(P, exe)
       w("build push-", path(img.name), ": push ", path(img.image), " | ", #records > 0 and (paths(records) .. " ") or "",
         bin)
       w("  ref = ", value(img.push))
+      w("  pushed = ", value(img.pushed))
       if #records > 0 then w("  sboms = ", paths(records)) end
       w("")
     elseif img.push then
@@ -314,6 +316,7 @@ function M.write(P, exe)
       w("build push-", path(img.name), ": push ", path(img.index))
       w("  dir = ", value(img.dir))
       w("  ref = ", value(img.push))
+      w("  pushed = ", value(img.pushed))
       w("")
     end
     defaults[#defaults + 1] = path(img.name)

@@ -128,7 +128,8 @@ end
 -- G.packages(img, r): an image's own packages (not its base's), from the lock
 -- when it matches the definition, else resolved now (and the lock updated)
 -- unless opts.locked forbids it; opts.relock resolves everything again.
--- Returns save(), which writes the lock when it changed.
+-- Returns save(changes), which writes the lock when it changed and, when
+-- changes is true, returns what changed (M.changes).
 function M.hook(G, opts)
   local lockpath = opts.lockpath
   local old = M.readlock(lockpath)
@@ -246,11 +247,77 @@ function M.hook(G, opts)
     return out, merged, arch
   end
 
-  return function()
+  return function(changes)
     local any = next(new.images) ~= nil or next(old.images) ~= nil or next(new.bases) ~= nil or
       next(old.bases) ~= nil
-    if any then M.writelock(lockpath, new) end
+    local written = false
+    if any then written = M.writelock(lockpath, new) and true or false end
+    if changes then return M.changes(old, new, lockpath, written) end
   end
+end
+
+-- the sorted keys of the tables given
+local function keys(...)
+  local seen, list = {}, {}
+  for i = 1, select("#", ...) do
+    for k in pairs(select(i, ...) or {}) do
+      if not seen[k] then seen[k], list[#list + 1] = true, k end
+    end
+  end
+  table.sort(list)
+  return list
+end
+
+-- what writing the lock new over old changed (imagegen lock --json), a
+-- document of canonical JSON:
+--   {"imagegen-lock-changes": 1, "lock": its path, "written": whether its bytes changed,
+--    "changed": whether anything below is listed,
+--    "images": [{"image", "status", "packages": [{"name", "architecture", "status", "a", "b"}]}]
+--        each image entry whose packages changed, by name (NAME@os-arch for a platform);
+--        a package's a and b: {"version", "sha256"}, null where absent,
+--    "bases": [{"ref", "status", "a", "b"}]   a pulled tag's digests,
+--    "repositories": [{"id", "status", "a", "b"}]   their InRelease files' sha256}
+-- status: "added", "removed" or "changed"; everything sorted by name.
+function M.changes(old, new, lockpath, written)
+  local null = json.raw("null")
+  local function status(a, b) return a == nil and "added" or b == nil and "removed" or "changed" end
+  local images = json.array()
+  for _, key in ipairs(keys(old.images, new.images)) do
+    local oe, ne = old.images[key], new.images[key]
+    local function bykey(e)
+      local t = {}
+      for _, p in ipairs(e and e.packages or {}) do
+        if type(p) == "table" then t[tostring(p.name) .. "\0" .. tostring(p.architecture)] = p end
+      end
+      return t
+    end
+    local op, np = bykey(oe), bykey(ne)
+    local pkgs = json.array()
+    for _, k in ipairs(keys(op, np)) do
+      local a, b = op[k], np[k]
+      if not (a and b and a.version == b.version and a.sha256 == b.sha256) then
+        local function side(p) return p and { version = p.version, sha256 = p.sha256 } or null end
+        local p = a or b
+        pkgs[#pkgs + 1] = { name = p.name, architecture = p.architecture, status = status(a, b), a = side(a), b = side(b) }
+      end
+    end
+    if #pkgs > 0 then images[#images + 1] = { image = key, status = status(oe, ne), packages = pkgs } end
+  end
+  local bases = json.array()
+  for _, ref in ipairs(keys(old.bases, new.bases)) do
+    local a, b = old.bases[ref], new.bases[ref]
+    if a ~= b then bases[#bases + 1] = { ref = ref, status = status(a, b), a = a or null, b = b or null } end
+  end
+  local repos = json.array()
+  for _, id in ipairs(keys(old.repositories, new.repositories)) do
+    local a, b = old.repositories[id], new.repositories[id]
+    a, b = a and a.inrelease_sha256 or a and null, b and b.inrelease_sha256 or b and null
+    if a == nil or b == nil or json.encode(a) ~= json.encode(b) then
+      repos[#repos + 1] = { id = id, status = status(a, b), a = a or null, b = b or null }
+    end
+  end
+  return { ["imagegen-lock-changes"] = 1, lock = lockpath, written = written,
+    changed = #images + #bases + #repos > 0, images = images, bases = bases, repositories = repos }
 end
 
 return M

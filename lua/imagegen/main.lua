@@ -1,5 +1,6 @@
 -- imagegen.main: the generator's command line.
 --   imagegen [-G ninja|make] [-o FILE] DEFINITION.lua
+--   imagegen lock [--json] DEFINITION.lua   (--json: what changed, lock.changes)
 -- The make plugin (plugin/cmd/gmake.c) calls it with --plugin --exe PATH: the
 -- rules come back as a string for make to evaluate instead of a file.
 local native = require "imagegen.native"
@@ -8,6 +9,7 @@ local resolve = require "imagegen.resolve"
 local plan = require "imagegen.plan"
 local lock = require "imagegen.lock"
 local path = require "imagegen.path"
+local json = require "imagegen.json"
 
 local M = {}
 
@@ -30,7 +32,7 @@ function M.main(args)
   -- Near IMAGEGEN_EVAL_MEMORY, Lua collects before it gives up.
   collectgarbage("incremental", 1000)
   local backend, output, def, exe, plugin = "ninja", nil, nil, nil, false
-  local locked, lockmode, compression, format = false, false, nil, nil
+  local locked, lockmode, compression, format, jsonout = false, false, nil, nil, false
   local cache, cachepush = native.getenv("IMAGEGEN_CACHE_REPO"), native.getenv("IMAGEGEN_CACHE_PUSH")
   if cache == "" then cache = nil end
   if cache and not cacherepo(cache) then
@@ -55,6 +57,9 @@ function M.main(args)
       i = i + 2
     elseif a == "--plugin" then
       plugin = true
+      i = i + 1
+    elseif a == "--json" and lockmode then
+      jsonout = true
       i = i + 1
     elseif a == "--locked" then
       locked = true
@@ -106,7 +111,8 @@ function M.main(args)
   resolve.graph(G)
   lang.endbudget()
   if lockmode then
-    savelock()
+    local changes = savelock(jsonout)
+    if jsonout then io.stdout:write(json.line(changes)) end
     return 0
   end
   if not locked then savelock() end

@@ -10,15 +10,17 @@
 --   fetches   { path, url, sha256, size, name }  imagegen fetch URL SHA256 SIZE PATH
 --   bases     { args, out, inputs, name, pull }  imagegen base ARGS... OUT STORE
 --   layers    { id, spec, desc, inputs }        imagegen layer SPEC DESC DEPFILE STORE
---   images    { name, image, manifests, indexof, dir, index, tar, tars, push }
+--   images    { name, image, manifests, indexof, dir, index, digest, tar, tars, push }
 --             manifests: { platform, slug, spec, image, layers } a platform:
 --               imagegen image SPEC IMAGE STORE
 --             indexof: for an image of several platforms, their image
 --               files: imagegen index IMAGE STORE IMAGE...; image is the one
 --               the layout reads (the index file, or the one image file)
---             imagegen layout IMAGE DIR; archive IMAGE TAR for tar (the
+--             imagegen layout IMAGE DIR (index.json in it, and digest:
+--             DIR.digest); archive IMAGE TAR for tar (the
 --             machine's platform, else the first) and tars { platform, path }
---             push: the reference to push to, for a tag that names a registry
+--             push: the reference to push to, for a tag that names a registry;
+--               pushed: the file push writes the pushed digest to
 --             html: the report page, from the report spec (imagegen.report)
 --               and the users files it names (reportusers):
 --               imagegen report REPORT HTML STORE
@@ -461,7 +463,8 @@ function M.build(G, args, output, cache)
   for _, img in ipairs(G.images) do
     local multi = #img.resolved > 1
     local entry = { name = img.name, manifests = {}, dir = "out/" .. img.name,
-      index = "out/" .. img.name .. "/index.json", tar = "out/" .. img.name .. ".tar", tars = {}, push = img.push,
+      index = "out/" .. img.name .. "/index.json", digest = "out/" .. img.name .. ".digest", tar = "out/" .. img.name .. ".tar", tars = {}, push = img.push,
+      pushed = ".imagegen/pushed/" .. img.name .. ".digest",
       image = ".imagegen/image/" .. img.name .. ".json", pushimage = cache ~= nil }
     for _, r in ipairs(img.resolved) do
       local slug = resolve.slug(r.platform)

@@ -166,13 +166,23 @@ static int
 cmdpush(int argc, char *argv[])
 {
 	static const struct blobfrom fromcache = {cache_mountfrom, fillfromcache};
-	/* the blobs this machine pushed, where later pushes mount them from */
-	char *record = xasprintf("%s/pushed", downloaddir());
+	struct pushout out = {0, NULL};
+	char *record;
 
+	for (; argc > 0; argc--, argv++) {
+		if (strcmp(argv[0], "--json") == 0)
+			out.json = 1;
+		else if (strcmp(argv[0], "--digest-file") == 0 && argc > 1 && *argv[1])
+			out.digestfile = *++argv, argc--;
+		else
+			break;
+	}
+	/* the blobs this machine pushed, where later pushes mount them from */
+	record = xasprintf("%s/pushed", downloaddir());
 	if (argc >= 4 && strcmp(argv[0], "--image") == 0)
-		push_image(argv[1], argv[2], argv + 4, argc - 4, argv[3], record, &fromcache);
+		push_image(argv[1], argv[2], argv + 4, argc - 4, argv[3], record, &fromcache, &out);
 	else if (argc == 2 && argv[0][0] != '-')
-		push_layout(argv[0], argv[1], record);
+		push_layout(argv[0], argv[1], record, &out);
 	else
 		argc = -1;
 	free(record);
@@ -258,15 +268,25 @@ static const struct command commands[] = {
 	{"generate", USAGE_GENERATE, generate, cmdlua, 0},
 	{"lock", USAGE_LOCK,
 	 "Resolve every image's Debian packages and pulled tags again and write\n"
-	 "imagegen.lock beside the definition; builds use only the lock.\n",
+	 "imagegen.lock beside the definition; builds use only the lock. --json\n"
+	 "prints what changed as one canonical JSON document: packages, pulled\n"
+	 "bases and repositories added, removed or changed (\"changed\": false when\n"
+	 "nothing did).\n",
 	 cmdlua, 0},
-	{"push", "imagegen push LAYOUT HOST/REPOSITORY[:TAG]\n"
-	         "imagegen push --image IMAGE STORE HOST/REPOSITORY[:TAG] [SBOM...]",
+	{"push", "imagegen push [--json] [--digest-file FILE] LAYOUT HOST/REPOSITORY[:TAG]\n"
+	         "imagegen push [OPTION...] --image IMAGE STORE HOST/REPOSITORY[:TAG] [SBOM...]",
 	 "Push an OCI image layout's image, its index and SBOMs to a registry,\n"
 	 "uploading only the blobs it lacks and mounting those this machine pushed\n"
 	 "to another repository of it. With --image (what push-NAME runs): an\n"
 	 "image file of this build, its blobs from the store STORE, layers a build\n"
-	 "cache gave mounted from there.\n",
+	 "cache gave mounted from there. On a terminal, a progress line.\n"
+	 "\n"
+	 "OPTION..., before LAYOUT or --image:\n"
+	 "  --json      print what was pushed as one canonical JSON document: the\n"
+	 "              digest, media type and size the tag names, each manifest\n"
+	 "              and SBOM with its blobs (uploaded, mounted or present)\n"
+	 "  --digest-file FILE\n"
+	 "              write the pushed digest to FILE (sha256:<hex> and a newline)\n",
 	 cmdpush, 0},
 	{"diff", "imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE",
 	 "What differs between two images: layers, files (content, mode, owner,\n"
@@ -276,9 +296,11 @@ static const struct command commands[] = {
 	 "registry reference (HOST/REPOSITORY[:TAG][@DIGEST]); --platform chooses in\n"
 	 "an image of several (default: this machine's).\n",
 	 cmddiff, 0},
-	{"inspect", "imagegen inspect [--platform OS/ARCH] IMAGE",
+	{"inspect", "imagegen inspect [--json] [--platform OS/ARCH] IMAGE",
 	 "One screen about an image: platforms, layers, config, packages. IMAGE as\n"
-	 "for diff.\n",
+	 "for diff. --json prints it as one canonical JSON document (the layers\n"
+	 "and packages listed). On a terminal, a progress line while a registry's\n"
+	 "layers download.\n",
 	 cmdinspect, 0},
 	{"help", "imagegen help [COMMAND]",
 	 "How to use imagegen, or one of its commands.\n",
@@ -298,7 +320,8 @@ static const struct command commands[] = {
 	 cmdindex, HELPER | MAKEMODE},
 	{"layout", "imagegen layout [-m] IMAGE DIR STORE [SBOM...]",
 	 "Make DIR an OCI image layout of IMAGE (an image file or an index file),\n"
-	 "with the SBOM artifacts the records SBOM name.\n",
+	 "with the SBOM artifacts the records SBOM name, and DIR.digest its digest\n"
+	 "(the manifest's or the index's: sha256:<hex> and a newline).\n",
 	 cmdlayout, HELPER | MAKEMODE},
 	{"archive", "imagegen archive IMAGE TAR STORE",
 	 "Write a docker-archive of an image to TAR (podman load, docker load).\n",

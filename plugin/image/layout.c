@@ -10,7 +10,10 @@
  * artifact manifest whose subject is the manifest it describes.
  * index.json is written last, by rename, and only when it changed: it is
  * the file ninja tracks, so a layout is either whole or not done. Blobs
- * that no longer belong to the image are removed.
+ * that no longer belong to the image are removed. Beside DIR, DIR.digest
+ * holds the digest index.json tags ("sha256:<hex>\n": the manifest's, or
+ * the image index's), written before index.json, also by rename and only
+ * when it changed.
  *
  * docker-archive TAR: the blobs under blobs/sha256/ and the manifest.json
  * that docker load and podman load read (no index.json: podman would take
@@ -258,8 +261,8 @@ layout_write(const char *image, const char *dir, const char *store, char *const 
 {
 	struct blobs b;
 	json_t *recs = readrecords(records, nrecords), *img, *doc;
-	char *blobdir, *path, *index;
-	size_t i;
+	char *blobdir, *path, *index, *digest;
+	size_t i, n;
 
 	img = loadimage(image, recs, &b);
 	blobdir = xasprintf("%s/blobs/sha256", dir);
@@ -272,12 +275,21 @@ layout_write(const char *image, const char *dir, const char *store, char *const 
 	free(path);
 	doc = indexdoc(img, recs);
 	index = dumpjson(doc);
+	/* the image's digest first: index.json, last, says the layout is done */
+	digest = xasprintf("%s\n", json_string_value(json_object_get(json_array_get(json_object_get(doc, "manifests"),
+	                   0), "digest")));
 	json_decref(doc);
+	for (n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
+		;
+	path = xasprintf("%.*s.digest", (int)n, dir);
+	updatefile(path, digest, strlen(digest));
+	free(path);
 	path = xasprintf("%s/index.json", dir);
 	if (updatefile(path, index, strlen(index)) && makemode)
 		printf("  LAYOUT  %s\n", dir);
 	prune(&b, dir);
 	free(path);
+	free(digest);
 	free(index);
 	free(blobdir);
 	free(b.digest);

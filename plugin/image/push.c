@@ -22,6 +22,18 @@
  * the documents are hashed and the other blobs' sizes checked (its helpers
  * verified their bytes when they wrote them), and a blob that a build
  * cache hit left out is the cache's to verify when it fetches it.
+ *
+ * What a push did goes to stdout: a summary line, or with --json one
+ * canonical JSON document:
+ *   {"imagegen-push": 1, "reference": the reference pushed to,
+ *    "digest", "mediaType", "size": what the tag names (manifest or index),
+ *    "manifests": [{"digest", "mediaType", "size", "platform": "os/arch[/variant]",
+ *                   "blobs": [{"digest", "size", "status"}]}]   config, then layers,
+ *    "sboms": [{"digest", "mediaType", "size", "artifactType", "subject", "blobs"}],
+ *    "uploaded", "mounted", "present": the image's blobs counted}
+ * status: "uploaded", "mounted" or "present" (REG_*), as registry_putblob
+ * says. --digest-file writes the digest the tag names once all is pushed.
+ * On a terminal each blob has a progress line (http_progress).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,7 +64,13 @@ struct pushing {
 	const struct blobfrom *from;
 	/* how many blobs were uploaded, mounted, already there (REG_*) */
 	int counts[3];
+	/* the image's name in progress lines ("pushing NAME: layer 2/3") */
+	const char *name;
 };
+
+/* what the report calls REG_PRESENT, REG_MOUNTED, REG_UPLOADED; and the progress line */
+static const char *const statusname[] = {"present", "mounted", "uploaded"};
+static const char *const statustext[] = {"already there", "mounted", "uploaded"};
 
 /* the most a JSON document of a push may take: index.json, a manifest or
    an index, a config (as images read by diff and inspect) */
@@ -226,16 +244,40 @@ checkpush(const struct checking *c, json_t *index)
 	}
 }
 
-/* make sure the registry has a blob, and count how */
+/* make sure the registry has a blob (what it is, in the progress line:
+   "layer 2/3"), count how, and add {digest, size, status} to list */
 static int
-pushblob(struct client *cl, struct pushing *p, const char *digest, long long size)
+pushblob(struct client *cl, struct pushing *p, const char *digest, long long size, const char *what, json_t *list)
 {
-	int had = registry_putblob(cl, p->store, digest, size, p->record, p->from);
+	char *label = xasprintf("pushing %s: %s", p->name, what);
+	int had;
 
-	if (had < 0)
-		return -1;
-	p->counts[had]++;
-	return 0;
+	cl->progress = label;
+	http_progress(label, 0, size, NULL);
+	had = registry_putblob(cl, p->store, digest, size, p->record, p->from);
+	cl->progress = NULL;
+	if (had >= 0) {
+		http_progress(label, size, size, statustext[had]);
+		p->counts[had]++;
+		jsonappend(list, json_pack("{s:s, s:I, s:s}", "digest", digest, "size", (json_int_t)size, "status",
+		                           statusname[had]));
+	}
+	free(label);
+	return had < 0 ? -1 : 0;
+}
+
+/* a descriptor's platform, "os/arch[/variant]", or NULL */
+static json_t *
+platformof(json_t *desc)
+{
+	json_t *pl = json_object_get(desc, "platform");
+	const char *os = json_string_value(json_object_get(pl, "os"));
+	const char *arch = json_string_value(json_object_get(pl, "architecture"));
+	const char *variant = json_string_value(json_object_get(pl, "variant"));
+
+	if (!os || !arch)
+		return NULL;
+	return variant && *variant ? json_sprintf("%s/%s/%s", os, arch, variant) : json_sprintf("%s/%s", os, arch);
 }
 
 /* the JSON blob digest of the layout's store, verified: into data, parsed */
@@ -261,14 +303,19 @@ readblob(struct client *cl, const char *store, const char *digest, struct buf *d
 	return j;
 }
 
-/* push one image manifest of the layout, its blobs first, as reference */
+/* push one image manifest of the layout (its descriptor desc, which
+   platform: a prefix of its progress lines, "" for the only one), its
+   blobs first, as reference; its report appended to report */
 static int
-pushmanifest(struct client *cl, struct pushing *p, const char *digest, const char *mt, const char *reference)
+pushmanifest(struct client *cl, struct pushing *p, json_t *desc, const char *which, const char *reference,
+             json_t *report)
 {
+	const char *digest = json_string_value(json_object_get(desc, "digest"));
+	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
 	struct buf data = {0};
-	json_t *m, *l;
-	char why[256];
-	size_t i;
+	json_t *m, *l, *rec, *pl, *blobs = json_array();
+	char why[256], what[320];
+	size_t i, n;
 	int ret = -1;
 
 	m = readblob(cl, p->store, digest, &data);
@@ -278,16 +325,31 @@ pushmanifest(struct client *cl, struct pushing *p, const char *digest, const cha
 		reg_fail(cl, "manifest %s: %s", digest, why);
 		goto out;
 	}
+	if (!blobs)
+		fatal("out of memory");
+	snprintf(what, sizeof(what), "%sconfig", which);
 	if (pushblob(cl, p, json_string_value(json_object_get(json_object_get(m, "config"), "digest")),
-	             json_integer_value(json_object_get(json_object_get(m, "config"), "size"))) < 0)
+	             json_integer_value(json_object_get(json_object_get(m, "config"), "size")), what, blobs) < 0)
 		goto out;
+	n = json_array_size(json_object_get(m, "layers"));
 	json_array_foreach(json_object_get(m, "layers"), i, l) {
+		snprintf(what, sizeof(what), "%slayer %zu/%zu", which, i + 1, n);
 		if (pushblob(cl, p, json_string_value(json_object_get(l, "digest")),
-		             json_integer_value(json_object_get(l, "size"))) < 0)
+		             json_integer_value(json_object_get(l, "size")), what, blobs) < 0)
 			goto out;
 	}
 	ret = registry_putmanifest(cl, data.data, data.len, mt, reference, NULL);
+	if (ret == 0) {
+		rec = json_pack("{s:s, s:s, s:I, s:O}", "digest", digest, "mediaType", mt, "size", (json_int_t)data.len,
+		                "blobs", blobs);
+		if (!rec)
+			fatal("out of memory");
+		if ((pl = platformof(desc)))
+			jsonset(rec, "platform", pl);
+		jsonappend(report, rec);
+	}
 out:
+	json_decref(blobs);
 	json_decref(m);
 	free(data.data);
 	return ret;
@@ -342,15 +404,16 @@ out:
 
 /* push an artifact of the layout (an SBOM) that refers to a manifest
    pushed already: its blobs, the manifest by digest, and, where the
-   registry does not keep referrers itself, the referrers tag's index */
+   registry does not keep referrers itself, the referrers tag's index; its
+   report appended to report */
 static int
-pushartifact(struct client *cl, struct pushing *p, json_t *desc)
+pushartifact(struct client *cl, struct pushing *p, json_t *desc, json_t *report)
 {
 	struct buf data = {0};
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
 	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
 	const char *subject, *smt;
-	json_t *m, *l, *ref;
+	json_t *m, *l, *ref, *blobs = json_array();
 	size_t i;
 	int ret = -1, indexed = 0;
 
@@ -363,13 +426,16 @@ pushartifact(struct client *cl, struct pushing *p, json_t *desc)
 		reg_fail(cl, "artifact %s: no subject or config", digest);
 		goto out;
 	}
+	if (!blobs)
+		fatal("out of memory");
 	if (pushblob(cl, p, json_string_value(json_object_get(json_object_get(m, "config"), "digest")),
-	             json_integer_value(json_object_get(json_object_get(m, "config"), "size"))) < 0)
+	             json_integer_value(json_object_get(json_object_get(m, "config"), "size")), "SBOM config",
+	             blobs) < 0)
 		goto out;
 	json_array_foreach(json_object_get(m, "layers"), i, l) {
 		if (oci_checkdescriptor(l, "an artifact's layer", cl->err, sizeof(cl->err)) < 0 ||
 		    pushblob(cl, p, json_string_value(json_object_get(l, "digest")),
-		             json_integer_value(json_object_get(l, "size"))) < 0)
+		             json_integer_value(json_object_get(l, "size")), "SBOM document", blobs) < 0)
 			goto out;
 	}
 	if (registry_putmanifest(cl, data.data, data.len, mt, digest, &indexed) < 0)
@@ -384,7 +450,12 @@ pushartifact(struct client *cl, struct pushing *p, json_t *desc)
 		indexed = 0;
 	ret = indexed ? 0 : tagreferrer(cl, subject, ref);
 	json_decref(ref);
+	if (ret == 0)
+		jsonappend(report, json_pack("{s:s, s:s, s:I, s:O, s:s, s:O}", "digest", digest, "mediaType", mt, "size",
+		                             (json_int_t)data.len, "artifactType", json_object_get(m, "artifactType"),
+		                             "subject", subject, "blobs", blobs));
 out:
+	json_decref(blobs);
 	json_decref(m);
 	free(data.data);
 	return ret;
@@ -392,17 +463,20 @@ out:
 
 /* push the image an index.json names (what names it) with the blobs p
    gives (a manifest, or an index and each of its manifests by digest
-   first), then the artifacts that refer to it; a summary line on stdout */
+   first), then the artifacts that refer to it; what it did to out: a
+   summary line on stdout, or the report (see the top of the file) */
 static int
-push(struct client *cl, json_t *index, const char *what, struct pushing *p, const char *ref)
+push(struct client *cl, json_t *index, const char *what, struct pushing *p, const char *ref,
+     const struct pushout *out)
 {
 	/* the artifacts' blobs, counted apart from the image's */
 	struct pushing art = *p;
 	struct buf data = {0};
-	json_t *mdesc, *idx = NULL, *d;
+	json_t *mdesc, *idx = NULL, *d, *manifests = json_array(), *sboms = json_array(), *doc;
 	const char *mdigest, *mt, *tag;
-	char why[256];
-	size_t i;
+	char why[256], which[256], *text;
+	size_t i, n;
+	long long size;
 	int ret = -1, artifacts = 0;
 
 	if (cl->r.digest)
@@ -412,11 +486,14 @@ push(struct client *cl, json_t *index, const char *what, struct pushing *p, cons
 		reg_fail(cl, "%s names no manifest", what);
 		goto out;
 	}
+	if (!manifests || !sboms)
+		fatal("out of memory");
 	mdesc = json_array_get(json_object_get(index, "manifests"), 0);
 	mdigest = json_string_value(json_object_get(mdesc, "digest"));
 	mt = json_string_value(json_object_get(mdesc, "mediaType"));
+	size = json_integer_value(json_object_get(mdesc, "size"));
 	if (!oci_isindex(mt)) {
-		if (pushmanifest(cl, p, mdigest, mt, tag) < 0)
+		if (pushmanifest(cl, p, mdesc, "", tag, manifests) < 0)
 			goto out;
 	} else {
 		idx = readblob(cl, p->store, mdigest, &data);
@@ -426,45 +503,100 @@ push(struct client *cl, json_t *index, const char *what, struct pushing *p, cons
 			reg_fail(cl, "%s: %s", what, why);
 			goto out;
 		}
+		n = json_array_size(json_object_get(idx, "manifests"));
 		json_array_foreach(json_object_get(idx, "manifests"), i, d) {
-			const char *digest = json_string_value(json_object_get(d, "digest"));
-			if (pushmanifest(cl, p, digest, json_string_value(json_object_get(d, "mediaType")), digest) < 0)
+			json_t *pl = platformof(d);
+			snprintf(which, sizeof(which), "%s ", pl ? json_string_value(pl) : "");
+			if (!pl)
+				snprintf(which, sizeof(which), "manifest %zu/%zu ", i + 1, n);
+			json_decref(pl);
+			if (pushmanifest(cl, p, d, which, json_string_value(json_object_get(d, "digest")), manifests) < 0)
 				goto out;
 		}
 		if (registry_putmanifest(cl, data.data, data.len, mt, tag, NULL) < 0)
 			goto out;
+		size = (long long)data.len;
 	}
 	/* the artifacts: every other descriptor of index.json with an artifactType */
 	json_array_foreach(json_object_get(index, "manifests"), i, d) {
 		if (i == 0 || !json_is_string(json_object_get(d, "artifactType")))
 			continue;
-		if (pushartifact(cl, &art, d) < 0)
+		if (pushartifact(cl, &art, d, sboms) < 0)
 			goto out;
 		artifacts++;
 	}
-	printf("push %s: %s, %d blob(s) uploaded, %d mounted, %d already there", ref, mdigest,
-	       p->counts[REG_UPLOADED], p->counts[REG_MOUNTED], p->counts[REG_PRESENT]);
-	if (artifacts)
-		printf(", %d SBOM(s) attached", artifacts);
-	printf("\n");
+	http_progressend();
+	if (out->digestfile) {
+		text = xasprintf("%s\n", mdigest);
+		xreplacefile(out->digestfile, text, strlen(text));
+		free(text);
+	}
+	if (out->json) {
+		doc = json_pack("{s:i, s:s, s:s, s:s, s:I, s:O, s:O, s:i, s:i, s:i}", "imagegen-push", 1, "reference", ref,
+		                "digest", mdigest, "mediaType", mt, "size", (json_int_t)size, "manifests", manifests,
+		                "sboms", sboms, "uploaded", p->counts[REG_UPLOADED], "mounted", p->counts[REG_MOUNTED],
+		                "present", p->counts[REG_PRESENT]);
+		if (!doc)
+			fatal("out of memory");
+		text = dumpjson(doc);
+		puts(text);
+		free(text);
+		json_decref(doc);
+	} else {
+		printf("push %s: %s, %d blob(s) uploaded, %d mounted, %d already there", ref, mdigest,
+		       p->counts[REG_UPLOADED], p->counts[REG_MOUNTED], p->counts[REG_PRESENT]);
+		if (artifacts)
+			printf(", %d SBOM(s) attached", artifacts);
+		printf("\n");
+	}
 	ret = 0;
 out:
+	http_progressend();
+	json_decref(manifests);
+	json_decref(sboms);
 	json_decref(idx);
 	free(data.data);
 	return ret;
 }
 
+/* the name of an image in progress lines: the last part of path, without
+   ext (free it) */
+static char *
+shortname(const char *path, const char *ext)
+{
+	size_t n = strlen(path), e = strlen(ext), start;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (n > e && strncmp(path + n - e, ext, e) == 0)
+		n -= e;
+	for (start = n; start > 0 && path[start - 1] != '/'; start--)
+		;
+	return xasprintf("%.*s", (int)(n - start), path + start);
+}
+
+/* a --digest-file that could not be written once the image is pushed: said before */
+static void
+checkout(const char *what, const struct pushout *out)
+{
+	struct stat st;
+
+	if (out->digestfile && stat(out->digestfile, &st) == 0 && S_ISDIR(st.st_mode))
+		fatal("%s: --digest-file %s is a folder", what, out->digestfile);
+}
+
 void
-push_layout(const char *layout, const char *ref, const char *record)
+push_layout(const char *layout, const char *ref, const char *record, const struct pushout *out)
 {
 	struct client cl;
 	char *what = xasprintf("push %s", ref), *path = xasprintf("%s/index.json", layout);
-	char *store = xasprintf("%s/blobs", layout);
-	struct pushing p = {store, record, NULL, {0, 0, 0}};
+	char *store = xasprintf("%s/blobs", layout), *name = shortname(layout, "");
+	struct pushing p = {store, record, NULL, {0, 0, 0}, name};
 	struct checking c = {NULL, store, 1, NULL};
 	struct stat st;
 	json_t *index;
 
+	checkout(what, out);
 	c.what = xasprintf("%s: %s", what, layout);
 	if (stat(path, &st) < 0)
 		fatal("%s: index.json:", c.what);
@@ -472,11 +604,12 @@ push_layout(const char *layout, const char *ref, const char *record)
 		fatal("%s: index.json is not a regular file of at most %d bytes", c.what, MAXDOC);
 	index = readjson(path);
 	checkpush(&c, index);
-	if (reg_init(&cl, ref, what, "pull,push") < 0 || push(&cl, index, path, &p, ref) < 0)
+	if (reg_init(&cl, ref, what, "pull,push") < 0 || push(&cl, index, path, &p, ref, out) < 0)
 		fatal("%s", cl.err);
 	json_decref(index);
 	reg_free(&cl);
 	free(c.what);
+	free(name);
 	free(store);
 	free(path);
 	free(what);
@@ -484,20 +617,24 @@ push_layout(const char *layout, const char *ref, const char *record)
 
 void
 push_image(const char *image, const char *store, char *const records[], int nrecords, const char *ref,
-           const char *record, const struct blobfrom *from)
+           const char *record, const struct blobfrom *from, const struct pushout *out)
 {
-	struct pushing p = {store, record, from, {0, 0, 0}};
+	char *name = shortname(image, ".json");
+	struct pushing p = {store, record, from, {0, 0, 0}, name};
 	struct client cl;
 	char *what = xasprintf("push %s", ref);
 	struct checking c = {NULL, store, 0, from};
-	json_t *index = layout_index(image, records, nrecords);
+	json_t *index;
 
+	checkout(what, out);
+	index = layout_index(image, records, nrecords);
 	c.what = xasprintf("%s: %s", what, image);
 	checkpush(&c, index);
-	if (reg_init(&cl, ref, what, "pull,push") < 0 || push(&cl, index, image, &p, ref) < 0)
+	if (reg_init(&cl, ref, what, "pull,push") < 0 || push(&cl, index, image, &p, ref, out) < 0)
 		fatal("%s", cl.err);
 	json_decref(index);
 	reg_free(&cl);
 	free(c.what);
+	free(name);
 	free(what);
 }

@@ -6,7 +6,7 @@
 #define USAGE_GENERATE "imagegen [generate] [-G ninja|make] [-o FILE] [--locked]\n" \
                        "         [--compression gzip|zstd|none] [--cache HOST/REPOSITORY [--cache-push]]\n" \
                        "         [--format oci|docker] DEFINITION.lua"
-#define USAGE_LOCK "imagegen lock DEFINITION.lua"
+#define USAGE_LOCK "imagegen lock [--json] DEFINITION.lua"
 
 struct lua_State;
 

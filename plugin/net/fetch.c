@@ -59,9 +59,9 @@ fetch_file(const char *url, const char *path, const char *sha256, long long size
 {
 	struct httpreq req = {0};
 	struct httpres res;
-	char *part = xasprintf("%s.part", path), hex[65];
+	char *part = xasprintf("%s.part", path), hex[65], *label;
 	const char *name = strrchr(url, '/') ? strrchr(url, '/') + 1 : url;
-	int fd, tty = isatty(2);
+	int fd;
 
 	if (mkparent(path) < 0)
 		fatal("mkdir for %s:", path);
@@ -80,11 +80,15 @@ fetch_file(const char *url, const char *path, const char *sha256, long long size
 	req.url = url;
 	req.follow = 1;
 	req.maxbody = size;
-	req.progress = name;
+	/* a large file's progress, on a terminal */
+	label = xasprintf("  fetch %s:", name);
+	if (size > (1 << 20))
+		req.progress = label;
 	http_init(&res);
 	res.fd = fd;
 	res.resume = 1;
 	if (http_do(&req, &res) < 0 || !success(res.status)) {
+		http_progressend();
 		close(fd);
 		if (res.toolarge) {
 			unlink(part);
@@ -97,8 +101,9 @@ fetch_file(const char *url, const char *path, const char *sha256, long long size
 		fatal("fetch %s: %s", url, success(res.status) ? res.err : xasprintf("HTTP %ld", res.status));
 	}
 	/* a large file gets a line: the end of the progress on a terminal, else a summary */
+	http_progressend();
 	if (size > (1 << 20))
-		fprintf(stderr, "%s  fetch %s: %.1f MB\n", tty ? "\r" : "", name, size / 1048576.0);
+		fprintf(stderr, "  fetch %s: %.1f MB\n", name, size / 1048576.0);
 	if (close(fd) < 0)
 		fatal("write %s:", part);
 	sha256done(res.hash, hex);
@@ -111,5 +116,6 @@ fetch_file(const char *url, const char *path, const char *sha256, long long size
 	if (chmod(part, 0644) < 0 || rename(part, path) < 0)
 		fatal("rename %s:", path);
 	http_free(&res);
+	free(label);
 	free(part);
 }

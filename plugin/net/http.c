@@ -75,9 +75,61 @@ enum outcome {
 struct exchange {
 	const struct httpreq *req;
 	struct httpres *res;
-	int tty;
-	time_t shown;
+	/* an upload's file, and the bytes of it sent */
+	FILE *f;
+	long long sent;
 };
+
+/* whether a progress line is on the terminal now, and when it was drawn (ms) */
+static int drawn;
+static long long drawnat;
+
+static long long
+millis(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+http_progress(const char *label, long long done, long long total, const char *what)
+{
+	static const char *const units[] = {"kB", "MB", "GB"};
+	double scale = 1000;
+	int u = 0;
+
+	if (!isatty(2))
+		return;
+	if (total < 1000) {
+		if (what)
+			fprintf(stderr, "\r%s %lld B %s\033[K", label, total, what);
+		else
+			fprintf(stderr, "\r%s %lld/%lld B\033[K", label, done, total);
+		drawn = 1;
+		drawnat = millis();
+		return;
+	}
+	while (u < 2 && total >= scale * 1000) {
+		scale *= 1000;
+		u++;
+	}
+	if (what)
+		fprintf(stderr, "\r%s %.1f %s %s\033[K", label, total / scale, units[u], what);
+	else
+		fprintf(stderr, "\r%s %.1f/%.1f %s\033[K", label, done / scale, total / scale, units[u]);
+	drawn = 1;
+	drawnat = millis();
+}
+
+void
+http_progressend(void)
+{
+	if (drawn)
+		fprintf(stderr, "\r\033[K");
+	drawn = 0;
+}
 
 /* a number of seconds from the environment, or def, into *n: 0; -1 with
    why in res->err */
@@ -266,16 +318,26 @@ onheader(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* the request's progress line, done of total bytes, at most five times a second */
 static void
-progress(struct exchange *x)
+progress(struct exchange *x, long long done, long long total)
 {
-	long long total = x->req->maxbody;
+	if (x->req->progress && millis() - drawnat >= 200)
+		http_progress(x->req->progress, done, total, NULL);
+}
 
-	if (!x->tty || !x->req->progress || total <= (1 << 20) || time(NULL) == x->shown)
-		return;
-	x->shown = time(NULL);
-	fprintf(stderr, "\r  fetch %s: %lld%% of %.1f MB", x->req->progress, x->res->size * 100 / total,
-	        total / 1048576.0);
+/* an upload's bytes, counted for its progress line */
+static size_t
+onread(char *p, size_t size, size_t n, void *arg)
+{
+	struct exchange *x = arg;
+	size_t r = fread(p, size, n, x->f);
+
+	if (r == 0 && ferror(x->f))
+		return CURL_READFUNC_ABORT;
+	x->sent += (long long)(r * size);
+	progress(x, x->sent, x->req->bodylen);
+	return r;
 }
 
 static size_t
@@ -304,7 +366,7 @@ onbody(char *p, size_t size, size_t n, void *arg)
 				return 0;
 		}
 		res->size += (long long)n;
-		progress(x);
+		progress(x, res->size, x->req->maxbody);
 		return n;
 	}
 	cap = res->fd >= 0 ? ERRBODY : x->req->maxbody > 0 ? x->req->maxbody : HTTP_MAXMEM;
@@ -386,7 +448,6 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, long timeo
 
 	x.req = req;
 	x.res = res;
-	x.tty = isatty(2);
 	*next = NULL;
 	clearheaders(res);
 	res->status = 0;
@@ -428,8 +489,10 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, long timeo
 		f = fopen(req->bodyfile, "rb");
 		if (!f)
 			fatal("open %s:", req->bodyfile);
+		x.f = f;
 		SETOPT(c, CURLOPT_UPLOAD, 1L);
-		SETOPT(c, CURLOPT_READDATA, f);
+		SETOPT(c, CURLOPT_READFUNCTION, onread);
+		SETOPT(c, CURLOPT_READDATA, &x);
 		SETOPT(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->bodylen);
 		if (strcmp(req->method, "PUT") != 0)
 			SETOPT(c, CURLOPT_CUSTOMREQUEST, req->method);

@@ -23,7 +23,8 @@ struct httpreq {
 	int follow;
 	/* the most body bytes taken (0: HTTP_MAXMEM in memory, none to a file) */
 	long long maxbody;
-	/* a name to show download progress under, on a terminal */
+	/* the label of the transfer's progress line (http_progress), shown
+	   while the body goes up or comes down when stderr is a terminal */
 	const char *progress;
 	/* limits of this request instead of the environment's, when not 0:
 	   seconds in all, seconds without progress, and tries (the build
@@ -60,3 +61,9 @@ int http_origin(const char *url, char *out, size_t len);
 /* one request, with redirects and retries of transient failures: 0 when a
    final response arrived (any status), else -1 with res->err filled */
 int http_do(const struct httpreq *req, struct httpres *res);
+/* when stderr is a terminal, one line drawn over the last: label, then done
+   of total bytes ("12.3/45.0 MB"), or with what the total and what
+   ("45.0 MB uploaded"); never on a pipe or a file */
+void http_progress(const char *label, long long done, long long total, const char *what);
+/* clear the progress line, if one is drawn */
+void http_progressend(void);

@@ -21,6 +21,9 @@ struct client {
 	const char *what;
 	/* why the last call failed */
 	char err[1024];
+	/* the label of the progress line of the blob being sent or fetched
+	   (http_progress), or NULL for none */
+	const char *progress;
 	/* the limits of its requests, when not 0 (http.h; the build cache's) */
 	long timeout, stall;
 	int tries;

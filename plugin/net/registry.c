@@ -443,6 +443,9 @@ getblob(struct client *cl, const char *store, json_t *desc)
 	req.url = url;
 	/* a blob at most its descriptor's size; none at all when that is 0 */
 	req.maxbody = size > 0 ? size : 1;
+	req.progress = cl->progress;
+	if (cl->progress)
+		http_progress(cl->progress, 0, size, NULL);
 	ret = reg_request(cl, &req, &res, doing);
 	if (ret < 0 && res.toolarge)
 		ret = -2;
@@ -462,6 +465,8 @@ getblob(struct client *cl, const char *store, json_t *desc)
 			ret = -2;
 		}
 	}
+	if (ret == 0 && cl->progress)
+		http_progress(cl->progress, size, size, NULL);
 	if (ret == 0)
 		store_commit(store, tmp, digest);
 	else
@@ -482,9 +487,9 @@ pull(struct client *cl, const char *platform, const char *store, char digest[72]
 {
 	struct httpres res;
 	json_t *m = NULL, *pick, *l;
-	char want[72], why[256];
+	char want[72], why[256], *label = NULL;
 	const char *mt;
-	size_t i;
+	size_t i, n;
 	int depth = 0;
 
 	if (!cl->r.digest) {
@@ -534,15 +539,28 @@ pull(struct client *cl, const char *platform, const char *store, char digest[72]
 		goto err;
 	}
 	store_put(store, res.body.data, res.body.len, digest);
+	/* on a terminal, each blob's progress: "pulling team/base: layer 2/3 1.2/4.5 MB" */
+	label = xasprintf("pulling %s: config", cl->r.repo);
+	cl->progress = label;
 	if (getblob(cl, store, json_object_get(m, "config")) < 0)
 		goto err;
+	n = json_array_size(json_object_get(m, "layers"));
 	json_array_foreach(json_object_get(m, "layers"), i, l) {
+		free(label);
+		label = xasprintf("pulling %s: layer %zu/%zu", cl->r.repo, i + 1, n);
+		cl->progress = label;
 		if (getblob(cl, store, l) < 0)
 			goto err;
 	}
+	cl->progress = NULL;
+	free(label);
+	http_progressend();
 	http_free(&res);
 	return m;
 err:
+	cl->progress = NULL;
+	free(label);
+	http_progressend();
 	json_decref(m);
 	http_free(&res);
 	return NULL;
@@ -794,6 +812,7 @@ registry_putblob(struct client *cl, const char *store, const char *digest, long 
 	req.headers = octets;
 	req.bodyfile = file;
 	req.bodylen = size;
+	req.progress = cl->progress;
 	ret = reg_request(cl, &req, &res, doing);
 	if (ret == 0 && res.status != 201)
 		ret = reg_refused(cl, res.status, doing);

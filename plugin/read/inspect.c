@@ -5,6 +5,25 @@
  * files setuid, setgid or world-writable (text.c modeflags) with the
  * package that brought each. Reading the packages, those files and the
  * unpacked size means reading every layer.
+ *
+ * --json prints the same as one canonical JSON document:
+ *   {"imagegen-inspect": 1, "image": what was opened ("oci layout out/app"),
+ *    "platforms": ["os/arch[/variant]", ...], "platform": the one shown,
+ *    "digest": its manifest's (null for a docker-archive), "index": the
+ *        index's the name points at (null when it points at the manifest),
+ *    "config": the config's digest, "created": the config's (null if none),
+ *    "size": compressed bytes, "unpacked": bytes of the files, "files",
+ *    "tar": bytes of the layers' tar streams,
+ *    "layers": [{"digest", "diffid", "mediaType", "size"}],
+ *    "entrypoint", "cmd", "user", "workdir", "env", "ports", "labels":
+ *        the config's Entrypoint, Cmd, User, WorkingDir, Env, ExposedPorts
+ *        and Labels as it has them, null where it has none,
+ *    "packages": [{"name", "version", "architecture"}] (the dpkg database's),
+ *    "wasted": {"bytes", "files"},
+ *    "special": [{"path", "mode", "special", "package" or "layer"}]}
+ *        mode "4755", special "setuid" (text.c modeflags), the package whose
+ *        file list has the path, else the layer (1 the first) it came from.
+ * Names are spelt as docs/names.md says (jsontext), as diff's are.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +95,82 @@ special(const struct imagefs *fs)
 	free(list);
 }
 
+/* a value of the config, or null */
+static json_t *
+orcnull(json_t *v)
+{
+	return v ? json_incref(v) : json_null();
+}
+
+/* what the text shows, as one JSON document (see the top of the file) */
+static json_t *
+inspectjson(struct reader *r, struct imagefs *fs)
+{
+	struct rimage *img = fs->img;
+	json_t *doc, *list, *cfg = json_object_get(img->config, "config"), *created;
+	struct fsnode **special;
+	char p[200], flags[40], mode[8], *path;
+	size_t i, n;
+
+	created = json_object_get(img->config, "created");
+	doc = json_pack("{s:i, s:o, s:s, s:o, s:o, s:s, s:O, s:I, s:I, s:I, s:I}", "imagegen-inspect", 1,
+	                "image", jsontext(r->what), "platform", img->platform,
+	                "digest", *img->digest ? json_string(img->digest) : json_null(),
+	                "index", *r->top && strcmp(r->top, img->digest) != 0 ? json_string(r->top) : json_null(),
+	                "config", img->configdigest, "created", created ? created : json_null(),
+	                "size", (json_int_t)fs->size, "unpacked", (json_int_t)fs->t.root.total,
+	                "files", (json_int_t)countfiles(&fs->t.root), "tar", (json_int_t)fs->usize);
+	if (!doc)
+		fatal("out of memory");
+	list = json_array();
+	n = json_array_size(r->manifests);
+	for (i = 0; i < n; i++) {
+		reader_platform(r, i, p);
+		jsonappend(list, json_string(*p ? p : img->platform));
+	}
+	jsonset(doc, "platforms", list);
+	list = json_array();
+	for (i = 0; i < img->nlayers; i++)
+		jsonappend(list, json_pack("{s:s, s:s, s:s, s:I}", "digest", img->layers[i].digest, "diffid",
+		                           img->layers[i].diffid, "mediaType", img->layers[i].mediatype ?
+		                           img->layers[i].mediatype : "", "size", (json_int_t)img->layers[i].size));
+	jsonset(doc, "layers", list);
+	jsonset(doc, "entrypoint", orcnull(json_object_get(cfg, "Entrypoint")));
+	jsonset(doc, "cmd", orcnull(json_object_get(cfg, "Cmd")));
+	jsonset(doc, "user", orcnull(json_object_get(cfg, "User")));
+	jsonset(doc, "workdir", orcnull(json_object_get(cfg, "WorkingDir")));
+	jsonset(doc, "env", orcnull(json_object_get(cfg, "Env")));
+	jsonset(doc, "ports", orcnull(json_object_get(cfg, "ExposedPorts")));
+	jsonset(doc, "labels", orcnull(json_object_get(cfg, "Labels")));
+	list = json_array();
+	for (i = 0; i < fs->db.len; i++)
+		jsonappend(list, json_pack("{s:o, s:o, s:o}", "name", jsontext(fs->db.p[i].name), "version",
+		                           jsontext(fs->db.p[i].version), "architecture", jsontext(fs->db.p[i].arch)));
+	jsonset(doc, "packages", list);
+	jsonset(doc, "wasted", json_pack("{s:I, s:I}", "bytes", (json_int_t)fs->t.wasted, "files",
+	                                 (json_int_t)fs->t.nwaste));
+	list = json_array();
+	special = fstree_special(&fs->t, &n);
+	for (i = 0; i < n; i++) {
+		json_t *e;
+		path = xasprintf("/%s", special[i]->path);
+		snprintf(mode, sizeof(mode), "%04o", special[i]->e->mode);
+		e = json_pack("{s:o, s:s, s:s}", "path", jsontext(path), "mode", mode, "special",
+		              modeflags(special[i]->e->type, special[i]->e->mode, flags));
+		if (!e)
+			fatal("out of memory");
+		if (special[i]->pkg >= 0)
+			jsonset(e, "package", jsontext(fs->db.p[special[i]->pkg].name));
+		else
+			jsonset(e, "layer", json_integer(special[i]->layer + 1));
+		jsonappend(list, e);
+		free(path);
+	}
+	free(special);
+	jsonset(doc, "special", list);
+	return doc;
+}
+
 int
 inspect_main(int argc, char *argv[])
 {
@@ -83,20 +178,37 @@ inspect_main(int argc, char *argv[])
 	struct reader *r;
 	struct imagefs fs;
 	struct rimage *img;
-	json_t *cfg;
+	json_t *cfg, *doc;
 	char p[200], a[32], b[32], *s;
 	size_t i, n;
+	int json = 0;
 
-	if (argc == 3 && strcmp(argv[0], "--platform") == 0) {
-		platform = argv[1];
-		argc -= 2;
-		argv += 2;
+	for (; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
+		if (strcmp(argv[0], "--json") == 0) {
+			json = 1;
+		} else if (strcmp(argv[0], "--platform") == 0 && argc > 1) {
+			platform = argv[1];
+			argc--;
+			argv++;
+		} else {
+			return -1;
+		}
 	}
-	if (argc != 1 || argv[0][0] == '-')
+	if (argc != 1)
 		return -1;
 	r = reader_open(argv[0]);
 	imagefs_open(&fs, r, platform, DPKG_LISTS, NULL);
 	img = fs.img;
+	if (json) {
+		doc = inspectjson(r, &fs);
+		s = dumpjson(doc);
+		puts(s);
+		free(s);
+		json_decref(doc);
+		imagefs_free(&fs);
+		reader_free(r);
+		return 0;
+	}
 
 	s = nametext(r->what, 1);
 	printf("%-11s%s\n", "image", s);
