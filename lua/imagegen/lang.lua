@@ -824,7 +824,7 @@ local function declarations(G, file)
     if type(t) ~= "table" or debug.getmetatable(t) then
       fail(where, "glob: expected a pattern, or { pattern, ..., exclude = { pattern, ... } }, got %s", kind(t))
     end
-    checkfields(where, "glob", t, globfields, #t)
+    checkfields(where, "glob", t, globfields, math.max(#t, 1))
     if #t == 0 then fail(where, "glob: no pattern, such as \"src/**/*.js\"") end
     local exclude = patternlist(where, "glob: exclude", t.exclude)
     local files, seen = {}, {}

@@ -192,7 +192,7 @@ tree_walk(struct layer *l, const struct treeopts *o, const char *src, const char
 		if (readall(path, &b) < 0)
 			fatal("%s: tree '%s': read %s:", o->ctx, o->srcname, showname(path));
 		if ((line = patterns_text(&ignore, b.data ? b.data : "", b.len, &err)))
-			fatal("%s: tree '%s': %s:%zu: %s", o->ctx, o->srcname, IGNOREFILE, line, err);
+			fatal("%s: tree '%s': %s:%zu: the pattern %s", o->ctx, o->srcname, IGNOREFILE, line, err);
 		if (!o->nodeps)
 			nodes_dep(l, o->ctx, path);
 	}

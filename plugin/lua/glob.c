@@ -93,6 +93,11 @@ globdir(struct globwalk *g, const char *fs, const char *rel)
 		lua_rawseti(L, -2, ++n);
 	}
 	closedir(d);
+	lua_getglobal(L, "table");
+	lua_getfield(L, -1, "sort");
+	lua_pushvalue(L, -3);
+	lua_call(L, 1, 0);  /* table.sort(names): the same walk on every file system */
+	lua_pop(L, 1);  /* table */
 	for (i = 1; i <= n; i++) {
 		lua_rawgeti(L, -1, i);  /* the name */
 		cfs = lua_pushfstring(L, "%s/%s", fs, lua_tostring(L, -1));  /* its path */
