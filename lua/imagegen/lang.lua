@@ -829,7 +829,7 @@ local function declarations(G, file)
     local exclude = patternlist(where, "glob: exclude", t.exclude)
     local files, seen = {}, {}
     for i, p in ipairs(t) do
-      local what = #t > 1 and string.format("glob: [%d]", i) or "glob"
+      local what = #t > 1 and string.format("glob[%d]", i) or "glob"
       if not isstring(p) then fail(where, "%s: expected a pattern string, got %s", what, kind(p)) end
       if p:sub(1, 1) == "/" then
         fail(where, "%s: '%s' is absolute; a pattern is relative to the definition's folder", what, show(p))

@@ -210,7 +210,7 @@ patterns_add(struct patterns *ps, const char *s, size_t n, int anchor)
 			}
 			if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.')) {
 				free(p.text);
-				return "names '.' or '..', which no path matched has (a pattern names what is inside its folder)";
+				return "has a name '.' or '..', which no path inside the folder has";
 			}
 		}
 		if (*c == '\\') {

@@ -51,9 +51,12 @@ glob_pattern(lua_State *L)
 	const char *err = patterns_add(&ps, s, n, lua_toboolean(L, 2));
 
 	patterns_free(&ps);
+	if (err && !*err)
+		err = n > 0 && *s == '#' ? "starts with '#', a comment in .gitignore's syntax: write \\# for a name "
+		                           "that starts with it" : "is blank";
 	if (err) {
 		luaL_pushfail(L);
-		lua_pushstring(L, *err ? err : "is blank or a comment");
+		lua_pushstring(L, err);
 		return 2;
 	}
 	lua_pushboolean(L, 1);
@@ -100,7 +103,11 @@ globdir(struct globwalk *g, const char *fs, const char *rel)
 	lua_pop(L, 1);  /* table */
 	for (i = 1; i <= n; i++) {
 		lua_rawgeti(L, -1, i);  /* the name */
-		cfs = lua_pushfstring(L, "%s/%s", fs, lua_tostring(L, -1));  /* its path */
+		if (strcmp(fs, ".") == 0)
+			lua_pushvalue(L, -1);  /* its path */
+		else
+			lua_pushfstring(L, "%s/%s", fs, lua_tostring(L, -1));
+		cfs = lua_tostring(L, -1);
 		if (*rel)
 			lua_pushfstring(L, "%s/%s", rel, lua_tostring(L, -2));  /* its path below the definition's folder */
 		else
@@ -170,7 +177,10 @@ glob_walk(lua_State *L)
 	lua_pushstring(L, "");  /* its path below dir */
 	for (t = g.box->inc.v[0].text; n = strcspn(t, "/"), t[n] != '\0' && strcspn(t, "*?[\\") > n; t += n + 1) {
 		lua_pushlstring(L, t, n);  /* the name */
-		lua_pushfstring(L, "%s/%s", lua_tostring(L, g.folders + 1), lua_tostring(L, -1));  /* the folder */
+		if (strcmp(lua_tostring(L, g.folders + 1), ".") == 0)
+			lua_pushvalue(L, -1);  /* the folder */
+		else
+			lua_pushfstring(L, "%s/%s", lua_tostring(L, g.folders + 1), lua_tostring(L, -1));
 		if (*lua_tostring(L, g.folders + 2))
 			lua_pushfstring(L, "%s/%s", lua_tostring(L, g.folders + 2), lua_tostring(L, -2));
 		else
