@@ -94,6 +94,7 @@ addentry(struct layer *l, json_t *e)
 		o.dirmode = (long)specint(e, "dirmode", -1);
 		o.follow = json_is_true(json_object_get(e, "follow"));
 		o.nodeps = 0;
+		o.noignore = json_is_true(json_object_get(e, "noignore"));
 		o.exclude = NULL;
 		pats = json_object_get(e, "exclude");
 		json_array_foreach(pats, i, pat) {

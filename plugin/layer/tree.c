@@ -106,7 +106,7 @@ walk(struct layer *l, const struct treeopts *o, const struct excludes *x, const 
 	while ((errno = 0, de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (x && !*rel && strcmp(de->d_name, IGNOREFILE) == 0)
+		if (x && !o->noignore && !*rel && strcmp(de->d_name, IGNOREFILE) == 0)
 			continue;
 		csrc = xasprintf("%s/%s", src, de->d_name);
 		if (lstat(csrc, &st) < 0)
@@ -188,7 +188,7 @@ tree_walk(struct layer *l, const struct treeopts *o, const char *src, const char
 
 	/* the root's .imagegenignore, when there is one */
 	path = xasprintf("%s/%s", src, IGNOREFILE);
-	if (stat(path, &st) == 0 || errno != ENOENT) {
+	if (!o->noignore && (stat(path, &st) == 0 || errno != ENOENT)) {
 		if (readall(path, &b) < 0)
 			fatal("%s: tree '%s': read %s:", o->ctx, o->srcname, showname(path));
 		if ((line = patterns_text(&ignore, b.data ? b.data : "", b.len, &err)))

@@ -18,6 +18,8 @@ struct treeopts {
 	int nodeps;
 	/* the tree's exclude patterns, NULL for none */
 	const struct patterns *exclude;
+	/* read no .imagegenignore: it is a file like the others (a step's folder into the build cache) */
+	int noignore;
 };
 
 /* add the folder src and everything in it to l under dst ("" for the top),
