@@ -160,9 +160,10 @@ check "exclude: a command's folder leaves out what its tree excludes" diff -u "$
 
 # glob: sorted, hidden files too, symlinks to files, not folders, not excluded ones
 workdir globs-glob
-mkdir -p "$W/src/src/lib" "$W/src/src/node_modules/n" "$W/src/src/dir.js" "$W/src/b" && cd "$W/src" || exit 1
+mkdir -p "$W/src/src/lib" "$W/src/src/node_modules/n" "$W/src/src/dir.js" "$W/src/src/we ird\$:#" "$W/src/b" &&
+	cd "$W/src" || exit 1
 for f in src/z.js src/a.js src/B.js src/.hidden.js src/lib/m.js src/lib/x.test.js src/node_modules/n/n.js \
-	'src/sp ace.js' src/readme.txt; do
+	'src/sp ace.js' src/readme.txt 'src/we ird$:#/w.js'; do
 	printf '%s\n' "$f" > "$f"
 done
 ln -s a.js src/link.js
@@ -184,7 +185,7 @@ EOF
 cd b || exit 1
 "$IMAGEGEN" ../build.lua 2> "$W/gen.err"
 contains "glob: recursive, sorted by bytes, hidden names, symlinks to files, less its excludes" "$W/gen.err" \
-	"deep: src/.hidden.js|src/B.js|src/a.js|src/lib/m.js|src/link.js|src/sp ace.js|src/z.js"
+	'deep: src/.hidden.js|src/B.js|src/a.js|src/lib/m.js|src/link.js|src/sp ace.js|src/we ird$:#/w.js|src/z.js'
 contains "glob: * stays in its folder" "$W/gen.err" "top: src/.hidden.js|src/B.js|src/a.js|src/link.js|src/sp ace.js|src/z.js"
 contains "glob: several patterns, one sorted list" "$W/gen.err" "two: src/lib/m.js|src/lib/x.test.js|src/readme.txt"
 contains "glob: no match is an empty list" "$W/gen.err" "none: 0"
@@ -212,6 +213,18 @@ mkdir -p ../later && printf 'l\n' > ../later/l.js
 ninja > "$W/g3.log" 2>&1
 entries . g > "$W/got"
 contains "glob: a folder that comes later is seen: its file is in the image" "$W/got" "app/later/l.js"
+
+# the same under make: a new match remakes the makefile and is in the image
+mkdir -p ../mk && cd ../mk || exit 1
+"$IMAGEGEN" -G make ../build.lua 2> /dev/null && printf 'include images.mk\n' > Makefile
+check "glob (make): make builds" make images
+same "glob (make): the same layer as ninja's" "$(layerof ../b g)" "$(layerof . g)"
+check "glob (make): make -q after a build (the folders read are there, whatever their names)" make -q images
+printf 'm\n' > ../src/lib/make.js
+make images > "$W/m1.log" 2>&1
+entries . g > "$W/got"
+contains "glob (make): a new matching file is in the image" "$W/got" "app/src/lib/make.js"
+cd ../b || exit 1
 
 # valgrind over the layer helper with excludes and the generator's glob
 if have valgrind; then
