@@ -1,12 +1,12 @@
 /*
  * glob: the generator's side of the patterns (base/pattern.c). A glob
- * walks the folder of a definition from the folders its pattern names
+ * walks the folder of a definition down the folders its pattern names
  * literally (src and app, for a pattern src/app/NAME/... whose NAME has a
- * wildcard), reads only the folders below that
- * the pattern can match something in, never a folder an exclude pattern
- * matches, the build folder or a symlink to a folder, and answers the
- * files it matches (regular files, and symlinks to them) and every folder
- * it read: a name added to one of those is what can change its answer.
+ * wildcard), then reads only the folders below that the pattern can match
+ * something in, in byte order: never a folder an exclude pattern matches,
+ * the build folder or a symlink to a folder. It answers the files it
+ * matches (regular files, and symlinks to them) and every folder it read:
+ * a name added to one of those is what can change its answer.
  */
 #include <errno.h>
 #include <string.h>
