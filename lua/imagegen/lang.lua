@@ -304,6 +304,8 @@ local function declarations(G, file)
       fail(where, "pull: '%s' names no registry host (write 'host/repository:tag')", ref)
     end
     if not name:match(":[%w_][%w._-]*$", #host + 1) then name = name .. ":latest" end
+    local bad = check.repository(name:match("^(.*):[^:/]*$"))
+    if bad then fail(where, "pull: %s", bad) end
     return setmetatable({ where = where, kind = "pull", ref = name, digest = digest, name = ref }, External)
   end
 
@@ -441,15 +443,49 @@ local function declarations(G, file)
     d.img.layers[#d.img.layers + 1] = l
   end
 
+  -- "v1" (the image's name is the repository), "repo:v1", "host[:port]/repo:v1";
+  -- the repository and tag as the distribution spec has them (check.repository)
   function field.tag(d, tag)
     if not isstring(tag) then fail(d.where, "tag: expected a string") end
-    local repo, ref = tag:match("^(.*[^/]):([%w_][%w._-]*)$")
-    if not repo then
-      if tag:match("^[%w_][%w._-]*$") then repo, ref = d.img.name, tag
-      else repo, ref = tag, "latest" end
-    end
-    if not ref:match("^[%w_][%w._-]*$") or #ref > 128 or not repo:match("^[%w][%w._:/-]*$") then
-      fail(d.where, "tag: '%s' is not a valid tag ('v1', 'repo:v1' or 'host/repo:v1')", tag)
+    local forms = "('v1', 'repo:v1' or 'host:port/repo:v1')"
+    local repo, ref
+    if not tag:find("[:/@]") then
+      repo, ref = d.img.name, tag
+      if not check.istag(ref) then
+        fail(d.where, "tag: '%s' is not a tag: letters, digits, '_', '.' and '-', at most 128, not starting with "
+          .. "'.' or '-' %s", tag, forms)
+      end
+      local bad = check.repository(repo)
+      if bad then
+        local lower = repo:lower()
+        if lower ~= repo and not check.repository(lower) then
+          fail(d.where, "image: name '%s' must be lowercase for registries and podman: '%s' (or name the repository "
+            .. "in tag = \"%s:%s\")", repo, lower, lower, ref)
+        end
+        fail(d.where, "image: name '%s' is the image's repository, and %s (or name the repository in tag = "
+          .. "\"repo:%s\")", repo, bad, ref)
+      end
+    else
+      if tag:find("@") then fail(d.where, "tag: '%s' holds a digest; a tag names the image %s", tag, forms) end
+      local host = tag:match("^([^/]*)/")
+      local rest = tag
+      if host and check.ishost(host) then rest = tag:sub(#host + 2) else host = nil end
+      local n = select(2, rest:gsub(":", ""))
+      if n > 1 or n == 1 and rest:find("/", rest:find(":"), true) or (host and select(2, host:gsub(":", "")) > 1) then
+        fail(d.where, "tag: '%s' has a ':' out of place: one goes before the tag, and one in a registry's "
+          .. "'host:port/' only %s", tag, forms)
+      end
+      local path
+      path, ref = rest:match("^(.*):(.*)$")
+      if not path then path, ref = rest, "latest" end
+      repo = host and host .. "/" .. path or path
+      if path == "" then fail(d.where, "tag: '%s' names no repository %s", tag, forms) end
+      if not check.istag(ref) then
+        fail(d.where, "tag: '%s' in '%s' is not a tag: letters, digits, '_', '.' and '-', at most 128, not starting "
+          .. "with '.' or '-'", ref, tag)
+      end
+      local bad = check.repository(repo)
+      if bad then fail(d.where, "tag: %s", bad) end
     end
     d.img.repo, d.img.ref = repo, ref
     local host = repo:match("^([^/]+)/")
@@ -465,8 +501,18 @@ local function declarations(G, file)
     d.img.base = v
   end
 
-  function field.entrypoint(d, v) d.config.Entrypoint = stringlist(d.where, "entrypoint", v) end
-  function field.cmd(d, v) d.config.Cmd = stringlist(d.where, "cmd", v) end
+  -- a command line: a list of words, never a string (which would be one
+  -- word, the whole line as the program's name); sh "..." for a shell
+  local function argv(d, what, v)
+    if isstring(v) then
+      fail(d.where, "%s: expected a list such as { \"/app/server\", \"--port\", \"80\" }, or sh \"...\" for "
+        .. "/bin/sh -c", what)
+    end
+    return stringlist(d.where, what, v)
+  end
+
+  function field.entrypoint(d, v) d.config.Entrypoint = argv(d, "entrypoint", v) end
+  function field.cmd(d, v) d.config.Cmd = argv(d, "cmd", v) end
 
   function field.env(d, v)
     d.config.Env = stringmap(d.where, "env", v)
@@ -483,6 +529,9 @@ local function declarations(G, file)
   function field.user(d, v)
     if math.type(v) == "integer" then v = tostring(v) end
     if not isstring(v) or v == "" then fail(d.where, "user: expected a name or 'uid[:gid]'") end
+    if not v:match("^[^:]+$") and not v:match("^[^:]+:[^:]+$") then
+      fail(d.where, "user: '%s' is not \"name\", \"uid\", \"uid:gid\" or \"name:group\"", v)
+    end
     d.config.User = v
   end
 
@@ -493,14 +542,33 @@ local function declarations(G, file)
     d.config.StopSignal = v
   end
 
+  -- ports: 80 (tcp), "80/tcp", "53/udp", "9/sctp"; as the config's keys, "80/tcp"
   function field.expose(d, v)
     d.config.ExposedPorts = {}
-    for i, p in ipairs(type(v) == "table" and v or { v }) do
-      p = tostring(p)
-      if p:match("^%d+$") then p = p .. "/tcp" end
-      local n, proto = p:match("^(%d+)/(%a+)$")
-      if not n or tonumber(n) < 1 or tonumber(n) > 65535 or not (proto == "tcp" or proto == "udp" or proto == "sctp") then
-        fail(d.where, "expose[%d]: '%s' is not a port such as 80, '80/tcp' or '53/udp'", i, p)
+    local list = v
+    if type(v) ~= "table" or debug.getmetatable(v) then list = { v } end
+    for k in pairs(list) do
+      if math.type(k) ~= "integer" then
+        fail(d.where, "expose: expected a port or a list of ports, found key '%s'", tostring(k))
+      end
+    end
+    local forms = "a number such as 80, or '80/tcp', '53/udp', '9/sctp'"
+    for i, p in ipairs(list) do
+      local what = list == v and string.format("expose[%d]", i) or "expose"
+      if math.type(p) == "integer" then
+        if p < 1 or p > 65535 then fail(d.where, "%s: %d is not a port (1 to 65535)", what, p) end
+        p = tostring(p) .. "/tcp"
+      elseif math.type(p) == "float" then
+        fail(d.where, "%s: %s is not a port: expected %s", what, tostring(p), forms)
+      elseif not isstring(p) then
+        fail(d.where, "%s: expected a port, %s, got %s", what, forms, check.typename(p))
+      else
+        local given = p
+        if p:match("^%d+$") then p = p .. "/tcp" end
+        local n, proto = p:match("^([1-9]%d*)/(%l+)$")
+        if not n or tonumber(n) > 65535 or not (proto == "tcp" or proto == "udp" or proto == "sctp") then
+          fail(d.where, "%s: '%s' is not a port: expected %s", what, given, forms)
+        end
       end
       d.config.ExposedPorts[p] = {}
     end
@@ -860,6 +928,15 @@ local function declarations(G, file)
     return files
   end
 
+  -- a command line for /bin/sh -c, for cmd and entrypoint: a plain list
+  function D.sh(line)
+    local where = caller(2)
+    if not isstring(line) or line == "" then
+      fail(where, "sh: expected a command line, such as sh \"exec /app/server --port $PORT\"")
+    end
+    return { "/bin/sh", "-c", nonul(where, "sh", line) }
+  end
+
   function D.include(p)
     local where = caller(2)
     local full = projectpath(where, "include", p)
@@ -928,7 +1005,7 @@ local function sandbox(G, file)
   -- what the included file returned)
   for k, fn in pairs(declarations(G, file)) do
     local wrapper
-    if k == "include" or k == "glob" then
+    if k == "include" or k == "sh" or k == "glob" then
       wrapper = function(...)
         local _ <close> = lines(false)
         return fn(...)

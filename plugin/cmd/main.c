@@ -38,6 +38,7 @@
 #include "read/diff.h"
 #include "read/inspect.h"
 #include "read/report.h"
+#include "read/accounts.h"
 
 enum {
 	/* run by the generated rules, not by people: --help lists it apart */
@@ -77,6 +78,8 @@ cmdimage(int argc, char *argv[])
 	if (argc != 3)
 		return -1;
 	image_build(argv[0], argv[1], argv[2]);
+	/* a user the runtime would look up by name: in the image's /etc/passwd */
+	accounts_check(argv[0], argv[1], argv[2], cache_ready);
 	return 0;
 }
 
