@@ -116,7 +116,8 @@ Command.__index = Command
 Command.__name = "imagegen.command"
 local layerfields = set { "name", "files" }
 local entryfields = set { "mode", "uid", "gid", "xattrs" }
-local treefields = set { "mode", "dirmode", "follow" }
+local treefields = set { "mode", "dirmode", "follow", "exclude" }
+local globfields = set { "exclude" }
 local commandfields = set { "outputs", "inputs", "run", "description", "cache", "image", "network" }
 
 function M.newgraph(top)
@@ -182,9 +183,21 @@ local function declarations(G, file)
   end
 
   -- a command's output as a source: a file, or a folder it writes (a tree)
-  local function outputsource(o, mode, dirmode)
+  local function outputsource(o, mode, dirmode, exclude)
     return mksource { kind = o.folder and "folder" or "output", path = o.path, name = o.path, output = o,
-      mode = mode, dirmode = dirmode }
+      mode = mode, dirmode = dirmode, exclude = exclude }
+  end
+
+  -- a list of patterns in .gitignore's syntax (plugin/base/pattern.c), each
+  -- checked: { } when v is nil
+  local function patternlist(where, what, v)
+    if v == nil then return {} end
+    local list = stringlist(where, what, v)
+    for i, p in ipairs(list) do
+      local ok, err = native.pattern(p)
+      if not ok then fail(where, "%s[%d]: '%s' %s", what, i, show(p), err) end
+    end
+    return list
   end
 
   -- the folder output a value is (a command of one output, or an output), or nil
@@ -207,10 +220,11 @@ local function declarations(G, file)
     local where = caller(2)
     if isstring(t) or folderof(where, t) then t = { t } end
     checkfields(where, "tree", t, treefields, 1)
+    local exclude = patternlist(where, "tree: exclude", t.exclude)
     local o = folderof(where, t[1])
     if o then
       if t.follow then fail(where, "tree: a folder a command writes is taken as it is (follow = true reads outside it)") end
-      return outputsource(o, parsemode(where, "tree", t.mode), parsemode(where, "tree", t.dirmode))
+      return outputsource(o, parsemode(where, "tree", t.mode), parsemode(where, "tree", t.dirmode), exclude)
     end
     local full = srcpath(where, "tree", t[1])
     local kind, err = native.stat(full)
@@ -220,7 +234,7 @@ local function declarations(G, file)
     end
     if t.follow ~= nil and type(t.follow) ~= "boolean" then fail(where, "tree: follow must be true or false") end
     return mksource { kind = "tree", path = full, name = t[1], mode = parsemode(where, "tree", t.mode),
-      dirmode = parsemode(where, "tree", t.dirmode), follow = t.follow or false }
+      dirmode = parsemode(where, "tree", t.dirmode), follow = t.follow or false, exclude = exclude }
   end
 
   function D.text(s)
@@ -963,6 +977,51 @@ local function declarations(G, file)
     return names
   end
 
+  -- the files of the project a pattern matches (or any of several), less
+  -- what exclude matches: a sorted list of paths relative to this folder;
+  -- every folder read becomes an input, so that a new match regenerates
+  function D.glob(t)
+    local where = caller(2)
+    if isstring(t) then t = { t } end
+    if type(t) ~= "table" or debug.getmetatable(t) then
+      fail(where, "glob: expected a pattern, or { pattern, ..., exclude = { pattern, ... } }, got %s", kind(t))
+    end
+    checkfields(where, "glob", t, globfields, math.max(#t, 1))
+    if #t == 0 then fail(where, "glob: no pattern, such as \"src/**/*.js\"") end
+    local exclude = patternlist(where, "glob: exclude", t.exclude)
+    local files, seen = {}, {}
+    for i, p in ipairs(t) do
+      local what = #t > 1 and string.format("glob[%d]", i) or "glob"
+      if not isstring(p) then fail(where, "%s: expected a pattern string, got %s", what, kind(p)) end
+      if p:sub(1, 1) == "/" then
+        fail(where, "%s: '%s' is absolute; a pattern is relative to the definition's folder", what, show(p))
+      end
+      if p:sub(1, 1) == "!" then
+        fail(where, "%s: '%s' starts with '!'; leave files out with exclude = { ... } (or write \\! for a name "
+          .. "starting with !)", what, show(p))
+      end
+      if p:sub(-1) == "/" then fail(where, "%s: '%s' ends in '/', but glob lists files, not folders", what, show(p)) end
+      for name in (p .. "/"):gmatch("([^/]*)/") do
+        if name == ".." then
+          fail(where, "%s: '%s' climbs out of the definition's folder with '..': a glob lists files of the project "
+            .. "below its definition (include a definition there to list its files)", what, show(p))
+        end
+      end
+      local ok, err = native.pattern(p, true)
+      if not ok then fail(where, "%s: '%s' %s", what, show(p), err) end
+      local found, folders = native.glob(projectpath(where, "glob", "."), p, exclude)
+      for _, f in ipairs(folders) do addinput(G, f) end
+      for _, f in ipairs(found) do
+        if not seen[f] then
+          seen[f] = true
+          files[#files + 1] = f
+        end
+      end
+    end
+    table.sort(files)
+    return files
+  end
+
   -- a command line for /bin/sh -c, for cmd and entrypoint: a plain list
   function D.sh(line)
     local where = caller(2)
@@ -1040,7 +1099,7 @@ local function sandbox(G, file)
   -- what the included file returned)
   for k, fn in pairs(declarations(G, file)) do
     local wrapper
-    if k == "include" or k == "sh" then
+    if k == "include" or k == "sh" or k == "glob" then
       wrapper = function(...)
         local _ <close> = lines(false)
         return fn(...)

@@ -167,10 +167,12 @@ local function layerspec(G, l)
       -- a folder a step wrote: known by its manifest, not by its files
       x.type, x.src, x.srcname, x.manifest = "tree", s.path, check.show(s.name), M.manifest(s.path)
       x.mode, x.dirmode, x.follow = s.mode, s.dirmode, false
+      if s.exclude and #s.exclude > 0 then x.exclude = s.exclude end
       inputs[#inputs + 1] = x.manifest
     elseif s.kind == "tree" then
       x.type, x.src, x.srcname = "tree", s.path, check.show(s.name)
       x.mode, x.dirmode, x.follow = s.mode, s.dirmode, s.follow
+      if s.exclude and #s.exclude > 0 then x.exclude = s.exclude end
     elseif s.kind == "text" then
       x.type, x.data = "text", s.data
     elseif s.kind == "symlink" then

@@ -990,9 +990,10 @@ folderblob(const char *store, const char *path, const char *name, const char *ct
 
 	spec = xasprintf("%s/folder-%.16s-%zu.json", dir, key, i);
 	free(dir);
-	s = json_pack("{s:s, s:i, s:s, s:i, s:[{s:s, s:s, s:s, s:s, s:s, s:i, s:i}]}", "name", name, "epoch", 0,
+	/* the whole folder: a .imagegenignore in it is one of its files (noignore) */
+	s = json_pack("{s:s, s:i, s:s, s:i, s:[{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:b}]}", "name", name, "epoch", 0,
 	              "compression", "gzip", "level", 6, "entries", "ctx", ctx, "path", "", "type", "tree", "src", path,
-	              "srcname", name, "uid", 0, "gid", 0);
+	              "srcname", name, "uid", 0, "gid", 0, "noignore", 1);
 	if (!s || !(text = dumpjson(s)))
 		fatal("out of memory");
 	desc = xasprintf("%s.desc", spec);

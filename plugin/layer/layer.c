@@ -50,6 +50,7 @@
 #include "base/arc.h"
 #include "base/store.h"
 #include "base/names.h"
+#include "base/pattern.h"
 #include "layer/sink.h"
 #include "layer/nodes.h"
 #include "layer/tree.h"
@@ -62,9 +63,12 @@ static void
 addentry(struct layer *l, json_t *e)
 {
 	struct treeopts o;
+	struct patterns exclude = {0};
 	struct node *n;
 	struct stat st;
-	const char *type, *ctx, *path, *manifest;
+	const char *type, *ctx, *path, *manifest, *err;
+	json_t *pats, *pat;
+	size_t i;
 
 	ctx = json_string_value(json_object_get(e, "ctx"));
 	if (!ctx)
@@ -90,6 +94,18 @@ addentry(struct layer *l, json_t *e)
 		o.dirmode = (long)specint(e, "dirmode", -1);
 		o.follow = json_is_true(json_object_get(e, "follow"));
 		o.nodeps = 0;
+		o.noignore = json_is_true(json_object_get(e, "noignore"));
+		o.exclude = NULL;
+		pats = json_object_get(e, "exclude");
+		json_array_foreach(pats, i, pat) {
+			if (!json_is_string(pat))
+				fatal("%s: spec: exclude[%zu] is not a string", ctx, i + 1);
+			err = patterns_add(&exclude, json_string_value(pat), json_string_length(pat), 0);
+			if (err)
+				fatal("%s: tree '%s': exclude[%zu]: '%s' %s", ctx, o.srcname, i + 1,
+				      showname(json_string_value(pat)), *err ? err : "is blank or a comment");
+			o.exclude = &exclude;
+		}
 		if (*path) {
 			n = nodes_add(l);
 			n->path = xstrdup(path);
@@ -108,6 +124,7 @@ addentry(struct layer *l, json_t *e)
 			o.nodeps = 1;
 		}
 		tree_walk(l, &o, specstr(e, "src", ctx), path);
+		patterns_free(&exclude);
 		return;
 	}
 	n = nodes_add(l);

@@ -20,6 +20,15 @@
  * it changes, so that a build tool restats it: the layers of the folder
  * depend on the manifest, not on its files, and a step that rewrote the
  * same bytes reruns nothing after it.
+ *
+ * A tree leaves out what its patterns exclude (see pattern.c): first the
+ * lines of the .imagegenignore in its root folder, then its exclude list,
+ * the last pattern that matches a path deciding. The .imagegenignore itself
+ * is never an entry, and is in the depfile whether it excludes anything or
+ * not. An excluded folder is not read; the folder that holds an excluded
+ * name is in the depfile, as every folder read, so adding a name reruns the
+ * layer edge, which writes the same bytes. A folder's listing (its
+ * manifest) takes no pattern: it is all the step wrote.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,8 +41,13 @@
 #include "base/mem.h"
 #include "base/text.h"
 #include "base/digest.h"
+#include "base/file.h"
+#include "base/pattern.h"
 #include "layer/nodes.h"
 #include "layer/tree.h"
+
+/* the file of a tree's root whose lines exclude more of it */
+#define IGNOREFILE ".imagegenignore"
 
 /* ancestors of the directory being walked, to find symlink loops */
 struct visit {
@@ -42,8 +56,29 @@ struct visit {
 	const struct visit *up;
 };
 
+/* the patterns of a tree: its .imagegenignore's, then its exclude list */
+struct excludes {
+	const struct patterns *ignore, *exclude;
+};
+
+static int
+excluded(const struct excludes *x, const char *rel, int isdir)
+{
+	int v = -1;
+
+	if (!x)
+		return 0;
+	if (x->exclude)
+		v = patterns_verdict(x->exclude, rel, isdir);
+	if (v < 0 && x->ignore)
+		v = patterns_verdict(x->ignore, rel, isdir);
+	return v == 1;
+}
+
+/* src, a folder of the tree at rel below its root ("" the root), to l under dst */
 static void
-walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst, const struct visit *up)
+walk(struct layer *l, const struct treeopts *o, const struct excludes *x, const char *src, const char *dst,
+     const char *rel, const struct visit *up)
 {
 	DIR *d;
 	struct dirent *de;
@@ -51,7 +86,7 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 	struct visit here;
 	const struct visit *v;
 	struct node *n;
-	char *csrc, *cdst, target[4096];
+	char *csrc, *cdst, *crel, target[4096];
 	ssize_t tlen;
 
 	if (stat(src, &st) < 0)
@@ -71,11 +106,9 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 	while ((errno = 0, de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
+		if (x && !o->noignore && !*rel && strcmp(de->d_name, IGNOREFILE) == 0)
+			continue;
 		csrc = xasprintf("%s/%s", src, de->d_name);
-		cdst = *dst ? xasprintf("%s/%s", dst, de->d_name) : xstrdup(de->d_name);
-		if (nodes_iswhiteout(de->d_name))
-			fatal("%s: tree '%s': %s: names starting with .wh. are whiteouts and cannot be sources",
-			      o->ctx, o->srcname, showname(csrc));
 		if (lstat(csrc, &st) < 0)
 			fatal("%s: tree '%s': %s:", o->ctx, o->srcname, showname(csrc));
 		if (S_ISLNK(st.st_mode) && o->follow) {
@@ -85,6 +118,16 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 				fatal("%s: tree '%s': %s:", o->ctx, o->srcname, showname(csrc));
 			}
 		}
+		crel = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+		if (excluded(x, crel, S_ISDIR(st.st_mode))) {
+			free(crel);
+			free(csrc);
+			continue;
+		}
+		if (nodes_iswhiteout(de->d_name))
+			fatal("%s: tree '%s': %s: names starting with .wh. are whiteouts and cannot be sources",
+			      o->ctx, o->srcname, showname(csrc));
+		cdst = *dst ? xasprintf("%s/%s", dst, de->d_name) : xstrdup(de->d_name);
 		if (S_ISDIR(st.st_mode)) {
 			n = nodes_add(l);
 			n->path = cdst;
@@ -93,10 +136,12 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 			n->uid = o->uid;
 			n->gid = o->gid;
 			n->ctx = o->ctx;
-			walk(l, o, csrc, cdst, &here);
+			walk(l, o, x, csrc, cdst, crel, &here);
+			free(crel);
 			free(csrc);
 			continue;
 		}
+		free(crel);
 		n = nodes_add(l);
 		n->path = cdst;
 		n->uid = o->uid;
@@ -133,7 +178,30 @@ walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst
 void
 tree_walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst)
 {
-	walk(l, o, src, dst, NULL);
+	struct patterns ignore = {0};
+	struct excludes x;
+	struct buf b = {0};
+	struct stat st;
+	const char *err;
+	char *path;
+	size_t line;
+
+	/* the root's .imagegenignore, when there is one */
+	path = xasprintf("%s/%s", src, IGNOREFILE);
+	if (!o->noignore && (stat(path, &st) == 0 || errno != ENOENT)) {
+		if (readall(path, &b) < 0)
+			fatal("%s: tree '%s': read %s:", o->ctx, o->srcname, showname(path));
+		if ((line = patterns_text(&ignore, b.data ? b.data : "", b.len, &err)))
+			fatal("%s: tree '%s': %s:%zu: the pattern %s", o->ctx, o->srcname, IGNOREFILE, line, err);
+		if (!o->nodeps)
+			nodes_dep(l, o->ctx, path);
+	}
+	free(path);
+	free(b.data);
+	x.ignore = &ignore;
+	x.exclude = o->exclude;
+	walk(l, o, &x, src, dst, "", NULL);
+	patterns_free(&ignore);
 }
 
 /* a path or link target in a listing: the bytes that would split or hide it as \xHH */
@@ -170,7 +238,7 @@ tree_list(const char *ctx, const char *name, const char *dir, struct buf *out)
 	o.nodeps = 1;
 	l.spool = -1;
 	l.name = ctx;
-	walk(&l, &o, dir, "", NULL);
+	walk(&l, &o, NULL, dir, "", "", NULL);
 	if (l.len > 1)
 		qsort(l.nodes, l.len, sizeof(*l.nodes), nodes_bypath);
 	nodes_linkgroups(&l);

@@ -3,6 +3,7 @@
 
 struct buf;
 struct layer;
+struct patterns;
 
 /* how a tree is read */
 struct treeopts {
@@ -15,10 +16,15 @@ struct treeopts {
 	int follow;
 	/* list nothing it reads in the depfile (a step's folder: its manifest stands for it) */
 	int nodeps;
+	/* the tree's exclude patterns, NULL for none */
+	const struct patterns *exclude;
+	/* read no .imagegenignore: it is a file like the others (a step's folder into the build cache) */
+	int noignore;
 };
 
 /* add the folder src and everything in it to l under dst ("" for the top),
-   each file and folder read in the depfile; exits naming what is wrong */
+   but what its .imagegenignore and exclude patterns leave out, each file
+   and folder read in the depfile; exits naming what is wrong */
 void tree_walk(struct layer *l, const struct treeopts *o, const char *src, const char *dst);
 /* the canonical listing of the folder dir, as a tree of it enters a layer,
    to out; ctx and name for messages; the number of entries below dir */

@@ -29,6 +29,7 @@
 #include "debian/debian.h"
 #include "debian/trust.h"
 #include "lua/native.h"
+#include "lua/glob.h"
 
 /* native.readfile(path) -> contents | nil, message: a regular file only */
 static int
@@ -790,6 +791,8 @@ static const luaL_Reg natives[] = {
 	{"rootpath", debian_rootpath},
 	{"x509", trust_x509},
 	{"pkcs12", trust_pkcs12},
+	{"pattern", glob_pattern},
+	{"glob", glob_walk},
 	{NULL, NULL},
 };
 

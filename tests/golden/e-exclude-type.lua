@@ -1,0 +1,1 @@
+image { name = "a", files = { { "/s", tree { "static", exclude = { 3 } } } } }
