@@ -408,7 +408,8 @@ end
 function M.parseid(where, what, v)
   if v == nil then return 0 end
   if math.type(v) ~= "integer" or v < 0 or v > 2147483647 then
-    fail(where, "%s: expected a numeric id, got %s", what, tostring(v))
+    fail(where, "%s: expected a numeric id, got %s", what,
+      type(v) == "string" and string.format("the string '%s'", M.show(v)) or tostring(v))
   end
   return v
 end

@@ -224,7 +224,7 @@ local function declarations(G, file)
     checkfields(where, "tree", t, treefields, 1)
     local o = folderof(where, t[1])
     if o then
-      if t.follow then fail(where, "tree: a folder a command writes is taken as it is (follow = true reads outside it)") end
+      if t.follow then check.failat(where, "follow", "tree: a folder a command writes is taken as it is (follow = true reads outside it)") end
       return outputsource(o, parsemode(where, "tree", t.mode), parsemode(where, "tree", t.dirmode))
     end
     local full = srcpath(where, "tree", t[1])
@@ -233,7 +233,9 @@ local function declarations(G, file)
       if err == "symlink loop" then fail(where, "tree: source '%s' is a symlink loop", show(t[1])) end
       fail(where, "tree: source '%s' %s", show(t[1]), kind and "is not a directory" or "not found")
     end
-    if t.follow ~= nil and type(t.follow) ~= "boolean" then fail(where, "tree: follow must be true or false") end
+    if t.follow ~= nil and type(t.follow) ~= "boolean" then
+      check.failat(where, "follow", "tree: follow must be true or false")
+    end
     return mksource { kind = "tree", path = full, name = t[1], mode = parsemode(where, "tree", t.mode),
       dirmode = parsemode(where, "tree", t.dirmode), follow = t.follow or false }
   end
@@ -662,14 +664,16 @@ local function declarations(G, file)
     local where = caller(2)
     checkfields(where, "repository", t, repofields)
     if not isstring(t.url) or not (t.url:match("^https?://") or t.url:match("^file:")) then
-      fail(where, "repository: url must be an http, https or file URL")
+      check.failat(where, "url", "repository: url must be an http, https or file URL")
     end
-    if not isstring(t.suite) or t.suite == "" then fail(where, "repository: no suite (such as 'stable')") end
+    if not isstring(t.suite) or t.suite == "" then check.failat(where, "suite", "repository: no suite (such as 'stable')") end
     local r = setmetatable({ where = where, url = t.url:gsub("/+$", ""), suite = t.suite,
       components = t.components and stringlist(where, "repository: components", t.components) or { "main" } }, Repository)
     if t.keyring ~= nil then
       local k = srcpath(where, "repository: keyring", t.keyring)
-      if native.stat(k) ~= "file" then fail(where, "repository: keyring '%s' not found", show(t.keyring)) end
+      if native.stat(k) ~= "file" then
+        check.failat(where, "keyring", "repository: keyring '%s' not found", show(t.keyring))
+      end
       addinput(G, k)
       r.keyrings = { k }
     end
