@@ -9,7 +9,9 @@
  *    "digest": its manifest's digest, when it had one (not an archive)}
  * Layers are kept byte for byte, never recompressed, and each blob is
  * verified against its digest as it is copied. Docker media types are
- * written as their OCI equivalents; the bytes are the same.
+ * written as their OCI equivalents; the bytes are the same. Its errors
+ * start with the line of the declaration (the command's fatalwhere, from
+ * OUT with ".where" for ".json").
  */
 #include <errno.h>
 #include <fcntl.h>
