@@ -392,7 +392,8 @@ local function declarations(G, file)
 
   local function checkname(where, what, name)
     if not isstring(name) or not name:match("^[%w][%w._-]*$") then
-      fail(where, "%s: name must be letters, digits, '.', '_' or '-', got '%s'", what, tostring(name))
+      check.failat(where, what .. ".name", "%s: name must be letters, digits, '.', '_' or '-', got '%s'", what,
+        tostring(name))
     end
   end
 
