@@ -333,8 +333,9 @@ local function declarations(G, file)
       obj, mt = obj.outputs[1], Output
     end
     if mt == Output then return outputsource(obj) end
-    fail(where, "%s: expected a source (a path, file, tree, text, symlink, dir, external or a command's output), got %s",
-      what, kind(v))
+    fail(where, "%s: expected a source (a path, file, tree, text, symlink, dir, external or a command's output), got %s%s",
+      what, kind(v), mt == Image and " (an image is a base: base = ..., and its files come with it)"
+        or mt == Layer and " (a layer goes in an image's layers = { ... })" or "")
   end
 
   -- the entries of files, the field at path ("files", "layers[2].files":
