@@ -138,7 +138,9 @@ local function constructor(tok, k)
 end
 
 -- the keys of the path a message starts with: "layers[1].files[2]: /a:
--- uid: ..." -> { "layers", 1, "files", 2, "uid" } (a destination skipped)
+-- uid: ..." -> { "layers", 1, "files", 2, "uid" } (a destination skipped),
+-- and the first word of the sentence after it ("files[1]: /a: mode must
+-- be ..." -> { "files", 1, "mode" }), which names a field only if it is one
 local function pathof(s)
   local keys = {}
   for part in (s .. ": "):gmatch("(.-): ") do
@@ -149,7 +151,10 @@ local function pathof(s)
       while rest ~= "" do
         local i, r = rest:match("^%[(%d+)%](.*)$")
         if i then these[#these + 1] = tonumber(i) else these[#these + 1], r = rest:match("^%.([%a_][%w_]*)(.*)$") end
-        if not r then return keys end
+        if not r then
+          if rest:match("^[ (]") then keys[#keys + 1] = name end
+          return keys
+        end
         rest = r
       end
       table.move(these, 1, #these, #keys + 1, keys)
@@ -394,13 +399,15 @@ function M.stringmap(where, what, v)
 end
 
 -- "0755" or "755" -> 493; Lua has no octal literals, so numbers are refused
-function M.parsemode(where, what, v)
+-- (field: the field's name in messages, "mode" unless said)
+function M.parsemode(where, what, v, field)
   if v == nil then return nil end
+  field = field or "mode"
   if type(v) == "number" then
-    fail(where, "%s: mode must be an octal string such as \"0755\" (Lua has no octal numbers)", what)
+    fail(where, "%s: %s must be an octal string such as \"0755\" (Lua has no octal numbers)", what, field)
   end
   if not M.isstring(v) or not v:match("^[0-7]+$") or #v > 5 or tonumber(v, 8) > 4095 then
-    fail(where, "%s: mode '%s' is not an octal mode such as \"0644\"", what, tostring(v))
+    fail(where, "%s: %s '%s' is not an octal mode such as \"0644\"", what, field, tostring(v))
   end
   return tonumber(v, 8)
 end

@@ -225,7 +225,7 @@ local function declarations(G, file)
     local o = folderof(where, t[1])
     if o then
       if t.follow then check.failat(where, "follow", "tree: a folder a command writes is taken as it is (follow = true reads outside it)") end
-      return outputsource(o, parsemode(where, "tree", t.mode), parsemode(where, "tree", t.dirmode))
+      return outputsource(o, parsemode(where, "tree", t.mode), parsemode(where, "tree", t.dirmode, "dirmode"))
     end
     local full = srcpath(where, "tree", t[1])
     local kind, err = native.stat(full)
@@ -237,7 +237,7 @@ local function declarations(G, file)
       check.failat(where, "follow", "tree: follow must be true or false")
     end
     return mksource { kind = "tree", path = full, name = t[1], mode = parsemode(where, "tree", t.mode),
-      dirmode = parsemode(where, "tree", t.dirmode), follow = t.follow or false }
+      dirmode = parsemode(where, "tree", t.dirmode, "dirmode"), follow = t.follow or false }
   end
 
   function D.text(s)
