@@ -59,3 +59,114 @@ cd "$W/b" || exit 1
 "$IMAGEGEN" ../src/build.lua
 check "a failing command fails the build" sh -c "! ninja > ninja.log 2>&1"
 check "and leaves no image" test ! -e out/x/index.json
+
+# buildfails NAME EXPECTED [TARGET]: ninja fails, and its one imagegen line
+# is EXPECTED exactly: the definition's file and line, and the entry's path in it
+buildfails() {
+	if ninja ${3:-} > ninja.log 2>&1; then
+		fail "$1: ninja should have failed"
+		return
+	fi
+	same "$1: one line naming the definition's line" "$2" "$(grep '^imagegen: ' ninja.log)"
+}
+
+# a layer item's entry is named by its path in the image (layers[2].files[1]),
+# at the image's line; the image's own files by files[N]
+workdir build-errors/paths
+mkdir -p "$W/src/site" "$W/b"
+echo page > "$W/src/site/index.html"
+echo conf > "$W/src/app.conf"
+cat > "$W/src/build.lua" <<'LUA'
+local x = 1
+image {
+  name = "a",
+  layers = {
+    { name = "etc", files = { { "/etc/app.conf", "app.conf" } } },
+    { name = "www", files = { { "/srv", tree "site" } } },
+  },
+}
+image {
+  name = "b",
+  files = {
+    { "/etc/app.conf", "app.conf" },
+  },
+}
+LUA
+cd "$W/b" || exit 1
+"$IMAGEGEN" ../src/build.lua
+rm -r ../src/site
+buildfails "a tree of layers[2] removed after generation" \
+	"imagegen: ../src/build.lua:2: layers[2].files[1]: /srv: tree 'site': ../src/site: No such file or directory" a
+mkdir ../src/site && echo page > ../src/site/index.html && ninja > /dev/null 2>&1
+rm ../src/app.conf
+buildfails "a source file removed after generation" \
+	"imagegen: ../src/build.lua:2: layers[1].files[1]: /etc/app.conf: source 'app.conf' not found" a
+buildfails "the same file in an image's own files" \
+	"imagegen: ../src/build.lua:9: files[1]: /etc/app.conf: source 'app.conf' not found" b
+echo conf > ../src/app.conf
+if [ "$(id -u)" = 0 ]; then
+	skip "a tree's unreadable file: root reads every file"
+else
+	chmod 000 ../src/site/index.html
+	buildfails "a tree's unreadable file" \
+		"imagegen: ../src/build.lua:2: layers[2].files[1]: /srv: tree 'site': ../src/site/index.html: Permission denied" a
+	chmod 644 ../src/site/index.html
+fi
+mkfifo ../src/site/pipe
+buildfails "a FIFO in a tree" \
+	"imagegen: ../src/build.lua:2: layers[2].files[1]: /srv: tree 'site': ../src/site/pipe: not a file, directory or symlink" a
+rm ../src/site/pipe
+check "and with the sources back, the build succeeds" ninja
+
+# bases from outside: their errors at build time name the line of the
+# declaration (docker_archive, oci_layout), the file, and what is wrong
+workdir build-errors/bases
+mkdir -p "$W/src" "$W/b" "$W/first"
+echo x > "$W/src/x.txt"
+printf 'image { name = "x", files = { { "/x", "x.txt" } } }\n' > "$W/src/x.lua"
+(cd "$W/first" && "$IMAGEGEN" ../src/x.lua && ninja > ninja.log 2>&1)
+(cd "$W/first/out/x" && tar cf "$W/src/x-oci.tar" .)
+cp -R "$W/first/out/x" "$W/src/layout"
+cat > "$W/src/build.lua" <<'LUA'
+image {
+  name = "a",
+  base = docker_archive "x-oci.tar",
+}
+LUA
+cd "$W/b" || exit 1
+"$IMAGEGEN" ../src/build.lua
+buildfails "docker_archive of an OCI archive" \
+	"imagegen: ../src/build.lua:3: docker-archive ../src/x-oci.tar: no manifest.json: not a docker-archive but an OCI archive (a layout in a tar): unpack it and read the folder as an OCI layout"
+check "the helper left no base file" test ! -e .imagegen/base/*.json
+cat > "$W/src/build.lua" <<'LUA'
+image {
+  name = "a",
+  files = { { "/a", "x.txt" } },
+  base =
+    oci_layout("layout", "v2"),
+}
+LUA
+"$IMAGEGEN" ../src/build.lua
+buildfails "oci_layout with a tag the layout does not have" \
+	"imagegen: ../src/build.lua:5: oci layout ../src/layout:v2: no image tagged 'v2' in ../src/layout/index.json"
+# the where is read, not hashed: moving the declaration reruns nothing
+sed 's/^  name = "a",$/  name = "a",\n  -- moved/; s/"v2"/"latest"/' "$W/src/build.lua" > "$W/new.lua" && mv "$W/new.lua" "$W/src/build.lua"
+"$IMAGEGEN" ../src/build.lua
+check "with the tag it has, the base is imported" ninja
+sed 's/^  -- moved$/  -- moved\n  -- again/' "$W/src/build.lua" > "$W/new.lua" && mv "$W/new.lua" "$W/src/build.lua"
+"$IMAGEGEN" ../src/build.lua
+same "a base's where moved: ninja has nothing to do" "ninja: no work to do." "$(ninja | tail -n 1)"
+
+# a pulled base whose registry does not answer (nothing listens on port 9)
+cat > "$W/src/build.lua" <<'LUA'
+local digest = "sha256:" .. string.rep("ab", 32)
+image {
+  name = "a",
+  base = pull("127.0.0.1:9/team/base:1@" .. digest),
+}
+LUA
+"$IMAGEGEN" ../src/build.lua
+check "a pull that cannot connect fails the build" sh -c '! ninja > ninja.log 2>&1'
+same "its one line names the pull's line" \
+	"imagegen: ../src/build.lua:4: pull 127.0.0.1:9/team/base:1@sha256:$(printf 'ab%.0s' $(seq 32)): get manifest" \
+	"$(grep '^imagegen: ' ninja.log | sed 's/\(get manifest\) .*/\1/')"

@@ -273,4 +273,4 @@ image { name = "t", files = { { "/x", tree(c) } } }' \
 	"imagegen: ../src/several.lua:2: tree: the command has 2 outputs; pick its folder, e.g. cmd[1]"
 generatefails outputs-kind 'local c = command { outputs = { 3 }, run = "true" }
 image { name = "t", files = { { "/x", c } } }' \
-	"imagegen: ../src/outputs-kind.lua:1: outputs[1]: expected a path or dir \"name\", got number"
+	"imagegen: ../src/outputs-kind.lua:1: outputs[1]: expected a path or dir \"name\", got a number"

@@ -277,7 +277,7 @@ fails() {
 }
 fails not-an-image 'command { image = repo, outputs = "x", run = "true" }
 image { name = "t", files = { { "/t", text "t" } } }' \
-	"imagegen: ../src/not-an-image.lua:10: image: expected an image of this graph (image { ... }) or its name, got imagegen.repository"
+	"imagegen: ../src/not-an-image.lua:10: image: expected an image of this graph (image { ... }) or its name, got a repository"
 fails no-image 'command { image = "buidler", outputs = "x", run = "true" }
 image { name = "t", files = { { "/t", text "t" } } }' \
 	"imagegen: ../src/no-image.lua:10: image: no image named 'buidler' (did you mean 'builder'?)"

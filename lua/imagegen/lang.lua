@@ -43,6 +43,7 @@ local function unview(v)
   return object[v] or v
 end
 M.unview = unview
+check.unview = unview
 
 -- a command's view reads its outputs: cmd[1], cmd["name"], #cmd
 local function through(obj)
@@ -62,9 +63,9 @@ View.__pairs = function(v)
 end
 View.__tostring = function(v) return tostring(object[v]) end
 
--- what a view or a value is, for messages
+-- what a view or a value is, for messages: "a command", "an image", "a string"
 local function kind(v)
-  return check.typename(unview(v))
+  return check.kindname(v)
 end
 
 local Source = {}
@@ -142,7 +143,7 @@ local function declarations(G, file)
   local D = {}
 
   local function srcpath(where, what, p)
-    if not isstring(p) or p == "" then fail(where, "%s: expected a source path", what) end
+    if not isstring(p) or p == "" then fail(where, "%s: expected a source path, got %s", what, kind(p)) end
     if p:find("%z") then fail(where, "%s: source path '%s' holds a NUL", what, show(p)) end
     local full = path.join(dir, p)
     if path.basename(full):sub(1, 4) == ".wh." then
@@ -167,6 +168,19 @@ local function declarations(G, file)
   -- definition's folder), symlinks resolved
   local function projectpath(where, what, p)
     local full = srcpath(where, what, p)
+    -- a name that is not there (a typo): said so, with the nearest name of
+    -- its folder (for include, a .lua file or a folder)
+    local found, err = native.stat(full)
+    if not found and err ~= "symlink loop" then
+      local known, parent = {}, path.dirname(full)
+      local prefix = p:match("^(.*/)[^/]*/*$") or ""
+      for _, n in ipairs(native.listdir(parent) or {}) do
+        if what ~= "include" or n:match("%.lua$") or native.stat(path.join(parent, n)) == "dir" then
+          known[prefix .. n] = true
+        end
+      end
+      fail(where, "%s: '%s' not found%s", what, show(p), suggest(p, known))
+    end
     G.toprealpath = G.toprealpath or native.realpath(G.topdir) or G.topdir
     local top = G.toprealpath
     local real = native.realpath(full) or full
@@ -219,12 +233,16 @@ local function declarations(G, file)
   function D.tree(t)
     local where = caller(2)
     if isstring(t) or folderof(where, t) then t = { t } end
+    if object[t] then
+      fail(where, "tree: expected a folder's path, a command's folder (outputs = { dir \"name\" }) or "
+        .. "{ path, mode = ... }, got %s", kind(t))
+    end
     checkfields(where, "tree", t, treefields, 1)
     local exclude = patternlist(where, "tree: exclude", t.exclude)
     local o = folderof(where, t[1])
     if o then
-      if t.follow then fail(where, "tree: a folder a command writes is taken as it is (follow = true reads outside it)") end
-      return outputsource(o, parsemode(where, "tree", t.mode), parsemode(where, "tree", t.dirmode), exclude)
+      if t.follow then check.failat(where, "follow", "tree: a folder a command writes is taken as it is (follow = true reads outside it)") end
+      return outputsource(o, parsemode(where, "tree", t.mode), parsemode(where, "tree", t.dirmode, "dirmode"), exclude)
     end
     local full = srcpath(where, "tree", t[1])
     local kind, err = native.stat(full)
@@ -232,14 +250,16 @@ local function declarations(G, file)
       if err == "symlink loop" then fail(where, "tree: source '%s' is a symlink loop", show(t[1])) end
       fail(where, "tree: source '%s' %s", show(t[1]), kind and "is not a directory" or "not found")
     end
-    if t.follow ~= nil and type(t.follow) ~= "boolean" then fail(where, "tree: follow must be true or false") end
+    if t.follow ~= nil and type(t.follow) ~= "boolean" then
+      check.failat(where, "follow", "tree: follow must be true or false")
+    end
     return mksource { kind = "tree", path = full, name = t[1], mode = parsemode(where, "tree", t.mode),
-      dirmode = parsemode(where, "tree", t.dirmode), follow = t.follow or false, exclude = exclude }
+      dirmode = parsemode(where, "tree", t.dirmode, "dirmode"), follow = t.follow or false, exclude = exclude }
   end
 
   function D.text(s)
     local where = caller(2)
-    if not isstring(s) then fail(where, "text: expected a string, got %s", type(s)) end
+    if not isstring(s) then fail(where, "text: expected a string, got %s", kind(s)) end
     if not utf8.len(s) then fail(where, "text: the contents are not valid UTF-8") end
     if s:find("%z") then fail(where, "text: the contents have a NUL byte (use a file for binary contents)") end
     return mksource { kind = "text", data = s }
@@ -332,22 +352,30 @@ local function declarations(G, file)
       obj, mt = obj.outputs[1], Output
     end
     if mt == Output then return outputsource(obj) end
-    fail(where, "%s: expected a source (a path, file, tree, text, symlink, dir, external or a command's output), got %s",
-      what, kind(v))
+    fail(where, "%s: expected a source (a path, file, tree, text, symlink, dir, external or a command's output), got %s%s",
+      what, kind(v), mt == Image and " (an image is a base: base = ..., and its files come with it)"
+        or mt == Layer and " (a layer goes in an image's layers = { ... })" or "")
   end
 
-  local function entries(where, files)
-    if type(files) ~= "table" then fail(where, "files: expected a list of { destination, source } entries") end
+  -- the entries of files, the field at path ("files", "layers[2].files":
+  -- what messages, at generation and at build time, name an entry by)
+  local function entries(where, files, path)
+    path = path or "files"
+    if type(files) ~= "table" or object[files] then
+      fail(where, "%s: expected a list of { destination, source } entries, got %s", path, check.kindname(files))
+    end
     local out, seen = {}, {}
     for k in pairs(files) do
       if math.type(k) ~= "integer" then
-        fail(where, "files: expected a list; write { '%s', source } as an entry", tostring(k))
+        fail(where, "%s: expected a list; write { '%s', source } as an entry", path, tostring(k))
       end
     end
     for i, e in ipairs(files) do
-      local what = string.format("files[%d]", i)
+      local what = string.format("%s[%d]", path, i)
       if type(e) ~= "table" or debug.getmetatable(e) then
-        fail(where, "%s: expected { destination, source, mode = ... }", what)
+        local m = debug.getmetatable(unview(e))
+        fail(where, "%s: expected { destination, source, mode = ... }, got %s%s", what, kind(e),
+          (m == Source or m == Command or m == Output) and "; write { \"/destination\", source }" or "")
       end
       checkfields(where, what, e, entryfields, 2)
       if e[1] ~= nil then what = what .. ": " .. show(tostring(e[1])) end
@@ -355,7 +383,7 @@ local function declarations(G, file)
       local src = tosource(where, what, e[2])
       local istree = src.kind == "tree" or src.kind == "folder"
       local dst = destination(where, what, e[1], istree or src.kind == "opaque")
-      if seen[dst] then fail(where, "%s: destination declared twice (also files[%d])", what, seen[dst]) end
+      if seen[dst] then fail(where, "%s: destination declared twice (also %s[%d])", what, path, seen[dst]) end
       seen[dst] = i
       out[#out + 1] = { ctx = where .. ": " .. what, path = dst, source = src,
         mode = parsemode(where, what, e.mode), uid = parseid(where, what .. ": uid", e.uid),
@@ -376,15 +404,16 @@ local function declarations(G, file)
     return out
   end
 
-  local function mklayer(where, name, files)
-    local l = setmetatable({ where = where, name = name, entries = entries(where, files) }, Layer)
+  local function mklayer(where, name, files, path)
+    local l = setmetatable({ where = where, name = name, entries = entries(where, files, path) }, Layer)
     G.layers[#G.layers + 1] = l
     return l
   end
 
   local function checkname(where, what, name)
     if not isstring(name) or not name:match("^[%w][%w._-]*$") then
-      fail(where, "%s: name must be letters, digits, '.', '_' or '-', got '%s'", what, tostring(name))
+      check.failat(where, what .. ".name", "%s: name must be letters, digits, '.', '_' or '-', got '%s'", what,
+        tostring(name))
     end
   end
 
@@ -430,11 +459,14 @@ local function declarations(G, file)
     for i, l in ipairs(v) do
       l = unview(l)
       if debug.getmetatable(l) ~= Layer then
-        if type(l) ~= "table" or debug.getmetatable(l) then fail(d.where, "layers[%d]: expected a layer or { name, files }", i) end
+        if type(l) ~= "table" or debug.getmetatable(l) then
+          fail(d.where, "layers[%d]: expected a layer or { name = ..., files = { ... } }, got %s%s", i, kind(l),
+            debug.getmetatable(l) == Image and " (an image is a base: base = ..., and its layers come with it)" or "")
+        end
         checkfields(d.where, string.format("layers[%d]", i), l, layerfields)
         local name = l.name or tostring(i)
         checkname(d.where, string.format("layers[%d]", i), name)
-        l = mklayer(d.where, name, l.files or {})
+        l = mklayer(d.where, name, l.files or {}, string.format("layers[%d].files", i))
         l.id = d.img.name .. "/" .. name
       end
       d.img.layers[#d.img.layers + 1] = l
@@ -500,7 +532,8 @@ local function declarations(G, file)
     v = unview(v)
     if v == M.scratch then return end
     if not (isstring(v) or debug.getmetatable(v) == Image or debug.getmetatable(v) == External) then
-      fail(d.where, "base: expected scratch, an image, an image's name, oci_layout, docker_archive or pull")
+      fail(d.where, "base: expected scratch, an image, an image's name, oci_layout, docker_archive or pull, got %s",
+        kind(v))
     end
     d.img.base = v
   end
@@ -604,7 +637,9 @@ local function declarations(G, file)
     d.img.repositories = {}
     for i, r in ipairs(v) do
       r = unview(r)
-      if debug.getmetatable(r) ~= Repository then fail(d.where, "repositories[%d]: expected a repository { ... }", i) end
+      if debug.getmetatable(r) ~= Repository then
+        fail(d.where, "repositories[%d]: expected a repository { ... }, got %s", i, kind(r))
+      end
       d.img.repositories[i] = r
     end
   end
@@ -772,8 +807,8 @@ local function declarations(G, file)
       if v ~= nil then field[k](d, v) end
     end
     if (img.essential or img.mergedusr ~= nil) and not img.packages then
-      fail(where, "image: %s applies to Debian packages; add packages = { ... }",
-        img.essential and "essential" or "mergedusr")
+      check.failat(where, img.essential and "essential" or "mergedusr",
+        "image: %s applies to Debian packages; add packages = { ... }", img.essential and "essential" or "mergedusr")
     end
     for _, k in ipairs(configfields) do check.text(where, k, t[k]) end
     -- what a Docker image cannot hold, and what an OCI one cannot
@@ -807,14 +842,16 @@ local function declarations(G, file)
     local where = caller(2)
     checkfields(where, "repository", t, repofields)
     if not isstring(t.url) or not (t.url:match("^https?://") or t.url:match("^file:")) then
-      fail(where, "repository: url must be an http, https or file URL")
+      check.failat(where, "url", "repository: url must be an http, https or file URL")
     end
-    if not isstring(t.suite) or t.suite == "" then fail(where, "repository: no suite (such as 'stable')") end
+    if not isstring(t.suite) or t.suite == "" then check.failat(where, "suite", "repository: no suite (such as 'stable')") end
     local r = setmetatable({ where = where, url = t.url:gsub("/+$", ""), suite = t.suite,
       components = t.components and stringlist(where, "repository: components", t.components) or { "main" } }, Repository)
     if t.keyring ~= nil then
       local k = srcpath(where, "repository: keyring", t.keyring)
-      if native.stat(k) ~= "file" then fail(where, "repository: keyring '%s' not found", show(t.keyring)) end
+      if native.stat(k) ~= "file" then
+        check.failat(where, "keyring", "repository: keyring '%s' not found", show(t.keyring))
+      end
       addinput(G, k)
       r.keyrings = { k }
     end
@@ -1158,9 +1195,11 @@ function M.load(G, file, where)
     fail(show(file), "%s", err)
   end
   addinput(G, file)
-  local chunk, msg = load(src, "@" .. file, "t", sandbox(G, file))
+  local env = sandbox(G, file)
+  local chunk, msg = load(src, "@" .. file, "t", env)
   if not chunk then error({ msg = msg }, 0) end
   check.definitions["@" .. file] = true
+  check.texts[show(file)] = src  -- for errors at a field's line (check.at)
   G.loading[file] = true
   local top = not evaluating
   if top then
@@ -1177,6 +1216,14 @@ function M.load(G, file, where)
   end, function(e)
     if type(e) == "string" and e ~= "not enough memory" and native.getenv("IMAGEGEN_DEBUG") then
       return debug.traceback(e, 2)
+    end
+    -- a call of a name the sandbox does not have: the nearest it has
+    local at, name
+    if type(e) == "string" then at, name = e:match("^(.-:%d+): attempt to call a nil value %(global '([%w_]+)'%)$") end
+    if at then
+      local near = check.nearest(name, env)
+      return { msg = string.format("%s: '%s' is not defined%s", at, name,
+        near and string.format("; did you mean '%s'?", near) or "") }
     end
     return check.errorobject(e)
   end)

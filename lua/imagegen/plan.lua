@@ -8,7 +8,8 @@
 --             instead of run: imagegen step SPEC STORE, its outputs its
 --             files and its folders' manifests (M.manifest)
 --   fetches   { path, url, sha256, size, name }  imagegen fetch URL SHA256 SIZE PATH
---   bases     { args, out, inputs, name, pull }  imagegen base ARGS... OUT STORE
+--   bases     { args, out, inputs, name, pull, where, ctx }  imagegen base ARGS... OUT STORE;
+--             where (OUT with .where for .json) holds ctx, the file:line its errors name
 --   layers    { id, spec, desc, inputs }        imagegen layer SPEC DESC DEPFILE STORE
 --   images    { name, image, manifests, indexof, dir, index, digest, tar, tars, push }
 --             manifests: { platform, slug, spec, image, layers } a platform:
@@ -226,8 +227,10 @@ local function basespec(G, ext, platform)
     args, inputs, name = { "pull", ext.ref .. "@" .. ext.digest, platform }, {}, ext.ref .. "@" .. ext.digest
   end
   local id = native.sha256(table.concat(args, "\0")):sub(1, 16)
+  -- where: beside the output, what the helper's errors name (the first
+  -- declaration of this base); not an input, so that a line moved runs nothing
   return { out = ".imagegen/base/" .. id .. ".json", args = args, inputs = inputs, name = name,
-    pull = ext.kind == "pull" }
+    pull = ext.kind == "pull", where = ".imagegen/base/" .. id .. ".where", ctx = ext.where }
 end
 
 -- is a layer one of the project's files (not a package's or the dpkg database's)?
@@ -498,6 +501,7 @@ function M.build(G, args, output, cache)
         if not bases[b.out] then
           bases[b.out] = b
           P.bases[#P.bases + 1] = b
+          spec(b.where, json.line { ctx = b.ctx })
         end
         basefile = b.out
       end

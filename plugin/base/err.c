@@ -21,6 +21,8 @@ int fatalstatus = 1;
 
 void (*fatalhook)(const char *msg);
 
+const char *fatalwhere;
+
 #ifdef FUZZING
 jmp_buf *fatalreturn;
 #endif
@@ -65,10 +67,14 @@ void
 fatal(const char *fmt, ...)
 {
 	char msg[8192];
+	size_t at = 0;
 	va_list ap;
 
+	/* the definition the message is about first, in half the line at most */
+	if (fatalwhere && (at = (size_t)snprintf(msg, sizeof(msg) / 2, "%s: ", fatalwhere)) >= sizeof(msg) / 2)
+		at = sizeof(msg) / 2 - 1;
 	va_start(ap, fmt);
-	format(msg, sizeof(msg), fmt, ap);
+	format(msg + at, sizeof(msg) - at, fmt, ap);
 	va_end(ap);
 	if (pending) {
 		unlink(pending);

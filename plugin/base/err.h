@@ -21,6 +21,9 @@ extern int fatalstatus;
 /* while set, fatal hands it the message (without "imagegen: ") instead of
    printing it and exiting; it does not return (the Lua host's: a Lua error) */
 extern void (*fatalhook)(const char *msg);
+/* while set, what fatal's messages are about ("build.lua:3", the definition
+   a helper's edge comes from): "imagegen: build.lua:3: msg" */
+extern const char *fatalwhere;
 /* print "imagegen: msg" (a trailing ':' appends strerror(errno)) and exit fatalstatus */
 NORETURN void fatal(const char *fmt, ...) PRINTF(1, 2);
 /* remove path if fatal is called before it is cleared (NULL clears) */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <jansson.h>
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/file.h"
@@ -141,9 +142,33 @@ cmdreport(int argc, char *argv[])
 	return 0;
 }
 
+/* the definition a base comes from, for its errors: OUT with ".where" for
+   ".json", which the generator writes beside it (lua/imagegen/plan.lua),
+   {"ctx": "build.lua:3"}; neither an input nor on the command line, so
+   that a line moved runs nothing again */
+static void
+basewhere(const char *out)
+{
+	static char ctx[1024];
+	size_t n = strlen(out);
+	char *path = n > 5 && strcmp(out + n - 5, ".json") == 0 ? xasprintf("%.*s.where", (int)(n - 5), out)
+	                                                        : xasprintf("%s.where", out);
+	json_t *where = access(path, F_OK) == 0 ? readspec(path) : NULL;
+	const char *s = json_string_value(json_object_get(where, "ctx"));
+
+	if (s && strlen(s) < sizeof(ctx)) {
+		memcpy(ctx, s, strlen(s) + 1);
+		fatalwhere = ctx;
+	}
+	json_decref(where);
+	free(path);
+}
+
 static int
 cmdbase(int argc, char *argv[])
 {
+	if (argc >= 5)
+		basewhere(argv[argc - 2]);
 	if (argc == 6 && strcmp(argv[0], "oci") == 0)
 		base_fromlayout(argv[1], argv[2], argv[3], argv[4], argv[5]);
 	else if (argc == 5 && strcmp(argv[0], "archive") == 0)

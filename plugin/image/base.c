@@ -9,7 +9,9 @@
  *    "digest": its manifest's digest, when it had one (not an archive)}
  * Layers are kept byte for byte, never recompressed, and each blob is
  * verified against its digest as it is copied. Docker media types are
- * written as their OCI equivalents; the bytes are the same.
+ * written as their OCI equivalents; the bytes are the same. Its errors
+ * start with the line of the declaration (the command's fatalwhere, from
+ * OUT with ".where" for ".json").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -281,7 +283,7 @@ base_archivemanifest(const char *file, const char *store, const char *source)
 	long long size;
 	struct stat st;
 	size_t i;
-	int r;
+	int r, oci = 0;
 
 	/* one pass: every regular member into the store, by the digest of its bytes */
 	if (stat(file, &st) < 0 || !S_ISREG(st.st_mode))
@@ -308,6 +310,7 @@ base_archivemanifest(const char *file, const char *store, const char *source)
 			dm = readmember(a, source);
 			continue;
 		}
+		oci = oci || strcmp(name, "oci-layout") == 0 || strcmp(name, "index.json") == 0;
 		tarmember(a, store, digest, &size, source);
 		if (json_object_set_new(names, name, json_pack("{s:s, s:I}", "digest", digest,
 		                                               "size", (json_int_t)size)) < 0)
@@ -318,7 +321,8 @@ base_archivemanifest(const char *file, const char *store, const char *source)
 	archive_read_free(a);
 	reading = NULL;
 	if (!json_is_array(dm) || json_array_size(dm) < 1)
-		fatal("%s: no manifest.json: not a docker-archive", source);
+		fatal("%s: no manifest.json: not a docker-archive%s", source,
+		      oci ? " but an OCI archive (a layout in a tar): unpack it and read the folder as an OCI layout" : "");
 	if (json_array_size(dm) > 1)
 		fatal("%s: holds %zu images; imagegen reads archives of one", source, json_array_size(dm));
 	cfgname = json_string_value(json_object_get(json_array_get(dm, 0), "Config"));

@@ -1,0 +1,10 @@
+image {
+  name = "a",
+  files = {
+    { "/srv", tree {
+      "static",
+      mode = "0644",
+      dirmode = 755,
+    } },
+  },
+}

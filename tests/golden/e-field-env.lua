@@ -1,0 +1,7 @@
+image {
+  name = "a",
+  env = {
+    PATH = "/usr/bin",
+    DEBUG = true,
+  },
+}

@@ -1,0 +1,5 @@
+local r = repository {
+  url = "file:///srv/repo",
+  suite = "stable",
+  keyring = "keys/missing.gpg",
+}

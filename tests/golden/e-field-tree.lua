@@ -1,0 +1,7 @@
+image {
+  name = "a",
+  files = {
+    { "/srv", tree { "static",
+      follow = "yes" } },
+  },
+}

@@ -1,0 +1,5 @@
+local base = image { name = "base" }
+image {
+  name = "a",
+  layers = { base },
+}

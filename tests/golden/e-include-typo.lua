@@ -1,0 +1,2 @@
+local base = include "sub"
+local other = include "sbu"

@@ -1,0 +1,5 @@
+local x = 1
+local c = comand {
+  outputs = "x",
+  run = "true",
+}
