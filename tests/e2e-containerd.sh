@@ -1,0 +1,75 @@
+# containerd 1.6 (Debian's containerd, a private daemon with its own root,
+# state and sockets, stopped by its PID) as a consumer: the hello example's
+# layout (tarred, as ctr takes it) and its docker-archive imported and run
+# with ctr; the layout's image named by its whole name (repository and tag:
+# io.containerd.image.name), not import-DATE; a second image imported keeps
+# its own name; a two-platform layout imported with --all-platforms.
+. "$TOP/tests/lib.sh"
+
+workdir containerd
+CTRPID=
+trap '[ -n "$CTRPID" ] && stop "$CTRPID"' EXIT
+
+if ! have containerd || ! have ctr; then
+	fail "containerd: containerd is not installed (apt-get install containerd, or docker.io)"
+	exit 0
+fi
+
+mkdir -p "$W/b" "$W/c" "$W/src"
+cp -R "$TOP/examples/hello/." "$W/src/"
+cat >> "$W/src/build.lua" <<'EOF'
+image { name = "second", tag = "team/second:2", base = "hello", files = { { "/etc/second", text "2\n" } } }
+image { name = "multi", tag = "team/multi:1", platforms = { "linux/amd64", "linux/arm64" },
+  files = { { "/etc/multi", text "m\n" } } }
+EOF
+cd "$W/b" || exit 1
+check "build: hello, an image over it and a two-platform image" \
+	sh -c "'$IMAGEGEN' ../src/build.lua > gen.log 2>&1 && ninja out/hello.tar > ninja.log 2>&1 && ninja >> ninja.log 2>&1"
+same "the layout names the image for containerd" "hello:latest team/second:2" \
+	"$(jget out/hello/index.json "j['manifests'][0]['annotations']['io.containerd.image.name']") $(jget out/second/index.json "j['manifests'][0]['annotations']['io.containerd.image.name']")"
+
+# the daemon: its own root, state and sockets under the test's folder
+cat > "$W/c/config.toml" <<EOF
+version = 2
+root = "$W/c/root"
+state = "$W/c/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$W/c/sock"
+[ttrpc]
+  address = "$W/c/sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+EOF
+containerd --config "$W/c/config.toml" > "$W/c/log" 2>&1 &
+CTRPID=$!
+for _ in $(seq 50); do
+	[ -S "$W/c/sock" ] && break
+	sleep 0.2
+done
+CTR=$(command -v ctr)
+ctr() { timeout 120 "$CTR" --address "$W/c/sock" --namespace imagegen "$@" < /dev/null; }
+if ! ctr version > /dev/null 2>&1; then
+	skip "containerd: the daemon did not start here ($(tail -n 1 "$W/c/log"))"
+	exit 0
+fi
+
+tar -C out/hello -cf hello-oci.tar . && tar -C out/second -cf second-oci.tar . && tar -C out/multi -cf multi-oci.tar .
+check "ctr images import: the layout" ctr images import hello-oci.tar
+check "ctr images import: a second layout" ctr images import second-oci.tar
+check "ctr images import: a two-platform layout" ctr images import --all-platforms multi-oci.tar
+ctr images ls -q > names.txt 2>&1
+contains "the layout's image is named hello:latest" names.txt "hello:latest"
+contains "the second keeps its own name" names.txt "team/second:2"
+contains "the two-platform image is named too" names.txt "team/multi:1"
+same "no image named import-DATE" 0 "$(grep -c '^import-' names.txt)"
+# the native snapshotter: no overlay mounts needed
+same "ctr run: the layout's image says hello" "hello from an imagegen image" \
+	"$(ctr run --rm --snapshotter native hello:latest imagegen-test-$$ 2>&1 | head -n 1)"
+ctr images rm hello:latest > /dev/null 2>&1
+check "ctr images import: the docker-archive" ctr images import --digests out/hello.tar
+contains "the docker-archive is named by its RepoTags" "$(ctr images ls -q > names2.txt 2>&1; echo names2.txt)" "hello:latest"
+same "ctr run: the docker-archive's image says hello" "hello from an imagegen image" \
+	"$(ctr run --rm --snapshotter native docker.io/library/hello:latest imagegen-test-$$-2 2>&1 | head -n 1)"
