@@ -893,7 +893,8 @@ local function budget(name, default)
   local v = native.getenv(name)
   if v == nil or v == "" then return default end
   local n = math.tointeger(tonumber(v))
-  if not n or n < 1 then fail("imagegen", "%s='%s' is not a positive whole number", name, v) end
+  -- no file:line to name: the host puts "imagegen: " before the message, once
+  if not n or n < 1 then error({ msg = string.format("%s='%s' is not a positive whole number", name, v) }, 0) end
   return n
 end
 
