@@ -1,5 +1,5 @@
 -- imagegen.main: the generator's command line.
---   imagegen [-G ninja|make] [-o FILE] DEFINITION.lua
+--   imagegen [-G ninja|make] [-o FILE] [-D NAME=VALUE]... DEFINITION.lua
 -- The make plugin (plugin/cmd/gmake.c) calls it with --plugin --exe PATH: the
 -- rules come back as a string for make to evaluate instead of a file.
 local native = require "imagegen.native"
@@ -8,6 +8,7 @@ local resolve = require "imagegen.resolve"
 local plan = require "imagegen.plan"
 local lock = require "imagegen.lock"
 local path = require "imagegen.path"
+local args = require "imagegen.args"
 
 local M = {}
 
@@ -23,7 +24,7 @@ local function cacherepo(s)
   return s:match("^[^/@%s]+/[a-z0-9][a-z0-9._/%-]*$") and not s:find("//") and not s:find("/$")
 end
 
-function M.main(args)
+function M.main(argv)
   -- the graph lives until imagegen exits, and a collection finds little
   -- else: one runs when the heap has grown tenfold, not twofold (at 10,000
   -- images, a quarter of the time; 550 MB instead of 470 MB at the most).
@@ -40,18 +41,39 @@ function M.main(args)
     return usageerror("IMAGEGEN_CACHE_PUSH='" .. cachepush .. "' is not 0 or 1")
   end
   cachepush = cachepush == "1"
+  -- build arguments: -D NAME=VALUE (last wins), and for the make plugin
+  -- --make-arg NAME=VALUE, make's IMAGEGEN_ARG_NAME (instead of the environment)
+  local given, order, makeargs = {}, {}, nil
   local i = 1
-  if args[1] == "lock" then
+  if argv[1] == "lock" then
     lockmode = true
     i = 2
   end
-  while i <= #args do
-    local a = args[i]
+  while i <= #argv do
+    local a = argv[i]
     if a == "-o" or a == "-G" or a == "--exe" then
-      if not args[i + 1] then return usageerror("option " .. a .. " needs a value") end
-      if a == "-o" then output = args[i + 1]
-      elseif a == "-G" then backend = args[i + 1]
-      else exe = args[i + 1] end
+      if not argv[i + 1] then return usageerror("option " .. a .. " needs a value") end
+      if a == "-o" then output = argv[i + 1]
+      elseif a == "-G" then backend = argv[i + 1]
+      else exe = argv[i + 1] end
+      i = i + 2
+    elseif a == "-D" or (a:sub(1, 2) == "-D" and a ~= "-D") then
+      local nv = a:sub(3)
+      if a == "-D" then nv = argv[i + 1] end
+      if not nv then return usageerror("option -D needs NAME=VALUE") end
+      local name, value = args.parse(nv)
+      if not name then return usageerror(value) end
+      if given[name] == nil then order[#order + 1] = name end
+      given[name] = value
+      i = i + (a == "-D" and 2 or 1)
+    elseif a == "--make-arg" then
+      local name, value = args.parse(argv[i + 1] or "", true)
+      if not name then
+        io.stderr:write("imagegen: ", value, "\n")
+        return 2
+      end
+      makeargs = makeargs or {}
+      makeargs[name] = value
       i = i + 2
     elseif a == "--plugin" then
       plugin = true
@@ -60,7 +82,7 @@ function M.main(args)
       locked = true
       i = i + 1
     elseif a == "--cache" then
-      cache = args[i + 1]
+      cache = argv[i + 1]
       if not cache or not cacherepo(cache) then
         return usageerror("--cache takes a registry repository, host[:port]/repository")
       end
@@ -69,7 +91,7 @@ function M.main(args)
       cachepush = true
       i = i + 1
     elseif a == "--compression" then
-      compression = args[i + 1]
+      compression = argv[i + 1]
       if not lang.compressions[compression or ""] then
         return usageerror("--compression takes gzip, zstd or none")
       end
@@ -92,18 +114,22 @@ function M.main(args)
   output = output or rules.defaultoutput
 
   local G = lang.newgraph(def)
+  -- under the make plugin make's variables, which hold the environment's
+  G.args = args.new(given, order, plugin and function(name) return (makeargs or {})[name] end or nil)
   G.compression = compression or G.compression
   local savelock = lock.hook(G, { lockpath = path.join(path.dirname(def), "imagegen.lock"),
     locked = locked, relock = lockmode })
   lang.load(G, def)
   resolve.graph(G)
   lang.endbudget()
+  args.warnunused(G.args)
   if lockmode then
     savelock()
     return 0
   end
   if not locked then savelock() end
-  local regenargs = { "-G", backend, "-o", output, def }
+  local regenargs = args.flags(G.args)
+  for _, a in ipairs { "-G", backend, "-o", output, def } do regenargs[#regenargs + 1] = a end
   if locked then table.insert(regenargs, 1, "--locked") end
   if compression then
     table.insert(regenargs, 1, compression)

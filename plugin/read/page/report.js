@@ -302,6 +302,18 @@ function drawspecial() {
   ], list.map((f) => Object.assign({ attrs: " data-special=\"" + esc(f.path) + "\"" }, f)));
 }
 
+// the build arguments the definitions asked for (arg "NAME"), the same for every platform
+function drawarguments() {
+  const list = data.arguments || [];
+  $("arguments").hidden = list.length === 0;
+  table($("argumenttable"), [
+    { title: "argument", mono: true, text: (a) => a.name },
+    { title: "value", mono: true, text: (a) => a.value },
+    { title: "from", text: (a) => a.source },
+    { title: "asked for at", text: (a) => a.where },
+  ], list.map((a) => Object.assign({ attrs: " data-argument=\"" + esc(a.name) + "\"" }, a)));
+}
+
 function show(i) {
   P = data.platforms[i];
   if (!P.tree.path) prepare(P.tree);
@@ -330,6 +342,7 @@ function main() {
     r.addEventListener("change", () => { colourby = r.value; drawmap(here); });
   }
   $("pkgfilter").addEventListener("input", drawpackages);
+  drawarguments();
   window.addEventListener("resize", () => drawmap(here));
   show(0);
 }
