@@ -6,9 +6,9 @@
 -- set), else the default. -D wins over the environment. Nothing else of the
 -- environment reaches the definitions.
 --
--- The -D flags are carried by the build file's regeneration command, so
--- ninja's and make's own regeneration use the same values; the environment
--- is read each time imagegen generates. An argument given with -D that no
+-- The build file's regeneration command carries the -D flags, and sets the
+-- IMAGEGEN_ARG_ variables a definition took a value from, so ninja's and
+-- make's own regeneration use the same values. An argument given with -D that no
 -- definition asks for is one warning; one asked for without a default and
 -- not given, an error at the line that asks.
 local native = require "imagegen.native"
@@ -111,6 +111,19 @@ function M.flags(A)
     out[#out + 1] = "-D"
     out[#out + 1] = name .. "=" .. A.given[name]
   end
+  return out
+end
+
+-- the values the definitions took from the environment (or make's
+-- variables), as { name, value } by name: the regeneration command sets
+-- them again, so that ninja or make regenerating in another environment
+-- makes the same build
+function M.environment(A)
+  local out = {}
+  for _, a in ipairs(A.list) do
+    if a.source ~= "-D" and a.source ~= "default" then out[#out + 1] = { name = a.source, value = a.value } end
+  end
+  table.sort(out, function(a, b) return a.name < b.name end)
   return out
 end
 

@@ -141,6 +141,7 @@ function M.main(argv)
     table.insert(regenargs, 1, "--cache")
   end
   local P = plan.build(G, regenargs, output, cache and { repo = cache, push = cachepush })
+  P.regen.env = args.environment(G.args)
   local text = rules.write(P, exe or native.exe(), plugin)
   for _, s in ipairs(P.specs) do native.writefile(s.path, s.text) end
   for _, p in ipairs(P.aliases) do native.makealias(p) end
