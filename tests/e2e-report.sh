@@ -3,7 +3,8 @@
 # in the size map, a click on /usr that shows its children, nothing fetched
 # and no script error; a Debian image's page (a signed repository made
 # here) lists every package of its lock, and its setuid file with the
-# package. (t-report.sh checks what the pages hold.)
+# package; a page's table of build arguments. (t-report.sh checks what the
+# pages hold.)
 . "$TOP/tests/lib.sh"
 
 if ! have chromium; then
@@ -27,6 +28,19 @@ for img in api web; do
 	check "$img: a click on /usr shows its children" python3 "$TOP/tests/pagecheck.py" "out/$img.html" "$W/$img.seen" usr
 	check "$img: nothing fetched, no script error" python3 "$TOP/tests/pagecheck.py" "out/$img.html" "$W/$img.seen" quiet
 done
+check "api: no build argument, no table of them" python3 "$TOP/tests/pagecheck.py" out/api.html "$W/api.seen" arguments
+
+# build arguments: a table of them, each with its value and where it came from
+mkdir -p "$W/args" && cd "$W/args" || exit 1
+printf 'image { name = "a", labels = { v = arg("VERSION", "dev"), n = arg("NOTE", "none") } }\n' > build.lua
+"$IMAGEGEN" -D VERSION=1.2 build.lua && ninja out/a.html > ninja.log 2>&1 || fail "report: the page with arguments does not build"
+timeout 120 python3 "$TOP/tests/chromium.py" out/a.html "$W/a.png" > "$W/a.seen" 2> "$W/a.err"
+check "arguments: the table lists each with its value and source" \
+	python3 "$TOP/tests/pagecheck.py" out/a.html "$W/a.seen" arguments
+check "arguments: two rows, NOTE's default and VERSION's -D" python3 "$TOP/tests/pagecheck.py" out/a.html "$W/a.seen" data \
+	'[(a["name"], a["value"], a["source"]) for a in d["arguments"]] == [("NOTE", "none", "default"), ("VERSION", "1.2", "-D")]'
+check "arguments: nothing fetched, no script error" python3 "$TOP/tests/pagecheck.py" out/a.html "$W/a.seen" quiet
+cd "$W/b" || exit 1
 
 # packages: the page of an image of a repository made here
 needdebtools report || exit 0
