@@ -7,6 +7,8 @@
 . "$TOP/tests/lib.sh"
 
 workdir args
+# build arguments of the caller's environment would change what arg returns
+for v in $(env | sed -n 's/^\(IMAGEGEN_ARG_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 mkdir -p "$W/src" "$W/b"
 cat > "$W/src/build.lua" <<'EOF'
 local version = arg("VERSION", "dev")
