@@ -17,7 +17,7 @@ local nonul = check.nonul
 local fail, caller, suggest, checkfields, set = check.fail, check.caller, check.suggest, check.checkfields, check.set
 local isstring, stringlist, stringmap = check.isstring, check.stringlist, check.stringmap
 local parsemode, parseid, destination, show = check.parsemode, check.parseid, check.destination, check.show
-local args = require "imagegen.args"
+local buildargs = require "imagegen.args"
 
 local M = {}
 
@@ -122,7 +122,7 @@ function M.newgraph(top)
     commands = {}, layers = {}, images = {}, imagebyname = {}, layerbyname = {},
     outputs = {}, folders = {}, inputs = {}, inputset = {}, loaded = {}, loading = {},
     epoch = native.sourcedate(), top = top, topdir = path.dirname(top), compression = M.defaultcompression,
-    args = args.new(),
+    args = buildargs.new(),
   }
 end
 
@@ -805,7 +805,7 @@ local function declarations(G, file)
 
   -- a build argument: imagegen -D NAME=VALUE, else IMAGEGEN_ARG_NAME, else the default (imagegen.args)
   function D.arg(name, default)
-    return args.ask(G.args, caller(2), name, default)
+    return buildargs.ask(G.args, caller(2), name, default)
   end
 
   function D.include(p)

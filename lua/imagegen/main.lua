@@ -8,7 +8,7 @@ local resolve = require "imagegen.resolve"
 local plan = require "imagegen.plan"
 local lock = require "imagegen.lock"
 local path = require "imagegen.path"
-local args = require "imagegen.args"
+local buildargs = require "imagegen.args"
 
 local M = {}
 
@@ -24,7 +24,7 @@ local function cacherepo(s)
   return s:match("^[^/@%s]+/[a-z0-9][a-z0-9._/%-]*$") and not s:find("//") and not s:find("/$")
 end
 
-function M.main(argv)
+function M.main(args)
   -- the graph lives until imagegen exits, and a collection finds little
   -- else: one runs when the heap has grown tenfold, not twofold (at 10,000
   -- images, a quarter of the time; 550 MB instead of 470 MB at the most).
@@ -45,29 +45,29 @@ function M.main(argv)
   -- --make-arg NAME=VALUE, make's IMAGEGEN_ARG_NAME (instead of the environment)
   local given, order, makeargs = {}, {}, nil
   local i = 1
-  if argv[1] == "lock" then
+  if args[1] == "lock" then
     lockmode = true
     i = 2
   end
-  while i <= #argv do
-    local a = argv[i]
+  while i <= #args do
+    local a = args[i]
     if a == "-o" or a == "-G" or a == "--exe" then
-      if not argv[i + 1] then return usageerror("option " .. a .. " needs a value") end
-      if a == "-o" then output = argv[i + 1]
-      elseif a == "-G" then backend = argv[i + 1]
-      else exe = argv[i + 1] end
+      if not args[i + 1] then return usageerror("option " .. a .. " needs a value") end
+      if a == "-o" then output = args[i + 1]
+      elseif a == "-G" then backend = args[i + 1]
+      else exe = args[i + 1] end
       i = i + 2
-    elseif a == "-D" or (a:sub(1, 2) == "-D" and a ~= "-D") then
+    elseif a:sub(1, 2) == "-D" then
       local nv = a:sub(3)
-      if a == "-D" then nv = argv[i + 1] end
+      if a == "-D" then nv = args[i + 1] end
       if not nv then return usageerror("option -D needs NAME=VALUE") end
-      local name, value = args.parse(nv)
+      local name, value = buildargs.parse(nv)
       if not name then return usageerror(value) end
       if given[name] == nil then order[#order + 1] = name end
       given[name] = value
       i = i + (a == "-D" and 2 or 1)
     elseif a == "--make-arg" then
-      local name, value = args.parse(argv[i + 1] or "", true)
+      local name, value = buildargs.parse(args[i + 1] or "", true)
       if not name then
         io.stderr:write("imagegen: ", value, "\n")
         return 2
@@ -82,7 +82,7 @@ function M.main(argv)
       locked = true
       i = i + 1
     elseif a == "--cache" then
-      cache = argv[i + 1]
+      cache = args[i + 1]
       if not cache or not cacherepo(cache) then
         return usageerror("--cache takes a registry repository, host[:port]/repository")
       end
@@ -91,7 +91,7 @@ function M.main(argv)
       cachepush = true
       i = i + 1
     elseif a == "--compression" then
-      compression = argv[i + 1]
+      compression = args[i + 1]
       if not lang.compressions[compression or ""] then
         return usageerror("--compression takes gzip, zstd or none")
       end
@@ -115,20 +115,20 @@ function M.main(argv)
 
   local G = lang.newgraph(def)
   -- under the make plugin make's variables, which hold the environment's
-  G.args = args.new(given, order, plugin and function(name) return (makeargs or {})[name] end or nil)
+  G.args = buildargs.new(given, order, plugin and function(name) return (makeargs or {})[name] end or nil)
   G.compression = compression or G.compression
   local savelock = lock.hook(G, { lockpath = path.join(path.dirname(def), "imagegen.lock"),
     locked = locked, relock = lockmode })
   lang.load(G, def)
   resolve.graph(G)
   lang.endbudget()
-  args.warnunused(G.args)
+  buildargs.warnunused(G.args)
   if lockmode then
     savelock()
     return 0
   end
   if not locked then savelock() end
-  local regenargs = args.flags(G.args)
+  local regenargs = buildargs.flags(G.args)
   for _, a in ipairs { "-G", backend, "-o", output, def } do regenargs[#regenargs + 1] = a end
   if locked then table.insert(regenargs, 1, "--locked") end
   if compression then
@@ -141,7 +141,7 @@ function M.main(argv)
     table.insert(regenargs, 1, "--cache")
   end
   local P = plan.build(G, regenargs, output, cache and { repo = cache, push = cachepush })
-  P.regen.env = args.environment(G.args)
+  P.regen.env = buildargs.environment(G.args)
   local text = rules.write(P, exe or native.exe(), plugin)
   for _, s in ipairs(P.specs) do native.writefile(s.path, s.text) end
   for _, p in ipairs(P.aliases) do native.makealias(p) end

@@ -22,7 +22,7 @@
 --             value, source = "-D", "IMAGEGEN_ARG_NAME" or "default", where },
 --             by name; absent when they asked for none
 local json = require "imagegen.json"
-local args = require "imagegen.args"
+local buildargs = require "imagegen.args"
 
 local M = {}
 
@@ -183,7 +183,7 @@ function M.spec(G, img, descof, imagefile)
       base = list[1].external and external(list[1].external) or nil, layers = layers, packages = packages }
   end
   return json.line { name = img.name, ctx = img.where .. ": image " .. img.name, platforms = platforms,
-    arguments = G.args and args.used(G.args) }, inputs
+    arguments = G.args and buildargs.used(G.args) }, inputs
 end
 
 return M
