@@ -2,7 +2,11 @@
 # (Debian's chromium, driven over --remote-debugging-pipe with the DevTools
 # protocol: no npm, no websocket), save a screenshot to SHOT, and print what
 # the tests check as JSON:
-#   rects      the size map's rectangles: [{path, kind, w, h}]
+#   rects      the size map's rectangles of entries: [{path, kind, depth, w, h}]
+#   map        every rectangle of the size map, with what it says of itself: path and
+#              parent folder, kind, class, key (layer or package), size or bytes, fill, w, h
+#   legend     the colour legend's rows: [{key, bytes, text}]
+#   changes    what the layer shown adds, changes and removes: [{kind, count, bytes, paths}]
 #   packages   the package table's rows (names)
 #   special    the rows of the table of files setuid, setgid or world-writable (paths)
 #   arguments  the rows of the table of build arguments (name, then the row's text), and
@@ -97,7 +101,14 @@ class Browser:
 
 
 RECTS = """[...document.querySelectorAll('#map rect[data-path]')].map(r => ({path: r.dataset.path,
-  kind: r.dataset.kind, w: r.width.baseVal.value, h: r.height.baseVal.value}))"""
+  kind: r.dataset.kind, depth: Number(r.dataset.depth), w: r.width.baseVal.value, h: r.height.baseVal.value}))"""
+MAP = """[...document.querySelectorAll('#map rect')].map(r => ({path: r.dataset.path || null,
+  parent: r.dataset.parent || null, kind: r.dataset.kind || r.getAttribute('class'), cls: r.getAttribute('class') || '',
+  key: r.dataset.key === undefined ? null : Number(r.dataset.key), size: r.dataset.size === undefined ? null : Number(r.dataset.size),
+  bytes: r.dataset.bytes === undefined ? null : Number(r.dataset.bytes), fill: r.getAttribute('fill'),
+  w: r.width.baseVal.value, h: r.height.baseVal.value}))"""
+LEGEND = """[...document.querySelectorAll('#legend div[data-key]')].map(d => ({key: Number(d.dataset.key),
+  bytes: Number(d.dataset.bytes), text: d.textContent}))"""
 
 
 def main():
@@ -115,7 +126,10 @@ def main():
                    {"width": 1280, "height": 1500, "deviceScaleFactor": 1, "mobile": False})
             b.call("Page.navigate", {"url": url})
             b.wait("Page.loadEventFired")
-            out = {"rects": b.js(RECTS),
+            out = {"rects": b.js(RECTS), "map": b.js(MAP), "legend": b.js(LEGEND),
+                   "changes": b.js("[...document.querySelectorAll('#changes div[data-change]')].map(d => ({kind: d.dataset.change, "
+                                   "count: Number(d.dataset.count), bytes: Number(d.dataset.bytes), "
+                                   "paths: [...d.querySelectorAll('li:not(.muted)')].map(l => l.textContent)}))"),
                    "packages": b.js("[...document.querySelectorAll('#packagetable tr[data-package]')]"
                                     ".map(r => r.dataset.package)"),
                    "special": b.js("[...document.querySelectorAll('#specialtable tr[data-special]')]"

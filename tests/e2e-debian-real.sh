@@ -40,6 +40,28 @@ check "nginx: umoci unpacks it" umoci unpack --image out/nginx:1 bundle
 check "nginx: dpkg-query lists nginx-light as installed" \
 	sh -c "dpkg-query --admindir=bundle/rootfs/var/lib/dpkg -W -f '\${Status}' nginx-light | grep -q 'install ok installed'"
 check "nginx: www-data comes from base-passwd" grep -q '^www-data:\*:33:33:' bundle/rootfs/etc/passwd
+# the SBOM declares a licence for every package whose copyright file is machine-readable (DEP-5 or a draft)
+python3 - out/nginx.spdx.json bundle/rootfs > licences.log 2>&1 <<'PY'
+import json, re, sys
+doc, root = json.load(open(sys.argv[1])), sys.argv[2]
+readable = missing = 0
+for p in doc["packages"]:
+    if not any(r["referenceLocator"].startswith("pkg:deb/") for r in p.get("externalRefs", [])):
+        continue
+    try:
+        head = open("%s/usr/share/doc/%s/copyright" % (root, p["name"]), errors="replace").read().split("\n\n")[0]
+    except OSError:
+        continue
+    if not re.search(r"(?im)^format(-specification)?:.*(copyright-format|dep5)", head):
+        continue
+    readable += 1
+    if p["licenseDeclared"] == "NOASSERTION" or "--" in p["licenseDeclared"]:
+        missing += 1
+        print("no licence:", p["name"])
+print("%d of %d" % (readable - missing, readable))
+sys.exit(1 if missing or readable == 0 else 0)
+PY
+check "nginx: the SBOM has a licence for each machine-readable copyright file ($(tail -n 1 licences.log))" test $? -eq 0
 # every file of every package as dpkg-deb has it (but the files the definition replaces)
 printf '/etc/nginx/nginx.conf\n/etc/passwd\n/etc/group\n' > exclude
 python3 "$TOP/tests/debcompare.py" bundle/rootfs 1 exclude $(python3 -c "import json,os;l=json.load(open('../src/imagegen.lock'));print(' '.join(os.environ['IMAGEGEN_CACHE']+'/deb/'+p['sha256']+'.deb' for p in l['images']['nginx']['packages']))") > compare.log 2>&1

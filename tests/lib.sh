@@ -248,3 +248,49 @@ stopregistry() {
 	[ -z "${REGPID:-}" ] || stop "$REGPID"
 	REGPID=
 }
+
+# startdockerd NAME: a private Docker 20.10 daemon (/usr/sbin/dockerd, its
+# own containerd) with everything under $W/NAME: data root, exec root,
+# pidfile, unix socket; vfs, no bridge or iptables. Sets DOCKERDPID and
+# DOCKERHOST (unix://SOCKET) for dk; 1 when it does not answer within 30 s
+# (its log in $W/NAME.log). stopdockerd ends it.
+startdockerd() {
+	DOCKERDPID=
+	[ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || return 1
+	mkdir -p "$W/$1"
+	DOCKERHOST=unix://$W/$1/sock
+	/usr/sbin/dockerd --data-root "$W/$1/data" --exec-root "$W/$1/exec" --pidfile "$W/$1/pid" \
+		-H "$DOCKERHOST" --bridge none --iptables=false --ip6tables=false --ip-masq=false \
+		--storage-driver vfs --default-ulimit nofile=1024:1024 --userland-proxy=false \
+		${2:+--insecure-registry "$2"} > "$W/$1.log" 2>&1 &
+	DOCKERDPID=$!
+	for _ in $(seq 150); do
+		dk version > /dev/null 2>&1 && return 0
+		kill -0 "$DOCKERDPID" 2>/dev/null || break
+		sleep 0.2
+	done
+	stopdockerd
+	return 1
+}
+
+# dk ARG...: the Docker 20.10 client (/usr/bin/docker, not a newer one on the
+# PATH) of the daemon startdockerd started, with its own client config
+dk() {
+	DOCKER_CONFIG=$W/dockercfg DOCKER_CLI_EXPERIMENTAL=enabled timeout 120 /usr/bin/docker -H "$DOCKERHOST" "$@" < /dev/null
+}
+
+# stopdockerd: remove the daemon's containers, end it by its PID (its
+# containerd with it) and wait for it
+stopdockerd() {
+	[ -n "${DOCKERDPID:-}" ] || return 0
+	ids=$(dk ps -aq 2>/dev/null)
+	[ -z "$ids" ] || dk rm -f $ids > /dev/null 2>&1
+	kill "$DOCKERDPID" 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 "$DOCKERDPID" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -9 "$DOCKERDPID" 2>/dev/null
+	wait "$DOCKERDPID" 2>/dev/null
+	DOCKERDPID=
+}

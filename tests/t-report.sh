@@ -48,6 +48,10 @@ check "waste: 140 bytes, the replaced file and the removed one" python3 "$TOP/te
 	'd["platforms"][0]["waste"]["total"] == 140 and sorted((f["path"], f["deleted"], f["layer"], f["by"]) for f in d["platforms"][0]["waste"]["files"]) == [("/etc/motd", False, 0, 1), ("/etc/old", True, 0, 1)]'
 check "waste: the layer that carries it" python3 "$TOP/tests/pagecheck.py" out/upper.html - data \
 	'[l["wasted"] for l in d["platforms"][0]["layers"]] == [140, 0]'
+check "changes: the lower layer adds its two files" python3 "$TOP/tests/pagecheck.py" out/upper.html - data \
+	'd["platforms"][0]["layers"][0]["changes"] == {"added": {"count": 2, "bytes": 140, "paths": ["/etc/motd", "/etc/old"]}, "changed": {"count": 0, "bytes": 0, "paths": []}, "removed": {"count": 0, "bytes": 0, "paths": []}}'
+check "changes: the upper layer changes motd and removes old" python3 "$TOP/tests/pagecheck.py" out/upper.html - data \
+	'd["platforms"][0]["layers"][1]["changes"] == {"added": {"count": 0, "bytes": 0, "paths": []}, "changed": {"count": 1, "bytes": 5, "paths": ["/etc/motd"]}, "removed": {"count": 1, "bytes": 40, "paths": ["/etc/old"]}}'
 
 # packages: version, licence, why (a repository made here)
 needdebtools report || exit 0
@@ -63,7 +67,7 @@ cat > ../src/build.lua <<EOF
 local repo = repository { url = "http://127.0.0.1:$PORT", suite = "stable", keyring = "$W/test.gpg" }
 image { name = "tool", packages = { "tool" }, repositories = { repo } }
 EOF
-"$IMAGEGEN" lock ../src/build.lua && "$IMAGEGEN" --locked ../src/build.lua && ninja out/tool.html > ninja.log 2>&1 ||
+"$IMAGEGEN" lock ../src/build.lua && "$IMAGEGEN" --locked ../src/build.lua && ninja out/tool.html out/tool.spdx.json > ninja.log 2>&1 ||
 	fail "report: the Debian image's page does not build"
 check "the lock keeps why each package came" grep -q '"name":"libfoo".*"via":"app"' ../src/imagegen.lock
 pc() { python3 "$TOP/tests/pagecheck.py" out/tool.html - data "$1"; }
@@ -71,8 +75,11 @@ P='{p["name"]: p for p in d["platforms"][0]["packages"]}'
 check "packages: every one, with its version" pc "sorted((p['name'], p['version']) for p in d['platforms'][0]['packages']) == [('app', '2.0'), ('libbar', '1.0'), ('libfoo', '1.3'), ('tool', '1.0')]"
 check "packages: why libfoo is there" pc "$P['libfoo']['why'] == ['tool', 'app', 'libfoo']"
 check "packages: the requested one is there for itself" pc "$P['tool']['why'] == ['tool']"
-check "packages: a machine-readable licence" pc "$P['libfoo']['licence'] == 'MIT, BSD-2-clause'"
-check "packages: a licence of common-licenses" pc "$P['libbar']['licence'] == 'GPL-2'"
+check "packages: a machine-readable licence, as the SBOM's SPDX expression" pc "$P['libfoo']['licence'] == 'MIT AND BSD-2-Clause'"
+check "packages: the SBOM's licence too" python3 -c 'import json, sys
+doc = json.load(open("out/tool.spdx.json"))
+sys.exit(0 if [p["licenseDeclared"] for p in doc["packages"] if p["name"] == "libfoo"] == ["MIT AND BSD-2-Clause"] else 1)'
+check "packages: a copyright file that is not machine-readable: no licence" pc "$P['libbar']['licence'] == ''"
 check "packages: their files and bytes" pc "$P['libfoo']['files'] >= 2 and $P['libfoo']['bytes'] > 4"
 check "packages: a file of the size map knows its package" pc \
 	"[c for c in [c for c in d['platforms'][0]['tree'][4] if c[0] == 'usr'][0][4] if c[0] == 'lib'][0][4][0][3] == [p['name'] for p in d['platforms'][0]['packages']].index('libfoo')"

@@ -42,13 +42,29 @@ Files: odd/*
 Copyright: 2022 Odd
 License: odd-licence
 
+Files: lib/more/*
+Copyright: 2023 Someone Else
+License: Expat and GPL-2+, Expat or Apache-2.0 or Expat
+
+Files: m4/*
+Copyright: 2020 Autotools
+License: --AUTO-PERMISSIVE--
+
 License: odd-licence
  You may do odd things with this.'
-mkpkg tool 1.0 "$ARCH" "Depends: libtool1
+# a draft DEP-5 file: Format-Specification and a dep5 URL
+dep5draft='Format-Specification: http://svn.debian.org/wsvn/dep/web/deps/dep5.mdwn?op=file&rev=135
+
+Files: *
+Copyright: 2009 Old
+License: BSD-3-clause'
+mkpkg tool 1.0 "$ARCH" "Depends: libtool1, oldtool
 Homepage: https://tool.example.invalid/" \
 	"mkdir -p usr/bin usr/share/doc/tool && echo tool > usr/bin/tool && printf '%s\n' '$dep5' > usr/share/doc/tool/copyright"
 mkpkg libtool1 2:1.5~rc1-2 "$ARCH" "Multi-Arch: same" \
 	"mkdir -p usr/lib usr/share/doc/libtool1 && echo lib > usr/lib/libtool.so.1 && echo 'free-form copyright text' > usr/share/doc/libtool1/copyright"
+mkpkg oldtool 0.9 "$ARCH" "" \
+	"mkdir -p usr/share/doc/oldtool && printf '%s\n' '$dep5draft' > usr/share/doc/oldtool/copyright"
 mkindex stable
 (cd "$REPO" && exec python3 -m http.server --bind 127.0.0.1 0) > "$W/http.log" 2>&1 &
 pid=$!
@@ -96,18 +112,20 @@ print("ok")
 PY
 same "tools: every package of the lock, with its purl, version, sha256, URL and supplier; nothing else a deb" \
 	ok "$(tail -n 1 pkgs.out)"
-same "tools: a DEP-5 copyright file gives an SPDX expression" \
-	"GPL-2.0-or-later AND (MIT OR Apache-2.0) AND LicenseRef-odd-licence" \
+same "tools: a DEP-5 copyright file gives an SPDX expression, each term once" \
+	"GPL-2.0-or-later AND (MIT OR Apache-2.0) AND LicenseRef-odd-licence AND MIT AND LicenseRef-AUTO-PERMISSIVE" \
 	"$(jget out/tools.spdx.json "[p['licenseDeclared'] for p in j['packages'] if p['name'] == 'tool'][0]")"
 same "tools: the licence of its own name is declared with its text" "You may do odd things with this." \
 	"$(jget out/tools.spdx.json "[x['extractedText'] for x in j['hasExtractedLicensingInfos'] if x['licenseId'] == 'LicenseRef-odd-licence'][0]")"
+same "tools: a draft DEP-5 file (Format-Specification) is machine-readable too" BSD-3-Clause \
+	"$(jget out/tools.spdx.json "[p['licenseDeclared'] for p in j['packages'] if p['name'] == 'oldtool'][0]")"
 same "tools: a copyright file that is not machine-readable: NOASSERTION" NOASSERTION \
 	"$(jget out/tools.spdx.json "[p['licenseDeclared'] for p in j['packages'] if p['name'] == 'libtool1'][0]")"
 same "tools: the homepage" "https://tool.example.invalid/" \
 	"$(jget out/tools.spdx.json "[p['homepage'] for p in j['packages'] if p['name'] == 'tool'][0]")"
 same "tools: tool DEPENDS_ON libtool1, as resolved" 1 \
 	"$(jget out/tools.spdx.json "sum(1 for r in j['relationships'] if r['relationshipType'] == 'DEPENDS_ON' and 'tool-1.0' in r['spdxElementId'] and 'libtool1' in r['relatedSpdxElement'])")"
-same "tools: the document DESCRIBES the image, which CONTAINS each package" "1 2" \
+same "tools: the document DESCRIBES the image, which CONTAINS each package" "1 3" \
 	"$(jget out/tools.spdx.json "str(sum(1 for r in j['relationships'] if r['relationshipType'] == 'DESCRIBES' and r['relatedSpdxElement'] == 'SPDXRef-Image')) + ' ' + str(sum(1 for r in j['relationships'] if r['relationshipType'] == 'CONTAINS' and r['relatedSpdxElement'].startswith('SPDXRef-deb-')))")"
 same "tools: the project's file, with its sha256, and where it was declared" \
 	"./etc/tools.conf $(printf 'x = 1\n' | sha256sum | cut -d' ' -f1) declared at build.lua:3: files[1]: /etc/tools.conf" \

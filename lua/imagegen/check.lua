@@ -142,14 +142,37 @@ function M.stringlist(where, what, v)
   return out
 end
 
+-- k = "v" as a definition writes it: NAME = "v", or ["a.b"] = "v"
+local function assignment(k, v)
+  local key = k:match("^[%a_][%w_]*$") and k or string.format("[%q]", k)
+  return string.format("%s = %q", key, v)
+end
+
+-- a table of strings (env, labels, annotations, xattrs): a whole number is
+-- its decimal text (PORT = 3000 is "3000"); other values are refused with
+-- the form to write
 function M.stringmap(where, what, v)
   if type(v) ~= "table" or debug.getmetatable(v) then fail(where, "%s: expected a table of strings", what) end
   local out = {}
   for k, s in next, v do
-    if not M.isstring(k) then fail(where, "%s: keys must be strings", what) end
+    if not M.isstring(k) then
+      if math.type(k) == "integer" then
+        fail(where, "%s: expected NAME = \"value\" entries, got a list item [%d]", what, k)
+      end
+      fail(where, "%s: keys must be strings", what)
+    end
     nonul(where, what, k)
-    if type(s) == "number" then s = tostring(s) end
-    if not M.isstring(s) then fail(where, "%s.%s: expected a string, got %s", what, k, type(s)) end
+    if math.type(s) == "integer" then
+      s = tostring(s)
+    elseif math.type(s) == "float" then
+      fail(where, "%s.%s: %s is not a whole number; write %s if that is the text meant", what, k, tostring(s),
+        assignment(k, tostring(s)))
+    elseif type(s) == "boolean" then
+      fail(where, "%s.%s: expected a string or a whole number, got %s; write %s (or %s)", what, k, tostring(s),
+        assignment(k, tostring(s)), assignment(k, s and "1" or "0"))
+    elseif not M.isstring(s) then
+      fail(where, "%s.%s: expected a string or a whole number, got %s", what, k, M.typename(s))
+    end
     out[k] = nonul(where, what .. "." .. k, s)
   end
   return out
@@ -209,6 +232,69 @@ function M.destination(where, what, d, allowroot)
   local n = path.normalize(d):sub(2)
   if n == "" and not allowroot then fail(where, "%s: '/' can only receive a tree", what) end
   return n
+end
+
+-- Image references as the OCI distribution spec and every tool read them:
+-- [host[:port]/]path[:tag], the path of components
+-- [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*, a tag [A-Za-z0-9_][A-Za-z0-9._-]{0,127}.
+
+-- whether s is one component of a repository's path
+function M.repocomponent(s)
+  if not s:match("^[a-z0-9][a-z0-9._-]*$") then return false end
+  for _, sep in s:gmatch("([a-z0-9]+)([^a-z0-9]*)") do
+    if not (sep == "" or sep == "." or sep == "_" or sep == "__" or sep:match("^%-+$")) then return false end
+  end
+  return s:match("[a-z0-9]$") ~= nil
+end
+
+-- whether s is a registry host, "host[:port]"
+function M.repohost(s)
+  local host, port = s:match("^([^:]+):(%d+)$")
+  host = host or s
+  if port and #port > 5 then return false end
+  if host:match("^%[[%x:]+%]$") then return true end
+  for part in (host .. "."):gmatch("([^.]*)%.") do
+    if not part:match("^[%w]$") and not part:match("^[%w][%w-]*[%w]$") then return false end
+  end
+  return true
+end
+
+-- whether the first component of a reference names a registry host (as
+-- docker reads it: a '.' or ':' in it, or localhost)
+function M.ishost(s)
+  return s:find("[.:]") ~= nil or s == "localhost"
+end
+
+function M.istag(s)
+  return s:match("^[%w_][%w._-]*$") ~= nil and #s <= 128
+end
+
+-- "[host[:port]/]path" as a repository: nil, or what is wrong with it
+function M.repository(repo)
+  if #repo > 255 then return string.format("repository '%s' is longer than 255 characters", repo) end
+  local parts = {}
+  for part in (repo .. "/"):gmatch("([^/]*)/") do parts[#parts + 1] = part end
+  local first = 1
+  if #parts > 1 and M.ishost(parts[1]) then
+    if not M.repohost(parts[1]) then
+      return string.format("'%s' is not a registry host such as 'registry.example.com' or '127.0.0.1:5000'", parts[1])
+    end
+    first = 2
+  end
+  local path = table.concat(parts, "/", first)
+  local lower = path:lower()
+  for i = first, #parts do
+    if parts[i] == "" then return string.format("repository '%s' has an empty component", repo) end
+    if not M.repocomponent(parts[i]) then
+      local ok = true
+      for part in (lower .. "/"):gmatch("([^/]*)/") do ok = ok and M.repocomponent(part) end
+      if path ~= lower and ok then
+        return string.format("repository '%s' must be lowercase for registries and podman: '%s'", path, lower)
+      end
+      return string.format("'%s' is not a component of a repository: lowercase letters and digits, with one "
+        .. "'.', '_' or '__', or '-'s, between them", parts[i])
+    end
+  end
 end
 
 return M

@@ -98,6 +98,9 @@ External.__name = "imagegen.base"
 -- how layers can be compressed, each with the level it is written at, and the default
 M.compressions = { gzip = 6, zstd = 3, none = 0 }
 M.defaultcompression = "gzip"
+-- an image's format: OCI's media types, or Docker's (image manifest v2, schema 2)
+M.formats = { oci = true, docker = true }
+M.defaultformat = "oci"
 
 M.scratch = setmetatable({ scratch = true }, { __name = "imagegen.scratch", __tostring = function() return "scratch" end })
 
@@ -292,6 +295,8 @@ local function declarations(G, file)
       fail(where, "pull: '%s' names no registry host (write 'host/repository:tag')", ref)
     end
     if not name:match(":[%w_][%w._-]*$", #host + 1) then name = name .. ":latest" end
+    local bad = check.repository(name:match("^(.*):[^:/]*$"))
+    if bad then fail(where, "pull: %s", bad) end
     return setmetatable({ where = where, kind = "pull", ref = name, digest = digest, name = ref }, External)
   end
 
@@ -389,11 +394,12 @@ local function declarations(G, file)
   -- d = { where, img, config, t }
   local imageorder = { "layers", "files", "tag", "base", "entrypoint", "cmd", "env", "workdir", "user",
     "labels", "stopsignal", "expose", "volumes", "packages", "essential", "mergedusr", "repositories",
-    "packagelayers", "users", "groups", "compression", "annotations", "platform", "platforms", "sbom" }
+    "packagelayers", "users", "groups", "compression", "annotations", "platform", "platforms", "sbom",
+    "format", "healthcheck" }
   local imagefields = set(imageorder)
   -- the fields that become text of the image's config or manifest
   local configfields = { "entrypoint", "cmd", "env", "workdir", "user", "labels", "stopsignal", "volumes",
-    "annotations" }
+    "annotations", "healthcheck" }
   imagefields.name = true
   local field = {}
 
@@ -429,15 +435,49 @@ local function declarations(G, file)
     d.img.layers[#d.img.layers + 1] = l
   end
 
+  -- "v1" (the image's name is the repository), "repo:v1", "host[:port]/repo:v1";
+  -- the repository and tag as the distribution spec has them (check.repository)
   function field.tag(d, tag)
     if not isstring(tag) then fail(d.where, "tag: expected a string") end
-    local repo, ref = tag:match("^(.*[^/]):([%w_][%w._-]*)$")
-    if not repo then
-      if tag:match("^[%w_][%w._-]*$") then repo, ref = d.img.name, tag
-      else repo, ref = tag, "latest" end
-    end
-    if not ref:match("^[%w_][%w._-]*$") or #ref > 128 or not repo:match("^[%w][%w._:/-]*$") then
-      fail(d.where, "tag: '%s' is not a valid tag ('v1', 'repo:v1' or 'host/repo:v1')", tag)
+    local forms = "('v1', 'repo:v1' or 'host:port/repo:v1')"
+    local repo, ref
+    if not tag:find("[:/@]") then
+      repo, ref = d.img.name, tag
+      if not check.istag(ref) then
+        fail(d.where, "tag: '%s' is not a tag: letters, digits, '_', '.' and '-', at most 128, not starting with "
+          .. "'.' or '-' %s", tag, forms)
+      end
+      local bad = check.repository(repo)
+      if bad then
+        local lower = repo:lower()
+        if lower ~= repo and not check.repository(lower) then
+          fail(d.where, "image: name '%s' must be lowercase for registries and podman: '%s' (or name the repository "
+            .. "in tag = \"%s:%s\")", repo, lower, lower, ref)
+        end
+        fail(d.where, "image: name '%s' is the image's repository, and %s (or name the repository in tag = "
+          .. "\"repo:%s\")", repo, bad, ref)
+      end
+    else
+      if tag:find("@") then fail(d.where, "tag: '%s' holds a digest; a tag names the image %s", tag, forms) end
+      local host = tag:match("^([^/]*)/")
+      local rest = tag
+      if host and check.ishost(host) then rest = tag:sub(#host + 2) else host = nil end
+      local n = select(2, rest:gsub(":", ""))
+      if n > 1 or n == 1 and rest:find("/", rest:find(":"), true) or (host and select(2, host:gsub(":", "")) > 1) then
+        fail(d.where, "tag: '%s' has a ':' out of place: one goes before the tag, and one in a registry's "
+          .. "'host:port/' only %s", tag, forms)
+      end
+      local path
+      path, ref = rest:match("^(.*):(.*)$")
+      if not path then path, ref = rest, "latest" end
+      repo = host and host .. "/" .. path or path
+      if path == "" then fail(d.where, "tag: '%s' names no repository %s", tag, forms) end
+      if not check.istag(ref) then
+        fail(d.where, "tag: '%s' in '%s' is not a tag: letters, digits, '_', '.' and '-', at most 128, not starting "
+          .. "with '.' or '-'", ref, tag)
+      end
+      local bad = check.repository(repo)
+      if bad then fail(d.where, "tag: %s", bad) end
     end
     d.img.repo, d.img.ref = repo, ref
     local host = repo:match("^([^/]+)/")
@@ -453,8 +493,18 @@ local function declarations(G, file)
     d.img.base = v
   end
 
-  function field.entrypoint(d, v) d.config.Entrypoint = stringlist(d.where, "entrypoint", v) end
-  function field.cmd(d, v) d.config.Cmd = stringlist(d.where, "cmd", v) end
+  -- a command line: a list of words, never a string (which would be one
+  -- word, the whole line as the program's name); sh "..." for a shell
+  local function argv(d, what, v)
+    if isstring(v) then
+      fail(d.where, "%s: expected a list such as { \"/app/server\", \"--port\", \"80\" }, or sh \"...\" for "
+        .. "/bin/sh -c", what)
+    end
+    return stringlist(d.where, what, v)
+  end
+
+  function field.entrypoint(d, v) d.config.Entrypoint = argv(d, "entrypoint", v) end
+  function field.cmd(d, v) d.config.Cmd = argv(d, "cmd", v) end
 
   function field.env(d, v)
     d.config.Env = stringmap(d.where, "env", v)
@@ -471,6 +521,9 @@ local function declarations(G, file)
   function field.user(d, v)
     if math.type(v) == "integer" then v = tostring(v) end
     if not isstring(v) or v == "" then fail(d.where, "user: expected a name or 'uid[:gid]'") end
+    if not v:match("^[^:]+$") and not v:match("^[^:]+:[^:]+$") then
+      fail(d.where, "user: '%s' is not \"name\", \"uid\", \"uid:gid\" or \"name:group\"", v)
+    end
     d.config.User = v
   end
 
@@ -481,14 +534,33 @@ local function declarations(G, file)
     d.config.StopSignal = v
   end
 
+  -- ports: 80 (tcp), "80/tcp", "53/udp", "9/sctp"; as the config's keys, "80/tcp"
   function field.expose(d, v)
     d.config.ExposedPorts = {}
-    for i, p in ipairs(type(v) == "table" and v or { v }) do
-      p = tostring(p)
-      if p:match("^%d+$") then p = p .. "/tcp" end
-      local n, proto = p:match("^(%d+)/(%a+)$")
-      if not n or tonumber(n) < 1 or tonumber(n) > 65535 or not (proto == "tcp" or proto == "udp" or proto == "sctp") then
-        fail(d.where, "expose[%d]: '%s' is not a port such as 80, '80/tcp' or '53/udp'", i, p)
+    local list = v
+    if type(v) ~= "table" or debug.getmetatable(v) then list = { v } end
+    for k in pairs(list) do
+      if math.type(k) ~= "integer" then
+        fail(d.where, "expose: expected a port or a list of ports, found key '%s'", tostring(k))
+      end
+    end
+    local forms = "a number such as 80, or '80/tcp', '53/udp', '9/sctp'"
+    for i, p in ipairs(list) do
+      local what = list == v and string.format("expose[%d]", i) or "expose"
+      if math.type(p) == "integer" then
+        if p < 1 or p > 65535 then fail(d.where, "%s: %d is not a port (1 to 65535)", what, p) end
+        p = tostring(p) .. "/tcp"
+      elseif math.type(p) == "float" then
+        fail(d.where, "%s: %s is not a port: expected %s", what, tostring(p), forms)
+      elseif not isstring(p) then
+        fail(d.where, "%s: expected a port, %s, got %s", what, forms, check.typename(p))
+      else
+        local given = p
+        if p:match("^%d+$") then p = p .. "/tcp" end
+        local n, proto = p:match("^([1-9]%d*)/(%l+)$")
+        if not n or tonumber(n) > 65535 or not (proto == "tcp" or proto == "udp" or proto == "sctp") then
+          fail(d.where, "%s: '%s' is not a port: expected %s", what, given, forms)
+        end
       end
       d.config.ExposedPorts[p] = {}
     end
@@ -575,6 +647,80 @@ local function declarations(G, file)
 
   function field.annotations(d, v) d.img.annotations = stringmap(d.where, "annotations", v) end
 
+  function field.format(d, v)
+    if not M.formats[v] then
+      fail(d.where, "format: expected \"oci\" or \"docker\"%s", suggest(tostring(v), M.formats))
+    end
+    d.img.format = v
+  end
+
+  -- a Go duration ("30s", "1m30s", "1.5s", "500ms") in nanoseconds, at least 1ms as Docker wants
+  local durationunits = { h = 3600000000000, m = 60000000000, s = 1000000000, ms = 1000000,
+    us = 1000, ["\u{b5}s"] = 1000, ["\u{3bc}s"] = 1000, ns = 1 }
+  local maxduration = 2500 * 3600000000000
+  local function duration(where, what, v)
+    local form = "a duration such as \"30s\", \"1m30s\" or \"500ms\" (units h, m, s, ms, us, ns)"
+    if not isstring(v) then fail(where, "%s: expected %s, got %s", what, form, check.typename(v)) end
+    if v == "" then fail(where, "%s: expected %s, got ''", what, form) end
+    local ns, pos = 0, 1
+    while pos <= #v do
+      local int, _, frac, unit, nextpos = v:match("^(%d*)(%.?)(%d*)([^%d.]*)()", pos)
+      local scale = durationunits[unit]
+      if not int or int == "" and frac == "" or not scale or #int > 10 or #frac > 15 then
+        fail(where, "%s: '%s' is not %s", what, show(v), form)
+      end
+      if (tonumber(int) or 0) * 1.0 * scale > maxduration then
+        fail(where, "%s: '%s' is longer than 2500h", what, show(v))
+      end
+      ns = ns + (tonumber(int) or 0) * scale
+      if frac ~= "" then ns = ns + math.floor(tonumber("0." .. frac) * scale + 0.5) end
+      if ns > maxduration then fail(where, "%s: '%s' is longer than 2500h", what, show(v)) end
+      pos = nextpos
+    end
+    if ns < 1000000 then
+      fail(where, "%s: '%s' is shorter than 1ms, the least Docker takes (leave it out for Docker's default)", what, show(v))
+    end
+    return ns
+  end
+
+  -- Docker's HEALTHCHECK: the config's Healthcheck {Test, Interval, Timeout, StartPeriod, Retries}
+  local healthfields = set { "test", "interval", "timeout", "start_period", "retries" }
+  function field.healthcheck(d, v)
+    local forms = "{ \"CMD\", \"/app/health\" }, { \"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\" } or { \"NONE\" }"
+    checkfields(d.where, "healthcheck", v, healthfields)
+    if v.test == nil then fail(d.where, "healthcheck: no test; write test = %s", forms) end
+    if isstring(v.test) then
+      fail(d.where, "healthcheck.test: expected a list, got a string: write { \"CMD-SHELL\", \"%s\" } to run it "
+        .. "with /bin/sh -c, or { \"CMD\", \"program\", \"argument\", ... } to run a program", show(v.test))
+    elseif type(v.test) ~= "table" or debug.getmetatable(v.test) then
+      fail(d.where, "healthcheck.test: expected a list, %s; got %s", forms, check.typename(v.test))
+    end
+    local test = stringlist(d.where, "healthcheck.test", v.test)
+    local kinds = set { "CMD", "CMD-SHELL", "NONE" }
+    if not kinds[test[1]] then
+      fail(d.where, "healthcheck.test[1]: expected \"CMD\", \"CMD-SHELL\" or \"NONE\"%s, as in %s",
+        suggest(tostring(test[1]), kinds), forms)
+    elseif test[1] == "CMD" and #test < 2 then
+      fail(d.where, "healthcheck.test: \"CMD\" needs the command and its arguments after it: { \"CMD\", \"/app/health\" }")
+    elseif test[1] == "CMD-SHELL" and #test ~= 2 then
+      fail(d.where, "healthcheck.test: \"CMD-SHELL\" takes one string, the command for /bin/sh -c: "
+        .. "{ \"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\" }")
+    elseif test[1] == "NONE" and #test ~= 1 then
+      fail(d.where, "healthcheck.test: \"NONE\" (no healthcheck, not even the base's) takes nothing after it")
+    end
+    local h = { Test = test }
+    if v.interval ~= nil then h.Interval = duration(d.where, "healthcheck.interval", v.interval) end
+    if v.timeout ~= nil then h.Timeout = duration(d.where, "healthcheck.timeout", v.timeout) end
+    if v.start_period ~= nil then h.StartPeriod = duration(d.where, "healthcheck.start_period", v.start_period) end
+    if v.retries ~= nil then
+      if math.type(v.retries) ~= "integer" or v.retries < 1 or v.retries > 2 ^ 31 - 1 then
+        fail(d.where, "healthcheck.retries: expected a whole number of at least 1, such as 3 (leave it out for Docker's default, 3)")
+      end
+      h.Retries = v.retries
+    end
+    d.config.Healthcheck = h
+  end
+
   local function checkplatform(where, what, v)
     if not isstring(v) or not v:match("^[%w]+/[%w]+$") and not v:match("^[%w]+/[%w]+/[%w]+$") then
       fail(where, "%s: expected 'os/arch[/variant]' such as 'linux/amd64' or 'linux/arm/v7'", what)
@@ -618,6 +764,22 @@ local function declarations(G, file)
         img.essential and "essential" or "mergedusr")
     end
     for _, k in ipairs(configfields) do check.text(where, k, t[k]) end
+    -- what a Docker image cannot hold, and what an OCI one cannot
+    local format = img.format or G.format or M.defaultformat
+    local fromwhere = img.format and "" or " (the build's --format)"
+    if format == "docker" then
+      if (img.compression or G.compression) == "zstd" then
+        fail(where, "compression: zstd has no Docker media type, and this image is format = \"docker\"%s: "
+          .. "use compression = \"gzip\" or \"none\", or format = \"oci\"", fromwhere)
+      end
+      if next(img.annotations) then
+        fail(where, "annotations: a Docker manifest has none, and this image is format = \"docker\"%s: "
+          .. "use labels, or format = \"oci\"", fromwhere)
+      end
+    elseif img.config.Healthcheck then
+      fail(where, "healthcheck: an OCI image config has no healthcheck; add format = \"docker\" "
+        .. "(Docker's image format, which podman and Docker run healthchecks from)")
+    end
     local seenlayer = {}
     for _, l in ipairs(img.layers) do
       if seenlayer[l] then fail(where, "layer '%s' is used twice in image '%s'", l.id, t.name) end
@@ -808,6 +970,15 @@ local function declarations(G, file)
     return buildargs.ask(G.args, caller(2), name, default)
   end
 
+  -- a command line for /bin/sh -c, for cmd and entrypoint: a plain list
+  function D.sh(line)
+    local where = caller(2)
+    if not isstring(line) or line == "" then
+      fail(where, "sh: expected a command line, such as sh \"exec /app/server --port $PORT\"")
+    end
+    return { "/bin/sh", "-c", nonul(where, "sh", line) }
+  end
+
   function D.include(p)
     local where = caller(2)
     local full = projectpath(where, "include", p)
@@ -876,7 +1047,7 @@ local function sandbox(G, file)
   -- what the included file returned)
   for k, fn in pairs(declarations(G, file)) do
     local wrapper
-    if k == "include" then
+    if k == "include" or k == "sh" then
       wrapper = function(...)
         local _ <close> = lines(false)
         return fn(...)

@@ -31,7 +31,7 @@ function M.main(args)
   -- Near IMAGEGEN_EVAL_MEMORY, Lua collects before it gives up.
   collectgarbage("incremental", 1000)
   local backend, output, def, exe, plugin = "ninja", nil, nil, nil, false
-  local locked, lockmode, compression = false, false, nil
+  local locked, lockmode, compression, format = false, false, nil, nil
   local cache, cachepush = native.getenv("IMAGEGEN_CACHE_REPO"), native.getenv("IMAGEGEN_CACHE_PUSH")
   if cache == "" then cache = nil end
   if cache and not cacherepo(cache) then
@@ -96,6 +96,12 @@ function M.main(args)
         return usageerror("--compression takes gzip, zstd or none")
       end
       i = i + 2
+    elseif a == "--format" then
+      format = args[i + 1]
+      if not lang.formats[format or ""] then
+        return usageerror("--format takes oci or docker")
+      end
+      i = i + 2
     elseif a:sub(1, 1) == "-" and a ~= "-" then
       return usageerror("unknown option '" .. a .. "'")
     elseif def then
@@ -117,6 +123,7 @@ function M.main(args)
   -- under the make plugin make's variables, which hold the environment's
   G.args = buildargs.new(given, order, plugin and function(name) return (makeargs or {})[name] end or nil)
   G.compression = compression or G.compression
+  G.format = format or lang.defaultformat
   local savelock = lock.hook(G, { lockpath = path.join(path.dirname(def), "imagegen.lock"),
     locked = locked, relock = lockmode })
   lang.load(G, def)
@@ -134,6 +141,10 @@ function M.main(args)
   if compression then
     table.insert(regenargs, 1, compression)
     table.insert(regenargs, 1, "--compression")
+  end
+  if format then
+    table.insert(regenargs, 1, format)
+    table.insert(regenargs, 1, "--format")
   end
   if cachepush then table.insert(regenargs, 1, "--cache-push") end
   if cache then

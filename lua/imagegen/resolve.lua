@@ -205,6 +205,65 @@ local function accountlayer(G, img, r)
   r.layers[#r.layers + 1] = img.accountlayer
 end
 
+-- what an image has at file ("etc/passwd") after all its layers, when the
+-- definitions say: "text" and its contents (an accounts layer, a text
+-- entry), "absent" (nothing writes it, or a whiteout or opaque folder
+-- removes it), or nil when only its build knows (a file, a tree, a
+-- package, a base from outside): then the image helper checks
+local function fileof(r, file)
+  local dir = path.dirname(file)
+  while r do
+    for i = #r.layers, 1, -1 do
+      local found, gone, unknown
+      for _, e in ipairs(r.layers[i].entries) do
+        local p, kind = e.path, e.source.kind
+        if p == file then
+          if kind == "text" then found = e.source.data
+          elseif kind == "whiteout" then gone = true
+          else unknown = true end
+        elseif p == dir or p == "" then
+          if kind == "opaque" or kind == "whiteout" and p ~= "" then gone = true
+          elseif kind ~= "dir" then unknown = true end
+        end
+      end
+      if found then return "text", found end
+      if unknown then return nil end
+      if gone then return "absent" end
+    end
+    if r.external then return nil end
+    r = r.baser
+  end
+  return "absent"
+end
+
+-- a user the image's config names (not ids) must be in its /etc/passwd, and
+-- a group in its /etc/group: refused here when the definitions say what
+-- those files hold (else the image helper checks, read/accounts.c)
+local function checkuser(img, r, user)
+  local name, group = user:match("^([^:]+):?(.*)$")
+  local function one(what, file, want, add)
+    if want == "" or want:match("^%d+$") then return end
+    local state, text = fileof(r, file)
+    if not state then return end
+    local names = {}
+    for line in (text or ""):gmatch("[^\n]+") do
+      local n = line:match("^([^:#+-][^:]*):")
+      if n == want then return end
+      if n then names[#names + 1] = n end
+    end
+    local has = state == "absent" and "it has no /" .. file or
+      string.format("its /%s has %s", file, #names > 0 and table.concat(names, ", ") or "no entries")
+    if what == "user" then
+      fail(img.where, "image '%s': user '%s' is not an account of the image (%s); add %s or a package that makes it",
+        img.name, want, has, add)
+    end
+    fail(img.where, "image '%s': group '%s' of user '%s' is not a group of the image (%s); add %s or a package that "
+      .. "makes it", img.name, want, user, has, add)
+  end
+  one("user", "etc/passwd", name, string.format("users = { { name = \"%s\", uid = 1000 } }", name))
+  one("group", "etc/group", group, string.format("groups = { { name = \"%s\", gid = 1000 } }", group))
+end
+
 -- "linux/arm64/v8" -> "linux-arm64-v8": a platform in file names and ids
 function M.slug(platform)
   return (platform:gsub("/", "-"))
@@ -430,6 +489,7 @@ function effective(G, img, chain)
       end
     end
     for _, l in ipairs(img.layers) do r.layers[#r.layers + 1] = layerfor(G, l, platform) end
+    if c.User then checkuser(img, r, c.User) end
     img.resolved[#img.resolved + 1] = r
   end
   chain[#chain] = nil
@@ -511,6 +571,18 @@ function M.graph(G)
     end
   end
   for _, l in ipairs(G.layers) do l.used = used[l] or false end
+  -- a Docker image names its bases' layers in Docker's media types, which have no zstd
+  for _, img in ipairs(G.images) do
+    local b = (img.format or G.format) == "docker" and img.resolved[1] and img.resolved[1].base
+    while b do
+      if (b.compression or G.compression) == "zstd" then
+        fail(img.where, "base: image '%s' has zstd layers, which have no Docker media type, and image '%s' is "
+          .. "format = \"docker\": compress '%s' with gzip or none, or make '%s' format = \"oci\"",
+          b.name, img.name, b.name, img.name)
+      end
+      b = b.resolved[1] and b.resolved[1].base
+    end
+  end
 end
 
 return M

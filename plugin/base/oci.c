@@ -203,6 +203,25 @@ oci_mediatype(const char *mt)
 	return mt;
 }
 
+const char *
+oci_dockertype(const char *mt)
+{
+	static const char *const pairs[][2] = {
+		{MT_LAYER_GZIP, MT_DOCKER_LAYER_GZIP},
+		{MT_LAYER, MT_DOCKER_LAYER},
+		{MT_CONFIG, MT_DOCKER_CONFIG},
+		{MT_MANIFEST, MT_DOCKER_MANIFEST},
+		{MT_INDEX, MT_DOCKER_LIST},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		if (strcmp(mt, pairs[i][0]) == 0 || strcmp(mt, pairs[i][1]) == 0)
+			return pairs[i][1];
+	}
+	return NULL;
+}
+
 json_t *
 oci_pickplatform(json_t *index, const char *platform, const char *what)
 {

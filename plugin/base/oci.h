@@ -38,5 +38,7 @@ int oci_checkconfig(struct json_t *c, size_t nlayers, char *out, size_t len);
 int oci_isindex(const char *mt);
 /* the OCI media type of a Docker one (a layer's, config's or manifest's); others as they are */
 const char *oci_mediatype(const char *mt);
+/* the Docker media type of an OCI layer's, config's, manifest's or index's, or NULL (zstd has none) */
+const char *oci_dockertype(const char *mt);
 /* the descriptor in an index for platform "os/arch[/variant]", or NULL; what names it in messages */
 struct json_t *oci_pickplatform(struct json_t *index, const char *platform, const char *what);

@@ -38,6 +38,7 @@
 #include "read/diff.h"
 #include "read/inspect.h"
 #include "read/report.h"
+#include "read/accounts.h"
 
 enum {
 	/* run by the generated rules, not by people: --help lists it apart */
@@ -77,6 +78,8 @@ cmdimage(int argc, char *argv[])
 	if (argc != 3)
 		return -1;
 	image_build(argv[0], argv[1], argv[2]);
+	/* a user the runtime would look up by name: in the image's /etc/passwd */
+	accounts_check(argv[0], argv[1], argv[2], cache_ready);
 	return 0;
 }
 
@@ -242,6 +245,9 @@ static const char generate[] =
 	"              kept in the build file's command that regenerates it\n"
 	"  --compression gzip|zstd|none\n"
 	"              how layers are compressed unless an image says (gzip)\n"
+	"  --format oci|docker\n"
+	"              the media types of images that do not say: OCI's (oci)\n"
+	"              or Docker's (docker: image manifest v2, schema 2)\n"
 	"  --locked    fail, naming the command that fixes it, when imagegen.lock\n"
 	"              does not match the definition's packages (for CI)\n"
 	"  --cache HOST/REPOSITORY\n"

@@ -2,14 +2,17 @@
  * license: what a Debian package's copyright file says of its licences,
  * in SPDX's words.
  *
- * Only a machine-readable file counts (DEP-5: the first paragraph's Format
- * names copyright-format): each Files paragraph's License line is a short
+ * Only a machine-readable file counts (DEP-5: the first paragraph's Format,
+ * or the drafts' Format-Specification, names copyright-format or dep5):
+ * each Files paragraph's License line is a short
  * name, or names joined by "or" and "and" (a comma is an "and"). Short
  * names become SPDX ids: the GNU families with a version and an optional
  * '+' (GPL-2+ is GPL-2.0-or-later), a table of the others Debian uses, and
  * for any other name LicenseRef-NAME, whose text (a standalone License
- * paragraph's, else the name) goes into refs. The licences of all the
- * Files paragraphs are joined by AND, each once, in the order they come.
+ * paragraph's, else the name) goes into refs; an idstring is letters,
+ * digits, '.' and single '-' between them. The terms the Files paragraphs'
+ * licences are made of (what "and" joins) are joined by AND, each once, in
+ * the order they come.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -147,7 +150,7 @@ family(const char *name)
 static char *
 spdxid(const char *name, json_t *refs, json_t *texts)
 {
-	char *id, *p;
+	char *id, *p, *q;
 	size_t i;
 
 	if ((id = family(name)))
@@ -156,10 +159,21 @@ spdxid(const char *name, json_t *refs, json_t *texts)
 		if (strcasecmp(name, names[i][0]) == 0)
 			return xstrdup(names[i][1]);
 	}
-	id = xasprintf("LicenseRef-%s", *name ? name : "unnamed");
-	for (p = id + 11; *p; p++) {
-		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
-			*p = '-';
+	/* LicenseRef-, then the name's runs of letters, digits and '.' joined by single '-' */
+	id = xasprintf("LicenseRef-%s", name);
+	for (p = id + 11, q = p; *q; q++) {
+		if (isalnum((unsigned char)*q) || *q == '.')
+			*p++ = *q;
+		else if (p > id + 11 && p[-1] != '-')
+			*p++ = '-';
+	}
+	if (p > id + 11 && p[-1] == '-')
+		p--;
+	if (p == id + 11) {
+		free(id);
+		id = xstrdup("LicenseRef-unnamed");
+	} else {
+		*p = '\0';
 	}
 	if (!json_object_get(refs, id)) {
 		const char *text = json_string_value(json_object_get(texts, name));
@@ -169,14 +183,33 @@ spdxid(const char *name, json_t *refs, json_t *texts)
 	return id;
 }
 
-/* a License line ("GPL-2+ or Artistic, and BSD-3-clause") as an SPDX expression (free it) */
-static char *
-expression(const char *line, json_t *refs, json_t *texts)
+/* append s to the array of strings a unless it is there */
+static void
+addonce(json_t *a, const char *s)
 {
-	struct buf norm = {0}, out = {0}, group;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v) {
+		if (strcmp(json_string_value(v), s) == 0)
+			return;
+	}
+	if (json_array_append_new(a, json_string(s)) < 0)
+		fatal("out of memory");
+}
+
+/* a License line ("GPL-2+ or Artistic, and BSD-3-clause"): its terms (what
+   "and" joins, as SPDX expressions: "(GPL-2.0-or-later OR Artistic-1.0-Perl)")
+   added to terms, each once */
+static void
+expression(const char *line, json_t *refs, json_t *texts, json_t *terms)
+{
+	struct buf norm = {0}, group;
 	const char *p;
 	char *s, *and, *or, *next, *id;
-	int nor;
+	json_t *alts;
+	json_t *v;
+	size_t i;
 
 	/* a comma joins like "and" */
 	for (p = line; *p; p++) {
@@ -189,8 +222,9 @@ expression(const char *line, json_t *refs, json_t *texts)
 		and = strstr(s, " and ");
 		if (and)
 			*and = '\0';
-		memset(&group, 0, sizeof(group));
-		for (or = s, nor = 0; or; or = next ? next + 4 : NULL) {
+		if (!(alts = json_array()))
+			fatal("out of memory");
+		for (or = s; or; or = next ? next + 4 : NULL) {
 			next = strstr(or, " or ");
 			if (next)
 				*next = '\0';
@@ -198,16 +232,25 @@ expression(const char *line, json_t *refs, json_t *texts)
 			if (!*or)
 				continue;
 			id = spdxid(or, refs, texts);
-			bufprintf(&group, "%s%s", nor++ ? " OR " : "", id);
+			addonce(alts, id);
 			free(id);
 		}
-		if (!group.data)
-			continue;
-		bufprintf(&out, "%s%s%s%s", out.len ? " AND " : "", nor > 1 ? "(" : "", group.data, nor > 1 ? ")" : "");
+		memset(&group, 0, sizeof(group));
+		json_array_foreach(alts, i, v)
+			bufprintf(&group, "%s%s", i ? " OR " : "", json_string_value(v));
+		if (group.data) {
+			if (json_array_size(alts) > 1) {
+				id = xasprintf("(%s)", group.data);
+				addonce(terms, id);
+				free(id);
+			} else {
+				addonce(terms, group.data);
+			}
+		}
 		free(group.data);
+		json_decref(alts);
 	}
 	free(norm.data);
-	return out.data ? out.data : xstrdup("NOASSERTION");
 }
 
 /* license_dep5 of a text that is UTF-8 */
@@ -216,7 +259,7 @@ parse(const char *text, json_t *refs)
 {
 	const char *p, *end, *next;
 	json_t *texts = json_object(), *seen = json_array(), *v;
-	char *format, *files, *lic, *expr, *line, *nl, *body;
+	char *format, *files, *lic, *line, *nl, *body;
 	struct buf out = {0};
 	size_t i;
 	int first, pass;
@@ -236,7 +279,9 @@ parse(const char *text, json_t *refs)
 				end = next;
 			if (first) {
 				format = field(p, end, "format");
-				if (!format || !strstr(format, "copyright-format")) {
+				if (!format)
+					format = field(p, end, "format-specification");
+				if (!format || (!strstr(format, "copyright-format") && !strstr(format, "dep5"))) {
 					free(format);
 					json_decref(texts);
 					json_decref(seen);
@@ -258,27 +303,15 @@ parse(const char *text, json_t *refs)
 				free(body);
 				free(line);
 			} else if (pass == 1 && files) {
-				expr = expression(firstline(lic), refs, texts);
-				if (json_array_append_new(seen, json_string(expr)) < 0)
-					fatal("out of memory");
-				free(expr);
+				expression(firstline(lic), refs, texts, seen);
 			}
 			free(files);
 			free(lic);
 		}
 	}
-	/* each licence once, in the order they came */
-	json_array_foreach(seen, i, v) {
-		size_t j;
-		int dup = 0;
-		for (j = 0; j < i; j++)
-			dup |= json_equal(json_array_get(seen, j), v);
-		if (dup)
-			continue;
-		if (out.len)
-			bufstr(&out, " AND ");
-		bufstr(&out, json_string_value(v));
-	}
+	/* each term once, in the order they came */
+	json_array_foreach(seen, i, v)
+		bufprintf(&out, "%s%s", i ? " AND " : "", json_string_value(v));
 	json_decref(texts);
 	json_decref(seen);
 	return out.data ? out.data : xstrdup("NOASSERTION");

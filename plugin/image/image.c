@@ -17,16 +17,24 @@
  *   layers               [{desc, created_by}], the image's own
  *   annotations          manifest annotations
  *   ref, repo            the tag and repository it is known by
+ *   format               optional: "docker" for Docker's media types
+ *                        (image manifest v2, schema 2) in the manifest
+ *                        and its descriptors, else OCI's; the config's
+ *                        Healthcheck is Docker's alone
  *
  * Output, the image file, which layout, archive, push and child images
  * read (a base file is the same shape without the first six):
  *   {name, epoch, ref, repo, platform, manifest: descriptor,
  *    configdesc: descriptor, config: the whole config,
- *    layers: [descriptor + diffid], base layers first, spec: its spec}
+ *    layers: [descriptor + diffid], base layers first, spec: its spec,
+ *    format: "docker" for a Docker image}
+ * Its layers keep OCI's media types whatever the format (the same bytes):
+ * an image over it, in either format, names them in its own.
  * The config and manifest are canonical JSON blobs in the store.
  *
  * An image of several platforms is one image file a platform, and an
- * index file made from them (image_index), which layout and push read:
+ * index file made from them (image_index; a Docker manifest list when the
+ * images are Docker's), which layout and push read:
  *   {name, epoch, ref, repo, index: the image index's descriptor,
  *    images: [each platform's image file, in the order given],
  *    files: [their paths]}
@@ -105,7 +113,7 @@ mergeenv(json_t *base, json_t *own)
 static json_t *
 mergeconfig(json_t *base, json_t *own)
 {
-	static const char *const replace[] = {"Entrypoint", "Cmd", "WorkingDir", "User", "StopSignal"};
+	static const char *const replace[] = {"Entrypoint", "Cmd", "WorkingDir", "User", "StopSignal", "Healthcheck"};
 	static const char *const merge[] = {"Labels", "ExposedPorts", "Volumes"};
 	json_t *c = base ? json_deep_copy(base) : json_object(), *v;
 	size_t i;
@@ -149,9 +157,10 @@ image_build(const char *specpath, const char *outpath, const char *store)
 {
 	json_t *spec, *platform, *base = NULL, *bconfig = NULL, *diffids, *history, *layers;
 	json_t *l, *desc, *config, *manifest, *mlayers, *annotations, *cdesc, *mdesc, *out;
-	const char *descpath, *name, *basepath, *ctx;
+	const char *descpath, *name, *basepath, *ctx, *format, *mt;
 	char created[32], *text;
 	size_t i;
+	int docker;
 
 	spec = loadspec(specpath, 0);
 	name = json_string_value(need(spec, "name", specpath));
@@ -161,6 +170,10 @@ image_build(const char *specpath, const char *outpath, const char *store)
 	rfc3339(json_integer_value(need(spec, "epoch", specpath)), created);
 	platform = need(spec, "platform", specpath);
 	basepath = json_string_value(json_object_get(spec, "base"));
+	format = json_string_value(json_object_get(spec, "format"));
+	if (format && strcmp(format, "docker") != 0)
+		fatal("%s: unknown format '%s'", specpath, format);
+	docker = format != NULL;
 
 	diffids = json_array();
 	history = json_array();
@@ -210,23 +223,37 @@ image_build(const char *specpath, const char *outpath, const char *store)
 	jsonset(config, "config", mergeconfig(json_object_get(bconfig, "config"), need(spec, "config", specpath)));
 	if (json_object_size(json_object_get(config, "config")) == 0)
 		json_object_del(config, "config");
-	cdesc = store_putjson(store, MT_CONFIG, config);
+	cdesc = store_putjson(store, docker ? MT_DOCKER_CONFIG : MT_CONFIG, config);
 
-	/* the manifest's layer descriptors: the image file's, without diffid */
+	/* the manifest's layer descriptors: the image file's, without diffid;
+	   for a Docker image with Docker's media types and no annotations */
 	mlayers = json_array();
 	json_array_foreach(layers, i, l) {
 		desc = json_deep_copy(l);
 		json_object_del(desc, "diffid");
+		mt = json_string_value(json_object_get(desc, "mediaType"));
+		if (docker && !(mt && (mt = oci_dockertype(mt)) && strstr(mt, "rootfs")))
+			fatal("%s: layer %s is %s, which has no Docker media type: build the image with format = \"oci\", "
+			      "or the layer with compression \"gzip\" or \"none\"", ctx,
+			      json_string_value(json_object_get(desc, "digest")),
+			      json_string_value(json_object_get(desc, "mediaType")));
+		if (docker) {
+			jsonset(desc, "mediaType", json_string(mt));
+			json_object_del(desc, "annotations");
+		}
 		jsonappend(mlayers, desc);
 	}
-	manifest = json_pack("{s:i, s:s, s:O, s:o}", "schemaVersion", 2, "mediaType", MT_MANIFEST,
-	                     "config", cdesc, "layers", mlayers);
+	manifest = json_pack("{s:i, s:s, s:O, s:o}", "schemaVersion", 2, "mediaType",
+	                     docker ? MT_DOCKER_MANIFEST : MT_MANIFEST, "config", cdesc, "layers", mlayers);
 	if (!manifest)
 		fatal("out of memory");
 	annotations = json_object_get(spec, "annotations");
-	if (json_object_size(annotations) > 0)
+	if (json_object_size(annotations) > 0) {
+		if (docker)
+			fatal("%s: a Docker manifest has no annotations: use labels, or format = \"oci\"", ctx);
 		jsonset(manifest, "annotations", json_copy(annotations));
-	mdesc = store_putjson(store, MT_MANIFEST, manifest);
+	}
+	mdesc = store_putjson(store, docker ? MT_DOCKER_MANIFEST : MT_MANIFEST, manifest);
 
 	out = json_pack("{s:s, s:O, s:O, s:O, s:o, s:o, s:o, s:o, s:O, s:s}", "name", name,
 	                "epoch", need(spec, "epoch", specpath),
@@ -235,6 +262,8 @@ image_build(const char *specpath, const char *outpath, const char *store)
 	                "platform", platform, "spec", specpath);
 	if (!out)
 		fatal("out of memory");
+	if (docker)
+		jsonset(out, "format", json_string(format));
 	text = dumpjson(out);
 	if (updatefile(outpath, text, strlen(text)) && makemode)
 		printf("  IMAGE   %s\n", name);
@@ -250,6 +279,7 @@ image_index(const char *outpath, const char *store, char *const images[], int n)
 {
 	json_t *files = json_array(), *manifests = json_array(), *paths = json_array(), *img, *m, *first = NULL;
 	json_t *index, *idesc, *out;
+	const char *mt = MT_INDEX;
 	char *text;
 	int i;
 
@@ -269,10 +299,13 @@ image_index(const char *outpath, const char *store, char *const images[], int n)
 	}
 	if (!first)
 		fatal("index: no image files");
-	index = json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType", MT_INDEX, "manifests", manifests);
+	/* the images of one declaration are all Docker's or all OCI's */
+	if (json_object_get(first, "format"))
+		mt = MT_DOCKER_LIST;
+	index = json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType", mt, "manifests", manifests);
 	if (!index)
 		fatal("out of memory");
-	idesc = store_putjson(store, MT_INDEX, index);
+	idesc = store_putjson(store, mt, index);
 	out = json_pack("{s:O, s:O, s:O, s:O, s:o, s:O, s:o}", "name", need(first, "name", images[0]),
 	                "epoch", need(first, "epoch", images[0]), "ref", need(first, "ref", images[0]),
 	                "repo", need(first, "repo", images[0]), "index", idesc, "images", files, "files", paths);

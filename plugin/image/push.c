@@ -8,7 +8,9 @@
  * run again, a second push uploads nothing, and a layer the cache had is
  * neither downloaded nor uploaded. A push reads an OCI layout, or an image file and the build's
  * store (push --image). SBOMs go as referrers, or by the sha256-HEX tag
- * where the registry has no referrers API.
+ * where the registry has no referrers API or the manifest they describe
+ * is Docker's (which has no subject, and is read by clients that know the
+ * tag alone).
  *
  * Before the registry is spoken to, what the push reads is checked as a
  * base's layout is (oci.c): index.json, the image's index and manifests,
@@ -347,7 +349,7 @@ pushartifact(struct client *cl, struct pushing *p, json_t *desc)
 	struct buf data = {0};
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
 	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
-	const char *subject;
+	const char *subject, *smt;
 	json_t *m, *l, *ref;
 	size_t i;
 	int ret = -1, indexed = 0;
@@ -376,6 +378,10 @@ pushartifact(struct client *cl, struct pushing *p, json_t *desc)
 	                "artifactType", json_object_get(m, "artifactType"));
 	if (!ref)
 		fatal("out of memory");
+	/* a Docker manifest has no subject: clients that read it know the tag alone */
+	smt = json_string_value(json_object_get(json_object_get(m, "subject"), "mediaType"));
+	if (smt && strcmp(oci_mediatype(smt), smt) != 0)
+		indexed = 0;
 	ret = indexed ? 0 : tagreferrer(cl, subject, ref);
 	json_decref(ref);
 out:

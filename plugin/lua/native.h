@@ -5,7 +5,7 @@
    "[generate]") */
 #define USAGE_GENERATE "imagegen [generate] [-G ninja|make] [-o FILE] [--locked] [-D NAME=VALUE]...\n" \
                        "         [--compression gzip|zstd|none] [--cache HOST/REPOSITORY [--cache-push]]\n" \
-                       "         DEFINITION.lua"
+                       "         [--format oci|docker] DEFINITION.lua"
 #define USAGE_LOCK "imagegen lock [-D NAME=VALUE]... DEFINITION.lua"
 
 struct lua_State;

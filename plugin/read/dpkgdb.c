@@ -6,16 +6,18 @@
  * and its copyright file (usr/share/doc/NAME/copyright). A package counts
  * when its Status says installed, or (status.d) says nothing.
  *
- * Licences: a machine-readable copyright file (DEP-5) names them in its
- * License fields; another one is taken to be under the licences of
- * /usr/share/common-licenses that it names.
+ * Licences: those a machine-readable copyright file (DEP-5) declares, as
+ * the SPDX expression the SBOM gives them (debian/license.c); none for
+ * another one.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include "base/err.h"
 #include "base/mem.h"
 #include "debian/deb.h"
+#include "debian/license.h"
 #include "read/fstree.h"
 #include "read/dpkgdb.h"
 
@@ -36,63 +38,23 @@ dpkgdb_wants(const char *path, enum dpkgread what)
 	       strcmp(path + n - 10, "/copyright") == 0;
 }
 
-/* add a licence to the list "a, b, c" unless it is there */
-static void
-addlicence(struct buf *b, const char *name, size_t n)
-{
-	const char *p, *end;
-
-	while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t' || name[n - 1] == '\r'))
-		n--;
-	if (n == 0 || n > 60 || b->len > 200)
-		return;
-	for (p = b->data; p && *p; p = *end ? end + 2 : end) {
-		end = strstr(p, ", ");
-		if (!end)
-			end = p + strlen(p);
-		if ((size_t)(end - p) == n && strncmp(p, name, n) == 0)
-			return;
-	}
-	if (b->len)
-		bufstr(b, ", ");
-	bufadd(b, name, n);
-}
-
-/* the licences a copyright file names, "a, b" */
+/* the licences a copyright file declares, as the SBOM has them (license.c): an
+   SPDX expression, or "" when the file is not machine-readable */
 static char *
 licences(const struct buf *text)
 {
-	static const char *const common[] = {"Apache-2.0", "Artistic", "BSD", "CC0-1.0", "GFDL-1.3", "GFDL-1.2",
-	                                     "GPL-3", "GPL-2", "GPL-1", "LGPL-3", "LGPL-2.1", "LGPL-2", "MPL-2.0",
-	                                     "MPL-1.1", NULL};
-	const char *p = text->data, *end, *v;
-	struct buf b = {0};
-	size_t i, n;
+	json_t *refs = json_object();
+	char *lic;
 
-	bufadd(&b, "", 0);
-	if (!p)
-		return b.data;
-	if (strncmp(p, "Format:", 7) == 0) {
-		for (; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-			if (strncmp(p, "License:", 8) != 0)
-				continue;
-			for (v = p + 8; *v == ' ' || *v == '\t'; v++)
-				;
-			end = strchr(v, '\n');
-			addlicence(&b, v, end ? (size_t)(end - v) : strlen(v));
-		}
-		return b.data;
+	if (!refs)
+		fatal("out of memory");
+	lic = text->data ? license_dep5(text->data, refs) : NULL;
+	json_decref(refs);
+	if (!lic || strcmp(lic, "NOASSERTION") == 0) {
+		free(lic);
+		return xstrdup("");
 	}
-	for (p = text->data; (p = strstr(p, "/usr/share/common-licenses/")); p += 27) {
-		for (i = 0; common[i]; i++) {
-			n = strlen(common[i]);
-			if (strncmp(p + 27, common[i], n) == 0) {
-				addlicence(&b, common[i], n);
-				break;
-			}
-		}
-	}
-	return b.data;
+	return lic;
 }
 
 static char *

@@ -6,7 +6,7 @@ struct dpkgpkg {
 	char *name, *arch, *version;
 	/* the files of its list that the image has, and their bytes */
 	long long files, bytes;
-	/* the licences its copyright file names ("" when it names none) */
+	/* the SPDX expression of the licences its copyright file declares ("" when it is not machine-readable) */
 	char *licence;
 };
 

@@ -122,24 +122,107 @@ layersjson(json_t *spec, const char *name, const struct rimage *img, const struc
 	return out;
 }
 
+/* how many paths of a kind of change a layer's data lists; the count and bytes cover them all */
+enum { MAXCHANGES = 1000 };
+
+/* the bytes of the files at and below n */
+static long long
+bytesbelow(const struct fsnode *n)
+{
+	const struct fsnode *c;
+	long long sum = n->e && n->e->type == 'f' ? n->e->size : 0;
+
+	for (c = n->child; c; c = c->next)
+		sum += bytesbelow(c);
+	return sum;
+}
+
+/* a kind of change: { count, bytes, paths } */
+static json_t *
+changekind(void)
+{
+	json_t *k = json_pack("{s:i, s:i, s:[]}", "count", 0, "bytes", 0, "paths");
+
+	if (!k)
+		fatal("out of memory");
+	return k;
+}
+
+static void
+changeadd(json_t *kind, const char *path, long long bytes)
+{
+	json_t *paths = json_object_get(kind, "paths");
+	char *p;
+
+	jsonset(kind, "count", json_integer(json_integer_value(json_object_get(kind, "count")) + 1));
+	jsonset(kind, "bytes", json_integer(json_integer_value(json_object_get(kind, "bytes")) + bytes));
+	if (json_array_size(paths) < MAXCHANGES) {
+		p = xasprintf("/%s", path);
+		jsonappend(paths, jsonshown(p));
+		free(p);
+	}
+}
+
+/* what each layer does to the layers below it, as dive shows it: the files
+   (and links, devices) it adds, those it changes (a path a lower layer has),
+   and the paths it removes (whiteouts; an opaque folder removes what was in it) */
+static void
+changesjson(json_t *layers, const struct fslayer *l, size_t n)
+{
+	struct fstree t;
+	struct fsnode *node, *c;
+	const struct fsentry *e;
+	json_t *added, *changed, *removed;
+	size_t i, j;
+
+	fstree_init(&t);
+	for (i = 0; i < n; i++) {
+		added = changekind();
+		changed = changekind();
+		removed = changekind();
+		for (j = 0; j < l[i].len; j++) {
+			e = &l[i].e[j];
+			node = fstree_get(&t, e->path);
+			if (e->type == 'w') {
+				if (node && node != &t.root)
+					changeadd(removed, e->path, bytesbelow(node));
+			} else if (e->type == 'o') {
+				for (c = node ? node->child : NULL; c; c = c->next)
+					changeadd(removed, c->path, bytesbelow(c));
+			} else if (e->type != 'd') {
+				changeadd(node ? changed : added, e->path, e->type == 'f' ? e->size : 0);
+			}
+		}
+		jsonset(json_array_get(layers, i), "changes", json_pack("{s:o, s:o, s:o}", "added", added, "changed",
+		        changed, "removed", removed));
+		fstree_apply(&t, &l[i], (int)i);
+	}
+	fstree_free(&t);
+}
+
 /* the packages of the dpkg database, with why they came from the spec */
 static json_t *
 packagesjson(json_t *spec, const struct dpkgdb *db)
 {
-	json_t *out = json_array(), *p, *why;
-	size_t i, j;
+	json_t *out = json_array(), *whys = json_object(), *p, *why;
+	size_t i;
 
+	if (!out || !whys)
+		fatal("out of memory");
+	/* the spec's chains by package name, the last one of a name winning */
+	json_array_foreach(json_object_get(spec, "packages"), i, p) {
+		if (json_is_string(json_object_get(p, "name")) && json_object_get(p, "why") &&
+		    json_object_set(whys, json_string_value(json_object_get(p, "name")), json_object_get(p, "why")) < 0)
+			fatal("out of memory");
+	}
 	for (i = 0; i < db->len; i++) {
-		why = NULL;
-		json_array_foreach(json_object_get(spec, "packages"), j, p) {
-			if (strcmp(json_string_value(json_object_get(p, "name")), db->p[i].name) == 0)
-				why = json_deep_copy(json_object_get(p, "why"));
-		}
+		why = json_object_get(whys, db->p[i].name);
 		jsonappend(out, json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}", "name", jsonshown(db->p[i].name),
 		                   "version", jsonshown(db->p[i].version), "architecture", jsonshown(db->p[i].arch),
 		                   "bytes", (json_int_t)db->p[i].bytes, "files", (json_int_t)db->p[i].files,
-		                   "licence", jsonshown(db->p[i].licence), "why", why ? why : json_array()));
+		                   "licence", jsonshown(db->p[i].licence), "why", why ? json_deep_copy(why) : json_array()));
 	}
+	json_decref(whys);
 	return out;
 }
 
@@ -189,15 +272,17 @@ static json_t *
 platformjson(json_t *spec, const char *name, struct reader *r, const char *platform)
 {
 	struct imagefs fs;
-	json_t *j, *cfg;
+	json_t *j, *cfg, *layers;
 
 	imagefs_open(&fs, r, platform, DPKG_ALL, NULL);
 	cfg = json_object_get(fs.img->config, "config");
+	layers = layersjson(spec, name, fs.img, fs.layers, &fs.t);
+	changesjson(layers, fs.layers, fs.img->nlayers);
 	j = json_pack("{s:s, s:s, s:o, s:O, s:I, s:o, s:o, s:o, s:o, s:o}", "platform", fs.img->platform,
 	              "digest", fs.img->digest, "config", cfg ? json_incref(cfg) : json_object(),
 	              "created", json_object_get(fs.img->config, "created") ?
 	              json_object_get(fs.img->config, "created") : json_null(), "size", (json_int_t)fs.size,
-	              "layers", layersjson(spec, name, fs.img, fs.layers, &fs.t), "tree", treejson(&fs.t.root),
+	              "layers", layers, "tree", treejson(&fs.t.root),
 	              "packages", packagesjson(spec, &fs.db), "waste", wastejson(&fs.t), "special", specialjson(&fs.t));
 	if (!j)
 		fatal("out of memory");

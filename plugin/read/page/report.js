@@ -2,10 +2,12 @@
 // It reads the image's data from the #data element:
 //   { name, ref, ctx, platforms: [ { platform, digest, config, created, size, usize,
 //       layers: [ { digest, diffid, size, usize, files, wasted, id, source, where,
-//                   entries: [ { path, ctx } ], shared: [ names ] } ],
+//                   entries: [ { path, ctx } ], shared: [ names ],
+//                   changes: { added, changed, removed: { count, bytes, paths (the first 1000) } } } ],
 //       tree: a node; a file is [name, bytes, layer, package, type],
 //             a folder [name, bytes below, layer, -1, [children]],
-//       packages: [ { name, version, architecture, bytes, files, licence, why: [names] } ],
+//       packages: [ { name, version, architecture, bytes (installed), files,
+//                     licence (the SBOM's SPDX expression, "" for none), why: [names] } ],
 //       waste: { total, files: [ { path, size, layer, by, deleted } ] },
 //       special: [ { path, mode, what, layer, package } ]: the files setuid, setgid
 //                or world-writable ("setuid, world-writable"), package -1 for none } ] }
@@ -19,6 +21,7 @@ const $ = (id) => document.getElementById(id);
 let P = null;          // the platform shown
 let here = null;       // the folder the size map shows
 let colourby = "layer";
+let layershown = 0;    // the layer whose changes are shown
 
 function esc(s) {
   return String(s).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
@@ -40,32 +43,24 @@ function colour(i) {
 
 const isdir = (n) => Array.isArray(n[4]);
 
-// parents, whole paths, and per folder the layer and package with the most bytes below it
+// parents, whole paths, and per folder the bytes below it by layer and by package
 function prepare(tree) {
   function walk(n, parent, path) {
     n.parent = parent;
     n.path = path;
-    if (!isdir(n)) {
-      n.bylayer = new Map([[n[2], n[1]]]);
-      n.bypkg = new Map([[n[3], n[1]]]);
-    } else {
-      n.bylayer = new Map();
-      n.bypkg = new Map();
-      for (const c of n[4]) {
-        walk(c, n, (path === "/" ? "" : path) + "/" + c[0]);
+    if (!isdir(n)) return;
+    n.bylayer = new Map();
+    n.bypkg = new Map();
+    for (const c of n[4]) {
+      walk(c, n, (path === "/" ? "" : path) + "/" + c[0]);
+      if (isdir(c)) {
         for (const [k, v] of c.bylayer) n.bylayer.set(k, (n.bylayer.get(k) || 0) + v);
         for (const [k, v] of c.bypkg) n.bypkg.set(k, (n.bypkg.get(k) || 0) + v);
+      } else if (c[1] > 0) {
+        n.bylayer.set(c[2], (n.bylayer.get(c[2]) || 0) + c[1]);
+        n.bypkg.set(c[3], (n.bypkg.get(c[3]) || 0) + c[1]);
       }
     }
-    n.domlayer = top(n.bylayer, n[2]);
-    n.dompkg = top(n.bypkg, -1);
-    // children's maps are no longer needed once the folder has its own
-    if (isdir(n)) for (const c of n[4]) if (isdir(c)) { c.bylayer = null; c.bypkg = null; }
-  }
-  function top(m, none) {
-    let best = none, most = -1;
-    for (const [k, v] of m) if (v > most || (v === most && k < best)) { best = k; most = v; }
-    return best;
   }
   walk(tree, null, "/");
 }
@@ -109,8 +104,14 @@ function squarify(items, x, y, w, h) {
   if (row.length) place(row);
 }
 
+// the colour key of a file, and the bytes by key of an entry
 function keyof(n) {
-  return colourby === "layer" ? (isdir(n) ? n.domlayer : n[2]) : (isdir(n) ? n.dompkg : n[3]);
+  return colourby === "layer" ? n[2] : n[3];
+}
+
+function bykey(n) {
+  if (isdir(n)) return colourby === "layer" ? n.bylayer : n.bypkg;
+  return new Map([[keyof(n), n[1]]]);
 }
 
 function keyname(k) {
@@ -121,45 +122,94 @@ function keyname(k) {
   return k >= 0 ? "package " + P.packages[k].name : "no package";
 }
 
-// the size map of folder d
+// The size map of folder d: each rectangle's area is its own bytes (unpacked)
+// and its colour its own layer (or package). Folders open into their entries
+// down to MAXDEPTH levels while there is room; a folder too small to open,
+// and the entries too small to see, are drawn as slices, one a colour, each
+// as large as that layer's (package's) bytes in it. Nothing of zero bytes
+// gets a rectangle.
+const MAXDEPTH = 3;
+
+function rect(x, y, w, h, fill, attrs, title) {
+  return "<rect x=\"" + x.toFixed(2) + "\" y=\"" + y.toFixed(2) + "\" width=\"" + Math.max(w, 0).toFixed(2) +
+    "\" height=\"" + Math.max(h, 0).toFixed(2) + "\" fill=\"" + fill + "\"" + attrs + "><title>" + esc(title) +
+    "</title></rect>";
+}
+
+function label(x, y, w, h, name, bytes) {
+  if (!(w > 40 && h > 16)) return "";
+  const chars = Math.floor((w - 8) / 6.5);
+  const text = name.length > chars ? name.slice(0, Math.max(chars - 1, 1)) + "\u2026" : name;
+  let out = "<text x=\"" + (x + 4).toFixed(2) + "\" y=\"" + (y + 13).toFixed(2) + "\">" + esc(text) + "</text>";
+  if (h > 30 && bytes !== null) out += "<text x=\"" + (x + 4).toFixed(2) + "\" y=\"" + (y + 26).toFixed(2) + "\">" + human(bytes) + "</text>";
+  return out;
+}
+
+// a rectangle cut into slices, one a key of m, each as large as its bytes
+function slices(m, x, y, w, h, parent, out) {
+  const parts = [...m.entries()].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  const total = parts.reduce((s, [, v]) => s + v, 0);
+  let at = 0;
+  for (const [k, v] of parts) {
+    const f = v / total;
+    const attrs = " class=\"part\" data-parent=\"" + esc(parent) + "\" data-key=\"" + k + "\" data-bytes=\"" + v + "\"";
+    const title = keyname(k) + "  " + human(v);
+    out.push(w >= h ? rect(x + at * w, y, f * w, h, colour(k), attrs, title) : rect(x, y + at * h, w, f * h, colour(k), attrs, title));
+    at += f;
+  }
+}
+
+function drawnode(d, x, y, w, h, depth, out) {
+  const kids = d[4].filter((n) => n[1] > 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const total = kids.reduce((s, n) => s + n[1], 0);
+  if (total <= 0 || w <= 0 || h <= 0) return;
+  const scale = (w * h) / total;
+  // what is too small to see goes together
+  const shown = [], rest = [];
+  for (const n of kids) (shown.length < 300 && n[1] * scale >= 12 ? shown : rest).push(n);
+  const items = shown.map((n) => ({ n, weight: n[1] }));
+  if (rest.length) items.push({ n: null, rest, weight: rest.reduce((s, n) => s + n[1], 0) });
+  squarify(items, x, y, w, h);
+  for (const it of items) {
+    if (!(it.w > 0 && it.h > 0)) continue;
+    const n = it.n;
+    if (!n) {
+      const m = new Map();
+      for (const r of it.rest) for (const [k, v] of bykey(r)) m.set(k, (m.get(k) || 0) + v);
+      slices(m, it.x, it.y, it.w, it.h, d.path, out);
+      out.push(rect(it.x, it.y, it.w, it.h, "transparent", " class=\"more\"", it.rest.length + " more  " + human(it.weight)));
+      continue;
+    }
+    const attrs = " data-path=\"" + esc(n.path) + "\" data-parent=\"" + esc(d.path) + "\" data-size=\"" + n[1] +
+      "\" data-depth=\"" + depth + "\" data-kind=\"" + (isdir(n) ? "dir" : "file") + "\"";
+    const title = n.path + "  " + human(n[1]);
+    if (!isdir(n)) {
+      out.push(rect(it.x, it.y, it.w, it.h, colour(keyof(n)), attrs + " data-key=\"" + keyof(n) + "\"", title));
+      out.push(label(it.x, it.y, it.w, it.h, n[0], n[1]));
+    } else if (depth < MAXDEPTH && it.w > 60 && it.h > 44) {
+      out.push(rect(it.x, it.y, it.w, it.h, "#eceff3", " class=\"folder\"" + attrs, title));
+      out.push(label(it.x, it.y, it.w, 18, n[0] + "/  " + human(n[1]), null));
+      drawnode(n, it.x + 2, it.y + 17, it.w - 4, it.h - 19, depth + 1, out);
+    } else {
+      slices(bykey(n), it.x, it.y, it.w, it.h, n.path, out);
+      out.push(rect(it.x, it.y, it.w, it.h, "transparent", " class=\"folder closed\"" + attrs, title));
+      out.push(label(it.x, it.y, it.w, it.h, n[0] + "/", n[1]));
+    }
+  }
+}
+
 function drawmap(d) {
   here = d;
   const svg = $("map");
   const w = svg.clientWidth || 800, h = svg.clientHeight || 460;
-  const kids = d[4].slice().sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const shown = kids.slice(0, 300);
-  // the smallest entries stay big enough to see and click
-  const floor = Math.max(d[1], 1) / 300;
-  const items = shown.map((n) => ({ n, weight: Math.max(n[1], floor) }));
-  if (kids.length > shown.length) {
-    const rest = kids.slice(shown.length).reduce((s, n) => s + n[1], 0);
-    items.push({ n: null, weight: Math.max(rest, floor), label: (kids.length - shown.length) + " more" });
+  const out = [];
+  drawnode(d, 0, 0, w, h, 1, out);
+  svg.innerHTML = out.join("");
+  for (const r of svg.querySelectorAll("rect[data-path]")) {
+    r.addEventListener("click", (ev) => { ev.stopPropagation(); open(r.dataset.path); });
   }
-  squarify(items, 0, 0, w, h);
-  const used = new Map();
-  let out = "";
-  for (const it of items) {
-    if (!(it.w > 0 && it.h > 0)) continue;
-    const n = it.n;
-    const k = n ? keyof(n) : -1;
-    if (n) used.set(k, (used.get(k) || 0) + n[1]);
-    const name = n ? n[0] + (isdir(n) ? "/" : "") : it.label;
-    out += "<g><rect x=\"" + it.x.toFixed(2) + "\" y=\"" + it.y.toFixed(2) + "\" width=\"" + it.w.toFixed(2) +
-      "\" height=\"" + it.h.toFixed(2) + "\" fill=\"" + colour(k) + "\"" +
-      (n ? " data-path=\"" + esc(n.path) + "\" data-size=\"" + n[1] + "\" data-kind=\"" + (isdir(n) ? "dir" : "file") + "\"" : "") +
-      "><title>" + esc((n ? n.path : it.label) + "  " + human(n ? n[1] : 0)) + "</title></rect>";
-    if (it.w > 40 && it.h > 16) {
-      const chars = Math.floor((it.w - 8) / 6.5);
-      const label = name.length > chars ? name.slice(0, Math.max(chars - 1, 1)) + "\u2026" : name;
-      out += "<text x=\"" + (it.x + 4).toFixed(2) + "\" y=\"" + (it.y + 13).toFixed(2) + "\">" + esc(label) + "</text>";
-      if (it.h > 30 && n) out += "<text x=\"" + (it.x + 4).toFixed(2) + "\" y=\"" + (it.y + 26).toFixed(2) + "\">" + human(n[1]) + "</text>";
-    }
-    out += "</g>";
-  }
-  svg.innerHTML = out;
-  for (const r of svg.querySelectorAll("rect[data-path]")) r.addEventListener("click", () => open(r.dataset.path));
   drawcrumbs(d);
-  drawlegend(used);
+  drawlegend(d);
 }
 
 function find(path) {
@@ -188,10 +238,14 @@ function drawcrumbs(d) {
   for (const a of $("crumbs").querySelectorAll("a")) a.addEventListener("click", () => open(a.dataset.path));
 }
 
-function drawlegend(used) {
-  const keys = [...used.entries()].sort((a, b) => b[1] - a[1]).slice(0, 14);
-  $("legend").innerHTML = keys.map(([k, v]) => "<div><span class=\"swatch\" style=\"background:" + colour(k) +
-    "\"></span>" + esc(keyname(k)) + " <span class=\"muted\">" + human(v) + "</span></div>").join("");
+// the colours of the folder shown: each layer's (package's) bytes in it, unpacked
+function drawlegend(d) {
+  const keys = [...bykey(d).entries()].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  const rows = keys.slice(0, 14).map(([k, v]) => "<div data-key=\"" + k + "\" data-bytes=\"" + v + "\"><span class=\"swatch\" style=\"background:" +
+    colour(k) + "\"></span>" + esc(keyname(k)) + " <span class=\"muted\">" + human(v) + "</span></div>");
+  if (keys.length > 14) rows.push("<div class=\"muted\">and " + (keys.length - 14) + " more</div>");
+  $("legendtitle").textContent = "Colours: unpacked bytes in " + (d.parent ? d.path : "the image");
+  $("legend").innerHTML = rows.join("");
 }
 
 // the declaration that put path in layer l: the entry whose path is it or holds it
@@ -257,7 +311,25 @@ function drawlayers() {
     { title: "source", text: (l) => l.source + (l.where ? " \u2014 " + l.where : "") },
     { title: "shared with", text: (l) => (l.shared || []).join(", ") },
     { title: "digest", mono: true, text: (l) => l.digest.slice(7, 19) },
-  ], P.layers.map((l, i) => Object.assign({ n: i + 1, attrs: " data-layer=\"" + (i + 1) + "\"" }, l)));
+  ], P.layers.map((l, i) => Object.assign({ n: i + 1, attrs: " data-layer=\"" + (i + 1) + "\"" + (i === layershown ? " class=\"sel\"" : "") }, l)));
+  for (const tr of $("layertable").querySelectorAll("tr[data-layer]")) {
+    tr.addEventListener("click", () => { layershown = Number(tr.dataset.layer) - 1; drawlayers(); });
+  }
+  drawchanges();
+}
+
+// what the layer chosen in the table adds, changes and removes, as dive shows it
+function drawchanges() {
+  const l = P.layers[layershown], c = l.changes;
+  $("changestitle").textContent = "Layer " + (layershown + 1) + ": " + l.source;
+  const kinds = [["added", "added"], ["changed", "changed (a lower layer has the path)"], ["removed", "removed"]];
+  $("changes").innerHTML = kinds.map(([k, what]) => {
+    const v = c[k], paths = v.paths.slice().sort();
+    return "<div data-change=\"" + k + "\" data-count=\"" + v.count + "\" data-bytes=\"" + v.bytes + "\"><b>" + v.count + " " + what +
+      "</b> <span class=\"muted\">" + human(v.bytes) + "</span>" + (paths.length ? "<ul class=\"mono\">" +
+      paths.map((p) => "<li>" + esc(p) + "</li>").join("") + (v.count > paths.length ? "<li class=\"muted\">and " +
+      (v.count - paths.length) + " more</li>" : "") + "</ul>" : "") + "</div>";
+  }).join("");
 }
 
 function drawpackages() {
@@ -267,9 +339,9 @@ function drawpackages() {
   table($("packagetable"), [
     { title: "package", text: (p) => p.name },
     { title: "version", mono: true, text: (p) => p.version },
-    { title: "size", num: true, text: (p) => human(p.bytes), sort: (p) => p.bytes },
+    { title: "installed size", num: true, text: (p) => human(p.bytes), sort: (p) => p.bytes },
     { title: "files", num: true, text: (p) => p.files, sort: (p) => p.files },
-    { title: "licence", text: (p) => p.licence || "(not machine-readable)" },
+    { title: "licence (SPDX)", text: (p) => p.licence || "NOASSERTION (not machine-readable)" },
     { title: "why", html: (p) => "<span class=\"why\">" + (p.why.length ? p.why.map((w) => "<span>" + esc(w) + "</span>").join("") :
       "<span class=\"muted\">in the base</span>") + "</span>", sort: (p) => p.why.join(" ") },
   ], rows);
@@ -317,6 +389,7 @@ function drawarguments() {
 function show(i) {
   P = data.platforms[i];
   if (!P.tree.path) prepare(P.tree);
+  layershown = P.layers.length - 1;
   const cfg = P.config || {};
   $("cards").innerHTML = [
     ["compressed", human(P.size)], ["unpacked", human(P.tree[1])], ["layers", P.layers.length],

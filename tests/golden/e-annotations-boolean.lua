@@ -1,0 +1,1 @@
+image { name = "a", annotations = { ["com.example.signed"] = false } }

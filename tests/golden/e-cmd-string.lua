@@ -1,0 +1,1 @@
+image { name = "a", cmd = "/app/server --port 80" }

@@ -1,0 +1,1 @@
+image { name = "a", entrypoint = "/app/server" }

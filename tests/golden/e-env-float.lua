@@ -1,0 +1,1 @@
+image { name = "a", env = { PORT = 3000.5 } }

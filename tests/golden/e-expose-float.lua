@@ -1,0 +1,1 @@
+image { name = "a", expose = 80.5 }

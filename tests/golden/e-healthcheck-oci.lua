@@ -1,0 +1,1 @@
+image { name = "a", healthcheck = { test = { "CMD", "/health" } } }

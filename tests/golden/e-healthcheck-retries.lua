@@ -1,0 +1,1 @@
+image { name = "a", format = "docker", healthcheck = { test = { "CMD", "/health" }, retries = 0 } }

@@ -1,0 +1,1 @@
+image { name = "a", format = "docker", healthcheck = { test = { "CMD-SHEL", "exit 0" } } }

@@ -1,0 +1,1 @@
+image { name = "a", labels = { ["org.opencontainers.image.version"] = { 1 } } }

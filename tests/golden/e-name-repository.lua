@@ -1,0 +1,1 @@
+image { name = "app-", tag = "v1" }

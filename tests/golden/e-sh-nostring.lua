@@ -1,0 +1,1 @@
+image { name = "a", cmd = sh { "echo", "hi" } }

@@ -1,0 +1,1 @@
+image { name = "a", tag = "myrepo:v1:extra" }

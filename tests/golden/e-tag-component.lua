@@ -1,0 +1,1 @@
+image { name = "a", tag = "my___app:1" }

@@ -1,0 +1,1 @@
+image { name = "a", tag = "bad_host.example.com/app:1" }

@@ -1,0 +1,1 @@
+image { name = "a", tag = "app:.v1" }

@@ -1,0 +1,1 @@
+image { name = "a", tag = "registry.example.com/Team/App:1" }

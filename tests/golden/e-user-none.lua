@@ -1,0 +1,1 @@
+image { name = "a", user = "app" }
