@@ -34,6 +34,7 @@ done
 check "api: no build argument, no table of them" python3 "$TOP/tests/pagecheck.py" out/api.html "$W/api.seen" arguments
 
 # build arguments: a table of them, each with its value and where it came from
+# (the image has no layer, a config alone: its page shows without a script error too)
 mkdir -p "$W/args" && cd "$W/args" || exit 1
 printf 'image { name = "a", labels = { v = arg("VERSION", "dev"), n = arg("NOTE", "none") } }\n' > build.lua
 "$IMAGEGEN" -D VERSION=1.2 build.lua && ninja out/a.html > ninja.log 2>&1 || fail "report: the page with arguments does not build"

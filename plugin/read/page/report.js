@@ -320,7 +320,14 @@ function drawlayers() {
 
 // what the layer chosen in the table adds, changes and removes, as dive shows it
 function drawchanges() {
-  const l = P.layers[layershown], c = l.changes;
+  const l = P.layers[layershown];
+  // an image of no layers (a config over scratch) has no changes to show
+  if (!l) {
+    $("changestitle").textContent = "No layers";
+    $("changes").innerHTML = "";
+    return;
+  }
+  const c = l.changes;
   $("changestitle").textContent = "Layer " + (layershown + 1) + ": " + l.source;
   const kinds = [["added", "added"], ["changed", "changed (a lower layer has the path)"], ["removed", "removed"]];
   $("changes").innerHTML = kinds.map(([k, what]) => {
