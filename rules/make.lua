@@ -73,7 +73,10 @@ function M.write(P, exe, plugin)
   if not plugin then
     local args = {}
     for i, a in ipairs(P.regen.args) do args[i] = q(a) end
-    local regen = "$(IMAGEGEN) " .. table.concat(args, " ")
+    -- the IMAGEGEN_ARG_ variables a definition read (plan.lua), set again
+    local env = {}
+    for i, e in ipairs(P.regen.env or {}) do env[i] = e.name .. "=" .. q(e.value) .. " " end
+    local regen = table.concat(env) .. "$(IMAGEGEN) " .. table.concat(args, " ")
     w(path(P.regen.output), ": ", paths(P.regen.inputs), " ", bin)
     say("IMAGEGEN " .. P.regen.output)
     run(regen)

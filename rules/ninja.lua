@@ -74,7 +74,10 @@ function M.write(P, exe)
   w("rule regen")
   local args = {}
   for i, a in ipairs(P.regen.args) do args[i] = value(quoted(a)) end
-  w("  command = $imagegen ", table.concat(args, " "))
+  -- the IMAGEGEN_ARG_ variables a definition read (plan.lua), set again
+  local env = {}
+  for i, e in ipairs(P.regen.env or {}) do env[i] = e.name .. "=" .. value(quoted(e.value)) .. " " end
+  w("  command = ", table.concat(env), "$imagegen ", table.concat(args, " "))
   w("  description = IMAGEGEN ", value(P.regen.output))
   w("  generator = 1")
   w("  restat = 1")

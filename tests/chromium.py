@@ -9,6 +9,8 @@
 #   changes    what the layer shown adds, changes and removes: [{kind, count, bytes, paths}]
 #   packages   the package table's rows (names)
 #   special    the rows of the table of files setuid, setgid or world-writable (paths)
+#   arguments  the rows of the table of build arguments (name, then the row's text), and
+#              argumentsshown whether its section shows
 #   usr        the rectangles after a click on /usr, and crumbs the breadcrumb's text
 #   requests   every URL the page asked for but its own
 #   errors     script exceptions and console errors
@@ -132,6 +134,9 @@ def main():
                                     ".map(r => r.dataset.package)"),
                    "special": b.js("[...document.querySelectorAll('#specialtable tr[data-special]')]"
                                    ".map(r => r.dataset.special + ' ' + r.textContent)"),
+                   "arguments": b.js("[...document.querySelectorAll('#argumenttable tr[data-argument]')]"
+                                     ".map(r => r.dataset.argument + ' ' + r.textContent)"),
+                   "argumentsshown": b.js("!document.getElementById('arguments').hidden"),
                    "title": b.js("document.title")}
             png = b.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
             with open(shot, "wb") as f:

@@ -5,7 +5,8 @@
 # legend) against the data, and against the known sizes of an image made
 # here, with the changes of its last layer; a Debian image's page (a signed repository made
 # here) lists every package of its lock, and its setuid file with the
-# package. (t-report.sh checks what the pages hold.)
+# package; a page's table of build arguments. (t-report.sh checks what the
+# pages hold.)
 . "$TOP/tests/lib.sh"
 
 if ! have chromium; then
@@ -30,6 +31,20 @@ for img in api web; do
 	check "$img: nothing fetched, no script error" python3 "$TOP/tests/pagecheck.py" "out/$img.html" "$W/$img.seen" quiet
 	check "$img: the size map's numbers are the data's" python3 "$TOP/tests/pagecheck.py" "out/$img.html" "$W/$img.seen" numbers
 done
+check "api: no build argument, no table of them" python3 "$TOP/tests/pagecheck.py" out/api.html "$W/api.seen" arguments
+
+# build arguments: a table of them, each with its value and where it came from
+# (the image has no layer, a config alone: its page shows without a script error too)
+mkdir -p "$W/args" && cd "$W/args" || exit 1
+printf 'image { name = "a", labels = { v = arg("VERSION", "dev"), n = arg("NOTE", "none") } }\n' > build.lua
+"$IMAGEGEN" -D VERSION=1.2 build.lua && ninja out/a.html > ninja.log 2>&1 || fail "report: the page with arguments does not build"
+timeout 120 python3 "$TOP/tests/chromium.py" out/a.html "$W/a.png" > "$W/a.seen" 2> "$W/a.err"
+check "arguments: the table lists each with its value and source" \
+	python3 "$TOP/tests/pagecheck.py" out/a.html "$W/a.seen" arguments
+check "arguments: two rows, NOTE's default and VERSION's -D" python3 "$TOP/tests/pagecheck.py" out/a.html "$W/a.seen" data \
+	'[(a["name"], a["value"], a["source"]) for a in d["arguments"]] == [("NOTE", "none", "default"), ("VERSION", "1.2", "-D")]'
+check "arguments: nothing fetched, no script error" python3 "$TOP/tests/pagecheck.py" out/a.html "$W/a.seen" quiet
+cd "$W/b" || exit 1
 
 # an image whose sizes are known: layer 1 keeps 300000 bytes (its 100000-byte
 # a2 is removed above it), layer 2 200000 (its b2 is replaced), layer 3 1001

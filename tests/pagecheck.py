@@ -13,6 +13,8 @@
 #   packages LOCK IMG the package table lists every package of image IMG in the lock
 #   special           the table of files setuid, setgid or world-writable has a row for each
 #                     the data lists, which names its mode and its package
+#   arguments         the table of build arguments has a row for each the data lists (its name,
+#                     value and source), and shows only when there is one
 #   data EXPR         the Python expression EXPR on the page's data (d) is true
 import json
 import sys
@@ -112,6 +114,12 @@ def main():
         if not want or len(rows) != len(want) or not all(
                 r.startswith(path + " ") and mode in r and pkg in r for r, (path, mode, pkg) in zip(rows, want)):
             sys.exit("the data has %s, the table %s" % (want, rows))
+    elif check == "arguments":
+        want = d.get("arguments", [])
+        rows = s["arguments"]
+        if s["argumentsshown"] != bool(want) or len(rows) != len(want) or not all(
+                r.startswith(a["name"] + " ") and a["value"] in r and a["source"] in r for r, a in zip(rows, want)):
+            sys.exit("the data has %s, the table %s (shown: %s)" % (want, rows, s["argumentsshown"]))
     elif check == "data":
         if not eval(args[0], {"d": d}):
             sys.exit("not so: %s" % args[0])

@@ -89,6 +89,37 @@ same "--part: a bundle that is not JSON: exit 1, one line" "1 1" "$? $(wc -l < b
 contains "--part: the line names the bundle" broken.out "imagegen: broken.json:1: "
 check "--part: no descriptor written" test ! -e desc.json
 
+# no message has the prefix twice ("imagegen: imagegen: ..."): the error
+# paths of the command line, the generator's settings, -D and the helpers
+printf 'image { name = "a" }\n' > one.lua
+IMAGEGEN_EVAL_SECONDS=abc "$IMAGEGEN" one.lua > prefix.out 2> prefix.err
+rc=$?
+same "a bad IMAGEGEN_EVAL_SECONDS: exit 1, one line, one prefix" \
+	"1 imagegen: IMAGEGEN_EVAL_SECONDS='abc' is not a positive whole number" "$rc $(cat prefix.err)"
+{
+	IMAGEGEN_EVAL_SECONDS=0 "$IMAGEGEN" one.lua
+	IMAGEGEN_EVAL_MEMORY=x "$IMAGEGEN" one.lua
+	IMAGEGEN_CACHE_REPO=bad "$IMAGEGEN" one.lua
+	IMAGEGEN_CACHE_PUSH=2 "$IMAGEGEN" one.lua
+	"$IMAGEGEN" -D 1=2 one.lua
+	"$IMAGEGEN" -D FOO=1 one.lua
+	"$IMAGEGEN" nosuch.lua
+	"$IMAGEGEN" lock nosuch.lua
+	"$IMAGEGEN" nocommand
+	"$IMAGEGEN" help nocommand
+	"$IMAGEGEN" layer a b c d
+	"$IMAGEGEN" image a b c
+	"$IMAGEGEN" layout a b c
+	"$IMAGEGEN" fetch u 00 1 f
+	"$IMAGEGEN" inspect /nonexistent
+	"$IMAGEGEN" diff /nonexistent /nonexistent
+	"$IMAGEGEN" push /nonexistent 127.0.0.1:1/x:y
+	printf 'error("imagegen: the definition says so")\n' > says.lua
+	"$IMAGEGEN" says.lua
+} > prefix.out 2> prefix.err
+same "each error path printed its line" 18 "$(grep -c '^imagegen: ' prefix.err)"
+check "no line of stderr starts with 'imagegen: imagegen:'" sh -c "! grep '^imagegen: imagegen:' prefix.err"
+
 # make install puts the binary and the plugin where users look, and the
 # installed plugin runs the installed binary
 # (not in make check-asan, which builds no plugin)

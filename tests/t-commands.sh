@@ -86,6 +86,20 @@ elif have make; then
 	same "make plugin, a bad IMAGEGEN_EVAL_MEMORY: make stops with its status 2" 2 $?
 	same "make plugin, a bad IMAGEGEN_EVAL_MEMORY: one line" \
 		"imagegen: IMAGEGEN_EVAL_MEMORY='lots' is not a number of MiB" "$(grep -v '^make' make.err)"
+	IMAGEGEN_EVAL_SECONDS=lots IMAGEGEN="$IMAGEGEN" make > make.out 2> make.err
+	same "make plugin, a bad IMAGEGEN_EVAL_SECONDS: one line, one prefix" \
+		"imagegen: IMAGEGEN_EVAL_SECONDS='lots' is not a positive whole number" "$(grep -v '^make' make.err)"
+	# every error path of the plugin tried here: no line has the prefix twice
+	{
+		IMAGEGEN_EVAL_SECONDS=lots make
+		make IMAGEGEN_ARG_1x=2
+		printf 'load %s\n$(imagegen nosuch.lua)\n' "$TOP/imagegen.so" | make -f -
+		printf 'load %s\n$(imagegen pull.lua)\n' "$TOP/imagegen.so" | IMAGEGEN_HTTP_TIMEOUT=abc make -f -
+		printf 'error("imagegen: the definition says so")\n' > says.lua
+		printf 'load %s\n$(imagegen says.lua)\n' "$TOP/imagegen.so" | make -f -
+	} > prefix.out 2> prefix.err
+	same "make plugin: each error path printed its line" 5 "$(grep -c '^imagegen: ' prefix.err)"
+	check "make plugin: no line of stderr starts with 'imagegen: imagegen:'" sh -c "! grep '^imagegen: imagegen:' prefix.err"
 else
 	fail "make plugin: make is missing"
 fi

@@ -196,8 +196,16 @@ else
 	fail "--locked: message: $(cat locked.err)"
 fi
 "$IMAGEGEN" ../src/build.lua 2> relock.err
-contains "without --locked the lock is brought up to date, with a note" relock.err "resolving its packages and updating it"
+n=$(grep -c '^{"architecture"' ../src/imagegen.lock)
+same "without --locked the lock is brought up to date, with one line that says so (not an error)" \
+	"imagegen: updated ../src/imagegen.lock: packages resolved for image 'app' (its definition changed): $n packages for 1 image" \
+	"$(cat relock.err)"
 check "and the lock no longer has tool" sh -c "! grep -q '\"name\":\"tool\"' ../src/imagegen.lock"
+rm ../src/imagegen.lock
+"$IMAGEGEN" ../src/build.lua 2> first.err
+same "the first build writes the lock, and says so in one line" \
+	"imagegen: wrote ../src/imagegen.lock (first build): $n packages for 1 image" "$(cat first.err)"
+check "and the lock has the packages" grep -q '"name":"app"' ../src/imagegen.lock
 
 # resolution failures: one line with the chain that needed the package
 resolvefails() {

@@ -25,10 +25,11 @@ if command -v groff > /dev/null 2>&1; then
 		check "docs/imagegen.1 shows 'imagegen $c'" grep -q -E "(^| )imagegen \[?$c\]?( |\$)" man.txt
 	done
 	# every variable the C and Lua sources name in a string ("IMAGEGEN_...",
-	# and getenv("X") / native.getenv("X")), in the ENVIRONMENT section
+	# a prefix such as "IMAGEGEN_ARG_" with its underscore, and getenv("X") /
+	# native.getenv("X")), in the ENVIRONMENT section
 	sed -n '/^ENVIRONMENT/,/^[A-Z]/p' man.txt > environment
 	{
-		grep -rhoE '"IMAGEGEN_[A-Z_]*[A-Z]' "$TOP/plugin" "$TOP/lua" "$TOP/rules" \
+		grep -rhoE '"IMAGEGEN_[A-Z_]*' "$TOP/plugin" "$TOP/lua" "$TOP/rules" \
 			--include='*.c' --include='*.h' --include='*.lua' | tr -d '"'
 		grep -rhoE 'getenv\("[A-Z_]+"' "$TOP/plugin" "$TOP/lua" --include='*.c' --include='*.lua' |
 			sed 's/.*("//; s/"$//'

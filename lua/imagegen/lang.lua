@@ -17,6 +17,7 @@ local nonul = check.nonul
 local fail, caller, suggest, checkfields, set = check.fail, check.caller, check.suggest, check.checkfields, check.set
 local isstring, stringlist, stringmap = check.isstring, check.stringlist, check.stringmap
 local parsemode, parseid, destination, show = check.parsemode, check.parseid, check.destination, check.show
+local buildargs = require "imagegen.args"
 
 local M = {}
 
@@ -126,6 +127,7 @@ function M.newgraph(top)
     commands = {}, layers = {}, images = {}, imagebyname = {}, layerbyname = {},
     outputs = {}, folders = {}, inputs = {}, inputset = {}, loaded = {}, loading = {},
     epoch = native.sourcedate(), top = top, topdir = path.dirname(top), compression = M.defaultcompression,
+    args = buildargs.new(),
   }
 end
 
@@ -1059,6 +1061,11 @@ local function declarations(G, file)
     return files
   end
 
+  -- a build argument: imagegen -D NAME=VALUE, else IMAGEGEN_ARG_NAME, else the default (imagegen.args)
+  function D.arg(name, default)
+    return buildargs.ask(G.args, caller(2), name, default)
+  end
+
   -- a command line for /bin/sh -c, for cmd and entrypoint: a plain list
   function D.sh(line)
     local where = caller(2)
@@ -1160,7 +1167,8 @@ local function budget(name, default)
   local v = native.getenv(name)
   if v == nil or v == "" then return default end
   local n = math.tointeger(tonumber(v))
-  if not n or n < 1 then fail("imagegen", "%s='%s' is not a positive whole number", name, v) end
+  -- no file:line to name: the host puts "imagegen: " before the message, once
+  if not n or n < 1 then error({ msg = string.format("%s='%s' is not a positive whole number", name, v) }, 0) end
   return n
 end
 

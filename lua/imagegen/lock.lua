@@ -125,6 +125,27 @@ function M.writelock(path, lock)
   return native.writefile(path, table.concat(out))
 end
 
+-- the one line that says a build wrote the lock (an information, not an
+-- error): "wrote imagegen.lock (first build): 12 packages for 2 images",
+-- or "updated imagegen.lock: packages of image 'api' resolved (new), image
+-- 'web' (its definition changed): 14 packages for 3 images"
+function M.summary(lockpath, lock, resolved, existed)
+  local npkg, nimg = 0, 0
+  for _, e in pairs(lock.images) do
+    nimg = nimg + 1
+    npkg = npkg + #e.packages
+  end
+  local counts = string.format("%d package%s for %d image%s", npkg, npkg == 1 and "" or "s", nimg,
+    nimg == 1 and "" or "s")
+  if not existed then return string.format("wrote %s (first build): %s", lockpath, counts) end
+  local which = {}
+  table.sort(resolved, function(a, b) return a.key < b.key end)
+  for i, r in ipairs(resolved) do
+    which[i] = string.format("image '%s' (%s)", show(r.key), r.new and "new" or "its definition changed")
+  end
+  return string.format("updated %s: packages resolved for %s: %s", lockpath, table.concat(which, ", "), counts)
+end
+
 -- G.packages(img, r): an image's own packages (not its base's), from the lock
 -- when it matches the definition, else resolved now (and the lock updated)
 -- unless opts.locked forbids it; opts.relock resolves everything again.
@@ -133,7 +154,8 @@ end
 function M.hook(G, opts)
   local lockpath = opts.lockpath
   local old = M.readlock(lockpath)
-  if native.stat(lockpath) == "file" then
+  local existed = native.stat(lockpath) == "file"
+  if existed then
     G.inputs[#G.inputs + 1] = lockpath
   end
   local new = { repositories = {}, images = {}, bases = {} }
@@ -156,6 +178,9 @@ function M.hook(G, opts)
     return d
   end
   local indexes, defaults = {}, nil
+  -- the images whose packages were resolved now, not taken from the lock:
+  -- { key, new = whether the lock had no entry }, for the line save() writes
+  local resolved = {}
   local downloads = native.downloaddir()
 
   G.packages = function(img, r)
@@ -204,10 +229,7 @@ function M.hook(G, opts)
       if opts.locked then
         fail(img.where, "image '%s': %s %s; run: imagegen lock %s", key, lockpath, what, G.top)
       end
-      if not opts.relock then
-        io.stderr:write(string.format("imagegen: %s: image '%s': %s %s; resolving its packages and updating it\n",
-          img.where, key, lockpath, what))
-      end
+      if not opts.relock then resolved[#resolved + 1] = { key = key, new = entry == nil } end
       local ikey = arch .. "\0" .. table.concat(ids, "\0")
       local where = string.format("%s: image '%s'", img.where, key)
       indexes[ikey] = indexes[ikey] or debian.index(repos, arch, where)
@@ -252,6 +274,9 @@ function M.hook(G, opts)
       next(old.bases) ~= nil
     local written = false
     if any then written = M.writelock(lockpath, new) and true or false end
+    if written and #resolved > 0 then
+      io.stderr:write("imagegen: ", M.summary(lockpath, new, resolved, existed), "\n")
+    end
     if changes then return M.changes(old, new, lockpath, written) end
   end
 end

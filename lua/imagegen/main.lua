@@ -1,5 +1,5 @@
 -- imagegen.main: the generator's command line.
---   imagegen [-G ninja|make] [-o FILE] DEFINITION.lua
+--   imagegen [-G ninja|make] [-o FILE] [-D NAME=VALUE]... DEFINITION.lua
 --   imagegen lock [--json] DEFINITION.lua   (--json: what changed, lock.changes)
 -- The make plugin (plugin/cmd/gmake.c) calls it with --plugin --exe PATH: the
 -- rules come back as a string for make to evaluate instead of a file.
@@ -10,6 +10,7 @@ local plan = require "imagegen.plan"
 local lock = require "imagegen.lock"
 local path = require "imagegen.path"
 local json = require "imagegen.json"
+local buildargs = require "imagegen.args"
 
 local M = {}
 
@@ -42,6 +43,9 @@ function M.main(args)
     return usageerror("IMAGEGEN_CACHE_PUSH='" .. cachepush .. "' is not 0 or 1")
   end
   cachepush = cachepush == "1"
+  -- build arguments: -D NAME=VALUE (last wins), and for the make plugin
+  -- --make-arg NAME=VALUE, make's IMAGEGEN_ARG_NAME (instead of the environment)
+  local given, order, makeargs = {}, {}, nil
   local i = 1
   if args[1] == "lock" then
     lockmode = true
@@ -54,6 +58,24 @@ function M.main(args)
       if a == "-o" then output = args[i + 1]
       elseif a == "-G" then backend = args[i + 1]
       else exe = args[i + 1] end
+      i = i + 2
+    elseif a:sub(1, 2) == "-D" then
+      local nv = a:sub(3)
+      if a == "-D" then nv = args[i + 1] end
+      if not nv then return usageerror("option -D needs NAME=VALUE") end
+      local name, value = buildargs.parse(nv)
+      if not name then return usageerror(value) end
+      if given[name] == nil then order[#order + 1] = name end
+      given[name] = value
+      i = i + (a == "-D" and 2 or 1)
+    elseif a == "--make-arg" then
+      local name, value = buildargs.parse(args[i + 1] or "", true)
+      if not name then
+        io.stderr:write("imagegen: ", value, "\n")
+        return 2
+      end
+      makeargs = makeargs or {}
+      makeargs[name] = value
       i = i + 2
     elseif a == "--plugin" then
       plugin = true
@@ -103,6 +125,8 @@ function M.main(args)
   output = output or rules.defaultoutput
 
   local G = lang.newgraph(def)
+  -- under the make plugin make's variables, which hold the environment's
+  G.args = buildargs.new(given, order, plugin and function(name) return (makeargs or {})[name] end or nil)
   G.compression = compression or G.compression
   G.format = format or lang.defaultformat
   local savelock = lock.hook(G, { lockpath = path.join(path.dirname(def), "imagegen.lock"),
@@ -110,13 +134,15 @@ function M.main(args)
   lang.load(G, def)
   resolve.graph(G)
   lang.endbudget()
+  buildargs.warnunused(G.args)
   if lockmode then
     local changes = savelock(jsonout)
     if jsonout then io.stdout:write(json.line(changes)) end
     return 0
   end
   if not locked then savelock() end
-  local regenargs = { "-G", backend, "-o", output, def }
+  local regenargs = buildargs.flags(G.args)
+  for _, a in ipairs { "-G", backend, "-o", output, def } do regenargs[#regenargs + 1] = a end
   if locked then table.insert(regenargs, 1, "--locked") end
   if compression then
     table.insert(regenargs, 1, compression)
@@ -132,6 +158,7 @@ function M.main(args)
     table.insert(regenargs, 1, "--cache")
   end
   local P = plan.build(G, regenargs, output, cache and { repo = cache, push = cachepush })
+  P.regen.env = buildargs.environment(G.args)
   local text = rules.write(P, exe or native.exe(), plugin)
   for _, s in ipairs(P.specs) do native.writefile(s.path, s.text) end
   for _, p in ipairs(P.aliases) do native.makealias(p) end

@@ -3,6 +3,7 @@
 -- plan = {
 --   store     the blob store folder
 --   regen     { args, output, inputs, specs }   rerun imagegen when inputs change
+--             (and env: the IMAGEGEN_ARG_NAME=VALUE the command runs with, set by main)
 --   commands  { outputs, inputs, run, lines, description }  (see M.commandline);
 --             a step (in an image, or writing folders) has step, its spec,
 --             instead of run: imagegen step SPEC STORE, its outputs its

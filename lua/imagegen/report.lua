@@ -18,7 +18,11 @@
 --   packages  its Debian packages: { name, version, architecture,
 --             why = { the requested package, ..., this one } }: the chain of
 --             Depends that pulled it in, from the lock's via
+--   arguments the build arguments the definitions asked for (arg): { name,
+--             value, source = "-D", "IMAGEGEN_ARG_NAME" or "default", where },
+--             by name; absent when they asked for none
 local json = require "imagegen.json"
+local buildargs = require "imagegen.args"
 
 local M = {}
 
@@ -178,8 +182,8 @@ function M.spec(G, img, descof, imagefile)
     platforms[#platforms + 1] = { platform = r.platform, image = imagefile(r),
       base = list[1].external and external(list[1].external) or nil, layers = layers, packages = packages }
   end
-  return json.line { name = img.name, ctx = img.where .. ": image " .. img.name, platforms = platforms },
-    inputs
+  return json.line { name = img.name, ctx = img.where .. ": image " .. img.name, platforms = platforms,
+    arguments = G.args and buildargs.used(G.args) }, inputs
 end
 
 return M

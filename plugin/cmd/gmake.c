@@ -56,25 +56,51 @@ helperpath(void)
 	return xstrdup("imagegen");
 }
 
+/* make's variables IMAGEGEN_ARG_NAME (the environment's, make's command
+   line's, the makefile's) as --make-arg NAME=VALUE pairs added to args at
+   *n: the build arguments, which the command line gives with -D */
+static char **
+makeargs(char **args, int *n)
+{
+	char *names = gmk_expand("$(sort $(filter IMAGEGEN_ARG_%,$(.VARIABLES)))"), *name, *ref, *value, *save;
+
+	for (name = strtok_r(names, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
+		ref = xasprintf("$(%s)", name);
+		value = gmk_expand(ref);
+		free(ref);
+		args = xrealloc(args, (*n + 2) * sizeof(*args));
+		args[(*n)++] = xstrdup("--make-arg");
+		args[(*n)++] = xasprintf("%s=%s", name + strlen("IMAGEGEN_ARG_"), value ? value : "");
+		gmk_free(value);
+	}
+	gmk_free(names);
+	return args;
+}
+
 static char *
 func(const char *name, unsigned int argc, char **argv)
 {
-	char *args[6], *exe, *text = NULL, *user;
-	int status;
+	char **args, *exe, *text = NULL, *user;
+	int n = 0, i, status;
 
 	(void)name;
 	(void)argc;
 	user = gmk_expand("$(IMAGEGEN)");
 	exe = user && *user ? xstrdup(user) : helperpath();
 	gmk_free(user);
-	args[0] = "--plugin";
-	args[1] = "--exe";
-	args[2] = exe;
-	args[3] = "-G";
-	args[4] = "make";
-	args[5] = argv[0];
-	status = host_run("imagegen.main", 6, args, &text);
-	free(exe);
+	args = xrealloc(NULL, 3 * sizeof(*args));
+	args[n++] = xstrdup("--plugin");
+	args[n++] = xstrdup("--exe");
+	args[n++] = exe;
+	args = makeargs(args, &n);
+	args = xrealloc(args, (n + 3) * sizeof(*args));
+	args[n++] = xstrdup("-G");
+	args[n++] = xstrdup("make");
+	args[n++] = xstrdup(argv[0]);
+	status = host_run("imagegen.main", n, args, &text);
+	for (i = 0; i < n; i++)
+		free(args[i]);
+	free(args);
 	if (status != 0 || !text)
 		exit(2);  /* host_run printed the one-line error; make has started nothing */
 	gmk_eval(text, NULL);

@@ -274,6 +274,10 @@ static const char generate[] =
 	"  -o FILE     write the build file to FILE (default build.ninja, or\n"
 	"              images.mk with -G make)\n"
 	"  -G BACKEND  ninja (default) or make (write a makefile to include)\n"
+	"  -D NAME=VALUE\n"
+	"              a build argument: what arg(\"NAME\", default) returns in the\n"
+	"              definitions (wins over IMAGEGEN_ARG_NAME); repeatable, and\n"
+	"              kept in the build file's command that regenerates it\n"
 	"  --compression gzip|zstd|none\n"
 	"              how layers are compressed unless an image says (gzip)\n"
 	"  --format oci|docker\n"
@@ -408,7 +412,9 @@ static const char environment[] =
 	"IMAGEGEN_DEBUG (tracebacks for Lua errors), IMAGEGEN_CACHE_REPO and\n"
 	"IMAGEGEN_CACHE_PUSH=1 (--cache and --cache-push, read when generating),\n"
 	"IMAGEGEN_CACHE_TIMEOUT (seconds a build cache request may take; default\n"
-	"10: then the build goes on without the cache, after one warning).\n";
+	"10: then the build goes on without the cache, after one warning),\n"
+	"IMAGEGEN_ARG_NAME (what arg(\"NAME\") returns when -D does not give it;\n"
+	"under the make plugin, make's variable of that name).\n";
 
 static const struct command *
 lookup(const char *name)

@@ -3,10 +3,10 @@
 /* the usage of the commands the Lua side runs (imagegen.main), for both
    sides: writing the build file, and lock (a wrapped line goes on under
    "[generate]") */
-#define USAGE_GENERATE "imagegen [generate] [-G ninja|make] [-o FILE] [--locked]\n" \
+#define USAGE_GENERATE "imagegen [generate] [-G ninja|make] [-o FILE] [--locked] [-D NAME=VALUE]...\n" \
                        "         [--compression gzip|zstd|none] [--cache HOST/REPOSITORY [--cache-push]]\n" \
                        "         [--format oci|docker] DEFINITION.lua"
-#define USAGE_LOCK "imagegen lock [--json] DEFINITION.lua"
+#define USAGE_LOCK "imagegen lock [--json] [-D NAME=VALUE]... DEFINITION.lua"
 
 struct lua_State;
 

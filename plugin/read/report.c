@@ -358,6 +358,9 @@ report_build(const char *specpath, const char *html, const char *store, void (*r
 	                 "platforms", platforms);
 	if (!data)
 		fatal("%s: malformed report spec or image file", specpath);
+	/* the build arguments the definitions asked for, when they asked for any */
+	if (json_is_array(json_object_get(spec, "arguments")))
+		jsonset(data, "arguments", json_incref(json_object_get(spec, "arguments")));
 	text = dumpjson(data);
 	page(&out, text);
 	if (updatefile(html, out.data, out.len) && makemode)

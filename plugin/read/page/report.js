@@ -320,7 +320,14 @@ function drawlayers() {
 
 // what the layer chosen in the table adds, changes and removes, as dive shows it
 function drawchanges() {
-  const l = P.layers[layershown], c = l.changes;
+  const l = P.layers[layershown];
+  // an image of no layers (a config over scratch) has no changes to show
+  if (!l) {
+    $("changestitle").textContent = "No layers";
+    $("changes").innerHTML = "";
+    return;
+  }
+  const c = l.changes;
   $("changestitle").textContent = "Layer " + (layershown + 1) + ": " + l.source;
   const kinds = [["added", "added"], ["changed", "changed (a lower layer has the path)"], ["removed", "removed"]];
   $("changes").innerHTML = kinds.map(([k, what]) => {
@@ -374,6 +381,18 @@ function drawspecial() {
   ], list.map((f) => Object.assign({ attrs: " data-special=\"" + esc(f.path) + "\"" }, f)));
 }
 
+// the build arguments the definitions asked for (arg "NAME"), the same for every platform
+function drawarguments() {
+  const list = data.arguments || [];
+  $("arguments").hidden = list.length === 0;
+  table($("argumenttable"), [
+    { title: "argument", mono: true, text: (a) => a.name },
+    { title: "value", mono: true, text: (a) => a.value },
+    { title: "from", text: (a) => a.source },
+    { title: "asked for at", text: (a) => a.where },
+  ], list.map((a) => Object.assign({ attrs: " data-argument=\"" + esc(a.name) + "\"" }, a)));
+}
+
 function show(i) {
   P = data.platforms[i];
   if (!P.tree.path) prepare(P.tree);
@@ -403,6 +422,7 @@ function main() {
     r.addEventListener("change", () => { colourby = r.value; drawmap(here); });
   }
   $("pkgfilter").addEventListener("input", drawpackages);
+  drawarguments();
   window.addEventListener("resize", () => drawmap(here));
   show(0);
 }

@@ -1,0 +1,1 @@
+image { name = "app", labels = { v = arg("1VERSION", "dev") } }
