@@ -141,7 +141,7 @@ same "push --json to a registry that is not there: exit 1, one line, no JSON, no
 	"$st $(wc -l < err.err) $(wc -c < err.out) $([ -e pushed.digest ] && echo yes || echo no)"
 "$IMAGEGEN" lock --jsn ../src/build.lua > err.out 2> err.err
 same "lock with an unknown option: exit 2" 2 "$?"
-contains "lock: the usage names --json" err.err "imagegen lock [--json] DEFINITION.lua"
+contains "lock: the usage names --json" err.err "imagegen lock [--json] [-D NAME=VALUE]... DEFINITION.lua"
 
 # lock --json over a signed synthetic repository: added, nothing, removed, changed
 for tool in gpg gpgv; do
