@@ -8,6 +8,10 @@ image {
   name = "flask",
   tag = "flask-app:1",
   packages = { "python3-flask", "gunicorn", "base-passwd" },
+  -- the packages in one layer: this image shares them with no other (the
+  -- default, "each", a layer a package, shares them between the images of
+  -- a build, and a container store with one folder a layer copies more)
+  packagelayers = "one",
   users = { { name = "app", uid = 1000, gid = 1000, home = "/app" } },
   groups = { { name = "app", gid = 1000 } },
   layers = {
