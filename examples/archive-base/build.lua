@@ -9,7 +9,7 @@ image {
   tag = "archive-app:1",
   base = docker_archive "vendor/out/base.tar",
   files = { { "/usr/local/bin/hello", "hello.sh", mode = "0755" } },
-  -- env, labels and the rest come from the base's config
+  -- PATH and the labels come from the base's config; an entrypoint drops
+  -- the base's cmd (/bin/sh), as a Dockerfile's ENTRYPOINT does
   entrypoint = { "/usr/local/bin/hello" },
-  cmd = {},
 }
