@@ -15,8 +15,8 @@ image {
   users = { { name = "app", uid = 1000, gid = 1000, home = "/app" } },
   groups = { { name = "app", gid = 1000 } },
   layers = {
-    -- a Debian install has a /tmp: an image of packages alone has none, and
-    -- gunicorn's workers need one
+    -- gunicorn's workers need a /tmp: base-files makes it, and only an
+    -- image with essential = true (or base-files asked for) has it
     { name = "tmp", files = { { "/tmp", dir(), mode = "1777" } } },
     -- an edit of the app rebuilds this layer alone
     { name = "app", files = { { "/app", tree "app" } } },
