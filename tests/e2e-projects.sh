@@ -37,14 +37,13 @@ atexit 'pm rm -f flask > /dev/null 2>&1; pmdone; stopregistry'
 
 # readme NAME: run examples/NAME/README.md's sh blocks, in order, as one
 # shell script (set -e, each command echoed) from the top of the copy; its
-# output in $W/NAME.out
+# output in $W/NAME.out, the end of it printed when it fails
 readme() {
 	awk '/^```sh$/ { on = 1; next } /^```$/ { on = 0 } on' "$R/examples/$1/README.md" > "$W/$1.sh"
-	readme_start=$(date +%s)
-	(cd "$R" && timeout 900 sh -ex "$W/$1.sh" < /dev/null) > "$W/$1.out" 2>&1
-	readme_status=$?
-	echo "    $1: $(($(date +%s) - readme_start)) s"
-	return $readme_status
+	(cd "$R" && timeout 900 sh -ex "$W/$1.sh" < /dev/null) > "$W/$1.out" 2>&1 || {
+		tail -n 15 "$W/$1.out"
+		return 1
+	}
 }
 
 # lockversion EXAMPLE IMAGE PACKAGE: a package's upstream version in an example's lock
