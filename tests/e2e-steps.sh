@@ -1,12 +1,14 @@
 # Steps in images, end to end, with the machine's Debian mirror and the npm
 # registry: examples/node (npm ci in a builder image of Debian's nodejs and
-# npm, a runtime image of nodejs alone) built with one imagegen && ninja,
-# run under podman and runc as a user without privileges, answering HTTP
+# npm, a runtime image of nodejs alone) built by its README.md's commands,
+# word for word, in a folder with capital letters and a space (one imagegen
+# && ninja), run under podman and runc as a user without privileges, answering HTTP
 # with Debian's Node; a second ninja does nothing; an edit of the lock
 # reruns npm ci and its layer alone, one of the app its layer alone; two
 # build folders (another umask and time zone, and file order shuffled by
 # disorderfs where it is installed) give the same layer. examples/gcc: a C
-# program built without the network by a Debian toolchain, run.
+# program built without the network by a Debian toolchain, its README.md's
+# commands word for word, run.
 # The downloads are kept in $IMAGEGEN_TEST_CACHE (default
 # ~/.cache/imagegen-tests).
 . "$TOP/tests/lib.sh"
@@ -43,22 +45,49 @@ answer() {
 }
 
 workdir steps-e2e
-cp -R "$TOP/examples/node" "$W/src"
+# the repository as a user has it, in a folder whose path has capital letters
+# and a space: the binary at its top, the examples without a lock
+R="$W/My Projects/imagegen"
+mkdir -p "$R/examples"
+cp -R "$TOP/examples/node" "$TOP/examples/gcc" "$R/examples/"
+find "$R/examples" -name imagegen.lock -exec rm -f {} +
+ln -s "$TOP/imagegen" "$R/imagegen"
+SRC=$R/examples/node
+A=$R/build/node
 # a network that intercepts TLS has certificate authorities of its own,
-# which this machine trusts: the builder image trusts them too
+# which this machine trusts: the builder image trusts them too (as the
+# example's README.md says)
 certs=
 for c in /usr/local/share/ca-certificates/*.crt; do
 	[ -f "$c" ] && certs="$certs { \"/usr/local/share/ca-certificates/$(basename "$c")\", \"$c\" },"
 done
 if [ -n "$certs" ]; then
-	sed -i "s|^  essential = true,\$|  essential = true,\n  files = { $certs },|" "$W/src/build.lua"
+	sed -i "s|^  essential = true,\$|  essential = true,\n  files = { $certs },|" "$SRC/build.lua"
 fi
 
-mkdir "$W/a" && cd "$W/a" || exit 1
-"$IMAGEGEN" ../src/build.lua > gen.log 2>&1 && ninja > 1.log 2>&1
-same "node: one imagegen build.lua && ninja builds it" 0 $?
-tail -n 5 1.log | sed 's/^/    /'
-same "node: npm ci ran in the graph" 1 "$(count 1.log 'NPM ci')"
+# readme NAME: run examples/NAME/README.md's sh blocks, in order, as one
+# shell script (set -e, each command echoed) from the top of the copy; its
+# output in $W/NAME.out
+readme() {
+	awk '/^```sh$/ { on = 1; next } /^```$/ { on = 0 } on' "$R/examples/$1/README.md" > "$W/$1.sh"
+	(cd "$R" && timeout 900 sh -ex "$W/$1.sh" < /dev/null) > "$W/$1.out" 2>&1
+}
+
+# podman: the machine's settings (tests/containers), a private storage
+if ! pmsetup; then
+	fail "e2e-steps: podman is not installed"
+	exit 0
+fi
+export CONTAINERS_CONF="$W/podman/containers.conf" CONTAINERS_STORAGE_CONF="$W/podman/storage.conf"
+atexit 'pm rm -f node > /dev/null 2>&1; pmdone'
+
+# node: the README's commands, word for word: one imagegen && ninja builds
+# it, podman runs it as the image's user, and it answers HTTP with Debian's Node
+readme node
+same "node: the README's commands build it, and podman runs it" 0 $?
+tail -n 5 "$W/node.out" | sed 's/^/    /'
+same "node: npm ci ran in the graph" 1 "$(count "$W/node.out" 'NPM ci')"
+cd "$A" || exit 1
 check "node: express is in the deps layer" test -f gen/node_modules/express/package.json
 ninja -n > n.log 2>&1
 contains "node: a second ninja does nothing" n.log "no work to do"
@@ -66,27 +95,13 @@ deps=$(layer . node deps)
 app=$(layer . node app)
 check "node: the deps and app layers" test -n "$deps" -a -n "$app"
 # v18.20.4 for 18.20.4+dfsg-1~deb12u3
-debian=$(jget ../src/imagegen.lock \
+debian=$(jget "$SRC/imagegen.lock" \
 	'"v" + [p["version"] for p in j["images"]["node"]["packages"] if p["name"] == "nodejs"][0].split("+")[0].split("-")[0]')
 check "node: the lock pins Debian's nodejs" test -n "$debian"
-
-# podman: as the image's user, answering HTTP with Debian's Node
-port=$(freeport)
-if pmsetup; then
-	ninja out/node.tar > tar.log 2>&1 && pm load -i out/node.tar > load.log 2>&1
-	same "node: podman loads out/node.tar" 0 $?
-	pm run -d --name "imagegen-steps-$$" --network host -e PORT="$port" localhost/node-express:1 > run.log 2>&1
-	same "node: podman runs it" 0 $?
-	answer "$port" > answer.txt
-	same "node: podman: it answers HTTP with Debian's Node as uid 1000" \
-		"hello from express on node $debian, uid 1000" "$(cat answer.txt)"
-	host=$(node --version 2> /dev/null || echo none)
-	check "node: not this machine's Node ($host)" test "$host" != "$debian"
-	pm rm -f "imagegen-steps-$$" > /dev/null 2>&1
-	pmdone
-else
-	fail "node: podman is not installed"
-fi
+contains "node: podman: it answers HTTP with Debian's Node as uid 1000" "$W/node.out" \
+	"hello from express on node $debian, uid 1000"
+host=$(node --version 2> /dev/null || echo none)
+check "node: not this machine's Node ($host)" test "$host" != "$debian"
 # runc: the OCI layout, unpacked by umoci; the config's user
 rm -rf bundle
 if umoci unpack --image out/node:1 bundle > /dev/null 2>&1; then
@@ -114,16 +129,16 @@ fi
 
 # another build folder, umask and time zone (and file order, with disorderfs): the same layers
 mkdir "$W/b" && cd "$W/b" || exit 1
-(umask 077 && "$IMAGEGEN" ../src/build.lua > gen.log 2>&1 && TZ=Pacific/Chatham ninja > 1.log 2>&1)
+(umask 077 && "$IMAGEGEN" "$SRC/build.lua" > gen.log 2>&1 && TZ=Pacific/Chatham ninja > 1.log 2>&1)
 same "node: another build folder, umask 077, time zone: builds" 0 $?
 same "node: another build folder, umask 077, time zone: the same deps layer" "$deps" "$(layer . node deps)"
 same "node: another build folder, umask 077, time zone: the same image" \
-	"$(jget "$W/a/.imagegen/image/node.json" 'j["manifest"]["digest"]')" "$(jget .imagegen/image/node.json 'j["manifest"]["digest"]')"
+	"$(jget "$A/.imagegen/image/node.json" 'j["manifest"]["digest"]')" "$(jget .imagegen/image/node.json 'j["manifest"]["digest"]')"
 if have disorderfs && [ -e /dev/fuse ]; then
 	mkdir -p "$W/c-real" "$W/c"
 	if disorderfs --shuffle-dirents=yes --multi-user=yes "$W/c-real" "$W/c" > /dev/null 2>&1; then
 		atexit "fusermount -u '$W/c' 2> /dev/null"
-		(cd "$W/c" && "$IMAGEGEN" ../src/build.lua > gen.log 2>&1 && ninja > 1.log 2>&1)
+		(cd "$W/c" && "$IMAGEGEN" "$SRC/build.lua" > gen.log 2>&1 && ninja > 1.log 2>&1)
 		same "node: a build folder on disorderfs (shuffled file order): builds" 0 $?
 		same "node: a build folder on disorderfs: the same deps layer" "$deps" "$(layer "$W/c" node deps)"
 		fusermount -u "$W/c" 2> /dev/null
@@ -135,8 +150,8 @@ else
 fi
 
 # an edit of the lock reruns npm ci and the deps layer alone
-cd "$W/a" || exit 1
-python3 - ../src/package-lock.json <<'EOF'
+cd "$A" || exit 1
+python3 - "$SRC/package-lock.json" <<'EOF'
 import json, sys
 p = sys.argv[1]
 lock = json.load(open(p))
@@ -151,27 +166,21 @@ check "node: the edit is in the deps layer" test "$(layer . node deps)" != "$dep
 ninja -n > n.log 2>&1
 contains "node: after the lock's edit, nothing to do" n.log "no work to do"
 # an edit of the app reruns its layer alone
-sed -i 's/hello from express/hello again from express/' ../src/server.js
+sed -i 's/hello from express/hello again from express/' "$SRC/server.js"
 ninja > 3.log 2>&1
 same "node: editing server.js reruns the app layer alone" "0 0 1" \
 	"$(count 3.log 'NPM ci') $(count 3.log 'LAYER node/deps') $(count 3.log 'LAYER node/app')"
 
-# gcc: no network, a Debian toolchain, a folder laid over the runtime image
-mkdir "$W/gcc" && cd "$W/gcc" || exit 1
-"$IMAGEGEN" "$TOP/examples/gcc/build.lua" > gen.log 2>&1 && ninja > 1.log 2>&1
-same "gcc: one imagegen && ninja builds it" 0 $?
-tail -n 5 1.log | sed 's/^/    /'
-same "gcc: make ran in the builder image" 1 "$(count 1.log 'MAKE greet')"
-if pmsetup; then
-	# through its storage, by name: podman names an image of oci:PATH after
-	# the path, which may not hold capital letters (issue 31)
-	pmcopy "$W/gcc/out/greet:1" localhost/greet:1 > greet.log 2>&1 && pm run --rm localhost/greet:1 >> greet.log 2>&1
-	same "gcc: podman runs it as nobody" 0 $?
-	contains "gcc: it prints its message" greet.log "hello from a program built by the toolchain of a Debian builder image"
-	contains "gcc: built by Debian's gcc 12" greet.log "built by gcc 12."
-	pmdone
-fi
+# gcc: no network, a Debian toolchain, a folder laid over the runtime image;
+# the README's commands, word for word (podman runs it by name: an image of
+# oci:PATH is named after the path, which may not hold capital letters)
+readme gcc
+same "gcc: the README's commands build it, and podman runs it as nobody" 0 $?
+tail -n 5 "$W/gcc.out" | sed 's/^/    /'
+same "gcc: make ran in the builder image" 1 "$(count "$W/gcc.out" 'MAKE greet')"
+contains "gcc: it prints its message" "$W/gcc.out" "hello from a program built by the toolchain of a Debian builder image"
+contains "gcc: built by Debian's gcc 12" "$W/gcc.out" "built by gcc 12."
 mkdir "$W/gcc2" && cd "$W/gcc2" || exit 1
-(umask 077 && "$IMAGEGEN" "$TOP/examples/gcc/build.lua" > gen.log 2>&1 && ninja > 1.log 2>&1)
+(umask 077 && "$IMAGEGEN" "$R/examples/gcc/build.lua" > gen.log 2>&1 && ninja > 1.log 2>&1)
 same "gcc: another build folder and umask: the same image" \
-	"$(jget "$W/gcc/.imagegen/image/greet.json" 'j["manifest"]["digest"]')" "$(jget .imagegen/image/greet.json 'j["manifest"]["digest"]')"
+	"$(jget "$R/build/gcc/.imagegen/image/greet.json" 'j["manifest"]["digest"]')" "$(jget .imagegen/image/greet.json 'j["manifest"]["digest"]')"

@@ -148,7 +148,7 @@ sed -n 's/^ok \(.*\)/\1/p' reference.out | while IFS= read -r l; do ok "$l"; don
 sed -n 's/^FAIL \(.*\)/\1/p' reference.out | while IFS= read -r l; do fail "$l"; done
 check "the reference check ran" grep -q '^ok reference: declarations\|^FAIL reference: declarations' reference.out
 
-# relative links in README.md and docs/*.md name files that exist (and a
+# relative links in README.md, docs/*.md and examples/*/README.md name files that exist (and a
 # #anchor a heading of that file, as GitHub makes anchors); code is not text.
 # docs/architecture.md comes from another branch: until it is here, a link
 # to it is a skip, not a failure
@@ -162,7 +162,8 @@ def anchors(path):
         h = re.sub(r"[`*_\[\]()]", "", h).strip().lower()
         out.add(re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", h)))
     return out
-for md in [os.path.join(top, "README.md")] + sorted(glob.glob(os.path.join(top, "docs", "*.md"))):
+for md in [os.path.join(top, "README.md")] + sorted(glob.glob(os.path.join(top, "docs", "*.md"))) + \
+        sorted(glob.glob(os.path.join(top, "examples", "*", "README.md"))):
     text = re.sub(r"```.*?```", "", open(md).read(), flags=re.S)
     text = re.sub(r"`[^`\n]*`", "", text)
     name = os.path.relpath(md, top)
@@ -186,3 +187,10 @@ sed -n 's/^ok \(.*\)/\1/p' links.out | while IFS= read -r l; do ok "$l"; done
 sed -n 's/^FAIL \(.*\)/\1/p' links.out | while IFS= read -r l; do fail "$l"; done
 sed -n 's/^skip \(.*\)/\1/p' links.out | while IFS= read -r l; do skip "$l"; done
 check "the link check ran" grep -q '^[okFAIL]* links: README.md' links.out
+
+# the six projects of issue 25 say how to build and run them: a README.md with
+# its commands in sh blocks (e2e-projects.sh and e2e-steps.sh run them word
+# for word); hello and debian are in README.md and docs/debian.md
+for name in node gcc flask monorepo multiarch archive-base; do
+	check "examples/$name has a README.md with its commands" grep -q '^```sh$' "$TOP/examples/$name/README.md"
+done
