@@ -3,7 +3,7 @@
 /* the usage of the commands the Lua side runs (imagegen.main), for both
    sides: writing the build file, and lock (a wrapped line goes on under
    "[generate]") */
-#define USAGE_GENERATE "imagegen [generate] [-G ninja|make] [-o FILE] [--locked]\n" \
+#define USAGE_GENERATE "imagegen [generate] [-G ninja|make] [-o FILE] [--locked] [--max-layers N]\n" \
                        "         [--compression gzip|zstd|none] [--cache HOST/REPOSITORY [--cache-push]]\n" \
                        "         DEFINITION.lua"
 #define USAGE_LOCK "imagegen lock DEFINITION.lua"
