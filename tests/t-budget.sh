@@ -93,7 +93,7 @@ same "small: within the budget, one layer a package" "44 42" "$(layers small | w
 same "small's layers are big's, but for small itself" "small" "$(apart small | tr ' ' '\n' | grep . | grep -v -x -F -f big.apart)"
 cat .imagegen/spec/bundle/*.json > bundles.json
 contains "report: the merged layer says which packages and why" bundles.json \
-	"merged by the layer budget: 100 layers, 162 packages, 97 kept apart; each of these is in 1 image of the build and needed by at most 1 of the image's"
+	"merged by the layer budget: 100 layers, 162 packages, 97 kept apart; each of these is in 1 image of the build, and at most 1 of its packages depends on it"
 layers big > run1.layers
 # (again, now that the lock exists and is an input of the regeneration)
 "$IMAGEGEN" build.lua > gen.out 2>&1

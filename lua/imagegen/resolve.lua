@@ -18,6 +18,8 @@
 --              external: an imported base
 --   users, groups, debs   accounts and packages, its base's and its own
 --   pkglayers, localcerts, mergedusr, arch   what its dpkg layer is made from
+--   ownpkglayers, own, each   its own package layers and packages, and
+--              whether they are one a package (what M.budget may group)
 -- A command whose run depends on the platform (a function, or $os, $arch,
 -- $variant, $platform) runs once for each platform that needs it:
 -- G.instances lists those runs. A step (a command with image =) runs in
@@ -570,9 +572,9 @@ function M.budget(G)
         end
         local merged = newlayer(G, img.name .. "/packages" .. r.suffix, img.where, entries)
         merged.budget = string.format("packages %s; merged by the layer budget: %d layers, %s, %d kept apart; "
-          .. "each of these is in %s of the build and needed by %s of the image's", table.concat(names, ", "),
+          .. "each of these is in %s of the build, and %s of its packages depend%s on it", table.concat(names, ", "),
           max, count(#own, "package"), room - 1, shared == 1 and "1 image" or ("at most " .. count(shared, "image")),
-          needed == 0 and "none" or ("at most " .. needed))
+          needed == 0 and "none" or ("at most " .. needed), needed == 1 and "s" or needed == 0 and "s" or "")
         grouped[#grouped + 1] = merged
         -- the image's own package layers are together in r.layers: replaced there
         local layers, isown = {}, {}
