@@ -17,13 +17,14 @@ gpg --batch --quiet --yes --pinentry-mode loopback --passphrase '' --default-key
 	--clearsign -o "$W/synth/dists/synthetic/InRelease" "$W/synth/dists/synthetic/Release"
 mkdir -p "$W/src/keys" && cp "$W/test.gpg" "$W/src/keys/test.gpg"
 
-# layers NAME: the image's layers as generated, one a line: the layer's id,
-# and for a layer of several packages their names
+# layers NAME: the image's own layers as generated (the bundles build.ninja
+# names, not those of earlier runs), one a line: the layer's id, and for a
+# layer of several packages their names
 layers() {
 	python3 - "$1" <<'PY'
-import glob, json, sys
+import json, re, sys
 specs = {}
-for f in sorted(glob.glob(".imagegen/spec/bundle/*.json")):
+for f in sorted(set(re.findall(r"\.imagegen/spec/bundle/[0-9a-f]+\.json", open("build.ninja").read()))):
     specs.update(json.load(open(f)))
 for l in specs[".imagegen/spec/image/%s.json" % sys.argv[1]]["layers"]:
     lid = l["created_by"].split(" ", 2)[2]
@@ -91,7 +92,7 @@ same "big: then 36 apps by name: app000 to app035 apart, app036 merged" "app000 
 	"$(grep -x 'app0[0-9][0-9]' big.apart | sed -n '1p;$p' | tr '\n' ' ')$(grep -c -x 'app0[0-9][0-9]' big.apart) $(layers big | sed -n 99p | cut -d' ' -f2)"
 same "small: within the budget, one layer a package" "44 42" "$(layers small | wc -l) $(apart small | wc -w)"
 same "small's layers are big's, but for small itself" "small" "$(apart small | tr ' ' '\n' | grep . | grep -v -x -F -f big.apart)"
-cat .imagegen/spec/bundle/*.json > bundles.json
+cat $(grep -o '[.]imagegen/spec/bundle/[0-9a-f]*[.]json' build.ninja | sort -u) > bundles.json
 contains "report: the merged layer says which packages and why" bundles.json \
 	"merged by the layer budget: 100 layers, 162 packages, 97 kept apart; each of these is in 1 image of the build, and at most 1 of its packages depends on it"
 layers big > run1.layers
@@ -116,7 +117,7 @@ same "big: still 100 layers" 100 "$(layers big | wc -l)"
 same "big: app099 now apart, app035 merged, nothing else moved" "> app099 < app035" \
 	"$(apart big | tr ' ' '\n' | grep . | diff big.apart - | grep '^[<>]' | sort -r | tr '\n' ' ' | sed 's/ $//')"
 same "big: apart as the rule says" "$(expected imagegen.lock big 100 small one)" "$(apart big)"
-cat .imagegen/spec/bundle/*.json > bundles.json
+cat $(grep -o '[.]imagegen/spec/bundle/[0-9a-f]*[.]json' build.ninja | sort -u) > bundles.json
 contains "report: the merged layer's packages are still each in 1 image" bundles.json \
 	"97 kept apart; each of these is in 1 image of the build"
 
@@ -160,6 +161,24 @@ err "packagelayers groups are counted" \
 err "maxlayers: not a number" \
 	"imagegen: build.lua:2: maxlayers: expected a number of layers from 1 to 10000" \
 	'image { name = "small", repositories = { r }, packages = { "small" }, maxlayers = "many" }'
+# an image over big: big's layers as grouped count, and its dpkg layer reads big's merged layer
+synth 'image { name = "big", repositories = { r }, packages = { "big" }, maxlayers = 90 }' \
+	'image { name = "over", base = "big", repositories = { r }, packages = { "small" } }'
+"$IMAGEGEN" build.lua > gen.out 2>&1
+same "over a base of 90 layers: generated; its own layers: small's and the dpkg layer" \
+	"0 deb/small_1.0_$ARCH over/dpkg" "$? $(layers over | tr '\n' ' ' | sed 's/ $//')"
+python3 - > dpkg.out <<'PY'
+import json, re
+specs = {}
+for f in set(re.findall(r"\.imagegen/spec/bundle/[0-9a-f]+\.json", open("build.ninja").read())):
+    specs.update(json.load(open(f)))
+print(json.dumps(specs[".imagegen/spec/layer/over/dpkg.json"]))
+PY
+contains "over a base: its dpkg layer reads the base's merged layer" dpkg.out ".imagegen/layer/big/packages.dpkg"
+err "over a base: the base's layers as grouped are counted" \
+	"imagegen: build.lua:3: image 'over': 92 layers, over its budget of 91 (maxlayers): 90 of its bases and 2 of its own (1 package layer)" \
+	'image { name = "big", repositories = { r }, packages = { "big" }, maxlayers = 90 }' \
+	'image { name = "over", base = "big", repositories = { r }, packages = { "small" }, maxlayers = 91 }'
 synth 'image { name = "small", repositories = { r }, packages = { "small" }, maxlayers = 5, packagelayers = { { "core" }, { "app100" } } }'
 "$IMAGEGEN" build.lua > gen.out 2>&1
 same "packagelayers groups within the budget: honoured as they are" \
