@@ -152,3 +152,28 @@ same "Debian --json: the package and its two versions" "[('libfoo', '1.0', '1.3'
 	"$(jget deb.json '[(p["name"], p["a"], p["b"]) for p in j["packages"]]')"
 "$IMAGEGEN" inspect deb1.3/b/out/app > debinspect.out
 contains "Debian: inspect counts the packages" debinspect.out "packages   2 (dpkg)"
+
+# the same image with zstd layers: every layer the same contents by diff_id (issue 26, item 4)
+mkdir -p "$W/zstd/b" && cp -R "$W/deb1.3/src" "$W/zstd/src"
+(cd "$W/zstd/b" && "$IMAGEGEN" --locked --compression zstd ../src/build.lua && ninja > ninja.log 2>&1) ||
+	fail "diff: the Debian image with zstd layers does not build"
+n=$(jget "$(blob deb1.3/b/out/app "$(jget deb1.3/b/out/app/index.json 'j["manifests"][0]["digest"]')")" 'len(j["layers"])')
+"$IMAGEGEN" diff deb1.3/b/out/app zstd/b/out/app > zstd.out 2>&1
+same "gzip and zstd: exit 1 (other bytes)" 1 $?
+contains "gzip and zstd: every layer the same contents compressed otherwise" zstd.out \
+	"layers: 0 unchanged, $n the same contents compressed otherwise, 0 removed, 0 added"
+same "gzip and zstd: each layer says gzip -> zstd" "$n" "$(grep -c '^  ~ sha256:.*(same contents, gzip -> zstd)$' zstd.out)"
+same "gzip and zstd: no file or package differs; the last line says why" "0 same contents, other compression" \
+	"$(grep -c -e '^files:' -e '^packages:' zstd.out) $(tail -n 1 zstd.out)"
+"$IMAGEGEN" diff --json deb1.3/b/out/app zstd/b/out/app > zstd.json
+same "gzip and zstd --json: same false, samecontents true, every layer recompressed gzip -> zstd" \
+	"False True $n gzip zstd" \
+	"$(jget zstd.json 'j["same"], j["samecontents"], sum(l["status"] == "recompressed" for l in j["layers"]), j["layers"][0]["compression"], j["layers"][0]["b"]["compression"]')"
+zl=$(blob zstd/b/out/app "$(jget zstd/b/out/app/index.json 'j["manifests"][0]["digest"]')")
+same "gzip and zstd --json: b is the zstd image's layer, the diff_id the same" \
+	"$(jget "$zl" '[l["digest"] for l in j["layers"]]')" "$(jget zstd.json '[l["b"]["digest"] for l in j["layers"]]')"
+same "gzip and zstd --json: no files, packages; at most the history's names in config" "0 0 []" \
+	"$(jget zstd.json 'len(j["files"]), len(j["packages"]), [c["field"] for c in j["config"] if c["field"] != "history"]')"
+"$IMAGEGEN" diff --json deb1.0/b/out/app zstd/b/out/app > zstd10.json
+same "another version in zstd: samecontents false, libfoo's and the dpkg layer removed and added" "False 2 2" \
+	"$(jget zstd10.json 'j["samecontents"], sum(l["status"] == "removed" for l in j["layers"]), sum(l["status"] == "added" for l in j["layers"])')"

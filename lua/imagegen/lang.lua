@@ -438,7 +438,7 @@ local function declarations(G, file)
   local imageorder = { "layers", "files", "tag", "base", "entrypoint", "cmd", "env", "workdir", "user",
     "labels", "stopsignal", "expose", "volumes", "packages", "essential", "mergedusr", "repositories",
     "packagelayers", "users", "groups", "compression", "annotations", "platform", "platforms", "sbom",
-    "format", "healthcheck" }
+    "format", "healthcheck", "maxlayers" }
   local imagefields = set(imageorder)
   -- the fields that become text of the image's config or manifest
   local configfields = { "entrypoint", "cmd", "env", "workdir", "user", "labels", "stopsignal", "volumes",
@@ -693,6 +693,13 @@ local function declarations(G, file)
   end
 
   field.sbom = flag "sbom"
+
+  function field.maxlayers(d, v)
+    if math.type(v) ~= "integer" or v < 1 or v > 10000 then
+      fail(d.where, "maxlayers: expected a number of layers from 1 to 10000")
+    end
+    d.img.maxlayers = v
+  end
 
   function field.annotations(d, v) d.img.annotations = stringmap(d.where, "annotations", v) end
 

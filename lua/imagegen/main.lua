@@ -33,7 +33,7 @@ function M.main(args)
   -- Near IMAGEGEN_EVAL_MEMORY, Lua collects before it gives up.
   collectgarbage("incremental", 1000)
   local backend, output, def, exe, plugin = "ninja", nil, nil, nil, false
-  local locked, lockmode, compression, format, jsonout = false, false, nil, nil, false
+  local locked, lockmode, compression, format, jsonout, maxlayers = false, false, nil, nil, false, nil
   local cache, cachepush = native.getenv("IMAGEGEN_CACHE_REPO"), native.getenv("IMAGEGEN_CACHE_PUSH")
   if cache == "" then cache = nil end
   if cache and not cacherepo(cache) then
@@ -107,6 +107,13 @@ function M.main(args)
         return usageerror("--format takes oci or docker")
       end
       i = i + 2
+    elseif a == "--max-layers" then
+      maxlayers = args[i + 1]
+      local n = math.tointeger(tonumber(maxlayers or ""))
+      if not (maxlayers or ""):match("^%d+$") or not n or n < 1 or n > 10000 then
+        return usageerror("--max-layers takes a number of layers from 1 to 10000")
+      end
+      i = i + 2
     elseif a:sub(1, 1) == "-" and a ~= "-" then
       return usageerror("unknown option '" .. a .. "'")
     elseif def then
@@ -129,6 +136,7 @@ function M.main(args)
   G.args = buildargs.new(given, order, plugin and function(name) return (makeargs or {})[name] end or nil)
   G.compression = compression or G.compression
   G.format = format or lang.defaultformat
+  G.maxlayers = maxlayers and math.tointeger(tonumber(maxlayers))
   local savelock = lock.hook(G, { lockpath = path.join(path.dirname(def), "imagegen.lock"),
     locked = locked, relock = lockmode })
   lang.load(G, def)
@@ -151,6 +159,10 @@ function M.main(args)
   if format then
     table.insert(regenargs, 1, format)
     table.insert(regenargs, 1, "--format")
+  end
+  if maxlayers then
+    table.insert(regenargs, 1, maxlayers)
+    table.insert(regenargs, 1, "--max-layers")
   end
   if cachepush then table.insert(regenargs, 1, "--cache-push") end
   if cache then

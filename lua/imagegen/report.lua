@@ -33,6 +33,7 @@ local function source(G, l)
     if e.source.kind == "deb" then debs[#debs + 1] = e.source.package end
     if e.source.kind == "dpkg" then return "dpkg database, accounts, alternatives, trust stores" end
   end
+  if l.budget then return l.budget end
   if #debs == 1 then return "package " .. debs[1] end
   if #debs > 1 then return "packages " .. table.concat(debs, ", ") end
   if G.layerbyname[l.id] == l then return "layer " .. l.name end

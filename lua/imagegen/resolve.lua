@@ -18,6 +18,8 @@
 --              external: an imported base
 --   users, groups, debs   accounts and packages, its base's and its own
 --   pkglayers, localcerts, mergedusr, arch   what its dpkg layer is made from
+--   ownpkglayers, own, each   its own package layers and packages, and
+--              whether they are one a package (what M.budget may group)
 -- A command whose run depends on the platform (a function, or $os, $arch,
 -- $variant, $platform) runs once for each platform that needs it:
 -- G.instances lists those runs. A step (a command with image =) runs in
@@ -160,6 +162,9 @@ local function packagelayers(G, img, r, b, base)
     end
   end
   G.deblayers = G.deblayers or {}
+  -- what the layer budget (M.budget) may regroup: the image's own package
+  -- layers, and whether they are one a package
+  r.ownpkglayers, r.each = {}, img.packagelayers == nil or img.packagelayers == "each"
   for _, g in ipairs(groups) do
     local l = g.shared and G.deblayers[g.id]
     if not l then
@@ -172,7 +177,9 @@ local function packagelayers(G, img, r, b, base)
     end
     r.layers[#r.layers + 1] = l
     r.pkglayers[#r.pkglayers + 1] = l
+    r.ownpkglayers[#r.ownpkglayers + 1] = l
   end
+  r.own = own
   for _, p in ipairs(own) do r.debs[#r.debs + 1] = p end
   r.arch = arch
 end
@@ -534,6 +541,129 @@ function M.steps(G)
   end
 end
 
+-- the layer budget: how many layers an image may have, its bases' included,
+-- unless it says (maxlayers) or the build does (--max-layers). Docker 20.10
+-- refuses an image of more than 125 ("max depth exceeded").
+M.maxlayers = 100
+
+-- "1 image", "2 images"
+local function count(n, what)
+  return string.format("%d %s%s", n, what, n == 1 and "" or "s")
+end
+
+-- every image within its budget (see docs/debian.md, "The layer budget"):
+-- an image of one layer a package that would have more layers than its
+-- budget keeps apart the package layers that the most of the build's
+-- images have (then those the most of its own packages depend on, then by
+-- name) and merges the rest into one layer, IMAGE/packages. Bases first,
+-- since their layers count; r.pkglayers (which the dpkg layer reads) made
+-- again from its base's and its own. Any other image over its budget is
+-- an error that names the counts.
+function M.budget(G)
+  -- sharing[l]: how many images have the package layer l, one a package
+  local sharing = {}
+  for _, img in ipairs(G.images) do
+    local seen = {}
+    for _, r in ipairs(img.resolved) do
+      for _, l in ipairs(r.each and r.ownpkglayers or {}) do
+        if not seen[l] then
+          seen[l] = true
+          sharing[l] = (sharing[l] or 0) + 1
+        end
+      end
+    end
+  end
+  local done = {}
+  local function fit(img)
+    if done[img] then return end
+    done[img] = true
+    for _, r in ipairs(img.resolved) do
+      if r.base then fit(r.base) end
+    end
+    local max = img.maxlayers or G.maxlayers or M.maxlayers
+    for _, r in ipairs(img.resolved) do
+      local inbases, b = 0, r.baser
+      while b do
+        inbases, b = inbases + #b.layers, b.baser
+      end
+      local own = r.ownpkglayers or {}
+      local besides = #r.layers - #own
+      local what = string.format("image '%s'%s", img.name, r.suffix ~= "" and (" (" .. r.platform .. ")") or "")
+      if r.each and #own > 1 and inbases + #r.layers > max then
+        local room = max - inbases - besides
+        if room < 1 then
+          fail(img.where, "%s: %d layers of its bases and %d of its own leave no room for a layer of its %s "
+            .. "within its budget of %d (maxlayers)", what, inbases, besides, count(#own, "package"), max)
+        end
+        -- the packages of the image that depend on each
+        local dependents, mine = {}, {}
+        for _, p in ipairs(r.own) do mine[p.name] = true end
+        for _, p in ipairs(r.own) do
+          for _, d in ipairs(p.depends or {}) do
+            if mine[d] and d ~= p.name then dependents[d] = (dependents[d] or 0) + 1 end
+          end
+        end
+        local ranked = {}
+        for i, l in ipairs(own) do
+          local p = l.entries[1].source
+          ranked[i] = { l = l, shared = sharing[l] or 1, needed = dependents[p.package] or 0, name = p.package,
+            arch = p.architecture }
+        end
+        table.sort(ranked, function(x, y)
+          if x.shared ~= y.shared then return x.shared > y.shared end
+          if x.needed ~= y.needed then return x.needed > y.needed end
+          if x.name ~= y.name then return x.name < y.name end
+          return x.arch < y.arch
+        end)
+        local apart, shared, needed = {}, 0, 0
+        for i = 1, room - 1 do apart[ranked[i].l] = true end
+        for i = room, #ranked do
+          shared, needed = math.max(shared, ranked[i].shared), math.max(needed, ranked[i].needed)
+        end
+        -- the layers kept apart in their order, then the merged one
+        local entries, grouped, names = {}, {}, {}
+        for _, l in ipairs(own) do
+          if apart[l] then
+            grouped[#grouped + 1] = l
+          else
+            entries[#entries + 1] = l.entries[1]
+            names[#names + 1] = l.entries[1].source.package
+          end
+        end
+        local merged = newlayer(G, img.name .. "/packages" .. r.suffix, img.where, entries)
+        merged.budget = string.format("packages %s; merged by the layer budget: %d layers, %s, %d kept apart; "
+          .. "each of these is in %s of the build, and %s of its packages depend%s on it", table.concat(names, ", "),
+          max, count(#own, "package"), room - 1, shared == 1 and "1 image" or ("at most " .. count(shared, "image")),
+          needed == 0 and "none" or ("at most " .. needed), needed == 1 and "s" or needed == 0 and "s" or "")
+        grouped[#grouped + 1] = merged
+        -- the image's own package layers are together in r.layers: replaced there
+        local layers, isown = {}, {}
+        for _, l in ipairs(own) do isown[l] = true end
+        for _, l in ipairs(r.layers) do
+          if l == own[1] then
+            for _, g in ipairs(grouped) do layers[#layers + 1] = g end
+          elseif not isown[l] then
+            layers[#layers + 1] = l
+          end
+        end
+        r.layers, r.ownpkglayers = layers, grouped
+      end
+      -- the package layers the dpkg layer reads (the same table): its base's and its own
+      local pl = r.pkglayers
+      for i = #pl, 1, -1 do pl[i] = nil end
+      for _, l in ipairs(r.baser and r.baser.pkglayers or {}) do pl[#pl + 1] = l end
+      for _, l in ipairs(r.ownpkglayers or {}) do pl[#pl + 1] = l end
+      if inbases + #r.layers > max then
+        local pkgs = #(r.ownpkglayers or {})
+        fail(img.where, "%s: %d layers, over its budget of %d (maxlayers): %d of its bases and %d of its own%s",
+          what, inbases + #r.layers, max, inbases, #r.layers,
+          pkgs > 0 and string.format(" (%s)", count(pkgs, "package layer")) or "")
+      end
+    end
+  end
+  for _, img in ipairs(G.images) do fit(img) end
+end
+
 -- check the graph as a whole and resolve every image's base
 function M.graph(G)
   if #G.images == 0 then
@@ -556,6 +686,7 @@ function M.graph(G)
     if cmd.builder and not cmd.perplatform then cmd.runon = runon(G, cmd) end
   end
   M.steps(G)
+  M.budget(G)
   local used = {}
   for _, img in ipairs(G.images) do
     local comp = img.compression or G.compression

@@ -4,8 +4,8 @@
    sides: writing the build file, and lock (a wrapped line goes on under
    "[generate]") */
 #define USAGE_GENERATE "imagegen [generate] [-G ninja|make] [-o FILE] [--locked] [-D NAME=VALUE]...\n" \
-                       "         [--compression gzip|zstd|none] [--cache HOST/REPOSITORY [--cache-push]]\n" \
-                       "         [--format oci|docker] DEFINITION.lua"
+                       "         [--compression gzip|zstd|none] [--max-layers N] [--format oci|docker]\n" \
+                       "         [--cache HOST/REPOSITORY [--cache-push]] DEFINITION.lua"
 #define USAGE_LOCK "imagegen lock [--json] [-D NAME=VALUE]... DEFINITION.lua"
 
 struct lua_State;

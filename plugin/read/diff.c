@@ -6,8 +6,13 @@
  * The document (--json prints it canonically; the text is drawn from it):
  *   {"imagegen-diff": 1, "same": bool,
  *    "a", "b": {"name", "digest", "config", "platform"},
- *    "layers": [{"status": "unchanged"|"removed"|"added", "digest", "diffid", "size"}]
+ *    "samecontents": bool   every file, package and config field the same, and every
+ *        layer the same or the same contents compressed otherwise,
+ *    "layers": [{"status": "unchanged"|"recompressed"|"removed"|"added", "digest", "diffid",
+ *                "size", "compression", and for "recompressed": "b": {"digest", "size", "compression"}}]
  *        A's layers in order, then B's new ones; a layer is the same when its digest is,
+ *        and the same contents with another compression when its diff_id (the digest
+ *        of its uncompressed tar) is; compression: "gzip", "zstd" or "none",
  *    "files": [{"path", "status": "added"|"removed"|"changed",
  *               "changes": ["type", "content", "mode", "special", "owner", "link"], "a", "b"}]
  *        by path; a and b: {"type", "mode", "uid", "gid", "size", "sha256", "link", "special"},
@@ -41,36 +46,66 @@ struct side {
 	struct imagefs fs;
 };
 
-static json_t *
-layerjson(const struct rlayer *l, const char *status)
+/* a layer's compression, from its media type */
+static const char *
+compression(const struct rlayer *l)
 {
-	return json_pack("{s:s, s:s, s:s, s:I}", "status", status, "digest", l->digest, "diffid", l->diffid,
-	                 "size", (json_int_t)l->size);
+	const char *m = l->mediatype ? l->mediatype : "";
+
+	return strstr(m, "zstd") ? "zstd" : strstr(m, "gzip") ? "gzip" : "none";
 }
 
-static int
-haslayer(const struct rimage *img, const char *digest)
+static json_t *
+layerjson(const struct rlayer *l, const char *status, const struct rlayer *other)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:s}", "status", status, "digest", l->digest,
+	                      "diffid", l->diffid, "size", (json_int_t)l->size, "compression", compression(l));
+
+	if (!j)
+		fatal("out of memory");
+	if (other)
+		jsonset(j, "b", json_pack("{s:s, s:I, s:s}", "digest", other->digest, "size", (json_int_t)other->size,
+		                          "compression", compression(other)));
+	return j;
+}
+
+/* img's layer of l's digest, else of its diff_id (*other set: the same
+   contents compressed otherwise), else NULL */
+static const struct rlayer *
+findlayer(const struct rimage *img, const struct rlayer *l, int *other)
 {
 	size_t i;
 
+	*other = 0;
 	for (i = 0; i < img->nlayers; i++) {
-		if (strcmp(img->layers[i].digest, digest) == 0)
-			return 1;
+		if (strcmp(img->layers[i].digest, l->digest) == 0)
+			return &img->layers[i];
 	}
-	return 0;
+	for (i = 0; i < img->nlayers; i++) {
+		if (strcmp(img->layers[i].diffid, l->diffid) == 0) {
+			*other = 1;
+			return &img->layers[i];
+		}
+	}
+	return NULL;
 }
 
 static json_t *
 difflayers(const struct rimage *a, const struct rimage *b)
 {
 	json_t *out = json_array();
+	const struct rlayer *m;
 	size_t i;
+	int other;
 
-	for (i = 0; i < a->nlayers; i++)
-		jsonappend(out, layerjson(&a->layers[i], haslayer(b, a->layers[i].digest) ? "unchanged" : "removed"));
+	for (i = 0; i < a->nlayers; i++) {
+		m = findlayer(b, &a->layers[i], &other);
+		jsonappend(out, layerjson(&a->layers[i], !m ? "removed" : other ? "recompressed" : "unchanged",
+		                          other ? m : NULL));
+	}
 	for (i = 0; i < b->nlayers; i++) {
-		if (!haslayer(a, b->layers[i].digest))
-			jsonappend(out, layerjson(&b->layers[i], "added"));
+		if (!findlayer(a, &b->layers[i], &other))
+			jsonappend(out, layerjson(&b->layers[i], "added", NULL));
 	}
 	return out;
 }
@@ -378,7 +413,7 @@ printtext(json_t *doc)
 	static const char *const sections[] = {"layers", "files", "packages", "config"};
 	json_t *v, *list;
 	char size[32], *p, *x, *y;
-	size_t i, k, counts[3];
+	size_t i, k, counts[4];
 
 	for (k = 0; k < 2; k++) {
 		v = json_object_get(doc, k ? "b" : "a");
@@ -393,13 +428,17 @@ printtext(json_t *doc)
 		memset(counts, 0, sizeof(counts));
 		json_array_foreach(list, i, v) {
 			const char *st = json_string_value(json_object_get(v, "status"));
-			counts[st && strcmp(st, "added") == 0 ? 0 : st && strcmp(st, "removed") == 0 ? 1 : 2]++;
+			counts[st && strcmp(st, "added") == 0 ? 0 : st && strcmp(st, "removed") == 0 ? 1 :
+			       st && strcmp(st, "recompressed") == 0 ? 3 : 2]++;
 		}
-		if (k == 0 && counts[0] + counts[1] == 0)
+		if (k == 0 && counts[0] + counts[1] + counts[3] == 0)
 			continue;
 		if (json_array_size(list) == 0)
 			continue;
-		if (k == 0)
+		if (k == 0 && counts[3])
+			printf("layers: %zu unchanged, %zu the same contents compressed otherwise, %zu removed, %zu added\n",
+			       counts[2], counts[3], counts[1], counts[0]);
+		else if (k == 0)
 			printf("layers: %zu unchanged, %zu removed, %zu added\n", counts[2], counts[1], counts[0]);
 		else
 			printf("%s: %zu\n", sections[k], json_array_size(list));
@@ -407,7 +446,17 @@ printtext(json_t *doc)
 			const char *st = json_string_value(json_object_get(v, "status"));
 			char mark = !st ? '~' : strcmp(st, "added") == 0 ? '+' : strcmp(st, "removed") == 0 ? '-' :
 			            strcmp(st, "unchanged") == 0 ? '=' : '~';
-			if (k == 0) {
+			if (k == 0 && strcmp(st, "recompressed") == 0) {
+				json_t *o = json_object_get(v, "b");
+				char osize[32];
+				printf("  ~ %s  %s -> %s  %s  (same contents, %s -> %s)\n",
+				       json_string_value(json_object_get(v, "digest")),
+				       humansize(json_integer_value(json_object_get(v, "size")), size),
+				       json_string_value(json_object_get(o, "digest")),
+				       humansize(json_integer_value(json_object_get(o, "size")), osize),
+				       json_string_value(json_object_get(v, "compression")),
+				       json_string_value(json_object_get(o, "compression")));
+			} else if (k == 0) {
 				printf("  %c %s  %s\n", mark, json_string_value(json_object_get(v, "digest")),
 				       humansize(json_integer_value(json_object_get(v, "size")), size));
 			} else if (k == 1) {
@@ -450,6 +499,8 @@ printtext(json_t *doc)
 	}
 	if (json_is_true(json_object_get(doc, "same")))
 		puts("no differences");
+	else if (json_is_true(json_object_get(doc, "samecontents")))
+		puts("same contents, other compression");
 }
 
 int
@@ -457,9 +508,11 @@ diff_main(int argc, char *argv[])
 {
 	const char *platform = NULL;
 	struct side a = {0}, b = {0};
-	json_t *doc, *files;
+	json_t *doc, *files, *v;
+	const char *st;
 	char *text;
-	int json = 0, i, same;
+	int json = 0, i, same, samecontents, recompressed = 0;
+	size_t k;
 
 	fatalstatus = 2;
 	for (i = 0; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
@@ -489,14 +542,24 @@ diff_main(int argc, char *argv[])
 	if (!doc)
 		fatal("out of memory");
 	same = json_array_size(json_object_get(doc, "files")) == 0 &&
-	       json_array_size(json_object_get(doc, "packages")) == 0 &&
-	       json_array_size(json_object_get(doc, "config")) == 0;
-	for (i = 0; i < (int)json_array_size(json_object_get(doc, "layers")); i++) {
-		if (strcmp(json_string_value(json_object_get(json_array_get(json_object_get(doc, "layers"), (size_t)i),
-		                                             "status")), "unchanged") != 0)
+	       json_array_size(json_object_get(doc, "packages")) == 0;
+	/* the same contents: the config's history may name the layers otherwise (their ids say the compression) */
+	samecontents = same;
+	json_array_foreach(json_object_get(doc, "config"), k, v) {
+		same = 0;
+		if (strcmp(json_string_value(json_object_get(v, "field")), "history") != 0)
+			samecontents = 0;
+	}
+	json_array_foreach(json_object_get(doc, "layers"), k, v) {
+		st = json_string_value(json_object_get(v, "status"));
+		recompressed |= strcmp(st, "recompressed") == 0;
+		if (strcmp(st, "unchanged") != 0)
 			same = 0;
+		if (strcmp(st, "unchanged") != 0 && strcmp(st, "recompressed") != 0)
+			samecontents = 0;
 	}
 	json_object_set_new(doc, "same", json_boolean(same));
+	json_object_set_new(doc, "samecontents", json_boolean(samecontents && (same || recompressed)));
 	if (json) {
 		text = dumpjson(doc);
 		puts(text);
