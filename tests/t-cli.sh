@@ -6,7 +6,7 @@ cd "$W" || exit 1
 "$IMAGEGEN" --help > help.out 2>&1
 same "--help exits 0" 0 $?
 contains "--help shows the usage" help.out "usage: imagegen [generate] [-G ninja|make] [-o FILE] [--locked]"
-contains "--help shows the usage's second line" help.out "[--compression gzip|zstd|none] [--cache HOST/REPOSITORY [--cache-push]]"
+contains "--help shows the usage's second line" help.out "[--compression gzip|zstd|none] [--max-layers N] [--format oci|docker]"
 contains "--help documents the build cache" help.out "--cache HOST/REPOSITORY"
 contains "--help documents who may write it" help.out "whoever writes the cache decides what a hit holds"
 contains "--help documents IMAGEGEN_CACHE_REPO" help.out "IMAGEGEN_CACHE_REPO"
