@@ -3,12 +3,12 @@
 # dependencies) from the machine's Debian mirror is 100 layers under the
 # default budget (one layer a package would be more than Docker takes), and
 # a dockerd this test starts (its own data root, exec root, pidfile and
-# socket; vfs; no bridge, no iptables; an empty data root, stopped by its
-# PID) loads out/NAME.tar and runs it. Why the budget: an image of 130 small
+# socket; overlay2 where overlays mount, else vfs; no bridge, no iptables;
+# an empty data root, stopped by its PID) loads out/NAME.tar and runs it. Why the budget: an image of 130 small
 # layers (maxlayers = 130) is refused by that dockerd ("max depth
 # exceeded"), and without maxlayers imagegen refuses to write it. Downloads
 # are cached across runs in $IMAGEGEN_TEST_CACHE. (vfs copies every layer's
-# parent: loading the 20-package image writes about 9 GB, removed at exit.)
+# parent: loading the 20-package image with it writes about 9 GB, removed at exit.)
 . "$TOP/tests/lib.sh"
 
 workdir budget-e2e
@@ -22,10 +22,16 @@ DOCKER=/usr/bin/docker
 # it answers, else returns 1 (its log in DIR/log). budgetdockerdstop ends it.
 BUDGETDPID=
 budgetdockerd() {
-	mkdir -p "$1/data" "$1/exec"
+	mkdir -p "$1/data" "$1/exec" "$1/probe/l" "$1/probe/u" "$1/probe/w" "$1/probe/m"
+	# overlay2 where the kernel mounts overlays here (vfs copies each layer's
+	# parent whole: some 9 GB for the 20-package image), else vfs
+	driver=vfs
+	if mount -t overlay overlay -o "lowerdir=$1/probe/l,upperdir=$1/probe/u,workdir=$1/probe/w" "$1/probe/m" 2>/dev/null; then
+		umount "$1/probe/m" && driver=overlay2
+	fi
 	BUDGETSOCK=$1/docker.sock
 	"$DOCKERD" --data-root "$1/data" --exec-root "$1/exec" --pidfile "$1/docker.pid" -H "unix://$BUDGETSOCK" \
-		--bridge none --iptables=false --ip6tables=false --ip-masq=false --storage-driver vfs \
+		--bridge none --iptables=false --ip6tables=false --ip-masq=false --storage-driver "$driver" \
 		--default-ulimit nofile=1024:1024 --userland-proxy=false > "$1/log" 2>&1 &
 	BUDGETDPID=$!
 	for _ in $(seq 1 60); do
