@@ -16,7 +16,7 @@ contains "--help documents the layer helper" help.out "imagegen layer [-m] [--pa
 contains "--help documents a spec from a bundle" help.out "--part BUNDLE SUM: the spec is the one of that path in BUNDLE"
 contains "--help documents SOURCE_DATE_EPOCH" help.out "SOURCE_DATE_EPOCH"
 contains "--help documents imagegen diff" help.out "imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE"
-contains "--help documents imagegen inspect" help.out "imagegen inspect [--json] [--platform OS/ARCH] IMAGE"
+contains "--help documents imagegen inspect" help.out "imagegen inspect [--json] [--platform OS/ARCH] [--check waste=LIMIT] IMAGE"
 contains "--help documents push --json and --digest-file" help.out "imagegen push [--json] [--digest-file FILE] LAYOUT HOST/REPOSITORY[:TAG]"
 contains "--help documents lock --json" help.out "imagegen lock [--json] [-D NAME=VALUE]... DEFINITION.lua"
 contains "--help documents the report page" help.out "ninja out/NAME.html"

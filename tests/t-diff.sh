@@ -77,7 +77,19 @@ contains "a new variable" d.out "  ~ Env B: (none) -> 3"
 contains "User" d.out "  ~ User: (none) -> 7"
 "$IMAGEGEN" inspect out/upper > i.out 2>&1
 same "inspect: exit 0" 0 $?
-contains "inspect: the waste of the replaced and the removed file" i.out "wasted     141 B in 3 file(s)"
+contains "inspect: the waste of the replaced and the removed file" i.out "wasted     141 B ("
+contains "inspect: ... in 3 files" i.out "%) in 3 file(s)"
+"$IMAGEGEN" inspect --check waste=141 out/upper > c1.out 2> c1.err
+same "inspect --check waste=141: not over, exit 0 and nothing said" "0 " "$? $(cat c1.err)"
+"$IMAGEGEN" inspect --check waste=140B out/upper > c2.out 2> c2.err
+same "inspect --check waste=140B: over, exit 1 and one line" "1 1" "$? $(wc -l < c2.err)"
+contains "inspect --check: the line says what and by how much" c2.err "imagegen: inspect: linux/$ARCH: 141 B wasted ("
+"$IMAGEGEN" inspect --check waste=100% out/upper > /dev/null 2>&1
+same "inspect --check waste=100%: exit 0" 0 $?
+"$IMAGEGEN" inspect --json --check waste=0% out/upper > c3.json 2> c3.err
+same "inspect --json --check waste=0%: over, exit 1, the JSON still printed" "1 141" "$? $(jget c3.json "j['wasted']['bytes']")"
+"$IMAGEGEN" inspect --check waste=lots out/upper > /dev/null 2> c4.err
+same "inspect --check waste=lots: exit 2, one line" "2 1" "$? $(wc -l < c4.err)"
 contains "inspect: the platform" i.out "platforms  linux/$ARCH"
 same "inspect: the layout's SBOM is no platform of it" "platforms  linux/$ARCH" "$(grep "^platforms" i.out)"
 contains "inspect: the user" i.out "user       7"

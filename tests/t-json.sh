@@ -124,7 +124,7 @@ st=$?
 same "inspect --json of no image: exit 1, one line, nothing on stdout" "1 1 0" "$st $(wc -l < err.err) $(wc -c < err.out)"
 "$IMAGEGEN" inspect --jsn out/one > err.out 2> err.err
 same "inspect with an unknown option: usage, exit 2" "2" "$?"
-contains "inspect: the usage names --json" err.err "imagegen inspect [--json] [--platform OS/ARCH] IMAGE"
+contains "inspect: the usage names --json" err.err "imagegen inspect [--json] [--platform OS/ARCH] [--check waste=LIMIT] IMAGE"
 "$IMAGEGEN" push --digest-file > err.out 2> err.err
 same "push --digest-file without a file: usage, exit 2" 2 "$?"
 contains "push: the usage names --json and --digest-file" err.err \

@@ -328,11 +328,13 @@ static const struct command commands[] = {
 	 "registry reference (HOST/REPOSITORY[:TAG][@DIGEST]); --platform chooses in\n"
 	 "an image of several (default: this machine's).\n",
 	 cmddiff, 0},
-	{"inspect", "imagegen inspect [--json] [--platform OS/ARCH] IMAGE",
+	{"inspect", "imagegen inspect [--json] [--platform OS/ARCH] [--check waste=LIMIT] IMAGE",
 	 "One screen about an image: platforms, layers, config, packages. IMAGE as\n"
 	 "for diff. --json prints it as one canonical JSON document (the layers\n"
 	 "and packages listed). On a terminal, a progress line while a registry's\n"
-	 "layers download.\n",
+	 "layers download. --check waste=5% (or waste=20MB) exits 1, with a line\n"
+	 "saying so, when the bytes that later layers hide are over that share of\n"
+	 "the layers' files (or that many bytes): a check for CI.\n",
 	 cmdinspect, 0},
 	{"help", "imagegen help [COMMAND]",
 	 "How to use imagegen, or one of its commands.\n",

@@ -24,6 +24,11 @@
  *        mode "4755", special "setuid" (text.c modeflags), the package whose
  *        file list has the path, else the layer (1 the first) it came from.
  * Names are spelt as docs/names.md says (jsontext), as diff's are.
+ *
+ * --check waste=LIMIT (for CI): exit 1, with one line on standard error,
+ * when the image wastes more than LIMIT: a share of the bytes of its
+ * layers' files ("5%": the wasted ones against those and the ones shown)
+ * or bytes ("20MB", "500kB", "1000"; k, M, G are powers of 1000).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,10 +176,37 @@ inspectjson(struct reader *r, struct imagefs *fs)
 	return doc;
 }
 
+/* a waste limit: "5%" (percent set) or bytes with an optional kB, MB, GB; -1 when malformed */
+static int
+wastelimit(const char *v, double *limit, int *percent)
+{
+	char *end;
+	double mult = 1;
+
+	*limit = strtod(v, &end);
+	if (end == v || *limit < 0 || *limit != *limit)
+		return -1;
+	*percent = strcmp(end, "%") == 0;
+	if (*percent)
+		return *limit <= 100 ? 0 : -1;
+	if (strcmp(end, "kB") == 0 || strcmp(end, "k") == 0)
+		mult = 1e3;
+	else if (strcmp(end, "MB") == 0 || strcmp(end, "M") == 0)
+		mult = 1e6;
+	else if (strcmp(end, "GB") == 0 || strcmp(end, "G") == 0)
+		mult = 1e9;
+	else if (*end && strcmp(end, "B") != 0)
+		return -1;
+	*limit *= mult;
+	return 0;
+}
+
 int
 inspect_main(int argc, char *argv[])
 {
-	const char *platform = NULL;
+	const char *platform = NULL, *check = NULL;
+	double limit = -1, share;
+	int percent = 0, over = 0;
 	struct reader *r;
 	struct imagefs fs;
 	struct rimage *img;
@@ -190,6 +222,15 @@ inspect_main(int argc, char *argv[])
 			platform = argv[1];
 			argc--;
 			argv++;
+		} else if (strcmp(argv[0], "--check") == 0 && argc > 1) {
+			check = argv[1];
+			if (strncmp(check, "waste=", 6) != 0 || wastelimit(check + 6, &limit, &percent) < 0) {
+				warn("inspect: --check takes waste=PERCENT%% or waste=BYTES (such as waste=5%% or "
+				     "waste=20MB), got '%s'", check);
+				return 2;
+			}
+			argc--;
+			argv++;
 		} else {
 			return -1;
 		}
@@ -199,15 +240,22 @@ inspect_main(int argc, char *argv[])
 	r = reader_open(argv[0]);
 	imagefs_open(&fs, r, platform, DPKG_LISTS, NULL);
 	img = fs.img;
+	/* the share of the layers' file bytes that nothing can read */
+	share = fs.t.root.total + fs.t.wasted > 0 ? 100.0 * (double)fs.t.wasted / (double)(fs.t.root.total + fs.t.wasted) : 0;
+	if (check)
+		over = percent ? share > limit : (double)fs.t.wasted > limit;
 	if (json) {
 		doc = inspectjson(r, &fs);
 		s = dumpjson(doc);
 		puts(s);
 		free(s);
 		json_decref(doc);
+		if (over)
+			warn("inspect: %s: %lld bytes wasted (%.1f%% of its layers' files), over %s", img->platform,
+			     fs.t.wasted, share, check);
 		imagefs_free(&fs);
 		reader_free(r);
-		return 0;
+		return over;
 	}
 
 	s = nametext(r->what, 1);
@@ -242,11 +290,15 @@ inspect_main(int argc, char *argv[])
 		printf("%-11s%zu (dpkg)\n", "packages", fs.db.len);
 	else
 		printf("%-11s%s\n", "packages", "0 (no dpkg database)");
-	printf("%-11s%s in %zu file(s) that later layers replace or delete\n", "wasted", humansize(fs.t.wasted, a),
-	       fs.t.nwaste);
+	printf("%-11s%s (%.1f%%) in %zu file(s) that later layers replace or delete\n", "wasted",
+	       humansize(fs.t.wasted, a), share, fs.t.nwaste);
 	special(&fs);
+	fflush(stdout);
+	if (over)
+		warn("inspect: %s: %s wasted (%.1f%% of its layers' files), over %s", img->platform,
+		     humansize(fs.t.wasted, a), share, check);
 
 	imagefs_free(&fs);
 	reader_free(r);
-	return 0;
+	return over;
 }
