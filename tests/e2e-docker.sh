@@ -4,7 +4,8 @@
 # private Docker 20.10 daemon (docker load, docker inspect, the container
 # of an OCI image of zstd layers run from its docker-archive,
 # becoming healthy, or unhealthy for a failing check; docker manifest
-# inspect and pull of what was pushed), Debian's docker-registry (a Docker
+# inspect and pull of what was pushed, and pulls of an OCI image and of
+# this machine's image of a two-platform OCI index, run), Debian's docker-registry (a Docker
 # image and a two-platform manifest list pushed, their media types as
 # skopeo reads them, the SBOM by the referrers tag), images over a Docker
 # base in both formats, and Docker images through the build cache.
@@ -40,6 +41,9 @@ image {
 }
 -- an OCI image over the Docker one
 image { name = "oci", base = "ok", files = { { "/etc/oci", text "oci\n" } } }
+-- an OCI image of two platforms, pulled by Docker from the registry
+image { name = "omulti", platforms = { "linux/amd64", "linux/arm64" }, files = bin,
+  cmd = { "/bin/sh", "-c", "echo oci index ok" } }
 -- an OCI image of zstd layers: its docker-archive has them as gzip
 image { name = "zs", compression = "zstd", files = bin, cmd = { "/bin/sh", "-c", "echo zstd ok" } }
 image {
@@ -49,7 +53,7 @@ image {
 EOF
 sed -i "s|REGISTRY|$REG|" "$W/src/build.lua"
 cd "$W/b" || exit 1
-check "build: five images, Docker's and OCI's" sh -c "'$IMAGEGEN' ../src/build.lua && ninja && ninja out/ok.tar out/bad.tar out/oci.tar out/zs.tar"
+check "build: six images, Docker's and OCI's" sh -c "'$IMAGEGEN' ../src/build.lua && ninja && ninja out/ok.tar out/bad.tar out/oci.tar out/zs.tar"
 same "build: the OCI image over a Docker base has an OCI manifest" "application/vnd.oci.image.manifest.v1+json" \
 	"$(jget out/oci/index.json "j['manifests'][0]['mediaType']")"
 
@@ -79,6 +83,8 @@ fi
 # push: the Docker image, and the two-platform list
 check "push: a Docker image" "$IMAGEGEN" push out/ok "$REG/test/ok:1"
 check "push: a two-platform Docker image (push-multi)" ninja push-multi
+check "push: an OCI image over the Docker one" "$IMAGEGEN" push out/oci "$REG/test/oci:1"
+check "push: a two-platform OCI image" "$IMAGEGEN" push out/omulti "$REG/test/omulti:1"
 skopeo inspect --raw --tls-verify=false "docker://$REG/test/ok:1" > ok.raw 2>&1
 same "push: the manifest's media types, as skopeo reads them" \
 	"application/vnd.docker.distribution.manifest.v2+json application/vnd.docker.container.image.v1+json application/vnd.docker.image.rootfs.diff.tar.gzip" \
@@ -132,6 +138,11 @@ if startdockerd dockerd "$REG"; then
 	dk pull -q "$REG/test/ok:1" > /dev/null 2>&1
 	same "docker: pulls the pushed image, healthcheck and all" '["CMD","/bin/true"]' \
 		"$(dk inspect "$REG/test/ok:1" --format '{{json .Config.Healthcheck.Test}}' 2>&1)"
+	dk pull -q "$REG/test/oci:1" > /dev/null 2>&1
+	same "docker: pulls an OCI manifest and runs it" "oci" "$(dk run --rm --network none --entrypoint /bin/busybox "$REG/test/oci:1" cat /etc/oci 2>&1)"
+	dk pull -q "$REG/test/omulti:1" > /dev/null 2>&1
+	same "docker: pulls this machine's image of an OCI index and runs it" "oci index ok" \
+		"$(dk run --rm --network none "$REG/test/omulti:1" 2>&1)"
 	stopdockerd
 else
 	skip "docker: dockerd did not start here ($(tail -n 1 "$W/dockerd.log" 2>/dev/null))"
