@@ -1,14 +1,15 @@
 # Docker's format and healthchecks with the real consumers: podman (the
 # docker-archive loaded, the healthcheck in inspect and run on a running
 # container, passing and failing; an image pulled from the registry), a
-# private Docker 20.10 daemon (docker load, docker inspect, the container
-# of an OCI image of zstd layers run from its docker-archive,
-# becoming healthy, or unhealthy for a failing check; docker manifest
-# inspect and pull of what was pushed, and pulls of an OCI image and of
-# this machine's image of a two-platform OCI index, run), Debian's docker-registry (a Docker
-# image and a two-platform manifest list pushed, their media types as
-# skopeo reads them, the SBOM by the referrers tag), images over a Docker
-# base in both formats, and Docker images through the build cache.
+# private Docker 20.10 daemon (an OCI image of zstd layers run from its
+# docker-archive in an empty store; docker load, docker inspect, the
+# container becoming healthy, or unhealthy for a failing check; docker
+# manifest inspect and pull of what was pushed; a pushed OCI image and this
+# machine's image of a two-platform OCI index pulled and run), Debian's
+# docker-registry (a Docker image and a two-platform manifest list pushed,
+# their media types as skopeo reads them, the SBOM by the referrers tag),
+# images over a Docker base in both formats, and Docker images through the
+# build cache.
 . "$TOP/tests/lib.sh"
 
 workdir docker
