@@ -3,12 +3,15 @@
 # layout (tarred, as ctr takes it) and its docker-archive imported and run
 # with ctr; the layout's image named by its whole name (repository and tag:
 # io.containerd.image.name), not import-DATE; a second image imported keeps
-# its own name; a two-platform layout imported with --all-platforms.
+# its own name; a two-platform layout imported with --all-platforms; the
+# hello and two-platform images pushed to a registry (Debian's
+# docker-registry on 127.0.0.1), pulled with ctr and run.
 . "$TOP/tests/lib.sh"
 
 workdir containerd
 CTRPID=
-trap '[ -n "$CTRPID" ] && stop "$CTRPID"' EXIT
+REGPID=
+trap '[ -n "$CTRPID" ] && stop "$CTRPID"; stopregistry' EXIT
 
 if ! have containerd || ! have ctr; then
 	fail "containerd: containerd is not installed (apt-get install containerd, or docker.io)"
@@ -73,3 +76,23 @@ check "ctr images import: the docker-archive" ctr images import --digests out/he
 contains "the docker-archive is named by its RepoTags" "$(ctr images ls -q > names2.txt 2>&1; echo names2.txt)" "hello:latest"
 same "ctr run: the docker-archive's image says hello" "hello from an imagegen image" \
 	"$(ctr run --rm --snapshotter native docker.io/library/hello:latest imagegen-test-$$-2 2>&1 | head -n 1)"
+
+# after a push: ctr pulls from the registry and runs
+if have docker-registry && registry reg; then
+	check "push: hello and the two-platform image" sh -c "'$IMAGEGEN' push out/hello '$REG/test/hello:1' > push.log 2>&1 &&
+		'$IMAGEGEN' push out/multi '$REG/team/multi:1' >> push.log 2>&1"
+	check "ctr pull: the pushed hello" ctr images pull --plain-http "$REG/test/hello:1"
+	same "ctr run: the pulled hello says hello" "hello from an imagegen image" \
+		"$(ctr run --rm --snapshotter native "$REG/test/hello:1" imagegen-test-$$-3 2>&1 | head -n 1)"
+	check "ctr pull: both platforms of the pushed two-platform image" \
+		ctr images pull --plain-http --all-platforms "$REG/team/multi:1"
+	ctr content ls -q > content.txt 2>&1
+	idx=$(jget out/multi/index.json "j['manifests'][0]['digest']")
+	same "ctr pull --all-platforms: both platforms' manifests are in containerd's store" 2 \
+		"$(jget "$(blob out/multi "$idx")" "' '.join(m['digest'] for m in j['manifests'])" | tr ' ' '\n' | grep -c -x -F -f content.txt)"
+	same "ctr images check: this machine's platform is whole" "complete" \
+		"$(ctr images check 2>&1 | grep "$REG/team/multi:1" | grep -o complete)"
+	stopregistry
+else
+	skip "containerd: no registry here (apt-get install docker-registry)"
+fi
