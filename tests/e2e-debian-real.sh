@@ -6,7 +6,8 @@
 # and sh through alternatives and merged /usr; an Essential image with apt
 # whose dpkg database is whole (dpkg --audit, apt-get check) and where
 # apt-get install works; and every file of the nginx and python3 packages
-# as dpkg-deb has it; nginx's report page in headless Chromium; the
+# as dpkg-deb has it; nginx's docker-archive in Docker 20.10 (nginx -t);
+# nginx's report page in headless Chromium; the
 # multi-platform example. Downloads are cached across runs in
 # $IMAGEGEN_TEST_CACHE (default ~/.cache/imagegen-tests).
 . "$TOP/tests/lib.sh"
@@ -14,7 +15,8 @@
 workdir debian-real
 export IMAGEGEN_CACHE="${IMAGEGEN_TEST_CACHE:-$HOME/.cache/imagegen-tests}"
 SERVERS=
-trap 'for p in $SERVERS; do stop "$p"; done; gpgconf --homedir "$W/gnupg" --kill gpg-agent 2>/dev/null' EXIT
+DOCKERDPID=
+trap 'stopdockerd; for p in $SERVERS; do stop "$p"; done; gpgconf --homedir "$W/gnupg" --kill gpg-agent 2>/dev/null' EXIT
 
 # nginx, the example as it is, with no accounts declared
 cp -R "$TOP/examples/debian" "$W/src"
@@ -93,6 +95,16 @@ case $page in
 *"hello from nginx in an imagegen image"*) ok "nginx: runc runs it, with no declared accounts, and it serves the page over HTTP" ;;
 *) fail "nginx: no page from the container: $(cat runc.log)" ;;
 esac
+
+# Docker 20.10 (a private daemon, an empty store) loads the docker-archive and nginx checks its configuration
+if startdockerd dockerd; then
+	ninja out/nginx.tar > archive.log 2>&1
+	same "nginx: Docker 20.10 loads the docker-archive and runs nginx -t" "syntax is ok" \
+		"$(dk load -i out/nginx.tar > /dev/null 2>&1 && dk run --rm --network none debian-nginx:1 -t 2>&1 | grep -o 'syntax is ok')"
+	stopdockerd
+else
+	skip "nginx: dockerd did not start here ($(tail -n 1 "$W/dockerd.log" 2>/dev/null))"
+fi
 
 # a test CA, and a server certificate it signs for 127.0.0.1
 mkdir -p "$W/more/src" "$W/more/b" "$W/ca"

@@ -251,17 +251,24 @@ stopregistry() {
 
 # startdockerd NAME: a private Docker 20.10 daemon (/usr/sbin/dockerd, its
 # own containerd) with everything under $W/NAME: data root, exec root,
-# pidfile, unix socket; vfs, no bridge or iptables. Sets DOCKERDPID and
+# pidfile, unix socket; overlay2 where the kernel mounts overlays here, else
+# vfs (which copies each layer's parent whole); no bridge or iptables. Sets DOCKERDPID and
 # DOCKERHOST (unix://SOCKET) for dk; 1 when it does not answer within 30 s
 # (its log in $W/NAME.log). stopdockerd ends it.
 startdockerd() {
 	DOCKERDPID=
 	[ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || return 1
-	mkdir -p "$W/$1"
+	mkdir -p "$W/$1/probe/l" "$W/$1/probe/u" "$W/$1/probe/w" "$W/$1/probe/m"
+	DOCKERDRIVER=vfs
+	if mount -t overlay overlay -o "lowerdir=$W/$1/probe/l,upperdir=$W/$1/probe/u,workdir=$W/$1/probe/w" \
+		"$W/$1/probe/m" 2>/dev/null; then
+		umount "$W/$1/probe/m" && DOCKERDRIVER=overlay2
+	fi
+	DOCKERDATA=$W/$1/data
 	DOCKERHOST=unix://$W/$1/sock
 	/usr/sbin/dockerd --data-root "$W/$1/data" --exec-root "$W/$1/exec" --pidfile "$W/$1/pid" \
 		-H "$DOCKERHOST" --bridge none --iptables=false --ip6tables=false --ip-masq=false \
-		--storage-driver vfs --default-ulimit nofile=1024:1024 --userland-proxy=false \
+		--storage-driver "$DOCKERDRIVER" --default-ulimit nofile=1024:1024 --userland-proxy=false \
 		${2:+--insecure-registry "$2"} > "$W/$1.log" 2>&1 &
 	DOCKERDPID=$!
 	for _ in $(seq 150); do
@@ -293,4 +300,9 @@ stopdockerd() {
 	kill -9 "$DOCKERDPID" 2>/dev/null
 	wait "$DOCKERDPID" 2>/dev/null
 	DOCKERDPID=
+	# a daemon killed leaves its data root bound on itself, and overlays under it
+	for m in $(awk -v d="$DOCKERDATA" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
+		umount "$m" 2>/dev/null
+	done
+	rm -rf "$DOCKERDATA"
 }
