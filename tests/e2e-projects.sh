@@ -94,10 +94,14 @@ if registry reg; then
 fi
 
 # monorepo: ninja, a generated makefile and the make plugin
-check "monorepo: the README's commands run (and the three builds' images are the same)" readme monorepo
-for line in "hello from the api service" "config: listen=127.0.0.1:8080" "hello from the web service, serving:" \
-	"  index.html" "hello from the tool, 1 argument(s)"; do
-	contains "monorepo: the services print '$line'" "$W/monorepo.out" "$line"
-done
+if [ -f "$TOP/imagegen.so" ]; then
+	check "monorepo: the README's commands run (and the three builds' images are the same)" readme monorepo
+	for line in "hello from the api service" "config: listen=127.0.0.1:8080" "hello from the web service, serving:" \
+		"  index.html" "hello from the tool, 1 argument(s)"; do
+		contains "monorepo: the services print '$line'" "$W/monorepo.out" "$line"
+	done
+else
+	skip "monorepo: its README loads the make plugin, and imagegen.so is not built (check-asan builds the binary alone)"
+fi
 
 cd "$TOP" || exit 1

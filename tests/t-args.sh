@@ -147,7 +147,7 @@ same "IMAGEGEN_ARG_HOME with a newline: one line at the arg's line" \
 
 # make: the generated makefile carries -D in its regeneration rule
 if [ ! -f "$TOP/imagegen.so" ]; then
-	fail "args: imagegen.so is not built"
+	skip "args: make and the make plugin: imagegen.so is not built (check-asan builds the binary alone)"
 	exit 0
 fi
 mkdir -p "$W/mk" && cd "$W/mk" || exit 1
