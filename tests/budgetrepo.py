@@ -8,7 +8,8 @@
 #   app000 ... app119
 #   big             Depends on every app: 162 packages with core and the libs
 #   small           Depends on app100 ... app119: 42 packages, 41 of them big's
-import hashlib, lzma, os, sys
+import hashlib, sys
+import debindex
 
 dist, arch = sys.argv[1], sys.argv[2]
 paragraphs = []
@@ -32,17 +33,4 @@ for i in range(120):
 package("big", ["app%03d" % i for i in range(120)])
 package("small", ["app%03d" % i for i in range(100, 120)])
 
-text = "\n".join(paragraphs).encode()
-stem = "main/binary-%s/Packages" % arch
-os.makedirs(os.path.join(dist, os.path.dirname(stem)), exist_ok=True)
-with open(os.path.join(dist, stem), "wb") as f:
-    f.write(text)
-with open(os.path.join(dist, stem + ".xz"), "wb") as f:
-    f.write(lzma.compress(text))
-lines = []
-for s in (stem, stem + ".xz"):
-    data = open(os.path.join(dist, s), "rb").read()
-    lines.append(" %s %d %s" % (hashlib.sha256(data).hexdigest(), len(data), s))
-with open(os.path.join(dist, "Release"), "w") as f:
-    f.write("Origin: synthetic\nSuite: synthetic\nCodename: synthetic\nDate: Thu, 01 Jan 2026 00:00:00 UTC\n"
-            "Architectures: %s\nComponents: main\nSHA256:\n%s\n" % (arch, "\n".join(lines)))
+debindex.write(dist, arch, paragraphs)

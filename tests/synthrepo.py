@@ -14,7 +14,8 @@
 #
 # synthrepo.py DIST ARCH N chain: a chain instead, p00000 Depends on
 # p00001, which Depends on p00002, ... to the N-th (t-chain.sh).
-import hashlib, lzma, os, random, sys
+import hashlib, random, sys
+import debindex
 
 dist, arch, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 chain = sys.argv[4] == "chain"
@@ -93,17 +94,4 @@ if not chain:
     package("breaker", "1.0", ["Priority: optional", "Breaks: p00001 (<< 9)"])
     package("needsnothing", "1.0", ["Priority: optional"])
 
-text = "\n".join(paragraphs).encode()
-stem = "main/binary-%s/Packages" % arch
-os.makedirs(os.path.join(dist, os.path.dirname(stem)), exist_ok=True)
-with open(os.path.join(dist, stem), "wb") as f:
-    f.write(text)
-with open(os.path.join(dist, stem + ".xz"), "wb") as f:
-    f.write(lzma.compress(text))
-lines = []
-for s in (stem, stem + ".xz"):
-    data = open(os.path.join(dist, s), "rb").read()
-    lines.append(" %s %d %s" % (hashlib.sha256(data).hexdigest(), len(data), s))
-with open(os.path.join(dist, "Release"), "w") as f:
-    f.write("Origin: synthetic\nSuite: synthetic\nCodename: synthetic\nDate: Thu, 01 Jan 2026 00:00:00 UTC\n"
-            "Architectures: %s\nComponents: main\nSHA256:\n%s\n" % (arch, "\n".join(lines)))
+debindex.write(dist, arch, paragraphs)
