@@ -382,8 +382,27 @@ end
 
 M.reproducedtriggers = reproducedtriggers
 
-local function glob(pat)
-  return "^" .. pat:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0"):gsub("%*", ".*"):gsub("%?", ".") .. "$"
+-- whether word matches a case pattern: '*' any bytes, '?' one, any other
+-- byte itself. Iterative, back to the last '*' only: a pattern of many
+-- stars (a hostile script's) costs at most #pat * #word steps, where a Lua
+-- pattern of as many ".*" backtracks for ever
+local function globmatch(pat, word)
+  local p, i, star, mark = 1, 1, nil, 0
+  while i <= #word do
+    local c = pat:sub(p, p)
+    if c == "*" then
+      star, mark, p = p, i, p + 1
+    elseif c ~= "" and (c == "?" or c == word:sub(i, i)) then
+      p, i = p + 1, i + 1
+    elseif star then
+      p, mark = star + 1, mark + 1
+      i = mark
+    else
+      return false
+    end
+  end
+  while pat:sub(p, p) == "*" do p = p + 1 end
+  return p > #pat
 end
 
 -- an alternative's name as update-alternatives takes it, or nil and why not
@@ -652,7 +671,7 @@ function M.read(text, env)
     return result
   end
   local function matchcase(pat, word)
-    return word:match(glob(pat)) ~= nil
+    return globmatch(pat, word)
   end
   run = function(nodes)
     for _, n in ipairs(nodes) do
