@@ -149,26 +149,21 @@ function M.main(args)
     return 0
   end
   if not locked then savelock() end
-  local regenargs = buildargs.flags(G.args)
+  -- the regeneration's command line: the options given, the -D flags, then the backend and the file
+  local regenargs = {}
+  local function option(flag, value)
+    if not value then return end
+    regenargs[#regenargs + 1] = flag
+    if value ~= true then regenargs[#regenargs + 1] = value end
+  end
+  option("--cache", cache)
+  option("--cache-push", cachepush)
+  option("--max-layers", maxlayers)
+  option("--format", format)
+  option("--compression", compression)
+  option("--locked", locked)
+  for _, a in ipairs(buildargs.flags(G.args)) do regenargs[#regenargs + 1] = a end
   for _, a in ipairs { "-G", backend, "-o", output, def } do regenargs[#regenargs + 1] = a end
-  if locked then table.insert(regenargs, 1, "--locked") end
-  if compression then
-    table.insert(regenargs, 1, compression)
-    table.insert(regenargs, 1, "--compression")
-  end
-  if format then
-    table.insert(regenargs, 1, format)
-    table.insert(regenargs, 1, "--format")
-  end
-  if maxlayers then
-    table.insert(regenargs, 1, maxlayers)
-    table.insert(regenargs, 1, "--max-layers")
-  end
-  if cachepush then table.insert(regenargs, 1, "--cache-push") end
-  if cache then
-    table.insert(regenargs, 1, cache)
-    table.insert(regenargs, 1, "--cache")
-  end
   local P = plan.build(G, regenargs, output, cache and { repo = cache, push = cachepush })
   P.regen.env = buildargs.environment(G.args)
   local text = rules.write(P, exe or native.exe(), plugin)
