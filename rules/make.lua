@@ -171,6 +171,13 @@ function M.write(P, exe, plugin)
         " $(imagegen_store)")
       w("")
     end
+    for _, pv in ipairs(img.provenances) do
+      records[#records + 1] = pv.record
+      w(path(pv.record), " ", path(pv.out), " &: ", path(pv.spec), " ", path(pv.image), " ", paths(pv.inputs), " ", bin)
+      run("$(IMAGEGEN) provenance -m ", q(pv.spec), " ", q(pv.image), " ", q(pv.record), " ", q(pv.out),
+        " $(imagegen_store)")
+      w("")
+    end
     local qrecords = {}
     for i, rec in ipairs(records) do qrecords[i] = " " .. q(rec) end
     w(path(img.index), " ", path(img.digest), " &: ", path(img.image), " ", paths(records), " ", bin)

@@ -149,6 +149,15 @@ function M.write(P, exe)
     w("  restat = 1")
     w("")
   end
+  local provenances = false
+  for _, img in ipairs(P.images) do provenances = provenances or #img.provenances > 0 end
+  if provenances then
+    w("rule provenance")
+    w("  command = $imagegen provenance $part $in $image $out $store")
+    w("  description = PROVENANCE $statement")
+    w("  restat = 1")
+    w("")
+  end
   local indexes = false
   for _, img in ipairs(P.images) do indexes = indexes or img.indexof ~= nil end
   if indexes then
@@ -285,6 +294,16 @@ function M.write(P, exe)
       end
       w("")
       records[i] = sb.record
+    end
+    for _, pv in ipairs(img.provenances) do
+      local input, part = specof(pv.spec)
+      w("build ", path(pv.record), " ", path(pv.out), ": provenance ", input, " | ", path(pv.image), " ",
+        #pv.inputs > 0 and (paths(pv.inputs) .. " ") or "", bin)
+      w("  image = ", value(path(pv.image)))
+      w("  statement = ", value(pv.out))
+      if part then w(part) end
+      w("")
+      records[#records + 1] = pv.record
     end
     w("build ", path(img.index), " ", path(img.digest), ": layout ", path(img.image), " | ",
       #records > 0 and (paths(records) .. " ") or "", bin)

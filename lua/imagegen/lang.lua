@@ -125,17 +125,41 @@ local commandfields = set { "outputs", "inputs", "run", "description", "cache", 
 function M.newgraph(top)
   return {
     commands = {}, layers = {}, images = {}, imagebyname = {}, layerbyname = {},
-    outputs = {}, folders = {}, inputs = {}, inputset = {}, loaded = {}, loading = {},
+    outputs = {}, folders = {}, inputs = {}, inputset = {}, readby = {}, loaded = {}, loading = {},
     epoch = native.sourcedate(), top = top, topdir = path.dirname(top), compression = M.defaultcompression,
     args = buildargs.new(),
   }
 end
 
-local function addinput(G, p)
+-- p becomes an input of the regeneration; from: the definition file that
+-- read or included it (what an image's provenance lists, M.definitionfiles)
+local function addinput(G, p, from)
   if not G.inputset[p] then
     G.inputset[p] = true
     G.inputs[#G.inputs + 1] = p
   end
+  if from then
+    local r = G.readby[from]
+    if not r then
+      r = {}
+      G.readby[from] = r
+    end
+    r[#r + 1] = p
+  end
+end
+
+-- the files an image's definition file read or included, itself first, and
+-- what those included read, in the order read; each once
+function M.definitionfiles(G, file)
+  local out, seen = {}, {}
+  local function walk(f)
+    if seen[f] then return end
+    seen[f] = true
+    out[#out + 1] = f
+    for _, p in ipairs(G.readby[f] or {}) do walk(p) end
+  end
+  walk(file)
+  return out
 end
 
 -- one definition file's declarations, closed over its folder
@@ -438,7 +462,7 @@ local function declarations(G, file)
   local imageorder = { "layers", "files", "tag", "base", "entrypoint", "cmd", "env", "workdir", "user",
     "labels", "stopsignal", "expose", "volumes", "packages", "essential", "mergedusr", "repositories",
     "packagelayers", "users", "groups", "compression", "annotations", "platform", "platforms", "sbom",
-    "format", "healthcheck", "maxlayers" }
+    "provenance", "format", "healthcheck", "maxlayers" }
   local imagefields = set(imageorder)
   -- the fields that become text of the image's config or manifest
   local configfields = { "entrypoint", "cmd", "env", "workdir", "user", "labels", "stopsignal", "volumes",
@@ -693,6 +717,7 @@ local function declarations(G, file)
   end
 
   field.sbom = flag "sbom"
+  field.provenance = flag "provenance"
 
   function field.maxlayers(d, v)
     if math.type(v) ~= "integer" or v < 1 or v > 10000 then
@@ -808,7 +833,8 @@ local function declarations(G, file)
     if G.imagebyname[t.name] then
       fail(where, "image '%s' declared twice (also at %s)", t.name, G.imagebyname[t.name].where)
     end
-    local img = setmetatable({ where = where, name = t.name, layers = {}, config = {}, annotations = {} }, Image)
+    local img = setmetatable({ where = where, file = file, name = t.name, layers = {}, config = {}, annotations = {} },
+      Image)
     local d = { where = where, img = img, config = img.config, t = t }
     for _, k in ipairs(imageorder) do
       local v = t[k]
@@ -861,7 +887,7 @@ local function declarations(G, file)
       if native.stat(k) ~= "file" then
         check.failat(where, "keyring", "repository: keyring '%s' not found", show(t.keyring))
       end
-      addinput(G, k)
+      addinput(G, k, file)
       r.keyrings = { k }
     end
     return r
@@ -1009,7 +1035,7 @@ local function declarations(G, file)
     local full = projectpath(where, "read", p)
     local data, err = native.readfile(full)
     if not data then fail(where, "read: '%s': %s", show(p), err) end
-    addinput(G, full)
+    addinput(G, full, file)
     return data
   end
 
@@ -1019,7 +1045,7 @@ local function declarations(G, file)
     local full = projectpath(where, "listdir", p or ".")
     local names, err = native.listdir(full)
     if not names then fail(where, "listdir: '%s': %s", show(p or "."), err) end
-    addinput(G, full)
+    addinput(G, full, file)
     return names
   end
 
@@ -1056,7 +1082,7 @@ local function declarations(G, file)
       local ok, err = native.pattern(p, true)
       if not ok then fail(where, "%s: '%s' %s", what, show(p), err) end
       local found, folders = native.glob(projectpath(where, "glob", "."), p, exclude)
-      for _, f in ipairs(folders) do addinput(G, f) end
+      for _, f in ipairs(folders) do addinput(G, f, file) end
       for _, f in ipairs(found) do
         if not seen[f] then
           seen[f] = true
@@ -1086,7 +1112,7 @@ local function declarations(G, file)
     local where = caller(2)
     local full = projectpath(where, "include", p)
     if native.stat(full) == "dir" then full = path.join(full, "build.lua") end
-    return M.load(G, full, where)
+    return M.load(G, full, where, file)
   end
 
   return D
@@ -1200,7 +1226,7 @@ local function exceeded(seconds)
 end
 
 -- evaluate one definition file (once); returns what the file returns
-function M.load(G, file, where)
+function M.load(G, file, where, from)
   file = path.normalize(file)
   if G.loaded[file] then return table.unpack(G.loaded[file]) end
   if G.loading[file] then fail(where or show(file), "include cycle: '%s' includes itself", show(file)) end
@@ -1209,7 +1235,7 @@ function M.load(G, file, where)
     if where then fail(where, "%s: %s", file, err) end
     fail(show(file), "%s", err)
   end
-  addinput(G, file)
+  addinput(G, file, from and path.normalize(from))
   local env = sandbox(G, file)
   local chunk, msg = load(src, "@" .. file, "t", env)
   if not chunk then error({ msg = msg }, 0) end

@@ -155,6 +155,7 @@ function M.hook(G, opts)
   local lockpath = opts.lockpath
   local old = M.readlock(lockpath)
   local existed = native.stat(lockpath) == "file"
+  G.lockpath = lockpath
   if existed then
     G.inputs[#G.inputs + 1] = lockpath
   end

@@ -51,6 +51,7 @@ local lang = require "imagegen.lang"
 local check = require "imagegen.check"
 local resolve = require "imagegen.resolve"
 local report = require "imagegen.report"
+local buildargs = require "imagegen.args"
 
 local M = {}
 
@@ -304,6 +305,78 @@ local function sbomspec(G, img, r, descof, pkginfo, basefile)
   return { text = text, inputs = inputs }
 end
 
+-- what the provenance helper needs for one platform's image (see
+-- plugin/image/provenance.c): the definition files it came from (its
+-- file, what that includes and reads, each with its digest now: an edit
+-- regenerates), the lock's digest, its packages and base, the commands
+-- whose outputs it holds (and those they take outputs of), whose inputs the
+-- helper hashes, and the build arguments
+local function provenancespec(G, img, r, basefile)
+  local top = G.topdir == "." and "" or (G.topdir .. "/")
+  local function rel(p)
+    if top ~= "" and p:sub(1, #top) == top then return p:sub(#top + 1) end
+    return p
+  end
+  local files, inputs = json.array(), {}
+  for _, p in ipairs(lang.definitionfiles(G, img.file)) do
+    local kind = native.stat(p)
+    if kind == "file" then
+      files[#files + 1] = { path = rel(p), sha256 = native.sha256(native.readfile(p) or "") }
+    elseif kind == "dir" then
+      -- a folder listed or globbed: the names it held
+      files[#files + 1] = { path = rel(p), folder = true,
+        sha256 = native.sha256(table.concat(native.listdir(p) or {}, "\n")) }
+    end
+  end
+  local lockfile
+  if G.lockpath and (#r.debs > 0 or (r.external and r.external.kind == "pull")) and native.stat(G.lockpath) == "file" then
+    lockfile = { path = rel(G.lockpath), sha256 = native.sha256(native.readfile(G.lockpath) or "") }
+  end
+  local packages = json.array()
+  for _, p in ipairs(r.debs) do
+    packages[#packages + 1] = { name = p.name, version = p.version, architecture = p.architecture,
+      sha256 = p.sha256, url = p.url, origin = p.origin, codename = p.codename }
+  end
+  -- the commands: those that made the image's files, then those whose outputs they took
+  local commands, seen, queue = json.array(), {}, {}
+  for _, l in ipairs(projectlayers(r)) do
+    for _, e in ipairs(l.entries) do
+      if e.source.output then queue[#queue + 1] = e.source.output.command end
+    end
+  end
+  local i = 1
+  while queue[i] do
+    local c = queue[i]
+    i = i + 1
+    if not seen[c] then
+      seen[c] = true
+      local ins = json.array()
+      for k, src in ipairs(c.sources) do
+        ins[#ins + 1] = { path = rel(c.inputs[k]), file = c.inputs[k], folder = src.kind == "folder" or nil }
+        if src.kind ~= "folder" then inputs[#inputs + 1] = c.inputs[k] end
+        if src.output then queue[#queue + 1] = src.output.command end
+      end
+      commands[#commands + 1] = { where = rel(c.where), run = type(c.run) == "string" and c.run or nil,
+        image = c.image and c.image.name or nil, inputs = ins }
+    end
+  end
+  local base
+  local ext = r.external
+  if ext then
+    base = { file = basefile, name = ext.kind == "pull" and (ext.ref .. "@" .. ext.digest)
+      or ext.kind == "oci" and (ext.name .. ":" .. ext.tag) or ext.name }
+    inputs[#inputs + 1] = basefile
+  elseif r.base then
+    base = { file = basefile, name = r.base.name }
+    inputs[#inputs + 1] = basefile
+  end
+  local arguments = json.array()
+  for _, a in ipairs(buildargs.used(G.args) or {}) do arguments[#arguments + 1] = { name = a.name, value = a.value } end
+  local text = json.line { name = img.name, platform = r.platform, definition = rel(G.top),
+    files = files, lock = lockfile, packages = packages, base = base, commands = commands, arguments = arguments }
+  return { text = text, inputs = inputs }
+end
+
 function M.build(G, args, output, cache)
   local P = { store = ".imagegen/blobs", commands = {}, layers = {}, images = {}, specs = {}, fetches = {},
     bases = {}, pkginfos = {}, aliases = {}, cache = cache }
@@ -529,6 +602,13 @@ function M.build(G, args, output, cache)
             nil, m.sbom.record)
         end
       end
+      if img.provenance ~= false then
+        m.provenance = provenancespec(G, img, r, basefile)
+        m.provenance.spec = spec(".imagegen/spec/provenance/" .. id .. ".json", m.provenance.text, img.name)
+        m.provenance.record = ".imagegen/provenance/" .. id .. ".json"
+        m.provenance.out = "out/" .. img.name .. (multi and ("." .. slug) or "") .. ".provenance.json"
+        m.provenance.image = m.image
+      end
       entry.manifests[#entry.manifests + 1] = m
       if multi then entry.tars[#entry.tars + 1] = { platform = r.platform, path = "out/" .. img.name .. "." .. slug .. ".tar",
         image = m.image } end
@@ -546,6 +626,11 @@ function M.build(G, args, output, cache)
     entry.sboms = {}
     for _, m in ipairs(entry.manifests) do
       if m.sbom then entry.sboms[#entry.sboms + 1] = m.sbom end
+    end
+    -- and the provenance statements: the layout attaches them after the SBOMs
+    entry.provenances = {}
+    for _, m in ipairs(entry.manifests) do
+      if m.provenance then entry.provenances[#entry.provenances + 1] = m.provenance end
     end
     entry.html = "out/" .. img.name .. ".html"
     local text, users = report.spec(G, img, descof, function(r)

@@ -33,6 +33,7 @@
 #include "image/layout.h"
 #include "image/base.h"
 #include "image/sbom.h"
+#include "image/provenance.h"
 #include "image/push.h"
 #include "cache/cache.h"
 #include "step/step.h"
@@ -130,6 +131,15 @@ cmdsbom(int argc, char *argv[])
 	/* the layers it reads, from the build cache where this build took an entry's word for them */
 	cache_ready(argv[1], argv[4]);
 	sbom_write(argv[0], argv[1], argv[2], argv[3], argv[4]);
+	return 0;
+}
+
+static int
+cmdprovenance(int argc, char *argv[])
+{
+	if (argc != 5)
+		return -1;
+	provenance_write(argv[0], argv[1], argv[2], argv[3], argv[4]);
 	return 0;
 }
 
@@ -368,6 +378,10 @@ static const struct command commands[] = {
 	 "Write an image's SPDX document to SPDX and its OCI artifact into STORE,\n"
 	 "which the record RECORD describes.\n",
 	 cmdsbom, HELPER | MAKEMODE | PART},
+	{"provenance", "imagegen provenance [-m] [--part BUNDLE SUM] SPEC IMAGE RECORD OUT STORE",
+	 "Write an image's SLSA provenance (an in-toto statement) to OUT and its OCI\n"
+	 "artifact into STORE, which the record RECORD describes.\n",
+	 cmdprovenance, HELPER | MAKEMODE | PART},
 	{"report", "imagegen report [-m] [--part BUNDLE SUM] REPORT HTML STORE",
 	 "Write an image's report page to HTML (the report spec REPORT names its\n"
 	 "image files).\n",

@@ -500,18 +500,10 @@ basepackage(json_t *base, const char *specpath)
 	return p;
 }
 
-/* a Debian package of the image, with an annotation for each of its files
-   setuid, setgid or world-writable; its licence refs go into refs */
-static json_t *
-debpackage(json_t *d, json_t *refs, const char *specpath, const char *created, char **id)
+char *
+sbom_debpurl(const char *name, const char *version, const char *arch, const char *origin, const char *codename)
 {
-	const char *name = str(d, "name", specpath), *version = str(d, "version", specpath);
-	const char *arch = str(d, "architecture", specpath), *info = json_string_value(json_object_get(d, "info"));
-	const char *origin = json_string_value(json_object_get(d, "origin"));
-	const char *codename = json_string_value(json_object_get(d, "codename"));
-	char *ns, *pname, *pversion, *pdistro, *purl, *who = NULL, *p, *dash;
-	json_t *pi = info ? readjson(info) : NULL, *pkg, *ref;
-	const char *key, *lic = json_string_value(json_object_get(pi, "license"));
+	char *ns, *pname, *pversion, *pdistro, *purl, *p, *dash;
 
 	ns = xstrdup(origin ? origin : "debian");
 	for (p = ns; *p; p++)
@@ -524,6 +516,27 @@ debpackage(json_t *d, json_t *refs, const char *specpath, const char *created, c
 	pversion = purlescape(version);
 	purl = *pdistro ? xasprintf("pkg:deb/%s/%s@%s?arch=%s&distro=%s", ns, pname, pversion, arch, pdistro)
 	                : xasprintf("pkg:deb/%s/%s@%s?arch=%s", ns, pname, pversion, arch);
+	free(ns);
+	free(pname);
+	free(pversion);
+	free(pdistro);
+	return purl;
+}
+
+/* a Debian package of the image, with an annotation for each of its files
+   setuid, setgid or world-writable; its licence refs go into refs */
+static json_t *
+debpackage(json_t *d, json_t *refs, const char *specpath, const char *created, char **id)
+{
+	const char *name = str(d, "name", specpath), *version = str(d, "version", specpath);
+	const char *arch = str(d, "architecture", specpath), *info = json_string_value(json_object_get(d, "info"));
+	const char *origin = json_string_value(json_object_get(d, "origin"));
+	const char *codename = json_string_value(json_object_get(d, "codename"));
+	char *purl, *who = NULL, *p;
+	json_t *pi = info ? readjson(info) : NULL, *pkg, *ref;
+	const char *key, *lic = json_string_value(json_object_get(pi, "license"));
+
+	purl = sbom_debpurl(name, version, arch, origin, codename);
 	p = xasprintf("%s-%s-%s", name, version, arch);
 	*id = spdxref("deb", p);
 	free(p);
@@ -544,10 +557,6 @@ debpackage(json_t *d, json_t *refs, const char *specpath, const char *created, c
 		jsonset(refs, key, json_incref(ref));
 	if (json_array_size(json_object_get(pi, "special")) > 0)
 		jsonset(pkg, "annotations", annotations(json_object_get(pi, "special"), created));
-	free(ns);
-	free(pname);
-	free(pversion);
-	free(pdistro);
 	free(purl);
 	free(who);
 	json_decref(pi);

@@ -6,3 +6,6 @@ void sbom_pkginfo(const char *deb, const char *out, const char *package, const c
 /* write the document of the image file image (from spec) to spdx and into
    the store with its artifact manifest, which record describes */
 void sbom_write(const char *spec, const char *image, const char *record, const char *spdx, const char *store);
+/* the purl of a Debian package (origin: the Release's, the namespace;
+   codename: its distribution), as the SBOM names it (free it) */
+char *sbom_debpurl(const char *name, const char *version, const char *arch, const char *origin, const char *codename);
