@@ -89,6 +89,9 @@ function M.ask(A, where, name, default)
   end
   seen.default = seen.default or default
   seen.value, seen.source = value, source
+  -- the files that ask for it (an image's provenance names those of its own)
+  seen.files = seen.files or {}
+  seen.files[where:match("^(.*):%d+$") or where] = true
   return value
 end
 
@@ -127,12 +130,15 @@ function M.environment(A)
   return out
 end
 
--- what the report page shows: { name, value, source, where } sorted by
--- name, or nil when no definition asked for an argument
+-- what the report page shows: { name, value, source, where, files (the
+-- files that ask for it, as a set of their names as errors show them) }
+-- sorted by name, or nil when no definition asked for an argument
 function M.used(A)
   if #A.list == 0 then return nil end
   local out = {}
-  for i, a in ipairs(A.list) do out[i] = { name = a.name, value = a.value, source = a.source, where = a.where } end
+  for i, a in ipairs(A.list) do
+    out[i] = { name = a.name, value = a.value, source = a.source, where = a.where, files = a.files }
+  end
   table.sort(out, function(a, b) return a.name < b.name end)
   return out
 end

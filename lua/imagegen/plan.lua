@@ -317,8 +317,9 @@ local function provenancespec(G, img, r, basefile)
     if top ~= "" and p:sub(1, #top) == top then return p:sub(#top + 1) end
     return p
   end
-  local files, inputs = json.array(), {}
+  local files, inputs, shown = json.array(), {}, {}
   for _, p in ipairs(lang.definitionfiles(G, img.file)) do
+    shown[check.show(p)] = true
     local kind = native.stat(p)
     if kind == "file" then
       files[#files + 1] = { path = rel(p), sha256 = native.sha256(native.readfile(p) or "") }
@@ -371,7 +372,12 @@ local function provenancespec(G, img, r, basefile)
     inputs[#inputs + 1] = basefile
   end
   local arguments = json.array()
-  for _, a in ipairs(buildargs.used(G.args) or {}) do arguments[#arguments + 1] = { name = a.name, value = a.value } end
+  -- those its definition files ask for
+  for _, a in ipairs(buildargs.used(G.args) or {}) do
+    local mine = false
+    for f in pairs(a.files) do mine = mine or shown[f] or false end
+    if mine then arguments[#arguments + 1] = { name = a.name, value = a.value } end
+  end
   local text = json.line { name = img.name, platform = r.platform, definition = rel(G.top),
     files = files, lock = lockfile, packages = packages, base = base, commands = commands, arguments = arguments }
   return { text = text, inputs = inputs }

@@ -57,6 +57,8 @@
 #include "image/base.h"
 #include "image/layout.h"
 #include "image/push.h"
+#include "image/sign.h"
+#include "image/provenance.h"
 
 /* a push under way: where its blobs come from, and what it did with them */
 struct pushing {
@@ -450,6 +452,13 @@ pushartifact(struct client *cl, struct pushing *p, json_t *desc, json_t *report)
 		indexed = 0;
 	ret = indexed ? 0 : tagreferrer(cl, subject, ref);
 	json_decref(ref);
+	/* a signature: where cosign looks for it too */
+	if (ret == 0 && strcmp(json_string_value(json_object_get(m, "artifactType")) ? json_string_value(
+	                           json_object_get(m, "artifactType")) : "", MT_COSIGN_SIG) == 0) {
+		char *tag = sign_tag(subject);
+		ret = registry_putmanifest(cl, data.data, data.len, mt, tag, NULL);
+		free(tag);
+	}
 	if (ret == 0)
 		jsonappend(report, json_pack("{s:s, s:s, s:I, s:O, s:s, s:O}", "digest", digest, "mediaType", mt, "size",
 		                             (json_int_t)data.len, "artifactType", json_object_get(m, "artifactType"),
@@ -459,6 +468,67 @@ out:
 	json_decref(m);
 	free(data.data);
 	return ret;
+}
+
+/* what the artifacts of a push's report are: "1 SBOM, 1 provenance, 1 signature" */
+static const char *
+attached(json_t *report)
+{
+	static const char *const types[][2] = {{MT_SPDX, "SBOM"}, {MT_INTOTO, "provenance"}, {MT_COSIGN_SIG, "signature"}};
+	static char text[256];
+	size_t i, t, n, len = 0;
+	json_t *a;
+
+	text[0] = '\0';
+	for (t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		n = 0;
+		json_array_foreach(report, i, a) {
+			const char *at = json_string_value(json_object_get(a, "artifactType"));
+			n += at && strcmp(at, types[t][0]) == 0;
+		}
+		if (n > 0 && len < sizeof(text))
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%zu %s", len ? ", " : "", n, types[t][1]);
+	}
+	return text;
+}
+
+/* sign the manifest (or index) mdesc pushed to cl's repository by s, adding to the signatures it has there: the
+   signature artifact pushed as a referrer and under cosign's tag */
+static int
+pushsignature(struct client *cl, struct pushing *p, json_t *mdesc, json_t *report, const struct signer *s)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *dir = xasprintf("%s/imagegen-sign.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	char *store, *repo = xasprintf("%s/%s", cl->r.host, cl->r.repo);
+	char *tag = sign_tag(json_string_value(json_object_get(mdesc, "digest")));
+	struct pushing sp = *p;
+	struct buf old = {0};
+	json_t *oldm = NULL, *desc;
+	int ret;
+
+	if (!mkdtemp(dir))
+		fatal("%s: %s", dir, strerror(errno));
+	store = xasprintf("%s/blobs", dir);
+	ret = registry_gettag(cl, tag, &old);
+	if (ret < 0)
+		goto out;
+	if (ret == 1 && !(oldm = json_loadb(old.data, old.len, JSON_REJECT_DUPLICATES, NULL)))
+		ret = reg_fail(cl, "%s: not JSON", tag);
+	else {
+		desc = sign_artifact(store, mdesc, repo, s, oldm);
+		sp.store = store;
+		ret = pushartifact(cl, &sp, desc, report);
+		json_decref(desc);
+	}
+out:
+	removetree(dir);
+	json_decref(oldm);
+	free(old.data);
+	free(tag);
+	free(repo);
+	free(store);
+	free(dir);
+	return ret < 0 ? -1 : 0;
 }
 
 /* push the image an index.json names (what names it) with the blobs p
@@ -475,9 +545,10 @@ push(struct client *cl, json_t *index, const char *what, struct pushing *p, cons
 	json_t *mdesc, *idx = NULL, *d, *manifests = json_array(), *sboms = json_array(), *doc;
 	const char *mdigest, *mt, *tag;
 	char why[256], which[256], *text;
+	struct signer signer;
 	size_t i, n;
 	long long size;
-	int ret = -1, artifacts = 0;
+	int ret = -1, signing;
 
 	if (cl->r.digest)
 		return reg_fail(cl, "push to a tag, not a digest");
@@ -523,7 +594,17 @@ push(struct client *cl, json_t *index, const char *what, struct pushing *p, cons
 			continue;
 		if (pushartifact(cl, &art, d, sboms) < 0)
 			goto out;
-		artifacts++;
+	}
+	signing = sign_fromenv(&signer);
+	if (signing) {
+		json_t *top = json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", mdigest, "size", (json_int_t)size);
+		if (!top)
+			fatal("out of memory");
+		ret = pushsignature(cl, &art, top, sboms, &signer);
+		json_decref(top);
+		if (ret < 0)
+			goto out;
+		ret = -1;
 	}
 	http_progressend();
 	if (out->digestfile) {
@@ -545,8 +626,8 @@ push(struct client *cl, json_t *index, const char *what, struct pushing *p, cons
 	} else {
 		printf("push %s: %s, %d blob(s) uploaded, %d mounted, %d already there", ref, mdigest,
 		       p->counts[REG_UPLOADED], p->counts[REG_MOUNTED], p->counts[REG_PRESENT]);
-		if (artifacts)
-			printf(", %d SBOM(s) attached", artifacts);
+		if (json_array_size(sboms) > 0)
+			printf(", attached: %s", attached(sboms));
 		printf("\n");
 	}
 	ret = 0;
@@ -636,5 +717,56 @@ push_image(const char *image, const char *store, char *const records[], int nrec
 	reg_free(&cl);
 	free(c.what);
 	free(name);
+	free(what);
+}
+
+void
+push_sign(const char *ref, const struct signer *s)
+{
+	static const char *const accept[] = {"Accept: " MT_MANIFEST ", " MT_INDEX ", " MT_DOCKER_MANIFEST ", "
+	                                     MT_DOCKER_LIST, NULL};
+	char *what = xasprintf("sign %s", ref), *url, hex[65], digest[72];
+	struct pushing p = {NULL, NULL, NULL, {0, 0, 0}, NULL};
+	struct httpreq req = {0};
+	struct httpres res;
+	struct client cl;
+	json_t *m = NULL, *desc, *report = json_array();
+	const char *mt;
+
+	if (!report)
+		fatal("out of memory");
+	if (reg_init(&cl, ref, what, "pull,push") < 0)
+		fatal("%s", cl.err);
+	url = reg_apiurl(&cl, "%s/manifests/%s", reg_refname(&cl.r));
+	http_init(&res);
+	req.method = "GET";
+	req.url = url;
+	req.headers = accept;
+	if (reg_request(&cl, &req, &res, "get the manifest") < 0)
+		fatal("%s", cl.err);
+	if (res.status != 200)
+		fatal("%s: the registry has no such image (HTTP %ld)", what, res.status);
+	if (res.body.len > MAXDOC)
+		fatal("%s: the manifest is larger than %d bytes", what, MAXDOC);
+	m = json_loadb(res.body.data ? res.body.data : "", res.body.len, JSON_REJECT_DUPLICATES, NULL);
+	mt = json_string_value(json_object_get(m, "mediaType"));
+	if (!mt)
+		fatal("%s: the manifest is not JSON with a mediaType", what);
+	sha256hex(res.body.data, res.body.len, hex);
+	snprintf(digest, sizeof(digest), "sha256:%s", hex);
+	if (cl.r.digest && strcmp(cl.r.digest, digest) != 0)
+		fatal("%s: the registry sent a manifest of another digest (%s)", what, digest);
+	desc = json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", digest, "size", (json_int_t)res.body.len);
+	if (!desc)
+		fatal("out of memory");
+	if (pushsignature(&cl, &p, desc, report, s) < 0)
+		fatal("%s", cl.err);
+	printf("signed %s@%s\n", ref, digest);
+	json_decref(desc);
+	json_decref(report);
+	json_decref(m);
+	http_free(&res);
+	free(url);
+	reg_free(&cl);
 	free(what);
 }

@@ -1,6 +1,7 @@
 /* push: images to a registry (imagegen push, push-NAME) */
 
 struct blobfrom;
+struct signer;
 
 /* what a push says it did */
 struct pushout {
@@ -16,3 +17,6 @@ void push_layout(const char *layout, const char *ref, const char *record, const 
    blobs from store or, where from says, from elsewhere (NULL: the store alone) */
 void push_image(const char *image, const char *store, char *const records[], int nrecords, const char *ref,
                 const char *record, const struct blobfrom *from, const struct pushout *out);
+/* sign the image ref names in its registry by s (sign.h): the signature
+   pushed as a referrer and under cosign's tag */
+void push_sign(const char *ref, const struct signer *s);
