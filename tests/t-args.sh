@@ -67,12 +67,12 @@ same "-D: the regeneration command carries it" "  command = \$imagegen -D 'VERSI
 same "-D: only the layer the value is in, and what is made of it, rebuilt" "1 0 0 1 0" \
 	"$(count 1.log 'LAYER app/version') $(count 1.log 'LAYER app/static') $(count 1.log 'LAYER base') $(count 1.log 'IMAGE app') $(count 1.log 'IMAGE base')"
 same "then ninja has nothing to do" "ninja: no work to do." "$(ninja)"
-cp out/base/index.json base.before
+cp out/base.digest base.before
 "$IMAGEGEN" -DVERSION=1.3 ../src/build.lua && ninja > 2.log 2>&1
 same "-DVERSION=1.3 (one word): the new value" "1.3" "$(imgfile out/app /etc/version)"
 same "another value: the same layers rebuilt" "1 0 0" \
 	"$(count 2.log 'LAYER app/version') $(count 2.log 'LAYER app/static') $(count 2.log 'LAYER base')"
-check "another value: the base image is untouched" cmp base.before out/base/index.json
+check "another value: the base image is untouched" cmp base.before out/base.digest
 touch ../src/build.lua
 ninja > 3.log 2>&1
 same "ninja regenerates after build.lua is touched, keeping -D VERSION=1.3, and rebuilds nothing" "1 0 1.3" \

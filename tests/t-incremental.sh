@@ -25,18 +25,18 @@ incremental() {
 	cp -R "$TOP/examples/hello" "$W/src"
 	mkdir "$W/b" && cd "$W/b" || exit 1
 	"$IMAGEGEN" ../src/build.lua && $NINJA > "$W/1.log" 2>&1
-	same "$T: hello: a full build runs CC, LAYER, IMAGE, SBOM, LAYOUT" 5 "$(steps "$W/1.log")"
+	same "$T: hello: a full build runs CC, LAYER, IMAGE, PROVENANCE, SBOM, LAYOUT" 6 "$(steps "$W/1.log")"
 	nowork "hello: after a full build"
 
 	touch ../src/hello.c
 	$NINJA > "$W/2.log" 2>&1
-	same "$T: hello: touching hello.c reruns CC and LAYER only" 2 "$(steps "$W/2.log")"
+	same "$T: hello: touching hello.c reruns CC, LAYER and PROVENANCE (which hashes it) only" 3 "$(steps "$W/2.log")"
 	same "$T: hello: touching hello.c rebuilds no image" 0 "$(count "$W/2.log" IMAGE)"
 	nowork "hello: after touching hello.c"
 
 	sed 's/hello from an imagegen image/hello again/' ../src/hello.c > ../src/hello.c.new && mv ../src/hello.c.new ../src/hello.c
 	$NINJA > "$W/3.log" 2>&1
-	same "$T: hello: editing hello.c reruns CC, LAYER, IMAGE, SBOM, LAYOUT" 5 "$(steps "$W/3.log")"
+	same "$T: hello: editing hello.c reruns CC, LAYER, IMAGE, PROVENANCE, SBOM, LAYOUT" 6 "$(steps "$W/3.log")"
 	nowork "hello: after editing hello.c"
 
 	touch ../src/build.lua
@@ -46,7 +46,7 @@ incremental() {
 
 	sed 's/^  entrypoint = .*/&\n  env = { MODE = "test" },/' ../src/build.lua > ../src/build.lua.new && mv ../src/build.lua.new ../src/build.lua
 	$NINJA > "$W/5.log" 2>&1
-	same "$T: hello: a config change reruns regen, IMAGE, SBOM, LAYOUT" 4 "$(steps "$W/5.log")"
+	same "$T: hello: a config change reruns regen, IMAGE, PROVENANCE, SBOM, LAYOUT" 5 "$(steps "$W/5.log")"
 	same "$T: hello: a config change rebuilds no layer" 0 "$(count "$W/5.log" LAYER)"
 	nowork "hello: after a config change"
 
@@ -60,32 +60,32 @@ incremental() {
 	sed 's/hello from the api service/hello from api v2/' ../src/services/api/api.c > ../src/services/api/api.c.new &&
 		mv ../src/services/api/api.c.new ../src/services/api/api.c
 	$NINJA > "$W/2.log" 2>&1
-	same "$T: monorepo: editing api.c runs 5 edges" 5 "$(steps "$W/2.log")"
-	for what in "CC api" "LAYER api/app" "IMAGE api" "SBOM out/api.spdx.json" "LAYOUT out/api"; do
+	same "$T: monorepo: editing api.c runs 6 edges" 6 "$(steps "$W/2.log")"
+	for what in "CC api" "LAYER api/app" "IMAGE api" "PROVENANCE out/api.provenance.json" "SBOM out/api.spdx.json" "LAYOUT out/api"; do
 		contains "$T: monorepo: editing api.c runs $what" "$W/2.log" "$what"
 	done
 	nowork "monorepo: after editing api.c"
 
 	echo '/* a comment changes no byte of the binary */' >> ../src/services/api/api.c
 	$NINJA > "$W/2b.log" 2>&1
-	same "$T: monorepo: a comment in api.c reruns CC and LAYER, and restat stops there" \
-		"2 0" "$(steps "$W/2b.log") $(count "$W/2b.log" IMAGE)"
+	same "$T: monorepo: a comment in api.c reruns CC, LAYER, PROVENANCE (which names api.c's new digest) and LAYOUT, no image" \
+		"4 0" "$(steps "$W/2b.log") $(count "$W/2b.log" IMAGE)"
 
 	echo new > ../src/services/web/static/new.txt
 	$NINJA > "$W/3.log" 2>&1
-	same "$T: monorepo: a new file in web's tree reruns LAYER, IMAGE, SBOM, LAYOUT of web" \
-		"4 1 1 1" "$(steps "$W/3.log") $(count "$W/3.log" 'LAYER web/site') $(count "$W/3.log" 'IMAGE web') $(count "$W/3.log" 'LAYOUT out/web')"
+	same "$T: monorepo: a new file in web's tree reruns LAYER, IMAGE, PROVENANCE, SBOM, LAYOUT of web" \
+		"5 1 1 1" "$(steps "$W/3.log") $(count "$W/3.log" 'LAYER web/site') $(count "$W/3.log" 'IMAGE web') $(count "$W/3.log" 'LAYOUT out/web')"
 	nowork "monorepo: after adding a file to a tree"
 
 	echo 'p { color: red; }' >> ../src/services/web/static/css/site.css
 	$NINJA > "$W/4.log" 2>&1
 	same "$T: monorepo: editing a file deep in a tree reruns web only" \
-		"4 1" "$(steps "$W/4.log") $(count "$W/4.log" 'IMAGE web')"
+		"5 1" "$(steps "$W/4.log") $(count "$W/4.log" 'IMAGE web')"
 
 	rm ../src/services/web/static/new.txt
 	$NINJA > "$W/5.log" 2>&1
 	same "$T: monorepo: removing a file from a tree reruns web only" \
-		"4 1" "$(steps "$W/5.log") $(count "$W/5.log" 'IMAGE web')"
+		"5 1" "$(steps "$W/5.log") $(count "$W/5.log" 'IMAGE web')"
 	nowork "monorepo: after removing a file from a tree"
 
 	touch ../src/base/passwd

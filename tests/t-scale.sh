@@ -61,14 +61,14 @@ sed 's/base = "svc003",/&\n  env = { CHANGED = "1" },/' ../src/svc027/build.lua 
 "$IMAGEGEN" ../src/build.lua
 same "an env added to one definition rewrites its image's bundle and build.ninja (the edge's digest) alone" \
 	"$(bundle .imagegen/spec/image/svc027.json) build.ninja" "$(rewritten)"
-same "ninja runs again the image's edges, not its layers'" "IMAGE svc027,SBOM out/svc027.spdx.json,LAYOUT out/svc027" \
+same "ninja runs again the image's edges, not its layers'" "IMAGE svc027,PROVENANCE out/svc027.provenance.json,SBOM out/svc027.spdx.json,LAYOUT out/svc027" \
 	"$(ninja svc027 | sed -n 's/^\[[0-9/]*\] //p' | grep -v '^IMAGEGEN' | paste -s -d, -)"
 # one layer's declaration changed (another file in it): that layer's edge
 # runs again, and its siblings' do not
 sed 's|{ "/etc/file2.txt", "file2.txt" }|&, { "/etc/more.txt", "file4.txt" }|' ../src/svc027/build.lua > "$W/new.lua" &&
 	mv "$W/new.lua" ../src/svc027/build.lua
 same "a layer's declaration changed: ninja runs that layer's edge, not its siblings'" \
-	"LAYER svc027/l2,IMAGE svc027,SBOM out/svc027.spdx.json,LAYOUT out/svc027" \
+	"LAYER svc027/l2,IMAGE svc027,PROVENANCE out/svc027.provenance.json,SBOM out/svc027.spdx.json,LAYOUT out/svc027" \
 	"$(ninja svc027 | sed -n 's/^\[[0-9/]*\] //p' | grep -v '^IMAGEGEN' | paste -s -d, -)"
 
 stamp
@@ -92,7 +92,7 @@ printf 'for i = 1, 3 do image { name = "m" .. i, files = { { "/etc/i", text(tost
 cd b && "$IMAGEGEN" ../build.lua
 same "three images in one file: three bundles" 3 "$(ls .imagegen/spec/bundle | wc -l)"
 same "m2's bundle holds m2's specs alone" \
-	".imagegen/spec/image/m2.json .imagegen/spec/layer/m2/files.json .imagegen/spec/report/m2.json .imagegen/spec/sbom/m2.json" \
+	".imagegen/spec/image/m2.json .imagegen/spec/layer/m2/files.json .imagegen/spec/provenance/m2.json .imagegen/spec/report/m2.json .imagegen/spec/sbom/m2.json" \
 	"$(python3 -c 'import json, sys; print(" ".join(sorted(json.load(open(sys.argv[1])))))' "$(bundle .imagegen/spec/image/m2.json)")"
 cd "$W/b" || exit 1
 

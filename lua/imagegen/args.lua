@@ -130,17 +130,20 @@ function M.environment(A)
   return out
 end
 
--- what the report page shows: { name, value, source, where, files (the
--- files that ask for it, as a set of their names as errors show them) }
--- sorted by name, or nil when no definition asked for an argument
+-- what the report page shows: { name, value, source, where } sorted by
+-- name, or nil when no definition asked for an argument
 function M.used(A)
   if #A.list == 0 then return nil end
   local out = {}
-  for i, a in ipairs(A.list) do
-    out[i] = { name = a.name, value = a.value, source = a.source, where = a.where, files = a.files }
-  end
+  for i, a in ipairs(A.list) do out[i] = { name = a.name, value = a.value, source = a.source, where = a.where } end
   table.sort(out, function(a, b) return a.name < b.name end)
   return out
+end
+
+-- the files that asked for the argument name, as a set of their names as
+-- errors show them (an image's provenance names the arguments of its own)
+function M.files(A, name)
+  return A.asked[name] and A.asked[name].files or {}
 end
 
 return M

@@ -375,7 +375,7 @@ local function provenancespec(G, img, r, basefile)
   -- those its definition files ask for
   for _, a in ipairs(buildargs.used(G.args) or {}) do
     local mine = false
-    for f in pairs(a.files) do mine = mine or shown[f] or false end
+    for f in pairs(buildargs.files(G.args, a.name)) do mine = mine or shown[f] or false end
     if mine then arguments[#arguments + 1] = { name = a.name, value = a.value } end
   end
   local text = json.line { name = img.name, platform = r.platform, definition = rel(G.top),
