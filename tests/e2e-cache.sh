@@ -113,7 +113,7 @@ machine c
 at c mono "$IMAGEGEN" --cache "$CACHE" "$MONO"
 at c mono env PATH="$NOCC" ninja push-api > "$W/c/push.log" 2>&1
 contains "push: a cold machine pushes api, its 3 layers mounted from the cache, only its config uploaded" \
-	"$W/c/push.log" "1 blob(s) uploaded, 3 mounted, 0 already there, 1 SBOM(s) attached"
+	"$W/c/push.log" "1 blob(s) uploaded, 3 mounted, 0 already there, attached: 1 SBOM, 1 provenance"
 same "push: no layer downloaded" 0 "$(layers a mono | stored c mono)"
 apidigest=$(jget "$W/a/mono/out/api/index.json" "j['manifests'][0]['digest']")
 contains "push: the manifest the layout has" "$W/c/push.log" "$apidigest"

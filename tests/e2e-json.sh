@@ -71,7 +71,7 @@ same "push --json: the manifest's config and layers, in order, with sizes, all u
 	"$(jget push1.json "[(b['digest'], b['size'], b['status']) for b in j['manifests'][0]['blobs']]")"
 same "push --json: the counts agree" "3 0 0" "$(jget push1.json "'%d %d %d' % (j['uploaded'], j['mounted'], j['present'])")"
 same "push --json: the SBOM, its subject the image" "1 $d application/spdx+json" \
-	"$(jget push1.json "'%d %s %s' % (len(j['sboms']), j['sboms'][0]['subject'], j['sboms'][0]['artifactType'])")"
+	"$(jget push1.json "'%d %s %s' % (len([s for s in j['sboms'] if s['artifactType'] == 'application/spdx+json']), j['sboms'][0]['subject'], j['sboms'][0]['artifactType'])")"
 same "push --json: the manifest's platform" "linux/$(dpkg --print-architecture | sed 's/^i386$/386/')" \
 	"$(jget push1.json "j['manifests'][0]['platform']")"
 
@@ -86,7 +86,7 @@ same "push --json to another repository: every blob mounted" "['mounted', 'mount
 # without --json: the summary line, as before
 "$IMAGEGEN" push out/one "$REG/test/one:1" > push4.out 2>&1
 same "push without --json: the one summary line" \
-	"push $REG/test/one:1: $d, 0 blob(s) uploaded, 0 mounted, 3 already there, 1 SBOM(s) attached" "$(cat push4.out)"
+	"push $REG/test/one:1: $d, 0 blob(s) uploaded, 0 mounted, 3 already there, attached: 1 SBOM, 1 provenance" "$(cat push4.out)"
 
 # an image of several platforms: the index's digest
 dm=$(cat out/multi.digest)
