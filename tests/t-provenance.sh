@@ -106,3 +106,18 @@ image { name = "off", base = scratch, files = { { "/x", "x" } }, provenance = "n
 EOF
 "$IMAGEGEN" ../src/build.lua > bad.out 2>&1
 contains "provenance = \"no\": one line at the field" bad.out "build.lua:1: provenance: expected true or false"
+
+# verify --rebuild: the image built again from its definition and lock, as the provenance says
+cd "$W/b" || exit 1
+SOURCE_DATE_EPOCH=1700000000 "$IMAGEGEN" -D VERSION=3 ../src/build.lua && SOURCE_DATE_EPOCH=1700000000 ninja > epoch.log 2>&1
+same "the provenance names the epoch" 1700000000 "$(prov $P 'd["predicate"]["buildDefinition"]["externalParameters"]["epoch"]')"
+"$IMAGEGEN" verify --rebuild ../src/build.lua out/app > rebuild.out 2>&1
+same "verify --rebuild: the same image from the definition, its epoch and its argument: exit 0" 0 $?
+contains "and it says so" rebuild.out "rebuilt app: the same image, $(cat out/app.digest)"
+printf 'changed\n' > ../src/app/in.txt
+"$IMAGEGEN" verify --rebuild ../src/build.lua out/app > rebuild2.out 2>&1
+same "verify --rebuild after a command input changed: exit 1" 1 $?
+contains "it names the other digest" rebuild2.out "rebuilt app: another image"
+contains "and imagegen diff shows the file that differs" rebuild2.out "/greeting"
+"$IMAGEGEN" verify --rebuild ../src/nothere.lua out/app > rebuild3.out 2>&1
+same "verify --rebuild of a definition that is not there: exit 2" 2 $?

@@ -137,6 +137,8 @@ function M.main(args)
   G.compression = compression or G.compression
   G.format = format or lang.defaultformat
   G.maxlayers = maxlayers and math.tointeger(tonumber(maxlayers))
+  -- the options that change what is built, for the provenance (a rebuild gives them again)
+  G.options = { compression = compression, format = format, maxlayers = maxlayers }
   local savelock = lock.hook(G, { lockpath = path.join(path.dirname(def), "imagegen.lock"),
     locked = locked, relock = lockmode })
   lang.load(G, def)

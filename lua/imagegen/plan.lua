@@ -378,7 +378,9 @@ local function provenancespec(G, img, r, basefile)
     for f in pairs(buildargs.files(G.args, a.name)) do mine = mine or shown[f] or false end
     if mine then arguments[#arguments + 1] = { name = a.name, value = a.value } end
   end
-  local text = json.line { name = img.name, platform = r.platform, definition = rel(G.top),
+  local options = next(G.options or {}) and G.options or nil
+  local text = json.line { name = img.name, platform = r.platform, definition = rel(G.top), epoch = G.epoch,
+    options = options,
     files = files, lock = lockfile, packages = packages, base = base, commands = commands, arguments = arguments }
   return { text = text, inputs = inputs }
 end

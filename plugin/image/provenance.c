@@ -10,7 +10,7 @@
  * config, the statement as its one layer, the image manifest as its
  * subject), which RECORD describes for layout and push, as an SBOM's does.
  *
- * Spec: {name, platform, definition, files: [{path, sha256,
+ * Spec: {name, platform, definition, epoch, options, files: [{path, sha256,
  *   folder}], lock: {path, sha256}, packages: [{name, version,
  *   architecture, sha256, url, origin, codename}], base: {name, file},
  *   commands: [{where, run, image, inputs: [{path, file, folder}]}], arguments:
@@ -25,7 +25,9 @@
  *   subject            the image: its repository:tag and manifest digest
  *   buildDefinition
  *     buildType        BUILDTYPE below
- *     externalParameters  definition, image, platform, arguments
+ *     externalParameters  definition, image, platform, arguments, epoch
+ *                      (SOURCE_DATE_EPOCH), options (the generator's
+ *                      --compression, --format, --max-layers, when given)
  *     internalParameters  commands (where declared, the run text,
  *                      the image a step runs in, its inputs' paths)
  *     resolvedDependencies  the definition files, the lock, the base (its
@@ -205,8 +207,14 @@ statement(json_t *spec, json_t *img, const char *specpath)
 		jsonset(args, need(a, "name", specpath), jsontext(need(a, "value", specpath)));
 
 	subject = repo && ref ? xasprintf("%s:%s", repo, ref) : xstrdup(need(spec, "name", specpath));
-	ext = json_pack("{s:o, s:s, s:s, s:o}", "definition", jsontext(need(spec, "definition", specpath)), "image",
-	                need(spec, "name", specpath), "platform", need(spec, "platform", specpath), "arguments", args);
+	ext = json_pack("{s:o, s:s, s:s, s:o, s:I}", "definition", jsontext(need(spec, "definition", specpath)), "image",
+	                need(spec, "name", specpath), "platform", need(spec, "platform", specpath), "arguments", args,
+	                "epoch", (json_int_t)specint(spec, "epoch", 0));
+	if (!ext)
+		fatal("out of memory");
+	/* --compression, --format, --max-layers as the build was generated with them */
+	if (json_is_object(json_object_get(spec, "options")))
+		jsonset(ext, "options", json_deep_copy(json_object_get(spec, "options")));
 	intl = json_pack("{s:o}", "commands", commands);
 	st = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:{s:{s:s, s:o, s:o, s:o}, s:{s:{s:s, s:{s:s}}}}}",
 	               "_type", "https://in-toto.io/Statement/v1",

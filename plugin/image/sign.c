@@ -683,3 +683,48 @@ sign_verifylayout(const char *dir, const char *pub)
 	free(store);
 	return bad;
 }
+
+json_t *
+sign_statement(const char *dir, char digest[72])
+{
+	char *store, err[512], *subject;
+	json_t *index = readindex(dir, &store), *list = json_object_get(index, "manifests"), *d = NULL, *e, *m;
+	json_t *st = NULL;
+	const char *want = NULL;
+	size_t i;
+
+	json_array_foreach(list, i, d) {
+		if (!json_object_get(d, "artifactType")) {
+			want = strof(d, "digest");
+			break;
+		}
+	}
+	if (!want || !store_validdigest(want))
+		fatal("%s: no image in the layout", dir);
+	snprintf(digest, 72, "%s", want);
+	/* an index: its first platform's provenance */
+	if (strcmp(strof(d, "mediaType"), MT_INDEX) == 0) {
+		json_t *idx = readdoc(store, want, err, sizeof(err));
+		if (!idx)
+			fatal("%s: %s", dir, err);
+		subject = xstrdup(strof(json_array_get(json_object_get(idx, "manifests"), 0), "digest"));
+		json_decref(idx);
+	} else {
+		subject = xstrdup(want);
+	}
+	json_array_foreach(list, i, e) {
+		if (st || strcmp(strof(e, "artifactType"), MT_INTOTO) != 0)
+			continue;
+		if (!(m = readdoc(store, strof(e, "digest"), err, sizeof(err))))
+			fatal("%s: %s", dir, err);
+		if (strcmp(strof(json_object_get(m, "subject"), "digest"), subject) == 0 &&
+		    !(st = readdoc(store, strof(json_array_get(json_object_get(m, "layers"), 0), "digest"), err,
+		                   sizeof(err))))
+			fatal("%s: %s", dir, err);
+		json_decref(m);
+	}
+	free(subject);
+	free(store);
+	json_decref(index);
+	return st;
+}

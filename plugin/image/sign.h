@@ -33,3 +33,7 @@ void sign_layout(const char *dir, const struct signer *s, int attachments);
    public key pub, and show their provenance: 0 when every image has a
    good signature (and a provenance, if any, names it), 1 if not */
 int sign_verifylayout(const char *dir, const char *pub);
+/* the provenance statement of the layout dir's first image (of its first
+   platform, for an index), and that image's digest in digest; NULL when it
+   has none */
+struct json_t *sign_statement(const char *dir, char digest[72]);
