@@ -466,7 +466,14 @@ local function parse(text)
       elseif #c.words >= 2 and c.words[2] == "(" or (w1 and w1:match("^[%w_]+%(%)$")) then
         -- a function definition: its body runs only when called
         local node = { kind = "func", name = w1:gsub("%(%)$", ""), line = c.line, text = c.text }
-        if c.words[#c.words] ~= "{" then
+        -- "f() { cmd ...": the body's first command on the same line
+        local brace
+        for k = 2, math.min(#c.words, 4) do
+          if c.words[k] == "{" then brace = k; break end
+        end
+        if brace and brace < #c.words then
+          table.insert(flat, pos, { words = { table.unpack(c.words, brace + 1) }, line = c.line, text = c.text })
+        elseif c.words[#c.words] ~= "{" then
           local _, w = block { ["{"] = true }
           if w == "{" then pos = pos + 1 end
         end

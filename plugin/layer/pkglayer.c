@@ -63,13 +63,12 @@ static const char *const keptfiles[] = {
 	"usr/share/base-passwd/group.master",
 	/* update-shells reads every package's shells; postgresql's scripts source this */
 	"usr/share/debianutils/shells",
-	"usr/share/postgresql-common/maintscripts-functions",
 	NULL,
 };
 
 /* the most of a file named by the package's own scripts kept (a helper they
    source, a default they copy), and the most of such files a package keeps */
-enum { MAXNAMED = 256 << 10, MAXNAMEDTOTAL = 4 << 20 };
+enum { MAXNAMED = 256 << 10, MAXNAMEDTOTAL = 4 << 20, MAXSHLIB = 64 << 10 };
 
 /* where the paths a script names may lead to files kept for it, and where not */
 static const char *const namedunder = "usr/share/";
@@ -207,6 +206,47 @@ named(const struct debctx *c, const char *path, long long size)
 	return 0;
 }
 
+/* whether the file may be a shell library other packages' scripts source
+   (postgresql-common's maintscripts-functions): not executable, small,
+   under namedunder and not its documentation */
+static int
+shlibcandidate(const struct debctx *c, const char *path, long long size, int mode)
+{
+	size_t i;
+
+	if ((mode & 0111) || size > MAXSHLIB || c->namedsize + (size_t)size > MAXNAMEDTOTAL ||
+	    strncmp(path, namedunder, strlen(namedunder)) != 0)
+		return 0;
+	for (i = 0; notnamed[i]; i++) {
+		if (strncmp(path, notnamed[i], strlen(notnamed[i])) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* whether text defines a shell function at the start of a line: "name() {" */
+static int
+shlib(const struct buf *text)
+{
+	size_t i = 0, j;
+
+	while (i < text->len) {
+		for (j = i; j < text->len && (text->data[j] == '_' || ((text->data[j] | 32) >= 'a' &&
+		     (text->data[j] | 32) <= 'z') || (j > i && text->data[j] >= '0' && text->data[j] <= '9')); j++)
+			;
+		if (j > i) {
+			while (j < text->len && text->data[j] == ' ')
+				j++;
+			if (j + 1 < text->len && text->data[j] == '(' && text->data[j + 1] == ')')
+				return 1;
+		}
+		while (i < text->len && text->data[i] != '\n')
+			i++;
+		i++;
+	}
+	return 0;
+}
+
 /* the paths under namedunder a script names: each "/usr/share/..." up to a
    byte no literal path has ("$", a quote, a space, ...) */
 static void
@@ -289,7 +329,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 	char *path = debpath(c, archive_entry_pathname(e)), md5[33] = "", *want, *key;
 	long long mtime = archive_entry_mtime(e);
 	size_t i;
-	int keep;
+	int keep, lib;
 
 	if (!path)
 		return;
@@ -333,7 +373,16 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 		keep = kept(path) || named(c, path, archive_entry_size(e));
 		if (keep && !kept(path))
 			c->namedsize += (size_t)archive_entry_size(e);
-		spool(c->l, a, n, c->ctx, want, keep ? &text : NULL);
+		lib = !keep && shlibcandidate(c, path, archive_entry_size(e), archive_entry_perm(e));
+		spool(c->l, a, n, c->ctx, want, keep || lib ? &text : NULL);
+		if (lib && shlib(&text)) {
+			keep = 1;
+			c->namedsize += text.len;
+		}
+		if (!keep) {
+			free(text.data);
+			text = (struct buf){0};
+		}
 		if (c->summing)
 			bufprintf(&c->md5sums, "%s  %s\n", want, path);
 		if (text.data) {
