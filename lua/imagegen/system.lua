@@ -167,29 +167,42 @@ function M.scriptfiles(pkgs, canon)
   function sf.finish(file, link, rec, written, exists, report)
     if shells then
       -- update-shells over every package's shells, as after the last trigger
-      local pkgshells, seen = {}, {}
-      local function addpkg(line)
-        if line ~= "" and not seen[line] then
-          seen[line] = true
-          pkgshells[#pkgshells + 1] = line
+      -- the state file has each shell and then its path through the
+      -- image's links (/bin -> usr/bin); /etc/shells, as a fresh install
+      -- leaves it (measured against mmdebstrap), every shell named and then
+      -- every such path, and add-shell's after them
+      local state, named, real, seen = {}, {}, {}, {}
+      local function realpath(sh)
+        local dir, base = sh:match("^(.*)/([^/]*)$")
+        if not dir then return sh end
+        return canon(dir == "" and "/" or dir):gsub("/$", "") .. "/" .. base
+      end
+      local function add(list, line)
+        if line ~= "" and not seen[list] then seen[list] = {} end
+        if line ~= "" and not seen[list][line] then
+          seen[list][line] = true
+          list[#list + 1] = line
         end
       end
       local function readshells(data)
         for line in data:gmatch("[^\n]+") do
           local sh = line:match("^([^#]*)")
           if sh ~= "" then
-            addpkg(sh)
-            local dir, base = sh:match("^(.*)/([^/]*)$")
-            if dir then
-              local real = canon(dir == "" and "/" or dir):gsub("/$", "") .. "/" .. base
-              if real ~= sh then addpkg(real) end
-            end
+            add(state, sh)
+            add(named, sh)
+            if realpath(sh) ~= sh then add(state, realpath(sh)); add(real, realpath(sh)) end
           end
         end
       end
       readshells(bytes["/usr/share/debianutils/shells"] or "")
       for _, s in ipairs(shellsd) do readshells(s.data) end
-      for _, a in ipairs(addshells) do addpkg(a) end
+      local pkgshells = {}
+      for _, sh in ipairs(named) do pkgshells[#pkgshells + 1] = sh end
+      for _, sh in ipairs(real) do pkgshells[#pkgshells + 1] = sh end
+      for _, a in ipairs(addshells) do
+        pkgshells[#pkgshells + 1] = a
+        pkgshells[#pkgshells + 1] = realpath(a)
+      end
       local source = made["/etc/shells"] and made["/etc/shells"].data or bytes["/usr/share/debianutils/shells"] or ""
       local out, etc = {}, {}
       for line in source:gmatch("[^\n]*\n?") do
@@ -203,12 +216,15 @@ function M.scriptfiles(pkgs, canon)
         end
       end
       for _, sh in ipairs(pkgshells) do
-        if not etc[sh] then out[#out + 1] = sh end
+        if not etc[sh] then
+          out[#out + 1] = sh
+          etc[sh] = true
+        end
       end
       made["/etc/shells"] = { path = "/etc/shells", data = table.concat(out, "\n") .. "\n", mode = 420 }
       if not exists["/etc/shells"] then order[#order + 1] = "/etc/shells" end
       exists["/etc/shells"] = true
-      file("var/lib/shells.state", table.concat(pkgshells, "\n") .. "\n")
+      file("var/lib/shells.state", table.concat(state, "\n") .. "\n")
       exists["/var/lib/shells.state"] = true
     end
     for _, p in ipairs(order) do
@@ -216,9 +232,11 @@ function M.scriptfiles(pkgs, canon)
       if not written[p] then file(p, f.data, f.mode) end
     end
     if #diversions > 0 then
-      -- dpkg's diversions file: the path, where it goes, the package (":" for a local one)
+      -- dpkg's diversions file: the path, where it goes, the package (":"
+      -- for a local one), the newest first (as dpkg-divert writes it)
       local lines = {}
-      for _, d in ipairs(diversions) do
+      for i = #diversions, 1, -1 do
+        local d = diversions[i]
         lines[#lines + 1] = d.path .. "\n" .. d.divert .. "\n" .. d.package .. "\n"
       end
       file("var/lib/dpkg/diversions", table.concat(lines))
