@@ -47,11 +47,34 @@ local MAXSTEPS = 10000
 local reproducedtriggers = { ["update-ca-certificates"] = true, ["update-ca-certificates-fresh"] = true,
   ["update-ca-certificates-java"] = true }
 
--- logical lines: continuation lines joined, each with the number it starts
--- at; the body of a here-document is its command's, not read as commands
+-- the quote s ends inside ("'", '"' or nil) when it starts inside q (a
+-- comment outside quotes ends the line)
+local function inquote(s, q)
+  local i, n = 1, #s
+  while i <= n do
+    local c = s:sub(i, i)
+    if q == "'" then
+      if c == "'" then q = nil end
+    elseif q == '"' then
+      if c == "\\" then i = i + 1 elseif c == '"' then q = nil end
+    elseif c == "\\" then
+      i = i + 1
+    elseif c == "'" or c == '"' then
+      q = c
+    elseif c == "#" and (i == 1 or s:sub(i - 1, i - 1):match("[%s;&|()]")) then
+      return nil
+    end
+    i = i + 1
+  end
+  return q
+end
+
+-- logical lines: continuation lines and quoted strings over several lines
+-- joined, each with the number it starts at; the body of a here-document
+-- is its command's, not read as commands
 local function lines(text)
   local out, buf, start, n = {}, nil, nil, 0
-  local heredoc, strip, body
+  local heredoc, strip, body, quote
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     n = n + 1
     if heredoc then
@@ -59,7 +82,8 @@ local function lines(text)
       if l == heredoc then heredoc = nil else body[#body + 1] = l end
       goto continue
     end
-    if buf then buf = buf .. "\n" .. line else buf, start = line, n end
+    if buf then buf = buf .. "\n" .. line else buf, start, quote = line, n, nil end
+    quote = inquote(line, quote)
     local q, dash, word
     do
       dash, q, word = buf:match("<<(%-?)%s*(['\"]?)([%w_]+)['\"]?")
@@ -67,6 +91,8 @@ local function lines(text)
     end
     if #buf:match("\\*$") % 2 == 1 then
       buf = buf:sub(1, -2)
+    elseif not heredoc and #buf < 65536 and quote then
+      -- a quoted string goes on on the next line
     else
       out[#out + 1] = { line = start, text = buf }
       if heredoc then
@@ -254,7 +280,9 @@ local function expand(word, vars)
       cur = cur or ""
       i = i + 1
     elseif c == "\\" then
-      add(word:sub(i + 1, i + 1))
+      -- inside double quotes a backslash escapes only $ ` " \ and newline
+      local d = word:sub(i + 1, i + 1)
+      if dq and not d:match('^[$`"\\\n]$') then add("\\" .. d) else add(d) end
       i = i + 2
     elseif c == "$" then
       local name = word:match("^{([%w_]+)}", i + 1) or word:match("^[%w_]+", i + 1) or word:match("^[@#?*]", i + 1)
@@ -483,7 +511,25 @@ local function parse(text)
       elseif w1 == "then" or w1 == "do" or w1 == "{" or w1 == "}" or w1 == "fi" or w1 == "done" or w1 == ";;" or w1 == "esac" then
         -- stray structure: ignored
       else
-        nodes[#nodes + 1] = andor(c)
+        -- "a || { b; c; }": the group runs as one command of the list
+        local k
+        for j = 2, #c.words do
+          local p = c.words[j - 1]
+          if c.words[j] == "{" and (p == "||" or p == "&&" or p == "!") then k = j; break end
+        end
+        if k then
+          local node = andor({ words = { table.unpack(c.words, 1, k - 1) }, line = c.line, text = c.text,
+            heredoc = c.heredoc })
+          if k < #c.words then
+            table.insert(flat, pos, { words = { table.unpack(c.words, k + 1) }, line = c.line, text = c.text })
+          end
+          local body = block { ["}"] = true }
+          pos = pos + 1
+          node.list[#node.list] = { words = {}, redirs = {}, group = body }
+          nodes[#nodes + 1] = node
+        else
+          nodes[#nodes + 1] = andor(c)
+        end
       end
     end
     return nodes, nil
@@ -501,8 +547,27 @@ globmatch = function(pat, word)
   local p, i, star, mark = 1, 1, nil, 0
   while i <= #word do
     local c = pat:sub(p, p)
+    local close = c == "[" and pat:find("]", p + 2, true)
     if c == "*" then
       star, mark, p = p, i, p + 1
+    elseif close then
+      -- "[89]", "[a-z]", "[!x]": one byte of the set
+      local set, neg, hit = pat:sub(p + 1, close - 1), false, false
+      if set:sub(1, 1) == "!" or set:sub(1, 1) == "^" then neg, set = true, set:sub(2) end
+      local b = word:sub(i, i)
+      local k = 1
+      while k <= #set do
+        if set:sub(k + 1, k + 1) == "-" and k + 2 <= #set then
+          if b >= set:sub(k, k) and b <= set:sub(k + 2, k + 2) then hit = true end
+          k = k + 3
+        else
+          if b == set:sub(k, k) then hit = true end
+          k = k + 1
+        end
+      end
+      if hit ~= neg then p, i = close + 1, i + 1
+      elseif star then p, mark = star + 1, mark + 1; i = mark
+      else return false end
     elseif c ~= "" and (c == "?" or c == word:sub(i, i)) then
       p, i = p + 1, i + 1
     elseif star then
@@ -514,6 +579,195 @@ globmatch = function(pat, word)
   end
   while pat:sub(p, p) == "*" do p = p + 1 end
   return p > #pat
+end
+
+-- regular expressions as grep and sed take them (basic, or extended with
+-- -E): literals, ".", "[...]" (ranges, "^" negation), "*", and in extended
+-- ones "+", "?", "|" and "( )" (in basic ones "\( \)"), "^" and "$",
+-- captures for sed's \1..\9. Matched by backtracking, at most MAXRE steps
+-- a match (a hostile pattern fails instead of running for ever)
+local MAXRE = 100000
+
+local function recompile(re, ere)
+  local i, n = 1, #re
+  local ngroups = 0
+  local alt
+  local function atom()
+    local c = re:sub(i, i)
+    if c == "\\" then
+      local d = re:sub(i + 1, i + 1)
+      if not ere and d == "(" then
+        i = i + 2
+        ngroups = ngroups + 1
+        local g = ngroups
+        local node = alt(true)
+        if re:sub(i, i + 1) ~= "\\)" then return nil end
+        i = i + 2
+        return { kind = "group", node = node, n = g }
+      end
+      if d == "" then return nil end
+      i = i + 2
+      return { kind = "char", c = d }
+    elseif c == "(" and ere then
+      i = i + 1
+      ngroups = ngroups + 1
+      local g = ngroups
+      local node = alt(true)
+      if re:sub(i, i) ~= ")" then return nil end
+      i = i + 1
+      return { kind = "group", node = node, n = g }
+    elseif c == "." then
+      i = i + 1
+      return { kind = "any" }
+    elseif c == "[" then
+      local j = i + 1
+      local neg = re:sub(j, j) == "^"
+      if neg then j = j + 1 end
+      local set = {}
+      local first = true
+      while j <= n and (first or re:sub(j, j) ~= "]") do
+        local a = re:sub(j, j)
+        if re:sub(j + 1, j + 1) == "-" and re:sub(j + 2, j + 2) ~= "]" and j + 2 <= n then
+          set[#set + 1] = { a, re:sub(j + 2, j + 2) }
+          j = j + 3
+        else
+          set[#set + 1] = { a, a }
+          j = j + 1
+        end
+        first = false
+      end
+      if j > n then return nil end
+      i = j + 1
+      return { kind = "set", set = set, neg = neg }
+    elseif c == "^" then
+      i = i + 1
+      return { kind = "bol" }
+    elseif c == "$" and (i == n or (ere and re:sub(i + 1, i + 1) == "|") or re:sub(i + 1, i + 1) == ")"
+        or re:sub(i + 1, i + 2) == "\\)") then
+      i = i + 1
+      return { kind = "eol" }
+    end
+    i = i + 1
+    return { kind = "char", c = c }
+  end
+  local function seq(ingroup)
+    local items = {}
+    while i <= n do
+      local c = re:sub(i, i)
+      if ere and (c == "|" or (c == ")" and ingroup)) then break end
+      if not ere and ingroup and re:sub(i, i + 1) == "\\)" then break end
+      local a = atom()
+      if not a then return nil end
+      local q = re:sub(i, i)
+      local lo, hi = 1, 1
+      if q == "*" then lo, hi = 0, math.huge; i = i + 1
+      elseif ere and q == "+" then lo, hi = 1, math.huge; i = i + 1
+      elseif ere and q == "?" then lo, hi = 0, 1; i = i + 1
+      elseif not ere and re:sub(i, i + 1) == "\\+" then lo, hi = 1, math.huge; i = i + 2
+      elseif not ere and re:sub(i, i + 1) == "\\?" then lo, hi = 0, 1; i = i + 2 end
+      items[#items + 1] = { atom = a, lo = lo, hi = hi }
+    end
+    return items
+  end
+  alt = function(ingroup)
+    local alts = {}
+    repeat
+      local s = seq(ingroup)
+      if not s then return nil end
+      alts[#alts + 1] = s
+      local more = ere and re:sub(i, i) == "|"
+      if more then i = i + 1 end
+    until not more
+    return alts
+  end
+  local top = alt(false)
+  if not top or i <= n then return nil end
+  return top
+end
+
+-- the first match of the compiled re in s: start, end, captures; nil when
+-- none, false when it ran out of steps
+local restepped = 0
+
+local function rematch(top, s, from)
+  local steps = 0
+  local caps = {}
+  local matchalt, matchseq
+  local function one(a, pos)
+    local c = s:sub(pos, pos)
+    if a.kind == "char" then return c == a.c and pos + 1 or nil end
+    if a.kind == "any" then return c ~= "" and pos + 1 or nil end
+    if a.kind == "set" then
+      if c == "" then return nil end
+      local hit = false
+      for _, r in ipairs(a.set) do if c >= r[1] and c <= r[2] then hit = true end end
+      if hit ~= a.neg then return pos + 1 end
+      return nil
+    end
+    return nil
+  end
+  -- items[k..] from pos, then k2(pos)
+  matchseq = function(items, k, pos, cont)
+    steps = steps + 1
+    restepped = restepped + 1
+    if steps > MAXRE or restepped > 50 * MAXRE then error("re", 0) end
+    local it = items[k]
+    if not it then return cont(pos) end
+    local a = it.atom
+    if a.kind == "bol" then return pos == 1 and matchseq(items, k + 1, pos, cont) or nil end
+    if a.kind == "eol" then return pos == #s + 1 and matchseq(items, k + 1, pos, cont) or nil end
+    if a.kind == "group" then
+      -- a group repeated: greedy, each repetition through the group's alternatives
+      local function rep(count, p)
+        if count < it.hi then
+          local r = matchalt(a.node, p, function(q)
+            if q == p then return nil end
+            local old = caps[a.n]
+            caps[a.n] = { p, q - 1 }
+            local r2 = rep(count + 1, q)
+            if r2 == nil then caps[a.n] = old end
+            return r2
+          end)
+          if r ~= nil then return r end
+        end
+        if count >= it.lo then return matchseq(items, k + 1, p, cont) end
+        return nil
+      end
+      return rep(0, pos)
+    end
+    -- a single character repeated: as many as can be, then fewer
+    local ends = { pos }
+    local p = pos
+    while #ends - 1 < it.hi do
+      local q = one(a, p)
+      if not q then break end
+      p = q
+      ends[#ends + 1] = p
+    end
+    for j = #ends, it.lo + 1, -1 do
+      local r = matchseq(items, k + 1, ends[j], cont)
+      if r ~= nil then return r end
+    end
+    return nil
+  end
+  matchalt = function(alts, pos, cont)
+    for _, items in ipairs(alts) do
+      local r = matchseq(items, 1, pos, cont)
+      if r ~= nil then return r end
+    end
+    return nil
+  end
+  local ok, r = pcall(function()
+    for start = from or 1, #s + 1 do
+      caps = {}
+      local e = matchalt(top, start, function(p) return p end)
+      if e then return { start, e - 1, caps } end
+    end
+    return nil
+  end)
+  if not ok then return false end
+  if not r then return nil end
+  return r[1], r[2], r[3]
 end
 
 -- an alternative's name as update-alternatives takes it, or nil and why not
@@ -568,6 +822,7 @@ end
 
 -- what the script does on a fresh install
 function M.read(text, env)
+  restepped = 0
   local out = { alternatives = {}, links = {}, dirs = {}, files = {}, skipped = {}, triggers = {}, refused = {},
     diversions = {}, addshells = {} }
   -- what the script made, by path: { kind = "link"|"dir"|"file", ... },
@@ -605,7 +860,14 @@ function M.read(text, env)
   for i, a in ipairs(env.args) do vars[tostring(i)] = a; vars["@args"][i] = a end
   local funcs = {}
   local listed = {}
+  -- inside $(...): { out = what it printed, unknown = whether something was not known }
+  local capture
   local function skip(node, why, paths)
+    -- inside $(...): the output is not known
+    if capture then
+      capture.unknown = true
+      return
+    end
     -- one entry a line, however many commands it holds
     if listed[node.line] then
       if paths then
@@ -632,6 +894,9 @@ function M.read(text, env)
     for _, n in ipairs(nodes or {}) do
       if n.kind == "cmd" then
         if acts(n) then skip(n) end
+        for _, c in ipairs(n.list) do
+          if type(c) == "table" and c.group then skipall(c.group) end
+        end
       elseif n.kind == "if" then
         skip(n)
         for _, b in ipairs(n.branches) do skipall(b.body) end
@@ -748,6 +1013,68 @@ function M.read(text, env)
       end
       return #res > 0 and table.concat(res, "\n") .. "\n" or ""
     end
+    if cmd == "grep" then
+      local ere, inv, pat = false, false, nil
+      for i = 2, #w do
+        local o = w[i]
+        if pat == nil and o:match("^%-[Evq]+$") then
+          if o:find("E") then ere = true end
+          if o:find("v") then inv = true end
+          if o:find("q") then return nil end
+        elseif pat == nil and o == "-e" then
+        elseif pat == nil then pat = o
+        else return nil end
+      end
+      local re = pat and recompile(pat, ere)
+      if not re then return nil end
+      local res = {}
+      for line in input:gmatch("([^\n]*)\n") do
+        local hit = rematch(re, line)
+        if hit == false then return nil end
+        if (hit ~= nil) ~= inv then res[#res + 1] = line .. "\n" end
+      end
+      return table.concat(res)
+    end
+    if cmd == "sed" then
+      local expr = w[2] == "-e" and w[3] or w[2]
+      if not expr or #w > (w[2] == "-e" and 3 or 2) then return nil end
+      local d = expr:match("^s(.)")
+      if not d or d == "\\" or d == "\n" then return nil end
+      -- s/RE/REPL/FLAGS, "\" before the delimiter taken for the delimiter
+      local parts, cur, k = {}, {}, 3
+      while k <= #expr do
+        local ch = expr:sub(k, k)
+        if ch == "\\" and expr:sub(k + 1, k + 1) == d then cur[#cur + 1] = d; k = k + 2
+        elseif ch == "\\" then cur[#cur + 1] = expr:sub(k, k + 1); k = k + 2
+        elseif ch == d then parts[#parts + 1] = table.concat(cur); cur = {}; k = k + 1
+        else cur[#cur + 1] = ch; k = k + 1 end
+      end
+      parts[#parts + 1] = table.concat(cur)
+      if #parts ~= 3 or not parts[3]:match("^g?$") then return nil end
+      local re = recompile(parts[1], false)
+      if not re then return nil end
+      local res = {}
+      for line in input:gmatch("([^\n]*)\n") do
+        local out1, from = {}, 1
+        repeat
+          local a, b, caps = rematch(re, line, from)
+          if a == false then return nil end
+          if not a then break end
+          out1[#out1 + 1] = line:sub(from, a - 1)
+          local r = parts[2]:gsub("\\(.)", function(x)
+            local c = caps[tonumber(x)]
+            if x:match("%d") then return c and line:sub(c[1], c[2]) or "" end
+            return x == "n" and "\n" or x
+          end)
+          out1[#out1 + 1] = (r:gsub("&", function() return line:sub(a, b) end))
+          from = b >= a and b + 1 or a + 1
+          if b < a then out1[#out1 + 1] = line:sub(a, a) end
+        until parts[3] ~= "g" or from > #line
+        out1[#out1 + 1] = line:sub(from)
+        res[#res + 1] = table.concat(out1) .. "\n"
+      end
+      return table.concat(res)
+    end
     if cmd == "basename" and #w == 1 then return (input:gsub("\n$", ""):gsub("/+$", ""):match("[^/]*$")) .. "\n" end
     if cmd == "tr" and w[2] == "-d" and w[3] and not w[3]:find("[%[%]\\]") then
       return (input:gsub("[" .. w[3]:gsub("%p", "%%%0") .. "]", ""))
@@ -761,25 +1088,17 @@ function M.read(text, env)
   local function subst(src)
     if depth >= MAXDEPTH or #src > 4096 then return nil end
     local nodes = parse(src)
-    if #nodes ~= 1 or nodes[1].kind ~= "cmd" or #nodes[1].list ~= 1 then return nil end
-    local c = nodes[1].list[1]
-    local io = { out = {}, quiet = true }
+    local saved = capture
+    capture = { out = {} }
     depth = depth + 1
-    local ok, r = pcall(simple, c.words, nodes[1], true, io)
+    local ok, r = pcall(run, nodes)
     depth = depth - 1
-    if not ok then
-      if r == exit or r == ret then return nil end
-      error(r, 0)
-    end
-    if r == nil then return nil end
-    local text1 = table.concat(io.out)
-    local stage = c.pipe
-    while stage do
-      local w = expandall(stage.words, vars)
-      text1 = w and filter(w, text1)
-      if not text1 then return nil end
-      stage = stage.pipe
-    end
+    local got = capture
+    capture = saved
+    if not ok and r ~= exit and r ~= ret then error(r, 0) end
+    if got.unknown then return nil end
+    local text1 = table.concat(got.out)
+    if #text1 > MAXWRITE then return nil end
     return (text1:gsub("\n+$", ""))
   end
   vars["@subst"] = subst
@@ -885,6 +1204,30 @@ function M.read(text, env)
       end
       if not p or e == false then return nil end
       return print1(p .. "\n")
+    end
+    if cmd == "dpkg" and (w[2] == "-L" or w[2] == "--listfiles") and env.list then
+      -- the files of installed packages, as dpkg lists them
+      local any = false
+      for i = 3, #w do
+        local l = env.list(w[i])
+        if l then print1(l); any = true end
+      end
+      return any
+    end
+    if (cmd == "basename" or cmd == "dirname") and (#w == 2 or (#w == 3 and cmd == "basename")) then
+      local x = w[2]:gsub("(.)/+$", "%1")
+      if cmd == "dirname" then
+        x = x:match("^(.*)/[^/]*$") or "."
+        return print1((x == "" and "/" or x) .. "\n")
+      end
+      x = x:match("[^/]*$") ~= "" and x:match("[^/]*$") or x
+      if w[3] and #x > #w[3] and x:sub(-#w[3]) == w[3] then x = x:sub(1, -#w[3] - 1) end
+      return print1(x .. "\n")
+    end
+    if cmd == "update-alternatives" and w[2] == "--display" and w[3] then
+      -- an alternative no script has installed yet: nothing to show
+      for _, a in ipairs(out.alternatives) do if a.name == w[3] then return nil end end
+      return false
     end
     if cmd == "uname" and (#w == 1 or (#w == 2 and w[2] == "-s")) then return print1("Linux\n") end
     if cmd == "dpkg" and w[2] == "--print-architecture" and vars["@arch"] then return print1(vars["@arch"] .. "\n") end
@@ -1160,6 +1503,10 @@ function M.read(text, env)
   end
   -- where a command's output goes: a file it writes, or what reads it
   local function stage(c, node, cond)
+    if c.group then
+      run(c.group)
+      return true
+    end
     local target, append
     for _, r in ipairs(c.redirs or {}) do
       if (r.redir == ">" or r.redir == ">>") and r.fd == 1 and not r.dup then
@@ -1172,7 +1519,7 @@ function M.read(text, env)
       end
     end
     if not target then
-      local io = c.pipe and { out = {} }
+      local io = c.pipe and { out = {} } or capture
       local r = simple(c.words, node, cond, io, c)
       local s = c.pipe
       if s and r ~= nil then
@@ -1182,7 +1529,10 @@ function M.read(text, env)
           text1 = w and filter(w, text1)
           s = s.pipe
         end
-        if text1 then return r end
+        if text1 then
+          if capture then capture.out[#capture.out + 1] = text1 end
+          return r
+        end
       end
       if c.pipe then
         if not cond then skip(node) end

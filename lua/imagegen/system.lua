@@ -330,7 +330,8 @@ build = function(spec)
         local args = script == "preinst" and { "install" } or { "configure", "" }
         local ok, r = pcall(maint.read, text, { args = args, arch = spec.arch, package = p.package,
           script = script, exists = function(x) return exists[canon(x)] or false end,
-          read = function(x) return sf.read(x) end, debconf = M.debconf(p.scripts.templates) })
+          read = function(x) return sf.read(x) end, debconf = M.debconf(p.scripts.templates),
+          list = function(name) return byname[name] and byname[name].list end })
         if ok and #r.refused > 0 then
           -- a path outside the image's root: the package is refused
           local x = r.refused[1]
