@@ -629,7 +629,7 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
  * from when kept layers were called the layer cache: other words would make
  * every kept layer again).
  */
-#define KEYFORMAT "imagegen layer cache 2 " VERSION
+#define KEYFORMAT "imagegen layer cache 2 (files scripts name) " VERSION
 
 int
 pkglayer_key(json_t *spec, char key[65])
