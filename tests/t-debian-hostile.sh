@@ -37,6 +37,16 @@ update-alternatives --install /usr/bin/fine-alt fine-alt /usr/lib/../bin/fine 10
 postinst loops "$(for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "for i$i in 1 2 3 4 5 6 7 8 9 10; do"; done)
 mkdir -p /var/lib/loops
 $(for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo done; done)"
+# files the scripts write, copy and source: outside the root refused; a
+# function that calls itself for ever and a file that sources itself are
+# read to a bound
+postinst redirout 'echo x > /../../etc/X'
+postinst cpout 'cp /usr/bin/cpout /usr/../../tmp/Q'
+postinst recurse 'f() { f "$@"; }
+f 1
+mkdir -p /var/lib/recurse'
+mkpkg selfsrc 1.0 "$ARCH" "" 'mkdir -p usr/share/selfsrc && printf ". /usr/share/selfsrc/helper\n" > usr/share/selfsrc/helper &&
+	printf "#!/bin/sh\n. /usr/share/selfsrc/helper\nmkdir -p /var/lib/selfsrc\n" > DEBIAN/postinst && chmod 755 DEBIAN/postinst'
 # conffiles: dpkg-deb checks them, so these are built without its checks
 mkpkg confout 1.0 "$ARCH" "" 'mkdir -p etc && echo c > etc/c && echo /etc/c > DEBIAN/conffiles'
 printf '/etc/c\n/../../tmp/C\n' > "$REPO/build/confout-1.0-$ARCH/DEBIAN/conffiles"
@@ -97,6 +107,8 @@ refused altname "package altname: postinst line 3: update-alternatives: '../../.
 refused altslave "package altslave: postinst line 3: update-alternatives: '/../../tmp/S' climbs out of the image's root"
 refused altrel "package altrel: postinst line 3: update-alternatives: '../../tmp/R' is not an absolute path"
 refused altpath "package altpath: postinst line 3: update-alternatives: '/../../usr/bin/altpath' climbs out of the image's root"
+refused redirout "package redirout: postinst line 3: redirect: '/../../etc/X' climbs out of the image's root"
+refused cpout "package cpout: postinst line 3: cp: '/usr/../../tmp/Q' climbs out of the image's root"
 # 2. a conffile outside the tree
 refused confout "package confout: conffiles line 2: '/../../tmp/C' climbs out of the image's root"
 # and a package's own file (refused before: the leak of item 9 was on this path)
@@ -126,6 +138,16 @@ check "loops: what it reproduced before the bound is there" sh -c \
 	'for b in out/loops/blobs/sha256/*; do tar -tzf "$b" 2>/dev/null; done | grep -qx var/lib/loops/'
 contains "loops: the report says where imagegen stopped reading" out/loops.maintscripts \
 	"$(printf 'loops\tpostinst\t15\tmkdir -p /var/lib/loops\t(imagegen reads no further: more than 10000 commands run)')"
+
+# a function that calls itself, a file that sources itself: read to a bound, and said
+define recurse '"recurse", "selfsrc"'
+"$IMAGEGEN" ../src/build.lua 2> /dev/null
+check "recurse: builds within a minute" timeout 60 ninja
+members out/recurse > members.txt
+check "recurse: what comes after the call is read" grep -qx var/lib/recurse/ members.txt
+check "selfsrc: what comes after the source is read" grep -qx var/lib/selfsrc/ members.txt
+contains "recurse: the report names the bound" out/recurse.maintscripts "(imagegen reads no deeper than 16 functions and files)"
+contains "selfsrc: the report names the file" out/recurse.maintscripts "(in /usr/share/selfsrc/helper)"
 
 # the canonical-layer writer refuses a member that climbs out, whoever asks
 mkdir -p "$W/hand" && cd "$W/hand" || exit 1

@@ -119,6 +119,145 @@ local function pemname(crt)
   return (base:gsub(" ", "_"):gsub("[()]", "="):gsub(",", "_")) .. ".pem"
 end
 
+-- a template file's defaults: { question = default }, as debconf answers a
+-- fresh install that asks no one
+function M.debconf(templates)
+  local d = {}
+  for para in ((templates or "") .. "\n\n"):gmatch("(.-)\n\n+") do
+    local name = para:match("^Template:%s*(%S+)") or para:match("\nTemplate:%s*(%S+)")
+    local default = para:match("\nDefault:[ \t]*([^\n]*)")
+    if name then d[name] = default or "" end
+  end
+  return d
+end
+
+-- the files the scripts read and make: read(path) the bytes of a file of
+-- the image (kept in the sidecars: those the scripts name, see pkglayer.c);
+-- add(...) one script's result; finish(...) the records of what they made,
+-- /etc/shells as update-shells makes it, /var/lib/dpkg/diversions, and the
+-- report's lines whose products are missing
+function M.scriptfiles(pkgs, canon)
+  local bytes, made, order, diversions, shells, addshells = {}, {}, {}, {}, false, {}
+  local shellsd = {}
+  for _, p in ipairs(pkgs) do
+    for path, data in pairs(p.files) do
+      bytes[canon("/" .. path)] = data
+      local name = path:match("^usr/share/debianutils/shells%.d/([^/]+)$")
+      if name then shellsd[#shellsd + 1] = { name = name, data = data } end
+    end
+  end
+  table.sort(shellsd, function(a, b) return a.name < b.name end)
+  local sf = {}
+  function sf.read(p)
+    local c = canon(p)
+    if made[c] then return made[c].data end
+    return bytes[c]
+  end
+  function sf.add(_, _, r, exists)
+    for _, f in ipairs(r.files) do
+      local c = canon(f.path)
+      if not made[c] then order[#order + 1] = c end
+      made[c] = f
+      exists[c] = true
+    end
+    for _, d in ipairs(r.diversions) do diversions[#diversions + 1] = d end
+    if r.shells then shells = true end
+    for _, a in ipairs(r.addshells) do addshells[#addshells + 1] = a end
+  end
+  function sf.finish(file, link, rec, written, exists, report)
+    if shells then
+      -- update-shells over every package's shells, as after the last trigger
+      -- the state file has each shell and then its path through the
+      -- image's links (/bin -> usr/bin); /etc/shells, as a fresh install
+      -- leaves it (measured against mmdebstrap), every shell named and then
+      -- every such path, and add-shell's after them
+      local state, named, real, seen = {}, {}, {}, {}
+      local function realpath(sh)
+        local dir, base = sh:match("^(.*)/([^/]*)$")
+        if not dir then return sh end
+        return canon(dir == "" and "/" or dir):gsub("/$", "") .. "/" .. base
+      end
+      local function add(list, line)
+        if line ~= "" and not seen[list] then seen[list] = {} end
+        if line ~= "" and not seen[list][line] then
+          seen[list][line] = true
+          list[#list + 1] = line
+        end
+      end
+      local function readshells(data)
+        for line in data:gmatch("[^\n]+") do
+          local sh = line:match("^([^#]*)")
+          if sh ~= "" then
+            add(state, sh)
+            add(named, sh)
+            if realpath(sh) ~= sh then add(state, realpath(sh)); add(real, realpath(sh)) end
+          end
+        end
+      end
+      readshells(bytes["/usr/share/debianutils/shells"] or "")
+      for _, s in ipairs(shellsd) do readshells(s.data) end
+      local pkgshells = {}
+      for _, sh in ipairs(named) do pkgshells[#pkgshells + 1] = sh end
+      for _, sh in ipairs(real) do pkgshells[#pkgshells + 1] = sh end
+      for _, a in ipairs(addshells) do
+        pkgshells[#pkgshells + 1] = a
+        pkgshells[#pkgshells + 1] = realpath(a)
+      end
+      local source = made["/etc/shells"] and made["/etc/shells"].data or bytes["/usr/share/debianutils/shells"] or ""
+      local out, etc = {}, {}
+      for line in source:gmatch("[^\n]*\n?") do
+        if line ~= "" then
+          local l = line:gsub("\n$", "")
+          local sh = l:match("^([^#]*)")
+          if sh == "" or not etc[sh] then
+            out[#out + 1] = l
+            etc[sh] = true
+          end
+        end
+      end
+      for _, sh in ipairs(pkgshells) do
+        if not etc[sh] then
+          out[#out + 1] = sh
+          etc[sh] = true
+        end
+      end
+      made["/etc/shells"] = { path = "/etc/shells", data = table.concat(out, "\n") .. "\n", mode = 420 }
+      if not exists["/etc/shells"] then order[#order + 1] = "/etc/shells" end
+      exists["/etc/shells"] = true
+      file("var/lib/shells.state", table.concat(state, "\n") .. "\n")
+      exists["/var/lib/shells.state"] = true
+    end
+    for _, p in ipairs(order) do
+      local f = made[p]
+      if not written[p] then file(p, f.data, f.mode) end
+    end
+    if #diversions > 0 then
+      -- dpkg's diversions file: the path, where it goes, the package (":"
+      -- for a local one), the newest first (as dpkg-divert writes it)
+      local lines = {}
+      for i = #diversions, 1, -1 do
+        local d = diversions[i]
+        lines[#lines + 1] = d.path .. "\n" .. d.divert .. "\n" .. d.package .. "\n"
+      end
+      file("var/lib/dpkg/diversions", table.concat(lines))
+    end
+    -- an action is listed when a path it would have made is missing
+    local kept = {}
+    for _, e in ipairs(report) do
+      if type(e) == "string" then kept[#kept + 1] = e
+      else
+        local missing = {}
+        for _, p in ipairs(e.paths) do
+          if not exists[canon(p)] and not written[canon(p)] then missing[#missing + 1] = native.showname(p) end
+        end
+        if #missing > 0 then kept[#kept + 1] = e.text .. "\t(would make " .. table.concat(missing, " ") .. ")" end
+      end
+    end
+    for i = 1, math.max(#report, #kept) do report[i] = kept[i] end
+  end
+  return sf
+end
+
 local build
 
 function M.main(args)
@@ -134,10 +273,14 @@ build = function(spec)
   local function rec(key, data)
     out[#out + 1] = string.format("%d %s\n%s\n", #data, key, data)
   end
+  -- the paths this layer writes itself (the scripts' own products do not replace them)
+  local written = {}
   local function file(p, data, mode)
+    written["/" .. p:gsub("^/", "")] = true
     rec(string.format("file %d 0 0 %s", mode or 420, p:gsub("^/", "")), data)
   end
   local function link(p, target)
+    written["/" .. p:gsub("^/", "")] = true
     rec("link " .. p:gsub("^/", ""), target)
   end
   local merged = spec.mergedusr
@@ -179,13 +322,16 @@ build = function(spec)
   -- the scripts: alternatives, and what is not reproduced
   local report = {}
   local groups, gorder = {}, {}
+  local sf = M.scriptfiles(pkgs, canon)
   for _, p in ipairs(pkgs) do
     for _, script in ipairs { "preinst", "postinst" } do
       local text = p.scripts[script]
       if text then
         local args = script == "preinst" and { "install" } or { "configure", "" }
         local ok, r = pcall(maint.read, text, { args = args, arch = spec.arch, package = p.package,
-          script = script, exists = function(x) return exists[canon(x)] or false end })
+          script = script, exists = function(x) return exists[canon(x)] or false end,
+          read = function(x) return sf.read(x) end, debconf = M.debconf(p.scripts.templates),
+          list = function(name) return byname[name] and byname[name].list end })
         if ok and #r.refused > 0 then
           -- a path outside the image's root: the package is refused
           local x = r.refused[1]
@@ -215,11 +361,17 @@ build = function(spec)
             rec(string.format("dir %d 0 0 %s", d.mode, canon(d.path):gsub("^/", "")), "")
             exists[canon(d.path)] = true
           end
+          sf.add(p.package, script, r, exists)
           for _, s in ipairs(r.skipped) do
             -- the logical line, its continuations joined by a space, spelt as names are
             local text1 = native.showname((s.text:gsub("%s*\n%s*", " "):gsub("^%s+", "")))
-            report[#report + 1] = string.format("%s\t%s\t%d\t%s%s", p.package, script, s.line, text1,
+            local entry = string.format("%s\t%s\t%d\t%s%s", p.package, script, s.line, text1,
               s.why and ("\t(" .. s.why .. ")") or "")
+            if s.file then entry = entry .. "\t(in " .. native.showname(s.file) .. ")" end
+            if s.paths then
+              entry = { text = entry, paths = s.paths }
+            end
+            report[#report + 1] = entry
           end
         end
       end
@@ -354,6 +506,10 @@ build = function(spec)
       file("etc/ssl/certs/java/cacerts", native.pkcs12(java, "changeit"))
     end
   end
+
+  -- what the scripts made that this layer does not write itself, and the
+  -- actions whose products are missing
+  sf.finish(file, link, rec, written, exists, report)
 
   local header = string.format("# image '%s': maintainer-script actions imagegen did not reproduce\n" ..
     "# package\tscript\tline\tcommand\n", spec.image or "?")

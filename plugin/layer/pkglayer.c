@@ -61,8 +61,18 @@ static const char *const keptfiles[] = {
 	"usr/share/ca-certificates/",
 	"usr/share/base-passwd/passwd.master",
 	"usr/share/base-passwd/group.master",
+	/* update-shells reads every package's shells; postgresql's scripts source this */
+	"usr/share/debianutils/shells",
 	NULL,
 };
+
+/* the most of a file named by the package's own scripts kept (a helper they
+   source, a default they copy), and the most of such files a package keeps */
+enum { MAXNAMED = 256 << 10, MAXNAMEDTOTAL = 4 << 20, MAXSHLIB = 64 << 10 };
+
+/* where the paths a script names may lead to files kept for it, and where not */
+static const char *const namedunder = "usr/share/";
+static const char *const notnamed[] = { "usr/share/doc/", "usr/share/man/", "usr/share/locale/", NULL };
 
 /* one package being added to the layer */
 struct debctx {
@@ -81,6 +91,10 @@ struct debctx {
 	size_t nconf;
 	/* kept file contents, as sidecar records */
 	struct buf kept;
+	/* the paths under namedunder the package's preinst, postinst and config
+	   name (without the "/"), each a prefix of the files kept for them */
+	char **named;
+	size_t nnamed, namedsize;
 	/* the entries of data.tar so far */
 	size_t entries;
 };
@@ -172,6 +186,95 @@ kept(const char *path)
 	return 0;
 }
 
+/* whether the file at path, of size bytes, is one the package's scripts
+   name (a path they name is a prefix of it), and there is room for it */
+static int
+named(const struct debctx *c, const char *path, long long size)
+{
+	size_t i;
+
+	if (size > MAXNAMED || c->namedsize + (size_t)size > MAXNAMEDTOTAL)
+		return 0;
+	for (i = 0; notnamed[i]; i++) {
+		if (strncmp(path, notnamed[i], strlen(notnamed[i])) == 0)
+			return 0;
+	}
+	for (i = 0; i < c->nnamed; i++) {
+		if (strncmp(path, c->named[i], strlen(c->named[i])) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* whether the file may be a shell library other packages' scripts source
+   (postgresql-common's maintscripts-functions): not executable, small,
+   under namedunder and not its documentation */
+static int
+shlibcandidate(const struct debctx *c, const char *path, long long size, int mode)
+{
+	size_t i;
+
+	if ((mode & 0111) || size > MAXSHLIB || c->namedsize + (size_t)size > MAXNAMEDTOTAL ||
+	    strncmp(path, namedunder, strlen(namedunder)) != 0)
+		return 0;
+	for (i = 0; notnamed[i]; i++) {
+		if (strncmp(path, notnamed[i], strlen(notnamed[i])) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* whether text defines a shell function at the start of a line: "name() {" */
+static int
+shlib(const struct buf *text)
+{
+	size_t i = 0, j;
+
+	while (i < text->len) {
+		for (j = i; j < text->len && (text->data[j] == '_' || ((text->data[j] | 32) >= 'a' &&
+		     (text->data[j] | 32) <= 'z') || (j > i && text->data[j] >= '0' && text->data[j] <= '9')); j++)
+			;
+		if (j > i) {
+			while (j < text->len && text->data[j] == ' ')
+				j++;
+			if (j + 1 < text->len && text->data[j] == '(' && text->data[j + 1] == ')')
+				return 1;
+		}
+		while (i < text->len && text->data[i] != '\n')
+			i++;
+		i++;
+	}
+	return 0;
+}
+
+/* the paths under namedunder a script names: each "/usr/share/..." up to a
+   byte no literal path has ("$", a quote, a space, ...) */
+static void
+readnamed(struct debctx *c, const struct buf *script)
+{
+	const char *p, *end, *q;
+	size_t n = strlen(namedunder), len;
+
+	if (!script->data)
+		return;
+	end = script->data + script->len;
+	for (p = script->data; p + n + 1 <= end; p++) {
+		if (*p != '/' || memcmp(p + 1, namedunder, n) != 0)
+			continue;
+		for (q = p + 1; q < end && !strchr(" \t\n\"'$`;|&<>(){}*?[]\\", *q) && *q != '\0'; q++)
+			;
+		len = (size_t)(q - p - 1);
+		if (len > n && c->nnamed < 256) {
+			c->named = xrealloc(c->named, (c->nnamed + 1) * sizeof(*c->named));
+			c->named[c->nnamed] = xmalloc(len + 1);
+			memcpy(c->named[c->nnamed], p + 1, len);
+			c->named[c->nnamed][len] = '\0';
+			c->nnamed++;
+		}
+		p = q - 1;
+	}
+}
+
 /* one record of the dpkg sidecar: "LENGTH KEY\nBYTES\n" */
 static void
 record(struct buf *out, const char *key, const char *data, size_t len)
@@ -226,6 +329,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 	char *path = debpath(c, archive_entry_pathname(e)), md5[33] = "", *want, *key;
 	long long mtime = archive_entry_mtime(e);
 	size_t i;
+	int keep, lib;
 
 	if (!path)
 		return;
@@ -266,7 +370,19 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 		if (kept(path) && archive_entry_size(e) > MAXKEPT)
 			refuse(c, path, "%s: larger than %d MiB, more than imagegen reads of a file maintainer "
 			       "scripts use", showname(path), MAXKEPT >> 20);
-		spool(c->l, a, n, c->ctx, want, kept(path) ? &text : NULL);
+		keep = kept(path) || named(c, path, archive_entry_size(e));
+		if (keep && !kept(path))
+			c->namedsize += (size_t)archive_entry_size(e);
+		lib = !keep && shlibcandidate(c, path, archive_entry_size(e), archive_entry_perm(e));
+		spool(c->l, a, n, c->ctx, want, keep || lib ? &text : NULL);
+		if (lib && shlib(&text)) {
+			keep = 1;
+			c->namedsize += text.len;
+		}
+		if (!keep) {
+			free(text.data);
+			text = (struct buf){0};
+		}
 		if (c->summing)
 			bufprintf(&c->md5sums, "%s  %s\n", want, path);
 		if (text.data) {
@@ -376,6 +492,9 @@ freectx(struct debctx *c)
 		free(c->conf[i]);
 	free(c->conf);
 	free(c->confmd5);
+	for (i = 0; i < c->nnamed; i++)
+		free(c->named[i]);
+	free(c->named);
 	free(c->list.data);
 	free(c->md5sums.data);
 	free(c->kept.data);
@@ -400,6 +519,9 @@ debcontrol(void *arg, const struct deb *d)
 
 	c->summing = d->info[DEB_MD5SUMS].len == 0;
 	readconffiles(c, &d->info[DEB_CONFFILES]);
+	readnamed(c, &d->info[DEB_PREINST]);
+	readnamed(c, &d->info[DEB_POSTINST]);
+	readnamed(c, &d->info[DEB_CONFIG]);
 }
 
 void
@@ -481,7 +603,7 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 		                  b->data ? b->data : "", b->len);
 		if (i == DEB_PREINST || i == DEB_POSTINST || i == DEB_PRERM || i == DEB_POSTRM || i == DEB_CONFIG)
 			n->mode = 0755;
-		if (i == DEB_PREINST || i == DEB_POSTINST || i == DEB_TRIGGERS) {
+		if (i == DEB_PREINST || i == DEB_POSTINST || i == DEB_TRIGGERS || i == DEB_TEMPLATES) {
 			k = xasprintf("script %s", deb_infonames[i]);
 			record(&l->dpkg, k, b->data, b->len);
 			free(k);
@@ -507,7 +629,7 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
  * from when kept layers were called the layer cache: other words would make
  * every kept layer again).
  */
-#define KEYFORMAT "imagegen layer cache 1 " VERSION
+#define KEYFORMAT "imagegen layer cache 2 (files scripts name) " VERSION
 
 int
 pkglayer_key(json_t *spec, char key[65])
