@@ -532,21 +532,28 @@ push(struct client *cl, json_t *index, const char *what, struct pushing *p, cons
 		free(text);
 	}
 	if (out->json) {
-		doc = json_pack("{s:i, s:s, s:s, s:s, s:I, s:O, s:O, s:i, s:i, s:i}", "imagegen-push", 1, "reference", ref,
+		doc = json_pack("{s:i, s:s, s:s, s:s, s:I, s:O, s:O, s:i, s:i, s:i}",
+		                out->source ? "imagegen-copy" : "imagegen-push", 1, "reference", ref,
 		                "digest", mdigest, "mediaType", mt, "size", (json_int_t)size, "manifests", manifests,
 		                "sboms", sboms, "uploaded", p->counts[REG_UPLOADED], "mounted", p->counts[REG_MOUNTED],
 		                "present", p->counts[REG_PRESENT]);
 		if (!doc)
 			fatal("out of memory");
+		if (out->source)
+			jsonset(doc, "source", json_string(out->source));
 		text = dumpjson(doc);
 		puts(text);
 		free(text);
 		json_decref(doc);
 	} else {
-		printf("push %s: %s, %d blob(s) uploaded, %d mounted, %d already there", ref, mdigest,
-		       p->counts[REG_UPLOADED], p->counts[REG_MOUNTED], p->counts[REG_PRESENT]);
+		if (out->source)
+			printf("copy %s %s: %s, %d blob(s) uploaded, %d mounted, %d already there", out->source, ref,
+			       mdigest, p->counts[REG_UPLOADED], p->counts[REG_MOUNTED], p->counts[REG_PRESENT]);
+		else
+			printf("push %s: %s, %d blob(s) uploaded, %d mounted, %d already there", ref, mdigest,
+			       p->counts[REG_UPLOADED], p->counts[REG_MOUNTED], p->counts[REG_PRESENT]);
 		if (artifacts)
-			printf(", %d SBOM(s) attached", artifacts);
+			printf(out->source ? ", %d referrer(s) copied" : ", %d SBOM(s) attached", artifacts);
 		printf("\n");
 	}
 	ret = 0;
@@ -637,4 +644,22 @@ push_image(const char *image, const char *store, char *const records[], int nrec
 	free(c.what);
 	free(name);
 	free(what);
+}
+
+void
+push_index(json_t *index, const char *store, const char *what, int hash, const char *ref, const char *record,
+           const struct blobfrom *from, const struct pushout *out)
+{
+	char *name = shortname(ref, ""), *pwhat = xasprintf("%s", what);
+	struct pushing p = {store, record, from, {0, 0, 0}, name};
+	struct checking c = {pwhat, store, hash, from};
+	struct client cl;
+
+	checkout(what, out);
+	checkpush(&c, index);
+	if (reg_init(&cl, ref, what, "pull,push") < 0 || push(&cl, index, what, &p, ref, out) < 0)
+		fatal("%s", cl.err);
+	reg_free(&cl);
+	free(pwhat);
+	free(name);
 }
