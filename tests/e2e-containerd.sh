@@ -9,16 +9,16 @@
 . "$TOP/tests/lib.sh"
 
 workdir containerd
-CTRPID=
+CTRDPID=
 REGPID=
-trap '[ -n "$CTRPID" ] && stop "$CTRPID"; stopregistry' EXIT
+trap 'stopcontainerd; stopregistry' EXIT
 
 if ! have containerd || ! have ctr; then
 	fail "containerd: containerd is not installed (apt-get install containerd, or docker.io)"
 	exit 0
 fi
 
-mkdir -p "$W/b" "$W/c" "$W/src"
+mkdir -p "$W/b" "$W/src"
 cp -R "$TOP/examples/hello/." "$W/src/"
 cat >> "$W/src/build.lua" <<'EOF'
 image { name = "second", tag = "team/second:2", base = "hello", files = { { "/etc/second", text "2\n" } } }
@@ -32,29 +32,7 @@ same "the layout names the image for containerd" "hello:latest team/second:2" \
 	"$(jget out/hello/index.json "j['manifests'][0]['annotations']['io.containerd.image.name']") $(jget out/second/index.json "j['manifests'][0]['annotations']['io.containerd.image.name']")"
 
 # the daemon: its own root, state and sockets under the test's folder
-cat > "$W/c/config.toml" <<EOF
-version = 2
-root = "$W/c/root"
-state = "$W/c/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$W/c/sock"
-[ttrpc]
-  address = "$W/c/sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-EOF
-containerd --config "$W/c/config.toml" > "$W/c/log" 2>&1 &
-CTRPID=$!
-for _ in $(seq 50); do
-	[ -S "$W/c/sock" ] && break
-	sleep 0.2
-done
-CTR=$(command -v ctr)
-ctr() { timeout 120 "$CTR" --address "$W/c/sock" --namespace imagegen "$@" < /dev/null; }
-if ! ctr version > /dev/null 2>&1; then
+if ! startcontainerd c; then
 	skip "containerd: the daemon did not start here ($(tail -n 1 "$W/c/log"))"
 	exit 0
 fi

@@ -6,9 +6,10 @@
 # and sh through alternatives and merged /usr; an Essential image with apt
 # whose dpkg database is whole (dpkg --audit, apt-get check) and where
 # apt-get install works; and every file of the nginx and python3 packages
-# as dpkg-deb has it; nginx's docker-archive in Docker 20.10 (nginx -t);
-# nginx's report page in headless Chromium; the
-# multi-platform example. Downloads are cached across runs in
+# as dpkg-deb has it; nginx's report page in headless Chromium; the
+# multi-platform example; nginx (gzip and zstd) and the multi-platform
+# example in Docker 20.10 and containerd, from the docker-archive, the
+# layout and after a push. Downloads are cached across runs in
 # $IMAGEGEN_TEST_CACHE (default ~/.cache/imagegen-tests).
 . "$TOP/tests/lib.sh"
 
@@ -16,7 +17,9 @@ workdir debian-real
 export IMAGEGEN_CACHE="${IMAGEGEN_TEST_CACHE:-$HOME/.cache/imagegen-tests}"
 SERVERS=
 DOCKERDPID=
-trap 'stopdockerd; for p in $SERVERS; do stop "$p"; done; gpgconf --homedir "$W/gnupg" --kill gpg-agent 2>/dev/null' EXIT
+REGPID=
+CTRDPID=
+trap 'stopdockerd; stopcontainerd; stopregistry; for p in $SERVERS; do stop "$p"; done; gpgconf --homedir "$W/gnupg" --kill gpg-agent 2>/dev/null' EXIT
 
 # nginx, the example as it is, with no accounts declared
 cp -R "$TOP/examples/debian" "$W/src"
@@ -95,16 +98,6 @@ case $page in
 *"hello from nginx in an imagegen image"*) ok "nginx: runc runs it, with no declared accounts, and it serves the page over HTTP" ;;
 *) fail "nginx: no page from the container: $(cat runc.log)" ;;
 esac
-
-# Docker 20.10 (a private daemon, an empty store) loads the docker-archive and nginx checks its configuration
-if startdockerd dockerd; then
-	ninja out/nginx.tar > archive.log 2>&1
-	same "nginx: Docker 20.10 loads the docker-archive and runs nginx -t" "syntax is ok" \
-		"$(dk load -i out/nginx.tar > /dev/null 2>&1 && dk run --rm --network none debian-nginx:1 -t 2>&1 | grep -o 'syntax is ok')"
-	stopdockerd
-else
-	skip "nginx: dockerd did not start here ($(tail -n 1 "$W/dockerd.log" 2>/dev/null))"
-fi
 
 # a test CA, and a server certificate it signs for 127.0.0.1
 mkdir -p "$W/more/src" "$W/more/b" "$W/ca"
@@ -215,6 +208,84 @@ if have aarch64-linux-gnu-gcc && have skopeo; then
 else
 	skip "multiarch: gcc-aarch64-linux-gnu or skopeo missing"
 fi
+
+# nginx and examples/multiarch with Docker 20.10 and containerd (issue 26): nginx
+# of gzip layers and of zstd ones (the same lock built again with
+# --compression zstd) from its docker-archive, its layout (containerd) and
+# after a push to docker-registry; multiarch's hello and busybox after a push,
+# this machine's platform pulled and run. Docker 20.10 reads no zstd layer:
+# the zstd nginx's docker-archive has gzip ones, and its push is for containerd.
+cd "$W/b" || exit 1
+ninja out/nginx.tar > archive.log 2>&1
+mkdir -p "$W/bz" && cd "$W/bz" || exit 1
+check "nginx zstd: built from the same lock with --compression zstd" \
+	sh -c "'$IMAGEGEN' --locked --compression zstd ../src/build.lua > gen.log 2>&1 && ninja out/nginx/index.json out/nginx.tar > ninja.log 2>&1"
+same "nginx zstd: its layers are zstd" "application/vnd.oci.image.layer.v1.tar+zstd" \
+	"$(jget "$(blob out/nginx "$(cat out/nginx.digest)")" "' '.join(sorted(set(l['mediaType'] for l in j['layers'])))")"
+tar -C "$W/bz/out/nginx" -cf "$W/nginx-zstd-oci.tar" .
+REG=
+MA=$W/ma/b/out
+if have docker-registry && registry reg; then
+	check "push: nginx, gzip and zstd" sh -c "'$IMAGEGEN' push '$W/b/out/nginx' '$REG/nginx/gzip:1' > '$W/push.log' 2>&1 &&
+		'$IMAGEGEN' push '$W/bz/out/nginx' '$REG/nginx/zstd:1' >> '$W/push.log' 2>&1"
+	if [ -f "$MA/busybox/index.json" ]; then
+		check "push: multiarch's hello and busybox, both platforms" sh -c "'$IMAGEGEN' push '$MA/hello' '$REG/ma/hello:1' >> '$W/push.log' 2>&1 &&
+			'$IMAGEGEN' push '$MA/busybox' '$REG/ma/busybox:1' >> '$W/push.log' 2>&1"
+	fi
+else
+	skip "push: no docker-registry here (apt-get install docker-registry)"
+fi
+# nginx -t in an image, as it prints it
+syntax() { grep -o 'syntax is ok' | head -n 1; }
+if startdockerd dockerd "$REG"; then
+	# the zstd nginx's archive first, in an empty store (a layer the store held would hide a bad one)
+	same "nginx zstd: Docker 20.10 loads its docker-archive (gzip layers) and runs nginx -t" "syntax is ok" \
+		"$(dk load -i "$W/bz/out/nginx.tar" > /dev/null 2>&1 && dk run --rm --network none debian-nginx:1 -t 2>&1 | syntax)"
+	dk rmi -f debian-nginx:1 > /dev/null 2>&1
+	same "nginx: Docker 20.10 loads the docker-archive and runs nginx -t" "syntax is ok" \
+		"$(dk load -i "$W/b/out/nginx.tar" > /dev/null 2>&1 && dk run --rm --network none debian-nginx:1 -t 2>&1 | syntax)"
+	if [ -n "$REG" ]; then
+		same "nginx: Docker 20.10 pulls the pushed image and runs nginx -t" "syntax is ok" \
+			"$(dk pull -q "$REG/nginx/gzip:1" > /dev/null 2>&1 && dk run --rm --network none "$REG/nginx/gzip:1" -t 2>&1 | syntax)"
+	fi
+	if [ -n "$REG" ] && [ -f "$MA/busybox/index.json" ]; then
+		same "multiarch: Docker 20.10 pulls this machine's busybox of the index and runs it" "hello from busybox" \
+			"$(dk pull -q "$REG/ma/busybox:1" > /dev/null 2>&1 && dk run --rm --network none "$REG/ma/busybox:1" 2>&1)"
+		same "multiarch: Docker 20.10 pulls this machine's hello and runs it" "hello from an imagegen image" \
+			"$(dk pull -q "$REG/ma/hello:1" > /dev/null 2>&1 && dk run --rm --network none "$REG/ma/hello:1" 2>&1)"
+	fi
+	stopdockerd
+else
+	skip "nginx: dockerd did not start here ($(tail -n 1 "$W/dockerd.log" 2>/dev/null))"
+fi
+if startcontainerd ctrd; then
+	# ctr run IMAGE ID COMMAND...: on the native snapshotter (no overlay mounts needed)
+	check "nginx zstd: ctr imports its layout" ctr images import "$W/nginx-zstd-oci.tar"
+	same "nginx zstd: ctr runs nginx -t in it" "syntax is ok" \
+		"$(ctr run --rm --snapshotter native debian-nginx:1 "imagegen-$$-1" /usr/sbin/nginx -t 2>&1 | syntax)"
+	check "nginx: ctr imports the docker-archive" ctr images import "$W/b/out/nginx.tar"
+	same "nginx: ctr runs nginx -t in it" "syntax is ok" \
+		"$(ctr run --rm --snapshotter native docker.io/library/debian-nginx:1 "imagegen-$$-2" /usr/sbin/nginx -t 2>&1 | syntax)"
+	if [ -n "$REG" ]; then
+		for c in gzip zstd; do
+			check "nginx $c: ctr pulls the pushed image" ctr images pull --plain-http "$REG/nginx/$c:1"
+			same "nginx $c: ctr runs nginx -t in it" "syntax is ok" \
+				"$(ctr run --rm --snapshotter native "$REG/nginx/$c:1" "imagegen-$$-$c" /usr/sbin/nginx -t 2>&1 | syntax)"
+		done
+	fi
+	if [ -n "$REG" ] && [ -f "$MA/busybox/index.json" ]; then
+		check "multiarch: ctr pulls this machine's busybox" ctr images pull --plain-http "$REG/ma/busybox:1"
+		check "multiarch: ctr pulls this machine's hello" ctr images pull --plain-http "$REG/ma/hello:1"
+		same "multiarch: ctr runs busybox" "hello from busybox" \
+			"$(ctr run --rm --snapshotter native "$REG/ma/busybox:1" "imagegen-$$-bb" 2>&1)"
+		same "multiarch: ctr runs hello" "hello from an imagegen image" \
+			"$(ctr run --rm --snapshotter native "$REG/ma/hello:1" "imagegen-$$-hello" 2>&1)"
+	fi
+	stopcontainerd
+else
+	skip "containerd: the daemon did not start here ($(tail -n 1 "$W/ctrd/log" 2>/dev/null))"
+fi
+stopregistry
 
 # its report page in headless Chromium: the size map, /usr, every package of the lock, nothing fetched
 cd "$W/b" || exit 1

@@ -306,3 +306,47 @@ stopdockerd() {
 	done
 	rm -rf "$DOCKERDATA"
 }
+
+# startcontainerd NAME: a private containerd (Debian's, 1.6) with its root,
+# state and sockets under $W/NAME, the CRI plugin off. Sets CTRDPID and
+# CTRADDR (its socket) for ctr; 1 when it does not answer within 10 s (its
+# log in $W/NAME/log). stopcontainerd ends it.
+startcontainerd() {
+	CTRDPID=
+	have containerd && have ctr || return 1
+	mkdir -p "$W/$1"
+	CTRADDR=$W/$1/sock
+	cat > "$W/$1/config.toml" <<CONF
+version = 2
+root = "$W/$1/root"
+state = "$W/$1/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$CTRADDR"
+[ttrpc]
+  address = "$CTRADDR.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+CONF
+	containerd --config "$W/$1/config.toml" > "$W/$1/log" 2>&1 &
+	CTRDPID=$!
+	for _ in $(seq 50); do
+		[ -S "$CTRADDR" ] && ctr version > /dev/null 2>&1 && return 0
+		kill -0 "$CTRDPID" 2>/dev/null || break
+		sleep 0.2
+	done
+	stopcontainerd
+	return 1
+}
+
+# ctr ARG...: containerd's client, of the daemon startcontainerd started, in the namespace imagegen
+ctr() {
+	timeout 120 /usr/bin/ctr --address "$CTRADDR" --namespace imagegen "$@" < /dev/null
+}
+
+stopcontainerd() {
+	[ -z "${CTRDPID:-}" ] || stop "$CTRDPID"
+	CTRDPID=
+}

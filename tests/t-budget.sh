@@ -161,6 +161,13 @@ err "packagelayers groups are counted" \
 err "maxlayers: not a number" \
 	"imagegen: build.lua:2: maxlayers: expected a number of layers from 1 to 10000" \
 	'image { name = "small", repositories = { r }, packages = { "small" }, maxlayers = "many" }'
+# the merged layer's id, IMAGE/packages, is no declared layer's: a clash is refused, naming both
+err "a layer named packages beside the merged layer" \
+	"imagegen: build.lua:2: image 'big': its layers[1] ('packages') and the layer the layer budget merges its packages into both have the id big/packages: name the layer otherwise" \
+	'image { name = "big", repositories = { r }, packages = { "big" }, layers = { { name = "packages", files = { { "/p", text "p" } } } } }'
+synth 'image { name = "small", repositories = { r }, packages = { "small" }, layers = { { name = "packages", files = { { "/p", text "p" } } } } }'
+"$IMAGEGEN" build.lua > gen.out 2>&1
+same "a layer named packages where nothing is merged: generated" "0 small/packages" "$? $(layers small | tail -n 1)"
 # an image over big: big's layers as grouped count, and its dpkg layer reads big's merged layer
 synth 'image { name = "big", repositories = { r }, packages = { "big" }, maxlayers = 90 }' \
 	'image { name = "over", base = "big", repositories = { r }, packages = { "small" } }'
@@ -227,3 +234,22 @@ PY
 same "real: every package's files are in the image" "8" "$(grep -c '^usr/' files.out)"
 same "real: the dpkg status lists all 8 packages" "status: leaf1 leaf2 leaf3 leaf4 leaf5 leaf6 libshared top" \
 	"$(grep '^status:' files.out)"
+
+# over a base from outside the graph (this layout of 6 layers), the budget
+# is checked when the image is built: one line, and no layout
+cat > "$W/real/outside.lua" <<EOF
+image { name = "onreal", base = oci_layout("b/out/real"), files = { { "/x", text "x" } }, maxlayers = 6 }
+image { name = "fits", base = oci_layout("b/out/real"), files = { { "/x", text "x" } }, maxlayers = 7 }
+EOF
+mkdir -p "$W/real/o" && cd "$W/real/o" || exit 1
+"$IMAGEGEN" ../outside.lua > gen.out 2>&1
+same "an outside base: generated (its layers are not known yet)" 0 "$?"
+ninja out/fits/index.json > fits.log 2>&1
+same "an outside base within the budget: built, 7 layers" "0 7" \
+	"$? $(jget "$(blob out/fits "$(jget out/fits/index.json 'j["manifests"][0]["digest"]')")" 'len(j["layers"])')"
+ninja out/onreal/index.json > onreal.log 2>&1
+same "an outside base over the budget: the build fails" 1 "$?"
+same "... with one line naming the definition and the counts" \
+	"imagegen: ../outside.lua:1: image onreal: 7 layers, over its budget of 6 (maxlayers): 6 of its bases and 1 of its own" \
+	"$(grep '^imagegen:' onreal.log)"
+check "... and no image or layout written" test ! -e .imagegen/image/onreal.json -a ! -e out/onreal/index.json

@@ -10,7 +10,7 @@ cd "$W" || exit 1
 same "--help: exit 0" 0 $?
 same "--help: nothing on stderr" "" "$(cat help.err)"
 
-for cmd in generate lock push diff inspect help layer image index layout archive pkginfo sbom report base cached fetch; do
+for cmd in generate lock push copy diff inspect help layer image index layout archive pkginfo sbom report base cached fetch; do
 	"$IMAGEGEN" help "$cmd" > "help-$cmd.out" 2>&1
 	same "help $cmd: exit 0" 0 $?
 	"$IMAGEGEN" "$cmd" --help > "$cmd-help.out" 2>&1

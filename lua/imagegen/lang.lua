@@ -502,6 +502,7 @@ local function declarations(G, file)
   function field.files(d, v)
     local l = mklayer(d.where, "files", v)
     l.id = d.img.name .. "/files"
+    l.fromfiles = true
     d.img.layers[#d.img.layers + 1] = l
   end
 

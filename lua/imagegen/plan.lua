@@ -593,7 +593,7 @@ function M.build(G, args, output, cache)
         ref = img.ref, repo = img.repo,
         platform = { os = os_, architecture = arch, variant = variant ~= "" and variant or nil },
         base = basefile, config = config, layers = layers, annotations = img.annotations,
-        format = (img.format or G.format) == "docker" and "docker" or nil }
+        format = (img.format or G.format) == "docker" and "docker" or nil, maxlayers = r.maxlayers }
       local id = img.name .. r.suffix
       local m = { platform = r.platform, slug = slug, spec = spec(".imagegen/spec/image/" .. id .. ".json", text, img.name),
         image = ".imagegen/image/" .. id .. ".json", layers = descs }

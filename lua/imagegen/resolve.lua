@@ -583,9 +583,13 @@ function M.budget(G)
     local max = img.maxlayers or G.maxlayers or M.maxlayers
     for _, r in ipairs(img.resolved) do
       local inbases, b = 0, r.baser
+      local outside = r.external
       while b do
-        inbases, b = inbases + #b.layers, b.baser
+        inbases, outside, b = inbases + #b.layers, outside or b.external, b.baser
       end
+      -- a base from outside the graph (a layout, an archive, a pull): its
+      -- layers are known when the image is built, which checks the budget then
+      if outside then r.maxlayers = max end
       local own = r.ownpkglayers or {}
       local besides = #r.layers - #own
       local what = string.format("image '%s'%s", img.name, r.suffix ~= "" and (" (" .. r.platform .. ")") or "")
@@ -664,6 +668,44 @@ function M.budget(G)
   for _, img in ipairs(G.images) do fit(img) end
 end
 
+-- a layer of an image as a clash of ids names it: one it declares (declared:
+-- its index in img.layers), or one imagegen makes for it
+local function layerwhat(l, img, declared)
+  if l.fromfiles then return "the layer of its files" end
+  if declared[l] then return string.format("its layers[%d] ('%s')", declared[l], l.name) end
+  if l.budget then return "the layer the layer budget merges its packages into" end
+  local kind = l.id:sub(#img.name + 2):gsub("@.*$", "")
+  if kind == "dpkg" then return "its dpkg layer" end
+  if kind == "accounts" then return "its accounts layer" end
+  return "its packages' layer (packagelayers)"
+end
+
+-- no two layers of an image with one id (the name of its edge and files):
+-- a layer it declares named as one imagegen makes for it (files, packages,
+-- packages-N, dpkg, accounts) or as another of its layers is refused
+function M.uniqueids(G)
+  for _, img in ipairs(G.images) do
+    local declared = {}
+    for i, l in ipairs(img.layers) do
+      if not l.fromfiles then declared[l] = i end
+    end
+    for _, r in ipairs(img.resolved) do
+      local byid = {}
+      for _, l in ipairs(r.layers) do
+        local other = byid[l.id]
+        if other and other ~= l then
+          -- the one it declares in layers first: the one to rename
+          local a, b = other, l
+          if declared[l] and not declared[other] then a, b = l, other end
+          fail(img.where, "image '%s': %s and %s both have the id %s: name the layer otherwise", img.name,
+            layerwhat(a, img, declared), layerwhat(b, img, declared), l.id)
+        end
+        byid[l.id] = l
+      end
+    end
+  end
+end
+
 -- check the graph as a whole and resolve every image's base
 function M.graph(G)
   if #G.images == 0 then
@@ -687,6 +729,7 @@ function M.graph(G)
   end
   M.steps(G)
   M.budget(G)
+  M.uniqueids(G)
   local used = {}
   for _, img in ipairs(G.images) do
     local comp = img.compression or G.compression

@@ -2,7 +2,7 @@
  * main: the imagegen command. Without a subcommand it reads a definition
  * and writes the build file (the Lua side, imagegen.main; "generate" may
  * name it); the subcommands are in one table: the user's (generate, lock,
- * push, diff, inspect, help) and the helpers that the generated rules run. Each has its usage, the one text
+ * push, copy, diff, inspect, help) and the helpers that the generated rules run. Each has its usage, the one text
  * that --help, help CMD, CMD --help and a wrong call print.
  *
  * Where a build has a build cache, a layer it took from there may not be in
@@ -37,6 +37,7 @@
 #include "image/sign.h"
 #include "cmd/rebuild.h"
 #include "image/push.h"
+#include "image/copy.h"
 #include "cache/cache.h"
 #include "step/step.h"
 #include "read/diff.h"
@@ -203,7 +204,7 @@ static int
 cmdpush(int argc, char *argv[])
 {
 	static const struct blobfrom fromcache = {cache_mountfrom, fillfromcache};
-	struct pushout out = {0, NULL};
+	struct pushout out = {0, NULL, NULL};
 	char *record;
 
 	for (; argc > 0; argc--, argv++) {
@@ -292,6 +293,29 @@ cmdverify(int argc, char *argv[])
 	if (definition)
 		rebuilt = rebuild_compare(argv[0], definition);
 	return rebuilt == 2 ? 2 : (bad || rebuilt);
+}
+
+static int
+cmdcopy(int argc, char *argv[])
+{
+	struct pushout out = {0, NULL, NULL};
+	char *record;
+
+	for (; argc > 0; argc--, argv++) {
+		if (strcmp(argv[0], "--json") == 0)
+			out.json = 1;
+		else if (strcmp(argv[0], "--digest-file") == 0 && argc > 1 && *argv[1])
+			out.digestfile = *++argv, argc--;
+		else
+			break;
+	}
+	if (argc != 2 || argv[0][0] == '-' || argv[1][0] == '-')
+		return -1;
+	/* the blobs this machine pushed, where later pushes mount them from */
+	record = xasprintf("%s/pushed", downloaddir());
+	copy_image(argv[0], argv[1], record, &out);
+	free(record);
+	return 0;
 }
 
 static int
@@ -421,6 +445,21 @@ static const struct command commands[] = {
 	 "Exit 0 when all is good, 1\n"
 	 "when a signature is missing or the rebuild differs, 2 on trouble.\n",
 	 cmdverify, 0},
+	{"copy", "imagegen copy [--json] [--digest-file FILE] SRC DST",
+	 "Copy an image (its index, manifests and every blob) and the artifacts\n"
+	 "that refer to it (its SBOMs, any referrer) from SRC to DST, the digests\n"
+	 "unchanged. SRC and DST are each an OCI layout (DIR, DIR:TAG, and for SRC\n"
+	 "DIR@DIGEST) or a registry reference (HOST/REPOSITORY[:TAG], and for SRC\n"
+	 "@DIGEST). A registry's referrers are read from its referrers API and\n"
+	 "its referrers tag (sha256-HEX); they go to a registry as push sends\n"
+	 "them. Blobs the destination has are not sent; a registry mounts those\n"
+	 "of another of its repositories; a layout's tag is the source's unless\n"
+	 "DST names one. On a terminal, a progress line.\n"
+	 "\n"
+	 "  --json      print what was copied as one canonical JSON document\n"
+	 "  --digest-file FILE\n"
+	 "              write the copied digest to FILE (sha256:<hex> and a newline)\n",
+	 cmdcopy, 0},
 	{"diff", "imagegen diff [--json] [--platform OS/ARCH] IMAGE IMAGE",
 	 "What differs between two images: layers, files (content, mode, owner,\n"
 	 "link), package versions and config. Exit 0 when they are the same, 1 when\n"

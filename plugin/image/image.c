@@ -19,6 +19,10 @@
  *                        (org.opencontainers.image.created, and with a
  *                        base its .base.name, when known, and .base.digest)
  *   ref, repo            the tag and repository it is known by
+ *   maxlayers            optional: the layer budget, for an image over a
+ *                        base from outside the graph (whose layers the
+ *                        generator did not count): more layers, base's
+ *                        included, is an error
  *   format               optional: "docker" for Docker's media types
  *                        (image manifest v2, schema 2) in the manifest
  *                        and its descriptors, else OCI's; the config's
@@ -195,7 +199,7 @@ void
 image_build(const char *specpath, const char *outpath, const char *store)
 {
 	json_t *spec, *platform, *base = NULL, *bconfig = NULL, *diffids, *history, *layers;
-	json_t *l, *desc, *config, *manifest, *mlayers, *annotations, *cdesc, *mdesc, *out;
+	json_t *l, *desc, *config, *manifest, *mlayers, *annotations, *cdesc, *mdesc, *out, *max;
 	const char *descpath, *name, *basepath, *ctx, *format, *mt;
 	char created[32], *text;
 	size_t i;
@@ -248,6 +252,14 @@ image_build(const char *specpath, const char *outpath, const char *store)
 		jsonappend(history, json_pack("{s:s, s:O}", "created", created,
 		                          "created_by", need(l, "created_by", specpath)));
 	}
+	/* over a base from outside the graph, the layer budget is checked here,
+	   where the base's layers are known */
+	max = json_object_get(spec, "maxlayers");
+	if (json_is_integer(max) && (json_int_t)json_array_size(layers) > json_integer_value(max))
+		fatal("%s: %zu layers, over its budget of %lld (maxlayers): %zu of its bases and %zu of its own", ctx,
+		      json_array_size(layers), (long long)json_integer_value(max),
+		      json_array_size(layers) - json_array_size(json_object_get(spec, "layers")),
+		      json_array_size(json_object_get(spec, "layers")));
 
 	config = json_pack("{s:s, s:O, s:O, s:{s:s, s:o}, s:o}",
 	                   "created", created,

@@ -595,7 +595,7 @@ push(struct client *cl, json_t *index, const char *what, struct pushing *p, cons
 		if (pushartifact(cl, &art, d, sboms) < 0)
 			goto out;
 	}
-	signing = sign_fromenv(&signer);
+	signing = !out->source && sign_fromenv(&signer);
 	if (signing) {
 		json_t *top = json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", mdigest, "size", (json_int_t)size);
 		if (!top)
@@ -613,20 +613,29 @@ push(struct client *cl, json_t *index, const char *what, struct pushing *p, cons
 		free(text);
 	}
 	if (out->json) {
-		doc = json_pack("{s:i, s:s, s:s, s:s, s:I, s:O, s:O, s:i, s:i, s:i}", "imagegen-push", 1, "reference", ref,
+		doc = json_pack("{s:i, s:s, s:s, s:s, s:I, s:O, s:O, s:i, s:i, s:i}",
+		                out->source ? "imagegen-copy" : "imagegen-push", 1, "reference", ref,
 		                "digest", mdigest, "mediaType", mt, "size", (json_int_t)size, "manifests", manifests,
 		                "sboms", sboms, "uploaded", p->counts[REG_UPLOADED], "mounted", p->counts[REG_MOUNTED],
 		                "present", p->counts[REG_PRESENT]);
 		if (!doc)
 			fatal("out of memory");
+		if (out->source)
+			jsonset(doc, "source", json_string(out->source));
 		text = dumpjson(doc);
 		puts(text);
 		free(text);
 		json_decref(doc);
 	} else {
-		printf("push %s: %s, %d blob(s) uploaded, %d mounted, %d already there", ref, mdigest,
-		       p->counts[REG_UPLOADED], p->counts[REG_MOUNTED], p->counts[REG_PRESENT]);
-		if (json_array_size(sboms) > 0)
+		if (out->source)
+			printf("copy %s %s: %s, %d blob(s) uploaded, %d mounted, %d already there", out->source, ref,
+			       mdigest, p->counts[REG_UPLOADED], p->counts[REG_MOUNTED], p->counts[REG_PRESENT]);
+		else
+			printf("push %s: %s, %d blob(s) uploaded, %d mounted, %d already there", ref, mdigest,
+			       p->counts[REG_UPLOADED], p->counts[REG_MOUNTED], p->counts[REG_PRESENT]);
+		if (json_array_size(sboms) > 0 && out->source)
+			printf(", %zu referrer(s) copied (%s)", json_array_size(sboms), attached(sboms));
+		else if (json_array_size(sboms) > 0)
 			printf(", attached: %s", attached(sboms));
 		printf("\n");
 	}
@@ -769,4 +778,22 @@ push_sign(const char *ref, const struct signer *s)
 	free(url);
 	reg_free(&cl);
 	free(what);
+}
+
+void
+push_index(json_t *index, const char *store, const char *what, int hash, const char *ref, const char *record,
+           const struct blobfrom *from, const struct pushout *out)
+{
+	char *name = shortname(ref, ""), *pwhat = xasprintf("%s", what);
+	struct pushing p = {store, record, from, {0, 0, 0}, name};
+	struct checking c = {pwhat, store, hash, from};
+	struct client cl;
+
+	checkout(what, out);
+	checkpush(&c, index);
+	if (reg_init(&cl, ref, what, "pull,push") < 0 || push(&cl, index, what, &p, ref, out) < 0)
+		fatal("%s", cl.err);
+	reg_free(&cl);
+	free(pwhat);
+	free(name);
 }

@@ -1,5 +1,6 @@
-/* regclient: the registry client registry.c makes and push.c shares (needs
-   mem.h, http.h and auth.h); not for other files, which have registry.h */
+/* regclient: the registry client registry.c makes and push.c and copy.c
+   share (needs mem.h, http.h and auth.h); not for other files, which have
+   registry.h */
 
 struct ref {
 	char *host, *repo, *tag, *digest;

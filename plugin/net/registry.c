@@ -20,8 +20,8 @@
  * A blob goes up once: HEAD first, then a mount from another repository
  * of the registry that has it (one this machine pushed it to, as the
  * record lists, or the build cache's, as a struct blobfrom says), else an
- * upload. Pushing an image is image/push.c's, over this client
- * (regclient.h). The build cache's requests go through the same client
+ * upload. Pushing an image is image/push.c's, and copying one with its
+ * referrers image/copy.c's, over this client (regclient.h). The build cache's requests go through the same client
  * (registry_open and the functions after it), with shorter limits.
  */
 #include <stdarg.h>
