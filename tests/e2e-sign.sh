@@ -73,3 +73,12 @@ same "now two signatures, both good" "2 2 $d2" "$(sigcheck t/two "$d2")"
 # pulled back into a layout by skopeo, the signature tag and all: imagegen verify accepts it
 check "skopeo copies the signature manifest" \
 	skopeo copy --src-tls-verify=false "docker://$REG/t/two:sha256-${d2#sha256:}.sig" "oci:$W/sigcopy:sig"
+
+# verify of a registry reference: copied with its referrers, then checked
+"$IMAGEGEN" verify --key ../keys/ec.pub "$REG/t/two:1" > v1.out 2>&1
+same "verify REF: exit 0" 0 $?
+contains "verify REF: both signatures good" v1.out "(2 of 2 signatures good)"
+"$IMAGEGEN" push out/two "$REG/t/plain:1" > /dev/null 2>&1
+"$IMAGEGEN" verify --key ../keys/ec.pub "$REG/t/plain:1" > v2.out 2>&1
+same "verify REF of an image pushed unsigned: exit 1" 1 $?
+contains "and its provenance is shown" v2.out "provenance: two (linux/"

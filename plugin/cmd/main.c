@@ -272,6 +272,7 @@ static int
 cmdverify(int argc, char *argv[])
 {
 	const char *key = NULL, *definition = NULL;
+	char *tmp = NULL, *layout = NULL;
 	int bad, rebuilt = 0;
 
 	/* trouble is 2, as diff's: 1 says the image is not what it should be */
@@ -286,12 +287,23 @@ cmdverify(int argc, char *argv[])
 	}
 	if (argc != 1 || (!key && !definition))
 		return -1;
-	if (!islayout(argv[0]))
-		fatal("verify %s: not an OCI layout (verify reads a layout; copy a registry's image into one first)",
-		      argv[0]);
-	bad = key ? sign_verifylayout(argv[0], key) : 0;
+	/* a registry's image: copied with its referrers into a scratch layout first */
+	if (!islayout(argv[0])) {
+		const char *tmpdir = getenv("TMPDIR");
+		struct pushout out = {0};
+		tmp = xasprintf("%s/imagegen-verify.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+		if (!mkdtemp(tmp))
+			fatal("%s:", tmp);
+		layout = xasprintf("%s/layout", tmp);
+		copy_image(argv[0], layout, NULL, &out);
+	}
+	bad = key ? sign_verifylayout(layout ? layout : argv[0], key) : 0;
 	if (definition)
-		rebuilt = rebuild_compare(argv[0], definition);
+		rebuilt = rebuild_compare(layout ? layout : argv[0], definition);
+	if (tmp)
+		removetree(tmp);
+	free(layout);
+	free(tmp);
 	return rebuilt == 2 ? 2 : (bad || rebuilt);
 }
 
@@ -436,8 +448,9 @@ static const struct command commands[] = {
 	 "pushed as a referrer and under the tag sha256-HEX.sig. --attachments\n"
 	 "signs a layout's SBOMs and provenance too.\n",
 	 cmdsign, 0},
-	{"verify", "imagegen verify [--key PUB.pem] [--rebuild DEFINITION] LAYOUT",
-	 "Check that each image of an OCI layout has a good signature by the\n"
+	{"verify", "imagegen verify [--key PUB.pem] [--rebuild DEFINITION] LAYOUT|REFERENCE",
+	 "Check that each image of an OCI layout (or of a registry, copied with\n"
+	 "its referrers into a scratch layout) has a good signature by the\n"
 	 "public key PUB.pem, and show what its provenance says (a provenance that\n"
 	 "names another image fails). --rebuild builds the image again in a scratch\n"
 	 "folder from DEFINITION and its lock, as the provenance says, and compares\n"

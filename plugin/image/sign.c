@@ -540,10 +540,12 @@ static int
 goodsignatures(const char *store, json_t *list, const char *digest, EVP_PKEY *k, const char *pub, int *total)
 {
 	char err[512];
-	json_t *e, *m, *l;
+	json_t *e, *m, *l, *seen = json_object();
 	size_t i, j;
 	int good = 0;
 
+	if (!seen)
+		fatal("out of memory");
 	*total = 0;
 	json_array_foreach(list, i, e) {
 		if (strcmp(strof(e, "artifactType"), MT_COSIGN_SIG) != 0)
@@ -565,6 +567,15 @@ goodsignatures(const char *store, json_t *list, const char *digest, EVP_PKEY *k,
 			                                                       "docker-manifest-digest"));
 			const char *type = json_string_value(json_object_get(crit, "type"));
 
+			/* a signature kept in two artifacts (one signed again, one before) counts once */
+			if (sig64 && json_object_get(seen, sig64)) {
+				json_decref(p);
+				free(sig);
+				free(pl);
+				continue;
+			}
+			if (sig64)
+				jsonset(seen, sig64, json_true());
 			(*total)++;
 			if (pl && sig && signed_ && type && strcmp(signed_, digest) == 0 && strcmp(type, PAYLOADTYPE) == 0 &&
 			    verifies(k, pub, pl, plen, sig, slen))
@@ -575,6 +586,7 @@ goodsignatures(const char *store, json_t *list, const char *digest, EVP_PKEY *k,
 		}
 		json_decref(m);
 	}
+	json_decref(seen);
 	return good;
 }
 
