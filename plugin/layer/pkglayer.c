@@ -61,6 +61,10 @@ static const char *const keptfiles[] = {
 	"usr/share/ca-certificates/",
 	"usr/share/base-passwd/passwd.master",
 	"usr/share/base-passwd/group.master",
+	/* PAM's profiles and templates, and the locales (imagegen.sysconf) */
+	"usr/share/pam-configs/",
+	"usr/share/pam/common-",
+	"usr/share/i18n/SUPPORTED",
 	NULL,
 };
 
@@ -507,7 +511,7 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
  * from when kept layers were called the layer cache: other words would make
  * every kept layer again).
  */
-#define KEYFORMAT "imagegen layer cache 1 " VERSION
+#define KEYFORMAT "imagegen layer cache 2 " VERSION
 
 int
 pkglayer_key(json_t *spec, char key[65])
