@@ -19,6 +19,8 @@
 -- The caller (imagegen.system) gives the packages by name (each with the
 -- kept files of its sidecar), what exists, the group file, and record
 -- writers; M.make returns the script lines these stand for, by package.
+local native = require "imagegen.native"
+
 local M = {}
 
 -- the files of the packages whose contents M.make reads (pkglayer.c keeps them)
@@ -281,6 +283,248 @@ function M.covers(made, pkg, script, text)
     if text:sub(1, #prefix) == prefix then return true end
   end
   return false
+end
+
+-- /etc/ld.so.cache, as `ldconfig` (libc-bin's trigger) makes it --------------
+
+-- Debian's multiarch triplets: the dynamic linker's own folders, /lib/T and
+-- /usr/lib/T (glibc's slibdir and libdir as Debian builds it)
+local triplets = { amd64 = "x86_64-linux-gnu", arm64 = "aarch64-linux-gnu", armhf = "arm-linux-gnueabihf",
+  armel = "arm-linux-gnueabi", i386 = "i386-linux-gnu", ppc64el = "powerpc64le-linux-gnu",
+  s390x = "s390x-linux-gnu", riscv64 = "riscv64-linux-gnu", mips64el = "mips64el-linux-gnuabi64",
+  mipsel = "mipsel-linux-gnu", x32 = "x86_64-linux-gnux32", ppc64 = "powerpc64-linux-gnu",
+  powerpc = "powerpc-linux-gnu", sparc64 = "sparc64-linux-gnu", loong64 = "loongarch64-linux-gnu",
+  alpha = "alpha-linux-gnu", hppa = "hppa-linux-gnu", m68k = "m68k-linux-gnu", sh4 = "sh4-linux-gnu" }
+local bigendian = { s390x = true, ppc64 = true, powerpc = true, sparc64 = true, hppa = true, m68k = true,
+  mips = true, mips64 = true }
+
+-- the flags ldconfig gives a shared object on arch (its readelflib.c), or
+-- nil when that ldconfig passes it over
+local function elfflags(arch, e)
+  local flag = 1 -- FLAG_ELF, then libc6 by its interpreter or a needed libc
+  if e.interp:match("^/lib[%w_]*/ld[%w_.-]*%.so") then flag = 3 end
+  for _, n in ipairs(e.needed) do
+    if flag == 1 and (n == "libc.so.6" or n == "libm.so.6") then flag = 3 end
+  end
+  if arch == "amd64" or arch == "i386" or arch == "x32" then
+    if e.machine == 62 then return e.class == 2 and 0x0303 or 0x0803 end
+    if e.machine == 50 and e.class == 2 and arch == "i386" then return 0x0203 end
+    if e.machine == 3 and e.class == 1 then return flag end
+    return nil
+  elseif arch == "arm64" or arch == "armhf" or arch == "armel" then
+    if e.class == 2 then return 0x0a03 end
+    if e.eflags >> 24 == 5 then
+      if e.eflags & 0x400 ~= 0 then return 0x0903 end
+      if e.eflags & 0x200 ~= 0 then return 0x0b03 end
+      return 3
+    end
+    return flag
+  elseif arch:match("^ppc") or arch == "powerpc" or arch == "s390x" then
+    if e.class == 2 then return arch == "s390x" and 0x0403 or 0x0503 end
+    return flag
+  elseif arch == "riscv64" then
+    local abi = e.eflags & 6
+    if e.eflags & ~7 ~= 0 or (abi ~= 0 and abi ~= 4) then return nil end
+    return flag | (abi == 0 and 0x0f00 or 0x1000)
+  elseif arch:match("^mips") then
+    local nan2008 = e.eflags & 0x400 ~= 0
+    if e.class == 2 then return (nan2008 and 0x0e00 or 0x0700) | 3 end
+    if e.eflags & 0x20 ~= 0 then return (nan2008 and 0x0d00 or 0x0600) | 3 end
+    if nan2008 then return 0x0c03 end
+    return flag
+  end
+  return flag
+end
+
+-- a glob's last part as a Lua pattern (*, ?, [...])
+local function globpattern(g)
+  local out, i = { "^" }, 1
+  while i <= #g do
+    local c = g:sub(i, i)
+    if c == "*" then out[#out + 1] = "[^/]*"
+    elseif c == "?" then out[#out + 1] = "[^/]"
+    elseif c == "[" and g:find("]", i + 2, true) then
+      local j = g:find("]", i + 2, true)
+      local set = g:sub(i + 1, j - 1):gsub("^!", "^"):gsub("%%", "%%%%")
+      out[#out + 1] = "[" .. set .. "]"
+      i = j
+    else out[#out + 1] = c:gsub("%W", "%%%0") end
+    i = i + 1
+  end
+  return table.concat(out) .. "$"
+end
+
+-- ctx: pkgs (each with list, files, elf, ldlink), canon, toplinks ({ path,
+-- target } of merged /usr), arch, generator; returns the cache's bytes
+function M.ldcache(ctx)
+  local nodes, children = { ["/"] = { kind = "dir" } }, {}
+  local function add(path, node)
+    if nodes[path] and nodes[path].kind == "dir" and node.kind == "dir" then return end
+    nodes[path] = node
+    local dir, name = path:match("^(.*)/([^/]+)$")
+    if not dir then return end
+    if dir == "" then dir = "/" end
+    if not nodes[dir] then add(dir, { kind = "dir" }) end
+    children[dir] = children[dir] or {}
+    if not children[dir][name] then children[dir][name] = true end
+  end
+  for _, p in ipairs(ctx.pkgs) do
+    for line in p.list:gmatch("[^\n]+") do
+      if line ~= "/." then
+        local path = ctx.canon(line)
+        local rel = line:sub(2)
+        if p.elf[rel] then
+          local f = {}
+          for part in (p.elf[rel] .. "\0"):gmatch("([^\0]*)\0") do f[#f + 1] = part end
+          local class, data, machine, eflags = f[1]:match("^(%d+) (%d+) (%d+) (%d+)$")
+          local needed = {}
+          for i = 4, #f do needed[#needed + 1] = f[i] end
+          add(path, { kind = "file", elf = { class = tonumber(class), data = tonumber(data),
+            machine = tonumber(machine), eflags = tonumber(eflags), soname = f[2] or "",
+            interp = f[3] or "", needed = needed } })
+        elseif p.ldlink[rel] then
+          add(path, { kind = "link", target = p.ldlink[rel] })
+        elseif not nodes[path] then
+          add(path, { kind = "file" })
+        end
+      end
+    end
+  end
+  -- a path with children is a folder
+  for dir in pairs(children) do
+    if nodes[dir] and nodes[dir].kind == "file" and not nodes[dir].elf then nodes[dir].kind = "dir" end
+  end
+  for _, l in ipairs(ctx.toplinks) do add(l[1], { kind = "link", target = l[2] }) end
+
+  -- chroot_canon: the path with every link followed inside the image, or nil
+  local function resolve(path, depth)
+    depth = depth or 0
+    if depth > 40 then return nil end
+    local cur = ""
+    local parts = {}
+    for part in path:gmatch("[^/]+") do parts[#parts + 1] = part end
+    for i, part in ipairs(parts) do
+      if part == "." then
+      elseif part == ".." then cur = cur:match("^(.*)/[^/]*$") or ""
+      else
+        local next1 = cur .. "/" .. part
+        local n = nodes[next1]
+        if not n then return nil end
+        if n.kind == "link" then
+          local t = n.target:sub(1, 1) == "/" and n.target or (cur .. "/" .. n.target)
+          local r = resolve(t, depth + 1)
+          if not r then return nil end
+          cur = r == "/" and "" or r
+        else
+          if i < #parts and n.kind ~= "dir" then return nil end
+          cur = next1
+        end
+      end
+    end
+    return cur == "" and "/" or cur
+  end
+
+  local conffiles = {}
+  for _, p in ipairs(ctx.pkgs) do
+    for path, data in pairs(p.files) do
+      if path == "etc/ld.so.conf" or path:match("^etc/ld%.so%.conf%.d/") then conffiles["/" .. path] = data end
+    end
+  end
+  local dirs, seen = {}, {}
+  local function adddir(line)
+    local path = line:gsub("=.*$", ""):gsub("%s+$", ""):gsub("/+$", "")
+    if path == "" then return end
+    local real = resolve(path)
+    if not real or nodes[real].kind ~= "dir" or seen[real] then return end
+    seen[real] = true
+    dirs[#dirs + 1] = { path = path, real = real }
+  end
+  local function parse(file, depth)
+    local text = conffiles[resolve(file) or file]
+    if not text or depth > 20 then return end
+    for line in text:gmatch("[^\n]*") do
+      line = line:gsub("#.*$", ""):gsub("^%s+", "")
+      if line:match("^include[ \t]") then
+        for pat in line:sub(9):gmatch("[^ \t]+") do
+          if pat:sub(1, 1) ~= "/" then pat = file:match("^(.*)/") .. "/" .. pat end
+          local dir, glob = pat:match("^(.*)/([^/]*)$")
+          local real = resolve(dir == "" and "/" or dir)
+          local names = {}
+          for name in pairs(real and children[real] or {}) do
+            if name:match(globpattern(glob)) and name:sub(1, 1) ~= "." then names[#names + 1] = name end
+          end
+          table.sort(names)
+          for _, name in ipairs(names) do parse(dir .. "/" .. name, depth + 1) end
+        end
+      elseif line:lower():match("^hwcap[ \t]") then
+      elseif line ~= "" then
+        adddir(line)
+      end
+    end
+  end
+  parse("/etc/ld.so.conf", 0)
+  local t = triplets[ctx.arch]
+  if t then adddir("/lib/" .. t); adddir("/usr/lib/" .. t) end
+
+  local big = bigendian[ctx.arch] or false
+  local entries = {}
+  for _, d in ipairs(dirs) do
+    local names = {}
+    for name in pairs(children[d.real] or {}) do names[#names + 1] = name end
+    table.sort(names)
+    local libs, order = {}, {}
+    for _, name in ipairs(names) do
+      local dso = ((name:sub(1, 3) == "lib" or name:sub(1, 3) == "ld-") and name:find(".so", 1, true)) or
+        name:sub(1, 6) == "ld.so." or name:sub(1, 8) == "ld64.so."
+      local node = nodes[d.real .. "/" .. name]
+      local islink = node.kind == "link"
+      local target = islink and resolve(d.real .. "/" .. name) or (d.real .. "/" .. name)
+      local e = target and nodes[target] and nodes[target].elf
+      local flag = e and e.data == (big and 2 or 1) and elfflags(ctx.arch, e)
+      if dso and flag then
+        local soname = e.soname ~= "" and e.soname or name
+        if islink and name ~= soname and not (name:sub(-3) == ".so" and soname:sub(1, #name) == name) then
+          islink = false
+        end
+        if islink then soname = name end
+        local have = libs[soname]
+        if not have then
+          libs[soname] = { name = name, flag = flag, islink = islink }
+          order[#order + 1] = soname
+        elseif (not islink and have.islink) or (islink == have.islink and M.libcmp(have.name, name) < 0) then
+          if have.flag ~= flag then
+            if have.flag == 1 and (flag == 2 or flag == 3) then have.flag = flag
+            elseif (have.flag == 2 or have.flag == 3) and flag == 1 then have.flag = flag end
+          end
+          have.name, have.islink = name, islink
+        end
+      end
+    end
+    for _, soname in ipairs(order) do
+      entries[#entries + 1] = { libs[soname].flag, soname, d.path .. "/" .. soname }
+    end
+  end
+  return native.ldcache(entries, ctx.generator, big)
+end
+
+-- glibc's _dl_cache_libcmp: digit runs compared as numbers
+function M.libcmp(a, b)
+  local i, j = 1, 1
+  while i <= #a do
+    local x, y = a:match("^%d+", i), b:match("^%d+", j)
+    if x then
+      if not y then return 1 end
+      if tonumber(x) ~= tonumber(y) then return tonumber(x) < tonumber(y) and -1 or 1 end
+      i, j = i + #x, j + #y
+    elseif y then
+      return -1
+    elseif a:byte(i) ~= b:byte(j) then
+      return a:byte(i) - (b:byte(j) or 0)
+    else
+      i, j = i + 1, j + 1
+    end
+  end
+  return -(b:byte(j) or 0)
 end
 
 return M

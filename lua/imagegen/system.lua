@@ -101,12 +101,16 @@ local function sidecar(path)
     local data = text:sub(after, after + tonumber(len) - 1)
     pos = after + tonumber(len) + 1
     if key == "package" then
-      cur = { package = data, scripts = {}, files = {} }
+      cur = { package = data, scripts = {}, files = {}, elf = {}, ldlink = {} }
       pkgs[#pkgs + 1] = cur
     elseif key:sub(1, 7) == "script " then
       cur.scripts[key:sub(8)] = data
     elseif key:sub(1, 5) == "file " then
       cur.files[key:sub(6)] = data
+    elseif key:sub(1, 4) == "elf " then
+      cur.elf[key:sub(5)] = data
+    elseif key:sub(1, 7) == "ldlink " then
+      cur.ldlink[key:sub(8)] = data
     else
       cur[key] = data
     end
@@ -370,6 +374,19 @@ build = function(spec)
     if byname["ca-certificates-java"] then
       file("etc/ssl/certs/java/cacerts", native.pkcs12(java, "changeit"))
     end
+  end
+
+  -- /etc/ld.so.cache, as libc-bin's trigger (ldconfig) makes it
+  local libcbin = byname["libc-bin"]
+  if libcbin then
+    local version = libcbin.status:match("\nVersion: ([^\n]+)") or "?"
+    local toplinks = {}
+    if merged then
+      for _, d in ipairs(M.mergedlinks(spec.arch)) do toplinks[#toplinks + 1] = { "/" .. d, "usr/" .. d } end
+    end
+    file("etc/ld.so.cache", sysconf.ldcache { pkgs = pkgs, canon = canon, toplinks = toplinks, arch = spec.arch,
+      generator = string.format("ldconfig (Debian GLIBC %s) stable release version %s", version,
+        version:gsub("^%d+:", ""):match("^[^-]+")) })
   end
 
   local header = string.format("# image '%s': maintainer-script actions imagegen did not reproduce\n" ..
