@@ -33,6 +33,7 @@
 local native = require "imagegen.native"
 local maint = require "imagegen.maint"
 local check = require "imagegen.check"
+local sysconf = require "imagegen.sysconf"
 
 local M = {}
 
@@ -100,12 +101,16 @@ local function sidecar(path)
     local data = text:sub(after, after + tonumber(len) - 1)
     pos = after + tonumber(len) + 1
     if key == "package" then
-      cur = { package = data, scripts = {}, files = {} }
+      cur = { package = data, scripts = {}, files = {}, elf = {}, ldlink = {} }
       pkgs[#pkgs + 1] = cur
     elseif key:sub(1, 7) == "script " then
       cur.scripts[key:sub(8)] = data
     elseif key:sub(1, 5) == "file " then
       cur.files[key:sub(6)] = data
+    elseif key:sub(1, 4) == "elf " then
+      cur.elf[key:sub(5)] = data
+    elseif key:sub(1, 7) == "ldlink " then
+      cur.ldlink[key:sub(8)] = data
     else
       cur[key] = data
     end
@@ -319,6 +324,22 @@ build = function(spec)
   file("etc/passwd", passwd)
   file("etc/group", group)
 
+  -- what the configure step of a fresh install leaves (imagegen.sysconf),
+  -- before the scripts are read, so that their tests see it
+  local made = sysconf.make { pkgs = pkgs, byname = byname, arch = spec.arch, group = group,
+    exists = function(x) return exists[canon(x)] or false end,
+    put = {
+      file = function(p, data, mode, uid, gid)
+        rec(string.format("file %d %d %d %s", mode, uid or 0, gid or 0, p), data)
+        exists[canon("/" .. p)] = true
+      end,
+      link = function(p, target) link(p, target); exists[canon("/" .. p)] = true end,
+      dir = function(p, mode, uid, gid)
+        rec(string.format("dir %d %d %d %s", mode, uid or 0, gid or 0, p), "")
+        exists[canon("/" .. p)] = true
+      end,
+    } }
+
   -- the scripts: alternatives, and what is not reproduced
   local report = {}
   local groups, gorder = {}, {}
@@ -365,13 +386,15 @@ build = function(spec)
           for _, s in ipairs(r.skipped) do
             -- the logical line, its continuations joined by a space, spelt as names are
             local text1 = native.showname((s.text:gsub("%s*\n%s*", " "):gsub("^%s+", "")))
-            local entry = string.format("%s\t%s\t%d\t%s%s", p.package, script, s.line, text1,
-              s.why and ("\t(" .. s.why .. ")") or "")
-            if s.file then entry = entry .. "\t(in " .. native.showname(s.file) .. ")" end
-            if s.paths then
-              entry = { text = entry, paths = s.paths }
+            if not sysconf.covers(made, p.package, script, text1) then
+              local entry = string.format("%s\t%s\t%d\t%s%s", p.package, script, s.line, text1,
+                s.why and ("\t(" .. s.why .. ")") or "")
+              if s.file then entry = entry .. "\t(in " .. native.showname(s.file) .. ")" end
+              if s.paths then
+                entry = { text = entry, paths = s.paths }
+              end
+              report[#report + 1] = entry
             end
-            report[#report + 1] = entry
           end
         end
       end
@@ -505,6 +528,19 @@ build = function(spec)
     if byname["ca-certificates-java"] then
       file("etc/ssl/certs/java/cacerts", native.pkcs12(java, "changeit"))
     end
+  end
+
+  -- /etc/ld.so.cache, as libc-bin's trigger (ldconfig) makes it
+  local libcbin = byname["libc-bin"]
+  if libcbin then
+    local version = libcbin.status:match("\nVersion: ([^\n]+)") or "?"
+    local toplinks = {}
+    if merged then
+      for _, d in ipairs(M.mergedlinks(spec.arch)) do toplinks[#toplinks + 1] = { "/" .. d, "usr/" .. d } end
+    end
+    file("etc/ld.so.cache", sysconf.ldcache { pkgs = pkgs, canon = canon, toplinks = toplinks, arch = spec.arch,
+      generator = string.format("ldconfig (Debian GLIBC %s) stable release version %s", version,
+        version:gsub("^%d+:", ""):match("^[^-]+")) })
   end
 
   -- what the scripts made that this layer does not write itself, and the

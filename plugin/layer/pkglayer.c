@@ -43,6 +43,7 @@
 #include "base/store.h"
 #include "net/fetch.h"
 #include "debian/deb.h"
+#include "debian/ldcache.h"
 #include "layer/nodes.h"
 #include "layer/system.h"
 #include "layer/pkglayer.h"
@@ -63,6 +64,12 @@ static const char *const keptfiles[] = {
 	"usr/share/base-passwd/group.master",
 	/* update-shells reads every package's shells; postgresql's scripts source this */
 	"usr/share/debianutils/shells",
+	/* PAM's profiles and templates, and the locales (imagegen.sysconf) */
+	"usr/share/pam-configs/",
+	"usr/share/pam/common-",
+	"usr/share/i18n/SUPPORTED",
+	/* the dynamic linker's folders (imagegen.system's ld.so.cache) */
+	"etc/ld.so.conf",
 	NULL,
 };
 
@@ -284,6 +291,56 @@ record(struct buf *out, const char *key, const char *data, size_t len)
 	bufstr(out, "\n");
 }
 
+/* the spool's bytes of a file, for the ELF reader */
+struct spoolsrc {
+	int fd;
+	long long off;
+};
+
+static int
+spoolread(void *ctx, unsigned long long off, void *buf, size_t len)
+{
+	struct spoolsrc *s = ctx;
+
+	return pread(s->fd, buf, len, (off_t)(s->off + (long long)off)) == (ssize_t)len ? 0 : -1;
+}
+
+/* a name ldconfig looks at (glibc's _dl_is_dso): lib*.so*, ld-*.so*, ld.so.*, ld64.so.* */
+static int
+dsoname(const char *path)
+{
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	return ((strncmp(name, "lib", 3) == 0 || strncmp(name, "ld-", 3) == 0) && strstr(name, ".so")) ||
+	       strncmp(name, "ld.so.", 6) == 0 || strncmp(name, "ld64.so.", 8) == 0;
+}
+
+/* for the image's /etc/ld.so.cache (imagegen.system): what ldconfig reads of
+   a shared object ("elf PATH"), and where a link of such a name points
+   ("ldlink PATH") */
+static void
+dsorecord(struct debctx *c, const struct node *n, const char *path)
+{
+	struct spoolsrc src = { c->l->spool, n->off };
+	struct elfsrc elf = { spoolread, &src, (unsigned long long)n->size };
+	struct buf info = {0};
+	char *key;
+
+	if (!dsoname(path))
+		return;
+	if (n->kind == KLINK) {
+		key = xasprintf("ldlink %s", path);
+		record(&c->kept, key, n->src, strlen(n->src));
+	} else if (ldcache_elf(&elf, &info) == 0) {
+		key = xasprintf("elf %s", path);
+		record(&c->kept, key, info.data, info.len);
+	} else {
+		return;
+	}
+	free(key);
+	free(info.data);
+}
+
 /* the file's bytes into the spool; their md5 into md5 (when not NULL), and
    into text (when not NULL) */
 static void
@@ -359,6 +416,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 		n->kind = KLINK;
 		n->mode = 0777;
 		n->src = xstrdup(archive_entry_symlink(e));
+		dsorecord(c, n, path);
 		break;
 	case AE_IFREG:
 		n->kind = KSPOOL;
@@ -383,6 +441,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 			free(text.data);
 			text = (struct buf){0};
 		}
+		dsorecord(c, n, path);
 		if (c->summing)
 			bufprintf(&c->md5sums, "%s  %s\n", want, path);
 		if (text.data) {
@@ -629,7 +688,7 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
  * from when kept layers were called the layer cache: other words would make
  * every kept layer again).
  */
-#define KEYFORMAT "imagegen layer cache 2 (files scripts name) " VERSION
+#define KEYFORMAT "imagegen layer cache 4 (files scripts name, shared objects) " VERSION
 
 int
 pkglayer_key(json_t *spec, char key[65])

@@ -28,6 +28,7 @@
 #include "net/registry.h"
 #include "debian/debian.h"
 #include "debian/trust.h"
+#include "debian/ldcache.h"
 #include "lua/native.h"
 #include "lua/glob.h"
 
@@ -756,6 +757,50 @@ l_makealias(lua_State *L)
 	return 0;
 }
 
+/* native.ldcache(entries, generator, big) -> the bytes of /etc/ld.so.cache:
+   entries a list of { flags, soname, path } in the order ldconfig adds
+   them (debian/ldcache.c sorts them); big for a big-endian architecture */
+static int
+l_ldcache(lua_State *L)
+{
+	const char *generator = luaL_checkstring(L, 2);
+	int big = lua_toboolean(L, 3);
+	struct ldentry *e;
+	struct buf *b;
+	lua_Integer n, i;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	n = (lua_Integer)lua_rawlen(L, 1);
+	e = lua_newuserdatauv(L, sizeof(*e) * (size_t)(n > 0 ? n : 1), 0);  /* the entries, collected */
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, 1, i);  /* entry i, left on the stack so its strings stay */
+		luaL_checktype(L, -1, LUA_TTABLE);
+		lua_rawgeti(L, -1, 1);
+		e[i - 1].flags = (int)luaL_checkinteger(L, -1);
+		lua_pop(L, 1);
+		lua_rawgeti(L, -1, 2);
+		e[i - 1].key = luaL_checkstring(L, -1);
+		lua_pop(L, 1);
+		lua_rawgeti(L, -1, 3);
+		e[i - 1].value = luaL_checkstring(L, -1);
+		lua_pop(L, 1);
+		e[i - 1].hwcap = 0;
+		lua_pop(L, 1);
+	}
+	b = lua_newuserdatauv(L, sizeof(*b), 0);  /* the cache's box */
+	memset(b, 0, sizeof(*b));
+	if (luaL_newmetatable(L, "imagegen.buf")) {
+		lua_pushcfunction(L, boxgc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	ldcache_write(e, (size_t)n, generator, big, b);
+	lua_pushlstring(L, b->data, b->len);
+	free(b->data);
+	b->data = NULL;
+	return 1;
+}
+
 static const luaL_Reg natives[] = {
 	{"readfile", l_readfile},
 	{"realpath", l_realpath},
@@ -791,6 +836,7 @@ static const luaL_Reg natives[] = {
 	{"rootpath", debian_rootpath},
 	{"x509", trust_x509},
 	{"pkcs12", trust_pkcs12},
+	{"ldcache", l_ldcache},
 	{"pattern", glob_pattern},
 	{"glob", glob_walk},
 	{NULL, NULL},
