@@ -16,8 +16,9 @@ sync-in/sync-out hooks of mmdebstrap(1)), so a second run downloads nothing.
 It prints, file by file, the paths only one side has and, for those both
 have, the differences of type, mode, owner, link target and content; the
 paths in KNOWN (below) are left out, each with why. Then the counts. It exits
-1 when a difference is left under a --strict PREFIX (or when a side fails to
-build), else 0.
+1 when the two have other packages (name, architecture, version in dpkg's
+status), when a difference is left under a --strict PREFIX, or when a side
+fails to build; else 0.
 """
 import argparse
 import hashlib
@@ -201,6 +202,21 @@ def compare(a, b, ra, rb):
     return diffs, skipped
 
 
+def installed(root):
+    """the packages of a root's dpkg status, as NAME:ARCH=VERSION"""
+    out, pkg = set(), {}
+    text = open(os.path.join(root, "var/lib/dpkg/status"), encoding="utf-8", errors="replace").read()
+    for para in text.split("\n\n"):
+        for line in para.split("\n"):
+            if ":" in line and not line.startswith(" "):
+                k, v = line.split(":", 1)
+                pkg[k] = v.strip()
+        if "Package" in pkg:
+            out.add("%s:%s=%s" % (pkg["Package"], pkg.get("Architecture", "?"), pkg.get("Version", "?")))
+        pkg = {}
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("packages", nargs="*")
@@ -224,6 +240,16 @@ def main():
     pkgs = args.packages or ["base-files"]
     ig = imagegen(args, pkgs, work)
     mm = mmdebstrap(args, args.packages, work)
+    a, b = installed(ig), installed(mm)
+    status = 0
+    if a == b:
+        print("# packages: the same %d" % len(a))
+    else:
+        status = 1
+        for p in sorted(a - b):
+            print("# package only in imagegen: " + p)
+        for p in sorted(b - a):
+            print("# package only in mmdebstrap: " + p)
     diffs, skipped = compare(walk(ig), walk(mm), ig, mm)
     for p, text in diffs:
         print("%s\t%s" % (p, text))
@@ -238,7 +264,7 @@ def main():
     if bad:
         print("differences under %s: %d (the first: %s)" % (", ".join(args.strict), len(bad), bad[0]))
         return 1
-    return 0
+    return status
 
 
 if __name__ == "__main__":

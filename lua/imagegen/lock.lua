@@ -6,14 +6,15 @@
 -- Builds use the lock; imagegen lock makes it again.
 --
 -- { "imagegen-lock": 1,
---   images = { [name] = { request, essential, architecture, repositories, base, packages } },
+--   images = { [name] = { request, essential, added, architecture, repositories, base, packages } },
+--     (added: the packages asked for besides the request, M.defaults)
 --     (an image of several platforms: [name@os-arch[-variant]] for each)
 --   bases = { [ref] = digest },
 --   repositories = { [id] = { url, suite, codename, components, inrelease_sha256, origin, version } } }
 -- A package: name, version, architecture, filename, size, sha256,
 -- repository (its id), url, and depends: the packages of the image that
 -- met its Pre-Depends and Depends.
--- An image's entry holds while its request, essential, architecture,
+-- An image's entry holds while its request, essential, added, architecture,
 -- repositories and base packages are the definition's.
 local native = require "imagegen.native"
 local json = require "imagegen.json"
