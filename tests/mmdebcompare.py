@@ -40,6 +40,8 @@ KNOWN = [
      "apt's caches and downloaded indexes: mmdebstrap runs apt (and makes its folders) in every variant; "
      "imagegen never runs it, and the image's apt reads its sources at its first apt-get update"),
     (r"/var/cache/apt/.*|/var/lib/apt/lists/.*", "any", "apt's caches and downloaded indexes, as above"),
+    (r"/var/lib/apt/extended_states", "mm", "apt's marks: mmdebstrap installs --include with apt, whether or not "
+     "apt is in the image; imagegen writes them when it is"),
     (r"/etc/apt/sources\.list(\.d/.*)?|/etc/apt/keyrings/.*|/etc/apt/trusted\.gpg\.d/.*", "any",
      "apt's sources: mmdebstrap pastes the mirror given into sources.list; imagegen writes the "
      "repositories resolved, deb822, with the keyring each was verified with (only when apt is in the image)"),
