@@ -124,10 +124,10 @@ define app '"app", "tool"' 'users = { { name = "www-data", uid = 33, gid = 33, h
   groups = { { name = "www-data", gid = 33 } }, user = "www-data",'
 check "app: imagegen lock resolves and writes imagegen.lock" "$IMAGEGEN" lock ../src/build.lua
 lockpkgs=$(python3 -c "import json;l=json.load(open('../src/imagegen.lock'));print(' '.join(p['name']+'='+p['version'] for p in l['images']['app']['packages']))")
-same "app: dependencies, Pre-Depends, the higher fitting version, the first virtual provider, :any, an Essential dependency" \
-	"app=2.0 base-x=1.0 interp=3.0 libfoo=1.3 otherhttpd=1.0 prelib=1.0 tool=1.0" "$lockpkgs"
+same "app: dependencies, Pre-Depends, the higher fitting version, the first virtual provider, :any, an Essential dependency, base-passwd by default" \
+	"app=2.0 base-passwd=3.6.1 base-x=1.0 interp=3.0 libfoo=1.3 otherhttpd=1.0 prelib=1.0 tool=1.0" "$lockpkgs"
 check "app: the lock has the Release digest" grep -q '"inrelease_sha256":"[0-9a-f]\{64\}"' ../src/imagegen.lock
-check "app: the lock has one package a line" test "$(grep -c '^{"architecture"' ../src/imagegen.lock)" -eq 7
+check "app: the lock has one package a line" test "$(grep -c '^{"architecture"' ../src/imagegen.lock)" -eq 8
 "$IMAGEGEN" ../src/build.lua 2> gen.err
 same "app: a matching lock is used without a word" "" "$(cat gen.err)"
 check "app: ninja builds the image" ninja
@@ -138,7 +138,7 @@ R=bundle/rootfs
 check "app: the package's files are there, setuid kept" test -u "$R/usr/bin/app"
 same "app: a hard link within a package stays one" "$(stat -c %i "$R/usr/bin/app")" "$(stat -c %i "$R/usr/bin/app-hard")"
 same "app: a symlink within a package stays one" "app" "$(readlink "$R/usr/bin/app-link")"
-same "app: dpkg-query sees the packages" "app base-x interp libfoo otherhttpd prelib tool" \
+same "app: dpkg-query sees the packages" "app base-passwd base-x interp libfoo otherhttpd prelib tool" \
 	"$(dpkg-query --admindir="$R/var/lib/dpkg" -W -f '${Package} ' | sed 's/ $//')"
 same "app: dpkg-query sees them installed" "install ok installed" \
 	"$(dpkg-query --admindir="$R/var/lib/dpkg" -W -f '${Status}\n' libfoo)"

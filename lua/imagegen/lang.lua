@@ -460,7 +460,7 @@ local function declarations(G, file)
   -- that the first error is always the same one); fields[k](d, v) with
   -- d = { where, img, config, t }
   local imageorder = { "layers", "files", "tag", "base", "entrypoint", "cmd", "env", "workdir", "user",
-    "labels", "stopsignal", "expose", "volumes", "packages", "essential", "mergedusr", "repositories",
+    "labels", "stopsignal", "expose", "volumes", "packages", "essential", "minimal", "mergedusr", "repositories",
     "packagelayers", "users", "groups", "compression", "annotations", "platform", "platforms", "sbom",
     "provenance", "format", "healthcheck", "maxlayers" }
   local imagefields = set(imageorder)
@@ -657,6 +657,8 @@ local function declarations(G, file)
 
   field.essential = flag "essential"
 
+  field.minimal = flag "minimal"
+
   field.mergedusr = flag "mergedusr"
 
   function field.repositories(d, v)
@@ -845,6 +847,13 @@ local function declarations(G, file)
     if (img.essential or img.mergedusr ~= nil) and not img.packages then
       check.failat(where, img.essential and "essential" or "mergedusr",
         "image: %s applies to Debian packages; add packages = { ... }", img.essential and "essential" or "mergedusr")
+    end
+    if img.minimal and not img.packages then
+      check.failat(where, "minimal", "image: minimal applies to Debian packages; add packages = { ... }")
+    end
+    if img.minimal and img.essential then
+      check.failat(where, "minimal", "image: minimal = true (exactly the packages asked for) and essential = true "
+        .. "(the whole Essential set) contradict each other: keep one")
     end
     for _, k in ipairs(configfields) do check.text(where, k, t[k]) end
     -- what a Docker image cannot hold, and what an OCI one cannot

@@ -6,14 +6,15 @@
 -- Builds use the lock; imagegen lock makes it again.
 --
 -- { "imagegen-lock": 1,
---   images = { [name] = { request, essential, architecture, repositories, base, packages } },
+--   images = { [name] = { request, essential, added, architecture, repositories, base, packages } },
+--     (added: the packages asked for besides the request, M.defaults)
 --     (an image of several platforms: [name@os-arch[-variant]] for each)
 --   bases = { [ref] = digest },
 --   repositories = { [id] = { url, suite, codename, components, inrelease_sha256, origin, version } } }
 -- A package: name, version, architecture, filename, size, sha256,
 -- repository (its id), url, and depends: the packages of the image that
 -- met its Pre-Depends and Depends.
--- An image's entry holds while its request, essential, architecture,
+-- An image's entry holds while its request, essential, added, architecture,
 -- repositories and base packages are the definition's.
 local native = require "imagegen.native"
 local json = require "imagegen.json"
@@ -99,7 +100,7 @@ function M.writelock(path, lock)
     local e = lock.images[n]
     out[#out + 1] = (i > 1 and ",\n" or "\n") .. json.encode(n) .. ":{" ..
       json.encode { architecture = e.architecture, base = json.array(e.base), repositories = e.repositories,
-        request = e.request, essential = e.essential or nil }:sub(2, -2) .. ',"packages":['
+        request = e.request, essential = e.essential or nil, added = e.added }:sub(2, -2) .. ',"packages":['
     for j, p in ipairs(e.packages) do
       out[#out + 1] = (j > 1 and ",\n" or "\n") .. json.encode { name = p.name, version = p.version,
         architecture = p.architecture, filename = p.filename, size = p.size, sha256 = p.sha256,
@@ -144,6 +145,58 @@ function M.summary(lockpath, lock, resolved, existed)
     which[i] = string.format("image '%s' (%s)", show(r.key), r.new and "new" or "its definition changed")
   end
   return string.format("updated %s: packages resolved for %s: %s", lockpath, table.concat(which, ", "), counts)
+end
+
+-- the packages an image of Debian packages gets besides those it asks for
+-- (docs/debian.md): base-files and base-passwd (the FHS tree, os-release,
+-- and the static accounts that packages may assume), unless it asks for
+-- exactly its packages (minimal), for the whole Essential set (which has
+-- them), or is over a base from outside the graph (which has its own)
+M.defaultpackages = { "base-files", "base-passwd" }
+
+function M.defaults(img, r)
+  if img.minimal or img.essential or r.external then return {} end
+  local out = {}
+  for i, n in ipairs(M.defaultpackages) do out[i] = n end
+  return out
+end
+
+-- why each of an image's own packages is there (p.why, for the SBOM), and
+-- whether apt would have marked it automatically installed (p.auto): a
+-- package the request names, one added by default, an Essential package
+-- of essential = true, or a dependency (of the one whose Depends pulled
+-- it in). Those the request names, the defaults and what the Essential set
+-- needs are installed by hand; the rest are automatic, as
+-- apt-get install marks them.
+function M.why(pkgs, img, added)
+  local asked, default, byname = {}, {}, {}
+  for _, n in ipairs(img.packages or {}) do asked[n:match("^[%w.+-]+")] = true end
+  for _, n in ipairs(added) do default[n] = true end
+  for _, p in ipairs(pkgs) do byname[p.name] = p end
+  -- the Essential set's packages: its roots and what they depend on
+  local manual = {}
+  local function mark(p)
+    if manual[p] then return end
+    manual[p] = true
+    for _, d in ipairs(p.depends or {}) do
+      if byname[d] then mark(byname[d]) end
+    end
+  end
+  for _, p in ipairs(pkgs) do
+    if asked[p.name] then
+      p.why = "asked for by the definition"
+    elseif not p.via and default[p.name] then
+      p.why = "added by default (minimal = false): the FHS tree and the static accounts"
+    elseif not p.via and img.essential then
+      p.why = "an Essential package (essential = true)"
+    else
+      p.why = "a dependency of " .. (p.via or "?")
+    end
+    if not p.via and not asked[p.name] and img.essential then mark(p) end
+  end
+  for _, p in ipairs(pkgs) do
+    p.auto = not (asked[p.name] or default[p.name] or manual[p]) or nil
+  end
 end
 
 -- G.packages(img, r): an image's own packages (not its base's), from the lock
@@ -207,13 +260,14 @@ function M.hook(G, opts)
       base[#base + 1] = p.name .. "=" .. p.version
     end
     table.sort(base)
+    local added = M.defaults(img, r)
     local want = { request = img.packages, essential = img.essential or false, architecture = arch,
-      repositories = ids, base = json.array(base) }
+      repositories = ids, base = json.array(base), added = json.array(added) }
     -- an image of several platforms has an entry for each: NAME@os-arch
     local key = img.name .. r.suffix
     local entry = old.images[key]
     local function same(e)
-      for _, k in ipairs { "request", "essential", "architecture", "repositories", "base" } do
+      for _, k in ipairs { "request", "essential", "architecture", "repositories", "base", "added" } do
         local v = e[k]
         if v == nil and k == "essential" then v = false elseif v == nil then v = json.array() end
         if type(v) == "table" then v = json.array(v) end
@@ -239,6 +293,10 @@ function M.hook(G, opts)
       if img.essential then
         for _, n in ipairs(debian.essential(indexes[ikey])) do request[#request + 1] = n end
       end
+      -- the packages added by default, where the repositories have them
+      for _, n in ipairs(added) do
+        if indexes[ikey].byname[n] then request[#request + 1] = n end
+      end
       pkgs = debian.resolve(indexes[ikey], request, installed, where)
       for _, ri in ipairs(indexes[ikey].repos) do
         new.repositories[debian.repoid(ri.repo)] = { url = ri.repo.url, suite = ri.repo.suite,
@@ -248,7 +306,7 @@ function M.hook(G, opts)
       end
     end
     new.images[key] = { request = want.request, essential = img.essential, architecture = arch,
-      repositories = ids, base = want.base, packages = pkgs }
+      repositories = ids, base = want.base, added = #added > 0 and want.added or nil, packages = pkgs }
     -- merged /usr unless a repository is a release from before it
     local merged = true
     for _, id in ipairs(ids) do
@@ -267,6 +325,9 @@ function M.hook(G, opts)
         deb = downloads .. "/deb/" .. p.sha256 .. ".deb",
         origin = repo.origin, codename = repo.codename or repo.suite }
     end
+    M.why(out, img, added)
+    -- the repositories, for apt in the image (imagegen.apt)
+    r.repositories = repos
     return out, merged, arch
   end
 

@@ -268,7 +268,7 @@ local function sbomspec(G, img, r, descof, pkginfo, basefile)
   for _, p in ipairs(r.debs) do
     packages[#packages + 1] = { name = p.name, version = p.version, architecture = p.architecture,
       sha256 = p.sha256, url = p.url, origin = p.origin, codename = p.codename,
-      depends = json.array(p.depends or {}), info = pkginfo[p.sha256] }
+      depends = json.array(p.depends or {}), info = pkginfo[p.sha256], why = p.why }
     if pkginfo[p.sha256] then inputs[#inputs + 1] = pkginfo[p.sha256] end
   end
   local layers = json.array()

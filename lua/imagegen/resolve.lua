@@ -31,6 +31,7 @@ local path = require "imagegen.path"
 local check = require "imagegen.check"
 local lang = require "imagegen.lang"
 local system = require "imagegen.system"
+local apt = require "imagegen.apt"
 
 local fail, suggest, destination, isstring = check.fail, check.suggest, check.destination, check.isstring
 local mksource, Layer, External = lang.mksource, lang.Layer, lang.External
@@ -192,6 +193,8 @@ local function dpkglayer(G, img, r)
     source = mksource { kind = "dpkg", layers = r.pkglayers, users = r.users, groups = r.groups,
       localcerts = r.localcerts, mergedusr = r.mergedusr, arch = r.arch, image = img.name,
       report = report } })
+  -- apt's sources, keyrings and extended_states, when apt is in the image
+  for _, e in ipairs(apt.entries(img, r)) do entries[#entries + 1] = e end
   r.layers[#r.layers + 1] = newlayer(G, img.name .. "/dpkg" .. r.suffix, img.where, entries)
 end
 

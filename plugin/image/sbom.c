@@ -19,7 +19,7 @@
  * describes for layout and push.
  *
  * Spec: {name, platform, epoch, tool, packages: [{name, version,
- *   architecture, sha256, url, origin, codename, depends, info}], base:
+ *   architecture, sha256, url, origin, codename, depends, info, why}], base:
  *   {kind, name, file}, layers: [{id, desc, entries: [{path, ctx, run}]}]}
  * where layers are the image's (and its graph bases') layers of project
  * files, entries their declarations (path relative, a tree's folder for
@@ -553,6 +553,9 @@ debpackage(json_t *d, json_t *refs, const char *specpath, const char *created, c
 	}
 	if (json_string_value(json_object_get(pi, "homepage")))
 		jsonset(pkg, "homepage", json_string(json_string_value(json_object_get(pi, "homepage"))));
+	/* why the package is in the image: asked for, added by default, Essential, or a dependency */
+	if (json_string_value(json_object_get(d, "why")))
+		jsonset(pkg, "comment", json_string(json_string_value(json_object_get(d, "why"))));
 	json_object_foreach(json_object_get(pi, "licenserefs"), key, ref)
 		jsonset(refs, key, json_incref(ref));
 	if (json_array_size(json_object_get(pi, "special")) > 0)

@@ -1,0 +1,6 @@
+image {
+  name = "a",
+  packages = { "hello" },
+  essential = true,
+  minimal = true,
+}

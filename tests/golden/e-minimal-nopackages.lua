@@ -1,0 +1,4 @@
+image {
+  name = "a",
+  minimal = true,
+}
