@@ -30,7 +30,8 @@ import subprocess
 import sys
 
 # what differs by design: (pattern of the path, which difference, why):
-# "any" difference, "ig" a path only imagegen has, "mm" only mmdebstrap.
+# "any" difference, "ig" a path only imagegen has, "mm" only mmdebstrap,
+# "files" any difference but a folder's (a folder of logs keeps its owner).
 # Kept short: a difference imagegen should fix is not listed here but in
 # docs/debian.md, with the work that fixes it.
 KNOWN = [
@@ -46,7 +47,8 @@ KNOWN = [
      "apt's sources: mmdebstrap pastes the mirror given into sources.list; imagegen writes the "
      "repositories resolved, deb822, with the keyring each was verified with (only when apt is in the image)"),
     (r"/etc/apt/apt\.conf\.d/99mmdebstrap|/etc/apt/preferences\.d(/.*)?", "mm", "mmdebstrap's own apt settings"),
-    (r"/var/log/.*", "any", "logs of the install run (dpkg.log, apt's term.log, alternatives.log, bootstrap.log)"),
+    (r"/var/log/.*", "files", "logs of the install run (dpkg.log, apt's term.log, alternatives.log, bootstrap.log)"),
+    (r"/var/log/apt", "mm", "apt's log folder, made when apt ran"),
     (r"/var/cache/debconf/.*", "any", "debconf's databases: written by running the maintainer scripts' debconf "
      "questions"),
     (r"/var/cache/ldconfig/aux-cache", "mm", "ldconfig's own cache, written when ldconfig ran"),
@@ -64,9 +66,9 @@ KNOWN = [
 KNOWNRE = [(re.compile(p + r"\Z"), side, why) for p, side, why in KNOWN]
 
 
-def known(path, side):
+def known(path, side, isdir):
     for rx, s, why in KNOWNRE:
-        if (s == "any" or s == side) and rx.match(path):
+        if (s == "any" or s == side or s == "files" and not isdir) and rx.match(path):
             return why
     return None
 
@@ -196,7 +198,7 @@ def compare(a, b, ra, rb):
             if not what:
                 continue
             text = "differ (imagegen vs mmdebstrap): " + ", ".join(what)
-        why = known(p, side)
+        why = known(p, side, "dir" in (x and x[0], y and y[0]))
         if why:
             skipped[why] = skipped.get(why, 0) + 1
         else:
