@@ -448,7 +448,7 @@ function M.build(G, args, output, cache)
           -- checked against the version and architecture of its lock line
           f.cached = cached("PKGINFO " .. s.package, { kind = "pkginfo", sha256 = s.sha256, facts = 2,
             version = s.version, architecture = s.architecture }, {}, { f.out },
-            { { path = s.path, url = s.url, sha256 = s.sha256, size = s.size } })
+            { { path = s.path, url = s.url, sha256 = s.sha256, size = s.size, name = s.package } })
         end
         P.pkginfos[#P.pkginfos + 1] = f
       end
