@@ -80,6 +80,23 @@ check "one .deb missing: ninja builds" sh -c "ninja > one.log 2>&1"
 same "one .deb missing: it alone is fetched, over one connection" "1 1" "$(gets) $(conns)"
 same "one .deb missing: the same image" "$digest" "$(cat out/many.digest)"
 
+# one name lookup: where this machine's name is 127.0.0.1 in /etc/hosts, a
+# mirror named by it is looked up there (an open of /etc/hosts) once
+me=$(hostname 2> /dev/null)
+if have strace && [ -n "$me" ] && [ "$(getent hosts "$me" | cut -d' ' -f1)" = 127.0.0.1 ]; then
+	mkdir -p "$W/named/src" "$W/named/b" && cd "$W/named/b" || exit 1
+	sed "s|http://127.0.0.1:|http://$me:|" "$W/src/build.lua" > ../src/build.lua
+	IMAGEGEN_CACHE=$W/named/cache "$IMAGEGEN" lock ../src/build.lua > /dev/null 2>&1 &&
+		IMAGEGEN_CACHE=$W/named/cache "$IMAGEGEN" ../src/build.lua > /dev/null 2>&1
+	: > "$W/mirror.log"
+	check "one lookup: a cold build from the mirror named $me" \
+		strace -f -qq -e trace=open,openat -o strace.log ninja
+	same "one lookup: /etc/hosts read once, $N packages over at most 4 connections" "1 yes" \
+		"$(grep -c '"/etc/hosts"' strace.log) $(test "$(conns)" -le 4 && echo yes)"
+else
+	skip "one lookup (no strace, or this machine's name is not 127.0.0.1 in /etc/hosts)"
+fi
+
 # make: the same edge, one recipe
 mkdir -p "$W/mk" && cd "$W/mk" || exit 1
 rm -rf "$IMAGEGEN_CACHE"
