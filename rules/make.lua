@@ -110,10 +110,13 @@ function M.write(P, exe, plugin)
     w("")
   end
 
-  for _, f in ipairs(P.fetches) do
-    w(own(f.path), ":")
-    say("FETCH " .. f.name)
-    run("$(IMAGEGEN) fetch ", q(f.url), " ", f.sha256, " ", tostring(f.size), " ", q(f.path))
+  -- every .deb from one recipe, as under ninja (the spec no prerequisite)
+  if #P.fetches > 0 then
+    local outs = {}
+    for i, f in ipairs(P.fetches) do outs[i] = own(f.path) end
+    w(table.concat(outs, " \\\n  "), #outs > 1 and " &:" or ":")
+    say("FETCH " .. (#P.fetches == 1 and P.fetches[1].name or (#P.fetches .. " packages")))
+    run("$(IMAGEGEN) fetch ", q(P.fetchspec))
     w("")
   end
 

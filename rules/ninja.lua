@@ -3,12 +3,13 @@
 -- Each build step (rule cmd; rule step for a step in an image or one that
 -- writes folders) is one edge, and so is each fetch, base, layer, image,
 -- index, SBOM, layout, archive, report page and push, which run an
--- imagegen helper. The rules regen, step, cached, base, layer, image,
+-- imagegen helper; the fetches are one edge, whose outputs are every .deb
+-- (one process fetches them all over a few kept connections). The rules regen, step, cached, base, layer, image,
 -- pkginfo, sbom, index, layout and report have restat = 1: their helpers
 -- leave an output untouched when its bytes did not change, so an edit
 -- reruns only what it reaches. The others have none: cmd runs the
 -- definition's own commands, whose outputs ninja takes as new; fetch names
--- its file by its sha256 and never reruns; push and archive are asked for
+-- its files by their sha256 and reruns only when one is missing; push and archive are asked for
 -- and have nothing after them (the archive is written anew each time; push
 -- writes the digest it pushed to .imagegen/pushed/NAME.digest).
 -- Layers write a depfile (deps = gcc) naming every file and directory read.
@@ -107,10 +108,11 @@ function M.write(P, exe)
   end
   if #P.fetches > 0 then
     -- a fetched file is named by its sha256: once there it is never stale,
-    -- even in a new build folder whose log does not know it (generator = 1)
+    -- even in a new build folder whose log does not know it (generator = 1);
+    -- the spec is no input: an edge with one file missing fetches that one
     w("rule fetch")
-    w("  command = $imagegen fetch $url $sha256 $size $out")
-    w("  description = FETCH $name")
+    w("  command = $imagegen fetch $spec")
+    w("  description = FETCH $what")
     w("  generator = 1")
     w("")
   end
@@ -223,12 +225,12 @@ function M.write(P, exe)
     w("  desc = ", value(c.description))
   end
   if #P.commands > 0 then w("") end
-  for _, f in ipairs(P.fetches) do
-    w("build ", own(f.path), ": fetch")
-    w("  url = ", value(quoted(f.url)))
-    w("  sha256 = ", f.sha256)
-    w("  size = ", tostring(f.size))
-    w("  name = ", value(f.name))
+  if #P.fetches > 0 then
+    local outs = {}
+    for i, f in ipairs(P.fetches) do outs[i] = own(f.path) end
+    w("build ", table.concat(outs, " $\n    "), ": fetch")
+    w("  spec = ", path(P.fetchspec))
+    w("  what = ", value(#P.fetches == 1 and P.fetches[1].name or (#P.fetches .. " packages")))
     w("")
   end
   for _, b in ipairs(P.bases) do

@@ -19,7 +19,9 @@
 #     apt-get --simulate install of the same package from the same index
 #   examples/debian (nginx-light) from the machine's apt sources: a cold build
 #     (no download cache) and a warm one (downloads and layers cached, a new
-#     build folder), beside mmdebstrap --variant=extract of the same packages
+#     build folder), beside mmdebstrap --variant=extract of the same packages;
+#     the ratio cold / mmdebstrap, and the connections to the mirror and
+#     name lookups of one more cold build (strace)
 #   cache: a cold machine's build and push of the monorepo and examples/debian
 #     with and without a warm build cache, as ratios (tests/bench-cache.sh)
 #   step: what a step in an image of Debian's essential packages (from the
@@ -404,6 +406,25 @@ for p in json.load(open(sys.argv[1]))["images"]["big"]["packages"]: print(p["nam
 	echo
 fi
 
+# debfetch: after the Debian table, the cold build's ratio to mmdebstrap (the
+# bar: at most 0.35), and the connections and name lookups one more cold
+# build makes (strace: connect() to an IP address, and to port 53)
+debfetch() {
+	python3 - <<'PY'
+rows = {l.split()[0]: float(l.split()[1]) for l in open("results") if l.strip()}
+if "imagegen_cold" in rows and rows.get("mmdebstrap_extract"):
+    print("cold / mmdebstrap: %.2fx (the bar: at most 0.35x)" % (rows["imagegen_cold"] / rows["mmdebstrap_extract"]))
+    print()
+PY
+	have strace || return 0
+	rm -rf deb/cold deb/b1 && mkdir deb/b1
+	(cd deb/b1 && IMAGEGEN_CACHE=$B/deb/cold "$IMAGEGEN" --locked ../src/build.lua > /dev/null &&
+		strace -f -qq -e trace=connect -o ../connect.log ninja > /dev/null) || return 0
+	echo "One more cold build, under strace: $(grep 'AF_INET' deb/connect.log | grep -vc 'port=htons(53)')" \
+		"TCP connections (to the mirror), $(grep -c 'port=htons(53)' deb/connect.log) to a name server, for $npkgs packages."
+	echo
+}
+
 # examples/debian from the machine's apt sources, beside mmdebstrap
 if part debian && [ -d /etc/apt/sources.list.d ]; then
 	rm -rf deb && mkdir -p deb/b && cp -R "$top/examples/debian" deb/src && rm -f deb/src/imagegen.lock
@@ -432,6 +453,7 @@ print(','.join(p['name'] for p in ps), len(ps), sum(p['size'] for p in ps) // 10
 	echo
 	table mmdebstrap_extract "x mmdebstrap"
 	echo
+	debfetch
 fi
 
 # a cold machine with and without a warm build cache (tests/bench-cache.sh)

@@ -8,7 +8,8 @@
 --             a step (in an image, or writing folders) has step, its spec,
 --             instead of run: imagegen step SPEC STORE, its outputs its
 --             files and its folders' manifests (M.manifest)
---   fetches   { path, url, sha256, size, name }  imagegen fetch URL SHA256 SIZE PATH
+--   fetches   { path, url, sha256, size, name }  the .debs, all fetched by one edge
+--   fetchspec the spec of that edge (the fetches, in order), or nil: imagegen fetch SPEC
 --   bases     { args, out, inputs, name, pull, where, ctx }  imagegen base ARGS... OUT STORE;
 --             where (OUT with .where for .json) holds ctx, the file:line its errors name
 --   layers    { id, spec, desc, inputs }        imagegen layer SPEC DESC DEPFILE STORE
@@ -528,7 +529,7 @@ function M.build(G, args, output, cache)
           -- checked against the version and architecture of its lock line
           f.cached = cached("PKGINFO " .. s.package, { kind = "pkginfo", sha256 = s.sha256, facts = 2,
             version = s.version, architecture = s.architecture }, {}, { f.out },
-            { { path = s.path, url = s.url, sha256 = s.sha256, size = s.size } })
+            { { path = s.path, url = s.url, sha256 = s.sha256, size = s.size, name = s.package } })
         end
         P.pkginfos[#P.pkginfos + 1] = f
       end
@@ -542,6 +543,15 @@ function M.build(G, args, output, cache)
         desc = desc, inputs = inputs }
       descof[l] = desc
     end
+  end
+
+  -- one edge fetches every .deb, over a few kept connections (net/fetchall.c)
+  if #P.fetches > 0 then
+    local list = json.array()
+    for i, f in ipairs(P.fetches) do
+      list[i] = { url = f.url, path = f.path, sha256 = f.sha256, size = f.size, name = f.name }
+    end
+    P.fetchspec = spec(".imagegen/spec/fetch.json", json.line { fetch = list })
   end
 
   for _, u in ipairs(report.users(G)) do spec(u.path, u.text) end

@@ -79,7 +79,7 @@
 #include "base/store.h"
 #include "base/oci.h"
 #include "net/registry.h"
-#include "net/fetch.h"
+#include "net/fetchall.h"
 #include "layer/sink.h"
 #include "layer/layer.h"
 #include "layer/system.h"
@@ -964,11 +964,9 @@ cache_run(const char *specpath, const char *store, char *const argv[])
 		status = 0;
 		goto out;
 	}
-	json_array_foreach(json_object_get(spec, "fetch"), i, f) {
-		if (sha256verify(str(f, "path"), str(f, "sha256")) != 0)
-			fetch_file(str(f, "url"), str(f, "path"), str(f, "sha256"),
-			           json_integer_value(json_object_get(f, "size")));
-	}
+	/* the .debs of a layer of packages, together over a few kept connections */
+	if (json_array_size(json_object_get(spec, "fetch")) > 0)
+		fetch_all(json_object_get(spec, "fetch"), specpath);
 	status = run(argv);
 	if (status == 0 && keyed && conf->push)
 		putoutputs(conf, store, spec, key);

@@ -22,9 +22,11 @@
 #include "base/file.h"
 #include "base/digest.h"
 #include "base/env.h"
+#include "base/json.h"
 #include "base/spec.h"
 #include "base/store.h"
 #include "net/fetch.h"
+#include "net/fetchall.h"
 #include "net/registry.h"
 #include "lua/host.h"
 #include "lua/native.h"
@@ -351,7 +353,15 @@ cmdfetch(int argc, char *argv[])
 {
 	char digest[72], *end;
 	long long size;
+	json_t *spec;
 
+	if (argc == 1) {
+		/* the build's packages together: {"fetch": [{url, path, sha256, size, name}...]} */
+		spec = readjson(argv[0]);
+		fetch_all(json_object_get(spec, "fetch"), argv[0]);
+		json_decref(spec);
+		return 0;
+	}
 	if (argc != 4)
 		return -1;
 	snprintf(digest, sizeof(digest), "sha256:%s", argv[1]);
@@ -545,8 +555,10 @@ static const struct command commands[] = {
 	 "image's root file system unpacked once) or writes folders; then write\n"
 	 "the manifest of each folder, when its contents changed.\n",
 	 cmdstep, HELPER | MAKEMODE},
-	{"fetch", "imagegen fetch URL SHA256 SIZE FILE",
-	 "Download URL to FILE, verified by its sha256 and size.\n",
+	{"fetch", "imagegen fetch URL SHA256 SIZE FILE\n"
+	          "imagegen fetch SPEC",
+	 "Download URL to FILE, verified by its sha256 and size; or each file the\n"
+	 "fetch spec SPEC lists, over a few kept connections.\n",
 	 cmdfetch, HELPER},
 };
 

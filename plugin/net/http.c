@@ -21,6 +21,13 @@
  * host:port, they were found for; a hop to another origin (a registry
  * sending blobs to storage elsewhere) goes without them.
  *
+ * A kept connection (http_connnew) is a libcurl handle that stays open
+ * from one request to the next, so that the requests of a batch (the
+ * .debs of a build, net/fetchall.c) reuse their connection to a mirror
+ * instead of each opening its own; the kept connections share one cache
+ * of name lookups and TLS sessions (a curl share object, locked), so a
+ * host is looked up once however many of them talk to it.
+ *
  * libcurl is loaded (dlopen) when the first request is made, not when
  * imagegen starts: with what it needs (TLS twice over, HTTP/2, IDN, SSH,
  * Kerberos, LDAP...) it is some 30 libraries and 5 ms or more of every
@@ -28,6 +35,7 @@
  * configure names its soname (CURL_SONAME) and package (CURL_PACKAGE).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +166,9 @@ static struct {
 	CURLcode (*easy_perform)(CURL *);
 	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
 	void (*easy_cleanup)(CURL *);
+	void (*easy_reset)(CURL *);
+	CURLSH *(*share_init)(void);
+	CURLSHcode (*share_setopt)(CURLSH *, CURLSHoption, ...);
 	const char *(*easy_strerror)(CURLcode);
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
@@ -185,6 +196,9 @@ curlinit(struct httpres *res)
 	CURLFN(easy_perform);
 	CURLFN(easy_getinfo);
 	CURLFN(easy_cleanup);
+	CURLFN(easy_reset);
+	CURLFN(share_init);
+	CURLFN(share_setopt);
 	CURLFN(easy_strerror);
 	CURLFN(slist_append);
 	CURLFN(slist_free_all);
@@ -195,6 +209,77 @@ curlinit(struct httpres *res)
 		return -1;
 	}
 	return 0;
+}
+
+struct httpconn {
+	CURL *c;
+};
+
+/* what the kept connections share (name lookups, TLS sessions), made with
+   the first, and a lock for each kind of data libcurl locks */
+static CURLSH *share;
+static pthread_mutex_t sharelocks[CURL_LOCK_DATA_LAST];
+
+static void
+sharelock(CURL *c, curl_lock_data data, curl_lock_access access, void *arg)
+{
+	(void)c;
+	(void)access;
+	(void)arg;
+	pthread_mutex_lock(&sharelocks[data]);
+}
+
+static void
+shareunlock(CURL *c, curl_lock_data data, void *arg)
+{
+	(void)c;
+	(void)arg;
+	pthread_mutex_unlock(&sharelocks[data]);
+}
+
+struct httpconn *
+http_connnew(char *err, size_t errlen)
+{
+	struct httpres res;
+	struct httpconn *conn;
+	int i;
+
+	/* made before the threads that use the connections start */
+	http_init(&res);
+	if (curlinit(&res) < 0) {
+		snprintf(err, errlen, "%s", res.err);
+		return NULL;
+	}
+	if (!share) {
+		for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+			pthread_mutex_init(&sharelocks[i], NULL);
+		share = curl.share_init();
+		if (!share || curl.share_setopt(share, CURLSHOPT_LOCKFUNC, sharelock) != CURLSHE_OK ||
+		    curl.share_setopt(share, CURLSHOPT_UNLOCKFUNC, shareunlock) != CURLSHE_OK ||
+		    curl.share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+		    curl.share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+			snprintf(err, errlen, "curl_share_setopt failed");
+			share = NULL;
+			return NULL;
+		}
+	}
+	conn = xmalloc(sizeof(*conn));
+	conn->c = curl.easy_init();
+	if (!conn->c) {
+		snprintf(err, errlen, "curl_easy_init failed");
+		free(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+void
+http_connfree(struct httpconn *conn)
+{
+	if (!conn)
+		return;
+	curl.easy_cleanup(conn->c);
+	free(conn);
 }
 
 void
@@ -453,7 +538,7 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, long timeo
 	res->status = 0;
 	res->body.len = 0;
 	res->toolarge = 0;
-	c = curl.easy_init();
+	c = req->conn ? req->conn->c : curl.easy_init();
 	if (!c) {
 		snprintf(res->err, sizeof(res->err), "curl_easy_init failed");
 		return FAILED;
@@ -476,6 +561,11 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, long timeo
 	SETOPT(c, CURLOPT_TIMEOUT, (long)(deadline > time(NULL) ? deadline - time(NULL) : 1));
 	SETOPT(c, CURLOPT_USERAGENT, "imagegen/" VERSION);
 	SETOPT(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	if (req->conn) {
+		/* a kept connection's thread is not the only one: no signals for timeouts */
+		SETOPT(c, CURLOPT_SHARE, share);
+		SETOPT(c, CURLOPT_NOSIGNAL, 1L);
+	}
 	/* the CA certificates to trust instead of the system's, as OpenSSL's tools take them */
 	if ((ca = getenv("SSL_CERT_FILE")) && *ca)
 		SETOPT(c, CURLOPT_CAINFO, ca);
@@ -506,7 +596,12 @@ exchange(const struct httpreq *req, const char *url, time_t deadline, long timeo
 	if (rc == CURLE_OK && res->status >= 300 && res->status < 400 &&
 	    curl.easy_getinfo(c, CURLINFO_REDIRECT_URL, &target) == CURLE_OK && target)
 		*next = xstrdup(target);
-	curl.easy_cleanup(c);
+	/* a kept connection forgets this request's options (its buffers are
+	   on this stack) and keeps its connection open */
+	if (req->conn)
+		curl.easy_reset(c);
+	else
+		curl.easy_cleanup(c);
 	curl.slist_free_all(h);
 	if (f)
 		fclose(f);

@@ -31,6 +31,9 @@ struct httpreq {
 	   cache's requests give up sooner than a download) */
 	long timeout, stall;
 	int tries;
+	/* a kept connection (http_connnew) to go over and leave open for the
+	   next request, or NULL: a connection of the request's own */
+	struct httpconn *conn;
 };
 
 struct httpres {
@@ -52,6 +55,12 @@ struct httpres {
 	int toolarge;
 };
 
+/* a kept connection: the requests that name it reuse its connection to a
+   host (HTTP keep-alive) and share every kept connection's name lookups
+   and TLS sessions; one thread at a time uses it. NULL with why in err */
+struct httpconn *http_connnew(char *err, size_t errlen);
+/* close a kept connection */
+void http_connfree(struct httpconn *conn);
 /* a response ready for http_do: body in memory (set fd, resume after) */
 void http_init(struct httpres *res);
 /* free what a response holds (not its fd) */
