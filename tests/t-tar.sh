@@ -1,5 +1,5 @@
 # imagegen's own tar writer (plugin/layer/tar.c) against libarchive's, which
-# wrote every layer before it (tarref.c, chosen by IMAGEGEN_TAR=libarchive):
+# wrote every layer before it (kept in tar.c, chosen by IMAGEGEN_TAR=libarchive):
 # the examples that build alone, without a network (hello, monorepo),
 # and a definition of awkward entries (names of 99 to 300 bytes, unicode and
 # not UTF-8, long and unicode link targets, hard links, setuid and sticky

@@ -1,6 +1,6 @@
 /*
  * fuzz-tar: imagegen's canonical tar writer (layer/tar.c) against
- * libarchive's (layer/tarref.c) on the same entries: the data is read as a
+ * libarchive's (kept in tar.c as its reference) on the same entries: the data is read as a
  * list of entries (directories, files, symlinks, hard links; paths short,
  * long, unicode or not UTF-8, cut into clean relative names as a layer has
  * them; modes, uids, gids and mtimes at the edges of ustar's fields;

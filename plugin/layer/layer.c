@@ -439,7 +439,7 @@ xattrsof(const struct node *n, struct tarxattr **xs, size_t *cap)
 	return len;
 }
 
-/* IMAGEGEN_TAR=libarchive: write through libarchive (tarref.c), for the
+/* IMAGEGEN_TAR=libarchive: write through libarchive (see tar.c), for the
    tests that hold tar.c to it */
 static int
 uselibarchive(void)

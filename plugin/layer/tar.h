@@ -1,5 +1,5 @@
 /* tar: the canonical tar stream of a layer (its form: see tar.c), written
-   by imagegen's own code; tarref.c writes the same bytes through libarchive */
+   by imagegen's own code, and by libarchive as the reference it is held to */
 #include <stddef.h>
 
 enum tartype {
@@ -35,7 +35,7 @@ typedef int tarout(void *arg, const void *data, size_t len);
 struct tar;
 
 /* a writer handing its stream to out(arg, ...); with libarchive set, the
-   same stream through libarchive instead (tarref.c: the reference that
+   same stream through libarchive instead (the reference that
    tests/t-tar.sh and the fuzz target hold this writer to) */
 struct tar *tar_open(tarout *out, void *arg, int libarchive);
 /* the header of the next entry (the previous one's missing bytes written
