@@ -74,8 +74,8 @@ enum {
 	H_TYPE = 156,
 	H_LINK = 157,
 	H_MAGIC = 257,
+	/* and devminor after it */
 	H_DEVMAJOR = 329,
-	H_DEVMINOR = 337,
 	H_PREFIX = 345,
 };
 
@@ -98,7 +98,7 @@ static const char zeros[BLOCK];
 /*
  * libarchive's writer ("restricted pax", SCHILY xattr records), as layer.c
  * wrote every layer before this file: kept as the reference the writer
- * above is held to (tar_open with libarchive set: IMAGEGEN_TAR=libarchive
+ * below is held to (tar_open with libarchive set: IMAGEGEN_TAR=libarchive
  * for the layer helper, which tests/t-tar.sh and e2e-tar.sh build with, and
  * the fuzz target fuzz-tar). libarchive is loaded at its first call (arc.c).
  */
@@ -531,7 +531,7 @@ xattrkey(struct buf *b, const char *name)
 int
 tar_header(struct tar *t, const struct tarhead *h)
 {
-	char hdr[BLOCK], xhdr[BLOCK], short_[256], xname[256], *path;
+	char hdr[BLOCK], xhdr[BLOCK], shortname[256], xname[256], *path;
 	const char *link = h->link, *hlink = link, *name, *p = NULL;
 	long long size = h->type == TAR_FILE ? h->size : 0, most = (1 << 18) - 1;
 	struct buf key = {0};
@@ -559,8 +559,8 @@ tar_header(struct tar *t, const struct tarhead *h)
 	}
 	if (nonascii(path) || (len > NAMELEN && (!p || p[1] == '\0' || p - path > PREFIXLEN))) {
 		record(&t->pax, "path", path, len);
-		ustarname(short_, path, len, NULL);
-		name = short_;
+		ustarname(shortname, path, len, NULL);
+		name = shortname;
 	}
 	if (link && (strlen(link) > NAMELEN || nonascii(link))) {
 		record(&t->pax, "linkpath", link, strlen(link));
@@ -606,7 +606,8 @@ tar_header(struct tar *t, const struct tarhead *h)
 	}
 	free(path);
 	if (r < 0) {
-		snprintf(t->err, sizeof(t->err), "%s", h->uid < 0 || h->gid < 0 ? "a negative uid or gid" : "a name too long for its pax header");
+		snprintf(t->err, sizeof(t->err), "%s",
+		         h->uid < 0 || h->gid < 0 ? "a negative uid or gid" : "a name too long for its pax header");
 		return -1;
 	}
 	if (t->pax.len > 0 && (put(t, xhdr, BLOCK) < 0 || put(t, t->pax.data, t->pax.len) < 0 ||
