@@ -3,7 +3,8 @@
  *
  * The canonical layer, the form every layer imagegen writes takes:
  *  - a POSIX tar (pax_restricted: ustar headers, a pax record only where
- *    ustar cannot hold a value, such as a long or non-ASCII path);
+ *    ustar cannot hold a value, such as a long or non-ASCII path), written
+ *    by tar.c, whose top says it byte by byte;
  *  - names are bytes, any but '/' and NUL, kept as they are: a path or
  *    link target that is not valid UTF-8 goes in its pax record as it is,
  *    with "hdrcharset=BINARY" in the same header, as POSIX allows;
