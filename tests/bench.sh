@@ -14,6 +14,8 @@
 #     every file of the 100 in a folder of an awkward name
 #   start-up: the CPU time of `imagegen --version` and of one 1 KB layer
 #     edge, beside a bare C program and tar | gzip -n of the same file
+#   layer edge: the CPU time of a 1 KB layer edge with imagegen's tar writer
+#     and with libarchive's, beside a bare C program that writes the file
 #   resolver: `imagegen lock` of an image whose closure is 10,000 packages,
 #     from a synthetic signed repository of 12,000 (made here), beside
 #     apt-get --simulate install of the same package from the same index
@@ -30,7 +32,7 @@
 #     folder, beside its command alone and bwrap alone
 #
 # Environment: RUNS (default 5), BENCH_DIR (default tests/work/bench),
-# PARTS (default "layer big mono startup resolver debian cache step"), BIG=0 to skip
+# PARTS (default "layer big mono startup layeredge resolver debian cache step"), BIG=0 to skip
 # the 1 GB tree, SCALE=0 to keep the monorepo part to 100 images.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -126,7 +128,7 @@ for name, secs, kb in rows:
 PY
 }
 
-PARTS=${PARTS:-layer big mono startup resolver debian cache step}
+PARTS=${PARTS:-layer big mono startup layeredge resolver debian cache step}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 echo "# imagegen benchmark: $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%Y-%m-%d), load $(cut -d' ' -f1 /proc/loadavg)"
@@ -350,6 +352,54 @@ if part startup; then
 	echo
 	echo "Shared libraries loaded: imagegen --version $(LD_DEBUG=files "$IMAGEGEN" --version 2>&1 | grep -c 'calling init'), the layer helper $(LD_DEBUG=files "$IMAGEGEN" layer small.json small.desc small.d small.store 2>&1 | grep -c 'calling init')."
 	echo
+fi
+
+# layer edge: the CPU time of one layer edge of a 1 KB file with imagegen's
+# own tar writer, with libarchive's (IMAGEGEN_TAR=libarchive, which loads
+# libarchive and its 19 libraries), and a bare C program that writes the
+# same file (read it, write a copy under a temporary name, rename)
+layeredge() {
+	mkdir -p edge && head -c 1024 /dev/urandom > edge/data.bin 2>/dev/null
+	printf '{"name":"edge","epoch":0,"compression":"gzip","level":6,"entries":[{"ctx":"bench","path":"data.bin","type":"file","src":"edge/data.bin","srcname":"edge/data.bin","uid":0,"gid":0}]}\n' > edge.json
+	cat > copy.c <<'C'
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(void) {
+	char b[4096];
+	ssize_t n;
+	int in = open("edge/data.bin", O_RDONLY), out = open("edge/copy.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (in < 0 || out < 0) return 1;
+	while ((n = read(in, b, sizeof(b))) > 0)
+		if (write(out, b, (size_t)n) != n) return 1;
+	return close(out) != 0 || rename("edge/copy.tmp", "edge/copy") != 0;
+}
+C
+	cc -O2 -o copy copy.c || return
+	n=$((RUNS * 20))
+	set -- $(runs $n "" ./copy); copy=$2
+	set -- $(runs $n "rm -rf edge.store" "$IMAGEGEN" layer edge.json edge.desc edge.d edge.store); own=$2
+	set -- $(runs $n "rm -rf edge.store" env IMAGEGEN_TAR=libarchive "$IMAGEGEN" layer edge.json edge.desc edge.d edge.store); ref=$2
+	set -- $(runs $n "" "$IMAGEGEN" --version); version=$2
+	python3 - "$n" "$own" "$ref" "$version" "$copy" <<'PY'
+import sys
+n, own, ref, version, copy = sys.argv[1], *(float(a) * 1000 for a in sys.argv[2:])
+print("## Layer edge: CPU time of a layer of one 1 KB file (user + system, median of %s runs)" % n)
+print()
+print("| command | CPU ms | x bare C copy |")
+print("|---|---:|---:|")
+for name, ms in (("imagegen layer (its own tar writer)", own),
+                 ("imagegen layer, IMAGEGEN_TAR=libarchive (libarchive loaded)", ref),
+                 ("imagegen --version", version),
+                 ("a bare C program that writes the same file", copy)):
+    print("| %s | %.2f | %.2f |" % (name, ms, ms / copy))
+print()
+PY
+	echo "Shared libraries loaded by the layer edge: $(LD_DEBUG=files "$IMAGEGEN" layer edge.json edge.desc edge.d edge.store 2>&1 | grep -c 'calling init'), with IMAGEGEN_TAR=libarchive $(rm -rf edge.store; IMAGEGEN_TAR=libarchive LD_DEBUG=files "$IMAGEGEN" layer edge.json edge.desc edge.d edge.store 2>&1 | grep -c 'calling init')."
+	echo
+}
+if part layeredge; then
+	layeredge
 fi
 
 # the resolver: a synthetic signed repository of 12,000 packages, 10,000 of

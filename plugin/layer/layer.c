@@ -3,7 +3,8 @@
  *
  * The canonical layer, the form every layer imagegen writes takes:
  *  - a POSIX tar (pax_restricted: ustar headers, a pax record only where
- *    ustar cannot hold a value, such as a long or non-ASCII path);
+ *    ustar cannot hold a value, such as a long or non-ASCII path), written
+ *    by tar.c, whose top says it byte by byte;
  *  - names are bytes, any but '/' and NUL, kept as they are: a path or
  *    link target that is not valid UTF-8 goes in its pax record as it is,
  *    with "hdrcharset=BINARY" in the same header, as POSIX allows;
@@ -47,11 +48,11 @@
 #include "base/file.h"
 #include "base/digest.h"
 #include "base/spec.h"
-#include "base/arc.h"
 #include "base/store.h"
 #include "base/names.h"
 #include "base/pattern.h"
 #include "layer/sink.h"
+#include "layer/tar.h"
 #include "layer/nodes.h"
 #include "layer/tree.h"
 #include "layer/pkglayer.h"
@@ -328,46 +329,47 @@ struct tarsink {
 	struct sink *sink;
 	struct sha256 *hash;
 	const char *name;
+	int err;
 };
 
-static la_ssize_t
-towrite(struct archive *a, void *arg, const void *data, size_t len)
+static int
+towrite(void *arg, const void *data, size_t len)
 {
 	struct tarsink *t = arg;
 
 	errno = 0;
 	if (t->hash) {
 		sha256add(t->hash, data, len);
-		return (la_ssize_t)len;
+		return 0;
 	}
 	if (sink_write(t->sink, data, len) < 0) {
-		archive_set_error(a, errno ? errno : EIO, "write layer %s: %s", t->name,
-		                  errno ? strerror(errno) : "the compressor failed");
+		t->err = errno;
 		return -1;
 	}
-	return (la_ssize_t)len;
+	return 0;
 }
 
-/*
- * The header of n. libarchive warns of a path or link target that is not
- * UTF-8 and writes it as it is, marked hdrcharset=BINARY: such names are
- * what a file system holds, so that is no error.
- */
-static void
-writeheader(struct archive *a, struct archive_entry *e, const struct node *n)
+/* a tar call failed for n (NULL: the end of the layer) */
+NORETURN static void
+tarfailed(struct tar *w, struct tarsink *t, const struct node *n)
 {
-	int r = archive_write_header(a, e);
-	int linked = n->kind == KLINK || n->kind == KHARD;
+	const char *why = tar_error(w);
+	const char *ctx = n ? n->ctx : t->name;
 
-	if (r == ARCHIVE_OK)
-		return;
-	if (r == ARCHIVE_WARN && (!utf8valid(n->path) || (linked && !utf8valid(n->src))))
-		return;
-	fatal("%s: tar: %s", n->ctx, showname(archiveerr(a)));
+	if (!*why)
+		fatal("%s: tar: write layer %s: %s", ctx, t->name, t->err ? strerror(t->err) : "the compressor failed");
+	fatal("%s: tar: %s", ctx, showname(why));
 }
 
 static void
-writefile(struct archive *a, struct archive_entry *e, const struct node *n)
+writeheader(struct tar *w, struct tarsink *t, const struct node *n, const struct tarhead *h)
+{
+	if (tar_header(w, h) < 0)
+		tarfailed(w, t, n);
+}
+
+static void
+writefile(struct tar *w, struct tarsink *t, struct tarhead *h, const struct node *n)
 {
 	char chunk[1 << 16];
 	struct stat st;
@@ -378,8 +380,8 @@ writefile(struct archive *a, struct archive_entry *e, const struct node *n)
 	fd = open(n->src, O_RDONLY);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		fatal("%s: open %s:", n->ctx, showname(n->src));
-	archive_entry_set_size(e, st.st_size);
-	writeheader(a, e, n);
+	h->size = st.st_size;
+	writeheader(w, t, n, h);
 	for (left = st.st_size; left > 0; left -= r) {
 		r = read(fd, chunk, left < (long long)sizeof(chunk) ? (size_t)left : sizeof(chunk));
 		if (r < 0 && errno == EINTR) {
@@ -390,104 +392,122 @@ writefile(struct archive *a, struct archive_entry *e, const struct node *n)
 			fatal("%s: read %s:", n->ctx, showname(n->src));
 		if (r == 0)
 			fatal("%s: %s changed while it was read", n->ctx, showname(n->src));
-		if (archive_write_data(a, chunk, (size_t)r) != r)
-			fatal("%s: tar: %s", n->ctx, archiveerr(a));
+		if (tar_data(w, chunk, (size_t)r) < 0)
+			tarfailed(w, t, n);
 	}
 	close(fd);
 }
 
 static void
-writespooled(struct archive *a, struct archive_entry *e, struct layer *l, const struct node *n)
+writespooled(struct tar *w, struct tarsink *t, struct tarhead *h, struct layer *l, const struct node *n)
 {
 	char chunk[1 << 16];
 	long long off, left;
 	ssize_t r;
 
-	archive_entry_set_size(e, n->size);
-	writeheader(a, e, n);
+	h->size = n->size;
+	writeheader(w, t, n, h);
 	for (off = n->off, left = n->size; left > 0; off += r, left -= r) {
 		r = pread(l->spool, chunk, left < (long long)sizeof(chunk) ? (size_t)left : sizeof(chunk),
 		          (off_t)off);
 		if (r <= 0)
 			fatal("%s: read the spool:", n->ctx);
-		if (archive_write_data(a, chunk, (size_t)r) != r)
-			fatal("%s: tar: %s", n->ctx, archiveerr(a));
+		if (tar_data(w, chunk, (size_t)r) < 0)
+			tarfailed(w, t, n);
 	}
+}
+
+/* n's declared extended attributes into xs (grown as needed), in their order */
+static size_t
+xattrsof(const struct node *n, struct tarxattr **xs, size_t *cap)
+{
+	const char *key;
+	json_t *v;
+	size_t len = 0;
+
+	json_object_foreach(n->xattrs, key, v) {
+		if (!json_is_string(v))
+			fatal("%s: xattr %s is not a string", n->ctx, key);
+		if (len == *cap) {
+			*cap = *cap ? 2 * *cap : 4;
+			*xs = xrealloc(*xs, *cap * sizeof(**xs));
+		}
+		(*xs)[len].name = key;
+		(*xs)[len].value = json_string_value(v);
+		(*xs)[len].len = json_string_length(v);
+		len++;
+	}
+	return len;
+}
+
+/* IMAGEGEN_TAR=libarchive: write through libarchive (see tar.c), for the
+   tests that hold tar.c to it */
+static int
+uselibarchive(void)
+{
+	const char *e = getenv("IMAGEGEN_TAR");
+
+	return e && strcmp(e, "libarchive") == 0;
 }
 
 static void
 writetar(struct layer *l, struct sink *s, struct sha256 *hash, long long epoch)
 {
-	struct archive *a = archive_write_new();
-	struct tarsink t = {s, hash, l->name};
-	struct archive_entry *e;
+	struct tarsink t = {s, hash, l->name, 0};
+	struct tar *w = tar_open(towrite, &t, uselibarchive());
+	struct tarxattr *xs = NULL;
+	struct tarhead h;
+	size_t i, cap = 0;
 	struct node *n;
-	size_t i;
 
-	if (!a || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_set_format_option(a, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK ||
-	    archive_write_open2(a, &t, NULL, towrite, NULL, NULL) != ARCHIVE_OK)
-		fatal("%s: tar: %s", l->name, archiveerr(a));
-	e = archive_entry_new();
-	if (!e)
-		fatal("out of memory");
 	for (i = 0; i < l->len; i++) {
 		n = &l->nodes[i];
-		archive_entry_clear(e);
-		archive_entry_set_pathname(e, n->path);
-		archive_entry_set_uid(e, n->uid);
-		archive_entry_set_gid(e, n->gid);
-		archive_entry_set_mtime(e, n->mtime >= 0 ? n->mtime : epoch, 0);
+		memset(&h, 0, sizeof(h));
+		h.path = n->path;
+		h.mode = n->mode;
+		h.uid = n->uid;
+		h.gid = n->gid;
+		h.mtime = n->mtime >= 0 ? n->mtime : epoch;
 		switch (n->kind) {
 		case KDIR:
-			archive_entry_set_filetype(e, AE_IFDIR);
-			archive_entry_set_perm(e, n->mode);
+			h.type = TAR_DIR;
 			break;
 		case KLINK:
-			archive_entry_set_filetype(e, AE_IFLNK);
-			archive_entry_set_perm(e, 0777);
-			archive_entry_set_symlink(e, n->src);
+			h.type = TAR_SYMLINK;
+			h.mode = 0777;
+			h.link = n->src;
 			break;
 		case KHARD:
-			archive_entry_set_filetype(e, AE_IFREG);
-			archive_entry_set_perm(e, n->mode);
-			archive_entry_set_hardlink(e, n->src);
+			h.type = TAR_HARDLINK;
+			h.link = n->src;
 			break;
 		case KTEXT:
 		case KFILE:
 		case KSPOOL:
-			archive_entry_set_filetype(e, AE_IFREG);
-			archive_entry_set_perm(e, n->mode);
+			h.type = TAR_FILE;
 			break;
 		}
 		if (n->xattrs) {
-			const char *key;
-			json_t *v;
-			json_object_foreach(n->xattrs, key, v) {
-				if (!json_is_string(v))
-					fatal("%s: xattr %s is not a string", n->ctx, key);
-				archive_entry_xattr_add_entry(e, key, json_string_value(v),
-				                              json_string_length(v));
-			}
+			h.nxattrs = xattrsof(n, &xs, &cap);
+			h.xattrs = xs;
 		}
 		if (n->kind == KSPOOL) {
-			writespooled(a, e, l, n);
+			writespooled(w, &t, &h, l, n);
 			continue;
 		}
 		if (n->kind == KFILE) {
-			writefile(a, e, n);
+			writefile(w, &t, &h, n);
 			continue;
 		}
-		archive_entry_set_size(e, n->kind == KTEXT ? (la_int64_t)n->textlen : 0);
-		writeheader(a, e, n);
-		if (n->kind == KTEXT && n->textlen > 0 &&
-		    archive_write_data(a, n->src, n->textlen) != (la_ssize_t)n->textlen)
-			fatal("%s: tar: %s", n->ctx, archiveerr(a));
+		h.size = n->kind == KTEXT ? (long long)n->textlen : 0;
+		writeheader(w, &t, n, &h);
+		if (n->kind == KTEXT && n->textlen > 0 && tar_data(w, n->src, n->textlen) < 0)
+			tarfailed(w, &t, n);
 	}
-	archive_entry_free(e);
-	if (archive_write_close(a) != ARCHIVE_OK)
-		fatal("%s: tar: %s", l->name, archiveerr(a));
-	archive_write_free(a);
+	free(xs);
+	if (tar_close(w) < 0)
+		tarfailed(w, &t, NULL);
+	tar_free(w);
 }
 
 static void
