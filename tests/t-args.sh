@@ -24,24 +24,7 @@ image {
 }
 EOF
 
-# imgfile LAYOUT PATH: the file PATH of the image in an OCI layout (its top
-# layer that has it); imglabel LAYOUT KEY: a label of its config
-imgfile() {
-	python3 - "$1" "$2" <<'EOF'
-import json, sys, tarfile
-lay, want = sys.argv[1], sys.argv[2].lstrip("/")
-blob = lambda d: lay + "/blobs/sha256/" + d.split(":")[1]
-idx = json.load(open(lay + "/index.json"))
-m = json.load(open(blob([x for x in idx["manifests"] if "artifactType" not in x][0]["digest"])))
-for l in reversed(m["layers"]):
-    with tarfile.open(blob(l["digest"])) as t:
-        try:
-            sys.stdout.write(t.extractfile(want).read().decode())
-            break
-        except KeyError:
-            pass
-EOF
-}
+# imglabel LAYOUT KEY: a label of its config
 imglabel() {
 	python3 - "$1" "$2" <<'EOF'
 import json, sys

@@ -105,7 +105,7 @@ M.defaultformat = "oci"
 
 M.scratch = setmetatable({ scratch = true }, { __name = "imagegen.scratch", __tostring = function() return "scratch" end })
 
-local repofields = set { "url", "suite", "components", "keyring" }
+local repofields = set { "url", "suite", "components", "keyring", "snapshot" }
 local userfields = set { "name", "uid", "gid", "home", "shell", "gecos" }
 local groupfields = set { "name", "gid", "members" }
 
@@ -882,7 +882,7 @@ local function declarations(G, file)
     return img
   end
 
-  -- a Debian repository: url (http, https or file), suite, components, keyring
+  -- a Debian repository: url (http, https or file), suite, components, keyring, snapshot
   function D.repository(t)
     local where = caller(2)
     checkfields(where, "repository", t, repofields)
@@ -899,6 +899,15 @@ local function declarations(G, file)
       end
       addinput(G, k, file)
       r.keyrings = { k }
+    end
+    -- a snapshot archive of the repository (Debian's scheme: URL/TIMESTAMP/pool/...), where a
+    -- locked .deb that the mirror no longer has is fetched from, as of the lock's Release
+    if t.snapshot ~= nil and t.snapshot ~= false then
+      if not isstring(t.snapshot) or not (t.snapshot:match("^https?://[^%s]+$") or t.snapshot:match("^file:[^%s]+$")) then
+        check.failat(where, "snapshot", "repository: snapshot must be the http, https or file URL of a snapshot "
+          .. "archive (its timestamps below it), or false")
+      end
+      r.snapshot = t.snapshot:gsub("/+$", "")
     end
     return r
   end

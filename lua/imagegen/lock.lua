@@ -204,6 +204,25 @@ end
 -- unless opts.locked forbids it; opts.relock resolves everything again.
 -- Returns save(changes), which writes the lock when it changed and, when
 -- changes is true, returns what changed (M.changes).
+-- a Release's Date ("Sat, 10 Jun 2023 08:47:21 UTC") as a snapshot
+-- archive's timestamp ("20230610T084721Z"), or nil
+local months = { Jan = 1, Feb = 2, Mar = 3, Apr = 4, May = 5, Jun = 6, Jul = 7, Aug = 8, Sep = 9, Oct = 10,
+  Nov = 11, Dec = 12 }
+function M.snapshotstamp(date)
+  local d, mon, y, h, mi, sec = (date or ""):match("^%a+, (%d%d?) (%a%a%a) (%d%d%d%d) (%d%d):(%d%d):(%d%d) [U+]")
+  if not d or not months[mon] then return nil end
+  return string.format("%s%02d%02dT%s%s%sZ", y, months[mon], tonumber(d), h, mi, sec)
+end
+
+-- where a locked package is in its repository's snapshot archive as of
+-- the Release the lock was made from (rp: the definition's repository,
+-- date: the lock's Release date), or nil without either
+local function snapshoturl(rp, date, filename)
+  local stamp = M.snapshotstamp(date)
+  if not rp or not rp.snapshot or not stamp or not filename then return nil end
+  return rp.snapshot .. "/" .. stamp .. "/" .. filename
+end
+
 function M.hook(G, opts)
   local lockpath = opts.lockpath
   local old = M.readlock(lockpath)
@@ -253,8 +272,11 @@ function M.hook(G, opts)
     local arch, variant = r.platform:match("^[^/]+/([^/]+)/?(.*)$")
     arch = ({ ["386"] = "i386", ppc64le = "ppc64el", mips64le = "mips64el" })[arch] or arch
     if arch == "arm" then arch = (variant == "v5" or variant == "v6") and "armel" or "armhf" end
-    local ids, installed, base = {}, {}, {}
-    for i, rp in ipairs(repos) do ids[i] = debian.repoid(rp) end
+    local ids, installed, base, repobyid = {}, {}, {}, {}
+    for i, rp in ipairs(repos) do
+      ids[i] = debian.repoid(rp)
+      repobyid[ids[i]] = rp
+    end
     for _, p in ipairs(r.debs) do
       installed[p.name] = p.version
       base[#base + 1] = p.name .. "=" .. p.version
@@ -302,7 +324,7 @@ function M.hook(G, opts)
         new.repositories[debian.repoid(ri.repo)] = { url = ri.repo.url, suite = ri.repo.suite,
           codename = ri.release.codename, components = ri.repo.components,
           inrelease_sha256 = ri.release.sha256, origin = ri.release.fields.Origin,
-          version = ri.release.fields.Version }
+          version = ri.release.fields.Version, date = ri.release.fields.Date }
       end
     end
     new.images[key] = { request = want.request, essential = img.essential, architecture = arch,
@@ -323,7 +345,8 @@ function M.hook(G, opts)
       out[i] = { name = p.name, version = p.version, architecture = p.architecture, filename = p.filename,
         size = p.size, sha256 = p.sha256, url = url, depends = p.depends, via = p.via,
         deb = downloads .. "/deb/" .. p.sha256 .. ".deb",
-        origin = repo.origin, codename = repo.codename or repo.suite }
+        origin = repo.origin, codename = repo.codename or repo.suite,
+        snapshot = snapshoturl(repobyid[p.repository], repo.date, p.filename) }
     end
     M.why(out, img, added)
     -- the repositories, for apt in the image (imagegen.apt)

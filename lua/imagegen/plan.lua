@@ -518,7 +518,7 @@ function M.build(G, args, output, cache)
       if s.kind == "deb" and not fetched[s.path] and not cache then
         fetched[s.path] = true
         P.fetches[#P.fetches + 1] = { path = s.path, url = s.url, sha256 = s.sha256, size = s.size,
-          name = s.package }
+          name = s.package, snapshot = s.snapshot }
       end
       if s.kind == "deb" and not pkginfo[s.sha256] then
         pkginfo[s.sha256] = ".imagegen/pkginfo/" .. s.sha256 .. ".json"
@@ -549,7 +549,8 @@ function M.build(G, args, output, cache)
   if #P.fetches > 0 then
     local list = json.array()
     for i, f in ipairs(P.fetches) do
-      list[i] = { url = f.url, path = f.path, sha256 = f.sha256, size = f.size, name = f.name }
+      list[i] = { url = f.url, path = f.path, sha256 = f.sha256, size = f.size, name = f.name,
+        snapshot = f.snapshot }
     end
     P.fetchspec = spec(".imagegen/spec/fetch.json", json.line { fetch = list })
   end

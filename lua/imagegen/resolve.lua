@@ -58,7 +58,7 @@ end
 
 local function debsource(p, merged)
   return mksource { kind = "deb", path = p.deb, sha256 = p.sha256, size = p.size, url = p.url,
-    package = p.name, version = p.version, architecture = p.architecture, name = p.name, mergedusr = merged }
+    snapshot = p.snapshot, package = p.name, version = p.version, architecture = p.architecture, name = p.name, mergedusr = merged }
 end
 
 -- the homes of declared accounts, as entries

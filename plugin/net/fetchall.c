@@ -49,7 +49,8 @@ enum {
 enum warmth { COLD, WARMING, WARM };
 
 struct item {
-	const char *url, *path, *sha256, *name;
+	/* snapshot: where the file is in a snapshot archive, if the mirror no longer has it (or NULL) */
+	const char *url, *path, *sha256, *name, *snapshot;
 	long long size;
 	/* the index of its origin in the batch's */
 	size_t origin;
@@ -81,9 +82,10 @@ success(long status)
 	return status == 0 || (status >= 200 && status < 300);
 }
 
-/* the file of it fetched and in place: NULL, or why not (free it) */
+/* the file of it fetched from url and in place: NULL, or why not (free
+   it), and the HTTP status in *status */
 static char *
-fetchone(const struct item *it, struct httpconn *conn)
+fetchfrom(const struct item *it, const char *url, struct httpconn *conn, long *status)
 {
 	struct httpreq req = {0};
 	struct httpres res;
@@ -104,7 +106,7 @@ fetchone(const struct item *it, struct httpconn *conn)
 	if (sha256verify(it->path, it->sha256) == 0)
 		goto out;
 	req.method = "GET";
-	req.url = it->url;
+	req.url = url;
 	req.follow = 1;
 	req.maxbody = it->size;
 	req.conn = conn;
@@ -112,16 +114,17 @@ fetchone(const struct item *it, struct httpconn *conn)
 	res.fd = fd;
 	res.resume = 1;
 	if (http_do(&req, &res) < 0 || !success(res.status)) {
+		*status = res.status;
 		if (res.toolarge) {
 			unlink(part);
 			why = xasprintf("fetch %s from %s: got more than %lld bytes, expected %lld bytes with sha256 %s",
-			                it->name, it->url, it->size, it->size, it->sha256);
+			                it->name, url, it->size, it->size, it->sha256);
 		} else {
 			/* a refusal will not change: do not resume from what it left */
 			if (res.status >= 400 && res.status < 500)
 				unlink(part);
-			why = success(res.status) ? xasprintf("fetch %s from %s: %s", it->name, it->url, res.err)
-			                          : xasprintf("fetch %s from %s: HTTP %ld", it->name, it->url, res.status);
+			why = success(res.status) ? xasprintf("fetch %s from %s: %s", it->name, url, res.err)
+			                          : xasprintf("fetch %s from %s: HTTP %ld", it->name, url, res.status);
 		}
 		http_free(&res);
 		goto out;
@@ -131,7 +134,7 @@ fetchone(const struct item *it, struct httpconn *conn)
 	if (res.size != it->size || strcmp(hex, it->sha256) != 0) {
 		unlink(part);
 		why = xasprintf("fetch %s from %s: got %lld bytes with sha256 %s, expected %lld bytes with sha256 %s",
-		                it->name, it->url, res.size, hex, it->size, it->sha256);
+		                it->name, url, res.size, hex, it->size, it->sha256);
 	} else if (fchmod(fd, 0644) < 0 || rename(part, it->path) < 0) {
 		why = xasprintf("fetch %s: rename %s: %s", it->name, it->path, strerror(errno));
 	} else if (it->size > BIGFILE) {
@@ -143,6 +146,25 @@ out:
 	if (fd >= 0 && close(fd) < 0 && !why)
 		why = xasprintf("fetch %s: write %s: %s", it->name, part, strerror(errno));
 	free(part);
+	return why;
+}
+
+/* the file of it fetched and in place: NULL, or why not (free it); a
+   file the mirror no longer has (404, 410) from the snapshot archive, with
+   one line saying so, verified the same */
+static char *
+fetchone(const struct item *it, struct httpconn *conn)
+{
+	long status = 0;
+	char *why = fetchfrom(it, it->url, conn, &status);
+
+	if (why && it->snapshot && (status == 404 || status == 410)) {
+		fprintf(stderr, "imagegen: fetch %s: %s is gone from the mirror (HTTP %ld); fetching it from the "
+		        "snapshot archive: %s\n", it->name, it->url, status, it->snapshot);
+		free(why);
+		status = 0;
+		why = fetchfrom(it, it->snapshot, conn, &status);
+	}
 	return why;
 }
 
@@ -246,6 +268,7 @@ readitems(struct batch *b, const json_t *list, const char *ctx)
 			if (!*s[k])
 				fatal("%s: malformed fetch list (item %zu has no %s)", ctx, i + 1, keys[k]);
 		}
+		it->snapshot = json_string_value(json_object_get(f, "snapshot"));
 		v = json_object_get(f, "size");
 		it->size = json_integer_value(v);
 		snprintf(digest, sizeof(digest), "sha256:%s", it->sha256);
