@@ -13,17 +13,21 @@
 --
 -- M.read(text, env) -> { alternatives = { {link, name, path, priority,
 --   slaves = { {link, name, path} } } }, links = { {path, target} },
---   dirs = { {path, mode} }, skipped = { {line, text, why} }, triggers = { name },
---   refused = { {line, cmd, path, why} } }
--- (ln -s and mkdir with literal paths are reproduced: where ln would not
--- replace anything, and mkdir anywhere). Every path the result names (but a
+--   dirs = { {path, mode} }, files = { {path, data, mode} },
+--   diversions = { {path, divert, package} }, shells = bool (update-shells
+--   ran), addshells = { path }, skipped = { {line, text, why, file, paths} },
+--   triggers = { name }, refused = { {line, cmd, path, why} } }
+-- (docs/debian.md lists the commands reproduced: files copied, written and
+-- linked, functions, sourced files, $(...) of known output). Every path the result names (but a
 -- symlink's target) is absolute and normalised inside the image's root
 -- (native.rootpath: "//", "." and "a/.." gone); a command whose path climbs
 -- above the root or is not absolute, or that names an alternative with "/",
 -- a space or a control character in it, is refused: listed in refused, and
 -- not done.
 -- env: { args = {...}, exists = function(path) -> bool, arch = "amd64",
---   package = name, script = "postinst" }
+--   package = name, script = "postinst", read = function(path) -> bytes or
+--   nil (optional), list = function(package) -> dpkg -L's text or nil
+--   (optional), debconf = { question = default } (optional) }
 local native = require "imagegen.native"
 
 local rootpath = native.rootpath

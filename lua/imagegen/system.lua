@@ -7,10 +7,14 @@
 --   var/lib/dpkg/status, info/format     every package, installed
 --   accounts  /etc/passwd and /etc/group: base-passwd's master files when
 --             it is installed (else root alone), declared accounts over them
---   script links and folders  ln -s and mkdir with literal paths
---             (every path a script names normalised inside the image's
---             root; a script that names one above it, or a relative one,
---             refuses its package: imagegen.maint)
+--   script products  the files, links and folders the scripts make, as
+--             imagegen.maint reads them (every path a script names
+--             normalised inside the image's root; a script that names one
+--             above it refuses its package); a file this layer writes
+--             itself (accounts, trust stores) is not replaced by a script's
+--   diversions  var/lib/dpkg/diversions from dpkg-divert --add calls
+--   shells    /etc/shells and var/lib/shells.state as update-shells makes
+--             them, when a script runs update-shells or add-shell
 --   alternatives  update-alternatives --install calls read from the
 --             scripts (imagegen.maint): in auto mode the highest priority
 --             wins; the links, slaves whose file exists, and
@@ -22,8 +26,10 @@
 --             /usr/local/share/ca-certificates/ by path); with
 --             ca-certificates-java, /etc/ssl/certs/java/cacerts, a PKCS#12
 --             store of the same certificates that Java trusts
---   report    every script action not reproduced, one a line: package,
---             script, line, command (spelt as names are, docs/names.md)
+--   report    every script action not reproduced whose products are
+--             missing, one a line: package, script, line, command (spelt as
+--             names are, docs/names.md), why, the sourced file it is in, the
+--             paths it would have made
 --
 -- The result is a list of records, "LENGTH KEY\nBYTES\n" (binary-safe):
 --   file MODE UID GID PATH    the file's bytes
