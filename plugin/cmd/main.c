@@ -7,8 +7,9 @@
  *
  * Where a build has a build cache, a layer it took from there may not be in
  * the store yet: the commands that read layers' bytes (layout, archive,
- * sbom, report) make them present first (cache_ready), and push mounts
- * them from the cache or has them downloaded as it goes.
+ * report, and sbom for a layer without facts) make them present first
+ * (cache_ready), and push mounts them from the cache or has them
+ * downloaded as it goes.
  */
 #include <locale.h>
 #include <stdio.h>
@@ -127,9 +128,8 @@ cmdsbom(int argc, char *argv[])
 {
 	if (argc != 5)
 		return -1;
-	/* the layers it reads, from the build cache where this build took an entry's word for them */
-	cache_ready(argv[1], argv[4]);
-	sbom_write(argv[0], argv[1], argv[2], argv[3], argv[4]);
+	/* the layers' facts, not their bytes: those from the build cache only where a layer has no facts */
+	sbom_write(argv[0], argv[1], argv[2], argv[3], argv[4], cache_ready);
 	return 0;
 }
 

@@ -56,6 +56,7 @@
 #include "layer/tree.h"
 #include "layer/pkglayer.h"
 #include "layer/system.h"
+#include "layer/facts.h"
 #include "layer/layer.h"
 #include <jansson.h>
 
@@ -323,11 +324,12 @@ canonicalise(struct layer *l)
 }
 
 /* where writetar's bytes go: the sink, or only a hash (the build
-   cache's key), for the layer named */
+   cache's key), for the layer named; and the scan of its facts */
 struct tarsink {
 	struct sink *sink;
 	struct sha256 *hash;
 	const char *name;
+	struct factscan *facts;
 };
 
 static la_ssize_t
@@ -336,6 +338,8 @@ towrite(struct archive *a, void *arg, const void *data, size_t len)
 	struct tarsink *t = arg;
 
 	errno = 0;
+	if (t->facts && facts_feed(t->facts, data, len) < 0)
+		fatal("%s: tar: %s", t->name, facts_error(t->facts));
 	if (t->hash) {
 		sha256add(t->hash, data, len);
 		return (la_ssize_t)len;
@@ -416,10 +420,10 @@ writespooled(struct archive *a, struct archive_entry *e, struct layer *l, const 
 }
 
 static void
-writetar(struct layer *l, struct sink *s, struct sha256 *hash, long long epoch)
+writetar(struct layer *l, struct sink *s, struct sha256 *hash, long long epoch, struct factscan *facts)
 {
 	struct archive *a = archive_write_new();
-	struct tarsink t = {s, hash, l->name};
+	struct tarsink t = {s, hash, l->name, facts};
 	struct archive_entry *e;
 	struct node *n;
 	size_t i;
@@ -608,10 +612,14 @@ void
 layer_diffid(struct layerbuild *b, char diffid[72])
 {
 	struct sha256 *hash = sha256new();
+	struct factscan *facts = facts_scan();
 
-	writetar(b->l, NULL, hash, b->epoch);
+	writetar(b->l, NULL, hash, b->epoch, facts);
 	memcpy(diffid, "sha256:", 7);
 	sha256done(hash, diffid + 7);
+	/* the facts of a layer the build cache may have: the SBOM needs no blob */
+	facts_save(facts, b->store, diffid);
+	b->facts = 1;
 }
 
 void
@@ -630,13 +638,14 @@ layer_write(struct layerbuild *b)
 {
 	struct sinkresult r;
 	struct sink *s;
+	struct factscan *facts = b->facts ? NULL : facts_scan();
 	char *tmp;
 	int fd;
 
 	fd = store_tmp(b->store, &tmp);
 	removeonfatal(tmp);
 	s = sink_open(fd, (enum compression)b->comp, b->level);
-	writetar(b->l, s, NULL, b->epoch);
+	writetar(b->l, s, NULL, b->epoch, facts);
 	if (sink_close(s, &r) < 0 || close(fd) < 0) {
 		unlink(tmp);
 		fatal("%s: write layer %s:", b->name, tmp);
@@ -644,6 +653,9 @@ layer_write(struct layerbuild *b)
 	store_commit(b->store, tmp, r.digest);
 	removeonfatal(NULL);
 	free(tmp);
+	/* the facts the SBOM reads instead of the blob, before the descriptor */
+	if (facts)
+		facts_save(facts, b->store, r.diffid);
 
 	/* the packages' dpkg sidecar, before the descriptor that stands for both */
 	if (b->l->dpkg.len > 0) {
