@@ -640,6 +640,8 @@ facts_load(const char *store, const char *diffid, const char *digest, const char
 		out->len++;
 	}
 	if (!end) {
+		/* the line where it should be */
+		lineno++;
 		why = "no end line";
 		goto bad;
 	}
