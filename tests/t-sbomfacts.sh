@@ -5,7 +5,7 @@
 # facts agree with Python's tarfile over the blob and with the sources'
 # digests; a layer without facts has them made once from its blob, the same
 # bytes, the same document; a damaged facts file is one line naming it and
-# its line, and no document.
+# its line, and no document. The report page's edge reads the facts too.
 . "$TOP/tests/lib.sh"
 
 workdir sbomfacts
@@ -56,10 +56,12 @@ for d in glob.glob(".imagegen/layer/*/*.json"):
     desc = json.load(open(d))
     lines = open(".imagegen/facts/" + desc["diffid"][7:], encoding="latin-1").read().split("\n")
     assert lines[0] == "imagegen-facts 1 " + desc["diffid"], lines[0]
-    assert lines[-2] == "end %d" % (len(lines) - 3) and lines[-1] == "", lines[-2:]
+    end = lines[-2].split(" ")
+    assert end[:2] == ["end", "%d" % (len(lines) - 3)] and len(end) == 3 and lines[-1] == "", lines[-2:]
     facts = [l.split(" ") for l in lines[1:-2]]
     tf = tarfile.open(".imagegen/blobs/sha256/" + desc["digest"][7:], encoding="latin-1")
     members = tf.getmembers()
+    assert int(end[2]) == tf.offset + 1024, (end, tf.offset)
     assert len(members) == len(facts), (d, len(members), len(facts))
     for m, f in zip(members, facts):
         kind = "f" if m.isreg() else "h" if m.islnk() else "d" if m.isdir() else "l" if m.issym() else "?"
@@ -118,6 +120,24 @@ for f in .imagegen/facts/*; do
 	check "no facts: $(basename "$f" | cut -c1-12)'s made again byte for byte" cmp -s "$f" "kept/$(basename "$f")"
 done
 
+# the report page's edge too: its layers' files from their facts, the same page as from the blobs
+ninja out/app.html > report.log 2>&1 || fail "report: the page does not build"
+rcmd=$(ninja -t commands out/app.html | tail -n 1)
+cp out/app.html app.html.before
+if have strace; then
+	strace -f -qq -e trace=open,openat -o trace3.txt sh -c "$rcmd" > report2.log 2>&1
+	same "report: the edge succeeds" 0 $?
+	check "report: it opened the layers' facts" grep -q '\.imagegen/facts/' trace3.txt
+	opened=0
+	for l in $layers; do grep -q "blobs/sha256/$l" trace3.txt && opened=$((opened + 1)); done
+	same "report: no open of a layer's blobs/sha256/... by the report edge" 0 "$opened"
+fi
+check "report: the same page" cmp -s app.html.before out/app.html
+mv .imagegen/facts facts.aside
+sh -c "$rcmd" > report3.log 2>&1
+check "report: without facts, from the blobs: the same page" cmp -s app.html.before out/app.html
+mv facts.aside .imagegen/facts
+
 # damaged facts: one line naming the file and line, exit 1, no document
 one=$(for d in .imagegen/layer/*/*.json; do jget "$d" 'j["diffid"][7:]'; done | while read -r h; do
 	grep -q '^f .* srv/big$' ".imagegen/facts/$h" && echo "$h"; done)
@@ -135,7 +155,7 @@ big=$(grep -n ' srv/big$' "kept/$one" | cut -d: -f1)
 damaged "a digest" "$big" "malformed digests" "${big}s/ [0-9a-f]\{64\} / $(printf 'z%.0s' $(seq 1 64)) /"
 damaged "another layer's" 1 "not the facts of this layer" "1s/sha256:./sha256:0/"
 damaged "no end" "$(wc -l < "kept/$one")" "no end line" '$d'
-damaged "a count" "$(wc -l < "kept/$one")" "an end line that does not count the members" 's/^end \([0-9]*\)$/end 9\1/'
+damaged "a count" "$(wc -l < "kept/$one")" "an end line that does not count the members" 's/^end \([0-9]*\) /end 9\1 /'
 damaged "a field more" "$big" "too many fields" "${big}s/\$/ x y/"
 damaged "a NUL in a path" "$big" "a malformed path" "${big}s/srv\/big\$/srv%00big/"
 damaged "a type" "$big" "an unknown type" "${big}s/^f /z /"

@@ -12,14 +12,15 @@
  *
  *   imagegen-facts 1 sha256:<diff_id>
  *   TYPE MODE UID GID SIZE SHA1 SHA256 PATH [LINK]     one line a member, in tar order
- *   end COUNT
+ *   end COUNT USIZE
  *
  * TYPE is one letter (struct fact), MODE four octal digits, UID, GID and SIZE
  * decimal, SHA1 and SHA256 lower-case hex for a file and "-" for anything
  * else; PATH and LINK are the member's bytes with each byte under 0x21, 0x7f
  * and '%' as %XX. The file is read back checked field by field, its size
  * bounded, its first line naming the diff_id asked for and its last the
- * count of members.
+ * count of members and the bytes of the tar up to the end of its two zero
+ blocks (what a reader of the tar reads of it).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -67,8 +68,9 @@ struct factscan {
 	struct fact cur;
 	struct sha1_ctx c1;
 	struct sha256_ctx c2;
-	/* zero blocks seen in a row */
+	/* zero blocks seen in a row, and the bytes of the stream up to the end of the last */
 	int zeros;
+	long long usize;
 	/* the lines of the facts file, and how many */
 	struct buf out;
 	size_t count;
@@ -261,8 +263,10 @@ header(struct factscan *s)
 	if (i == BLOCK) {
 		if (++s->zeros == 2)
 			s->state = SDONE;
+		s->usize += BLOCK;
 		return 0;
 	}
+	s->usize += BLOCK;
 	if (s->zeros)
 		return refuse(s, "a zero block inside the archive");
 	for (i = 0; i < BLOCK; i++)
@@ -386,6 +390,7 @@ facts_feed(struct factscan *s, const void *data, size_t len)
 			}
 			s->want -= (long long)w;
 			s->left -= (long long)n;
+			s->usize += (long long)n;
 			if (s->left == 0 && s->state == SDATA)
 				endmember(s);
 			else if (s->left == 0 && endext(s) < 0)
@@ -434,7 +439,7 @@ facts_save(struct factscan *s, const char *store, const char *diffid)
 		fatal("layer %s: the tar stream ends inside a member", diffid);
 	bufprintf(&text, "%s%s\n", MAGIC, diffid);
 	bufadd(&text, s->out.data ? s->out.data : "", s->out.len);
-	bufprintf(&text, "end %zu\n", s->count);
+	bufprintf(&text, "end %zu %lld\n", s->count, s->usize);
 	if (mkparent(path) < 0)
 		fatal("mkdir %s:", path);
 	xreplacefile(path, text.data, text.len);
@@ -588,7 +593,8 @@ facts_load(const char *store, const char *diffid, const char *digest, const char
 	char *path = factspath(store, diffid), *p, *nl, *line, *head = xasprintf("%s%s", MAGIC, diffid);
 	struct buf b = {0};
 	const char *why = NULL;
-	size_t lineno = 1, cap = 0, count;
+	size_t lineno = 1, cap = 0;
+	long long n;
 	struct stat st;
 	int end = 0;
 
@@ -622,8 +628,9 @@ facts_load(const char *store, const char *diffid, const char *digest, const char
 		*nl = '\0';
 		line = p;
 		if (strncmp(line, "end ", 4) == 0) {
-			if (sscanf(line + 4, "%zu", &count) != 1 || strspn(line + 4, "0123456789") != strlen(line + 4) ||
-			    count != out->len) {
+			char *sp = strchr(line + 4, ' ');
+			if (!sp || (*sp = '\0', decimal(line + 4, &n) < 0) || (size_t)n != out->len ||
+			    decimal(sp + 1, &out->usize) < 0) {
 				why = "an end line that does not count the members";
 				goto bad;
 			}

@@ -15,10 +15,12 @@ struct fact {
 	char sha1[41], sha256[65];
 };
 
-/* the members of a layer, in the order of its tar */
+/* the members of a layer, in the order of its tar, and the bytes of the tar
+   up to the end of its end-of-archive blocks */
 struct layerfacts {
 	struct fact *e;
 	size_t len;
+	long long usize;
 };
 
 struct factscan;
