@@ -6,8 +6,8 @@
  * that --help, help CMD, CMD --help and a wrong call print.
  *
  * Where a build has a build cache, a layer it took from there may not be in
- * the store yet: the commands that read layers' bytes (layout, archive,
- * report, and sbom for a layer without facts) make them present first
+ * the store yet: the commands that read layers' bytes or name their digests
+ * (layout, archive, sbom, report) make them present and checked first
  * (cache_ready), and push mounts them from the cache or has them
  * downloaded as it goes.
  */
@@ -128,8 +128,10 @@ cmdsbom(int argc, char *argv[])
 {
 	if (argc != 5)
 		return -1;
-	/* the layers' facts, not their bytes: those from the build cache only where a layer has no facts */
-	sbom_write(argv[0], argv[1], argv[2], argv[3], argv[4], cache_ready);
+	/* the layers the build took the build cache's word for, checked (and so downloaded) before the
+	   document names their digests and the manifest's: an entry that lied makes the image again */
+	cache_ready(argv[1], argv[4]);
+	sbom_write(argv[0], argv[1], argv[2], argv[3], argv[4]);
 	return 0;
 }
 

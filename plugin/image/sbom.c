@@ -604,8 +604,7 @@ byrelation(const void *a, const void *b)
 }
 
 void
-sbom_write(const char *specpath, const char *imagepath, const char *record, const char *spdxout, const char *store,
-           void (*ready)(const char *, const char *))
+sbom_write(const char *specpath, const char *imagepath, const char *record, const char *spdxout, const char *store)
 {
 	json_t *spec, *img;
 	json_t *packages = json_array(), *files = json_array(), *rels = json_array(), *refs = json_object();
@@ -653,9 +652,6 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 			fatal("%s: malformed layer descriptor", str(l, "desc", specpath));
 		if (!special)
 			fatal("out of memory");
-		if (ready && !facts_have(store, ldiffid))
-			ready(imagepath, store);
-		ready = NULL;
 		fl = layerfiles(store, ldigest, ldiffid, json_object_get(l, "entries"), special, &n, specpath);
 		hasfiles = json_array();
 		if (!hasfiles)

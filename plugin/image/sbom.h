@@ -5,7 +5,5 @@
 void sbom_pkginfo(const char *deb, const char *out, const char *package, const char *version, const char *arch);
 /* write the document of the image file image (from spec) to spdx and into
    the store with its artifact manifest, which record describes; the layers'
-   files come from their facts (layer/facts.h), and only when a layer has
-   none is ready (if any) called to make its blob present */
-void sbom_write(const char *spec, const char *image, const char *record, const char *spdx, const char *store,
-                void (*ready)(const char *image, const char *store));
+   files come from their facts (layer/facts.h), not their blobs */
+void sbom_write(const char *spec, const char *image, const char *record, const char *spdx, const char *store);
