@@ -5,7 +5,8 @@
  * written, to a scan that reads the headers (ustar, pax records, GNU long
  * names) and hashes each file's contents with SHA1 and SHA256. A layer that
  * enters the store some other way has its facts made once from its blob,
- * by the same scan, when they are first asked for.
+ * by the same scan, when the SBOM first asks for them (the report page
+ * reads the blob of a layer without facts).
  *
  * The facts file, DIR/facts/HEX beside the store DIR/blobs, HEX the layer's
  * diff_id: the same tar has the same facts, whichever image or base has it.
@@ -20,7 +21,7 @@
  * and '%' as %XX. The file is read back checked field by field, its size
  * bounded, its first line naming the diff_id asked for and its last the
  * count of members and the bytes of the tar up to the end of its two zero
- blocks (what a reader of the tar reads of it).
+ * blocks (what a reader of the tar reads of it).
  */
 #include <errno.h>
 #include <stdio.h>
