@@ -7,6 +7,11 @@
 #     buildah commit, where installed: median seconds of RUNS runs, ratio to
 #     imagegen's gzip, peak RSS
 #   1 GB layer: imagegen's time and peak RSS
+#   full build (100 MB, the same tree): the whole `imagegen && ninja` of an
+#     image of it (layer, image, SBOM, layout), with and without its SBOM,
+#     beside tar | gzip -n, | pigz -n and | zstd -3 -T0, runs alternating;
+#     and the SBOM edge's CPU beside the layer edge's (their commands from
+#     build.ninja)
 #   monorepos of 100 and 1,000 images (shared bases, 5 layers each):
 #     generation from scratch and again with nothing changed, full build,
 #     no-op ninja, and what a one-file and a one-definition change rerun and
@@ -32,7 +37,7 @@
 #     folder, beside its command alone and bwrap alone
 #
 # Environment: RUNS (default 5), BENCH_DIR (default tests/work/bench),
-# PARTS (default "layer big mono startup layeredge resolver debian cache step"), BIG=0 to skip
+# PARTS (default "layer big full mono startup layeredge resolver debian cache step"), BIG=0 to skip
 # the 1 GB tree, SCALE=0 to keep the monorepo part to 100 images.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -128,7 +133,7 @@ for name, secs, kb in rows:
 PY
 }
 
-PARTS=${PARTS:-layer big mono startup layeredge resolver debian cache step}
+PARTS=${PARTS:-layer big full mono startup layeredge resolver debian cache step}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 echo "# imagegen benchmark: $(uname -m), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%Y-%m-%d), load $(cut -d' ' -f1 /proc/loadavg)"
@@ -181,6 +186,75 @@ if part big && [ "${BIG:-1}" != 0 ]; then
 	echo
 	table imagegen_gzip_1GB
 	echo
+fi
+
+# the whole build of an image of the 100 MB tree, beside tar and a compressor
+# of the same tree; then what its SBOM edge costs beside its layer edge
+if part full; then
+fullbuild() {
+	tree tree100 2000 52428
+	rm -rf full && mkdir -p full/src full/nosbom && ln -s "$B/tree100" full/src/tree100
+	printf 'image { name = "bench", files = { { "/data", tree "tree100" } } }\n' > full/src/build.lua
+	printf 'image { name = "bench", sbom = false, files = { { "/data", tree "tree100" } } }\n' > full/nosbom/build.lua
+	ln -s "$B/tree100" full/nosbom/tree100
+	fulltar="tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=posix --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -cf - -C tree100/ ."
+	# each round runs every command once, in turn: a load that comes and goes falls on them all
+	python3 - "$RUNS" "$IMAGEGEN" "$fulltar" <<'PY'
+import os, statistics, subprocess, sys, time
+runs, imagegen, tar = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+have = lambda t: subprocess.run(["sh", "-c", "command -v " + t], stdout=subprocess.DEVNULL).returncode == 0
+cmds = [("imagegen && ninja (layer, image, SBOM, layout)", "rm -rf full/b && mkdir full/b",
+         "cd full/b && %s ../src/build.lua && ninja" % imagegen),
+        ("the same, sbom = false", "rm -rf full/nb && mkdir full/nb", "cd full/nb && %s ../nosbom/build.lua && ninja" % imagegen),
+        ("tar | gzip -n", "", tar + " | gzip -n -6 > full/out.tgz")]
+if have("pigz"):
+    cmds.append(("tar | pigz -n", "", tar + " | pigz -n -6 > full/out.tgz"))
+if have("zstd"):
+    cmds.append(("tar | zstd -3 -T0", "", tar + " | zstd -q -3 -T0 > full/out.tzst"))
+walls = {c[0]: [] for c in cmds}
+cpus = {c[0]: [] for c in cmds}
+for _ in range(runs):
+    for name, pre, cmd in cmds:
+        if pre:
+            subprocess.run(pre, shell=True, check=True)
+        s = time.perf_counter()
+        p = subprocess.Popen(cmd, shell=True, stdout=subprocess.DEVNULL)
+        _, status, ru = os.wait4(p.pid, 0)
+        walls[name].append(time.perf_counter() - s)
+        cpus[name].append(ru.ru_utime + ru.ru_stime)
+        if status != 0:
+            sys.exit("failed: " + cmd)
+med = {n: statistics.median(walls[n]) for n in walls}
+print("## The whole build: an image of 100 MB in 2,000 files, runs alternating, %d runs" % runs)
+print()
+peers = [n for n in ("tar | pigz -n", "tar | gzip -n", "tar | zstd -3 -T0") if n in med]
+print("| command | median wall s | CPU s | %s |" % " | ".join("x " + n.replace("|", "\\|") for n in peers))
+print("|---|---:|---:|" + "---:|" * len(peers))
+for name, _, _ in cmds:
+    print("| %s | %.2f | %.2f | %s |" % (name.replace("|", "\\|"), med[name], statistics.median(cpus[name]),
+          " | ".join("%.2f" % (med[name] / med[p]) for p in peers)))
+print()
+PY
+	# the SBOM edge and the layer edge, as build.ninja runs them, in the first build folder
+	(cd full/b && ninja -t commands out/bench.spdx.json > ../commands)
+	layercmd=$(grep ' layer ' full/commands | head -n 1)
+	sbomcmd=$(grep ' sbom ' full/commands | tail -n 1)
+	n=$((RUNS * 2))
+	set -- $(cd full/b && runs $n "" sh -c "$layercmd"); layercpu=$2 layerwall=$1
+	set -- $(cd full/b && runs $n "" sh -c "$sbomcmd"); sbomcpu=$2 sbomwall=$1
+	echo "## The SBOM edge beside the layer edge (the same image, their commands from build.ninja, CPU user + system, median of $n runs)"
+	echo
+	python3 - "$layercpu" "$layerwall" "$sbomcpu" "$sbomwall" <<'PY'
+import sys
+lc, lw, sc, sw = (float(x) for x in sys.argv[1:])
+print("| edge | CPU ms | wall ms | x the layer edge's CPU |")
+print("|---|---:|---:|---:|")
+print("| layer (the tree: read, tar, gzip, its facts) | %.1f | %.1f | 1.000 |" % (lc * 1000, lw * 1000))
+print("| SBOM (from the layer's facts) | %.1f | %.1f | %.3f |" % (sc * 1000, sw * 1000, sc / lc))
+PY
+	echo
+}
+fullbuild
 fi
 
 # monorepos of N images: base images shared, 5 layers each; in mono-names

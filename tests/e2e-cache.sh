@@ -93,6 +93,10 @@ at b mono "$IMAGEGEN" --cache "$CACHE" "$MONO"
 check "monorepo: a second machine makes the images with no compiler" at b mono env PATH="$NOCC" \
 	ninja .imagegen/image/base.json .imagegen/image/api.json .imagegen/image/web.json .imagegen/image/tool.json
 same "monorepo: and no layer compressed: none is in its store" 0 "$(layers a mono | stored b mono)"
+same "monorepo: yet each layer has its facts, from the tar its key was worked out from (what the SBOM reads)" \
+	"$(find "$W/b/mono/.imagegen/layer" -name '*.json' -exec python3 -c \
+		'import json, sys; [print(json.load(open(f))["diffid"][7:]) for f in sys.argv[1:]]' {} + | sort -u)" \
+	"$(ls "$W/b/mono/.imagegen/facts" 2>/dev/null | sort -u)"
 check "monorepo: the layouts (their layers downloaded)" at b mono env PATH="$NOCC" ninja
 check "monorepo: the same bytes as the machine that built them" diff -r "$W/a/mono/out" "$W/b/mono/out"
 same "monorepo: every layer downloaded once, into the store" "$(layers a mono | wc -l)" "$(layers a mono | stored b mono)"

@@ -6,9 +6,10 @@
  * that --help, help CMD, CMD --help and a wrong call print.
  *
  * Where a build has a build cache, a layer it took from there may not be in
- * the store yet: the commands that read layers' bytes (layout, archive,
- * sbom, report) make them present first (cache_ready), and push mounts
- * them from the cache or has them downloaded as it goes.
+ * the store yet: the commands that read layers' bytes or name their digests
+ * (layout, archive, sbom, report) make them present and checked first
+ * (cache_ready), and push mounts them from the cache or has them
+ * downloaded as it goes.
  */
 #include <locale.h>
 #include <stdio.h>
@@ -133,7 +134,8 @@ cmdsbom(int argc, char *argv[])
 {
 	if (argc != 5)
 		return -1;
-	/* the layers it reads, from the build cache where this build took an entry's word for them */
+	/* the layers the build took the build cache's word for, checked (and so downloaded) before the
+	   document names their digests and the manifest's: an entry that lied makes the image again */
 	cache_ready(argv[1], argv[4]);
 	sbom_write(argv[0], argv[1], argv[2], argv[3], argv[4]);
 	return 0;

@@ -56,6 +56,7 @@
 #include "debian/deb.h"
 #include "debian/license.h"
 #include "layer/nodes.h"
+#include "layer/facts.h"
 #include "image/sbom.h"
 #include <jansson.h>
 #include <nettle/sha1.h>
@@ -310,61 +311,65 @@ declaration(json_t *entries, const char *path)
 	return best;
 }
 
-/* the regular files of a layer blob, with their checksums, sorted by path; every
-   member whose mode people must see goes to special (specialentry) */
-static struct file *
-layerfiles(const char *store, const char *digest, json_t *entries, json_t *special, size_t *count, const char *what)
+/* {path, mode, what} of a member of a layer's facts as specialentry gives it, or NULL */
+static json_t *
+specialfact(const struct fact *f)
 {
-	char *blob = store_path(store, digest), chunk[1 << 16];
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	struct file *files = NULL;
-	size_t n = 0, cap = 0;
-	unsigned char md[SHA1_DIGEST_SIZE];
-	struct sha256 *c2;
-	struct sha1_ctx c1;
-	la_ssize_t r;
-	json_t *decl;
-	int rc;
+	const char *name = f->path;
+	char flags[40], mode[8];
+	struct buf path = {0};
+	size_t n;
+	json_t *j;
 
-	if (!a)
+	if (!*modeflags(f->type == 'd' || f->type == 'l' ? f->type : 'f', f->mode, flags))
+		return NULL;
+	if (name[0] == '.' && (name[1] == '/' || name[1] == '\0'))
+		name++;
+	while (*name == '/')
+		name++;
+	n = strlen(name);
+	while (n > 0 && name[n - 1] == '/')
+		n--;
+	bufstr(&path, "/");
+	nameadd(&path, name, n, 1);
+	snprintf(mode, sizeof(mode), "%04o", f->mode);
+	j = json_pack("{s:s, s:s, s:s}", "path", path.data, "mode", mode, "what", flags);
+	free(path.data);
+	if (!j)
 		fatal("out of memory");
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, blob, 1 << 16) != ARCHIVE_OK)
-		fatal("%s: layer %s: %s", what, digest, archiveerr(a));
-	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(e);
-		json_t *sp = specialentry(e);
+	return j;
+}
+
+/* the regular files of a layer, with their checksums, sorted by path, from
+   the layer's facts (facts.c), never its blob; every member whose mode
+   people must see goes to special (specialentry) */
+static struct file *
+layerfiles(const char *store, const char *digest, const char *diffid, json_t *entries, json_t *special, size_t *count,
+           const char *what)
+{
+	struct layerfacts lf;
+	struct file *files;
+	const struct fact *f;
+	size_t i, n = 0;
+	json_t *decl;
+
+	facts_load(store, diffid, digest, what, &lf);
+	files = xcalloc(lf.len ? lf.len : 1, sizeof(*files));
+	for (i = 0; i < lf.len; i++) {
+		json_t *sp = specialfact(f = &lf.e[i]);
 		if (sp)
 			jsonappend(special, sp);
-		if (!name || archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e))
+		if (f->type != 'f')
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			files = xrealloc(files, cap * sizeof(*files));
-		}
-		files[n].path = xstrdup(name);
+		files[n].path = xstrdup(f->path);
 		files[n].special = sp;
-		c2 = sha256new();
-		sha1_init(&c1);
-		while ((r = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
-			sha1_update(&c1, (size_t)r, (const uint8_t *)chunk);
-			sha256add(c2, chunk, (size_t)r);
-		}
-		if (r < 0)
-			fatal("%s: layer %s: %s", what, digest, archiveerr(a));
-		sha1_digest(&c1, sizeof(md), md);
-		hexstr(md, sizeof(md), files[n].sha1);
-		sha256done(c2, files[n].sha256);
-		decl = declaration(entries, name);
+		memcpy(files[n].sha1, f->sha1, sizeof(files[n].sha1));
+		memcpy(files[n].sha256, f->sha256, sizeof(files[n].sha256));
+		decl = declaration(entries, f->path);
 		files[n].comment = json_string_value(json_object_get(decl, "note"));
 		n++;
 	}
-	if (rc != ARCHIVE_EOF)
-		fatal("%s: layer %s: %s", what, digest, archiveerr(a));
-	archive_read_free(a);
-	free(blob);
+	facts_free(&lf);
 	if (n > 1)
 		qsort(files, n, sizeof(*files), bypath);
 	*count = n;
@@ -652,13 +657,14 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 	json_array_foreach(json_object_get(spec, "layers"), i, l) {
 		json_t *desc = readjson(str(l, "desc", specpath));
 		const char *ldigest = json_string_value(json_object_get(desc, "digest"));
+		const char *ldiffid = json_string_value(json_object_get(desc, "diffid"));
 		char *lid = spdxref("Layer", str(l, "id", specpath));
 		json_t *special = json_array();
-		if (!ldigest || !store_validdigest(ldigest))
+		if (!ldigest || !store_validdigest(ldigest) || !ldiffid || !store_validdigest(ldiffid))
 			fatal("%s: malformed layer descriptor", str(l, "desc", specpath));
 		if (!special)
 			fatal("out of memory");
-		fl = layerfiles(store, ldigest, json_object_get(l, "entries"), special, &n, specpath);
+		fl = layerfiles(store, ldigest, ldiffid, json_object_get(l, "entries"), special, &n, specpath);
 		hasfiles = json_array();
 		if (!hasfiles)
 			fatal("out of memory");

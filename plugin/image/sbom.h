@@ -4,7 +4,8 @@
    control names package, version and arch (its lock line's) */
 void sbom_pkginfo(const char *deb, const char *out, const char *package, const char *version, const char *arch);
 /* write the document of the image file image (from spec) to spdx and into
-   the store with its artifact manifest, which record describes */
+   the store with its artifact manifest, which record describes; the layers'
+   files come from their facts (layer/facts.h), not their blobs */
 void sbom_write(const char *spec, const char *image, const char *record, const char *spdx, const char *store);
 /* the purl of a Debian package (origin: the Release's, the namespace;
    codename: its distribution), as the SBOM names it (free it) */

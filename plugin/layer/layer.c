@@ -57,6 +57,7 @@
 #include "layer/tree.h"
 #include "layer/pkglayer.h"
 #include "layer/system.h"
+#include "layer/facts.h"
 #include "layer/layer.h"
 #include <jansson.h>
 
@@ -324,12 +325,13 @@ canonicalise(struct layer *l)
 }
 
 /* where writetar's bytes go: the sink, or only a hash (the build
-   cache's key), for the layer named */
+   cache's key), for the layer named; and the scan of its facts */
 struct tarsink {
 	struct sink *sink;
 	struct sha256 *hash;
 	const char *name;
 	int err;
+	struct factscan *facts;
 };
 
 static int
@@ -338,6 +340,8 @@ towrite(void *arg, const void *data, size_t len)
 	struct tarsink *t = arg;
 
 	errno = 0;
+	if (t->facts && facts_feed(t->facts, data, len) < 0)
+		fatal("%s: tar: %s", t->name, facts_error(t->facts));
 	if (t->hash) {
 		sha256add(t->hash, data, len);
 		return 0;
@@ -451,9 +455,9 @@ uselibarchive(void)
 }
 
 static void
-writetar(struct layer *l, struct sink *s, struct sha256 *hash, long long epoch)
+writetar(struct layer *l, struct sink *s, struct sha256 *hash, long long epoch, struct factscan *facts)
 {
-	struct tarsink t = {s, hash, l->name, 0};
+	struct tarsink t = {s, hash, l->name, 0, facts};
 	struct tar *w = tar_open(towrite, &t, uselibarchive());
 	struct tarxattr *xs = NULL;
 	struct tarhead h;
@@ -628,10 +632,14 @@ void
 layer_diffid(struct layerbuild *b, char diffid[72])
 {
 	struct sha256 *hash = sha256new();
+	struct factscan *facts = facts_scan();
 
-	writetar(b->l, NULL, hash, b->epoch);
+	writetar(b->l, NULL, hash, b->epoch, facts);
 	memcpy(diffid, "sha256:", 7);
 	sha256done(hash, diffid + 7);
+	/* the facts of a layer the build cache may have: the SBOM needs no blob */
+	facts_save(facts, b->store, diffid);
+	b->facts = 1;
 }
 
 void
@@ -650,13 +658,14 @@ layer_write(struct layerbuild *b)
 {
 	struct sinkresult r;
 	struct sink *s;
+	struct factscan *facts = b->facts ? NULL : facts_scan();
 	char *tmp;
 	int fd;
 
 	fd = store_tmp(b->store, &tmp);
 	removeonfatal(tmp);
 	s = sink_open(fd, (enum compression)b->comp, b->level);
-	writetar(b->l, s, NULL, b->epoch);
+	writetar(b->l, s, NULL, b->epoch, facts);
 	if (sink_close(s, &r) < 0 || close(fd) < 0) {
 		unlink(tmp);
 		fatal("%s: write layer %s:", b->name, tmp);
@@ -664,6 +673,9 @@ layer_write(struct layerbuild *b)
 	store_commit(b->store, tmp, r.digest);
 	removeonfatal(NULL);
 	free(tmp);
+	/* the facts the SBOM reads instead of the blob, before the descriptor */
+	if (facts)
+		facts_save(facts, b->store, r.diffid);
 
 	/* the packages' dpkg sidecar, before the descriptor that stands for both */
 	if (b->l->dpkg.len > 0) {

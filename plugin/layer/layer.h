@@ -25,6 +25,8 @@ struct layerbuild {
 	char key[65];
 	/* its entries, once collected */
 	struct layer *l;
+	/* whether its facts were written (layer_diffid), facts.c */
+	int facts;
 };
 
 /* a layer edge: its spec read (exits naming what is wrong); the depfile
@@ -36,7 +38,8 @@ struct layerbuild *layer_open(const char *spec, const char *desc, const char *de
 int layer_takekept(struct layerbuild *b);
 /* read its entries (files, trees, packages) into canonical order */
 void layer_collect(struct layerbuild *b);
-/* the diff_id of its canonical tar, "sha256:<hex>", without compressing or writing it */
+/* the diff_id of its canonical tar, "sha256:<hex>", without compressing or writing it;
+   its facts (facts.c) are written */
 void layer_diffid(struct layerbuild *b, char diffid[72]);
 /* write it: the blob into the store, the dpkg sidecar, the depfile and the
    descriptor (mediaType, digest, size, diffid); a layer of packages is kept */

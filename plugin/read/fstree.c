@@ -25,6 +25,7 @@
 #include "base/text.h"
 #include "base/digest.h"
 #include "base/arc.h"
+#include "layer/facts.h"
 #include "read/fstree.h"
 
 enum { MAXENTRIES = 1 << 20, MAXPATH = 4096 };
@@ -159,19 +160,20 @@ readdata(struct fsreading *rd, struct fsentry *e, int keep, long long *kept, con
 	rd->member = NULL;
 }
 
-static void
-readentry(struct fsreading *rd, struct archive_entry *ae, int (*keep)(const char *), const char *what,
-          struct fslayer *l)
+/* the entry of the member name, its path made plain; NULL when there is no
+   more to it: the root, or a whiteout (made whole here) */
+static struct fsentry *
+newentry(struct fslayer *l, const char *name, const char *what)
 {
-	char path[MAXPATH], link[MAXPATH];
-	const char *name = archive_entry_pathname(ae), *base, *target;
+	char path[MAXPATH];
+	const char *base;
 	struct fsentry *e;
 	char *slash;
 
 	if (!name || cleanpath(name, path, 0) < 0)
 		fatal("%s: the member '%.200s' climbs out of the image or is too long", what, showname(name ? name : ""));
 	if (!*path)
-		return;
+		return NULL;
 	if (l->len == MAXENTRIES)
 		fatal("%s: more than %d entries", what, MAXENTRIES);
 	l->e = xrealloc(l->e, (l->len + 1) * sizeof(*l->e));
@@ -185,9 +187,23 @@ readentry(struct fsreading *rd, struct archive_entry *ae, int (*keep)(const char
 		e->type = strcmp(base, ".wh..wh..opq") == 0 ? 'o' : 'w';
 		e->path = e->type == 'o' ? xstrdup(slash ? path : "") :
 		          slash ? xasprintf("%s/%s", path, base + 4) : xstrdup(base + 4);
-		return;
+		return NULL;
 	}
 	e->path = xstrdup(path);
+	return e;
+}
+
+static void
+readentry(struct fsreading *rd, struct archive_entry *ae, int (*keep)(const char *), const char *what,
+          struct fslayer *l)
+{
+	char link[MAXPATH];
+	const char *target, *path;
+	struct fsentry *e = newentry(l, archive_entry_pathname(ae), what);
+
+	if (!e)
+		return;
+	path = e->path;
 	e->mode = (unsigned)archive_entry_perm(ae);
 	e->uid = archive_entry_uid(ae);
 	e->gid = archive_entry_gid(ae);
@@ -280,6 +296,48 @@ fstree_readlayer(int fd, const char *digest, long long size, int (*keep)(const c
 		fatal("%s: the blob does not match its digest and size (%lld bytes, sha256:%s)", what, h->n, hex);
 	freereading(l);
 	linktargets(l, what);
+}
+
+int
+fstree_fromfacts(const struct layerfacts *f, int (*keep)(const char *path), const char *what, struct fslayer *l)
+{
+	char path[MAXPATH], link[MAXPATH];
+	const struct fact *m;
+	struct fsentry *e;
+	size_t i;
+
+	/* a file whose contents are wanted: only its blob has them */
+	for (i = 0; keep && i < f->len; i++) {
+		m = &f->e[i];
+		if (m->type == 'f' && m->size <= MAXKEEP && cleanpath(m->path, path, 0) == 0 && keep(path))
+			return -1;
+	}
+	memset(l, 0, sizeof(*l));
+	l->usize = f->usize;
+	for (i = 0; i < f->len; i++) {
+		m = &f->e[i];
+		if (!(e = newentry(l, m->path, what)))
+			continue;
+		e->mode = m->mode;
+		e->uid = m->uid;
+		e->gid = m->gid;
+		e->type = m->type;
+		if (m->type == 'h') {
+			if (cleanpath(m->link, link, 0) < 0 || !*link)
+				fatal("%s: /%s: the hard link target '%.200s' climbs out or is too long", what,
+				      showname(e->path), showname(m->link));
+			e->link = xstrdup(link);
+		} else if (m->type == 'l') {
+			if (strlen(m->link) >= MAXPATH)
+				fatal("%s: /%s: a symlink without a target, or one too long", what, showname(e->path));
+			e->link = xstrdup(m->link);
+		} else if (m->type == 'f') {
+			e->size = m->size;
+			memcpy(e->sha256, m->sha256, sizeof(e->sha256));
+		}
+	}
+	linktargets(l, what);
+	return 0;
 }
 
 void

@@ -1,5 +1,7 @@
 /* fstree: an image's filesystem, from the tar streams of its layers (needs mem.h) */
 
+struct layerfacts;
+
 /* one member of a layer */
 struct fsentry {
 	/* relative, without "./" or a slash at either end; a whiteout's is the path it removes */
@@ -64,6 +66,11 @@ struct fstree {
    in all (more is an error); what names it in messages; exits on malformed input */
 void fstree_readlayer(int fd, const char *digest, long long size, int (*keep)(const char *path),
                       long long maxkept, const char *what, struct fslayer *l);
+/* the layer from its facts (layer/facts.h) into l, as fstree_readlayer would read
+   its blob; -1 (l untouched) when keep wants a file's contents, which only the
+   blob has */
+int fstree_fromfacts(const struct layerfacts *f, int (*keep)(const char *path), const char *what,
+                     struct fslayer *l);
 /* free a layer read by fstree_readlayer */
 void fstree_freelayer(struct fslayer *l);
 /* an empty filesystem */

@@ -35,6 +35,7 @@
 #include "base/store.h"
 #include "base/oci.h"
 #include "net/registry.h"
+#include "layer/facts.h"
 #include "image/base.h"
 #include "read/fstree.h"
 #include "read/reader.h"
@@ -519,7 +520,20 @@ reader_readlayer(struct reader *r, const struct rimage *img, size_t i, int (*kee
                  long long maxkept, struct fslayer *l)
 {
 	char *what = xasprintf("%s: layer %zu (%s)", r->what, i + 1, img->layers[i].digest);
+	struct layerfacts f;
+	int done;
 
+	/* a layer of this build: from its facts, where they have all that is asked */
+	if (r->kind == BUILD && store_validdigest(img->layers[i].diffid) &&
+	    facts_have(r->store, img->layers[i].diffid)) {
+		facts_load(r->store, img->layers[i].diffid, img->layers[i].digest, what, &f);
+		done = fstree_fromfacts(&f, keep, what, l) == 0;
+		facts_free(&f);
+		if (done) {
+			free(what);
+			return;
+		}
+	}
 	fstree_readlayer(reader_openlayer(r, img, i), img->layers[i].digest, img->layers[i].size, keep, maxkept,
 	                 what, l);
 	free(what);

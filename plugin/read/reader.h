@@ -46,7 +46,8 @@ struct rimage *reader_image(struct reader *r, const char *platform);
 const char *reader_platform(struct reader *r, size_t i, char out[200]);
 /* open layer i of img: a regular file of the size its descriptor gives; its fd */
 int reader_openlayer(struct reader *r, const struct rimage *img, size_t i);
-/* read layer i of img into l (fstree_readlayer), keeping the files keep names, at most maxkept bytes */
+/* read layer i of img into l (fstree_readlayer), keeping the files keep names, at most maxkept bytes;
+   a layer of this build from its facts (layer/facts.h) instead of its blob, unless keep wants a file of it */
 void reader_readlayer(struct reader *r, const struct rimage *img, size_t i, int (*keep)(const char *path),
                       long long maxkept, struct fslayer *l);
 /* free an image */

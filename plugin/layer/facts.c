@@ -1,0 +1,679 @@
+/*
+ * facts: what the SBOM and the report need of a layer, so that they never
+ * read the layer's blob again. The pass that writes a layer (layer.c, and
+ * through it the build cache) hands its uncompressed tar stream, as it is
+ * written, to a scan that reads the headers (ustar, pax records, GNU long
+ * names) and hashes each file's contents with SHA1 and SHA256. A layer that
+ * enters the store some other way has its facts made once from its blob,
+ * by the same scan, when the SBOM first asks for them (the report page
+ * reads the blob of a layer without facts).
+ *
+ * The facts file, DIR/facts/HEX beside the store DIR/blobs, HEX the layer's
+ * diff_id: the same tar has the same facts, whichever image or base has it.
+ *
+ *   imagegen-facts 1 sha256:<diff_id>
+ *   TYPE MODE UID GID SIZE SHA1 SHA256 PATH [LINK]     one line a member, in tar order
+ *   end COUNT USIZE
+ *
+ * TYPE is one letter (struct fact), MODE four octal digits, UID, GID and SIZE
+ * decimal, SHA1 and SHA256 lower-case hex for a file and "-" for anything
+ * else; PATH and LINK are the member's bytes with each byte under 0x21, 0x7f
+ * and '%' as %XX. The file is read back checked field by field, its size
+ * bounded, its first line naming the diff_id asked for and its last the
+ * count of members and the bytes of the tar up to the end of its two zero
+ * blocks (what a reader of the tar reads of it).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <nettle/sha1.h>
+#include <nettle/sha2.h>
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/text.h"
+#include "base/file.h"
+#include "base/digest.h"
+#include "base/arc.h"
+#include "base/store.h"
+#include "layer/facts.h"
+
+enum {
+	BLOCK = 512,
+	/* the most bytes of a pax header or GNU long name */
+	MAXEXT = 8 << 20,
+	/* the most bytes of a facts file (a layer of about two million members) */
+	MAXFACTS = 512 << 20,
+};
+
+static const char MAGIC[] = "imagegen-facts 1 ";
+
+enum scanstate { SHEADER, SDATA, SEXT, SDONE };
+
+struct factscan {
+	enum scanstate state;
+	/* the header block being gathered */
+	unsigned char hdr[BLOCK];
+	size_t hdrlen;
+	/* the bytes of the member (or extension) left, padding included, and those of them to hash or keep */
+	long long left, want;
+	/* SEXT: which ('x' pax, 'g' global pax, 'L' long name, 'K' long link) and its bytes */
+	char extkind;
+	struct buf ext;
+	/* what pax records and GNU long names say of the next member */
+	char *path, *link;
+	long long size, uid, gid;
+	int hassize, hasuid, hasgid;
+	/* the member being read, and its digests while it is a file */
+	struct fact cur;
+	struct sha1_ctx c1;
+	struct sha256_ctx c2;
+	/* zero blocks seen in a row, and the bytes of the stream up to the end of the last */
+	int zeros;
+	long long usize;
+	/* the lines of the facts file, and how many */
+	struct buf out;
+	size_t count;
+	char err[200];
+};
+
+struct factscan *
+facts_scan(void)
+{
+	return xcalloc(1, sizeof(struct factscan));
+}
+
+const char *
+facts_error(const struct factscan *s)
+{
+	return s->err;
+}
+
+static int
+refuse(struct factscan *s, const char *why)
+{
+	snprintf(s->err, sizeof(s->err), "%s", why);
+	return -1;
+}
+
+/* a number of a tar header: octal, or base-256 when the top bit is set; -1 if neither */
+static long long
+tarnum(const unsigned char *p, size_t n)
+{
+	long long v = 0;
+	size_t i = 0;
+
+	if (p[0] & 0x80) {
+		if (p[0] != 0x80)
+			return -1;
+		for (i = 1; i < n; i++) {
+			if (v > (0x7fffffffffffffffLL >> 8))
+				return -1;
+			v = v << 8 | p[i];
+		}
+		return v;
+	}
+	while (i < n && (p[i] == ' ' || p[i] == '\0'))
+		i++;
+	if (i == n)
+		return 0;
+	for (; i < n && p[i] >= '0' && p[i] <= '7'; i++) {
+		if (v > (0x7fffffffffffffffLL >> 3))
+			return -1;
+		v = v * 8 + (p[i] - '0');
+	}
+	for (; i < n; i++) {
+		if (p[i] != ' ' && p[i] != '\0')
+			return -1;
+	}
+	return v;
+}
+
+/* a decimal of a pax record, all of [p, end); -1 if it is not one */
+static long long
+paxnum(const char *p, const char *end)
+{
+	long long v = 0;
+
+	if (p == end)
+		return -1;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9' || v > 100000000000000000LL)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+}
+
+/* the records of a pax header: path, linkpath, size, uid and gid for the next member */
+static int
+paxrecords(struct factscan *s)
+{
+	const char *p = s->ext.data, *end = p + s->ext.len, *sp, *eq, *rec;
+	long long n;
+
+	while (p < end) {
+		for (sp = p; sp < end && *sp != ' '; sp++)
+			;
+		n = paxnum(p, sp);
+		if (sp == end || n <= 0 || n > end - p || p[n - 1] != '\n')
+			return refuse(s, "a malformed pax record");
+		rec = sp + 1;
+		for (eq = rec; eq < p + n - 1 && *eq != '='; eq++)
+			;
+		if (eq == p + n - 1)
+			return refuse(s, "a pax record without '='");
+		if ((eq - rec == 4 && memcmp(rec, "path", 4) == 0) || (eq - rec == 8 && memcmp(rec, "linkpath", 8) == 0)) {
+			char **to = eq - rec == 4 ? &s->path : &s->link;
+			size_t len = (size_t)(p + n - 1 - (eq + 1));
+			if (memchr(eq + 1, '\0', len))
+				return refuse(s, "a pax path with a NUL");
+			free(*to);
+			*to = xmalloc(len + 1);
+			memcpy(*to, eq + 1, len);
+			(*to)[len] = '\0';
+		} else if ((eq - rec == 4 && memcmp(rec, "size", 4) == 0) || (eq - rec == 3 && memcmp(rec, "uid", 3) == 0) ||
+		           (eq - rec == 3 && memcmp(rec, "gid", 3) == 0)) {
+			long long v = paxnum(eq + 1, p + n - 1);
+			if (v < 0)
+				return refuse(s, "a pax record with a malformed number");
+			if (rec[0] == 's')
+				s->size = v, s->hassize = 1;
+			else if (rec[0] == 'u')
+				s->uid = v, s->hasuid = 1;
+			else
+				s->gid = v, s->hasgid = 1;
+		}
+		p += n;
+	}
+	return 0;
+}
+
+/* name as a facts field: bytes under 0x21, 0x7f and '%' as %XX */
+static void
+escape(struct buf *b, const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t run;
+
+	while (*p) {
+		for (run = 0; p[run] > 0x20 && p[run] != 0x7f && p[run] != '%'; run++)
+			;
+		bufadd(b, p, run);
+		p += run;
+		if (*p) {
+			bufprintf(b, "%%%02X", *p);
+			p++;
+		}
+	}
+}
+
+/* the member read whole: its line */
+static void
+endmember(struct factscan *s)
+{
+	struct fact *f = &s->cur;
+	unsigned char md1[SHA1_DIGEST_SIZE], md2[SHA256_DIGEST_SIZE];
+
+	if (f->type == 'f') {
+		sha1_digest(&s->c1, sizeof(md1), md1);
+		sha256_digest(&s->c2, sizeof(md2), md2);
+		hexstr(md1, sizeof(md1), f->sha1);
+		hexstr(md2, sizeof(md2), f->sha256);
+	}
+	bufprintf(&s->out, "%c %04o %lld %lld %lld %s %s ", f->type, f->mode, f->uid, f->gid, f->size,
+	          f->type == 'f' ? f->sha1 : "-", f->type == 'f' ? f->sha256 : "-");
+	escape(&s->out, f->path);
+	if (f->link) {
+		bufstr(&s->out, " ");
+		escape(&s->out, f->link);
+	}
+	bufstr(&s->out, "\n");
+	s->count++;
+	free(f->path);
+	free(f->link);
+	memset(f, 0, sizeof(*f));
+	s->state = SHEADER;
+}
+
+/* a field of the header, up to its first NUL, as a new string */
+static char *
+field(const unsigned char *p, size_t n)
+{
+	const unsigned char *nul = memchr(p, '\0', n);
+	size_t len = nul ? (size_t)(nul - p) : n;
+	char *s = xmalloc(len + 1);
+
+	memcpy(s, p, len);
+	s[len] = '\0';
+	return s;
+}
+
+/* a whole header block */
+static int
+header(struct factscan *s)
+{
+	const unsigned char *h = s->hdr;
+	long long sum = 0, want, size;
+	char type;
+	size_t i;
+
+	for (i = 0; i < BLOCK && h[i] == 0; i++)
+		;
+	if (i == BLOCK) {
+		if (++s->zeros == 2)
+			s->state = SDONE;
+		s->usize += BLOCK;
+		return 0;
+	}
+	s->usize += BLOCK;
+	if (s->zeros)
+		return refuse(s, "a zero block inside the archive");
+	for (i = 0; i < BLOCK; i++)
+		sum += i >= 148 && i < 156 ? ' ' : h[i];
+	want = tarnum(h + 148, 8);
+	if (want != sum)
+		return refuse(s, "a tar header whose checksum is wrong");
+	size = s->hassize ? s->size : tarnum(h + 124, 12);
+	if (size < 0)
+		return refuse(s, "a tar header with a malformed size");
+	type = (char)h[156];
+	if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
+		if (size > MAXEXT)
+			return refuse(s, "a pax header or long name over 8 MiB");
+		s->state = SEXT;
+		s->extkind = type;
+		s->ext.len = 0;
+		s->want = size;
+		s->left = (size + BLOCK - 1) / BLOCK * BLOCK;
+		s->hassize = 0;
+		return 0;
+	}
+	memset(&s->cur, 0, sizeof(s->cur));
+	switch (type) {
+	case '1': s->cur.type = 'h'; break;
+	case '2': s->cur.type = 'l'; break;
+	case '3': s->cur.type = 'c'; break;
+	case '4': s->cur.type = 'b'; break;
+	case '5': s->cur.type = 'd'; break;
+	case '6': s->cur.type = 'p'; break;
+	default: s->cur.type = 'f'; break;
+	}
+	if (s->path) {
+		s->cur.path = s->path;
+	} else if (memcmp(h + 257, "ustar\0", 6) == 0 && h[345]) {
+		char *prefix = field(h + 345, 155), *name = field(h, 100);
+		s->cur.path = xasprintf("%s/%s", prefix, name);
+		free(prefix);
+		free(name);
+	} else {
+		s->cur.path = field(h, 100);
+	}
+	s->path = NULL;
+	if (s->link) {
+		s->cur.link = s->link;
+	} else if (s->cur.type == 'h' || s->cur.type == 'l') {
+		s->cur.link = field(h + 157, 100);
+	}
+	s->link = NULL;
+	if (!*s->cur.path)
+		return refuse(s, "a tar member without a name");
+	s->cur.mode = (unsigned)(tarnum(h + 100, 8) & 07777);
+	s->cur.uid = s->hasuid ? s->uid : tarnum(h + 108, 8);
+	s->cur.gid = s->hasgid ? s->gid : tarnum(h + 116, 8);
+	s->hassize = s->hasuid = s->hasgid = 0;
+	if (s->cur.uid < 0 || s->cur.gid < 0 || tarnum(h + 100, 8) < 0)
+		return refuse(s, "a tar header with a malformed number");
+	/* links, devices, folders and fifos have no data, whatever the size field says */
+	if (strchr("lcbdp", s->cur.type))
+		size = 0;
+	s->cur.size = s->cur.type == 'f' ? size : 0;
+	if (s->cur.type == 'f') {
+		sha1_init(&s->c1);
+		sha256_init(&s->c2);
+	}
+	s->want = s->cur.type == 'f' ? size : 0;
+	s->left = (size + BLOCK - 1) / BLOCK * BLOCK;
+	if (s->left == 0)
+		endmember(s);
+	else
+		s->state = SDATA;
+	return 0;
+}
+
+/* an extension read whole */
+static int
+endext(struct factscan *s)
+{
+	s->state = SHEADER;
+	if (s->extkind == 'x')
+		return paxrecords(s);
+	if (s->extkind == 'L' || s->extkind == 'K') {
+		char **to = s->extkind == 'L' ? &s->path : &s->link;
+		free(*to);
+		*to = field((const unsigned char *)(s->ext.data ? s->ext.data : ""), s->ext.len);
+	}
+	return 0;
+}
+
+int
+facts_feed(struct factscan *s, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t n = 0, w;
+
+	if (s->err[0])
+		return -1;
+	while (len > 0) {
+		switch (s->state) {
+		case SDONE:
+			return 0;
+		case SHEADER:
+			n = BLOCK - s->hdrlen < len ? BLOCK - s->hdrlen : len;
+			memcpy(s->hdr + s->hdrlen, p, n);
+			s->hdrlen += n;
+			if (s->hdrlen == BLOCK) {
+				s->hdrlen = 0;
+				if (header(s) < 0)
+					return -1;
+			}
+			break;
+		case SDATA:
+		case SEXT:
+			n = (long long)len < s->left ? len : (size_t)s->left;
+			w = (long long)n < s->want ? n : (size_t)s->want;
+			if (w > 0 && s->state == SDATA) {
+				sha1_update(&s->c1, w, p);
+				sha256_update(&s->c2, w, p);
+			} else if (w > 0) {
+				bufadd(&s->ext, p, w);
+			}
+			s->want -= (long long)w;
+			s->left -= (long long)n;
+			s->usize += (long long)n;
+			if (s->left == 0 && s->state == SDATA)
+				endmember(s);
+			else if (s->left == 0 && endext(s) < 0)
+				return -1;
+			break;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* DIR/facts/HEX beside the store DIR/blobs (free it) */
+static char *
+factspath(const char *store, const char *diffid)
+{
+	const char *slash = strrchr(store, '/');
+
+	if (!slash)
+		return xasprintf("facts/%s", diffid + 7);
+	return xasprintf("%.*s/facts/%s", (int)(slash - store), store, diffid + 7);
+}
+
+void
+facts_drop(struct factscan *s)
+{
+	if (!s)
+		return;
+	free(s->ext.data);
+	free(s->path);
+	free(s->link);
+	free(s->cur.path);
+	free(s->cur.link);
+	free(s->out.data);
+	free(s);
+}
+
+void
+facts_save(struct factscan *s, const char *store, const char *diffid)
+{
+	struct buf text = {0};
+	char *path = factspath(store, diffid);
+
+	/* a stream may end without its two zero blocks, not inside a member */
+	if (s->state != SDONE && !(s->state == SHEADER && s->hdrlen == 0))
+		fatal("layer %s: the tar stream ends inside a member", diffid);
+	bufprintf(&text, "%s%s\n", MAGIC, diffid);
+	bufadd(&text, s->out.data ? s->out.data : "", s->out.len);
+	bufprintf(&text, "end %zu %lld\n", s->count, s->usize);
+	if (mkparent(path) < 0)
+		fatal("mkdir %s:", path);
+	xreplacefile(path, text.data, text.len);
+	free(text.data);
+	free(path);
+	facts_drop(s);
+}
+
+int
+facts_have(const char *store, const char *diffid)
+{
+	char *path = factspath(store, diffid);
+	FILE *f = fopen(path, "r");
+
+	free(path);
+	if (f)
+		fclose(f);
+	return f != NULL;
+}
+
+/* the facts of a layer made from its blob: every byte of it read once, checked against diffid */
+static void
+fromblob(const char *store, const char *diffid, const char *digest, const char *what)
+{
+	char *blob = store_path(store, digest), hex[65], chunk[1 << 16];
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	struct factscan *s = facts_scan();
+	struct sha256 *h = sha256new();
+	la_ssize_t n;
+
+	if (!a)
+		fatal("out of memory");
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_filename(a, blob, 1 << 16) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK)
+		fatal("%s: layer %s: %s", what, digest, archiveerr(a));
+	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+		sha256add(h, chunk, (size_t)n);
+		if (facts_feed(s, chunk, (size_t)n) < 0)
+			fatal("%s: layer %s: %s", what, digest, facts_error(s));
+	}
+	if (n < 0)
+		fatal("%s: layer %s: %s", what, digest, archiveerr(a));
+	archive_read_free(a);
+	sha256done(h, hex);
+	if (strcmp(hex, diffid + 7) != 0)
+		fatal("%s: layer %s: its tar is not diff_id %s", what, digest, diffid);
+	facts_save(s, store, diffid);
+	free(blob);
+}
+
+/* the value of a hex digit, upper case; -1 for anything else */
+static int
+hexdigit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* a facts field back to its bytes, in place; -1 on a malformed one */
+static int
+unescape(char *s)
+{
+	char *out = s;
+	int hi, lo;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s != '%') {
+			*out++ = *s;
+			continue;
+		}
+		hi = hexdigit(s[1]);
+		lo = hi < 0 ? -1 : hexdigit(s[2]);
+		if (lo < 0 || (hi == 0 && lo == 0))
+			return -1;
+		*out++ = (char)(hi * 16 + lo);
+		s += 2;
+	}
+	*out = '\0';
+	return 0;
+}
+
+static int
+ishex(const char *s, size_t n)
+{
+	return strlen(s) == n && strspn(s, "0123456789abcdef") == n;
+}
+
+/* a decimal field in [0, 2^62) */
+static int
+decimal(const char *s, long long *v)
+{
+	char *end;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
+		return -1;
+	*v = strtoll(s, &end, 10);
+	return 0;
+}
+
+/* one member's line, its fields split at the spaces (line is modified): NULL, or why not */
+static const char *
+parseline(char *line, struct fact *f)
+{
+	char *w[9];
+	size_t n = 0;
+	long long mode;
+
+	w[n++] = line;
+	for (; *line; line++) {
+		if (*line == ' ') {
+			if (n == 9)
+				return "too many fields";
+			*line = '\0';
+			w[n++] = line + 1;
+		}
+	}
+	if (n < 8)
+		return "too few fields";
+	if (strlen(w[0]) != 1 || !strchr("fhdlcbp", w[0][0]))
+		return "an unknown type";
+	f->type = w[0][0];
+	if (strlen(w[1]) != 4 || strspn(w[1], "01234567") != 4)
+		return "a malformed mode";
+	mode = strtol(w[1], NULL, 8);
+	f->mode = (unsigned)mode;
+	if (decimal(w[2], &f->uid) < 0 || decimal(w[3], &f->gid) < 0 || decimal(w[4], &f->size) < 0)
+		return "a malformed number";
+	if (f->type == 'f' ? !ishex(w[5], 40) || !ishex(w[6], 64) : strcmp(w[5], "-") != 0 || strcmp(w[6], "-") != 0)
+		return "malformed digests";
+	if (f->type != 'f' && f->size != 0)
+		return "a size on what is not a file";
+	memcpy(f->sha1, f->type == 'f' ? w[5] : "", f->type == 'f' ? 41 : 1);
+	memcpy(f->sha256, f->type == 'f' ? w[6] : "", f->type == 'f' ? 65 : 1);
+	if (unescape(w[7]) < 0)
+		return "a malformed path";
+	if ((n == 9) != (f->type == 'h' || f->type == 'l'))
+		return n == 9 ? "a link target on what is not a link" : "a link without a target";
+	if (n == 9 && unescape(w[8]) < 0)
+		return "a malformed link target";
+	f->path = xstrdup(w[7]);
+	f->link = n == 9 ? xstrdup(w[8]) : NULL;
+	return NULL;
+}
+
+void
+facts_load(const char *store, const char *diffid, const char *digest, const char *what, struct layerfacts *out)
+{
+	char *path = factspath(store, diffid), *p, *nl, *line, *head = xasprintf("%s%s", MAGIC, diffid);
+	struct buf b = {0};
+	const char *why = NULL;
+	size_t lineno = 1, cap = 0;
+	long long n;
+	struct stat st;
+	int end = 0;
+
+	if (!store_validdigest(diffid) || !store_validdigest(digest))
+		fatal("%s: malformed layer descriptor", what);
+	memset(out, 0, sizeof(*out));
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT)
+			fatal("%s:", path);
+		fromblob(store, diffid, digest, what);
+		if (stat(path, &st) < 0)
+			fatal("%s:", path);
+	}
+	if (st.st_size > MAXFACTS)
+		fatal("%s: layer facts over %d MiB; remove the file to have it made again", path, MAXFACTS >> 20);
+	if (readall(path, &b) < 0)
+		fatal("read %s:", path);
+	p = b.data ? b.data : "";
+	nl = strchr(p, '\n');
+	if (!nl || (size_t)(nl - p) != strlen(head) || memcmp(p, head, strlen(head)) != 0) {
+		why = "not the facts of this layer";
+		goto bad;
+	}
+	for (p = nl + 1; *p; p = nl + 1) {
+		lineno++;
+		nl = strchr(p, '\n');
+		if (!nl || end) {
+			why = end ? "lines after the end" : "no end line";
+			goto bad;
+		}
+		*nl = '\0';
+		line = p;
+		if (strncmp(line, "end ", 4) == 0) {
+			char *sp = strchr(line + 4, ' ');
+			if (!sp || (*sp = '\0', decimal(line + 4, &n) < 0) || (size_t)n != out->len ||
+			    decimal(sp + 1, &out->usize) < 0) {
+				why = "an end line that does not count the members";
+				goto bad;
+			}
+			end = 1;
+			continue;
+		}
+		if (out->len == cap) {
+			cap = cap ? cap * 2 : 64;
+			out->e = xrealloc(out->e, cap * sizeof(*out->e));
+		}
+		memset(&out->e[out->len], 0, sizeof(out->e[0]));
+		if ((why = parseline(line, &out->e[out->len])))
+			goto bad;
+		out->len++;
+	}
+	if (!end) {
+		/* the line where it should be */
+		lineno++;
+		why = "no end line";
+		goto bad;
+	}
+	if ((size_t)(p - b.data) != b.len) {
+		why = "a NUL byte";
+		goto bad;
+	}
+	free(b.data);
+	free(head);
+	free(path);
+	return;
+bad:
+	fatal("%s:%zu: malformed layer facts (%s); remove the file to have it made again", path, lineno, why);
+}
+
+void
+facts_free(struct layerfacts *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->len; i++) {
+		free(f->e[i].path);
+		free(f->e[i].link);
+	}
+	free(f->e);
+	memset(f, 0, sizeof(*f));
+}
