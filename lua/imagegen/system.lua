@@ -338,6 +338,8 @@ build = function(spec)
       file = function(p, data, mode, uid, gid)
         rec(string.format("file %d %d %d %s", mode, uid or 0, gid or 0, p), data)
         exists[canon("/" .. p)] = true
+        -- made here: a script's copy of it (tzdata's /etc/timezone) does not replace it
+        written["/" .. p:gsub("^/", "")] = true
       end,
       link = function(p, target) link(p, target); exists[canon("/" .. p)] = true end,
       dir = function(p, mode, uid, gid)
