@@ -176,8 +176,10 @@ function M.write(P, exe, plugin)
     end
     for _, pv in ipairs(img.provenances) do
       records[#records + 1] = pv.record
-      w(path(pv.record), " ", path(pv.out), " &: ", path(pv.spec), " ", path(pv.image), " ", paths(pv.inputs), " ", bin)
-      run("$(IMAGEGEN) provenance -m ", q(pv.spec), " ", q(pv.image), " ", q(pv.record), " ", q(pv.out),
+      w(path(pv.record), " ", path(pv.out), " &: ", path(pv.spec), " ", path(pv.image), " ", paths(pv.inputs),
+        pv.cached and (" " .. path(pv.cached)) or "", " ", bin)
+      run(pv.cached and ("$(IMAGEGEN) cached -m " .. q(pv.cached) .. " $(imagegen_store) ") or "",
+        "$(IMAGEGEN) provenance -m ", q(pv.spec), " ", q(pv.image), " ", q(pv.record), " ", q(pv.out),
         " $(imagegen_store)")
       w("")
     end

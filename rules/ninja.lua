@@ -152,7 +152,9 @@ function M.write(P, exe)
     w("")
   end
   local provenances = false
-  for _, img in ipairs(P.images) do provenances = provenances or #img.provenances > 0 end
+  for _, img in ipairs(P.images) do
+    for _, pv in ipairs(img.provenances) do provenances = provenances or not pv.cached end
+  end
   if provenances then
     w("rule provenance")
     w("  command = $imagegen provenance $part $in $image $out $store")
@@ -298,12 +300,20 @@ function M.write(P, exe)
       records[i] = sb.record
     end
     for _, pv in ipairs(img.provenances) do
-      local input, part = specof(pv.spec)
-      w("build ", path(pv.record), " ", path(pv.out), ": provenance ", input, " | ", path(pv.image), " ",
-        #pv.inputs > 0 and (paths(pv.inputs) .. " ") or "", bin)
-      w("  image = ", value(path(pv.image)))
-      w("  statement = ", value(pv.out))
-      if part then w(part) end
+      if pv.cached then
+        w("build ", path(pv.record), " ", path(pv.out), ": cached ", path(pv.cached), " | ", path(pv.spec), " ",
+          path(pv.image), " ", #pv.inputs > 0 and (paths(pv.inputs) .. " ") or "", bin)
+        w("  argv = $imagegen provenance ", value(quoted(pv.spec)), " ", value(quoted(pv.image)), " ",
+          value(quoted(pv.record)), " ", value(quoted(pv.out)), " $store")
+        w("  desc = PROVENANCE ", value(pv.out))
+      else
+        local input, part = specof(pv.spec)
+        w("build ", path(pv.record), " ", path(pv.out), ": provenance ", input, " | ", path(pv.image), " ",
+          #pv.inputs > 0 and (paths(pv.inputs) .. " ") or "", bin)
+        w("  image = ", value(path(pv.image)))
+        w("  statement = ", value(pv.out))
+        if part then w(part) end
+      end
       w("")
       records[#records + 1] = pv.record
     end

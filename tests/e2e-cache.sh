@@ -82,7 +82,7 @@ MONO=../../src/monorepo/build.lua
 machine a
 at a mono "$IMAGEGEN" --cache "$CACHE" --cache-push "$MONO"
 check "monorepo: a cold machine builds with --cache-push" at a mono ninja
-same "monorepo: it filled the cache: 6 layers; 3 compiles and 4 SBOMs" "layer 6, outputs 7" "$(entries)"
+same "monorepo: it filled the cache: 6 layers; 3 compiles, 4 SBOMs and 4 provenance statements" "layer 6, outputs 11" "$(entries)"
 contains "monorepo: the cache is in .imagegen/cache.json" "$W/a/mono/.imagegen/cache.json" "\"push\":true"
 at a mono ninja push-base > "$W/a/push.log" 2>&1
 contains "monorepo: its push mounts the layer it put in the cache" "$W/a/push.log" "1 blob(s) uploaded, 1 mounted"
@@ -100,7 +100,7 @@ same "monorepo: yet each layer has its facts, from the tar its key was worked ou
 check "monorepo: the layouts (their layers downloaded)" at b mono env PATH="$NOCC" ninja
 check "monorepo: the same bytes as the machine that built them" diff -r "$W/a/mono/out" "$W/b/mono/out"
 same "monorepo: every layer downloaded once, into the store" "$(layers a mono | wc -l)" "$(layers a mono | stored b mono)"
-same "monorepo: a machine without --cache-push adds no entry" "layer 6, outputs 7" "$(entries)"
+same "monorepo: a machine without --cache-push adds no entry" "layer 6, outputs 11" "$(entries)"
 at b mono ninja -n > "$W/b/n.log" 2>&1
 contains "monorepo: then ninja has no work" "$W/b/n.log" "no work to do"
 at b mono ninja out/api.tar > /dev/null 2>&1

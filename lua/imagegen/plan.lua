@@ -627,6 +627,13 @@ function M.build(G, args, output, cache)
         m.provenance.record = ".imagegen/provenance/" .. id .. ".json"
         m.provenance.out = "out/" .. img.name .. (multi and ("." .. slug) or "") .. ".provenance.json"
         m.provenance.image = m.image
+        if cache then
+          -- from the cache as the SBOM is: its edge runs (and verifies the layers) only on a miss
+          local ins = { m.provenance.spec, m.image }
+          for _, p in ipairs(m.provenance.inputs) do ins[#ins + 1] = p end
+          m.provenance.cached = cached("PROVENANCE " .. m.provenance.out, { kind = "provenance" }, ins,
+            { m.provenance.record, m.provenance.out }, nil, m.provenance.record)
+        end
       end
       entry.manifests[#entry.manifests + 1] = m
       if multi then entry.tars[#entry.tars + 1] = { platform = r.platform, path = "out/" .. img.name .. "." .. slug .. ".tar",

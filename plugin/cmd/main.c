@@ -146,6 +146,9 @@ cmdprovenance(int argc, char *argv[])
 {
 	if (argc != 5)
 		return -1;
+	/* the image's layers verified first, where this build took a cache entry's word for them:
+	   a lying entry is caught there, and the image file made right before it is named */
+	cache_ready(argv[1], argv[4]);
 	provenance_write(argv[0], argv[1], argv[2], argv[3], argv[4]);
 	return 0;
 }
