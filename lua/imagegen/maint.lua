@@ -16,7 +16,12 @@
 --   dirs = { {path, mode} }, skipped = { {line, text, why} }, triggers = { name },
 --   refused = { {line, cmd, path, why} } }
 -- (ln -s and mkdir with literal paths are reproduced: where ln would not
--- replace anything, and mkdir anywhere). Every path the result names (but a
+-- replace anything, and mkdir anywhere). With env.accounts (an
+-- imagegen.accounts state) the accounts and owners are too: adduser,
+-- addgroup, useradd, groupadd, usermod -a -G, shadowconfig on, chown, chgrp,
+-- chmod, install -d, dpkg-statoverride --add and --list, and the questions
+-- scripts ask before them (getent, id, `id -u NAME`, `id -Gn U | grep -qw G`,
+-- su U -c "test -O P"); out.accounts lists the lines done. Every path the result names (but a
 -- symlink's target) is absolute and normalised inside the image's root
 -- (native.rootpath: "//", "." and "a/.." gone); a command whose path climbs
 -- above the root or is not absolute, or that names an alternative with "/",
@@ -197,8 +202,11 @@ local function expand(word, vars)
       local name = word:match("^{([%w_]+)}", i + 1) or word:match("^[%w_]+", i + 1) or word:match("^[@#?*]", i + 1)
       if word:sub(i + 1, i + 1) == "(" then
         local sub = word:match("^%$%((.-)%)", i)
+        local v = sub and vars["@subst"] and vars["@subst"](sub)
         if sub and sub:match("^%s*dpkg%s+%-%-print%-architecture%s*$") and vars["@arch"] then
           add(vars["@arch"], not dq)
+        elseif v then
+          add(v, not dq)
         else
           unknown = true
         end
@@ -214,8 +222,10 @@ local function expand(word, vars)
         i = i + 1
       end
     elseif c == "`" then
-      unknown = true
-      i = (word:find("`", i + 1, true) or n) + 1
+      local j = word:find("`", i + 1, true) or n
+      local v = vars["@subst"] and vars["@subst"](word:sub(i + 1, j - 1))
+      if v then add(v, not dq) else unknown = true end
+      i = j + 1
     else
       add(c)
       i = i + 1
@@ -277,7 +287,7 @@ local function parse(text)
         list[#list + 1] = w
         cur = { words = {} }
       elseif w == "|" then
-        cur.pipe = true
+        cur.pipe = cur.pipe or #cur.words
       elseif w == "!" and #cur.words == 0 then
         cur.neg = not cur.neg
       elseif w ~= "(" and w ~= ")" then
@@ -413,7 +423,7 @@ end
 
 -- what the script does on a fresh install
 function M.read(text, env)
-  local out = { alternatives = {}, links = {}, dirs = {}, skipped = {}, triggers = {}, refused = {} }
+  local out = { alternatives = {}, links = {}, dirs = {}, skipped = {}, triggers = {}, refused = {}, accounts = {} }
   local made = {}
   local function exists(p)
     if p:sub(1, 1) == "/" then
@@ -478,6 +488,14 @@ function M.read(text, env)
       if op == "-e" or op == "-f" or op == "-d" or op == "-x" or op == "-r" or op == "-s" or op == "-L" or op == "-h" then
         return exists(a)
       end
+      if (op == "-O" or op == "-G") and env.accounts then
+        -- owned by the user (su's, else root) or by its group
+        local uid, gid = env.accounts:owner(a)
+        local u = env.accounts:user(vars["@user"] or "root")
+        if not uid or not u then return nil end
+        if op == "-O" then return uid == u.uid end
+        return gid == u.gid
+      end
       return nil
     end
     if #w == 3 then
@@ -511,9 +529,290 @@ function M.read(text, env)
   local exit = {}
   local depth = 0
   local steps = 0
-  local run
+  local run, cmdlist, pipeline, simple
+  -- accounts and owners, with env.accounts --------------------------------
+  local A = env.accounts
+  local function accountdone(node)
+    out.accounts[#out.accounts + 1] = { line = node.line, text = node.text }
+    return true
+  end
+  -- a command's options: flags (a set) and those that take a value (a set);
+  -- long ones as --name or --name=value, short ones bundled (-qw); returns
+  -- the options, the other words, or nil at an option it does not know
+  local function options(w, flags, valued, short)
+    local o, rest, i = {}, {}, 2
+    while w[i] do
+      local x = w[i]
+      if x == "--" then
+        for j = i + 1, #w do rest[#rest + 1] = w[j] end
+        break
+      elseif x:match("^%-%-.") then
+        local k, v = x:match("^%-%-([^=]+)=(.*)$")
+        k = k or x:sub(3)
+        if valued[k] then
+          if not v then i = i + 1; v = w[i] end
+          if not v then return nil end
+          o[k] = v
+        elseif flags[k] and not v then
+          o[k] = true
+        else
+          return nil
+        end
+      elseif x:match("^%-.") and short then
+        local j = 2
+        while j <= #x do
+          local name = short[x:sub(j, j)]
+          if not name then return nil end
+          if valued[name] then
+            local v = x:sub(j + 1)
+            if v == "" then i = i + 1; v = w[i] end
+            if not v then return nil end
+            o[name] = v
+            break
+          end
+          o[name] = true
+          j = j + 1
+        end
+      else
+        rest[#rest + 1] = x
+      end
+      i = i + 1
+    end
+    return o, rest
+  end
+  local function path(node, cmd, p)
+    local q, why = rootpath(p)
+    if not q then refuse(node, cmd, p, why) end
+    return q
+  end
+  -- the result of a command A does (a skipped line says why it was not done)
+  local function did(node, ok, why)
+    if ok then return accountdone(node) end
+    skip(node, why)
+    return true
+  end
+  local adduserflags = { system = true, group = true, quiet = true, ["force-badname"] = true,
+    ["allow-badname"] = true, ["allow-bad-names"] = true, ["allow-all-names"] = true, ["disabled-password"] = true,
+    ["disabled-login"] = true, ["no-create-home"] = true, verbose = true, debug = true }
+  local adduservalued = { home = true, shell = true, ingroup = true, gecos = true, comment = true, uid = true, gid = true }
+  local cmds = {}
+  cmds.adduser = function(w, node)
+    local o, names = options(w, adduserflags, adduservalued, { q = "quiet" })
+    if not o then return nil end
+    local addgroup = w[1] == "addgroup"
+    local uid, gid = o.uid and math.tointeger(tonumber(o.uid)), o.gid and math.tointeger(tonumber(o.gid))
+    if (o.uid and not uid) or (o.gid and not gid) then return nil end
+    if #names == 2 and not o.system and not o.group then
+      return did(node, A:apply { kind = "member", user = names[1], groups = { names[2] } })
+    end
+    if #names ~= 1 or not o.system then return nil end
+    if addgroup or o.group and not o.system then
+      return did(node, A:apply { kind = "addsysgroup", name = names[1], gid = gid })
+    end
+    return did(node, A:apply { kind = "addsysuser", name = names[1], uid = uid, gid = gid, group = o.group,
+      ingroup = o.ingroup, home = o.home and path(node, w[1], o.home), shell = o.shell, gecos = o.gecos or o.comment,
+      nocreatehome = o["no-create-home"] })
+  end
+  cmds.addgroup = cmds.adduser
+  cmds.useradd = function(w, node)
+    local o, names = options(w, { system = true, ["create-home"] = true, ["no-create-home"] = true,
+      ["no-user-group"] = true, ["user-group"] = true, ["no-log-init"] = true },
+      { uid = true, gid = true, groups = true, ["home-dir"] = true, home = true, shell = true, comment = true, key = true },
+      { r = "system", m = "create-home", M = "no-create-home", N = "no-user-group", U = "user-group", l = "no-log-init",
+        u = "uid", g = "gid", G = "groups", d = "home-dir", s = "shell", c = "comment", K = "key" })
+    if not o or #names ~= 1 or not o.system then return nil end
+    local uid = o.uid and math.tointeger(tonumber(o.uid))
+    if o.uid and not uid then return nil end
+    local home = o["home-dir"] or o.home
+    local ok, why = A:apply { kind = "useradd", name = names[1], uid = uid, gid = o.gid, home = home and path(node, w[1], home),
+      shell = o.shell, comment = o.comment, createhome = o["create-home"], nousergroup = o["no-user-group"] }
+    if ok and o.groups then
+      local gs = {}
+      for g in o.groups:gmatch("[^,]+") do gs[#gs + 1] = g end
+      ok, why = A:apply { kind = "member", user = names[1], groups = gs }
+    end
+    return did(node, ok, why)
+  end
+  cmds.groupadd = function(w, node)
+    local o, names = options(w, { system = true, force = true }, { gid = true, key = true },
+      { r = "system", f = "force", g = "gid", K = "key" })
+    if not o or #names ~= 1 then return nil end
+    local gid = o.gid and math.tointeger(tonumber(o.gid))
+    if (o.gid and not gid) or not (o.system or gid) then return nil end
+    if o.force and A:group(names[1]) then return accountdone(node) end
+    return did(node, A:apply { kind = "groupadd", name = names[1], gid = gid })
+  end
+  cmds.usermod = function(w, node)
+    local o, names = options(w, { append = true }, { groups = true }, { a = "append", G = "groups" })
+    if not o or #names ~= 1 or not o.append or not o.groups then return nil end
+    local gs = {}
+    for g in o.groups:gmatch("[^,]+") do gs[#gs + 1] = g end
+    return did(node, A:apply { kind = "member", user = names[1], groups = gs })
+  end
+  cmds.shadowconfig = function(w, node)
+    if w[2] ~= "on" or w[3] then return nil end
+    return did(node, A:apply { kind = "shadowon" })
+  end
+  cmds.getent = function(w)
+    if #w ~= 3 or (w[2] ~= "passwd" and w[2] ~= "group") then return nil end
+    return A:getent(w[2], w[3]) ~= nil
+  end
+  cmds.id = function(w)
+    local name = w[#w]
+    if #w < 2 or name:sub(1, 1) == "-" then return nil end
+    for i = 2, #w - 1 do if not w[i]:match("^%-[ugGnr]+$") then return nil end end
+    return A:user(name) ~= nil
+  end
+  -- chown, chgrp, chmod [-R] SPEC PATH...
+  local function owners(w, node)
+    local cmd, R, i = w[1], false, 2
+    while w[i] and w[i]:match("^%-.") do
+      local x = w[i]
+      if x == "--" then i = i + 1; break end
+      if cmd == "chmod" and x:match("^%-[rwxXst]+$") then break end
+      if x == "-R" or x == "--recursive" then R = true
+      elseif not (x == "-f" or x == "--silent" or x == "--quiet" or x == "-v" or x == "--verbose" or x == "-c"
+        or x == "--changes" or x == "-h" or x == "--no-dereference") then
+        return nil
+      end
+      i = i + 1
+    end
+    local spec = w[i]
+    if not spec or not w[i + 1] then return nil end
+    local uid, gid, mode, why
+    if cmd == "chmod" then
+      if not (spec:match("^[0-7]+$") or spec:match("^[ugoa]*[-+=][rwxXst]*$")
+        or spec:match("^[ugoa]*[-+=][rwxXst]*,[%w,+=-]*$")) then return nil end
+      mode = spec
+    else
+      uid, gid, why = A:ids(cmd == "chgrp" and ":" .. spec or spec)
+      if not uid and not gid then return did(node, nil, why or "no owner") end
+    end
+    local ok = true
+    for j = i + 1, #w do
+      local p = path(node, cmd, w[j])
+      if not p then return true end
+      local r, y = A:set(p, uid, gid, mode, R)
+      if not r then ok, why = nil, y end
+    end
+    return did(node, ok, why)
+  end
+  cmds.chown, cmds.chgrp, cmds.chmod = owners, owners, owners
+  cmds.install = function(w, node)
+    local o, dirs = options(w, { directory = true, verbose = true }, { mode = true, owner = true, group = true },
+      { d = "directory", v = "verbose", m = "mode", o = "owner", g = "group" })
+    if not o or not o.directory or #dirs == 0 then return nil end
+    local uid, gid, why
+    if o.owner or o.group then
+      uid, gid, why = A:ids((o.owner or "") .. (o.group and ":" .. o.group or ""))
+      if not uid and not gid then return did(node, nil, why) end
+    end
+    local mode = o.mode
+    if mode and mode:match("^[0-7]+$") then mode = string.format("%05o", tonumber(mode, 8)) end
+    local ok = true
+    for _, d in ipairs(dirs) do
+      local p = path(node, "install", d)
+      if not p then return true end
+      A:mkdir(p, 493, 0, 0)
+      made[p] = true
+      local r, y = A:set(p, uid, gid, mode or "00755")
+      if not r then ok, why = nil, y end
+    end
+    return did(node, ok, why)
+  end
+  cmds["dpkg-statoverride"] = function(w, node)
+    local o, args = options(w, { update = true, add = true, list = true, force = true, quiet = true }, {}, nil)
+    if not o then return nil end
+    if o.list and not o.add then
+      if #args ~= 1 or args[1]:find("[*?[]") then return nil end
+      return A:hasoverride(args[1])
+    end
+    if not o.add or #args ~= 4 or not args[3]:match("^[0-7]+$") then return nil end
+    local p = path(node, "dpkg-statoverride", args[4])
+    if not p then return true end
+    return did(node, A:override(args[1], args[2], args[3], p, o.update))
+  end
+  cmds.su = function(w, node)
+    local o, names = options(w, { login = true, ["preserve-environment"] = true }, { shell = true, command = true },
+      { l = "login", m = "preserve-environment", p = "preserve-environment", s = "shell", c = "command" })
+    if not o or #names ~= 1 or not o.command or not A:user(names[1]) then return nil end
+    local nodes = parse(o.command)
+    if #nodes ~= 1 or nodes[1].kind ~= "cmd" then return nil end
+    local saved = vars["@user"]
+    vars["@user"] = names[1]
+    local r = cmdlist(nodes[1], true)
+    vars["@user"] = saved
+    return r
+  end
+  -- a basic regular expression as a Lua pattern, or nil
+  local function lpattern(re, extended)
+    local out, i = {}, 1
+    while i <= #re do
+      local c = re:sub(i, i)
+      if c == "[" then
+        local j = re:find("]", i + 2, true)
+        if not j then return nil end
+        out[#out + 1] = re:sub(i, j):gsub("%%", "%%%%")
+        i = j
+      elseif c == "\\" then
+        i = i + 1
+        local d = re:sub(i, i)
+        if d:match("%w") or d == "" then return nil end
+        out[#out + 1] = "%" .. d
+      elseif c:match("[%^%$%.%*]") then
+        out[#out + 1] = c
+      elseif extended and c:match("[+?(){}|]") or c == "{" then
+        return nil
+      elseif c:match("%p") then
+        out[#out + 1] = "%" .. c
+      else
+        out[#out + 1] = c
+      end
+      i = i + 1
+    end
+    return table.concat(out)
+  end
+  -- "getent DB NAME | grep -q RE", "id -Gn USER | grep -qw GROUP": true,
+  -- false, or nil (listed) for any other pipeline
+  pipeline = function(c, node, cond)
+    local left = expandall({ table.unpack(c.words, 1, c.pipe) }, vars)
+    local right = expandall({ table.unpack(c.words, c.pipe + 1) }, vars)
+    local text
+    if A and left and right and right[1] == "grep" then
+      if left[1] == "getent" and #left == 3 and (left[2] == "passwd" or left[2] == "group") then
+        text = A:getent(left[2], left[3]) or ""
+      elseif left[1] == "id" and #left == 3 and (left[2] == "-Gn" or left[2] == "-nG") then
+        local gs = A:groupsof(left[3])
+        text = gs and table.concat(gs, " ") or ""
+      end
+    end
+    if text then
+      local o, pats = options(right, { quiet = true, silent = true, ["word-regexp"] = true, ["extended-regexp"] = true,
+        ["line-regexp"] = true, ["no-messages"] = true }, {},
+        { q = "quiet", w = "word-regexp", E = "extended-regexp", x = "line-regexp", s = "no-messages" })
+      local pat = o and (o.quiet or o.silent) and #pats == 1 and lpattern(pats[1], o["extended-regexp"])
+      if pat and o["word-regexp"] and not pats[1]:match("^[%w_.-]+$") then pat = nil end
+      if pat then
+        if o["word-regexp"] then pat = "%f[%w_]" .. pat .. "%f[^%w_]" end
+        if o["line-regexp"] then pat = "^" .. pat:gsub("^%^", ""):gsub("%$$", "") .. "$" end
+        return text:find(pat) ~= nil
+      end
+    end
+    simple(c.words, node, cond)
+    return nil
+  end
+  vars["@subst"] = function(sub)
+    local flag, name = sub:match("^%s*id%s+%-([ug])%s+([%w_.-]+)%s*$")
+    local u = flag and A and A:user(name)
+    if u then return tostring(flag == "u" and u.uid or u.gid) end
+  end
+  local function accountcmd(w, node)
+    local f = A and cmds[w[1]]
+    if f then return f(w, node) end
+  end
+
   -- one simple command: true, false, or nil when it cannot be known
-  local function simple(words, node, cond)
+  simple = function(words, node, cond)
     local w = expandall(words, vars)
     local name = words[1]
     if not name then return true end
@@ -605,6 +904,7 @@ function M.read(text, env)
         for _, p in ipairs(paths) do
           if p ~= "/" then
             out.dirs[#out.dirs + 1] = { path = p, mode = mode }
+            if A then A:mkdir(p, mode, 0, 0) end
             made[p] = true
           end
         end
@@ -641,16 +941,18 @@ function M.read(text, env)
         end
       end
     end
+    local r = accountcmd(w, node)
+    if r ~= nil then return r end
     if not cond then skip(node) end
     return nil
   end
-  local function cmdlist(node, cond)
+  cmdlist = function(node, cond)
     local result = true
     local i = 1
     while i <= #node.list do
       local c = node.list[i]
-      local r = simple(c.words, node, cond)
-      if c.pipe then r = nil end
+      local r
+      if c.pipe then r = pipeline(c, node, cond) else r = simple(c.words, node, cond) end
       if c.neg and r ~= nil then r = not r end
       result = r
       local op = node.list[i + 1]

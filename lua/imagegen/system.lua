@@ -6,7 +6,15 @@
 -- From the dpkg sidecars of the image's package layers (see pkglayer.c):
 --   var/lib/dpkg/status, info/format     every package, installed
 --   accounts  /etc/passwd and /etc/group: base-passwd's master files when
---             it is installed (else root alone), declared accounts over them
+--             it is installed (else root alone), declared accounts over them,
+--             then the accounts the scripts make, and /etc/shadow and
+--             /etc/gshadow after passwd's shadowconfig on (imagegen.accounts)
+--   owners    the folders whose owner or mode a script's chown, chmod,
+--             install -d or dpkg-statoverride --update changed, written again
+--             with it; var/lib/dpkg/statoverride
+--   order     the scripts are read as a fresh install runs them: every
+--             preinst, then every postinst, each in dpkg's configure order
+--             (a package after those it depends on; imagegen.accounts)
 --   script links and folders  ln -s and mkdir with literal paths
 --             (every path a script names normalised inside the image's
 --             root; a script that names one above it, or a relative one,
@@ -33,6 +41,7 @@
 local native = require "imagegen.native"
 local maint = require "imagegen.maint"
 local check = require "imagegen.check"
+local accounts = require "imagegen.accounts"
 
 local M = {}
 
@@ -119,6 +128,25 @@ local function pemname(crt)
   return (base:gsub(" ", "_"):gsub("[()]", "="):gsub(",", "_")) .. ".pem"
 end
 
+-- the accounts' files, var/lib/dpkg/statoverride, and the folders the
+-- scripts made or whose owners or modes they changed
+local function accountfiles(st, file, rec)
+  file("etc/passwd", st:passwd())
+  file("etc/group", st:groupfile())
+  local shadow, gshadow = st:shadowfiles()
+  if shadow then
+    -- as passwd's postinst leaves them: root:shadow 0640
+    local sgid = (st:group("shadow") or { gid = 0 }).gid
+    rec(string.format("file 416 0 %d etc/shadow", sgid), shadow)
+    rec(string.format("file 416 0 %d etc/gshadow", sgid), gshadow)
+  end
+  local so = st:statoverride()
+  if so then file("var/lib/dpkg/statoverride", so) end
+  for _, d in ipairs(st:changeddirs()) do
+    rec(string.format("dir %d %d %d %s", d.mode, d.uid, d.gid, d.path:gsub("^/", "")), "")
+  end
+end
+
 local build
 
 function M.main(args)
@@ -173,19 +201,26 @@ build = function(spec)
   local bp = byname["base-passwd"]
   local passwd, group = M.accounts(bp and bp.files["usr/share/base-passwd/passwd.master"],
     bp and bp.files["usr/share/base-passwd/group.master"], spec.users or {}, spec.groups or {})
-  file("etc/passwd", passwd)
-  file("etc/group", group)
+  -- the scripts' accounts and owners start from these (imagegen.accounts):
+  -- /var/run and /var/lock are Debian's links to /run and /run/lock
+  local st = accounts.new(passwd, group, spec.epoch, function(p)
+    p = p:gsub("^/var/run$", "/run"):gsub("^/var/run/", "/run/"):gsub("^/var/lock$", "/run/lock"):gsub("^/var/lock/", "/run/lock/")
+    return canon(p)
+  end)
+  for _, p in ipairs(pkgs) do st:package(p.list, p.dirs) end
 
   -- the scripts: alternatives, and what is not reproduced
   local report = {}
   local groups, gorder = {}, {}
-  for _, p in ipairs(pkgs) do
-    for _, script in ipairs { "preinst", "postinst" } do
+  local order = accounts.configorder(pkgs)
+  for _, script in ipairs { "preinst", "postinst" } do
+    for _, p in ipairs(order) do
       local text = p.scripts[script]
       if text then
         local args = script == "preinst" and { "install" } or { "configure", "" }
         local ok, r = pcall(maint.read, text, { args = args, arch = spec.arch, package = p.package,
-          script = script, exists = function(x) return exists[canon(x)] or false end })
+          script = script, accounts = st,
+          exists = function(x) return exists[canon(x)] or st:exists(x) end })
         if ok and #r.refused > 0 then
           -- a path outside the image's root: the package is refused
           local x = r.refused[1]
@@ -212,7 +247,8 @@ build = function(spec)
           end
           for _, l in ipairs(r.links) do link(canon(l.path), l.target); exists[canon(l.path)] = true end
           for _, d in ipairs(r.dirs) do
-            rec(string.format("dir %d 0 0 %s", d.mode, canon(d.path):gsub("^/", "")), "")
+            -- written below with the folders whose owners changed
+            st:mkdir(d.path, d.mode, 0, 0)
             exists[canon(d.path)] = true
           end
           for _, s in ipairs(r.skipped) do
@@ -225,6 +261,15 @@ build = function(spec)
       end
     end
   end
+  -- the report by package, as the packages are named (the scripts ran in configure order)
+  local rank = {}
+  for i, line in ipairs(report) do rank[line] = rank[line] or i end
+  table.sort(report, function(a, b)
+    local pa, pb = a:match("^[^\t]*"), b:match("^[^\t]*")
+    if pa ~= pb then return pa < pb end
+    return rank[a] < rank[b]
+  end)
+  accountfiles(st, file, rec)
   -- file triggers and named triggers that packages activate: the interested
   -- package's postinst would run for each; imagegen runs none (trust stores aside)
   local activated = {}

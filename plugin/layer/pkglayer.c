@@ -16,9 +16,10 @@
  * the maintainer scripts (kept, never run), under NAME:ARCH for Multi-Arch:
  * same packages. What the image's dpkg layer needs (see system.c) goes to
  * the layer's dpkg sidecar: each package's status paragraph, with its
- * Conffiles and their md5sums, its file list, its scripts, and the contents
- * of the few files that maintainer scripts read (certificates, base-passwd's
- * master files).
+ * Conffiles and their md5sums, its file list, its folders with their modes
+ * and owners (for the scripts' chown and chmod), its scripts, and the
+ * contents of the few files that maintainer scripts read (certificates,
+ * base-passwd's master files).
  *
  * The .deb is read once: hashed as it is read, and checked against the
  * lock's sha256 at the end. A cached package that does not match is
@@ -81,6 +82,8 @@ struct debctx {
 	size_t nconf;
 	/* kept file contents, as sidecar records */
 	struct buf kept;
+	/* the folders: "MODE UID GID /path" a line, the mode in octal */
+	struct buf dirs;
 	/* the entries of data.tar so far */
 	size_t entries;
 };
@@ -250,6 +253,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 	switch (archive_entry_filetype(e)) {
 	case AE_IFDIR:
 		n->kind = KDIR;
+		bufprintf(&c->dirs, "%o %lld %lld /%s\n", n->mode, n->uid, n->gid, path);
 		break;
 	case AE_IFLNK:
 		n->kind = KLINK;
@@ -379,6 +383,7 @@ freectx(struct debctx *c)
 	free(c->list.data);
 	free(c->md5sums.data);
 	free(c->kept.data);
+	free(c->dirs.data);
 }
 
 /* drop the nodes a failed read added (the spool keeps their bytes, unused) */
@@ -471,6 +476,7 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 	record(&l->dpkg, "name", name, strlen(name));
 	record(&l->dpkg, "status", status.data, status.len);
 	record(&l->dpkg, "list", c.list.data, c.list.len);
+	record(&l->dpkg, "dirs", c.dirs.data, c.dirs.len);
 	for (i = 0; i < DEB_NINFO; i++) {
 		struct buf *b = &d.info[i];
 		struct node *n;
@@ -507,7 +513,7 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
  * from when kept layers were called the layer cache: other words would make
  * every kept layer again).
  */
-#define KEYFORMAT "imagegen layer cache 1 " VERSION
+#define KEYFORMAT "imagegen layer cache 2 " VERSION
 
 int
 pkglayer_key(json_t *spec, char key[65])
