@@ -153,11 +153,8 @@ local cmds = {}
 
 -- adduser --system NAME (opts from the command line); returns the home to make
 function cmds.addsysuser(st, a)
-  local old = st:user(a.name)
-  if old then
-    if old.uid >= FIRST_SYSTEM and old.uid <= LAST_SYSTEM or a.declared then return true end
-    return true
-  end
+  -- an account of that name (a declared one too) stays as it is
+  if st:user(a.name) then return true end
   local uid = a.uid or freeid(st.users, "uid", FIRST_SYSTEM, LAST_SYSTEM)
   if not uid then return nil, "no free uid in 100-999" end
   local gid, gname
@@ -273,7 +270,7 @@ end
 function S:package(list, dirs)
   local isdir = {}
   for line in (dirs or ""):gmatch("[^\n]+") do
-    local mode, uid, gid, p = line:match("^(%o+) (%d+) (%d+) (/.*)$")
+    local mode, uid, gid, p = line:match("^([0-7]+) (%d+) (%d+) (/.*)$")
     if p then isdir[p] = { mode = tonumber(mode, 8), uid = tonumber(uid), gid = tonumber(gid) } end
   end
   for p in (list or ""):gmatch("[^\n]+") do
@@ -414,8 +411,8 @@ function S:set(p, uid, gid, mode, recursive)
     end
   end
   if files > 0 then
-    return nil, files == 1 and not recursive and "a package's file keeps its owner and mode in the image"
-      or string.format("%d package files below it keep their owners and modes in the image", files)
+    if not recursive then return nil, "a package's file keeps its owner and mode in the image" end
+    return nil, string.format("the folders are done; the package files below (%d) keep their owners and modes", files)
   end
   return true
 end

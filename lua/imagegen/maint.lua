@@ -52,8 +52,33 @@ local MAXSTEPS = 10000
 local reproducedtriggers = { ["update-ca-certificates"] = true, ["update-ca-certificates-fresh"] = true,
   ["update-ca-certificates-java"] = true }
 
--- logical lines: continuation lines joined, each with the number it starts
--- at; the body of a here-document is its command's, not read as commands
+-- whether s ends inside a quoted string ('...' or "..."), a comment's
+-- quotes aside: its next line continues the string, as in the shell
+local function openquote(s)
+  local q, i, n = nil, 1, #s
+  while i <= n do
+    local c = s:sub(i, i)
+    if q == "'" then
+      if c == "'" then q = nil end
+    elseif c == "\\" then
+      i = i + 1
+    elseif q == '"' then
+      if c == '"' then q = nil end
+    elseif c == "'" or c == '"' then
+      q = c
+    elseif c == "#" and (i == 1 or s:sub(i - 1, i - 1):match("[%s;&|()]")) then
+      i = (s:find("\n", i, true) or n) + 1
+      goto next
+    end
+    i = i + 1
+    ::next::
+  end
+  return q ~= nil
+end
+
+-- logical lines: continuation lines joined (and lines within a quoted
+-- string), each with the number it starts at; the body of a here-document
+-- is its command's, not read as commands
 local function lines(text)
   local out, buf, start, n = {}, nil, nil, 0
   local heredoc, strip
@@ -70,6 +95,8 @@ local function lines(text)
     end
     if #buf:match("\\*$") % 2 == 1 then
       buf = buf:sub(1, -2)
+    elseif openquote(buf) then
+      -- the next line goes on with the string
     else
       out[#out + 1] = { line = start, text = buf }
       buf = nil
@@ -736,7 +763,8 @@ function M.read(text, env)
     local o, names = options(w, { login = true, ["preserve-environment"] = true }, { shell = true, command = true },
       { l = "login", m = "preserve-environment", p = "preserve-environment", s = "shell", c = "command" })
     if not o or #names ~= 1 or not o.command or not A:user(names[1]) then return nil end
-    local nodes = parse(o.command)
+    -- "a &&" at a line's end goes on on the next
+    local nodes = parse((o.command:gsub("([&|][&|])%s*\n%s*", "%1 ")))
     if #nodes ~= 1 or nodes[1].kind ~= "cmd" then return nil end
     local saved = vars["@user"]
     vars["@user"] = names[1]
