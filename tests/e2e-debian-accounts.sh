@@ -21,9 +21,11 @@ image {
 EOF
 check "pg: imagegen lock against the machine's apt sources" "$IMAGEGEN" lock ../src/build.lua
 check "pg: the build fetches and lays out the packages" sh -c "'$IMAGEGEN' --locked ../src/build.lua && ninja > ninja.log 2>&1"
-rm -rf bundle
-check "pg: umoci unpacks it" umoci unpack --image out/pg:latest bundle
-R=bundle/rootfs
+# unpacked once, where runin (tests/lib.sh) runs it from
+B=$W/run/out_pg_latest
+mkdir -p "$W/run"
+check "pg: umoci unpacks it" umoci unpack --image out/pg:latest "$B"
+R=$B/rootfs
 
 # the accounts as a fresh install makes them: ssl-cert is configured before
 # postgresql-common (which depends on it), so it takes gid 101 and postgres
