@@ -123,7 +123,7 @@ cd "$W/b" || exit 1
 export SOURCE_DATE_EPOCH=1700000000
 "$IMAGEGEN" ../src/build.lua 2> gen.err && ninja > ninja.log 2>&1
 check "db: builds, its user a script's account" test -f out/db/index.json
-sed 's/^/    /' ninja.log | tail -n 5
+[ -f out/db/index.json ] || sed 's/^/    /' ninja.log | tail -n 5
 rm -rf bundle && umoci unpack --image out/db:latest bundle > /dev/null
 R=$W/b/bundle/rootfs
 

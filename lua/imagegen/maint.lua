@@ -607,9 +607,12 @@ function M.read(text, env)
     end
     return o, rest
   end
+  -- an absolute path inside the root; nil for a relative one (the line is
+  -- listed), nil and true for one above the root (the package is refused)
   local function path(node, cmd, p)
+    if p:sub(1, 1) ~= "/" then return nil end
     local q, why = rootpath(p)
-    if not q then refuse(node, cmd, p, why) end
+    if not q then return nil, refuse(node, cmd, p, why) end
     return q
   end
   -- the result of a command A does (a skipped line says why it was not done)
@@ -633,11 +636,16 @@ function M.read(text, env)
       return did(node, A:apply { kind = "member", user = names[1], groups = { names[2] } })
     end
     if #names ~= 1 or not o.system then return nil end
+    local home, refused
+    if o.home then
+      home, refused = path(node, w[1], o.home)
+      if not home then return refused end
+    end
     if addgroup or o.group and not o.system then
       return did(node, A:apply { kind = "addsysgroup", name = names[1], gid = gid })
     end
     return did(node, A:apply { kind = "addsysuser", name = names[1], uid = uid, gid = gid, group = o.group,
-      ingroup = o.ingroup, home = o.home and path(node, w[1], o.home), shell = o.shell, gecos = o.gecos or o.comment,
+      ingroup = o.ingroup, home = home, shell = o.shell, gecos = o.gecos or o.comment,
       nocreatehome = o["no-create-home"] })
   end
   cmds.addgroup = cmds.adduser
@@ -650,8 +658,12 @@ function M.read(text, env)
     if not o or #names ~= 1 or not o.system then return nil end
     local uid = o.uid and math.tointeger(tonumber(o.uid))
     if o.uid and not uid then return nil end
-    local home = o["home-dir"] or o.home
-    local ok, why = A:apply { kind = "useradd", name = names[1], uid = uid, gid = o.gid, home = home and path(node, w[1], home),
+    local home, refused = o["home-dir"] or o.home, nil
+    if home then
+      home, refused = path(node, w[1], home)
+      if not home then return refused end
+    end
+    local ok, why = A:apply { kind = "useradd", name = names[1], uid = uid, gid = o.gid, home = home,
       shell = o.shell, comment = o.comment, createhome = o["create-home"], nousergroup = o["no-user-group"] }
     if ok and o.groups then
       local gs = {}
@@ -717,8 +729,8 @@ function M.read(text, env)
     end
     local ok = true
     for j = i + 1, #w do
-      local p = path(node, cmd, w[j])
-      if not p then return true end
+      local p, refused = path(node, cmd, w[j])
+      if not p then return refused end
       local r, y = A:set(p, uid, gid, mode, R)
       if not r then ok, why = nil, y end
     end
@@ -738,8 +750,8 @@ function M.read(text, env)
     if mode and mode:match("^[0-7]+$") then mode = string.format("%05o", tonumber(mode, 8)) end
     local ok = true
     for _, d in ipairs(dirs) do
-      local p = path(node, "install", d)
-      if not p then return true end
+      local p, refused = path(node, "install", d)
+      if not p then return refused end
       A:mkdir(p, 493, 0, 0)
       made[p] = true
       local r, y = A:set(p, uid, gid, mode or "00755")
@@ -755,8 +767,8 @@ function M.read(text, env)
       return A:hasoverride(args[1])
     end
     if not o.add or #args ~= 4 or not args[3]:match("^[0-7]+$") then return nil end
-    local p = path(node, "dpkg-statoverride", args[4])
-    if not p then return true end
+    local p, refused = path(node, "dpkg-statoverride", args[4])
+    if not p then return refused end
     return did(node, A:override(args[1], args[2], args[3], p, o.update))
   end
   cmds.su = function(w, node)
