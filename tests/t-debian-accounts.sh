@@ -92,6 +92,7 @@ if [ "$1" = configure ]; then
     usermod -a -G aagrp,ssl-cert aasvc
     adduser --system --home /home/aahome aahome
     chmod g+w,o-rx /home/aahome
+    chown aadb /srv/app
     make-aadb-cluster
 fi
 SH'
@@ -190,8 +191,10 @@ M=out/db.maintscripts
 printf 'aa-db\tpostinst\t' > want.txt
 check "db: the report lists the package file chown -R left" grep -q "$(cat want.txt)[0-9]*	chown -R aadb: /srv/aadb	(the folders are done; the package files below (1) keep their owners and modes)" $M
 check "db: and a command imagegen does not know" grep -q "$(cat want.txt)[0-9]*	make-aadb-cluster" $M
+check "db: and a chown of a declared home, which keeps its declared owner" grep -q "$(cat want.txt)[0-9]*	chown aadb /srv/app	(a declared account's home keeps its declared owner and mode)" $M
+entry "a declared home: as declared" "0755 100:101" srv/app
 check "db: no account, owner or question command is listed" sh -c "! grep -E -e 'adduser|addgroup|useradd|groupadd|usermod|shadowconfig|statoverride|chmod|install -d|su -s|getent|id -' $M"
-same "db: the report has those two lines alone" 2 "$(grep -c -v '^#' $M)"
+same "db: the report has those three lines alone" 3 "$(grep -c -v '^#' $M)"
 
 # dpkg reads the database
 same "db: dpkg --audit finds nothing" "" "$(dpkg --root="$R" --audit 2>&1)"

@@ -311,11 +311,16 @@ function S:mkdir(p, mode, uid, gid)
   return e
 end
 
+-- a declared account's home: a folder the scripts see, written by its declaration alone
+function S:declaredhome(p, uid, gid)
+  self.paths[self.canon(p)] = { kind = "dir", mode = 493, uid = uid, gid = gid, declared = true }
+end
+
 -- the folders whose owner or mode a script set: { {path, mode, uid, gid} } by path
 function S:changeddirs()
   local out = {}
   for p, e in pairs(self.paths) do
-    if e.changed and e.kind == "dir" then out[#out + 1] = { path = p, mode = e.mode, uid = e.uid, gid = e.gid } end
+    if e.changed and e.kind == "dir" and not e.declared then out[#out + 1] = { path = p, mode = e.mode, uid = e.uid, gid = e.gid } end
   end
   table.sort(out, function(a, b) return a.path < b.path end)
   return out
@@ -395,21 +400,20 @@ end
 function S:set(p, uid, gid, mode, recursive)
   local targets = recursive and self:below(p) or { self.canon(p) }
   if not self.paths[self.canon(p)] then return nil, "no such path in the image" end
-  local files = 0
+  local files, homes = 0, 0
   for _, q in ipairs(targets) do
     local e = self.paths[q]
-    if e.kind == "file" or e.kind == "unknown" then
-      if e.made then
-        e.uid, e.gid = uid or e.uid, gid or e.gid
-      else
-        files = files + 1
-      end
+    if e.kind ~= "dir" then
+      files = files + 1
+    elseif e.declared then
+      homes = homes + 1
     else
       e.uid, e.gid = uid or e.uid, gid or e.gid
       if mode then e.mode = newmode(mode, e.mode, true) end
       e.changed = true
     end
   end
+  if homes > 0 then return nil, "a declared account's home keeps its declared owner and mode" end
   if files > 0 then
     if not recursive then return nil, "a package's file keeps its owner and mode in the image" end
     return nil, string.format("the folders are done; the package files below (%d) keep their owners and modes", files)

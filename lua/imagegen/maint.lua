@@ -48,16 +48,21 @@ local quiet = {
 -- the most commands (and loop bodies) one reading runs
 local MAXSTEPS = 10000
 
+-- the most lines a quoted string spans (a stray quote of a hostile script
+-- would join the rest of it into one line)
+local MAXQUOTED = 100
+
 -- triggers whose work imagegen does when it writes the image (trust stores)
 local reproducedtriggers = { ["update-ca-certificates"] = true, ["update-ca-certificates-fresh"] = true,
   ["update-ca-certificates-java"] = true }
 
--- whether s ends inside a quoted string ('...' or "..."), a comment's
--- quotes aside: its next line continues the string, as in the shell
-local function openquote(s)
-  local q, i, n = nil, 1, #s
+-- the quote a line ends in ("'", '"' or nil), from the one it starts in
+-- (a comment's quotes aside): the next line goes on with the string, as in
+-- the shell. One line at a time, so a string of many lines costs its length
+local function quotestate(line, q)
+  local i, n = 1, #line
   while i <= n do
-    local c = s:sub(i, i)
+    local c = line:sub(i, i)
     if q == "'" then
       if c == "'" then q = nil end
     elseif c == "\\" then
@@ -66,14 +71,12 @@ local function openquote(s)
       if c == '"' then q = nil end
     elseif c == "'" or c == '"' then
       q = c
-    elseif c == "#" and (i == 1 or s:sub(i - 1, i - 1):match("[%s;&|()]")) then
-      i = (s:find("\n", i, true) or n) + 1
-      goto next
+    elseif c == "#" and (i == 1 or line:sub(i - 1, i - 1):match("[%s;&|()]")) then
+      break
     end
     i = i + 1
-    ::next::
   end
-  return q ~= nil
+  return q
 end
 
 -- logical lines: continuation lines joined (and lines within a quoted
@@ -81,7 +84,7 @@ end
 -- is its command's, not read as commands
 local function lines(text)
   local out, buf, start, n = {}, nil, nil, 0
-  local heredoc, strip
+  local heredoc, strip, quote
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     n = n + 1
     if heredoc then
@@ -89,17 +92,18 @@ local function lines(text)
       goto continue
     end
     if buf then buf = buf .. "\n" .. line else buf, start = line, n end
+    quote = quotestate(line, quote)
     do
       local dash, word = buf:match("<<(%-?)%s*['\"]?([%w_]+)['\"]?")
       if word and not buf:match("\\$") then heredoc, strip = word, dash == "-" end
     end
     if #buf:match("\\*$") % 2 == 1 then
       buf = buf:sub(1, -2)
-    elseif openquote(buf) then
+    elseif quote and n - start < MAXQUOTED then
       -- the next line goes on with the string
     else
       out[#out + 1] = { line = start, text = buf }
-      buf = nil
+      buf, quote = nil, nil
     end
     ::continue::
   end

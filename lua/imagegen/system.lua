@@ -208,6 +208,12 @@ build = function(spec)
     return canon(p)
   end)
   for _, p in ipairs(pkgs) do st:package(p.list, p.dirs) end
+  -- declared homes are the declaration's (resolve.lua writes them): a script's chown leaves them be
+  for _, u in ipairs(spec.users or {}) do
+    if u.home and u.home:sub(1, 1) == "/" and u.home ~= "/" and u.home ~= "/nonexistent" and u.uid ~= 0 then
+      st:declaredhome(u.home, u.uid, u.gid or u.uid)
+    end
+  end
 
   -- the scripts: alternatives, and what is not reproduced
   local report = {}
