@@ -120,7 +120,7 @@ function S:groupsof(name)
   return names
 end
 
-function S:addgroup(name, gid, system)
+function S:addgroup(name, gid)
   local g = { name = name, pw = self.shadowed and "x" or "!", gid = gid, members = {}, made = true }
   self.groups[#self.groups + 1] = g
   if self.shadowed then self.gshadow[#self.gshadow + 1] = { name = name, pw = "!", members = {} } end
@@ -178,7 +178,7 @@ function cmds.addsysuser(st, a)
   else
     gid = NOGROUP
   end
-  if gname then st:addgroup(gname, gid, true) end
+  if gname then st:addgroup(gname, gid) end
   local home = a.home or "/nonexistent"
   st:adduser({ name = a.name, uid = uid, gid = gid, gecos = gecos(a.gecos), home = home,
     shell = a.shell or "/usr/sbin/nologin" })
@@ -193,7 +193,7 @@ function cmds.addsysgroup(st, a)
   if st:group(a.name) then return true end
   local gid = a.gid or freeid(st.groups, "gid", FIRST_SYSTEM, LAST_SYSTEM)
   if not gid then return nil, "no free gid in 100-999" end
-  st:addgroup(a.name, gid, true)
+  st:addgroup(a.name, gid)
   return true
 end
 
@@ -213,7 +213,7 @@ function cmds.useradd(st, a)
     if st:group(a.name) then return nil, "a group of its name exists already" end
     gid = (not used(st.groups, "gid", uid)) and uid or freeid(st.groups, "gid", SYS_MIN, SYS_MAX, true)
     if not gid then return nil, "no free gid in 101-999" end
-    st:addgroup(a.name, gid, true)
+    st:addgroup(a.name, gid)
   end
   local home = a.home or ("/home/" .. a.name)
   st:adduser({ name = a.name, uid = uid, gid = gid, gecos = a.comment or "", home = home, shell = a.shell or "/bin/sh" })
@@ -226,7 +226,7 @@ function cmds.groupadd(st, a)
   if st:group(a.name) then return nil, "the group exists already" end
   local gid = a.gid or freeid(st.groups, "gid", SYS_MIN, SYS_MAX, true)
   if not gid then return nil, "no free gid in 101-999" end
-  st:addgroup(a.name, gid, true)
+  st:addgroup(a.name, gid)
   return true
 end
 
@@ -277,7 +277,8 @@ function S:package(list, dirs)
     local c = self.canon(p)
     if not self.paths[c] then
       local d = isdir[p]
-      -- an old sidecar without folders: the path is taken for a folder of 0755 when it has any below it
+      -- a sidecar without folders (made before they were kept): its paths' kinds are not
+      -- known, and a chown or chmod of one is listed, not done
       if d then
         self.paths[c] = { kind = "dir", mode = d.mode, uid = d.uid, gid = d.gid }
       elseif not dirs then
@@ -383,7 +384,6 @@ local function newmode(spec, old, isdir)
   end
   return mode
 end
-M.newmode = newmode
 
 -- every path at or below p
 function S:below(p)
