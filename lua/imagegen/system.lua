@@ -380,6 +380,8 @@ build = function(spec)
     put = {
       file = function(p, data, mode, uid, gid)
         rec(string.format("file %d %d %d %s", mode, uid or 0, gid or 0, p), data)
+        -- the layer's own: a script's copy of it is not written again
+        written["/" .. p] = true
         exists[canon("/" .. p)] = true
       end,
       link = function(p, target)
