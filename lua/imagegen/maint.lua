@@ -354,11 +354,15 @@ local function expand(word, vars)
   return fields
 end
 
+-- the most fields a command's words expand to ("$@" passed on by a
+-- function that calls itself doubles them): more are not known
+local MAXFIELDS = 10000
+
 local function expandall(words, vars)
   local out = {}
   for _, w in ipairs(words) do
     local f = expand(w, vars)
-    if not f then return nil end
+    if not f or #out + #f > MAXFIELDS then return nil end
     for _, x in ipairs(f) do out[#out + 1] = x end
   end
   return out
@@ -1959,7 +1963,8 @@ function M.read(text, env)
         end
         if not taken and n.otherwise then run(n.otherwise) end
       elseif n.kind == "for" then
-        local words = expandall(n.words, vars)
+        -- "for" with no name (a syntax error for the shell): nothing known
+        local words = type(n.var) == "string" and n.var:match("^[%a_][%w_]*$") and expandall(n.words, vars)
         if not words then
           skip(n)
           skipall(n.body)
