@@ -29,6 +29,9 @@ postinst altslave 'update-alternatives --install /usr/bin/as as /usr/bin/altslav
 	--slave /../../tmp/S s /usr/bin/altslave'
 postinst altrel 'update-alternatives --install ../../tmp/R r /usr/bin/altrel 10'
 postinst altpath 'update-alternatives --install /usr/bin/ap ap /../../usr/bin/altpath 10'
+postinst chownout 'chown -R root:root /../../tmp/C'
+postinst statout 'dpkg-statoverride --update --add root root 4755 /../../tmp/D'
+postinst installout 'install -d -m 755 -o root /var/lib/ok /../../tmp/E'
 # paths that stay inside the root, normalised: "..", ".", "//", a trailing "/"
 postinst fine 'mkdir -p /usr/../var/lib/fine//sub/
 ln -s fine //usr/share/./fine-link
@@ -109,6 +112,9 @@ refused altrel "package altrel: postinst line 3: update-alternatives: '../../tmp
 refused altpath "package altpath: postinst line 3: update-alternatives: '/../../usr/bin/altpath' climbs out of the image's root"
 refused redirout "package redirout: postinst line 3: redirect: '/../../etc/X' climbs out of the image's root"
 refused cpout "package cpout: postinst line 3: cp: '/usr/../../tmp/Q' climbs out of the image's root"
+refused chownout "package chownout: postinst line 3: chown: '/../../tmp/C' climbs out of the image's root"
+refused statout "package statout: postinst line 3: dpkg-statoverride: '/../../tmp/D' climbs out of the image's root"
+refused installout "package installout: postinst line 3: install: '/../../tmp/E' climbs out of the image's root"
 # 2. a conffile outside the tree
 refused confout "package confout: conffiles line 2: '/../../tmp/C' climbs out of the image's root"
 # and a package's own file (refused before: the leak of item 9 was on this path)

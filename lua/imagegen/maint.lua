@@ -18,7 +18,13 @@
 --   ran), addshells = { path }, skipped = { {line, text, why, file, paths} },
 --   triggers = { name }, refused = { {line, cmd, path, why} } }
 -- (docs/debian.md lists the commands reproduced: files copied, written and
--- linked, functions, sourced files, $(...) of known output). Every path the result names (but a
+-- linked, functions, sourced files, $(...) of known output). With env.accounts (an
+-- imagegen.accounts state) the accounts and owners are too: adduser,
+-- addgroup, useradd, groupadd, usermod -a -G, shadowconfig on, chown, chgrp,
+-- chmod, install -d, install -o/-g of a file, dpkg-statoverride --add and
+-- --list, and the questions scripts ask before them (getent, id, su U -c
+-- "test -O P", their output through grep -q/-w/-x); out.accounts lists the
+-- lines done. Every path the result names (but a
 -- symlink's target) is absolute and normalised inside the image's root
 -- (native.rootpath: "//", "." and "a/.." gone); a command whose path climbs
 -- above the root or is not absolute, or that names an alternative with "/",
@@ -27,7 +33,8 @@
 -- env: { args = {...}, exists = function(path) -> bool, arch = "amd64",
 --   package = name, script = "postinst", read = function(path) -> bytes or
 --   nil (optional), list = function(package) -> dpkg -L's text or nil
---   (optional), debconf = { question = default } (optional) }
+--   (optional), debconf = { question = default } (optional), accounts =
+--   an imagegen.accounts state (or nil) }
 local native = require "imagegen.native"
 
 local rootpath = native.rootpath
@@ -46,6 +53,10 @@ local quiet = {
 
 -- the most commands (and loop bodies) one reading runs
 local MAXSTEPS = 10000
+
+-- the most lines a quoted string spans (a stray quote of a hostile script
+-- would join the rest of it into one line)
+local MAXQUOTED = 100
 
 -- triggers whose work imagegen does when it writes the image (trust stores)
 local reproducedtriggers = { ["update-ca-certificates"] = true, ["update-ca-certificates-fresh"] = true,
@@ -95,7 +106,7 @@ local function lines(text)
     end
     if #buf:match("\\*$") % 2 == 1 then
       buf = buf:sub(1, -2)
-    elseif not heredoc and #buf < 65536 and quote then
+    elseif not heredoc and #buf < 65536 and quote and n - start < MAXQUOTED then
       -- a quoted string goes on on the next line
     else
       out[#out + 1] = { line = start, text = buf }
@@ -348,11 +359,15 @@ local function expand(word, vars)
   return fields
 end
 
+-- the most fields a command's words expand to ("$@" passed on by a
+-- function that calls itself doubles them): more are not known
+local MAXFIELDS = 10000
+
 local function expandall(words, vars)
   local out = {}
   for _, w in ipairs(words) do
     local f = expand(w, vars)
-    if not f then return nil end
+    if not f or #out + #f > MAXFIELDS then return nil end
     for _, x in ipairs(f) do out[#out + 1] = x end
   end
   return out
@@ -774,6 +789,10 @@ local function rematch(top, s, from)
   return r[1], r[2], r[3]
 end
 
+-- grep's long options as its short ones
+local greplong = { ["--quiet"] = "-q", ["--silent"] = "-q", ["--no-messages"] = "-s", ["--extended-regexp"] = "-E",
+  ["--invert-match"] = "-v", ["--word-regexp"] = "-w", ["--line-regexp"] = "-x" }
+
 -- an alternative's name as update-alternatives takes it, or nil and why not
 local function altname(s)
   if s == "" or s == "." or s == ".." or s:find("[/%s%c]") then return nil, "is not an alternative's name" end
@@ -828,7 +847,9 @@ end
 function M.read(text, env)
   restepped = 0
   local out = { alternatives = {}, links = {}, dirs = {}, files = {}, skipped = {}, triggers = {}, refused = {},
-    diversions = {}, addshells = {} }
+    diversions = {}, addshells = {}, accounts = {} }
+  -- the accounts and owners, when the caller keeps them (imagegen.accounts)
+  local A = env.accounts
   -- what the script made, by path: { kind = "link"|"dir"|"file", ... },
   -- or false where it removed a file of the image
   local made, order = {}, {}
@@ -934,6 +955,14 @@ function M.read(text, env)
       if op == "-e" or op == "-f" or op == "-d" or op == "-x" or op == "-r" or op == "-s" then
         return exists(a)
       end
+      if (op == "-O" or op == "-G") and A then
+        -- owned by the user (su's, else root) or by its group
+        local uid, gid = A:owner(a)
+        local u = A:user(vars["@user"] or "root")
+        if not uid or not u then return nil end
+        if op == "-O" then return uid == u.uid end
+        return gid == u.gid
+      end
       return nil
     end
     if #w == 3 then
@@ -1018,26 +1047,41 @@ function M.read(text, env)
       return #res > 0 and table.concat(res, "\n") .. "\n" or ""
     end
     if cmd == "grep" then
-      local ere, inv, pat = false, false, nil
+      -- the lines selected, and whether there were any (grep's status)
+      local ere, inv, q, word, whole, pat = false, false, false, false, false, nil
       for i = 2, #w do
-        local o = w[i]
-        if pat == nil and o:match("^%-[Evq]+$") then
+        local o = greplong[w[i]] or w[i]
+        if pat == nil and o:match("^%-[Evqswx]+$") then
           if o:find("E") then ere = true end
           if o:find("v") then inv = true end
-          if o:find("q") then return nil end
+          if o:find("q") then q = true end
+          if o:find("w") then word = true end
+          if o:find("x") then whole = true end
         elseif pat == nil and o == "-e" then
         elseif pat == nil then pat = o
         else return nil end
       end
-      local re = pat and recompile(pat, ere)
+      -- -w of a word alone (a match of one length: each start tried in turn)
+      if not pat or (word and not pat:match("^[%w_.-]+$")) then return nil end
+      if whole then pat = ere and "^(" .. pat .. ")$" or "^\\(" .. pat .. "\\)$" end
+      local re = recompile(pat, ere)
       if not re then return nil end
+      local function hit1(line)
+        local from = 1
+        while true do
+          local a, b = rematch(re, line, from)
+          if not a or not word then return a end
+          if not line:sub(a - 1, a - 1):match("[%w_]") and not line:sub(b + 1, b + 1):match("[%w_]") then return a end
+          from = a + 1
+        end
+      end
       local res = {}
       for line in input:gmatch("([^\n]*)\n") do
-        local hit = rematch(re, line)
+        local hit = hit1(line)
         if hit == false then return nil end
         if (hit ~= nil) ~= inv then res[#res + 1] = line .. "\n" end
       end
-      return table.concat(res)
+      return q and "" or table.concat(res), #res > 0
     end
     if cmd == "sed" then
       local expr = w[2] == "-e" and w[3] or w[2]
@@ -1087,7 +1131,7 @@ function M.read(text, env)
   end
   -- one simple command: true, false, or nil when it cannot be known; what
   -- it prints goes to io.out (a list of strings) when io is given
-  local simple
+  local simple, cmdlist
   -- a command's output as $(...) takes it, or nil
   local function subst(src)
     if depth >= MAXDEPTH or #src > 4096 then return nil end
@@ -1106,6 +1150,286 @@ function M.read(text, env)
     return (text1:gsub("\n+$", ""))
   end
   vars["@subst"] = subst
+  -- accounts and owners, with env.accounts --------------------------------
+  local function accountdone(node)
+    out.accounts[#out.accounts + 1] = { line = node.line, text = node.text }
+    return true
+  end
+  -- a command's options: flags (a set) and those that take a value (a set);
+  -- long ones as --name or --name=value, short ones bundled (-qw); returns
+  -- the options, the other words, or nil at an option it does not know
+  local function options(w, flags, valued, short)
+    local o, rest, i = {}, {}, 2
+    while w[i] do
+      local x = w[i]
+      if x == "--" then
+        for j = i + 1, #w do rest[#rest + 1] = w[j] end
+        break
+      elseif x:match("^%-%-.") then
+        local k, v = x:match("^%-%-([^=]+)=(.*)$")
+        k = k or x:sub(3)
+        if valued[k] then
+          if not v then i = i + 1; v = w[i] end
+          if not v then return nil end
+          o[k] = v
+        elseif flags[k] and not v then
+          o[k] = true
+        else
+          return nil
+        end
+      elseif x:match("^%-.") and short then
+        local j = 2
+        while j <= #x do
+          local name = short[x:sub(j, j)]
+          if not name then return nil end
+          if valued[name] then
+            local v = x:sub(j + 1)
+            if v == "" then i = i + 1; v = w[i] end
+            if not v then return nil end
+            o[name] = v
+            break
+          end
+          o[name] = true
+          j = j + 1
+        end
+      else
+        rest[#rest + 1] = x
+      end
+      i = i + 1
+    end
+    return o, rest
+  end
+  -- an absolute path inside the root; nil for a relative one (the line is
+  -- listed), nil and true for one above the root (the package is refused)
+  local function apath(node, cmd, p)
+    if p:sub(1, 1) ~= "/" then return nil end
+    local q = path(node, cmd, p)
+    if not q then return nil, true end
+    return q
+  end
+  -- the result of a command A does (a skipped line says why it was not done)
+  local function did(node, ok, why)
+    if ok then return accountdone(node) end
+    skip(node, why)
+    return true
+  end
+  local adduserflags = { system = true, group = true, quiet = true, ["force-badname"] = true,
+    ["allow-badname"] = true, ["allow-bad-names"] = true, ["allow-all-names"] = true, ["disabled-password"] = true,
+    ["disabled-login"] = true, ["no-create-home"] = true, verbose = true, debug = true }
+  local adduservalued = { home = true, shell = true, ingroup = true, gecos = true, comment = true, uid = true, gid = true }
+  local cmds = {}
+  cmds.adduser = function(w, node)
+    local o, names = options(w, adduserflags, adduservalued, { q = "quiet" })
+    if not o then return nil end
+    local addgroup = w[1] == "addgroup"
+    local uid, gid = o.uid and math.tointeger(tonumber(o.uid)), o.gid and math.tointeger(tonumber(o.gid))
+    if (o.uid and not uid) or (o.gid and not gid) then return nil end
+    if #names == 2 and not o.system and not o.group then
+      return did(node, A:apply { kind = "member", user = names[1], groups = { names[2] } })
+    end
+    if #names ~= 1 or not o.system then return nil end
+    local home, refused
+    if o.home then
+      home, refused = apath(node, w[1], o.home)
+      if not home then return refused end
+    end
+    if addgroup or o.group and not o.system then
+      return did(node, A:apply { kind = "addsysgroup", name = names[1], gid = gid })
+    end
+    return did(node, A:apply { kind = "addsysuser", name = names[1], uid = uid, gid = gid, group = o.group,
+      ingroup = o.ingroup, home = home, shell = o.shell, gecos = o.gecos or o.comment,
+      nocreatehome = o["no-create-home"] })
+  end
+  cmds.addgroup = cmds.adduser
+  cmds.useradd = function(w, node)
+    local o, names = options(w, { system = true, ["create-home"] = true, ["no-create-home"] = true,
+      ["no-user-group"] = true, ["user-group"] = true, ["no-log-init"] = true },
+      { uid = true, gid = true, groups = true, ["home-dir"] = true, home = true, shell = true, comment = true, key = true },
+      { r = "system", m = "create-home", M = "no-create-home", N = "no-user-group", U = "user-group", l = "no-log-init",
+        u = "uid", g = "gid", G = "groups", d = "home-dir", s = "shell", c = "comment", K = "key" })
+    if not o or #names ~= 1 or not o.system then return nil end
+    local uid = o.uid and math.tointeger(tonumber(o.uid))
+    if o.uid and not uid then return nil end
+    local home, refused = o["home-dir"] or o.home, nil
+    if home then
+      home, refused = apath(node, w[1], home)
+      if not home then return refused end
+    end
+    local ok, why = A:apply { kind = "useradd", name = names[1], uid = uid, gid = o.gid, home = home,
+      shell = o.shell, comment = o.comment, createhome = o["create-home"], nousergroup = o["no-user-group"] }
+    if ok and o.groups then
+      local gs = {}
+      for g in o.groups:gmatch("[^,]+") do gs[#gs + 1] = g end
+      ok, why = A:apply { kind = "member", user = names[1], groups = gs }
+    end
+    return did(node, ok, why)
+  end
+  cmds.groupadd = function(w, node)
+    local o, names = options(w, { system = true, force = true }, { gid = true, key = true },
+      { r = "system", f = "force", g = "gid", K = "key" })
+    if not o or #names ~= 1 then return nil end
+    local gid = o.gid and math.tointeger(tonumber(o.gid))
+    if (o.gid and not gid) or not (o.system or gid) then return nil end
+    if o.force and A:group(names[1]) then return accountdone(node) end
+    return did(node, A:apply { kind = "groupadd", name = names[1], gid = gid })
+  end
+  cmds.usermod = function(w, node)
+    local o, names = options(w, { append = true }, { groups = true }, { a = "append", G = "groups" })
+    if not o or #names ~= 1 or not o.append or not o.groups then return nil end
+    local gs = {}
+    for g in o.groups:gmatch("[^,]+") do gs[#gs + 1] = g end
+    return did(node, A:apply { kind = "member", user = names[1], groups = gs })
+  end
+  cmds.shadowconfig = function(w, node)
+    if w[2] ~= "on" or w[3] then return nil end
+    return did(node, A:apply { kind = "shadowon" })
+  end
+  -- getent passwd|group NAME: the entry, as getent prints it
+  cmds.getent = function(w, _, print1)
+    if #w ~= 3 or (w[2] ~= "passwd" and w[2] ~= "group") then return nil end
+    local line = A:getent(w[2], w[3])
+    if not line then return false end
+    return print1(line .. "\n")
+  end
+  -- id [-u|-g|-G|-n|-r...] USER, printed as id prints it
+  cmds.id = function(w, _, print1)
+    local name = w[#w]
+    if #w < 2 or name:sub(1, 1) == "-" then return nil end
+    local flags = ""
+    for i = 2, #w - 1 do
+      if not w[i]:match("^%-[ugGnr]+$") then return nil end
+      flags = flags .. w[i]:sub(2)
+    end
+    local u = A:user(name)
+    if not u then return false end
+    local which = flags:match("[ugG]")
+    if flags:gsub("[nr]", ""):len() > 1 then return nil end
+    local names = flags:find("n")
+    local function gname(gid)
+      local g = A:group(tostring(gid))
+      return g and g.name or tostring(gid)
+    end
+    if which == "u" then return print1((names and u.name or tostring(u.uid)) .. "\n") end
+    if which == "g" then return print1((names and gname(u.gid) or tostring(u.gid)) .. "\n") end
+    local gs = A:groupsof(u.name)
+    if which == "G" then
+      local list = {}
+      for k, g in ipairs(gs) do list[k] = names and g or tostring((A:group(g) or { gid = g }).gid) end
+      return print1(table.concat(list, " ") .. "\n")
+    end
+    if flags ~= "" then return nil end
+    local list = {}
+    for k, g in ipairs(gs) do
+      local gid = (A:group(g) or { gid = g }).gid
+      list[k] = string.format("%s(%s)", gid, g)
+    end
+    return print1(string.format("uid=%d(%s) gid=%d(%s) groups=%s\n", u.uid, u.name, u.gid, gname(u.gid),
+      table.concat(list, ",")))
+  end
+  -- chown, chgrp, chmod [-R] SPEC PATH...: the folders in A, the files the
+  -- script made in made
+  local function owners(w, node)
+    local cmd, R, i = w[1], false, 2
+    while w[i] and w[i]:match("^%-.") do
+      local x = w[i]
+      if x == "--" then i = i + 1; break end
+      if cmd == "chmod" and x:match("^%-[rwxXst]+$") then break end
+      if x == "-R" or x == "--recursive" then R = true
+      elseif not (x == "-f" or x == "--silent" or x == "--quiet" or x == "-v" or x == "--verbose" or x == "-c"
+        or x == "--changes" or x == "-h" or x == "--no-dereference") then
+        return nil
+      end
+      i = i + 1
+    end
+    local spec = w[i]
+    if not spec or not w[i + 1] then return nil end
+    local uid, gid, mode, why
+    if cmd == "chmod" then
+      if not (spec:match("^[0-7]+$") or spec:match("^[ugoa]*[-+=][rwxXst]*$")
+        or spec:match("^[ugoa]*[-+=][rwxXst]*,[%w,+=-]*$")) then return nil end
+      mode = spec
+    else
+      uid, gid, why = A:ids(cmd == "chgrp" and ":" .. spec or spec)
+      if not uid and not gid then return did(node, nil, why or "no owner") end
+    end
+    local ok = true
+    for j = i + 1, #w do
+      local p, refused = apath(node, cmd, w[j])
+      if not p then return refused end
+      local e = made[p]
+      if e and e.kind == "file" then
+        -- a file the script wrote: written with this owner and mode
+        e.uid, e.gid = uid or e.uid, gid or e.gid
+        if mode then e.mode = A:newmode(mode, e.mode or 420, false) end
+      else
+        local r, y = A:set(p, uid, gid, mode, R)
+        if not r then ok, why = nil, y end
+      end
+    end
+    return did(node, ok, why)
+  end
+  cmds.chown, cmds.chgrp, cmds.chmod = owners, owners, owners
+  -- install -d [-m MODE] [-o USER] [-g GROUP] DIR...: made, then given the
+  -- mode (0755 by default) and owner, as install does to a folder that exists
+  cmds.install = function(w, node)
+    local o, dirs = options(w, { directory = true, verbose = true }, { mode = true, owner = true, group = true },
+      { d = "directory", v = "verbose", m = "mode", o = "owner", g = "group" })
+    if not o or not o.directory or #dirs == 0 then return nil end
+    local uid, gid, why
+    if o.owner or o.group then
+      uid, gid, why = A:ids((o.owner or "") .. (o.group and ":" .. o.group or ""))
+      if not uid and not gid then return did(node, nil, why) end
+    end
+    local mode = o.mode
+    if mode and not mode:match("^[0-7]+$") then return nil end
+    if mode then mode = string.format("%05o", tonumber(mode, 8)) end
+    local ok = true
+    for _, d in ipairs(dirs) do
+      local p, refused = apath(node, "install", d)
+      if not p then return refused end
+      if p ~= "/" then
+        A:mkdir(p, 493, 0, 0)
+        if not (made[p] and made[p].kind == "dir") then make(p, { kind = "dir", mode = tonumber(mode or "755", 8) }) end
+        local r, y = A:set(p, uid, gid, mode or "00755")
+        if not r then ok, why = nil, y end
+      end
+    end
+    return did(node, ok, why)
+  end
+  cmds["dpkg-statoverride"] = function(w, node)
+    local o, args = options(w, { update = true, add = true, list = true, force = true, quiet = true }, {}, nil)
+    if not o then return nil end
+    if o.list and not o.add then
+      if #args ~= 1 or args[1]:find("[*?[]") then return nil end
+      return A:hasoverride(args[1])
+    end
+    if not o.add or #args ~= 4 or not args[3]:match("^[0-7]+$") then return nil end
+    local p, refused = apath(node, "dpkg-statoverride", args[4])
+    if not p then return refused end
+    return did(node, A:override(args[1], args[2], args[3], p, o.update))
+  end
+  -- su [-s SHELL] USER -c "COMMANDS": one and-or list, run as USER
+  cmds.su = function(w, node)
+    local o, names = options(w, { login = true, ["preserve-environment"] = true }, { shell = true, command = true },
+      { l = "login", m = "preserve-environment", p = "preserve-environment", s = "shell", c = "command" })
+    if not o or #names ~= 1 or not o.command or not A:user(names[1]) then return nil end
+    -- "a &&" at a line's end goes on on the next
+    local nodes = parse((o.command:gsub("([&|][&|])%s*\n%s*", "%1 ")))
+    if #nodes ~= 1 or nodes[1].kind ~= "cmd" then return nil end
+    -- listed, if at all, as the script's line
+    nodes[1].line, nodes[1].text, nodes[1].file = node.line, node.text, node.file
+    local saved = vars["@user"]
+    vars["@user"] = names[1]
+    local ok, r = pcall(cmdlist, nodes[1], true)
+    vars["@user"] = saved
+    if not ok then error(r, 0) end
+    return r
+  end
+  -- a command A knows: true, false, or nil (not known: the caller lists it)
+  local function accountcmd(w, node, print1)
+    local f = A and cmds[w[1]]
+    if f then return f(w, node, print1) end
+  end
   simple = function(words, node, cond, io, c)
     local name = words[1]
     if not name then return true end
@@ -1316,6 +1640,11 @@ function M.read(text, env)
         return nil
       end
     end
+    if cmd == "install" and A then
+      -- install -d, with its mode and owner (imagegen.accounts)
+      local r = accountcmd(w, node, print1)
+      if r ~= nil then return r end
+    end
     if cmd == "mkdir" or (cmd == "install" and (w[2] == "-d" or w[2] == "--directory")) then
       local mode, paths, ok = 493, {}, true
       local i = 2
@@ -1337,6 +1666,8 @@ function M.read(text, env)
       if ok and #paths > 0 then
         for _, p in ipairs(paths) do
           if p ~= "/" and not (made[p] and made[p].kind == "dir") then make(p, { kind = "dir", mode = mode }) end
+          -- where a chown of it finds it
+          if A and p ~= "/" then A:mkdir(p, mode, 0, 0) end
         end
         return true
       end
@@ -1357,7 +1688,7 @@ function M.read(text, env)
     if cmd == "cp" or cmd == "install" or cmd == "mv" then
       -- a file of the image (or one the script made) copied or moved
       local opts, args = {}, {}
-      local mode
+      local mode, owner
       local i = 2
       while w[i] do
         if (w[i] == "-m" or w[i] == "--mode") and cmd == "install" and w[i + 1] then
@@ -1365,6 +1696,9 @@ function M.read(text, env)
           if not mode then return nil end
           i = i + 2
         elseif (w[i] == "-o" or w[i] == "-g") and cmd == "install" and w[i + 1] then
+          -- install's owner and group, as chown's OWNER:GROUP
+          owner = owner or { "", "" }
+          owner[w[i] == "-o" and 1 or 2] = w[i + 1]
           i = i + 2
         elseif w[i]:sub(1, 1) == "-" and #args == 0 then
           opts[#opts + 1] = w[i]
@@ -1376,11 +1710,13 @@ function M.read(text, env)
       end
       for _, o in ipairs(opts) do
         if o:find("r") or o:find("R") or o == "-t" or o == "--target-directory" then args = {} end
+        -- install -d makes folders (above), copies nothing
+        if cmd == "install" and (o == "--directory" or o:match("^%-%a*d")) then args = {} end
       end
       if #args == 2 and args[1]:sub(1, 1) == "/" and args[2]:sub(1, 1) == "/" then
         local from, to = path(node, cmd, args[1]), path(node, cmd, args[2])
         if not from or not to then return true end
-        if made[to] and made[to].kind == "dir" or args[2]:sub(-1) == "/" then
+        if made[to] and made[to].kind == "dir" or args[2]:sub(-1) == "/" or (A and A:isdir(to)) then
           to = rootpath(to .. "/" .. from:match("[^/]*$")) or to
         end
         local e = made[from]
@@ -1388,10 +1724,19 @@ function M.read(text, env)
           -- something the script made, moved
           made[from] = nil
           make(to, e)
+          if A and e.kind == "dir" then A:rmdir(from); A:mkdir(to, e.mode, 0, 0) end
           return true
         end
+        local uid, gid, why
+        if owner and A then
+          uid, gid, why = A:ids(owner[1] .. (owner[2] ~= "" and ":" .. owner[2] or ""))
+          if not uid and not gid then return did(node, nil, why) end
+        end
         local data = cmd ~= "mv" and readfile(from)
-        if data and writefile(to, data, mode or 420) then return true end
+        if data and writefile(to, data, mode or 420) then
+          made[to].uid, made[to].gid = uid, gid
+          return true
+        end
         if not cond then skip(node, nil, { to }) end
         return nil
       end
@@ -1404,7 +1749,9 @@ function M.read(text, env)
       for _, a in ipairs(args) do
         local p = path(node, cmd, a)
         if not p then return a:sub(1, 1) ~= "/" and nil or true end
-        if made[p] then made[p] = nil
+        if made[p] then
+          if A and made[p].kind == "dir" then A:rmdir(p) end
+          made[p] = nil
         elseif exists(p) then left[#left + 1] = p
         elseif not force and cmd == "rm" then return false end
       end
@@ -1414,7 +1761,7 @@ function M.read(text, env)
       for _, p in ipairs(left) do make(p, false) end
       return true
     end
-    if cmd == "chmod" and #w == 3 and w[2]:match("^[0-7]+$") then
+    if not A and cmd == "chmod" and #w == 3 and w[2]:match("^[0-7]+$") then
       local p = w[3]:sub(1, 1) == "/" and path(node, cmd, w[3])
       if p and made[p] and made[p].kind ~= "link" then
         made[p].mode = tonumber(w[2], 8)
@@ -1502,6 +1849,8 @@ function M.read(text, env)
         end
       end
     end
+    local r = accountcmd(w, node, print1)
+    if r ~= nil then return r end
     if not cond then skip(node) end
     return nil
   end
@@ -1527,15 +1876,16 @@ function M.read(text, env)
       local r = simple(c.words, node, cond, io, c)
       local s = c.pipe
       if s and r ~= nil then
-        local text1 = table.concat(io.out)
+        local text1, status = table.concat(io.out), r
         while s and text1 do
           local w = expandall(s.words, vars)
-          text1 = w and filter(w, text1)
+          if w then text1, status = filter(w, text1) else text1 = nil end
           s = s.pipe
         end
         if text1 then
           if capture then capture.out[#capture.out + 1] = text1 end
-          return r
+          -- a pipeline's status is its last command's (grep's: a line selected)
+          return status ~= false
         end
       end
       if c.pipe then
@@ -1563,7 +1913,7 @@ function M.read(text, env)
     if not cond then skip(node, nil, { p }) end
     return nil
   end
-  local function cmdlist(node, cond)
+  cmdlist = function(node, cond)
     local result = true
     local i = 1
     while i <= #node.list do
@@ -1618,7 +1968,8 @@ function M.read(text, env)
         end
         if not taken and n.otherwise then run(n.otherwise) end
       elseif n.kind == "for" then
-        local words = expandall(n.words, vars)
+        -- "for" with no name (a syntax error for the shell): nothing known
+        local words = type(n.var) == "string" and n.var:match("^[%a_][%w_]*$") and expandall(n.words, vars)
         if not words then
           skip(n)
           skipall(n.body)
@@ -1683,7 +2034,8 @@ function M.read(text, env)
     local e = made[p]
     if e and e.kind == "link" then out.links[#out.links + 1] = { path = p, target = e.target }
     elseif e and e.kind == "dir" then out.dirs[#out.dirs + 1] = { path = p, mode = e.mode }
-    elseif e and e.kind == "file" then out.files[#out.files + 1] = { path = p, data = e.data, mode = e.mode }
+    elseif e and e.kind == "file" then
+      out.files[#out.files + 1] = { path = p, data = e.data, mode = e.mode, uid = e.uid, gid = e.gid }
     elseif e == false then
       out.skipped[#out.skipped + 1] = { line = 0, text = "rm " .. p, why = "imagegen removes no file of a package" }
     end

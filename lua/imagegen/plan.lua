@@ -192,7 +192,8 @@ local function layerspec(G, l)
     elseif s.kind == "dpkg" then
       -- the package layers' sidecars, each written with its descriptor (system.c)
       x = { ctx = e.ctx, type = "dpkg", dpkg = json.array(), users = json.array(), groups = json.array(),
-        localcerts = json.array(), mergedusr = s.mergedusr, arch = s.arch, image = s.image, report = s.report }
+        localcerts = json.array(), mergedusr = s.mergedusr, arch = s.arch, image = s.image, report = s.report,
+        epoch = G.epoch }
       for i, pl in ipairs(s.layers) do
         x.dpkg[i] = ".imagegen/layer/" .. pl.id .. ".dpkg"
         inputs[#inputs + 1] = ".imagegen/layer/" .. pl.id .. ".json"

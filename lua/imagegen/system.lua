@@ -6,7 +6,9 @@
 -- From the dpkg sidecars of the image's package layers (see pkglayer.c):
 --   var/lib/dpkg/status, info/format     every package, installed
 --   accounts  /etc/passwd and /etc/group: base-passwd's master files when
---             it is installed (else root alone), declared accounts over them
+--             it is installed (else root alone), declared accounts over them,
+--             then the accounts the scripts make, and /etc/shadow and
+--             /etc/gshadow after passwd's shadowconfig on (imagegen.accounts)
 --   script products  the files, links and folders the scripts make, as
 --             imagegen.maint reads them (every path a script names
 --             normalised inside the image's root; a script that names one
@@ -15,6 +17,12 @@
 --   diversions  var/lib/dpkg/diversions from dpkg-divert --add calls
 --   shells    /etc/shells and var/lib/shells.state as update-shells makes
 --             them, when a script runs update-shells or add-shell
+--   owners    the folders whose owner or mode a script's chown, chmod,
+--             install -d or dpkg-statoverride --update changed, written again
+--             with it; var/lib/dpkg/statoverride
+--   order     the scripts are read as a fresh install runs them: every
+--             preinst, then every postinst, each in dpkg's configure order
+--             (a package after those it depends on; imagegen.accounts)
 --   alternatives  update-alternatives --install calls read from the
 --             scripts (imagegen.maint): in auto mode the highest priority
 --             wins; the links, slaves whose file exists, and
@@ -40,6 +48,7 @@ local native = require "imagegen.native"
 local maint = require "imagegen.maint"
 local check = require "imagegen.check"
 local sysconf = require "imagegen.sysconf"
+local accounts = require "imagegen.accounts"
 
 local M = {}
 
@@ -240,7 +249,11 @@ function M.scriptfiles(pkgs, canon)
     end
     for _, p in ipairs(order) do
       local f = made[p]
-      if not written[p] then file(p, f.data, f.mode) end
+      -- with the owner a script's chown gave it (imagegen.accounts)
+      if not written[p] then
+        written[p] = true
+        rec(string.format("file %d %d %d %s", f.mode or 420, f.uid or 0, f.gid or 0, p:gsub("^/", "")), f.data)
+      end
     end
     if #diversions > 0 then
       -- dpkg's diversions file: the path, where it goes, the package (":"
@@ -269,6 +282,26 @@ function M.scriptfiles(pkgs, canon)
   return sf
 end
 
+-- the accounts' files, var/lib/dpkg/statoverride, and the folders the
+-- scripts made or whose owners or modes they changed
+local function accountfiles(st, file, rec, written)
+  file("etc/passwd", st:passwd())
+  file("etc/group", st:groupfile())
+  local shadow, gshadow = st:shadowfiles()
+  if shadow then
+    -- as passwd's postinst leaves them: root:shadow 0640
+    local sgid = (st:group("shadow") or { gid = 0 }).gid
+    rec(string.format("file 416 0 %d etc/shadow", sgid), shadow)
+    rec(string.format("file 416 0 %d etc/gshadow", sgid), gshadow)
+    written["/etc/shadow"], written["/etc/gshadow"] = true, true
+  end
+  local so = st:statoverride()
+  if so then file("var/lib/dpkg/statoverride", so) end
+  for _, d in ipairs(st:changeddirs()) do
+    rec(string.format("dir %d %d %d %s", d.mode, d.uid, d.gid, d.path:gsub("^/", "")), "")
+  end
+end
+
 local build
 
 function M.main(args)
@@ -295,7 +328,16 @@ build = function(spec)
     rec("link " .. p:gsub("^/", ""), target)
   end
   local merged = spec.mergedusr
+  -- the folders base-files' postinst makes links to /run and /run/lock
+  -- (imagegen.sysconf): what scripts make under them goes where they point
+  local moved = {}
   local function canon(p)
+    for from, to in pairs(moved) do
+      if p == from or p:sub(1, #from + 1) == from .. "/" then
+        p = to .. p:sub(#from + 1)
+        break
+      end
+    end
     return merged and M.usrpath(p) or p
   end
 
@@ -327,8 +369,15 @@ build = function(spec)
   local bp = byname["base-passwd"]
   local passwd, group = M.accounts(bp and bp.files["usr/share/base-passwd/passwd.master"],
     bp and bp.files["usr/share/base-passwd/group.master"], spec.users or {}, spec.groups or {})
-  file("etc/passwd", passwd)
-  file("etc/group", group)
+  -- the scripts' accounts and owners start from these (imagegen.accounts)
+  local st = accounts.new(passwd, group, spec.epoch, canon)
+  for _, p in ipairs(pkgs) do st:package(p.list, p.dirs) end
+  -- declared homes are the declaration's (resolve.lua writes them): a script's chown leaves them be
+  for _, u in ipairs(spec.users or {}) do
+    if u.home and u.home:sub(1, 1) == "/" and u.home ~= "/" and u.home ~= "/nonexistent" and u.uid ~= 0 then
+      st:declaredhome(u.home, u.uid, u.gid or u.uid)
+    end
+  end
 
   -- what the configure step of a fresh install leaves (imagegen.sysconf),
   -- before the scripts are read, so that their tests see it
@@ -337,13 +386,19 @@ build = function(spec)
     put = {
       file = function(p, data, mode, uid, gid)
         rec(string.format("file %d %d %d %s", mode, uid or 0, gid or 0, p), data)
+        -- the layer's own: a script's copy of it is not written again
+        written["/" .. p] = true
         exists[canon("/" .. p)] = true
-        -- made here: a script's copy of it (tzdata's /etc/timezone) does not replace it
-        written["/" .. p:gsub("^/", "")] = true
       end,
-      link = function(p, target) link(p, target); exists[canon("/" .. p)] = true end,
+      link = function(p, target)
+        link(p, target)
+        exists[canon("/" .. p)] = true
+        if p == "var/run" or p == "var/lock" then moved["/" .. p] = target end
+      end,
+      -- a folder goes to the accounts' state, written with those the
+      -- scripts make or change (a script's chown of it written once)
       dir = function(p, mode, uid, gid)
-        rec(string.format("dir %d %d %d %s", mode, uid or 0, gid or 0, p), "")
+        st:mkdir("/" .. p, mode, uid or 0, gid or 0)
         exists[canon("/" .. p)] = true
       end,
     } }
@@ -352,13 +407,15 @@ build = function(spec)
   local report = {}
   local groups, gorder = {}, {}
   local sf = M.scriptfiles(pkgs, canon)
-  for _, p in ipairs(pkgs) do
-    for _, script in ipairs { "preinst", "postinst" } do
+  local order = accounts.configorder(pkgs)
+  for _, script in ipairs { "preinst", "postinst" } do
+    for _, p in ipairs(order) do
       local text = p.scripts[script]
       if text then
         local args = script == "preinst" and { "install" } or { "configure", "" }
         local ok, r = pcall(maint.read, text, { args = args, arch = spec.arch, package = p.package,
-          script = script, exists = function(x) return exists[canon(x)] or false end,
+          script = script, accounts = st,
+          exists = function(x) return exists[canon(x)] or st:exists(x) end,
           read = function(x) return sf.read(x) end, debconf = M.debconf(p.scripts.templates),
           list = function(name) return byname[name] and byname[name].list end })
         if ok and #r.refused > 0 then
@@ -387,7 +444,8 @@ build = function(spec)
           end
           for _, l in ipairs(r.links) do link(canon(l.path), l.target); exists[canon(l.path)] = true end
           for _, d in ipairs(r.dirs) do
-            rec(string.format("dir %d 0 0 %s", d.mode, canon(d.path):gsub("^/", "")), "")
+            -- written below with the folders whose owners changed
+            st:mkdir(d.path, d.mode, 0, 0)
             exists[canon(d.path)] = true
           end
           sf.add(p.package, script, r, exists)
@@ -408,6 +466,17 @@ build = function(spec)
       end
     end
   end
+  -- the report by package, as the packages are named (the scripts ran in configure order)
+  -- (an entry is a line, or a table whose text is the line: see scriptfiles)
+  local rank = {}
+  for i, e in ipairs(report) do rank[e] = rank[e] or i end
+  table.sort(report, function(a, b)
+    local pa = (type(a) == "table" and a.text or a):match("^[^\t]*")
+    local pb = (type(b) == "table" and b.text or b):match("^[^\t]*")
+    if pa ~= pb then return pa < pb end
+    return rank[a] < rank[b]
+  end)
+  accountfiles(st, file, rec, written)
   -- file triggers and named triggers that packages activate: the interested
   -- package's postinst would run for each; imagegen runs none (trust stores aside)
   local activated = {}

@@ -1,6 +1,7 @@
 /*
  * fuzz-maint: maintainer scripts as the dpkg layer reads them without
- * running them (lua/imagegen/maint.lua), for a fresh install's postinst.
+ * running them (lua/imagegen/maint.lua), for a fresh install's postinst,
+ * with the accounts and owners its commands change (lua/imagegen/accounts.lua).
  * Reading may list what it does not understand; it may never fail. The
  * host is included whole for its preload of the embedded modules.
  */
@@ -46,6 +47,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lua_setfield(L, -2, "package");
 	lua_pushliteral(L, "postinst");
 	lua_setfield(L, -2, "script");
+	/* the accounts and owners the script's commands change (imagegen.accounts) */
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "imagegen.accounts");
+	if (lua_pcall(L, 1, 1, 0) != LUA_OK)  /* the module */
+		__builtin_trap();
+	lua_getfield(L, -1, "new");
+	lua_pushliteral(L, "root:*:0:0:root:/root:/bin/sh\nnobody:*:65534:65534::/nonexistent:/usr/sbin/nologin\n");
+	lua_pushliteral(L, "root:*:0:\nusers:*:100:\nnogroup:*:65534:\n");
+	lua_pushinteger(L, 1700000000);
+	if (lua_pcall(L, 3, 1, 0) != LUA_OK)  /* a state of two accounts */
+		__builtin_trap();
+	lua_setfield(L, -3, "accounts");
+	lua_pop(L, 1);  /* the module */
 	if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
 		fprintf(stderr, "maint.read: %s\n", lua_tostring(L, -1));
 		__builtin_trap();

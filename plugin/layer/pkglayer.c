@@ -16,9 +16,10 @@
  * the maintainer scripts (kept, never run), under NAME:ARCH for Multi-Arch:
  * same packages. What the image's dpkg layer needs (see system.c) goes to
  * the layer's dpkg sidecar: each package's status paragraph, with its
- * Conffiles and their md5sums, its file list, its scripts, and the contents
- * of the few files that maintainer scripts read (certificates, base-passwd's
- * master files).
+ * Conffiles and their md5sums, its file list, its folders with their modes
+ * and owners (for the scripts' chown and chmod), its scripts, and the
+ * contents of the few files that maintainer scripts read (certificates,
+ * base-passwd's master files).
  *
  * The .deb is read once: hashed as it is read, and checked against the
  * lock's sha256 at the end. A cached package that does not match is
@@ -102,6 +103,8 @@ struct debctx {
 	   name (without the "/"), each a prefix of the files kept for them */
 	char **named;
 	size_t nnamed, namedsize;
+	/* the folders: "MODE UID GID /path" a line, the mode in octal */
+	struct buf dirs;
 	/* the entries of data.tar so far */
 	size_t entries;
 };
@@ -411,6 +414,7 @@ debentry(void *arg, struct archive *a, struct archive_entry *e)
 	switch (archive_entry_filetype(e)) {
 	case AE_IFDIR:
 		n->kind = KDIR;
+		bufprintf(&c->dirs, "%o %lld %lld /%s\n", n->mode, n->uid, n->gid, path);
 		break;
 	case AE_IFLNK:
 		n->kind = KLINK;
@@ -557,6 +561,7 @@ freectx(struct debctx *c)
 	free(c->list.data);
 	free(c->md5sums.data);
 	free(c->kept.data);
+	free(c->dirs.data);
 }
 
 /* drop the nodes a failed read added (the spool keeps their bytes, unused) */
@@ -652,6 +657,7 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 	record(&l->dpkg, "name", name, strlen(name));
 	record(&l->dpkg, "status", status.data, status.len);
 	record(&l->dpkg, "list", c.list.data, c.list.len);
+	record(&l->dpkg, "dirs", c.dirs.data, c.dirs.len);
 	for (i = 0; i < DEB_NINFO; i++) {
 		struct buf *b = &d.info[i];
 		struct node *n;
@@ -688,7 +694,7 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
  * from when kept layers were called the layer cache: other words would make
  * every kept layer again).
  */
-#define KEYFORMAT "imagegen layer cache 4 (files scripts name, shared objects) " VERSION
+#define KEYFORMAT "imagegen layer cache 5 (files scripts name, shared objects, folders' owners) " VERSION
 
 int
 pkglayer_key(json_t *spec, char key[65])
