@@ -624,6 +624,28 @@ build = function(spec)
   -- actions whose products are missing
   sf.finish(file, link, rec, written, exists, report)
 
+  -- the folders above what this layer holds keep the modes and owners their
+  -- packages gave them: a layer entry under a folder it does not hold makes
+  -- that folder 0755 root:root (base-files' /root/.profile would open /root)
+  local held, below = {}, {}
+  for _, r in ipairs(out) do
+    local kind, rest = r:match("^%d+ (%a+) ([^\n]*)")
+    if kind == "dir" then held[rest:match("^%d+ %d+ %d+ (.*)$") or ""] = true
+    elseif kind == "file" then below[#below + 1] = rest:match("^%d+ %d+ %d+ (.*)$")
+    elseif kind == "link" then below[#below + 1] = rest end
+  end
+  for _, p in ipairs(below) do
+    local d = p:match("^(.*)/[^/]*$")
+    while d and d ~= "" and not held[d] do
+      held[d] = true
+      local e = st.paths[canon("/" .. d)]
+      if e and e.kind == "dir" and (e.mode ~= 493 or e.uid ~= 0 or e.gid ~= 0) then
+        rec(string.format("dir %d %d %d %s", e.mode, e.uid, e.gid, d), "")
+      end
+      d = d:match("^(.*)/[^/]*$")
+    end
+  end
+
   local header = string.format("# image '%s': maintainer-script actions imagegen did not reproduce\n" ..
     "# package\tscript\tline\tcommand\n", spec.image or "?")
   rec("report", header .. table.concat(report, "\n") .. (#report > 0 and "\n" or ""))
