@@ -360,14 +360,18 @@ local function expand(word, vars)
 end
 
 -- the most fields a command's words expand to ("$@" passed on by a
--- function that calls itself doubles them): more are not known
-local MAXFIELDS = 10000
+-- function that calls itself doubles them), and in all in one reading
+-- (10,000 commands of thousands of fields each): more are not known
+local MAXFIELDS, MAXEXPANDED = 10000, 500000
+local expanded = 0
 
 local function expandall(words, vars)
   local out = {}
   for _, w in ipairs(words) do
     local f = expand(w, vars)
     if not f or #out + #f > MAXFIELDS then return nil end
+    expanded = expanded + #f
+    if expanded > MAXEXPANDED then return nil end
     for _, x in ipairs(f) do out[#out + 1] = x end
   end
   return out
@@ -845,7 +849,7 @@ end
 
 -- what the script does on a fresh install
 function M.read(text, env)
-  restepped = 0
+  restepped, expanded = 0, 0
   local out = { alternatives = {}, links = {}, dirs = {}, files = {}, skipped = {}, triggers = {}, refused = {},
     diversions = {}, addshells = {}, accounts = {} }
   -- the accounts and owners, when the caller keeps them (imagegen.accounts)
