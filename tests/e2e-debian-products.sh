@@ -36,7 +36,7 @@ R=bundle/rootfs
 suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
 
 # mmdebstrap's, its .debs kept between runs
-MMCACHE=$CACHE/mmdebstrap
+MMCACHE=$CACHE/mmdebstrap-products
 mkdir -p "$MMCACHE"
 mmdebstrap --quiet --variant=essential --include="$(echo $PKGS | tr ' ' ,)" \
 	--setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \

@@ -31,9 +31,9 @@ for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.l
 done
 suite=$(sed -n 's/^Suites: *\([^ ]*\).*/\1/p; s/^deb \(\[[^]]*\] \)\{0,1\}[^ ]* \([^ ]*\).*/\2/p' $sources | head -n 1)
 key=$(jget ../src/imagegen.lock "' '.join(sorted(p['name'] + '=' + p['version'] for p in j['images']['ess']['packages']))" | sha256sum | cut -c1-16)
-tarball=$IMAGEGEN_CACHE/mmdebstrap/ess-$key.tar
+tarball=$IMAGEGEN_CACHE/mmdebstrap-system/ess-$key.tar
 if [ ! -s "$tarball" ]; then
-	mkdir -p "$IMAGEGEN_CACHE/mmdebstrap"
+	mkdir -p "$IMAGEGEN_CACHE/mmdebstrap-system"
 	# apt in mmdebstrap takes the .deb files imagegen fetched (by their pool names) instead of downloading them
 	mkdir -p debs
 	jget ../src/imagegen.lock "'\\n'.join(p['sha256'] + ' ' + p['filename'].split('/')[-1] for p in j['images']['ess']['packages'])" |

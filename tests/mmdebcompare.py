@@ -11,7 +11,8 @@ of sources.list.d, as imagegen reads them by default; no host is named here).
 imagegen builds `image { packages = {...}, essential = true }` (its lock, ninja,
 umoci unpack as root, so owners are real); mmdebstrap writes a tarball that is
 unpacked as root. The .debs mmdebstrap fetches are kept in --cache (the
-sync-in/sync-out hooks of mmdebstrap(1)), so a second run downloads nothing.
+sync-in/sync-out hooks of mmdebstrap(1)), so a second run downloads nothing; the folder is its own (default
+$IMAGEGEN_TEST_CACHE/mmdebcompare): a sync-in while another test writes the same folder fails.
 
 It prints, file by file, the paths only one side has and, for those both
 have, the differences of type, mode, owner, link target and content; the
@@ -227,7 +228,7 @@ def main():
     ap.add_argument("--essential-only", action="store_true", help="the Essential set alone")
     ap.add_argument("--work", default="mmdebcompare.work")
     ap.add_argument("--cache", default=os.path.join(os.environ.get("IMAGEGEN_TEST_CACHE",
-                    os.path.expanduser("~/.cache/imagegen-tests")), "mmdebstrap"))
+                    os.path.expanduser("~/.cache/imagegen-tests")), "mmdebcompare"))
     ap.add_argument("--imagegen", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "imagegen"))
     ap.add_argument("--strict", action="append", default=[], metavar="PREFIX",
                     help="exit 1 when a difference is left under PREFIX")
