@@ -87,6 +87,23 @@ end
 -- logical lines: continuation lines and quoted strings over several lines
 -- joined, each with the number it starts at; the body of a here-document
 -- is its command's, not read as commands
+-- s without its comment: from a '#' that begins a word, outside quotes (a
+-- comment's "<< 4.38" begins no here-document)
+local function uncommented(s)
+  local q, i, n = nil, 1, #s
+  while i <= n do
+    local c = s:sub(i, i)
+    if q then
+      if c == q then q = nil elseif c == "\\" and q == '"' then i = i + 1 end
+    elseif c == "'" or c == '"' then q = c
+    elseif c == "\\" then i = i + 1
+    elseif c == "#" and (i == 1 or s:sub(i - 1, i - 1):match("%s")) then return s:sub(1, i - 1)
+    end
+    i = i + 1
+  end
+  return s
+end
+
 local function lines(text)
   local out, buf, start, n = {}, nil, nil, 0
   local heredoc, strip, body, quote
@@ -101,7 +118,7 @@ local function lines(text)
     quote = inquote(line, quote)
     local q, dash, word
     do
-      dash, q, word = buf:match("<<(%-?)%s*(['\"]?)([%w_]+)['\"]?")
+      dash, q, word = uncommented(buf):match("<<(%-?)%s*(['\"]?)([%w_]+)['\"]?")
       if word and not buf:match("\\$") then heredoc, strip = word, dash == "-" end
     end
     if #buf:match("\\*$") % 2 == 1 then
