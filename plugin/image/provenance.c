@@ -52,7 +52,6 @@
 #include "base/json.h"
 #include "base/spec.h"
 #include "base/store.h"
-#include "base/oci.h"
 #include "image/sbom.h"
 #include "image/provenance.h"
 
@@ -232,8 +231,8 @@ statement(json_t *spec, json_t *img, const char *specpath)
 void
 provenance_write(const char *specpath, const char *imagepath, const char *record, const char *out, const char *store)
 {
-	json_t *spec = readspec(specpath), *img = readjson(imagepath), *st, *mdesc, *cdesc, *art, *d, *rec;
-	char digest[72], empty[72], *text;
+	json_t *spec = readspec(specpath), *img = readjson(imagepath), *st;
+	char *text;
 
 	st = statement(spec, img, specpath);
 	text = dumpjson(st);
@@ -241,31 +240,9 @@ provenance_write(const char *specpath, const char *imagepath, const char *record
 		printf("  PROVENANCE %s\n", out);
 
 	/* the artifact that attaches the statement to the manifest (OCI image-spec 1.1) */
-	store_put(store, text, strlen(text), digest);
-	store_put(store, "{}", 2, empty);
-	mdesc = json_object_get(img, "manifest");
-	cdesc = json_pack("{s:s, s:s, s:i}", "mediaType", MT_EMPTY, "digest", empty, "size", 2);
-	art = json_pack("{s:i, s:s, s:s, s:o, s:[{s:s, s:s, s:I, s:{s:s}}], s:{s:O, s:O, s:O}}",
-	                "schemaVersion", 2, "mediaType", MT_MANIFEST, "artifactType", MT_INTOTO, "config", cdesc,
-	                "layers", "mediaType", MT_INTOTO, "digest", digest, "size", (json_int_t)strlen(text),
-	                "annotations", "in-toto.io/predicate-type", SLSA_PROVENANCE,
-	                "subject", "mediaType", json_object_get(mdesc, "mediaType"), "digest",
-	                json_object_get(mdesc, "digest"), "size", json_object_get(mdesc, "size"));
-	if (!art)
-		fatal("out of memory");
-	d = store_putjson(store, MT_MANIFEST, art);
-	jsonset(d, "artifactType", json_string(MT_INTOTO));
-	rec = json_pack("{s:o, s:[s, s, O], s:O, s:s}", "artifact", d, "blobs", empty, digest,
-	                json_object_get(d, "digest"), "subject", json_object_get(mdesc, "digest"), "platform",
-	                need(spec, "platform", specpath));
-	if (!rec)
-		fatal("out of memory");
+	sbom_attach(store, img, MT_INTOTO, text, NULL, json_pack("{s:s}", "in-toto.io/predicate-type", SLSA_PROVENANCE),
+	            record, need(spec, "platform", specpath));
 	free(text);
-	text = dumpjson(rec);
-	updatefile(record, text, strlen(text));
-	free(text);
-	json_decref(rec);
-	json_decref(art);
 	json_decref(st);
 	json_decref(spec);
 	json_decref(img);

@@ -616,15 +616,48 @@ byrelation(const void *a, const void *b)
 }
 
 void
+sbom_attach(const char *store, json_t *img, const char *type, const char *text, json_t *annotations,
+            json_t *layerannotations, const char *record, const char *platform)
+{
+	json_t *mdesc = json_object_get(img, "manifest"), *layer, *art, *d, *rec;
+	char digest[72], empty[72], *out;
+
+	store_put(store, text, strlen(text), digest);
+	store_put(store, "{}", 2, empty);
+	layer = json_pack("{s:s, s:s, s:I}", "mediaType", type, "digest", digest, "size", (json_int_t)strlen(text));
+	art = json_pack("{s:i, s:s, s:s, s:{s:s, s:s, s:i}, s:[o], s:{s:O, s:O, s:O}}", "schemaVersion", 2,
+	                "mediaType", MT_MANIFEST, "artifactType", type, "config", "mediaType", MT_EMPTY, "digest", empty,
+	                "size", 2, "layers", layer, "subject", "mediaType", json_object_get(mdesc, "mediaType"), "digest",
+	                json_object_get(mdesc, "digest"), "size", json_object_get(mdesc, "size"));
+	if (!layer || !art)
+		fatal("out of memory");
+	if (layerannotations)
+		jsonset(layer, "annotations", layerannotations);
+	if (annotations)
+		jsonset(art, "annotations", annotations);
+	d = store_putjson(store, MT_MANIFEST, art);
+	jsonset(d, "artifactType", json_string(type));
+	rec = json_pack("{s:o, s:[s, s, O], s:O, s:s}", "artifact", d, "blobs", empty, digest,
+	                json_object_get(d, "digest"), "subject", json_object_get(mdesc, "digest"), "platform", platform);
+	if (!rec)
+		fatal("out of memory");
+	out = dumpjson(rec);
+	updatefile(record, out, strlen(out));
+	free(out);
+	json_decref(rec);
+	json_decref(art);
+}
+
+void
 sbom_write(const char *specpath, const char *imagepath, const char *record, const char *spdxout, const char *store)
 {
 	json_t *spec, *img;
 	json_t *packages = json_array(), *files = json_array(), *rels = json_array(), *refs = json_object();
-	json_t *doc, *d, *l, *ids = json_object(), *extracted = json_array(), *ref, *mdesc, *art, *cdesc, *rec;
+	json_t *doc, *d, *l, *ids = json_object(), *extracted = json_array(), *ref;
 	json_t *layerpkg, *hasfiles;
 	struct relation *relv;
 	const char *key, *platform;
-	char created[32], hex[65], digest[72], empty[72], vcode[41], *id, *text, *ns;
+	char created[32], hex[65], vcode[41], *id, *text, *ns;
 	struct file *fl;
 	size_t i, j, n;
 
@@ -752,30 +785,9 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 		printf("  SBOM    %s\n", spdxout);
 
 	/* the artifact that attaches the document to the manifest (OCI image-spec 1.1) */
-	store_put(store, text, strlen(text), digest);
-	store_put(store, "{}", 2, empty);
-	mdesc = json_object_get(img, "manifest");
-	cdesc = json_pack("{s:s, s:s, s:i}", "mediaType", MT_EMPTY, "digest", empty, "size", 2);
-	art = json_pack("{s:i, s:s, s:s, s:o, s:[{s:s, s:s, s:I}], s:{s:O, s:O, s:O}, s:{s:s}}",
-	                "schemaVersion", 2, "mediaType", MT_MANIFEST, "artifactType", MT_SPDX, "config", cdesc,
-	                "layers", "mediaType", MT_SPDX, "digest", digest, "size", (json_int_t)strlen(text),
-	                "subject", "mediaType", json_object_get(mdesc, "mediaType"), "digest",
-	                json_object_get(mdesc, "digest"), "size", json_object_get(mdesc, "size"),
-	                "annotations", "org.opencontainers.image.created", created);
-	if (!art)
-		fatal("out of memory");
-	d = store_putjson(store, MT_MANIFEST, art);
-	jsonset(d, "artifactType", json_string(MT_SPDX));
-	rec = json_pack("{s:o, s:[s, s, O], s:O, s:s}", "artifact", d, "blobs", empty, digest,
-	                json_object_get(d, "digest"), "subject", json_object_get(mdesc, "digest"), "platform", platform);
-	if (!rec)
-		fatal("out of memory");
+	sbom_attach(store, img, MT_SPDX, text, json_pack("{s:s}", "org.opencontainers.image.created", created), NULL,
+	            record, platform);
 	free(text);
-	text = dumpjson(rec);
-	updatefile(record, text, strlen(text));
-	free(text);
-	json_decref(rec);
-	json_decref(art);
 	json_decref(doc);
 	json_decref(ids);
 	json_decref(refs);

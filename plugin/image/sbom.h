@@ -10,3 +10,11 @@ void sbom_write(const char *spec, const char *image, const char *record, const c
 /* the purl of a Debian package (origin: the Release's, the namespace;
    codename: its distribution), as the SBOM names it (free it) */
 char *sbom_debpurl(const char *name, const char *version, const char *arch, const char *origin, const char *codename);
+/* attach text, a document of media type type, to the manifest of the image
+   file img in store: the document and an OCI 1.1 artifact manifest
+   (artifactType type, an empty config, the document as its one layer with
+   layerannotations, the manifest as its subject, annotations) into store,
+   and record, which layout and push read, describing it (annotations and
+   layerannotations: NULL, or taken) */
+void sbom_attach(const char *store, struct json_t *img, const char *type, const char *text,
+                 struct json_t *annotations, struct json_t *layerannotations, const char *record, const char *platform);
