@@ -207,6 +207,21 @@ fillfromcache(const char *store, const char *digest)
 	return cache_blob(store, digest, NULL) < 0 ? -1 : 0;
 }
 
+/* push's and copy's options, --json and --digest-file FILE, into out; argc
+   and argv past them */
+static void
+pushoptions(int *argc, char ***argv, struct pushout *out)
+{
+	for (; *argc > 0; (*argc)--, (*argv)++) {
+		if (strcmp((*argv)[0], "--json") == 0)
+			out->json = 1;
+		else if (strcmp((*argv)[0], "--digest-file") == 0 && *argc > 1 && *(*argv)[1])
+			out->digestfile = *++(*argv), (*argc)--;
+		else
+			break;
+	}
+}
+
 static int
 cmdpush(int argc, char *argv[])
 {
@@ -214,14 +229,7 @@ cmdpush(int argc, char *argv[])
 	struct pushout out = {0, NULL, NULL};
 	char *record;
 
-	for (; argc > 0; argc--, argv++) {
-		if (strcmp(argv[0], "--json") == 0)
-			out.json = 1;
-		else if (strcmp(argv[0], "--digest-file") == 0 && argc > 1 && *argv[1])
-			out.digestfile = *++argv, argc--;
-		else
-			break;
-	}
+	pushoptions(&argc, &argv, &out);
 	/* the blobs this machine pushed, where later pushes mount them from */
 	record = xasprintf("%s/pushed", downloaddir());
 	if (argc >= 4 && strcmp(argv[0], "--image") == 0)
@@ -320,14 +328,7 @@ cmdcopy(int argc, char *argv[])
 	struct pushout out = {0, NULL, NULL};
 	char *record;
 
-	for (; argc > 0; argc--, argv++) {
-		if (strcmp(argv[0], "--json") == 0)
-			out.json = 1;
-		else if (strcmp(argv[0], "--digest-file") == 0 && argc > 1 && *argv[1])
-			out.digestfile = *++argv, argc--;
-		else
-			break;
-	}
+	pushoptions(&argc, &argv, &out);
 	if (argc != 2 || argv[0][0] == '-' || argv[1][0] == '-')
 		return -1;
 	/* the blobs this machine pushed, where later pushes mount them from */

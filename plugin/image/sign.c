@@ -534,6 +534,26 @@ sign_layout(const char *dir, const struct signer *s, int attachments)
 	json_decref(index);
 }
 
+/* the artifact manifest e (a descriptor of index.json) names, when it is
+   of type and its subject is digest; else NULL (exits on a blob that is
+   not what its descriptor says) */
+static json_t *
+artifactof(const char *store, json_t *e, const char *type, const char *digest)
+{
+	char err[512];
+	json_t *m;
+
+	if (strcmp(strof(e, "artifactType"), type) != 0)
+		return NULL;
+	if (!(m = readdoc(store, json_string_value(json_object_get(e, "digest")), err, sizeof(err))))
+		fatal("%s", err);
+	if (strcmp(strof(json_object_get(m, "subject"), "digest"), digest) != 0) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
 /* the good signatures by k of digest among the signature artifacts of the
    layout's list; total: how many there are */
 static int
@@ -548,14 +568,8 @@ goodsignatures(const char *store, json_t *list, const char *digest, EVP_PKEY *k,
 		fatal("out of memory");
 	*total = 0;
 	json_array_foreach(list, i, e) {
-		if (strcmp(strof(e, "artifactType"), MT_COSIGN_SIG) != 0)
+		if (!(m = artifactof(store, e, MT_COSIGN_SIG, digest)))
 			continue;
-		if (!(m = readdoc(store, json_string_value(json_object_get(e, "digest")), err, sizeof(err))))
-			fatal("%s", err);
-		if (strcmp(strof(json_object_get(m, "subject"), "digest"), digest)) {
-			json_decref(m);
-			continue;
-		}
 		json_array_foreach(json_object_get(m, "layers"), j, l) {
 			const char *sig64 = annotation(l, COSIGN_SIGNATURE);
 			size_t plen, slen;
@@ -601,14 +615,8 @@ showprovenance(const char *store, json_t *list, const char *digest)
 	int ret = 0;
 
 	json_array_foreach(list, i, e) {
-		if (strcmp(strof(e, "artifactType"), MT_INTOTO) != 0)
+		if (!(m = artifactof(store, e, MT_INTOTO, digest)))
 			continue;
-		if (!(m = readdoc(store, json_string_value(json_object_get(e, "digest")), err, sizeof(err))))
-			fatal("%s", err);
-		if (strcmp(strof(json_object_get(m, "subject"), "digest"), digest)) {
-			json_decref(m);
-			continue;
-		}
 		st = readdoc(store, json_string_value(json_object_get(json_array_get(json_object_get(m, "layers"), 0),
 		                                                      "digest")), err, sizeof(err));
 		if (!st)
@@ -725,12 +733,9 @@ sign_statement(const char *dir, char digest[72])
 		subject = xstrdup(want);
 	}
 	json_array_foreach(list, i, e) {
-		if (st || strcmp(strof(e, "artifactType"), MT_INTOTO) != 0)
+		if (st || !(m = artifactof(store, e, MT_INTOTO, subject)))
 			continue;
-		if (!(m = readdoc(store, strof(e, "digest"), err, sizeof(err))))
-			fatal("%s: %s", dir, err);
-		if (strcmp(strof(json_object_get(m, "subject"), "digest"), subject) == 0 &&
-		    !(st = readdoc(store, strof(json_array_get(json_object_get(m, "layers"), 0), "digest"), err,
+		if (!(st = readdoc(store, strof(json_array_get(json_object_get(m, "layers"), 0), "digest"), err,
 		                   sizeof(err))))
 			fatal("%s: %s", dir, err);
 		json_decref(m);
