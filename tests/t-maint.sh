@@ -52,6 +52,11 @@ EOT
 	cat > /etc/tool.after <<-EOT
 		after the comment
 	EOT
+	# a here-document whose command goes on over a continuation line
+	cat > /etc/tool.joined \
+		<<EOT
+joined $VERSION
+EOT
 	: > /var/log/tool.log
 	touch /var/log/tool.err
 	ln -sf ../tool.conf /etc/tool-7.conf
@@ -100,6 +105,7 @@ same "install -m 0755: the mode" 755 "$(stat -c %a "$R/usr/local/bin/tool-run")"
 same "install -d -m 0750" 750 "$(stat -c %a "$R/var/lib/tool")"
 same "a here-document, \$VERSION expanded" "$(printf '# written by tool 7\ninclude /etc/tool.conf')" "$(cat "$R/etc/tool.d.conf")"
 same "a here-document after a comment that names << 4.38" "after the comment" "$(cat "$R/etc/tool.after")"
+same "a here-document begun on a continuation line" "joined 7" "$(cat "$R/etc/tool.joined")"
 check ": > FILE makes it empty" test -f "$R/var/log/tool.log" -a ! -s "$R/var/log/tool.log"
 check "touch makes an empty file" test -f "$R/var/log/tool.err" -a ! -s "$R/var/log/tool.err"
 same "ln -sf, relative" ../tool.conf "$(readlink "$R/etc/tool-7.conf")"
@@ -111,6 +117,6 @@ same "update-shells and add-shell: /etc/shells" "$(printf '# /etc/shells: valid 
 same "update-shells: its state, each shell then its path through /bin -> usr/bin" "$(printf '/bin/sh\n/usr/bin/sh\n/bin/bash\n/usr/bin/bash\n/bin/toolsh2\n/usr/bin/toolsh2')" "$(cat "$R/var/lib/shells.state")"
 check "the helper's functions are not listed" sh -c "! grep -q -e put_line -e link_version -e functions out/m.maintscripts"
 contains "a copy whose source is missing is listed with the path it would make" out/m.maintscripts \
-	"$(printf 'tool-7\tpostinst\t25\tcp /usr/share/tool-7/missing.conf /etc/missing.conf || true\t(would make /etc/missing.conf)')"
-contains "an action with no path is listed" out/m.maintscripts "$(printf 'tool-7\tpostinst\t31\tchown tool /etc/tool.conf')"
+	"$(printf 'tool-7\tpostinst\t30\tcp /usr/share/tool-7/missing.conf /etc/missing.conf || true\t(would make /etc/missing.conf)')"
+contains "an action with no path is listed" out/m.maintscripts "$(printf 'tool-7\tpostinst\t36\tchown tool /etc/tool.conf')"
 same "nothing else is listed" 2 "$(grep -vc '^#' out/m.maintscripts)"

@@ -84,29 +84,43 @@ local function inquote(s, q)
   return q
 end
 
--- logical lines: continuation lines and quoted strings over several lines
--- joined, each with the number it starts at; the body of a here-document
--- is its command's, not read as commands
 -- s without its comment: from a '#' that begins a word, outside quotes (a
--- comment's "<< 4.38" begins no here-document)
-local function uncommented(s)
-  local q, i, n = nil, 1, #s
+-- comment's "<< 4.38" begins no here-document). One physical line at a
+-- time: q is the quote it starts inside; returns the part before a
+-- comment, the quote it ends inside, and whether a comment began
+local function uncommented(s, q)
+  local i, n = 1, #s
   while i <= n do
     local c = s:sub(i, i)
     if q then
       if c == q then q = nil elseif c == "\\" and q == '"' then i = i + 1 end
     elseif c == "'" or c == '"' then q = c
     elseif c == "\\" then i = i + 1
-    elseif c == "#" and (i == 1 or s:sub(i - 1, i - 1):match("%s")) then return s:sub(1, i - 1)
+    elseif c == "#" and (i == 1 or s:sub(i - 1, i - 1):match("%s")) then return s:sub(1, i - 1), q, true
     end
     i = i + 1
   end
-  return s
+  return s, q, false
 end
 
+-- the number of backslashes s ends with (a pattern anchored at the end
+-- only would try every start: quadratic on a long run of them)
+local function trailingslashes(s)
+  local i = #s
+  while i > 0 and s:byte(i) == 92 do i = i - 1 end
+  return #s - i
+end
+
+-- logical lines: continuation lines and quoted strings over several lines
+-- joined, each with the number it starts at; the body of a here-document
+-- is its command's, not read as commands. Each physical line is scanned
+-- once (a logical line of many continuations stays linear)
 local function lines(text)
   local out, buf, start, n = {}, nil, nil, 0
   local heredoc, strip, body, quote
+  -- of the logical line so far: its length, the quote its uncommented part
+  -- ends inside, whether a comment began, its first here-document
+  local len, cquote, commented, found
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     n = n + 1
     if heredoc then
@@ -114,29 +128,37 @@ local function lines(text)
       if l == heredoc then heredoc = nil else body[#body + 1] = l end
       goto continue
     end
-    if buf then buf = buf .. "\n" .. line else buf, start, quote = line, n, nil end
-    quote = inquote(line, quote)
-    local q, dash, word
-    do
-      dash, q, word = uncommented(buf):match("<<(%-?)%s*(['\"]?)([%w_]+)['\"]?")
-      if word and not buf:match("\\$") then heredoc, strip = word, dash == "-" end
+    if buf then
+      buf[#buf + 1] = line
+      len = len + 1 + #line
+    else
+      buf, start, quote, len, cquote, commented, found = { line }, n, nil, #line, nil, false, nil
     end
-    if #buf:match("\\*$") % 2 == 1 then
-      buf = buf:sub(1, -2)
-    elseif not heredoc and #buf < 65536 and quote and n - start < MAXQUOTED then
+    quote = inquote(line, quote)
+    if not commented and not found then
+      local part
+      part, cquote, commented = uncommented(line, cquote)
+      local dash, q, word = part:match("<<(%-?)%s*(['\"]?)([%w_]+)['\"]?")
+      if word then found = { dash = dash, q = q, word = word } end
+    end
+    if found and line:sub(-1) ~= "\\" then heredoc, strip = found.word, found.dash == "-" end
+    if trailingslashes(line) % 2 == 1 then
+      buf[#buf] = line:sub(1, -2)
+      len = len - 1
+    elseif not heredoc and len < 65536 and quote and n - start < MAXQUOTED then
       -- a quoted string goes on on the next line
     else
-      out[#out + 1] = { line = start, text = buf }
+      out[#out + 1] = { line = start, text = table.concat(buf, "\n") }
       if heredoc then
         -- the here-document's lines, and whether they are taken literally
         body = {}
-        out[#out].heredoc = { lines = body, literal = q ~= "" }
+        out[#out].heredoc = { lines = body, literal = found.q ~= "" }
       end
       buf = nil
     end
     ::continue::
   end
-  if buf then out[#out + 1] = { line = start, text = buf } end
+  if buf then out[#out + 1] = { line = start, text = table.concat(buf, "\n") } end
   return out
 end
 
