@@ -84,3 +84,26 @@ check "packages: their files and bytes" pc "$P['libfoo']['files'] >= 2 and $P['l
 check "packages: a file of the size map knows its package" pc \
 	"[c for c in [c for c in d['platforms'][0]['tree'][4] if c[0] == 'usr'][0][4] if c[0] == 'lib'][0][4][0][3] == [p['name'] for p in d['platforms'][0]['packages']].index('libfoo')"
 check "packages: each package layer names it" pc "'package libfoo' in [l['source'] for l in d['platforms'][0]['layers']]"
+
+# the page's edge reads the package layers' and the dpkg layer's facts and the
+# files they kept (the dpkg database, copyright files), never a layer's blob;
+# without the kept files, from the blobs: the same page
+rcmd=$(ninja -t commands out/tool.html | tail -n 1)
+cp out/tool.html tool.html.before
+check "facts: the dpkg database and the copyright files kept beside the facts" \
+	sh -c 'grep -l "var/lib/dpkg/status" .imagegen/facts/*.kept && grep -l "usr/share/doc/libfoo/copyright" .imagegen/facts/*.kept' 
+if have strace; then
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -qq -e trace=open,openat -o trace.txt sh -c "$rcmd" > report2.log 2>&1
+	same "facts: the page's edge succeeds under strace" 0 $?
+	check "facts: it opened the kept files" grep -q '\.imagegen/facts/[0-9a-f]*\.kept' trace.txt
+	layers=$(python3 -c 'import json
+print(" ".join(l["digest"][7:] for l in json.load(open(".imagegen/image/tool.json"))["layers"]))')
+	check "facts: the image's layers known (packages and dpkg)" test "$(echo $layers | wc -w)" -ge 5
+	opened=0
+	for l in $layers; do grep -q "blobs/sha256/$l" trace.txt && opened=$((opened + 1)); done
+	same "facts: no open of a layer's blob by the page's edge" 0 "$opened"
+fi
+check "facts: the same page" cmp -s tool.html.before out/tool.html
+mkdir kept.aside && mv .imagegen/facts/*.kept kept.aside/
+sh -c "$rcmd" > report3.log 2>&1
+check "facts: without the kept files, from the blobs: the same page" cmp -s tool.html.before out/tool.html

@@ -22,6 +22,18 @@
  * bounded, its first line naming the diff_id asked for and its last the
  * count of members and the bytes of the tar up to the end of its two zero
  * blocks (what a reader of the tar reads of it).
+ *
+ * The contents of the few files the report page reads (facts_keeps: the
+ * dpkg database and copyright files) are kept beside, in DIR/facts/HEX.kept,
+ * written before the facts file:
+ *
+ *   imagegen-kept 1 sha256:<diff_id>
+ *   SIZE PATH                                       then SIZE bytes and "\n", one a kept file, in tar order
+ *   end COUNT
+ *
+ * read back checked against the facts: each a file member of that path and
+ * size whose contents have its SHA256. Facts without it (made before it
+ * existed) serve all but those contents; the report then reads the blob.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,9 +57,12 @@ enum {
 	MAXEXT = 8 << 20,
 	/* the most bytes of a facts file (a layer of about two million members) */
 	MAXFACTS = 512 << 20,
+	/* the most bytes of a file kept, and of all a layer keeps (as the report reads them) */
+	MAXKEEPFILE = 16 << 20,
+	MAXKEPT = 256 << 20,
 };
 
-static const char MAGIC[] = "imagegen-facts 1 ";
+static const char MAGIC[] = "imagegen-facts 1 ", KEPTMAGIC[] = "imagegen-kept 1 ";
 
 enum scanstate { SHEADER, SDATA, SEXT, SDONE };
 
@@ -75,6 +90,11 @@ struct factscan {
 	/* the lines of the facts file, and how many */
 	struct buf out;
 	size_t count;
+	/* whether the member's contents are kept; the kept file's records, how many and their bytes */
+	int keeping;
+	struct buf kept;
+	size_t nkept;
+	long long keptbytes;
 	char err[200];
 };
 
@@ -209,6 +229,24 @@ escape(struct buf *b, const char *name)
 	}
 }
 
+int
+facts_keeps(const char *path)
+{
+	size_t n;
+
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	while (*path == '/')
+		path++;
+	n = strlen(path);
+	if (strcmp(path, "var/lib/dpkg/status") == 0 || strncmp(path, "var/lib/dpkg/status.d/", 22) == 0)
+		return 1;
+	if (strncmp(path, "var/lib/dpkg/info/", 18) == 0 && n > 23 && strcmp(path + n - 5, ".list") == 0)
+		return 1;
+	return strncmp(path, "usr/share/doc/", 14) == 0 && n > 24 && strchr(path + 14, '/') == path + n - 10 &&
+	       strcmp(path + n - 10, "/copyright") == 0;
+}
+
 /* the member read whole: its line */
 static void
 endmember(struct factscan *s)
@@ -231,6 +269,12 @@ endmember(struct factscan *s)
 	}
 	bufstr(&s->out, "\n");
 	s->count++;
+	if (s->keeping) {
+		bufstr(&s->kept, "\n");
+		s->nkept++;
+		s->keptbytes += f->size;
+		s->keeping = 0;
+	}
 	free(f->path);
 	free(f->link);
 	memset(f, 0, sizeof(*f));
@@ -332,6 +376,12 @@ header(struct factscan *s)
 	if (s->cur.type == 'f') {
 		sha1_init(&s->c1);
 		sha256_init(&s->c2);
+		s->keeping = size <= MAXKEEPFILE && s->keptbytes + size <= MAXKEPT && facts_keeps(s->cur.path);
+		if (s->keeping) {
+			bufprintf(&s->kept, "%lld ", size);
+			escape(&s->kept, s->cur.path);
+			bufstr(&s->kept, "\n");
+		}
 	}
 	s->want = s->cur.type == 'f' ? size : 0;
 	s->left = (size + BLOCK - 1) / BLOCK * BLOCK;
@@ -386,6 +436,8 @@ facts_feed(struct factscan *s, const void *data, size_t len)
 			if (w > 0 && s->state == SDATA) {
 				sha1_update(&s->c1, w, p);
 				sha256_update(&s->c2, w, p);
+				if (s->keeping)
+					bufadd(&s->kept, p, w);
 			} else if (w > 0) {
 				bufadd(&s->ext, p, w);
 			}
@@ -404,15 +456,21 @@ facts_feed(struct factscan *s, const void *data, size_t len)
 	return 0;
 }
 
-/* DIR/facts/HEX beside the store DIR/blobs (free it) */
+/* DIR/facts/HEX beside the store DIR/blobs, and HEX.kept with kept (free it) */
+static char *
+factsfile(const char *store, const char *diffid, int kept)
+{
+	const char *slash = strrchr(store, '/'), *ext = kept ? ".kept" : "";
+
+	if (!slash)
+		return xasprintf("facts/%s%s", diffid + 7, ext);
+	return xasprintf("%.*s/facts/%s%s", (int)(slash - store), store, diffid + 7, ext);
+}
+
 static char *
 factspath(const char *store, const char *diffid)
 {
-	const char *slash = strrchr(store, '/');
-
-	if (!slash)
-		return xasprintf("facts/%s", diffid + 7);
-	return xasprintf("%.*s/facts/%s", (int)(slash - store), store, diffid + 7);
+	return factsfile(store, diffid, 0);
 }
 
 void
@@ -426,6 +484,7 @@ facts_drop(struct factscan *s)
 	free(s->cur.path);
 	free(s->cur.link);
 	free(s->out.data);
+	free(s->kept.data);
 	free(s);
 }
 
@@ -443,6 +502,16 @@ facts_save(struct factscan *s, const char *store, const char *diffid)
 	bufprintf(&text, "end %zu %lld\n", s->count, s->usize);
 	if (mkparent(path) < 0)
 		fatal("mkdir %s:", path);
+	if (s->nkept > 0) {
+		struct buf kept = {0};
+		char *keptpath = factsfile(store, diffid, 1);
+		bufprintf(&kept, "%s%s\n", KEPTMAGIC, diffid);
+		bufadd(&kept, s->kept.data, s->kept.len);
+		bufprintf(&kept, "end %zu\n", s->nkept);
+		xreplacefile(keptpath, kept.data, kept.len);
+		free(kept.data);
+		free(keptpath);
+	}
 	xreplacefile(path, text.data, text.len);
 	free(text.data);
 	free(path);
@@ -588,6 +657,82 @@ parseline(char *line, struct fact *f)
 	return NULL;
 }
 
+/* the kept contents of DIR/facts/HEX.kept, when there is one, onto the
+   members of out (all read): each record a file member of its path, after
+   the last one's, of its size and SHA256. Exits on a malformed file */
+static void
+loadkept(const char *store, const char *diffid, struct layerfacts *out)
+{
+	char *path = factsfile(store, diffid, 1), *p, *end, *nl, *sp, hex[65];
+	const char *why = NULL;
+	struct buf b = {0};
+	struct stat st;
+	size_t at = 0, count = 0, lineno = 1, len;
+	long long size, n;
+	struct fact *f;
+
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT)
+			fatal("%s:", path);
+		free(path);
+		return;
+	}
+	if (st.st_size > MAXKEPT + MAXFACTS)
+		fatal("%s: kept files over %d MiB; remove the file to have it made again", path, MAXKEPT >> 20);
+	if (readall(path, &b) < 0)
+		fatal("read %s:", path);
+	out->kept = b;
+	p = b.data ? b.data : "";
+	end = p + b.len;
+	len = strlen(KEPTMAGIC) + strlen(diffid);
+	if ((size_t)(end - p) <= len || memcmp(p, KEPTMAGIC, strlen(KEPTMAGIC)) != 0 ||
+	    memcmp(p + strlen(KEPTMAGIC), diffid, strlen(diffid)) != 0 || p[len] != '\n') {
+		why = "not the kept files of this layer";
+		goto bad;
+	}
+	for (p += len + 1; p < end; p = nl + 1 + size + 1) {
+		lineno++;
+		if (!(nl = memchr(p, '\n', (size_t)(end - p)))) {
+			why = "no end line";
+			goto bad;
+		}
+		*nl = '\0';
+		if (strncmp(p, "end ", 4) == 0) {
+			if (decimal(p + 4, &n) < 0 || (size_t)n != count || nl + 1 != end) {
+				why = "an end line that does not count the files, or lines after it";
+				goto bad;
+			}
+			free(path);
+			return;
+		}
+		if (!(sp = strchr(p, ' ')) || (*sp = '\0', decimal(p, &size) < 0) || unescape(sp + 1) < 0) {
+			why = "a malformed record";
+			goto bad;
+		}
+		if (size > end - (nl + 1) - 1 || nl[1 + size] != '\n') {
+			why = "a file's bytes cut short";
+			goto bad;
+		}
+		while (at < out->len && strcmp(out->e[at].path, sp + 1) != 0)
+			at++;
+		if (at == out->len) {
+			why = "a file that is not a member after the last one";
+			goto bad;
+		}
+		f = &out->e[at++];
+		sha256hex(nl + 1, (size_t)size, hex);
+		if (f->type != 'f' || f->size != size || strcmp(hex, f->sha256) != 0) {
+			why = "a file whose size or contents are not the member's";
+			goto bad;
+		}
+		f->data = nl + 1;
+		count++;
+	}
+	why = "no end line";
+bad:
+	fatal("%s:%zu: malformed kept files (%s); remove the file to have it made again", path, lineno, why);
+}
+
 void
 facts_load(const char *store, const char *diffid, const char *digest, const char *what, struct layerfacts *out)
 {
@@ -660,6 +805,7 @@ facts_load(const char *store, const char *diffid, const char *digest, const char
 	free(b.data);
 	free(head);
 	free(path);
+	loadkept(store, diffid, out);
 	return;
 bad:
 	fatal("%s:%zu: malformed layer facts (%s); remove the file to have it made again", path, lineno, why);
@@ -675,5 +821,6 @@ facts_free(struct layerfacts *f)
 		free(f->e[i].link);
 	}
 	free(f->e);
+	free(f->kept.data);
 	memset(f, 0, sizeof(*f));
 }

@@ -1,5 +1,5 @@
 /* facts: what the SBOM (and the report) need of a layer, taken from its tar
-   stream in the pass that writes it, kept in a small file keyed by diff_id */
+   stream in the pass that writes it, kept in a small file keyed by diff_id (needs mem.h) */
 
 #include <stddef.h>
 
@@ -13,6 +13,8 @@ struct fact {
 	long long uid, gid, size;
 	/* a file's digests of its contents ("" for anything but a file) */
 	char sha1[41], sha256[65];
+	/* its contents (size bytes), when the facts keep them (facts_keeps), or NULL */
+	const char *data;
 };
 
 /* the members of a layer, in the order of its tar, and the bytes of the tar
@@ -21,9 +23,16 @@ struct layerfacts {
 	struct fact *e;
 	size_t len;
 	long long usize;
+	/* the kept files' bytes, which the members' data point into */
+	struct buf kept;
 };
 
 struct factscan;
+
+/* whether the layer pass keeps the contents of the file at path (a tar
+   member's name) beside the facts: the dpkg database and the copyright
+   files, what the report page reads */
+int facts_keeps(const char *path);
 
 /* a scan of a tar stream, fed in pieces as it is written */
 struct factscan *facts_scan(void);

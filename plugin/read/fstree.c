@@ -299,21 +299,25 @@ fstree_readlayer(int fd, const char *digest, long long size, int (*keep)(const c
 }
 
 int
-fstree_fromfacts(const struct layerfacts *f, int (*keep)(const char *path), const char *what, struct fslayer *l)
+fstree_fromfacts(const struct layerfacts *f, int (*keep)(const char *path), long long maxkept, const char *what,
+                 struct fslayer *l)
 {
 	char path[MAXPATH], link[MAXPATH];
 	const struct fact *m;
 	struct fsentry *e;
+	long long kept = 0;
 	size_t i;
 
-	/* a file whose contents are wanted: only its blob has them */
+	/* a file whose contents are wanted: the facts must have kept them */
 	for (i = 0; keep && i < f->len; i++) {
 		m = &f->e[i];
-		if (m->type == 'f' && m->size <= MAXKEEP && cleanpath(m->path, path, 0) == 0 && keep(path))
+		if (m->type == 'f' && m->size <= MAXKEEP && cleanpath(m->path, path, 0) == 0 && keep(path) &&
+		    (!m->data || (kept += m->size) > maxkept))
 			return -1;
 	}
 	memset(l, 0, sizeof(*l));
 	l->usize = f->usize;
+	l->kept = kept;
 	for (i = 0; i < f->len; i++) {
 		m = &f->e[i];
 		if (!(e = newentry(l, m->path, what)))
@@ -334,6 +338,8 @@ fstree_fromfacts(const struct layerfacts *f, int (*keep)(const char *path), cons
 		} else if (m->type == 'f') {
 			e->size = m->size;
 			memcpy(e->sha256, m->sha256, sizeof(e->sha256));
+			if (keep && m->data && m->size <= MAXKEEP && keep(e->path))
+				bufadd(&e->data, m->data, (size_t)m->size);
 		}
 	}
 	linktargets(l, what);

@@ -67,9 +67,10 @@ struct fstree {
 void fstree_readlayer(int fd, const char *digest, long long size, int (*keep)(const char *path),
                       long long maxkept, const char *what, struct fslayer *l);
 /* the layer from its facts (layer/facts.h) into l, as fstree_readlayer would read
-   its blob; -1 (l untouched) when keep wants a file's contents, which only the
-   blob has */
-int fstree_fromfacts(const struct layerfacts *f, int (*keep)(const char *path), const char *what,
+   its blob; -1 (l untouched) when keep wants a file's contents the facts did not
+   keep, or more than maxkept bytes of them: only the blob has them, or its reader
+   says why not */
+int fstree_fromfacts(const struct layerfacts *f, int (*keep)(const char *path), long long maxkept, const char *what,
                      struct fslayer *l);
 /* free a layer read by fstree_readlayer */
 void fstree_freelayer(struct fslayer *l);

@@ -527,7 +527,7 @@ reader_readlayer(struct reader *r, const struct rimage *img, size_t i, int (*kee
 	if (r->kind == BUILD && store_validdigest(img->layers[i].diffid) &&
 	    facts_have(r->store, img->layers[i].diffid)) {
 		facts_load(r->store, img->layers[i].diffid, img->layers[i].digest, what, &f);
-		done = fstree_fromfacts(&f, keep, what, l) == 0;
+		done = fstree_fromfacts(&f, keep, maxkept, what, l) == 0;
 		facts_free(&f);
 		if (done) {
 			free(what);
