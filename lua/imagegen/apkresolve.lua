@@ -25,115 +25,90 @@ local INITIAL, DIGIT, LETTER, SUFFIX, SUFFIXNO, HASH, REVISION, END, INVALID = 0
 local suffixes = { alpha = 1, beta = 2, pre = 3, rc = 4, cvs = 6, svn = 7, git = 8, hg = 9, p = 10 }
 local NONE = 5
 
--- the tokens of v, the last of kind END or INVALID
-local function lex(v)
-  local toks, pos, kind = {}, 1, INITIAL
-  local function push(k, s, suf)
-    kind = k
-    toks[#toks + 1] = { kind = k, s = s, suf = suf }
+-- the token of v at pos, after a token of kind prev (nil: the first):
+-- its kind, its text, the position after it, and a suffix's rank
+local function token(v, pos, prev)
+  if not prev then
+    local d = v:match("^%d+", pos)
+    if not d then return INVALID, "", pos end
+    return INITIAL, d, pos + #d
   end
-  local d = v:match("^%d*")
-  if d == "" then
-    push(INVALID, "")
-    return toks
-  end
-  push(INITIAL, d)
-  pos = #d + 1
-  while true do
-    if pos > #v then
-      push(END, "")
-      return toks
+  local c = v:byte(pos)
+  if not c then return END, "", pos end
+  if c >= 97 and c <= 122 then  -- a-z
+    if prev <= DIGIT then return LETTER, v:sub(pos, pos), pos + 1 end
+  elseif c == 46 or (c >= 48 and c <= 57) then  -- . and digits
+    if c == 46 then
+      if prev > DIGIT then return INVALID, "", pos end
+      pos = pos + 1
     end
-    local c = v:sub(pos, pos)
-    local ok = false
-    if c:match("^%l$") then
-      if kind <= DIGIT then
-        push(LETTER, c)
-        pos, ok = pos + 1, true
-      end
-    elseif c == "." or c:match("^%d$") then
-      if c == "." and kind <= DIGIT then pos = pos + 1 end
-      if c ~= "." or kind <= DIGIT then
-        local k = (kind == INITIAL or kind == DIGIT) and DIGIT or kind == SUFFIX and SUFFIXNO or nil
-        d = v:match("^%d*", pos)
-        if k and d ~= "" then
-          push(k, d)
-          pos, ok = pos + #d, true
-        end
-      end
-    elseif c == "_" then
-      if kind <= SUFFIXNO then
-        local s = v:match("^%l*", pos + 1)
-        if suffixes[s] then
-          push(SUFFIX, s, suffixes[s])
-          pos, ok = pos + 1 + #s, true
-        end
-      end
-    elseif c == "~" then
-      if kind < HASH then
-        local s = v:match("^[0-9a-f]*", pos + 1)
-        if s ~= "" then
-          push(HASH, s)
-          pos, ok = pos + 1 + #s, true
-        end
-      end
-    elseif c == "-" then
-      if kind < REVISION then
-        d = v:match("^%-r(%d*)", pos)
-        if d and d ~= "" then
-          push(REVISION, d)
-          pos, ok = pos + 2 + #d, true
-        end
-      end
+    local k = (prev == INITIAL or prev == DIGIT) and DIGIT or prev == SUFFIX and SUFFIXNO
+    local d = v:match("^%d+", pos)
+    if k and d then return k, d, pos + #d end
+  elseif c == 95 then  -- _
+    if prev <= SUFFIXNO then
+      local s = v:match("^%l*", pos + 1)
+      if suffixes[s] then return SUFFIX, s, pos + 1 + #s, suffixes[s] end
     end
-    if not ok then
-      push(INVALID, "")
-      return toks
+  elseif c == 126 then  -- ~
+    if prev < HASH then
+      local s = v:match("^[0-9a-f]+", pos + 1)
+      if s then return HASH, s, pos + 1 + #s end
+    end
+  elseif c == 45 then  -- -
+    if prev < REVISION then
+      local d = v:match("^%-r(%d+)", pos)
+      if d then return REVISION, d, pos + 2 + #d end
     end
   end
+  return INVALID, "", pos
 end
 
 -- byte order (apk's blob sort: memcmp, then the shorter first); not
 -- string's <, which follows the locale
 local function bytecmp(a, b)
+  if a == b then return 0 end
   for i = 1, math.min(#a, #b) do
     local x, y = a:byte(i), b:byte(i)
     if x ~= y then return x < y and -1 or 1 end
   end
-  if #a ~= #b then return #a < #b and -1 or 1 end
-  return 0
+  return #a < #b and -1 or 1
 end
 
 -- digits as a number of any length
 local function numcmp(a, b)
+  if #a <= 15 and #b <= 15 then
+    local x, y = tonumber(a), tonumber(b)
+    return x < y and -1 or x > y and 1 or 0
+  end
   a, b = a:match("^0*(.*)$"), b:match("^0*(.*)$")
   if #a ~= #b then return #a < #b and -1 or 1 end
   return bytecmp(a, b)
 end
 
-local function tokcmp(a, b)
-  local k = a.kind
-  if k == DIGIT and (a.s:sub(1, 1) == "0" or b.s:sub(1, 1) == "0") then return bytecmp(a.s, b.s) end
-  if k == INITIAL or k == DIGIT or k == SUFFIXNO or k == REVISION then return numcmp(a.s, b.s) end
-  if k == SUFFIX then return a.suf < b.suf and -1 or a.suf > b.suf and 1 or 0 end
-  return bytecmp(a.s, b.s)
+-- two tokens of kind k: their texts, and suffixes' ranks
+local function tokcmp(k, a, b, sa, sb)
+  if k == DIGIT and (a:byte(1) == 48 or b:byte(1) == 48) then return bytecmp(a, b) end
+  if k == INITIAL or k == DIGIT or k == SUFFIXNO or k == REVISION then return numcmp(a, b) end
+  if k == SUFFIX then return sa < sb and -1 or sa > sb and 1 or 0 end
+  return bytecmp(a, b)
 end
 
 -- apk_version_compare_fuzzy: fuzzy, b's tokens need only begin a's
 local function compare(a, b, fuzzy)
-  local ta, tb = lex(a), lex(b)
-  local i = 1
-  while ta[i].kind == tb[i].kind and ta[i].kind < END do
-    local r = tokcmp(ta[i], tb[i])
+  local ka, va, pa, sa = token(a, 1)
+  local kb, vb, pb, sb = token(b, 1)
+  while ka == kb and ka < END do
+    local r = tokcmp(ka, va, vb, sa, sb)
     if r ~= 0 then return r end
-    i = i + 1
+    ka, va, pa, sa = token(a, pa, ka)
+    kb, vb, pb, sb = token(b, pb, kb)
   end
-  local x, y = ta[i], tb[i]
-  if x.kind == y.kind then return 0 end
-  if y.kind == END and fuzzy then return 0 end
-  if x.kind == SUFFIX and x.suf < NONE then return -1 end
-  if y.kind == SUFFIX and y.suf < NONE then return 1 end
-  if x.kind > y.kind then return -1 end
+  if ka == kb then return 0 end
+  if kb == END and fuzzy then return 0 end
+  if ka == SUFFIX and sa < NONE then return -1 end
+  if kb == SUFFIX and sb < NONE then return 1 end
+  if ka > kb then return -1 end
   return 1
 end
 
@@ -144,8 +119,12 @@ end
 
 function M.validversion(v)
   if type(v) ~= "string" then return false end
-  local toks = lex(v)
-  return toks[#toks].kind == END
+  -- most are digits and dots, perhaps with -rN: at once
+  local head = v:match("^(.-)%-r%d+$") or v
+  if head:find("^%d[%d.]*$") and not head:find("..", 1, true) and head:byte(-1) ~= 46 then return true end
+  local k, _, pos = token(v, 1)
+  while k < END do k, _, pos = token(v, pos, k) end
+  return k == END
 end
 
 -- Atoms. The operators apk reads (apk_version_result_mask), by the results
@@ -262,17 +241,25 @@ function M.index(records, repo)
     local list = idx.byname[name] or {}
     idx.byname[name] = list
     list[#list + 1] = e
-    for _, w in ipairs(words(r.p)) do
-      local a, msg = M.atom(w)
-      if not a or a.conflict or (a.op and a.op ~= "=") then
-        bad("%s: its provides: %s", e.id, msg or string.format("'%s' is not name or name=version", w))
-      end
-      local plist = idx.provides[a.name] or {}
-      idx.provides[a.name] = plist
-      plist[#plist + 1] = { pkg = e, version = a.version or "" }
+    -- provides by name, each read as an atom when first used (provide)
+    for w in (r.p or ""):gmatch("%S+") do
+      local n = w:match("^[^=]*")
+      local plist = idx.provides[n] or {}
+      idx.provides[n] = plist
+      plist[#plist + 1] = { pkg = e, word = w }
     end
   end
   return idx
+end
+
+-- a provides word of entry e: its name and version ("" for none)
+local function provide(e, w)
+  local a, msg = M.atom(w)
+  if not a or a.conflict or (a.op and a.op ~= "=") then
+    error(string.format("%s: its index: %s: its provides: %s", e.idx.label, e.id,
+      msg or string.format("'%s' is not name or name=version", w)), 0)
+  end
+  return a.name, a.version or ""
 end
 
 -- an entry's depends or install_if, parsed when first read
@@ -297,18 +284,40 @@ end
 -- the chosen providers of it: { pkg, version }), rules (a name -> the atoms
 -- on it so far: { atom, why, owner }), order (the entries in the order
 -- chosen), why (entry -> its chain of atoms).
+-- While an install_if package is tried, journal lists each change (a map,
+-- a key, and the list appended to or nil for a key set), to be undone if it
+-- cannot come in.
 local function newstate()
   return { chosen = {}, names = {}, rules = {}, order = {}, why = {} }
 end
 
-local function copystate(s)
-  local c = newstate()
-  for k, v in pairs(s.chosen) do c.chosen[k] = v end
-  for k, v in pairs(s.why) do c.why[k] = v end
-  for k, v in pairs(s.names) do c.names[k] = table.move(v, 1, #v, 1, {}) end
-  for k, v in pairs(s.rules) do c.rules[k] = table.move(v, 1, #v, 1, {}) end
-  c.order = table.move(s.order, 1, #s.order, 1, {})
-  return c
+local function set(s, map, key, v)
+  map[key] = v
+  if s.journal then s.journal[#s.journal + 1] = { map, key } end
+end
+
+local function append(s, map, key, v)
+  local list = map[key]
+  if not list then
+    list = {}
+    map[key] = list
+  end
+  list[#list + 1] = v
+  if s.journal then s.journal[#s.journal + 1] = { map, key, list } end
+end
+
+local function undo(s)
+  local j = s.journal
+  for i = #j, 1, -1 do
+    local map, key, list = j[i][1], j[i][2], j[i][3]
+    if list then
+      list[#list] = nil
+      if #list == 0 and map ~= s then map[key] = nil end
+    else
+      map[key] = nil
+    end
+  end
+  s.journal = nil
 end
 
 local function chain(why)
@@ -350,7 +359,8 @@ function M.resolve(indexes, requests, opts)
         list[#list + 1] = { pkg = e, version = e.version, rank = n * 1e7 + e.order }
       end
       for _, p in ipairs(idx.provides[name] or {}) do
-        list[#list + 1] = { pkg = p.pkg, version = p.version, rank = n * 1e7 + p.pkg.order }
+        local _, v = provide(p.pkg, p.word)
+        list[#list + 1] = { pkg = p.pkg, version = v, rank = n * 1e7 + p.pkg.order }
       end
     end
     local kept = {}
@@ -378,11 +388,13 @@ function M.resolve(indexes, requests, opts)
 
   -- the names an entry takes: its own, with its version, and its provides
   local function takes(e)
+    if e.takes then return e.takes end
     local list = { { name = e.name, version = e.version } }
     for _, w in ipairs(words(e.rec.p)) do
-      local n, v = w:match("^([^=]+)=(.*)$")
-      list[#list + 1] = { name = n or w, version = v or "" }
+      local n, v = provide(e, w)
+      list[#list + 1] = { name = n, version = v }
     end
+    e.takes = list
     return list
   end
 
@@ -412,26 +424,24 @@ function M.resolve(indexes, requests, opts)
     end
   end
 
-  local queue
+  -- queue: the chosen entries whose depends are still to read; deferred:
+  -- atoms on a name only providers without a version offer, read again once
+  -- the rest is chosen (as apk chooses names with options last)
+  local queue, deferred
 
   local function choose(e, why)
-    state.chosen[e.name] = e
-    state.why[e] = why
-    state.order[#state.order + 1] = e
-    for _, t in ipairs(takes(e)) do
-      local list = state.names[t.name] or {}
-      state.names[t.name] = list
-      list[#list + 1] = { pkg = e, version = t.version }
-    end
+    set(state, state.chosen, e.name, e)
+    set(state, state.why, e, why)
+    append(state, state, "order", e)
+    for _, t in ipairs(takes(e)) do append(state, state.names, t.name, { pkg = e, version = t.version }) end
     queue[#queue + 1] = e
   end
 
-  -- atom a, with its chain why, asked by owner (nil: a request)
-  local function need(a, why, owner)
+  -- atom a, with its chain why, asked by owner (nil: a request); last: no
+  -- more deferring
+  local function need(a, why, owner, last)
     local rule = { atom = a, why = why, owner = owner }
-    local list = state.rules[a.name] or {}
-    state.rules[a.name] = list
-    list[#list + 1] = rule
+    append(state, state.rules, a.name, rule)
     local have = state.names[a.name]
     local function whose()
       if owner then return string.format("%s: %s depends on %s", chain(state.why[owner]), owner.id, a.text) end
@@ -453,7 +463,7 @@ function M.resolve(indexes, requests, opts)
       if bad then
         local key = a.name .. "\0" .. a.text
         if not known[key] then
-          known[key] = true
+          set(state, known, key, true)
           error({ learn = rule }, 0)
         end
         problem("conflict: %s, but %s was chosen for %s", whose(), bad.pkg.id, chain(state.why[bad.pkg]))
@@ -483,7 +493,7 @@ function M.resolve(indexes, requests, opts)
           versions[#versions + 1] = v
         end
       end
-      problem("%s, but %s has only %s", whose(), a.name, table.concat(versions, ", "))
+      problem(owner and "%s, but %s has only %s" or "%s: %s has only %s", whose(), a.name, table.concat(versions, ", "))
     end
     local pick, first
     local virtual = {}
@@ -500,6 +510,10 @@ function M.resolve(indexes, requests, opts)
       first = first or why2 and { p = p, why = why2 }
     end
     if not pick then
+      if not first and not last then
+        deferred[#deferred + 1] = { a = a, why = why, owner = owner }
+        return
+      end
       if first then
         problem("conflict: %s, which %s fits, but %s", whose(), first.p.pkg.id, first.why)
       end
@@ -512,17 +526,23 @@ function M.resolve(indexes, requests, opts)
   end
 
   local function drain()
-    local i = 1
-    while i <= #queue do
-      local e = queue[i]
-      for _, d in ipairs(atoms(e, "D")) do
-        local why = table.move(state.why[e], 1, #state.why[e], 1, {})
-        why[#why + 1] = d.text
-        need(d, why, e)
+    while true do
+      local i = 1
+      while i <= #queue do
+        local e = queue[i]
+        for _, d in ipairs(atoms(e, "D")) do
+          local why = table.move(state.why[e], 1, #state.why[e], 1, {})
+          why[#why + 1] = d.text
+          need(d, why, e)
+        end
+        i = i + 1
       end
-      i = i + 1
+      queue = {}
+      if #deferred == 0 then return end
+      local list = deferred
+      deferred = {}
+      for _, x in ipairs(list) do need(x.a, x.why, x.owner, true) end
     end
-    queue = {}
   end
 
   -- do a's installed providers fit it (install_if: all must hold)?
@@ -562,7 +582,7 @@ function M.resolve(indexes, requests, opts)
   end
 
   local function solve()
-    state, queue = newstate(), {}
+    state, queue, deferred = newstate(), {}, {}
     for _, a in ipairs(parsed) do need(a, { a.text }) end
     drain()
     local skipped = {}
@@ -581,18 +601,18 @@ function M.resolve(indexes, requests, opts)
                 end
               end
               if all then
-                local saved, knew = copystate(state), {}
-                for k, v in pairs(known) do knew[k] = v end
+                state.journal = {}
                 local ok, err = pcall(function()
                   if refused(e) then error({ msg = "refused" }, 0) end
                   choose(e, { "install_if " .. e.rec.i })
                   drain()
                 end)
                 if ok then
-                  more = true
+                  state.journal, more = nil, true
                 else
                   if type(err) ~= "table" then error(err, 0) end
-                  state, queue, known = saved, {}, knew
+                  undo(state)
+                  queue, deferred = {}, {}
                   skipped[e] = true
                 end
                 break
@@ -647,25 +667,50 @@ function M.resolve(indexes, requests, opts)
   end
   local left = table.move(state.order, 1, #state.order, 1, {})
   table.sort(left, earlier)
-  local out, done = {}, {}
-  while #out < #left do
-    local pick
-    for _, e in ipairs(left) do
-      if not done[e] and count[e] == 0 then
-        pick = e
-        break
+  -- the packages ready to install: a heap, the earliest by name on top
+  local heap = {}
+  local function put(e)
+    local i = #heap + 1
+    heap[i] = e
+    while i > 1 and earlier(heap[i], heap[i // 2]) do
+      heap[i], heap[i // 2] = heap[i // 2], heap[i]
+      i = i // 2
+    end
+  end
+  local function take()
+    local top, last = heap[1], heap[#heap]
+    heap[#heap] = nil
+    if #heap > 0 then
+      heap[1] = last
+      local i = 1
+      while true do
+        local l, r, m = 2 * i, 2 * i + 1, i
+        if heap[l] and earlier(heap[l], heap[m]) then m = l end
+        if heap[r] and earlier(heap[r], heap[m]) then m = r end
+        if m == i then break end
+        heap[i], heap[m] = heap[m], heap[i]
+        i = m
       end
     end
+    return top
+  end
+  for _, e in ipairs(left) do
+    if count[e] == 0 then put(e) end
+  end
+  local out, done, cursor = {}, {}, 1
+  while #out < #left do
+    local pick = #heap > 0 and take()
     if not pick then
-      for _, e in ipairs(left) do
-        if not done[e] then
-          pick = e
-          break
-        end
-      end
+      -- a cycle: its first by name goes first
+      while done[left[cursor]] do cursor = cursor + 1 end
+      pick = left[cursor]
+      count[pick] = -1
     end
     done[pick] = true
-    for _, e in ipairs(after[pick]) do count[e] = count[e] - 1 end
+    for _, e in ipairs(after[pick]) do
+      count[e] = count[e] - 1
+      if count[e] == 0 and not done[e] then put(e) end
+    end
     local rec = {}
     for k, v in pairs(pick.rec) do rec[k] = v end
     rec.why = table.move(state.why[pick], 1, #state.why[pick], 1, {})
