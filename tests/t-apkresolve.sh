@@ -335,6 +335,135 @@ local one = full({ main, community }, req)
 say(one:find("nginx-1.18.0-r2@community", 1, true) ~= nil, "deterministic: a resolution of 9 packages", one)
 same("deterministic: the same twice", one, full({ main, community }, req))
 same("deterministic: the records in another order", one, full({ M.index(reversed, "main"), community }, req))
+
+-- random input (the same each run): atoms never raise; apk's order is a
+-- total order on random versions; resolve answers with packages whose
+-- depends are met among them, installed after them, or one line of its own
+math.randomseed(30)
+local function pick(t) return t[math.random(#t)] end
+local alphabet = { "0", "1", "9", ".", "_", "-", "~", "a", "p", "r", "c", "!", "<", ">", "=", "@", ":", " ", "\1" }
+local odd = {}
+for _ = 1, 3000 do
+  local t = {}
+  for i = 1, math.random(0, 12) do t[i] = pick(alphabet) end
+  local s = table.concat(t)
+  local ok, a, msg = pcall(M.atom, s)
+  if not ok or (a == nil and (type(msg) ~= "string" or msg:find("[%c]"))) then odd[#odd + 1] = s end
+end
+same("atoms: 3000 random strings, each an atom or one line", "", table.concat(odd, " | "))
+local function version()
+  local t = { tostring(math.random(0, 12)) }
+  for _ = 1, math.random(0, 3) do t[#t + 1] = "." .. pick { "0", "1", "2", "01", "10" } end
+  if math.random(4) == 1 then t[#t + 1] = pick { "a", "b", "z" } end
+  for _ = 1, math.random(0, 2) do t[#t + 1] = "_" .. pick { "alpha", "beta", "pre", "rc", "cvs", "git", "p" } .. pick { "", "1", "2" } end
+  if math.random(6) == 1 then t[#t + 1] = "~" .. pick { "1a", "ff", "0b2" } end
+  if math.random(2) == 1 then t[#t + 1] = "-r" .. math.random(0, 3) end
+  return table.concat(t)
+end
+local vs = {}
+for i = 1, 400 do vs[i] = version() end
+odd = {}
+for i = 1, #vs do
+  if not M.validversion(vs[i]) then odd[#odd + 1] = "invalid " .. vs[i] end
+  for j = 1, 40 do
+    local a, b, c = vs[i], pick(vs), pick(vs)
+    local ab, bc, ac = M.vercmp(a, b), M.vercmp(b, c), M.vercmp(a, c)
+    if ab ~= -M.vercmp(b, a) then odd[#odd + 1] = a .. " " .. b end
+    if ab <= 0 and bc <= 0 and ac > 0 then odd[#odd + 1] = a .. " " .. b .. " " .. c end
+  end
+end
+same("order: 400 random versions, antisymmetric and transitive", "", table.concat(odd, " | "))
+
+local function atomof(names)
+  local s = pick(names)
+  local r = math.random(8)
+  if r == 1 and math.random(2) == 1 then s = "!" .. s elseif r <= 3 then s = s .. pick { "<", ">=", "~" } .. version() end
+  return s
+end
+local pnames = {}
+for i = 1, 25 do pnames[i] = "p" .. i end
+local vnames = { "so:libx.so.1", "cmd:y", "virt" }
+local all = { table.unpack(pnames) }
+for _, n in ipairs(vnames) do all[#all + 1] = n end
+odd = {}
+local solved, refused = 0, 0
+for round = 1, 60 do
+  local recs = {}
+  for i = 1, 60 do
+    local t, D, P = {}, {}, {}
+    for k = 1, math.random(0, 3) do D[k] = atomof(all) end
+    if math.random(3) == 1 then P[1] = pick(vnames) .. (math.random(2) == 1 and "=" .. version() or "") end
+    t.D, t.p = table.concat(D, " "), table.concat(P, " ")
+    if math.random(10) == 1 then t.i = pick(pnames) end
+    if math.random(8) == 1 then t.k = tostring(math.random(0, 9)) end
+    recs[i] = rec(pick(pnames), version(), t)
+  end
+  local idx2 = { M.index(recs, "r" .. round) }
+  local req = {}
+  for k = 1, math.random(1, 3) do req[k] = atomof(all) end
+  local ok, res = pcall(M.resolve, idx2, req, { arch = "x86_64" })
+  if not ok then
+    refused = refused + 1
+    if type(res) ~= "string" or res:find("[%c]") or res:find("apkresolve.lua", 1, true) then
+      odd[#odd + 1] = tostring(res)
+    end
+  else
+    solved = solved + 1
+    -- every depends met by a package installed before it, no conflict installed
+    local seen = {}
+    local function met(a, upto)
+      for _, p in ipairs(upto) do
+        if p.P == a.name and M.fits(p.V, a) then return true end
+        for w in (p.p or ""):gmatch("%S+") do
+          local n, v = w:match("^([^=]+)=?(.*)$")
+          if n == a.name and M.fits(v, a) then return true end
+        end
+      end
+    end
+    -- a later provider of a that depends, through the others, on p
+    local function cycle(p, a, list)
+      local seen2 = {}
+      local function reaches(q)
+        if q == p then return true end
+        if seen2[q] then return false end
+        seen2[q] = true
+        for w in (q.D or ""):gmatch("%S+") do
+          local d = M.atom(w)
+          for _, r in ipairs(list) do
+            if not d.conflict and met(d, { r }) and reaches(r) then return true end
+          end
+        end
+        return false
+      end
+      for _, q in ipairs(list) do
+        if q ~= p and met(a, { q }) and reaches(q) then return true end
+      end
+      return false
+    end
+    for i, p in ipairs(res) do
+      local before = { table.unpack(res, 1, i) }
+      for w in (p.D or ""):gmatch("%S+") do
+        local a = M.atom(w)
+        if not a.conflict and not met(a, before) then
+          local later = met(a, res)
+          if not (later and cycle(p, a, res)) then
+            odd[#odd + 1] = string.format("%s-%s: %s %s", p.P, p.V, w, later and "installed later" or "not met")
+          end
+        end
+        if a.conflict then
+          a.conflict = false
+          for _, q in ipairs(res) do
+            if q ~= p and met(a, { q }) then odd[#odd + 1] = string.format("%s-%s: %s installed", p.P, p.V, w) end
+          end
+        end
+      end
+      if seen[p.P] then odd[#odd + 1] = "twice " .. p.P end
+      seen[p.P] = true
+    end
+  end
+end
+say(#odd == 0 and solved > 5 and refused > 5, string.format("resolve: 60 random indexes, %d solved, %d refused", solved, refused),
+  table.concat(odd, " | "))
 LUA
 
 LUA_PATH="$TOP/lua/?.lua" lua5.4 "$W/test.lua" "$W/version.data" > "$W/out" 2>&1

@@ -143,6 +143,14 @@ local function namechars(s)
   return s:match("^[%w+._:,/%[%]-]+$") ~= nil
 end
 
+-- text from an index or a definition as an error line shows it: control
+-- characters as ?, at most 100 bytes
+local function shown(s)
+  s = tostring(s):gsub("%c", "?")
+  if #s > 100 then s = s:sub(1, 97) .. "..." end
+  return s
+end
+
 -- the form apk writes an atom in (world, depends): "~=" as "~"
 function M.atomstring(a)
   local s = (a.conflict and "!" or "") .. a.name
@@ -151,17 +159,20 @@ function M.atomstring(a)
 end
 
 function M.atom(s)
-  if type(s) ~= "string" or s == "" then return nil, "an empty dependency atom" end
+  if type(s) ~= "string" then return nil, string.format("a dependency atom is text, not a %s", type(s)) end
+  if s == "" then return nil, "an empty dependency atom" end
+  local text = s
+  s = shown(s)
   local bang, name, op, version = s:match("^(!?)([^<>=~]*)([<>=~]*)(.*)$")
   if name == "" then return nil, string.format("'%s' names no package", s) end
   if name:find("@", 1, true) then
     return nil, string.format("'%s': repository tags (@tag) are not supported", s)
   end
   if not namechars(name) then
-    local c = name:match("[^%w+._:,/%[%]-]")
-    return nil, string.format("'%s': '%s' is not allowed in a package name", s, c)
+    local c = text:match("^!?([^<>=~]*)"):match("[^%w+._:,/%[%]-]")
+    return nil, string.format("'%s': '%s' is not allowed in a package name", s, shown(c))
   end
-  local a = { name = name, conflict = bang == "!", text = s }
+  local a = { name = name, conflict = bang == "!", text = text }
   if op == "" then return a end
   local o = ops[op]
   if not o then
@@ -170,10 +181,10 @@ function M.atom(s)
   if version == "" then return nil, string.format("'%s': no version after '%s'", s, op) end
   if o.checksum then
     if not version:match("^Q1[%w+/]+=*$") then
-      return nil, string.format("'%s': '%s' is not a package checksum (Q1...)", s, version)
+      return nil, string.format("'%s': '%s' is not a package checksum (Q1...)", s, shown(version))
     end
   elseif not M.validversion(version) then
-    return nil, string.format("'%s': '%s' is not an apk version", s, version)
+    return nil, string.format("'%s': '%s' is not an apk version", s, shown(version))
   end
   a.op, a.version = o.canon or op, version
   return a
@@ -225,15 +236,18 @@ function M.index(records, repo)
   for i, r in ipairs(records) do
     local name, version = r.P, r.V
     if type(name) ~= "string" or not name:match("^[%w+._-]+$") then
-      bad("package %d has the name '%s'", i, tostring(name))
+      bad("package %d has the name '%s'", i, shown(name))
     end
     if not M.validversion(version) then
-      bad("%s has the version '%s', which is not an apk version", name, tostring(version))
+      bad("%s has the version '%s', which is not an apk version", name, shown(version))
+    end
+    for _, f in ipairs { "A", "C", "D", "i", "k", "p" } do
+      if r[f] ~= nil and type(r[f]) ~= "string" then bad("%s-%s: its field %s is not text", name, version, f) end
     end
     local prio = 0
     if r.k then
       prio = r.k:match("^%d+$") and tonumber(r.k)
-      if not prio or prio > 65535 then bad("%s-%s has the priority '%s'", name, version, r.k) end
+      if not prio or prio > 65535 then bad("%s-%s has the priority '%s'", name, version, shown(r.k)) end
     end
     local e = { rec = r, idx = idx, order = i, name = name, version = version, prio = prio,
       id = name .. "-" .. version }
@@ -409,8 +423,8 @@ function M.resolve(indexes, requests, opts)
       return string.format("%s was chosen for %s", have.id, chain(state.why[have]))
     end
     for _, t in ipairs(takes(e)) do
-      for _, set in ipairs { state.rules[t.name] or {}, learnt[t.name] or {} } do
-        for _, r in ipairs(set) do
+      for _, rules in ipairs { state.rules[t.name] or {}, learnt[t.name] or {} } do
+        for _, r in ipairs(rules) do
           if r.owner ~= e and not fits(t.version, r.atom, e.rec.C) then
             return string.format("%s %s", holder(r), asks(r.atom))
           end
