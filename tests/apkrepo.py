@@ -27,7 +27,8 @@
 #   compressed bytes of the second, a tar (apk index's: GNU magic, root) of
 #   DESCRIPTION and APKINDEX with end-of-archive blocks. APKINDEX is a block
 #   of "L:value" lines a package (C P V A S I T U L o m t c k D p i), by name
-#   then version; C is "Q1" + base64 of the SHA-1 of stream 2.
+#   then version; C is "Q1" + base64 of the SHA-1 of stream 2; A is the
+#   repository's arch, also for a noarch package (abuild's --rewrite-arch).
 #
 # SPEC.json: a list of packages, or { "description": ..., "packages": [...] }.
 # A package: { "name", "version", "arch", "description", "url", "license",
@@ -193,7 +194,7 @@ def pkginfo(p, size, datahash):
     return ("\n".join(lines) + "\n").encode()
 
 
-def package(p, base, signer, tamper):
+def package(p, base, signer, tamper, arch):
     """The .apk's bytes and its index record (a list of (field, value))."""
     data, size = datatar(p.get("files", []), base)
     if size == 0 and (p.get("files") or p.get("scripts")):
@@ -208,10 +209,11 @@ def package(p, base, signer, tamper):
         datagz = gz(datatar(p.get("files", []), base, tamper=True)[0])
     apk = signer.stream(controlgz) + controlgz + datagz
     checksum = "Q1" + base64.b64encode(hashlib.sha1(controlgz).digest()).decode()
-    rec = [("C", checksum), ("P", p["name"]), ("V", p["version"]), ("A", p["arch"]),
+    rec = [("C", checksum), ("P", p["name"]), ("V", p["version"]), ("A", arch),
            ("S", len(apk)), ("I", size), ("T", p["description"]), ("U", p["url"]),
            ("L", p["license"]), ("o", p["origin"]), ("m", p["maintainer"]), ("t", EPOCH),
            ("c", p["commit"]), ("k", p.get("provider_priority"))]
+    # A: is the repository's (abuild's "apk index --rewrite-arch": noarch too);
     # apk index writes the atoms in .PKGINFO's order: stated ones, then detected
     for field, key in (("D", "depends"), ("p", "provides")):
         atoms = p.get(key, [])
@@ -502,13 +504,15 @@ def main():
         packages.sort(key=lambda p: (p["name"].encode(), verkey(p["version"])))
         repo = os.path.join(args.outdir, args.arch)
         os.makedirs(repo, exist_ok=True)
+        os.chmod(args.outdir, 0o755)
+        os.chmod(repo, 0o755)
         for old in os.listdir(repo):
             if old.endswith(".apk") or old == "APKINDEX.tar.gz":
                 os.unlink(os.path.join(repo, old))
         records = []
         for p in packages:
             tamper = p["name"] in args.tamper_package or "%s-%s" % (p["name"], p["version"]) in args.tamper_package
-            apk, rec = package(p, base, signer, tamper)
+            apk, rec = package(p, base, signer, tamper, args.arch)
             writefile(os.path.join(repo, "%s-%s.apk" % (p["name"], p["version"])), apk)
             records.append(rec)
     writefile(os.path.join(repo, "APKINDEX.tar.gz"),
