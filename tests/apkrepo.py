@@ -196,21 +196,22 @@ def pkginfo(p, size, datahash):
 
 def package(p, base, signer, tamper, arch):
     """The .apk's bytes and its index record (a list of (field, value))."""
-    data, size = datatar(p.get("files", []), base)
-    if size == 0 and (p.get("files") or p.get("scripts")):
-        size = 1  # abuild: apk-tools 2 would take a package of size 0 as virtual
+    data, installed = datatar(p.get("files", []), base)
+    if installed == 0 and (p.get("files") or p.get("scripts")):
+        installed = 1  # abuild: apk-tools 2 would take a package of size 0 as virtual
     datagz = gz(data)
-    control = member(".PKGINFO", pkginfo(p, size, hashlib.sha256(datagz).hexdigest()))
+    control = member(".PKGINFO", pkginfo(p, installed, hashlib.sha256(datagz).hexdigest()))
     for script in SCRIPTS:
         if script in p.get("scripts", {}):
             control += member(script, p["scripts"][script].encode(), 0o755)
     controlgz = gz(control)
-    if tamper:
-        datagz = gz(datatar(p.get("files", []), base, tamper=True)[0])
     apk = signer.stream(controlgz) + controlgz + datagz
+    size = len(apk)  # the index holds the package as it was signed
+    if tamper:
+        apk = apk[:-len(datagz)] + gz(datatar(p.get("files", []), base, tamper=True)[0])
     checksum = "Q1" + base64.b64encode(hashlib.sha1(controlgz).digest()).decode()
     rec = [("C", checksum), ("P", p["name"]), ("V", p["version"]), ("A", arch),
-           ("S", len(apk)), ("I", size), ("T", p["description"]), ("U", p["url"]),
+           ("S", size), ("I", installed), ("T", p["description"]), ("U", p["url"]),
            ("L", p["license"]), ("o", p["origin"]), ("m", p["maintainer"]), ("t", EPOCH),
            ("c", p["commit"]), ("k", p.get("provider_priority"))]
     # A: is the repository's (abuild's "apk index --rewrite-arch": noarch too);
@@ -223,10 +224,18 @@ def package(p, base, signer, tamper, arch):
     return apk, [(f, v) for f, v in rec if v not in (None, "")]
 
 
+SUFFIXES = {"alpha": -4, "beta": -3, "pre": -2, "rc": -1, "cvs": 1, "svn": 2, "git": 3, "hg": 4, "p": 5}
+
+
 def verkey(version):
-    """Enough of apk's version order to sort the index: numbers, then -rN."""
-    base, _, rel = version.partition("-r")
-    return [int(n) for n in re.findall(r"\d+", base)], base, int(rel or 0)
+    """Enough of apk's version order to sort the index: numbers, a letter,
+    suffixes (_rc1 before none before _p1), then -rN."""
+    version, _, rel = version.partition("-r")
+    version, *suffixes = version.split("_")
+    m = re.match(r"([\d.]*)([a-z]?)", version)
+    parts = [(SUFFIXES.get(re.match("[a-z]*", x).group(), 0), int(re.sub("^[a-z]*", "", x) or 0))
+             for x in suffixes]
+    return [int(n) for n in m.group(1).split(".") if n], m.group(2), parts + [(0, 0)], int(rel or 0)
 
 
 def indextar(description, text):
