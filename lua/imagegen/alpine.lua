@@ -270,8 +270,10 @@ end
 -- account files the packages ship (the last one's), with the declared
 -- users and groups over them, then the scripts' addgroup and adduser.
 -- Returns users, groups (those made or changed: what the apk layer writes
--- over the packages' files), homes { path, uid, gid, mode }, and the report:
--- "PACKAGE\tSCRIPT\tLINE\tTEXT[\t(why)]" for each line not reproduced.
+-- over the packages' files), the folders made or given to a user (homes,
+-- mkdir) { path, uid, gid, mode }, the report: "PACKAGE\tSCRIPT\tLINE\tTEXT[\t(why)]"
+-- for each line not reproduced, and the links and files the scripts make
+-- ({ path, target } or { path, data, mode, uid, gid }; imagegen.maint's).
 function M.accounts(pkgs, users, groups, epoch)
   local passwd, group = "", ""
   for _, p in ipairs(pkgs) do
@@ -296,7 +298,7 @@ function M.accounts(pkgs, users, groups, epoch)
     if have then for k, v in pairs(e) do have[k] = v end else st:adduser(e).pw = "x" end
     declared["u:" .. u.name] = true
   end
-  local report = {}
+  local report, made = {}, {}
   for _, p in ipairs(pkgs) do
     for _, script in ipairs { ".pre-install", ".post-install" } do
       local text = p.scripts and p.scripts[script]
@@ -306,6 +308,12 @@ function M.accounts(pkgs, users, groups, epoch)
         if not ok then
           report[#report + 1] = string.format("%s\t%s\t-\tnot read: %s", p.name, script, native.showname(tostring(r)))
         else
+          -- what the script makes that imagegen reproduces: folders, links, files it writes
+          for _, d in ipairs(r.dirs) do st:mkdir(d.path, d.mode, 0, 0) end
+          for _, l in ipairs(r.links) do made[#made + 1] = { path = l.path, target = l.target } end
+          for _, f in ipairs(r.files) do
+            made[#made + 1] = { path = f.path, data = f.data, mode = f.mode or 420, uid = f.uid or 0, gid = f.gid or 0 }
+          end
           for _, s in ipairs(r.skipped) do
             local line = native.showname((s.text:gsub("%s*\n%s*", " "):gsub("^%s+", "")))
             report[#report + 1] = string.format("%s\t%s\t%d\t%s%s", p.name, script, s.line, line,
@@ -333,9 +341,9 @@ function M.accounts(pkgs, users, groups, epoch)
       gout[#gout + 1] = { name = g.name, gid = g.gid, members = { table.unpack(g.members) } }
     end
   end
-  local homes = {}
-  for _, d in ipairs(st:changeddirs()) do homes[#homes + 1] = d end
-  return uout, gout, homes, report
+  local dirs = {}
+  for _, d in ipairs(st:changeddirs()) do dirs[#dirs + 1] = d end
+  return uout, gout, dirs, report, made
 end
 
 return M

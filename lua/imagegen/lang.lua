@@ -649,8 +649,10 @@ local function declarations(G, file)
   function field.packages(d, v)
     d.img.packages = stringlist(d.where, "packages", v)
     for i, name in ipairs(d.img.packages) do
-      if not name:match("^[%w.+-]+$") and not name:match("^[%w.+-]+=[%w.+:~-]+$") then
-        fail(d.where, "packages[%d]: '%s' is not a package name (or name=version)", i, name)
+      -- a Debian package, or an apk atom (imagegen.alpine: checked against the kind of the repositories)
+      if not name:match("^[%w.+-]+$") and not name:match("^[%w.+-]+=[%w.+:~-]+$")
+          and not name:match("^!?[%w.+_:-]+[<>=~]*[%w.+_~-]*$") then
+        fail(d.where, "packages[%d]: '%s' is not a package name (or name=version, or an apk atom)", i, name)
       end
     end
   end

@@ -350,6 +350,12 @@ function M.hook(G, opts)
   G.packages = function(img, r)
     local repos = img.repositories
     if repos and alpine.isapk(img.where, repos) then return apkpackages(img, r, repos) end
+    for i, n in ipairs(img.packages) do
+      if not n:match("^[%w.+-]+$") and not n:match("^[%w.+-]+=[%w.+:~-]+$") then
+        fail(img.where, "packages[%d]: '%s' is not a Debian package name (or name=version); apk's atoms are for "
+          .. "repository { kind = \"apk\" }", i, n)
+      end
+    end
     if not repos then
       defaults = defaults or debian.aptsources(native.getenv("IMAGEGEN_APTROOT"))
       repos = defaults

@@ -164,7 +164,7 @@ local function packagelayers(G, img, r, b, base)
       -- ids become file names in depfiles: what samurai cannot read (":", "~") as @hex
       local version = p.version:gsub("[^%w+,%-._]", function(c) return string.format("@%02x", c:byte()) end)
       groups[#groups + 1] = { id = (p.kind or "deb") .. "/" .. p.name .. "_" .. version .. "_" .. p.architecture
-        .. (merged and "" or ".split") .. (comp ~= lang.defaultcompression and ("." .. comp) or ""),
+        .. ((merged or p.kind == "apk") and "" or ".split") .. (comp ~= lang.defaultcompression and ("." .. comp) or ""),
         debs = { p }, shared = true }
     end
   end
@@ -209,7 +209,7 @@ end
 -- accounts the packages' scripts make (with the declared ones), their homes
 local function apkdblayer(G, img, r)
   local alpine = require "imagegen.alpine"
-  local users, groups, dirs, report = alpine.accounts(r.debs, r.users, r.groups, G.epoch)
+  local users, groups, dirs, report, made = alpine.accounts(r.debs, r.users, r.groups, G.epoch)
   local keys, urls, seen = {}, {}, {}
   r.repositories = r.repositories or (r.baser and r.baser.repositories)
   for _, rp in ipairs(r.repositories or {}) do
@@ -225,6 +225,10 @@ local function apkdblayer(G, img, r)
   for _, d in ipairs(dirs) do
     entries[#entries + 1] = { ctx = ctx, path = d.path:gsub("^/", ""), source = mksource { kind = "dir" },
       uid = d.uid, gid = d.gid, mode = d.mode }
+  end
+  for _, m in ipairs(made) do
+    entries[#entries + 1] = { ctx = ctx, path = m.path:gsub("^/", ""), uid = m.uid or 0, gid = m.gid or 0, mode = m.mode,
+      source = m.target and mksource { kind = "symlink", target = m.target } or mksource { kind = "text", data = m.data } }
   end
   for _, e in ipairs(homes(img, r.users)) do entries[#entries + 1] = e end
   local l = newlayer(G, img.name .. "/apk" .. r.suffix, img.where, entries)
