@@ -1,0 +1,644 @@
+/*
+ * apklayer: Alpine packages as entries of a layer.
+ *
+ * An "apk" entry adds the files of the package's data tar as they are in
+ * the package (owners, modes, links), their mtimes clamped to the layer's
+ * epoch, the bytes spooled as a .deb's are (pkglayer.c); apk's checksum
+ * records stay out of the layer. The package is read once (alpine/apk.c):
+ * its signature by one of the entry's keys, its control stream against the
+ * lock's Q1 checksum, .PKGINFO against the lock's name, version and
+ * architecture, every file against its SHA-1, the data stream against the
+ * datahash, the whole file against the lock's sha256. Files named .keep_*
+ * are left out, as apk leaves them.
+ *
+ * What the image's apk database needs goes to the layer's apk sidecar
+ * (ID.apk beside its descriptor), one JSON object: package, version,
+ * architecture, checksum, pkginfo (a field, or a list of the values of a
+ * field given more than once), installed (the package's block of
+ * /lib/apk/db/installed, as apk-tools' apk_db_write_fdb writes it: the
+ * index fields C P V A S I T U L o m t c k, then D p i, r q, then F: a
+ * folder, M: its owner and mode when not 0:0:755, R: each file in it, a:
+ * when not 0:0:644, Z: its Q1 checksum), scripts (by name) and triggers.
+ *
+ * An "apkdb" entry writes /lib/apk/db/installed (the blocks by package
+ * name, as apk sorts them), scripts.tar (in install order), triggers, and
+ * /etc/apk's world, repositories, arch and keys.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <jansson.h>
+#include "base/err.h"
+#include "base/mem.h"
+#include "base/text.h"
+#include "base/file.h"
+#include "base/digest.h"
+#include "base/spec.h"
+#include "base/json.h"
+#include "base/store.h"
+#include "net/fetch.h"
+#include "alpine/apk.h"
+#include "layer/nodes.h"
+#include "layer/tar.h"
+#include "layer/apklayer.h"
+
+/* the most entries a package's data tar may have, the most a sidecar may hold, the most keys */
+enum { MAXENTRIES = 1 << 20, MAXSIDECAR = 64 << 20, MAXKEYS = 64 };
+
+/* a folder of the package, as apk's database lists it */
+struct apkdir {
+	char *name;
+	unsigned mode;
+	long long uid, gid;
+	/* its R:, a: and Z: lines */
+	struct buf files;
+};
+
+/* one package being added */
+struct apkctx {
+	struct layer *l;
+	json_t *e;
+	const char *ctx, *pkg;
+	struct sha256 *sha;
+	int fd;
+	struct apkdir *dirs;
+	size_t ndirs, entries;
+	/* a refusal from an entry, raised once apk_read is done */
+	char err[512];
+};
+
+static ssize_t
+source(void *arg, void *buf, size_t n)
+{
+	struct apkctx *c = arg;
+	ssize_t r;
+
+	do
+		r = read(c->fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	if (r > 0)
+		sha256add(c->sha, buf, (size_t)r);
+	return r;
+}
+
+char *
+apklayer_sidecar(const char *descpath)
+{
+	size_t n = strlen(descpath);
+
+	if (n > 5 && strcmp(descpath + n - 5, ".json") == 0)
+		n -= 5;
+	return xasprintf("%.*s.apk", (int)n, descpath);
+}
+
+static int
+control(void *arg, struct apkpkg *p)
+{
+	struct apkctx *c = arg;
+	static const char *const fields[] = { "pkgname", "pkgver", "arch" };
+	static const char *const specs[] = { "package", "version", "architecture" };
+	const char *want = specstr(c->e, "checksum", c->ctx), *have;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		have = apk_field(p, fields[i]);
+		if (!have || strcmp(have, specstr(c->e, specs[i], c->ctx)) != 0) {
+			snprintf(p->err, sizeof(p->err), "the lock says %s %s, the .apk says %s", specs[i],
+			         showname(specstr(c->e, specs[i], c->ctx)), have ? showname(have) : "none");
+			return -1;
+		}
+	}
+	if (strcmp(p->checksum, want) != 0) {
+		snprintf(p->err, sizeof(p->err), "its control stream is %s, the lock says %s", p->checksum,
+		         showname(want));
+		return -1;
+	}
+	return 0;
+}
+
+/* "./usr/bin/x" or "usr/bin/x/" -> "usr/bin/x"; NULL for the root or a refused name (err set) */
+static char *
+cleanpath(struct apkctx *c, const char *name)
+{
+	char *p, *part, *next;
+	size_t n;
+
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	while (*name == '/')
+		name++;
+	if (*name == '\0' || strcmp(name, ".") == 0)
+		return NULL;
+	p = xstrdup(name);
+	n = strlen(p);
+	while (n > 0 && p[n - 1] == '/')
+		p[--n] = '\0';
+	for (part = p; part; part = next ? next + 1 : NULL) {
+		next = strchr(part, '/');
+		n = next ? (size_t)(next - part) : strlen(part);
+		if ((n == 2 && part[0] == '.' && part[1] == '.') || (n == 1 && part[0] == '.') || n == 0 ||
+		    (n >= 4 && strncmp(part, ".wh.", 4) == 0)) {
+			if (!c->err[0])
+				snprintf(c->err, sizeof(c->err), "'%s' is not a clean relative path (or is named like "
+				         "a whiteout)", showname(p));
+			free(p);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+static struct apkdir *
+finddir(struct apkctx *c, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = c->ndirs; i-- > 0;) {
+		if (strlen(c->dirs[i].name) == len && memcmp(c->dirs[i].name, name, len) == 0)
+			return &c->dirs[i];
+	}
+	c->dirs = xrealloc(c->dirs, (c->ndirs + 1) * sizeof(*c->dirs));
+	memset(&c->dirs[c->ndirs], 0, sizeof(c->dirs[0]));
+	c->dirs[c->ndirs].name = xmalloc(len + 1);
+	memcpy(c->dirs[c->ndirs].name, name, len);
+	c->dirs[c->ndirs].name[len] = '\0';
+	c->dirs[c->ndirs].mode = 0755;
+	return &c->dirs[c->ndirs++];
+}
+
+/* the file's bytes into the layer's spool */
+static void
+spool(struct apkctx *c, struct apkfile *f, struct node *n)
+{
+	struct layer *l = c->l;
+	char chunk[1 << 16], *tmp;
+	ssize_t r;
+
+	if (l->spool < 0) {
+		l->spool = store_tmp(l->store, &tmp);
+		unlink(tmp);
+		free(tmp);
+	}
+	n->off = l->spoolsize;
+	while ((r = apk_data(f, chunk, sizeof(chunk))) > 0) {
+		if (pwrite(l->spool, chunk, (size_t)r, (off_t)l->spoolsize) != r)
+			fatal("%s: write the spool:", c->ctx);
+		l->spoolsize += r;
+	}
+	n->size = l->spoolsize - n->off;
+}
+
+static void
+entry(void *arg, struct apkfile *f)
+{
+	struct apkctx *c = arg;
+	struct tarmember *m = f->m;
+	struct apkdir *d;
+	struct node *n;
+	char *path, q1[32];
+	const char *base;
+	long long mtime = m->mtime;
+
+	if (c->err[0] || !(path = cleanpath(c, m->name)))
+		return;
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	if (m->type != '5' && strncmp(base, ".keep_", 6) == 0) {
+		free(path);
+		return;
+	}
+	if (++c->entries > MAXENTRIES) {
+		snprintf(c->err, sizeof(c->err), "more than %d files", MAXENTRIES);
+		free(path);
+		return;
+	}
+	n = nodes_add(c->l);
+	n->ctx = c->ctx;
+	n->path = path;
+	n->uid = m->uid;
+	n->gid = m->gid;
+	n->mode = m->mode;
+	n->mtime = mtime < c->l->epoch ? (mtime < 0 ? 0 : mtime) : c->l->epoch;
+	if (m->type == '5') {
+		n->kind = KDIR;
+		d = finddir(c, path, strlen(path));
+		d->mode = m->mode;
+		d->uid = m->uid;
+		d->gid = m->gid;
+		return;
+	}
+	d = finddir(c, path, (size_t)(base - path) - (base > path));
+	bufprintf(&d->files, "R:%s\n", base);
+	switch (m->type) {
+	case '0':
+		n->kind = KSPOOL;
+		spool(c, f, n);
+		break;
+	case '2':
+		n->kind = KLINK;
+		n->mode = 0777;
+		n->src = xstrdup(m->link);
+		break;
+	case '1':
+		n->kind = KHARD;
+		n->src = cleanpath(c, m->link);
+		if (!n->src && !c->err[0])
+			snprintf(c->err, sizeof(c->err), "%s: a hard link to the root", showname(path));
+		break;
+	default:
+		snprintf(c->err, sizeof(c->err), "/%s: device files, fifos and sockets are not supported",
+		         showname(path));
+		return;
+	}
+	if (n->uid != 0 || n->gid != 0 || n->mode != 0644)
+		bufprintf(&d->files, "a:%lld:%lld:%o\n", n->uid, n->gid, n->mode);
+	if (m->hassha1) {
+		apk_q1(m->sha1, q1);
+		bufprintf(&d->files, "Z:%s\n", q1);
+	}
+}
+
+/* the index fields of the package's block, as apk_pkg_write_index_header writes them */
+static void
+installed(struct buf *b, struct apkctx *c, const struct apkpkg *p)
+{
+	static const struct { const char *key, *field; int always; } head[] = {
+		{ "A", "arch", 0 }, { "S", NULL, 1 }, { "I", "size", 1 }, { "T", "pkgdesc", 1 }, { "U", "url", 1 },
+		{ "L", "license", 1 }, { "o", "origin", 0 }, { "m", "maintainer", 0 }, { "t", "builddate", 0 },
+		{ "c", "commit", 0 }, { "k", "provider_priority", 0 },
+	};
+	static const struct { const char *key, *field; } lists[] = {
+		{ "D", "depend" }, { "p", "provides" }, { "i", "install_if" }, { "r", "replaces" },
+	};
+	const char *v;
+	size_t i, j, k;
+	int first;
+
+	bufprintf(b, "C:%s\nP:%s\nV:%s\n", p->checksum, apk_field(p, "pkgname"), apk_field(p, "pkgver"));
+	for (i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
+		if (!head[i].field) {
+			bufprintf(b, "%s:%lld\n", head[i].key, specint(c->e, "size", 0));
+			continue;
+		}
+		v = apk_field(p, head[i].field);
+		if ((v && *v && strcmp(v, "0") != 0) || head[i].always)
+			bufprintf(b, "%s:%s\n", head[i].key, v ? v : (strcmp(head[i].key, "I") == 0 ? "0" : ""));
+	}
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		first = 1;
+		for (j = 0; j < p->nfields; j++) {
+			if (strcmp(p->fields[j].key, lists[i].field) != 0 || !p->fields[j].value[0])
+				continue;
+			bufprintf(b, first ? "%s:%s" : " %s", first ? lists[i].key : p->fields[j].value,
+			          p->fields[j].value);
+			first = 0;
+		}
+		if (!first)
+			bufstr(b, "\n");
+	}
+	v = apk_field(p, "replaces_priority");
+	if (v && *v && strcmp(v, "0") != 0)
+		bufprintf(b, "q:%s\n", v);
+	for (k = 0; k < c->ndirs; k++) {
+		struct apkdir *d = &c->dirs[k];
+		bufprintf(b, "F:%s\n", d->name);
+		if (d->uid != 0 || d->gid != 0 || d->mode != 0755)
+			bufprintf(b, "M:%lld:%lld:%o\n", d->uid, d->gid, d->mode);
+		bufadd(b, d->files.data, d->files.len);
+	}
+}
+
+static json_t *
+text(const char *ctx, const char *pkg, const char *what, const char *s, size_t len)
+{
+	json_t *j = json_stringn(s, len);
+
+	if (!j)
+		fatal("%s: package %s: %s is not UTF-8 text", ctx, pkg, what);
+	return j;
+}
+
+/* the sidecar's object */
+static json_t *
+sidecar(struct apkctx *c, const struct apkpkg *p, const struct buf *inst)
+{
+	json_t *o = json_object(), *info = json_object(), *scripts = json_object(), *v, *a;
+	size_t i;
+
+	if (!o || !info || !scripts)
+		fatal("out of memory");
+	jsonset(o, "package", text(c->ctx, c->pkg, "pkgname", c->pkg, strlen(c->pkg)));
+	jsonset(o, "version", text(c->ctx, c->pkg, "pkgver", apk_field(p, "pkgver"), strlen(apk_field(p, "pkgver"))));
+	jsonset(o, "architecture", text(c->ctx, c->pkg, "arch", apk_field(p, "arch"), strlen(apk_field(p, "arch"))));
+	jsonset(o, "checksum", json_string(p->checksum));
+	for (i = 0; i < p->nfields; i++) {
+		v = text(c->ctx, c->pkg, ".PKGINFO", p->fields[i].value, strlen(p->fields[i].value));
+		a = json_object_get(info, p->fields[i].key);
+		if (!a) {
+			jsonset(info, p->fields[i].key, v);
+			continue;
+		}
+		if (!json_is_array(a)) {
+			json_incref(a);
+			json_t *list = json_array();
+			jsonappend(list, a);
+			jsonset(info, p->fields[i].key, list);
+			a = list;
+		}
+		jsonappend(a, v);
+	}
+	jsonset(o, "pkginfo", info);
+	jsonset(o, "installed", text(c->ctx, c->pkg, "the installed block", inst->data, inst->len));
+	for (i = 0; i < APK_NSCRIPTS; i++) {
+		if (p->scripts[i])
+			jsonset(scripts, apk_scriptnames[i],
+			        text(c->ctx, c->pkg, apk_scriptnames[i], p->scripts[i], p->scriptlen[i]));
+	}
+	jsonset(o, "scripts", scripts);
+	v = json_object_get(info, "triggers");
+	jsonset(o, "triggers", json_string(json_is_string(v) ? json_string_value(v) : ""));
+	return o;
+}
+
+/* the entry's keys, { name, path } each */
+static struct apkkey *
+speckeys(json_t *e, const char *ctx, size_t *n)
+{
+	json_t *keys = json_object_get(e, "keys"), *k;
+	struct apkkey *out;
+	size_t i;
+
+	if (!json_is_array(keys) || json_array_size(keys) > MAXKEYS)
+		fatal("%s: spec: keys is not a list of at most %d keys", ctx, MAXKEYS);
+	out = xcalloc(json_array_size(keys) + 1, sizeof(*out));
+	json_array_foreach(keys, i, k) {
+		out[i].name = specstr(k, "name", ctx);
+		out[i].path = specstr(k, "path", ctx);
+		if (strchr(out[i].name, '/') || !out[i].name[0] || strcmp(out[i].name, ".") == 0 ||
+		    strcmp(out[i].name, "..") == 0)
+			fatal("%s: spec: '%s' is not a key name", ctx, showname(out[i].name));
+	}
+	*n = json_array_size(keys);
+	return out;
+}
+
+static void
+freectx(struct apkctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ndirs; i++) {
+		free(c->dirs[i].name);
+		free(c->dirs[i].files.data);
+	}
+	free(c->dirs);
+	c->dirs = NULL;
+	c->ndirs = c->entries = 0;
+}
+
+static void
+truncatenodes(struct layer *l, size_t len)
+{
+	while (l->len > len) {
+		l->len--;
+		free(l->nodes[l->len].path);
+		free(l->nodes[l->len].src);
+	}
+}
+
+static int
+verifying(void *arg, struct apkpkg *p)
+{
+	struct apkctx *c = arg;
+	size_t n;
+	struct apkkey *keys = speckeys(c->e, c->ctx, &n);
+	int r = apk_verify(p, keys, n);
+
+	free(keys);
+	return r < 0 ? -1 : control(arg, p);
+}
+
+void
+apklayer_apk(struct layer *l, json_t *e, const char *ctx)
+{
+	struct apkctx c;
+	struct apkreader r = { verifying, entry, &c, NULL, 0 };
+	struct apkpkg p;
+	struct buf inst = {0};
+	struct stat st;
+	const char *src = specstr(e, "src", ctx), *sha256 = specstr(e, "sha256", ctx);
+	const char *url = json_string_value(json_object_get(e, "url"));
+	long long size = specint(e, "size", -1);
+	size_t start = l->len, nkeys;
+	struct apkkey *keys = speckeys(e, ctx, &nkeys);
+	char hex[65];
+	json_t *side;
+	int try, ok;
+
+	if (l->apk.len > 0)
+		fatal("%s: spec: a layer holds one apk entry", ctx);
+	r.keys = keys;
+	r.nkeys = nkeys;
+	for (try = 0;; try++) {
+		memset(&c, 0, sizeof(c));
+		c.l = l;
+		c.e = e;
+		c.ctx = ctx;
+		c.pkg = specstr(e, "package", ctx);
+		c.fd = -1;
+		memset(&p, 0, sizeof(p));
+		hex[0] = '\0';
+		if (stat(src, &st) == 0 && (size < 0 || st.st_size == size) && (c.fd = open(src, O_RDONLY)) >= 0) {
+			c.sha = sha256new();
+			ok = apk_read(source, &c, &p, &r) == 0 && !c.err[0];
+			/* whatever was not read is hashed too */
+			while (source(&c, hex, 64) > 0)
+				;
+			close(c.fd);
+			sha256done(c.sha, hex);
+			if (ok && strcmp(hex, sha256) == 0)
+				break;
+			if (strcmp(hex, sha256) == 0) {
+				/* the package the lock names, and it is refused: fetching it again would not help */
+				truncatenodes(l, start);
+				freectx(&c);
+				fatal("%s: package %s: %s", ctx, c.pkg, c.err[0] ? c.err : p.err);
+			}
+			truncatenodes(l, start);
+			apk_free(&p);
+		}
+		freectx(&c);
+		if (try > 0 || !url)
+			fatal("%s: %s is not the package the lock names (sha256 %s)", ctx, src, sha256);
+		if (access(src, F_OK) == 0)
+			warn("%s: %s does not match its sha256; fetching it again", ctx, src);
+		unlink(src);
+		fetch_file(url, src, sha256, size);
+	}
+	free(keys);
+	installed(&inst, &c, &p);
+	side = sidecar(&c, &p, &inst);
+	free(inst.data);
+	inst.data = dumpjson(side);
+	json_decref(side);
+	bufstr(&l->apk, inst.data);
+	bufstr(&l->apk, "\n");
+	free(inst.data);
+	apk_free(&p);
+	freectx(&c);
+}
+
+/* the package sidecars the entry names, read */
+static json_t **
+readsidecars(struct layer *l, json_t *e, const char *ctx, size_t *n)
+{
+	json_t *list = json_object_get(e, "apk"), *v, **out;
+	struct buf b = {0};
+	json_error_t err;
+	size_t i;
+
+	if (!json_is_array(list))
+		fatal("%s: spec: apk is not a list of sidecars", ctx);
+	out = xcalloc(json_array_size(list) + 1, sizeof(*out));
+	json_array_foreach(list, i, v) {
+		const char *path = json_string_value(v);
+		if (!path)
+			fatal("%s: spec: apk[%zu] is not a path", ctx, i + 1);
+		b.len = 0;
+		nodes_dep(l, ctx, path);
+		if (readall(path, &b) < 0 || b.len > MAXSIDECAR)
+			fatal("%s: the package sidecar %s cannot be read (its layer has not been made?):", ctx, path);
+		out[i] = json_loadb(b.data, b.len, 0, &err);
+		if (!out[i] || !json_is_string(json_object_get(out[i], "installed")) ||
+		    !json_is_string(json_object_get(out[i], "package")))
+			fatal("%s: %s: not an apk sidecar", ctx, path);
+	}
+	free(b.data);
+	*n = json_array_size(list);
+	return out;
+}
+
+static int
+bypackage(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int r = strcmp(json_string_value(json_object_get(x, "package")), json_string_value(json_object_get(y, "package")));
+
+	return r ? r : strcmp(json_string_value(json_object_get(x, "version")), json_string_value(json_object_get(y, "version")));
+}
+
+static int
+tobuf(void *arg, const void *data, size_t len)
+{
+	bufadd(arg, data, len);
+	return 0;
+}
+
+static int
+bytext(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* a list of strings of the entry as lines, sorted when asked */
+static void
+lines(json_t *e, const char *key, const char *ctx, int sorted, struct buf *out)
+{
+	json_t *list = json_object_get(e, key), *v;
+	const char **s;
+	size_t i, n = json_array_size(list);
+
+	if (list && !json_is_array(list))
+		fatal("%s: spec: %s is not a list", ctx, key);
+	s = xcalloc(n + 1, sizeof(*s));
+	json_array_foreach(list, i, v) {
+		if (!(s[i] = json_string_value(v)) || strchr(s[i], '\n'))
+			fatal("%s: spec: %s[%zu] is not a line of text", ctx, key, i + 1);
+	}
+	if (sorted)
+		qsort(s, n, sizeof(*s), bytext);
+	for (i = 0; i < n; i++)
+		bufprintf(out, "%s\n", s[i]);
+	free(s);
+}
+
+void
+apklayer_db(struct layer *l, json_t *e, const char *ctx)
+{
+	size_t n, i, j, nkeys;
+	json_t **pkgs = readsidecars(l, e, ctx, &n), **sorted, *scripts, *v;
+	struct apkkey *keys = speckeys(e, ctx, &nkeys);
+	struct buf inst = {0}, trig = {0}, tarb = {0}, b = {0};
+	struct tar *t = tar_open(tobuf, &tarb, 0);
+	struct tarhead h;
+	const char *name, *arch = specstr(e, "arch", ctx);
+	char *member;
+
+	sorted = xcalloc(n + 1, sizeof(*sorted));
+	memcpy(sorted, pkgs, n * sizeof(*pkgs));
+	qsort(sorted, n, sizeof(*sorted), bypackage);
+	for (i = 0; i < n; i++) {
+		bufstr(&inst, json_string_value(json_object_get(sorted[i], "installed")));
+		bufstr(&inst, "\n");
+	}
+	nodes_addtext(l, ctx, xstrdup("lib/apk/db/installed"), inst.data ? inst.data : "", inst.len);
+	/* scripts.tar and triggers, in install order */
+	for (i = 0; i < n; i++) {
+		const char *pkg = json_string_value(json_object_get(pkgs[i], "package"));
+		const char *ver = json_string_value(json_object_get(pkgs[i], "version"));
+		const char *sum = json_string_value(json_object_get(pkgs[i], "checksum"));
+		scripts = json_object_get(pkgs[i], "scripts");
+		for (j = 0; j < APK_NSCRIPTS; j++) {
+			v = json_object_get(scripts, apk_scriptnames[j]);
+			if (!json_is_string(v))
+				continue;
+			member = xasprintf("%s-%s.%s%s", pkg, ver ? ver : "", sum ? sum : "", apk_scriptnames[j]);
+			memset(&h, 0, sizeof(h));
+			h.path = member;
+			h.type = TAR_FILE;
+			h.mode = 0755;
+			h.mtime = l->epoch;
+			h.size = (long long)json_string_length(v);
+			if (tar_header(t, &h) < 0 || tar_data(t, json_string_value(v), json_string_length(v)) < 0)
+				fatal("%s: scripts.tar: %s", ctx, tar_error(t));
+			free(member);
+		}
+		v = json_object_get(pkgs[i], "triggers");
+		if (json_is_string(v) && json_string_length(v) > 0)
+			bufprintf(&trig, "%s %s\n", sum ? sum : "", json_string_value(v));
+	}
+	if (tar_close(t) < 0)
+		fatal("%s: scripts.tar: %s", ctx, tar_error(t));
+	tar_free(t);
+	nodes_addtext(l, ctx, xstrdup("lib/apk/db/scripts.tar"), tarb.data ? tarb.data : "", tarb.len);
+	nodes_addtext(l, ctx, xstrdup("lib/apk/db/triggers"), trig.data ? trig.data : "", trig.len);
+	nodes_addtext(l, ctx, xstrdup("lib/apk/db/lock"), "", 0);
+	lines(e, "world", ctx, 1, &b);
+	nodes_addtext(l, ctx, xstrdup("etc/apk/world"), b.data ? b.data : "", b.len);
+	b.len = 0;
+	lines(e, "repositories", ctx, 0, &b);
+	nodes_addtext(l, ctx, xstrdup("etc/apk/repositories"), b.data ? b.data : "", b.len);
+	b.len = 0;
+	bufprintf(&b, "%s\n", arch);
+	nodes_addtext(l, ctx, xstrdup("etc/apk/arch"), b.data, b.len);
+	for (i = 0; i < nkeys; i++) {
+		b.len = 0;
+		name = keys[i].name;
+		if (readall(keys[i].path, &b) < 0)
+			fatal("%s: the key %s cannot be read:", ctx, keys[i].path);
+		nodes_dep(l, ctx, keys[i].path);
+		nodes_addtext(l, ctx, xasprintf("etc/apk/keys/%s", name), b.data, b.len);
+	}
+	for (i = 0; i < n; i++)
+		json_decref(pkgs[i]);
+	free(pkgs);
+	free(sorted);
+	free(keys);
+	free(inst.data);
+	free(trig.data);
+	free(tarb.data);
+	free(b.data);
+}
