@@ -144,7 +144,7 @@ local function checkpackage(p)
   if p.filename ~= p.name .. "-" .. p.version .. ".apk" then
     return string.format("%s: '%s' is not its file (%s-%s.apk)", p.name, tostring(p.filename), p.name, p.version)
   end
-  for _, k in ipairs { "scripts", "files" } do
+  for _, k in ipairs { "scripts", "files", "modes" } do
     if p[k] ~= nil then
       if type(p[k]) ~= "table" then return string.format("%s: %s is not an object", p.name, k) end
       for n, v in pairs(p[k]) do
@@ -167,7 +167,7 @@ local MAXKEPT = 1024 * 1024
 function M.readapk(data, max)
   local ok, t = pcall(native.decompress, data, max)
   if not ok then return nil, tostring(t) end
-  local out = { scripts = {}, files = {} }
+  local out = { scripts = {}, files = {}, modes = {} }
   local pos, longname = 1, nil
   while pos + 511 <= #t do
     local h = t:sub(pos, pos + 511)
@@ -193,7 +193,13 @@ function M.readapk(data, max)
       longname = nil
       if name == ".PKGINFO" then out.pkginfo = body
       elseif SCRIPTS[name] then out.scripts[name] = body
-      elseif KEPTFILES[name] and (typ == "0" or typ == "\0") and size <= MAXKEPT then out.files[name] = body end
+      elseif KEPTFILES[name] and (typ == "0" or typ == "\0") and size <= MAXKEPT then
+        out.files[name] = body
+        -- its owner and mode, "MODE UID GID" (octal mode), for the account files written over it
+        local mode, uid, gid = tonumber(h:sub(101, 108):match("[0-7]+") or "", 8),
+          tonumber(h:sub(109, 116):match("[0-7]+") or "", 8), tonumber(h:sub(117, 124):match("[0-7]+") or "", 8)
+        if mode and uid and gid then out.modes[name] = string.format("%o %d %d", mode & 4095, uid, gid) end
+      end
     end
   end
   if not out.pkginfo then return nil, "no .PKGINFO" end
@@ -248,7 +254,7 @@ function M.lockpackages(chosen, idx, arch, where)
       fail(where, "%s: its .PKGINFO says %s %s, and the index %s %s", p.url, tostring(pn), tostring(pv), p.name, p.version)
     end
     if next(ctl.scripts) then p.scripts = ctl.scripts end
-    if next(ctl.files) then p.files = ctl.files end
+    if next(ctl.files) then p.files, p.modes = ctl.files, ctl.modes end
     local bad = checkpackage(p)
     if bad then fail(where, "%s: its index: %s", p.repository, bad) end
     out[i] = p
@@ -275,12 +281,17 @@ end
 -- for each line not reproduced, and the links and files the scripts make
 -- ({ path, target } or { path, data, mode, uid, gid }; imagegen.maint's).
 function M.accounts(pkgs, users, groups, epoch)
-  local passwd, group = "", ""
+  -- each account file as the last package that ships it has it: { data, mode, uid, gid }
+  local shipped = {}
   for _, p in ipairs(pkgs) do
-    local f = p.files or {}
-    passwd = f["etc/passwd"] or passwd
-    group = f["etc/group"] or group
+    for name, data in pairs(p.files or {}) do
+      local mode, uid, gid = ((p.modes or {})[name] or ""):match("^([0-7]+) (%d+) (%d+)$")
+      shipped[name] = { data = data, mode = tonumber(mode or "644", 8), uid = tonumber(uid or "0"),
+        gid = tonumber(gid or "0") }
+    end
   end
+  local passwd = shipped["etc/passwd"] and shipped["etc/passwd"].data or ""
+  local group = shipped["etc/group"] and shipped["etc/group"].data or ""
   local st = accounts.new(passwd, group, epoch)
   local before = {}
   for _, g in ipairs(st.groups) do before[g.name] = table.concat(g.members, ",") end
@@ -343,6 +354,27 @@ function M.accounts(pkgs, users, groups, epoch)
   end
   local dirs = {}
   for _, d in ipairs(st:changeddirs()) do dirs[#dirs + 1] = d end
+  -- the account files, when an account was made or declared: as the
+  -- packages ship them (owner, mode) with the accounts over them; a user's
+  -- /etc/shadow line as busybox's adduser writes it (when the packages ship one)
+  if #uout > 0 or #gout > 0 then
+    local function put(name, data, default)
+      local f = shipped[name] or default
+      made[#made + 1] = { path = name, data = data, mode = f.mode, uid = f.uid, gid = f.gid }
+    end
+    put("etc/passwd", st:passwd(), { mode = 420, uid = 0, gid = 0 })
+    put("etc/group", st:groupfile(), { mode = 420, uid = 0, gid = 0 })
+    if shipped["etc/shadow"] then
+      local lines, has = { (shipped["etc/shadow"].data:gsub("\n*$", "")) }, {}
+      for n in shipped["etc/shadow"].data:gmatch("%f[^\n%z]([^:\n]*):") do has[n] = true end
+      for _, u in ipairs(uout) do
+        if not has[u.name] then
+          lines[#lines + 1] = string.format("%s:!:%d:0:99999:7:::", u.name, (epoch or 0) // 86400)
+        end
+      end
+      put("etc/shadow", (table.concat(lines, "\n"):gsub("^\n", "")) .. "\n")
+    end
+  end
   return uout, gout, dirs, report, made
 end
 

@@ -202,8 +202,7 @@ local function layerspec(G, l)
     elseif s.kind == "apkdb" then
       -- the package layers' apk sidecars, each written with its descriptor, in install order
       x = { ctx = e.ctx, type = "apkdb", apk = json.array(), world = json.array(s.world or {}),
-        repositories = json.array(s.repositories or {}), arch = s.arch, keys = json.array(),
-        users = json.array(), groups = json.array(), epoch = G.epoch }
+        repositories = json.array(s.repositories or {}), arch = s.arch, keys = json.array(), epoch = G.epoch }
       for i, pl in ipairs(s.layers) do
         x.apk[i] = ".imagegen/layer/" .. pl.id .. ".apk"
         inputs[#inputs + 1] = ".imagegen/layer/" .. pl.id .. ".json"
@@ -211,12 +210,6 @@ local function layerspec(G, l)
       for i, k in ipairs(s.keys or {}) do
         x.keys[i] = { name = k.name, path = k.path }
         inputs[#inputs + 1] = k.path
-      end
-      for i, u in ipairs(s.users) do
-        x.users[i] = { name = u.name, uid = u.uid, gid = u.gid, home = u.home, shell = u.shell, gecos = u.gecos }
-      end
-      for i, g in ipairs(s.groups) do
-        x.groups[i] = { name = g.name, gid = g.gid, members = json.array(g.members) }
       end
     elseif s.kind == "dpkg" then
       -- the package layers' sidecars, each written with its descriptor (system.c)

@@ -209,7 +209,8 @@ end
 -- accounts the packages' scripts make (with the declared ones), their homes
 local function apkdblayer(G, img, r)
   local alpine = require "imagegen.alpine"
-  local users, groups, dirs, report, made = alpine.accounts(r.debs, r.users, r.groups, G.epoch)
+  -- the accounts (passwd, group, shadow among made), the folders, the scripts' other products
+  local _, _, dirs, report, made = alpine.accounts(r.debs, r.users, r.groups, G.epoch)
   local keys, urls, seen = {}, {}, {}
   r.repositories = r.repositories or (r.baser and r.baser.repositories)
   for _, rp in ipairs(r.repositories or {}) do
@@ -221,7 +222,7 @@ local function apkdblayer(G, img, r)
   local ctx = img.where .. ": packages"
   local entries = { { ctx = ctx, path = "", uid = 0, gid = 0,
     source = mksource { kind = "apkdb", layers = r.pkglayers, world = r.world, repositories = urls, arch = r.arch,
-      keys = keys, users = users, groups = groups } } }
+      keys = keys } } }
   for _, d in ipairs(dirs) do
     entries[#entries + 1] = { ctx = ctx, path = d.path:gsub("^/", ""), source = mksource { kind = "dir" },
       uid = d.uid, gid = d.gid, mode = d.mode }
