@@ -115,7 +115,13 @@ function M.index(repos, arch, where)
     local kept = native.downloaddir() .. "/index/" .. sha .. ".APKINDEX.tar.gz"
     if native.stat(kept) ~= "file" then native.writefile(kept, data) end
     local ok, records = pcall(native.apkindex, kept, r.keys)
-    if not ok then fail(where, "%s: %s", id, show(tostring(type(records) == "table" and records.msg or records))) end
+    if not ok then
+      -- the kept file's path is the download folder's: named as the repository names it
+      local msg = tostring(type(records) == "table" and records.msg or records)
+      local at = msg:find(kept, 1, true)
+      if at then msg = msg:sub(1, at - 1) .. "APKINDEX.tar.gz" .. msg:sub(at + #kept) end
+      fail(where, "%s: %s", id, show(msg))
+    end
     out.list[i] = apkresolve.index(records, id)
     out.repos[i] = { repo = r, id = id, sha256 = sha }
   end
@@ -144,6 +150,14 @@ local function checkpackage(p)
   if p.filename ~= p.name .. "-" .. p.version .. ".apk" then
     return string.format("%s: '%s' is not its file (%s-%s.apk)", p.name, tostring(p.filename), p.name, p.version)
   end
+  if p.owned ~= nil then
+    if type(p.owned) ~= "table" then return string.format("%s: owned is not a list", p.name) end
+    for _, o in ipairs(p.owned) do
+      if type(o) ~= "string" or not o:match("^[0-7]+ [%w._-]+ [%w._-]+ [^%s%c/][^%s%c]*$") or o:find("%.%.") then
+        return string.format("%s: owned: '%s' is not MODE USER GROUP PATH", p.name, tostring(o))
+      end
+    end
+  end
   for _, k in ipairs { "scripts", "files", "modes" } do
     if p[k] ~= nil then
       if type(p[k]) ~= "table" then return string.format("%s: %s is not an object", p.name, k) end
@@ -167,7 +181,7 @@ local MAXKEPT = 1024 * 1024
 function M.readapk(data, max)
   local ok, t = pcall(native.decompress, data, max)
   if not ok then return nil, tostring(t) end
-  local out = { scripts = {}, files = {}, modes = {} }
+  local out = { scripts = {}, files = {}, modes = {}, owned = {} }
   local pos, longname = 1, nil
   while pos + 511 <= #t do
     local h = t:sub(pos, pos + 511)
@@ -193,6 +207,16 @@ function M.readapk(data, max)
       longname = nil
       if name == ".PKGINFO" then out.pkginfo = body
       elseif SCRIPTS[name] then out.scripts[name] = body
+      elseif typ == "5" and name:sub(1, 1) ~= "." and #out.owned < 10000 then
+        -- a folder owned by names other than root's: apk gives it the ids those names have
+        -- in the image's /etc/passwd and /etc/group once the pre-install made them
+        local uname, gname = h:sub(266, 297):match("^[^%z]*"), h:sub(298, 329):match("^[^%z]*")
+        local mode = tonumber(h:sub(101, 108):match("[0-7]+") or "", 8)
+        if mode and (uname ~= "" and uname ~= "root" or gname ~= "" and gname ~= "root") and
+            (uname .. gname):match("^[%w._-]+$") and not name:find("[%s%c]") then
+          out.owned[#out.owned + 1] = string.format("%o %s %s %s", mode & 4095, uname ~= "" and uname or "root",
+            gname ~= "" and gname or "root", (name:gsub("/+$", "")))
+        end
       elseif KEPTFILES[name] and (typ == "0" or typ == "\0") and size <= MAXKEPT then
         out.files[name] = body
         -- its owner and mode, "MODE UID GID" (octal mode), for the account files written over it
@@ -255,6 +279,7 @@ function M.lockpackages(chosen, idx, arch, where)
     end
     if next(ctl.scripts) then p.scripts = ctl.scripts end
     if next(ctl.files) then p.files, p.modes = ctl.files, ctl.modes end
+    if #ctl.owned > 0 then p.owned = ctl.owned end
     local bad = checkpackage(p)
     if bad then fail(where, "%s: its index: %s", p.repository, bad) end
     out[i] = p
@@ -350,6 +375,18 @@ function M.accounts(pkgs, users, groups, epoch)
   for _, g in ipairs(st.groups) do
     if g.made or declared["g:" .. g.name] or before[g.name] ~= table.concat(g.members, ",") then
       gout[#gout + 1] = { name = g.name, gid = g.gid, members = { table.unpack(g.members) } }
+    end
+  end
+  -- the packages' folders owned by names, with the ids the names have now
+  -- (apk resolves them when it writes the files, after the pre-install)
+  for _, p in ipairs(pkgs) do
+    for _, o in ipairs(p.owned or {}) do
+      local mode, uname, gname, path = o:match("^([0-7]+) (%S+) (%S+) (.*)$")
+      local u, g = st:user(uname), st:group(gname)
+      if (u and u.uid ~= 0) or (g and g.gid ~= 0) then
+        local e = st:mkdir("/" .. path, tonumber(mode, 8), 0, 0)
+        e.mode, e.uid, e.gid, e.changed = tonumber(mode, 8), u and u.uid or 0, g and g.gid or 0, true
+      end
     end
   end
   local dirs = {}

@@ -110,7 +110,7 @@ function M.writelock(path, lock)
         architecture = p.architecture, filename = p.filename, size = p.size, sha256 = p.sha256,
         repository = p.repository, url = p.url, depends = p.depends and json.array(p.depends), via = p.via,
         checksum = p.checksum, license = p.license, origin = p.origin, scripts = p.scripts, files = p.files,
-        modes = p.modes }
+        modes = p.modes, owned = p.owned and json.array(p.owned) }
     end
     out[#out + 1] = "]}"
   end
@@ -333,7 +333,7 @@ function M.hook(G, opts)
       out[i] = { kind = "apk", keys = keysof[p.repository], name = p.name, version = p.version, architecture = p.architecture,
         filename = p.filename, size = p.size, sha256 = p.sha256, url = p.url, checksum = p.checksum,
         license = p.license, origin = p.origin, depends = p.depends, via = p.via, scripts = p.scripts,
-        files = p.files, modes = p.modes, repository = p.repository, apk = downloads .. "/apk/" .. p.sha256 .. ".apk",
+        files = p.files, modes = p.modes, owned = p.owned, repository = p.repository, apk = downloads .. "/apk/" .. p.sha256 .. ".apk",
         why = asked[p.name] and "asked for by the definition" or ("a dependency of " .. (p.via or "?")) }
     end
     r.repositories = repos
