@@ -340,7 +340,11 @@ function M.hook(G, opts)
     -- the image's world: its base's and its request (/etc/apk/world)
     local world, seen = {}, {}
     for _, w in ipairs(r.world or {}) do world[#world + 1] = w; seen[w] = true end
+    -- each atom as apk writes it ("nginx~=1.18" as "nginx~1.18")
+    local apkresolve = require "imagegen.apkresolve"
     for _, n in ipairs(img.packages) do
+      local a = apkresolve.atom(n)
+      n = a and apkresolve.atomstring(a) or n
       if not seen[n] then world[#world + 1] = n; seen[n] = true end
     end
     table.sort(world)
