@@ -118,6 +118,12 @@ refused "error: an apk atom for Debian's repositories" \
 err 'local a = repository { kind = "apk", url = "http://127.0.0.1:9/main", keys = "keys/test@example.invalid-1.rsa.pub" }' \
 	'image { name = "x", platforms = { "linux/mips64le" }, repositories = { a }, packages = { "a" } }'
 refused "error: a platform Alpine has no packages for" "imagegen: ../err.lua:2: packages: Alpine has no packages for linux/mips64le"
+sed 's/entrypoint =/maxlayers = 2, entrypoint =/' ../build.lua > ../err.lua
+refused "error: over the layer budget (apk layers are one a package, not merged)" \
+	"imagegen: ../err.lua:3: image 'web': 3 layers, over its budget of 2 (maxlayers): 0 of its bases and 3 of its own (2 package layers)"
+sed 's/entrypoint =/packagelayers = "one", entrypoint =/' ../build.lua > ../err.lua
+refused "error: packagelayers for apk packages" \
+	"imagegen: ../err.lua:9: packagelayers: an image of apk packages has one layer a package"
 sed -i 's/nginx~=1.18/nginx~=1.20/' ../build.lua
 if "$IMAGEGEN" --locked ../build.lua > err.out 2>&1; then
 	fail "error: --locked and a request the lock does not have: accepted"

@@ -135,6 +135,11 @@ local function packagelayers(G, img, r, b, base)
     r.layers[#r.layers + 1] = l
   end
   r.mergedusr = merged
+  -- an apk layer holds one package (its sidecar is the package's, plugin/layer/apklayer.c)
+  local apk = own[1] and own[1].kind == "apk"
+  if apk and img.packagelayers ~= nil and img.packagelayers ~= "each" then
+    fail(img.where, "packagelayers: an image of apk packages has one layer a package")
+  end
   local groups = {}
   if img.packagelayers == "one" then
     groups[1] = { id = img.name .. "/packages" .. r.suffix, debs = own }
@@ -171,7 +176,7 @@ local function packagelayers(G, img, r, b, base)
   G.deblayers = G.deblayers or {}
   -- what the layer budget (M.budget) may regroup: the image's own package
   -- layers, and whether they are one a package
-  r.ownpkglayers, r.each = {}, img.packagelayers == nil or img.packagelayers == "each"
+  r.ownpkglayers, r.each = {}, not apk and (img.packagelayers == nil or img.packagelayers == "each")
   for _, g in ipairs(groups) do
     local l = g.shared and G.deblayers[g.id]
     if not l then
