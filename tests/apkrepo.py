@@ -27,7 +27,8 @@
 #   compressed bytes of the second, a tar (apk index's: GNU magic, root) of
 #   DESCRIPTION and APKINDEX with end-of-archive blocks. APKINDEX is a block
 #   of "L:value" lines a package (C P V A S I T U L o m t c k D p i), by name
-#   then version; C is "Q1" + base64 of the SHA-1 of stream 2.
+#   then version; C is "Q1" + base64 of the SHA-1 of stream 2; A is the
+#   repository's arch, also for a noarch package (abuild's --rewrite-arch).
 #
 # SPEC.json: a list of packages, or { "description": ..., "packages": [...] }.
 # A package: { "name", "version", "arch", "description", "url", "license",
@@ -193,25 +194,27 @@ def pkginfo(p, size, datahash):
     return ("\n".join(lines) + "\n").encode()
 
 
-def package(p, base, signer, tamper):
+def package(p, base, signer, tamper, arch):
     """The .apk's bytes and its index record (a list of (field, value))."""
-    data, size = datatar(p.get("files", []), base)
-    if size == 0 and (p.get("files") or p.get("scripts")):
-        size = 1  # abuild: apk-tools 2 would take a package of size 0 as virtual
+    data, installed = datatar(p.get("files", []), base)
+    if installed == 0 and (p.get("files") or p.get("scripts")):
+        installed = 1  # abuild: apk-tools 2 would take a package of size 0 as virtual
     datagz = gz(data)
-    control = member(".PKGINFO", pkginfo(p, size, hashlib.sha256(datagz).hexdigest()))
+    control = member(".PKGINFO", pkginfo(p, installed, hashlib.sha256(datagz).hexdigest()))
     for script in SCRIPTS:
         if script in p.get("scripts", {}):
             control += member(script, p["scripts"][script].encode(), 0o755)
     controlgz = gz(control)
-    if tamper:
-        datagz = gz(datatar(p.get("files", []), base, tamper=True)[0])
     apk = signer.stream(controlgz) + controlgz + datagz
+    size = len(apk)  # the index holds the package as it was signed
+    if tamper:
+        apk = apk[:-len(datagz)] + gz(datatar(p.get("files", []), base, tamper=True)[0])
     checksum = "Q1" + base64.b64encode(hashlib.sha1(controlgz).digest()).decode()
-    rec = [("C", checksum), ("P", p["name"]), ("V", p["version"]), ("A", p["arch"]),
-           ("S", len(apk)), ("I", size), ("T", p["description"]), ("U", p["url"]),
+    rec = [("C", checksum), ("P", p["name"]), ("V", p["version"]), ("A", arch),
+           ("S", size), ("I", installed), ("T", p["description"]), ("U", p["url"]),
            ("L", p["license"]), ("o", p["origin"]), ("m", p["maintainer"]), ("t", EPOCH),
            ("c", p["commit"]), ("k", p.get("provider_priority"))]
+    # A: is the repository's (abuild's "apk index --rewrite-arch": noarch too);
     # apk index writes the atoms in .PKGINFO's order: stated ones, then detected
     for field, key in (("D", "depends"), ("p", "provides")):
         atoms = p.get(key, [])
@@ -221,10 +224,18 @@ def package(p, base, signer, tamper):
     return apk, [(f, v) for f, v in rec if v not in (None, "")]
 
 
+SUFFIXES = {"alpha": -4, "beta": -3, "pre": -2, "rc": -1, "cvs": 1, "svn": 2, "git": 3, "hg": 4, "p": 5}
+
+
 def verkey(version):
-    """Enough of apk's version order to sort the index: numbers, then -rN."""
-    base, _, rel = version.partition("-r")
-    return [int(n) for n in re.findall(r"\d+", base)], base, int(rel or 0)
+    """Enough of apk's version order to sort the index: numbers, a letter,
+    suffixes (_rc1 before none before _p1), then -rN."""
+    version, _, rel = version.partition("-r")
+    version, *suffixes = version.split("_")
+    m = re.match(r"([\d.]*)([a-z]?)", version)
+    parts = [(SUFFIXES.get(re.match("[a-z]*", x).group(), 0), int(re.sub("^[a-z]*", "", x) or 0))
+             for x in suffixes]
+    return [int(n) for n in m.group(1).split(".") if n], m.group(2), parts + [(0, 0)], int(rel or 0)
 
 
 def indextar(description, text):
@@ -502,13 +513,15 @@ def main():
         packages.sort(key=lambda p: (p["name"].encode(), verkey(p["version"])))
         repo = os.path.join(args.outdir, args.arch)
         os.makedirs(repo, exist_ok=True)
+        os.chmod(args.outdir, 0o755)
+        os.chmod(repo, 0o755)
         for old in os.listdir(repo):
             if old.endswith(".apk") or old == "APKINDEX.tar.gz":
                 os.unlink(os.path.join(repo, old))
         records = []
         for p in packages:
             tamper = p["name"] in args.tamper_package or "%s-%s" % (p["name"], p["version"]) in args.tamper_package
-            apk, rec = package(p, base, signer, tamper)
+            apk, rec = package(p, base, signer, tamper, args.arch)
             writefile(os.path.join(repo, "%s-%s.apk" % (p["name"], p["version"])), apk)
             records.append(rec)
     writefile(os.path.join(repo, "APKINDEX.tar.gz"),
