@@ -169,67 +169,6 @@ local function checkpackage(p)
 end
 M.checkpackage = checkpackage
 
--- the control of an .apk (its bytes): { pkginfo = text, scripts = { [".pre-install"] = text, ... },
--- files = { ["etc/passwd"] = text, ... } (the account files it ships) }. The
--- three gzip streams read as one (libarchive reads concatenated members),
--- their tar members walked: the signature's, the control's, then the data's.
-local KEPTFILES = { ["etc/passwd"] = true, ["etc/group"] = true, ["etc/shadow"] = true }
-local SCRIPTS = { [".pre-install"] = true, [".post-install"] = true, [".pre-upgrade"] = true,
-  [".post-upgrade"] = true, [".pre-deinstall"] = true, [".post-deinstall"] = true, [".trigger"] = true }
-local MAXKEPT = 1024 * 1024
-
-function M.readapk(data, max)
-  local ok, t = pcall(native.decompress, data, max)
-  if not ok then return nil, tostring(t) end
-  local out = { scripts = {}, files = {}, modes = {}, owned = {} }
-  local pos, longname = 1, nil
-  while pos + 511 <= #t do
-    local h = t:sub(pos, pos + 511)
-    if not h:find("[^%z]") then break end
-    local name = h:sub(1, 100):match("^[^%z]*")
-    local size = tonumber((h:sub(125, 136):match("^[%s%z]*([0-7]+)")) or "", 8)
-    if not size then return nil, "a tar header with no size" end
-    local typ = h:sub(157, 157)
-    if h:sub(258, 262) == "ustar" then
-      local prefix = h:sub(346, 500):match("^[^%z]*")
-      if prefix ~= "" then name = prefix .. "/" .. name end
-    end
-    local body = t:sub(pos + 512, pos + 511 + size)
-    if #body < size then return nil, "a tar member longer than the file" end
-    pos = pos + 512 + ((size + 511) // 512) * 512
-    if typ == "x" then
-      -- pax records: "LEN key=value\n"
-      for v in body:gmatch("%d+ path=([^\n]*)\n") do longname = v end
-    elseif typ == "L" then
-      longname = body:match("^[^%z]*")
-    elseif typ ~= "g" then
-      name = (longname or name):gsub("^%./", "")
-      longname = nil
-      if name == ".PKGINFO" then out.pkginfo = body
-      elseif SCRIPTS[name] then out.scripts[name] = body
-      elseif typ == "5" and name:sub(1, 1) ~= "." and #out.owned < 10000 then
-        -- a folder owned by names other than root's: apk gives it the ids those names have
-        -- in the image's /etc/passwd and /etc/group once the pre-install made them
-        local uname, gname = h:sub(266, 297):match("^[^%z]*"), h:sub(298, 329):match("^[^%z]*")
-        local mode = tonumber(h:sub(101, 108):match("[0-7]+") or "", 8)
-        if mode and (uname ~= "" and uname ~= "root" or gname ~= "" and gname ~= "root") and
-            (uname .. gname):match("^[%w._-]+$") and not name:find("[%s%c]") then
-          out.owned[#out.owned + 1] = string.format("%o %s %s %s", mode & 4095, uname ~= "" and uname or "root",
-            gname ~= "" and gname or "root", (name:gsub("/+$", "")))
-        end
-      elseif KEPTFILES[name] and (typ == "0" or typ == "\0") and size <= MAXKEPT then
-        out.files[name] = body
-        -- its owner and mode, "MODE UID GID" (octal mode), for the account files written over it
-        local mode, uid, gid = tonumber(h:sub(101, 108):match("[0-7]+") or "", 8),
-          tonumber(h:sub(109, 116):match("[0-7]+") or "", 8), tonumber(h:sub(117, 124):match("[0-7]+") or "", 8)
-        if mode and uid and gid then out.modes[name] = string.format("%o %d %d", mode & 4095, uid, gid) end
-      end
-    end
-  end
-  if not out.pkginfo then return nil, "no .PKGINFO" end
-  return out
-end
-
 -- the lock's entry of each chosen package (records of apkresolve, in install
 -- order): its .apk fetched now (the index gives no sha256), kept in the
 -- download folder where the build's fetch edge looks, and its control read
@@ -268,12 +207,11 @@ function M.lockpackages(chosen, idx, arch, where)
     p.sha256 = native.sha256(data)
     local kept = native.downloaddir() .. "/apk/" .. p.sha256 .. ".apk"
     if native.stat(kept) ~= "file" then native.writefile(kept, data) end
-    local installed = math.tointeger(tonumber(rec.I or "")) or 0
-    local ctl, why = M.readapk(data, math.min(installed + 64 * 1024 * 1024, 4 * 1024 * 1024 * 1024))
-    if not ctl then fail(where, "%s: not an .apk: %s", p.url, why) end
-    local info = {}
-    for k, v in ctl.pkginfo:gmatch("%f[^\n%z]([%w_]+) = ([^\n]*)") do info[k] = info[k] or v end
-    local pn, pv = info.pkgname, info.pkgver
+    -- read as the layer will read it: signed by one of the repository's keys, its control
+    -- the index's checksum, its files what the control says (plugin/lua/apkcontrol.c)
+    local ok, ctl = pcall(native.apkcontrol, kept, repo.keys, p.checksum or "")
+    if not ok then fail(where, "%s: %s", p.url, show(tostring(type(ctl) == "table" and ctl.msg or ctl))) end
+    local pn, pv = ctl.pkginfo.pkgname, ctl.pkginfo.pkgver
     if pn ~= p.name or pv ~= p.version then
       fail(where, "%s: its .PKGINFO says %s %s, and the index %s %s", p.url, tostring(pn), tostring(pv), p.name, p.version)
     end

@@ -32,6 +32,7 @@
 #include "alpine/index.h"
 #include "lua/native.h"
 #include "lua/glob.h"
+#include "lua/apkcontrol.h"
 
 /* native.readfile(path) -> contents | nil, message: a regular file only */
 static int
@@ -935,6 +936,7 @@ static const luaL_Reg natives[] = {
 	{"pkcs12", trust_pkcs12},
 	{"ldcache", l_ldcache},
 	{"apkindex", l_apkindex},
+	{"apkcontrol", apkcontrol_read},
 	{"pattern", glob_pattern},
 	{"glob", glob_walk},
 	{NULL, NULL},
