@@ -49,6 +49,12 @@
 /* the most entries a package's data tar may have, the most a sidecar may hold, the most keys */
 enum { MAXENTRIES = 1 << 20, MAXSIDECAR = 64 << 20, MAXKEYS = 64 };
 
+/* the account files an "apkdb" entry merges its users and groups over */
+static const char *const accountfiles[] = { "etc/passwd", "etc/group", "etc/shadow" };
+
+/* the most of an account file kept */
+enum { MAXACCOUNTS = 1 << 20 };
+
 /* a folder of the package, as apk's database lists it */
 struct apkdir {
 	char *name;
@@ -67,6 +73,16 @@ struct apkctx {
 	int fd;
 	struct apkdir *dirs;
 	size_t ndirs, entries;
+	/* the files read so far and their Q1 checksums, for hard links to them */
+	struct apksum {
+		char *path;
+		char q1[32];
+	} *sums;
+	size_t nsums;
+	/* the package file's size */
+	long long size;
+	/* the contents of the account files it holds (etc/passwd, etc/group, etc/shadow) */
+	struct buf accounts[3];
 	/* a refusal from an entry, raised once apk_read is done */
 	char err[512];
 };
@@ -170,9 +186,9 @@ finddir(struct apkctx *c, const char *name, size_t len)
 	return &c->dirs[c->ndirs++];
 }
 
-/* the file's bytes into the layer's spool */
+/* the file's bytes into the layer's spool (and into keep, when not NULL) */
 static void
-spool(struct apkctx *c, struct apkfile *f, struct node *n)
+spool(struct apkctx *c, struct apkfile *f, struct node *n, struct buf *keep)
 {
 	struct layer *l = c->l;
 	char chunk[1 << 16], *tmp;
@@ -187,6 +203,8 @@ spool(struct apkctx *c, struct apkfile *f, struct node *n)
 	while ((r = apk_data(f, chunk, sizeof(chunk))) > 0) {
 		if (pwrite(l->spool, chunk, (size_t)r, (off_t)l->spoolsize) != r)
 			fatal("%s: write the spool:", c->ctx);
+		if (keep && keep->len + (size_t)r <= MAXACCOUNTS)
+			bufadd(keep, chunk, (size_t)r);
 		l->spoolsize += r;
 	}
 	n->size = l->spoolsize - n->off;
@@ -202,6 +220,8 @@ entry(void *arg, struct apkfile *f)
 	char *path, q1[32];
 	const char *base;
 	long long mtime = m->mtime;
+	struct buf *keep;
+	size_t i;
 
 	if (c->err[0] || !(path = cleanpath(c, m->name)))
 		return;
@@ -235,7 +255,14 @@ entry(void *arg, struct apkfile *f)
 	switch (m->type) {
 	case '0':
 		n->kind = KSPOOL;
-		spool(c, f, n);
+		keep = NULL;
+		for (i = 0; i < 3; i++) {
+			if (strcmp(path, accountfiles[i]) == 0) {
+				keep = &c->accounts[i];
+				keep->len = 0;
+			}
+		}
+		spool(c, f, n, keep);
 		break;
 	case '2':
 		n->kind = KLINK;
@@ -258,6 +285,18 @@ entry(void *arg, struct apkfile *f)
 	if (m->hassha1) {
 		apk_q1(m->sha1, q1);
 		bufprintf(&d->files, "Z:%s\n", q1);
+		c->sums = xrealloc(c->sums, (c->nsums + 1) * sizeof(*c->sums));
+		c->sums[c->nsums].path = xstrdup(path);
+		memcpy(c->sums[c->nsums].q1, q1, sizeof(q1));
+		c->nsums++;
+	} else if (m->type == '1' && n->src) {
+		/* a hard link has its target's checksum, as apk gives it */
+		for (i = c->nsums; i-- > 0;) {
+			if (strcmp(c->sums[i].path, n->src) == 0) {
+				bufprintf(&d->files, "Z:%s\n", c->sums[i].q1);
+				break;
+			}
+		}
 	}
 }
 
@@ -280,7 +319,7 @@ installed(struct buf *b, struct apkctx *c, const struct apkpkg *p)
 	bufprintf(b, "C:%s\nP:%s\nV:%s\n", p->checksum, apk_field(p, "pkgname"), apk_field(p, "pkgver"));
 	for (i = 0; i < sizeof(head) / sizeof(head[0]); i++) {
 		if (!head[i].field) {
-			bufprintf(b, "%s:%lld\n", head[i].key, specint(c->e, "size", 0));
+			bufprintf(b, "%s:%lld\n", head[i].key, c->size);
 			continue;
 		}
 		v = apk_field(p, head[i].field);
@@ -360,6 +399,13 @@ sidecar(struct apkctx *c, const struct apkpkg *p, const struct buf *inst)
 	jsonset(o, "scripts", scripts);
 	v = json_object_get(info, "triggers");
 	jsonset(o, "triggers", json_string(json_is_string(v) ? json_string_value(v) : ""));
+	a = json_object();
+	for (i = 0; i < 3; i++) {
+		if (c->accounts[i].data)
+			jsonset(a, accountfiles[i], text(c->ctx, c->pkg, accountfiles[i], c->accounts[i].data,
+			                                 c->accounts[i].len));
+	}
+	jsonset(o, "files", a);
 	return o;
 }
 
@@ -395,8 +441,16 @@ freectx(struct apkctx *c)
 		free(c->dirs[i].files.data);
 	}
 	free(c->dirs);
+	for (i = 0; i < c->nsums; i++)
+		free(c->sums[i].path);
+	free(c->sums);
 	c->dirs = NULL;
-	c->ndirs = c->entries = 0;
+	c->sums = NULL;
+	c->ndirs = c->entries = c->nsums = 0;
+	for (i = 0; i < 3; i++) {
+		free(c->accounts[i].data);
+		c->accounts[i] = (struct buf){0};
+	}
 }
 
 static void
@@ -453,6 +507,7 @@ apklayer_apk(struct layer *l, json_t *e, const char *ctx)
 		hex[0] = '\0';
 		if (stat(src, &st) == 0 && (size < 0 || st.st_size == size) && (c.fd = open(src, O_RDONLY)) >= 0) {
 			c.sha = sha256new();
+			c.size = (long long)st.st_size;
 			ok = apk_read(source, &c, &p, &r) == 0 && !c.err[0];
 			/* whatever was not read is hashed too */
 			while (source(&c, hex, 64) > 0)
@@ -565,6 +620,87 @@ lines(json_t *e, const char *key, const char *ctx, int sorted, struct buf *out)
 	free(s);
 }
 
+/* whether the account file text has a line for name ("name:...") */
+static int
+hasname(const struct buf *text, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = text->data;
+
+	while (p && *p) {
+		if (strncmp(p, name, n) == 0 && p[n] == ':')
+			return 1;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+/* an account field of the entry, which may not hold ':' or a line's end */
+static const char *
+accountfield(json_t *o, const char *key, const char *ctx, const char *def)
+{
+	json_t *v = json_object_get(o, key);
+	const char *s = json_is_string(v) ? json_string_value(v) : def;
+
+	if (!s || strpbrk(s, ":\n"))
+		fatal("%s: spec: an account's %s is missing or holds ':' or a line's end", ctx, key);
+	return s;
+}
+
+/* /etc/passwd, /etc/group and /etc/shadow: the last package's that has
+   each, with the entry's users and groups added when they are not there */
+static void
+accounts(struct layer *l, json_t *e, const char *ctx, json_t **pkgs, size_t n)
+{
+	json_t *users = json_object_get(e, "users"), *groups = json_object_get(e, "groups"), *u, *m;
+	struct buf f[3] = {{0}};
+	size_t i, j, k;
+	const char *name;
+
+	if (json_array_size(users) == 0 && json_array_size(groups) == 0)
+		return;
+	for (i = 0; i < 3; i++) {
+		for (j = n; j-- > 0;) {
+			json_t *v = json_object_get(json_object_get(pkgs[j], "files"), accountfiles[i]);
+			if (json_is_string(v)) {
+				bufadd(&f[i], json_string_value(v), json_string_length(v));
+				break;
+			}
+		}
+		if (f[i].len > 0 && f[i].data[f[i].len - 1] != '\n')
+			bufstr(&f[i], "\n");
+	}
+	json_array_foreach(groups, i, u) {
+		name = accountfield(u, "name", ctx, NULL);
+		if (hasname(&f[1], name))
+			continue;
+		bufprintf(&f[1], "%s:x:%lld:", name, specint(u, "gid", 0));
+		json_array_foreach(json_object_get(u, "members"), k, m) {
+			if (!json_is_string(m) || strpbrk(json_string_value(m), ":,\n"))
+				fatal("%s: spec: group %s: a member is not a user name", ctx, name);
+			bufprintf(&f[1], "%s%s", k ? "," : "", json_string_value(m));
+		}
+		bufstr(&f[1], "\n");
+	}
+	json_array_foreach(users, i, u) {
+		name = accountfield(u, "name", ctx, NULL);
+		if (!hasname(&f[0], name))
+			bufprintf(&f[0], "%s:x:%lld:%lld:%s:%s:%s\n", name, specint(u, "uid", 0), specint(u, "gid", 0),
+			          accountfield(u, "gecos", ctx, ""), accountfield(u, "home", ctx, "/"),
+			          accountfield(u, "shell", ctx, "/sbin/nologin"));
+		if (!hasname(&f[2], name))
+			bufprintf(&f[2], "%s:!::0:::::\n", name);
+	}
+	for (i = 0; i < 3; i++) {
+		struct node *nd = nodes_addtext(l, ctx, xstrdup(accountfiles[i]), f[i].data ? f[i].data : "", f[i].len);
+		if (i == 2)
+			nd->mode = 0640;
+		free(f[i].data);
+	}
+}
+
 void
 apklayer_db(struct layer *l, json_t *e, const char *ctx)
 {
@@ -590,6 +726,8 @@ apklayer_db(struct layer *l, json_t *e, const char *ctx)
 		const char *pkg = json_string_value(json_object_get(pkgs[i], "package"));
 		const char *ver = json_string_value(json_object_get(pkgs[i], "version"));
 		const char *sum = json_string_value(json_object_get(pkgs[i], "checksum"));
+		const char *bd = json_string_value(json_object_get(json_object_get(pkgs[i], "pkginfo"), "builddate"));
+		long long builddate = bd ? strtoll(bd, NULL, 10) : -1;
 		scripts = json_object_get(pkgs[i], "scripts");
 		for (j = 0; j < APK_NSCRIPTS; j++) {
 			v = json_object_get(scripts, apk_scriptnames[j]);
@@ -600,7 +738,8 @@ apklayer_db(struct layer *l, json_t *e, const char *ctx)
 			h.path = member;
 			h.type = TAR_FILE;
 			h.mode = 0755;
-			h.mtime = l->epoch;
+			/* the package's build time, as apk has it, clamped to the epoch */
+			h.mtime = builddate < 0 || builddate > l->epoch ? l->epoch : builddate;
 			h.size = (long long)json_string_length(v);
 			if (tar_header(t, &h) < 0 || tar_data(t, json_string_value(v), json_string_length(v)) < 0)
 				fatal("%s: scripts.tar: %s", ctx, tar_error(t));
@@ -615,7 +754,7 @@ apklayer_db(struct layer *l, json_t *e, const char *ctx)
 	tar_free(t);
 	nodes_addtext(l, ctx, xstrdup("lib/apk/db/scripts.tar"), tarb.data ? tarb.data : "", tarb.len);
 	nodes_addtext(l, ctx, xstrdup("lib/apk/db/triggers"), trig.data ? trig.data : "", trig.len);
-	nodes_addtext(l, ctx, xstrdup("lib/apk/db/lock"), "", 0);
+	nodes_addtext(l, ctx, xstrdup("lib/apk/db/lock"), "", 0)->mode = 0600;
 	lines(e, "world", ctx, 1, &b);
 	nodes_addtext(l, ctx, xstrdup("etc/apk/world"), b.data ? b.data : "", b.len);
 	b.len = 0;
@@ -632,6 +771,7 @@ apklayer_db(struct layer *l, json_t *e, const char *ctx)
 		nodes_dep(l, ctx, keys[i].path);
 		nodes_addtext(l, ctx, xasprintf("etc/apk/keys/%s", name), b.data, b.len);
 	}
+	accounts(l, e, ctx, pkgs, n);
 	for (i = 0; i < n; i++)
 		json_decref(pkgs[i]);
 	free(pkgs);
