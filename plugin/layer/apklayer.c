@@ -22,7 +22,18 @@
  *
  * An "apkdb" entry writes /lib/apk/db/installed (the blocks by package
  * name, as apk sorts them), scripts.tar (in install order), triggers, and
- * /etc/apk's world, repositories, arch and keys.
+ * /etc/apk's world, repositories, arch and keys; with users or groups,
+ * /etc/passwd, group and shadow: the last package's, the accounts added.
+ *
+ * Owners by name: abuild writes a file owned by an account (nginx's
+ * /var/lib/nginx) with uid 0 and the account's name, and apk gives it the
+ * ids the name has in the root's /etc/passwd and /etc/group when it
+ * installs it. The package's layer cannot know them; its sidecar lists such
+ * entries ("owners": path, type, mode, ids, names, and a small file's text),
+ * and the apkdb entry makes each again with the ids the image's accounts
+ * give the names, and patches their M:/a: lines. A noarch package is indexed
+ * under the repository's arch (abuild's --rewrite-arch): its A: is the
+ * lock's, as apk's database has it.
  */
 #include <errno.h>
 #include <fcntl.h>
