@@ -259,6 +259,13 @@ def complete(p, arch):
     for key in ("name", "version"):
         if not isinstance(p.get(key), str):
             die("a package without a %s" % key)
+    for f in p.get("files", []):
+        kinds = [k for k in ("data", "text", "from", "symlink", "dir") if k in f]
+        if not isinstance(f.get("path"), str) or len(kinds) != 1 or ".." in f["path"].split("/"):
+            die("%s: a file needs a path (no ..) and one of text, from, symlink, dir: %r" % (p["name"], f))
+    for script in p.get("scripts", {}):
+        if script not in SCRIPTS:
+            die("%s: %s is not one of apk's scripts (%s)" % (p["name"], script, " ".join(SCRIPTS)))
     p.setdefault("arch", arch)
     p.setdefault("description", "synthetic package " + p["name"])
     p.setdefault("url", "https://example.org/" + p["name"])
@@ -269,138 +276,18 @@ def complete(p, arch):
     return p
 
 
-# The issue's scenario: nginx~=1.18 and what it needs, built with musl-gcc.
-NGINX_C = r"""#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+# The issue's scenario: nginx~=1.18 and what it needs, built with musl-gcc;
+# the files of tests/apkrepo/: nginx.c (the program: -v, -V, and -g 'daemon
+# off;' serving one page on port 80 or $NGINX_PORT), Alpine's passwd and
+# group, nginx's .pre-install as Alpine's, its nginx.conf.
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apkrepo")
 
-const char *pcre_version(void);
-const char *zlibVersion(void);
 
-static const char body[] = "Welcome to nginx/" VERSION " (synthetic)\n";
+def read(name):
+    with open(os.path.join(HERE, name)) as f:
+        return f.read()
 
-int main(int argc, char **argv)
-{
-	char buf[4096];
-	struct sockaddr_in sa;
-	const char *port = getenv("NGINX_PORT");
-	int s, c, n, one = 1;
 
-	if (argc == 2 && strcmp(argv[1], "-v") == 0) {
-		fprintf(stderr, "nginx version: nginx/%s\n", VERSION);
-		return 0;
-	}
-	if (argc == 2 && strcmp(argv[1], "-V") == 0) {
-		fprintf(stderr, "nginx version: nginx/%s\nbuilt with PCRE %s and zlib %s\n",
-			VERSION, pcre_version(), zlibVersion());
-		return 0;
-	}
-	if (argc != 3 || strcmp(argv[1], "-g") != 0 || strcmp(argv[2], "daemon off;") != 0) {
-		fprintf(stderr, "usage: nginx -v | -V | -g 'daemon off;'\n");
-		return 2;
-	}
-	if (access("/etc/nginx/nginx.conf", R_OK) != 0) {
-		perror("nginx: /etc/nginx/nginx.conf");
-		return 1;
-	}
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(port ? atoi(port) : 80);
-	s = socket(AF_INET, SOCK_STREAM, 0);
-	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-	    bind(s, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(s, 16) < 0) {
-		perror("nginx: listen");
-		return 1;
-	}
-	for (;;) {
-		if ((c = accept(s, NULL, NULL)) < 0)
-			continue;
-		if (read(c, buf, sizeof buf) >= 0) {
-			n = snprintf(buf, sizeof buf, "HTTP/1.0 200 OK\r\nServer: nginx/%s\r\n"
-				"Content-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
-				VERSION, (int)(sizeof body - 1), body);
-			if (write(c, buf, n) != n)
-				perror("nginx: write");
-		}
-		close(c);
-	}
-}
-"""
-PASSWD = """root:x:0:0:root:/root:/bin/sh
-bin:x:1:1:bin:/bin:/sbin/nologin
-daemon:x:2:2:daemon:/sbin:/sbin/nologin
-adm:x:3:4:adm:/var/adm:/sbin/nologin
-lp:x:4:7:lp:/var/spool/lpd:/sbin/nologin
-sync:x:5:0:sync:/sbin:/bin/sync
-shutdown:x:6:0:shutdown:/sbin:/sbin/shutdown
-halt:x:7:0:halt:/sbin:/sbin/halt
-mail:x:8:12:mail:/var/mail:/sbin/nologin
-news:x:9:13:news:/usr/lib/news:/sbin/nologin
-uucp:x:10:14:uucp:/var/spool/uucppublic:/sbin/nologin
-operator:x:11:0:operator:/root:/sbin/nologin
-postmaster:x:14:12:postmaster:/var/mail:/sbin/nologin
-cron:x:16:16:cron:/var/spool/cron:/sbin/nologin
-ftp:x:21:21::/var/lib/ftp:/sbin/nologin
-sshd:x:22:22:sshd:/dev/null:/sbin/nologin
-games:x:35:35:games:/usr/games:/sbin/nologin
-ntp:x:123:123:NTP:/var/empty:/sbin/nologin
-guest:x:405:100:guest:/dev/null:/sbin/nologin
-nobody:x:65534:65534:nobody:/:/sbin/nologin
-"""
-GROUP = """root:x:0:root
-bin:x:1:root,bin,daemon
-daemon:x:2:root,bin,daemon
-sys:x:3:root,bin,adm
-adm:x:4:root,adm,daemon
-tty:x:5:
-disk:x:6:root,adm
-lp:x:7:lp
-kmem:x:9:
-wheel:x:10:root
-mail:x:12:mail
-news:x:13:news
-uucp:x:14:uucp
-cron:x:16:cron
-audio:x:18:
-cdrom:x:19:
-dialout:x:20:root
-ftp:x:21:
-sshd:x:22:
-tape:x:26:root
-video:x:27:root
-netdev:x:28:
-games:x:35:
-shadow:x:42:
-www-data:x:82:
-users:x:100:games
-ntp:x:123:
-ping:x:999:
-nogroup:x:65533:
-nobody:x:65534:
-"""
-PREINSTALL = """#!/bin/sh
-
-addgroup -S nginx 2>/dev/null
-adduser -S -D -H -h /var/lib/nginx -s /sbin/nologin -G nginx -g nginx nginx 2>/dev/null
-exit 0
-"""
-NGINX_CONF = """user nginx;
-worker_processes auto;
-events {
-	worker_connections 64;
-}
-http {
-	server {
-		listen 80;
-		location / {
-			return 200 "Welcome to nginx\\n";
-		}
-	}
-}
-"""
 APPLETS = ["bin/ash", "bin/cat", "bin/echo", "bin/ls", "bin/mkdir", "bin/rm", "bin/sh",
            "bin/sleep", "sbin/nologin", "usr/bin/id", "usr/bin/wget"]
 NGINX = ["1.16.1-r8", "1.18.0-r0", "1.18.0-r15", "1.20.2-r2", "1.24.0-r7"]
@@ -419,6 +306,7 @@ def build(tmp, out, source, *flags):
 def defaults(tmp):
     if not shutil.which("musl-gcc"):
         die("musl-gcc is missing (apt-get install musl-tools)")
+    passwd, nginx_c = read("passwd"), read("nginx.c")
     loader = os.path.realpath("/lib/ld-musl-x86_64.so.1")
     pcre = build(tmp, "libpcre.so.1.2.13", 'const char *pcre_version(void) { return "8.45 2021-06-15"; }\n',
                  "-shared", "-fPIC", "-Wl,-soname,libpcre.so.1")
@@ -440,10 +328,10 @@ def defaults(tmp):
          + [{"path": a, "symlink": "/bin/busybox"} for a in APPLETS]},
         {"name": "alpine-baselayout-data", "version": "3.4.3-r1", "description": "Alpine base dir structure and init scripts",
          "license": "GPL-2.0-only", "origin": "alpine-baselayout",
-         "files": [{"path": "etc/passwd", "text": PASSWD}, {"path": "etc/group", "text": GROUP},
+         "files": [{"path": "etc/passwd", "text": passwd}, {"path": "etc/group", "text": read("group")},
                    {"path": "etc/shadow", "mode": 0o640, "group": "shadow", "gid": 42,
                     "text": "".join("%s:%s::0:::::\n" % (l.split(":")[0], "*" if l.startswith("root:") else "!")
-                                    for l in PASSWD.splitlines())}]},
+                                    for l in passwd.splitlines())}]},
         {"name": "pcre", "version": "8.45-r3", "description": "Perl-compatible regular expression library",
          "license": "BSD-3-Clause", "depends": [LIBC], "provides": ["so:libpcre.so.1=1.2.13"],
          "files": so("usr/lib/libpcre.so.1.2.13", pcre, "libpcre.so.1")},
@@ -458,14 +346,14 @@ def defaults(tmp):
     ]
     for version in NGINX:
         upstream = version.split("-r")[0]
-        binary = build(tmp, "nginx", NGINX_C, '-DVERSION="%s"' % upstream, "libpcre.so.1.2.13", "libz.so.1.2.13")
+        binary = build(tmp, "nginx", nginx_c, '-DVERSION="%s"' % upstream, "libpcre.so.1.2.13", "libz.so.1.2.13")
         packages.append({
             "name": "nginx", "version": version, "license": "BSD-2-Clause",
             "description": "HTTP and reverse proxy server (stable version)",
             "depends": ["/bin/sh", LIBC, "so:libpcre.so.1", "so:libz.so.1"],
             "provides": ["cmd:nginx=" + version],
-            "scripts": {".pre-install": PREINSTALL, ".post-install": "#!/bin/sh\nmkdir -p /run/nginx\nexit 0\n"},
-            "files": [{"path": "etc/nginx/nginx.conf", "text": NGINX_CONF},
+            "scripts": {".pre-install": read("nginx.pre-install"), ".post-install": "#!/bin/sh\nmkdir -p /run/nginx\nexit 0\n"},
+            "files": [{"path": "etc/nginx/nginx.conf", "text": read("nginx.conf")},
                       {"path": "usr/sbin/nginx", "data": binary, "mode": 0o755},
                       {"path": "var/lib/nginx", "dir": True, "mode": 0o750, "owner": "nginx", "group": "nginx"}]})
         packages.append({

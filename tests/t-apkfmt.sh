@@ -243,11 +243,86 @@ contains "apk layer: the wrong key" wrongkey.err "its signature does not verify 
 check "apk layers: a second run" layers run2
 same "apk layers: the same descriptors and sidecars from two runs" "$(cat run1/*.json run1/*.apk | sha256sum)" "$(cat run2/*.json run2/*.apk | sha256sum)"
 
+# tests/apkrepo.py's packages (abuild's shape: GNU pax headers, owners by
+# name over uid 0, a noarch package indexed under x86_64, RSA256 signatures)
+cat > spec.json <<'JSON'
+{ "packages": [
+  { "name": "base", "version": "1.0-r0", "arch": "x86_64", "files": [
+    { "path": "etc/passwd", "text": "root:x:0:0:root:/root:/bin/sh\n" },
+    { "path": "etc/group", "text": "root:x:0:root\n" },
+    { "path": "etc/shadow", "text": "root:*::0:::::\n", "mode": "0640", "gid": 42 } ] },
+  { "name": "srv", "version": "2.1-r3", "arch": "x86_64", "depends": ["base"],
+    "scripts": { ".pre-install": "#!/bin/sh\naddgroup -S srv\nadduser -S -D -H -G srv srv\n" }, "files": [
+    { "path": "usr/bin/srv", "text": "#!/bin/sh\n", "mode": "0755" },
+    { "path": "var/lib/srv", "dir": true, "mode": "0750", "owner": "srv", "group": "srv" },
+    { "path": "var/lib/srv/state", "text": "s\n", "owner": "srv", "group": "srv" } ] },
+  { "name": "srv-doc", "version": "2.1-r3", "arch": "noarch", "install_if": ["srv=2.1-r3", "docs"], "files": [
+    { "path": "usr/share/doc/srv/README", "text": "read me\n" } ] } ] }
+JSON
+if python3 "$TOP/tests/apkrepo.py" ar --key "$W/ar.rsa" --spec spec.json --rsa256 > ar.log 2>&1 &&
+   python3 "$TOP/tests/apkrepo.py" ar-ti --key "$W/ar.rsa" --spec spec.json --tamper-index > ar.log 2>&1 &&
+   python3 "$TOP/tests/apkrepo.py" ar-tp --key "$W/ar.rsa" --spec spec.json --tamper-package srv > ar.log 2>&1; then
+	ok "apkrepo.py: the repositories are written"
+else
+	fail "apkrepo.py: the repositories are written"
+	sed 's/^/    /' ar.log | head -n 5
+fi
+index ar/x86_64/APKINDEX.tar.gz ar.rsa.pub ar.rsa.pub > ar.index 2> ar.err
+same "apkindex: apkrepo.py's RSA256 index is read: base, srv, srv-doc (A:x86_64)" "P:base P:srv P:srv-doc A:x86_64" \
+	"$(grep '^P:' ar.index | tr '\n' ' ')$(grep '^A:' ar.index | sort -u)"
+index ar-ti/x86_64/APKINDEX.tar.gz ar.rsa.pub ar.rsa.pub > /dev/null 2> ar-ti.err
+same "apkindex: apkrepo.py's tampered index is refused" \
+	"error: ar-ti/x86_64/APKINDEX.tar.gz: its signature does not verify with ar.rsa.pub" "$(cat ar-ti.err)"
+python3 - "$W" <<'PY'
+import json, sys, hashlib
+w = sys.argv[1]
+recs, r = [], {}
+for line in open(w + "/ar.index").read().split("\n"):
+    if not line:
+        if r: recs.append(r)
+        r = {}
+    elif ":" in line and not line.startswith("description"):
+        r[line[0]] = line[2:]
+keys = [{"name": "ar.rsa.pub", "path": w + "/ar.rsa.pub"}]
+def spec(r, repo="ar"):
+    f = "%s/%s/x86_64/%s-%s.apk" % (w, repo, r["P"], r["V"])
+    b = open(f, "rb").read()
+    return {"name": r["P"], "compression": "gzip", "level": 6, "epoch": 0, "entries": [{"type": "apk", "src": f,
+        "sha256": hashlib.sha256(b).hexdigest(), "size": len(b), "package": r["P"], "version": r["V"],
+        "architecture": r["A"], "checksum": r["C"], "keys": keys}]}
+for r in recs:
+    json.dump(spec(r), open("%s/ar-%s.spec" % (w, r["P"]), "w"))
+srv = [r for r in recs if r["P"] == "srv"][0]
+json.dump(spec(srv, "ar-tp"), open(w + "/ar-tampered.spec", "w"))
+json.dump({"name": "db", "compression": "gzip", "level": 6, "epoch": 0, "entries": [{"type": "apkdb",
+    "apk": [w + "/ar/base.apk", w + "/ar/srv.apk", w + "/ar/srv-doc.apk"], "world": ["srv"], "repositories": [],
+    "arch": "x86_64", "keys": keys, "users": [{"name": "srv", "uid": 100, "gid": 101, "home": "/var/lib/srv",
+    "shell": "/sbin/nologin", "gecos": "Linux User,,,"}], "groups": [{"name": "srv", "gid": 101, "members": ["srv"]}]}]},
+    open(w + "/ar-db.spec", "w"))
+PY
+arlayers() {
+	mkdir -p ar && for l in base srv srv-doc db; do
+		"$IMAGEGEN" layer "ar-$l.spec" "ar/$l.json" "ar/$l.d" store || return 1
+	done
+}
+check "apk layers: apkrepo.py's packages and their database" arlayers
+"$IMAGEGEN" layer ar-tampered.spec bad/ar.json bad/ar.d store > /dev/null 2> ar-tp.err
+same "apk layer: apkrepo.py's tampered package is refused in one line" 1 "$(grep -c 'package srv: .*usr/bin/srv does not match' ar-tp.err)"
+tar xzf "$(layerof ar/db.json)" -O lib/apk/db/installed > ar.installed
+contains "apkdb: a folder owned by name gets the account's ids, as apk gives them" ar.installed "M:100:101:750"
+same "apkdb: and the layer's folder and file are the account's" "drwxr-x--- 100/101 var/lib/srv/|-rw-r--r-- 100/101 var/lib/srv/state" \
+	"$(tar tvzf "$(layerof ar/db.json)" | awk '$6 ~ /^var\/lib\/srv/ {print $1, $2, $6}' | tr '\n' '|' | sed 's/|$//')"
+contains "apkdb: a noarch package under the repository's arch" ar.installed "A:x86_64"
+same "apkdb: /etc/shadow keeps its package's owner, the account added" "-rw-r----- 0/42|root:*::0::::: srv:!::0:::::" \
+	"$(tar tvzf "$(layerof ar/db.json)" | awk '$6 == "etc/shadow" {print $1, $2}')|$(tar xzf "$(layerof ar/db.json)" -O etc/shadow | tr '\n' ' ' | sed 's/ $//')"
+
 # apk itself on the unpacked layers (development machines: apk-tools built in /work/scratch)
 APK=/work/scratch/apk-tools/src/apk
 if [ -x "$APK" ]; then
 	mkdir -p root
 	for l in musl hello db; do tar xzf "$(layerof run1/$l.json)" -C root; done
+	mkdir -p arroot
+	for l in base srv srv-doc db; do tar xzf "$(layerof ar/$l.json)" -C arroot; done
 	APK="env LD_LIBRARY_PATH=/work/scratch/apk-tools/src $APK"
 	$APK --root "$W/root" info -v > apkinfo.out 2> /dev/null
 	same "apk info -v lists the packages" "hello-1.0-r0 musl-1.2.4-r0" "$(sort apkinfo.out | tr '\n' ' ' | sed 's/ $//')"
@@ -255,6 +330,8 @@ if [ -x "$APK" ]; then
 	same "apk audit --system finds every file as the database has it" "" "$(cat apkaudit.out)"
 	echo changed >> root/usr/bin/hello
 	$APK --root "$W/root" audit --system > apkaudit2.out 2>&1
+	$APK --root "$W/arroot" audit --system > araudit.out 2>&1
+	same "apk audit --system on apkrepo.py's packages (owners by name)" "" "$(cat araudit.out)"
 	same "apk audit --system sees a changed file (the check can fail)" "U usr/bin/hello" "$(cat apkaudit2.out)"
 else
 	skip "apk: apk-tools is not built in /work/scratch/apk-tools"

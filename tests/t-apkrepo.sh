@@ -71,6 +71,12 @@ contains "apkrepo: a symlink's pax checksum is the SHA-1 of its target" "$W/spec
 contains "apkrepo: a host file, its mode" "$W/spec.txt" \
 	"member usr/share/hello/b.txt 0 600 0 0 root:root [('APK-TOOLS.checksum.SHA1', '$(sha1sum < "$W/hello.txt" | cut -c1-40)')"
 
+# a spec's mistake: one line, no repository
+echo '[{"name": "a", "version": "1-r0", "files": [{"path": "x"}]}]' > "$W/bad.json"
+repo "$W/bad" --key "$W/test.rsa" --spec "$W/bad.json" > "$W/bad.out" 2>&1
+same "apkrepo: a file without content in a spec: exit 1, one line, no index" "1 1 no" \
+	"$? $(wc -l < "$W/bad.out") $(test -e "$W/bad/x86_64/APKINDEX.tar.gz" && echo index || echo no)"
+
 # tampered, re-keyed and RSA256 repositories
 repo "$W/tindex" --key "$W/test.rsa" --spec "$W/spec.json" --tamper-index
 verify "$W/tindex/x86_64" "$W/test.rsa.pub" > "$W/tindex.out"

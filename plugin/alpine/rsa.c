@@ -45,7 +45,7 @@ static struct {
 } ssl;
 
 /* the table's field f: libcrypto's f, checked by the compiler to have its type */
-#define SSLFN(f) libfn(cryptolib(), #f, &ssl.f, sizeof(0 ? &f : ssl.f))
+#define SSLFN(f) libfn(cryptolib("Alpine's signed indexes and packages"), #f, &ssl.f, sizeof(0 ? &f : ssl.f))
 
 static void
 sslinit(void)

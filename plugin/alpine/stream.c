@@ -341,6 +341,12 @@ paxrecords(const char *p, size_t n, struct tarmember *m, char **name, char **lin
 				m->gid = v;
 			else
 				m->mtime = v;
+		} else if (KEY("uname") || KEY("gname")) {
+			char *to = KEY("uname") ? m->uname : m->gname;
+			if (vlen >= sizeof(m->uname) || memchr(eq, '\0', vlen))
+				return tarfail(err, errlen, "a pax %s that is too long", KEY("uname") ? "uname" : "gname");
+			memcpy(to, eq, vlen);
+			to[vlen] = '\0';
 		} else if (KEY("APK-TOOLS.checksum.SHA1")) {
 			if (vlen != 40)
 				return tarfail(err, errlen, "a malformed APK-TOOLS.checksum.SHA1%s", "");
@@ -470,6 +476,14 @@ apktar_next(struct gzin *g, struct tarmember *m, char *err, size_t len)
 		m->name = field(h, 100);
 	}
 	m->link = link ? link : field(h + 157, 100);
+	if (!m->uname[0] && memcmp(h + 257, "ustar", 5) == 0) {
+		memcpy(m->uname, h + 265, 32);
+		m->uname[32] = '\0';
+	}
+	if (!m->gname[0] && memcmp(h + 257, "ustar", 5) == 0) {
+		memcpy(m->gname, h + 297, 32);
+		m->gname[32] = '\0';
+	}
 	if (m->uid < 0 && (m->uid = octal(h + 108, 8)) < 0)
 		m->uid = 0;
 	if (m->gid < 0 && (m->gid = octal(h + 116, 8)) < 0)

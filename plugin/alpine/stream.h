@@ -29,6 +29,8 @@ void gzin_close(struct gzin *g);
 struct tarmember {
 	/* its path and link target as the tar holds them (pax records applied) */
 	char *name, *link;
+	/* its owner's and group's names (uname, gname), "" when none */
+	char uname[33], gname[33];
 	/* '0' a file, '1' a hard link, '2' a symlink, '5' a folder */
 	char type;
 	unsigned mode;

@@ -18,10 +18,11 @@
 #define CRYPTO_PACKAGE "libssl3"
 #endif
 
-static struct lib libcrypto = {"libcrypto", CRYPTO_SONAME, CRYPTO_PACKAGE, "signatures and trust stores", NULL};
+static struct lib libcrypto = {"libcrypto", CRYPTO_SONAME, CRYPTO_PACKAGE, "signatures", NULL};
 
 struct lib *
-cryptolib(void)
+cryptolib(const char *needs)
 {
+	libcrypto.needs = needs;
 	return &libcrypto;
 }

@@ -2,5 +2,6 @@
 
 struct lib;
 
-/* libcrypto's handle (base/lib.h loads it and finds its functions) */
-struct lib *cryptolib(void);
+/* libcrypto's handle (base/lib.h loads it and finds its functions), the
+   message of a failed load saying what needs it ("trust stores") */
+struct lib *cryptolib(const char *needs);

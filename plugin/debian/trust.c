@@ -68,7 +68,7 @@ static struct {
 
 /* the table's field f: libcrypto's f, checked by the compiler to have its
    type (sizeof evaluates nothing, so nothing links against it) */
-#define SSLFN(f) libfn(cryptolib(), #f, &ssl.f, sizeof(0 ? &f : ssl.f))
+#define SSLFN(f) libfn(cryptolib("trust stores"), #f, &ssl.f, sizeof(0 ? &f : ssl.f))
 
 /* load libcrypto, or raise its one line */
 static void
@@ -78,7 +78,7 @@ sslinit(lua_State *L)
 
 	if (ssl.CRYPTO_free)
 		return;
-	if ((err = libopen(cryptolib())))
+	if ((err = libopen(cryptolib("trust stores"))))
 		luaL_error(L, "%s", err);
 	SSLFN(BIO_new_mem_buf);
 	SSLFN(BIO_free);

@@ -72,14 +72,14 @@ static struct {
 } ssl;
 
 /* the table's field f: libcrypto's f, checked by the compiler to have its type */
-#define SSLFN(f) libfn(cryptolib(), #f, &ssl.f, sizeof(0 ? &f : ssl.f))
+#define SSLFN(f) libfn(cryptolib("signatures"), #f, &ssl.f, sizeof(0 ? &f : ssl.f))
 
 static void
 sslinit(void)
 {
 	if (ssl.EVP_DecodeBlock)
 		return;
-	libload(cryptolib());
+	libload(cryptolib("signatures"));
 	SSLFN(BIO_new_mem_buf);
 	SSLFN(BIO_free);
 	SSLFN(PEM_read_bio_PrivateKey);
