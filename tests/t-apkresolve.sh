@@ -217,6 +217,8 @@ local base = {
   rec("openrc", "0.42-r0", { D = "cmd:sh" }),
   rec("gawk", "5.1-r0", { p = "awk", k = "10" }),
   rec("mawk", "1.3-r0", { p = "awk", k = "100" }),
+  rec("sh1", "1.0-r0", { p = "cmd:xsh=2.0", k = "100" }),
+  rec("sh2", "1.0-r0", { p = "cmd:xsh=3.0", k = "1" }),
   rec("nano", "5.0-r0", { p = "editor" }),
   rec("vim", "8.2-r0", { p = "editor" }),
   rec("lib", "2.0-r0"),
@@ -272,6 +274,7 @@ got, list = resolve({ community, main }, { "nginx~=1.18" })
 same("the indexes in the other order", "community", find(list, "zlib").repo)
 
 same("k: the highest priority, not the first by name", "mawk-1.3-r0", resolve({ main }, { "awk" }))
+same("a versioned provides: its version before k: (as apk add chose)", "sh2-1.0-r0", resolve({ main }, { "cmd:xsh" }))
 same("a virtual name without version or priority refused",
   "error: editor: editor is provided by nano, vim, with no version or priority: name one of them",
   resolve({ main }, { "editor" }))
