@@ -495,10 +495,6 @@ apktar_next(struct gzin *g, struct tarmember *m, char *err, size_t len)
 		return tarfail(err, len, "a tar header with a malformed mode%s", "");
 	}
 	m->mode = (unsigned)v & 07777;
-	if (memcmp(h + 257, "ustar", 5) == 0) {
-		memcpy(m->uname, h + 265, 32);
-		memcpy(m->gname, h + 297, 32);
-	}
 	if (m->type == '0' && m->name[0] && m->name[strlen(m->name) - 1] == '/')
 		m->type = '5';
 	m->size = m->type == '0' ? size : 0;

@@ -35,8 +35,6 @@ struct tarmember {
 	char type;
 	unsigned mode;
 	long long uid, gid, size, mtime;
-	/* the owner's and group's names of a ustar header ("" without) */
-	char uname[33], gname[33];
 	/* APK-TOOLS.checksum.SHA1, when its pax header has one */
 	int hassha1;
 	uint8_t sha1[20];
