@@ -9,7 +9,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 shift 2>/dev/null
-targets=${*:-"control depends challenge auth oci archive deb layer tar license maint maintpath lock pattern elf facts"}
+targets=${*:-"control depends challenge auth oci archive deb layer tar license maint maintpath lock pattern elf facts apkindex apk"}
 CC=${FUZZCC:-clang}
 if ! command -v "$CC" > /dev/null 2>&1; then
 	echo "fuzz: $CC is not installed (apt-get install clang); skipped"

@@ -251,6 +251,70 @@ function cmds.member(st, a)
   return true
 end
 
+-- busybox's addgroup (Alpine's scripts): -g GID exactly; else the first
+-- free gid from FIRST_SYSTEM_ID (100) up to LAST_SYSTEM_ID (999) with -S,
+-- from 1000 up to LAST_ID (60000) without (loginutils/addgroup.c)
+local BB_FIRST, BB_LASTSYSTEM, BB_LAST = 100, 999, 60000
+
+function cmds.bbaddgroup(st, a)
+  if st:group(a.name) then return nil, "group '" .. a.name .. "' in use" end
+  local gid = a.gid
+  if gid then
+    if used(st.groups, "gid", gid) then return nil, "gid '" .. gid .. "' in use" end
+  else
+    gid = a.system and freeid(st.groups, "gid", BB_FIRST, BB_LASTSYSTEM)
+      or not a.system and freeid(st.groups, "gid", BB_LASTSYSTEM + 1, BB_LAST)
+    if not gid then return nil, "no gids left" end
+  end
+  st:addgroup(a.name, gid).pw = "x"
+  return true
+end
+
+-- busybox's adduser (loginutils/adduser.c): -u UID exactly, else the first
+-- uid from 100 (-S; up to 999) or 1000 that no user has and, when no
+-- group is given, no group has as its gid either; -S without -G joins
+-- nogroup; without -G a group of the user's name is made with the uid as
+-- gid; with -G the user is made a member of that group too (adduser runs
+-- addgroup USER GROUP). Shell /bin/false with -S (else root's), gecos
+-- "Linux User,,,", home /home/NAME, made 02755 and the user's unless -H.
+function cmds.bbadduser(st, a)
+  if st:user(a.name) then return nil, "user '" .. a.name .. "' in use" end
+  local group = a.ingroup or (a.system and "nogroup") or nil
+  local gid
+  if group then
+    local g = st:group(group)
+    if not g then return nil, "unknown group " .. group end
+    gid = g.gid
+  end
+  local uid, max = a.uid, BB_LAST
+  if not uid then
+    uid, max = a.system and BB_FIRST or BB_LASTSYSTEM + 1, a.system and BB_LASTSYSTEM or BB_LAST
+    while used(st.users, "uid", uid) or (not gid and used(st.groups, "gid", uid)) do
+      if uid == max then return nil, "no uids left" end
+      uid = uid + 1
+    end
+  elseif used(st.users, "uid", uid) then
+    return nil, "uid '" .. uid .. "' in use"
+  end
+  if not gid and st:group(a.name) then return nil, "group '" .. a.name .. "' in use" end
+  local root = st:user("root")
+  local home = a.home or ("/home/" .. a.name)
+  local u = st:adduser({ name = a.name, uid = uid, gid = gid or uid, gecos = a.gecos or "Linux User,,,", home = home,
+    shell = a.shell or (a.system and "/bin/false") or (root and root.shell) or "/bin/sh" })
+  u.pw = "x"
+  if group then
+    cmds.member(st, { user = a.name, groups = { group } })
+  else
+    st:addgroup(a.name, uid).pw = "x"
+  end
+  if not a.nocreatehome then
+    -- made, or (when it is there) given to the user: 02755 either way
+    local e = st:mkdir(home, 1517, uid, gid or uid)
+    e.mode, e.uid, e.gid, e.changed = 1517, uid, gid or uid, true
+  end
+  return true
+end
+
 -- shadowconfig on: pwconv and grpconv
 function cmds.shadowon(st)
   if st.shadowed then return true end

@@ -105,7 +105,7 @@ M.defaultformat = "oci"
 
 M.scratch = setmetatable({ scratch = true }, { __name = "imagegen.scratch", __tostring = function() return "scratch" end })
 
-local repofields = set { "url", "suite", "components", "keyring", "snapshot" }
+local repofields = set { "url", "suite", "components", "keyring", "snapshot", "kind", "arch", "keys" }
 local userfields = set { "name", "uid", "gid", "home", "shell", "gecos" }
 local groupfields = set { "name", "gid", "members" }
 
@@ -649,8 +649,10 @@ local function declarations(G, file)
   function field.packages(d, v)
     d.img.packages = stringlist(d.where, "packages", v)
     for i, name in ipairs(d.img.packages) do
-      if not name:match("^[%w.+-]+$") and not name:match("^[%w.+-]+=[%w.+:~-]+$") then
-        fail(d.where, "packages[%d]: '%s' is not a package name (or name=version)", i, name)
+      -- a Debian package, or an apk atom (imagegen.alpine: checked against the kind of the repositories)
+      if not name:match("^[%w.+-]+$") and not name:match("^[%w.+-]+=[%w.+:~-]+$")
+          and not name:match("^!?[%w.+_:-]+[<>=~]*[%w.+_~-]*$") then
+        fail(d.where, "packages[%d]: '%s' is not a package name (or name=version, or an apk atom)", i, name)
       end
     end
   end
@@ -886,6 +888,19 @@ local function declarations(G, file)
   function D.repository(t)
     local where = caller(2)
     checkfields(where, "repository", t, repofields)
+    if t.kind ~= nil and t.kind ~= "deb" then
+      if t.kind ~= "apk" then check.failat(where, "kind", "repository: kind must be \"deb\" or \"apk\"") end
+      local r = require("imagegen.alpine").repository(where, t, function(p)
+        local k = srcpath(where, "repository: keys", p)
+        if native.stat(k) ~= "file" then check.failat(where, "keys", "repository: key '%s' not found", show(p)) end
+        addinput(G, k, file)
+        return k
+      end)
+      return setmetatable(r, Repository)
+    end
+    for _, k in ipairs { "arch", "keys" } do
+      if t[k] ~= nil then check.failat(where, k, "repository: %s is a field of kind = \"apk\" (a Debian repository has keyring)", k) end
+    end
     if not isstring(t.url) or not (t.url:match("^https?://") or t.url:match("^file:")) then
       check.failat(where, "url", "repository: url must be an http, https or file URL")
     end

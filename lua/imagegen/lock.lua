@@ -20,6 +20,7 @@ local native = require "imagegen.native"
 local json = require "imagegen.json"
 local check = require "imagegen.check"
 local debian = require "imagegen.debian"
+local alpine = require "imagegen.alpine"
 
 local fail = check.fail
 local show = check.show
@@ -73,7 +74,8 @@ function M.readlock(path)
       fail(path, "image '%s': not an image's entry (run: imagegen lock)", show(tostring(name)))
     end
     for _, p in ipairs(e.packages) do
-      local bad = badpackage(p)
+      local bad = e.kind == "apk" and (type(p) ~= "table" and "not a package" or alpine.checkpackage(p)) or
+        e.kind ~= "apk" and badpackage(p)
       if bad then fail(path, "image '%s': %s (run: imagegen lock)", show(tostring(name)), show(bad)) end
     end
   end
@@ -100,11 +102,15 @@ function M.writelock(path, lock)
     local e = lock.images[n]
     out[#out + 1] = (i > 1 and ",\n" or "\n") .. json.encode(n) .. ":{" ..
       json.encode { architecture = e.architecture, base = json.array(e.base), repositories = e.repositories,
-        request = e.request, essential = e.essential or nil, added = e.added }:sub(2, -2) .. ',"packages":['
+        request = e.request, essential = e.essential or nil, added = e.added, kind = e.kind }:sub(2, -2) .. ',"packages":['
     for j, p in ipairs(e.packages) do
+      -- an apk package: also its index checksum, licence and origin, and what
+      -- the build plans with before fetching it (its scripts, account files)
       out[#out + 1] = (j > 1 and ",\n" or "\n") .. json.encode { name = p.name, version = p.version,
         architecture = p.architecture, filename = p.filename, size = p.size, sha256 = p.sha256,
-        repository = p.repository, url = p.url, depends = p.depends and json.array(p.depends), via = p.via }
+        repository = p.repository, url = p.url, depends = p.depends and json.array(p.depends), via = p.via,
+        checksum = p.checksum, license = p.license, origin = p.origin, scripts = p.scripts, files = p.files,
+        modes = p.modes, owned = p.owned and json.array(p.owned) }
     end
     out[#out + 1] = "]}"
   end
@@ -256,8 +262,105 @@ function M.hook(G, opts)
   local resolved = {}
   local downloads = native.downloaddir()
 
+  -- an image of apk packages (imagegen.alpine): its entry holds while its
+  -- request, architecture, repositories and base's packages are the definition's
+  local function apkpackages(img, r, repos)
+    local arch = alpine.arch(r.platform)
+    if not arch then fail(img.where, "packages: Alpine has no packages for %s", r.platform) end
+    local ids, base, request = {}, {}, {}
+    for i, rp in ipairs(repos) do ids[i] = alpine.repoid(rp, arch) end
+    for _, p in ipairs(r.debs) do
+      if p.kind ~= "apk" then
+        fail(img.where, "packages: apk packages over a base of Debian packages ('%s')", r.base and r.base.name or "?")
+      end
+      base[#base + 1] = p.name .. "=" .. p.version
+    end
+    table.sort(base)
+    local want = { request = img.packages, architecture = arch, repositories = ids, base = json.array(base) }
+    local key = img.name .. r.suffix
+    local entry = old.images[key]
+    local same = entry and entry.kind == "apk"
+    for _, k in ipairs { "request", "architecture", "repositories", "base" } do
+      same = same and json.encode(type(entry[k]) == "table" and json.array(entry[k]) or entry[k] or json.array())
+        == json.encode(type(want[k]) == "table" and json.array(want[k]) or want[k])
+    end
+    local pkgs
+    if same and not opts.relock then
+      pkgs = entry.packages
+      for _, id in ipairs(ids) do new.repositories[id] = old.repositories[id] end
+    else
+      local what = entry and "no longer matches the definition" or "has no entry for it"
+      if opts.locked then
+        fail(img.where, "image '%s': %s %s; run: imagegen lock %s", key, lockpath, what, G.top)
+      end
+      if not opts.relock then resolved[#resolved + 1] = { key = key, new = entry == nil } end
+      local where = string.format("%s: image '%s'", img.where, key)
+      local ikey = "apk\0" .. arch .. "\0" .. table.concat(ids, "\0")
+      indexes[ikey] = indexes[ikey] or alpine.index(repos, arch, where)
+      local idx = indexes[ikey]
+      -- the base's world first: its packages stay as they are
+      for _, w in ipairs(r.world or {}) do request[#request + 1] = w end
+      for _, n in ipairs(img.packages) do request[#request + 1] = n end
+      local apkresolve = require "imagegen.apkresolve"
+      local ok, chosen = pcall(apkresolve.resolve, idx.list, request, { arch = arch })
+      if not ok then fail(where, "packages: %s", show(type(chosen) == "table" and chosen.msg or tostring(chosen))) end
+      local inbase = {}
+      for _, p in ipairs(r.debs) do inbase[p.name] = p.version end
+      local own = {}
+      for _, rec in ipairs(chosen) do
+        if inbase[rec.P] and inbase[rec.P] ~= rec.V then
+          fail(where, "packages: %s %s is in its base, and the request needs %s", rec.P, inbase[rec.P], rec.V)
+        end
+        if not inbase[rec.P] then own[#own + 1] = rec end
+      end
+      pkgs = alpine.lockpackages(own, idx, arch, where)
+      for _, ri in ipairs(idx.repos) do
+        new.repositories[ri.id] = { kind = "apk", url = ri.repo.url, arch = arch, index_sha256 = ri.sha256 }
+      end
+    end
+    new.images[key] = { kind = "apk", request = want.request, architecture = arch, repositories = ids,
+      base = want.base, packages = pkgs }
+    local out = {}
+    local asked = {}
+    for _, n in ipairs(img.packages) do asked[n:match("^[^=<>~]+")] = true end
+    local keysof = {}
+    for i, rp in ipairs(repos) do keysof[ids[i]] = rp.keys end
+    for i, p in ipairs(pkgs) do
+      if not keysof[p.repository] then
+        fail(lockpath, "package %s: its repository '%s' is not one of the image's; run: imagegen lock %s", p.name,
+          tostring(p.repository), G.top)
+      end
+      out[i] = { kind = "apk", keys = keysof[p.repository], name = p.name, version = p.version, architecture = p.architecture,
+        filename = p.filename, size = p.size, sha256 = p.sha256, url = p.url, checksum = p.checksum,
+        license = p.license, origin = p.origin, depends = p.depends, via = p.via, scripts = p.scripts,
+        files = p.files, modes = p.modes, owned = p.owned, repository = p.repository, apk = downloads .. "/apk/" .. p.sha256 .. ".apk",
+        why = asked[p.name] and "asked for by the definition" or ("a dependency of " .. (p.via or "?")) }
+    end
+    r.repositories = repos
+    -- the image's world: its base's and its request (/etc/apk/world)
+    local world, seen = {}, {}
+    for _, w in ipairs(r.world or {}) do world[#world + 1] = w; seen[w] = true end
+    -- each atom as apk writes it ("nginx~=1.18" as "nginx~1.18")
+    local apkresolve = require "imagegen.apkresolve"
+    for _, n in ipairs(img.packages) do
+      local a = apkresolve.atom(n)
+      n = a and apkresolve.atomstring(a) or n
+      if not seen[n] then world[#world + 1] = n; seen[n] = true end
+    end
+    table.sort(world)
+    r.world = world
+    return out, false, arch
+  end
+
   G.packages = function(img, r)
     local repos = img.repositories
+    if repos and alpine.isapk(img.where, repos) then return apkpackages(img, r, repos) end
+    for i, n in ipairs(img.packages) do
+      if not n:match("^[%w.+-]+$") and not n:match("^[%w.+-]+=[%w.+:~-]+$") then
+        fail(img.where, "packages[%d]: '%s' is not a Debian package name (or name=version); apk's atoms are for "
+          .. "repository { kind = \"apk\" }", i, n)
+      end
+    end
     if not repos then
       defaults = defaults or debian.aptsources(native.getenv("IMAGEGEN_APTROOT"))
       repos = defaults

@@ -1284,6 +1284,41 @@ function M.read(text, env)
       nocreatehome = o["no-create-home"] })
   end
   cmds.addgroup = cmds.adduser
+  -- busybox's adduser and addgroup (Alpine's scripts, env.busybox): short
+  -- options, -S a system account (imagegen.accounts allocates as busybox)
+  if env.busybox then
+    cmds.adduser = function(w, node)
+      local o, names = options(w, { ["disabled-password"] = true, ["empty-password"] = true, system = true,
+        ["no-create-home"] = true }, { home = true, gecos = true, shell = true, ingroup = true, uid = true, skel = true },
+        { h = "home", g = "gecos", s = "shell", G = "ingroup", D = "disabled-password", S = "system",
+          H = "no-create-home", u = "uid", k = "skel" })
+      if not o or #names < 1 or #names > 2 then return nil end
+      local uid = o.uid and math.tointeger(tonumber(o.uid))
+      if o.uid and not uid then return nil end
+      if #names == 2 then
+        if next(o) then return nil end
+        return did(node, A:apply { kind = "member", user = names[1], groups = { names[2] } })
+      end
+      local home, refused
+      if o.home then
+        home, refused = apath(node, w[1], o.home)
+        if not home then return refused end
+      end
+      return did(node, A:apply { kind = "bbadduser", name = names[1], uid = uid, system = o.system,
+        ingroup = o.ingroup, home = home, shell = o.shell, gecos = o.gecos, nocreatehome = o["no-create-home"] })
+    end
+    cmds.addgroup = function(w, node)
+      local o, names = options(w, { system = true }, { gid = true }, { S = "system", g = "gid" })
+      if not o or #names < 1 or #names > 2 then return nil end
+      local gid = o.gid and math.tointeger(tonumber(o.gid))
+      if o.gid and not gid then return nil end
+      if #names == 2 then
+        if next(o) then return nil end
+        return did(node, A:apply { kind = "member", user = names[1], groups = { names[2] } })
+      end
+      return did(node, A:apply { kind = "bbaddgroup", name = names[1], gid = gid, system = o.system })
+    end
+  end
   cmds.useradd = function(w, node)
     local o, names = options(w, { system = true, ["create-home"] = true, ["no-create-home"] = true,
       ["no-user-group"] = true, ["user-group"] = true, ["no-log-init"] = true },

@@ -189,6 +189,28 @@ local function layerspec(G, l)
       x = { ctx = e.ctx, type = "deb", src = s.path, sha256 = s.sha256, size = s.size, url = s.url,
         package = s.package, version = s.version, architecture = s.architecture, mergedusr = s.mergedusr }
       inputs[#inputs + 1] = s.path
+    elseif s.kind == "apk" then
+      -- an Alpine package, checked against its lock line and its repository's keys (plugin/alpine)
+      x = { ctx = e.ctx, type = "apk", src = s.path, sha256 = s.sha256, size = s.size, url = s.url,
+        package = s.package, version = s.version, architecture = s.architecture, checksum = s.checksum,
+        keys = json.array() }
+      inputs[#inputs + 1] = s.path
+      for i, k in ipairs(s.keys or {}) do
+        x.keys[i] = { name = k.name, path = k.path }
+        inputs[#inputs + 1] = k.path
+      end
+    elseif s.kind == "apkdb" then
+      -- the package layers' apk sidecars, each written with its descriptor, in install order
+      x = { ctx = e.ctx, type = "apkdb", apk = json.array(), world = json.array(s.world or {}),
+        repositories = json.array(s.repositories or {}), arch = s.arch, keys = json.array(), epoch = G.epoch }
+      for i, pl in ipairs(s.layers) do
+        x.apk[i] = ".imagegen/layer/" .. pl.id .. ".apk"
+        inputs[#inputs + 1] = ".imagegen/layer/" .. pl.id .. ".json"
+      end
+      for i, k in ipairs(s.keys or {}) do
+        x.keys[i] = { name = k.name, path = k.path }
+        inputs[#inputs + 1] = k.path
+      end
     elseif s.kind == "dpkg" then
       -- the package layers' sidecars, each written with its descriptor (system.c)
       x = { ctx = e.ctx, type = "dpkg", dpkg = json.array(), users = json.array(), groups = json.array(),
@@ -241,7 +263,7 @@ end
 local function projectlayer(l)
   for _, e in ipairs(l.entries) do
     local k = e.source.kind
-    if k == "deb" or k == "dpkg" then return false end
+    if k == "deb" or k == "dpkg" or k == "apk" or k == "apkdb" then return false end
   end
   return #l.entries > 0
 end
@@ -268,9 +290,11 @@ local function sbomspec(G, img, r, descof, pkginfo, basefile)
   end
   local packages, inputs = json.array(), {}
   for _, p in ipairs(r.debs) do
+    -- an apk package names its kind and its licence (the index's, which .PKGINFO must say too)
     packages[#packages + 1] = { name = p.name, version = p.version, architecture = p.architecture,
       sha256 = p.sha256, url = p.url, origin = p.origin, codename = p.codename,
-      depends = json.array(p.depends or {}), info = pkginfo[p.sha256], why = p.why }
+      depends = json.array(p.depends or {}), info = pkginfo[p.sha256], why = p.why,
+      kind = p.kind, license = p.kind == "apk" and p.license or nil }
     if pkginfo[p.sha256] then inputs[#inputs + 1] = pkginfo[p.sha256] end
   end
   local layers = json.array()
@@ -338,7 +362,7 @@ local function provenancespec(G, img, r, basefile)
   local packages = json.array()
   for _, p in ipairs(r.debs) do
     packages[#packages + 1] = { name = p.name, version = p.version, architecture = p.architecture,
-      sha256 = p.sha256, url = p.url, origin = p.origin, codename = p.codename }
+      sha256 = p.sha256, url = p.url, origin = p.origin, codename = p.codename, kind = p.kind }
   end
   -- the commands: those that made the image's files, then those whose outputs they took
   local commands, seen, queue = json.array(), {}, {}
@@ -516,7 +540,8 @@ function M.build(G, args, output, cache)
   for _, l in ipairs(G.layers) do
     for _, e in ipairs(l.used and l.entries or {}) do
       local s = e.source
-      if s.kind == "deb" and not fetched[s.path] and not cache then
+      -- (with a cache, a layer of .debs fetches them itself when the cache misses; .apks are fetched here)
+      if (s.kind == "deb" and not cache or s.kind == "apk") and not fetched[s.path] then
         fetched[s.path] = true
         P.fetches[#P.fetches + 1] = { path = s.path, url = s.url, sha256 = s.sha256, size = s.size,
           name = s.package, snapshot = s.snapshot }
@@ -535,6 +560,8 @@ function M.build(G, args, output, cache)
         P.pkginfos[#P.pkginfos + 1] = f
       end
     end
+    -- the list of what an image's apk scripts do that imagegen does not (imagegen.alpine)
+    if l.used and l.report then spec(l.report.path, l.report.text) end
     if l.used then
       local text, inputs, debs = layerspec(G, l)
       -- with a cache, a layer of packages fetches them only when the cache does not have it

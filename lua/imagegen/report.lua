@@ -30,8 +30,9 @@ local M = {}
 local function source(G, l)
   local debs = {}
   for _, e in ipairs(l.entries) do
-    if e.source.kind == "deb" then debs[#debs + 1] = e.source.package end
+    if e.source.kind == "deb" or e.source.kind == "apk" then debs[#debs + 1] = e.source.package end
     if e.source.kind == "dpkg" then return "dpkg database, accounts, alternatives, trust stores" end
+    if e.source.kind == "apkdb" then return "apk database, /etc/apk, accounts" end
   end
   if l.budget then return l.budget end
   if #debs == 1 then return "package " .. debs[1] end

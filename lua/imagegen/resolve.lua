@@ -61,6 +61,12 @@ local function debsource(p, merged)
     snapshot = p.snapshot, package = p.name, version = p.version, architecture = p.architecture, name = p.name, mergedusr = merged }
 end
 
+-- an apk package (imagegen.alpine) as a layer entry's source
+local function apksource(p)
+  return mksource { kind = "apk", path = p.apk, sha256 = p.sha256, size = p.size, url = p.url, package = p.name,
+    version = p.version, architecture = p.architecture, checksum = p.checksum, keys = p.keys, name = p.name }
+end
+
 -- the homes of declared accounts, as entries
 local function homes(img, users)
   local entries = {}
@@ -129,6 +135,11 @@ local function packagelayers(G, img, r, b, base)
     r.layers[#r.layers + 1] = l
   end
   r.mergedusr = merged
+  -- an apk layer holds one package (its sidecar is the package's, plugin/layer/apklayer.c)
+  local apk = own[1] and own[1].kind == "apk"
+  if apk and img.packagelayers ~= nil and img.packagelayers ~= "each" then
+    fail(img.where, "packagelayers: an image of apk packages has one layer a package")
+  end
   local groups = {}
   if img.packagelayers == "one" then
     groups[1] = { id = img.name .. "/packages" .. r.suffix, debs = own }
@@ -157,21 +168,22 @@ local function packagelayers(G, img, r, b, base)
       local comp = img.compression or G.compression
       -- ids become file names in depfiles: what samurai cannot read (":", "~") as @hex
       local version = p.version:gsub("[^%w+,%-._]", function(c) return string.format("@%02x", c:byte()) end)
-      groups[#groups + 1] = { id = "deb/" .. p.name .. "_" .. version .. "_" .. p.architecture
-        .. (merged and "" or ".split") .. (comp ~= lang.defaultcompression and ("." .. comp) or ""),
+      groups[#groups + 1] = { id = (p.kind or "deb") .. "/" .. p.name .. "_" .. version .. "_" .. p.architecture
+        .. ((merged or p.kind == "apk") and "" or ".split") .. (comp ~= lang.defaultcompression and ("." .. comp) or ""),
         debs = { p }, shared = true }
     end
   end
   G.deblayers = G.deblayers or {}
   -- what the layer budget (M.budget) may regroup: the image's own package
   -- layers, and whether they are one a package
-  r.ownpkglayers, r.each = {}, img.packagelayers == nil or img.packagelayers == "each"
+  r.ownpkglayers, r.each = {}, not apk and (img.packagelayers == nil or img.packagelayers == "each")
   for _, g in ipairs(groups) do
     local l = g.shared and G.deblayers[g.id]
     if not l then
       local entries = {}
       for _, p in ipairs(g.debs) do
-        entries[#entries + 1] = { ctx = ctx .. ": " .. p.name, path = "", source = debsource(p, merged), uid = 0, gid = 0 }
+        entries[#entries + 1] = { ctx = ctx .. ": " .. p.name, path = "",
+          source = p.kind == "apk" and apksource(p) or debsource(p, merged), uid = 0, gid = 0 }
       end
       l = newlayer(G, g.id, img.where, entries)
       if g.shared then G.deblayers[g.id] = l end
@@ -196,6 +208,40 @@ local function dpkglayer(G, img, r)
   -- apt's sources, keyrings and extended_states, when apt is in the image
   for _, e in ipairs(apt.entries(img, r)) do entries[#entries + 1] = e end
   r.layers[#r.layers + 1] = newlayer(G, img.name .. "/dpkg" .. r.suffix, img.where, entries)
+end
+
+-- the image's apk layer (imagegen.alpine): /lib/apk/db, /etc/apk, and the
+-- accounts the packages' scripts make (with the declared ones), their homes
+local function apkdblayer(G, img, r)
+  local alpine = require "imagegen.alpine"
+  -- the accounts (passwd, group, shadow among made), the folders, the scripts' other products
+  local _, _, dirs, report, made = alpine.accounts(r.debs, r.users, r.groups, G.epoch)
+  local keys, urls, seen = {}, {}, {}
+  r.repositories = r.repositories or (r.baser and r.baser.repositories)
+  for _, rp in ipairs(r.repositories or {}) do
+    urls[#urls + 1] = rp.url
+    for _, k in ipairs(rp.keys) do
+      if not seen[k.name] then keys[#keys + 1] = k; seen[k.name] = true end
+    end
+  end
+  local ctx = img.where .. ": packages"
+  local entries = { { ctx = ctx, path = "", uid = 0, gid = 0,
+    source = mksource { kind = "apkdb", layers = r.pkglayers, world = r.world, repositories = urls, arch = r.arch,
+      keys = keys } } }
+  for _, d in ipairs(dirs) do
+    entries[#entries + 1] = { ctx = ctx, path = d.path:gsub("^/", ""), source = mksource { kind = "dir" },
+      uid = d.uid, gid = d.gid, mode = d.mode }
+  end
+  for _, m in ipairs(made) do
+    entries[#entries + 1] = { ctx = ctx, path = m.path:gsub("^/", ""), uid = m.uid or 0, gid = m.gid or 0, mode = m.mode,
+      source = m.target and mksource { kind = "symlink", target = m.target } or mksource { kind = "text", data = m.data } }
+  end
+  for _, e in ipairs(homes(img, r.users)) do entries[#entries + 1] = e end
+  local l = newlayer(G, img.name .. "/apk" .. r.suffix, img.where, entries)
+  -- what the scripts do that imagegen does not, written by the generator
+  l.report = { path = "out/" .. img.name .. (r.suffix ~= "" and ("." .. M.slug(r.platform)) or "") .. ".maintscripts",
+    text = #report > 0 and (table.concat(report, "\n") .. "\n") or "" }
+  r.layers[#r.layers + 1] = l
 end
 
 -- /etc/passwd and /etc/group from the declared accounts, and their homes
@@ -476,11 +522,18 @@ function effective(G, img, chain)
     for _, l in ipairs(b and b.pkglayers or {}) do r.pkglayers[#r.pkglayers + 1] = l end
     for _, lc in ipairs(b and b.localcerts or {}) do r.localcerts[#r.localcerts + 1] = lc end
     for _, lc in ipairs(localcerts(img)) do r.localcerts[#r.localcerts + 1] = lc end
-    r.mergedusr, r.arch = b and b.mergedusr, b and b.arch
+    r.mergedusr, r.arch, r.world = b and b.mergedusr, b and b.arch, b and b.world
     if img.packages then packagelayers(G, img, r, b, base) end
+    local apk = r.debs[1] and r.debs[1].kind == "apk"
+    if apk and r.external and img.packages then
+      fail(img.where, "packages: apk packages over a base from outside the graph, whose /lib/apk/db is not known "
+        .. "here: build the base's packages in this graph too")
+    end
     -- an imported base has a dpkg database of its own, unknown here: its
     -- status is left alone (status.d/ names the new packages)
-    if #r.pkglayers > 0 and not r.external and (img.packages or img.users or img.groups) then
+    if apk and (img.packages or img.users or img.groups) then
+      apkdblayer(G, img, r)
+    elseif #r.pkglayers > 0 and not r.external and (img.packages or img.users or img.groups) then
       dpkglayer(G, img, r)
     elseif img.users or img.groups then
       accountlayer(G, img, r)
@@ -679,6 +732,7 @@ local function layerwhat(l, img, declared)
   if l.budget then return "the layer the layer budget merges its packages into" end
   local kind = l.id:sub(#img.name + 2):gsub("@.*$", "")
   if kind == "dpkg" then return "its dpkg layer" end
+  if kind == "apk" then return "its apk layer" end
   if kind == "accounts" then return "its accounts layer" end
   return "its packages' layer (packagelayers)"
 end

@@ -31,18 +31,12 @@
 #include "base/text.h"
 #include "base/digest.h"
 #include "base/lib.h"
+#include "base/crypto.h"
 #include "debian/trust.h"
 
 #define JAVATRUST "2.16.840.1.113894.746875.1.1"
 #define ITER 10000
 
-/* (configure says; these are for builds without it, such as the fuzz targets') */
-#ifndef CRYPTO_SONAME
-#define CRYPTO_SONAME "libcrypto.so.3"
-#endif
-#ifndef CRYPTO_PACKAGE
-#define CRYPTO_PACKAGE "libssl3"
-#endif
 
 /* the libcrypto functions trust.c calls, once loaded */
 static struct {
@@ -72,11 +66,9 @@ static struct {
 	void (*CRYPTO_free)(void *, const char *, int);
 } ssl;
 
-static struct lib libcrypto = {"libcrypto", CRYPTO_SONAME, CRYPTO_PACKAGE, "trust stores", NULL};
-
 /* the table's field f: libcrypto's f, checked by the compiler to have its
    type (sizeof evaluates nothing, so nothing links against it) */
-#define SSLFN(f) libfn(&libcrypto, #f, &ssl.f, sizeof(0 ? &f : ssl.f))
+#define SSLFN(f) libfn(cryptolib("trust stores"), #f, &ssl.f, sizeof(0 ? &f : ssl.f))
 
 /* load libcrypto, or raise its one line */
 static void
@@ -86,7 +78,7 @@ sslinit(lua_State *L)
 
 	if (ssl.CRYPTO_free)
 		return;
-	if ((err = libopen(&libcrypto)))
+	if ((err = libopen(cryptolib("trust stores"))))
 		luaL_error(L, "%s", err);
 	SSLFN(BIO_new_mem_buf);
 	SSLFN(BIO_free);

@@ -193,9 +193,7 @@ statement(json_t *spec, json_t *img, const char *specpath)
 	}
 	json_array_foreach(json_object_get(spec, "packages"), i, p) {
 		json_t *d;
-		purl = sbom_debpurl(need(p, "name", specpath), need(p, "version", specpath),
-		                    need(p, "architecture", specpath), json_string_value(json_object_get(p, "origin")),
-		                    json_string_value(json_object_get(p, "codename")));
+		purl = sbom_purl(p, specpath);
 		d = dependency(need(p, "name", specpath), purl, hexof(p, "sha256", specpath));
 		jsonset(d, "downloadLocation", jsontext(need(p, "url", specpath)));
 		jsonappend(deps, d);

@@ -19,7 +19,8 @@
  * describes for layout and push.
  *
  * Spec: {name, platform, epoch, tool, packages: [{name, version,
- *   architecture, sha256, url, origin, codename, depends, info, why}], base:
+ *   architecture, sha256, url, origin, codename, depends, info, why, and for an
+ *   Alpine package kind "apk" and license}], base:
  *   {kind, name, file}, layers: [{id, desc, entries: [{path, ctx, run}]}]}
  * where layers are the image's (and its graph bases') layers of project
  * files, entries their declarations (path relative, a tree's folder for
@@ -528,6 +529,58 @@ sbom_debpurl(const char *name, const char *version, const char *arch, const char
 	return purl;
 }
 
+char *
+sbom_purl(json_t *p, const char *specpath)
+{
+	const char *kind = json_string_value(json_object_get(p, "kind"));
+	char *pname, *pversion, *parch, *purl;
+
+	if (!kind || strcmp(kind, "apk") != 0)
+		return sbom_debpurl(str(p, "name", specpath), str(p, "version", specpath), str(p, "architecture", specpath),
+		                    json_string_value(json_object_get(p, "origin")),
+		                    json_string_value(json_object_get(p, "codename")));
+	pname = purlescape(str(p, "name", specpath));
+	pversion = purlescape(str(p, "version", specpath));
+	parch = purlescape(str(p, "architecture", specpath));
+	purl = xasprintf("pkg:apk/alpine/%s@%s?arch=%s", pname, pversion, parch);
+	free(pname);
+	free(pversion);
+	free(parch);
+	return purl;
+}
+
+/* an apk package's licence (its index's L:, as .PKGINFO has it) when it is an
+   SPDX expression of ids, AND, OR, WITH and parentheses, else NULL (Alpine's
+   "custom" and free text say nothing SPDX can read) */
+static const char *
+spdxexpr(const char *s)
+{
+	const char *p = s;
+	size_t n;
+	int ids = 0;
+
+	if (!s || !*s || strlen(s) > 1024)
+		return NULL;
+	while (*p) {
+		if (*p == ' ' || *p == '(' || *p == ')') {
+			p++;
+			continue;
+		}
+		n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.+-:");
+		if (n == 0)
+			return NULL;
+		if (!(n == 3 && strncmp(p, "AND", 3) == 0) && !(n == 2 && strncmp(p, "OR", 2) == 0) &&
+		    !(n == 4 && strncmp(p, "WITH", 4) == 0)) {
+			/* an id starts with a capital letter or a digit (SPDX's list); "custom" does not */
+			if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+				return NULL;
+			ids++;
+		}
+		p += n;
+	}
+	return ids ? s : NULL;
+}
+
 /* a Debian package of the image, with an annotation for each of its files
    setuid, setgid or world-writable; its licence refs go into refs */
 static json_t *
@@ -535,15 +588,18 @@ debpackage(json_t *d, json_t *refs, const char *specpath, const char *created, c
 {
 	const char *name = str(d, "name", specpath), *version = str(d, "version", specpath);
 	const char *arch = str(d, "architecture", specpath), *info = json_string_value(json_object_get(d, "info"));
-	const char *origin = json_string_value(json_object_get(d, "origin"));
-	const char *codename = json_string_value(json_object_get(d, "codename"));
 	char *purl, *who = NULL, *p;
 	json_t *pi = info ? readjson(info) : NULL, *pkg, *ref;
 	const char *key, *lic = json_string_value(json_object_get(pi, "license"));
+	const char *kind = json_string_value(json_object_get(d, "kind"));
+	int apk = kind && strcmp(kind, "apk") == 0;
 
-	purl = sbom_debpurl(name, version, arch, origin, codename);
+	/* an apk package's licence is its lock line's */
+	if (apk)
+		lic = spdxexpr(json_string_value(json_object_get(d, "license")));
+	purl = sbom_purl(d, specpath);
 	p = xasprintf("%s-%s-%s", name, version, arch);
-	*id = spdxref("deb", p);
+	*id = spdxref(apk ? "apk" : "deb", p);
 	free(p);
 	pkg = json_pack("{s:s, s:s, s:s, s:s, s:b, s:[o], s:[o], s:s, s:s, s:s}", "SPDXID", *id, "name", name,
 	                "versionInfo", version, "downloadLocation", str(d, "url", specpath), "filesAnalyzed", 0,

@@ -10,6 +10,9 @@ void sbom_write(const char *spec, const char *image, const char *record, const c
 /* the purl of a Debian package (origin: the Release's, the namespace;
    codename: its distribution), as the SBOM names it (free it) */
 char *sbom_debpurl(const char *name, const char *version, const char *arch, const char *origin, const char *codename);
+/* the purl of a package of the spec (kind "apk": pkg:apk/alpine/NAME@VERSION?arch=ARCH, else
+   sbom_debpurl's), as the SBOM and the provenance name it (free it) */
+char *sbom_purl(struct json_t *p, const char *specpath);
 /* attach text, a document of media type type, to the manifest of the image
    file img in store: the document and an OCI 1.1 artifact manifest
    (artifactType type, an empty config, the document as its one layer with

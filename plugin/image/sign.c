@@ -37,6 +37,7 @@
 #include "base/mem.h"
 #include "base/file.h"
 #include "base/lib.h"
+#include "base/crypto.h"
 #include "base/digest.h"
 #include "base/json.h"
 #include "base/store.h"
@@ -44,13 +45,6 @@
 #include "image/provenance.h"
 #include "image/sign.h"
 
-/* (configure says; these are for builds without it) */
-#ifndef CRYPTO_SONAME
-#define CRYPTO_SONAME "libcrypto.so.3"
-#endif
-#ifndef CRYPTO_PACKAGE
-#define CRYPTO_PACKAGE "libssl3"
-#endif
 
 #define PAYLOADTYPE "cosign container image signature"
 
@@ -77,17 +71,15 @@ static struct {
 	int (*EVP_DecodeBlock)(unsigned char *, const unsigned char *, int);
 } ssl;
 
-static struct lib libcrypto = {"libcrypto", CRYPTO_SONAME, CRYPTO_PACKAGE, "signatures", NULL};
-
 /* the table's field f: libcrypto's f, checked by the compiler to have its type */
-#define SSLFN(f) libfn(&libcrypto, #f, &ssl.f, sizeof(0 ? &f : ssl.f))
+#define SSLFN(f) libfn(cryptolib("signatures"), #f, &ssl.f, sizeof(0 ? &f : ssl.f))
 
 static void
 sslinit(void)
 {
 	if (ssl.EVP_DecodeBlock)
 		return;
-	libload(&libcrypto);
+	libload(cryptolib("signatures"));
 	SSLFN(BIO_new_mem_buf);
 	SSLFN(BIO_free);
 	SSLFN(PEM_read_bio_PrivateKey);

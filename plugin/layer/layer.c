@@ -56,6 +56,7 @@
 #include "layer/nodes.h"
 #include "layer/tree.h"
 #include "layer/pkglayer.h"
+#include "layer/apklayer.h"
 #include "layer/system.h"
 #include "layer/facts.h"
 #include "layer/layer.h"
@@ -82,6 +83,14 @@ addentry(struct layer *l, json_t *e)
 	}
 	if (strcmp(type, "dpkg") == 0) {
 		system_add(l, e, ctx);
+		return;
+	}
+	if (strcmp(type, "apk") == 0) {
+		apklayer_apk(l, e, ctx);
+		return;
+	}
+	if (strcmp(type, "apkdb") == 0) {
+		apklayer_db(l, e, ctx);
 		return;
 	}
 	path = specstr(e, "path", ctx);
@@ -527,6 +536,7 @@ freelayer(struct layer *l)
 	free(l->deps.data);
 	free(l->phony.data);
 	free(l->dpkg.data);
+	free(l->apk.data);
 	if (l->spool >= 0)
 		close(l->spool);
 }
@@ -562,7 +572,7 @@ kindof(json_t *spec, char key[65])
 
 	json_array_foreach(entries, i, e) {
 		type = json_string_value(json_object_get(e, "type"));
-		debs += type && strcmp(type, "deb") == 0;
+		debs += type && (strcmp(type, "deb") == 0 || strcmp(type, "apk") == 0);
 	}
 	if (debs == 0)
 		return LAYER_FILES;
@@ -681,6 +691,11 @@ layer_write(struct layerbuild *b)
 	if (b->l->dpkg.len > 0) {
 		char *side = system_sidecar(b->descpath);
 		updatefile(side, b->l->dpkg.data, b->l->dpkg.len);
+		free(side);
+	}
+	if (b->l->apk.len > 0) {
+		char *side = apklayer_sidecar(b->descpath);
+		updatefile(side, b->l->apk.data, b->l->apk.len);
 		free(side);
 	}
 	layer_writedeps(b);

@@ -46,6 +46,8 @@ struct layer {
 	const char *name;
 	/* the dpkg sidecar (pkglayer.c): what the image's dpkg layer reads */
 	struct buf dpkg;
+	/* the apk sidecar (apklayer.c): the package's part of the apk database */
+	struct buf apk;
 };
 
 /* a new entry of the layer (zeroed, mtime -1: the epoch) */
