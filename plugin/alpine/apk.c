@@ -26,7 +26,7 @@
 #include "alpine/apk.h"
 
 /* the most .PKGINFO and a script may hold, the most lines .PKGINFO may have */
-enum { MAXPKGINFO = 1 << 20, MAXSCRIPT = 1 << 20, MAXFIELDS = 1 << 16 };
+enum { MAXPKGINFO = 1 << 20, MAXSCRIPT = 1 << 20, MAXFIELDS = 1 << 16, MAXMEMBERS = 64 };
 
 const char *const apk_scriptnames[APK_NSCRIPTS] = {
 	".pre-install", ".post-install", ".pre-upgrade", ".post-upgrade", ".pre-deinstall", ".post-deinstall",
@@ -101,9 +101,19 @@ readcontrol(struct gzin *g, struct apkpkg *p)
 	struct tarmember m = {0};
 	char *text = NULL;
 	size_t len;
-	int r, i, seen = 0;
+	int r, i, seen = 0, members = 0;
 
 	while ((r = apktar_next(g, &m, p->err, sizeof(p->err))) == 1) {
+		/* what is skipped is inflated too: no member larger than .PKGINFO may be */
+		if (m.left > MAXPKGINFO) {
+			snprintf(p->err, sizeof(p->err), "%s in the control stream: larger than %d KiB", showname(m.name),
+			         MAXPKGINFO >> 10);
+			goto fail;
+		}
+		if (++members > MAXMEMBERS) {
+			snprintf(p->err, sizeof(p->err), "more than %d members in the control stream", MAXMEMBERS);
+			goto fail;
+		}
 		if (strcmp(m.name, ".PKGINFO") == 0) {
 			if (seen || m.type != '0' || apktar_slurp(g, &m, MAXPKGINFO, &text, &len) < 0) {
 				snprintf(p->err, sizeof(p->err), ".PKGINFO: %s",

@@ -36,6 +36,7 @@ apkindex_read(apk_source *src, void *arg, const struct apkkey *keys, size_t n, s
 	struct tarmember m = {0};
 	char **to;
 	size_t got;
+	unsigned long long skipped = 0;
 	int r;
 
 	memset(x, 0, sizeof(*x));
@@ -58,6 +59,12 @@ apkindex_read(apk_source *src, void *arg, const struct apkkey *keys, size_t n, s
 	while ((r = apktar_next(g, &m, err, len)) == 1) {
 		to = strcmp(m.name, "APKINDEX") == 0 ? &x->text : strcmp(m.name, "DESCRIPTION") == 0 ? &x->description
 		                                                                                        : NULL;
+		/* what is skipped is inflated too: bounded as the index is */
+		skipped += m.left > 0 ? (unsigned long long)m.left : 0;
+		if (m.left > MAXINDEX || skipped > MAXINDEX) {
+			snprintf(err, len, "the index stream holds more than %d MiB", MAXINDEX >> 20);
+			goto fail;
+		}
 		if (!to)
 			continue;
 		if (*to || m.type != '0') {

@@ -90,6 +90,10 @@ apksig_read(struct gzin *g, struct apksig *s, const struct apkkey *keys, size_t 
 
 	memset(s, 0, sizeof(*s));
 	while ((r = apktar_next(g, &m, err, len)) == 1) {
+		if (m.left > MAXSIG) {
+			snprintf(err, len, "%s: larger than %d KiB", showname(m.name), MAXSIG >> 10);
+			goto fail;
+		}
 		if (++count > MAXSIGS) {
 			snprintf(err, len, "more than %d signatures", MAXSIGS);
 			goto fail;

@@ -816,8 +816,13 @@ checkkeys(lua_State *L, int i, size_t *n)
 	k = lua_newuserdatauv(L, sizeof(*k) * (size_t)(len > 0 ? len : 1), 0);  /* the keys, collected */
 	for (j = 1; j <= len; j++) {
 		lua_rawgeti(L, i, j);  /* key j */
-		if (!lua_istable(L, -1) || lua_getfield(L, -1, "name") != LUA_TSTRING ||
-		    lua_getfield(L, -2, "path") != LUA_TSTRING)
+		if (!lua_istable(L, -1))
+			luaL_error(L, "apkindex: keys[%d] is not a { name =, path = } of strings", (int)j);
+		lua_pushliteral(L, "name");
+		lua_rawget(L, -2);  /* its name, no metamethod: the table keeps the string */
+		lua_pushliteral(L, "path");
+		lua_rawget(L, -3);  /* its path */
+		if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
 			luaL_error(L, "apkindex: keys[%d] is not a { name =, path = } of strings", (int)j);
 		k[j - 1].name = lua_tostring(L, -2);
 		k[j - 1].path = lua_tostring(L, -1);
