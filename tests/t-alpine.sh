@@ -196,6 +196,8 @@ contains "accounts: nginx from its .pre-install, as busybox makes it" root/etc/p
 contains "accounts: its group, nginx a member" root/etc/group "nginx:x:101:nginx"
 contains "accounts: its /etc/shadow line" root/etc/shadow "nginx:!:0:0:99999:7:::"
 contains "accounts: /var/lib/nginx is nginx's, as apk resolves its owner's name" root.owners "40750 100 101 var/lib/nginx"
+check "accounts: the installed database records /var/lib/nginx as nginx's (apk audit --check-permissions)" \
+	python3 -c 'import sys; sys.exit(0 if "\nF:var/lib/nginx\nM:100:101:750\n" in open(sys.argv[1]).read() else 1)' root/lib/apk/db/installed
 contains "sbom: nginx's purl" out/web.spdx.json "pkg:apk/alpine/nginx@1.18.0-r15?arch=x86_64"
 contains "sbom: its licence" out/web.spdx.json '"licenseDeclared":"BSD-2-Clause"'
 contains "provenance: the apk purls" out/web.provenance.json "pkg:apk/alpine/musl@1.2.3-r0?arch=x86_64"

@@ -202,7 +202,8 @@ local function layerspec(G, l)
     elseif s.kind == "apkdb" then
       -- the package layers' apk sidecars, each written with its descriptor, in install order
       x = { ctx = e.ctx, type = "apkdb", apk = json.array(), world = json.array(s.world or {}),
-        repositories = json.array(s.repositories or {}), arch = s.arch, keys = json.array(), epoch = G.epoch }
+        repositories = json.array(s.repositories or {}), arch = s.arch, keys = json.array(), epoch = G.epoch,
+        accounts = s.accounts }
       for i, pl in ipairs(s.layers) do
         x.apk[i] = ".imagegen/layer/" .. pl.id .. ".apk"
         inputs[#inputs + 1] = ".imagegen/layer/" .. pl.id .. ".json"

@@ -225,9 +225,17 @@ local function apkdblayer(G, img, r)
     end
   end
   local ctx = img.where .. ": packages"
+  -- the account files made here: the names apk resolves owners by, as it does after the pre-install
+  local acc
+  for _, m in ipairs(made) do
+    if m.path == "etc/passwd" or m.path == "etc/group" then
+      acc = acc or {}
+      acc[m.path:sub(5)] = m.data
+    end
+  end
   local entries = { { ctx = ctx, path = "", uid = 0, gid = 0,
     source = mksource { kind = "apkdb", layers = r.pkglayers, world = r.world, repositories = urls, arch = r.arch,
-      keys = keys } } }
+      keys = keys, accounts = acc } } }
   for _, d in ipairs(dirs) do
     entries[#entries + 1] = { ctx = ctx, path = d.path:gsub("^/", ""), source = mksource { kind = "dir" },
       uid = d.uid, gid = d.gid, mode = d.mode }

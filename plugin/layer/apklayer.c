@@ -743,15 +743,28 @@ accountfield(json_t *o, const char *key, const char *ctx, const char *def)
 
 /* /etc/passwd, /etc/group and /etc/shadow: the last package's that has
    each, with the entry's users and groups added when they are not there,
-   into f[3]; written into the layer when the entry has users or groups */
+   into f[3]; written into the layer when the entry has users or groups.
+   An entry's "accounts" (passwd and group, the files the generator writes
+   after the install scripts) are taken as they are, to look names up */
 static void
 accounts(struct layer *l, json_t *e, const char *ctx, json_t **pkgs, size_t n, struct buf f[3])
 {
 	json_t *users = json_object_get(e, "users"), *groups = json_object_get(e, "groups"), *u, *m;
+	json_t *given = json_object_get(e, "accounts");
 	size_t i, j, k;
 	const char *name;
 	unsigned mode[3];
 	long long uid[3], gid[3];
+
+	if (json_is_object(given)) {
+		for (i = 0; i < 2; i++) {
+			json_t *v = json_object_get(given, i == 0 ? "passwd" : "group");
+			if (v && !json_is_string(v))
+				fatal("%s: spec: accounts' %s is not text", ctx, i == 0 ? "passwd" : "group");
+			bufadd(&f[i], v ? json_string_value(v) : "", v ? json_string_length(v) : 0);
+		}
+		return;
+	}
 
 	for (i = 0; i < 3; i++) {
 		mode[i] = i == 2 ? 0640 : 0644;
