@@ -36,19 +36,25 @@ local raw = {}        -- the natives themselves
 local calls, seen     -- the calls recorded, and their keys; nil when not recording
 local spoiled = false -- a call of an unrecordable native was made
 
--- a value as bytes: its kind, then its text (a table: its elements, each a field)
+-- a value as bytes: its kind, then its text (a list: its elements, each a
+-- field); anything else (a table with other keys, a function) spoils the
+-- record
 local function ser(v)
   local t = type(v)
   if v == nil then return "n" end
   if t == "boolean" then return v and "T" or "F" end
-  if t == "number" then return "i" .. string.format("%d", v) end
+  if t == "number" then return "i" .. tostring(v) end
   if t == "string" then return "s" .. v end
   if t == "table" then
-    local parts = { "t" }
-    for i = 1, #v do parts[i + 1] = string.pack("s4", ser(v[i])) end
+    local parts, n = { "t" }, #v
+    for k in pairs(v) do
+      if math.type(k) ~= "integer" or k < 1 or k > n then spoiled = true end
+    end
+    for i = 1, n do parts[i + 1] = string.pack("s4", ser(v[i])) end
     return table.concat(parts)
   end
-  error("regen: cannot record a " .. t)
+  spoiled = true
+  return "?"
 end
 
 local function deser(s)
@@ -56,7 +62,7 @@ local function deser(s)
   if k == "n" then return nil end
   if k == "T" then return true end
   if k == "F" then return false end
-  if k == "i" then return math.tointeger(tonumber(s:sub(2))) end
+  if k == "i" then return tonumber(s:sub(2)) end
   if k == "s" then return s:sub(2) end
   local t, pos = {}, 2
   while pos <= #s do
@@ -107,6 +113,15 @@ for _, name in ipairs(asked) do
     end
     return table.unpack(r, 1, r.n)
   end
+end
+-- a file the generation writes (the lock) and read before: its answers
+-- are asked again when the generation ends (M.stop), since the next run
+-- reads what it wrote
+local written
+local writefile = native.writefile
+native.writefile = function(p, data)
+  if calls then written[p] = true end
+  return writefile(p, data)
 end
 for _, name in ipairs(unrecordable) do
   local fn = native[name]
@@ -172,13 +187,17 @@ end
 -- that a generation stopped half way is not taken for a whole one
 function M.start()
   if raw.stat(M.state) then native.writefile(M.state, "") end
-  calls, seen, spoiled = {}, {}, false
+  calls, seen, spoiled, written = {}, {}, false, {}
 end
 
 -- stop recording (before the generation writes what it made)
 function M.stop()
   local c = calls
   calls, seen = nil, nil
+  for _, call in ipairs(c) do
+    local list = table.pack(unargs(call[2]))
+    if written[list[1]] then call[3] = answer(raw[call[1]](unargs(call[2]))) end
+  end
   return c
 end
 
