@@ -33,7 +33,7 @@ local asked = { "readfile", "realpath", "stat", "listdir", "getenv", "sourcedate
 local unrecordable = { "fetch", "registrydigest", "gpgv" }
 
 local raw = {}        -- the natives themselves
-local calls, seen     -- the calls recorded, and their keys; nil when not recording
+local calls, seen     -- the calls recorded, and what was asked (seen[name][key]); nil when not recording
 local spoiled = false -- a call of an unrecordable native was made
 
 -- a value as bytes: its kind, then its text (a list: its elements, each a
@@ -129,9 +129,13 @@ for _, name in ipairs(asked) do
         return fn(p, ...)
       end
       local a, b = fn(p)
-      local key = name .. "\0" .. p
-      if not seen[key] then
-        seen[key] = true
+      local asked = seen[name]
+      if not asked then
+        asked = {}
+        seen[name] = asked
+      end
+      if not asked[p] then
+        asked[p] = true
         calls[#calls + 1] = { name, p, shape(a, b) }
       end
       return a, b
@@ -139,7 +143,7 @@ for _, name in ipairs(asked) do
   else
     native[name] = function(...)
       if not calls then return fn(...) end
-      local key = name .. "\0" .. args(...)
+      local key = "\0" .. name .. "\0" .. args(...)
       local r = table.pack(fn(...))
       if not seen[key] then
         seen[key] = true
@@ -238,7 +242,7 @@ end
 function M.stop()
   local c = calls
   calls, seen = nil, nil
-  for _, call in ipairs(c) do
+  for _, call in ipairs(c or {}) do
     if single[call[1]] and written[call[2]] then call[3] = ask(call[1], call[2]) end
   end
   return c
