@@ -48,7 +48,7 @@ gen() {
 	case $1 in
 	ninja) (cd "$2" && "$IMAGEGEN" ../src/build.lua) ;;
 	make) (cd "$2" && "$IMAGEGEN" -G make ../src/build.lua) ;;
-	plugin) (cd "$2" && make -n images > make-n.log) ;;
+	plugin) (cd "$2" && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory -n images > make-n.log) ;;
 	esac > "$2/gen.out" 2> "$2/gen.err"
 }
 
@@ -131,3 +131,8 @@ done
 step "nothing changed at the end" skipped
 unset IMAGEGEN_ARG_FLAVOUR
 step "the environment variable unset" evaluated
+
+# modules from IMAGEGEN_LUA's folder (development): never skipped, their edits would not show
+(cd "$W/b-ninja" && IMAGEGEN_LUA=$TOP "$IMAGEGEN" ../src/build.lua > /dev/null 2>&1 &&
+	IMAGEGEN_LUA=$TOP "$IMAGEGEN" ../src/build.lua > lua.out 2> lua.err)
+contains "IMAGEGEN_LUA: the definitions are evaluated each time" "$W/b-ninja/lua.err" "evaluated"

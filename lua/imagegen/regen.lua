@@ -9,7 +9,8 @@
 -- and compares the answers; when all are the same and every file it wrote
 -- is there, the generation would write the same bytes, so it does not run.
 -- Any other question (a download, a registry, a signature checked) leaves
--- no record: such a generation always runs.
+-- no record: such a generation always runs, as does one whose modules come
+-- from IMAGEGEN_LUA's folder.
 --
 -- The record, one string.pack "s4" field after another:
 --   magic, key (the command line, the version, the binary's digest),
@@ -170,6 +171,13 @@ for _, name in ipairs(unrecordable) do
   end
 end
 
+-- whether the modules are read from IMAGEGEN_LUA's folder (development),
+-- not the binary, whose digest would not tell their edits: then no record
+local function lualib()
+  local dir = raw.getenv("IMAGEGEN_LUA")
+  return dir ~= nil and dir ~= ""
+end
+
 -- what the generation is: its command line, imagegen's version and binary
 -- (for the make plugin, --exe names the binary built with it)
 local keys = setmetatable({}, { __mode = "k" })
@@ -190,6 +198,7 @@ end
 -- the make plugin, else 0), after the aliases are made again and the
 -- output touched for make; else nil
 function M.unchanged(argv)
+  if lualib() then return nil end
   local rec = raw.readfile(M.state)
   if not rec or #rec < 8 then return nil end
   local ok, done = pcall(function()
@@ -235,7 +244,7 @@ end
 -- that a generation stopped half way is not taken for a whole one
 function M.start()
   if raw.stat(M.state) then native.writefile(M.state, "") end
-  calls, seen, spoiled, written = {}, {}, false, {}
+  calls, seen, spoiled, written = {}, {}, lualib(), {}
 end
 
 -- stop recording (before the generation writes what it made)
