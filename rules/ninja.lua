@@ -42,9 +42,10 @@ function M.write(P, exe)
   -- the file's pieces, a line's and then its newline
   local out, n = {}, 0
   local function w(...)
-    for i = 1, select("#", ...) do
+    local parts = { ... }  -- one table, not select's walk of the arguments for each
+    for i = 1, #parts do
       n = n + 1
-      out[n] = (select(i, ...))
+      out[n] = parts[i]
     end
     n = n + 1
     out[n] = "\n"

@@ -4,6 +4,8 @@
 -- The make plugin (plugin/cmd/gmake.c) calls it with --plugin --exe PATH: the
 -- rules come back as a string for make to evaluate instead of a file.
 local native = require "imagegen.native"
+-- first: it records what the natives answer, before a module keeps one
+local regen = require "imagegen.regen"
 local lang = require "imagegen.lang"
 local resolve = require "imagegen.resolve"
 local plan = require "imagegen.plan"
@@ -32,6 +34,12 @@ function M.main(args)
   -- images, a quarter of the time; 550 MB instead of 470 MB at the most).
   -- Near IMAGEGEN_EVAL_MEMORY, Lua collects before it gives up.
   collectgarbage("incremental", 1000)
+  -- nothing read has changed since the last generation: its outputs stand
+  if args[1] ~= "lock" then
+    local done = regen.unchanged(args)
+    if done then return done end
+    regen.start()
+  end
   local backend, output, def, exe, plugin = "ninja", nil, nil, nil, false
   local locked, lockmode, compression, format, jsonout, maxlayers = false, false, nil, nil, false, nil
   local cache, cachepush = native.getenv("IMAGEGEN_CACHE_REPO"), native.getenv("IMAGEGEN_CACHE_PUSH")
@@ -169,14 +177,24 @@ function M.main(args)
   local P = plan.build(G, regenargs, output, cache and { repo = cache, push = cachepush })
   P.regen.env = buildargs.environment(G.args)
   local text = rules.write(P, exe or native.exe(), plugin)
-  for _, s in ipairs(P.specs) do native.writefile(s.path, s.text) end
+  local recorded = regen.stop()
+  local written = {}
+  for i, s in ipairs(P.specs) do
+    native.writefile(s.path, s.text)
+    written[i] = s.path
+  end
   for _, p in ipairs(P.aliases) do native.makealias(p) end
   -- a build that had a cache and has none now: its helpers find none
   if not cache and native.stat(plan.cacheconf) then native.writefile(plan.cacheconf, "{}\n") end
-  if plugin then return text end
+  if plugin then
+    regen.save(args, recorded, written, P.aliases, nil, text)
+    return text
+  end
   -- make compares mtimes only: an unchanged file is touched so that it is
   -- newer than the definitions it was made from
   if not native.writefile(output, text) and rules.touchunchanged then native.touch(output) end
+  written[#written + 1] = output
+  regen.save(args, recorded, written, P.aliases, rules.touchunchanged and output)
   return 0
 end
 

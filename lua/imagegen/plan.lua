@@ -79,11 +79,17 @@ local newlines = "imagegen_nl=$(printf '\\n_'); imagegen_nl=${imagegen_nl%_}; im
 -- aliases) when the grammar cannot spell p; own(p) a file a helper writes
 -- itself, never an alias (cannot: why not, for the error); paths(list)
 function M.spellers(grammar, aliases, cannot)
+  local spelt = {}  -- a path is named many times: each spelt once
   local function path(p)
-    local s = native.spell(p, grammar)
+    local s = spelt[p]
     if s then return s end
-    aliases[#aliases + 1] = p
-    return (native.alias(p))
+    s = native.spell(p, grammar)
+    if not s then
+      aliases[#aliases + 1] = p
+      s = native.alias(p)
+    end
+    spelt[p] = s
+    return s
   end
   local function own(p)
     return native.spell(p, grammar) or check.fail(check.show(p), cannot)
