@@ -30,8 +30,9 @@ local magic = "imagegen regen 1"
 -- the natives whose answers depend on the world, and can be asked again
 local asked = { "readfile", "realpath", "stat", "listdir", "getenv", "sourcedate", "arch", "downloaddir",
   "exe", "glob" }
--- those whose answers cannot be checked without doing their work again
-local unrecordable = { "fetch", "registrydigest", "gpgv" }
+-- those whose answers cannot be checked without doing their work again (the
+-- signatures of indexes and packages, what they read of files downloaded)
+local unrecordable = { "fetch", "registrydigest", "gpgv", "apkindex", "apkcontrol" }
 
 local raw = {}        -- the natives themselves
 local calls, seen     -- the calls recorded, and what was asked (seen[name][key]); nil when not recording
