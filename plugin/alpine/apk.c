@@ -23,6 +23,8 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/text.h"
+#include "alpine/stream.h"
+#include "alpine/rsa.h"
 #include "alpine/apk.h"
 
 /* the most .PKGINFO and a script may hold, the most lines .PKGINFO may have */

@@ -1,8 +1,6 @@
-/* apk: Alpine's packages (.apk), read in one pass and checked */
+/* apk: Alpine's packages (.apk), read in one pass and checked (needs stream.h and rsa.h) */
 #include <stddef.h>
 #include <stdint.h>
-#include "alpine/stream.h"
-#include "alpine/rsa.h"
 
 struct sha1_ctx;
 

@@ -16,6 +16,8 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/text.h"
+#include "alpine/stream.h"
+#include "alpine/rsa.h"
 #include "alpine/index.h"
 
 /* the most the APKINDEX and DESCRIPTION members may hold, the most packages, the longest field */

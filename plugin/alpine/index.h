@@ -1,8 +1,6 @@
-/* index: Alpine's repository indexes (APKINDEX.tar.gz), read and verified */
+/* index: Alpine's repository indexes (APKINDEX.tar.gz), read and verified (needs stream.h and rsa.h) */
 #include <stddef.h>
 #include <stdint.h>
-#include "alpine/stream.h"
-#include "alpine/rsa.h"
 
 /* an index read, not yet verified */
 struct apkindex {

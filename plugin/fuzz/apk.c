@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/types.h>
 #include "base/err.h"
+#include "alpine/stream.h"
+#include "alpine/rsa.h"
 #include "alpine/apk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

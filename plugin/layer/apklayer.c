@@ -52,6 +52,8 @@
 #include "base/json.h"
 #include "base/store.h"
 #include "net/fetch.h"
+#include "alpine/stream.h"
+#include "alpine/rsa.h"
 #include "alpine/apk.h"
 #include "layer/nodes.h"
 #include "layer/tar.h"

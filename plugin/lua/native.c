@@ -29,10 +29,9 @@
 #include "debian/debian.h"
 #include "debian/trust.h"
 #include "debian/ldcache.h"
-#include "alpine/index.h"
 #include "lua/native.h"
 #include "lua/glob.h"
-#include "lua/apkcontrol.h"
+#include "lua/apknative.h"
 
 /* native.readfile(path) -> contents | nil, message: a regular file only */
 static int
@@ -803,106 +802,6 @@ l_ldcache(lua_State *L)
 	return 1;
 }
 
-/* the keys argument at i, a list of { name =, path = }, into a userdata
-   the stack holds (their strings stay in the tables the caller holds) */
-static struct apkkey *
-checkkeys(lua_State *L, int i, size_t *n)
-{
-	struct apkkey *k;
-	lua_Integer len, j;
-
-	luaL_checktype(L, i, LUA_TTABLE);
-	len = (lua_Integer)lua_rawlen(L, i);
-	k = lua_newuserdatauv(L, sizeof(*k) * (size_t)(len > 0 ? len : 1), 0);  /* the keys, collected */
-	for (j = 1; j <= len; j++) {
-		lua_rawgeti(L, i, j);  /* key j */
-		if (!lua_istable(L, -1))
-			luaL_error(L, "apkindex: keys[%d] is not a { name =, path = } of strings", (int)j);
-		lua_pushliteral(L, "name");
-		lua_rawget(L, -2);  /* its name, no metamethod: the table keeps the string */
-		lua_pushliteral(L, "path");
-		lua_rawget(L, -3);  /* its path */
-		if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
-			luaL_error(L, "apkindex: keys[%d] is not a { name =, path = } of strings", (int)j);
-		k[j - 1].name = lua_tostring(L, -2);
-		k[j - 1].path = lua_tostring(L, -1);
-		lua_pop(L, 3);
-	}
-	*n = (size_t)len;
-	return k;
-}
-
-static ssize_t
-fdread(void *arg, void *buf, size_t n)
-{
-	ssize_t r;
-
-	do
-		r = read(*(int *)arg, buf, n);
-	while (r < 0 && errno == EINTR);
-	return r;
-}
-
-/* the records table being filled by apkindex_parse */
-struct indexfill {
-	lua_State *L;
-	int records;
-};
-
-static void
-indexfield(void *arg, size_t rec, char key, const char *value, size_t len)
-{
-	struct indexfill *f = arg;
-	lua_State *L = f->L;
-	char k[2] = { key, '\0' };
-
-	if (lua_rawgeti(L, f->records, (lua_Integer)rec + 1) != LUA_TTABLE) {  /* the package's record */
-		lua_pop(L, 1);
-		lua_newtable(L);
-		lua_pushvalue(L, -1);
-		lua_rawseti(L, f->records, (lua_Integer)rec + 1);
-	}
-	lua_pushlstring(L, value, len);  /* the field, into the record */
-	lua_setfield(L, -2, k);
-	lua_pop(L, 1);
-}
-
-/* native.apkindex(path, keys) -> records, description: an APKINDEX.tar.gz
-   verified against keys (a list of { name =, path = }), then its packages
-   as tables of strings by field letter (C, P, V, ...); raises one line */
-static int
-l_apkindex(lua_State *L)
-{
-	const char *path = checkpath(L, 1);
-	struct indexfill fill = { L, 0 };
-	struct apkindex x;
-	struct apkkey *keys;
-	char err[1024];
-	size_t n;
-	int fd, r;
-
-	keys = checkkeys(L, 2, &n);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return luaL_error(L, "%s: %s", path, strerror(errno));
-	r = apkindex_read(fdread, &fd, keys, n, &x, err, sizeof(err));
-	close(fd);
-	if (r == 0 && apkindex_verify(&x, keys, n, err, sizeof(err)) < 0) {
-		apkindex_free(&x);
-		r = -1;
-	}
-	if (r < 0)
-		return luaL_error(L, "%s: %s", path, err);
-	lua_pushlstring(L, x.text, x.len);  /* the verified text, held while it is parsed */
-	lua_pushstring(L, x.description);  /* the description */
-	apkindex_free(&x);
-	lua_newtable(L);  /* the records */
-	fill.records = lua_gettop(L);
-	if (apkindex_parse(lua_tostring(L, -3), lua_rawlen(L, -3), indexfield, &fill, err, sizeof(err)) < 0)
-		return luaL_error(L, "%s: %s", path, err);
-	lua_rotate(L, -2, 1);  /* records, description */
-	return 2;
-}
 
 static const luaL_Reg natives[] = {
 	{"readfile", l_readfile},
@@ -940,8 +839,8 @@ static const luaL_Reg natives[] = {
 	{"x509", trust_x509},
 	{"pkcs12", trust_pkcs12},
 	{"ldcache", l_ldcache},
-	{"apkindex", l_apkindex},
-	{"apkcontrol", apkcontrol_read},
+	{"apkindex", apknative_index},
+	{"apkcontrol", apknative_control},
 	{"pattern", glob_pattern},
 	{"glob", glob_walk},
 	{NULL, NULL},

@@ -1,11 +1,14 @@
 /*
- * apkcontrol: native.apkcontrol, what imagegen.alpine keeps in the lock of
- * an .apk when it locks it: its .PKGINFO, its scripts, the account files it
- * ships (etc/passwd, etc/group, etc/shadow: at most 1 MB each) with their
- * modes and owners, and its folders owned by names other than root's (at
- * most 10,000). The package is read as the layer reads it (alpine/apk.c):
- * signed by one of the repository's keys, its control the index's
- * checksum, every file and the data stream what the signed control says.
+ * apknative: the natives of Alpine packages. native.apkindex reads an
+ * APKINDEX.tar.gz verified against the repository's keys (alpine/index.c)
+ * into tables of strings. native.apkcontrol is what imagegen.alpine keeps
+ * in the lock of an .apk when it locks it: its .PKGINFO, its scripts, the
+ * account files it ships (etc/passwd, etc/group, etc/shadow: at most 1 MB
+ * each) with their modes and owners, and its folders owned by names other
+ * than root's (at most 10,000). The package is read as the layer reads it
+ * (alpine/apk.c): signed by one of the repository's keys, its control the
+ * index's checksum, every file and the data stream what the signed control
+ * says.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,13 +21,16 @@
 #include <lauxlib.h>
 #include "base/err.h"
 #include "base/mem.h"
+#include "alpine/stream.h"
+#include "alpine/rsa.h"
 #include "alpine/apk.h"
-#include "lua/apkcontrol.h"
+#include "alpine/index.h"
+#include "lua/apknative.h"
 
 /* the keys argument at i, a list of { name =, path = }, into a userdata
    the stack holds (their strings stay in the tables the caller holds) */
 static struct apkkey *
-keysof(lua_State *L, int i, size_t *n)
+checkkeys(lua_State *L, int i, size_t *n)
 {
 	struct apkkey *k;
 	lua_Integer len, j;
@@ -34,9 +40,14 @@ keysof(lua_State *L, int i, size_t *n)
 	k = lua_newuserdatauv(L, sizeof(*k) * (size_t)(len > 0 ? len : 1), 0);  /* the keys, collected */
 	for (j = 1; j <= len; j++) {
 		lua_rawgeti(L, i, j);  /* key j */
-		if (!lua_istable(L, -1) || lua_getfield(L, -1, "name") != LUA_TSTRING ||
-		    lua_getfield(L, -2, "path") != LUA_TSTRING)
-			luaL_error(L, "apkcontrol: keys[%d] is not a { name =, path = } of strings", (int)j);
+		if (!lua_istable(L, -1))
+			luaL_error(L, "keys[%d] is not a { name =, path = } of strings", (int)j);
+		lua_pushliteral(L, "name");
+		lua_rawget(L, -2);  /* its name, no metamethod: the table keeps the string */
+		lua_pushliteral(L, "path");
+		lua_rawget(L, -3);  /* its path */
+		if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+			luaL_error(L, "keys[%d] is not a { name =, path = } of strings", (int)j);
 		k[j - 1].name = lua_tostring(L, -2);
 		k[j - 1].path = lua_tostring(L, -1);
 		lua_pop(L, 3);
@@ -55,6 +66,71 @@ fdread(void *arg, void *buf, size_t n)
 	while (r < 0 && errno == EINTR);
 	return r;
 }
+
+/* the records table being filled by apkindex_parse */
+struct indexfill {
+	lua_State *L;
+	int records;
+};
+
+static void
+indexfield(void *arg, size_t rec, char key, const char *value, size_t len)
+{
+	struct indexfill *f = arg;
+	lua_State *L = f->L;
+	char k[2] = { key, '\0' };
+
+	if (lua_rawgeti(L, f->records, (lua_Integer)rec + 1) != LUA_TTABLE) {  /* the package's record */
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_rawseti(L, f->records, (lua_Integer)rec + 1);
+	}
+	lua_pushlstring(L, value, len);  /* the field, into the record */
+	lua_setfield(L, -2, k);
+	lua_pop(L, 1);
+}
+
+/* native.apkindex(path, keys) -> records, description: an APKINDEX.tar.gz
+   verified against keys (a list of { name =, path = }), then its packages
+   as tables of strings by field letter (C, P, V, ...); raises one line */
+int
+apknative_index(lua_State *L)
+{
+	size_t len;
+	const char *path = luaL_checklstring(L, 1, &len);
+	struct indexfill fill = { L, 0 };
+	struct apkindex x;
+	struct apkkey *keys;
+	char err[1024];
+	size_t n;
+	int fd, r;
+
+	if (strlen(path) != len)
+		luaL_argerror(L, 1, "a path holds no NUL");
+	keys = checkkeys(L, 2, &n);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return luaL_error(L, "%s: %s", path, strerror(errno));
+	r = apkindex_read(fdread, &fd, keys, n, &x, err, sizeof(err));
+	close(fd);
+	if (r == 0 && apkindex_verify(&x, keys, n, err, sizeof(err)) < 0) {
+		apkindex_free(&x);
+		r = -1;
+	}
+	if (r < 0)
+		return luaL_error(L, "%s: %s", path, err);
+	lua_pushlstring(L, x.text, x.len);  /* the verified text, held while it is parsed */
+	lua_pushstring(L, x.description);  /* the description */
+	apkindex_free(&x);
+	lua_newtable(L);  /* the records */
+	fill.records = lua_gettop(L);
+	if (apkindex_parse(lua_tostring(L, -3), lua_rawlen(L, -3), indexfield, &fill, err, sizeof(err)) < 0)
+		return luaL_error(L, "%s: %s", path, err);
+	lua_rotate(L, -2, 1);  /* records, description */
+	return 2;
+}
+
 
 /* what native.apkcontrol keeps while apk_read reads: the account files,
    their owners and modes, the folders owned by names (a userdata, freed by
@@ -154,7 +230,7 @@ ctlentry(void *arg, struct apkfile *f)
    reads it (alpine/apk.c): signed by one of keys, its control the index's checksum, every file and the
    data stream what the signed control says; raises one line */
 int
-apkcontrol_read(lua_State *L)
+apknative_control(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1), *checksum = luaL_checkstring(L, 3);
 	struct apkreader r = { ctlcontrol, ctlentry, NULL, NULL, 0 };
@@ -163,7 +239,7 @@ apkcontrol_read(lua_State *L)
 	const char *line, *nl;
 	int fd, ok;
 
-	r.keys = keysof(L, 2, &nkeys);
+	r.keys = checkkeys(L, 2, &nkeys);
 	c = lua_newuserdatauv(L, sizeof(*c), 0);  /* the reading's state, freed by __gc */
 	memset(c, 0, sizeof(*c));
 	if (luaL_newmetatable(L, "imagegen.apkcontrol")) {
