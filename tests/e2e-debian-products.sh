@@ -35,16 +35,29 @@ rm -rf bundle && umoci unpack --image out/p:latest bundle > /dev/null
 R=bundle/rootfs
 suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
 
-# mmdebstrap's, its .debs kept between runs
+# mmdebstrap's, its .debs kept between runs, and its tarball kept by what
+# decides it: the request, mmdebstrap's version and the indexes (the
+# InRelease digests imagegen's lock records of the same sources); a new
+# one replaces the former (beside the .debs: sync-in copies their folder whole)
 MMCACHE=$CACHE/mmdebstrap-products
-mkdir -p "$MMCACHE"
-mmdebstrap --quiet --variant=essential --include="$(echo $PKGS | tr ' ' ,)" \
-	--setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
-	--setup-hook="sync-in $MMCACHE /var/cache/apt/archives/" \
-	--customize-hook="sync-out /var/cache/apt/archives $MMCACHE" \
-	"$suite" "$W/mm.tar" $SOURCES > mm.log 2>&1
-same "mmdebstrap builds the same packages" 0 $?
-mkdir -p "$W/mm" && tar -C "$W/mm" -xf "$W/mm.tar" 2> /dev/null
+MMTARS=$CACHE/mmdebstrap-products-root
+mkdir -p "$MMCACHE" "$MMTARS"
+indexes=$(jget ../src/imagegen.lock "'\\n'.join(sorted(r['inrelease_sha256'] for r in j['repositories'].values()))" 2> /dev/null)
+key=$( { echo "$PKGS"; mmdebstrap --version; echo "$indexes"; } | sha256sum | cut -c1-16)
+tarball=$MMTARS/essential-$key.tar
+# no lock (the build failed): nothing kept
+[ -n "$indexes" ] || tarball=$W/mm.tar
+if [ ! -s "$tarball" ]; then
+	[ -z "$indexes" ] || rm -f "$MMTARS"/essential-*.tar
+	mmdebstrap --quiet --variant=essential --include="$(echo $PKGS | tr ' ' ,)" \
+		--setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
+		--setup-hook="sync-in $MMCACHE /var/cache/apt/archives/" \
+		--customize-hook="sync-out /var/cache/apt/archives $MMCACHE" \
+		"$suite" "$tarball.part.tar" $SOURCES > mm.log 2>&1 &&
+		mv "$tarball.part.tar" "$tarball"
+fi
+check "mmdebstrap builds the same packages" test -s "$tarball"
+mkdir -p "$W/mm" && tar -C "$W/mm" -xf "$tarball" 2> /dev/null
 M=$W/mm
 
 # what a path is: its kind, mode, owner and group, and its target or its bytes' sha256

@@ -13,6 +13,10 @@ umoci unpack as root, so owners are real); mmdebstrap writes a tarball that is
 unpacked as root. The .debs mmdebstrap fetches are kept in --cache (the
 sync-in/sync-out hooks of mmdebstrap(1)), so a second run downloads nothing; the folder is its own (default
 $IMAGEGEN_TEST_CACHE/mmdebcompare): a sync-in while another test writes the same folder fails.
+mmdebstrap's tarball is kept in the folder beside it (--cache with "-root"),
+named by the request and by what decides its bytes (mmdebstrap's version and
+the InRelease digests imagegen's lock records), so a run whose indexes did
+not change runs no mmdebstrap.
 
 It prints, file by file, the paths only one side has and, for those both
 have, the differences of type, mode, owner, link target and content; the
@@ -23,6 +27,7 @@ fails to build; else 0.
 """
 import argparse
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -118,10 +123,53 @@ def imagegen(args, pkgs, work):
     return os.path.join(root, "rootfs")
 
 
+def keptroot(args, pkgs, work):
+    """where mmdebstrap's tarball is kept, named by what decides it: the
+    request, mmdebstrap's version and the indexes (the InRelease digests of
+    imagegen's lock of the same sources); None without a lock. Beside
+    --cache, not in it: sync-in copies that folder whole"""
+    try:
+        lock = json.load(open(os.path.join(work, "ig-src", "imagegen.lock")))
+        indexes = sorted(r["inrelease_sha256"] for r in lock["repositories"].values())
+        version = subprocess.run(["mmdebstrap", "--version"], capture_output=True, text=True).stdout
+    except (OSError, ValueError, KeyError):
+        return None
+    if not indexes:
+        return None
+    request = hashlib.sha256(" ".join(pkgs).encode()).hexdigest()[:16]
+    key = hashlib.sha256("\n".join([version] + indexes).encode()).hexdigest()[:16]
+    return os.path.join(os.path.abspath(args.cache) + "-root", "%s-%s.tar" % (request, key))
+
+
 def mmdebstrap(args, pkgs, work):
+    """mmdebstrap's root of pkgs unpacked in work/mm, from its kept tarball
+    when there is one"""
     cache = os.path.abspath(args.cache)
     os.makedirs(cache, exist_ok=True)
+    kept = keptroot(args, pkgs, work)
     tar = os.path.join(work, "mm.tar")
+    log = os.path.join(work, "mmdebstrap.log")
+    if kept and os.path.isfile(kept) and os.path.getsize(kept) > 0:
+        print("+ mmdebstrap's tarball kept: " + kept, file=sys.stderr)
+        tar = kept
+    else:
+        mmdebstrapto(pkgs, cache, tar, log)
+        if kept:
+            os.makedirs(os.path.dirname(kept), exist_ok=True)
+            # the former tarball of the same request goes
+            for old in os.listdir(os.path.dirname(kept)):
+                if old.split("-")[0] == os.path.basename(kept).split("-")[0]:
+                    os.unlink(os.path.join(os.path.dirname(kept), old))
+            shutil.copyfile(tar, kept + ".part")
+            os.rename(kept + ".part", kept)
+    root = os.path.join(work, "mm")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    run(["tar", "-C", root, "-xpf", tar, "--numeric-owner", "--same-owner", "--exclude=./dev/*"], log)
+    return root
+
+
+def mmdebstrapto(pkgs, cache, tar, log):
     cmd = ["mmdebstrap", "--variant=essential", "--mode=root", "--format=tar",
            "--setup-hook=mkdir -p \"$1\"/var/cache/apt/archives/",
            "--setup-hook=sync-in %s /var/cache/apt/archives/" % cache,
@@ -130,13 +178,7 @@ def mmdebstrap(args, pkgs, work):
     if pkgs:
         cmd.append("--include=" + ",".join(pkgs))
     cmd += [codename(), tar] + sources()
-    log = os.path.join(work, "mmdebstrap.log")
     run(cmd, log)
-    root = os.path.join(work, "mm")
-    shutil.rmtree(root, ignore_errors=True)
-    os.makedirs(root)
-    run(["tar", "-C", root, "-xpf", tar, "--numeric-owner", "--same-owner", "--exclude=./dev/*"], log)
-    return root
 
 
 def walk(root):
