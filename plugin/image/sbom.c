@@ -84,18 +84,17 @@ entrytype(struct archive_entry *e)
 	return archive_entry_filetype(e) == AE_IFDIR ? 'd' : archive_entry_filetype(e) == AE_IFLNK ? 'l' : 'f';
 }
 
-/* {path, mode, what} when the member's mode is one people must see (modeflags), else NULL;
-   path is the member's name from the root, spelt (docs/names.md) */
+/* {path, mode, what} when a member of this type ('f', 'd', 'l') and mode is one people must
+   see (modeflags), else NULL; path is the member's name from the root, spelt (docs/names.md) */
 static json_t *
-specialentry(struct archive_entry *e)
+special(const char *name, char type, unsigned mode)
 {
-	const char *name = archive_entry_pathname(e);
-	char flags[40], mode[8];
+	char flags[40], modes[8];
 	struct buf path = {0};
 	size_t n;
 	json_t *j;
 
-	if (!name || !*modeflags(entrytype(e), (unsigned)archive_entry_perm(e), flags))
+	if (!name || !*modeflags(type, mode, flags))
 		return NULL;
 	if (name[0] == '.' && (name[1] == '/' || name[1] == '\0'))
 		name++;
@@ -106,13 +105,28 @@ specialentry(struct archive_entry *e)
 		n--;
 	bufstr(&path, "/");
 	nameadd(&path, name, n, 1);
-	snprintf(mode, sizeof(mode), "%04o", (unsigned)archive_entry_perm(e));
-	j = json_pack("{s:s, s:s, s:s}", "path", path.data, "mode", mode, "what", flags);
+	snprintf(modes, sizeof(modes), "%04o", mode);
+	j = json_pack("{s:s, s:s, s:s}", "path", path.data, "mode", modes, "what", flags);
 	free(path.data);
 	if (!j)
 		fatal("out of memory");
 	return j;
 }
+
+/* special() of a member of a layer's tar */
+static json_t *
+specialentry(struct archive_entry *e)
+{
+	return special(archive_entry_pathname(e), entrytype(e), (unsigned)archive_entry_perm(e));
+}
+
+/* special() of a member of a layer's facts */
+static json_t *
+specialfact(const struct fact *f)
+{
+	return special(f->path, f->type == 'd' || f->type == 'l' ? f->type : 'f', f->mode);
+}
+
 
 static void
 pkgcontrol(void *arg, const struct deb *d)
@@ -310,35 +324,6 @@ declaration(json_t *entries, const char *path)
 		}
 	}
 	return best;
-}
-
-/* {path, mode, what} of a member of a layer's facts as specialentry gives it, or NULL */
-static json_t *
-specialfact(const struct fact *f)
-{
-	const char *name = f->path;
-	char flags[40], mode[8];
-	struct buf path = {0};
-	size_t n;
-	json_t *j;
-
-	if (!*modeflags(f->type == 'd' || f->type == 'l' ? f->type : 'f', f->mode, flags))
-		return NULL;
-	if (name[0] == '.' && (name[1] == '/' || name[1] == '\0'))
-		name++;
-	while (*name == '/')
-		name++;
-	n = strlen(name);
-	while (n > 0 && name[n - 1] == '/')
-		n--;
-	bufstr(&path, "/");
-	nameadd(&path, name, n, 1);
-	snprintf(mode, sizeof(mode), "%04o", f->mode);
-	j = json_pack("{s:s, s:s, s:s}", "path", path.data, "mode", mode, "what", flags);
-	free(path.data);
-	if (!j)
-		fatal("out of memory");
-	return j;
 }
 
 /* the regular files of a layer, with their checksums, sorted by path, from
