@@ -262,6 +262,16 @@ function M.hook(G, opts)
   local resolved = {}
   local downloads = native.downloaddir()
 
+  -- an image's entry that does not hold (entry nil: none): refused with
+  -- --locked, else resolved again and named in the summary
+  local function stale(img, key, entry)
+    local what = entry and "no longer matches the definition" or "has no entry for it"
+    if opts.locked then
+      fail(img.where, "image '%s': %s %s; run: imagegen lock %s", key, lockpath, what, G.top)
+    end
+    if not opts.relock then resolved[#resolved + 1] = { key = key, new = entry == nil } end
+  end
+
   -- an image of apk packages (imagegen.alpine): its entry holds while its
   -- request, architecture, repositories and base's packages are the definition's
   local function apkpackages(img, r, repos)
@@ -289,11 +299,7 @@ function M.hook(G, opts)
       pkgs = entry.packages
       for _, id in ipairs(ids) do new.repositories[id] = old.repositories[id] end
     else
-      local what = entry and "no longer matches the definition" or "has no entry for it"
-      if opts.locked then
-        fail(img.where, "image '%s': %s %s; run: imagegen lock %s", key, lockpath, what, G.top)
-      end
-      if not opts.relock then resolved[#resolved + 1] = { key = key, new = entry == nil } end
+      stale(img, key, entry)
       local where = string.format("%s: image '%s'", img.where, key)
       local ikey = "apk\0" .. arch .. "\0" .. table.concat(ids, "\0")
       indexes[ikey] = indexes[ikey] or alpine.index(repos, arch, where)
@@ -405,11 +411,7 @@ function M.hook(G, opts)
       pkgs = entry.packages
       for _, id in ipairs(ids) do new.repositories[id] = old.repositories[id] end
     else
-      local what = entry and "no longer matches the definition" or "has no entry for it"
-      if opts.locked then
-        fail(img.where, "image '%s': %s %s; run: imagegen lock %s", key, lockpath, what, G.top)
-      end
-      if not opts.relock then resolved[#resolved + 1] = { key = key, new = entry == nil } end
+      stale(img, key, entry)
       local ikey = arch .. "\0" .. table.concat(ids, "\0")
       local where = string.format("%s: image '%s'", img.where, key)
       indexes[ikey] = indexes[ikey] or debian.index(repos, arch, where)
