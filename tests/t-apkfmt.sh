@@ -308,6 +308,31 @@ arlayers() {
 check "apk layers: apkrepo.py's packages and their database" arlayers
 "$IMAGEGEN" layer ar-tampered.spec bad/ar.json bad/ar.d store > /dev/null 2> ar-tp.err
 same "apk layer: apkrepo.py's tampered package is refused in one line" 1 "$(grep -c 'package srv: .*usr/bin/srv does not match' ar-tp.err)"
+# a package with a member named like a whiteout (which would delete a lower layer's file), signed
+# and indexed like any other: refused by name (a member climbing out takes the same path; apkrepo.py
+# does not write one)
+cat > climb.json <<'JSON'
+{ "packages": [ { "name": "climb", "version": "1.0-r0", "arch": "x86_64", "files": [
+    { "path": "etc/.wh.passwd", "text": "x\n" } ] } ] }
+JSON
+python3 "$TOP/tests/apkrepo.py" ac --key "$W/ar.rsa" --spec climb.json > ac.log 2>&1 || fail "apkrepo.py: the climbing package is written"
+index ac/x86_64/APKINDEX.tar.gz ar.rsa.pub ar.rsa.pub > ac.index 2> ac.err
+python3 - "$W" <<'PY'
+import json, sys, hashlib
+w = sys.argv[1]
+r = dict((l[0], l[2:]) for l in open(w + "/ac.index").read().split("\n") if l[1:2] == ":")
+f = "%s/ac/x86_64/%s-%s.apk" % (w, r["P"], r["V"])
+b = open(f, "rb").read()
+json.dump({"name": "climb", "compression": "gzip", "level": 6, "epoch": 0, "entries": [{"type": "apk", "src": f,
+    "sha256": hashlib.sha256(b).hexdigest(), "size": len(b), "package": r["P"], "version": r["V"],
+    "architecture": r["A"], "checksum": r["C"], "keys": [{"name": "ar.rsa.pub", "path": w + "/ar.rsa.pub"}]}]},
+    open(w + "/climb.spec", "w"))
+PY
+"$IMAGEGEN" layer climb.spec bad/climb.json bad/climb.d store > /dev/null 2> climb.err
+same "apk layer: a member named like a whiteout is refused in one line, by name" \
+	"1 'etc/.wh.passwd' is named like a whiteout" \
+	"$(grep -c . climb.err) $(grep -o "'[^']*' is named like a whiteout" climb.err)"
+check "apk layer: nothing written for it" test ! -e bad/climb.json
 tar xzf "$(layerof ar/db.json)" -O lib/apk/db/installed > ar.installed
 contains "apkdb: a folder owned by name gets the account's ids, as apk gives them" ar.installed "M:100:101:750"
 same "apkdb: and the layer's folder and file are the account's" "drwxr-x--- 100/101 var/lib/srv/|-rw-r--r-- 100/101 var/lib/srv/state" \

@@ -161,34 +161,18 @@ control(void *arg, struct apkpkg *p)
 	return 0;
 }
 
-/* "./usr/bin/x" or "usr/bin/x/" -> "usr/bin/x"; NULL for the root or a refused name (err set) */
+/* nodes_memberpath; NULL for the root or a name it does not take (err set) */
 static char *
 cleanpath(struct apkctx *c, const char *name)
 {
-	char *p, *part, *next;
-	size_t n;
+	const char *why;
+	char *p = nodes_memberpath(name, &why);
 
-	while (name[0] == '.' && name[1] == '/')
-		name += 2;
-	while (*name == '/')
-		name++;
-	if (*name == '\0' || strcmp(name, ".") == 0)
+	if (why) {
+		if (!c->err[0])
+			snprintf(c->err, sizeof(c->err), "'%s' %s", showname(p), why);
+		free(p);
 		return NULL;
-	p = xstrdup(name);
-	n = strlen(p);
-	while (n > 0 && p[n - 1] == '/')
-		p[--n] = '\0';
-	for (part = p; part; part = next ? next + 1 : NULL) {
-		next = strchr(part, '/');
-		n = next ? (size_t)(next - part) : strlen(part);
-		if ((n == 2 && part[0] == '.' && part[1] == '.') || (n == 1 && part[0] == '.') || n == 0 ||
-		    (n >= 4 && strncmp(part, ".wh.", 4) == 0)) {
-			if (!c->err[0])
-				snprintf(c->err, sizeof(c->err), "'%s' is not a clean relative path (or is named like "
-				         "a whiteout)", showname(p));
-			free(p);
-			return NULL;
-		}
 	}
 	return p;
 }

@@ -62,6 +62,36 @@ nodes_iswhiteout(const char *path)
 	return strncmp(base, ".wh.", 4) == 0;
 }
 
+char *
+nodes_memberpath(const char *name, const char **why)
+{
+	char *p, *part, *next;
+	size_t n;
+
+	*why = NULL;
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	while (*name == '/')
+		name++;
+	if (*name == '\0' || strcmp(name, ".") == 0)
+		return NULL;
+	p = xstrdup(name);
+	n = strlen(p);
+	while (n > 0 && p[n - 1] == '/')
+		p[--n] = '\0';
+	for (part = p; part; part = next ? next + 1 : NULL) {
+		next = strchr(part, '/');
+		n = next ? (size_t)(next - part) : strlen(part);
+		if ((n == 2 && part[0] == '.' && part[1] == '.') || (n == 1 && part[0] == '.') || n == 0)
+			*why = "is not a clean relative path";
+		else if (n >= 4 && strncmp(part, ".wh.", 4) == 0)
+			*why = "is named like a whiteout";
+		if (*why)
+			return p;
+	}
+	return p;
+}
+
 unsigned
 nodes_filemode(unsigned stmode)
 {

@@ -60,6 +60,10 @@ struct node *nodes_addtext(struct layer *l, const char *ctx, char *path, const c
 void nodes_dep(struct layer *l, const char *ctx, const char *path);
 /* whether the last name of path starts with ".wh." (a whiteout's) */
 int nodes_iswhiteout(const char *path);
+/* a package member's name as a path of the layer: "./usr/bin/x" or "usr/bin/x/" -> "usr/bin/x"
+   (free it); NULL for the root. A name with "..", "." or an empty part, or a part named like a
+   whiteout, comes back with *why saying so (the caller refuses the package, naming the path) */
+char *nodes_memberpath(const char *name, const char **why);
 /* the mode of a file whose mode says none: 0755 with an execute bit in stmode, else 0644 */
 unsigned nodes_filemode(unsigned stmode);
 /* order nodes by the bytes of their paths (qsort, bsearch) */

@@ -143,31 +143,15 @@ refuse(const struct debctx *c, char *path, const char *fmt, ...)
 	fatal("%s: package %s: %s", c->ctx, c->pkg, msg);
 }
 
-/* "./usr/bin/x" or "usr/bin/x/" -> "usr/bin/x"; NULL for the root */
+/* nodes_memberpath, the package refused over a name it does not take */
 static char *
 debpath(const struct debctx *c, const char *name)
 {
-	char *p, *part, *next;
-	size_t n;
+	const char *why;
+	char *p = nodes_memberpath(name, &why);
 
-	while (name[0] == '.' && name[1] == '/')
-		name += 2;
-	while (*name == '/')
-		name++;
-	if (*name == '\0' || strcmp(name, ".") == 0)
-		return NULL;
-	p = xstrdup(name);
-	n = strlen(p);
-	while (n > 0 && p[n - 1] == '/')
-		p[--n] = '\0';
-	for (part = p; part; part = next ? next + 1 : NULL) {
-		next = strchr(part, '/');
-		n = next ? (size_t)(next - part) : strlen(part);
-		if ((n == 2 && part[0] == '.' && part[1] == '.') || (n == 1 && part[0] == '.'))
-			refuse(c, p, "'%s' is not a clean relative path", showname(p));
-		if (n >= 4 && strncmp(part, ".wh.", 4) == 0)
-			refuse(c, p, "'%s' is named like a whiteout", showname(p));
-	}
+	if (why)
+		refuse(c, p, "'%s' %s", showname(p), why);
 	return p;
 }
 
