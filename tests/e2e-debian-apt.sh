@@ -60,13 +60,7 @@ cd "$W/apt/b" || exit 1
 check "apt: the image builds from the test repository" sh -c "'$IMAGEGEN' ../src/build.lua 2> gen.log && ninja > ninja.log 2>&1"
 rm -rf bundle && umoci unpack --image out/apt:latest bundle > /dev/null
 same "apt: the image's sources name the repository it was built from, with its keyring" \
-	"# the repositories this image was built from (imagegen)
-
-Types: deb
-URIs: http://127.0.0.1:$PORT
-Suites: stable
-Components: main
-Signed-By: /etc/apt/keyrings/test.gpg" "$(cat bundle/rootfs/etc/apt/sources.list.d/imagegen.sources)"
+	"$(imagegensources "$PORT" test.gpg)" "$(cat bundle/rootfs/etc/apt/sources.list.d/imagegen.sources)"
 check "apt: the keyring is the one the repository was verified with" cmp "$W/test.gpg" bundle/rootfs/etc/apt/keyrings/test.gpg
 # by hand: apt, and the Essential packages with what they depend on (as
 # mmdebstrap's essential variant installs them, with dpkg); the rest automatic

@@ -205,6 +205,15 @@ signedrepo() {
 	mkkey "imagegen tests" tests@example.invalid "$W/test.gpg"
 }
 
+# imagegensources PORT KEYRING: the apt sources an image built from the test
+# repository on 127.0.0.1:PORT verified with KEYRING names
+# (/etc/apt/sources.list.d/imagegen.sources)
+imagegensources() {
+	printf '%s\n' "# the repositories this image was built from (imagegen)" "" "Types: deb" \
+		"URIs: http://127.0.0.1:$1" "Suites: stable" "Components: main" \
+		"Signed-By: /etc/apt/keyrings/$2"
+}
+
 # specargs SPEC: a helper's spec arguments for SPEC as ./build.ninja gives
 # them: "--part BUNDLE SUM SPEC" for a spec in a definition's bundle, else SPEC
 specargs() {

@@ -45,13 +45,7 @@ for i in withapt noapt bare; do
 	rm -rf "$i" && umoci unpack --image "out/$i:latest" "$i" > /dev/null
 done
 same "apt: the image's sources are the repository it was built from, with its keyring" \
-	"# the repositories this image was built from (imagegen)
-
-Types: deb
-URIs: http://127.0.0.1:$PORT
-Suites: stable
-Components: main
-Signed-By: /etc/apt/keyrings/archive.gpg" "$(cat withapt/rootfs/etc/apt/sources.list.d/imagegen.sources)"
+	"$(imagegensources "$PORT" archive.gpg)" "$(cat withapt/rootfs/etc/apt/sources.list.d/imagegen.sources)"
 check "apt: the keyring is the one the repository was verified with" cmp "$W/test.gpg" withapt/rootfs/etc/apt/keyrings/archive.gpg
 same "apt: extended_states marks the one package the request did not name" \
 	"Package: libapt
