@@ -316,18 +316,22 @@ cat > climb.json <<'JSON'
     { "path": "etc/.wh.passwd", "text": "x\n" } ] } ] }
 JSON
 python3 "$TOP/tests/apkrepo.py" ac --key "$W/ar.rsa" --spec climb.json > ac.log 2>&1 || fail "apkrepo.py: the climbing package is written"
-index ac/x86_64/APKINDEX.tar.gz ar.rsa.pub ar.rsa.pub > ac.index 2> ac.err
-python3 - "$W" <<'PY'
+# onespec REPO NAME: NAME.spec, the layer spec of the one package of apkrepo.py's repository REPO
+onespec() {
+	index "$1/x86_64/APKINDEX.tar.gz" ar.rsa.pub ar.rsa.pub > "$1.index" 2> "$1.err"
+	python3 - "$W" "$1" "$2" <<'PY'
 import json, sys, hashlib
-w = sys.argv[1]
-r = dict((l[0], l[2:]) for l in open(w + "/ac.index").read().split("\n") if l[1:2] == ":")
-f = "%s/ac/x86_64/%s-%s.apk" % (w, r["P"], r["V"])
+w, repo, name = sys.argv[1:]
+r = dict((l[0], l[2:]) for l in open("%s/%s.index" % (w, repo)).read().split("\n") if l[1:2] == ":")
+f = "%s/%s/x86_64/%s-%s.apk" % (w, repo, r["P"], r["V"])
 b = open(f, "rb").read()
-json.dump({"name": "climb", "compression": "gzip", "level": 6, "epoch": 0, "entries": [{"type": "apk", "src": f,
+json.dump({"name": name, "compression": "gzip", "level": 6, "epoch": 0, "entries": [{"type": "apk", "src": f,
     "sha256": hashlib.sha256(b).hexdigest(), "size": len(b), "package": r["P"], "version": r["V"],
     "architecture": r["A"], "checksum": r["C"], "keys": [{"name": "ar.rsa.pub", "path": w + "/ar.rsa.pub"}]}]},
-    open(w + "/climb.spec", "w"))
+    open("%s/%s.spec" % (w, name), "w"))
 PY
+}
+onespec ac climb
 "$IMAGEGEN" layer climb.spec bad/climb.json bad/climb.d store > /dev/null 2> climb.err
 same "apk layer: a member named like a whiteout is refused in one line, by name" \
 	"1 'etc/.wh.passwd' is named like a whiteout" \
@@ -358,18 +362,7 @@ while tar[at:at + 1] != b"\0":
     at += 512 + (size + 511) // 512 * 512
 PY
 )"
-index ab/x86_64/APKINDEX.tar.gz ar.rsa.pub ar.rsa.pub > ab.index 2> ab.err
-python3 - "$W" <<'PY'
-import json, sys, hashlib
-w = sys.argv[1]
-r = dict((l[0], l[2:]) for l in open(w + "/ab.index").read().split("\n") if l[1:2] == ":")
-f = "%s/ab/x86_64/%s-%s.apk" % (w, r["P"], r["V"])
-b = open(f, "rb").read()
-json.dump({"name": "big", "compression": "gzip", "level": 6, "epoch": 0, "entries": [{"type": "apk", "src": f,
-    "sha256": hashlib.sha256(b).hexdigest(), "size": len(b), "package": r["P"], "version": r["V"],
-    "architecture": r["A"], "checksum": r["C"], "keys": [{"name": "ar.rsa.pub", "path": w + "/ar.rsa.pub"}]}]},
-    open(w + "/big.spec", "w"))
-PY
+onespec ab big
 mkdir -p ab
 check "apk layer: a package with a base-256 uid" "$IMAGEGEN" layer big.spec ab/big.json ab/big.d store
 same "apk layer: the file's owner is the base-256 uid" "3000000/7 srv/big" \

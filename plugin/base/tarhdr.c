@@ -9,12 +9,13 @@
  *   148 chksum[8]  156 typeflag  157 linkname[100]  257 magic[6] "ustar\0"
  *   263 version[2]  265 uname[32]  297 gname[32]  ...  345 prefix[155]
  *
- * A number is octal digits with spaces before them and spaces or NULs after,
- * or (GNU, for what octal cannot hold) base-256: the first byte 0x80, the
- * rest a big-endian number. Negative base-256 (0xff) is refused, and so is
- * any value over 2^53: no size, id or time of a real member comes near it,
- * and below it sums and conversions cannot overflow. The checksum is the
- * sum of the block's bytes as unsigned, its own field counted as spaces.
+ * A number is octal digits between spaces or NULs (a field of nothing else
+ * is blank), or (GNU, for what octal cannot hold) base-256: the first byte
+ * 0x80, the rest a big-endian number. Negative base-256 (0xff) is refused,
+ * and so is any value over 2^53: no size, id or time of a real member comes
+ * near it, and below it sums and conversions cannot overflow. The checksum
+ * is the sum of the block's bytes as unsigned, its own field counted as
+ * spaces.
  *
  * A pax header's records are "LEN key=value\n", LEN counting the whole
  * record, its own digits too; values are bytes, numbers decimal.
