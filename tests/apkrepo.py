@@ -57,7 +57,10 @@ def die(msg):
 
 
 def octal(value, width):
-    return b"%0*o\0" % (width - 1, value)
+    """A number field: octal, or (GNU tar's, for what octal cannot hold) base-256."""
+    if value < 8 ** (width - 1):
+        return b"%0*o\0" % (width - 1, value)
+    return bytes([0x80]) + value.to_bytes(width - 1, "big")
 
 
 def header(name, size=0, mode=0o644, typ=b"0", uid=0, gid=0, uname="", gname="",

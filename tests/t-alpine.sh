@@ -6,7 +6,8 @@
 # language's errors. Then, with the synthetic repository of tests/apkrepo.py
 # (signed with a key made here) served on 127.0.0.1: resolution through the
 # language, the lock and --locked, the build, the files of /etc/apk and
-# /lib/apk/db, the accounts, the SBOM's purls, and a tampered index and
+# /lib/apk/db, the accounts, the SBOM's purls, the package layers kept in
+# the download folder for a second build folder, and a tampered index and
 # package refused in one line each.
 . "$TOP/tests/lib.sh"
 
@@ -201,6 +202,26 @@ check "accounts: the installed database records /var/lib/nginx as nginx's (apk a
 contains "sbom: nginx's purl" out/web.spdx.json "pkg:apk/alpine/nginx@1.18.0-r15?arch=x86_64"
 contains "sbom: its licence" out/web.spdx.json '"licenseDeclared":"BSD-2-Clause"'
 contains "provenance: the apk purls" out/web.provenance.json "pkg:apk/alpine/musl@1.2.3-r0?arch=x86_64"
+
+# kept layers, as Debian's: each package layer is kept in the download
+# folder with its apk sidecar, and a second build folder takes it from there
+# (its blob a hard link of the kept one, not a layer made again: the .apk is
+# not read), the same image
+same "kept layers: each package's layer kept, with its apk sidecar" \
+	"$(jget ../src/imagegen.lock "len(j['images']['web']['packages'])") $(jget ../src/imagegen.lock "len(j['images']['web']['packages'])")" \
+	"$(ls "$IMAGEGEN_CACHE"/layer/*.json | wc -l) $(ls "$IMAGEGEN_CACHE"/layer/*.apk | wc -l)"
+mkdir -p ../b2 && cd ../b2 || exit 1
+"$IMAGEGEN" --locked ../src/build.lua > /dev/null && ninja > ninja.log 2>&1
+same "kept layers: a second build folder builds the same image" "$(cat ../b/out/web.digest)" "$(cat out/web.digest)"
+taken=0
+for d in .imagegen/layer/apk/*.json; do
+	h=$(jget "$d" "j['digest'][7:]")
+	[ "$(stat -c %i ".imagegen/blobs/sha256/$h")" != "$(stat -c %i "$IMAGEGEN_CACHE/layer/sha256/$h")" ] || taken=$((taken + 1))
+done
+same "kept layers: each package layer taken from them, not made again" "$(ls "$IMAGEGEN_CACHE"/layer/*.json | wc -l)" "$taken"
+check "kept layers: the package layers' sidecars the same (what the apk database is made from)" \
+	sh -c 'for f in ../b/.imagegen/layer/apk/*.apk; do cmp "$f" ".imagegen/layer/apk/${f##*/}" || exit 1; done'
+cd ../b || exit 1
 
 # errors, one line each: a request no version meets (with what there is), a
 # tampered index, a tampered package

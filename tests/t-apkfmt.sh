@@ -316,23 +316,57 @@ cat > climb.json <<'JSON'
     { "path": "etc/.wh.passwd", "text": "x\n" } ] } ] }
 JSON
 python3 "$TOP/tests/apkrepo.py" ac --key "$W/ar.rsa" --spec climb.json > ac.log 2>&1 || fail "apkrepo.py: the climbing package is written"
-index ac/x86_64/APKINDEX.tar.gz ar.rsa.pub ar.rsa.pub > ac.index 2> ac.err
-python3 - "$W" <<'PY'
+# onespec REPO NAME: NAME.spec, the layer spec of the one package of apkrepo.py's repository REPO
+onespec() {
+	index "$1/x86_64/APKINDEX.tar.gz" ar.rsa.pub ar.rsa.pub > "$1.index" 2> "$1.err"
+	python3 - "$W" "$1" "$2" <<'PY'
 import json, sys, hashlib
-w = sys.argv[1]
-r = dict((l[0], l[2:]) for l in open(w + "/ac.index").read().split("\n") if l[1:2] == ":")
-f = "%s/ac/x86_64/%s-%s.apk" % (w, r["P"], r["V"])
+w, repo, name = sys.argv[1:]
+r = dict((l[0], l[2:]) for l in open("%s/%s.index" % (w, repo)).read().split("\n") if l[1:2] == ":")
+f = "%s/%s/x86_64/%s-%s.apk" % (w, repo, r["P"], r["V"])
 b = open(f, "rb").read()
-json.dump({"name": "climb", "compression": "gzip", "level": 6, "epoch": 0, "entries": [{"type": "apk", "src": f,
+json.dump({"name": name, "compression": "gzip", "level": 6, "epoch": 0, "entries": [{"type": "apk", "src": f,
     "sha256": hashlib.sha256(b).hexdigest(), "size": len(b), "package": r["P"], "version": r["V"],
     "architecture": r["A"], "checksum": r["C"], "keys": [{"name": "ar.rsa.pub", "path": w + "/ar.rsa.pub"}]}]},
-    open(w + "/climb.spec", "w"))
+    open("%s/%s.spec" % (w, name), "w"))
 PY
+}
+onespec ac climb
 "$IMAGEGEN" layer climb.spec bad/climb.json bad/climb.d store > /dev/null 2> climb.err
 same "apk layer: a member named like a whiteout is refused in one line, by name" \
 	"1 'etc/.wh.passwd' is named like a whiteout" \
 	"$(grep -c . climb.err) $(grep -o "'[^']*' is named like a whiteout" climb.err)"
 check "apk layer: nothing written for it" test ! -e bad/climb.json
+# a file whose uid octal cannot hold: GNU tar's base-256 number (base/tarhdr.c), read as its value
+cat > big.json <<'JSON'
+{ "packages": [ { "name": "big", "version": "1.0-r0", "arch": "x86_64", "files": [
+    { "path": "srv/big", "text": "x\n", "uid": 3000000, "gid": 7 } ] } ] }
+JSON
+python3 "$TOP/tests/apkrepo.py" ab --key "$W/ar.rsa" --spec big.json > ab.log 2>&1 || fail "apkrepo.py: the package of a big uid is written"
+same "apkrepo.py: its uid field is base-256" "80 00 00 00 00 2d c6 c0" \
+	"$(python3 - "$W/ab/x86_64/big-1.0-r0.apk" <<'PY'
+import sys, zlib
+data, streams = open(sys.argv[1], "rb").read(), []
+while data:
+    z = zlib.decompressobj(31)
+    streams.append(z.decompress(data))
+    data = z.unused_data
+tar = streams[-1]
+at = 0
+while tar[at:at + 1] != b"\0":
+    h = tar[at:at + 512]
+    name = h[:100].rstrip(b"\0")
+    size = int(h[124:135] or b"0", 8)
+    if name == b"srv/big":
+        print(" ".join("%02x" % c for c in h[108:116]))
+    at += 512 + (size + 511) // 512 * 512
+PY
+)"
+onespec ab big
+mkdir -p ab
+check "apk layer: a package with a base-256 uid" "$IMAGEGEN" layer big.spec ab/big.json ab/big.d store
+same "apk layer: the file's owner is the base-256 uid" "3000000/7 srv/big" \
+	"$(tar tvzf "$(layerof ab/big.json)" | awk '$6 == "srv/big" {print $2, $6}')"
 tar xzf "$(layerof ar/db.json)" -O lib/apk/db/installed > ar.installed
 contains "apkdb: a folder owned by name gets the account's ids, as apk gives them" ar.installed "M:100:101:750"
 same "apkdb: and the layer's folder and file are the account's" "drwxr-x--- 100/101 var/lib/srv/|-rw-r--r-- 100/101 var/lib/srv/state" \

@@ -165,8 +165,9 @@ end
 
 local function layerspec(G, l)
   local entries = json.array()
-  local inputs = {}
-  local debs = true
+  -- keyfiles: the inputs that are not packages (an apk repository's keys)
+  local inputs, keyfiles = {}, {}
+  local pkgs = true
   for _, e in ipairs(l.entries) do
     local s = e.source
     local x = { ctx = e.ctx, path = e.path, uid = e.uid, gid = e.gid, mode = e.mode, xattrs = e.xattrs }
@@ -204,6 +205,7 @@ local function layerspec(G, l)
       for i, k in ipairs(s.keys or {}) do
         x.keys[i] = { name = k.name, path = k.path }
         inputs[#inputs + 1] = k.path
+        keyfiles[#keyfiles + 1] = k.path
       end
     elseif s.kind == "apkdb" then
       -- the package layers' apk sidecars, each written with its descriptor, in install order
@@ -239,14 +241,16 @@ local function layerspec(G, l)
       end
     end
     entries[#entries + 1] = x
-    debs = debs and s.kind == "deb"
+    pkgs = pkgs and (s.kind == "deb" or s.kind == "apk")
   end
-  -- a layer of packages alone is kept in the download folder for any build folder (the kept
-  -- layers, plugin/layer/pkglayer.c)
+  -- a layer of packages alone (.debs, or an .apk) is kept in the download folder for any build
+  -- folder (the kept layers, plugin/layer/pkglayer.c); with a build cache its edge reads its
+  -- packages only when the cache does not have it: then its inputs are the keys alone
+  pkgs = pkgs and #entries > 0
   return json.line { name = l.id, epoch = G.epoch, compression = l.compression,
     level = lang.compressions[l.compression], entries = entries,
-    layercache = debs and #entries > 0 and (native.downloaddir() .. "/layer") or nil }, inputs,
-    debs and #entries > 0
+    layercache = pkgs and (native.downloaddir() .. "/layer") or nil }, inputs,
+    pkgs and keyfiles or nil
 end
 
 -- an imported base: the helper's arguments, its output and its inputs
@@ -547,8 +551,8 @@ function M.build(G, args, output, cache)
   for _, l in ipairs(G.layers) do
     for _, e in ipairs(l.used and l.entries or {}) do
       local s = e.source
-      -- (with a cache, a layer of .debs fetches them itself when the cache misses; .apks are fetched here)
-      if (s.kind == "deb" and not cache or s.kind == "apk") and not fetched[s.path] then
+      -- (with a cache, a layer of packages fetches them itself when the cache misses)
+      if (s.kind == "deb" or s.kind == "apk") and not cache and not fetched[s.path] then
         fetched[s.path] = true
         P.fetches[#P.fetches + 1] = { path = s.path, url = s.url, sha256 = s.sha256, size = s.size,
           name = s.package, snapshot = s.snapshot }
@@ -570,9 +574,9 @@ function M.build(G, args, output, cache)
     -- the list of what an image's apk scripts do that imagegen does not (imagegen.alpine)
     if l.used and l.report then spec(l.report.path, l.report.text) end
     if l.used then
-      local text, inputs, debs = layerspec(G, l)
+      local text, inputs, keyfiles = layerspec(G, l)
       -- with a cache, a layer of packages fetches them only when the cache does not have it
-      if cache and debs then inputs = {} end
+      if cache and keyfiles then inputs = keyfiles end
       local desc = ".imagegen/layer/" .. l.id .. ".json"
       P.layers[#P.layers + 1] = { id = l.id, spec = spec(".imagegen/spec/layer/" .. l.id .. ".json", text, owner(l)),
         desc = desc, inputs = inputs }

@@ -12,9 +12,9 @@
  * libarchive: apk keeps each file's SHA-1 in a pax record of its own
  * (APK-TOOLS.checksum.SHA1), which libarchive does not hand over, and the
  * first two streams are tars without their end-of-archive blocks. It takes
- * ustar headers (their checksum checked), pax records (path, linkpath,
- * size, uid, gid, mtime and apk's checksum), GNU long names, and nothing
- * longer than its bounds.
+ * ustar headers (their checksum checked, their fields read by
+ * base/tarhdr.c), pax records (path, linkpath, size, uid, gid, mtime and
+ * apk's checksum), GNU long names, and nothing longer than its bounds.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +26,7 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/lib.h"
+#include "base/tarhdr.h"
 #include "alpine/stream.h"
 
 /* the longest name or link target, the largest pax header, the most bytes
@@ -230,40 +231,6 @@ tarfail(char *err, size_t len, const char *fmt, const char *detail)
 	return -1;
 }
 
-/* an octal field of a header; -1 when it is not one */
-static long long
-octal(const unsigned char *p, size_t n)
-{
-	long long v = 0;
-	size_t i = 0;
-
-	while (i < n && p[i] == ' ')
-		i++;
-	if (i == n || p[i] < '0' || p[i] > '7')
-		return -1;
-	for (; i < n && p[i] >= '0' && p[i] <= '7'; i++) {
-		if (v > (1LL << 50))
-			return -1;
-		v = v * 8 + (p[i] - '0');
-	}
-	for (; i < n; i++) {
-		if (p[i] != ' ' && p[i] != '\0')
-			return -1;
-	}
-	return v;
-}
-
-static char *
-field(const unsigned char *p, size_t n)
-{
-	size_t len = strnlen((const char *)p, n);
-	char *s = xmalloc(len + 1);
-
-	memcpy(s, p, len);
-	s[len] = '\0';
-	return s;
-}
-
 static int
 hexdigit(int c)
 {
@@ -276,91 +243,60 @@ hexdigit(int c)
 	return -1;
 }
 
-/* a decimal pax value (an mtime's fraction ignored); -1 when it is not one */
-static long long
-decimal(const char *s, size_t n)
-{
-	long long v = 0;
-	size_t i;
-
-	if (n == 0)
-		return -1;
-	for (i = 0; i < n && s[i] != '.'; i++) {
-		if (s[i] < '0' || s[i] > '9' || v > (1LL << 50))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* the records of a pax header ("LEN key=value\n") into m's pending values */
+/* the records of a pax header into m's pending values */
 static int
 paxrecords(const char *p, size_t n, struct tarmember *m, char **name, char **link, long long *size,
            char *err, size_t errlen)
 {
-	const char *end = p + n, *eq, *val;
-	size_t len, klen, vlen, i;
+	const char *end = p + n;
+	struct paxrec r;
 	long long v;
+	size_t i;
+	int got;
 
-	while (p < end) {
-		for (len = 0; p < end && *p >= '0' && *p <= '9' && len < MAXPAX; p++)
-			len = len * 10 + (size_t)(*p - '0');
-		if (p >= end || *p != ' ' || len == 0)
-			return tarfail(err, errlen, "a malformed pax record%s", "");
-		p++;
-		/* len counts its own digits and the space */
-		for (i = len, klen = 1; i >= 10; i /= 10)
-			klen++;
-		if (len < klen + 2 || (size_t)(end - p) < len - klen - 1)
-			return tarfail(err, errlen, "a malformed pax record%s", "");
-		val = p;
-		p += len - klen - 1;
-		if (p[-1] != '\n' || !(eq = memchr(val, '=', (size_t)(p - val))))
-			return tarfail(err, errlen, "a malformed pax record%s", "");
-		klen = (size_t)(eq - val);
-		vlen = (size_t)(p - 1 - (eq + 1));
-		eq++;
-#define KEY(k) (klen == sizeof(k) - 1 && memcmp(val, k, klen) == 0)
-		if (KEY("path") || KEY("linkpath")) {
-			char **to = KEY("path") ? name : link;
-			if (vlen > MAXNAME || memchr(eq, '\0', vlen))
+	while ((got = tarhdr_paxnext(&p, end, &r)) > 0) {
+		if (tarhdr_paxkey(&r, "path") || tarhdr_paxkey(&r, "linkpath")) {
+			int ispath = tarhdr_paxkey(&r, "path");
+			char **to = ispath ? name : link;
+			if (r.vlen > MAXNAME || memchr(r.val, '\0', r.vlen))
 				return tarfail(err, errlen, "a pax %s that is too long or holds a NUL byte",
-				               KEY("path") ? "path" : "linkpath");
+				               ispath ? "path" : "linkpath");
 			free(*to);
-			*to = xmalloc(vlen + 1);
-			memcpy(*to, eq, vlen);
-			(*to)[vlen] = '\0';
-		} else if (KEY("size") || KEY("uid") || KEY("gid") || KEY("mtime")) {
-			if ((v = decimal(eq, vlen)) < 0)
+			*to = xmalloc(r.vlen + 1);
+			memcpy(*to, r.val, r.vlen);
+			(*to)[r.vlen] = '\0';
+		} else if (tarhdr_paxkey(&r, "size") || tarhdr_paxkey(&r, "uid") || tarhdr_paxkey(&r, "gid") ||
+		           tarhdr_paxkey(&r, "mtime")) {
+			if ((v = tarhdr_paxnum(&r, tarhdr_paxkey(&r, "mtime"))) < 0)
 				return tarfail(err, errlen, "a pax record with a malformed number%s", "");
-			if (KEY("size"))
+			if (tarhdr_paxkey(&r, "size"))
 				*size = v;
-			else if (KEY("uid"))
+			else if (tarhdr_paxkey(&r, "uid"))
 				m->uid = v;
-			else if (KEY("gid"))
+			else if (tarhdr_paxkey(&r, "gid"))
 				m->gid = v;
 			else
 				m->mtime = v;
-		} else if (KEY("uname") || KEY("gname")) {
-			char *to = KEY("uname") ? m->uname : m->gname;
-			if (vlen >= sizeof(m->uname) || memchr(eq, '\0', vlen))
-				return tarfail(err, errlen, "a pax %s that is too long", KEY("uname") ? "uname" : "gname");
-			memcpy(to, eq, vlen);
-			to[vlen] = '\0';
-		} else if (KEY("APK-TOOLS.checksum.SHA1")) {
-			if (vlen != 40)
+		} else if (tarhdr_paxkey(&r, "uname") || tarhdr_paxkey(&r, "gname")) {
+			int isuser = tarhdr_paxkey(&r, "uname");
+			char *to = isuser ? m->uname : m->gname;
+			if (r.vlen >= sizeof(m->uname) || memchr(r.val, '\0', r.vlen))
+				return tarfail(err, errlen, "a pax %s that is too long", isuser ? "uname" : "gname");
+			memcpy(to, r.val, r.vlen);
+			to[r.vlen] = '\0';
+		} else if (tarhdr_paxkey(&r, "APK-TOOLS.checksum.SHA1")) {
+			if (r.vlen != 40)
 				return tarfail(err, errlen, "a malformed APK-TOOLS.checksum.SHA1%s", "");
 			for (i = 0; i < 20; i++) {
-				int hi = hexdigit(eq[2 * i]), lo = hexdigit(eq[2 * i + 1]);
+				int hi = hexdigit(r.val[2 * i]), lo = hexdigit(r.val[2 * i + 1]);
 				if (hi < 0 || lo < 0)
 					return tarfail(err, errlen, "a malformed APK-TOOLS.checksum.SHA1%s", "");
 				m->sha1[i] = (uint8_t)(hi * 16 + lo);
 			}
 			m->hassha1 = 1;
 		}
-#undef KEY
 	}
-	return 0;
+	return got < 0 ? tarfail(err, errlen, "a malformed pax record%s", "") : 0;
 }
 
 /* a member's data of at most max bytes whole, then its padding */
@@ -403,11 +339,8 @@ apktar_next(struct gzin *g, struct tarmember *m, char *err, size_t len)
 {
 	unsigned char h[512];
 	char *name = NULL, *link = NULL, *data;
-	long long size = -1, sum, v;
-	unsigned long check;
+	long long size = -1, v;
 	ssize_t n;
-	size_t i;
-	int zero;
 
 	if (m->left > 0 || m->pad > 0) {
 		if (apktar_skip(g, m) < 0)
@@ -426,20 +359,16 @@ apktar_next(struct gzin *g, struct tarmember *m, char *err, size_t len)
 			tarfail(err, len, "truncated inside a tar header%s", "");
 			goto fail;
 		}
-		for (i = 0, zero = 1; i < sizeof(h) && zero; i++)
-			zero = h[i] == 0;
-		if (zero) {
+		if (tarhdr_iszero(h)) {
 			free(name);
 			free(link);
 			return drain(g, err, len) < 0 ? -1 : 0;
 		}
-		for (i = 0, check = 0; i < sizeof(h); i++)
-			check += i >= 148 && i < 156 ? ' ' : h[i];
-		if ((sum = octal(h + 148, 8)) < 0 || (unsigned long)sum != check) {
+		if (!tarhdr_sumok(h)) {
 			tarfail(err, len, "a tar header with a wrong checksum%s", "");
 			goto fail;
 		}
-		if ((v = octal(h + 124, 12)) < 0) {
+		if ((v = tarhdr_num(h + 124, 12)) < 0) {
 			tarfail(err, len, "a tar header with a malformed size%s", "");
 			goto fail;
 		}
@@ -465,17 +394,8 @@ apktar_next(struct gzin *g, struct tarmember *m, char *err, size_t len)
 	if (size < 0)
 		size = v;
 	m->type = h[156] == '\0' || h[156] == '7' ? '0' : (char)h[156];
-	if (name) {
-		m->name = name;
-	} else if (memcmp(h + 257, "ustar\0", 6) == 0 && h[345]) {
-		char *prefix = field(h + 345, 155), *base = field(h, 100);
-		m->name = xasprintf("%s/%s", prefix, base);
-		free(prefix);
-		free(base);
-	} else {
-		m->name = field(h, 100);
-	}
-	m->link = link ? link : field(h + 157, 100);
+	m->name = name ? name : tarhdr_path(h);
+	m->link = link ? link : tarhdr_text(h + 157, 100);
 	if (!m->uname[0] && memcmp(h + 257, "ustar", 5) == 0) {
 		memcpy(m->uname, h + 265, 32);
 		m->uname[32] = '\0';
@@ -484,13 +404,13 @@ apktar_next(struct gzin *g, struct tarmember *m, char *err, size_t len)
 		memcpy(m->gname, h + 297, 32);
 		m->gname[32] = '\0';
 	}
-	if (m->uid < 0 && (m->uid = octal(h + 108, 8)) < 0)
+	if (m->uid < 0 && (m->uid = tarhdr_num(h + 108, 8)) < 0)
 		m->uid = 0;
-	if (m->gid < 0 && (m->gid = octal(h + 116, 8)) < 0)
+	if (m->gid < 0 && (m->gid = tarhdr_num(h + 116, 8)) < 0)
 		m->gid = 0;
-	if (m->mtime < 0 && (m->mtime = octal(h + 136, 12)) < 0)
+	if (m->mtime < 0 && (m->mtime = tarhdr_num(h + 136, 12)) < 0)
 		m->mtime = 0;
-	if ((v = octal(h + 100, 8)) < 0) {
+	if ((v = tarhdr_num(h + 100, 8)) < 0) {
 		apktar_free(m);
 		return tarfail(err, len, "a tar header with a malformed mode%s", "");
 	}

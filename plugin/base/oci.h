@@ -22,6 +22,7 @@
 #define MT_CACHE_OUTPUTS "application/vnd.imagegen.cache.outputs.v1"
 #define MT_CACHE_STEP "application/vnd.imagegen.cache.step.v1"
 #define MT_DPKG "application/vnd.imagegen.dpkg.v1"
+#define MT_APK "application/vnd.imagegen.apk.v1"
 #define MT_FILE "application/octet-stream"
 
 struct json_t;

@@ -27,7 +27,7 @@
  * MT_CACHE_LAYER, MT_CACHE_OUTPUTS or MT_CACHE_STEP, the empty config,
  * annotated with its key) whose layers are what the edge made:
  *   a layer    the layer blob, annotated imagegen.diffid; for packages,
- *              then their dpkg sidecar (MT_DPKG)
+ *              then their sidecar (MT_DPKG; MT_APK for an apk package's)
  *   outputs    each output file, annotated imagegen.output (its index) and
  *              imagegen.mode; then the store blobs the spec's record lists
  *   a step     each output, annotated imagegen.output: a file as for
@@ -82,7 +82,7 @@
 #include "net/fetchall.h"
 #include "layer/sink.h"
 #include "layer/layer.h"
-#include "layer/system.h"
+#include "layer/pkglayer.h"
 #include "layer/nodes.h"
 #include "layer/unpack.h"
 #include "image/image.h"
@@ -94,7 +94,7 @@ enum {
 	RETRY = 300,
 	/* the default of IMAGEGEN_CACHE_TIMEOUT, seconds */
 	TIMEOUT = 10,
-	/* the largest dpkg sidecar taken, read whole into memory */
+	/* the largest sidecar (dpkg or apk) taken, read whole into memory */
 	SIDECARMAX = 64 << 20,
 };
 
@@ -368,6 +368,13 @@ putentry(struct client *cl, const char *store, const char *key, const char *type
 	json_decref(m);
 }
 
+/* the media type of a packages layer's sidecar in an entry, by its kind (pkglayer_sidecar) */
+static const char *
+sidecartype(const char *kind)
+{
+	return strcmp(kind, "apk") == 0 ? MT_APK : MT_DPKG;
+}
+
 /* the key of a layer: of its tar (diffid) and compression, or of its packages */
 static void
 layerkey(const struct layerbuild *l, const char *diffid, char key[65])
@@ -454,8 +461,8 @@ layerget(const struct layerbuild *l, const char *diffid)
 	struct client *cl;
 	struct buf b = {0};
 	json_t *m, *blob, *side, *h = NULL;
-	const char *digest, *claimed;
-	char key[65], *path, *hp = NULL;
+	const char *digest, *claimed, *kind;
+	char key[65], *path, *sidepath = NULL, *hp = NULL;
 	int hit = 0;
 
 	if (!conf || !(cl = opencache(conf, l->store, 0)))
@@ -480,11 +487,12 @@ layerget(const struct layerbuild *l, const char *diffid)
 	json_decref(h);
 	h = NULL;
 	if (!diffid) {
-		/* packages: their sidecar, which the image's dpkg layer reads */
+		/* packages: their sidecar, which the image's dpkg (or apk) layer reads */
+		sidepath = pkglayer_sidecar(l->spec, l->descpath, &kind);
 		side = json_array_get(json_object_get(m, "layers"), 1);
-		if (strcmp(str(side, "mediaType"), MT_DPKG) != 0 ||
+		if (strcmp(str(side, "mediaType"), sidecartype(kind)) != 0 ||
 		    json_integer_value(json_object_get(side, "size")) > SIDECARMAX) {
-			warn("warning: %s: the build cache's entry %s has no dpkg sidecar; making it here", l->name, key);
+			warn("warning: %s: the build cache's entry %s has no %s sidecar; making it here", l->name, key, kind);
 			goto out;
 		}
 		if (entryblob(cl, l->store, side, l->name, key) < 0)
@@ -493,9 +501,7 @@ layerget(const struct layerbuild *l, const char *diffid)
 		if (readall(path, &b) < 0)
 			fatal("read %s:", path);
 		free(path);
-		path = system_sidecar(l->descpath);
-		updatefile(path, b.data ? b.data : "", b.len);
-		free(path);
+		updatefile(sidepath, b.data ? b.data : "", b.len);
 		b.len = 0;
 		bufprintf(&b, "%s:\n", l->descpath);
 		xreplacefile(l->deppath, b.data, b.len);
@@ -511,6 +517,7 @@ layerget(const struct layerbuild *l, const char *diffid)
 	hit = 1;
 out:
 	free(b.data);
+	free(sidepath);
 	free(hp);
 	json_decref(h);
 	json_decref(m);
@@ -526,6 +533,7 @@ layerput(const struct layerbuild *l, const char *diffid)
 	struct client *cl;
 	json_t *desc, *layers;
 	char key[65], digest[72], *side;
+	const char *kind;
 	long long size;
 
 	if (!conf || !conf->push || !(cl = opencache(conf, l->store, 1)))
@@ -538,11 +546,11 @@ layerput(const struct layerbuild *l, const char *diffid)
 	if (!layers)
 		fatal("%s: malformed descriptor", l->descpath);
 	if (!diffid) {
-		side = system_sidecar(l->descpath);
+		side = pkglayer_sidecar(l->spec, l->descpath, &kind);
 		if (storefile(l->store, side, digest, &size) < 0)
 			fatal("read %s:", side);
-		if (json_array_append_new(layers, json_pack("{s:s, s:s, s:I}", "mediaType", MT_DPKG, "digest", digest,
-		                                            "size", (json_int_t)size)) < 0)
+		if (json_array_append_new(layers, json_pack("{s:s, s:s, s:I}", "mediaType", sidecartype(kind), "digest",
+		                                            digest, "size", (json_int_t)size)) < 0)
 			fatal("out of memory");
 		free(side);
 	}

@@ -133,6 +133,49 @@ apklayer_sidecar(const char *descpath)
 	return xasprintf("%.*s.apk", (int)n, descpath);
 }
 
+/* the words of the kept layers' key of an apk layer, with its format's version */
+#define KEYFORMAT "imagegen apk layer 1 " VERSION
+
+int
+apklayer_key(json_t *spec, char key[65])
+{
+	static const char *const fields[] = { "sha256", "package", "version", "architecture", "checksum" };
+	json_t *entries = json_object_get(spec, "entries"), *e = json_array_get(entries, 0), *keys, *k;
+	const char *type = json_string_value(json_object_get(e, "type")), *v;
+	struct buf b = {0}, kb = {0};
+	char hex[65];
+	size_t i;
+	int ret = -1;
+
+	keys = json_object_get(e, "keys");
+	if (json_array_size(entries) != 1 || !type || strcmp(type, "apk") != 0 || !json_is_array(keys))
+		return -1;
+	bufprintf(&b, "%s\n%s %lld %lld\n", KEYFORMAT, json_string_value(json_object_get(spec, "compression")),
+	          specint(spec, "level", -1), specint(spec, "epoch", -1));
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (!(v = json_string_value(json_object_get(e, fields[i]))))
+			goto out;
+		bufprintf(&b, "%s %s\n", fields[i], v);
+	}
+	/* the keys it is verified with, by name and contents: a layer kept for
+	   other keys is not taken on their word */
+	json_array_foreach(keys, i, k) {
+		if (!json_is_string(json_object_get(k, "name")) || !json_is_string(json_object_get(k, "path")))
+			goto out;
+		kb.len = 0;
+		if (readall(json_string_value(json_object_get(k, "path")), &kb) < 0)
+			goto out;
+		sha256hex(kb.data ? kb.data : "", kb.len, hex);
+		bufprintf(&b, "key %s %s\n", json_string_value(json_object_get(k, "name")), hex);
+	}
+	sha256hex(b.data, b.len, key);
+	ret = 0;
+out:
+	free(b.data);
+	free(kb.data);
+	return ret;
+}
+
 static int
 control(void *arg, struct apkpkg *p)
 {

@@ -9,3 +9,6 @@ void apklayer_apk(struct layer *l, struct json_t *e, const char *ctx);
 void apklayer_db(struct layer *l, struct json_t *e, const char *ctx);
 /* the apk sidecar of a layer, beside its descriptor DIR/ID.json: DIR/ID.apk (free it) */
 char *apklayer_sidecar(const char *descpath);
+/* the key of a layer spec of one apk entry alone, what decides its bytes and its
+   sidecar (the package's sha256, lock line and keys, the epoch, compression), in key: 0; -1 for any other */
+int apklayer_key(struct json_t *spec, char key[65]);

@@ -49,6 +49,7 @@
 #include "base/digest.h"
 #include "base/arc.h"
 #include "base/store.h"
+#include "base/tarhdr.h"
 #include "layer/facts.h"
 
 enum {
@@ -117,97 +118,36 @@ refuse(struct factscan *s, const char *why)
 	return -1;
 }
 
-/* a number of a tar header: octal, or base-256 when the top bit is set; -1 if neither */
-static long long
-tarnum(const unsigned char *p, size_t n)
-{
-	long long v = 0;
-	size_t i = 0;
-
-	if (p[0] & 0x80) {
-		if (p[0] != 0x80)
-			return -1;
-		for (i = 1; i < n; i++) {
-			if (v > (0x7fffffffffffffffLL >> 8))
-				return -1;
-			v = v << 8 | p[i];
-		}
-		return v;
-	}
-	while (i < n && (p[i] == ' ' || p[i] == '\0'))
-		i++;
-	if (i == n)
-		return 0;
-	for (; i < n && p[i] >= '0' && p[i] <= '7'; i++) {
-		if (v > (0x7fffffffffffffffLL >> 3))
-			return -1;
-		v = v * 8 + (p[i] - '0');
-	}
-	for (; i < n; i++) {
-		if (p[i] != ' ' && p[i] != '\0')
-			return -1;
-	}
-	return v;
-}
-
-/* a decimal of a pax record, all of [p, end); -1 if it is not one */
-static long long
-paxnum(const char *p, const char *end)
-{
-	long long v = 0;
-
-	if (p == end)
-		return -1;
-	for (; p < end; p++) {
-		if (*p < '0' || *p > '9' || v > 100000000000000000LL)
-			return -1;
-		v = v * 10 + (*p - '0');
-	}
-	return v;
-}
-
 /* the records of a pax header: path, linkpath, size, uid and gid for the next member */
 static int
 paxrecords(struct factscan *s)
 {
-	const char *p = s->ext.data, *end = p + s->ext.len, *sp, *eq, *rec;
-	long long n;
+	const char *p = s->ext.data, *end = p + s->ext.len;
+	struct paxrec r;
+	long long v;
+	int got;
 
-	while (p < end) {
-		for (sp = p; sp < end && *sp != ' '; sp++)
-			;
-		n = paxnum(p, sp);
-		if (sp == end || n <= 0 || n > end - p || p[n - 1] != '\n')
-			return refuse(s, "a malformed pax record");
-		rec = sp + 1;
-		for (eq = rec; eq < p + n - 1 && *eq != '='; eq++)
-			;
-		if (eq == p + n - 1)
-			return refuse(s, "a pax record without '='");
-		if ((eq - rec == 4 && memcmp(rec, "path", 4) == 0) || (eq - rec == 8 && memcmp(rec, "linkpath", 8) == 0)) {
-			char **to = eq - rec == 4 ? &s->path : &s->link;
-			size_t len = (size_t)(p + n - 1 - (eq + 1));
-			if (memchr(eq + 1, '\0', len))
+	while ((got = tarhdr_paxnext(&p, end, &r)) > 0) {
+		if (tarhdr_paxkey(&r, "path") || tarhdr_paxkey(&r, "linkpath")) {
+			char **to = tarhdr_paxkey(&r, "path") ? &s->path : &s->link;
+			if (memchr(r.val, '\0', r.vlen))
 				return refuse(s, "a pax path with a NUL");
 			free(*to);
-			*to = xmalloc(len + 1);
-			memcpy(*to, eq + 1, len);
-			(*to)[len] = '\0';
-		} else if ((eq - rec == 4 && memcmp(rec, "size", 4) == 0) || (eq - rec == 3 && memcmp(rec, "uid", 3) == 0) ||
-		           (eq - rec == 3 && memcmp(rec, "gid", 3) == 0)) {
-			long long v = paxnum(eq + 1, p + n - 1);
-			if (v < 0)
+			*to = xmalloc(r.vlen + 1);
+			memcpy(*to, r.val, r.vlen);
+			(*to)[r.vlen] = '\0';
+		} else if (tarhdr_paxkey(&r, "size") || tarhdr_paxkey(&r, "uid") || tarhdr_paxkey(&r, "gid")) {
+			if ((v = tarhdr_paxnum(&r, 0)) < 0)
 				return refuse(s, "a pax record with a malformed number");
-			if (rec[0] == 's')
+			if (r.key[0] == 's')
 				s->size = v, s->hassize = 1;
-			else if (rec[0] == 'u')
+			else if (r.key[0] == 'u')
 				s->uid = v, s->hasuid = 1;
 			else
 				s->gid = v, s->hasgid = 1;
 		}
-		p += n;
 	}
-	return 0;
+	return got < 0 ? refuse(s, "a malformed pax record") : 0;
 }
 
 /* name as a facts field: bytes under 0x21, 0x7f and '%' as %XX */
@@ -281,17 +221,13 @@ endmember(struct factscan *s)
 	s->state = SHEADER;
 }
 
-/* a field of the header, up to its first NUL, as a new string */
-static char *
-field(const unsigned char *p, size_t n)
+/* a number of a header: a field of spaces and NULs is 0 here; -1 if malformed */
+static long long
+number(const unsigned char *p, size_t n)
 {
-	const unsigned char *nul = memchr(p, '\0', n);
-	size_t len = nul ? (size_t)(nul - p) : n;
-	char *s = xmalloc(len + 1);
+	long long v = tarhdr_num(p, n);
 
-	memcpy(s, p, len);
-	s[len] = '\0';
-	return s;
+	return v == TARHDR_BLANK ? 0 : v;
 }
 
 /* a whole header block */
@@ -299,13 +235,10 @@ static int
 header(struct factscan *s)
 {
 	const unsigned char *h = s->hdr;
-	long long sum = 0, want, size;
+	long long size;
 	char type;
-	size_t i;
 
-	for (i = 0; i < BLOCK && h[i] == 0; i++)
-		;
-	if (i == BLOCK) {
+	if (tarhdr_iszero(h)) {
 		if (++s->zeros == 2)
 			s->state = SDONE;
 		s->usize += BLOCK;
@@ -314,12 +247,9 @@ header(struct factscan *s)
 	s->usize += BLOCK;
 	if (s->zeros)
 		return refuse(s, "a zero block inside the archive");
-	for (i = 0; i < BLOCK; i++)
-		sum += i >= 148 && i < 156 ? ' ' : h[i];
-	want = tarnum(h + 148, 8);
-	if (want != sum)
+	if (!tarhdr_sumok(h))
 		return refuse(s, "a tar header whose checksum is wrong");
-	size = s->hassize ? s->size : tarnum(h + 124, 12);
+	size = s->hassize ? s->size : number(h + 124, 12);
 	if (size < 0)
 		return refuse(s, "a tar header with a malformed size");
 	type = (char)h[156];
@@ -344,30 +274,21 @@ header(struct factscan *s)
 	case '6': s->cur.type = 'p'; break;
 	default: s->cur.type = 'f'; break;
 	}
-	if (s->path) {
-		s->cur.path = s->path;
-	} else if (memcmp(h + 257, "ustar\0", 6) == 0 && h[345]) {
-		char *prefix = field(h + 345, 155), *name = field(h, 100);
-		s->cur.path = xasprintf("%s/%s", prefix, name);
-		free(prefix);
-		free(name);
-	} else {
-		s->cur.path = field(h, 100);
-	}
+	s->cur.path = s->path ? s->path : tarhdr_path(h);
 	s->path = NULL;
 	if (s->link) {
 		s->cur.link = s->link;
 	} else if (s->cur.type == 'h' || s->cur.type == 'l') {
-		s->cur.link = field(h + 157, 100);
+		s->cur.link = tarhdr_text(h + 157, 100);
 	}
 	s->link = NULL;
 	if (!*s->cur.path)
 		return refuse(s, "a tar member without a name");
-	s->cur.mode = (unsigned)(tarnum(h + 100, 8) & 07777);
-	s->cur.uid = s->hasuid ? s->uid : tarnum(h + 108, 8);
-	s->cur.gid = s->hasgid ? s->gid : tarnum(h + 116, 8);
+	s->cur.mode = (unsigned)(number(h + 100, 8) & 07777);
+	s->cur.uid = s->hasuid ? s->uid : number(h + 108, 8);
+	s->cur.gid = s->hasgid ? s->gid : number(h + 116, 8);
 	s->hassize = s->hasuid = s->hasgid = 0;
-	if (s->cur.uid < 0 || s->cur.gid < 0 || tarnum(h + 100, 8) < 0)
+	if (s->cur.uid < 0 || s->cur.gid < 0 || number(h + 100, 8) < 0)
 		return refuse(s, "a tar header with a malformed number");
 	/* links, devices, folders and fifos have no data, whatever the size field says */
 	if (strchr("lcbdp", s->cur.type))
@@ -402,7 +323,7 @@ endext(struct factscan *s)
 	if (s->extkind == 'L' || s->extkind == 'K') {
 		char **to = s->extkind == 'L' ? &s->path : &s->link;
 		free(*to);
-		*to = field((const unsigned char *)(s->ext.data ? s->ext.data : ""), s->ext.len);
+		*to = tarhdr_text((const unsigned char *)(s->ext.data ? s->ext.data : ""), s->ext.len);
 	}
 	return 0;
 }

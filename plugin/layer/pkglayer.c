@@ -47,6 +47,7 @@
 #include "debian/ldcache.h"
 #include "layer/nodes.h"
 #include "layer/system.h"
+#include "layer/apklayer.h"
 #include "layer/pkglayer.h"
 #include <jansson.h>
 #include <nettle/md5.h>
@@ -670,13 +671,14 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
  * packages, epoch, compression and /usr layout, whichever build folder makes
  * it, so each is kept in the download folder and a new build folder takes it
  * from there: the spec's "layercache" ($IMAGEGEN_CACHE/layer when the build
- * file was written) holds KEY.json (the descriptor), KEY.dpkg (its sidecar)
- * and sha256/HEX (the blob, verified before it is used). KEY is the sha256 of
- * what the bytes depend on, and of the version and architecture each .deb
- * was checked against (a layer made for an honest lock line is not taken on
- * the word of one that lies), with the layer format's version (the words are
- * from when kept layers were called the layer cache: other words would make
- * every kept layer again).
+ * file was written) holds KEY.json (the descriptor), KEY.dpkg or KEY.apk (its
+ * sidecar, as the layer's entries are .debs or one .apk) and sha256/HEX (the
+ * blob, verified before it is used). KEY is the sha256 of what the bytes
+ * depend on, and of the version and architecture each .deb was checked
+ * against (a layer made for an honest lock line is not taken on the word of
+ * one that lies), with the layer format's version (the words are from when
+ * kept layers were called the layer cache: other words would make every kept
+ * layer again); an apk layer's is apklayer_key's.
  */
 #define KEYFORMAT "imagegen layer cache 5 (files scripts name, shared objects, folders' owners) " VERSION
 
@@ -691,6 +693,10 @@ pkglayer_key(json_t *spec, char key[65])
 	bufprintf(&b, "%s\n%s %lld %lld\n", KEYFORMAT,
 	          json_string_value(json_object_get(spec, "compression")),
 	          specint(spec, "level", -1), specint(spec, "epoch", -1));
+	if ((type = json_string_value(json_object_get(json_array_get(entries, 0), "type"))) && strcmp(type, "apk") == 0) {
+		free(b.data);
+		return apklayer_key(spec, key);
+	}
 	json_array_foreach(entries, i, e) {
 		type = json_string_value(json_object_get(e, "type"));
 		if (!type || strcmp(type, "deb") != 0 || !json_is_string(json_object_get(e, "sha256")) ||
@@ -713,6 +719,23 @@ pkglayer_key(json_t *spec, char key[65])
 	sha256hex(b.data, b.len, key);
 	free(b.data);
 	return 0;
+}
+
+/* the sidecar's kind, as its file name ends: "apk" for a layer of an apk entry, else "dpkg" */
+static const char *
+sidecarkind(json_t *spec)
+{
+	const char *type = json_string_value(json_object_get(json_array_get(json_object_get(spec, "entries"), 0), "type"));
+
+	return type && strcmp(type, "apk") == 0 ? "apk" : "dpkg";
+}
+
+char *
+pkglayer_sidecar(json_t *spec, const char *descpath, const char **kind)
+{
+	if (kind)
+		*kind = sidecarkind(spec);
+	return strcmp(sidecarkind(spec), "apk") == 0 ? apklayer_sidecar(descpath) : system_sidecar(descpath);
 }
 
 /* the blob digest names, from the store from into the store to: a hard link,
@@ -767,7 +790,7 @@ pkglayer_take(json_t *spec, const char *key, const char *descpath, const char *d
 	if (readall(path, &desc) < 0 || !(d = json_loadb(desc.data, desc.len, 0, NULL)))
 		goto out;
 	free(path);
-	path = xasprintf("%s/%s.dpkg", dir, key);
+	path = xasprintf("%s/%s.%s", dir, key, sidecarkind(spec));
 	digest = json_string_value(json_object_get(d, "digest"));
 	if (readall(path, &side) < 0 || !digest || !store_validdigest(digest))
 		goto out;
@@ -780,7 +803,7 @@ pkglayer_take(json_t *spec, const char *key, const char *descpath, const char *d
 	}
 	if (blobcopy(dir, store, digest) < 0)
 		goto out;
-	hex = system_sidecar(descpath);
+	hex = pkglayer_sidecar(spec, descpath, NULL);
 	updatefile(hex, side.data, side.len);
 	free(hex);
 	bufprintf(&dep, "%s:\n", descpath);
@@ -806,10 +829,10 @@ pkglayer_keep(json_t *spec, const char *key, const char *descpath, const char *s
 	if (!json_is_string(json_object_get(spec, "layercache")))
 		return;
 	dir = xstrdup(json_string_value(json_object_get(spec, "layercache")));
-	sidepath = system_sidecar(descpath);
+	sidepath = pkglayer_sidecar(spec, descpath, NULL);
 	/* a folder that cannot be written is no error: the next build makes the layer again */
 	if (mkdirs(dir) == 0 && blobcopy(store, dir, digest) == 0 && readall(sidepath, &b) == 0) {
-		path = xasprintf("%s/%s.dpkg", dir, key);
+		path = xasprintf("%s/%s.%s", dir, key, sidecarkind(spec));
 		replacefile(path, b.data, b.len);
 		free(path);
 		b.len = 0;
