@@ -24,11 +24,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <libdeflate.h>
-#include <zstd.h>
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/digest.h"
 #include "base/oci.h"
+#include "base/zst.h"
 #include "layer/sink.h"
 
 enum {
@@ -347,7 +347,8 @@ freesink(struct sink *s)
 		pthread_cond_destroy(&s->done);
 		libdeflate_free_compressor(s->own);
 	}
-	ZSTD_freeCCtx(s->zc);
+	if (s->zc)
+		ZSTD_freeCCtx(s->zc);
 	free(s->zout);
 	sha256free(s->diffid);
 	sha256free(s->digest);
