@@ -11,7 +11,6 @@
  * (cache_ready), and push mounts them from the cache or has them
  * downloaded as it goes.
  */
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "base/file.h"
 #include "base/digest.h"
 #include "base/env.h"
+#include "base/lib.h"
 #include "base/json.h"
 #include "base/spec.h"
 #include "base/store.h"
@@ -688,9 +688,10 @@ main(int argc, char *argv[])
 	const char *name = argc > 1 ? argv[1] : "";
 	int status;
 
-	/* file names are bytes, handed to libarchive as UTF-8 whatever the user's locale */
-	if (!setlocale(LC_CTYPE, "C.UTF-8"))
-		fatal("the C.UTF-8 locale is missing");
+	/* file names are bytes, handed to libarchive as UTF-8 whatever the user's
+	   locale: set when the first library is loaded (base/lib.c), so that a
+	   helper that loads none never reads the locale's files */
+	liblocale = "C.UTF-8";
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
 		overview();
 		return fflush(stdout) == 0 ? 0 : 1;
