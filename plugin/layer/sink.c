@@ -3,7 +3,8 @@
  * sha256 of the uncompressed stream (the diff_id) is updated, the bytes are
  * compressed, the sha256 of the compressed stream (the blob digest) is
  * updated and the compressed bytes are written. Memory is a fixed set of
- * buffers whatever the layer's size.
+ * buffers whatever the layer's size, each allocated when first used: a
+ * layer of one chunk allocates one, and its output's as big as it needs.
  *
  * gzip: the stream is cut into 1 MiB chunks, each compressed on its own by
  * libdeflate at a pinned level into a complete gzip member (header without
@@ -179,7 +180,7 @@ struct sink *
 sink_open(int fd, enum compression comp, int level)
 {
 	struct sink *s = xcalloc(1, sizeof(*s));
-	int i, threads = sink_threads();
+	int threads = sink_threads();
 
 	s->fd = fd;
 	s->comp = comp;
@@ -193,11 +194,8 @@ sink_open(int fd, enum compression comp, int level)
 		s->bound = libdeflate_gzip_compress_bound(s->own, CHUNK);
 		s->threads = threads;
 		s->nslots = threads * DEPTH;
+		/* the slots' buffers as they are first filled (sink_write) and queued */
 		s->slots = xcalloc((size_t)s->nslots, sizeof(*s->slots));
-		for (i = 0; i < s->nslots; i++) {
-			s->slots[i].in = xmalloc(CHUNK);
-			s->slots[i].out = xmalloc(s->bound);
-		}
 		pthread_mutex_init(&s->lock, NULL);
 		pthread_cond_init(&s->queued, NULL);
 		pthread_cond_init(&s->done, NULL);
@@ -254,6 +252,8 @@ queue(struct sink *s)
 {
 	struct slot *sl = slotof(s, s->fillseq);
 
+	if (!sl->out)
+		sl->out = xmalloc(s->bound);
 	for (; s->nworkers < s->threads; s->nworkers++) {
 		if (pthread_create(&s->workers[s->nworkers], NULL, worker, s) != 0)
 			fatal("pthread_create failed");
@@ -311,6 +311,8 @@ sink_write(struct sink *s, const void *data, size_t len)
 	while (len > 0) {
 		sl = slotof(s, s->fillseq);
 		n = CHUNK - sl->inlen < len ? CHUNK - sl->inlen : len;
+		if (!sl->in)
+			sl->in = xmalloc(CHUNK);
 		memcpy(sl->in + sl->inlen, p, n);
 		sl->inlen += n;
 		p += n;
@@ -359,13 +361,16 @@ int
 sink_close(struct sink *s, struct sinkresult *r)
 {
 	struct slot *sl;
+	size_t n;
 	int ret = s->failed ? -1 : 0;
 
 	if (ret == 0 && s->comp == COMPRESS_GZIP && s->fillseq == 0) {
-		/* one chunk in all: compressed here, no worker started */
+		/* one chunk in all: compressed here, no worker started, into a buffer of its size */
 		sl = slotof(s, 0);
 		if (sl->inlen > 0) {
-			sl->outlen = libdeflate_gzip_compress(s->own, sl->in, sl->inlen, sl->out, s->bound);
+			n = libdeflate_gzip_compress_bound(s->own, sl->inlen);
+			sl->out = xmalloc(n);
+			sl->outlen = libdeflate_gzip_compress(s->own, sl->in, sl->inlen, sl->out, n);
 			if (sl->outlen == 0 || emit(s, sl->out, sl->outlen) < 0)
 				ret = -1;
 		}
