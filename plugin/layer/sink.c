@@ -30,6 +30,7 @@
 #include "base/digest.h"
 #include "base/oci.h"
 #include "base/zst.h"
+#include "layer/bigpage.h"
 #include "layer/sink.h"
 
 enum {
@@ -176,6 +177,9 @@ worker(void *arg)
 	return NULL;
 }
 
+/* whether libdeflate takes its memory from bigpage.c yet */
+static int allocset;
+
 struct sink *
 sink_open(int fd, enum compression comp, int level)
 {
@@ -188,6 +192,11 @@ sink_open(int fd, enum compression comp, int level)
 	s->diffid = sha256new();
 	s->digest = sha256new();
 	if (comp == COMPRESS_GZIP) {
+		/* (the first sink, before libdeflate allocates anything) */
+		if (!allocset) {
+			libdeflate_set_memory_allocator(bigpage_alloc, bigpage_free);
+			allocset = 1;
+		}
 		s->own = libdeflate_alloc_compressor(level);
 		if (!s->own)
 			fatal("gzip level %d is not one libdeflate has", level);
