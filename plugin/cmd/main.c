@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <jansson.h>
 #include "base/err.h"
@@ -686,12 +687,16 @@ main(int argc, char *argv[])
 {
 	const struct command *c;
 	const char *name = argc > 1 ? argv[1] : "";
+	size_t seed;
 	int status;
 
 	/* file names are bytes, handed to libarchive as UTF-8 whatever the user's
 	   locale: set when the first library is loaded (base/lib.c), so that a
 	   helper that loads none never reads the locale's files */
 	liblocale = "C.UTF-8";
+	/* jansson's hash seed from one system call, not its open, read and close of /dev/urandom */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
+		json_object_seed(seed);
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
 		overview();
 		return fflush(stdout) == 0 ? 0 : 1;
