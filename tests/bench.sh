@@ -22,8 +22,10 @@
 #     changed at 10,000)
 #   start-up: the CPU time of `imagegen --version` and of one 1 KB layer
 #     edge, beside a bare C program and tar | gzip -n of the same file
-#   layer edge: the CPU time of a 1 KB layer edge with imagegen's tar writer
-#     and with libarchive's, beside a bare C program that writes the file
+#   layer edge: the CPU time and page faults of a 1 KB layer edge with
+#     imagegen's tar writer and with libarchive's, and of imagegen --version,
+#     beside a bare C program that writes the file, all taking turns; the
+#     shared libraries each loads
 #   resolver: `imagegen lock` of an image whose closure is 10,000 packages,
 #     from a synthetic signed repository of 12,000 (made here), beside
 #     apt-get --simulate install of the same package from the same index
@@ -468,22 +470,36 @@ int main(void) {
 C
 	cc -O2 -o copy copy.c || return
 	n=$((RUNS * 20))
-	set -- $(runs $n "" ./copy); copy=$2
-	set -- $(runs $n "rm -rf edge.store" "$IMAGEGEN" layer edge.json edge.desc edge.d edge.store); own=$2
-	set -- $(runs $n "rm -rf edge.store" env IMAGEGEN_TAR=libarchive "$IMAGEGEN" layer edge.json edge.desc edge.d edge.store); ref=$2
-	set -- $(runs $n "" "$IMAGEGEN" --version); version=$2
-	python3 - "$n" "$own" "$ref" "$version" "$copy" <<'PY'
-import sys
-n, own, ref, version, copy = sys.argv[1], *(float(a) * 1000 for a in sys.argv[2:])
-print("## Layer edge: CPU time of a layer of one 1 KB file (user + system, median of %s runs)" % n)
+	# the four take turns, so that a change in the machine's load moves them
+	# alike; each figure is the median of n, and so is each ratio to the bare
+	# program's run of the same turn
+	python3 - "$n" "$IMAGEGEN" <<'PY'
+import os, statistics, subprocess, sys
+n, ig = int(sys.argv[1]), sys.argv[2]
+edge = [ig, "layer", "edge.json", "edge.desc", "edge.d", "edge.store"]
+cmds = (("imagegen layer (its own tar writer)", edge, {}),
+        ("imagegen layer, IMAGEGEN_TAR=libarchive (libarchive loaded)", edge, {"IMAGEGEN_TAR": "libarchive"}),
+        ("imagegen --version", [ig, "--version"], {}),
+        ("a bare C program that writes the same file", ["./copy"], {}))
+cpu = [[] for _ in cmds]
+faults = [[] for _ in cmds]
+for _ in range(n):
+    for i, (name, cmd, env) in enumerate(cmds):
+        subprocess.run(["rm", "-rf", "edge.store"])
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=dict(os.environ, **env))
+        _, status, ru = os.wait4(p.pid, 0)
+        if status != 0:
+            sys.exit("failed: %s" % " ".join(cmd))
+        cpu[i].append((ru.ru_utime + ru.ru_stime) * 1000)
+        faults[i].append(ru.ru_minflt)
+print("## Layer edge: CPU time of a layer of one 1 KB file (user + system, median of %d runs taking turns)" % n)
 print()
-print("| command | CPU ms | x bare C copy |")
-print("|---|---:|---:|")
-for name, ms in (("imagegen layer (its own tar writer)", own),
-                 ("imagegen layer, IMAGEGEN_TAR=libarchive (libarchive loaded)", ref),
-                 ("imagegen --version", version),
-                 ("a bare C program that writes the same file", copy)):
-    print("| %s | %.2f | %.2f |" % (name, ms, ms / copy))
+print("| command | CPU ms | x bare C copy | page faults | beyond the bare program, ms |")
+print("|---|---:|---:|---:|---:|")
+for i, (name, cmd, env) in enumerate(cmds):
+    ratio = statistics.median(a / b for a, b in zip(cpu[i], cpu[-1]) if b > 0)
+    beyond = statistics.median(a - b for a, b in zip(cpu[i], cpu[-1]))
+    print("| %s | %.2f | %.2f | %d | %.2f |" % (name, statistics.median(cpu[i]), ratio, statistics.median(faults[i]), beyond))
 print()
 PY
 	echo "Shared libraries loaded by the layer edge: $(LD_DEBUG=files "$IMAGEGEN" layer edge.json edge.desc edge.d edge.store 2>&1 | grep -c 'calling init'), with IMAGEGEN_TAR=libarchive $(rm -rf edge.store; IMAGEGEN_TAR=libarchive LD_DEBUG=files "$IMAGEGEN" layer edge.json edge.desc edge.d edge.store 2>&1 | grep -c 'calling init')."

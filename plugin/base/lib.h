@@ -8,6 +8,9 @@ struct lib {
 	void *handle;
 };
 
+/* the LC_CTYPE set before the first library is loaded ("C.UTF-8": the
+   program's main sets it; NULL, the make plugin's, leaves make's) */
+extern const char *liblocale;
 /* load l if it is not yet: NULL, or why not in one line naming the package to install */
 const char *libopen(struct lib *l);
 /* load l if it is not yet, or exit with libopen's line */

@@ -1,7 +1,7 @@
 /*
  * Blobs live once per build under STORE/sha256/<hex>, named by the sha256 of
  * their bytes, and image layouts link to them. A blob is written under a
- * temporary name in STORE/tmp, PID.XXXXXX, and renamed into place, so a
+ * temporary name in STORE/tmp, PID.N, and renamed into place, so a
  * reader never sees part of one; the temporaries of writers that died are
  * removed by the next writer.
  */
@@ -45,7 +45,7 @@ store_path(const char *store, const char *digest)
 int
 store_tmp(const char *store, char **tmp)
 {
-	static int swept;
+	static int swept, made;
 	char *dir = xasprintf("%s/tmp", store), *blobs = xasprintf("%s/sha256", store);
 	int fd;
 
@@ -55,10 +55,19 @@ store_tmp(const char *store, char **tmp)
 		sweepdead(dir, "");
 		swept = 1;
 	}
-	*tmp = xasprintf("%s/%ld.XXXXXX", dir, (long)getpid());
+	/* PID.N, the Nth of this process: a live process's names are its own
+	   (sweepdead removes a dead one's), and O_EXCL skips one left behind
+	   by a process of the same PID; no random name, which mkstemp makes
+	   from the clock, and the clock's first read is two page faults */
+	for (;;) {
+		*tmp = xasprintf("%s/%ld.%d", dir, (long)getpid(), made++);
+		fd = open(*tmp, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+		free(*tmp);
+	}
 	free(dir);
 	free(blobs);
-	fd = mkstemp(*tmp);
 	if (fd < 0)
 		fatal("create %s:", *tmp);
 	/* blobs are world-readable whatever the umask */

@@ -67,7 +67,6 @@
 #include <sys/wait.h>
 #include <jansson.h>
 #include <libdeflate.h>
-#include <zstd.h>
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/file.h"
@@ -78,6 +77,7 @@
 #include "base/arc.h"
 #include "base/store.h"
 #include "base/oci.h"
+#include "base/zst.h"
 #include "net/registry.h"
 #include "net/fetchall.h"
 #include "layer/sink.h"

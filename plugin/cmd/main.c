@@ -11,11 +11,11 @@
  * (cache_ready), and push mounts them from the cache or has them
  * downloaded as it goes.
  */
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <jansson.h>
 #include "base/err.h"
@@ -23,6 +23,7 @@
 #include "base/file.h"
 #include "base/digest.h"
 #include "base/env.h"
+#include "base/lib.h"
 #include "base/json.h"
 #include "base/spec.h"
 #include "base/store.h"
@@ -686,11 +687,16 @@ main(int argc, char *argv[])
 {
 	const struct command *c;
 	const char *name = argc > 1 ? argv[1] : "";
+	size_t seed;
 	int status;
 
-	/* file names are bytes, handed to libarchive as UTF-8 whatever the user's locale */
-	if (!setlocale(LC_CTYPE, "C.UTF-8"))
-		fatal("the C.UTF-8 locale is missing");
+	/* file names are bytes, handed to libarchive as UTF-8 whatever the user's
+	   locale: set when the first library is loaded (base/lib.c), so that a
+	   helper that loads none never reads the locale's files */
+	liblocale = "C.UTF-8";
+	/* jansson's hash seed from one system call, not its open, read and close of /dev/urandom */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed))
+		json_object_seed(seed);
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
 		overview();
 		return fflush(stdout) == 0 ? 0 : 1;

@@ -33,7 +33,6 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <linux/fs.h>
-#include <zstd.h>
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/file.h"
@@ -41,6 +40,7 @@
 #include "base/arc.h"
 #include "base/store.h"
 #include "base/oci.h"
+#include "base/zst.h"
 #include "layer/sink.h"
 #include "image/layout.h"
 #include <jansson.h>

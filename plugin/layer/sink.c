@@ -3,7 +3,8 @@
  * sha256 of the uncompressed stream (the diff_id) is updated, the bytes are
  * compressed, the sha256 of the compressed stream (the blob digest) is
  * updated and the compressed bytes are written. Memory is a fixed set of
- * buffers whatever the layer's size.
+ * buffers whatever the layer's size, each allocated when first used: a
+ * layer of one chunk allocates one, and its output's as big as it needs.
  *
  * gzip: the stream is cut into 1 MiB chunks, each compressed on its own by
  * libdeflate at a pinned level into a complete gzip member (header without
@@ -24,11 +25,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <libdeflate.h>
-#include <zstd.h>
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/digest.h"
 #include "base/oci.h"
+#include "base/zst.h"
+#include "layer/bigpage.h"
 #include "layer/sink.h"
 
 enum {
@@ -175,11 +177,14 @@ worker(void *arg)
 	return NULL;
 }
 
+/* whether libdeflate takes its memory from bigpage.c yet */
+static int allocset;
+
 struct sink *
 sink_open(int fd, enum compression comp, int level)
 {
 	struct sink *s = xcalloc(1, sizeof(*s));
-	int i, threads = sink_threads();
+	int threads = sink_threads();
 
 	s->fd = fd;
 	s->comp = comp;
@@ -187,17 +192,19 @@ sink_open(int fd, enum compression comp, int level)
 	s->diffid = sha256new();
 	s->digest = sha256new();
 	if (comp == COMPRESS_GZIP) {
+		/* (the first sink, before libdeflate allocates anything) */
+		if (!allocset) {
+			libdeflate_set_memory_allocator(bigpage_alloc, bigpage_free);
+			allocset = 1;
+		}
 		s->own = libdeflate_alloc_compressor(level);
 		if (!s->own)
 			fatal("gzip level %d is not one libdeflate has", level);
 		s->bound = libdeflate_gzip_compress_bound(s->own, CHUNK);
 		s->threads = threads;
 		s->nslots = threads * DEPTH;
+		/* the slots' buffers as they are first filled (sink_write) and queued */
 		s->slots = xcalloc((size_t)s->nslots, sizeof(*s->slots));
-		for (i = 0; i < s->nslots; i++) {
-			s->slots[i].in = xmalloc(CHUNK);
-			s->slots[i].out = xmalloc(s->bound);
-		}
 		pthread_mutex_init(&s->lock, NULL);
 		pthread_cond_init(&s->queued, NULL);
 		pthread_cond_init(&s->done, NULL);
@@ -254,6 +261,8 @@ queue(struct sink *s)
 {
 	struct slot *sl = slotof(s, s->fillseq);
 
+	if (!sl->out)
+		sl->out = xmalloc(s->bound);
 	for (; s->nworkers < s->threads; s->nworkers++) {
 		if (pthread_create(&s->workers[s->nworkers], NULL, worker, s) != 0)
 			fatal("pthread_create failed");
@@ -311,6 +320,8 @@ sink_write(struct sink *s, const void *data, size_t len)
 	while (len > 0) {
 		sl = slotof(s, s->fillseq);
 		n = CHUNK - sl->inlen < len ? CHUNK - sl->inlen : len;
+		if (!sl->in)
+			sl->in = xmalloc(CHUNK);
 		memcpy(sl->in + sl->inlen, p, n);
 		sl->inlen += n;
 		p += n;
@@ -347,7 +358,8 @@ freesink(struct sink *s)
 		pthread_cond_destroy(&s->done);
 		libdeflate_free_compressor(s->own);
 	}
-	ZSTD_freeCCtx(s->zc);
+	if (s->zc)
+		ZSTD_freeCCtx(s->zc);
 	free(s->zout);
 	sha256free(s->diffid);
 	sha256free(s->digest);
@@ -358,13 +370,16 @@ int
 sink_close(struct sink *s, struct sinkresult *r)
 {
 	struct slot *sl;
+	size_t n;
 	int ret = s->failed ? -1 : 0;
 
 	if (ret == 0 && s->comp == COMPRESS_GZIP && s->fillseq == 0) {
-		/* one chunk in all: compressed here, no worker started */
+		/* one chunk in all: compressed here, no worker started, into a buffer of its size */
 		sl = slotof(s, 0);
 		if (sl->inlen > 0) {
-			sl->outlen = libdeflate_gzip_compress(s->own, sl->in, sl->inlen, sl->out, s->bound);
+			n = libdeflate_gzip_compress_bound(s->own, sl->inlen);
+			sl->out = xmalloc(n);
+			sl->outlen = libdeflate_gzip_compress(s->own, sl->in, sl->inlen, sl->out, n);
 			if (sl->outlen == 0 || emit(s, sl->out, sl->outlen) < 0)
 				ret = -1;
 		}
