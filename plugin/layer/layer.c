@@ -349,6 +349,16 @@ towrite(void *arg, const void *data, size_t len)
 	struct tarsink *t = arg;
 
 	errno = 0;
+	if (t->facts && t->sink) {
+		/* the facts' digests of each file and the diff_id in one walk */
+		if (facts_feedtar(t->facts, sink_diffid(t->sink), data, len) < 0)
+			fatal("%s: tar: %s", t->name, facts_error(t->facts));
+		if (sink_writehashed(t->sink, data, len) < 0) {
+			t->err = errno;
+			return -1;
+		}
+		return 0;
+	}
 	if (t->facts && facts_feed(t->facts, data, len) < 0)
 		fatal("%s: tar: %s", t->name, facts_error(t->facts));
 	if (t->hash) {

@@ -25,9 +25,11 @@
 #include <unistd.h>
 #include <libdeflate.h>
 #include <zstd.h>
+#include <nettle/sha2.h>
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/digest.h"
+#include "base/text.h"
 #include "base/oci.h"
 #include "layer/sink.h"
 
@@ -56,7 +58,9 @@ struct sink {
 	int fd;
 	enum compression comp;
 	int level;
-	struct sha256 *diffid, *digest;
+	/* the uncompressed stream's hash (the diff_id), and the compressed one's */
+	struct sha256_ctx diffid;
+	struct sha256 *digest;
 	long long size;
 	int failed;
 
@@ -184,7 +188,7 @@ sink_open(int fd, enum compression comp, int level)
 	s->fd = fd;
 	s->comp = comp;
 	s->level = level;
-	s->diffid = sha256new();
+	sha256_init(&s->diffid);
 	s->digest = sha256new();
 	if (comp == COMPRESS_GZIP) {
 		s->own = libdeflate_alloc_compressor(level);
@@ -290,8 +294,21 @@ zstdwrite(struct sink *s, const void *data, size_t len, ZSTD_EndDirective mode)
 	return 0;
 }
 
+struct sha256_ctx *
+sink_diffid(struct sink *s)
+{
+	return &s->diffid;
+}
+
 int
 sink_write(struct sink *s, const void *data, size_t len)
+{
+	sha256_update(&s->diffid, len, data);
+	return sink_writehashed(s, data, len);
+}
+
+int
+sink_writehashed(struct sink *s, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	struct slot *sl;
@@ -299,7 +316,6 @@ sink_write(struct sink *s, const void *data, size_t len)
 
 	if (s->failed)
 		return -1;
-	sha256add(s->diffid, data, len);
 	switch (s->comp) {
 	case COMPRESS_NONE:
 		return emit(s, data, len);
@@ -349,7 +365,6 @@ freesink(struct sink *s)
 	}
 	ZSTD_freeCCtx(s->zc);
 	free(s->zout);
-	sha256free(s->diffid);
 	sha256free(s->digest);
 	free(s);
 }
@@ -357,6 +372,7 @@ freesink(struct sink *s)
 int
 sink_close(struct sink *s, struct sinkresult *r)
 {
+	unsigned char md[SHA256_DIGEST_SIZE];
 	struct slot *sl;
 	int ret = s->failed ? -1 : 0;
 
@@ -379,9 +395,10 @@ sink_close(struct sink *s, struct sinkresult *r)
 	if (ret == 0) {
 		memcpy(r->diffid, "sha256:", 7);
 		memcpy(r->digest, "sha256:", 7);
-		sha256done(s->diffid, r->diffid + 7);
+		sha256_digest(&s->diffid, sizeof(md), md);
+		hexstr(md, sizeof(md), r->diffid + 7);
 		sha256done(s->digest, r->digest + 7);
-		s->diffid = s->digest = NULL;
+		s->digest = NULL;
 		r->size = s->size;
 	}
 	freesink(s);
