@@ -129,7 +129,9 @@ emit(struct sink *s, const unsigned char *p, size_t len)
 {
 	ssize_t n;
 
-	sha256add(s->digest, p, len);
+	/* uncompressed, the blob is the tar: its digest is the diff_id, hashed once */
+	if (s->comp != COMPRESS_NONE)
+		sha256add(s->digest, p, len);
 	s->size += (long long)len;
 	while (len > 0) {
 		n = write(s->fd, p, len);
@@ -397,8 +399,12 @@ sink_close(struct sink *s, struct sinkresult *r)
 		memcpy(r->digest, "sha256:", 7);
 		sha256_digest(&s->diffid, sizeof(md), md);
 		hexstr(md, sizeof(md), r->diffid + 7);
-		sha256done(s->digest, r->digest + 7);
-		s->digest = NULL;
+		if (s->comp == COMPRESS_NONE) {
+			memcpy(r->digest, r->diffid, sizeof(r->digest));
+		} else {
+			sha256done(s->digest, r->digest + 7);
+			s->digest = NULL;
+		}
 		r->size = s->size;
 	}
 	freesink(s);
