@@ -51,6 +51,7 @@
 #include "base/store.h"
 #include "base/tarhdr.h"
 #include "layer/facts.h"
+#include "layer/hashes.h"
 
 enum {
 	BLOCK = 512,
@@ -328,8 +329,10 @@ endext(struct factscan *s)
 	return 0;
 }
 
-int
-facts_feed(struct factscan *s, const void *data, size_t len)
+/* facts_feed, and when tar is not NULL the bytes added to it too: a file's
+   contents with its own two digests in one walk (hashes.c) */
+static int
+feed(struct factscan *s, struct sha256_ctx *tar, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	size_t n = 0, w;
@@ -339,9 +342,13 @@ facts_feed(struct factscan *s, const void *data, size_t len)
 	while (len > 0) {
 		switch (s->state) {
 		case SDONE:
+			if (tar)
+				sha256_update(tar, len, p);
 			return 0;
 		case SHEADER:
 			n = BLOCK - s->hdrlen < len ? BLOCK - s->hdrlen : len;
+			if (tar)
+				sha256_update(tar, n, p);
 			memcpy(s->hdr + s->hdrlen, p, n);
 			s->hdrlen += n;
 			if (s->hdrlen == BLOCK) {
@@ -354,14 +361,20 @@ facts_feed(struct factscan *s, const void *data, size_t len)
 		case SEXT:
 			n = (long long)len < s->left ? len : (size_t)s->left;
 			w = (long long)n < s->want ? n : (size_t)s->want;
-			if (w > 0 && s->state == SDATA) {
+			if (w > 0 && s->state == SDATA && tar) {
+				hashes_three(&s->c1, &s->c2, tar, p, w);
+				if (n > w)
+					sha256_update(tar, n - w, p + w);
+			} else if (w > 0 && s->state == SDATA) {
 				sha1_update(&s->c1, w, p);
 				sha256_update(&s->c2, w, p);
-				if (s->keeping)
-					bufadd(&s->kept, p, w);
-			} else if (w > 0) {
-				bufadd(&s->ext, p, w);
+			} else if (tar) {
+				sha256_update(tar, n, p);
 			}
+			if (w > 0 && s->state == SDATA && s->keeping)
+				bufadd(&s->kept, p, w);
+			else if (w > 0 && s->state == SEXT)
+				bufadd(&s->ext, p, w);
 			s->want -= (long long)w;
 			s->left -= (long long)n;
 			s->usize += (long long)n;
@@ -375,6 +388,18 @@ facts_feed(struct factscan *s, const void *data, size_t len)
 		len -= n;
 	}
 	return 0;
+}
+
+int
+facts_feed(struct factscan *s, const void *data, size_t len)
+{
+	return feed(s, NULL, data, len);
+}
+
+int
+facts_feedtar(struct factscan *s, struct sha256_ctx *tar, const void *data, size_t len)
+{
+	return feed(s, tar, data, len);
 }
 
 /* DIR/facts/HEX beside the store DIR/blobs, and HEX.kept with kept (free it) */

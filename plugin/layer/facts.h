@@ -28,6 +28,7 @@ struct layerfacts {
 };
 
 struct factscan;
+struct sha256_ctx;
 
 /* whether the layer pass keeps the contents of the file at path (a tar
    member's name) beside the facts: the dpkg database and the copyright
@@ -38,6 +39,9 @@ int facts_keeps(const char *path);
 struct factscan *facts_scan(void);
 /* feed len more bytes of the uncompressed stream; -1 on a malformed one (facts_error says why) */
 int facts_feed(struct factscan *s, const void *data, size_t len);
+/* facts_feed, the same bytes added to tar (nettle's context of the stream's SHA256): the
+   layer pass's three digests of a file's contents in one walk over them (hashes.c) */
+int facts_feedtar(struct factscan *s, struct sha256_ctx *tar, const void *data, size_t len);
 /* why the stream was refused */
 const char *facts_error(const struct factscan *s);
 /* the scan finished: its facts written for the tar of diffid ("sha256:<hex>")

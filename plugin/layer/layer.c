@@ -46,7 +46,6 @@
 #include "base/mem.h"
 #include "base/text.h"
 #include "base/file.h"
-#include "base/digest.h"
 #include "base/spec.h"
 #include "base/store.h"
 #include "base/names.h"
@@ -61,6 +60,7 @@
 #include "layer/facts.h"
 #include "layer/layer.h"
 #include <jansson.h>
+#include <nettle/sha2.h>
 
 static void
 addentry(struct layer *l, json_t *e)
@@ -337,7 +337,7 @@ canonicalise(struct layer *l)
    cache's key), for the layer named; and the scan of its facts */
 struct tarsink {
 	struct sink *sink;
-	struct sha256 *hash;
+	struct sha256_ctx *hash;
 	const char *name;
 	int err;
 	struct factscan *facts;
@@ -349,13 +349,16 @@ towrite(void *arg, const void *data, size_t len)
 	struct tarsink *t = arg;
 
 	errno = 0;
-	if (t->facts && facts_feed(t->facts, data, len) < 0)
-		fatal("%s: tar: %s", t->name, facts_error(t->facts));
-	if (t->hash) {
-		sha256add(t->hash, data, len);
-		return 0;
+	if (t->facts) {
+		/* the facts' digests of each file and the diff_id in one walk */
+		if (facts_feedtar(t->facts, t->hash ? t->hash : sink_diffid(t->sink), data, len) < 0)
+			fatal("%s: tar: %s", t->name, facts_error(t->facts));
+	} else if (t->hash) {
+		sha256_update(t->hash, len, data);
 	}
-	if (sink_write(t->sink, data, len) < 0) {
+	if (t->hash)
+		return 0;
+	if ((t->facts ? sink_writehashed(t->sink, data, len) : sink_write(t->sink, data, len)) < 0) {
 		t->err = errno;
 		return -1;
 	}
@@ -464,7 +467,7 @@ uselibarchive(void)
 }
 
 static void
-writetar(struct layer *l, struct sink *s, struct sha256 *hash, long long epoch, struct factscan *facts)
+writetar(struct layer *l, struct sink *s, struct sha256_ctx *hash, long long epoch, struct factscan *facts)
 {
 	struct tarsink t = {s, hash, l->name, 0, facts};
 	struct tar *w = tar_open(towrite, &t, uselibarchive());
@@ -641,12 +644,15 @@ layer_collect(struct layerbuild *b)
 void
 layer_diffid(struct layerbuild *b, char diffid[72])
 {
-	struct sha256 *hash = sha256new();
 	struct factscan *facts = facts_scan();
+	unsigned char md[SHA256_DIGEST_SIZE];
+	struct sha256_ctx hash;
 
-	writetar(b->l, NULL, hash, b->epoch, facts);
+	sha256_init(&hash);
+	writetar(b->l, NULL, &hash, b->epoch, facts);
+	sha256_digest(&hash, sizeof(md), md);
 	memcpy(diffid, "sha256:", 7);
-	sha256done(hash, diffid + 7);
+	hexstr(md, sizeof(md), diffid + 7);
 	/* the facts of a layer the build cache may have: the SBOM needs no blob */
 	facts_save(facts, b->store, diffid);
 	b->facts = 1;

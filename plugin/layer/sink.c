@@ -25,9 +25,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <libdeflate.h>
+#include <nettle/sha2.h>
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/digest.h"
+#include "base/text.h"
 #include "base/oci.h"
 #include "base/zst.h"
 #include "layer/bigpage.h"
@@ -58,7 +60,9 @@ struct sink {
 	int fd;
 	enum compression comp;
 	int level;
-	struct sha256 *diffid, *digest;
+	/* the uncompressed stream's hash (the diff_id), and the compressed one's */
+	struct sha256_ctx diffid;
+	struct sha256 *digest;
 	long long size;
 	int failed;
 
@@ -127,7 +131,9 @@ emit(struct sink *s, const unsigned char *p, size_t len)
 {
 	ssize_t n;
 
-	sha256add(s->digest, p, len);
+	/* uncompressed, the blob is the tar: its digest is the diff_id, hashed once */
+	if (s->comp != COMPRESS_NONE)
+		sha256add(s->digest, p, len);
 	s->size += (long long)len;
 	while (len > 0) {
 		n = write(s->fd, p, len);
@@ -189,7 +195,7 @@ sink_open(int fd, enum compression comp, int level)
 	s->fd = fd;
 	s->comp = comp;
 	s->level = level;
-	s->diffid = sha256new();
+	sha256_init(&s->diffid);
 	s->digest = sha256new();
 	if (comp == COMPRESS_GZIP) {
 		/* (the first sink, before libdeflate allocates anything) */
@@ -299,8 +305,21 @@ zstdwrite(struct sink *s, const void *data, size_t len, ZSTD_EndDirective mode)
 	return 0;
 }
 
+struct sha256_ctx *
+sink_diffid(struct sink *s)
+{
+	return &s->diffid;
+}
+
 int
 sink_write(struct sink *s, const void *data, size_t len)
+{
+	sha256_update(&s->diffid, len, data);
+	return sink_writehashed(s, data, len);
+}
+
+int
+sink_writehashed(struct sink *s, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	struct slot *sl;
@@ -308,7 +327,6 @@ sink_write(struct sink *s, const void *data, size_t len)
 
 	if (s->failed)
 		return -1;
-	sha256add(s->diffid, data, len);
 	switch (s->comp) {
 	case COMPRESS_NONE:
 		return emit(s, data, len);
@@ -361,7 +379,6 @@ freesink(struct sink *s)
 	if (s->zc)
 		ZSTD_freeCCtx(s->zc);
 	free(s->zout);
-	sha256free(s->diffid);
 	sha256free(s->digest);
 	free(s);
 }
@@ -369,6 +386,7 @@ freesink(struct sink *s)
 int
 sink_close(struct sink *s, struct sinkresult *r)
 {
+	unsigned char md[SHA256_DIGEST_SIZE];
 	struct slot *sl;
 	size_t n;
 	int ret = s->failed ? -1 : 0;
@@ -394,9 +412,14 @@ sink_close(struct sink *s, struct sinkresult *r)
 	if (ret == 0) {
 		memcpy(r->diffid, "sha256:", 7);
 		memcpy(r->digest, "sha256:", 7);
-		sha256done(s->diffid, r->diffid + 7);
-		sha256done(s->digest, r->digest + 7);
-		s->diffid = s->digest = NULL;
+		sha256_digest(&s->diffid, sizeof(md), md);
+		hexstr(md, sizeof(md), r->diffid + 7);
+		if (s->comp == COMPRESS_NONE) {
+			memcpy(r->digest, r->diffid, sizeof(r->digest));
+		} else {
+			sha256done(s->digest, r->digest + 7);
+			s->digest = NULL;
+		}
 		r->size = s->size;
 	}
 	freesink(s);
