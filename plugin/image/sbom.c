@@ -750,13 +750,24 @@ dumpinto(struct buf *b, json_t *j)
 	json_decref(j);
 }
 
+/* the SPDXID of file j of layer i, quoted, onto b */
+static void
+fileid(struct buf *b, size_t i, size_t j)
+{
+	char id[64];
+	int n = snprintf(id, sizeof(id), "\"SPDXRef-File-%zu-%zu\"", i, j);
+
+	bufadd(b, id, (size_t)n);
+}
+
 /* file j of layer i as the document lists it, onto b: an object as dumpjson
    would write it (keys sorted, compact); name is scratch space */
 static void
 filetext(struct buf *b, struct buf *name, const struct file *f, struct decls *decls, size_t i, size_t j,
          const char *created)
 {
-	bufprintf(b, "{\"SPDXID\":\"SPDXRef-File-%zu-%zu\"", i, j);
+	bufstr(b, "{\"SPDXID\":");
+	fileid(b, i, j);
 	if (f->special) {
 		json_t *one = json_pack("[O]", f->special);
 		if (!one)
@@ -831,8 +842,11 @@ layertext(json_t *l, size_t i, const char *store, const char *specpath, const ch
 	jsonquote(&b, comment);
 	bufstr(&b, ",\"copyrightText\":\"NOASSERTION\",\"downloadLocation\":\"NOASSERTION\",\"filesAnalyzed\":true,"
 	           "\"hasFiles\":[");
-	for (j = 0; j < n; j++)
-		bufprintf(&b, "%s\"SPDXRef-File-%zu-%zu\"", j ? "," : "", i, j);
+	for (j = 0; j < n; j++) {
+		if (j > 0)
+			bufadd(&b, ",", 1);
+		fileid(&b, i, j);
+	}
 	bufstr(&b, "],\"licenseConcluded\":\"NOASSERTION\",\"licenseDeclared\":\"NOASSERTION\",\"name\":");
 	jsonquote(&b, str(l, "id", specpath));
 	bufstr(&b, ",\"packageVerificationCode\":{\"packageVerificationCodeValue\":\"");
@@ -857,23 +871,25 @@ layertext(json_t *l, size_t i, const char *store, const char *specpath, const ch
  * packages from outside (the image, the base, Debian's and Alpine's) and the
  * relationships and licences as jansson values, each dumped once; the files
  * and the layers' packages, thousands of records, written directly
- * (jsonquote). The namespace, which falls between "dataLicense" and
- * "files", is the digest of the document without it: the two parts around
- * it hashed as they are, then joined with it.
+ * (jsonquote), in one buffer. The namespace, which falls between
+ * "dataLicense" and "files", is the digest of the document without it: its
+ * place is kept with zeros for the digest (whose length is known), the
+ * bytes around it hashed, and the digest written over the zeros.
  */
 void
 sbom_write(const char *specpath, const char *imagepath, const char *record, const char *spdxout, const char *store)
 {
+	static const char zeros[] = "0000000000000000000000000000000000000000000000000000000000000000";
 	json_t *spec, *img;
 	json_t *packages = json_array(), *rels = json_array(), *refs = json_object();
 	json_t *d, *l, *ids = json_object(), *extracted = json_array(), *ref;
 	struct relation *relv;
 	struct pkgtext *pkgv;
-	struct buf head = {0}, rest = {0}, files = {0}, doc = {0};
+	struct buf doc = {0};
 	struct sha256 *h;
 	const char *key, *platform;
 	char created[32], hex[65], *id, *ns, *name;
-	size_t i, j, n, nlayers, npkgs, nfiles = 0;
+	size_t i, j, n, nlayers, npkgs, nfiles = 0, nsat, nsend;
 
 	if (!packages || !rels || !refs || !ids || !extracted)
 		fatal("out of memory");
@@ -901,7 +917,22 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 				jsonappend(rels, relation(from, "DEPENDS_ON", to));
 		}
 	}
-	/* every package as text: those above dumped, then the layers' written */
+
+	/* the members before the files, the namespace's digest zeros for now */
+	bufstr(&doc, "{\"SPDXID\":\"SPDXRef-DOCUMENT\",\"creationInfo\":{\"created\":");
+	jsonquote(&doc, created);
+	bufstr(&doc, ",\"creators\":[");
+	jsonquote(&doc, "Tool: imagegen-" VERSION);
+	bufstr(&doc, "]},\"dataLicense\":\"CC0-1.0\",");
+	nsat = doc.len;
+	ns = xasprintf("https://spdx.org/spdxdocs/imagegen/%s-%s", str(spec, "name", specpath), zeros);
+	bufstr(&doc, "\"documentNamespace\":");
+	jsonquote(&doc, ns);
+	bufstr(&doc, ",");
+	free(ns);
+	nsend = doc.len;
+
+	/* every package as text: those above dumped, the layers' written with their files */
 	npkgs = json_array_size(packages);
 	nlayers = json_array_size(json_object_get(spec, "layers"));
 	pkgv = xcalloc(npkgs + nlayers ? npkgs + nlayers : 1, sizeof(*pkgv));
@@ -909,13 +940,35 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 		pkgv[i].id = xstrdup(json_string_value(json_object_get(d, "SPDXID")));
 		pkgv[i].text = dumpjson(d);
 	}
+	bufstr(&doc, "\"files\":[");
 	json_array_foreach(json_object_get(spec, "layers"), i, l)
-		layertext(l, i, store, specpath, created, &files, &nfiles, &pkgv[npkgs + i], rels);
+		layertext(l, i, store, specpath, created, &doc, &nfiles, &pkgv[npkgs + i], rels);
+	bufstr(&doc, "]");
 	npkgs += nlayers;
 	qsort(pkgv, npkgs, sizeof(*pkgv), bypkgid);
+
 	json_object_foreach(refs, key, ref)
 		jsonappend(extracted, json_pack("{s:s, s:s, s:s}", "licenseId", key, "extractedText", json_string_value(ref),
 		                            "name", key + 11));
+	if (json_array_size(extracted) > 0) {
+		bufstr(&doc, ",\"hasExtractedLicensingInfos\":");
+		dumpinto(&doc, sorted(extracted, "licenseId"));
+	} else {
+		json_decref(extracted);
+	}
+	name = xasprintf("%s (%s)", str(spec, "name", specpath), platform);
+	bufstr(&doc, ",\"name\":");
+	jsonquote(&doc, name);
+	free(name);
+	bufstr(&doc, ",\"packages\":[");
+	for (i = 0; i < npkgs; i++) {
+		if (i > 0)
+			bufadd(&doc, ",", 1);
+		bufstr(&doc, pkgv[i].text);
+		free(pkgv[i].id);
+		free(pkgv[i].text);
+	}
+	free(pkgv);
 	n = json_array_size(rels);
 	relv = xcalloc(n ? n : 1, sizeof(*relv));
 	for (i = 0; i < n; i++) {
@@ -923,56 +976,23 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 		relv[i].text = dumpjson(relv[i].rel);
 	}
 	qsort(relv, n, sizeof(*relv), byrelation);
-
-	/* head: the members before the namespace; rest: those after it */
-	bufstr(&head, "{\"SPDXID\":\"SPDXRef-DOCUMENT\",\"creationInfo\":{\"created\":");
-	jsonquote(&head, created);
-	bufstr(&head, ",\"creators\":[");
-	jsonquote(&head, "Tool: imagegen-" VERSION);
-	bufstr(&head, "]},\"dataLicense\":\"CC0-1.0\",");
-	bufstr(&rest, "\"files\":[");
-	bufadd(&rest, files.data, files.len);
-	bufstr(&rest, "]");
-	free(files.data);
-	if (json_array_size(extracted) > 0) {
-		bufstr(&rest, ",\"hasExtractedLicensingInfos\":");
-		dumpinto(&rest, sorted(extracted, "licenseId"));
-	} else {
-		json_decref(extracted);
-	}
-	name = xasprintf("%s (%s)", str(spec, "name", specpath), platform);
-	bufstr(&rest, ",\"name\":");
-	jsonquote(&rest, name);
-	free(name);
-	bufstr(&rest, ",\"packages\":[");
-	for (i = 0; i < npkgs; i++) {
-		bufprintf(&rest, "%s%s", i ? "," : "", pkgv[i].text);
-		free(pkgv[i].id);
-		free(pkgv[i].text);
-	}
-	bufstr(&rest, "],\"relationships\":[");
+	bufstr(&doc, "],\"relationships\":[");
 	for (i = 0; i < n; i++) {
-		bufprintf(&rest, "%s%s", i ? "," : "", relv[i].text);
+		if (i > 0)
+			bufadd(&doc, ",", 1);
+		bufstr(&doc, relv[i].text);
 		free(relv[i].text);
 	}
-	bufstr(&rest, "],\"spdxVersion\":\"SPDX-2.3\"}");
-	free(pkgv);
 	free(relv);
+	bufstr(&doc, "],\"spdxVersion\":\"SPDX-2.3\"}");
 
-	/* the namespace: the document's own digest, so the same contents name themselves the same */
+	/* the namespace: the digest of the document without it, so the same contents name themselves the same;
+	   the digest's zeros end its string, before the closing quote and the comma */
 	h = sha256new();
-	sha256add(h, head.data, head.len);
-	sha256add(h, rest.data, rest.len);
+	sha256add(h, doc.data, nsat);
+	sha256add(h, doc.data + nsend, doc.len - nsend);
 	sha256done(h, hex);
-	ns = xasprintf("https://spdx.org/spdxdocs/imagegen/%s-%s", str(spec, "name", specpath), hex);
-	bufadd(&doc, head.data, head.len);
-	bufstr(&doc, "\"documentNamespace\":");
-	jsonquote(&doc, ns);
-	bufstr(&doc, ",");
-	bufadd(&doc, rest.data, rest.len);
-	free(ns);
-	free(head.data);
-	free(rest.data);
+	memcpy(doc.data + nsend - 2 - 64, hex, 64);
 	if (updatefile(spdxout, doc.data, doc.len) && makemode)
 		printf("  SBOM    %s\n", spdxout);
 
