@@ -833,6 +833,9 @@ layertext(json_t *l, size_t i, const char *store, const char *specpath, const ch
 	declsload(&decls, json_object_get(l, "entries"));
 	facts_load(store, ldiffid, ldigest, specpath, &lf);
 	fl = layerfiles(&lf, &decls, special, &n);
+	/* a file's record is 300 bytes and its name and note: the document grown once, not doubled
+	   (and copied) ten times; what is not written is never touched */
+	bufreserve(files, n * 512);
 	for (j = 0; j < n; j++) {
 		if ((*nfiles)++ > 0)
 			bufadd(files, ",", 1);
