@@ -49,7 +49,7 @@ fi
 
 secs=${1:-60}
 shift 2>/dev/null
-targets=${*:-"control depends challenge auth oci archive deb layer tar license maint maintpath lock pattern elf facts apkindex apk hashes"}
+targets=${*:-"control depends challenge auth oci archive deb layer tar license maint maintpath lock pattern elf facts apkindex apk hashes jsonquote"}
 jobs=${FUZZJOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
 case $jobs in '' | *[!0-9]* | 0) echo "fuzz: FUZZJOBS=$jobs is not a number of processes" >&2; exit 2 ;; esac
 if ! command -v "$CC" > /dev/null 2>&1; then

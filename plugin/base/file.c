@@ -180,17 +180,32 @@ mkparent(const char *path)
 	return ret;
 }
 
+/* whether the file at path holds these bytes: one of another size is not
+   read, one of this size compared a chunk at a time */
 static int
 samecontent(const char *path, const void *data, size_t len)
 {
-	struct buf old = {0};
-	int same;
+	char chunk[65536];
+	struct stat st;
+	size_t at = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY), same = 1;
 
-	if (readall(path, &old) < 0)
+	if (fd < 0)
 		return 0;
-	same = old.len == len && memcmp(old.data, data, len) == 0;
-	free(old.data);
-	return same;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (unsigned long long)st.st_size != len) {
+		close(fd);
+		return 0;
+	}
+	while (same && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		same = n > 0 && (size_t)n <= len - at && memcmp(chunk, (const char *)data + at, (size_t)n) == 0;
+		if (same)
+			at += (size_t)n;
+	}
+	close(fd);
+	return same && at == len;
 }
 
 int

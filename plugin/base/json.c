@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <jansson.h>
 #include "base/err.h"
+#include "base/mem.h"
 #include "base/text.h"
 #include "base/json.h"
 
@@ -15,6 +16,44 @@ spelt(const char *s, int controls)
 	if (!j)
 		fatal("out of memory");
 	return j;
+}
+
+void
+jsonquote(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t run, n;
+
+	bufadd(b, "\"", 1);
+	for (;;) {
+		for (run = 0; p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' && p[run] != '\\'; run++)
+			;
+		bufadd(b, p, run);
+		p += run;
+		if (*p == '\0')
+			break;
+		if (*p >= 0x80) {
+			/* a character past ASCII as it is, as jansson writes it (no JSON_ENSURE_ASCII) */
+			if ((n = utf8seq((const char *)p)) == 0)
+				fatal("a JSON string that is not UTF-8: %s", showname(s));
+			bufadd(b, p, n);
+			p += n;
+			continue;
+		}
+		switch (*p) {
+		case '"': bufadd(b, "\\\"", 2); break;
+		case '\\': bufadd(b, "\\\\", 2); break;
+		case '\b': bufadd(b, "\\b", 2); break;
+		case '\f': bufadd(b, "\\f", 2); break;
+		case '\n': bufadd(b, "\\n", 2); break;
+		case '\r': bufadd(b, "\\r", 2); break;
+		case '\t': bufadd(b, "\\t", 2); break;
+		/* the other controls as jansson spells them, upper-case hex */
+		default: bufprintf(b, "\\u%04X", *p); break;
+		}
+		p++;
+	}
+	bufadd(b, "\"", 1);
 }
 
 json_t *

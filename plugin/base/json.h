@@ -2,6 +2,7 @@
 #include <stddef.h>
 
 struct json_t;
+struct buf;
 
 /* a JSON file parsed with jansson's flags, or exit naming the file and line */
 struct json_t *loadjson(const char *path, size_t flags);
@@ -9,6 +10,9 @@ struct json_t *loadjson(const char *path, size_t flags);
 struct json_t *readjson(const char *path);
 /* canonical JSON text (sorted keys, no insignificant whitespace); free it */
 char *dumpjson(const struct json_t *j);
+/* append s (valid UTF-8, else exit) to b as a JSON string spelt as
+   dumpjson spells it, so that a document written piece by piece has jansson's bytes */
+void jsonquote(struct buf *b, const char *s);
 /* a JSON string of the name s as nametext(s, 0) spells it (JSON escapes the
    controls); exits on failure */
 struct json_t *jsontext(const char *s);

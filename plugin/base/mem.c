@@ -90,6 +90,13 @@ bufadd(struct buf *b, const void *data, size_t n)
 }
 
 void
+bufreserve(struct buf *b, size_t n)
+{
+	bufgrow(b, n);
+	b->data[b->len] = '\0';
+}
+
+void
 bufstr(struct buf *b, const char *s)
 {
 	bufadd(b, s, strlen(s));

@@ -23,3 +23,5 @@ void bufadd(struct buf *b, const void *data, size_t n);
 void bufstr(struct buf *b, const char *s);
 /* append formatted text to b */
 void bufprintf(struct buf *b, const char *fmt, ...) PRINTF(2, 3);
+/* room in b for n more bytes, so that appending them moves nothing */
+void bufreserve(struct buf *b, size_t n);

@@ -293,70 +293,109 @@ supplier(const char *maintainer)
 
 /* one file of a layer as the document lists it */
 struct file {
-	char *path;
-	char sha1[41], sha256[65];
-	const char *comment;
-	/* its specialentry, or NULL (borrowed from the layer's list) */
+	/* its path and digests (borrowed from the layer's facts) */
+	const struct fact *fact;
+	/* the declaration it came from (declaration), or -1 */
+	long decl;
+	/* its specialfact, or NULL (borrowed from the layer's list) */
 	json_t *special;
 };
 
 static int
 bypath(const void *a, const void *b)
 {
-	return strcmp(((const struct file *)a)->path, ((const struct file *)b)->path);
+	return strcmp(((const struct file *)a)->fact->path, ((const struct file *)b)->fact->path);
 }
 
-/* the declaration a path of the layer came from: the longest entry path that is it or holds it */
-static json_t *
-declaration(json_t *entries, const char *path)
+/* a layer's declarations (its spec's entries): their paths, and the notes the files' comments are made of */
+struct decls {
+	size_t len;
+	const char **path;
+	size_t *pathlen;
+	/* each entry's note ("declared at ..."), or NULL */
+	const char **note;
+	/* the note made valid UTF-8 (utf8show), when a file first needs it */
+	char **shown;
+};
+
+static void
+declsload(struct decls *d, json_t *entries)
 {
-	json_t *e, *best = NULL;
+	json_t *e;
+	size_t i;
+
+	d->len = json_array_size(entries);
+	d->path = xcalloc(d->len ? d->len : 1, sizeof(*d->path));
+	d->pathlen = xcalloc(d->len ? d->len : 1, sizeof(*d->pathlen));
+	d->note = xcalloc(d->len ? d->len : 1, sizeof(*d->note));
+	d->shown = xcalloc(d->len ? d->len : 1, sizeof(*d->shown));
+	json_array_foreach(entries, i, e) {
+		d->path[i] = json_string_value(json_object_get(e, "path"));
+		d->pathlen[i] = d->path[i] ? strlen(d->path[i]) : 0;
+		d->note[i] = json_string_value(json_object_get(e, "note"));
+	}
+}
+
+static void
+declsfree(struct decls *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->len; i++)
+		free(d->shown[i]);
+	free(d->path);
+	free(d->pathlen);
+	free(d->note);
+	free(d->shown);
+}
+
+/* the declaration a path of the layer came from: the longest entry path that is it or holds it
+   (the first of the longest), or -1 */
+static long
+declaration(const struct decls *d, const char *path)
+{
+	long best = -1;
 	size_t i, n, bestn = 0;
 
-	json_array_foreach(entries, i, e) {
-		const char *p = json_string_value(json_object_get(e, "path"));
-		if (!p)
+	for (i = 0; i < d->len; i++) {
+		if (!d->path[i])
 			continue;
-		n = strlen(p);
-		if ((n == 0 || (strncmp(path, p, n) == 0 && (path[n] == '\0' || path[n] == '/'))) && (!best || n > bestn)) {
-			best = e;
+		n = d->pathlen[i];
+		if ((n == 0 || (strncmp(path, d->path[i], n) == 0 && (path[n] == '\0' || path[n] == '/'))) &&
+		    (best < 0 || n > bestn)) {
+			best = (long)i;
 			bestn = n;
 		}
 	}
 	return best;
 }
 
-/* the regular files of a layer, with their checksums, sorted by path, from
-   the layer's facts (facts.c), never its blob; every member whose mode
-   people must see goes to special (specialentry) */
+/* the regular files of a layer, from the layer's facts lf (facts.c, never
+   its blob), sorted by path; every member whose mode people must see goes
+   to special (specialfact) */
 static struct file *
-layerfiles(const char *store, const char *digest, const char *diffid, json_t *entries, json_t *special, size_t *count,
-           const char *what)
+layerfiles(const struct layerfacts *lf, const struct decls *decls, json_t *special, size_t *count)
 {
-	struct layerfacts lf;
-	struct file *files;
+	struct file *files = xcalloc(lf->len ? lf->len : 1, sizeof(*files));
 	const struct fact *f;
 	size_t i, n = 0;
-	json_t *decl;
+	int ordered = 1;
 
-	facts_load(store, diffid, digest, what, &lf);
-	files = xcalloc(lf.len ? lf.len : 1, sizeof(*files));
-	for (i = 0; i < lf.len; i++) {
-		json_t *sp = specialfact(f = &lf.e[i]);
+	for (i = 0; i < lf->len; i++) {
+		json_t *sp = specialfact(f = &lf->e[i]);
 		if (sp)
 			jsonappend(special, sp);
 		if (f->type != 'f')
 			continue;
-		files[n].path = xstrdup(f->path);
+		files[n].fact = f;
 		files[n].special = sp;
-		memcpy(files[n].sha1, f->sha1, sizeof(files[n].sha1));
-		memcpy(files[n].sha256, f->sha256, sizeof(files[n].sha256));
-		decl = declaration(entries, f->path);
-		files[n].comment = json_string_value(json_object_get(decl, "note"));
+		files[n].decl = declaration(decls, f->path);
+		if (n > 0 && strcmp(files[n - 1].fact->path, f->path) > 0)
+			ordered = 0;
 		n++;
 	}
-	facts_free(&lf);
-	if (n > 1)
+	/* a canonical tar is mostly in this order already */
+	if (!ordered)
 		qsort(files, n, sizeof(*files), bypath);
 	*count = n;
 	return files;
@@ -379,7 +418,7 @@ verification(const struct file *files, size_t n, char out[41])
 
 	sha1_init(&c);
 	for (i = 0; i < n; i++)
-		sums[i] = (char *)files[i].sha1;
+		sums[i] = (char *)files[i].fact->sha1;
 	qsort(sums, n, sizeof(*sums), bystring);
 	for (i = 0; i < n; i++)
 		sha1_update(&c, 40, (const uint8_t *)sums[i]);
@@ -689,20 +728,184 @@ sbom_attach(const char *store, json_t *img, const char *type, const char *text, 
 	json_decref(art);
 }
 
+/* a package of the document as its text, and its SPDXID, which orders them */
+struct pkgtext {
+	char *id, *text;
+};
+
+static int
+bypkgid(const void *a, const void *b)
+{
+	return strcmp(((const struct pkgtext *)a)->id, ((const struct pkgtext *)b)->id);
+}
+
+/* the text of j (dumpjson) onto b, and j released */
+static void
+dumpinto(struct buf *b, json_t *j)
+{
+	char *text = dumpjson(j);
+
+	bufstr(b, text);
+	free(text);
+	json_decref(j);
+}
+
+/* the SPDXID of file j of layer i, "SPDXRef-File-I-J" quoted, onto b (by
+   hand: snprintf, twice a file, was a fifth of the edge's instructions
+   besides hashing) */
+static void
+fileid(struct buf *b, size_t i, size_t j)
+{
+	char id[64], *p = id + sizeof(id);
+
+	*--p = '"';
+	do
+		*--p = (char)('0' + j % 10);
+	while (j /= 10);
+	*--p = '-';
+	do
+		*--p = (char)('0' + i % 10);
+	while (i /= 10);
+	p -= 14;
+	memcpy(p, "\"SPDXRef-File-", 14);
+	bufadd(b, p, (size_t)(id + sizeof(id) - p));
+}
+
+/* file j of layer i as the document lists it, onto b: an object as dumpjson
+   would write it (keys sorted, compact); name is scratch space */
+static void
+filetext(struct buf *b, struct buf *name, const struct file *f, struct decls *decls, size_t i, size_t j,
+         const char *created)
+{
+	bufstr(b, "{\"SPDXID\":");
+	fileid(b, i, j);
+	if (f->special) {
+		json_t *one = json_pack("[O]", f->special);
+		if (!one)
+			fatal("out of memory");
+		bufstr(b, ",\"annotations\":");
+		dumpinto(b, annotations(one, created));
+		json_decref(one);
+	}
+	bufstr(b, ",\"checksums\":[{\"algorithm\":\"SHA1\",\"checksumValue\":\"");
+	bufadd(b, f->fact->sha1, 40);
+	bufstr(b, "\"},{\"algorithm\":\"SHA256\",\"checksumValue\":\"");
+	bufadd(b, f->fact->sha256, 64);
+	bufstr(b, "\"}]");
+	if (f->decl >= 0 && decls->note[f->decl]) {
+		/* text about the file, its names already spelt: made valid UTF-8, not spelt again */
+		if (!decls->shown[f->decl])
+			decls->shown[f->decl] = utf8show(decls->note[f->decl], 0);
+		bufstr(b, ",\"comment\":");
+		jsonquote(b, decls->shown[f->decl]);
+	}
+	/* the file's name from the root, spelt (docs/names.md) */
+	name->len = 0;
+	bufstr(name, "./");
+	nameadd(name, f->fact->path, strlen(f->fact->path), 0);
+	bufstr(b, ",\"copyrightText\":\"NOASSERTION\",\"fileName\":");
+	jsonquote(b, name->data);
+	bufstr(b, ",\"licenseConcluded\":\"NOASSERTION\"}");
+}
+
+/* layer i of the spec (l): its files onto files (after a ',' when *nfiles,
+   which counts them), and its package, a relationship and its SPDXID */
+static void
+layertext(json_t *l, size_t i, const char *store, const char *specpath, const char *created, struct buf *files,
+          size_t *nfiles, struct pkgtext *pkg, json_t *rels)
+{
+	json_t *desc = readjson(str(l, "desc", specpath)), *special = json_array();
+	const char *ldigest = json_string_value(json_object_get(desc, "digest"));
+	const char *ldiffid = json_string_value(json_object_get(desc, "diffid"));
+	const char *where = json_string_value(json_object_get(l, "where"));
+	struct buf b = {0}, name = {0};
+	struct layerfacts lf;
+	struct decls decls;
+	struct file *fl;
+	char vcode[41], *comment;
+	size_t j, n;
+
+	if (!ldigest || !store_validdigest(ldigest) || !ldiffid || !store_validdigest(ldiffid))
+		fatal("%s: malformed layer descriptor", str(l, "desc", specpath));
+	if (!special)
+		fatal("out of memory");
+	pkg->id = spdxref("Layer", str(l, "id", specpath));
+	declsload(&decls, json_object_get(l, "entries"));
+	facts_load(store, ldiffid, ldigest, specpath, &lf);
+	fl = layerfiles(&lf, &decls, special, &n);
+	/* a file's record is 300 bytes and its name and note: the document grown once, not doubled
+	   (and copied) ten times; what is not written is never touched */
+	bufreserve(files, n * 512);
+	for (j = 0; j < n; j++) {
+		if ((*nfiles)++ > 0)
+			bufadd(files, ",", 1);
+		filetext(files, &name, &fl[j], &decls, i, j, created);
+	}
+	verification(fl, n, vcode);
+	/* the package: its keys in dumpjson's order */
+	bufstr(&b, "{\"SPDXID\":");
+	jsonquote(&b, pkg->id);
+	if (json_array_size(special) > 0) {
+		bufstr(&b, ",\"annotations\":");
+		dumpinto(&b, annotations(special, created));
+	}
+	bufstr(&b, ",\"checksums\":[{\"algorithm\":\"SHA256\",\"checksumValue\":");
+	jsonquote(&b, ldigest + 7);
+	comment = xasprintf("a layer of files from the project, declared at %s", where ? where : "?");
+	bufstr(&b, "}],\"comment\":");
+	jsonquote(&b, comment);
+	bufstr(&b, ",\"copyrightText\":\"NOASSERTION\",\"downloadLocation\":\"NOASSERTION\",\"filesAnalyzed\":true,"
+	           "\"hasFiles\":[");
+	for (j = 0; j < n; j++) {
+		if (j > 0)
+			bufadd(&b, ",", 1);
+		fileid(&b, i, j);
+	}
+	bufstr(&b, "],\"licenseConcluded\":\"NOASSERTION\",\"licenseDeclared\":\"NOASSERTION\",\"name\":");
+	jsonquote(&b, str(l, "id", specpath));
+	bufstr(&b, ",\"packageVerificationCode\":{\"packageVerificationCodeValue\":\"");
+	bufstr(&b, vcode);
+	bufstr(&b, "\"},\"versionInfo\":");
+	jsonquote(&b, ldigest);
+	bufstr(&b, "}");
+	pkg->text = b.data;
+	jsonappend(rels, relation("SPDXRef-Image", "CONTAINS", pkg->id));
+	free(comment);
+	free(name.data);
+	free(fl);
+	facts_free(&lf);
+	declsfree(&decls);
+	json_decref(special);
+	json_decref(desc);
+}
+
+/*
+ * The document is written as text, its members in the order dumpjson gives
+ * them (keys sorted, compact), with the bytes dumpjson would write: the
+ * packages from outside (the image, the base, Debian's and Alpine's) and the
+ * relationships and licences as jansson values, each dumped once; the files
+ * and the layers' packages, thousands of records, written directly
+ * (jsonquote), in one buffer. The namespace, which falls between
+ * "dataLicense" and "files", is the digest of the document without it: its
+ * place is kept with zeros for the digest (whose length is known), the
+ * bytes around it hashed, and the digest written over the zeros.
+ */
 void
 sbom_write(const char *specpath, const char *imagepath, const char *record, const char *spdxout, const char *store)
 {
+	static const char zeros[] = "0000000000000000000000000000000000000000000000000000000000000000";
 	json_t *spec, *img;
-	json_t *packages = json_array(), *files = json_array(), *rels = json_array(), *refs = json_object();
-	json_t *doc, *d, *l, *ids = json_object(), *extracted = json_array(), *ref;
-	json_t *layerpkg, *hasfiles;
+	json_t *packages = json_array(), *rels = json_array(), *refs = json_object();
+	json_t *d, *l, *ids = json_object(), *extracted = json_array(), *ref;
 	struct relation *relv;
+	struct pkgtext *pkgv;
+	struct buf doc = {0};
+	struct sha256 *h;
 	const char *key, *platform;
-	char created[32], hex[65], vcode[41], *id, *text, *ns;
-	struct file *fl;
-	size_t i, j, n;
+	char created[32], hex[65], *id, *ns, *name;
+	size_t i, j, n, nlayers, npkgs, nfiles = 0, nsat, nsend;
 
-	if (!packages || !files || !rels || !refs || !ids || !extracted)
+	if (!packages || !rels || !refs || !ids || !extracted)
 		fatal("out of memory");
 	spec = readspec(specpath);
 	img = readjson(imagepath);
@@ -728,108 +931,91 @@ sbom_write(const char *specpath, const char *imagepath, const char *record, cons
 				jsonappend(rels, relation(from, "DEPENDS_ON", to));
 		}
 	}
-	json_array_foreach(json_object_get(spec, "layers"), i, l) {
-		json_t *desc = readjson(str(l, "desc", specpath));
-		const char *ldigest = json_string_value(json_object_get(desc, "digest"));
-		const char *ldiffid = json_string_value(json_object_get(desc, "diffid"));
-		char *lid = spdxref("Layer", str(l, "id", specpath));
-		json_t *special = json_array();
-		if (!ldigest || !store_validdigest(ldigest) || !ldiffid || !store_validdigest(ldiffid))
-			fatal("%s: malformed layer descriptor", str(l, "desc", specpath));
-		if (!special)
-			fatal("out of memory");
-		fl = layerfiles(store, ldigest, ldiffid, json_object_get(l, "entries"), special, &n, specpath);
-		hasfiles = json_array();
-		if (!hasfiles)
-			fatal("out of memory");
-		for (j = 0; j < n; j++) {
-			char *fid = xasprintf("SPDXRef-File-%zu-%zu", i, j);
-			char *dotted = xasprintf("./%s", fl[j].path);
-			json_t *f = json_pack("{s:s, s:o, s:[o, o], s:s, s:s}", "SPDXID", fid, "fileName", jsontext(dotted),
-			                      "checksums", checksum("SHA1", fl[j].sha1), checksum("SHA256", fl[j].sha256),
-			                      "licenseConcluded", "NOASSERTION", "copyrightText", "NOASSERTION");
-			free(dotted);
-			if (!f)
-				fatal("out of memory");
-			if (fl[j].comment) {
-				/* text about the file, its names already spelt: made valid UTF-8, not spelt again */
-				char *note = utf8show(fl[j].comment, 0);
-				jsonset(f, "comment", json_string(note));
-				free(note);
-			}
-			if (fl[j].special) {
-				json_t *one = json_pack("[O]", fl[j].special);
-				jsonset(f, "annotations", annotations(one, created));
-				json_decref(one);
-			}
-			jsonappend(files, f);
-			jsonappend(hasfiles, json_string(fid));
-			free(fid);
-		}
-		verification(fl, n, vcode);
-		layerpkg = json_pack("{s:s, s:s, s:s, s:s, s:b, s:{s:s}, s:o, s:[o], s:s, s:s, s:s, s:s+}", "SPDXID", lid,
-		                     "name", str(l, "id", specpath), "versionInfo", ldigest, "downloadLocation", "NOASSERTION",
-		                     "filesAnalyzed", 1, "packageVerificationCode", "packageVerificationCodeValue", vcode,
-		                     "hasFiles", hasfiles, "checksums", checksum("SHA256", ldigest + 7),
-		                     "licenseConcluded", "NOASSERTION", "licenseDeclared", "NOASSERTION",
-		                     "copyrightText", "NOASSERTION", "comment", "a layer of files from the project, declared at ",
-		                     json_string_value(json_object_get(l, "where")) ? json_string_value(json_object_get(l, "where")) : "?");
-		if (!layerpkg)
-			fatal("out of memory");
-		if (json_array_size(special) > 0)
-			jsonset(layerpkg, "annotations", annotations(special, created));
-		json_decref(special);
-		jsonappend(packages, layerpkg);
-		jsonappend(rels, relation("SPDXRef-Image", "CONTAINS", lid));
-		for (j = 0; j < n; j++)
-			free(fl[j].path);
-		free(fl);
-		free(lid);
-		json_decref(desc);
+
+	/* the members before the files, the namespace's digest zeros for now */
+	bufstr(&doc, "{\"SPDXID\":\"SPDXRef-DOCUMENT\",\"creationInfo\":{\"created\":");
+	jsonquote(&doc, created);
+	bufstr(&doc, ",\"creators\":[");
+	jsonquote(&doc, "Tool: imagegen-" VERSION);
+	bufstr(&doc, "]},\"dataLicense\":\"CC0-1.0\",");
+	nsat = doc.len;
+	ns = xasprintf("https://spdx.org/spdxdocs/imagegen/%s-%s", str(spec, "name", specpath), zeros);
+	bufstr(&doc, "\"documentNamespace\":");
+	jsonquote(&doc, ns);
+	bufstr(&doc, ",");
+	free(ns);
+	nsend = doc.len;
+
+	/* every package as text: those above dumped, the layers' written with their files */
+	npkgs = json_array_size(packages);
+	nlayers = json_array_size(json_object_get(spec, "layers"));
+	pkgv = xcalloc(npkgs + nlayers ? npkgs + nlayers : 1, sizeof(*pkgv));
+	json_array_foreach(packages, i, d) {
+		pkgv[i].id = xstrdup(json_string_value(json_object_get(d, "SPDXID")));
+		pkgv[i].text = dumpjson(d);
 	}
+	bufstr(&doc, "\"files\":[");
+	json_array_foreach(json_object_get(spec, "layers"), i, l)
+		layertext(l, i, store, specpath, created, &doc, &nfiles, &pkgv[npkgs + i], rels);
+	bufstr(&doc, "]");
+	npkgs += nlayers;
+	qsort(pkgv, npkgs, sizeof(*pkgv), bypkgid);
+
 	json_object_foreach(refs, key, ref)
 		jsonappend(extracted, json_pack("{s:s, s:s, s:s}", "licenseId", key, "extractedText", json_string_value(ref),
 		                            "name", key + 11));
+	if (json_array_size(extracted) > 0) {
+		bufstr(&doc, ",\"hasExtractedLicensingInfos\":");
+		dumpinto(&doc, sorted(extracted, "licenseId"));
+	} else {
+		json_decref(extracted);
+	}
+	name = xasprintf("%s (%s)", str(spec, "name", specpath), platform);
+	bufstr(&doc, ",\"name\":");
+	jsonquote(&doc, name);
+	free(name);
+	bufstr(&doc, ",\"packages\":[");
+	for (i = 0; i < npkgs; i++) {
+		if (i > 0)
+			bufadd(&doc, ",", 1);
+		bufstr(&doc, pkgv[i].text);
+		free(pkgv[i].id);
+		free(pkgv[i].text);
+	}
+	free(pkgv);
 	n = json_array_size(rels);
 	relv = xcalloc(n ? n : 1, sizeof(*relv));
 	for (i = 0; i < n; i++) {
-		relv[i].rel = json_incref(json_array_get(rels, i));
+		relv[i].rel = json_array_get(rels, i);
 		relv[i].text = dumpjson(relv[i].rel);
 	}
 	qsort(relv, n, sizeof(*relv), byrelation);
-	json_array_clear(rels);
+	bufstr(&doc, "],\"relationships\":[");
 	for (i = 0; i < n; i++) {
-		jsonappend(rels, relv[i].rel);
+		if (i > 0)
+			bufadd(&doc, ",", 1);
+		bufstr(&doc, relv[i].text);
 		free(relv[i].text);
 	}
 	free(relv);
-	doc = json_pack("{s:s, s:s, s:s, s:{s:s, s:[s+]}, s:o, s:o, s:o}", "spdxVersion", "SPDX-2.3",
-	                "dataLicense", "CC0-1.0", "SPDXID", "SPDXRef-DOCUMENT",
-	                "creationInfo", "created", created, "creators", "Tool: imagegen-", VERSION,
-	                "packages", sorted(packages, "SPDXID"), "files", files, "relationships", rels);
-	if (!doc)
-		fatal("out of memory");
-	jsonset(doc, "name", json_sprintf("%s (%s)", str(spec, "name", specpath), platform));
-	if (json_array_size(extracted) > 0)
-		jsonset(doc, "hasExtractedLicensingInfos", sorted(extracted, "licenseId"));
-	else
-		json_decref(extracted);
-	/* the namespace: the document's own digest, so the same contents name themselves the same */
-	text = dumpjson(doc);
-	sha256hex(text, strlen(text), hex);
-	free(text);
-	ns = xasprintf("https://spdx.org/spdxdocs/imagegen/%s-%s", str(spec, "name", specpath), hex);
-	jsonset(doc, "documentNamespace", json_string(ns));
-	free(ns);
-	text = dumpjson(doc);
-	if (updatefile(spdxout, text, strlen(text)) && makemode)
+	bufstr(&doc, "],\"spdxVersion\":\"SPDX-2.3\"}");
+
+	/* the namespace: the digest of the document without it, so the same contents name themselves the same;
+	   the digest's zeros end its string, before the closing quote and the comma */
+	h = sha256new();
+	sha256add(h, doc.data, nsat);
+	sha256add(h, doc.data + nsend, doc.len - nsend);
+	sha256done(h, hex);
+	memcpy(doc.data + nsend - 2 - 64, hex, 64);
+	if (updatefile(spdxout, doc.data, doc.len) && makemode)
 		printf("  SBOM    %s\n", spdxout);
 
 	/* the artifact that attaches the document to the manifest (OCI image-spec 1.1) */
-	sbom_attach(store, img, MT_SPDX, text, json_pack("{s:s}", "org.opencontainers.image.created", created), NULL,
+	sbom_attach(store, img, MT_SPDX, doc.data, json_pack("{s:s}", "org.opencontainers.image.created", created), NULL,
 	            record, platform);
-	free(text);
-	json_decref(doc);
+	free(doc.data);
+	json_decref(packages);
+	json_decref(rels);
 	json_decref(ids);
 	json_decref(refs);
 	json_decref(spec);

@@ -40,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <nettle/sha1.h>
 #include <nettle/sha2.h>
 #include "base/err.h"
@@ -558,7 +560,8 @@ decimal(const char *s, long long *v)
 	return 0;
 }
 
-/* one member's line, its fields split at the spaces (line is modified): NULL, or why not */
+/* one member's line, its fields split at the spaces (line is modified, and
+   the fact's path and link point into it): NULL, or why not */
 static const char *
 parseline(char *line, struct fact *f)
 {
@@ -598,8 +601,8 @@ parseline(char *line, struct fact *f)
 		return n == 9 ? "a link target on what is not a link" : "a link without a target";
 	if (n == 9 && unescape(w[8]) < 0)
 		return "a malformed link target";
-	f->path = xstrdup(w[7]);
-	f->link = n == 9 ? xstrdup(w[8]) : NULL;
+	f->path = w[7];
+	f->link = n == 9 ? w[8] : NULL;
 	return NULL;
 }
 
@@ -679,32 +682,61 @@ bad:
 	fatal("%s:%zu: malformed kept files (%s); remove the file to have it made again", path, lineno, why);
 }
 
+/* the facts file at path, of at most max bytes, read whole in one pass
+   into a string of its size (free it); exits when it cannot be read or is over max */
+static char *
+factstext(const char *path, long long max, size_t *len)
+{
+	struct stat st;
+	char *text;
+	size_t got = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		fatal("read %s:", path);
+	if (st.st_size > max) {
+		close(fd);
+		fatal("%s: layer facts over %lld MiB; remove the file to have it made again", path, max >> 20);
+	}
+	text = xmalloc((size_t)st.st_size + 1);
+	/* a file that grew since: what is past its size is not read, and the end line will miss */
+	while (got < (size_t)st.st_size && (n = read(fd, text + got, (size_t)st.st_size - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fatal("read %s:", path);
+		got += (size_t)n;
+	}
+	close(fd);
+	text[got] = '\0';
+	*len = got;
+	return text;
+}
+
 void
 facts_load(const char *store, const char *diffid, const char *digest, const char *what, struct layerfacts *out)
 {
-	char *path = factspath(store, diffid), *p, *nl, *line, *head = xasprintf("%s%s", MAGIC, diffid);
-	struct buf b = {0};
+	char *path = factspath(store, diffid), *p, *q, *nl, *line, *head = xasprintf("%s%s", MAGIC, diffid), *text;
 	const char *why = NULL;
-	size_t lineno = 1, cap = 0;
+	size_t lineno = 1, cap = 1, len;
 	long long n;
-	struct stat st;
 	int end = 0;
 
 	if (!store_validdigest(diffid) || !store_validdigest(digest))
 		fatal("%s: malformed layer descriptor", what);
 	memset(out, 0, sizeof(*out));
-	if (stat(path, &st) < 0) {
+	if (access(path, F_OK) < 0) {
 		if (errno != ENOENT)
 			fatal("%s:", path);
 		fromblob(store, diffid, digest, what);
-		if (stat(path, &st) < 0)
-			fatal("%s:", path);
 	}
-	if (st.st_size > MAXFACTS)
-		fatal("%s: layer facts over %d MiB; remove the file to have it made again", path, MAXFACTS >> 20);
-	if (readall(path, &b) < 0)
-		fatal("read %s:", path);
-	p = b.data ? b.data : "";
+	out->text = text = factstext(path, MAXFACTS, &len);
+	/* one fact a line: as many as there are lines, allocated once */
+	for (q = text; (q = memchr(q, '\n', len - (size_t)(q - text))); q++)
+		cap++;
+	out->e = xmalloc(cap * sizeof(*out->e));
+	p = text;
 	nl = strchr(p, '\n');
 	if (!nl || (size_t)(nl - p) != strlen(head) || memcmp(p, head, strlen(head)) != 0) {
 		why = "not the facts of this layer";
@@ -729,10 +761,6 @@ facts_load(const char *store, const char *diffid, const char *digest, const char
 			end = 1;
 			continue;
 		}
-		if (out->len == cap) {
-			cap = cap ? cap * 2 : 64;
-			out->e = xrealloc(out->e, cap * sizeof(*out->e));
-		}
 		memset(&out->e[out->len], 0, sizeof(out->e[0]));
 		if ((why = parseline(line, &out->e[out->len])))
 			goto bad;
@@ -744,11 +772,10 @@ facts_load(const char *store, const char *diffid, const char *digest, const char
 		why = "no end line";
 		goto bad;
 	}
-	if ((size_t)(p - b.data) != b.len) {
+	if ((size_t)(p - text) != len) {
 		why = "a NUL byte";
 		goto bad;
 	}
-	free(b.data);
 	free(head);
 	free(path);
 	loadkept(store, diffid, out);
@@ -760,13 +787,8 @@ bad:
 void
 facts_free(struct layerfacts *f)
 {
-	size_t i;
-
-	for (i = 0; i < f->len; i++) {
-		free(f->e[i].path);
-		free(f->e[i].link);
-	}
 	free(f->e);
+	free(f->text);
 	free(f->kept.data);
 	memset(f, 0, sizeof(*f));
 }

@@ -5,7 +5,8 @@
 
 /* one member of a layer */
 struct fact {
-	/* the member's name and a link's target, bytes as the tar has them */
+	/* the member's name and a link's target, bytes as the tar has them (in
+	   loaded facts, pointing into the facts file's text) */
 	char *path, *link;
 	/* 'f' file, 'h' hard link, 'd' directory, 'l' symlink, 'c' 'b' devices, 'p' fifo */
 	char type;
@@ -23,6 +24,8 @@ struct layerfacts {
 	struct fact *e;
 	size_t len;
 	long long usize;
+	/* the facts file's text, which the members' path and link point into */
+	char *text;
 	/* the kept files' bytes, which the members' data point into */
 	struct buf kept;
 };
