@@ -351,11 +351,16 @@ local function provenancespec(G, img, r, basefile)
     return p
   end
   local files, inputs, shown = json.array(), {}, {}
+  -- a definition file's digest, of the text it was evaluated from (read
+  -- once, however many images it declares)
+  G.digests = G.digests or {}
   for _, p in ipairs(lang.definitionfiles(G, img.file)) do
     shown[check.show(p)] = true
-    local kind = native.stat(p)
+    local kind = G.sources[p] and "file" or native.stat(p)
     if kind == "file" then
-      files[#files + 1] = { path = rel(p), sha256 = native.sha256(native.readfile(p) or "") }
+      local digest = G.digests[p] or native.sha256(G.sources[p] or native.readfile(p) or "")
+      G.digests[p] = digest
+      files[#files + 1] = { path = rel(p), sha256 = digest }
     elseif kind == "dir" then
       -- a folder listed or globbed: the names it held
       files[#files + 1] = { path = rel(p), folder = true,
