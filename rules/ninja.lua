@@ -30,6 +30,7 @@ M.defaultoutput = "build.ninja"
 local path, own, paths
 
 local function value(s)
+  if not s:find("$", 1, true) then return s end  -- most have none: no copy
   return (s:gsub("%$", "$$"))
 end
 

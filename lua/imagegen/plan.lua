@@ -95,6 +95,7 @@ function M.spellers(grammar, aliases, cannot)
     return native.spell(p, grammar) or check.fail(check.show(p), cannot)
   end
   local function paths(list)
+    if #list == 1 then return path(list[1]) end  -- no table for one
     local out = {}
     for i, p in ipairs(list) do out[i] = path(p) end
     return table.concat(out, " ")

@@ -539,6 +539,20 @@ checkpath(lua_State *L, int i)
 	return path;
 }
 
+/* the spelling in b of the string at 1: that string itself when it is the
+   same (most are), not a copy of it */
+static void
+pushspelling(lua_State *L, const struct buf *b)
+{
+	size_t len;
+	const char *s = lua_tolstring(L, 1, &len);
+
+	if (b->len == len && (len == 0 || memcmp(b->data, s, len) == 0))
+		lua_pushvalue(L, 1);  /* the string as it came */
+	else
+		lua_pushlstring(L, b->data, b->len);  /* the spelling */
+}
+
 /* native.spell(path, "ninja"|"make"|"depfile") -> path as that grammar spells it | nil */
 static int
 l_spell(lua_State *L)
@@ -554,7 +568,7 @@ l_spell(lua_State *L)
 	if (names_spell(&b, path, byname[g]) < 0)
 		lua_pushnil(L);
 	else
-		lua_pushlstring(L, b.data, b.len);  /* the spelling */
+		pushspelling(L, &b);
 	return 1;
 }
 
@@ -569,7 +583,7 @@ l_showname(lua_State *L)
 
 	b.len = 0;
 	nameadd(&b, s, len, 1);
-	lua_pushlstring(L, b.data, b.len);  /* the spelling */
+	pushspelling(L, &b);
 	return 1;
 }
 
