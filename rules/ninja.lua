@@ -40,17 +40,12 @@ function M.write(P, exe)
     .. "(a newline, a carriage return, a tab or '|' in it)")
   -- a build cache keys SBOMs by their spec files: with one, specs stay files
   if not P.cache then plan.bundle(P) end
-  -- the file's pieces, a line's and then its newline (taken from the
-  -- arguments as they are: a table for each line was a tenth of what a
-  -- generation allocates)
-  local out, n = {}, 0
+  -- the file's text, a line at a time: w(...) adds a line of its
+  -- arguments (in a native buffer: a generation's largest text, millions
+  -- of pieces, which a Lua table would hold a slot each)
+  local out = native.lines()
   local function w(...)
-    for i = 1, select("#", ...) do
-      n = n + 1
-      out[n] = (select(i, ...))
-    end
-    n = n + 1
-    out[n] = "\n"
+    out:add(...)
   end
   local quoted = plan.shellword
   -- an edge's spec: its explicit input, or for a part of a bundle none,
@@ -360,7 +355,7 @@ function M.write(P, exe)
   end
   w("build all: phony ", table.concat(defaults, " "))
   w("default all")
-  return table.concat(out)
+  return out:text()
 end
 
 return M
