@@ -1163,11 +1163,10 @@ debug.getmetatable("").__metatable = "string"
 
 -- The hook over the definitions (native.evalhook) takes line events only
 -- while definition code runs: imagegen's own code that a definition calls
--- (a declaration, include) runs under the count events alone, which keep
--- the CPU budget. (A line event there costs more than the line; and the
--- line that called is the definition's last.) lines(on) turns them on or
--- off and returns what turns them back when closed, an error's unwinding
--- too.
+-- (a declaration, include) runs without them, under the CPU budget's timer
+-- alone. (A line event there costs more than the line; and the line that
+-- called is the definition's last.) lines(on) turns them on or off and
+-- returns what turns them back when closed, an error's unwinding too.
 --
 -- The budget (IMAGEGEN_EVAL_SECONDS) is the definitions' and that of what
 -- is worked out from them: it starts with the top definition and ends when
@@ -1305,7 +1304,7 @@ function M.load(G, file, where, from)
     return check.errorobject(e)
   end)
   if top then
-    native.evallines(false)  -- resolving runs under the count events
+    native.evallines(false)  -- resolving runs under the timer alone
     evaluating = false
   end
   if not ok then

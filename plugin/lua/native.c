@@ -249,7 +249,7 @@ l_jsondecode(lua_State *L)
  * when newline is true (a file's text, without a copy to add it). The text
  * grows in a box that the collector frees, so an error leaks nothing.
  */
-enum { JSONDEPTH = 200 };
+enum { JSONDEPTH = 200, JSONKEYS = 16 };
 
 /* an object's key, pointing into the table being encoded */
 struct jsonkey {
@@ -316,10 +316,10 @@ jsonstring(struct buf *b, const char *s, size_t len)
 static void
 jsonvalue(lua_State *L, int idx, struct buf *b, int depth)
 {
-	struct jsonkey *keys;
+	struct jsonkey few[JSONKEYS], *keys;
 	size_t len, n, i;
 	const char *s;
-	int raw;
+	int raw, boxed;
 
 	switch (lua_type(L, idx)) {
 	case LUA_TSTRING:
@@ -372,7 +372,9 @@ jsonvalue(lua_State *L, int idx, struct buf *b, int depth)
 	lua_pop(L, 1);  /* t[1], nil */
 	for (n = 0, lua_pushnil(L); lua_next(L, idx); n++)
 		lua_pop(L, 1);  /* the value */
-	keys = lua_newuserdatauv(L, n * sizeof(*keys) + 1, 0);  /* the keys, in order */
+	/* the keys, in order: most objects have a few, kept on the C stack */
+	boxed = n > JSONKEYS;
+	keys = boxed ? lua_newuserdatauv(L, n * sizeof(*keys), 0) : few;
 	/* the values stay on the stack, in the table's order: a key found again
 	   by its string would be hashed again */
 	luaL_checkstack(L, (int)(n < INT_MAX - 8 ? n : INT_MAX - 8) + 8, "json");
@@ -393,30 +395,43 @@ jsonvalue(lua_State *L, int idx, struct buf *b, int depth)
 		jsonvalue(L, keys[i].value, b, depth + 1);
 	}
 	bufadd(b, "}", 1);
-	lua_pop(L, (int)n + 1);  /* the values and the keys */
+	lua_pop(L, (int)n + boxed);  /* the values, and the keys' box */
 }
 
 static int
 l_jsonencode(lua_State *L)
 {
-	struct buf *b;
+	/* one buffer kept between calls, not one made and freed for each (a
+	   generation encodes tens of thousands of texts); a call while it is in
+	   use, or after a call that raised, has a box of its own */
+	static struct buf kept;
+	static int keptbusy;
+	struct buf *b = &kept;
 	int newline = lua_toboolean(L, 4);
 
 	lua_settop(L, 3);
-	b = lua_newuserdatauv(L, sizeof(*b), 0);  /* the text's box */
-	memset(b, 0, sizeof(*b));
-	if (luaL_newmetatable(L, "imagegen.buf")) {
-		lua_pushcfunction(L, boxgc);
-		lua_setfield(L, -2, "__gc");
+	if (keptbusy) {
+		b = lua_newuserdatauv(L, sizeof(*b), 0);  /* the text's box */
+		memset(b, 0, sizeof(*b));
+		if (luaL_newmetatable(L, "imagegen.buf")) {
+			lua_pushcfunction(L, boxgc);
+			lua_setfield(L, -2, "__gc");
+		}
+		lua_setmetatable(L, -2);
 	}
-	lua_setmetatable(L, -2);
+	keptbusy = 1;
+	b->len = 0;
 	bufadd(b, "", 0);
 	jsonvalue(L, 1, b, 0);
 	if (newline)
 		bufadd(b, "\n", 1);
 	lua_pushlstring(L, b->data, b->len);
-	free(b->data);
-	b->data = NULL;
+	if (b == &kept) {
+		keptbusy = 0;
+	} else {
+		free(b->data);
+		b->data = NULL;
+	}
 	return 1;
 }
 
