@@ -749,6 +749,7 @@ static struct {
 	char src[4096];   /* the last definition line that ran: its chunk name, its line */
 	int line;
 	struct sigaction before;  /* SIGPROF's action before evalhook */
+	unsigned long run;        /* evalhook's calls, counted */
 } eval = {.definitions = LUA_NOREF, .exceeded = LUA_NOREF};
 
 static void evalhook(lua_State *L, lua_Debug *ar);
@@ -799,6 +800,31 @@ evalhook(lua_State *L, lua_Debug *ar)
 	lua_call(L, 0, 0);  /* it raises, or exits */
 }
 
+/* the timer off, and SIGPROF's action as it was */
+static void
+evaloff(void)
+{
+	struct itimerval t = {{0, 0}, {0, 0}};
+
+	if (!eval.L)
+		return;
+	setitimer(ITIMER_PROF, &t, NULL);
+	eval.L = NULL;
+	sigaction(SIGPROF, &eval.before, NULL);
+}
+
+/* an interpreter closed under the budget (an error before evalstop, under
+   the make plugin, which goes on) leaves no timer to go off into it */
+static int
+evalguard(lua_State *L)
+{
+	unsigned long *run = lua_touserdata(L, 1);
+
+	if (*run == eval.run)
+		evaloff();
+	return 0;
+}
+
 /* native.evalhook(seconds, definitions, exceeded): the budget's timer on, and
    the line events, until evalstop; exceeded() is called when seconds of CPU
    are spent */
@@ -808,10 +834,20 @@ l_evalhook(lua_State *L)
 	lua_Integer seconds = luaL_checkinteger(L, 1);
 	struct itimerval t = {{0, 0}, {0, 0}};
 	struct sigaction sa;
+	unsigned long *run;
 
 	luaL_checktype(L, 2, LUA_TTABLE);
 	luaL_checktype(L, 3, LUA_TFUNCTION);
 	lua_settop(L, 3);
+	evaloff();
+	run = lua_newuserdatauv(L, sizeof(*run), 0);  /* the guard of this run */
+	*run = ++eval.run;
+	if (luaL_newmetatable(L, "imagegen.evalguard")) {
+		lua_pushcfunction(L, evalguard);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	lua_setfield(L, LUA_REGISTRYINDEX, "imagegen.evalrun");
 	eval.exceeded = luaL_ref(L, LUA_REGISTRYINDEX);
 	eval.definitions = luaL_ref(L, LUA_REGISTRYINDEX);
 	/* a budget past what clock_t counts is no budget */
@@ -863,11 +899,7 @@ l_evallines(lua_State *L)
 static int
 l_evalstop(lua_State *L)
 {
-	struct itimerval t = {{0, 0}, {0, 0}};
-
-	setitimer(ITIMER_PROF, &t, NULL);
-	eval.L = NULL;
-	sigaction(SIGPROF, &eval.before, NULL);
+	evaloff();
 	lua_sethook(L, NULL, 0, 0);
 	luaL_unref(L, LUA_REGISTRYINDEX, eval.exceeded);
 	luaL_unref(L, LUA_REGISTRYINDEX, eval.definitions);
