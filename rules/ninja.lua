@@ -30,6 +30,7 @@ M.defaultoutput = "build.ninja"
 local path, own, paths
 
 local function value(s)
+  if not s:find("$", 1, true) then return s end  -- most have none: no copy
   return (s:gsub("%$", "$$"))
 end
 
@@ -39,16 +40,12 @@ function M.write(P, exe)
     .. "(a newline, a carriage return, a tab or '|' in it)")
   -- a build cache keys SBOMs by their spec files: with one, specs stay files
   if not P.cache then plan.bundle(P) end
-  -- the file's pieces, a line's and then its newline
-  local out, n = {}, 0
+  -- the file's text, a line at a time: w(...) adds a line of its
+  -- arguments (in a native buffer: a generation's largest text, millions
+  -- of pieces, which a Lua table would hold a slot each)
+  local out = native.lines()
   local function w(...)
-    local parts = { ... }  -- one table, not select's walk of the arguments for each
-    for i = 1, #parts do
-      n = n + 1
-      out[n] = parts[i]
-    end
-    n = n + 1
-    out[n] = "\n"
+    out:add(...)
   end
   local quoted = plan.shellword
   -- an edge's spec: its explicit input, or for a part of a bundle none,
@@ -358,7 +355,7 @@ function M.write(P, exe)
   end
   w("build all: phony ", table.concat(defaults, " "))
   w("default all")
-  return table.concat(out)
+  return out:text()
 end
 
 return M

@@ -125,7 +125,7 @@ local commandfields = set { "outputs", "inputs", "run", "description", "cache", 
 function M.newgraph(top)
   return {
     commands = {}, layers = {}, images = {}, imagebyname = {}, layerbyname = {},
-    outputs = {}, folders = {}, inputs = {}, inputset = {}, readby = {}, loaded = {}, loading = {},
+    outputs = {}, folders = {}, inputs = {}, inputset = {}, readby = {}, loaded = {}, loading = {}, sources = {},
     epoch = native.sourcedate(), top = top, topdir = path.dirname(top), compression = M.defaultcompression,
     args = buildargs.new(),
   }
@@ -191,7 +191,8 @@ local function declarations(G, file)
   end
 
   -- what the definition itself reads must lie in the project (the top
-  -- definition's folder), symlinks resolved
+  -- definition's folder), symlinks resolved; the path, and what native.stat
+  -- said it is
   local function projectpath(where, what, p)
     local full = srcpath(where, what, p)
     -- a name that is not there (a typo): said so, with the nearest name of
@@ -214,7 +215,7 @@ local function declarations(G, file)
     if path.isabs(real) ~= path.isabs(top) or rel == ".." or rel:sub(1, 3) == "../" then
       fail(where, "%s: '%s' is outside the project folder '%s'", what, show(p), show(G.topdir))
     end
-    return full
+    return full, found
   end
 
   function D.file(p)
@@ -1144,8 +1145,8 @@ local function declarations(G, file)
 
   function D.include(p)
     local where = caller(2)
-    local full = projectpath(where, "include", p)
-    if native.stat(full) == "dir" then full = path.join(full, "build.lua") end
+    local full, kind = projectpath(where, "include", p)
+    if kind == "dir" then full = path.join(full, "build.lua") end
     return M.load(G, full, where, file)
   end
 
@@ -1162,11 +1163,10 @@ debug.getmetatable("").__metatable = "string"
 
 -- The hook over the definitions (native.evalhook) takes line events only
 -- while definition code runs: imagegen's own code that a definition calls
--- (a declaration, include) runs under the count events alone, which keep
--- the CPU budget. (A line event there costs more than the line; and the
--- line that called is the definition's last.) lines(on) turns them on or
--- off and returns what turns them back when closed, an error's unwinding
--- too.
+-- (a declaration, include) runs without them, under the CPU budget's timer
+-- alone. (A line event there costs more than the line; and the line that
+-- called is the definition's last.) lines(on) turns them on or off and
+-- returns what turns them back when closed, an error's unwinding too.
 --
 -- The budget (IMAGEGEN_EVAL_SECONDS) is the definitions' and that of what
 -- is worked out from them: it starts with the top definition and ends when
@@ -1270,6 +1270,7 @@ function M.load(G, file, where, from)
     fail(show(file), "%s", err)
   end
   addinput(G, file, from and path.normalize(from))
+  G.sources[file] = src
   local env = sandbox(G, file)
   local chunk, msg = load(src, "@" .. file, "t", env)
   if not chunk then error({ msg = msg }, 0) end
@@ -1303,7 +1304,7 @@ function M.load(G, file, where, from)
     return check.errorobject(e)
   end)
   if top then
-    native.evallines(false)  -- resolving runs under the count events
+    native.evallines(false)  -- resolving runs under the timer alone
     evaluating = false
   end
   if not ok then

@@ -46,7 +46,9 @@ function M.dirname(p)
 end
 
 function M.basename(p)
-  return p:match("([^/]*)$")
+  -- after the last '/' (an anchored match: "([^/]*)$" tries every start)
+  local slash = p:match("^.*()/")
+  return slash and p:sub(slash + 1) or p
 end
 
 -- the path of p relative to the folder base, both relative to the same place

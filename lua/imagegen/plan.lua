@@ -95,6 +95,7 @@ function M.spellers(grammar, aliases, cannot)
     return native.spell(p, grammar) or check.fail(check.show(p), cannot)
   end
   local function paths(list)
+    if #list == 1 then return path(list[1]) end  -- no table for one
     local out = {}
     for i, p in ipairs(list) do out[i] = path(p) end
     return table.concat(out, " ")
@@ -104,7 +105,7 @@ end
 
 -- a word of a helper's command line, which a generated rule runs as it is
 function M.shellword(s)
-  if s:find("[\n\r]") then
+  if s:find("\n", 1, true) or s:find("\r", 1, true) then  -- plain finds: no class a character
     check.fail(check.show(s), "imagegen's own command lines cannot carry a newline or a carriage return")
   end
   return shellquote(s)
@@ -355,11 +356,16 @@ local function provenancespec(G, img, r, basefile)
     return p
   end
   local files, inputs, shown = json.array(), {}, {}
+  -- a definition file's digest, of the text it was evaluated from (read
+  -- once, however many images it declares)
+  G.digests = G.digests or {}
   for _, p in ipairs(lang.definitionfiles(G, img.file)) do
     shown[check.show(p)] = true
-    local kind = native.stat(p)
+    local kind = G.sources[p] and "file" or native.stat(p)
     if kind == "file" then
-      files[#files + 1] = { path = rel(p), sha256 = native.sha256(native.readfile(p) or "") }
+      local digest = G.digests[p] or native.sha256(G.sources[p] or native.readfile(p) or "")
+      G.digests[p] = digest
+      files[#files + 1] = { path = rel(p), sha256 = digest }
     elseif kind == "dir" then
       -- a folder listed or globbed: the names it held
       files[#files + 1] = { path = rel(p), folder = true,

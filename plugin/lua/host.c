@@ -8,6 +8,8 @@
  * "imagegen.native" (native.c): the definitions themselves run in a
  * sandbox built by imagegen.lang from its primitives.
  */
+/* mmap's MAP_ANONYMOUS and madvise, which POSIX does not name */
+#define _DEFAULT_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <jansson.h>
@@ -100,10 +103,18 @@ handler(lua_State *L)
  * header: they are carved from large chunks and kept on a free list a size
  * class. Larger blocks are malloc's. Under a sanitizer every block is
  * malloc's, for it to watch.
+ *
+ * A generation of thousands of images holds hundreds of MiB, and each page
+ * first touched is a fault (on a virtual machine, a costly one): past the
+ * first POOLSMALL chunks, which is all that a small definition needs, the
+ * chunks are POOLBIG mappings that the kernel may back with huge pages.
+ * A chunk starts with the one before it and its own size.
  */
 #define POOLSTEP 16                  /* size classes of 16 bytes */
 #define POOLMAX 256                  /* the largest pooled block */
 #define POOLCHUNK ((size_t)1 << 20)  /* carved from chunks of 1 MiB */
+#define POOLSMALL 16                 /* so many chunks of 1 MiB, then big ones */
+#define POOLBIG ((size_t)8 << 20)    /* a big chunk: 8 MiB, in huge pages */
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOLED(n) 0
@@ -122,7 +133,35 @@ struct arena {
 	void *free[POOLMAX / POOLSTEP];  /* a free list a class: each block's first word the next */
 	char *next, *end;                /* the current chunk's uncarved part */
 	void *chunks;                    /* every chunk, each one's first word the one before */
+	size_t nchunks;
 };
+
+/* a chunk of len bytes: malloc's, or for a big one a mapping of its own,
+   in huge pages where the kernel has them (a hint: it may not) */
+static void *
+chunkalloc(size_t len)
+{
+	void *p;
+
+	if (len == POOLCHUNK)
+		return malloc(len);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, len, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+static void
+chunkfree(void *chunk, size_t len)
+{
+	if (len == POOLCHUNK)
+		free(chunk);
+	else
+		munmap(chunk, len);
+}
 
 static size_t
 poolclass(size_t n)
@@ -141,14 +180,17 @@ poolget(struct arena *a, size_t n)
 		return p;
 	}
 	if ((size_t)(a->end - a->next) < size) {
-		char *chunk = malloc(POOLCHUNK);
+		size_t len = a->nchunks < POOLSMALL ? POOLCHUNK : POOLBIG;
+		char *chunk = chunkalloc(len);
 
 		if (!chunk)
 			return NULL;
 		memcpy(chunk, &a->chunks, sizeof a->chunks);
+		memcpy(chunk + sizeof a->chunks, &len, sizeof len);
 		a->chunks = chunk;
+		a->nchunks++;
 		a->next = chunk + POOLSTEP;
-		a->end = chunk + POOLCHUNK;
+		a->end = chunk + len;
 	}
 	p = a->next;
 	a->next += size;
@@ -169,11 +211,14 @@ static void
 poolfree(struct arena *a)
 {
 	while (a->chunks) {
-		void *chunk = a->chunks;
+		char *chunk = a->chunks;
+		size_t len;
 
-		memcpy(&a->chunks, chunk, sizeof chunk);
-		free(chunk);
+		memcpy(&a->chunks, chunk, sizeof a->chunks);
+		memcpy(&len, chunk + sizeof a->chunks, sizeof len);
+		chunkfree(chunk, len);
 	}
+	a->nchunks = 0;
 }
 
 static void *

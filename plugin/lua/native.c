@@ -12,8 +12,10 @@
 #include <time.h>
 #include <fcntl.h>
 #include <dirent.h>
+#include <signal.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <jansson.h>
 #include <lua.h>
 #include <lauxlib.h>
@@ -247,7 +249,7 @@ l_jsondecode(lua_State *L)
  * when newline is true (a file's text, without a copy to add it). The text
  * grows in a box that the collector frees, so an error leaks nothing.
  */
-enum { JSONDEPTH = 200 };
+enum { JSONDEPTH = 200, JSONKEYS = 16 };
 
 /* an object's key, pointing into the table being encoded */
 struct jsonkey {
@@ -314,10 +316,10 @@ jsonstring(struct buf *b, const char *s, size_t len)
 static void
 jsonvalue(lua_State *L, int idx, struct buf *b, int depth)
 {
-	struct jsonkey *keys;
+	struct jsonkey few[JSONKEYS], *keys;
 	size_t len, n, i;
 	const char *s;
-	int raw;
+	int raw, boxed;
 
 	switch (lua_type(L, idx)) {
 	case LUA_TSTRING:
@@ -370,7 +372,9 @@ jsonvalue(lua_State *L, int idx, struct buf *b, int depth)
 	lua_pop(L, 1);  /* t[1], nil */
 	for (n = 0, lua_pushnil(L); lua_next(L, idx); n++)
 		lua_pop(L, 1);  /* the value */
-	keys = lua_newuserdatauv(L, n * sizeof(*keys) + 1, 0);  /* the keys, in order */
+	/* the keys, in order: most objects have a few, kept on the C stack */
+	boxed = n > JSONKEYS;
+	keys = boxed ? lua_newuserdatauv(L, n * sizeof(*keys), 0) : few;
 	/* the values stay on the stack, in the table's order: a key found again
 	   by its string would be hashed again */
 	luaL_checkstack(L, (int)(n < INT_MAX - 8 ? n : INT_MAX - 8) + 8, "json");
@@ -391,30 +395,102 @@ jsonvalue(lua_State *L, int idx, struct buf *b, int depth)
 		jsonvalue(L, keys[i].value, b, depth + 1);
 	}
 	bufadd(b, "}", 1);
-	lua_pop(L, (int)n + 1);  /* the values and the keys */
+	lua_pop(L, (int)n + boxed);  /* the values, and the keys' box */
 }
 
 static int
 l_jsonencode(lua_State *L)
 {
-	struct buf *b;
+	/* one buffer kept between calls, not one made and freed for each (a
+	   generation encodes tens of thousands of texts); a call while it is in
+	   use, or after a call that raised, has a box of its own */
+	static struct buf kept;
+	static int keptbusy;
+	struct buf *b = &kept;
 	int newline = lua_toboolean(L, 4);
 
 	lua_settop(L, 3);
-	b = lua_newuserdatauv(L, sizeof(*b), 0);  /* the text's box */
-	memset(b, 0, sizeof(*b));
-	if (luaL_newmetatable(L, "imagegen.buf")) {
-		lua_pushcfunction(L, boxgc);
-		lua_setfield(L, -2, "__gc");
+	if (keptbusy) {
+		b = lua_newuserdatauv(L, sizeof(*b), 0);  /* the text's box */
+		memset(b, 0, sizeof(*b));
+		if (luaL_newmetatable(L, "imagegen.buf")) {
+			lua_pushcfunction(L, boxgc);
+			lua_setfield(L, -2, "__gc");
+		}
+		lua_setmetatable(L, -2);
 	}
-	lua_setmetatable(L, -2);
+	keptbusy = 1;
+	b->len = 0;
 	bufadd(b, "", 0);
 	jsonvalue(L, 1, b, 0);
 	if (newline)
 		bufadd(b, "\n", 1);
 	lua_pushlstring(L, b->data, b->len);
-	free(b->data);
-	b->data = NULL;
+	if (b == &kept) {
+		keptbusy = 0;
+	} else {
+		free(b->data);
+		b->data = NULL;
+	}
+	return 1;
+}
+
+/*
+ * native.lines() -> a build file's text as it is written, a line at a time
+ * (rules/ninja.lua): lines:add(...) appends its arguments, strings, and a
+ * newline; lines:text() is the text so far. A build file of 10,000 images
+ * is millions of pieces: kept in a Lua table and concatenated at the end,
+ * they were a table slot each, and each line's arguments a table.
+ */
+static struct buf *
+checklines(lua_State *L)
+{
+	return luaL_checkudata(L, 1, "imagegen.lines");
+}
+
+static int
+lines_add(lua_State *L)
+{
+	struct buf *b = checklines(L);
+	int i, n = lua_gettop(L);
+	size_t len;
+	const char *s;
+
+	for (i = 2; i <= n; i++) {
+		s = luaL_checklstring(L, i, &len);
+		bufadd(b, s, len);
+	}
+	bufadd(b, "\n", 1);
+	return 0;
+}
+
+static int
+lines_text(lua_State *L)
+{
+	struct buf *b = checklines(L);
+
+	lua_pushlstring(L, b->data ? b->data : "", b->len);  /* the text */
+	return 1;
+}
+
+static int
+l_lines(lua_State *L)
+{
+	static const luaL_Reg methods[] = {
+		{"add", lines_add},
+		{"text", lines_text},
+		{NULL, NULL},
+	};
+	struct buf *b = lua_newuserdatauv(L, sizeof(*b), 0);  /* the text's box */
+
+	memset(b, 0, sizeof(*b));
+	if (luaL_newmetatable(L, "imagegen.lines")) {
+		lua_pushcfunction(L, boxgc);
+		lua_setfield(L, -2, "__gc");
+		luaL_newlib(L, methods);  /* its methods */
+		lua_setfield(L, -2, "__index");
+	}
+	lua_setmetatable(L, -2);
 	return 1;
 }
 
@@ -539,6 +615,20 @@ checkpath(lua_State *L, int i)
 	return path;
 }
 
+/* the spelling in b of the string at 1: that string itself when it is the
+   same (most are), not a copy of it */
+static void
+pushspelling(lua_State *L, const struct buf *b)
+{
+	size_t len;
+	const char *s = lua_tolstring(L, 1, &len);
+
+	if (b->len == len && (len == 0 || memcmp(b->data, s, len) == 0))
+		lua_pushvalue(L, 1);  /* the string as it came */
+	else
+		lua_pushlstring(L, b->data, b->len);  /* the spelling */
+}
+
 /* native.spell(path, "ninja"|"make"|"depfile") -> path as that grammar spells it | nil */
 static int
 l_spell(lua_State *L)
@@ -554,7 +644,7 @@ l_spell(lua_State *L)
 	if (names_spell(&b, path, byname[g]) < 0)
 		lua_pushnil(L);
 	else
-		lua_pushlstring(L, b.data, b.len);  /* the spelling */
+		pushspelling(L, &b);
 	return 1;
 }
 
@@ -569,7 +659,7 @@ l_showname(lua_State *L)
 
 	b.len = 0;
 	nameadd(&b, s, len, 1);
-	lua_pushlstring(L, b.data, b.len);  /* the spelling */
+	pushspelling(L, &b);
 	return 1;
 }
 
@@ -634,20 +724,57 @@ l_copy(lua_State *L)
 /*
  * The hook over the definitions (lang.lua): the last line of a definition
  * file that ran, for the errors that have no frame to name (a declaration
- * called as a tail call, the CPU budget, memory), and the CPU budget,
- * looked at every 4,096 lines and every million instructions. It is C: a
- * Lua function called at every line cost more than the definitions' own
- * work (8% of generating 1,000 images).
+ * called as a tail call, the CPU budget, memory), and the CPU budget. It is
+ * C: a Lua function called at every line cost more than the definitions'
+ * own work (8% of generating 1,000 images).
+ *
+ * The budget is a timer of the process's CPU time (ITIMER_PROF, what
+ * clock() counts): while it runs, only definition code has a hook, for its
+ * line events. A count hook would make Lua trace every instruction of
+ * imagegen's own code too (7% of generating 200 images). When the timer
+ * goes off, its handler adds a count hook (lua_sethook may be called from a
+ * signal handler), which raises at the next instruction; then the budget is
+ * looked at every 4,096 lines and every million instructions, so that a
+ * definition that catches the error and goes on is stopped.
  */
 #define HOOKCOUNT 1000000
 static struct {
 	int definitions;  /* the registry's { ["@file"] = true } of definition files */
 	int exceeded;     /* the registry's function that raises when the budget is spent */
+	lua_State *L;     /* the interpreter under the budget, or NULL */
+	int lines;        /* whether the line events are on */
+	volatile sig_atomic_t spent;  /* the timer went off */
 	clock_t deadline;
 	unsigned long nlines;
 	char src[4096];   /* the last definition line that ran: its chunk name, its line */
 	int line;
-} eval = {LUA_NOREF, LUA_NOREF, 0, 0, "", 0};
+	struct sigaction before;  /* SIGPROF's action before evalhook */
+	unsigned long run;        /* evalhook's calls, counted */
+} eval = {.definitions = LUA_NOREF, .exceeded = LUA_NOREF};
+
+static void evalhook(lua_State *L, lua_Debug *ar);
+
+/* the hook as it should be: the line events when they are on, and once the
+   budget is spent the count events (count: how soon the first one comes) */
+static void
+evalmask(lua_State *L, int count)
+{
+	int mask = eval.lines ? LUA_MASKLINE : 0;
+
+	if (eval.spent)
+		mask |= LUA_MASKCOUNT;
+	lua_sethook(L, mask ? evalhook : NULL, mask, count);
+}
+
+static void
+evaltimer(int sig)
+{
+	(void)sig;
+	if (!eval.L)
+		return;
+	eval.spent = 1;
+	evalmask(eval.L, 1);
+}
 
 static void
 evalhook(lua_State *L, lua_Debug *ar)
@@ -662,25 +789,65 @@ evalhook(lua_State *L, lua_Debug *ar)
 			}
 			lua_pop(L, 2);
 		}
-		if (++eval.nlines & 4095)
+		if (!eval.spent || (++eval.nlines & 4095))
 			return;
+	} else if (lua_gethookcount(L) != HOOKCOUNT) {
+		evalmask(L, HOOKCOUNT);  /* the timer's first event: then every million */
 	}
-	if (clock() <= eval.deadline)
+	if (!eval.spent || clock() <= eval.deadline)
 		return;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, eval.exceeded);
 	lua_call(L, 0, 0);  /* it raises, or exits */
 }
 
-/* native.evalhook(seconds, definitions, exceeded): the hook on, with line
-   events, until evalstop; exceeded() is called when seconds of CPU are spent */
+/* the timer off, and SIGPROF's action as it was */
+static void
+evaloff(void)
+{
+	struct itimerval t = {{0, 0}, {0, 0}};
+
+	if (!eval.L)
+		return;
+	setitimer(ITIMER_PROF, &t, NULL);
+	eval.L = NULL;
+	sigaction(SIGPROF, &eval.before, NULL);
+}
+
+/* an interpreter closed under the budget (an error before evalstop, under
+   the make plugin, which goes on) leaves no timer to go off into it */
+static int
+evalguard(lua_State *L)
+{
+	unsigned long *run = lua_touserdata(L, 1);
+
+	if (*run == eval.run)
+		evaloff();
+	return 0;
+}
+
+/* native.evalhook(seconds, definitions, exceeded): the budget's timer on, and
+   the line events, until evalstop; exceeded() is called when seconds of CPU
+   are spent */
 static int
 l_evalhook(lua_State *L)
 {
 	lua_Integer seconds = luaL_checkinteger(L, 1);
+	struct itimerval t = {{0, 0}, {0, 0}};
+	struct sigaction sa;
+	unsigned long *run;
 
 	luaL_checktype(L, 2, LUA_TTABLE);
 	luaL_checktype(L, 3, LUA_TFUNCTION);
 	lua_settop(L, 3);
+	evaloff();
+	run = lua_newuserdatauv(L, sizeof(*run), 0);  /* the guard of this run */
+	*run = ++eval.run;
+	if (luaL_newmetatable(L, "imagegen.evalguard")) {
+		lua_pushcfunction(L, evalguard);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	lua_setfield(L, LUA_REGISTRYINDEX, "imagegen.evalrun");
 	eval.exceeded = luaL_ref(L, LUA_REGISTRYINDEX);
 	eval.definitions = luaL_ref(L, LUA_REGISTRYINDEX);
 	/* a budget past what clock_t counts is no budget */
@@ -690,7 +857,21 @@ l_evalhook(lua_State *L)
 		eval.deadline = clock() + (clock_t)seconds * CLOCKS_PER_SEC;
 	eval.nlines = 0;
 	eval.src[0] = '\0';
-	lua_sethook(L, evalhook, LUA_MASKLINE | LUA_MASKCOUNT, HOOKCOUNT);
+	eval.spent = 0;
+	eval.lines = 1;
+	eval.L = L;
+	evalmask(L, HOOKCOUNT);
+	if (eval.deadline != (clock_t)LONG_MAX && seconds < INT_MAX) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = evaltimer;
+		sa.sa_flags = SA_RESTART;  /* a read or a write it stops goes on */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGPROF, &sa, &eval.before);
+		t.it_value.tv_sec = (time_t)seconds;
+		setitimer(ITIMER_PROF, &t, NULL);
+	} else {
+		sigaction(SIGPROF, NULL, &eval.before);
+	}
 	return 0;
 }
 
@@ -701,23 +882,30 @@ l_evallines(lua_State *L)
 {
 	int on = lua_toboolean(L, 1);
 
-	if (lua_gethook(L) != evalhook || !(lua_gethookmask(L) & LUA_MASKLINE) == !on) {
+	if (eval.L != L || !eval.lines == !on) {
 		lua_pushboolean(L, 0);
 		return 1;
 	}
-	lua_sethook(L, evalhook, on ? LUA_MASKLINE | LUA_MASKCOUNT : LUA_MASKCOUNT, HOOKCOUNT);
+	eval.lines = on;
+	evalmask(L, HOOKCOUNT);
+	/* the timer may have gone off between the mask read and set */
+	if (eval.spent && !(lua_gethookmask(L) & LUA_MASKCOUNT))
+		evalmask(L, HOOKCOUNT);
 	lua_pushboolean(L, 1);
 	return 1;
 }
 
-/* native.evalstop(): the hook off */
+/* native.evalstop(): the timer and the hook off */
 static int
 l_evalstop(lua_State *L)
 {
+	evaloff();
 	lua_sethook(L, NULL, 0, 0);
 	luaL_unref(L, LUA_REGISTRYINDEX, eval.exceeded);
 	luaL_unref(L, LUA_REGISTRYINDEX, eval.definitions);
 	eval.exceeded = eval.definitions = LUA_NOREF;
+	eval.lines = 0;
+	eval.spent = 0;
 	return 0;
 }
 
@@ -812,6 +1000,7 @@ static const luaL_Reg natives[] = {
 	{"touch", l_touch},
 	{"jsondecode", l_jsondecode},
 	{"jsonencode", l_jsonencode},
+	{"lines", l_lines},
 	{"downloaddir", l_downloaddir},
 	{"usage", l_usage},
 	{"exe", l_exe},
