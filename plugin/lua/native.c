@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <signal.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -742,6 +743,7 @@ static struct {
 	int definitions;  /* the registry's { ["@file"] = true } of definition files */
 	int exceeded;     /* the registry's function that raises when the budget is spent */
 	lua_State *L;     /* the interpreter under the budget, or NULL */
+	pthread_t thread; /* the thread that runs it */
 	int lines;        /* whether the line events are on */
 	volatile sig_atomic_t spent;  /* the timer went off */
 	clock_t deadline;
@@ -769,9 +771,14 @@ evalmask(lua_State *L, int count)
 static void
 evaltimer(int sig)
 {
-	(void)sig;
 	if (!eval.L)
 		return;
+	/* the process's timer goes off in any of its threads (a download's
+	   resolver): the interpreter's own thread sets its hook */
+	if (!pthread_equal(pthread_self(), eval.thread)) {
+		pthread_kill(eval.thread, sig);
+		return;
+	}
 	eval.spent = 1;
 	evalmask(eval.L, 1);
 }
@@ -860,6 +867,7 @@ l_evalhook(lua_State *L)
 	eval.spent = 0;
 	eval.lines = 1;
 	eval.L = L;
+	eval.thread = pthread_self();
 	evalmask(L, HOOKCOUNT);
 	if (eval.deadline != (clock_t)LONG_MAX && seconds < INT_MAX) {
 		memset(&sa, 0, sizeof(sa));
