@@ -25,7 +25,7 @@ local native = require "imagegen.native"
 local M = {}
 
 M.state = ".imagegen/regen.state"
-local magic = "imagegen regen 1"
+local magic = "imagegen regen 2"
 
 -- the natives whose answers depend on the world, and can be asked again
 local asked = { "readfile", "realpath", "stat", "listdir", "getenv", "sourcedate", "arch", "downloaddir",
@@ -37,6 +37,7 @@ local unrecordable = { "fetch", "registrydigest", "gpgv", "apkindex", "apkcontro
 local raw = {}        -- the natives themselves
 local calls, seen     -- the calls recorded, and what was asked (seen[name][key]); nil when not recording
 local spoiled = false -- a call of an unrecordable native was made
+local cur = ""        -- the definition file being evaluated ("": none), which asks the calls made now
 
 -- a value as bytes: its kind, then its text (a list: its elements, each a
 -- field); anything else (a table with other keys, a function) spoils the
@@ -136,9 +137,12 @@ for _, name in ipairs(asked) do
         asked = {}
         seen[name] = asked
       end
-      if not asked[p] then
-        asked[p] = true
-        calls[#calls + 1] = { name, p, shape(a, b) }
+      local c = asked[p]
+      if not c then
+        asked[p] = { name, p, shape(a, b), { [cur] = true } }
+        calls[#calls + 1] = asked[p]
+      else
+        c[4][cur] = true
       end
       return a, b
     end
@@ -147,9 +151,12 @@ for _, name in ipairs(asked) do
       if not calls then return fn(...) end
       local key = "\0" .. name .. "\0" .. args(...)
       local r = table.pack(fn(...))
-      if not seen[key] then
-        seen[key] = true
-        calls[#calls + 1] = { name, args(...), answer(table.unpack(r, 1, r.n)) }
+      local c = seen[key]
+      if not c then
+        seen[key] = { name, args(...), answer(table.unpack(r, 1, r.n)), { [cur] = true } }
+        calls[#calls + 1] = seen[key]
+      else
+        c[4][cur] = true
       end
       return table.unpack(r, 1, r.n)
     end
@@ -194,15 +201,15 @@ local function key(argv)
   return keys[argv]
 end
 
--- when the last generation with this command line read what is there now
--- and its outputs are there: what main returns (the build file's text for
--- the make plugin, else 0), after the aliases are made again and the
--- output touched for make; else nil
-function M.unchanged(argv)
+-- the last generation's record for this command line: { calls = { { name,
+-- argument, answer, tags = { [file] = true } }, ... }, outputs (each path
+-- as saved: "f" a file, "a" an alias), touch, plugin, text, meta (what
+-- imagegen.partial kept) }; nil when there is none or it is another's
+function M.read(argv)
   if lualib() then return nil end
   local rec = raw.readfile(M.state)
   if not rec or #rec < 8 then return nil end
-  local ok, done = pcall(function()
+  local ok, r = pcall(function()
     local pos = 1
     local function field()
       local f
@@ -210,42 +217,99 @@ function M.unchanged(argv)
       return f
     end
     if field() ~= magic or field() ~= key(argv) then return nil end
-    for _ = 1, math.tointeger(tonumber(field())) do
-      local name, a, want = field(), field(), field()
-      if ask(name, a) ~= want then return nil end
+    local r = { calls = {}, outputs = {} }
+    local files = {}
+    for i = 1, math.tointeger(tonumber(field())) do files[i] = field() end
+    for i = 1, math.tointeger(tonumber(field())) do
+      local c = { field(), field(), field(), {} }
+      for t in field():gmatch("[^,]+") do c[4][files[math.tointeger(tonumber(t))]] = true end
+      r.calls[i] = c
     end
-    -- each file written is there: one listing a folder, not a stat a file
-    local aliases, folders = {}, {}
-    for _ = 1, math.tointeger(tonumber(field())) do
-      local p = field()
-      if p:sub(1, 1) == "a" then
-        aliases[#aliases + 1] = p:sub(2)
-      else
-        local dir, base = p:match("^f(.*)/([^/]*)$")
-        if not dir then dir, base = ".", p:sub(2) end
-        local names = folders[dir]
-        if not names then
-          names = {}
-          for _, n in ipairs(raw.listdir(dir) or {}) do names[n] = true end
-          folders[dir] = names
-        end
-        if not names[base] then return nil end
-      end
-    end
-    local touch, plugin, text = field(), field(), field()
-    return { aliases = aliases, touch = touch ~= "" and touch, text = plugin == "1" and text }
+    for i = 1, math.tointeger(tonumber(field())) do r.outputs[i] = field() end
+    r.touch, r.plugin, r.text, r.meta = field(), field(), field(), field()
+    return r
   end)
-  if not ok or not done then return nil end
-  for _, p in ipairs(done.aliases) do native.makealias(p) end
-  if done.touch then native.touch(done.touch) end
-  return done.text or 0
+  return ok and r or nil
+end
+
+-- ask a record's calls again: nil when every answer is the same, else the
+-- set of the files whose calls answer otherwise ("" for those asked
+-- outside any definition); r.differ lists those calls
+function M.changed(r)
+  local changed
+  r.differ = {}
+  for _, c in ipairs(r.calls) do
+    if ask(c[1], c[2]) ~= c[3] then
+      changed = changed or {}
+      for t in pairs(c[4]) do changed[t] = true end
+      r.differ[#r.differ + 1] = c
+    end
+  end
+  return changed
+end
+
+-- whether every file a record names is there: one listing a folder, not a
+-- stat a file
+local function present(r)
+  local folders = {}
+  for _, p in ipairs(r.outputs) do
+    if p:sub(1, 1) == "f" then
+      local dir, base = p:match("^f(.*)/([^/]*)$")
+      if not dir then dir, base = ".", p:sub(2) end
+      local names = folders[dir]
+      if not names then
+        names = {}
+        for _, n in ipairs(raw.listdir(dir) or {}) do names[n] = true end
+        folders[dir] = names
+      end
+      if not names[base] then return false end
+    end
+  end
+  return true
+end
+
+-- what a record's outputs hold: the aliases, remade
+local function remake(r)
+  for _, p in ipairs(r.outputs) do
+    if p:sub(1, 1) == "a" then native.makealias(p:sub(2)) end
+  end
+  if r.touch ~= "" then native.touch(r.touch) end
+end
+
+-- when the last generation with this command line read what is there now
+-- and its outputs are there: what main returns (the build file's text for
+-- the make plugin, else 0), after the aliases are made again and the
+-- output touched for make; else nil, and the record with the files whose
+-- answers changed (for imagegen.partial) when there is a record whose
+-- outputs are all there
+function M.unchanged(argv)
+  local r = M.read(argv)
+  if not r then return nil end
+  local changed = M.changed(r)
+  if not present(r) then return nil end
+  if changed then return nil, r, changed end
+  remake(r)
+  return r.plugin == "1" and r.text or 0
 end
 
 -- record the natives' answers from now on; the last record goes first, so
 -- that a generation stopped half way is not taken for a whole one
 function M.start()
   if raw.stat(M.state) then native.writefile(M.state, "") end
-  calls, seen, spoiled, written = {}, {}, lualib(), {}
+  calls, seen, spoiled, written, cur = {}, {}, lualib(), {}, ""
+end
+
+-- the calls made from now on are asked by definition file f (while it is
+-- evaluated; "" after); returns the file that asked before
+function M.within(f)
+  local outer = cur
+  cur = f
+  return outer
+end
+
+-- read file p without recording it (an output of the generation)
+function M.readoutput(p)
+  return raw.readfile(p)
 end
 
 -- stop recording (before the generation writes what it made)
@@ -258,17 +322,63 @@ function M.stop()
   return c
 end
 
+-- the calls of record r that others than file f asked, with those recorded
+-- now (after M.stop): the calls of a generation that evaluated f again and
+-- kept the rest of r's
+function M.merge(r, f, recorded)
+  local out, byname = {}, {}
+  for _, c in ipairs(r.calls) do
+    c[4][f] = nil
+    if next(c[4]) then
+      out[#out + 1] = c
+      byname[c[1] .. "\0" .. c[2]] = c
+    end
+  end
+  for _, c in ipairs(recorded) do
+    local old = byname[c[1] .. "\0" .. c[2]]
+    if old then
+      old[3] = c[3]
+      for t in pairs(c[4]) do old[4][t] = true end
+    else
+      out[#out + 1] = c
+    end
+  end
+  return out
+end
+
 -- keep the record of a generation: the calls M.stop returned, the files it
--- wrote (files), the aliases it made, the output to touch (make) or nil,
--- and the build file's text for the make plugin or nil
-function M.save(argv, recorded, files, aliases, touch, text)
+-- wrote (files: paths, or as a record has them when outputs is true), the
+-- aliases it made, the output to touch (make) or nil, the build file's text
+-- for the make plugin or nil, and imagegen.partial's meta or nil
+function M.save(argv, recorded, files, aliases, touch, text, meta, outputs)
   if spoiled or not recorded then return end
-  local parts = { string.pack("s4s4s4", magic, key(argv), tostring(#recorded)) }
-  for _, c in ipairs(recorded) do parts[#parts + 1] = string.pack("s4s4s4", c[1], c[2], c[3]) end
-  parts[#parts + 1] = string.pack("s4", tostring(#files + #aliases))
-  for _, p in ipairs(files) do parts[#parts + 1] = string.pack("s4", "f" .. p) end
-  for _, p in ipairs(aliases) do parts[#parts + 1] = string.pack("s4", "a" .. p) end
-  parts[#parts + 1] = string.pack("s4s4s4", touch or "", text and "1" or "0", text or "")
+  local index, names = {}, {}
+  local tagged = {}
+  for i, c in ipairs(recorded) do
+    local list = {}
+    for t in pairs(c[4]) do
+      if not index[t] then
+        names[#names + 1] = t
+        index[t] = #names
+      end
+      list[#list + 1] = index[t]
+    end
+    table.sort(list)
+    tagged[i] = table.concat(list, ",")
+  end
+  local parts = { string.pack("s4s4s4", magic, key(argv), tostring(#names)) }
+  for _, t in ipairs(names) do parts[#parts + 1] = string.pack("s4", t) end
+  parts[#parts + 1] = string.pack("s4", tostring(#recorded))
+  for i, c in ipairs(recorded) do parts[#parts + 1] = string.pack("s4s4s4s4", c[1], c[2], c[3], tagged[i]) end
+  if outputs then
+    parts[#parts + 1] = string.pack("s4", tostring(#files))
+    for _, p in ipairs(files) do parts[#parts + 1] = string.pack("s4", p) end
+  else
+    parts[#parts + 1] = string.pack("s4", tostring(#files + #aliases))
+    for _, p in ipairs(files) do parts[#parts + 1] = string.pack("s4", "f" .. p) end
+    for _, p in ipairs(aliases) do parts[#parts + 1] = string.pack("s4", "a" .. p) end
+  end
+  parts[#parts + 1] = string.pack("s4s4s4s4", touch or "", text and "1" or "0", text or "", meta or "")
   native.writefile(M.state, table.concat(parts))
 end
 
