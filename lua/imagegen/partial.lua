@@ -32,7 +32,7 @@
 --
 -- The record (imagegen.regen's meta field): the build file's size, then
 -- for each definition file: path, includer, whether it is kept, its images
--- (names, "\0" between), what it read, its own layers' ids, the layers of
+-- (names, "\0" between), what it read, its own layers' ids, its images' bases
 -- its bases its images have.
 local native = require "imagegen.native"
 local regen = require "imagegen.regen"
@@ -112,6 +112,12 @@ local function describe(G, e, based)
       if own[l] then mine = mine + 1 else foreign[#foreign + 1] = img.name .. ":" .. l.id end
     end
     if mine == 0 then return nil end
+    -- its bases (their layers are theirs: the same while their files are)
+    local x = r
+    while x.baser do
+      foreign[#foreign + 1] = img.name .. "<" .. x.base.name
+      x = x.baser
+    end
   end
   for _, l in ipairs(e.layers) do
     local u = users[l]
