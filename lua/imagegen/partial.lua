@@ -289,7 +289,7 @@ function M.try(ctx, r, changed)
     local mine = { [f] = true }
     for _, p in ipairs(split(old.reads)) do mine[p] = true end
     for _, c in ipairs(r.differ) do
-      if c[4][""] and not (mine[c[2]] and (c[1] == "readfile" or c[1] == "stat" or c[1] == "listdir")) then
+      if c[3][""] and not (mine[c[2]] and (c[1] == "readfile" or c[1] == "stat" or c[1] == "listdir")) then
         return nil
       end
     end
@@ -358,7 +358,7 @@ function M.try(ctx, r, changed)
   for _, s in ipairs(res.specs) do native.writefile(s.path, s.text) end
   native.writefile(ctx.output, res.text)
   local meta = string.pack("s4", tostring(#res.text)) .. r.meta:sub(5 + #tostring(size))
-  regen.save(ctx.argv, regen.merge(r, f, recorded), r.outputs, nil, nil, nil, meta, true)
+  regen.saveagain(ctx.argv, r, f, recorded, meta)
   return 0
 end
 

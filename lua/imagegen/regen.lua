@@ -25,7 +25,7 @@ local native = require "imagegen.native"
 local M = {}
 
 M.state = ".imagegen/regen.state"
-local magic = "imagegen regen 2"
+local magic = "imagegen regen 3"
 
 -- the natives whose answers depend on the world, and can be asked again
 local asked = { "readfile", "realpath", "stat", "listdir", "getenv", "sourcedate", "arch", "downloaddir",
@@ -187,72 +187,50 @@ local function lualib()
 end
 
 -- what the generation is: its command line, imagegen's version and binary
--- (for the make plugin, --exe names the binary built with it)
+-- (for the make plugin, --exe names the binary built with it); and the
+-- binary's native.fileid and digest as one field, for the next record. The
+-- binary is hashed when its fileid is not the one the last record (its
+-- field: was) kept beside its digest.
 local keys = setmetatable({}, { __mode = "k" })
-local function key(argv)
-  if keys[argv] then return keys[argv] end
+local function key(argv, was)
+  local k = keys[argv]
+  if k then return k[1], k[2] end
   local exe
   for i, a in ipairs(argv) do
     if a == "--exe" then exe = argv[i + 1] end
   end
   exe = exe or raw.exe()
-  local bin = raw.readfile(exe)
-  keys[argv] = string.pack("s4s4s4", native.version, bin and native.sha256(bin) or "", args(table.unpack(argv)))
-  return keys[argv]
-end
-
--- the last generation's record for this command line: { calls = { { name,
--- argument, answer, tags = { [file] = true } }, ... }, outputs (each path
--- as saved: "f" a file, "a" an alias), touch, plugin, text, meta (what
--- imagegen.partial kept) }; nil when there is none or it is another's
-function M.read(argv)
-  if lualib() then return nil end
-  local rec = raw.readfile(M.state)
-  if not rec or #rec < 8 then return nil end
-  local ok, r = pcall(function()
-    local pos = 1
-    local function field()
-      local f
-      f, pos = string.unpack("s4", rec, pos)
-      return f
-    end
-    if field() ~= magic or field() ~= key(argv) then return nil end
-    local r = { calls = {}, outputs = {} }
-    local files = {}
-    for i = 1, math.tointeger(tonumber(field())) do files[i] = field() end
-    for i = 1, math.tointeger(tonumber(field())) do
-      local c = { field(), field(), field(), {} }
-      for t in field():gmatch("[^,]+") do c[4][files[math.tointeger(tonumber(t))]] = true end
-      r.calls[i] = c
-    end
-    for i = 1, math.tointeger(tonumber(field())) do r.outputs[i] = field() end
-    r.touch, r.plugin, r.text, r.meta = field(), field(), field(), field()
-    return r
-  end)
-  return ok and r or nil
-end
-
--- ask a record's calls again: nil when every answer is the same, else the
--- set of the files whose calls answer otherwise ("" for those asked
--- outside any definition); r.differ lists those calls
-function M.changed(r)
-  local changed
-  r.differ = {}
-  for _, c in ipairs(r.calls) do
-    if ask(c[1], c[2]) ~= c[3] then
-      changed = changed or {}
-      for t in pairs(c[4]) do changed[t] = true end
-      r.differ[#r.differ + 1] = c
-    end
+  local id = native.fileid(exe)
+  local digest = id and was and was:sub(1, #id + 1) == id .. "\0" and was:sub(#id + 2)
+  if not digest then
+    local bin = raw.readfile(exe)
+    digest = bin and native.sha256(bin) or ""
   end
-  return changed
+  k = { string.pack("s4s4s4", native.version, digest, args(table.unpack(argv))), (id or "") .. "\0" .. digest }
+  keys[argv] = k
+  return k[1], k[2]
+end
+
+-- the tags of a call as the record has them: the indexes in its list of
+-- files (index: file -> index, names: the list, grown)
+local function tagfield(tags, index, names)
+  local list = {}
+  for t in pairs(tags) do
+    if not index[t] then
+      names[#names + 1] = t
+      index[t] = #names
+    end
+    list[#list + 1] = index[t]
+  end
+  table.sort(list)
+  return table.concat(list, ",")
 end
 
 -- whether every file a record names is there: one listing a folder, not a
 -- stat a file
-local function present(r)
+local function present(outputs)
   local folders = {}
-  for _, p in ipairs(r.outputs) do
+  for _, p in ipairs(outputs) do
     if p:sub(1, 1) == "f" then
       local dir, base = p:match("^f(.*)/([^/]*)$")
       if not dir then dir, base = ".", p:sub(2) end
@@ -268,27 +246,62 @@ local function present(r)
   return true
 end
 
--- what a record's outputs hold: the aliases, remade
-local function remake(r)
+-- When the last generation with this command line read what is there now
+-- and its outputs are there: what main returns (the build file's text for
+-- the make plugin, else 0), after the aliases are made again and the
+-- output touched for make. Else nil; and when there is a record whose
+-- outputs are all there, the record (for imagegen.partial: { rec, files
+-- (the paths its tags name), calls (where they start in rec), ncalls,
+-- outputs, meta }) and the set of the files whose calls answer otherwise
+-- ("" for calls asked outside any definition; r.differ lists those calls,
+-- each { name, argument, tags }).
+function M.unchanged(argv)
+  if lualib() then return nil end
+  local rec = raw.readfile(M.state)
+  if not rec or #rec < 8 then return nil end
+  local ok, r, changed = pcall(function()
+    local pos = 1
+    local function field()
+      local f
+      f, pos = string.unpack("s4", rec, pos)
+      return f
+    end
+    if field() ~= magic then return nil end
+    local was = field()
+    local after = pos
+    local k, bin = key(argv, was)
+    if field() ~= k then return nil end
+    local r = { rec = rec, bin = bin ~= was and { after, bin } or nil, files = {}, outputs = {}, differ = {} }
+    for i = 1, math.tointeger(tonumber(field())) do r.files[i] = field() end
+    r.ncalls = math.tointeger(tonumber(field()))
+    r.calls = pos
+    local changed
+    local unpack, files, differ = string.unpack, r.files, r.differ
+    for _ = 1, r.ncalls do
+      local name, a, want, tags
+      name, a, want, tags, pos = unpack("s4s4s4s4", rec, pos)
+      if ask(name, a) ~= want then
+        changed = changed or {}
+        local set = {}
+        for t in tags:gmatch("[^,]+") do
+          local f = files[math.tointeger(tonumber(t))]
+          changed[f], set[f] = true, true
+        end
+        differ[#differ + 1] = { name, a, set }
+      end
+    end
+    for i = 1, math.tointeger(tonumber(field())) do r.outputs[i] = field() end
+    r.touch, r.plugin, r.text, r.meta = field(), field(), field(), field()
+    return r, changed
+  end)
+  if not ok or not r or not present(r.outputs) then return nil end
+  if changed then return nil, r, changed end
   for _, p in ipairs(r.outputs) do
     if p:sub(1, 1) == "a" then native.makealias(p:sub(2)) end
   end
   if r.touch ~= "" then native.touch(r.touch) end
-end
-
--- when the last generation with this command line read what is there now
--- and its outputs are there: what main returns (the build file's text for
--- the make plugin, else 0), after the aliases are made again and the
--- output touched for make; else nil, and the record with the files whose
--- answers changed (for imagegen.partial) when there is a record whose
--- outputs are all there
-function M.unchanged(argv)
-  local r = M.read(argv)
-  if not r then return nil end
-  local changed = M.changed(r)
-  if not present(r) then return nil end
-  if changed then return nil, r, changed end
-  remake(r)
+  -- the binary was hashed again (touched, copied): its new fileid kept
+  if r.bin then native.writefile(M.state, string.pack("s4s4", magic, r.bin[2]) .. rec:sub(r.bin[1])) end
   return r.plugin == "1" and r.text or 0
 end
 
@@ -322,63 +335,92 @@ function M.stop()
   return c
 end
 
--- the calls of record r that others than file f asked, with those recorded
--- now (after M.stop): the calls of a generation that evaluated f again and
--- kept the rest of r's
-function M.merge(r, f, recorded)
-  local out, byname = {}, {}
-  for _, c in ipairs(r.calls) do
-    c[4][f] = nil
-    if next(c[4]) then
-      out[#out + 1] = c
-      byname[c[1] .. "\0" .. c[2]] = c
-    end
-  end
-  for _, c in ipairs(recorded) do
-    local old = byname[c[1] .. "\0" .. c[2]]
-    if old then
-      old[3] = c[3]
-      for t in pairs(c[4]) do old[4][t] = true end
-    else
-      out[#out + 1] = c
-    end
-  end
-  return out
+-- the record's fields after its calls: the outputs (each path: "f" a file,
+-- "a" an alias), the output to touch, whether it is the plugin's, the text
+-- for the plugin, the meta of imagegen.partial
+local function tail(outputs, touch, text, meta)
+  local parts = { string.pack("s4", tostring(#outputs)) }
+  for _, p in ipairs(outputs) do parts[#parts + 1] = string.pack("s4", p) end
+  parts[#parts + 1] = string.pack("s4s4s4s4", touch or "", text and "1" or "0", text or "", meta or "")
+  return table.concat(parts)
 end
 
 -- keep the record of a generation: the calls M.stop returned, the files it
--- wrote (files: paths, or as a record has them when outputs is true), the
--- aliases it made, the output to touch (make) or nil, the build file's text
--- for the make plugin or nil, and imagegen.partial's meta or nil
-function M.save(argv, recorded, files, aliases, touch, text, meta, outputs)
+-- wrote, the aliases it made, the output to touch (make) or nil, the build
+-- file's text for the make plugin or nil, and imagegen.partial's meta or nil
+function M.save(argv, recorded, files, aliases, touch, text, meta)
   if spoiled or not recorded then return end
-  local index, names = {}, {}
-  local tagged = {}
-  for i, c in ipairs(recorded) do
-    local list = {}
-    for t in pairs(c[4]) do
-      if not index[t] then
-        names[#names + 1] = t
-        index[t] = #names
-      end
-      list[#list + 1] = index[t]
-    end
-    table.sort(list)
-    tagged[i] = table.concat(list, ",")
-  end
-  local parts = { string.pack("s4s4s4", magic, key(argv), tostring(#names)) }
+  local index, names, tagged = {}, {}, {}
+  for i, c in ipairs(recorded) do tagged[i] = tagfield(c[4], index, names) end
+  local k, bin = key(argv)
+  local parts = { string.pack("s4s4s4s4", magic, bin, k, tostring(#names)) }
   for _, t in ipairs(names) do parts[#parts + 1] = string.pack("s4", t) end
   parts[#parts + 1] = string.pack("s4", tostring(#recorded))
   for i, c in ipairs(recorded) do parts[#parts + 1] = string.pack("s4s4s4s4", c[1], c[2], c[3], tagged[i]) end
-  if outputs then
-    parts[#parts + 1] = string.pack("s4", tostring(#files))
-    for _, p in ipairs(files) do parts[#parts + 1] = string.pack("s4", p) end
-  else
-    parts[#parts + 1] = string.pack("s4", tostring(#files + #aliases))
-    for _, p in ipairs(files) do parts[#parts + 1] = string.pack("s4", "f" .. p) end
-    for _, p in ipairs(aliases) do parts[#parts + 1] = string.pack("s4", "a" .. p) end
+  local outputs = {}
+  for _, p in ipairs(files) do outputs[#outputs + 1] = "f" .. p end
+  for _, p in ipairs(aliases) do outputs[#outputs + 1] = "a" .. p end
+  parts[#parts + 1] = tail(outputs, touch, text, meta)
+  native.writefile(M.state, table.concat(parts))
+end
+
+-- keep the record of a generation that evaluated file f again and kept
+-- the rest of record r (M.unchanged's): r's calls that others than f
+-- asked (as r has them, but for f's tag), then those recorded now
+-- (M.stop's); r's outputs; meta, imagegen.partial's new meta
+function M.saveagain(argv, r, f, recorded, meta)
+  if spoiled or not recorded then return end
+  local rec, index, names = r.rec, {}, {}
+  for i, t in ipairs(r.files) do
+    names[i] = t
+    index[t] = i
   end
-  parts[#parts + 1] = string.pack("s4s4s4s4", touch or "", text and "1" or "0", text or "", meta or "")
+  local mine = tostring(index[f] or 0)
+  -- the calls made now, by name and argument
+  local now = {}
+  for _, c in ipairs(recorded) do
+    now[c[1]] = now[c[1]] or {}
+    now[c[1]][c[2]] = c
+  end
+  local kept, n = {}, 0
+  local pos, run = r.calls, r.calls  -- run: where the calls kept as they are start
+  local function flush(upto)
+    if upto > run then kept[#kept + 1] = rec:sub(run, upto - 1) end
+  end
+  for _ = 1, r.ncalls do
+    local start = pos
+    local name, a, tags
+    name, a, _, tags, pos = string.unpack("s4s4s4s4", rec, pos)
+    local c = now[name] and now[name][a]
+    if c or tags == mine or (tags:find(",", 1, true) and ("," .. tags .. ","):find("," .. mine .. ",", 1, true)) then
+      local set = {}
+      for t in tags:gmatch("[^,]+") do
+        if t ~= mine then set[names[math.tointeger(tonumber(t))]] = true end
+      end
+      flush(start)
+      run = pos
+      if c then
+        for t in pairs(set) do c[4][t] = true end
+      elseif next(set) then
+        local _, _, answer = string.unpack("s4s4s4", rec, start)
+        kept[#kept + 1] = string.pack("s4s4s4s4", name, a, answer, tagfield(set, index, names))
+        n = n + 1
+      end
+    else
+      n = n + 1
+    end
+  end
+  flush(pos)
+  for _, c in ipairs(recorded) do
+    kept[#kept + 1] = string.pack("s4s4s4s4", c[1], c[2], c[3], tagfield(c[4], index, names))
+    n = n + 1
+  end
+  local k, bin = key(argv)
+  local parts = { string.pack("s4s4s4s4", magic, bin, k, tostring(#names)) }
+  for _, t in ipairs(names) do parts[#parts + 1] = string.pack("s4", t) end
+  parts[#parts + 1] = string.pack("s4", tostring(n))
+  parts[#parts + 1] = table.concat(kept)
+  parts[#parts + 1] = tail(r.outputs, r.touch, r.plugin == "1" and r.text or nil, meta)
   native.writefile(M.state, table.concat(parts))
 end
 

@@ -166,6 +166,27 @@ l_writefile(lua_State *L)
 	return 1;
 }
 
+/*
+ * native.fileid(path) -> "DEV INO SIZE MTIME CTIME" (nanoseconds) | nil: what
+ * changes when a file is written or replaced, for a digest kept beside it
+ * (imagegen.regen: the binary's, not hashed again while this is the same)
+ */
+static int
+l_fileid(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		luaL_pushfail(L);
+		return 1;
+	}
+	lua_pushfstring(L, "%I %I %I %I.%I %I.%I", (lua_Integer)st.st_dev, (lua_Integer)st.st_ino,
+	    (lua_Integer)st.st_size, (lua_Integer)st.st_mtim.tv_sec, (lua_Integer)st.st_mtim.tv_nsec,
+	    (lua_Integer)st.st_ctim.tv_sec, (lua_Integer)st.st_ctim.tv_nsec);
+	return 1;
+}
+
 /* native.touch(path): set a file's mtime to now */
 static int
 l_touch(lua_State *L)
@@ -810,6 +831,7 @@ static const luaL_Reg natives[] = {
 	{"listdir", l_listdir},
 	{"writefile", l_writefile},
 	{"touch", l_touch},
+	{"fileid", l_fileid},
 	{"jsondecode", l_jsondecode},
 	{"jsonencode", l_jsonencode},
 	{"downloaddir", l_downloaddir},
