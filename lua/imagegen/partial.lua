@@ -182,22 +182,23 @@ function M.meta(G, P, text, backend)
   return table.concat(parts)
 end
 
+-- the record: the build file's size, each file's entry by path, and what
+-- finds the entry of the file that declares an image
 local function unmeta(s)
-  local pos, files = 1, {}
-  local function field()
-    local f
-    f, pos = string.unpack("s4", s, pos)
-    return f
-  end
-  local size = math.tointeger(tonumber(field()))
-  local byimage = {}
+  local unpack, files = string.unpack, {}
+  local size, pos = unpack("s4", s)
   while pos <= #s do
-    local e = { path = field(), includer = field(), kept = field(), images = field(), reads = field(),
-      layers = field(), foreign = field() }
+    local e = {}
+    e.path, e.includer, e.kept, e.images, e.reads, e.layers, e.foreign, pos = unpack("s4s4s4s4s4s4s4", s, pos)
     files[e.path] = e
-    for _, n in ipairs(split(e.images)) do byimage[n] = e end
   end
-  return size, files, byimage
+  local function byimage(name)
+    local want = "\0" .. name .. "\0"
+    for _, e in pairs(files) do
+      if ("\0" .. e.images .. "\0"):find(want, 1, true) then return e end
+    end
+  end
+  return math.tointeger(tonumber(size)), files, byimage
 end
 
 -- the text of the block of text that starts with the line at s (a "build"
@@ -309,11 +310,11 @@ function M.try(ctx, r, changed)
     while true do
       local want
       for _, img in ipairs(G.images) do
-        if type(img.base) == "string" and not G.imagebyname[img.base] then want = byimage[img.base] end
-        if want then break end
+        if type(img.base) == "string" and not G.imagebyname[img.base] then want = byimage(img.base) or false end
+        if want ~= nil then break end
       end
-      if not want then break end
-      if want.kept == "0" or G.evaluated[want.path] then return nil end
+      if want == nil then break end
+      if not want or want.kept == "0" or G.evaluated[want.path] then return nil end
       lang.load(G, want.path, nil, want.includer ~= "" and want.includer or nil)
     end
     resolve.graph(G)
