@@ -20,20 +20,22 @@
 --   - each image has one platform, no packages and no imported base, and
 --     its own layers (at least one) are in no other image and take no
 --     command's output;
---   - no build argument is used anywhere, no path needs an alias, the
+--   - no build argument is given or used, no definition declares a command
+--     (a layer's source could be its output), no path needs an alias, the
 --     backend is ninja without a build cache.
 -- Evaluated again, the file must still stand on its own, declare the same
--- images (names, order), read the same files and have the same layers
--- from its bases, and its edges use the same rules: then the build file's
+-- images (names, order), read the same files and have the same bases,
+-- and its edges use the same rules: then the build file's
 -- header, the regeneration edge (every file read, every spec written), the
 -- other images' edges and specs are what a whole generation would write,
 -- and its own fragments are too (they name only its images, their layers
 -- and their bases').
 --
 -- The record (imagegen.regen's meta field): the build file's size, then
--- for each definition file: path, includer, whether it is kept, its images
--- (names, "\0" between), what it read, its own layers' ids, its images' bases
--- its bases its images have.
+-- for each definition file: path, includer, whether it is kept ("1"; "p":
+-- plain, so it can be evaluated alone for a base; "0"), its images (names,
+-- "\0" between), and for a kept one what it read, its own layers' ids and
+-- its images' bases.
 local native = require "imagegen.native"
 local regen = require "imagegen.regen"
 local lang = require "imagegen.lang"
@@ -161,7 +163,10 @@ end
 -- the record of a whole generation: graph G, its plan P, the build file's
 -- text; nil when no file could be kept (ninja without a cache only)
 function M.meta(G, P, text, backend)
-  if backend ~= "ninja" or P.cache or #P.aliases > 0 or #(buildargs.used(G.args) or {}) > 0 then return nil end
+  if backend ~= "ninja" or P.cache or #P.aliases > 0 or #(buildargs.used(G.args) or {}) > 0
+    or #buildargs.flags(G.args) > 0 or #G.commands > 0 then
+    return nil
+  end
   if not G.evaluated then return nil end
   local based = basedfiles(G)
   local parts = { string.pack("s4", tostring(#text)) }
