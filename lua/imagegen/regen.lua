@@ -385,7 +385,7 @@ function M.saveagain(argv, r, f, recorded, meta)
   local kept, n = {}, 0
   local pos, run = r.calls, r.calls  -- run: where the calls kept as they are start
   local function flush(upto)
-    if upto > run then kept[#kept + 1] = rec:sub(run, upto - 1) end
+    if upto > run then kept[#kept + 1] = { rec, run, upto - 1 } end
   end
   for _ = 1, r.ncalls do
     local start = pos
@@ -419,9 +419,9 @@ function M.saveagain(argv, r, f, recorded, meta)
   local parts = { string.pack("s4s4s4s4", magic, bin, k, tostring(#names)) }
   for _, t in ipairs(names) do parts[#parts + 1] = string.pack("s4", t) end
   parts[#parts + 1] = string.pack("s4", tostring(n))
-  parts[#parts + 1] = table.concat(kept)
+  for _, p in ipairs(kept) do parts[#parts + 1] = p end
   parts[#parts + 1] = tail(r.outputs, r.touch, r.plugin == "1" and r.text or nil, meta)
-  native.writefile(M.state, table.concat(parts))
+  native.writeparts(M.state, parts)
 end
 
 return M

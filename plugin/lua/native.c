@@ -187,6 +187,102 @@ l_fileid(lua_State *L)
 	return 1;
 }
 
+/*
+ * native.writeparts(path, parts): write the parts one after another to path
+ * via a temporary file and rename, as writefile does but without reading
+ * what path holds first (for a file known to change, read already). A part
+ * is a string, or { string, i, j }: its bytes i to j (as string.sub), so
+ * that a big file is written from pieces of its old text without copies.
+ */
+static int
+l_writeparts(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	lua_Integer k, n, i, j;
+	const char *p;
+	size_t len;
+	ssize_t w;
+	char *tmp;
+	int fd, saved;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	n = luaL_len(L, 2);
+	/* every part checked before the file is opened: nothing below raises */
+	for (k = 1; k <= n; k++) {
+		int t = lua_rawgeti(L, 2, k);
+
+		if (t == LUA_TTABLE) {
+			int ok = lua_rawgeti(L, -1, 1) == LUA_TSTRING && lua_rawgeti(L, -2, 2) == LUA_TNUMBER &&
+			    lua_rawgeti(L, -3, 3) == LUA_TNUMBER && lua_isinteger(L, -1) && lua_isinteger(L, -2);
+
+			lua_pop(L, 3);
+			if (!ok)
+				return luaL_error(L, "writeparts: part %d is not { string, i, j }", (int)k);
+		} else if (t != LUA_TSTRING) {
+			return luaL_error(L, "writeparts: part %d is not a string", (int)k);
+		}
+		lua_pop(L, 1);
+	}
+	tmp = tmpname(path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 && errno == ENOENT && mkparent(path) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		goto err;
+	/* outputs are shared artifacts: readable by all whatever the umask */
+	if (fchmod(fd, 0644) < 0)
+		goto errclose;
+	for (k = 1; k <= n; k++) {
+		if (lua_rawgeti(L, 2, k) == LUA_TTABLE) {
+			lua_rawgeti(L, -1, 1);
+			p = lua_tolstring(L, -1, &len);
+			lua_rawgeti(L, -2, 2);
+			lua_rawgeti(L, -3, 3);
+			i = lua_tointeger(L, -2);
+			j = lua_tointeger(L, -1);
+			lua_pop(L, 4);  /* the part's table still holds the string */
+			if (i < 1)
+				i = 1;
+			if (j > (lua_Integer)len)
+				j = (lua_Integer)len;
+			p += i - 1;
+			len = j >= i ? (size_t)(j - i + 1) : 0;
+		} else {
+			p = lua_tolstring(L, -1, &len);
+			lua_pop(L, 1);  /* the table still holds it */
+		}
+		while (len > 0) {
+			w = write(fd, p, len);
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				goto errclose;
+			}
+			p += w;
+			len -= (size_t)w;
+		}
+	}
+	if (close(fd) < 0)
+		goto errunlink;
+	if (rename(tmp, path) < 0)
+		goto errunlink;
+	free(tmp);
+	lua_pushboolean(L, 1);
+	return 1;
+errclose:
+	saved = errno;
+	close(fd);
+	errno = saved;
+errunlink:
+	saved = errno;
+	unlink(tmp);
+	errno = saved;
+err:
+	saved = errno;
+	free(tmp);
+	return luaL_error(L, "write %s: %s", path, strerror(saved));
+}
+
 /* native.touch(path): set a file's mtime to now */
 static int
 l_touch(lua_State *L)
@@ -832,6 +928,7 @@ static const luaL_Reg natives[] = {
 	{"writefile", l_writefile},
 	{"touch", l_touch},
 	{"fileid", l_fileid},
+	{"writeparts", l_writeparts},
 	{"jsondecode", l_jsondecode},
 	{"jsonencode", l_jsonencode},
 	{"downloaddir", l_downloaddir},
