@@ -288,7 +288,8 @@ function M.try(ctx, r, changed)
     end
   end
   if not f then return nil end
-  local size, files, byimage = unmeta(r.meta)
+  local read, size, files, byimage = pcall(unmeta, r.meta)
+  if not read then return nil end
   local old = files[f]
   if not old or old.kept ~= "1" then return nil end
   if changed[""] then
