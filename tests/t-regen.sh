@@ -194,6 +194,10 @@ svcdef a 'env = { ADDED = "1" },'
 step2 "an env added to one image" "a base"
 sed -i 's/layers = { /layers = { { name = "m", files = { { "\/g", "f.txt" } } }, /' b/build.lua
 step2 "a layer added" "b base"
+svcdef d 'env = { MOVED = "by b" },'
+step2 "an env added to an image whose edges the layer moved" "base d"
+sed -i 's/name = "b", base = "base0",/name = "b", base = "base0", env = { AGAIN = "1" },/' b/build.lua
+step2 "an env added to the image that gained a layer" "b base"
 printf 'print("evaluated c")\nimage { name = "c", base = "base0", env = { R = read("r.txt") },\n  layers = { { name = "l", files = { { "/f", "f.txt" } } } } }\n' > c/build.lua
 echo one > c/r.txt
 step2 "a file read added (the regeneration's inputs change)" all

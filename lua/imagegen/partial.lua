@@ -68,7 +68,8 @@ lang.load = function(G, file, where, from)
   end
   local outer = G.evaluating
   if outer then outer.nested = true end
-  e = { path = f, includer = from and path.normalize(from) or "", loads = 1 }
+  G.evalorder = (G.evalorder or 0) + 1
+  e = { path = f, includer = from and path.normalize(from) or "", loads = 1, order = G.evalorder }
   ev[f] = e
   local sizes = {}
   for k, v in pairs(G) do
@@ -136,14 +137,12 @@ local function describe(G, e, based)
 end
 
 -- whether the files that include e (up to the top) declare no image
-local function alone(G, e)
+-- (imagesof: file -> its images' names)
+local function alone(G, e, imagesof)
   local f = e.includer
   while f ~= "" do
     local up = G.evaluated[f]
-    if not up then return false end
-    for _, img in ipairs(G.images) do
-      if img.file == f then return false end
-    end
+    if not up or imagesof[f] then return false end
     f = up.includer
   end
   return true
@@ -160,6 +159,13 @@ local function basedfiles(G)
   return based
 end
 
+-- one file's entry of the record (e: path, includer, kept, images, reads,
+-- layers, foreign, and s1, e1, s2, e2: where its fragments are)
+local function entry(e)
+  return string.pack("s4s4s4s4s4s4s4i8i8i8i8", e.path, e.includer, e.kept, e.images, e.reads, e.layers, e.foreign,
+    e.s1 or 0, e.e1 or 0, e.s2 or 0, e.e2 or 0)
+end
+
 -- the record of a whole generation: graph G, its plan P, the build file's
 -- text; nil when no file could be kept (ninja without a cache only)
 function M.meta(G, P, text, backend)
@@ -169,20 +175,27 @@ function M.meta(G, P, text, backend)
   end
   if not G.evaluated then return nil end
   local based = basedfiles(G)
-  local parts = { string.pack("s4", tostring(#text)) }
+  local imagesof = {}
+  for _, img in ipairs(G.images) do
+    local list = imagesof[img.file] or {}
+    imagesof[img.file] = list
+    list[#list + 1] = img.name
+  end
+  -- in the order evaluated, which is that of their fragments in the build file
   local files = {}
-  for f in pairs(G.evaluated) do files[#files + 1] = f end
-  table.sort(files)
-  for _, f in ipairs(files) do
-    local e = G.evaluated[f]
+  for _, e in pairs(G.evaluated) do files[#files + 1] = e end
+  table.sort(files, function(a, b) return a.order < b.order end)
+  local parts = { string.pack("s4", tostring(#text)) }
+  local lc, ic = 1, 1  -- where the next layers' and images' edges are looked for
+  for _, e in ipairs(files) do
     local d = describe(G, e, based)
-    local images = {}
-    for _, img in ipairs(G.images) do
-      if img.file == f then images[#images + 1] = img.name end
-    end
-    if d and not alone(G, e) then d = nil end
-    parts[#parts + 1] = string.pack("s4s4s4s4s4s4s4", f, e.includer, d and "1" or (e.plain and "p" or "0"),
-      table.concat(images, "\0"), d and d.reads or "", d and d.layers or "", d and d.foreign or "")
+    if d and not alone(G, e, imagesof) then d = nil end
+    local at = d and M.span(text, split(d.layers), split(d.names), lc, ic)
+    if at then lc, ic = at.e1, at.e2 end
+    d = at and d
+    parts[#parts + 1] = entry { path = e.path, includer = e.includer, kept = d and "1" or (e.plain and "p" or "0"),
+      images = table.concat(imagesof[e.path] or {}, "\0"), reads = d and d.reads or "", layers = d and d.layers or "",
+      foreign = d and d.foreign or "", s1 = at and at.s1, e1 = at and at.e1, s2 = at and at.s2, e2 = at and at.e2 }
   end
   return table.concat(parts)
 end
@@ -194,12 +207,14 @@ local function unmeta(s)
   local size, pos = unpack("s4", s)
   while pos <= #s do
     local e = {}
-    e.path, e.includer, e.kept, e.images, e.reads, e.layers, e.foreign, pos = unpack("s4s4s4s4s4s4s4", s, pos)
+    e.path, e.includer, e.kept, e.images, e.reads, e.layers, e.foreign, e.s1, e.e1, e.s2, e.e2, pos =
+      unpack("s4s4s4s4s4s4s4i8i8i8i8", s, pos)
+    files[#files + 1] = e
     files[e.path] = e
   end
   local function byimage(name)
     local want = "\0" .. name .. "\0"
-    for _, e in pairs(files) do
+    for _, e in ipairs(files) do
       if ("\0" .. e.images .. "\0"):find(want, 1, true) then return e end
     end
   end
@@ -213,17 +228,18 @@ local function blockend(text, s)
   return e and e + 1
 end
 
--- the edges of layer id in text: start, end (nil when not there)
-local function layerblock(text, id)
-  local s = text:find("\nbuild .imagegen/layer/" .. id .. ".json: layer ", 1, true)
+-- the edges of layer id in text, looked for from position from: start,
+-- end (nil when not there)
+local function layerblock(text, id, from)
+  local s = text:find("\nbuild .imagegen/layer/" .. id .. ".json: layer ", from, true)
   if not s then return nil end
   return s + 1, blockend(text, s + 1)
 end
 
--- the edges of image name in text, from its first image edge to its phony
--- (and push) edge: start, end
-local function imageblock(text, name)
-  local s = text:find("\nbuild .imagegen/image/" .. name .. ".json: image ", 1, true)
+-- the edges of image name in text from position from, from its first image
+-- edge to its phony (and push) edge: start, end
+local function imageblock(text, name, from)
+  local s = text:find("\nbuild .imagegen/image/" .. name .. ".json: image ", from, true)
   if not s then return nil end
   local p = text:find("\nbuild " .. name .. ": phony ", s, true)
   if not p then return nil end
@@ -232,30 +248,25 @@ local function imageblock(text, name)
   return s + 1, e
 end
 
--- the span of a file's fragments in text, each (layers, images) one run of
--- blocks: { s, e, text }, or nil
-local function span(text, ids, names)
-  local s1, e1, e0
-  local parts = {}
+-- where a file's fragments are in text: its layers' edges (ids, looked for
+-- from lc) and its images' edges (names, from ic), each one run of blocks:
+-- { s1, e1, s2, e2 } (first and last byte of each), or nil
+function M.span(text, ids, names, lc, ic)
+  local s1, e0, s2, f0
   for _, id in ipairs(ids) do
-    local s, e = layerblock(text, id)
+    local s, e = layerblock(text, id, e0 or lc)
     if not s or not e or (e0 and s ~= e0 + 1) then return nil end
     s1 = s1 or s
     e0 = e
-    parts[#parts + 1] = text:sub(s, e)
   end
-  e1 = e0
-  local s2, f0
-  local iparts = {}
   for _, n in ipairs(names) do
-    local s, e = imageblock(text, n)
+    local s, e = imageblock(text, n, f0 or ic)
     if not s or not e or (f0 and s ~= f0 + 1) then return nil end
     s2 = s2 or s
     f0 = e
-    iparts[#iparts + 1] = text:sub(s, e)
   end
-  if not s1 or not s2 or e1 >= s2 then return nil end
-  return { s1 = s1, e1 = e1, s2 = s2, e2 = f0, layers = table.concat(parts), images = table.concat(iparts) }
+  if not s1 or not s2 or e0 >= s2 then return nil end
+  return { s1 = s1, e1 = e0, s2 = s2, e2 = f0 }
 end
 
 -- the rules a text's edges use, as one sorted string
@@ -301,8 +312,24 @@ function M.try(ctx, r, changed)
       end
     end
   end
-  local before = regen.readoutput(ctx.output)
-  if not before or #before ~= size then return nil end
+  -- the old build file's fragments of the file, where the record has them
+  -- (each with the byte before it: a block starts after a newline)
+  local fh = io.open(ctx.output, "rb")
+  if not fh then return nil end
+  local was
+  if fh:seek("end") == size and fh:seek("set", old.s1 - 2) then
+    was = { layers = fh:read(old.e1 - old.s1 + 2) }
+    if fh:seek("set", old.s2 - 2) then was.images = fh:read(old.e2 - old.s2 + 2) end
+  end
+  fh:close()
+  if not was or not was.layers or not was.images then return nil end
+  local names = split(old.images)
+  local check = M.span(was.layers .. was.images, split(old.layers), names, 1, #was.layers)
+  if not check or check.s1 ~= 2 or check.e1 ~= #was.layers or check.s2 ~= #was.layers + 2
+    or check.e2 ~= #was.layers + #was.images then
+    return nil
+  end
+  was.layers, was.images = was.layers:sub(2), was.images:sub(2)
   -- what the file prints goes out only when this is the generation
   local printed, stderr = {}, io.stderr
   io.stderr = { write = function(_, ...)
@@ -340,23 +367,40 @@ function M.try(ctx, r, changed)
     P.regen.env = buildargs.environment(G.args)
     local text = require("rules.ninja").write(P, ctx.exe)
     if #P.aliases > 0 then return nil end
-    names = split(old.images)
-    local new = span(text, split(d.layers), names)
-    local was = span(before, split(old.layers), names)
-    if not new or not was or rulesof(new.layers .. new.images) ~= rulesof(was.layers .. was.images) then
-      return nil
-    end
+    local at = M.span(text, split(d.layers), names, 1, 1)
+    if not at then return nil end
+    local new = { layers = text:sub(at.s1, at.e1), images = text:sub(at.s2, at.e2) }
+    if rulesof(new.layers .. new.images) ~= rulesof(was.layers .. was.images) then return nil end
     -- the file's spec bundles: those of its images
     local bundles, specs = {}, {}
     for _, n in ipairs(names) do bundles[".imagegen/spec/bundle/" .. native.sha256(n):sub(1, 16) .. ".json"] = true end
     for _, s in ipairs(P.specs) do
       if bundles[s.path] then specs[#specs + 1] = s end
     end
-    -- the new build file: the old one's text around the file's fragments, as pieces (3 MB at 1,000 images)
-    local same = new.layers == was.layers and new.images == was.images
-    return { specs = specs, same = same, size = #before - (was.e1 - was.s1 + 1) - (was.e2 - was.s2 + 1)
-      + #new.layers + #new.images, parts = { { before, 1, was.s1 - 1 }, new.layers, { before, was.e1 + 1, was.s2 - 1 },
-      new.images, { before, was.e2 + 1, #before } } }
+    -- the new build file: the old one's bytes around the file's fragments
+    -- (3 MB at 1,000 images, copied from file to file), and the record's
+    -- places of every file's fragments after them moved as much
+    local o, s1, e1, s2, e2 = ctx.output, old.s1, old.e1, old.s2, old.e2
+    local dl, di = #new.layers - #was.layers, #new.images - #was.images
+    local function moved(x)
+      if x > e2 then return x + dl + di end
+      if x > e1 then return x + dl end
+      return x
+    end
+    local metaparts = { string.pack("s4", tostring(size + dl + di)) }
+    for _, x in ipairs(files) do
+      if x == old then
+        x.layers, x.e1 = d.layers, s1 + #new.layers - 1
+        x.s2 = s2 + dl
+        x.e2 = x.s2 + #new.images - 1
+      elseif x.kept == "1" then
+        x.s1, x.e1, x.s2, x.e2 = moved(x.s1), moved(x.e1), moved(x.s2), moved(x.e2)
+      end
+      metaparts[#metaparts + 1] = entry(x)
+    end
+    return { specs = specs, same = new.layers == was.layers and new.images == was.images,
+      meta = table.concat(metaparts), parts = { { o, 1, s1 - 1, file = true }, new.layers,
+      { o, e1 + 1, s2 - 1, file = true }, new.images, { o, e2 + 1, size, file = true } } }
   end)
   io.stderr = stderr
   if not ok or not res then
@@ -367,8 +411,7 @@ function M.try(ctx, r, changed)
   local recorded = regen.stop()
   for _, s in ipairs(res.specs) do native.writefile(s.path, s.text) end
   if not res.same then native.writeparts(ctx.output, res.parts) end
-  local meta = string.pack("s4", tostring(res.size)) .. r.meta:sub(5 + #tostring(size))
-  regen.saveagain(ctx.argv, r, f, recorded, meta)
+  regen.saveagain(ctx.argv, r, f, recorded, res.meta)
   return 0
 end
 

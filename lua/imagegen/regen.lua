@@ -320,11 +320,6 @@ function M.within(f)
   return outer
 end
 
--- read file p without recording it (an output of the generation)
-function M.readoutput(p)
-  return raw.readfile(p)
-end
-
 -- stop recording (before the generation writes what it made)
 function M.stop()
   local c = calls

@@ -190,8 +190,9 @@ l_fileid(lua_State *L)
 /*
  * native.writeparts(path, parts): write the parts one after another to path
  * via a temporary file and rename, as writefile does but without reading
- * what path holds first (for a file known to change, read already). A part
- * is a string, or { string, i, j }: its bytes i to j (as string.sub), so
+ * what path holds first (for a file known to change). A part is a string,
+ * or { string, i, j }: its bytes i to j (as string.sub), or { p, i, j, file
+ * = true }: bytes i to j of file p (path itself: what it held before), so
  * that a big file is written from pieces of its old text without copies.
  */
 static int
@@ -203,7 +204,8 @@ l_writeparts(lua_State *L)
 	size_t len;
 	ssize_t w;
 	char *tmp;
-	int fd, saved;
+	int fd, src, saved, file;
+	char chunk[65536];
 
 	luaL_checktype(L, 2, LUA_TTABLE);
 	n = luaL_len(L, 2);
@@ -238,11 +240,48 @@ l_writeparts(lua_State *L)
 			p = lua_tolstring(L, -1, &len);
 			lua_rawgeti(L, -2, 2);
 			lua_rawgeti(L, -3, 3);
-			i = lua_tointeger(L, -2);
-			j = lua_tointeger(L, -1);
-			lua_pop(L, 4);  /* the part's table still holds the string */
+			lua_getfield(L, -4, "file");
+			i = lua_tointeger(L, -3);
+			j = lua_tointeger(L, -2);
+			file = lua_toboolean(L, -1);
+			lua_pop(L, 5);  /* the part's table still holds the string */
 			if (i < 1)
 				i = 1;
+			if (file) {
+				/* bytes i to j of file p, a chunk at a time */
+				src = open(p, O_RDONLY);
+				if (src < 0)
+					goto errclose;
+				while (i <= j) {
+					size_t want = (size_t)(j - i + 1) < sizeof chunk ? (size_t)(j - i + 1) : sizeof chunk;
+					ssize_t got = pread(src, chunk, want, (off_t)(i - 1));
+
+					if (got < 0 && errno == EINTR)
+						continue;
+					if (got <= 0) {
+						saved = got < 0 ? errno : EIO;
+						close(src);
+						errno = saved;
+						goto errclose;
+					}
+					for (p = chunk, len = (size_t)got; len > 0;) {
+						w = write(fd, p, len);
+						if (w < 0) {
+							if (errno == EINTR)
+								continue;
+							saved = errno;
+							close(src);
+							errno = saved;
+							goto errclose;
+						}
+						p += w;
+						len -= (size_t)w;
+					}
+					i += got;
+				}
+				close(src);
+				continue;
+			}
 			if (j > (lua_Integer)len)
 				j = (lua_Integer)len;
 			p += i - 1;
