@@ -49,7 +49,7 @@ local M = {}
 
 local function split(s)
   local list = {}
-  for x in (s .. "\0"):gmatch("([^%z]*)%z") do list[#list + 1] = x end
+  for x in (s .. "\0"):gmatch("([^\0]*)\0") do list[#list + 1] = x end
   if s == "" then return {} end
   return list
 end
@@ -399,8 +399,8 @@ function M.try(ctx, r, changed)
       metaparts[#metaparts + 1] = entry(x)
     end
     return { specs = specs, same = new.layers == was.layers and new.images == was.images,
-      meta = table.concat(metaparts), parts = { { o, 1, s1 - 1, file = true }, new.layers,
-      { o, e1 + 1, s2 - 1, file = true }, new.images, { o, e2 + 1, size, file = true } } }
+      meta = table.concat(metaparts), parts = { { o, 1, s1 - 1, true }, new.layers,
+      { o, e1 + 1, s2 - 1, true }, new.images, { o, e2 + 1, size, true } } }
   end)
   io.stderr = stderr
   if not ok or not res then

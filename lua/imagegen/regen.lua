@@ -277,6 +277,7 @@ function M.unchanged(argv)
     r.calls = pos
     local changed
     local unpack, files, differ = string.unpack, r.files, r.differ
+    local many = 0  -- the definition files whose answers changed: past one, the whole generation runs
     for _ = 1, r.ncalls do
       local name, a, want, tags
       name, a, want, tags, pos = unpack("s4s4s4s4", rec, pos)
@@ -285,8 +286,10 @@ function M.unchanged(argv)
         local set = {}
         for t in tags:gmatch("[^,]+") do
           local f = files[math.tointeger(tonumber(t))]
+          if not changed[f] and f ~= "" then many = many + 1 end
           changed[f], set[f] = true, true
         end
+        if many > 1 then return nil end
         differ[#differ + 1] = { name, a, set }
       end
     end

@@ -191,9 +191,9 @@ l_fileid(lua_State *L)
  * native.writeparts(path, parts): write the parts one after another to path
  * via a temporary file and rename, as writefile does but without reading
  * what path holds first (for a file known to change). A part is a string,
- * or { string, i, j }: its bytes i to j (as string.sub), or { p, i, j, file
- * = true }: bytes i to j of file p (path itself: what it held before), so
- * that a big file is written from pieces of its old text without copies.
+ * or { string, i, j }: its bytes i to j (as string.sub), or { p, i, j, true }:
+ * bytes i to j of file p (path itself: what it held before), so that a big
+ * file is written from pieces of its old text without copies.
  */
 static int
 l_writeparts(lua_State *L)
@@ -240,7 +240,7 @@ l_writeparts(lua_State *L)
 			p = lua_tolstring(L, -1, &len);
 			lua_rawgeti(L, -2, 2);
 			lua_rawgeti(L, -3, 3);
-			lua_getfield(L, -4, "file");
+			lua_rawgeti(L, -4, 4);  /* whether the string is a file's path */
 			i = lua_tointeger(L, -3);
 			j = lua_tointeger(L, -2);
 			file = lua_toboolean(L, -1);
