@@ -12,11 +12,19 @@
 -- no record: such a generation always runs, as does one whose modules come
 -- from IMAGEGEN_LUA's folder.
 --
+-- Each call also names the definition files that asked it (the one being
+-- evaluated, M.within; "" outside them): when one file's answers changed,
+-- imagegen.partial may evaluate it alone.
+--
 -- The record, one string.pack "s4" field after another:
---   magic, key (the command line, the version, the binary's digest),
---   calls (the count, then each: name, arguments, answer), outputs (the
---   count, then each path), whether to touch the output (make compares
---   mtimes), and the build file's text for the make plugin (or "").
+--   magic, the binary's native.fileid and digest ("\0" between: while the
+--   fileid is the same, the binary is not hashed again), key (the command
+--   line, the version, the binary's digest), the files that asked (the
+--   count, then each path), calls (the count, then each: name, arguments,
+--   answer, the indexes of the files that asked, "," between), outputs
+--   (the count, then each path: "f" a file, "a" an alias), the output to
+--   touch (make compares mtimes), whether the build file's text follows
+--   for the make plugin, that text (or ""), and imagegen.partial's meta.
 -- An answer longer than 64 bytes is kept as its sha256.
 -- Lua code itself is deterministic (no clock, no os, sorted iteration), so
 -- the same answers give the same build file, specs and lock.
