@@ -6,6 +6,7 @@
 local native = require "imagegen.native"
 -- first: it records what the natives answer, before a module keeps one
 local regen = require "imagegen.regen"
+local partial = require "imagegen.partial"
 local lang = require "imagegen.lang"
 local resolve = require "imagegen.resolve"
 local plan = require "imagegen.plan"
@@ -35,8 +36,11 @@ function M.main(args)
   -- Near IMAGEGEN_EVAL_MEMORY, Lua collects before it gives up.
   collectgarbage("incremental", 1000)
   -- nothing read has changed since the last generation: its outputs stand
+  -- or only one definition's answers changed: imagegen.partial may redo it alone
+  local last, changed
   if args[1] ~= "lock" then
-    local done = regen.unchanged(args)
+    local done
+    done, last, changed = regen.unchanged(args)
     if done then return done end
     regen.start()
   end
@@ -139,16 +143,45 @@ function M.main(args)
   end
   output = output or rules.defaultoutput
 
-  local G = lang.newgraph(def)
-  -- under the make plugin make's variables, which hold the environment's
-  G.args = buildargs.new(given, order, plugin and function(name) return (makeargs or {})[name] end or nil)
-  G.compression = compression or G.compression
-  G.format = format or lang.defaultformat
-  G.maxlayers = maxlayers and math.tointeger(tonumber(maxlayers))
-  -- the options that change what is built, for the provenance (a rebuild gives them again)
-  G.options = { compression = compression, format = format, maxlayers = maxlayers }
-  local savelock = lock.hook(G, { lockpath = path.join(path.dirname(def), "imagegen.lock"),
-    locked = locked, relock = lockmode })
+  -- the graph, and what saves the lock (never, with nolock)
+  local function newgraph(nolock)
+    local G = lang.newgraph(def)
+    -- under the make plugin make's variables, which hold the environment's
+    G.args = buildargs.new(given, order, plugin and function(name) return (makeargs or {})[name] end or nil)
+    G.compression = compression or G.compression
+    G.format = format or lang.defaultformat
+    G.maxlayers = maxlayers and math.tointeger(tonumber(maxlayers))
+    -- the options that change what is built, for the provenance (a rebuild gives them again)
+    G.options = { compression = compression, format = format, maxlayers = maxlayers }
+    local savelock = lock.hook(G, { lockpath = path.join(path.dirname(def), "imagegen.lock"),
+      locked = locked or nolock, relock = lockmode and not nolock })
+    return G, savelock
+  end
+  -- the regeneration's command line: the options given, the -D flags, then the backend and the file
+  local function regenline(G)
+    local regenargs = {}
+    local function option(flag, value)
+      if not value then return end
+      regenargs[#regenargs + 1] = flag
+      if value ~= true then regenargs[#regenargs + 1] = value end
+    end
+    option("--cache", cache)
+    option("--cache-push", cachepush)
+    option("--max-layers", maxlayers)
+    option("--format", format)
+    option("--compression", compression)
+    option("--locked", locked)
+    for _, a in ipairs(buildargs.flags(G.args)) do regenargs[#regenargs + 1] = a end
+    for _, a in ipairs { "-G", backend, "-o", output, def } do regenargs[#regenargs + 1] = a end
+    return regenargs
+  end
+  if changed and not lockmode and backend == "ninja" and not plugin and not cache then
+    local done = partial.try({ argv = args, output = output, exe = exe or native.exe(),
+      regenargs = regenline(newgraph(true)), newgraph = function() return (newgraph(true)) end }, last, changed)
+    if done then return done end
+  end
+  local G, savelock = newgraph(false)
+  partial.watch(G)
   lang.load(G, def)
   resolve.graph(G)
   lang.endbudget()
@@ -159,22 +192,7 @@ function M.main(args)
     return 0
   end
   if not locked then savelock() end
-  -- the regeneration's command line: the options given, the -D flags, then the backend and the file
-  local regenargs = {}
-  local function option(flag, value)
-    if not value then return end
-    regenargs[#regenargs + 1] = flag
-    if value ~= true then regenargs[#regenargs + 1] = value end
-  end
-  option("--cache", cache)
-  option("--cache-push", cachepush)
-  option("--max-layers", maxlayers)
-  option("--format", format)
-  option("--compression", compression)
-  option("--locked", locked)
-  for _, a in ipairs(buildargs.flags(G.args)) do regenargs[#regenargs + 1] = a end
-  for _, a in ipairs { "-G", backend, "-o", output, def } do regenargs[#regenargs + 1] = a end
-  local P = plan.build(G, regenargs, output, cache and { repo = cache, push = cachepush })
+  local P = plan.build(G, regenline(G), output, cache and { repo = cache, push = cachepush })
   P.regen.env = buildargs.environment(G.args)
   local text = rules.write(P, exe or native.exe(), plugin)
   local recorded = regen.stop()
@@ -194,7 +212,8 @@ function M.main(args)
   -- newer than the definitions it was made from
   if not native.writefile(output, text) and rules.touchunchanged then native.touch(output) end
   written[#written + 1] = output
-  regen.save(args, recorded, written, P.aliases, rules.touchunchanged and output)
+  regen.save(args, recorded, written, P.aliases, rules.touchunchanged and output, nil,
+    partial.meta(G, P, text, backend))
   return 0
 end
 

@@ -12,11 +12,19 @@
 -- no record: such a generation always runs, as does one whose modules come
 -- from IMAGEGEN_LUA's folder.
 --
+-- Each call also names the definition files that asked it (the one being
+-- evaluated, M.within; "" outside them): when one file's answers changed,
+-- imagegen.partial may evaluate it alone.
+--
 -- The record, one string.pack "s4" field after another:
---   magic, key (the command line, the version, the binary's digest),
---   calls (the count, then each: name, arguments, answer), outputs (the
---   count, then each path), whether to touch the output (make compares
---   mtimes), and the build file's text for the make plugin (or "").
+--   magic, the binary's native.fileid and digest ("\0" between: while the
+--   fileid is the same, the binary is not hashed again), key (the command
+--   line, the version, the binary's digest), the files that asked (the
+--   count, then each path), calls (the count, then each: name, arguments,
+--   answer, the indexes of the files that asked, "," between), outputs
+--   (the count, then each path: "f" a file, "a" an alias), the output to
+--   touch (make compares mtimes), whether the build file's text follows
+--   for the make plugin, that text (or ""), and imagegen.partial's meta.
 -- An answer longer than 64 bytes is kept as its sha256.
 -- Lua code itself is deterministic (no clock, no os, sorted iteration), so
 -- the same answers give the same build file, specs and lock.
@@ -25,7 +33,7 @@ local native = require "imagegen.native"
 local M = {}
 
 M.state = ".imagegen/regen.state"
-local magic = "imagegen regen 1"
+local magic = "imagegen regen 3"
 
 -- the natives whose answers depend on the world, and can be asked again
 local asked = { "readfile", "realpath", "stat", "listdir", "getenv", "sourcedate", "arch", "downloaddir",
@@ -37,6 +45,7 @@ local unrecordable = { "fetch", "registrydigest", "gpgv", "apkindex", "apkcontro
 local raw = {}        -- the natives themselves
 local calls, seen     -- the calls recorded, and what was asked (seen[name][key]); nil when not recording
 local spoiled = false -- a call of an unrecordable native was made
+local cur = ""        -- the definition file being evaluated ("": none), which asks the calls made now
 
 -- a value as bytes: its kind, then its text (a list: its elements, each a
 -- field); anything else (a table with other keys, a function) spoils the
@@ -136,9 +145,12 @@ for _, name in ipairs(asked) do
         asked = {}
         seen[name] = asked
       end
-      if not asked[p] then
-        asked[p] = true
-        calls[#calls + 1] = { name, p, shape(a, b) }
+      local c = asked[p]
+      if not c then
+        asked[p] = { name, p, shape(a, b), { [cur] = true } }
+        calls[#calls + 1] = asked[p]
+      else
+        c[4][cur] = true
       end
       return a, b
     end
@@ -147,9 +159,12 @@ for _, name in ipairs(asked) do
       if not calls then return fn(...) end
       local key = "\0" .. name .. "\0" .. args(...)
       local r = table.pack(fn(...))
-      if not seen[key] then
-        seen[key] = true
-        calls[#calls + 1] = { name, args(...), answer(table.unpack(r, 1, r.n)) }
+      local c = seen[key]
+      if not c then
+        seen[key] = { name, args(...), answer(table.unpack(r, 1, r.n)), { [cur] = true } }
+        calls[#calls + 1] = seen[key]
+      else
+        c[4][cur] = true
       end
       return table.unpack(r, 1, r.n)
     end
@@ -180,72 +195,140 @@ local function lualib()
 end
 
 -- what the generation is: its command line, imagegen's version and binary
--- (for the make plugin, --exe names the binary built with it)
+-- (for the make plugin, --exe names the binary built with it); and the
+-- binary's native.fileid and digest as one field, for the next record. The
+-- binary is hashed when its fileid is not the one the last record (its
+-- field: was) kept beside its digest.
 local keys = setmetatable({}, { __mode = "k" })
-local function key(argv)
-  if keys[argv] then return keys[argv] end
+local function key(argv, was)
+  local k = keys[argv]
+  if k then return k[1], k[2] end
   local exe
   for i, a in ipairs(argv) do
     if a == "--exe" then exe = argv[i + 1] end
   end
   exe = exe or raw.exe()
-  local bin = raw.readfile(exe)
-  keys[argv] = string.pack("s4s4s4", native.version, bin and native.sha256(bin) or "", args(table.unpack(argv)))
-  return keys[argv]
+  local id = native.fileid(exe)
+  local digest = id and was and was:sub(1, #id + 1) == id .. "\0" and was:sub(#id + 2)
+  if not digest then
+    local bin = raw.readfile(exe)
+    digest = bin and native.sha256(bin) or ""
+  end
+  k = { string.pack("s4s4s4", native.version, digest, args(table.unpack(argv))), (id or "") .. "\0" .. digest }
+  keys[argv] = k
+  return k[1], k[2]
 end
 
--- when the last generation with this command line read what is there now
+-- the tags of a call as the record has them: the indexes in its list of
+-- files (index: file -> index, names: the list, grown)
+local function tagfield(tags, index, names)
+  local list = {}
+  for t in pairs(tags) do
+    if not index[t] then
+      names[#names + 1] = t
+      index[t] = #names
+    end
+    list[#list + 1] = index[t]
+  end
+  table.sort(list)
+  return table.concat(list, ",")
+end
+
+-- whether every file a record names is there: one listing a folder, not a
+-- stat a file
+local function present(outputs)
+  local folders = {}
+  for _, p in ipairs(outputs) do
+    if p:sub(1, 1) == "f" then
+      local dir, base = p:match("^f(.*)/([^/]*)$")
+      if not dir then dir, base = ".", p:sub(2) end
+      local names = folders[dir]
+      if not names then
+        names = {}
+        for _, n in ipairs(raw.listdir(dir) or {}) do names[n] = true end
+        folders[dir] = names
+      end
+      if not names[base] then return false end
+    end
+  end
+  return true
+end
+
+-- When the last generation with this command line read what is there now
 -- and its outputs are there: what main returns (the build file's text for
 -- the make plugin, else 0), after the aliases are made again and the
--- output touched for make; else nil
+-- output touched for make. Else nil; and when there is a record whose
+-- outputs are all there, the record (for imagegen.partial: { rec, files
+-- (the paths its tags name), calls (where they start in rec), ncalls,
+-- outputs, meta }) and the set of the files whose calls answer otherwise
+-- ("" for calls asked outside any definition; r.differ lists those calls,
+-- each { name, argument, tags }).
 function M.unchanged(argv)
   if lualib() then return nil end
   local rec = raw.readfile(M.state)
   if not rec or #rec < 8 then return nil end
-  local ok, done = pcall(function()
+  local ok, r, changed = pcall(function()
     local pos = 1
     local function field()
       local f
       f, pos = string.unpack("s4", rec, pos)
       return f
     end
-    if field() ~= magic or field() ~= key(argv) then return nil end
-    for _ = 1, math.tointeger(tonumber(field())) do
-      local name, a, want = field(), field(), field()
-      if ask(name, a) ~= want then return nil end
-    end
-    -- each file written is there: one listing a folder, not a stat a file
-    local aliases, folders = {}, {}
-    for _ = 1, math.tointeger(tonumber(field())) do
-      local p = field()
-      if p:sub(1, 1) == "a" then
-        aliases[#aliases + 1] = p:sub(2)
-      else
-        local dir, base = p:match("^f(.*)/([^/]*)$")
-        if not dir then dir, base = ".", p:sub(2) end
-        local names = folders[dir]
-        if not names then
-          names = {}
-          for _, n in ipairs(raw.listdir(dir) or {}) do names[n] = true end
-          folders[dir] = names
+    if field() ~= magic then return nil end
+    local was = field()
+    local after = pos
+    local k, bin = key(argv, was)
+    if field() ~= k then return nil end
+    local r = { rec = rec, bin = bin ~= was and { after, bin } or nil, files = {}, outputs = {}, differ = {} }
+    for i = 1, math.tointeger(tonumber(field())) do r.files[i] = field() end
+    r.ncalls = math.tointeger(tonumber(field()))
+    r.calls = pos
+    local changed
+    local unpack, files, differ = string.unpack, r.files, r.differ
+    local many = 0  -- the definition files whose answers changed: past one, the whole generation runs
+    for _ = 1, r.ncalls do
+      local name, a, want, tags
+      name, a, want, tags, pos = unpack("s4s4s4s4", rec, pos)
+      if ask(name, a) ~= want then
+        changed = changed or {}
+        local set = {}
+        for t in tags:gmatch("[^,]+") do
+          local f = files[math.tointeger(tonumber(t))]
+          if not changed[f] and f ~= "" then many = many + 1 end
+          changed[f], set[f] = true, true
         end
-        if not names[base] then return nil end
+        if many > 1 then return nil end
+        differ[#differ + 1] = { name, a, set }
       end
     end
-    local touch, plugin, text = field(), field(), field()
-    return { aliases = aliases, touch = touch ~= "" and touch, text = plugin == "1" and text }
+    for i = 1, math.tointeger(tonumber(field())) do r.outputs[i] = field() end
+    r.touch, r.plugin, r.text, r.meta = field(), field(), field(), field()
+    return r, changed
   end)
-  if not ok or not done then return nil end
-  for _, p in ipairs(done.aliases) do native.makealias(p) end
-  if done.touch then native.touch(done.touch) end
-  return done.text or 0
+  if not ok or not r or not present(r.outputs) then return nil end
+  if changed then return nil, r, changed end
+  for _, p in ipairs(r.outputs) do
+    if p:sub(1, 1) == "a" then native.makealias(p:sub(2)) end
+  end
+  if r.touch ~= "" then native.touch(r.touch) end
+  -- the binary was hashed again (touched, copied): its new fileid kept
+  if r.bin then native.writefile(M.state, string.pack("s4s4", magic, r.bin[2]) .. rec:sub(r.bin[1])) end
+  return r.plugin == "1" and r.text or 0
 end
 
 -- record the natives' answers from now on; the last record goes first, so
 -- that a generation stopped half way is not taken for a whole one
 function M.start()
   if raw.stat(M.state) then native.writefile(M.state, "") end
-  calls, seen, spoiled, written = {}, {}, lualib(), {}
+  calls, seen, spoiled, written, cur = {}, {}, lualib(), {}, ""
+end
+
+-- the calls made from now on are asked by definition file f (while it is
+-- evaluated; "" after); returns the file that asked before
+function M.within(f)
+  local outer = cur
+  cur = f
+  return outer
 end
 
 -- stop recording (before the generation writes what it made)
@@ -258,18 +341,93 @@ function M.stop()
   return c
 end
 
+-- the record's fields after its calls: the outputs (each path: "f" a file,
+-- "a" an alias), the output to touch, whether it is the plugin's, the text
+-- for the plugin, the meta of imagegen.partial
+local function tail(outputs, touch, text, meta)
+  local parts = { string.pack("s4", tostring(#outputs)) }
+  for _, p in ipairs(outputs) do parts[#parts + 1] = string.pack("s4", p) end
+  parts[#parts + 1] = string.pack("s4s4s4s4", touch or "", text and "1" or "0", text or "", meta or "")
+  return table.concat(parts)
+end
+
 -- keep the record of a generation: the calls M.stop returned, the files it
--- wrote (files), the aliases it made, the output to touch (make) or nil,
--- and the build file's text for the make plugin or nil
-function M.save(argv, recorded, files, aliases, touch, text)
+-- wrote, the aliases it made, the output to touch (make) or nil, the build
+-- file's text for the make plugin or nil, and imagegen.partial's meta or nil
+function M.save(argv, recorded, files, aliases, touch, text, meta)
   if spoiled or not recorded then return end
-  local parts = { string.pack("s4s4s4", magic, key(argv), tostring(#recorded)) }
-  for _, c in ipairs(recorded) do parts[#parts + 1] = string.pack("s4s4s4", c[1], c[2], c[3]) end
-  parts[#parts + 1] = string.pack("s4", tostring(#files + #aliases))
-  for _, p in ipairs(files) do parts[#parts + 1] = string.pack("s4", "f" .. p) end
-  for _, p in ipairs(aliases) do parts[#parts + 1] = string.pack("s4", "a" .. p) end
-  parts[#parts + 1] = string.pack("s4s4s4", touch or "", text and "1" or "0", text or "")
+  local index, names, tagged = {}, {}, {}
+  for i, c in ipairs(recorded) do tagged[i] = tagfield(c[4], index, names) end
+  local k, bin = key(argv)
+  local parts = { string.pack("s4s4s4s4", magic, bin, k, tostring(#names)) }
+  for _, t in ipairs(names) do parts[#parts + 1] = string.pack("s4", t) end
+  parts[#parts + 1] = string.pack("s4", tostring(#recorded))
+  for i, c in ipairs(recorded) do parts[#parts + 1] = string.pack("s4s4s4s4", c[1], c[2], c[3], tagged[i]) end
+  local outputs = {}
+  for _, p in ipairs(files) do outputs[#outputs + 1] = "f" .. p end
+  for _, p in ipairs(aliases) do outputs[#outputs + 1] = "a" .. p end
+  parts[#parts + 1] = tail(outputs, touch, text, meta)
   native.writefile(M.state, table.concat(parts))
+end
+
+-- keep the record of a generation that evaluated file f again and kept
+-- the rest of record r (M.unchanged's): r's calls that others than f
+-- asked (as r has them, but for f's tag), then those recorded now
+-- (M.stop's); r's outputs; meta, imagegen.partial's new meta
+function M.saveagain(argv, r, f, recorded, meta)
+  if spoiled or not recorded then return end
+  local rec, index, names = r.rec, {}, {}
+  for i, t in ipairs(r.files) do
+    names[i] = t
+    index[t] = i
+  end
+  local mine = tostring(index[f] or 0)
+  -- the calls made now, by name and argument
+  local now = {}
+  for _, c in ipairs(recorded) do
+    now[c[1]] = now[c[1]] or {}
+    now[c[1]][c[2]] = c
+  end
+  local kept, n = {}, 0
+  local pos, run = r.calls, r.calls  -- run: where the calls kept as they are start
+  local function flush(upto)
+    if upto > run then kept[#kept + 1] = { rec, run, upto - 1 } end
+  end
+  for _ = 1, r.ncalls do
+    local start = pos
+    local name, a, tags
+    name, a, _, tags, pos = string.unpack("s4s4s4s4", rec, pos)
+    local c = now[name] and now[name][a]
+    if c or tags == mine or (tags:find(",", 1, true) and ("," .. tags .. ","):find("," .. mine .. ",", 1, true)) then
+      local set = {}
+      for t in tags:gmatch("[^,]+") do
+        if t ~= mine then set[names[math.tointeger(tonumber(t))]] = true end
+      end
+      flush(start)
+      run = pos
+      if c then
+        for t in pairs(set) do c[4][t] = true end
+      elseif next(set) then
+        local _, _, answer = string.unpack("s4s4s4", rec, start)
+        kept[#kept + 1] = string.pack("s4s4s4s4", name, a, answer, tagfield(set, index, names))
+        n = n + 1
+      end
+    else
+      n = n + 1
+    end
+  end
+  flush(pos)
+  for _, c in ipairs(recorded) do
+    kept[#kept + 1] = string.pack("s4s4s4s4", c[1], c[2], c[3], tagfield(c[4], index, names))
+    n = n + 1
+  end
+  local k, bin = key(argv)
+  local parts = { string.pack("s4s4s4s4", magic, bin, k, tostring(#names)) }
+  for _, t in ipairs(names) do parts[#parts + 1] = string.pack("s4", t) end
+  parts[#parts + 1] = string.pack("s4", tostring(n))
+  for _, p in ipairs(kept) do parts[#parts + 1] = p end
+  parts[#parts + 1] = tail(r.outputs, r.touch, r.plugin == "1" and r.text or nil, meta)
+  native.writeparts(M.state, parts)
 end
 
 return M

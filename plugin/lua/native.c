@@ -169,6 +169,162 @@ l_writefile(lua_State *L)
 	return 1;
 }
 
+/*
+ * native.fileid(path) -> "DEV INO SIZE MTIME CTIME" (nanoseconds) | nil: what
+ * changes when a file is written or replaced, for a digest kept beside it
+ * (imagegen.regen: the binary's, not hashed again while this is the same)
+ */
+static int
+l_fileid(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		luaL_pushfail(L);
+		return 1;
+	}
+	lua_pushfstring(L, "%I %I %I %I.%I %I.%I", (lua_Integer)st.st_dev, (lua_Integer)st.st_ino,
+	    (lua_Integer)st.st_size, (lua_Integer)st.st_mtim.tv_sec, (lua_Integer)st.st_mtim.tv_nsec,
+	    (lua_Integer)st.st_ctim.tv_sec, (lua_Integer)st.st_ctim.tv_nsec);
+	return 1;
+}
+
+/*
+ * native.writeparts(path, parts): write the parts one after another to path
+ * via a temporary file and rename, as writefile does but without reading
+ * what path holds first (for a file known to change). A part is a string,
+ * or { string, i, j }: its bytes i to j (as string.sub), or { p, i, j, true }:
+ * bytes i to j of file p (path itself: what it held before), so that a big
+ * file is written from pieces of its old text without copies.
+ */
+static int
+l_writeparts(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	lua_Integer k, n, i, j;
+	const char *p;
+	size_t len;
+	ssize_t w;
+	char *tmp;
+	int fd, src, saved, file;
+	char chunk[65536];
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	n = luaL_len(L, 2);
+	/* every part checked before the file is opened: nothing below raises */
+	for (k = 1; k <= n; k++) {
+		int t = lua_rawgeti(L, 2, k);
+
+		if (t == LUA_TTABLE) {
+			int ok = lua_rawgeti(L, -1, 1) == LUA_TSTRING && lua_rawgeti(L, -2, 2) == LUA_TNUMBER &&
+			    lua_rawgeti(L, -3, 3) == LUA_TNUMBER && lua_isinteger(L, -1) && lua_isinteger(L, -2);
+
+			lua_pop(L, 3);
+			if (!ok)
+				return luaL_error(L, "writeparts: part %d is not { string, i, j }", (int)k);
+		} else if (t != LUA_TSTRING) {
+			return luaL_error(L, "writeparts: part %d is not a string", (int)k);
+		}
+		lua_pop(L, 1);
+	}
+	tmp = tmpname(path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 && errno == ENOENT && mkparent(path) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		goto err;
+	/* outputs are shared artifacts: readable by all whatever the umask */
+	if (fchmod(fd, 0644) < 0)
+		goto errclose;
+	for (k = 1; k <= n; k++) {
+		if (lua_rawgeti(L, 2, k) == LUA_TTABLE) {
+			lua_rawgeti(L, -1, 1);
+			p = lua_tolstring(L, -1, &len);
+			lua_rawgeti(L, -2, 2);
+			lua_rawgeti(L, -3, 3);
+			lua_rawgeti(L, -4, 4);  /* whether the string is a file's path */
+			i = lua_tointeger(L, -3);
+			j = lua_tointeger(L, -2);
+			file = lua_toboolean(L, -1);
+			lua_pop(L, 5);  /* the part's table still holds the string */
+			if (i < 1)
+				i = 1;
+			if (file) {
+				/* bytes i to j of file p, a chunk at a time */
+				src = open(p, O_RDONLY);
+				if (src < 0)
+					goto errclose;
+				while (i <= j) {
+					size_t want = (size_t)(j - i + 1) < sizeof chunk ? (size_t)(j - i + 1) : sizeof chunk;
+					ssize_t got = pread(src, chunk, want, (off_t)(i - 1));
+
+					if (got < 0 && errno == EINTR)
+						continue;
+					if (got <= 0) {
+						saved = got < 0 ? errno : EIO;
+						close(src);
+						errno = saved;
+						goto errclose;
+					}
+					for (p = chunk, len = (size_t)got; len > 0;) {
+						w = write(fd, p, len);
+						if (w < 0) {
+							if (errno == EINTR)
+								continue;
+							saved = errno;
+							close(src);
+							errno = saved;
+							goto errclose;
+						}
+						p += w;
+						len -= (size_t)w;
+					}
+					i += got;
+				}
+				close(src);
+				continue;
+			}
+			if (j > (lua_Integer)len)
+				j = (lua_Integer)len;
+			p += i - 1;
+			len = j >= i ? (size_t)(j - i + 1) : 0;
+		} else {
+			p = lua_tolstring(L, -1, &len);
+			lua_pop(L, 1);  /* the table still holds it */
+		}
+		while (len > 0) {
+			w = write(fd, p, len);
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				goto errclose;
+			}
+			p += w;
+			len -= (size_t)w;
+		}
+	}
+	if (close(fd) < 0)
+		goto errunlink;
+	if (rename(tmp, path) < 0)
+		goto errunlink;
+	free(tmp);
+	lua_pushboolean(L, 1);
+	return 1;
+errclose:
+	saved = errno;
+	close(fd);
+	errno = saved;
+errunlink:
+	saved = errno;
+	unlink(tmp);
+	errno = saved;
+err:
+	saved = errno;
+	free(tmp);
+	return luaL_error(L, "write %s: %s", path, strerror(saved));
+}
+
 /* native.touch(path): set a file's mtime to now */
 static int
 l_touch(lua_State *L)
@@ -1006,6 +1162,8 @@ static const luaL_Reg natives[] = {
 	{"listdir", l_listdir},
 	{"writefile", l_writefile},
 	{"touch", l_touch},
+	{"fileid", l_fileid},
+	{"writeparts", l_writeparts},
 	{"jsondecode", l_jsondecode},
 	{"jsonencode", l_jsonencode},
 	{"lines", l_lines},
