@@ -101,8 +101,10 @@ handler(lua_State *L)
  * millions of small objects (strings, tables, their parts) and tells the
  * allocator each block's size when it frees it, so small blocks need no
  * header: they are carved from large chunks and kept on a free list a size
- * class. Larger blocks are malloc's. Under a sanitizer every block is
- * malloc's, for it to watch.
+ * class: 16 bytes apart up to 256 bytes, then four classes a doubling up
+ * to 64 KiB (the parts of tables and long strings, which malloc's fresh
+ * heap pages would fault in one by one). Larger blocks are malloc's.
+ * Under a sanitizer every block is malloc's, for it to watch.
  *
  * A generation of thousands of images holds hundreds of MiB, and each page
  * first touched is a fault (on a virtual machine, a costly one): past the
@@ -111,7 +113,9 @@ handler(lua_State *L)
  * A chunk starts with the one before it and its own size.
  */
 #define POOLSTEP 16                  /* size classes of 16 bytes */
-#define POOLMAX 256                  /* the largest pooled block */
+#define POOLSMALLMAX 256             /* up to here; then four classes a doubling */
+#define POOLMAX ((size_t)64 << 10)   /* the largest pooled block */
+#define POOLCLASSES (POOLSMALLMAX / POOLSTEP + 4 * 8)  /* 16, then 256 to 64 KiB */
 #define POOLCHUNK ((size_t)1 << 20)  /* carved from chunks of 1 MiB */
 #define POOLSMALL 16                 /* so many chunks of 1 MiB, then big ones */
 #define POOLBIG ((size_t)8 << 20)    /* a big chunk: 8 MiB, in huge pages */
@@ -130,7 +134,7 @@ handler(lua_State *L)
 struct arena {
 	size_t used, limit;
 	int refused;                     /* whether the limit refused a block */
-	void *free[POOLMAX / POOLSTEP];  /* a free list a class: each block's first word the next */
+	void *free[POOLCLASSES];        /* a free list a class: each block's first word the next */
 	char *next, *end;                /* the current chunk's uncarved part */
 	void *chunks;                    /* every chunk, each one's first word the one before */
 	size_t nchunks;
@@ -163,16 +167,28 @@ chunkfree(void *chunk, size_t len)
 		munmap(chunk, len);
 }
 
+/* the class of a block of n bytes (1 to POOLMAX), and its size in *size */
 static size_t
-poolclass(size_t n)
+poolclass(size_t n, size_t *size)
 {
-	return (n - 1) / POOLSTEP;
+	size_t m = n - 1, k = 8, sub;
+
+	if (n <= POOLSMALLMAX) {
+		*size = (m / POOLSTEP + 1) * POOLSTEP;
+		return m / POOLSTEP;
+	}
+	while (m >> (k + 1))
+		k++;
+	/* m is in [2^k, 2^(k+1)): its quarter of that range */
+	sub = (m >> (k - 2)) & 3;
+	*size = (4 + sub + 1) << (k - 2);
+	return POOLSMALLMAX / POOLSTEP + (k - 8) * 4 + sub;
 }
 
 static void *
 poolget(struct arena *a, size_t n)
 {
-	size_t c = poolclass(n), size = (c + 1) * POOLSTEP;
+	size_t size, c = poolclass(n, &size);
 	void *p = a->free[c];
 
 	if (p) {
@@ -200,7 +216,7 @@ poolget(struct arena *a, size_t n)
 static void
 poolput(struct arena *a, void *p, size_t n)
 {
-	size_t c = poolclass(n);
+	size_t size, c = poolclass(n, &size);
 
 	memcpy(p, &a->free[c], sizeof p);
 	a->free[c] = p;
@@ -219,6 +235,14 @@ poolfree(struct arena *a)
 		chunkfree(chunk, len);
 	}
 	a->nchunks = 0;
+}
+
+static int
+sameclass(size_t a, size_t b)
+{
+	size_t sa, sb;
+
+	return poolclass(a, &sa) == poolclass(b, &sb);
 }
 
 static void *
@@ -242,7 +266,7 @@ arenaalloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		a->refused = 1;
 		return NULL;  /* Lua raises "not enough memory" */
 	}
-	if (ptr && POOLED(osize) && POOLED(nsize) && poolclass(osize) == poolclass(nsize)) {
+	if (ptr && POOLED(osize) && POOLED(nsize) && sameclass(osize, nsize)) {
 		p = ptr;
 	} else if (ptr && !POOLED(osize) && !POOLED(nsize)) {
 		if (!(p = realloc(ptr, nsize)) && nsize > osize)
