@@ -209,52 +209,90 @@ samecontent(const char *path, const void *data, size_t len)
 }
 
 int
-replacefile(const char *path, const void *data, size_t len)
+outopen(const char *path, char **tmp)
 {
-	char *tmp;
 	int fd, saved;
+
+	*tmp = tmpname(path);
+	/* the folders are made when they are missing, not tried each time */
+	fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 && errno == ENOENT && mkparent(path) == 0)
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		saved = errno;
+		free(*tmp);
+		errno = saved;
+		return -1;
+	}
+	/* outputs are shared artifacts: readable by all whatever the umask */
+	if (fchmod(fd, 0644) < 0) {
+		outabort(fd, *tmp);
+		return -1;
+	}
+	return fd;
+}
+
+int
+outcommit(int fd, char *tmp, const char *path)
+{
+	int saved;
+
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		saved = errno;
+		unlink(tmp);
+		free(tmp);
+		errno = saved;
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+void
+outabort(int fd, char *tmp)
+{
+	int saved = errno;
+
+	close(fd);
+	unlink(tmp);
+	free(tmp);
+	errno = saved;
+}
+
+int
+writeall(int fd, const void *data, size_t len)
+{
 	const char *p = data;
 	ssize_t n;
 
-	if (samecontent(path, data, len))
-		return 0;
-	tmp = tmpname(path);
-	/* the folders are made when they are missing, not tried each time */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 && errno == ENOENT && mkparent(path) == 0)
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		goto err;
-	/* outputs are shared artifacts: readable by all whatever the umask */
-	if (fchmod(fd, 0644) < 0)
-		goto errclose;
 	while (len > 0) {
 		n = write(fd, p, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			goto errclose;
+			return -1;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
-	if (close(fd) < 0)
-		goto errunlink;
-	if (rename(tmp, path) < 0)
-		goto errunlink;
-	free(tmp);
-	return 1;
-errclose:
-	saved = errno;
-	close(fd);
-	errno = saved;
-errunlink:
-	saved = errno;
-	unlink(tmp);
-	errno = saved;
-err:
-	free(tmp);
-	return -1;
+	return 0;
+}
+
+int
+replacefile(const char *path, const void *data, size_t len)
+{
+	char *tmp;
+	int fd;
+
+	if (samecontent(path, data, len))
+		return 0;
+	if ((fd = outopen(path, &tmp)) < 0)
+		return -1;
+	if (writeall(fd, data, len) < 0) {
+		outabort(fd, tmp);
+		return -1;
+	}
+	return outcommit(fd, tmp, path) < 0 ? -1 : 1;
 }
 
 int

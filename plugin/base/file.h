@@ -23,6 +23,16 @@ int mkdirs(const char *path);
 int removetree(const char *path);
 /* make the parent directories of path; -1 on failure */
 int mkparent(const char *path);
+/* an output written as a whole or not at all: outopen makes path's
+   temporary (its folders made when missing), readable by all, and returns
+   its descriptor (-1 with errno); outcommit closes and renames it over path
+   (0, or -1 with errno and the temporary gone); outabort closes and removes
+   it, errno kept. Both free *tmp */
+int outopen(const char *path, char **tmp);
+int outcommit(int fd, char *tmp, const char *path);
+void outabort(int fd, char *tmp);
+/* write all len bytes to fd (a write cut by a signal goes on); 0, or -1 with errno */
+int writeall(int fd, const void *data, size_t len);
 /* write data to path via a temporary file and rename, unless path already
    holds exactly these bytes; 1 if written, 0 if unchanged, -1 on failure */
 int replacefile(const char *path, const void *data, size_t len);

@@ -95,25 +95,12 @@ void
 store_put(const char *store, const void *data, size_t len, char digest[72])
 {
 	char *tmp;
-	const char *p = data;
-	ssize_t n;
 	int fd;
 
 	memcpy(digest, "sha256:", 7);
 	sha256hex(data, len, digest + 7);
 	fd = store_tmp(store, &tmp);
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			unlink(tmp);
-			fatal("write %s:", tmp);
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0) {
+	if (writeall(fd, data, len) < 0 || close(fd) < 0) {
 		unlink(tmp);
 		fatal("write %s:", tmp);
 	}

@@ -247,24 +247,17 @@ debian_decompress(lua_State *L)
 	return 1;
 }
 
+/* a file of gpgv's input, for this process only */
 static int
-writeall(const char *path, const char *data, size_t len)
+writeprivate(const char *path, const char *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ssize_t n;
 
 	if (fd < 0)
 		return -1;
-	while (len > 0) {
-		n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			close(fd);
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
+	if (writeall(fd, data, len) < 0) {
+		close(fd);
+		return -1;
 	}
 	return close(fd);
 }
@@ -347,7 +340,7 @@ debian_gpgv(lua_State *L)
 		argv[n++] = (char *)lua_tostring(L, -1);  /* kept alive by the table */
 		lua_pop(L, 1);
 	}
-	ok = writeall(in, sig, slen) == 0 && (!data || writeall(datapath, data, dlen) == 0);
+	ok = writeprivate(in, sig, slen) == 0 && (!data || writeprivate(datapath, data, dlen) == 0);
 	if (data) {
 		argv[n++] = in;
 		argv[n++] = datapath;

@@ -29,6 +29,7 @@
 #include "base/err.h"
 #include "base/mem.h"
 #include "base/digest.h"
+#include "base/file.h"
 #include "base/text.h"
 #include "base/oci.h"
 #include "base/zst.h"
@@ -129,23 +130,11 @@ sink_threads(void)
 static int
 emit(struct sink *s, const unsigned char *p, size_t len)
 {
-	ssize_t n;
-
 	/* uncompressed, the blob is the tar: its digest is the diff_id, hashed once */
 	if (s->comp != COMPRESS_NONE)
 		sha256add(s->digest, p, len);
 	s->size += (long long)len;
-	while (len > 0) {
-		n = write(s->fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return writeall(s->fd, p, len);
 }
 
 static void *

@@ -190,6 +190,34 @@ l_fileid(lua_State *L)
 	return 1;
 }
 
+/* bytes i to j (from 1) of the file at path written to fd, a chunk at a
+   time; 0, or -1 with errno (a file shorter than j: EIO) */
+static int
+copyrange(int fd, const char *path, lua_Integer i, lua_Integer j)
+{
+	char chunk[65536];
+	int src = open(path, O_RDONLY), saved;
+
+	if (src < 0)
+		return -1;
+	while (i <= j) {
+		size_t want = (size_t)(j - i + 1) < sizeof chunk ? (size_t)(j - i + 1) : sizeof chunk;
+		ssize_t got = pread(src, chunk, want, (off_t)(i - 1));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0 || writeall(fd, chunk, (size_t)got) < 0) {
+			saved = got == 0 ? EIO : errno;
+			close(src);
+			errno = saved;
+			return -1;
+		}
+		i += got;
+	}
+	close(src);
+	return 0;
+}
+
 /*
  * native.writeparts(path, parts): write the parts one after another to path
  * via a temporary file and rename, as writefile does but without reading
@@ -205,10 +233,8 @@ l_writeparts(lua_State *L)
 	lua_Integer k, n, i, j;
 	const char *p;
 	size_t len;
-	ssize_t w;
 	char *tmp;
-	int fd, src, saved, file;
-	char chunk[65536];
+	int fd, file;
 
 	luaL_checktype(L, 2, LUA_TTABLE);
 	n = luaL_len(L, 2);
@@ -228,15 +254,8 @@ l_writeparts(lua_State *L)
 		}
 		lua_pop(L, 1);
 	}
-	tmp = tmpname(path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 && errno == ENOENT && mkparent(path) == 0)
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		goto err;
-	/* outputs are shared artifacts: readable by all whatever the umask */
-	if (fchmod(fd, 0644) < 0)
-		goto errclose;
+	if ((fd = outopen(path, &tmp)) < 0)
+		return luaL_error(L, "write %s: %s", path, strerror(errno));
 	for (k = 1; k <= n; k++) {
 		if (lua_rawgeti(L, 2, k) == LUA_TTABLE) {
 			lua_rawgeti(L, -1, 1);
@@ -251,38 +270,8 @@ l_writeparts(lua_State *L)
 			if (i < 1)
 				i = 1;
 			if (file) {
-				/* bytes i to j of file p, a chunk at a time */
-				src = open(p, O_RDONLY);
-				if (src < 0)
-					goto errclose;
-				while (i <= j) {
-					size_t want = (size_t)(j - i + 1) < sizeof chunk ? (size_t)(j - i + 1) : sizeof chunk;
-					ssize_t got = pread(src, chunk, want, (off_t)(i - 1));
-
-					if (got < 0 && errno == EINTR)
-						continue;
-					if (got <= 0) {
-						saved = got < 0 ? errno : EIO;
-						close(src);
-						errno = saved;
-						goto errclose;
-					}
-					for (p = chunk, len = (size_t)got; len > 0;) {
-						w = write(fd, p, len);
-						if (w < 0) {
-							if (errno == EINTR)
-								continue;
-							saved = errno;
-							close(src);
-							errno = saved;
-							goto errclose;
-						}
-						p += w;
-						len -= (size_t)w;
-					}
-					i += got;
-				}
-				close(src);
+				if (copyrange(fd, p, i, j) < 0)
+					goto err;
 				continue;
 			}
 			if (j > (lua_Integer)len)
@@ -293,36 +282,16 @@ l_writeparts(lua_State *L)
 			p = lua_tolstring(L, -1, &len);
 			lua_pop(L, 1);  /* the table still holds it */
 		}
-		while (len > 0) {
-			w = write(fd, p, len);
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				goto errclose;
-			}
-			p += w;
-			len -= (size_t)w;
-		}
+		if (writeall(fd, p, len) < 0)
+			goto err;
 	}
-	if (close(fd) < 0)
-		goto errunlink;
-	if (rename(tmp, path) < 0)
-		goto errunlink;
-	free(tmp);
+	if (outcommit(fd, tmp, path) < 0)
+		return luaL_error(L, "write %s: %s", path, strerror(errno));
 	lua_pushboolean(L, 1);
 	return 1;
-errclose:
-	saved = errno;
-	close(fd);
-	errno = saved;
-errunlink:
-	saved = errno;
-	unlink(tmp);
-	errno = saved;
 err:
-	saved = errno;
-	free(tmp);
-	return luaL_error(L, "write %s: %s", path, strerror(saved));
+	outabort(fd, tmp);
+	return luaL_error(L, "write %s: %s", path, strerror(errno));
 }
 
 /* native.touch(path): set a file's mtime to now */
