@@ -221,9 +221,11 @@ function M.at(where, path)
 end
 
 -- the chunk names ("@build.lua") of the definition files, and imagegen's
--- own functions that stand between a definition and a declaration
+-- own functions that stand between a definition and a declaration, known
+-- by where they are defined: wrappers[chunk name][first line] (a wrapper is
+-- made for each declaration of each file: lines, not a table of them all)
 M.definitions = {}
-M.wrappers = setmetatable({}, { __mode = "k" })
+M.wrappers = {}
 
 -- "file:line" of the last definition line that ran, kept by the hook over
 -- the definitions (native.evalhook, see lang.lua): a declaration called as
@@ -261,9 +263,10 @@ function M.caller(level)
   local lvl = level
   while true do
     local self = debug.getinfo(lvl, "tf")
-    local info = debug.getinfo(lvl + 1, "Slf")
+    local info = debug.getinfo(lvl + 1, "Sl")
     if not self or self.istailcall or not info then return M.lastwhere() end
-    if not M.wrappers[info.func] then
+    local wrapper = M.wrappers[info.source]
+    if not (wrapper and wrapper[info.linedefined]) then
       if M.definitions[info.source] then return M.show(info.source:sub(2)) .. ":" .. info.currentline end
       return M.lastwhere()
     end

@@ -162,6 +162,388 @@ function M.definitionfiles(G, file)
   return out
 end
 
+local function checkname(where, what, name)
+  if not isstring(name) or not name:match("^[%w][%w._-]*$") then
+    check.failat(where, what .. ".name", "%s: name must be letters, digits, '.', '_' or '-', got '%s'", what,
+      tostring(name))
+  end
+end
+
+-- an image's fields, each parsed by its own function, in this order (so
+-- that the first error is always the same one); fields[k](d, v) with
+-- d = { where, img, config, t, mklayer }: mklayer the declaring file's (declarations)
+local imageorder = { "layers", "files", "tag", "base", "entrypoint", "cmd", "env", "workdir", "user",
+  "labels", "stopsignal", "expose", "volumes", "packages", "essential", "minimal", "mergedusr", "repositories",
+  "packagelayers", "users", "groups", "compression", "annotations", "platform", "platforms", "sbom",
+  "provenance", "format", "healthcheck", "maxlayers" }
+local imagefields = set(imageorder)
+-- the fields that become text of the image's config or manifest
+local configfields = { "entrypoint", "cmd", "env", "workdir", "user", "labels", "stopsignal", "volumes",
+  "annotations", "healthcheck" }
+imagefields.name = true
+local field = {}
+
+-- a field that is true or false, kept in the image as it is named
+local function flag(name)
+  return function(d, v)
+    if type(v) ~= "boolean" then fail(d.where, "%s: expected true or false", name) end
+    d.img[name] = v
+  end
+end
+
+function field.layers(d, v)
+  if type(v) ~= "table" or debug.getmetatable(v) or #v == 0 and next(v) then
+    fail(d.where, "layers: expected a list of layers")
+  end
+  for i, l in ipairs(v) do
+    l = unview(l)
+    if debug.getmetatable(l) ~= Layer then
+      if type(l) ~= "table" or debug.getmetatable(l) then
+        fail(d.where, "layers[%d]: expected a layer or { name = ..., files = { ... } }, got %s%s", i, kind(l),
+          debug.getmetatable(l) == Image and " (an image is a base: base = ..., and its layers come with it)" or "")
+      end
+      checkfields(d.where, string.format("layers[%d]", i), l, layerfields)
+      local name = l.name or tostring(i)
+      checkname(d.where, string.format("layers[%d]", i), name)
+      l = d.mklayer(d.where, name, l.files or {}, string.format("layers[%d].files", i))
+      l.id = d.img.name .. "/" .. name
+    end
+    d.img.layers[#d.img.layers + 1] = l
+  end
+end
+
+function field.files(d, v)
+  local l = d.mklayer(d.where, "files", v)
+  l.id = d.img.name .. "/files"
+  l.fromfiles = true
+  d.img.layers[#d.img.layers + 1] = l
+end
+
+-- "v1" (the image's name is the repository), "repo:v1", "host[:port]/repo:v1";
+-- the repository and tag as the distribution spec has them (check.repository)
+function field.tag(d, tag)
+  if not isstring(tag) then fail(d.where, "tag: expected a string") end
+  local forms = "('v1', 'repo:v1' or 'host:port/repo:v1')"
+  local repo, ref
+  if not tag:find("[:/@]") then
+    repo, ref = d.img.name, tag
+    if not check.istag(ref) then
+      fail(d.where, "tag: '%s' is not a tag: letters, digits, '_', '.' and '-', at most 128, not starting with "
+        .. "'.' or '-' %s", tag, forms)
+    end
+    local bad = check.repository(repo)
+    if bad then
+      local lower = repo:lower()
+      if lower ~= repo and not check.repository(lower) then
+        fail(d.where, "image: name '%s' must be lowercase for registries and podman: '%s' (or name the repository "
+          .. "in tag = \"%s:%s\")", repo, lower, lower, ref)
+      end
+      fail(d.where, "image: name '%s' is the image's repository, and %s (or name the repository in tag = "
+        .. "\"repo:%s\")", repo, bad, ref)
+    end
+  else
+    if tag:find("@") then fail(d.where, "tag: '%s' holds a digest; a tag names the image %s", tag, forms) end
+    local host = tag:match("^([^/]*)/")
+    local rest = tag
+    if host and check.ishost(host) then rest = tag:sub(#host + 2) else host = nil end
+    local n = select(2, rest:gsub(":", ""))
+    if n > 1 or n == 1 and rest:find("/", rest:find(":"), true) or (host and select(2, host:gsub(":", "")) > 1) then
+      fail(d.where, "tag: '%s' has a ':' out of place: one goes before the tag, and one in a registry's "
+        .. "'host:port/' only %s", tag, forms)
+    end
+    local path
+    path, ref = rest:match("^(.*):(.*)$")
+    if not path then path, ref = rest, "latest" end
+    repo = host and host .. "/" .. path or path
+    if path == "" then fail(d.where, "tag: '%s' names no repository %s", tag, forms) end
+    if not check.istag(ref) then
+      fail(d.where, "tag: '%s' in '%s' is not a tag: letters, digits, '_', '.' and '-', at most 128, not starting "
+        .. "with '.' or '-'", ref, tag)
+    end
+    local bad = check.repository(repo)
+    if bad then fail(d.where, "tag: %s", bad) end
+  end
+  d.img.repo, d.img.ref = repo, ref
+  local host = repo:match("^([^/]+)/")
+  if host and (host:find("[.:]") or host == "localhost") then d.img.push = repo .. ":" .. ref end
+end
+
+function field.base(d, v)
+  v = unview(v)
+  if v == M.scratch then return end
+  if not (isstring(v) or debug.getmetatable(v) == Image or debug.getmetatable(v) == External) then
+    fail(d.where, "base: expected scratch, an image, an image's name, oci_layout, docker_archive or pull, got %s",
+      kind(v))
+  end
+  d.img.base = v
+end
+
+-- a command line: a list of words, never a string (which would be one
+-- word, the whole line as the program's name); sh "..." for a shell
+local function argv(d, what, v)
+  if isstring(v) then
+    fail(d.where, "%s: expected a list such as { \"/app/server\", \"--port\", \"80\" }, or sh \"...\" for "
+      .. "/bin/sh -c", what)
+  end
+  return stringlist(d.where, what, v)
+end
+
+function field.entrypoint(d, v) d.config.Entrypoint = argv(d, "entrypoint", v) end
+function field.cmd(d, v) d.config.Cmd = argv(d, "cmd", v) end
+
+function field.env(d, v)
+  d.config.Env = stringmap(d.where, "env", v)
+  for k in pairs(d.config.Env) do
+    if k == "" or k:find("=") then fail(d.where, "env: '%s' is not a variable name", k) end
+  end
+end
+
+function field.workdir(d, v)
+  if not isstring(v) or not path.isabs(v) then fail(d.where, "workdir: expected an absolute path") end
+  d.config.WorkingDir = v
+end
+
+function field.user(d, v)
+  if math.type(v) == "integer" then v = tostring(v) end
+  if not isstring(v) or v == "" then fail(d.where, "user: expected a name or 'uid[:gid]'") end
+  if not v:match("^[^:]+$") and not v:match("^[^:]+:[^:]+$") then
+    fail(d.where, "user: '%s' is not \"name\", \"uid\", \"uid:gid\" or \"name:group\"", v)
+  end
+  d.config.User = v
+end
+
+function field.labels(d, v) d.config.Labels = stringmap(d.where, "labels", v) end
+
+function field.stopsignal(d, v)
+  if not isstring(v) then fail(d.where, "stopsignal: expected a signal name such as 'SIGTERM'") end
+  d.config.StopSignal = v
+end
+
+-- ports: 80 (tcp), "80/tcp", "53/udp", "9/sctp"; as the config's keys, "80/tcp"
+function field.expose(d, v)
+  d.config.ExposedPorts = {}
+  local list = v
+  if type(v) ~= "table" or debug.getmetatable(v) then list = { v } end
+  for k in pairs(list) do
+    if math.type(k) ~= "integer" then
+      fail(d.where, "expose: expected a port or a list of ports, found key '%s'", tostring(k))
+    end
+  end
+  local forms = "a number such as 80, or '80/tcp', '53/udp', '9/sctp'"
+  for i, p in ipairs(list) do
+    local what = list == v and string.format("expose[%d]", i) or "expose"
+    if math.type(p) == "integer" then
+      if p < 1 or p > 65535 then fail(d.where, "%s: %d is not a port (1 to 65535)", what, p) end
+      p = tostring(p) .. "/tcp"
+    elseif math.type(p) == "float" then
+      fail(d.where, "%s: %s is not a port: expected %s", what, tostring(p), forms)
+    elseif not isstring(p) then
+      fail(d.where, "%s: expected a port, %s, got %s", what, forms, check.typename(p))
+    else
+      local given = p
+      if p:match("^%d+$") then p = p .. "/tcp" end
+      local n, proto = p:match("^([1-9]%d*)/(%l+)$")
+      if not n or tonumber(n) > 65535 or not (proto == "tcp" or proto == "udp" or proto == "sctp") then
+        fail(d.where, "%s: '%s' is not a port: expected %s", what, given, forms)
+      end
+    end
+    d.config.ExposedPorts[p] = {}
+  end
+end
+
+function field.volumes(d, v)
+  d.config.Volumes = {}
+  for i, vol in ipairs(stringlist(d.where, "volumes", v)) do
+    if not path.isabs(vol) then fail(d.where, "volumes[%d]: '%s' is not an absolute path", i, vol) end
+    d.config.Volumes[vol] = {}
+  end
+end
+
+function field.packages(d, v)
+  d.img.packages = stringlist(d.where, "packages", v)
+  for i, name in ipairs(d.img.packages) do
+    -- a Debian package, or an apk atom (imagegen.alpine: checked against the kind of the repositories)
+    if not name:match("^[%w.+-]+$") and not name:match("^[%w.+-]+=[%w.+:~-]+$")
+        and not name:match("^!?[%w.+_:-]+[<>=~]*[%w.+_~-]*$") then
+      fail(d.where, "packages[%d]: '%s' is not a package name (or name=version, or an apk atom)", i, name)
+    end
+  end
+end
+
+field.essential = flag "essential"
+
+field.minimal = flag "minimal"
+
+field.mergedusr = flag "mergedusr"
+
+function field.repositories(d, v)
+  if type(v) ~= "table" or debug.getmetatable(v) then fail(d.where, "repositories: expected a list of repository { ... }") end
+  d.img.repositories = {}
+  for i, r in ipairs(v) do
+    r = unview(r)
+    if debug.getmetatable(r) ~= Repository then
+      fail(d.where, "repositories[%d]: expected a repository { ... }, got %s", i, kind(r))
+    end
+    d.img.repositories[i] = r
+  end
+end
+
+function field.packagelayers(d, pl)
+  if pl ~= "each" and pl ~= "one" then
+    if type(pl) ~= "table" then
+      fail(d.where, "packagelayers: expected \"each\", \"one\" or a list of groups of package names")
+    end
+    local groups = {}
+    for i, g in ipairs(pl) do groups[i] = stringlist(d.where, string.format("packagelayers[%d]", i), g) end
+    pl = groups
+  end
+  d.img.packagelayers = pl
+end
+
+function field.users(d, v)
+  if type(v) ~= "table" then fail(d.where, "users: expected a list of { name, uid, ... }") end
+  d.img.users = {}
+  for i, u in ipairs(v) do
+    local what = string.format("users[%d]", i)
+    checkfields(d.where, what, u, userfields)
+    if not isstring(u.name) or not u.name:match("^[%w_][%w._-]*$") then fail(d.where, "%s: no valid name", what) end
+    d.img.users[i] = { name = u.name, uid = parseid(d.where, what .. ": uid", u.uid),
+      gid = u.gid ~= nil and parseid(d.where, what .. ": gid", u.gid) or nil,
+      home = u.home or "/nonexistent", shell = u.shell or "/usr/sbin/nologin", gecos = u.gecos or u.name }
+    if u.uid == nil then fail(d.where, "%s: no uid", what) end
+  end
+end
+
+function field.groups(d, v)
+  if type(v) ~= "table" then fail(d.where, "groups: expected a list of { name, gid }") end
+  d.img.groups = {}
+  for i, g in ipairs(v) do
+    local what = string.format("groups[%d]", i)
+    checkfields(d.where, what, g, groupfields)
+    if not isstring(g.name) or not g.name:match("^[%w_][%w._-]*$") then fail(d.where, "%s: no valid name", what) end
+    if g.gid == nil then fail(d.where, "%s: no gid", what) end
+    d.img.groups[i] = { name = g.name, gid = parseid(d.where, what .. ": gid", g.gid),
+      members = g.members and stringlist(d.where, what .. ": members", g.members) or {} }
+  end
+end
+
+function field.compression(d, v)
+  if not M.compressions[v] then
+    fail(d.where, "compression: expected \"gzip\", \"zstd\" or \"none\"%s", suggest(tostring(v), M.compressions))
+  end
+  d.img.compression = v
+end
+
+field.sbom = flag "sbom"
+field.provenance = flag "provenance"
+
+function field.maxlayers(d, v)
+  if math.type(v) ~= "integer" or v < 1 or v > 10000 then
+    fail(d.where, "maxlayers: expected a number of layers from 1 to 10000")
+  end
+  d.img.maxlayers = v
+end
+
+function field.annotations(d, v) d.img.annotations = stringmap(d.where, "annotations", v) end
+
+function field.format(d, v)
+  if not M.formats[v] then
+    fail(d.where, "format: expected \"oci\" or \"docker\"%s", suggest(tostring(v), M.formats))
+  end
+  d.img.format = v
+end
+
+-- a Go duration ("30s", "1m30s", "1.5s", "500ms") in nanoseconds, at least 1ms as Docker wants
+local durationunits = { h = 3600000000000, m = 60000000000, s = 1000000000, ms = 1000000,
+  us = 1000, ["\u{b5}s"] = 1000, ["\u{3bc}s"] = 1000, ns = 1 }
+local maxduration = 2500 * 3600000000000
+local function duration(where, what, v)
+  local form = "a duration such as \"30s\", \"1m30s\" or \"500ms\" (units h, m, s, ms, us, ns)"
+  if not isstring(v) then fail(where, "%s: expected %s, got %s", what, form, check.typename(v)) end
+  if v == "" then fail(where, "%s: expected %s, got ''", what, form) end
+  local ns, pos = 0, 1
+  while pos <= #v do
+    local int, _, frac, unit, nextpos = v:match("^(%d*)(%.?)(%d*)([^%d.]*)()", pos)
+    local scale = durationunits[unit]
+    if not int or int == "" and frac == "" or not scale or #int > 10 or #frac > 15 then
+      fail(where, "%s: '%s' is not %s", what, show(v), form)
+    end
+    if (tonumber(int) or 0) * 1.0 * scale > maxduration then
+      fail(where, "%s: '%s' is longer than 2500h", what, show(v))
+    end
+    ns = ns + (tonumber(int) or 0) * scale
+    if frac ~= "" then ns = ns + math.floor(tonumber("0." .. frac) * scale + 0.5) end
+    if ns > maxduration then fail(where, "%s: '%s' is longer than 2500h", what, show(v)) end
+    pos = nextpos
+  end
+  if ns < 1000000 then
+    fail(where, "%s: '%s' is shorter than 1ms, the least Docker takes (leave it out for Docker's default)", what, show(v))
+  end
+  return ns
+end
+
+-- Docker's HEALTHCHECK: the config's Healthcheck {Test, Interval, Timeout, StartPeriod, Retries}
+local healthfields = set { "test", "interval", "timeout", "start_period", "retries" }
+function field.healthcheck(d, v)
+  local forms = "{ \"CMD\", \"/app/health\" }, { \"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\" } or { \"NONE\" }"
+  checkfields(d.where, "healthcheck", v, healthfields)
+  if v.test == nil then fail(d.where, "healthcheck: no test; write test = %s", forms) end
+  if isstring(v.test) then
+    fail(d.where, "healthcheck.test: expected a list, got a string: write { \"CMD-SHELL\", \"%s\" } to run it "
+      .. "with /bin/sh -c, or { \"CMD\", \"program\", \"argument\", ... } to run a program", show(v.test))
+  elseif type(v.test) ~= "table" or debug.getmetatable(v.test) then
+    fail(d.where, "healthcheck.test: expected a list, %s; got %s", forms, check.typename(v.test))
+  end
+  local test = stringlist(d.where, "healthcheck.test", v.test)
+  local kinds = set { "CMD", "CMD-SHELL", "NONE" }
+  if not kinds[test[1]] then
+    fail(d.where, "healthcheck.test[1]: expected \"CMD\", \"CMD-SHELL\" or \"NONE\"%s, as in %s",
+      suggest(tostring(test[1]), kinds), forms)
+  elseif test[1] == "CMD" and #test < 2 then
+    fail(d.where, "healthcheck.test: \"CMD\" needs the command and its arguments after it: { \"CMD\", \"/app/health\" }")
+  elseif test[1] == "CMD-SHELL" and #test ~= 2 then
+    fail(d.where, "healthcheck.test: \"CMD-SHELL\" takes one string, the command for /bin/sh -c: "
+      .. "{ \"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\" }")
+  elseif test[1] == "NONE" and #test ~= 1 then
+    fail(d.where, "healthcheck.test: \"NONE\" (no healthcheck, not even the base's) takes nothing after it")
+  end
+  local h = { Test = test }
+  if v.interval ~= nil then h.Interval = duration(d.where, "healthcheck.interval", v.interval) end
+  if v.timeout ~= nil then h.Timeout = duration(d.where, "healthcheck.timeout", v.timeout) end
+  if v.start_period ~= nil then h.StartPeriod = duration(d.where, "healthcheck.start_period", v.start_period) end
+  if v.retries ~= nil then
+    if math.type(v.retries) ~= "integer" or v.retries < 1 or v.retries > 2 ^ 31 - 1 then
+      fail(d.where, "healthcheck.retries: expected a whole number of at least 1, such as 3 (leave it out for Docker's default, 3)")
+    end
+    h.Retries = v.retries
+  end
+  d.config.Healthcheck = h
+end
+
+local function checkplatform(where, what, v)
+  if not isstring(v) or not v:match("^[%w]+/[%w]+$") and not v:match("^[%w]+/[%w]+/[%w]+$") then
+    fail(where, "%s: expected 'os/arch[/variant]' such as 'linux/amd64' or 'linux/arm/v7'", what)
+  end
+  return v
+end
+
+function field.platform(d, v)
+  if d.t.platforms ~= nil then fail(d.where, "platform: give platform or platforms, not both") end
+  d.img.platforms = { checkplatform(d.where, "platform", v) }
+end
+
+function field.platforms(d, v)
+  local list = stringlist(d.where, "platforms", v)
+  if #list == 0 then fail(d.where, "platforms: expected at least one platform") end
+  local seen = {}
+  for i, p in ipairs(list) do
+    checkplatform(d.where, string.format("platforms[%d]", i), p)
+    if seen[p] then fail(d.where, "platforms[%d]: '%s' is listed twice", i, p) end
+    seen[p] = true
+  end
+  d.img.platforms = list
+end
+
 -- one definition file's declarations, closed over its folder
 local function declarations(G, file)
   local dir = path.dirname(file)
@@ -437,13 +819,6 @@ local function declarations(G, file)
     return l
   end
 
-  local function checkname(where, what, name)
-    if not isstring(name) or not name:match("^[%w][%w._-]*$") then
-      check.failat(where, what .. ".name", "%s: name must be letters, digits, '.', '_' or '-', got '%s'", what,
-        tostring(name))
-    end
-  end
-
   function D.layer(t)
     local where = caller(2)
     checkfields(where, "layer", t, layerfields)
@@ -457,381 +832,6 @@ local function declarations(G, file)
     return l
   end
 
-  -- an image's fields, each parsed by its own function, in this order (so
-  -- that the first error is always the same one); fields[k](d, v) with
-  -- d = { where, img, config, t }
-  local imageorder = { "layers", "files", "tag", "base", "entrypoint", "cmd", "env", "workdir", "user",
-    "labels", "stopsignal", "expose", "volumes", "packages", "essential", "minimal", "mergedusr", "repositories",
-    "packagelayers", "users", "groups", "compression", "annotations", "platform", "platforms", "sbom",
-    "provenance", "format", "healthcheck", "maxlayers" }
-  local imagefields = set(imageorder)
-  -- the fields that become text of the image's config or manifest
-  local configfields = { "entrypoint", "cmd", "env", "workdir", "user", "labels", "stopsignal", "volumes",
-    "annotations", "healthcheck" }
-  imagefields.name = true
-  local field = {}
-
-  -- a field that is true or false, kept in the image as it is named
-  local function flag(name)
-    return function(d, v)
-      if type(v) ~= "boolean" then fail(d.where, "%s: expected true or false", name) end
-      d.img[name] = v
-    end
-  end
-
-  function field.layers(d, v)
-    if type(v) ~= "table" or debug.getmetatable(v) or #v == 0 and next(v) then
-      fail(d.where, "layers: expected a list of layers")
-    end
-    for i, l in ipairs(v) do
-      l = unview(l)
-      if debug.getmetatable(l) ~= Layer then
-        if type(l) ~= "table" or debug.getmetatable(l) then
-          fail(d.where, "layers[%d]: expected a layer or { name = ..., files = { ... } }, got %s%s", i, kind(l),
-            debug.getmetatable(l) == Image and " (an image is a base: base = ..., and its layers come with it)" or "")
-        end
-        checkfields(d.where, string.format("layers[%d]", i), l, layerfields)
-        local name = l.name or tostring(i)
-        checkname(d.where, string.format("layers[%d]", i), name)
-        l = mklayer(d.where, name, l.files or {}, string.format("layers[%d].files", i))
-        l.id = d.img.name .. "/" .. name
-      end
-      d.img.layers[#d.img.layers + 1] = l
-    end
-  end
-
-  function field.files(d, v)
-    local l = mklayer(d.where, "files", v)
-    l.id = d.img.name .. "/files"
-    l.fromfiles = true
-    d.img.layers[#d.img.layers + 1] = l
-  end
-
-  -- "v1" (the image's name is the repository), "repo:v1", "host[:port]/repo:v1";
-  -- the repository and tag as the distribution spec has them (check.repository)
-  function field.tag(d, tag)
-    if not isstring(tag) then fail(d.where, "tag: expected a string") end
-    local forms = "('v1', 'repo:v1' or 'host:port/repo:v1')"
-    local repo, ref
-    if not tag:find("[:/@]") then
-      repo, ref = d.img.name, tag
-      if not check.istag(ref) then
-        fail(d.where, "tag: '%s' is not a tag: letters, digits, '_', '.' and '-', at most 128, not starting with "
-          .. "'.' or '-' %s", tag, forms)
-      end
-      local bad = check.repository(repo)
-      if bad then
-        local lower = repo:lower()
-        if lower ~= repo and not check.repository(lower) then
-          fail(d.where, "image: name '%s' must be lowercase for registries and podman: '%s' (or name the repository "
-            .. "in tag = \"%s:%s\")", repo, lower, lower, ref)
-        end
-        fail(d.where, "image: name '%s' is the image's repository, and %s (or name the repository in tag = "
-          .. "\"repo:%s\")", repo, bad, ref)
-      end
-    else
-      if tag:find("@") then fail(d.where, "tag: '%s' holds a digest; a tag names the image %s", tag, forms) end
-      local host = tag:match("^([^/]*)/")
-      local rest = tag
-      if host and check.ishost(host) then rest = tag:sub(#host + 2) else host = nil end
-      local n = select(2, rest:gsub(":", ""))
-      if n > 1 or n == 1 and rest:find("/", rest:find(":"), true) or (host and select(2, host:gsub(":", "")) > 1) then
-        fail(d.where, "tag: '%s' has a ':' out of place: one goes before the tag, and one in a registry's "
-          .. "'host:port/' only %s", tag, forms)
-      end
-      local path
-      path, ref = rest:match("^(.*):(.*)$")
-      if not path then path, ref = rest, "latest" end
-      repo = host and host .. "/" .. path or path
-      if path == "" then fail(d.where, "tag: '%s' names no repository %s", tag, forms) end
-      if not check.istag(ref) then
-        fail(d.where, "tag: '%s' in '%s' is not a tag: letters, digits, '_', '.' and '-', at most 128, not starting "
-          .. "with '.' or '-'", ref, tag)
-      end
-      local bad = check.repository(repo)
-      if bad then fail(d.where, "tag: %s", bad) end
-    end
-    d.img.repo, d.img.ref = repo, ref
-    local host = repo:match("^([^/]+)/")
-    if host and (host:find("[.:]") or host == "localhost") then d.img.push = repo .. ":" .. ref end
-  end
-
-  function field.base(d, v)
-    v = unview(v)
-    if v == M.scratch then return end
-    if not (isstring(v) or debug.getmetatable(v) == Image or debug.getmetatable(v) == External) then
-      fail(d.where, "base: expected scratch, an image, an image's name, oci_layout, docker_archive or pull, got %s",
-        kind(v))
-    end
-    d.img.base = v
-  end
-
-  -- a command line: a list of words, never a string (which would be one
-  -- word, the whole line as the program's name); sh "..." for a shell
-  local function argv(d, what, v)
-    if isstring(v) then
-      fail(d.where, "%s: expected a list such as { \"/app/server\", \"--port\", \"80\" }, or sh \"...\" for "
-        .. "/bin/sh -c", what)
-    end
-    return stringlist(d.where, what, v)
-  end
-
-  function field.entrypoint(d, v) d.config.Entrypoint = argv(d, "entrypoint", v) end
-  function field.cmd(d, v) d.config.Cmd = argv(d, "cmd", v) end
-
-  function field.env(d, v)
-    d.config.Env = stringmap(d.where, "env", v)
-    for k in pairs(d.config.Env) do
-      if k == "" or k:find("=") then fail(d.where, "env: '%s' is not a variable name", k) end
-    end
-  end
-
-  function field.workdir(d, v)
-    if not isstring(v) or not path.isabs(v) then fail(d.where, "workdir: expected an absolute path") end
-    d.config.WorkingDir = v
-  end
-
-  function field.user(d, v)
-    if math.type(v) == "integer" then v = tostring(v) end
-    if not isstring(v) or v == "" then fail(d.where, "user: expected a name or 'uid[:gid]'") end
-    if not v:match("^[^:]+$") and not v:match("^[^:]+:[^:]+$") then
-      fail(d.where, "user: '%s' is not \"name\", \"uid\", \"uid:gid\" or \"name:group\"", v)
-    end
-    d.config.User = v
-  end
-
-  function field.labels(d, v) d.config.Labels = stringmap(d.where, "labels", v) end
-
-  function field.stopsignal(d, v)
-    if not isstring(v) then fail(d.where, "stopsignal: expected a signal name such as 'SIGTERM'") end
-    d.config.StopSignal = v
-  end
-
-  -- ports: 80 (tcp), "80/tcp", "53/udp", "9/sctp"; as the config's keys, "80/tcp"
-  function field.expose(d, v)
-    d.config.ExposedPorts = {}
-    local list = v
-    if type(v) ~= "table" or debug.getmetatable(v) then list = { v } end
-    for k in pairs(list) do
-      if math.type(k) ~= "integer" then
-        fail(d.where, "expose: expected a port or a list of ports, found key '%s'", tostring(k))
-      end
-    end
-    local forms = "a number such as 80, or '80/tcp', '53/udp', '9/sctp'"
-    for i, p in ipairs(list) do
-      local what = list == v and string.format("expose[%d]", i) or "expose"
-      if math.type(p) == "integer" then
-        if p < 1 or p > 65535 then fail(d.where, "%s: %d is not a port (1 to 65535)", what, p) end
-        p = tostring(p) .. "/tcp"
-      elseif math.type(p) == "float" then
-        fail(d.where, "%s: %s is not a port: expected %s", what, tostring(p), forms)
-      elseif not isstring(p) then
-        fail(d.where, "%s: expected a port, %s, got %s", what, forms, check.typename(p))
-      else
-        local given = p
-        if p:match("^%d+$") then p = p .. "/tcp" end
-        local n, proto = p:match("^([1-9]%d*)/(%l+)$")
-        if not n or tonumber(n) > 65535 or not (proto == "tcp" or proto == "udp" or proto == "sctp") then
-          fail(d.where, "%s: '%s' is not a port: expected %s", what, given, forms)
-        end
-      end
-      d.config.ExposedPorts[p] = {}
-    end
-  end
-
-  function field.volumes(d, v)
-    d.config.Volumes = {}
-    for i, vol in ipairs(stringlist(d.where, "volumes", v)) do
-      if not path.isabs(vol) then fail(d.where, "volumes[%d]: '%s' is not an absolute path", i, vol) end
-      d.config.Volumes[vol] = {}
-    end
-  end
-
-  function field.packages(d, v)
-    d.img.packages = stringlist(d.where, "packages", v)
-    for i, name in ipairs(d.img.packages) do
-      -- a Debian package, or an apk atom (imagegen.alpine: checked against the kind of the repositories)
-      if not name:match("^[%w.+-]+$") and not name:match("^[%w.+-]+=[%w.+:~-]+$")
-          and not name:match("^!?[%w.+_:-]+[<>=~]*[%w.+_~-]*$") then
-        fail(d.where, "packages[%d]: '%s' is not a package name (or name=version, or an apk atom)", i, name)
-      end
-    end
-  end
-
-  field.essential = flag "essential"
-
-  field.minimal = flag "minimal"
-
-  field.mergedusr = flag "mergedusr"
-
-  function field.repositories(d, v)
-    if type(v) ~= "table" or debug.getmetatable(v) then fail(d.where, "repositories: expected a list of repository { ... }") end
-    d.img.repositories = {}
-    for i, r in ipairs(v) do
-      r = unview(r)
-      if debug.getmetatable(r) ~= Repository then
-        fail(d.where, "repositories[%d]: expected a repository { ... }, got %s", i, kind(r))
-      end
-      d.img.repositories[i] = r
-    end
-  end
-
-  function field.packagelayers(d, pl)
-    if pl ~= "each" and pl ~= "one" then
-      if type(pl) ~= "table" then
-        fail(d.where, "packagelayers: expected \"each\", \"one\" or a list of groups of package names")
-      end
-      local groups = {}
-      for i, g in ipairs(pl) do groups[i] = stringlist(d.where, string.format("packagelayers[%d]", i), g) end
-      pl = groups
-    end
-    d.img.packagelayers = pl
-  end
-
-  function field.users(d, v)
-    if type(v) ~= "table" then fail(d.where, "users: expected a list of { name, uid, ... }") end
-    d.img.users = {}
-    for i, u in ipairs(v) do
-      local what = string.format("users[%d]", i)
-      checkfields(d.where, what, u, userfields)
-      if not isstring(u.name) or not u.name:match("^[%w_][%w._-]*$") then fail(d.where, "%s: no valid name", what) end
-      d.img.users[i] = { name = u.name, uid = parseid(d.where, what .. ": uid", u.uid),
-        gid = u.gid ~= nil and parseid(d.where, what .. ": gid", u.gid) or nil,
-        home = u.home or "/nonexistent", shell = u.shell or "/usr/sbin/nologin", gecos = u.gecos or u.name }
-      if u.uid == nil then fail(d.where, "%s: no uid", what) end
-    end
-  end
-
-  function field.groups(d, v)
-    if type(v) ~= "table" then fail(d.where, "groups: expected a list of { name, gid }") end
-    d.img.groups = {}
-    for i, g in ipairs(v) do
-      local what = string.format("groups[%d]", i)
-      checkfields(d.where, what, g, groupfields)
-      if not isstring(g.name) or not g.name:match("^[%w_][%w._-]*$") then fail(d.where, "%s: no valid name", what) end
-      if g.gid == nil then fail(d.where, "%s: no gid", what) end
-      d.img.groups[i] = { name = g.name, gid = parseid(d.where, what .. ": gid", g.gid),
-        members = g.members and stringlist(d.where, what .. ": members", g.members) or {} }
-    end
-  end
-
-  function field.compression(d, v)
-    if not M.compressions[v] then
-      fail(d.where, "compression: expected \"gzip\", \"zstd\" or \"none\"%s", suggest(tostring(v), M.compressions))
-    end
-    d.img.compression = v
-  end
-
-  field.sbom = flag "sbom"
-  field.provenance = flag "provenance"
-
-  function field.maxlayers(d, v)
-    if math.type(v) ~= "integer" or v < 1 or v > 10000 then
-      fail(d.where, "maxlayers: expected a number of layers from 1 to 10000")
-    end
-    d.img.maxlayers = v
-  end
-
-  function field.annotations(d, v) d.img.annotations = stringmap(d.where, "annotations", v) end
-
-  function field.format(d, v)
-    if not M.formats[v] then
-      fail(d.where, "format: expected \"oci\" or \"docker\"%s", suggest(tostring(v), M.formats))
-    end
-    d.img.format = v
-  end
-
-  -- a Go duration ("30s", "1m30s", "1.5s", "500ms") in nanoseconds, at least 1ms as Docker wants
-  local durationunits = { h = 3600000000000, m = 60000000000, s = 1000000000, ms = 1000000,
-    us = 1000, ["\u{b5}s"] = 1000, ["\u{3bc}s"] = 1000, ns = 1 }
-  local maxduration = 2500 * 3600000000000
-  local function duration(where, what, v)
-    local form = "a duration such as \"30s\", \"1m30s\" or \"500ms\" (units h, m, s, ms, us, ns)"
-    if not isstring(v) then fail(where, "%s: expected %s, got %s", what, form, check.typename(v)) end
-    if v == "" then fail(where, "%s: expected %s, got ''", what, form) end
-    local ns, pos = 0, 1
-    while pos <= #v do
-      local int, _, frac, unit, nextpos = v:match("^(%d*)(%.?)(%d*)([^%d.]*)()", pos)
-      local scale = durationunits[unit]
-      if not int or int == "" and frac == "" or not scale or #int > 10 or #frac > 15 then
-        fail(where, "%s: '%s' is not %s", what, show(v), form)
-      end
-      if (tonumber(int) or 0) * 1.0 * scale > maxduration then
-        fail(where, "%s: '%s' is longer than 2500h", what, show(v))
-      end
-      ns = ns + (tonumber(int) or 0) * scale
-      if frac ~= "" then ns = ns + math.floor(tonumber("0." .. frac) * scale + 0.5) end
-      if ns > maxduration then fail(where, "%s: '%s' is longer than 2500h", what, show(v)) end
-      pos = nextpos
-    end
-    if ns < 1000000 then
-      fail(where, "%s: '%s' is shorter than 1ms, the least Docker takes (leave it out for Docker's default)", what, show(v))
-    end
-    return ns
-  end
-
-  -- Docker's HEALTHCHECK: the config's Healthcheck {Test, Interval, Timeout, StartPeriod, Retries}
-  local healthfields = set { "test", "interval", "timeout", "start_period", "retries" }
-  function field.healthcheck(d, v)
-    local forms = "{ \"CMD\", \"/app/health\" }, { \"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\" } or { \"NONE\" }"
-    checkfields(d.where, "healthcheck", v, healthfields)
-    if v.test == nil then fail(d.where, "healthcheck: no test; write test = %s", forms) end
-    if isstring(v.test) then
-      fail(d.where, "healthcheck.test: expected a list, got a string: write { \"CMD-SHELL\", \"%s\" } to run it "
-        .. "with /bin/sh -c, or { \"CMD\", \"program\", \"argument\", ... } to run a program", show(v.test))
-    elseif type(v.test) ~= "table" or debug.getmetatable(v.test) then
-      fail(d.where, "healthcheck.test: expected a list, %s; got %s", forms, check.typename(v.test))
-    end
-    local test = stringlist(d.where, "healthcheck.test", v.test)
-    local kinds = set { "CMD", "CMD-SHELL", "NONE" }
-    if not kinds[test[1]] then
-      fail(d.where, "healthcheck.test[1]: expected \"CMD\", \"CMD-SHELL\" or \"NONE\"%s, as in %s",
-        suggest(tostring(test[1]), kinds), forms)
-    elseif test[1] == "CMD" and #test < 2 then
-      fail(d.where, "healthcheck.test: \"CMD\" needs the command and its arguments after it: { \"CMD\", \"/app/health\" }")
-    elseif test[1] == "CMD-SHELL" and #test ~= 2 then
-      fail(d.where, "healthcheck.test: \"CMD-SHELL\" takes one string, the command for /bin/sh -c: "
-        .. "{ \"CMD-SHELL\", \"curl -f http://localhost/ || exit 1\" }")
-    elseif test[1] == "NONE" and #test ~= 1 then
-      fail(d.where, "healthcheck.test: \"NONE\" (no healthcheck, not even the base's) takes nothing after it")
-    end
-    local h = { Test = test }
-    if v.interval ~= nil then h.Interval = duration(d.where, "healthcheck.interval", v.interval) end
-    if v.timeout ~= nil then h.Timeout = duration(d.where, "healthcheck.timeout", v.timeout) end
-    if v.start_period ~= nil then h.StartPeriod = duration(d.where, "healthcheck.start_period", v.start_period) end
-    if v.retries ~= nil then
-      if math.type(v.retries) ~= "integer" or v.retries < 1 or v.retries > 2 ^ 31 - 1 then
-        fail(d.where, "healthcheck.retries: expected a whole number of at least 1, such as 3 (leave it out for Docker's default, 3)")
-      end
-      h.Retries = v.retries
-    end
-    d.config.Healthcheck = h
-  end
-
-  local function checkplatform(where, what, v)
-    if not isstring(v) or not v:match("^[%w]+/[%w]+$") and not v:match("^[%w]+/[%w]+/[%w]+$") then
-      fail(where, "%s: expected 'os/arch[/variant]' such as 'linux/amd64' or 'linux/arm/v7'", what)
-    end
-    return v
-  end
-
-  function field.platform(d, v)
-    if d.t.platforms ~= nil then fail(d.where, "platform: give platform or platforms, not both") end
-    d.img.platforms = { checkplatform(d.where, "platform", v) }
-  end
-
-  function field.platforms(d, v)
-    local list = stringlist(d.where, "platforms", v)
-    if #list == 0 then fail(d.where, "platforms: expected at least one platform") end
-    local seen = {}
-    for i, p in ipairs(list) do
-      checkplatform(d.where, string.format("platforms[%d]", i), p)
-      if seen[p] then fail(d.where, "platforms[%d]: '%s' is listed twice", i, p) end
-      seen[p] = true
-    end
-    d.img.platforms = list
-  end
-
   function D.image(t)
     local where = caller(2)
     checkfields(where, "image", t, imagefields)
@@ -841,7 +841,7 @@ local function declarations(G, file)
     end
     local img = setmetatable({ where = where, file = file, name = t.name, layers = {}, config = {}, annotations = {} },
       Image)
-    local d = { where = where, img = img, config = img.config, t = t }
+    local d = { where = where, img = img, config = img.config, t = t, mklayer = mklayer }
     for _, k in ipairs(imageorder) do
       local v = t[k]
       if v == nil and k == "tag" then v = "latest" end
@@ -1198,6 +1198,29 @@ function basics.setmetatable(t, mt)
   return setmetatable(t, mt)
 end
 
+-- a declaration as the sandbox has it: its lines event off while it runs,
+-- and a view of what it made (include, sh and glob: what they return);
+-- check.caller skips these (known by the line each is defined on)
+local function plainwrapper(fn)
+  return function(...)
+    local _ <close> = lines(false)
+    return fn(...)
+  end
+end
+
+local function viewwrapper(fn)
+  return function(...)
+    local _ <close> = lines(false)
+    return view(fn(...))
+  end
+end
+
+do
+  local here = debug.getinfo(1, "S").source
+  check.wrappers[here] = { [debug.getinfo(plainwrapper(print), "S").linedefined] = true,
+    [debug.getinfo(viewwrapper(print), "S").linedefined] = true }
+end
+
 local function sandbox(G, file)
   local env = native.copy(basics)
   for _, lib in ipairs(safelibs) do env[lib] = native.copy(_G[lib]) end
@@ -1209,20 +1232,7 @@ local function sandbox(G, file)
   -- each declaration hands back views of what it made (include passes on
   -- what the included file returned)
   for k, fn in pairs(declarations(G, file)) do
-    local wrapper
-    if k == "include" or k == "sh" or k == "glob" then
-      wrapper = function(...)
-        local _ <close> = lines(false)
-        return fn(...)
-      end
-    else
-      wrapper = function(...)
-        local _ <close> = lines(false)
-        return view(fn(...))
-      end
-    end
-    check.wrappers[wrapper] = true
-    env[k] = wrapper
+    if k == "include" or k == "sh" or k == "glob" then env[k] = plainwrapper(fn) else env[k] = viewwrapper(fn) end
   end
   env.scratch = view(M.scratch)
   env._G = env
