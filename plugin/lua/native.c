@@ -394,6 +394,22 @@ boxgc(lua_State *L)
 	return 0;
 }
 
+/* an empty buffer on the stack whose bytes are freed with it (a box:
+   freed by the collector even when an error leaves it behind) */
+static struct buf *
+newbox(lua_State *L)
+{
+	struct buf *b = lua_newuserdatauv(L, sizeof(*b), 0);
+
+	memset(b, 0, sizeof(*b));
+	if (luaL_newmetatable(L, "imagegen.buf")) {
+		lua_pushcfunction(L, boxgc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	return b;
+}
+
 static int
 keycmp(const void *a, const void *b)
 {
@@ -536,15 +552,8 @@ l_jsonencode(lua_State *L)
 	int newline = lua_toboolean(L, 4);
 
 	lua_settop(L, 3);
-	if (keptbusy) {
-		b = lua_newuserdatauv(L, sizeof(*b), 0);  /* the text's box */
-		memset(b, 0, sizeof(*b));
-		if (luaL_newmetatable(L, "imagegen.buf")) {
-			lua_pushcfunction(L, boxgc);
-			lua_setfield(L, -2, "__gc");
-		}
-		lua_setmetatable(L, -2);
-	}
+	if (keptbusy)
+		b = newbox(L);  /* the text's box */
 	keptbusy = 1;
 	b->len = 0;
 	bufadd(b, "", 0);
@@ -1109,13 +1118,7 @@ l_ldcache(lua_State *L)
 		e[i - 1].hwcap = 0;
 		lua_pop(L, 1);
 	}
-	b = lua_newuserdatauv(L, sizeof(*b), 0);  /* the cache's box */
-	memset(b, 0, sizeof(*b));
-	if (luaL_newmetatable(L, "imagegen.buf")) {
-		lua_pushcfunction(L, boxgc);
-		lua_setfield(L, -2, "__gc");
-	}
-	lua_setmetatable(L, -2);
+	b = newbox(L);  /* the cache's box */
 	ldcache_write(e, (size_t)n, generator, big, b);
 	lua_pushlstring(L, b->data, b->len);
 	free(b->data);
