@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <nettle/sha1.h>
 #include <nettle/sha2.h>
@@ -28,6 +29,30 @@
 #include "base/lib.h"
 #include "base/tarhdr.h"
 #include "alpine/stream.h"
+
+ssize_t
+apk_fdsource(void *arg, void *buf, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = read(*(int *)arg, buf, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+ssize_t
+apk_memsource(void *arg, void *buf, size_t n)
+{
+	struct apkmem *m = arg;
+
+	if (n > m->left)
+		n = m->left;
+	memcpy(buf, m->p, n);
+	m->p += n;
+	m->left -= n;
+	return (ssize_t)n;
+}
 
 /* the longest name or link target, the largest pax header, the most bytes
    after a tar's end-of-archive blocks */

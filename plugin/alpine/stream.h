@@ -6,6 +6,14 @@
 
 /* the source of a file's bytes: up to n into buf, 0 at its end, -1 on error */
 typedef ssize_t apk_source(void *arg, void *buf, size_t n);
+/* two sources: a file descriptor (arg: an int *; a read cut by a signal
+   goes on), and bytes in memory (arg: a struct apkmem *, moved on) */
+struct apkmem {
+	const uint8_t *p;
+	size_t left;
+};
+ssize_t apk_fdsource(void *arg, void *buf, size_t n);
+ssize_t apk_memsource(void *arg, void *buf, size_t n);
 
 /* a file of concatenated gzip streams, read one stream at a time */
 struct gzin;

@@ -17,24 +17,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct mem {
-	const uint8_t *p;
-	size_t left;
-};
-
-static ssize_t
-memread(void *arg, void *buf, size_t n)
-{
-	struct mem *m = arg;
-
-	if (n > m->left)
-		n = m->left;
-	memcpy(buf, m->p, n);
-	m->p += n;
-	m->left -= n;
-	return (ssize_t)n;
-}
-
 static int
 control(void *arg, struct apkpkg *p)
 {
@@ -59,14 +41,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct apkkey keys[] = { { "key.rsa.pub", "/nonexistent" } };
 	struct apkreader r = { control, entry, NULL, keys, 1 };
-	struct mem m = { data, size };
+	struct apkmem m = { data, size };
 	struct apkpkg p;
 	jmp_buf back;
 
 	memset(&p, 0, sizeof(p));
 	fatalreturn = &back;
 	if (setjmp(back) == 0)
-		apk_read(memread, &m, &p, &r);
+		apk_read(apk_memsource, &m, &p, &r);
 	fatalreturn = NULL;
 	apk_free(&p);
 	return 0;

@@ -14,24 +14,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct mem {
-	const uint8_t *p;
-	size_t left;
-};
-
-static ssize_t
-memread(void *arg, void *buf, size_t n)
-{
-	struct mem *m = arg;
-
-	if (n > m->left)
-		n = m->left;
-	memcpy(buf, m->p, n);
-	m->p += n;
-	m->left -= n;
-	return (ssize_t)n;
-}
-
 static void
 field(void *arg, size_t rec, char key, const char *value, size_t len)
 {
@@ -42,11 +24,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct apkkey keys[] = { { "key.rsa.pub", "/nonexistent" } };
-	struct mem m = { data, size };
+	struct apkmem m = { data, size };
 	struct apkindex x;
 	char err[512];
 
-	if (apkindex_read(memread, &m, keys, 1, &x, err, sizeof(err)) == 0) {
+	if (apkindex_read(apk_memsource, &m, keys, 1, &x, err, sizeof(err)) == 0) {
 		apkindex_parse(x.text, x.len, field, NULL, err, sizeof(err));
 		apkindex_free(&x);
 	}

@@ -113,11 +113,8 @@ static ssize_t
 source(void *arg, void *buf, size_t n)
 {
 	struct apkctx *c = arg;
-	ssize_t r;
+	ssize_t r = apk_fdsource(&c->fd, buf, n);
 
-	do
-		r = read(c->fd, buf, n);
-	while (r < 0 && errno == EINTR);
 	if (r > 0)
 		sha256add(c->sha, buf, (size_t)r);
 	return r;

@@ -56,17 +56,6 @@ checkkeys(lua_State *L, int i, size_t *n)
 	return k;
 }
 
-static ssize_t
-fdread(void *arg, void *buf, size_t n)
-{
-	ssize_t r;
-
-	do
-		r = read(*(int *)arg, buf, n);
-	while (r < 0 && errno == EINTR);
-	return r;
-}
-
 /* the records table being filled by apkindex_parse */
 struct indexfill {
 	lua_State *L;
@@ -112,7 +101,7 @@ apknative_index(lua_State *L)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return luaL_error(L, "%s: %s", path, strerror(errno));
-	r = apkindex_read(fdread, &fd, keys, n, &x, err, sizeof(err));
+	r = apkindex_read(apk_fdsource, &fd, keys, n, &x, err, sizeof(err));
 	close(fd);
 	if (r == 0 && apkindex_verify(&x, keys, n, err, sizeof(err)) < 0) {
 		apkindex_free(&x);
@@ -255,7 +244,7 @@ apknative_control(lua_State *L)
 	if (fd < 0)
 		return luaL_error(L, "%s: %s", path, strerror(errno));
 	c->read = 1;
-	ok = apk_read(fdread, &fd, &c->p, &r) == 0;
+	ok = apk_read(apk_fdsource, &fd, &c->p, &r) == 0;
 	close(fd);
 	if (!ok)
 		return luaL_error(L, "%s", c->p.err);
