@@ -571,16 +571,6 @@ freectx(struct apkctx *c)
 	}
 }
 
-static void
-truncatenodes(struct layer *l, size_t len)
-{
-	while (l->len > len) {
-		l->len--;
-		free(l->nodes[l->len].path);
-		free(l->nodes[l->len].src);
-	}
-}
-
 static int
 verifying(void *arg, struct apkpkg *p)
 {
@@ -636,11 +626,11 @@ apklayer_apk(struct layer *l, json_t *e, const char *ctx)
 				break;
 			if (strcmp(hex, sha256) == 0) {
 				/* the package the lock names, and it is refused: fetching it again would not help */
-				truncatenodes(l, start);
+				nodes_truncate(l, start);
 				freectx(&c);
 				fatal("%s: package %s: %s", ctx, c.pkg, c.err[0] ? c.err : p.err);
 			}
-			truncatenodes(l, start);
+			nodes_truncate(l, start);
 			apk_free(&p);
 		}
 		freectx(&c);

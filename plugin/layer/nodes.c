@@ -7,6 +7,16 @@
 #include "base/names.h"
 #include "layer/nodes.h"
 
+void
+nodes_truncate(struct layer *l, size_t len)
+{
+	while (l->len > len) {
+		l->len--;
+		free(l->nodes[l->len].path);
+		free(l->nodes[l->len].src);
+	}
+}
+
 struct node *
 nodes_add(struct layer *l)
 {

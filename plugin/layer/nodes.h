@@ -52,6 +52,8 @@ struct layer {
 
 /* a new entry of the layer (zeroed, mtime -1: the epoch) */
 struct node *nodes_add(struct layer *l);
+/* drop the nodes past the first len (those a failed package read added) */
+void nodes_truncate(struct layer *l, size_t len);
 /* a new file entry with text as its contents; path is taken over */
 struct node *nodes_addtext(struct layer *l, const char *ctx, char *path, const char *text, size_t len);
 /* list path in the layer's depfile, as the build tool's grammar spells it

@@ -549,17 +549,6 @@ freectx(struct debctx *c)
 	free(c->dirs.data);
 }
 
-/* drop the nodes a failed read added (the spool keeps their bytes, unused) */
-static void
-truncatenodes(struct layer *l, size_t len)
-{
-	while (l->len > len) {
-		l->len--;
-		free(l->nodes[l->len].path);
-		free(l->nodes[l->len].src);
-	}
-}
-
 /* md5sums and conffiles, known before the first file of data.tar */
 static void
 debcontrol(void *arg, const struct deb *d)
@@ -603,12 +592,12 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 				break;
 			/* the package the lock names, and imagegen cannot take it: fetching it again would not help */
 			if (d.err[0] && sha256file(src, hex) == 0 && strcmp(hex, sha256) == 0) {
-				truncatenodes(l, start);
+				nodes_truncate(l, start);
 				deb_free(&d);
 				freectx(&c);
 				fatal("%s: package %s: %s", ctx, c.pkg, d.err);
 			}
-			truncatenodes(l, start);
+			nodes_truncate(l, start);
 			deb_free(&d);
 		}
 		freectx(&c);
@@ -622,7 +611,7 @@ pkglayer_deb(struct layer *l, json_t *e, const char *ctx)
 	}
 	if (deb_matches(&d, c.pkg, specstr(e, "version", ctx), specstr(e, "architecture", ctx), why,
 	                sizeof(why)) < 0) {
-		truncatenodes(l, start);
+		nodes_truncate(l, start);
 		deb_free(&d);
 		freectx(&c);
 		fatal("%s: package %s: %s", ctx, c.pkg, why);
