@@ -194,13 +194,16 @@ function M.main(args)
   if not locked then savelock() end
   local P = plan.build(G, regenline(G), output, cache and { repo = cache, push = cachepush })
   P.regen.env = buildargs.environment(G.args)
+  -- the spec files are written by a thread of their own while the rules
+  -- are (closing the writer waits for it: an error meanwhile leaves no
+  -- temporary file behind)
+  local writer <close> = native.writefiles(rules.specs(P))
   local text = rules.write(P, exe or native.exe(), plugin)
   local recorded = regen.stop()
   local written = {}
-  for i, s in ipairs(P.specs) do
-    native.writefile(s.path, s.text)
-    written[i] = s.path
-  end
+  for i, s in ipairs(P.specs) do written[i] = s.path end
+  local ok, err = writer:wait()
+  if not ok then error(err, 0) end
   for _, p in ipairs(P.aliases) do native.makealias(p) end
   -- a build that had a cache and has none now: its helpers find none
   if not cache and native.stat(plan.cacheconf) then native.writefile(plan.cacheconf, "{}\n") end

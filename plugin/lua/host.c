@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <dirent.h>
 #include <unistd.h>
@@ -111,6 +112,12 @@ handler(lua_State *L)
  * first POOLSMALL chunks, which is all that a small definition needs, the
  * chunks are POOLBIG mappings that the kernel may back with huge pages.
  * A chunk starts with the one before it and its own size.
+ *
+ * The kernel zeroes each page it faults in: at 10,000 images that was a
+ * sixth of the generation's time. Once a definition needs big chunks, the
+ * next one is mapped ahead and faulted in by a thread of its own (filler),
+ * on another core while the interpreter goes on; the interpreter waits
+ * for it only if it needs the chunk before it is ready.
  */
 #define POOLSTEP 16                  /* size classes of 16 bytes */
 #define POOLSMALLMAX 256             /* up to here; then four classes a doubling */
@@ -138,6 +145,9 @@ struct arena {
 	char *next, *end;                /* the current chunk's uncarved part */
 	void *chunks;                    /* every chunk, each one's first word the one before */
 	size_t nchunks;
+	char *spare;                     /* the next big chunk, mapped ahead */
+	pthread_t filler;                /* faulting spare's pages in, while filling */
+	int filling;
 };
 
 /* a chunk of len bytes: malloc's, or for a big one a mapping of its own,
@@ -156,6 +166,49 @@ chunkalloc(size_t len)
 	madvise(p, len, MADV_HUGEPAGE);
 #endif
 	return p;
+}
+
+/* the filler's work: a big chunk's pages faulted in (written, so that each
+   is a page of its own and not the shared zero page) */
+static void *
+fill(void *chunk)
+{
+	size_t i;
+
+#ifdef MADV_POPULATE_WRITE
+	if (madvise(chunk, POOLBIG, MADV_POPULATE_WRITE) == 0)
+		return NULL;
+#endif
+	for (i = 0; i < POOLBIG; i += 4096)
+		((volatile char *)chunk)[i] = 0;
+	return NULL;
+}
+
+/* the spare chunk as it is now, the filler done with it (or NULL) */
+static char *
+takespare(struct arena *a)
+{
+	char *chunk = a->spare;
+
+	if (a->filling)
+		pthread_join(a->filler, NULL);
+	a->filling = 0;
+	a->spare = NULL;
+	return chunk;
+}
+
+/* a big chunk: the spare, and the next one mapped and its filler started
+   (without a thread, the spare is faulted in where it is used, as any) */
+static char *
+bigchunk(struct arena *a)
+{
+	char *chunk = takespare(a);
+
+	if (!chunk)
+		chunk = chunkalloc(POOLBIG);
+	if (chunk && (a->spare = chunkalloc(POOLBIG)) != NULL)
+		a->filling = pthread_create(&a->filler, NULL, fill, a->spare) == 0;
+	return chunk;
 }
 
 static void
@@ -197,7 +250,7 @@ poolget(struct arena *a, size_t n)
 	}
 	if ((size_t)(a->end - a->next) < size) {
 		size_t len = a->nchunks < POOLSMALL ? POOLCHUNK : POOLBIG;
-		char *chunk = chunkalloc(len);
+		char *chunk = len == POOLBIG ? bigchunk(a) : chunkalloc(len);
 
 		if (!chunk)
 			return NULL;
@@ -226,6 +279,10 @@ poolput(struct arena *a, void *p, size_t n)
 static void
 poolfree(struct arena *a)
 {
+	char *spare = takespare(a);
+
+	if (spare)
+		chunkfree(spare, POOLBIG);
 	while (a->chunks) {
 		char *chunk = a->chunks;
 		size_t len;
@@ -338,12 +395,17 @@ host_run(const char *module, int argc, char *argv[], char **text)
 static lua_State *volatile ending;
 static struct arena endarena;
 
-/* the interpreter that is running, which a fatal error in a native raises in */
+/* the interpreter that is running, which a fatal error in a native raises
+   in, and its thread */
 static lua_State *running;
+static pthread_t runningthread;
 
 static void
 raisefatal(const char *msg)
 {
+	/* another thread's (native.writefiles'): fatal says it and exits */
+	if (!pthread_equal(pthread_self(), runningthread))
+		return;
 	lua_pushstring(running, msg);  /* the error, as fatal would have said it */
 	lua_error(running);
 }
@@ -366,6 +428,7 @@ call(const char *module, int argc, char *argv[], struct buf *text, int closing)
 	preload(L);
 	/* from here a fatal error of a native is a Lua error */
 	running = L;
+	runningthread = pthread_self();
 	fatalhook = raisefatal;
 	lua_pushcfunction(L, handler);
 	lua_getglobal(L, "require");

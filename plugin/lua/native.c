@@ -170,6 +170,130 @@ l_writefile(lua_State *L)
 }
 
 /*
+ * native.writefiles(files) -> a writer: each { path = ..., text = ... } of
+ * the list written as native.writefile writes it, by a thread of its own
+ * while the interpreter goes on (at 10,000 images, 10,000 spec files: a
+ * tenth of generating them, mostly the kernel's). writer:wait() -> true,
+ * or nil and the first error, as writefile raises it. The list is the
+ * writer's (user value) until then: the thread reads its strings, which
+ * Lua does not move. Closing the writer (local w <close>, or collecting
+ * it) waits too, so that an error raised meanwhile leaves no temporary.
+ */
+struct wfile {
+	const char *path, *data;
+	size_t len;
+};
+
+struct writer {
+	pthread_t thread;
+	int running;
+	struct wfile *files;
+	size_t n;
+	char err[PATH_MAX + 128];  /* the first error, or "" */
+};
+
+static void *
+writeall_files(void *arg)
+{
+	struct writer *w = arg;
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		if (replacefile(w->files[i].path, w->files[i].data, w->files[i].len) < 0) {
+			snprintf(w->err, sizeof w->err, "write %s: %s", w->files[i].path, strerror(errno));
+			break;
+		}
+	}
+	return NULL;
+}
+
+static struct writer *
+checkwriter(lua_State *L)
+{
+	return luaL_checkudata(L, 1, "imagegen.writer");
+}
+
+/* the thread done; the list let go */
+static void
+writerjoin(lua_State *L, struct writer *w)
+{
+	if (w->running)
+		pthread_join(w->thread, NULL);
+	w->running = 0;
+	free(w->files);
+	w->files = NULL;
+	w->n = 0;
+	lua_pushnil(L);
+	lua_setiuservalue(L, 1, 1);
+}
+
+static int
+writer_wait(lua_State *L)
+{
+	struct writer *w = checkwriter(L);
+
+	writerjoin(L, w);
+	if (w->err[0]) {
+		luaL_pushfail(L);
+		lua_pushstring(L, w->err);
+		return 2;
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int
+writer_close(lua_State *L)
+{
+	writerjoin(L, checkwriter(L));
+	return 0;
+}
+
+static int
+l_writefiles(lua_State *L)
+{
+	static const luaL_Reg methods[] = {
+		{"wait", writer_wait},
+		{NULL, NULL},
+	};
+	lua_Integer i, n;
+	struct writer *w;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	n = luaL_len(L, 1);
+	w = lua_newuserdatauv(L, sizeof(*w), 1);
+	memset(w, 0, sizeof(*w));
+	if (luaL_newmetatable(L, "imagegen.writer")) {
+		lua_pushcfunction(L, writer_close);
+		lua_setfield(L, -2, "__gc");
+		lua_pushcfunction(L, writer_close);
+		lua_setfield(L, -2, "__close");
+		luaL_newlib(L, methods);
+		lua_setfield(L, -2, "__index");
+	}
+	lua_setmetatable(L, -2);
+	lua_pushvalue(L, 1);
+	lua_setiuservalue(L, -2, 1);  /* the list, kept while the thread reads it */
+	w->files = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*w->files));
+	for (i = 1; i <= n; i++) {
+		struct wfile *f = &w->files[i - 1];
+
+		lua_geti(L, 1, i);
+		if (lua_getfield(L, -1, "path") != LUA_TSTRING || lua_getfield(L, -2, "text") != LUA_TSTRING)
+			return luaL_error(L, "writefiles: entry %d has no path or text", (int)i);
+		f->path = lua_tostring(L, -2);
+		f->data = lua_tolstring(L, -1, &f->len);
+		lua_pop(L, 3);
+	}
+	w->n = (size_t)n;
+	if (pthread_create(&w->thread, NULL, writeall_files, w) == 0)
+		w->running = 1;
+	else
+		writeall_files(w);  /* no thread: here and now */
+	return 1;
+}
+
+/*
  * native.fileid(path) -> "DEV INO SIZE MTIME CTIME" (nanoseconds) | nil: what
  * changes when a file is written or replaced, for a digest kept beside it
  * (imagegen.regen: the binary's, not hashed again while this is the same)
@@ -1136,6 +1260,7 @@ static const luaL_Reg natives[] = {
 	{"touch", l_touch},
 	{"fileid", l_fileid},
 	{"writeparts", l_writeparts},
+	{"writefiles", l_writefiles},
 	{"jsondecode", l_jsondecode},
 	{"jsonencode", l_jsonencode},
 	{"lines", l_lines},
