@@ -123,6 +123,27 @@ same "a bad IMAGEGEN_EVAL_SECONDS: exit 1, one line, one prefix" \
 same "each error path printed its line" 18 "$(grep -c '^imagegen: ' prefix.err)"
 check "no line of stderr starts with 'imagegen: imagegen:'" sh -c "! grep '^imagegen: imagegen:' prefix.err"
 
+# a spec file that cannot be written (its folder is a file): the spec
+# files are written by a thread of their own while the rules are; its
+# error is the generation's one line, with no build file and no temporary
+# file left (as root, a folder's mode would not stop a write)
+workdir cli-specwrite
+mkdir -p "$W/src" "$W/b/.imagegen/spec" && cd "$W/b" || exit 1
+for i in 1 2 3; do printf 'x%s\n' "$i" > "$W/src/f$i.txt"; done
+printf 'for i = 1, 3 do image { name = "i" .. i, files = { { "/f", "f" .. i .. ".txt" } } } end\n' > "$W/src/build.lua"
+: > .imagegen/spec/bundle
+"$IMAGEGEN" ../src/build.lua > specwrite.out 2>&1
+same "a spec that cannot be written: exit 1" 1 $?
+same "and one line" 1 "$(wc -l < specwrite.out)"
+contains "naming the spec file and why" specwrite.out "imagegen: write .imagegen/spec/bundle/"
+contains "and why" specwrite.out ": Not a directory"
+check "no build.ninja written" test ! -e build.ninja
+same "no temporary file left" "" "$(find . -name '*.tmp*')"
+rm .imagegen/spec/bundle
+check "the folder a folder again: the generation writes every spec" "$IMAGEGEN" ../src/build.lua
+same "one bundle an image" 3 "$(ls .imagegen/spec/bundle | wc -l)"
+cd "$W" || exit 1
+
 # make install puts the binary and the plugin where users look, and the
 # installed plugin runs the installed binary
 # (not in make check-asan, which builds no plugin)

@@ -176,7 +176,11 @@ fill(void *chunk)
 	size_t i;
 
 #ifdef MADV_POPULATE_WRITE
-	if (madvise(chunk, POOLBIG, MADV_POPULATE_WRITE) == 0)
+	int ret;
+
+	while ((ret = madvise(chunk, POOLBIG, MADV_POPULATE_WRITE)) < 0 && errno == EINTR)
+		continue;
+	if (ret == 0)
 		return NULL;
 #endif
 	for (i = 0; i < POOLBIG; i += 4096)
@@ -207,7 +211,7 @@ bigchunk(struct arena *a)
 	if (!chunk)
 		chunk = chunkalloc(POOLBIG);
 	if (chunk && (a->spare = chunkalloc(POOLBIG)) != NULL)
-		a->filling = pthread_create(&a->filler, NULL, fill, a->spare) == 0;
+		a->filling = native_thread(&a->filler, fill, a->spare) == 0;
 	return chunk;
 }
 

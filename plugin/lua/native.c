@@ -179,6 +179,19 @@ l_writefile(lua_State *L)
  * Lua does not move. Closing the writer (local w <close>, or collecting
  * it) waits too, so that an error raised meanwhile leaves no temporary.
  */
+int
+native_thread(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, was;
+	int ret;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &was);
+	ret = pthread_create(thread, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &was, NULL);
+	return ret;
+}
+
 struct wfile {
 	const char *path, *data;
 	size_t len;
@@ -286,7 +299,7 @@ l_writefiles(lua_State *L)
 		lua_pop(L, 3);
 	}
 	w->n = (size_t)n;
-	if (pthread_create(&w->thread, NULL, writeall_files, w) == 0)
+	if (native_thread(&w->thread, writeall_files, w) == 0)
 		w->running = 1;
 	else
 		writeall_files(w);  /* no thread: here and now */

@@ -8,7 +8,12 @@
                        "         [--cache HOST/REPOSITORY [--cache-push]] DEFINITION.lua"
 #define USAGE_LOCK "imagegen lock [--json] [-D NAME=VALUE]... DEFINITION.lua"
 
+#include <pthread.h>
+
 struct lua_State;
 
 /* push the module table (a lua_CFunction for package.preload) */
 int native_open(struct lua_State *L);
+/* a thread of the generator's own (pthread_create's answer): it runs fn(arg)
+   with every signal blocked, so that signals stay the interpreter's thread's */
+int native_thread(pthread_t *thread, void *(*fn)(void *), void *arg);
