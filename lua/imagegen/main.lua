@@ -211,12 +211,17 @@ function M.main(args)
     regen.save(args, recorded, written, P.aliases, nil, text)
     return text
   end
+  -- the build file is written by a thread too, while the record is made
+  local out <close> = native.writefiles { { path = output, text = text } }
+  written[#written + 1] = output
+  local meta = partial.meta(G, P, text, backend)
+  local changed
+  ok, changed = out:wait()
+  if not ok then error(changed, 0) end
   -- make compares mtimes only: an unchanged file is touched so that it is
   -- newer than the definitions it was made from
-  if not native.writefile(output, text) and rules.touchunchanged then native.touch(output) end
-  written[#written + 1] = output
-  regen.save(args, recorded, written, P.aliases, rules.touchunchanged and output, nil,
-    partial.meta(G, P, text, backend))
+  if changed == 0 and rules.touchunchanged then native.touch(output) end
+  regen.save(args, recorded, written, P.aliases, rules.touchunchanged and output, nil, meta)
   return 0
 end
 

@@ -125,7 +125,7 @@ local function describe(G, e, based)
   for _, l in ipairs(e.layers) do
     local u = users[l]
     if l.used then
-      if not u or #u ~= 1 or l.id:sub(1, #u[1] + 1) ~= u[1] .. "/" then return nil end
+      if not u or #u ~= 1 or l.id:sub(1, #u[1]) ~= u[1] or l.id:byte(#u[1] + 1) ~= 47 then return nil end  -- "NAME/..."
       for _, x in ipairs(l.entries) do
         if x.source and x.source.output then return nil end
       end
@@ -133,7 +133,7 @@ local function describe(G, e, based)
     end
   end
   return { names = table.concat(names, "\0"), reads = table.concat(G.readby[e.path] or {}, "\0"),
-    layers = table.concat(ids, "\0"), foreign = table.concat(foreign, "\0") }
+    layers = table.concat(ids, "\0"), foreign = table.concat(foreign, "\0"), namelist = names, idlist = ids }
 end
 
 -- whether the files that include e (up to the top) declare no image
@@ -190,7 +190,7 @@ function M.meta(G, P, text, backend)
   for _, e in ipairs(files) do
     local d = describe(G, e, based)
     if d and not alone(G, e, imagesof) then d = nil end
-    local at = d and M.span(text, split(d.layers), split(d.names), lc, ic)
+    local at = d and M.span(text, d.idlist, d.namelist, lc, ic)
     if at then lc, ic = at.e1, at.e2 end
     d = at and d
     parts[#parts + 1] = entry { path = e.path, includer = e.includer, kept = d and "1" or (e.plain and "p" or "0"),

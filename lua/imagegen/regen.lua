@@ -222,6 +222,15 @@ end
 -- the tags of a call as the record has them: the indexes in its list of
 -- files (index: file -> index, names: the list, grown)
 local function tagfield(tags, index, names)
+  local only = next(tags)
+  if only ~= nil and next(tags, only) == nil then
+    -- one file asked it: nearly every call (80,000 at 10,000 images)
+    if not index[only] then
+      names[#names + 1] = only
+      index[only] = #names
+    end
+    return tostring(index[only])
+  end
   local list = {}
   for t in pairs(tags) do
     if not index[t] then
