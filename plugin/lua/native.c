@@ -169,17 +169,8 @@ l_writefile(lua_State *L)
 	return 1;
 }
 
-/*
- * native.writefiles(files) -> a writer: each { path = ..., text = ... } of
- * the list written as native.writefile writes it, by a thread of its own
- * while the interpreter goes on (at 10,000 images, 10,000 spec files: a
- * tenth of generating them, mostly the kernel's). writer:wait() -> true
- * and how many files changed (written, not left as they were), or nil and
- * the first error, as writefile raises it. The list is the
- * writer's (user value) until then: the thread reads its strings, which
- * Lua does not move. Closing the writer (local w <close>, or collecting
- * it) waits too, so that an error raised meanwhile leaves no temporary.
- */
+/* a thread whose signals are blocked: the interpreter's thread takes them
+   (the CPU budget's timer, an interrupt) */
 int
 native_thread(pthread_t *thread, void *(*fn)(void *), void *arg)
 {
@@ -193,6 +184,17 @@ native_thread(pthread_t *thread, void *(*fn)(void *), void *arg)
 	return ret;
 }
 
+/*
+ * native.writefiles(files) -> a writer: each { path = ..., text = ... } of
+ * the list written as native.writefile writes it, by a thread of its own
+ * while the interpreter goes on (at 10,000 images, 10,000 spec files: a
+ * tenth of generating them, mostly the kernel's). writer:wait() -> true
+ * and how many files changed (written, not left as they were), or nil and
+ * the first error, as writefile raises it. The list is the writer's (its
+ * user value) until then: the thread reads its strings, which Lua does not
+ * move. Closing the writer (local w <close>, or collecting
+ * it) waits too, so that an error raised meanwhile leaves no temporary.
+ */
 struct wfile {
 	const char *path, *data;
 	size_t len;
@@ -207,7 +209,7 @@ struct writer {
 };
 
 static void *
-writeall_files(void *arg)
+writerun(void *arg)
 {
 	struct writer *w = arg;
 	size_t i;
@@ -304,10 +306,10 @@ l_writefiles(lua_State *L)
 		lua_pop(L, 3);
 	}
 	w->n = (size_t)n;
-	if (native_thread(&w->thread, writeall_files, w) == 0)
+	if (native_thread(&w->thread, writerun, w) == 0)
 		w->running = 1;
 	else
-		writeall_files(w);  /* no thread: here and now */
+		writerun(w);  /* no thread: here and now */
 	return 1;
 }
 
