@@ -365,18 +365,19 @@ end
 -- file's text for the make plugin or nil, and imagegen.partial's meta or nil
 function M.save(argv, recorded, files, aliases, touch, text, meta)
   if spoiled or not recorded then return end
-  local index, names, tagged = {}, {}, {}
-  for i, c in ipairs(recorded) do tagged[i] = tagfield(c[4], index, names) end
+  -- the calls, tagged as tagfield tags them, packed by one native
+  local index, names = {}, {}
+  local packed = native.packcalls(recorded, index, names)
   local k, bin = key(argv)
   local parts = { string.pack("s4s4s4s4", magic, bin, k, tostring(#names)) }
   for _, t in ipairs(names) do parts[#parts + 1] = string.pack("s4", t) end
   parts[#parts + 1] = string.pack("s4", tostring(#recorded))
-  for i, c in ipairs(recorded) do parts[#parts + 1] = string.pack("s4s4s4s4", c[1], c[2], c[3], tagged[i]) end
+  parts[#parts + 1] = packed
   local outputs = {}
   for _, p in ipairs(files) do outputs[#outputs + 1] = "f" .. p end
   for _, p in ipairs(aliases) do outputs[#outputs + 1] = "a" .. p end
   parts[#parts + 1] = tail(outputs, touch, text, meta)
-  native.writefile(M.state, table.concat(parts))
+  native.writeparts(M.state, parts)
 end
 
 -- keep the record of a generation that evaluated file f again and kept
