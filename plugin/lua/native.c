@@ -851,11 +851,34 @@ intcmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* the place of the file on top of the stack in names (2 the index, 3 the
+   names; one more name when it has none yet), added to tags */
+static void
+place(lua_State *L, lua_Integer *nnames, struct buf *tags)
+{
+	lua_Integer at;
+
+	lua_pushvalue(L, -1);
+	if (lua_rawget(L, 2) == LUA_TNIL) {
+		at = ++*nnames;
+		lua_pushvalue(L, -2);
+		lua_rawseti(L, 3, at);  /* names[at] = file */
+		lua_pushvalue(L, -2);
+		lua_pushinteger(L, at);
+		lua_rawset(L, 2);  /* index[file] = at */
+	} else {
+		at = lua_tointeger(L, -1);
+	}
+	lua_pop(L, 1);
+	bufadd(tags, &at, sizeof at);
+}
+
 /*
  * native.packcalls(calls, index, names) -> each call c of the list as
  * string.pack("s4s4s4s4", c[1], c[2], c[3], TAGS), one after another. TAGS:
- * the places in names of the files of the set c[4], sorted, joined by ",";
- * a file not yet in index is added to names and to index (file -> place).
+ * the places in names of the files that asked it (c[4]: one file's name, or
+ * a set of them), sorted, joined by ","; a file not yet in index is added
+ * to names and to index (file -> place).
  * The calls of a generation's record (imagegen.regen): 80,000 at 10,000
  * images, one string instead of 80,000 and their tags' lists.
  */
@@ -891,27 +914,16 @@ l_packcalls(lua_State *L)
 			packs4(L, b, s, len);
 			lua_pop(L, 1);
 		}
-		lua_geti(L, 6, 4);  /* 7: the files that asked it */
-		luaL_checktype(L, 7, LUA_TTABLE);
 		tags->len = 0;
-		lua_pushnil(L);
-		while (lua_next(L, 7)) {
-			lua_Integer place;
-
-			lua_pop(L, 1);  /* the value; the file stays, for next */
-			lua_pushvalue(L, -1);
-			if (lua_rawget(L, 2) == LUA_TNIL) {
-				place = ++nnames;
-				lua_pushvalue(L, -2);
-				lua_rawseti(L, 3, place);  /* names[place] = file */
-				lua_pushvalue(L, -2);
-				lua_pushinteger(L, place);
-				lua_rawset(L, 2);  /* index[file] = place */
-			} else {
-				place = lua_tointeger(L, -1);
+		if (lua_geti(L, 6, 4) == LUA_TSTRING) {  /* 7: the file that asked it */
+			place(L, &nnames, tags);
+		} else {
+			luaL_checktype(L, 7, LUA_TTABLE);  /* the files that did */
+			lua_pushnil(L);
+			while (lua_next(L, 7)) {
+				lua_pop(L, 1);  /* the value; the file stays, for next */
+				place(L, &nnames, tags);
 			}
-			lua_pop(L, 1);
-			bufadd(tags, &place, sizeof place);
 		}
 		at = (lua_Integer *)(void *)tags->data;
 		count = tags->len / sizeof *at;
