@@ -718,9 +718,10 @@ l_jsonencode(lua_State *L)
 /*
  * native.lines() -> a build file's text as it is written, a line at a time
  * (rules/ninja.lua): lines:add(...) appends its arguments, strings, and a
- * newline; lines:text() is the text so far. A build file of 10,000 images
- * is millions of pieces: kept in a Lua table and concatenated at the end,
- * they were a table slot each, and each line's arguments a table.
+ * newline; lines:text() is the text so far, lines:len() its length. A
+ * build file of 10,000 images is millions of pieces: kept in a Lua table
+ * and concatenated at the end, they were a table slot each, and each
+ * line's arguments a table.
  */
 static struct buf *
 checklines(lua_State *L)
@@ -745,6 +746,13 @@ lines_add(lua_State *L)
 }
 
 static int
+lines_len(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)checklines(L)->len);
+	return 1;
+}
+
+static int
 lines_text(lua_State *L)
 {
 	struct buf *b = checklines(L);
@@ -759,6 +767,7 @@ l_lines(lua_State *L)
 	static const luaL_Reg methods[] = {
 		{"add", lines_add},
 		{"text", lines_text},
+		{"len", lines_len},
 		{NULL, NULL},
 	};
 	struct buf *b = lua_newuserdatauv(L, sizeof(*b), 0);  /* the text's box */
