@@ -124,8 +124,8 @@ same "each error path printed its line" 18 "$(grep -c '^imagegen: ' prefix.err)"
 check "no line of stderr starts with 'imagegen: imagegen:'" sh -c "! grep '^imagegen: imagegen:' prefix.err"
 
 # a spec file that cannot be written (its folder is a file): the spec
-# files are written by a thread of their own while the rules are; its
-# error is the generation's one line, with no build file and no temporary
+# files are written by a thread of their own; its error is the
+# generation's one line, with no build file and no temporary
 # file left (as root, a folder's mode would not stop a write)
 workdir cli-specwrite
 mkdir -p "$W/src" "$W/b/.imagegen/spec" && cd "$W/b" || exit 1

@@ -199,14 +199,16 @@ function M.main(args)
   collectgarbage("stop")
   local P = plan.build(G, regenline(G), output, cache and { repo = cache, push = cachepush })
   P.regen.env = buildargs.environment(G.args)
-  -- the spec files are written by a thread of their own while the rules
-  -- are (closing the writer waits for it: an error meanwhile leaves no
-  -- temporary file behind)
-  local writer <close> = native.writefiles(rules.specs(P))
   local text = rules.write(P, exe or native.exe(), plugin)
   local recorded = regen.stop()
+  -- the spec files are written by a thread of their own while partial's
+  -- meta is made (after the rules: an error in them leaves nothing
+  -- written; closing the writer waits for it, so that an error meanwhile
+  -- leaves no temporary file behind)
+  local writer <close> = native.writefiles(P.specs)
   local written = {}
   for i, s in ipairs(P.specs) do written[i] = s.path end
+  local meta = not plugin and partial.meta(G, P, text, backend) or nil
   local ok, err = writer:wait()
   if not ok then error(err, 0) end
   for _, p in ipairs(P.aliases) do native.makealias(p) end
@@ -216,16 +218,10 @@ function M.main(args)
     regen.save(args, recorded, written, P.aliases, nil, text)
     return text
   end
-  -- the build file is written by a thread too, while the record is made
-  local out <close> = native.writefiles { { path = output, text = text } }
-  written[#written + 1] = output
-  local meta = partial.meta(G, P, text, backend)
-  local changed
-  ok, changed = out:wait()
-  if not ok then error(changed, 0) end
   -- make compares mtimes only: an unchanged file is touched so that it is
   -- newer than the definitions it was made from
-  if changed == 0 and rules.touchunchanged then native.touch(output) end
+  if not native.writefile(output, text) and rules.touchunchanged then native.touch(output) end
+  written[#written + 1] = output
   regen.save(args, recorded, written, P.aliases, rules.touchunchanged and output, nil, meta)
   return 0
 end

@@ -189,9 +189,8 @@ native_thread(pthread_t *thread, void *(*fn)(void *), void *arg)
  * native.writefiles(files) -> a writer: each { path = ..., text = ... } of
  * the list written as native.writefile writes it, by a thread of its own
  * while the interpreter goes on (at 10,000 images, 10,000 spec files: a
- * tenth of generating them, mostly the kernel's). writer:wait() -> true
- * and how many files changed (written, not left as they were), or nil and
- * the first error, as writefile raises it. The list is the writer's (its
+ * tenth of generating them, mostly the kernel's). writer:wait() -> true,
+ * or nil and the first error, as writefile raises it. The list is the writer's (its
  * user value) until then: the thread reads its strings, which Lua does not
  * move. Closing the writer (local w <close>, or collecting
  * it) waits too, so that an error raised meanwhile leaves no temporary.
@@ -205,7 +204,7 @@ struct writer {
 	pthread_t thread;
 	int running;
 	struct wfile *files;
-	size_t n, changed;
+	size_t n;
 	char err[PATH_MAX + 128];  /* the first error, or "" */
 };
 
@@ -216,13 +215,10 @@ writerun(void *arg)
 	size_t i;
 
 	for (i = 0; i < w->n; i++) {
-		int ret = replacefile(w->files[i].path, w->files[i].data, w->files[i].len);
-
-		if (ret < 0) {
+		if (replacefile(w->files[i].path, w->files[i].data, w->files[i].len) < 0) {
 			snprintf(w->err, sizeof w->err, "write %s: %s", w->files[i].path, strerror(errno));
 			break;
 		}
-		w->changed += (size_t)ret;
 	}
 	return NULL;
 }
@@ -259,8 +255,7 @@ writer_wait(lua_State *L)
 		return 2;
 	}
 	lua_pushboolean(L, 1);
-	lua_pushinteger(L, (lua_Integer)w->changed);
-	return 2;
+	return 1;
 }
 
 static int
