@@ -202,10 +202,11 @@ function field.layers(d, v)
         fail(d.where, "layers[%d]: expected a layer or { name = ..., files = { ... } }, got %s%s", i, kind(l),
           debug.getmetatable(l) == Image and " (an image is a base: base = ..., and its layers come with it)" or "")
       end
-      checkfields(d.where, string.format("layers[%d]", i), l, layerfields)
+      local what = "layers[" .. i .. "]"
+      checkfields(d.where, what, l, layerfields)
       local name = l.name or tostring(i)
-      checkname(d.where, string.format("layers[%d]", i), name)
-      l = d.mklayer(d.where, name, l.files or {}, string.format("layers[%d].files", i))
+      checkname(d.where, what, name)
+      l = d.mklayer(d.where, name, l.files or {}, what .. ".files")
       l.id = d.img.name .. "/" .. name
     end
     d.img.layers[#d.img.layers + 1] = l
@@ -554,7 +555,7 @@ local function declarations(G, file)
     if not isstring(p) or p == "" then fail(where, "%s: expected a source path, got %s", what, kind(p)) end
     if p:find("%z") then fail(where, "%s: source path '%s' holds a NUL", what, show(p)) end
     local full = path.join(dir, p)
-    if path.basename(full):sub(1, 4) == ".wh." then
+    if full:find(".wh.", 1, true) and path.basename(full):sub(1, 4) == ".wh." then
       fail(where, "%s: source '%s': names starting with .wh. are whiteouts and cannot be sources", what, show(p))
     end
     return full
@@ -795,8 +796,8 @@ local function declarations(G, file)
       if seen[dst] then fail(where, "%s: destination declared twice (also %s[%d])", what, path, seen[dst]) end
       seen[dst] = i
       out[#out + 1] = { ctx = where .. ": " .. what, path = dst, source = src,
-        mode = parsemode(where, what, e.mode), uid = parseid(where, what .. ": uid", e.uid),
-        gid = parseid(where, what .. ": gid", e.gid) }
+        mode = parsemode(where, what, e.mode), uid = e.uid == nil and 0 or parseid(where, what .. ": uid", e.uid),
+        gid = e.gid == nil and 0 or parseid(where, what .. ": gid", e.gid) }
       if istree and e.mode then
         fail(where, "%s: set the mode of a tree's files with tree { '%s', mode = ... }", what, show(src.name))
       end
@@ -858,7 +859,9 @@ local function declarations(G, file)
       check.failat(where, "minimal", "image: minimal = true (exactly the packages asked for) and essential = true "
         .. "(the whole Essential set) contradict each other: keep one")
     end
-    for _, k in ipairs(configfields) do check.text(where, k, t[k]) end
+    for _, k in ipairs(configfields) do
+      if t[k] ~= nil then check.text(where, k, t[k]) end
+    end
     -- what a Docker image cannot hold, and what an OCI one cannot
     local format = img.format or G.format or M.defaultformat
     local fromwhere = img.format and "" or " (the build's --format)"
