@@ -1178,7 +1178,7 @@ debug.getmetatable("").__metatable = "string"
 -- line that says the budget is spent.
 local evaluating = false  -- whether the definitions are running
 local budgeting = false   -- whether the budget's hook is on
-local resolving = nil     -- "build.lua:3: image 'a'", or nil while definition code runs
+local resolving = nil     -- "build.lua:3", an image (build.lua:3: image 'a'), or nil while definition code runs
 local linesback = {
   [true] = setmetatable({}, { __close = function() native.evallines(true) end }),
   [false] = setmetatable({}, { __close = function() native.evallines(false) end }),
@@ -1260,8 +1260,10 @@ local function exceeded(seconds)
     local msg = string.format("%s: the definitions ran for more than %d s of CPU (IMAGEGEN_EVAL_SECONDS; "
       .. "an endless loop?)", check.lastwhere(), seconds)
     if resolving then
+      local what = resolving
+      if type(what) == "table" then what = string.format("%s: image '%s'", what.where, what.name) end
       msg = string.format("%s: the definitions and resolving them took more than %d s of CPU "
-        .. "(IMAGEGEN_EVAL_SECONDS)", resolving, seconds)
+        .. "(IMAGEGEN_EVAL_SECONDS)", what, seconds)
     end
     if spent then
       io.stderr:write("imagegen: ", msg, "\n")
@@ -1332,8 +1334,9 @@ function M.load(G, file, where, from)
   G.loaded[file] = ret
   return table.unpack(ret, 1, ret.n)
 end
--- resolving(what): what the generator resolves now ("build.lua:3: image
--- 'a'"), for the line that says the budget is spent; returns what it was
+-- resolving(what): what the generator resolves now ("build.lua:3", or an
+-- image: "build.lua:3: image 'a'", made only if the budget is spent), for
+-- the line that says the budget is spent; returns what it was
 function M.resolving(what)
   local outer = resolving
   resolving = what
