@@ -262,7 +262,7 @@ end
 function M.caller(level)
   local lvl = level
   while true do
-    local self = debug.getinfo(lvl, "tf")
+    local self = debug.getinfo(lvl, "t")
     local info = debug.getinfo(lvl + 1, "Sl")
     if not self or self.istailcall or not info then return M.lastwhere() end
     local wrapper = M.wrappers[info.source]
