@@ -262,7 +262,7 @@ end
 function M.caller(level)
   local lvl = level
   while true do
-    local self = debug.getinfo(lvl, "tf")
+    local self = debug.getinfo(lvl, "t")
     local info = debug.getinfo(lvl + 1, "Sl")
     if not self or self.istailcall or not info then return M.lastwhere() end
     local wrapper = M.wrappers[info.source]
@@ -471,10 +471,13 @@ function M.destination(where, what, d, allowroot)
   if d:sub(1, 1) ~= "/" then
     fail(where, "%s: destination '%s' is relative; write '/%s'", what, M.show(d), M.show(d))
   end
-  for part in d:gmatch("[^/]+") do
-    if part == ".." then fail(where, "%s: destination '%s' escapes with '..'", what, M.show(d)) end
-    if part:sub(1, 4) == ".wh." then
-      fail(where, "%s: destination '%s': names starting with .wh. are whiteouts", what, M.show(d))
+  -- (each name follows a '/': one that is ".." or starts with ".wh." makes d hold "/.")
+  if d:find("/.", 1, true) then
+    for part in d:gmatch("[^/]+") do
+      if part == ".." then fail(where, "%s: destination '%s' escapes with '..'", what, M.show(d)) end
+      if part:sub(1, 4) == ".wh." then
+        fail(where, "%s: destination '%s': names starting with .wh. are whiteouts", what, M.show(d))
+      end
     end
   end
   if d:find("%z") then fail(where, "%s: destination contains a NUL byte", what) end

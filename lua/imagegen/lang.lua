@@ -202,10 +202,11 @@ function field.layers(d, v)
         fail(d.where, "layers[%d]: expected a layer or { name = ..., files = { ... } }, got %s%s", i, kind(l),
           debug.getmetatable(l) == Image and " (an image is a base: base = ..., and its layers come with it)" or "")
       end
-      checkfields(d.where, string.format("layers[%d]", i), l, layerfields)
+      local what = "layers[" .. i .. "]"
+      checkfields(d.where, what, l, layerfields)
       local name = l.name or tostring(i)
-      checkname(d.where, string.format("layers[%d]", i), name)
-      l = d.mklayer(d.where, name, l.files or {}, string.format("layers[%d].files", i))
+      checkname(d.where, what, name)
+      l = d.mklayer(d.where, name, l.files or {}, what .. ".files")
       l.id = d.img.name .. "/" .. name
     end
     d.img.layers[#d.img.layers + 1] = l
@@ -554,7 +555,7 @@ local function declarations(G, file)
     if not isstring(p) or p == "" then fail(where, "%s: expected a source path, got %s", what, kind(p)) end
     if p:find("%z") then fail(where, "%s: source path '%s' holds a NUL", what, show(p)) end
     local full = path.join(dir, p)
-    if path.basename(full):sub(1, 4) == ".wh." then
+    if full:find(".wh.", 1, true) and path.basename(full):sub(1, 4) == ".wh." then
       fail(where, "%s: source '%s': names starting with .wh. are whiteouts and cannot be sources", what, show(p))
     end
     return full
@@ -795,8 +796,8 @@ local function declarations(G, file)
       if seen[dst] then fail(where, "%s: destination declared twice (also %s[%d])", what, path, seen[dst]) end
       seen[dst] = i
       out[#out + 1] = { ctx = where .. ": " .. what, path = dst, source = src,
-        mode = parsemode(where, what, e.mode), uid = parseid(where, what .. ": uid", e.uid),
-        gid = parseid(where, what .. ": gid", e.gid) }
+        mode = parsemode(where, what, e.mode), uid = e.uid == nil and 0 or parseid(where, what .. ": uid", e.uid),
+        gid = e.gid == nil and 0 or parseid(where, what .. ": gid", e.gid) }
       if istree and e.mode then
         fail(where, "%s: set the mode of a tree's files with tree { '%s', mode = ... }", what, show(src.name))
       end
@@ -858,7 +859,9 @@ local function declarations(G, file)
       check.failat(where, "minimal", "image: minimal = true (exactly the packages asked for) and essential = true "
         .. "(the whole Essential set) contradict each other: keep one")
     end
-    for _, k in ipairs(configfields) do check.text(where, k, t[k]) end
+    for _, k in ipairs(configfields) do
+      if t[k] ~= nil then check.text(where, k, t[k]) end
+    end
     -- what a Docker image cannot hold, and what an OCI one cannot
     local format = img.format or G.format or M.defaultformat
     local fromwhere = img.format and "" or " (the build's --format)"
@@ -1175,7 +1178,7 @@ debug.getmetatable("").__metatable = "string"
 -- line that says the budget is spent.
 local evaluating = false  -- whether the definitions are running
 local budgeting = false   -- whether the budget's hook is on
-local resolving = nil     -- "build.lua:3: image 'a'", or nil while definition code runs
+local resolving = nil     -- "build.lua:3", an image (build.lua:3: image 'a'), or nil while definition code runs
 local linesback = {
   [true] = setmetatable({}, { __close = function() native.evallines(true) end }),
   [false] = setmetatable({}, { __close = function() native.evallines(false) end }),
@@ -1257,8 +1260,10 @@ local function exceeded(seconds)
     local msg = string.format("%s: the definitions ran for more than %d s of CPU (IMAGEGEN_EVAL_SECONDS; "
       .. "an endless loop?)", check.lastwhere(), seconds)
     if resolving then
+      local what = resolving
+      if type(what) == "table" then what = string.format("%s: image '%s'", what.where, what.name) end
       msg = string.format("%s: the definitions and resolving them took more than %d s of CPU "
-        .. "(IMAGEGEN_EVAL_SECONDS)", resolving, seconds)
+        .. "(IMAGEGEN_EVAL_SECONDS)", what, seconds)
     end
     if spent then
       io.stderr:write("imagegen: ", msg, "\n")
@@ -1329,8 +1334,9 @@ function M.load(G, file, where, from)
   G.loaded[file] = ret
   return table.unpack(ret, 1, ret.n)
 end
--- resolving(what): what the generator resolves now ("build.lua:3: image
--- 'a'"), for the line that says the budget is spent; returns what it was
+-- resolving(what): what the generator resolves now ("build.lua:3", or an
+-- image: "build.lua:3: image 'a'", made only if the budget is spent), for
+-- the line that says the budget is spent; returns what it was
 function M.resolving(what)
   local outer = resolving
   resolving = what

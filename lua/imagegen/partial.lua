@@ -57,6 +57,10 @@ end
 -- what evaluating each definition file did: G.evaluated[path] = { path,
 -- includer, loads (times loaded), plain, images, layers, ret }
 local load = lang.load
+-- the lengths of G's tables before a file's evaluation, one table a depth
+-- of include, kept for the next file (emptied after each: no table made a
+-- file)
+local sizestack, depth = {}, 0
 lang.load = function(G, file, where, from)
   local f = path.normalize(file)
   local ev = G.evaluated
@@ -71,7 +75,12 @@ lang.load = function(G, file, where, from)
   G.evalorder = (G.evalorder or 0) + 1
   e = { path = f, includer = from and path.normalize(from) or "", loads = 1, order = G.evalorder }
   ev[f] = e
-  local sizes = {}
+  depth = depth + 1
+  local sizes = sizestack[depth]
+  if not sizes then
+    sizes = {}
+    sizestack[depth] = sizes
+  end
   for k, v in pairs(G) do
     if type(v) == "table" then sizes[k] = #v end
   end
@@ -81,10 +90,15 @@ lang.load = function(G, file, where, from)
   local ret = table.pack(pcall(load, G, file, where, from))
   regen.within(asker)
   G.evaluating = outer
-  if not ret[1] then error(ret[2], 0) end
+  depth = depth - 1
+  if not ret[1] then
+    for k in pairs(sizes) do sizes[k] = nil end
+    error(ret[2], 0)
+  end
   e.plain = ret.n == 1 and not e.nested
   for k, n in pairs(sizes) do
     if k ~= "images" and k ~= "layers" and k ~= "inputs" and #G[k] ~= n then e.plain = false end
+    sizes[k] = nil
   end
   e.images, e.layers = {}, {}
   for i = nimg + 1, #G.images do e.images[#e.images + 1] = G.images[i] end

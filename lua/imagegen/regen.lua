@@ -111,12 +111,40 @@ local function answer(...)
   return a
 end
 
+-- a call's askers (c[4]): the one file that asked it (most calls), or the
+-- set of those that did; file f asks it too
+local function addasker(c, f)
+  local tags = c[4]
+  if type(tags) == "table" then
+    tags[f] = true
+  elseif tags ~= f then
+    c[4] = { [tags] = true, [f] = true }
+  end
+end
+
 -- the natives of one string (most calls: a generation of 10,000 images
 -- asks 90,000 questions), recorded without args' fields: the argument as it
 -- is, an answer of their own shape
+local statanswers = {}  -- kind -> permissions -> stat's answer
 local single = {
   readfile = function(data, err) return data and native.sha256(data) or "!" .. err end,
-  stat = function(kind, x) return (kind or "!") .. "\0" .. tostring(x) end,
+  stat = function(kind, x)
+    if kind and math.type(x) == "integer" then
+      -- the same few answers, again and again: each made once
+      local byperm = statanswers[kind]
+      if not byperm then
+        byperm = {}
+        statanswers[kind] = byperm
+      end
+      local answer = byperm[x]
+      if not answer then
+        answer = kind .. "\0" .. tostring(x)
+        byperm[x] = answer
+      end
+      return answer
+    end
+    return (kind or "!") .. "\0" .. tostring(x)
+  end,
   realpath = function(p, err) return p or "!" .. err end,
   listdir = function(names, err) return names and native.sha256(table.concat(names, "\0")) or "!" .. err end,
   getenv = function(v) return v and "s" .. v or "n" end,
@@ -147,10 +175,10 @@ for _, name in ipairs(asked) do
       end
       local c = asked[p]
       if not c then
-        asked[p] = { name, p, shape(a, b), { [cur] = true } }
+        asked[p] = { name, p, shape(a, b), cur }
         calls[#calls + 1] = asked[p]
       else
-        c[4][cur] = true
+        addasker(c, cur)
       end
       return a, b
     end
@@ -161,10 +189,10 @@ for _, name in ipairs(asked) do
       local r = table.pack(fn(...))
       local c = seen[key]
       if not c then
-        seen[key] = { name, args(...), answer(table.unpack(r, 1, r.n)), { [cur] = true } }
+        seen[key] = { name, args(...), answer(table.unpack(r, 1, r.n)), cur }
         calls[#calls + 1] = seen[key]
       else
-        c[4][cur] = true
+        addasker(c, cur)
       end
       return table.unpack(r, 1, r.n)
     end
@@ -222,14 +250,12 @@ end
 -- the tags of a call as the record has them: the indexes in its list of
 -- files (index: file -> index, names: the list, grown)
 local function tagfield(tags, index, names)
-  local only = next(tags)
-  if only ~= nil and next(tags, only) == nil then
-    -- one file asked it: nearly every call (80,000 at 10,000 images)
-    if not index[only] then
-      names[#names + 1] = only
-      index[only] = #names
+  if type(tags) == "string" then
+    if not index[tags] then
+      names[#names + 1] = tags
+      index[tags] = #names
     end
-    return tostring(index[only])
+    return tostring(index[tags])
   end
   local list = {}
   for t in pairs(tags) do
@@ -416,7 +442,7 @@ function M.saveagain(argv, r, f, recorded, meta)
       flush(start)
       run = pos
       if c then
-        for t in pairs(set) do c[4][t] = true end
+        for t in pairs(set) do addasker(c, t) end
       elseif next(set) then
         local _, _, answer = string.unpack("s4s4s4", rec, start)
         kept[#kept + 1] = string.pack("s4s4s4s4", name, a, answer, tagfield(set, index, names))

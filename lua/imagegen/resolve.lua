@@ -41,6 +41,7 @@ local effective, runon  -- (below)
 
 -- a base's list of users or groups with the image's over them, by name
 local function mergebyname(a, b)
+  if a == nil and b == nil then return {} end
   local out, at = {}, {}
   for _, x in ipairs(a or {}) do out[#out + 1] = x; at[x.name] = #out end
   for _, x in ipairs(b or {}) do
@@ -466,6 +467,15 @@ local function layerfor(G, l, platform)
   return inst
 end
 
+local none = {}  -- what a missing list is read as (never written)
+
+-- the platform an image declares none of is this machine's: { "linux/ARCH" }
+local ownplatform
+local function thisplatform()
+  ownplatform = ownplatform or { "linux/" .. native.arch() }
+  return ownplatform
+end
+
 -- what an image is made of, for each of its platforms: img.resolved is a
 -- list of r, one a platform in the order declared (see the top of this file)
 function effective(G, img, chain)
@@ -482,7 +492,7 @@ function effective(G, img, chain)
   end
   chain[#chain + 1] = img
   img.resolving = true
-  local outer = lang.resolving(string.format("%s: image '%s'", img.where, img.name))
+  local outer = lang.resolving(img)
   local base, external = img.base, nil
   if isstring(base) then
     local b = G.imagebyname[base]
@@ -513,7 +523,7 @@ function effective(G, img, chain)
       end
     end
   end
-  platforms = platforms or { "linux/" .. native.arch() }
+  platforms = platforms or thisplatform()
   img.resolved = {}
   for _, platform in ipairs(platforms) do
     local b = baseof[platform]
@@ -526,9 +536,9 @@ function effective(G, img, chain)
     r.users = mergebyname(b and b.users, img.users)
     r.groups = mergebyname(b and b.groups, img.groups)
     r.debs, r.pkglayers, r.localcerts = {}, {}, {}
-    for _, p in ipairs(b and b.debs or {}) do r.debs[#r.debs + 1] = p end
-    for _, l in ipairs(b and b.pkglayers or {}) do r.pkglayers[#r.pkglayers + 1] = l end
-    for _, lc in ipairs(b and b.localcerts or {}) do r.localcerts[#r.localcerts + 1] = lc end
+    for _, p in ipairs(b and b.debs or none) do r.debs[#r.debs + 1] = p end
+    for _, l in ipairs(b and b.pkglayers or none) do r.pkglayers[#r.pkglayers + 1] = l end
+    for _, lc in ipairs(b and b.localcerts or none) do r.localcerts[#r.localcerts + 1] = lc end
     for _, lc in ipairs(localcerts(img)) do r.localcerts[#r.localcerts + 1] = lc end
     r.mergedusr, r.arch, r.world = b and b.mergedusr, b and b.arch, b and b.world
     if img.packages then packagelayers(G, img, r, b, base) end
@@ -617,6 +627,11 @@ end
 
 -- every image within its budget (see docs/debian.md, "The layer budget"):
 -- an image of one layer a package that would have more layers than its
+-- an image (and its platform, when it has several) in the budget's messages
+local function budgetwhat(img, r)
+  return string.format("image '%s'%s", img.name, r.suffix ~= "" and (" (" .. r.platform .. ")") or "")
+end
+
 -- budget keeps apart the package layers that the most of the build's
 -- images have (then those the most of its own packages depend on, then by
 -- name) and merges the rest into one layer, IMAGE/packages. Bases first,
@@ -656,12 +671,11 @@ function M.budget(G)
       if outside then r.maxlayers = max end
       local own = r.ownpkglayers or {}
       local besides = #r.layers - #own
-      local what = string.format("image '%s'%s", img.name, r.suffix ~= "" and (" (" .. r.platform .. ")") or "")
       if r.each and #own > 1 and inbases + #r.layers > max then
         local room = max - inbases - besides
         if room < 1 then
           fail(img.where, "%s: %d layers of its bases and %d of its own leave no room for a layer of its %s "
-            .. "within its budget of %d (maxlayers)", what, inbases, besides, count(#own, "package"), max)
+            .. "within its budget of %d (maxlayers)", budgetwhat(img, r), inbases, besides, count(#own, "package"), max)
         end
         -- the packages of the image that depend on each
         local dependents, mine = {}, {}
@@ -724,7 +738,7 @@ function M.budget(G)
       if inbases + #r.layers > max then
         local pkgs = #(r.ownpkglayers or {})
         fail(img.where, "%s: %d layers, over its budget of %d (maxlayers): %d of its bases and %d of its own%s",
-          what, inbases + #r.layers, max, inbases, #r.layers,
+          budgetwhat(img, r), inbases + #r.layers, max, inbases, #r.layers,
           pkgs > 0 and string.format(" (%s)", count(pkgs, "package layer")) or "")
       end
     end
