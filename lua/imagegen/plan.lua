@@ -727,12 +727,14 @@ end
 -- plugin/cmd/main.c) instead of having the spec for an input. A build writes
 -- and ninja stats a file an image instead of one a layer, and a helper
 -- reads no more than its image's specs, however many images a definition
--- declares. Sets P.parts[spec path] = { bundle, sum } and leaves in P.specs
--- the files to write. (make has no such memory: under make each spec is
--- its own file.)
+-- declares. Sets P.parts[spec path] = "BUNDLE SUM" (SUM: the first 16 hex
+-- digits of the sha256 of the spec's text; a string, not a table a spec)
+-- and leaves in P.specs the files to write. (make has no such memory: under
+-- make each spec is its own file.)
 function M.bundle(P)
   local specs, bundles, named = {}, {}, {}
-  P.parts = {}
+  local parts = {}
+  P.parts = parts
   for _, s in ipairs(P.specs) do
     if s.group then
       local b = named[s.group]
@@ -743,7 +745,7 @@ function M.bundle(P)
         specs[#specs + 1] = b
       end
       b.parts[s.path] = json.raw(s.text)  -- its newline is whitespace between tokens
-      P.parts[s.path] = { bundle = b.path, sum = native.sha256(s.text):sub(1, 16) }
+      parts[s.path] = b.path .. " " .. native.sha256(s.text):sub(1, 16)
     else
       specs[#specs + 1] = s
     end
