@@ -280,13 +280,23 @@ local function projectlayer(l)
   return #l.entries > 0
 end
 
--- the layers of project files in an image for one platform, its graph bases' first
-local function projectlayers(r, out)
-  out = out or {}
-  if r.baser then projectlayers(r.baser, out) end
+-- the layers of project files in an image for one platform, its graph bases'
+-- first: made once a platform (its SBOM and its provenance ask, and so does
+-- each image over it), kept in G.projectlayers; read only
+local function projectlayers(G, r)
+  local made = G.projectlayers or {}
+  G.projectlayers = made
+  local out = made[r]
+  if out then return out end
+  out = {}
+  if r.baser then
+    local base = projectlayers(G, r.baser)
+    table.move(base, 1, #base, 1, out)
+  end
   for _, l in ipairs(r.layers) do
     if projectlayer(l) then out[#out + 1] = l end
   end
+  made[r] = out
   return out
 end
 
@@ -313,7 +323,7 @@ local function sbomspec(G, img, r, descof, pkginfo, basefile)
   -- a layer's entry is the same in every image that has it: encoded once
   G.sbomlayers = G.sbomlayers or {}
   local encoded = G.sbomlayers
-  for _, l in ipairs(projectlayers(r)) do
+  for _, l in ipairs(projectlayers(G, r)) do
     if not encoded[l] then
       local entries = json.array()
       for _, e in ipairs(l.entries) do
@@ -383,7 +393,7 @@ local function provenancespec(G, img, r, basefile)
   end
   -- the commands: those that made the image's files, then those whose outputs they took
   local commands, seen, queue = json.array(), {}, {}
-  for _, l in ipairs(projectlayers(r)) do
+  for _, l in ipairs(projectlayers(G, r)) do
     for _, e in ipairs(l.entries) do
       if e.source.output then queue[#queue + 1] = e.source.output.command end
     end
