@@ -64,7 +64,8 @@ M.cacheconf = ".imagegen/cache.json"
 -- carriage return in it spelled "$imagegen_nl" or "$imagegen_cr", which
 -- the line must then set first (newlines below)
 local function shellquote(s)
-  if s ~= "" and not s:find("[^%w+,%-./@_:%%]") then return s end
+  -- (anchored: one pass over s, where an unanchored [^...] tries each start)
+  if s:find("^[%w+,%-./@_:%%]+$") then return s end
   local q = "'" .. s:gsub("'", "'\\''") .. "'"
   return (q:gsub("[\n\r]", { ["\n"] = "'\"$imagegen_nl\"'", ["\r"] = "'\"$imagegen_cr\"'" }))
 end
