@@ -724,6 +724,9 @@ function M.build(G, args, output, cache)
     P.images[#P.images + 1] = entry
   end
 
+  -- the plan's memos of layers (encoded once for every image that has them)
+  -- are garbage now: not marked again by each collection until the end
+  G.sbomlayers, G.reportlayers, G.projectlayers, G.layerusers = nil, nil, nil, nil
   local specpaths = {}
   for i, s in ipairs(P.specs) do specpaths[i] = s.path end
   P.regen = { args = args, output = output, inputs = G.inputs, specs = specpaths }
