@@ -753,13 +753,13 @@ function M.bundle(P)
     if s.group then
       local b = named[s.group]
       if not b then
-        b = { path = ".imagegen/spec/bundle/" .. native.sha256(s.group):sub(1, 16) .. ".json", parts = {} }
+        b = { path = ".imagegen/spec/bundle/" .. native.sha256(s.group, 16) .. ".json", parts = {} }
         named[s.group] = b
         bundles[#bundles + 1] = b
         specs[#specs + 1] = b
       end
       b.parts[s.path] = json.raw(s.text)  -- its newline is whitespace between tokens
-      parts[s.path] = b.path .. " " .. native.sha256(s.text):sub(1, 16)
+      parts[s.path] = b.path .. " " .. native.sha256(s.text, 16)
     else
       specs[#specs + 1] = s
     end
