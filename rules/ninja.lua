@@ -44,8 +44,9 @@ function M.write(P, exe)
   -- arguments (in a native buffer: a generation's largest text, millions
   -- of pieces, which a Lua table would hold a slot each)
   local out = native.lines()
+  local add = out.add  -- (looked up once, not through the metatable each line)
   local function w(...)
-    out:add(...)
+    return add(out, ...)
   end
   local quoted = plan.shellword
   -- an edge's spec: its explicit input, or for a part of a bundle none;
