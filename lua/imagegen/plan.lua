@@ -64,7 +64,8 @@ M.cacheconf = ".imagegen/cache.json"
 -- carriage return in it spelled "$imagegen_nl" or "$imagegen_cr", which
 -- the line must then set first (newlines below)
 local function shellquote(s)
-  if s ~= "" and not s:find("[^%w+,%-./@_:%%]") then return s end
+  -- (anchored: one pass over s, where an unanchored [^...] tries each start)
+  if s:find("^[%w+,%-./@_:%%]+$") then return s end
   local q = "'" .. s:gsub("'", "'\\''") .. "'"
   return (q:gsub("[\n\r]", { ["\n"] = "'\"$imagegen_nl\"'", ["\r"] = "'\"$imagegen_cr\"'" }))
 end
@@ -280,13 +281,23 @@ local function projectlayer(l)
   return #l.entries > 0
 end
 
--- the layers of project files in an image for one platform, its graph bases' first
-local function projectlayers(r, out)
-  out = out or {}
-  if r.baser then projectlayers(r.baser, out) end
+-- the layers of project files in an image for one platform, its graph bases'
+-- first: made once a platform (its SBOM and its provenance ask, and so does
+-- each image over it), kept in G.projectlayers; read only
+local function projectlayers(G, r)
+  local made = G.projectlayers or {}
+  G.projectlayers = made
+  local out = made[r]
+  if out then return out end
+  out = {}
+  if r.baser then
+    local base = projectlayers(G, r.baser)
+    table.move(base, 1, #base, 1, out)
+  end
   for _, l in ipairs(r.layers) do
     if projectlayer(l) then out[#out + 1] = l end
   end
+  made[r] = out
   return out
 end
 
@@ -313,7 +324,7 @@ local function sbomspec(G, img, r, descof, pkginfo, basefile)
   -- a layer's entry is the same in every image that has it: encoded once
   G.sbomlayers = G.sbomlayers or {}
   local encoded = G.sbomlayers
-  for _, l in ipairs(projectlayers(r)) do
+  for _, l in ipairs(projectlayers(G, r)) do
     if not encoded[l] then
       local entries = json.array()
       for _, e in ipairs(l.entries) do
@@ -383,7 +394,7 @@ local function provenancespec(G, img, r, basefile)
   end
   -- the commands: those that made the image's files, then those whose outputs they took
   local commands, seen, queue = json.array(), {}, {}
-  for _, l in ipairs(projectlayers(r)) do
+  for _, l in ipairs(projectlayers(G, r)) do
     for _, e in ipairs(l.entries) do
       if e.source.output then queue[#queue + 1] = e.source.output.command end
     end
@@ -713,6 +724,9 @@ function M.build(G, args, output, cache)
     P.images[#P.images + 1] = entry
   end
 
+  -- the plan's memos of layers (encoded once for every image that has them)
+  -- are garbage now: not marked again by each collection until the end
+  G.sbomlayers, G.reportlayers, G.projectlayers, G.layerusers = nil, nil, nil, nil
   local specpaths = {}
   for i, s in ipairs(P.specs) do specpaths[i] = s.path end
   P.regen = { args = args, output = output, inputs = G.inputs, specs = specpaths }
@@ -727,23 +741,25 @@ end
 -- plugin/cmd/main.c) instead of having the spec for an input. A build writes
 -- and ninja stats a file an image instead of one a layer, and a helper
 -- reads no more than its image's specs, however many images a definition
--- declares. Sets P.parts[spec path] = { bundle, sum } and leaves in P.specs
--- the files to write. (make has no such memory: under make each spec is
--- its own file.)
+-- declares. Sets P.parts[spec path] = "BUNDLE SUM" (SUM: the first 16 hex
+-- digits of the sha256 of the spec's text; a string, not a table a spec)
+-- and leaves in P.specs the files to write. (make has no such memory: under
+-- make each spec is its own file.)
 function M.bundle(P)
   local specs, bundles, named = {}, {}, {}
-  P.parts = {}
+  local parts = {}
+  P.parts = parts
   for _, s in ipairs(P.specs) do
     if s.group then
       local b = named[s.group]
       if not b then
-        b = { path = ".imagegen/spec/bundle/" .. native.sha256(s.group):sub(1, 16) .. ".json", parts = {} }
+        b = { path = ".imagegen/spec/bundle/" .. native.sha256(s.group, 16) .. ".json", parts = {} }
         named[s.group] = b
         bundles[#bundles + 1] = b
         specs[#specs + 1] = b
       end
       b.parts[s.path] = json.raw(s.text)  -- its newline is whitespace between tokens
-      P.parts[s.path] = { bundle = b.path, sum = native.sha256(s.text):sub(1, 16) }
+      parts[s.path] = b.path .. " " .. native.sha256(s.text, 16)
     else
       specs[#specs + 1] = s
     end

@@ -106,7 +106,7 @@ end
 -- names sorted; made once for the graph
 local function layerusers(G)
   if G.layerusers then return G.layerusers end
-  local users, seen = {}, {}
+  local users = {}
   for _, other in ipairs(G.images) do
     for _, r in ipairs(other.resolved) do
       for _, b in ipairs(chain(r)) do
@@ -114,12 +114,11 @@ local function layerusers(G)
           local list = users[l]
           if not list then
             list = {}
-            users[l], seen[l] = list, {}
+            users[l] = list
           end
-          if not seen[l][other.name] then
-            seen[l][other.name] = true
-            list[#list + 1] = other.name
-          end
+          -- an image's names are added one image after another: one that
+          -- has the layer already (another platform, or twice) added it last
+          if list[#list] ~= other.name then list[#list + 1] = other.name end
         end
       end
     end

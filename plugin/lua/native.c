@@ -953,16 +953,19 @@ l_packcalls(lua_State *L)
 	return 1;
 }
 
-/* native.sha256(data) -> hex */
+/* native.sha256(data [, digits]) -> hex, or its first digits (1 to 64) hex
+   digits: a short name without the 64-digit string made first */
 static int
 l_sha256(lua_State *L)
 {
 	size_t len;
 	const char *data = luaL_checklstring(L, 1, &len);
+	lua_Integer digits = luaL_optinteger(L, 2, 64);
 	char hex[65];
 
+	luaL_argcheck(L, digits >= 1 && digits <= 64, 2, "1 to 64 digits");
 	sha256hex(data, len, hex);
-	lua_pushstring(L, hex);
+	lua_pushlstring(L, hex, (size_t)digits);
 	return 1;
 }
 
