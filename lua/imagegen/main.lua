@@ -201,27 +201,37 @@ function M.main(args)
   P.regen.env = buildargs.environment(G.args)
   local text = rules.write(P, exe or native.exe(), plugin)
   local recorded = regen.stop()
-  -- the spec files are written by a thread of their own while partial's
-  -- meta is made (after the rules: an error in them leaves nothing
-  -- written; closing the writer waits for it, so that an error meanwhile
-  -- leaves no temporary file behind)
-  local writer <close> = native.writefiles(P.specs)
-  local written = {}
-  for i, s in ipairs(P.specs) do written[i] = s.path end
-  local meta = not plugin and partial.meta(G, P, text, backend) or nil
-  local ok, err = writer:wait()
-  if not ok then error(err, 0) end
   for _, p in ipairs(P.aliases) do native.makealias(p) end
   -- a build that had a cache and has none now: its helpers find none
   if not cache and native.stat(plan.cacheconf) then native.writefile(plan.cacheconf, "{}\n") end
+  -- the spec files, then ninja's build file, are written by a thread of
+  -- their own while partial's meta is made (after the rules: an error in
+  -- them leaves nothing written; closing the writer waits for it, so that
+  -- an error meanwhile leaves no temporary file behind)
+  local files, written = {}, {}
+  for i, s in ipairs(P.specs) do
+    files[i] = s
+    written[i] = s.path
+  end
+  local last = not plugin and not rules.touchunchanged
+  if last then
+    files[#files + 1] = { path = output, text = text }
+    written[#written + 1] = output
+  end
+  local writer <close> = native.writefiles(files)
+  local meta = not plugin and partial.meta(G, P, text, backend) or nil
+  local ok, err = writer:wait()
+  if not ok then error(err, 0) end
   if plugin then
     regen.save(args, recorded, written, P.aliases, nil, text)
     return text
   end
   -- make compares mtimes only: an unchanged file is touched so that it is
   -- newer than the definitions it was made from
-  if not native.writefile(output, text) and rules.touchunchanged then native.touch(output) end
-  written[#written + 1] = output
+  if not last then
+    if not native.writefile(output, text) then native.touch(output) end
+    written[#written + 1] = output
+  end
   regen.save(args, recorded, written, P.aliases, rules.touchunchanged and output, nil, meta)
   return 0
 end
