@@ -262,16 +262,23 @@ function M.write(P, exe)
     end
     w("")
   end
+  -- where each layer's and image's edges start and end in the text (from
+  -- 1), for imagegen.partial's record of a file's fragments
+  local at = { ls = {}, le = {}, is = {}, ie = {} }
+  P.at = at
   for _, l in ipairs(P.layers) do
     local deps = #l.inputs > 0 and (paths(l.inputs) .. " ") or ""
     local input = specof(l.spec)
+    at.ls[l.id] = out:len() + 1
     w("build ", path(l.desc), ": layer ", input, " | ", deps, bin)
     w("  id = ", value(l.id))
     partof(l.spec)
     w("")
+    at.le[l.id] = out:len()
   end
   local defaults = {}
   for _, img in ipairs(P.images) do
+    at.is[img.name] = out:len() + 1
     for _, m in ipairs(img.manifests) do
       local input = specof(m.spec)
       w("build ", path(m.image), ": image ", input, " | ", paths(m.layers), " ", bin)
@@ -357,6 +364,7 @@ function M.write(P, exe)
       w("  pushed = ", value(img.pushed))
       w("")
     end
+    at.ie[img.name] = out:len()
     defaults[#defaults + 1] = path(img.name)
   end
   w("build all: phony ", table.concat(defaults, " "))

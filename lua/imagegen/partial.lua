@@ -180,6 +180,26 @@ local function entry(e)
     e.s1 or 0, e.e1 or 0, e.s2 or 0, e.e2 or 0)
 end
 
+-- M.span's answer (below) from where the ninja writer put each layer's and image's
+-- edges (P.at), as M.span would find them in its text from lc and ic
+local function spanat(at, ids, names, lc, ic)
+  local s1, e0, s2, f0
+  for _, id in ipairs(ids) do
+    local s = at.ls[id]
+    if not s or s - 1 < (e0 or lc) or (e0 and s ~= e0 + 1) then return nil end
+    s1 = s1 or s
+    e0 = at.le[id]
+  end
+  for _, n in ipairs(names) do
+    local s = at.is[n]
+    if not s or s - 1 < (f0 or ic) or (f0 and s ~= f0 + 1) then return nil end
+    s2 = s2 or s
+    f0 = at.ie[n]
+  end
+  if not s1 or not s2 or e0 >= s2 then return nil end
+  return { s1 = s1, e1 = e0, s2 = s2, e2 = f0 }
+end
+
 -- the record of a whole generation: graph G, its plan P, the build file's
 -- text; nil when no file could be kept (ninja without a cache only)
 function M.meta(G, P, text, backend)
@@ -204,7 +224,8 @@ function M.meta(G, P, text, backend)
   for _, e in ipairs(files) do
     local d = describe(G, e, based)
     if d and not alone(G, e, imagesof) then d = nil end
-    local at = d and M.span(text, d.idlist, d.namelist, lc, ic)
+    local at = d and (P.at and spanat(P.at, d.idlist, d.namelist, lc, ic)
+      or not P.at and M.span(text, d.idlist, d.namelist, lc, ic))
     if at then lc, ic = at.e1, at.e2 end
     d = at and d
     parts[#parts + 1] = entry { path = e.path, includer = e.includer, kept = d and "1" or (e.plain and "p" or "0"),
