@@ -408,7 +408,7 @@ function M.try(ctx, r, changed)
     if rulesof(new.layers .. new.images) ~= rulesof(was.layers .. was.images) then return nil end
     -- the file's spec bundles: those of its images
     local bundles, specs = {}, {}
-    for _, n in ipairs(names) do bundles[".imagegen/spec/bundle/" .. native.sha256(n):sub(1, 16) .. ".json"] = true end
+    for _, n in ipairs(names) do bundles[".imagegen/spec/bundle/" .. native.sha256(n, 16) .. ".json"] = true end
     for _, s in ipairs(P.specs) do
       if bundles[s.path] then specs[#specs + 1] = s end
     end

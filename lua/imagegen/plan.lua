@@ -142,7 +142,7 @@ end
 -- what the build file knows the folder by, rewritten only when the folder's
 -- contents change
 function M.manifest(p)
-  return ".imagegen/folder/" .. native.sha256(p):sub(1, 16)
+  return ".imagegen/folder/" .. native.sha256(p, 16)
 end
 
 -- the line a backend runs for a plan command c: the folders dirs made
@@ -265,7 +265,7 @@ local function basespec(G, ext, platform)
   else
     args, inputs, name = { "pull", ext.ref .. "@" .. ext.digest, platform }, {}, ext.ref .. "@" .. ext.digest
   end
-  local id = native.sha256(table.concat(args, "\0")):sub(1, 16)
+  local id = native.sha256(table.concat(args, "\0"), 16)
   -- where: beside the output, what the helper's errors name (the first
   -- declaration of this base); not an input, so that a line moved runs nothing
   return { out = ".imagegen/base/" .. id .. ".json", args = args, inputs = inputs, name = name,
@@ -468,7 +468,7 @@ function M.build(G, args, output, cache)
   local function cached(name, key, inputs, outputs, fetch, record)
     local text = json.line { name = name, key = json.encode(key), inputs = json.array(inputs),
       outputs = json.array(outputs), fetch = json.array(fetch or {}), record = record }
-    return spec(".imagegen/spec/cached/" .. native.sha256(outputs[1]):sub(1, 16) .. ".json", text)
+    return spec(".imagegen/spec/cached/" .. native.sha256(outputs[1], 16) .. ".json", text)
   end
   -- a command with cache = true: keyed by its run, the platform it is run
   -- for and the machine's architecture, its input and output names
@@ -541,7 +541,7 @@ function M.build(G, args, output, cache)
         network = runon and (c.network or false), inputs = json.array(names), outputs = json.array(outnames) },
         inputs = json.array(hashed) }
     end
-    local id = ".imagegen/spec/step/" .. native.sha256(outs[1]):sub(1, 16)
+    local id = ".imagegen/spec/step/" .. native.sha256(outs[1], 16)
     -- what decides the outputs, and apart (not an input of the edge, so
     -- that moving the declaration reruns nothing) where it was declared
     local stepspec = spec(id .. ".json", json.line { argv = words, outputs = outputs, mounts = mounts,
