@@ -216,6 +216,16 @@ same "a build past the memory budget: exit 1, one line" "1 1" "$? $(wc -l < many
 contains "a build past the memory budget: the line names the budget" many.out \
 	"imagegen: generating the build needs more than IMAGEGEN_EVAL_MEMORY=6 MiB; set it higher"
 check "a build past the memory budget: no build file" test ! -e many.ninja
+# within the default budget it is built (past 16 MiB the arena's chunks are
+# faulted in ahead by a thread, and the spec files written by another):
+# the same files twice
+mkdir many1 many2
+(cd many1 && "$IMAGEGEN" ../many.lua > ../many1.out 2>&1)
+same "the 2,000 images within the default budget: exit 0" 0 "$?"
+(cd many2 && "$IMAGEGEN" ../many.lua > ../many2.out 2>&1)
+same "one bundle an image" 2000 "$(ls many1/.imagegen/spec/bundle | wc -l)"
+check "and again in another folder: the same build file and specs" diff -r many1/.imagegen/spec many2/.imagegen/spec
+check "... the same build.ninja" cmp many1/build.ninja many2/build.ninja
 printf 'while true do pcall(function() while true do end end) end\n' > stubborn.lua
 IMAGEGEN_EVAL_SECONDS=1 timeout 30 "$IMAGEGEN" stubborn.lua > stubborn.out 2>&1
 same "a loop that catches the budget's error: still stopped" 1 "$?"
