@@ -154,7 +154,8 @@ damaged() { # DESCRIPTION LINE WHY SED-SCRIPT
 }
 big=$(grep -n ' srv/big$' "kept/$one" | cut -d: -f1)
 damaged "a digest" "$big" "malformed digests" "${big}s/ [0-9a-f]\{64\} / $(printf 'z%.0s' $(seq 1 64)) /"
-damaged "another layer's" 1 "not the facts of this layer" "1s/sha256:./sha256:0/"
+# (the diff_id's first digit made another: 0, or 1 where it was 0)
+damaged "another layer's" 1 "not the facts of this layer" "1{s/sha256:0/sha256:1/;t;s/sha256:./sha256:0/}"
 damaged "no end" "$(wc -l < "kept/$one")" "no end line" '$d'
 damaged "a count" "$(wc -l < "kept/$one")" "an end line that does not count the members" 's/^end \([0-9]*\) /end 9\1 /'
 damaged "a field more" "$big" "too many fields" "${big}s/\$/ x y/"
