@@ -35,6 +35,11 @@ local function quote(s)
 end
 
 -- P: the plan; exe: the imagegen binary; plugin: no self-regeneration rule
+-- the spec files to write: each its own file (make has no bundles)
+function M.specs(P)
+  return P.specs
+end
+
 function M.write(P, exe, plugin)
   path, own, paths = plan.spellers("make", P.aliases, "make cannot name this path")
   local out = {}

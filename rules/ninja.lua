@@ -34,12 +34,18 @@ local function value(s)
   return (s:gsub("%$", "$$"))
 end
 
+-- the spec files to write: an image's in its bundle (plan.bundle), made
+-- once; a build cache keys SBOMs by their spec files: with one, specs stay files
+function M.specs(P)
+  if not P.cache and not P.parts then plan.bundle(P) end
+  return P.specs
+end
+
 function M.write(P, exe)
   local bin
   path, own, paths = plan.spellers("ninja", P.aliases, "build.ninja cannot name this path "
     .. "(a newline, a carriage return, a tab or '|' in it)")
-  -- a build cache keys SBOMs by their spec files: with one, specs stay files
-  if not P.cache then plan.bundle(P) end
+  M.specs(P)
   -- the file's text, a line at a time: w(...) adds a line of its
   -- arguments (in a native buffer: a generation's largest text, millions
   -- of pieces, which a Lua table would hold a slot each)

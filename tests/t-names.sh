@@ -182,6 +182,18 @@ printf 'image { name = "x", base = oci_layout "oci\\nlayout" }\n' > build.lua
 same "a base path with a newline: exit 1, one line" "1 1" "$? $(wc -l < err)"
 contains "which names it" err "oci\\nlayout: imagegen's own command lines cannot carry a newline"
 check "and nothing is written" test ! -e build.ninja -a ! -e .imagegen
+# over a build that was generated: its files as they were (the spec files
+# are written while the rules are made, as temporaries, renamed only once
+# the rules are), no temporary left
+printf 'image { name = "x", env = { A = "1" } }\nimage { name = "y", env = { B = "1" } }\n' > build.lua
+"$IMAGEGEN" build.lua > err 2>&1 || fail "a definition without the base: generated"
+find .imagegen/spec -type f | LC_ALL=C sort | xargs cat > specs.before
+printf 'image { name = "x", env = { A = "2" } }\nimage { name = "y", base = oci_layout "oci\\nlayout" }\n' > build.lua
+"$IMAGEGEN" build.lua > err 2>&1
+same "then with it: exit 1" 1 "$?"
+find .imagegen/spec -type f | LC_ALL=C sort | xargs cat > specs.after
+check "the spec files as they were" cmp -s specs.before specs.after
+same "no temporary left" "" "$(find . -name '*.tmp*')"
 
 # names that make would read as something else, in the build folder itself:
 # a special target (.SILENT silences every recipe) and '~' (the home folder)

@@ -199,28 +199,23 @@ function M.main(args)
   collectgarbage("stop")
   local P = plan.build(G, regenline(G), output, cache and { repo = cache, push = cachepush })
   P.regen.env = buildargs.environment(G.args)
+  -- the spec files are written by a thread of their own while the rules
+  -- are made, as temporaries; renamed over the files once the rules are
+  -- made (an error in them leaves the files as they were, and no
+  -- temporary: closing the writer before its commit removes them), while
+  -- partial's meta is made
+  local writer <close> = native.writefiles(rules.specs(P))
   local text = rules.write(P, exe or native.exe(), plugin)
   local recorded = regen.stop()
+  local ok, err = writer:commit()
+  if not ok then error(err, 0) end
   for _, p in ipairs(P.aliases) do native.makealias(p) end
   -- a build that had a cache and has none now: its helpers find none
   if not cache and native.stat(plan.cacheconf) then native.writefile(plan.cacheconf, "{}\n") end
-  -- the spec files, then ninja's build file, are written by a thread of
-  -- their own while partial's meta is made (after the rules: an error in
-  -- them leaves nothing written; closing the writer waits for it, so that
-  -- an error meanwhile leaves no temporary file behind)
-  local files, written = {}, {}
-  for i, s in ipairs(P.specs) do
-    files[i] = s
-    written[i] = s.path
-  end
-  local last = not plugin and not rules.touchunchanged
-  if last then
-    files[#files + 1] = { path = output, text = text }
-    written[#written + 1] = output
-  end
-  local writer <close> = native.writefiles(files)
+  local written = {}
+  for i, s in ipairs(P.specs) do written[i] = s.path end
   local meta = not plugin and partial.meta(G, P, text, backend) or nil
-  local ok, err = writer:wait()
+  ok, err = writer:wait()
   if not ok then error(err, 0) end
   if plugin then
     regen.save(args, recorded, written, P.aliases, nil, text)
@@ -228,10 +223,8 @@ function M.main(args)
   end
   -- make compares mtimes only: an unchanged file is touched so that it is
   -- newer than the definitions it was made from
-  if not last then
-    if not native.writefile(output, text) then native.touch(output) end
-    written[#written + 1] = output
-  end
+  if not native.writefile(output, text) and rules.touchunchanged then native.touch(output) end
+  written[#written + 1] = output
   regen.save(args, recorded, written, P.aliases, rules.touchunchanged and output, nil, meta)
   return 0
 end

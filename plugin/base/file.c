@@ -180,9 +180,7 @@ mkparent(const char *path)
 	return ret;
 }
 
-/* whether the file at path holds these bytes: one of another size is not
-   read, one of this size compared a chunk at a time */
-static int
+int
 samecontent(const char *path, const void *data, size_t len)
 {
 	char chunk[65536];

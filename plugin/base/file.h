@@ -21,6 +21,9 @@ int mkdirs(const char *path);
    symlink (folders made writable first: a step may leave read-only ones, as
    Go's module cache does); 0 when it is gone or was not there, else -1 */
 int removetree(const char *path);
+/* whether the file at path holds these bytes: one of another size is not
+   read, one of this size compared a chunk at a time */
+int samecontent(const char *path, const void *data, size_t len);
 /* make the parent directories of path; -1 on failure */
 int mkparent(const char *path);
 /* an output written as a whole or not at all: outopen makes path's

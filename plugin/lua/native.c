@@ -187,26 +187,38 @@ native_thread(pthread_t *thread, void *(*fn)(void *), void *arg)
 
 /*
  * native.writefiles(files) -> a writer: each { path = ..., text = ... } of
- * the list written as native.writefile writes it, by a thread of its own
- * while the interpreter goes on (at 10,000 images, 10,000 spec files: a
- * tenth of generating them, mostly the kernel's). writer:wait() -> true,
- * or nil and the first error, as writefile raises it. The list is the writer's (its
- * user value) until then: the thread reads its strings, which Lua does not
- * move. Closing the writer (local w <close>, or collecting
- * it) waits too, so that an error raised meanwhile leaves no temporary.
+ * the list written as native.writefile writes it (a file that holds the
+ * text already is left as it is), by a thread of its own while the
+ * interpreter goes on (at 10,000 images, 10,000 spec files: a tenth of
+ * generating them, mostly the kernel's). In two steps: the temporaries
+ * first; writer:commit() -> true, or nil and the first error (as writefile
+ * raises it): they are renamed over the files, by the thread again;
+ * writer:wait() -> true, or nil and the first error, when all are. A
+ * writer closed (local w <close>, or collected) before its commit removes
+ * its temporaries and the folders that are left empty: an error meanwhile
+ * (in the rules, made while the temporaries are written) leaves the files
+ * as they were. The list is the writer's (its user value): the thread
+ * reads its strings, which Lua does not move.
  */
 struct wfile {
 	const char *path, *data;
 	size_t len;
+	char *tmp;  /* its temporary, until renamed; NULL: unchanged */
 };
 
 struct writer {
 	pthread_t thread;
-	int running;
+	int running, step;  /* step 1: the temporaries; 2: the renames */
 	struct wfile *files;
 	size_t n;
 	char err[PATH_MAX + 128];  /* the first error, or "" */
 };
+
+static void
+writerfail(struct writer *w, const char *path)
+{
+	snprintf(w->err, sizeof w->err, "write %s: %s", path, strerror(errno));
+}
 
 static void *
 writerun(void *arg)
@@ -214,10 +226,29 @@ writerun(void *arg)
 	struct writer *w = arg;
 	size_t i;
 
-	for (i = 0; i < w->n; i++) {
-		if (replacefile(w->files[i].path, w->files[i].data, w->files[i].len) < 0) {
-			snprintf(w->err, sizeof w->err, "write %s: %s", w->files[i].path, strerror(errno));
-			break;
+	for (i = 0; i < w->n && !w->err[0]; i++) {
+		struct wfile *f = &w->files[i];
+		int fd;
+
+		if (w->step == 2) {
+			if (f->tmp && rename(f->tmp, f->path) < 0)
+				writerfail(w, f->path);
+			else if (f->tmp) {
+				free(f->tmp);
+				f->tmp = NULL;
+			}
+			continue;
+		}
+		if (samecontent(f->path, f->data, f->len))
+			continue;
+		if ((fd = outopen(f->path, &f->tmp)) < 0) {
+			f->tmp = NULL;
+			writerfail(w, f->path);
+		} else if (writeall(fd, f->data, f->len) < 0) {
+			writerfail(w, f->path);
+			close(fd);
+		} else if (close(fd) < 0) {
+			writerfail(w, f->path);
 		}
 	}
 	return NULL;
@@ -229,13 +260,38 @@ checkwriter(lua_State *L)
 	return luaL_checkudata(L, 1, "imagegen.writer");
 }
 
-/* the thread done; the list let go */
+/* the thread done with its step */
 static void
-writerjoin(lua_State *L, struct writer *w)
+writerjoin(struct writer *w)
 {
 	if (w->running)
 		pthread_join(w->thread, NULL);
 	w->running = 0;
+}
+
+/* every temporary left removed, then the folders of the files that are
+   left empty (those the temporaries made); the list let go */
+static void
+writerclean(lua_State *L, struct writer *w)
+{
+	size_t i;
+
+	writerjoin(w);
+	for (i = 0; i < w->n; i++) {
+		char *dir, *slash;
+
+		if (!w->files[i].tmp)
+			continue;
+		unlink(w->files[i].tmp);
+		free(w->files[i].tmp);
+		dir = xstrdup(w->files[i].path);
+		while ((slash = strrchr(dir, '/')) && slash != dir) {
+			*slash = '\0';
+			if (rmdir(dir) < 0)
+				break;
+		}
+		free(dir);
+	}
 	free(w->files);
 	w->files = NULL;
 	w->n = 0;
@@ -244,12 +300,10 @@ writerjoin(lua_State *L, struct writer *w)
 }
 
 static int
-writer_wait(lua_State *L)
+writerresult(lua_State *L, struct writer *w)
 {
-	struct writer *w = checkwriter(L);
-
-	writerjoin(L, w);
 	if (w->err[0]) {
+		writerclean(L, w);
 		luaL_pushfail(L);
 		lua_pushstring(L, w->err);
 		return 2;
@@ -259,9 +313,36 @@ writer_wait(lua_State *L)
 }
 
 static int
+writer_commit(lua_State *L)
+{
+	struct writer *w = checkwriter(L);
+
+	writerjoin(w);
+	if (w->step != 1 || w->err[0])
+		return writerresult(L, w);
+	w->step = 2;
+	if (native_thread(&w->thread, writerun, w) == 0)
+		w->running = 1;
+	else
+		writerun(w);  /* no thread: here and now */
+	return writerresult(L, w);
+}
+
+static int
+writer_wait(lua_State *L)
+{
+	struct writer *w = checkwriter(L);
+
+	writerjoin(w);
+	if (w->step != 2)
+		luaL_error(L, "writefiles: wait before commit");
+	return writerresult(L, w);
+}
+
+static int
 writer_close(lua_State *L)
 {
-	writerjoin(L, checkwriter(L));
+	writerclean(L, checkwriter(L));
 	return 0;
 }
 
@@ -269,6 +350,7 @@ static int
 l_writefiles(lua_State *L)
 {
 	static const luaL_Reg methods[] = {
+		{"commit", writer_commit},
 		{"wait", writer_wait},
 		{NULL, NULL},
 	};
@@ -302,6 +384,7 @@ l_writefiles(lua_State *L)
 		lua_pop(L, 3);
 	}
 	w->n = (size_t)n;
+	w->step = 1;
 	if (native_thread(&w->thread, writerun, w) == 0)
 		w->running = 1;
 	else
