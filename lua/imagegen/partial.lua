@@ -180,24 +180,27 @@ local function entry(e)
     e.s1 or 0, e.e1 or 0, e.s2 or 0, e.e2 or 0)
 end
 
--- M.span's answer (below) from where the ninja writer put each layer's and image's
--- edges (P.at), as M.span would find them in its text from lc and ic
+-- the run of blocks of keys one after another (starts, ends: each block's
+-- first and last byte by key), the first from after position from: its
+-- first and last byte, or nil
+local function run(starts, ends, keys, from)
+  local first, last
+  for _, k in ipairs(keys) do
+    local s = starts[k]
+    if not s or s - 1 < (last or from) or (last and s ~= last + 1) then return nil end
+    first = first or s
+    last = ends[k]
+  end
+  return first, last
+end
+
+-- M.span's answer (below) from where the ninja writer put each layer's and
+-- image's edges (P.at), as M.span would find them in its text from lc and ic
 local function spanat(at, ids, names, lc, ic)
-  local s1, e0, s2, f0
-  for _, id in ipairs(ids) do
-    local s = at.ls[id]
-    if not s or s - 1 < (e0 or lc) or (e0 and s ~= e0 + 1) then return nil end
-    s1 = s1 or s
-    e0 = at.le[id]
-  end
-  for _, n in ipairs(names) do
-    local s = at.is[n]
-    if not s or s - 1 < (f0 or ic) or (f0 and s ~= f0 + 1) then return nil end
-    s2 = s2 or s
-    f0 = at.ie[n]
-  end
-  if not s1 or not s2 or e0 >= s2 then return nil end
-  return { s1 = s1, e1 = e0, s2 = s2, e2 = f0 }
+  local s1, e1 = run(at.ls, at.le, ids, lc)
+  local s2, e2 = run(at.is, at.ie, names, ic)
+  if not s1 or not s2 or e1 >= s2 then return nil end
+  return { s1 = s1, e1 = e1, s2 = s2, e2 = e2 }
 end
 
 -- the record of a whole generation: graph G, its plan P, the build file's
