@@ -34,12 +34,12 @@ local function quote(s)
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
 
--- P: the plan; exe: the imagegen binary; plugin: no self-regeneration rule
 -- the spec files to write: each its own file (make has no bundles)
 function M.specs(P)
   return P.specs
 end
 
+-- P: the plan; exe: the imagegen binary; plugin: no self-regeneration rule
 function M.write(P, exe, plugin)
   path, own, paths = plan.spellers("make", P.aliases, "make cannot name this path")
   local out = {}

@@ -203,8 +203,9 @@ local function spanat(at, ids, names, lc, ic)
   return { s1 = s1, e1 = e1, s2 = s2, e2 = e2 }
 end
 
--- the record of a whole generation: graph G, its plan P, the build file's
--- text; nil when no file could be kept (ninja without a cache only)
+-- the record of a whole generation: graph G, its plan P (with where the
+-- ninja writer put each file's edges, P.at), the build file's text; nil
+-- when no file could be kept (ninja without a cache only)
 function M.meta(G, P, text, backend)
   if backend ~= "ninja" or P.cache or #P.aliases > 0 or #(buildargs.used(G.args) or {}) > 0
     or #buildargs.flags(G.args) > 0 or #G.commands > 0 then
@@ -227,8 +228,7 @@ function M.meta(G, P, text, backend)
   for _, e in ipairs(files) do
     local d = describe(G, e, based)
     if d and not alone(G, e, imagesof) then d = nil end
-    local at = d and (P.at and spanat(P.at, d.idlist, d.namelist, lc, ic)
-      or not P.at and M.span(text, d.idlist, d.namelist, lc, ic))
+    local at = d and spanat(P.at, d.idlist, d.namelist, lc, ic)
     if at then lc, ic = at.e1, at.e2 end
     d = at and d
     parts[#parts + 1] = entry { path = e.path, includer = e.includer, kept = d and "1" or (e.plain and "p" or "0"),

@@ -246,7 +246,8 @@ writerun(void *arg)
 			writerfail(w, f->path);
 		} else if (writeall(fd, f->data, f->len) < 0) {
 			writerfail(w, f->path);
-			close(fd);
+			outabort(fd, f->tmp);  /* closed, removed, freed */
+			f->tmp = NULL;
 		} else if (close(fd) < 0) {
 			writerfail(w, f->path);
 		}
@@ -335,7 +336,7 @@ writer_wait(lua_State *L)
 
 	writerjoin(w);
 	if (w->step != 2)
-		luaL_error(L, "writefiles: wait before commit");
+		return luaL_error(L, "writefiles: wait before commit");
 	return writerresult(L, w);
 }
 
